@@ -1,0 +1,452 @@
+import * as fs from 'node:fs';
+import type { ReadableDb, WritableDb } from './db.js';
+import { VaultRuleError } from './errors.js';
+import { sodium } from './sodium.js';
+
+/**
+ * The tamper-evident audit log. Each entry's hash is BLAKE2b-256 over a canonical encoding of
+ * the entry and the previous entry's hash; the hash is signed with Ed25519 (a key derived from the
+ * master key). Anyone holding the public key can verify an export; see README "Audit log".
+ */
+
+export type AuditDetailValue = string | number | boolean | null | readonly (string | number)[];
+export type AuditDetails = Readonly<Record<string, AuditDetailValue>>;
+
+export interface AuditEvent {
+  actor: string;
+  action: string;
+  objectType?: string | null;
+  objectId?: string | null;
+  details?: AuditDetails;
+  at?: Date;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  details: string;
+  prevHash: Uint8Array;
+  hash: Uint8Array;
+  signature: Uint8Array;
+}
+
+export interface AuditSigner {
+  installationId: string;
+  publicKey: Uint8Array;
+  privateKey: Uint8Array;
+}
+
+/** A signed reference to one entry: the head (newest) or the anchor (last pruned). */
+interface SignedPoint {
+  seq: number;
+  hash: string;
+  signature: string;
+}
+
+export type AuditProblem =
+  | 'sequence_gap'
+  | 'sequence_order'
+  | 'previous_hash_mismatch'
+  | 'hash_mismatch'
+  | 'bad_signature'
+  | 'truncated'
+  | 'head_mismatch'
+  | 'anchor_invalid'
+  | 'malformed';
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** The first sequence number at which the chain is broken. */
+  firstBadSeq: number | null;
+  problem: AuditProblem | null;
+  message: string;
+}
+
+const ACTOR_PATTERN = /^[a-z]+(:[A-Za-z0-9_-]{1,64})?$/;
+const NAME_PATTERN = /^[a-z][a-z0-9_.]{0,63}$/;
+const DETAIL_KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
+// Codes, ids, ISO dates, versions: no spaces, so free text (and names) cannot be recorded.
+const DETAIL_STRING_PATTERN = /^[A-Za-z0-9_.:@/+-]{0,80}$/;
+
+const SCHEME = 'verikiosk-audit-v1';
+
+export function genesisHash(installationId: string): Uint8Array {
+  return sodium().crypto_generichash(32, `${SCHEME}|genesis|${installationId}`, null);
+}
+
+function checkDetailValue(key: string, value: AuditDetailValue): void {
+  const ok = (v: unknown): boolean =>
+    v === null ||
+    typeof v === 'boolean' ||
+    (typeof v === 'number' && Number.isFinite(v)) ||
+    (typeof v === 'string' && DETAIL_STRING_PATTERN.test(v));
+  const valid = Array.isArray(value) ? value.length <= 64 && value.every(ok) : ok(value);
+  if (!valid) {
+    throw new VaultRuleError(
+      'audit_details',
+      `audit detail '${key}' must be a code, id, number or date (no free text, which could hold personal data)`,
+    );
+  }
+}
+
+/** Details as canonical JSON (sorted keys), after checking they can hold no personal data. */
+export function canonicalDetails(details: AuditDetails = {}): string {
+  const keys = Object.keys(details).sort();
+  const sorted: Record<string, AuditDetailValue> = {};
+  for (const key of keys) {
+    if (!DETAIL_KEY_PATTERN.test(key)) {
+      throw new VaultRuleError('audit_details', 'an audit detail key is not a plain identifier');
+    }
+    const value = details[key] as AuditDetailValue;
+    checkDetailValue(key, value);
+    sorted[key] = value;
+  }
+  return JSON.stringify(sorted);
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+/** The bytes that are hashed: documented in the README for external verifiers. */
+export function entryHashInput(e: Omit<AuditEntry, 'hash' | 'signature'>): string {
+  return `${SCHEME}\n${JSON.stringify([e.seq, e.at, e.actor, e.action, e.objectType, e.objectId, e.details, toHex(e.prevHash)])}`;
+}
+
+export function hashEntry(e: Omit<AuditEntry, 'hash' | 'signature'>): Uint8Array {
+  return sodium().crypto_generichash(32, entryHashInput(e), null);
+}
+
+function signPoint(signer: AuditSigner, kind: 'head' | 'anchor', seq: number, hash: Uint8Array): SignedPoint {
+  const message = `${SCHEME}|${kind}|${seq}|${toHex(hash)}`;
+  return {
+    seq,
+    hash: toHex(hash),
+    signature: toHex(sodium().crypto_sign_detached(message, signer.privateKey)),
+  };
+}
+
+function pointValid(publicKey: Uint8Array, kind: 'head' | 'anchor', p: SignedPoint): boolean {
+  try {
+    return sodium().crypto_sign_verify_detached(
+      Buffer.from(p.signature, 'hex'),
+      `${SCHEME}|${kind}|${p.seq}|${p.hash}`,
+      publicKey,
+    );
+  } catch {
+    return false;
+  }
+}
+
+interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  details: string;
+  prev_hash: Uint8Array;
+  hash: Uint8Array;
+  signature: Uint8Array;
+}
+
+function rowToEntry(r: AuditRow): AuditEntry {
+  return {
+    seq: r.seq,
+    at: r.at,
+    actor: r.actor,
+    action: r.action,
+    objectType: r.object_type,
+    objectId: r.object_id,
+    details: r.details,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+    signature: r.signature,
+  };
+}
+
+function readPoint(db: ReadableDb, key: 'audit_head' | 'audit_anchor'): SignedPoint | null {
+  const row = db.prepare('SELECT value FROM vault_meta WHERE key = ?').get(key) as
+    | { value: string }
+    | undefined;
+  if (!row) return null;
+  try {
+    const p = JSON.parse(row.value) as SignedPoint;
+    if (typeof p.seq === 'number' && typeof p.hash === 'string' && typeof p.signature === 'string') {
+      return p;
+    }
+  } catch {
+    // fall through: a malformed point is reported by the verifier
+  }
+  return { seq: -1, hash: '', signature: '' };
+}
+
+function writeMeta(db: WritableDb, key: string, value: string | number): void {
+  db.prepare(
+    'INSERT INTO vault_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  ).run(key, value);
+}
+
+/**
+ * Appends one entry. Runs in an IMMEDIATE transaction (or the caller's), so the chain head is
+ * read and extended atomically even with another process writing.
+ */
+export function appendAudit(db: WritableDb, signer: AuditSigner, event: AuditEvent): AuditEntry {
+  if (!ACTOR_PATTERN.test(event.actor)) {
+    throw new VaultRuleError('audit_actor', 'the audit actor must look like "kind" or "kind:id"');
+  }
+  if (!NAME_PATTERN.test(event.action)) {
+    throw new VaultRuleError('audit_action', 'the audit action must be a lower-case dotted name');
+  }
+  const details = canonicalDetails(event.details);
+  const append = (): AuditEntry => {
+    const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
+      | { seq: number; hash: Uint8Array }
+      | undefined;
+    let prevSeq = last?.seq ?? 0;
+    let prevHash = last?.hash;
+    if (!last) {
+      const anchor = readPoint(db, 'audit_anchor');
+      prevSeq = anchor?.seq ?? 0;
+      prevHash = anchor ? Buffer.from(anchor.hash, 'hex') : genesisHash(signer.installationId);
+    }
+    const partial = {
+      seq: prevSeq + 1,
+      at: (event.at ?? new Date()).toISOString(),
+      actor: event.actor,
+      action: event.action,
+      objectType: event.objectType ?? null,
+      objectId: event.objectId ?? null,
+      details,
+      prevHash: prevHash as Uint8Array,
+    };
+    const hash = hashEntry(partial);
+    const signature = sodium().crypto_sign_detached(hash, signer.privateKey);
+    db.prepare(
+      `INSERT INTO audit_log (seq, at, actor, action, object_type, object_id, details, prev_hash, hash, signature)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      partial.seq,
+      partial.at,
+      partial.actor,
+      partial.action,
+      partial.objectType,
+      partial.objectId,
+      partial.details,
+      partial.prevHash,
+      hash,
+      signature,
+    );
+    writeMeta(db, 'audit_head', JSON.stringify(signPoint(signer, 'head', partial.seq, hash)));
+    return { ...partial, hash, signature };
+  };
+  return db.inTransaction ? append() : db.transaction(append).immediate();
+}
+
+/**
+ * Removes entries older than `cutoff` from the start of the chain, keeping a signed anchor
+ * (last removed seq and hash) so the rest still verifies. Returns how many were removed.
+ */
+export function pruneAudit(db: WritableDb, signer: AuditSigner, cutoff: Date): number {
+  return db
+    .transaction(() => {
+      const last = db
+        .prepare('SELECT seq, hash FROM audit_log WHERE at < ? ORDER BY seq DESC LIMIT 1')
+        .get(cutoff.toISOString()) as { seq: number; hash: Uint8Array } | undefined;
+      if (!last) return 0;
+      writeMeta(db, 'audit_anchor', JSON.stringify(signPoint(signer, 'anchor', last.seq, last.hash)));
+      writeMeta(db, 'audit_prune_floor', last.seq);
+      return db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(last.seq).changes;
+    })
+    .immediate();
+}
+
+function fail(
+  result: Omit<AuditVerification, 'ok' | 'firstBadSeq' | 'problem' | 'message'>,
+  seq: number,
+  problem: AuditProblem,
+  message: string,
+): AuditVerification {
+  return { ...result, ok: false, firstBadSeq: seq, problem, message };
+}
+
+/** Entries with their anchor and head, from a database or an export, for one verifier. */
+export interface AuditChain {
+  installationId: string;
+  anchor: SignedPoint | null;
+  head: SignedPoint | null;
+  entries: Iterable<AuditEntry>;
+}
+
+export function readAuditChain(db: ReadableDb, installationId: string): AuditChain {
+  const statement = db.prepare('SELECT * FROM audit_log ORDER BY rowid');
+  return {
+    installationId,
+    anchor: readPoint(db, 'audit_anchor'),
+    head: readPoint(db, 'audit_head'),
+    entries: (function* () {
+      for (const row of statement.iterate() as IterableIterator<AuditRow>) yield rowToEntry(row);
+    })(),
+  };
+}
+
+/**
+ * Checks the whole chain: sequence, previous-hash links, each hash, each signature, the anchor
+ * and the head. Reports the first bad sequence number for any edit, deletion, insertion or
+ * reordering.
+ */
+export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): AuditVerification {
+  const s = sodium();
+  const progress = { entries: 0, firstSeq: null as number | null, lastSeq: null as number | null };
+  let expectedSeq = 1;
+  let prevHash = genesisHash(chain.installationId);
+  if (chain.anchor) {
+    if (!pointValid(publicKey, 'anchor', chain.anchor)) {
+      return fail(progress, chain.anchor.seq, 'anchor_invalid', 'the pruning anchor is not validly signed');
+    }
+    expectedSeq = chain.anchor.seq + 1;
+    prevHash = Buffer.from(chain.anchor.hash, 'hex');
+  }
+  for (const e of chain.entries) {
+    if (progress.firstSeq === null) progress.firstSeq = e.seq;
+    if (e.seq !== expectedSeq) {
+      const problem = e.seq > expectedSeq ? 'sequence_gap' : 'sequence_order';
+      const bad = Math.min(e.seq, expectedSeq);
+      return fail(progress, bad, problem, `expected entry ${expectedSeq}, found ${e.seq}`);
+    }
+    if (!s.memcmp(Uint8Array.from(e.prevHash), Uint8Array.from(prevHash)) || e.prevHash.length !== 32) {
+      return fail(progress, e.seq, 'previous_hash_mismatch', `entry ${e.seq} does not link to the entry before it`);
+    }
+    const hash = hashEntry(e);
+    if (e.hash.length !== 32 || !s.memcmp(Uint8Array.from(e.hash), hash)) {
+      return fail(progress, e.seq, 'hash_mismatch', `entry ${e.seq} was altered after it was written`);
+    }
+    let signed = false;
+    try {
+      signed = s.crypto_sign_verify_detached(Uint8Array.from(e.signature), hash, publicKey);
+    } catch {
+      signed = false;
+    }
+    if (!signed) {
+      return fail(progress, e.seq, 'bad_signature', `entry ${e.seq} is not signed by this installation`);
+    }
+    prevHash = hash;
+    progress.entries += 1;
+    progress.lastSeq = e.seq;
+    expectedSeq += 1;
+  }
+  const head = chain.head;
+  if (head) {
+    if (!pointValid(publicKey, 'head', head)) {
+      return fail(progress, Math.max(head.seq, 0), 'head_mismatch', 'the recorded head is not validly signed');
+    }
+    const lastSeq = expectedSeq - 1;
+    if (head.seq > lastSeq) {
+      return fail(progress, lastSeq + 1, 'truncated', `entries after ${lastSeq} were removed (the head is at ${head.seq})`);
+    }
+    if (head.seq < lastSeq || head.hash !== toHex(prevHash)) {
+      return fail(progress, head.seq + 1, 'head_mismatch', `the chain does not end at the recorded head (${head.seq})`);
+    }
+  } else if (progress.entries > 0) {
+    return fail(progress, progress.firstSeq ?? 1, 'head_mismatch', 'the chain has entries but no recorded head');
+  }
+  return {
+    ...progress,
+    ok: true,
+    firstBadSeq: null,
+    problem: null,
+    message: progress.entries === 0 ? 'the audit log is empty' : `${progress.entries} entries verified`,
+  };
+}
+
+/** One line of an export: the entry with binary fields as hex. */
+interface ExportedEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  details: string;
+  prevHash: string;
+  hash: string;
+  signature: string;
+}
+
+export interface AuditExportHeader {
+  format: 'verikiosk-audit-export';
+  version: 1;
+  scheme: typeof SCHEME;
+  installationId: string;
+  publicKey: string;
+  signatureAlgorithm: 'ed25519';
+  hashAlgorithm: 'blake2b-256';
+  exportedAt: string;
+  anchor: SignedPoint | null;
+  head: SignedPoint | null;
+}
+
+/** Writes JSON lines: a header with the public key, then one entry a line. Returns the count. */
+export function exportAudit(
+  db: ReadableDb,
+  installationId: string,
+  publicKey: Uint8Array,
+  write: (line: string) => void,
+): number {
+  const chain = readAuditChain(db, installationId);
+  const header: AuditExportHeader = {
+    format: 'verikiosk-audit-export',
+    version: 1,
+    scheme: SCHEME,
+    installationId,
+    publicKey: toHex(publicKey),
+    signatureAlgorithm: 'ed25519',
+    hashAlgorithm: 'blake2b-256',
+    exportedAt: new Date().toISOString(),
+    anchor: chain.anchor,
+    head: chain.head,
+  };
+  write(JSON.stringify(header));
+  let count = 0;
+  for (const e of chain.entries) {
+    const line: ExportedEntry = {
+      ...e,
+      prevHash: toHex(e.prevHash),
+      hash: toHex(e.hash),
+      signature: toHex(e.signature),
+    };
+    write(JSON.stringify(line));
+    count += 1;
+  }
+  return count;
+}
+
+/** Reads an export file back into a chain and its public key, for offline verification. */
+export function readAuditExport(file: string): { chain: AuditChain; publicKey: Uint8Array } {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+  const header = JSON.parse(lines[0] ?? 'null') as AuditExportHeader | null;
+  if (!header || header.format !== 'verikiosk-audit-export') {
+    throw new VaultRuleError('audit_export', `${file} is not a verikiosk audit export`);
+  }
+  const entries = lines.slice(1).map((line): AuditEntry => {
+    const e = JSON.parse(line) as ExportedEntry;
+    return {
+      ...e,
+      prevHash: Buffer.from(e.prevHash, 'hex'),
+      hash: Buffer.from(e.hash, 'hex'),
+      signature: Buffer.from(e.signature, 'hex'),
+    };
+  });
+  return {
+    chain: { installationId: header.installationId, anchor: header.anchor, head: header.head, entries },
+    publicKey: Buffer.from(header.publicKey, 'hex'),
+  };
+}

@@ -1,0 +1,65 @@
+export { Vault, restoreVault } from './vault.js';
+export type { KeyOwner, Clock, DestroyOutcome } from './vault.js';
+export {
+  KeyError,
+  SchemaVersionError,
+  IntegrityError,
+  DataDirError,
+  BackupError,
+  VaultRuleError,
+} from './errors.js';
+export type { KeyErrorReason } from './errors.js';
+export {
+  openReadableDb,
+  openWritableDb,
+  migrate,
+  schemaVersion,
+  integrityCheck,
+  checkpointTruncate,
+} from './db.js';
+export type { ReadableDb, WritableDb } from './db.js';
+export { MIGRATIONS, LATEST_SCHEMA_VERSION, checkMigrationOrder } from './migrations/index.js';
+export type { Migration } from './migrations/index.js';
+export {
+  readManifest,
+  systemdCredentialPath,
+  MIN_PASSPHRASE_LENGTH,
+  SYSTEMD_CREDENTIAL_NAME,
+  BLIND_INDEX_PURPOSES,
+} from './keys.js';
+export type { KeySource, KdfProfile, KeyManifest, BlindIndexPurpose } from './keys.js';
+export {
+  normaliseDocumentNumber,
+  normaliseNameAndBirthDate,
+  hashSecret,
+  constantTimeEqual,
+} from './crypto.js';
+export type { FieldRef } from './crypto.js';
+export {
+  verifyAuditChain,
+  readAuditChain,
+  readAuditExport,
+  canonicalDetails,
+  entryHashInput,
+  genesisHash,
+} from './audit.js';
+export type {
+  AuditEvent,
+  AuditEntry,
+  AuditDetails,
+  AuditVerification,
+  AuditProblem,
+  AuditChain,
+} from './audit.js';
+export {
+  defaultDataDir,
+  dataDirPaths,
+  isInitialised,
+  acquireApplianceLock,
+  runningAppliancePid,
+  refuseWhileServing,
+} from './datadir.js';
+export type { DataDirPaths } from './datadir.js';
+export { newId, isId } from './ids.js';
+export { loadSodium } from './sodium.js';
+export { writeFileAtomic } from './files.js';

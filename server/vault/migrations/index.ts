@@ -1,0 +1,23 @@
+import type { WritableDb } from '../db.js';
+import { migration001Initial } from './001-initial.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly up: (db: WritableDb) => void;
+}
+
+/** Every schema step, in order. `checkMigrationOrder` runs at load so a misnumbered step fails fast. */
+export const MIGRATIONS: readonly Migration[] = [migration001Initial];
+
+export function checkMigrationOrder(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+    }
+  });
+}
+
+checkMigrationOrder(MIGRATIONS);
+
+export const LATEST_SCHEMA_VERSION: number = MIGRATIONS.length;

@@ -1,0 +1,679 @@
+import * as fs from 'node:fs';
+import Database from 'better-sqlite3';
+import {
+  appendAudit,
+  exportAudit,
+  pruneAudit,
+  readAuditChain,
+  verifyAuditChain,
+  type AuditEntry,
+  type AuditEvent,
+  type AuditSigner,
+  type AuditVerification,
+} from './audit.js';
+import { blindIndex, generateDataKey, openValue, sealValue, unwrapKey, wrapKey, type FieldRef } from './crypto.js';
+import {
+  checkpointTruncate,
+  integrityCheck,
+  openReadableDb,
+  openWritableDb,
+  schemaVersion,
+  type ReadableDb,
+  type WritableDb,
+} from './db.js';
+import { dataDirPaths, refuseWhileServing } from './datadir.js';
+import { BackupError, DataDirError, KeyError, VaultRuleError } from './errors.js';
+import { fsyncDir } from './files.js';
+import { newId } from './ids.js';
+import {
+  KeyRing,
+  generateMasterKey,
+  masterKeyId,
+  readManifest,
+  sealUnderPassphrase,
+  unlockMasterKey,
+  writeKeyFile,
+  writeManifest,
+  type BlindIndexPurpose,
+  type KdfProfile,
+  type KeyManifest,
+  type KeySource,
+} from './keys.js';
+import { LATEST_SCHEMA_VERSION } from './migrations/index.js';
+import { loadSodium, sodium } from './sodium.js';
+
+/** Who owns a sealed value: a subject (their data key) or the appliance (the system data key). */
+export type KeyOwner = { subjectId: string } | 'system';
+
+export type Clock = () => Date;
+
+export interface DestroyOutcome {
+  destroyed: number;
+  /** Subjects under legal hold, left untouched. */
+  held: string[];
+  /** Ids that were not present. */
+  missing: number;
+}
+
+const DEK_CACHE_LIMIT = 20_000;
+
+/**
+ * The unlocked vault: the database, the purpose keys, and the operations that need both.
+ * One per process, built by the composition root and handed down.
+ */
+export class Vault {
+  readonly #keks = new Map<number, Uint8Array>();
+  readonly #deks = new Map<string, Uint8Array>();
+  #systemDek: Uint8Array | null = null;
+  #closed = false;
+
+  private constructor(
+    readonly db: WritableDb,
+    readonly keys: KeyRing,
+    readonly installationId: string,
+    readonly dataDir: string,
+    readonly clock: Clock,
+  ) {}
+
+  /** Opens an initialised data dir. Nothing is written unless the key unlocks this installation. */
+  static async open(dataDir: string, source: KeySource, options: { clock?: Clock } = {}): Promise<Vault> {
+    await loadSodium();
+    const paths = dataDirPaths(dataDir);
+    const manifest = readManifest(paths.dir);
+    const masterKey = unlockMasterKey(manifest, source);
+    const keys = new KeyRing(masterKey);
+    sodium().memzero(masterKey);
+    if (!fs.existsSync(paths.database)) {
+      keys.wipe();
+      throw new DataDirError('not_initialised', `${paths.dir} has keys but no database`);
+    }
+    try {
+      checkDatabaseBelongs(paths.database, manifest);
+      const db = openWritableDb(paths.database);
+      return new Vault(db, keys, manifest.installationId, paths.dir, options.clock ?? (() => new Date()));
+    } catch (error) {
+      keys.wipe();
+      throw error;
+    }
+  }
+
+  /** Creates the data dir, the master key, the database and the first key generation. */
+  static async init(
+    dataDir: string,
+    options: {
+      passphrase?: string;
+      unattendedKeyFile?: string;
+      kdf?: KdfProfile;
+      clock?: Clock;
+      actor?: string;
+    },
+  ): Promise<Vault> {
+    await loadSodium();
+    const paths = dataDirPaths(dataDir);
+    if (fs.existsSync(paths.manifest) || fs.existsSync(paths.database)) {
+      throw new DataDirError('already_initialised', `${paths.dir} is already initialised`);
+    }
+    if (!options.passphrase && !options.unattendedKeyFile) {
+      throw new KeyError('no_key_source', 'init needs a passphrase or an unattended key file');
+    }
+    fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    const clock = options.clock ?? (() => new Date());
+    const masterKey = generateMasterKey();
+    const installationId = newId('ins');
+    const manifest: KeyManifest = {
+      format: 'verikiosk-keys',
+      version: 1,
+      installationId,
+      keyId: masterKeyId(masterKey),
+      createdAt: clock().toISOString(),
+      passphrase: options.passphrase
+        ? sealUnderPassphrase(masterKey, options.passphrase, options.kdf ?? 'moderate', installationId)
+        : null,
+    };
+    if (options.unattendedKeyFile) writeKeyFile(options.unattendedKeyFile, masterKey);
+    writeManifest(paths.dir, manifest);
+    const keys = new KeyRing(masterKey);
+    sodium().memzero(masterKey);
+    const db = openWritableDb(paths.database, { create: true });
+    fs.chmodSync(paths.database, 0o600);
+    const vault = new Vault(db, keys, installationId, paths.dir, clock);
+    db.transaction(() => {
+      const meta = db.prepare('INSERT INTO vault_meta (key, value) VALUES (?, ?)');
+      meta.run('installation_id', installationId);
+      meta.run('key_id', manifest.keyId);
+      meta.run('created_at', manifest.createdAt);
+      meta.run('audit_public_key', Buffer.from(keys.auditKeyPair.publicKey).toString('hex'));
+      const generation = vault.#createKeyGeneration(1);
+      const systemDek = generateDataKey();
+      meta.run('system_dek', wrapKey(vault.#kek(generation), `dek|system|${generation}`, systemDek));
+      meta.run('system_dek_generation', generation);
+      sodium().memzero(systemDek);
+      vault.audit({
+        actor: options.actor ?? 'cli',
+        action: 'vault.initialised',
+        objectType: 'installation',
+        objectId: installationId,
+        details: {
+          schemaVersion: LATEST_SCHEMA_VERSION,
+          passphrase: Boolean(options.passphrase),
+          unattended: Boolean(options.unattendedKeyFile),
+        },
+      });
+    }).immediate();
+    return vault;
+  }
+
+  get signer(): AuditSigner {
+    return {
+      installationId: this.installationId,
+      publicKey: this.keys.auditKeyPair.publicKey,
+      privateKey: this.keys.auditKeyPair.privateKey,
+    };
+  }
+
+  get now(): Date {
+    return this.clock();
+  }
+
+  audit(event: AuditEvent): AuditEntry {
+    return appendAudit(this.db, this.signer, { ...event, at: event.at ?? this.clock() });
+  }
+
+  verifyAudit(): AuditVerification {
+    return verifyAuditChain(readAuditChain(this.db, this.installationId), this.keys.auditKeyPair.publicKey);
+  }
+
+  exportAudit(write: (line: string) => void): number {
+    return exportAudit(this.db, this.installationId, this.keys.auditKeyPair.publicKey, write);
+  }
+
+  pruneAudit(cutoff: Date): number {
+    return pruneAudit(this.db, this.signer, cutoff);
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.db.inTransaction ? this.db.transaction(fn)() : this.db.transaction(fn).immediate();
+  }
+
+  // ---- keys -------------------------------------------------------------------------------
+
+  #currentGeneration(): number {
+    const row = this.db.prepare('SELECT MAX(generation) AS g FROM key_generations').get() as {
+      g: number | null;
+    };
+    if (row.g === null) throw new Error('the vault has no key generation');
+    return row.g;
+  }
+
+  #createKeyGeneration(generation: number): number {
+    const kek = generateDataKey();
+    this.db
+      .prepare('INSERT INTO key_generations (generation, wrapped_kek, created_at) VALUES (?, ?, ?)')
+      .run(generation, wrapKey(this.keys.kekWrapKey, this.#kekLabel(generation), kek), this.clock().toISOString());
+    this.#keks.set(generation, kek);
+    return generation;
+  }
+
+  #kekLabel(generation: number): string {
+    return `kek|${this.installationId}|${generation}`;
+  }
+
+  #kek(generation: number): Uint8Array {
+    const cached = this.#keks.get(generation);
+    if (cached) return cached;
+    const row = this.db
+      .prepare('SELECT wrapped_kek FROM key_generations WHERE generation = ?')
+      .get(generation) as { wrapped_kek: Uint8Array } | undefined;
+    if (!row) throw new Error(`key generation ${generation} is missing`);
+    const kek = unwrapKey(this.keys.kekWrapKey, this.#kekLabel(generation), row.wrapped_kek);
+    this.#keks.set(generation, kek);
+    return kek;
+  }
+
+  #systemKey(): Uint8Array {
+    if (this.#systemDek) return this.#systemDek;
+    const wrapped = this.#meta('system_dek') as Uint8Array;
+    const generation = this.#meta('system_dek_generation') as number;
+    this.#systemDek = unwrapKey(this.#kek(generation), `dek|system|${generation}`, wrapped);
+    return this.#systemDek;
+  }
+
+  #subjectKey(subjectId: string): Uint8Array {
+    const cached = this.#deks.get(subjectId);
+    if (cached) {
+      // refresh LRU position
+      this.#deks.delete(subjectId);
+      this.#deks.set(subjectId, cached);
+      return cached;
+    }
+    const row = this.db
+      .prepare('SELECT kek_generation, wrapped_dek FROM subject_keys WHERE subject_id = ?')
+      .get(subjectId) as { kek_generation: number; wrapped_dek: Uint8Array } | undefined;
+    if (!row) {
+      throw new VaultRuleError('unknown_subject', `subject ${subjectId} has no data key (never created or destroyed)`);
+    }
+    const dek = unwrapKey(this.#kek(row.kek_generation), `dek|${subjectId}|${row.kek_generation}`, row.wrapped_dek);
+    this.#cacheDek(subjectId, dek);
+    return dek;
+  }
+
+  #cacheDek(subjectId: string, dek: Uint8Array): void {
+    this.#deks.set(subjectId, dek);
+    if (this.#deks.size > DEK_CACHE_LIMIT) {
+      const oldest = this.#deks.keys().next().value as string;
+      this.#forgetDek(oldest);
+    }
+  }
+
+  #forgetDek(subjectId: string): void {
+    const dek = this.#deks.get(subjectId);
+    if (dek) sodium().memzero(dek);
+    this.#deks.delete(subjectId);
+  }
+
+  #keyFor(owner: KeyOwner): Uint8Array {
+    return owner === 'system' ? this.#systemKey() : this.#subjectKey(owner.subjectId);
+  }
+
+  #meta(key: string): unknown {
+    const row = this.db.prepare('SELECT value FROM vault_meta WHERE key = ?').get(key) as
+      | { value: unknown }
+      | undefined;
+    return row?.value;
+  }
+
+  /**
+   * Re-wraps every data key under a new key-encryption key, then destroys the old ones. Values
+   * are not re-encrypted: their data keys do not change.
+   */
+  rotateKeys(actor: string): { generation: number; rewrapped: number } {
+    return this.transaction(() => {
+      const previous = this.#currentGeneration();
+      const generation = this.#createKeyGeneration(previous + 1);
+      const newKek = this.#kek(generation);
+      const page = this.db.prepare(
+        `SELECT subject_id, kek_generation, wrapped_dek FROM subject_keys
+         WHERE kek_generation <> ? AND subject_id > ? ORDER BY subject_id LIMIT 1000`,
+      );
+      const update = this.db.prepare(
+        'UPDATE subject_keys SET kek_generation = ?, wrapped_dek = ? WHERE subject_id = ?',
+      );
+      let rewrapped = 0;
+      let after = '';
+      for (;;) {
+        const rows = page.all(generation, after) as {
+          subject_id: string;
+          kek_generation: number;
+          wrapped_dek: Uint8Array;
+        }[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const dek = unwrapKey(this.#kek(row.kek_generation), `dek|${row.subject_id}|${row.kek_generation}`, row.wrapped_dek);
+          update.run(generation, wrapKey(newKek, `dek|${row.subject_id}|${generation}`, dek), row.subject_id);
+          sodium().memzero(dek);
+          rewrapped += 1;
+        }
+        after = rows[rows.length - 1]!.subject_id;
+      }
+      const systemDek = this.#systemKey();
+      const setMeta = this.db.prepare('UPDATE vault_meta SET value = ? WHERE key = ?');
+      setMeta.run(wrapKey(newKek, `dek|system|${generation}`, systemDek), 'system_dek');
+      setMeta.run(generation, 'system_dek_generation');
+      const retired = this.db
+        .prepare('SELECT generation FROM key_generations WHERE generation <> ?')
+        .all(generation) as { generation: number }[];
+      this.db.prepare('DELETE FROM key_generations WHERE generation <> ?').run(generation);
+      for (const { generation: g } of retired) {
+        const kek = this.#keks.get(g);
+        if (kek) sodium().memzero(kek);
+        this.#keks.delete(g);
+      }
+      this.audit({
+        actor,
+        action: 'keys.rotated',
+        details: { generation, previousGeneration: previous, rewrapped: rewrapped + 1 },
+      });
+      return { generation, rewrapped };
+    });
+  }
+
+  /** Re-seals the master key under a new passphrase (Argon2id); the key itself is unchanged. */
+  changePassphrase(newPassphrase: string, profile: KdfProfile, actor: string): void {
+    const manifest = readManifest(this.dataDir);
+    const masterKey = this.keys.exportMasterKey();
+    try {
+      const sealed = sealUnderPassphrase(masterKey, newPassphrase, profile, this.installationId);
+      writeManifest(this.dataDir, { ...manifest, passphrase: sealed });
+    } finally {
+      sodium().memzero(masterKey);
+    }
+    this.audit({ actor, action: 'keys.passphrase_changed', details: { kdf: profile } });
+  }
+
+  /** Writes the master key to an unattended key file (0600) for headless boot. */
+  writeUnattendedKeyFile(file: string, actor: string): void {
+    const masterKey = this.keys.exportMasterKey();
+    try {
+      writeKeyFile(file, masterKey);
+    } finally {
+      sodium().memzero(masterKey);
+    }
+    this.audit({ actor, action: 'keys.key_file_written', details: {} });
+  }
+
+  // ---- values -----------------------------------------------------------------------------
+
+  seal(owner: KeyOwner, ref: FieldRef, plaintext: Uint8Array | string): Uint8Array {
+    return sealValue(this.#keyFor(owner), ref, plaintext);
+  }
+
+  open(owner: KeyOwner, ref: FieldRef, sealed: Uint8Array): Uint8Array {
+    return openValue(this.#keyFor(owner), ref, sealed);
+  }
+
+  openText(owner: KeyOwner, ref: FieldRef, sealed: Uint8Array): string {
+    return new TextDecoder().decode(this.open(owner, ref, sealed));
+  }
+
+  blindIndex(purpose: BlindIndexPurpose, normalised: string): Uint8Array {
+    return blindIndex(this.keys.blindIndexKey(purpose), normalised);
+  }
+
+  // ---- subjects ---------------------------------------------------------------------------
+
+  /** Creates a subject with their own data key, wrapped under the current key generation. */
+  createSubject(options: { id?: string; at?: Date } = {}): string {
+    const id = options.id ?? newId('sub');
+    const at = (options.at ?? this.clock()).toISOString();
+    this.transaction(() => {
+      const generation = this.#currentGeneration();
+      const dek = generateDataKey();
+      this.db
+        .prepare('INSERT INTO subjects (id, created_at, last_interaction_at) VALUES (?, ?, ?)')
+        .run(id, at, at);
+      this.db
+        .prepare('INSERT INTO subject_keys (subject_id, kek_generation, wrapped_dek) VALUES (?, ?, ?)')
+        .run(id, generation, wrapKey(this.#kek(generation), `dek|${id}|${generation}`, dek));
+      this.#cacheDek(id, dek);
+    });
+    return id;
+  }
+
+  touchSubject(subjectId: string, at: Date = this.clock()): void {
+    this.db.prepare('UPDATE subjects SET last_interaction_at = ? WHERE id = ?').run(at.toISOString(), subjectId);
+  }
+
+  activeLegalHolds(subjectId: string): number {
+    const row = this.db
+      .prepare('SELECT COUNT(*) AS n FROM legal_holds WHERE subject_id = ? AND released_at IS NULL')
+      .get(subjectId) as { n: number };
+    return row.n;
+  }
+
+  placeLegalHold(subjectId: string, reasonCode: string, actor: string): string {
+    const id = newId('hold');
+    this.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO legal_holds (id, subject_id, reason_code, placed_by, placed_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(id, subjectId, reasonCode, actor, this.clock().toISOString());
+      this.audit({ actor, action: 'legal_hold.placed', objectType: 'subject', objectId: subjectId, details: { hold: id, reason: reasonCode } });
+    });
+    return id;
+  }
+
+  releaseLegalHold(holdId: string, actor: string): void {
+    this.transaction(() => {
+      const row = this.db
+        .prepare('SELECT subject_id FROM legal_holds WHERE id = ? AND released_at IS NULL')
+        .get(holdId) as { subject_id: string } | undefined;
+      if (!row) throw new VaultRuleError('unknown_hold', `no active legal hold ${holdId}`);
+      this.db
+        .prepare('UPDATE legal_holds SET released_by = ?, released_at = ? WHERE id = ?')
+        .run(actor, this.clock().toISOString(), holdId);
+      this.audit({ actor, action: 'legal_hold.released', objectType: 'subject', objectId: row.subject_id, details: { hold: holdId } });
+    });
+  }
+
+  /**
+   * Crypto-shredding: for each subject, the wrapped data key is overwritten first, then every row
+   * of theirs is deleted (cascading), a tombstone kept (the random id only), and the WAL
+   * checkpointed and truncated so no page image of theirs remains in the files. Subjects under
+   * legal hold are skipped and reported.
+   */
+  destroySubjects(subjectIds: readonly string[], options: { actor: string; reason: string }): DestroyOutcome {
+    const outcome: DestroyOutcome = { destroyed: 0, held: [], missing: 0 };
+    this.transaction(() => {
+      const held = this.db.prepare(
+        'SELECT 1 FROM legal_holds WHERE subject_id = ? AND released_at IS NULL LIMIT 1',
+      );
+      const wipeKey = this.db.prepare(
+        'UPDATE subject_keys SET wrapped_dek = zeroblob(length(wrapped_dek)) WHERE subject_id = ?',
+      );
+      const deleteSubject = this.db.prepare('DELETE FROM subjects WHERE id = ?');
+      const tombstone = this.db.prepare(
+        'INSERT OR REPLACE INTO subject_tombstones (subject_id, destroyed_at, reason) VALUES (?, ?, ?)',
+      );
+      const at = this.clock().toISOString();
+      for (const id of subjectIds) {
+        if (held.get(id)) {
+          outcome.held.push(id);
+          continue;
+        }
+        wipeKey.run(id);
+        this.#forgetDek(id);
+        if (deleteSubject.run(id).changes === 0) {
+          outcome.missing += 1;
+          continue;
+        }
+        tombstone.run(id, at, options.reason);
+        outcome.destroyed += 1;
+      }
+      if (outcome.destroyed > 0 || outcome.held.length > 0) {
+        const single = subjectIds.length === 1;
+        this.audit({
+          actor: options.actor,
+          action: 'subjects.destroyed',
+          objectType: single ? 'subject' : null,
+          objectId: single ? (subjectIds[0] ?? null) : null,
+          details: { count: outcome.destroyed, held: outcome.held.length, reason: options.reason },
+        });
+      }
+    });
+    checkpointTruncate(this.db);
+    return outcome;
+  }
+
+  destroySubject(subjectId: string, options: { actor: string; reason: string }): DestroyOutcome {
+    return this.destroySubjects([subjectId], options);
+  }
+
+  /** Moves the WAL into the database and truncates it (see `checkpointTruncate`). */
+  checkpoint(): boolean {
+    return checkpointTruncate(this.db);
+  }
+
+  integrityProblems(): string[] {
+    return integrityCheck(this.db);
+  }
+
+  schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  // ---- backup -----------------------------------------------------------------------------
+
+  /** An online backup (SQLite backup API). Key material stays outside: only wrapped keys are in it. */
+  async backup(file: string, actor: string): Promise<{ pages: number }> {
+    if (fs.existsSync(file)) {
+      throw new VaultRuleError('backup_exists', `${file} already exists; choose a new file name`);
+    }
+    const result = await this.db.backup(file);
+    fs.chmodSync(file, 0o600);
+    const check = new Database(file, { readonly: true });
+    try {
+      const problems = integrityCheck(check as ReadableDb);
+      if (problems.length > 0) throw new BackupError('corrupt', `the backup written to ${file} failed its integrity check`);
+    } finally {
+      check.close();
+    }
+    this.audit({ actor, action: 'vault.backup_created', details: { pages: result.totalPages } });
+    return { pages: result.totalPages };
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      checkpointTruncate(this.db);
+    } finally {
+      this.db.close();
+      for (const kek of this.#keks.values()) sodium().memzero(kek);
+      for (const dek of this.#deks.values()) sodium().memzero(dek);
+      if (this.#systemDek) sodium().memzero(this.#systemDek);
+      this.#keks.clear();
+      this.#deks.clear();
+      this.keys.wipe();
+    }
+  }
+}
+
+function readMetaText(db: ReadableDb, key: string): string | null {
+  try {
+    const row = db.prepare('SELECT value FROM vault_meta WHERE key = ?').get(key) as { value: unknown } | undefined;
+    return typeof row?.value === 'string' ? row.value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Refuses a database that belongs to another installation, before anything is written to it. */
+function checkDatabaseBelongs(file: string, manifest: KeyManifest): void {
+  const db = openReadableDb(file);
+  try {
+    const keyId = readMetaText(db, 'key_id');
+    const installationId = readMetaText(db, 'installation_id');
+    if (keyId !== manifest.keyId || installationId !== manifest.installationId) {
+      throw new KeyError(
+        'key_mismatch',
+        `the database ${file} belongs to another installation than the keys in this data dir`,
+      );
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Restores a backup into a data dir whose keys made it. Refuses a backup from another
+ * installation's key, a newer schema or a damaged file, and refuses while the appliance runs.
+ * Destructions recorded in the current database (tombstones) are applied again to the restored
+ * one, so a restore never brings a destroyed subject back.
+ */
+export async function restoreVault(
+  dataDir: string,
+  source: KeySource,
+  backupFile: string,
+  actor: string,
+): Promise<{ reappliedDestructions: number }> {
+  await loadSodium();
+  const paths = dataDirPaths(dataDir);
+  const manifest = readManifest(paths.dir);
+  const masterKey = unlockMasterKey(manifest, source);
+  sodium().memzero(masterKey);
+  refuseWhileServing(paths.dir, 'restoring');
+
+  let tombstones: Tombstone[] = [];
+  let backup: ReadableDb;
+  try {
+    backup = openReadableDb(backupFile);
+  } catch {
+    throw new BackupError('unreadable', `${backupFile} cannot be opened as a database`);
+  }
+  try {
+    let keyId: string | null;
+    let installationId: string | null;
+    try {
+      if (integrityCheck(backup).length > 0) throw new Error('corrupt');
+      keyId = readMetaText(backup, 'key_id');
+      installationId = readMetaText(backup, 'installation_id');
+    } catch {
+      throw new BackupError('corrupt', `${backupFile} is damaged or not a database`);
+    }
+    if (keyId === null || installationId === null) {
+      throw new BackupError('not_a_backup', `${backupFile} is not a verikiosk backup`);
+    }
+    const version = schemaVersion(backup);
+    if (version > LATEST_SCHEMA_VERSION) {
+      throw new BackupError('too_new', `${backupFile} has schema version ${version}; this verikiosk supports up to ${LATEST_SCHEMA_VERSION}`);
+    }
+    if (keyId !== manifest.keyId || installationId !== manifest.installationId) {
+      throw new BackupError(
+        'other_installation',
+        `${backupFile} was made by installation ${installationId} (key ${keyId}); this data dir holds the key of ` +
+          `installation ${manifest.installationId} (key ${manifest.keyId}). Restore it where that installation's key is.`,
+      );
+    }
+    tombstones = fs.existsSync(paths.database) ? readTombstones(paths.database) : [];
+    const tmp = `${paths.database}.restore-${process.pid}.tmp`;
+    fs.rmSync(tmp, { force: true });
+    await backup.backup(tmp);
+    fs.chmodSync(tmp, 0o600);
+    backup.close();
+    if (fs.existsSync(paths.database)) {
+      // Close the current database cleanly so its WAL is merged and removed, never left beside the new file.
+      const current = new Database(paths.database);
+      current.pragma('wal_checkpoint(TRUNCATE)');
+      current.close();
+    }
+    fs.rmSync(`${paths.database}-wal`, { force: true });
+    fs.rmSync(`${paths.database}-shm`, { force: true });
+    fs.renameSync(tmp, paths.database);
+    fsyncDir(paths.dir);
+  } finally {
+    if (backup.open) backup.close();
+  }
+
+  const vault = await Vault.open(paths.dir, source);
+  try {
+    const reapplied = reapplyTombstones(vault, tombstones, actor);
+    vault.audit({ actor, action: 'vault.restored', details: { reappliedDestructions: reapplied } });
+    return { reappliedDestructions: reapplied };
+  } finally {
+    vault.close();
+  }
+}
+
+/** Records the tombstones in the restored database and destroys any subject they name. */
+function reapplyTombstones(vault: Vault, tombstones: readonly Tombstone[], actor: string): number {
+  const exists = vault.db.prepare('SELECT 1 FROM subjects WHERE id = ?');
+  const present = tombstones.filter((t) => exists.get(t.subject_id)).map((t) => t.subject_id);
+  const reapplied =
+    present.length > 0 ? vault.destroySubjects(present, { actor, reason: 'restore_reapply' }).destroyed : 0;
+  const insert = vault.db.prepare(
+    'INSERT OR IGNORE INTO subject_tombstones (subject_id, destroyed_at, reason) VALUES (?, ?, ?)',
+  );
+  vault.transaction(() => {
+    for (const t of tombstones) insert.run(t.subject_id, t.destroyed_at, t.reason);
+  });
+  return reapplied;
+}
+
+interface Tombstone {
+  subject_id: string;
+  destroyed_at: string;
+  reason: string;
+}
+
+function readTombstones(file: string): Tombstone[] {
+  const db = openReadableDb(file);
+  try {
+    return db.prepare('SELECT subject_id, destroyed_at, reason FROM subject_tombstones').all() as Tombstone[];
+  } catch {
+    return [];
+  } finally {
+    db.close();
+  }
+}
