@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import type { ReadableDb, WritableDb } from './db.js';
+import { cachedStatement, type ReadableDb, type WritableDb } from './db.js';
 import { VaultRuleError } from './errors.js';
 import { sodium } from './sodium.js';
 
@@ -190,7 +190,8 @@ function readPoint(db: ReadableDb, key: 'audit_head' | 'audit_anchor'): SignedPo
 }
 
 function writeMeta(db: WritableDb, key: string, value: string | number): void {
-  db.prepare(
+  cachedStatement(
+    db,
     'INSERT INTO vault_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   ).run(key, value);
 }
@@ -208,7 +209,7 @@ export function appendAudit(db: WritableDb, signer: AuditSigner, event: AuditEve
   }
   const details = canonicalDetails(event.details);
   const append = (): AuditEntry => {
-    const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
+    const last = cachedStatement(db, 'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
       | { seq: number; hash: Uint8Array }
       | undefined;
     let prevSeq = last?.seq ?? 0;
@@ -230,7 +231,8 @@ export function appendAudit(db: WritableDb, signer: AuditSigner, event: AuditEve
     };
     const hash = hashEntry(partial);
     const signature = sodium().crypto_sign_detached(hash, signer.privateKey);
-    db.prepare(
+    cachedStatement(
+      db,
       `INSERT INTO audit_log (seq, at, actor, action, object_type, object_id, details, prev_hash, hash, signature)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
@@ -256,8 +258,7 @@ export function appendAudit(db: WritableDb, signer: AuditSigner, event: AuditEve
  * (last removed seq and hash) so the rest still verifies. Returns how many were removed.
  */
 export function pruneAudit(db: WritableDb, signer: AuditSigner, cutoff: Date): number {
-  return db
-    .transaction(() => {
+  const prune = db.transaction(() => {
       const last = db
         .prepare('SELECT seq, hash FROM audit_log WHERE at < ? ORDER BY seq DESC LIMIT 1')
         .get(cutoff.toISOString()) as { seq: number; hash: Uint8Array } | undefined;
@@ -265,8 +266,8 @@ export function pruneAudit(db: WritableDb, signer: AuditSigner, cutoff: Date): n
       writeMeta(db, 'audit_anchor', JSON.stringify(signPoint(signer, 'anchor', last.seq, last.hash)));
       writeMeta(db, 'audit_prune_floor', last.seq);
       return db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(last.seq).changes;
-    })
-    .immediate();
+  });
+  return db.inTransaction ? prune() : prune.immediate();
 }
 
 function fail(
@@ -322,7 +323,8 @@ export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): Audi
       const bad = Math.min(e.seq, expectedSeq);
       return fail(progress, bad, problem, `expected entry ${expectedSeq}, found ${e.seq}`);
     }
-    if (!s.memcmp(Uint8Array.from(e.prevHash), Uint8Array.from(prevHash)) || e.prevHash.length !== 32) {
+    // Length first: libsodium's memcmp throws on buffers of different lengths.
+    if (e.prevHash.length !== 32 || !s.memcmp(Uint8Array.from(e.prevHash), Uint8Array.from(prevHash))) {
       return fail(progress, e.seq, 'previous_hash_mismatch', `entry ${e.seq} does not link to the entry before it`);
     }
     const hash = hashEntry(e);
@@ -355,15 +357,18 @@ export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): Audi
     if (head.seq < lastSeq || head.hash !== toHex(prevHash)) {
       return fail(progress, head.seq + 1, 'head_mismatch', `the chain does not end at the recorded head (${head.seq})`);
     }
-  } else if (progress.entries > 0) {
-    return fail(progress, progress.firstSeq ?? 1, 'head_mismatch', 'the chain has entries but no recorded head');
+  } else {
+    // Every vault writes its first entry at init, so a chain without a head was cut or emptied.
+    return progress.entries > 0
+      ? fail(progress, progress.firstSeq ?? 1, 'head_mismatch', 'the chain has entries but no recorded head')
+      : fail(progress, expectedSeq, 'truncated', 'the audit log is empty and has no recorded head: its entries were removed');
   }
   return {
     ...progress,
     ok: true,
     firstBadSeq: null,
     problem: null,
-    message: progress.entries === 0 ? 'the audit log is empty' : `${progress.entries} entries verified`,
+    message: `${progress.entries} entries verified`,
   };
 }
 
@@ -432,12 +437,29 @@ export function exportAudit(
 /** Reads an export file back into a chain and its public key, for offline verification. */
 export function readAuditExport(file: string): { chain: AuditChain; publicKey: Uint8Array } {
   const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
-  const header = JSON.parse(lines[0] ?? 'null') as AuditExportHeader | null;
-  if (!header || header.format !== 'verikiosk-audit-export') {
+  // An export is untrusted input: every damaged line is a typed refusal, never a raw parse error.
+  const parse = (line: string | undefined, n: number): unknown => {
+    try {
+      return JSON.parse(line ?? 'null');
+    } catch {
+      throw new VaultRuleError('audit_export', `line ${n} of ${file} is not valid JSON`);
+    }
+  };
+  const header = parse(lines[0], 1) as AuditExportHeader | null;
+  if (
+    typeof header !== 'object' ||
+    header === null ||
+    header.format !== 'verikiosk-audit-export' ||
+    typeof header.installationId !== 'string' ||
+    typeof header.publicKey !== 'string'
+  ) {
     throw new VaultRuleError('audit_export', `${file} is not a verikiosk audit export`);
   }
-  const entries = lines.slice(1).map((line): AuditEntry => {
-    const e = JSON.parse(line) as ExportedEntry;
+  const entries = lines.slice(1).map((line, i): AuditEntry => {
+    const e = parse(line, i + 2);
+    if (!isExportedEntry(e)) {
+      throw new VaultRuleError('audit_export', `line ${i + 2} of ${file} is not an audit entry`);
+    }
     return {
       ...e,
       prevHash: Buffer.from(e.prevHash, 'hex'),
@@ -449,4 +471,17 @@ export function readAuditExport(file: string): { chain: AuditChain; publicKey: U
     chain: { installationId: header.installationId, anchor: header.anchor, head: header.head, entries },
     publicKey: Buffer.from(header.publicKey, 'hex'),
   };
+}
+
+function isExportedEntry(value: unknown): value is ExportedEntry {
+  if (typeof value !== 'object' || value === null) return false;
+  const e = value as Record<string, unknown>;
+  const text = (v: unknown): boolean => typeof v === 'string';
+  const textOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+  return (
+    typeof e.seq === 'number' &&
+    [e.at, e.actor, e.action, e.details, e.prevHash, e.hash, e.signature].every(text) &&
+    textOrNull(e.objectType) &&
+    textOrNull(e.objectId)
+  );
 }

@@ -45,33 +45,62 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** The pid of a live appliance serving this data dir, or null. */
-export function runningAppliancePid(dir: string): number | null {
-  const file = dataDirPaths(dir).lock;
+interface LockRecord {
+  pid: number;
+  url: string | null;
+}
+
+function readLock(dir: string): LockRecord | null {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = fs.readFileSync(dataDirPaths(dir).lock, 'utf8');
   } catch {
     return null;
   }
-  const pid = Number.parseInt(text.trim(), 10);
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid) ? pid : null;
+  const [pidLine, urlLine] = text.split('\n');
+  const pid = Number.parseInt((pidLine ?? '').trim(), 10);
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !pidAlive(pid)) return null;
+  return { pid, url: urlLine?.trim() || null };
+}
+
+/** The pid of a live appliance serving this data dir, or null. */
+export function runningAppliancePid(dir: string): number | null {
+  return readLock(dir)?.pid ?? null;
+}
+
+/** The URL a live appliance serving this data dir listens on, or null. */
+export function runningApplianceUrl(dir: string): string | null {
+  return readLock(dir)?.url ?? null;
+}
+
+export interface ApplianceLock {
+  /** Records where the appliance listens, for `verikiosk status`. */
+  setUrl(url: string): void;
+  release(): void;
 }
 
 /** Marks the data dir as served by this process; refuses if another live process serves it. */
-export function acquireApplianceLock(dir: string): () => void {
+export function acquireApplianceLock(dir: string): ApplianceLock {
   const other = runningAppliancePid(dir);
   if (other !== null) {
     throw new DataDirError('locked', `another verikiosk (pid ${other}) is already serving ${dir}`);
   }
   const file = dataDirPaths(dir).lock;
   fs.writeFileSync(file, `${process.pid}\n`, { mode: 0o600 });
-  return () => {
+  const ours = (): boolean => {
     try {
-      if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.unlinkSync(file);
+      return fs.readFileSync(file, 'utf8').split('\n')[0]?.trim() === String(process.pid);
     } catch {
-      // already gone
+      return false;
     }
+  };
+  return {
+    setUrl(url) {
+      if (ours()) fs.writeFileSync(file, `${process.pid}\n${url}\n`, { mode: 0o600 });
+    },
+    release() {
+      if (ours()) fs.rmSync(file, { force: true });
+    },
   };
 }
 

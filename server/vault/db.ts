@@ -89,3 +89,24 @@ export function integrityCheck(db: ReadableDb): string[] {
   const rows = db.pragma('integrity_check') as { integrity_check: string }[];
   return rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
 }
+
+const statementCache = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement cached per connection (preparing costs more than running the small
+ * statements of the hot paths). Only for plain use: a cached statement must never be switched
+ * to pluck/raw/expand mode, and not be iterated while another caller may run it.
+ */
+export function cachedStatement(db: ReadableDb, sql: string): Database.Statement {
+  let cache = statementCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCache.set(db, cache);
+  }
+  let statement = cache.get(sql);
+  if (!statement) {
+    statement = db.prepare(sql);
+    cache.set(sql, statement);
+  }
+  return statement;
+}

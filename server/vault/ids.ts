@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { randomBytes } from './keys.js';
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -7,7 +7,7 @@ const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
  * Crockford base32), so ids sort by creation and say what they are ("sub_01j…").
  */
 export function newId(prefix: string, now: number = Date.now()): string {
-  const random = randomFillSync(new Uint8Array(10));
+  const random = randomBytes(10);
   let out = '';
   let time = now;
   for (let i = 0; i < 10; i++) {

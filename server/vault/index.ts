@@ -16,6 +16,7 @@ export {
   schemaVersion,
   integrityCheck,
   checkpointTruncate,
+  cachedStatement,
 } from './db.js';
 export type { ReadableDb, WritableDb } from './db.js';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION, checkMigrationOrder } from './migrations/index.js';
@@ -57,9 +58,10 @@ export {
   isInitialised,
   acquireApplianceLock,
   runningAppliancePid,
+  runningApplianceUrl,
   refuseWhileServing,
 } from './datadir.js';
-export type { DataDirPaths } from './datadir.js';
+export type { DataDirPaths, ApplianceLock } from './datadir.js';
 export { newId, isId } from './ids.js';
-export { loadSodium } from './sodium.js';
+export { loadSodium, sodium } from './sodium.js';
 export { writeFileAtomic } from './files.js';

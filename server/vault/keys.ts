@@ -43,10 +43,25 @@ export type KeySource =
   | { kind: 'key-file'; path: string }
   | { kind: 'systemd-credential'; path: string };
 
+const POOL_BYTES = 8192;
+const pool = new Uint8Array(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+/**
+ * Random bytes from node's CSPRNG (OpenSSL). libsodium's randombytes_buf in WebAssembly costs
+ * ~130 µs a call; each randomFillSync call costs a few µs however small, so small requests
+ * (nonces, keys, ids) are served from a pool that is refilled in one call and wiped as it is used.
+ */
 export function randomBytes(length: number): Uint8Array {
-  // libsodium's randombytes_buf in WebAssembly costs ~130 µs a call; node's CSPRNG is the same
-  // quality (OpenSSL's) at a few µs.
-  return randomFillSync(new Uint8Array(length));
+  if (length > POOL_BYTES / 4) return randomFillSync(new Uint8Array(length));
+  if (poolOffset + length > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const out = pool.slice(poolOffset, poolOffset + length);
+  pool.fill(0, poolOffset, poolOffset + length);
+  poolOffset += length;
+  return out;
 }
 
 export function generateMasterKey(): Uint8Array {
@@ -124,20 +139,25 @@ export function openWithPassphrase(manifest: KeyManifest, passphrase: string): U
     );
   }
   const s = sodium();
-  const kek = s.crypto_pwhash(
-    32,
-    passphrase,
-    s.from_base64(box.salt),
-    box.opsLimit,
-    box.memLimit,
-    s.crypto_pwhash_ALG_ARGON2ID13,
-  );
+  let salt: Uint8Array;
+  let nonce: Uint8Array;
+  let sealed: Uint8Array;
+  let kek: Uint8Array;
+  try {
+    salt = s.from_base64(box.salt);
+    nonce = s.from_base64(box.nonce);
+    sealed = s.from_base64(box.sealed);
+    // libsodium rejects a salt of the wrong length or limits out of range
+    kek = s.crypto_pwhash(32, passphrase, salt, box.opsLimit, box.memLimit, s.crypto_pwhash_ALG_ARGON2ID13);
+  } catch {
+    throw new KeyError('manifest_corrupt', 'the sealed master key in keys.json is damaged');
+  }
   try {
     return s.crypto_aead_xchacha20poly1305_ietf_decrypt(
       null,
-      s.from_base64(box.sealed),
+      sealed,
       passphraseAd(manifest.installationId, manifest.keyId),
-      s.from_base64(box.nonce),
+      nonce,
       kek,
     );
   } catch {

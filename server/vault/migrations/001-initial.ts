@@ -51,7 +51,7 @@ CREATE TABLE legal_holds (
   released_by TEXT,
   released_at TEXT
 ) STRICT;
-CREATE INDEX legal_holds_active ON legal_holds (subject_id) WHERE released_at IS NULL;
+CREATE INDEX legal_holds_subject ON legal_holds (subject_id, released_at);
 
 CREATE TABLE staff_users (
   id TEXT PRIMARY KEY,
@@ -128,6 +128,8 @@ CREATE TABLE verifications (
 CREATE INDEX verifications_subject ON verifications (subject_id);
 CREATE INDEX verifications_decided ON verifications (decided_at) WHERE decided_at IS NOT NULL;
 CREATE INDEX verifications_status ON verifications (status);
+CREATE INDEX verifications_kiosk ON verifications (kiosk_id);
+CREATE INDEX verifications_api_client ON verifications (api_client_id);
 
 CREATE TABLE consents (
   id TEXT PRIMARY KEY,
@@ -142,6 +144,8 @@ CREATE TABLE consents (
   evidence_enc BLOB
 ) STRICT;
 CREATE INDEX consents_subject ON consents (subject_id);
+CREATE INDEX consents_verification ON consents (verification_id);
+CREATE INDEX consents_text ON consents (consent_text_id);
 CREATE INDEX consents_withdrawn ON consents (withdrawn_at) WHERE withdrawn_at IS NOT NULL;
 
 CREATE TABLE documents (
@@ -215,6 +219,10 @@ CREATE TABLE reviews (
   decided_at TEXT
 ) STRICT;
 CREATE INDEX reviews_verification ON reviews (verification_id);
+CREATE INDEX reviews_subject ON reviews (subject_id);
+CREATE INDEX reviews_assigned_to ON reviews (assigned_to);
+CREATE INDEX reviews_decided_by ON reviews (decided_by);
+CREATE INDEX reviews_second_reviewer ON reviews (second_reviewer);
 CREATE INDEX reviews_open ON reviews (status) WHERE status <> 'decided';
 
 CREATE TABLE fraud_list_entries (
@@ -272,6 +280,7 @@ CREATE TABLE webhook_outbox (
   last_error_code TEXT
 ) STRICT;
 CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_attempt_at) WHERE delivered_at IS NULL;
+CREATE INDEX webhook_outbox_endpoint ON webhook_outbox (endpoint_id);
 
 CREATE TABLE audit_log (
   seq INTEGER PRIMARY KEY,
@@ -319,6 +328,7 @@ CREATE TABLE destruction_certificates (
   audit_seq INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX destruction_certificates_at ON destruction_certificates (at);
+CREATE INDEX destruction_certificates_run ON destruction_certificates (run_id);
 `;
 
 export const migration001Initial: Migration = {

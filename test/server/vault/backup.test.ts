@@ -1,0 +1,285 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  BackupError,
+  KeyError,
+  VaultRuleError,
+  restoreVault,
+} from '../../../server/vault/index.js';
+import type { FieldRef, Vault } from '../../../server/vault/index.js';
+import {
+  SEEDED,
+  cleanup,
+  expectError,
+  expectNoSeededValueInRecordedErrors,
+  hashDir,
+  newVault,
+  rawDb,
+  reopen,
+  tempDir,
+  thrown,
+  thrownAsync,
+} from './helpers.js';
+import type { Needle, TestVault } from './helpers.js';
+
+afterEach(cleanup);
+
+interface Profile {
+  subjectId: string;
+  ref: FieldRef;
+  sealed: Uint8Array;
+  plaintext: string;
+}
+
+function addProfile(vault: Vault, plaintext: string): Profile {
+  const subjectId = vault.createSubject();
+  const ref = { table: 'subjects', column: 'profile_enc', rowId: subjectId };
+  const sealed = vault.seal({ subjectId }, ref, plaintext);
+  vault.db.prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?').run(sealed, subjectId);
+  return { subjectId, ref, sealed, plaintext };
+}
+
+function readProfile(vault: Vault, p: Profile): string {
+  const stored = vault.db
+    .prepare('SELECT profile_enc FROM subjects WHERE id = ?')
+    .pluck()
+    .get(p.subjectId) as Uint8Array | undefined;
+  if (!stored) throw new Error('profile row missing');
+  return vault.openText({ subjectId: p.subjectId }, p.ref, stored);
+}
+
+function masterKeyFromFile(file: string): Buffer {
+  const text = fs.readFileSync(file, 'utf8').trim();
+  return Buffer.from(text.slice('vk-master-v1:'.length), 'base64');
+}
+
+function containsAnyForm(file: string, secret: Uint8Array): boolean {
+  const content = fs.readFileSync(file);
+  const b = Buffer.from(secret);
+  return [
+    b,
+    Buffer.from(b.toString('hex')),
+    Buffer.from(b.toString('base64')),
+    Buffer.from(b.toString('base64url')),
+  ].some((form) => content.indexOf(form) >= 0);
+}
+
+async function backupOf(t: TestVault): Promise<string> {
+  const file = path.join(tempDir(), 'backup.db');
+  await t.vault.backup(file, 'admin:zz1');
+  return file;
+}
+
+describe('backup', { timeout: 20_000 }, () => {
+  it('writes an owner-only, intact copy that holds no key material', async () => {
+    const t = await newVault();
+    addProfile(t.vault, SEEDED.surname);
+    const keys: Needle[] = [
+      masterKeyFromFile(t.keyFile),
+      Uint8Array.from(t.vault.keys.auditKeyPair.privateKey),
+      Uint8Array.from(t.vault.keys.auditKeyPair.privateKey.subarray(0, 32)),
+      Uint8Array.from(t.vault.keys.kekWrapKey),
+      Uint8Array.from(t.vault.keys.secretHashKey),
+      Uint8Array.from(t.vault.keys.blindIndexKey('document_number')),
+    ];
+    const file = await backupOf(t);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    for (const key of keys) expect(containsAnyForm(file, key as Uint8Array)).toBe(false);
+    // it does hold the public audit key, so the copy's chain can be verified
+    expect(
+      fs
+        .readFileSync(file)
+        .indexOf(Buffer.from(Buffer.from(t.vault.keys.auditKeyPair.publicKey).toString('hex'))),
+    ).toBeGreaterThanOrEqual(0);
+    const copy = new Database(file, { readonly: true });
+    try {
+      expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(copy.prepare('SELECT COUNT(*) FROM subjects').pluck().get()).toBe(1);
+    } finally {
+      copy.close();
+    }
+    expect(
+      t.vault.db
+        .prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'vault.backup_created'")
+        .pluck()
+        .get(),
+    ).toBe(1);
+    expect(t.vault.verifyAudit().ok).toBe(true);
+  });
+
+  it('refuses to overwrite an existing file', async () => {
+    const t = await newVault();
+    const file = await backupOf(t);
+    const before = fs.readFileSync(file);
+    const error = expectError(
+      await thrownAsync(() => t.vault.backup(file, 'admin:zz1')),
+      VaultRuleError,
+    );
+    expect(error.rule).toBe('backup_exists');
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+});
+
+describe('restore', { timeout: 20_000 }, () => {
+  it('restores a backup into the same data dir; data reads back and the chain verifies', async () => {
+    const t = await newVault();
+    const kept = addProfile(t.vault, SEEDED.surname);
+    const file = await backupOf(t);
+    const later = addProfile(t.vault, SEEDED.otherSurname);
+    t.vault.close();
+
+    expect(await restoreVault(t.dir, t.source, file, 'admin:zz1')).toEqual({
+      reappliedDestructions: 0,
+    });
+    expect(fs.readdirSync(t.dir).sort()).toEqual(['keys.json', 'master.key', 'verikiosk.db']);
+    const vault = await reopen(t.dir, t.source);
+    expect(readProfile(vault, kept)).toBe(SEEDED.surname);
+    // the restore brings back the state of the backup: later rows are not there
+    expect(
+      vault.db.prepare('SELECT COUNT(*) FROM subjects WHERE id = ?').pluck().get(later.subjectId),
+    ).toBe(0);
+    expect(vault.verifyAudit().ok).toBe(true);
+    expect(
+      vault.db
+        .prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'vault.restored'")
+        .pluck()
+        .get(),
+    ).toBe(1);
+    expect(vault.integrityProblems()).toEqual([]);
+  });
+
+  it("refuses another installation's backup with other_installation and changes nothing", async () => {
+    const one = await newVault();
+    const two = await newVault();
+    addProfile(one.vault, SEEDED.surname);
+    addProfile(two.vault, SEEDED.otherSurname);
+    const otherBackup = await backupOf(two);
+    one.vault.close();
+    const before = hashDir(one.dir);
+    const error = expectError(
+      await thrownAsync(() => restoreVault(one.dir, one.source, otherBackup, 'admin:zz1')),
+      BackupError,
+      [masterKeyFromFile(one.keyFile), masterKeyFromFile(two.keyFile)],
+    );
+    expect(error.reason).toBe('other_installation');
+    expect(hashDir(one.dir)).toEqual(before);
+  });
+
+  it('refuses a non-database, a missing file, a foreign database and a too-new backup, changing nothing', async () => {
+    const t = await newVault();
+    addProfile(t.vault, SEEDED.surname);
+    const newer = await backupOf(t);
+    t.vault.close();
+    const raw = rawDb(newer);
+    raw.pragma('user_version = 999');
+    raw.close();
+
+    const files = tempDir();
+    const garbage = path.join(files, 'garbage.db');
+    fs.writeFileSync(garbage, Buffer.alloc(8192, 0x5a));
+    const text = path.join(files, 'notes.txt');
+    fs.writeFileSync(text, 'SQLite format 3\0 but not really\n');
+    const foreign = path.join(files, 'foreign.db');
+    const f = new Database(foreign);
+    f.exec("CREATE TABLE t (x TEXT) STRICT; INSERT INTO t VALUES ('x');");
+    f.close();
+
+    const before = hashDir(t.dir);
+    const cases: [string, BackupError['reason'][]][] = [
+      [garbage, ['corrupt', 'unreadable']],
+      [text, ['corrupt', 'unreadable']],
+      [path.join(files, 'missing.db'), ['unreadable']],
+      [foreign, ['not_a_backup']],
+      [newer, ['too_new']],
+    ];
+    for (const [file, reasons] of cases) {
+      const error = expectError(
+        await thrownAsync(() => restoreVault(t.dir, t.source, file, 'admin:zz1')),
+        BackupError,
+      );
+      expect(reasons, path.basename(file)).toContain(error.reason);
+      expect(hashDir(t.dir)).toEqual(before);
+    }
+  });
+
+  it('refuses a restore with the wrong key before reading the backup', async () => {
+    const one = await newVault();
+    const two = await newVault();
+    const file = await backupOf(one);
+    one.vault.close();
+    two.vault.close();
+    const before = hashDir(one.dir);
+    const error = expectError(
+      await thrownAsync(() => restoreVault(one.dir, two.source, file, 'admin:zz1')),
+      KeyError,
+    );
+    expect(error.reason).toBe('key_mismatch');
+    expect(hashDir(one.dir)).toEqual(before);
+  });
+
+  it('does not bring back a subject destroyed after the backup was taken', async () => {
+    const t = await newVault();
+    const victim = addProfile(t.vault, SEEDED.surname);
+    const survivor = addProfile(t.vault, SEEDED.otherSurname);
+    const wrappedDek = Buffer.from(
+      t.vault.db
+        .prepare('SELECT wrapped_dek FROM subject_keys WHERE subject_id = ?')
+        .pluck()
+        .get(victim.subjectId) as Buffer,
+    );
+    const file = await backupOf(t);
+    expect(
+      t.vault.destroySubject(victim.subjectId, { actor: 'admin:zz1', reason: 'deletion_request' })
+        .destroyed,
+    ).toBe(1);
+    t.vault.close();
+
+    expect(await restoreVault(t.dir, t.source, file, 'admin:zz1')).toEqual({
+      reappliedDestructions: 1,
+    });
+    const vault = await reopen(t.dir, t.source);
+    expect(
+      vault.db.prepare('SELECT COUNT(*) FROM subjects WHERE id = ?').pluck().get(victim.subjectId),
+    ).toBe(0);
+    expect(
+      vault.db
+        .prepare('SELECT COUNT(*) FROM subject_keys WHERE subject_id = ?')
+        .pluck()
+        .get(victim.subjectId),
+    ).toBe(0);
+    expect(
+      vault.db
+        .prepare('SELECT reason FROM subject_tombstones WHERE subject_id = ?')
+        .pluck()
+        .all(victim.subjectId),
+    ).toEqual(['deletion_request']);
+    const error = expectError(
+      thrown(() => vault.open({ subjectId: victim.subjectId }, victim.ref, victim.sealed)),
+      VaultRuleError,
+    );
+    expect(error.rule).toBe('unknown_subject');
+    expect(readProfile(vault, survivor)).toBe(SEEDED.otherSurname);
+    expect(vault.verifyAudit().ok).toBe(true);
+    vault.close();
+    const db = fs.readFileSync(path.join(t.dir, 'verikiosk.db'));
+    expect(db.indexOf(Buffer.from(victim.sealed))).toBe(-1);
+    expect(db.indexOf(wrappedDek)).toBe(-1);
+
+    // a second restore of the same backup still keeps the subject destroyed
+    expect(await restoreVault(t.dir, t.source, file, 'admin:zz1')).toEqual({
+      reappliedDestructions: 1,
+    });
+    const again = await reopen(t.dir, t.source);
+    expect(
+      again.db.prepare('SELECT COUNT(*) FROM subjects WHERE id = ?').pluck().get(victim.subjectId),
+    ).toBe(0);
+  });
+});
+
+describe('errors', () => {
+  it('no seeded value appears in any error thrown above', () => {
+    expectNoSeededValueInRecordedErrors();
+  });
+});

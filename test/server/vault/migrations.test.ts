@@ -1,0 +1,201 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  SchemaVersionError,
+  checkMigrationOrder,
+  migrate,
+  openReadableDb,
+  openWritableDb,
+  schemaVersion,
+} from '../../../server/vault/index.js';
+import type { Migration, WritableDb } from '../../../server/vault/index.js';
+import { cleanup, expectError, newVault, tempDir, thrown } from './helpers.js';
+
+afterEach(cleanup);
+
+const noop = (): void => undefined;
+const step = (version: number): Migration => ({ version, name: `00${version}-test`, up: noop });
+
+describe('migration list', () => {
+  it('accepts the shipped list, numbered 1..n', () => {
+    expect(() => checkMigrationOrder(MIGRATIONS)).not.toThrow();
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(LATEST_SCHEMA_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it('rejects a misnumbered list', () => {
+    for (const list of [
+      [step(2)],
+      [step(1), step(3)],
+      [step(1), step(1)],
+      [step(2), step(1)],
+      [step(0)],
+    ]) {
+      expect(() => checkMigrationOrder(list)).toThrow(/expected/);
+    }
+    expect(() => checkMigrationOrder([step(1), step(2), step(3)])).not.toThrow();
+  });
+});
+
+function dbIn(dir: string): string {
+  return path.join(dir, 'test.db');
+}
+
+function strictTables(db: Database.Database): { name: string; strict: number }[] {
+  return (
+    db.pragma('table_list') as { schema: string; name: string; type: string; strict: number }[]
+  ).filter((t) => t.schema === 'main' && t.type === 'table' && !t.name.startsWith('sqlite_'));
+}
+
+describe('openWritableDb', { timeout: 20_000 }, () => {
+  it('migrates a fresh file to LATEST_SCHEMA_VERSION, every table STRICT', () => {
+    const file = dbIn(tempDir());
+    const db = openWritableDb(file, { create: true });
+    try {
+      expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
+      const tables = strictTables(db);
+      expect(tables.map((t) => t.name)).toEqual(
+        expect.arrayContaining([
+          'vault_meta',
+          'subjects',
+          'subject_keys',
+          'audit_log',
+          'documents',
+          'biometric_templates',
+        ]),
+      );
+      for (const t of tables) expect(t.strict, t.name).toBe(1);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('sets WAL, synchronous=FULL, foreign keys and secure_delete on the writable connection', () => {
+    const file = dbIn(tempDir());
+    const db = openWritableDb(file, { create: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('synchronous', { simple: true })).toBe(2);
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('secure_delete', { simple: true })).toBe(1);
+      expect(db.pragma('trusted_schema', { simple: true })).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("sets the same pragmas on the vault's own connection", async () => {
+    const { vault } = await newVault();
+    expect(vault.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(vault.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(vault.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(vault.db.pragma('secure_delete', { simple: true })).toBe(1);
+    expect(vault.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    for (const t of strictTables(vault.db)) expect(t.strict, t.name).toBe(1);
+  });
+
+  it('does not create a missing file unless asked', () => {
+    const file = dbIn(tempDir());
+    expect(() => openWritableDb(file)).toThrow();
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('is idempotent: reopening a migrated file changes nothing', () => {
+    const file = dbIn(tempDir());
+    openWritableDb(file, { create: true }).close();
+    const schema = (): unknown => {
+      const db = openReadableDb(file);
+      try {
+        return db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all();
+      } finally {
+        db.close();
+      }
+    };
+    const before = schema();
+    const db = openWritableDb(file);
+    expect(migrate(db)).toBe(LATEST_SCHEMA_VERSION);
+    db.close();
+    expect(schema()).toEqual(before);
+  });
+
+  it('migrates step by step to a target and no further', () => {
+    const file = dbIn(tempDir());
+    const raw = new Database(file);
+    try {
+      raw.pragma('journal_mode = WAL');
+      expect(migrate(raw as unknown as WritableDb, 0)).toBe(0);
+      expect(
+        raw.prepare("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table'").pluck().get(),
+      ).toBe(0);
+      expect(migrate(raw as unknown as WritableDb, LATEST_SCHEMA_VERSION)).toBe(
+        LATEST_SCHEMA_VERSION,
+      );
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('refuses a database newer than the code with SchemaVersionError, before changing it', () => {
+    const file = dbIn(tempDir());
+    const raw = new Database(file);
+    raw.exec('CREATE TABLE t (x INTEGER) STRICT');
+    raw.pragma('user_version = 999');
+    raw.close();
+    const before = fs.readFileSync(file);
+    const error = expectError(
+      thrown(() => openWritableDb(file)),
+      SchemaVersionError,
+    );
+    expect(error.found).toBe(999);
+    expect(error.supported).toBe(LATEST_SCHEMA_VERSION);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    // the journal mode was not switched to WAL either
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+    const check = new Database(file);
+    try {
+      expect(check.pragma('journal_mode', { simple: true })).toBe('delete');
+      expectError(
+        thrown(() => migrate(check as unknown as WritableDb)),
+        SchemaVersionError,
+      );
+    } finally {
+      check.close();
+    }
+  });
+});
+
+describe('vault schema', { timeout: 20_000 }, () => {
+  it('stores only sealed values in _enc columns and only blind indexes in _bidx columns (BLOB)', async () => {
+    const { vault } = await newVault();
+    const tables = strictTables(vault.db).map((t) => t.name);
+    let columns = 0;
+    for (const table of tables) {
+      const info = vault.db.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as {
+        name: string;
+        type: string;
+      }[];
+      for (const c of info.filter((c) => c.name.endsWith('_enc') || c.name.endsWith('_bidx'))) {
+        expect(c.type, `${table}.${c.name}`).toBe('BLOB');
+        columns += 1;
+      }
+    }
+    expect(columns).toBeGreaterThan(10);
+  });
+
+  it('protects the audit log with append-only triggers', async () => {
+    const { vault } = await newVault();
+    const triggers = vault.db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")
+      .pluck()
+      .all();
+    expect(triggers).toEqual(
+      expect.arrayContaining(['audit_log_no_delete', 'audit_log_no_update']),
+    );
+  });
+});
