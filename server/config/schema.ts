@@ -1,0 +1,382 @@
+/**
+ * The schema of config.json. Every object is strict, every setting has a default, so `{}`
+ * parses to the full default config.
+ *
+ * Error messages here are tails ("must be an integer from 1 to 65535"); issues.ts prefixes
+ * the dotted key. None of them may mention the submitted value (SPEC API-5, §5).
+ */
+import { BlockList, isIP } from 'node:net';
+
+import { Cron } from 'croner';
+import * as z from 'zod';
+
+import { addIsoDuration, tryParseIsoDuration } from './duration.js';
+import type { ConfigRule } from './issues.js';
+import { RETENTION_RULE_IDS, type RetentionRuleId } from './retention-rules.js';
+
+const MIB = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Field builders
+
+const mustBe = (what: string): string => `must be ${what}`;
+
+/** Rules that compare settings run only when every setting in the section is valid on its own. */
+const whenSectionValid = {
+  when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0,
+};
+
+function integerIn(min: number, max: number, what = `an integer from ${min} to ${max}`) {
+  const error = mustBe(what);
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A probability strictly between 0 and 1 (a false-match or false-accept rate). */
+function rate() {
+  const error = mustBe('a number greater than 0 and less than 1');
+  return z.number({ error }).gt(0, { error }).lt(1, { error });
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: mustBe(`one of ${values.map((value) => `"${value}"`).join(', ')}`),
+  });
+}
+
+function flag() {
+  return z.boolean({ error: mustBe('true or false') });
+}
+
+function filePath() {
+  return z
+    .string({ error: mustBe('a file path') })
+    .refine((path) => path.length > 0 && path.length <= 4096 && !path.includes('\0'), {
+      error: mustBe('a non-empty file path'),
+      params: { rule: 'format' satisfies ConfigRule },
+    });
+}
+
+function isoDuration() {
+  const error = mustBe('an ISO-8601 duration such as "P30D", "P3Y" or "PT0S"');
+  // 100 years keeps the retention engine's date arithmetic far inside what Date can represent.
+  const latest = Date.UTC(2070, 0, 1);
+  return z.string({ error }).superRefine((text, ctx) => {
+    const duration = tryParseIsoDuration(text);
+    if (duration === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: error,
+        params: { rule: 'format' satisfies ConfigRule },
+      });
+      return;
+    }
+    let withinLimit: boolean;
+    try {
+      withinLimit = addIsoDuration(new Date(0), duration).getTime() <= latest;
+    } catch {
+      withinLimit = false;
+    }
+    if (!withinLimit) {
+      ctx.addIssue({
+        code: 'custom',
+        message: mustBe('at most 100 years'),
+        params: { rule: 'range' satisfies ConfigRule },
+      });
+    }
+  });
+}
+
+/** A 5- or 6-field cron expression that croner accepts and that fires at least once. */
+function cronExpression() {
+  const error = mustBe('a cron expression with 5 or 6 fields, such as "17 * * * *"');
+  return z.string({ error }).superRefine((expression, ctx) => {
+    const fields = expression.trim().split(/\s+/);
+    let fires = false;
+    if (fields.length === 5 || fields.length === 6) {
+      try {
+        fires = new Cron(expression, { paused: true, mode: '5-or-6-parts' }).nextRun() !== null;
+      } catch {
+        fires = false;
+      }
+    }
+    if (!fires) {
+      ctx.addIssue({
+        code: 'custom',
+        message: error,
+        params: { rule: 'format' satisfies ConfigRule },
+      });
+    }
+  });
+}
+
+/** A USB vendor or product id: a number, or a hex string such as "0x056a". */
+function usbId() {
+  const what = 'a USB id from 0 to 0xffff, as a number or a hex string such as "0x056a"';
+  return z.preprocess(
+    (value) =>
+      typeof value === 'string' && /^0x[0-9a-f]{1,12}$/i.test(value)
+        ? Number.parseInt(value, 16)
+        : value,
+    integerIn(0, 0xffff, what),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hosts
+
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+const HOST_NAME =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+/** True for 127.0.0.0/8, ::1 (in any spelling, IPv4-mapped included) and "localhost". */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  if (name === 'localhost') return true;
+  const family = isIP(name);
+  if (family === 0) return false;
+  return loopback.check(name, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+function hostField() {
+  const error = mustBe('an IP address or a host name');
+  // A name whose last label is all digits would be a mistyped IPv4 address ("10.0.0.256").
+  const isHostName = (host: string) => HOST_NAME.test(host) && !/(?:^|\.)\d+\.?$/.test(host);
+  return z.string({ error }).refine((host) => isIP(host) !== 0 || isHostName(host), {
+    error,
+    params: { rule: 'format' satisfies ConfigRule },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+const AN_OBJECT = 'an object';
+
+const tlsSchema = z.strictObject(
+  { certFile: filePath(), keyFile: filePath() },
+  { error: mustBe('an object with certFile and keyFile, or null') },
+);
+
+const serverSchema = z
+  .strictObject(
+    {
+      host: hostField().default('127.0.0.1'),
+      port: integerIn(1, 65535).default(8420),
+      tls: tlsSchema.nullable().default(null),
+      bodyLimitBytes: integerIn(1024, 1024 * MIB).default(10 * MIB),
+      trustProxy: flag().default(false),
+    },
+    { error: mustBe(AN_OBJECT) },
+  )
+  .superRefine((server, ctx) => {
+    // SPEC API-5: TLS when bound beyond loopback.
+    if (server.tls === null && !isLoopbackHost(server.host)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message:
+          'is required when server.host is not a loopback address (127.0.0.0/8, ::1 or localhost)',
+        params: { rule: 'tls_required' satisfies ConfigRule },
+      });
+    }
+  }, whenSectionValid);
+
+export const KDF_PROFILES = ['interactive', 'moderate', 'sensitive'] as const;
+
+const keysSchema = z.strictObject(
+  {
+    /** The unattended master-key file; a relative path is relative to the data dir. */
+    keyFile: filePath().default('master.key'),
+    /** libsodium crypto_pwhash limits used when sealing the master key under a passphrase. */
+    kdf: oneOf(KDF_PROFILES).default('moderate'),
+  },
+  { error: mustBe(AN_OBJECT) },
+);
+
+const retentionOverrideSchema = z.strictObject(
+  { after: isoDuration().optional(), enabled: flag().optional() },
+  { error: mustBe('an object with "after" and/or "enabled"') },
+);
+
+const retentionRulesShape = Object.fromEntries(
+  RETENTION_RULE_IDS.map((id) => [id, retentionOverrideSchema.optional()]),
+) as Record<RetentionRuleId, z.ZodOptional<typeof retentionOverrideSchema>>;
+
+/**
+ * Consent withdrawal and deletion requests must destroy biometrics (PRIV-1, PRIV-3): these are
+ * promises to the End-User, so config may lengthen nothing about them and may not switch them off.
+ */
+const LOCKED_RULES: readonly RetentionRuleId[] = ['biometrics.consent_withdrawn', 'biometrics.deletion_request'];
+
+function privacyRulesStayOn(
+  rules: Readonly<Partial<Record<RetentionRuleId, { enabled?: boolean | undefined; after?: string | undefined }>>>,
+  ctx: z.RefinementCtx,
+): void {
+  for (const id of LOCKED_RULES) {
+    const override = rules[id];
+    if (override?.enabled === false || (override?.after !== undefined && override.after !== 'PT0S')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [id],
+        message: 'cannot be switched off or delayed: withdrawing consent or asking for deletion destroys biometrics at once',
+        params: { rule: 'locked' satisfies ConfigRule },
+      });
+    }
+  }
+}
+
+const retentionSchema = z.strictObject(
+  {
+    schedule: cronExpression().default('17 * * * *'),
+    runOnStart: flag().default(true),
+    /** Overrides of the default retention rules, keyed by rule id. */
+    rules: z
+      .strictObject(retentionRulesShape, { error: mustBe('an object keyed by retention rule id') })
+      .superRefine(privacyRulesStayOn)
+      .default(() => ({})),
+  },
+  { error: mustBe(AN_OBJECT) },
+);
+
+const JURISDICTION = /^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$/;
+
+const policiesSchema = z
+  .strictObject(
+    {
+      minimumAge: integerIn(0, 120).default(13),
+      ageOfMajority: integerIn(1, 120).default(18),
+      ageOfMajorityByJurisdiction: z
+        .record(z.string().regex(JURISDICTION), integerIn(1, 120), {
+          error: (issue) =>
+            issue.code === 'invalid_key'
+              ? 'is not an ISO 3166 country or subdivision code such as "US" or "US-AL"'
+              : mustBe('an object mapping ISO 3166 codes to ages'),
+        })
+        .default(() => ({ 'US-AL': 19, 'US-NE': 19, 'US-MS': 21 })),
+      resubmissionLimit: integerIn(0, 100).default(3),
+      sessionTimeoutMinutes: integerIn(1, 1440).default(30),
+    },
+    { error: mustBe(AN_OBJECT) },
+  )
+  .superRefine((policies, ctx) => {
+    if (policies.minimumAge >= policies.ageOfMajority) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minimumAge'],
+        message: 'must be less than policies.ageOfMajority',
+        params: { rule: 'order' satisfies ConfigRule },
+      });
+    }
+    for (const [jurisdiction, age] of Object.entries(policies.ageOfMajorityByJurisdiction)) {
+      if (age <= policies.minimumAge) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ageOfMajorityByJurisdiction', jurisdiction],
+          message: 'must be greater than policies.minimumAge',
+          params: { rule: 'order' satisfies ConfigRule },
+        });
+      }
+    }
+  }, whenSectionValid);
+
+/** Approving demands the stricter (smaller) error rate, so the approve rate may not exceed the review rate. */
+function approveNotLooserThanReview(section: string, approveKey: string, reviewKey: string) {
+  return (pair: Readonly<Record<string, number>>, ctx: z.RefinementCtx): void => {
+    const approve = pair[approveKey];
+    const review = pair[reviewKey];
+    if (approve !== undefined && review !== undefined && approve > review) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [approveKey],
+        message: `must be less than or equal to ${section}.${reviewKey}`,
+        params: { rule: 'order' satisfies ConfigRule },
+      });
+    }
+  };
+}
+
+const thresholdsSchema = z.strictObject(
+  {
+    /** Face match thresholds as target false-match rates (SPEC FACE-2, §4). */
+    face: z
+      .strictObject(
+        { approveAtFmr: rate().default(1e-4), reviewAtFmr: rate().default(1e-3) },
+        { error: mustBe(AN_OBJECT) },
+      )
+      .superRefine(
+        approveNotLooserThanReview('thresholds.face', 'approveAtFmr', 'reviewAtFmr'),
+        whenSectionValid,
+      )
+      .prefault({}),
+    /** Signature thresholds as target false-accept rates (SPEC SIG-3). */
+    signature: z
+      .strictObject(
+        { approveAtFar: rate().default(0.01), reviewAtFar: rate().default(0.05) },
+        { error: mustBe(AN_OBJECT) },
+      )
+      .superRefine(
+        approveNotLooserThanReview('thresholds.signature', 'approveAtFar', 'reviewAtFar'),
+        whenSectionValid,
+      )
+      .prefault({}),
+  },
+  { error: mustBe(AN_OBJECT) },
+);
+
+const deviceModelSchema = z.strictObject(
+  {
+    vendorId: usbId(),
+    productIds: z
+      .array(usbId(), { error: mustBe('a non-empty list of USB product ids') })
+      .min(1, { error: mustBe('a non-empty list of USB product ids') }),
+    driver: z
+      .string({ error: mustBe('a driver name') })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+        error: mustBe('a driver name of up to 64 letters, digits, ".", "_" or "-"'),
+      }),
+    name: z
+      .string({ error: mustBe('a display name') })
+      .refine((name) => name.length > 0 && name.length <= 100, {
+        error: mustBe('a display name of 1 to 100 characters'),
+        params: { rule: 'range' satisfies ConfigRule },
+      })
+      .optional(),
+  },
+  { error: mustBe('an object with vendorId, productIds and driver') },
+);
+
+const devicesSchema = z.strictObject(
+  {
+    simulate: oneOf(['auto', 'always', 'never']).default('auto'),
+    pollIntervalMs: integerIn(200, 600_000).default(2000),
+    /** Extra rows for the device table (SPEC DEV-3): VID/PID → driver. */
+    models: z
+      .array(deviceModelSchema, { error: mustBe('a list of device models') })
+      .default(() => []),
+  },
+  { error: mustBe(AN_OBJECT) },
+);
+
+const loggingSchema = z.strictObject(
+  { level: oneOf(['debug', 'info', 'warn', 'error']).default('info') },
+  { error: mustBe(AN_OBJECT) },
+);
+
+export const configSchema = z.strictObject(
+  {
+    server: serverSchema.prefault({}),
+    keys: keysSchema.prefault({}),
+    retention: retentionSchema.prefault({}),
+    policies: policiesSchema.prefault({}),
+    thresholds: thresholdsSchema.prefault({}),
+    devices: devicesSchema.prefault({}),
+    logging: loggingSchema.prefault({}),
+  },
+  { error: mustBe('a JSON object') },
+);
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
