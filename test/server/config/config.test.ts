@@ -529,6 +529,16 @@ describe('submitted values are never echoed', () => {
 });
 
 describe('retention rules', () => {
+  it('keeps the consent-withdrawal and deletion-request rules on and immediate', () => {
+    for (const id of ['biometrics.consent_withdrawn', 'biometrics.deletion_request']) {
+      for (const override of [{ enabled: false }, { after: 'P1D' }]) {
+        const issue = onlyIssue({ retention: { rules: { [id]: override } } });
+        expect(issue).toMatchObject({ key: `retention.rules.${id}`, rule: 'locked' });
+      }
+      expect(parseConfig({ retention: { rules: { [id]: { after: 'PT0S', enabled: true } } } }).ok).toBe(true);
+    }
+  });
+
   it('has the SPEC §4 defaults', () => {
     expect(DEFAULT_RETENTION_RULES.map((rule) => [rule.id, rule.basis, rule.after])).toEqual([
       ['biometrics.one_off_decision', 'final_decision', 'P30D'],

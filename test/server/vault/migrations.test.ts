@@ -76,6 +76,31 @@ describe('openWritableDb', { timeout: 20_000 }, () => {
     }
   });
 
+  it('indexes every foreign-key child column with a full index (cascading deletes never scan a table)', () => {
+    const file = dbIn(tempDir());
+    const db = openWritableDb(file, { create: true });
+    try {
+      const links = db
+        .prepare(
+          `SELECT m.name AS child, f."from" AS col FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
+           WHERE m.type = 'table'`,
+        )
+        .all() as { child: string; col: string }[];
+      expect(links.length).toBeGreaterThan(20);
+      for (const { child, col } of links) {
+        const leading = db
+          .prepare(
+            `SELECT il.name AS idx FROM pragma_index_list(?) il, pragma_index_info(il.name) ii
+             WHERE ii.seqno = 0 AND ii.name = ? AND il.partial = 0`,
+          )
+          .all(child, col);
+        expect(leading.length, `${child}.${col}`).toBeGreaterThan(0);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
   it('sets WAL, synchronous=FULL, foreign keys and secure_delete on the writable connection', () => {
     const file = dbIn(tempDir());
     const db = openWritableDb(file, { create: true });
