@@ -27,9 +27,15 @@ const WRITABLE_PRAGMAS = [
   'journal_size_limit = 0',
 ] as const;
 
+/**
+ * Opens a database to read it. The handle is read-write at the file level with `query_only` on:
+ * a read-only handle on a WAL database leaves the `-wal` and `-shm` files it created behind (with
+ * its user as owner), while this one removes them when it closes, as if it had never been there.
+ */
 export function openReadableDb(path: string): ReadableDb {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = new Database(path, { fileMustExist: true });
   db.pragma('busy_timeout = 10000');
+  db.pragma('query_only = ON');
   return db as ReadableDb;
 }
 

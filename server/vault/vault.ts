@@ -122,7 +122,6 @@ export class Vault {
     if (options.passphrase === undefined && !options.unattendedKeyFile) {
       throw new KeyError('no_key_source', 'init needs a passphrase or an unattended key file');
     }
-    fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     const clock = options.clock ?? (() => new Date());
     const masterKey = generateMasterKey();
     const installationId = newId('ins');
@@ -137,6 +136,8 @@ export class Vault {
           ? sealUnderPassphrase(masterKey, options.passphrase, options.kdf ?? 'moderate', installationId)
         : null,
     };
+    // Only now, with the passphrase accepted, does anything reach the disk.
+    fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     if (options.unattendedKeyFile) writeKeyFile(options.unattendedKeyFile, masterKey);
     writeManifest(paths.dir, manifest);
     const keys = new KeyRing(masterKey);
@@ -610,10 +611,9 @@ function readMetaText(db: ReadableDb, key: string): string | null {
 
 /** Refuses a database that belongs to another installation, before anything is written to it. */
 function checkDatabaseBelongs(file: string, manifest: KeyManifest): void {
-  // A read-write handle, used only to read: unlike a read-only one it removes the -wal and -shm
-  // files it created when it closes, so a refused open leaves the data dir exactly as it was.
-  const db = new Database(file, { fileMustExist: true }) as ReadableDb;
-  db.pragma('busy_timeout = 10000');
+  // openReadableDb removes the -wal and -shm files it created when it closes, so a refused open
+  // leaves the data dir exactly as it was.
+  const db = openReadableDb(file);
   try {
     const keyId = readMetaText(db, 'key_id');
     const installationId = readMetaText(db, 'installation_id');
