@@ -1,0 +1,123 @@
+import * as fs from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApi } from './api/index.js';
+import { resolveDataDirPath, resolveRetentionRules, type Config } from './config/index.js';
+import { errorFields, type Logger } from './log/index.js';
+import { createMetrics, type Metrics } from './metrics/index.js';
+import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
+import { Vault, type KeySource } from './vault/index.js';
+import { packageVersion } from './version.js';
+
+/**
+ * The composition root: builds the vault, metrics, scheduler and HTTP app once and hands them
+ * down. Nothing below it opens a database or reads config on its own.
+ */
+export interface Appliance {
+  vault: Vault;
+  config: Config;
+  metrics: Metrics;
+  scheduler: RetentionScheduler;
+  app: ReturnType<typeof createApi>;
+  logger: Logger;
+  close(): void;
+}
+
+export interface ApplianceOptions {
+  dataDir: string;
+  keySource: KeySource;
+  config: Config;
+  logger: Logger;
+}
+
+export async function createAppliance(options: ApplianceOptions): Promise<Appliance> {
+  const { config, logger } = options;
+  const vault = await Vault.open(options.dataDir, options.keySource);
+  const metrics = createMetrics();
+  const rules = resolveRetentionRules(config);
+  let scheduler: RetentionScheduler;
+  try {
+    scheduler = startRetentionScheduler(vault, rules, {
+      schedule: config.retention.schedule,
+      runOnStart: config.retention.runOnStart,
+      onReport: (report) => {
+        metrics.retentionRuns.inc({ trigger: report.trigger, outcome: 'ok' });
+        for (const item of report.items) {
+          if (item.count > 0) metrics.retentionDestroyed.inc({ category: item.category, rule: item.ruleId }, item.count);
+        }
+        logger.info('retention.run', { trigger: report.trigger, destroyed: report.total, run: report.runId });
+      },
+      onError: (error) => {
+        metrics.retentionRuns.inc({ trigger: 'schedule', outcome: 'error' });
+        logger.error('retention.failed', errorFields(error));
+      },
+    });
+  } catch (error) {
+    vault.close();
+    throw error;
+  }
+  const app = createApi({
+    vault,
+    metrics,
+    logger,
+    version: packageVersion(),
+    startedAt: Date.now(),
+    scheduler,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+  });
+  return {
+    vault,
+    config,
+    metrics,
+    scheduler,
+    app,
+    logger,
+    close() {
+      scheduler.stop();
+      vault.close();
+    },
+  };
+}
+
+export interface RunningServer {
+  server: ServerType;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the appliance's app; HTTPS when the config names a certificate (required beyond loopback). */
+export function serveAppliance(appliance: Appliance, listen: { host: string; port: number }): Promise<RunningServer> {
+  const tls = appliance.config.server.tls;
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      {
+        fetch: appliance.app.fetch,
+        hostname: listen.host,
+        port: listen.port,
+        ...(tls
+          ? {
+              createServer: createHttpsServer,
+              serverOptions: {
+                cert: fs.readFileSync(resolveDataDirPath(appliance.vault.dataDir, tls.certFile)),
+                key: fs.readFileSync(resolveDataDirPath(appliance.vault.dataDir, tls.keyFile)),
+              },
+            }
+          : {}),
+      },
+      (info: AddressInfo) => {
+        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+        resolve({
+          server,
+          url: `${tls ? 'https' : 'http'}://${host}:${info.port}`,
+          close: () =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+              (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+            }),
+        });
+      },
+    );
+    server.once('error', reject);
+  });
+}

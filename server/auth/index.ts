@@ -1,0 +1,26 @@
+export {
+  STAFF_ROLES,
+  MIN_PASSWORD_LENGTH,
+  addStaffUser,
+  normaliseUsername,
+  getStaffUser,
+  listStaffUsers,
+  disableStaffUser,
+  hashPassword,
+  verifyPassword,
+} from './staff.js';
+export type { StaffRole, StaffUser } from './staff.js';
+export {
+  API_SCOPES,
+  DEFAULT_CLIENT_SCOPES,
+  parseScopes,
+  createApiClient,
+  getApiClient,
+  listApiClients,
+  revokeApiClient,
+  authenticateApiKey,
+} from './api-keys.js';
+export type { ApiScope, ApiClient } from './api-keys.js';
+export { registerKiosk, authenticateKioskToken } from './kiosks.js';
+export type { Kiosk } from './kiosks.js';
+export { generatePassword, randomSecret } from './secrets.js';

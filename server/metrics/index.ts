@@ -1,0 +1,65 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The appliance's Prometheus metrics. Labels are fixed codes (routes, outcomes, categories),
+ * never identifiers or personal data.
+ */
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  httpDuration: Histogram<'method' | 'route'>;
+  retentionDestroyed: Counter<'category' | 'rule'>;
+  retentionRuns: Counter<'trigger' | 'outcome'>;
+  auditEntries: Gauge;
+  subjects: Gauge;
+  keyUnlocked: Gauge;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ app: 'verikiosk' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'verikiosk_' });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'verikiosk_http_requests_total',
+      help: 'HTTP requests by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'verikiosk_http_request_duration_seconds',
+      help: 'HTTP request duration by method and route pattern',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    retentionDestroyed: new Counter({
+      name: 'verikiosk_retention_destroyed_total',
+      help: 'Records destroyed by the retention engine, by category and rule',
+      labelNames: ['category', 'rule'],
+      registers: [registry],
+    }),
+    retentionRuns: new Counter({
+      name: 'verikiosk_retention_runs_total',
+      help: 'Retention runs by trigger and outcome',
+      labelNames: ['trigger', 'outcome'],
+      registers: [registry],
+    }),
+    auditEntries: new Gauge({
+      name: 'verikiosk_audit_entries',
+      help: 'Entries in the audit log',
+      registers: [registry],
+    }),
+    subjects: new Gauge({
+      name: 'verikiosk_subjects',
+      help: 'Subjects held in the vault',
+      registers: [registry],
+    }),
+    keyUnlocked: new Gauge({
+      name: 'verikiosk_key_unlocked',
+      help: '1 when the vault key is unlocked',
+      registers: [registry],
+    }),
+  };
+}

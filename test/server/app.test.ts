@@ -1,0 +1,139 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAppliance, serveAppliance, type RunningServer } from '../../server/app.js';
+import { createLogger } from '../../server/log/index.js';
+import { KeyError, Vault, dataDirPaths } from '../../server/vault/index.js';
+import { closeAppliances, newAppliance, testConfig } from './api/helpers.js';
+import { cleanupDirs, hashDir, tempDir } from './cli/helpers.js';
+
+const servers: RunningServer[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
+  closeAppliances();
+  cleanupDirs();
+});
+
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+describe('createAppliance', () => {
+  it('runs the retention catch-up at start and logs it without personal data', async () => {
+    const { appliance, logs } = await newAppliance();
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        event: 'retention.run',
+        trigger: 'start',
+        destroyed: 0,
+      }),
+    );
+    expect(appliance.scheduler.nextRun()).toBeInstanceOf(Date);
+    appliance.close();
+    expect(appliance.scheduler.nextRun()).toBeNull();
+    // closing twice is harmless
+    appliance.close();
+  });
+
+  it('refuses a key that does not unlock the data dir, leaving it unchanged', async () => {
+    const dir = tempDir();
+    const keyFile = dataDirPaths(dir).defaultKeyFile;
+    (await Vault.init(dir, { unattendedKeyFile: keyFile })).close();
+    const before = hashDir(dir);
+    const error = await createAppliance({
+      dataDir: dir,
+      keySource: { kind: 'passphrase', passphrase: 'zz-not-the-passphrase-at-all' },
+      config: testConfig(),
+      logger: createLogger({ write: () => undefined }),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KeyError);
+    expect(hashDir(dir)).toEqual(before);
+  });
+});
+
+describe('serveAppliance', () => {
+  it('serves the app on 127.0.0.1 and stops accepting connections when closed', async () => {
+    const { appliance } = await newAppliance();
+    const running = await serveAppliance(appliance, { host: '127.0.0.1', port: 0 });
+    expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${running.url}/api/v1/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+    const missing = await fetch(`${running.url}/api/v1/nope`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/application\/problem\+json/);
+
+    // a keep-alive connection does not hold close() up
+    const agentless = await fetch(`${running.url}/metrics`, {
+      headers: { connection: 'keep-alive' },
+    });
+    expect(agentless.status).toBe(200);
+    await agentless.text();
+    await running.close();
+    await expect(fetch(`${running.url}/api/v1/health`)).rejects.toThrow();
+  });
+
+  it('rejects when the port is taken', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const { appliance } = await newAppliance();
+      await expect(serveAppliance(appliance, { host: '127.0.0.1', port })).rejects.toMatchObject({
+        code: 'EADDRINUSE',
+      });
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it.skipIf(!hasOpenssl)('serves HTTPS when the config names a certificate', async () => {
+    const certDir = tempDir('vk-tls-');
+    const made = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(certDir, 'tls.key'),
+        '-out',
+        path.join(certDir, 'tls.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
+    expect(made.status).toBe(0);
+    const { appliance } = await newAppliance({
+      server: {
+        tls: { certFile: path.join(certDir, 'tls.crt'), keyFile: path.join(certDir, 'tls.key') },
+      },
+    });
+    const running = await serveAppliance(appliance, { host: '127.0.0.1', port: 0 });
+    servers.push(running);
+    expect(running.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const ca = fs.readFileSync(path.join(certDir, 'tls.crt'));
+    const body = await new Promise<string>((resolve, reject) => {
+      https
+        .get(`${running.url}/api/v1/health`, { ca }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (s: string) => (text += s));
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    expect(JSON.parse(body)).toMatchObject({ status: 'ok' });
+  });
+});
