@@ -1,0 +1,87 @@
+import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+
+/** The process's streams and environment, passed in so the CLI runs in tests without a process. */
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable;
+  env: NodeJS.ProcessEnv;
+  /** True when a person is at a terminal (passphrase prompts are possible). */
+  interactive: boolean;
+  /** Called by `start` to wait until the appliance should stop (SIGINT/SIGTERM in the real CLI). */
+  waitForShutdown: () => Promise<string>;
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    waitForShutdown: () =>
+      new Promise((resolve) => {
+        const stop = (signal: string) => () => resolve(signal);
+        process.once('SIGINT', stop('SIGINT'));
+        process.once('SIGTERM', stop('SIGTERM'));
+      }),
+  };
+}
+
+/** A usage error or refused input: exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly field: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export function printLine(out: Writable, text = ''): void {
+  out.write(`${text}\n`);
+}
+
+export function printJson(out: Writable, value: unknown): void {
+  out.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A table of rows as aligned columns. */
+export function printTable(out: Writable, headers: readonly string[], rows: readonly (readonly string[])[]): void {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  printLine(out, line(headers));
+  for (const row of rows) printLine(out, line(row));
+}
+
+/** Reads the first line of a file (a passphrase or password file); trailing newline removed. */
+export function readSecretFile(file: string, what: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`the ${what} file ${file} cannot be read`);
+  }
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (line.length === 0) throw new UsageError(`the ${what} file ${file} is empty`);
+  return line;
+}
+
+/** Asks for a secret at the terminal without echoing it. */
+export async function promptSecret(io: CliIo, question: string): Promise<string> {
+  if (!io.interactive) throw new UsageError(`${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask at`);
+  const rl = readline.createInterface({ input: io.stdin, output: io.stderr, terminal: true });
+  const muted = rl as unknown as { _writeToOutput: (s: string) => void };
+  io.stderr.write(question);
+  muted._writeToOutput = () => undefined;
+  try {
+    return await new Promise<string>((resolve) => rl.question('', resolve));
+  } finally {
+    rl.close();
+    io.stderr.write('\n');
+  }
+}

@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import { loadConfig, resolveDataDirPath } from '../config/index.js';
+import {
+  LATEST_SCHEMA_VERSION,
+  dataDirPaths,
+  isInitialised,
+  openReadableDb,
+  readManifest,
+  runningAppliancePid,
+  runningApplianceUrl,
+  schemaVersion,
+  systemdCredentialPath,
+} from '../vault/index.js';
+import { packageVersion } from '../version.js';
+import { printJson, printLine, type CliIo } from './io.js';
+
+export interface Status {
+  version: string;
+  dataDir: string;
+  initialised: boolean;
+  installationId: string | null;
+  keyId: string | null;
+  schemaVersion: number | null;
+  supportedSchemaVersion: number;
+  unlock: { passphraseSet: boolean; keyFile: string; keyFilePresent: boolean; systemdCredential: boolean };
+  appliance: { running: boolean; pid: number | null; url: string; health: unknown };
+  counts: Record<string, number> | null;
+  audit: { entries: number; headSeq: number | null } | null;
+  retention: { lastRunAt: string | null; lastRunDestroyed: number | null } | null;
+}
+
+async function fetchHealth(url: string): Promise<unknown> {
+  try {
+    const response = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1500) });
+    return await response.json();
+  } catch {
+    return null;
+  }
+}
+
+const COUNTED = ['subjects', 'verifications', 'documents', 'biometric_templates', 'staff_users', 'api_clients', 'kiosks'] as const;
+
+/** What an admin needs to see at a glance; reads the database read-only and never unlocks keys. */
+export async function collectStatus(dataDir: string, io: CliIo): Promise<Status> {
+  const paths = dataDirPaths(dataDir);
+  const initialised = isInitialised(paths.dir);
+  const { config } = loadConfig(paths.dir);
+  const manifest = initialised ? readManifest(paths.dir) : null;
+  const keyFile = resolveDataDirPath(paths.dir, config.keys.keyFile);
+  const pid = runningAppliancePid(paths.dir);
+  const configuredUrl = `${config.server.tls ? 'https' : 'http'}://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
+  const url = runningApplianceUrl(paths.dir) ?? configuredUrl;
+  const status: Status = {
+    version: packageVersion(),
+    dataDir: paths.dir,
+    initialised,
+    installationId: manifest?.installationId ?? null,
+    keyId: manifest?.keyId ?? null,
+    schemaVersion: null,
+    supportedSchemaVersion: LATEST_SCHEMA_VERSION,
+    unlock: {
+      passphraseSet: Boolean(manifest?.passphrase),
+      keyFile,
+      keyFilePresent: fs.existsSync(keyFile),
+      systemdCredential: systemdCredentialPath(io.env) !== null,
+    },
+    appliance: { running: pid !== null, pid, url, health: pid !== null ? await fetchHealth(url) : null },
+    counts: null,
+    audit: null,
+    retention: null,
+  };
+  if (!initialised) return status;
+  const db = openReadableDb(paths.database);
+  try {
+    status.schemaVersion = schemaVersion(db);
+    if (status.schemaVersion > LATEST_SCHEMA_VERSION) return status;
+    const count = (table: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    status.counts = Object.fromEntries(COUNTED.map((t) => [t, count(t)]));
+    const head = db.prepare('SELECT MAX(seq) AS seq, COUNT(*) AS n FROM audit_log').get() as { seq: number | null; n: number };
+    status.audit = { entries: head.n, headSeq: head.seq };
+    const run = db
+      .prepare('SELECT finished_at, destroyed FROM retention_runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1')
+      .get() as { finished_at: string; destroyed: number } | undefined;
+    status.retention = { lastRunAt: run?.finished_at ?? null, lastRunDestroyed: run?.destroyed ?? null };
+  } finally {
+    db.close();
+  }
+  return status;
+}
+
+export function printStatus(io: CliIo, s: Status, json: boolean): void {
+  if (json) {
+    printJson(io.stdout, s);
+    return;
+  }
+  const out = io.stdout;
+  printLine(out, `verikiosk ${s.version}`);
+  printLine(out, `data dir        ${s.dataDir}${s.initialised ? '' : ' (not initialised)'}`);
+  if (!s.initialised) return;
+  printLine(out, `installation    ${s.installationId} (key ${s.keyId})`);
+  printLine(out, `schema          ${s.schemaVersion} (this version supports ${s.supportedSchemaVersion})`);
+  const sources = [
+    s.unlock.passphraseSet ? 'passphrase' : null,
+    s.unlock.keyFilePresent ? `key file ${s.unlock.keyFile}` : null,
+    s.unlock.systemdCredential ? 'systemd credential' : null,
+  ].filter(Boolean);
+  printLine(out, `unlock with     ${sources.join(', ') || 'nothing available'}`);
+  const health = s.appliance.health as { status?: string; uptimeSeconds?: number } | null;
+  printLine(
+    out,
+    `appliance       ${s.appliance.running ? `running (pid ${s.appliance.pid}) at ${s.appliance.url}${health?.status ? `, health ${health.status}, up ${health.uptimeSeconds}s` : ', health unreachable'}` : 'not running'}`,
+  );
+  if (s.counts) printLine(out, `records         ${Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (s.audit) printLine(out, `audit log       ${s.audit.entries} entries, head ${s.audit.headSeq ?? '-'}`);
+  if (s.retention) printLine(out, `retention       last run ${s.retention.lastRunAt ?? 'never'}${s.retention.lastRunDestroyed !== null ? `, destroyed ${s.retention.lastRunDestroyed}` : ''}`);
+}
