@@ -48,9 +48,9 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
         }
         logger.info('retention.run', { trigger: report.trigger, destroyed: report.total, run: report.runId });
       },
-      onError: (error) => {
-        metrics.retentionRuns.inc({ trigger: 'schedule', outcome: 'error' });
-        logger.error('retention.failed', errorFields(error));
+      onError: (error, trigger) => {
+        metrics.retentionRuns.inc({ trigger, outcome: 'error' });
+        logger.error('retention.failed', { trigger, ...errorFields(error) });
       },
     });
   } catch (error) {
