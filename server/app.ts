@@ -44,9 +44,17 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
       onReport: (report) => {
         metrics.retentionRuns.inc({ trigger: report.trigger, outcome: 'ok' });
         for (const item of report.items) {
-          if (item.count > 0) metrics.retentionDestroyed.inc({ category: item.category, rule: item.ruleId }, item.count);
+          if (item.count > 0)
+            metrics.retentionDestroyed.inc(
+              { category: item.category, rule: item.ruleId },
+              item.count,
+            );
         }
-        logger.info('retention.run', { trigger: report.trigger, destroyed: report.total, run: report.runId });
+        logger.info('retention.run', {
+          trigger: report.trigger,
+          destroyed: report.total,
+          run: report.runId,
+        });
       },
       onError: (error, trigger) => {
         metrics.retentionRuns.inc({ trigger, outcome: 'error' });
@@ -87,7 +95,10 @@ export interface RunningServer {
 }
 
 /** Serves the appliance's app; HTTPS when the config names a certificate (required beyond loopback). */
-export function serveAppliance(appliance: Appliance, listen: { host: string; port: number }): Promise<RunningServer> {
+export function serveAppliance(
+  appliance: Appliance,
+  listen: { host: string; port: number },
+): Promise<RunningServer> {
   const tls = appliance.config.server.tls;
   return new Promise((resolve, reject) => {
     const server = serve(

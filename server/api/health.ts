@@ -31,35 +31,40 @@ function databaseOk(vault: Vault): { ok: boolean; schemaVersion: number | null }
 }
 
 export function healthRoutes(deps: HealthDeps) {
-  return new Hono()
-    .get('/health', (c) => {
-      const database = databaseOk(deps.vault);
-      const last = database.ok ? lastRetentionRun(deps.vault) : null;
-      const body: Health = {
-        status: database.ok ? 'ok' : 'degraded',
-        version: deps.version,
-        uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
-        database,
-        keys: { unlocked: true },
-        retention: {
-          lastRunAt: last?.finishedAt ?? null,
-          nextRunAt: deps.scheduler?.nextRun()?.toISOString() ?? null,
-        },
-      };
-      return c.json(body, database.ok ? 200 : 503);
-    });
+  return new Hono().get('/health', (c) => {
+    const database = databaseOk(deps.vault);
+    const last = database.ok ? lastRetentionRun(deps.vault) : null;
+    const body: Health = {
+      status: database.ok ? 'ok' : 'degraded',
+      version: deps.version,
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      database,
+      keys: { unlocked: true },
+      retention: {
+        lastRunAt: last?.finishedAt ?? null,
+        nextRunAt: deps.scheduler?.nextRun()?.toISOString() ?? null,
+      },
+    };
+    return c.json(body, database.ok ? 200 : 503);
+  });
 }
 
 export function metricsRoutes(deps: HealthDeps) {
   return new Hono().get('/metrics', async (c) => {
     const { vault, metrics } = deps;
     try {
-      metrics.subjects.set((vault.db.prepare('SELECT COUNT(*) AS n FROM subjects').get() as { n: number }).n);
-      metrics.auditEntries.set((vault.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n);
+      metrics.subjects.set(
+        (vault.db.prepare('SELECT COUNT(*) AS n FROM subjects').get() as { n: number }).n,
+      );
+      metrics.auditEntries.set(
+        (vault.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n,
+      );
     } catch {
       // the gauges keep their last values; health reports the database problem
     }
     metrics.keyUnlocked.set(1);
-    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+    return c.body(await metrics.registry.metrics(), 200, {
+      'content-type': metrics.registry.contentType,
+    });
   });
 }

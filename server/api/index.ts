@@ -25,7 +25,11 @@ export function createApi(deps: ApiDeps) {
       bodyLimit({
         maxSize: deps.bodyLimitBytes,
         onError: () => {
-          throw new HttpError(413, 'body_too_large', `the request body is larger than ${deps.bodyLimitBytes} bytes`);
+          throw new HttpError(
+            413,
+            'body_too_large',
+            `the request body is larger than ${deps.bodyLimitBytes} bytes`,
+          );
         },
       }),
     )
@@ -45,6 +49,9 @@ function requestMetrics(deps: Pick<ApiDeps, 'metrics'>) {
     // The matched route pattern, never the raw path (which may hold ids).
     const route = c.req.routePath || 'unmatched';
     deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    deps.metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+    deps.metrics.httpDuration.observe(
+      { method: c.req.method, route },
+      (performance.now() - started) / 1000,
+    );
   };
 }

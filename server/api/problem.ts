@@ -53,7 +53,8 @@ export function problem(
 /** Maps HttpError to its problem, other HTTP exceptions to theirs, and hides the rest behind a bare 500. */
 export function problemErrorHandler(logger: Logger): ErrorHandler {
   return function onError(error, c) {
-    if (error instanceof HttpError) return problem(c, error.status, error.type, error.message, error.extra);
+    if (error instanceof HttpError)
+      return problem(c, error.status, error.type, error.message, error.extra);
     if (error instanceof HTTPException) {
       return problem(c, error.status, 'http', TITLES[error.status] ?? 'Error');
     }

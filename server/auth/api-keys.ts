@@ -1,4 +1,10 @@
-import { VaultRuleError, constantTimeEqual, hashSecret, newId, type Vault } from '../vault/index.js';
+import {
+  VaultRuleError,
+  constantTimeEqual,
+  hashSecret,
+  newId,
+  type Vault,
+} from '../vault/index.js';
 import { randomSecret } from './secrets.js';
 
 /** API-2 scopes. `admin` implies every other scope. */
@@ -15,7 +21,10 @@ export const API_SCOPES = [
 export type ApiScope = (typeof API_SCOPES)[number];
 
 /** The scopes of the first key `init` prints: what a branch system needs to run verifications. */
-export const DEFAULT_CLIENT_SCOPES: readonly ApiScope[] = ['verifications:write', 'verifications:read'];
+export const DEFAULT_CLIENT_SCOPES: readonly ApiScope[] = [
+  'verifications:write',
+  'verifications:read',
+];
 
 export interface ApiClient {
   id: string;
@@ -63,7 +72,10 @@ export function parseScopes(input: readonly string[]): ApiScope[] {
     } else if ((API_SCOPES as readonly string[]).includes(scope)) {
       out.add(scope as ApiScope);
     } else {
-      throw new VaultRuleError('scope', `unknown scope; the scopes are ${API_SCOPES.join(', ')} and privacy:*`);
+      throw new VaultRuleError(
+        'scope',
+        `unknown scope; the scopes are ${API_SCOPES.join(', ')} and privacy:*`,
+      );
     }
   }
   if (out.size === 0) throw new VaultRuleError('scope', 'an API key needs at least one scope');
@@ -80,9 +92,16 @@ export function createApiClient(
   actor: string,
 ): { client: ApiClient; key: string } {
   if (!NAME_PATTERN.test(input.name)) {
-    throw new VaultRuleError('client_name', 'a client name is 1-64 letters, digits, spaces, dots, dashes or underscores');
+    throw new VaultRuleError(
+      'client_name',
+      'a client name is 1-64 letters, digits, spaces, dots, dashes or underscores',
+    );
   }
-  const prefix = randomSecret(8).toLowerCase().replace(/[^a-z0-9]/g, '').padEnd(10, '0').slice(0, 10);
+  const prefix = randomSecret(8)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .padEnd(10, '0')
+    .slice(0, 10);
   const key = `vk_${prefix}_${randomSecret(32)}`;
   const id = newId('cli');
   return vault.transaction(() => {
@@ -91,19 +110,36 @@ export function createApiClient(
         `INSERT INTO api_clients (id, name, key_prefix, key_hash, scopes, created_at, created_by)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, input.name, prefix, hashSecret(vault.keys.secretHashKey, key), JSON.stringify(input.scopes), vault.now.toISOString(), actor);
-    vault.audit({ actor, action: 'api_client.created', objectType: 'api_client', objectId: id, details: { scopes: [...input.scopes] } });
+      .run(
+        id,
+        input.name,
+        prefix,
+        hashSecret(vault.keys.secretHashKey, key),
+        JSON.stringify(input.scopes),
+        vault.now.toISOString(),
+        actor,
+      );
+    vault.audit({
+      actor,
+      action: 'api_client.created',
+      objectType: 'api_client',
+      objectId: id,
+      details: { scopes: [...input.scopes] },
+    });
     return { client: getApiClient(vault, id) as ApiClient, key };
   });
 }
 
 export function getApiClient(vault: Vault, id: string): ApiClient | null {
-  const row = vault.db.prepare('SELECT * FROM api_clients WHERE id = ?').get(id) as ApiClientRow | undefined;
+  const row = vault.db.prepare('SELECT * FROM api_clients WHERE id = ?').get(id) as
+    ApiClientRow | undefined;
   return row ? toClient(row) : null;
 }
 
 export function listApiClients(vault: Vault): ApiClient[] {
-  return (vault.db.prepare('SELECT * FROM api_clients ORDER BY created_at').all() as ApiClientRow[]).map(toClient);
+  return (
+    vault.db.prepare('SELECT * FROM api_clients ORDER BY created_at').all() as ApiClientRow[]
+  ).map(toClient);
 }
 
 export function revokeApiClient(vault: Vault, id: string, actor: string): ApiClient {
@@ -111,7 +147,9 @@ export function revokeApiClient(vault: Vault, id: string, actor: string): ApiCli
     const client = getApiClient(vault, id);
     if (!client) throw new VaultRuleError('unknown_client', 'no such API client');
     if (client.revokedAt) return client;
-    vault.db.prepare('UPDATE api_clients SET revoked_at = ? WHERE id = ?').run(vault.now.toISOString(), id);
+    vault.db
+      .prepare('UPDATE api_clients SET revoked_at = ? WHERE id = ?')
+      .run(vault.now.toISOString(), id);
     vault.audit({ actor, action: 'api_client.revoked', objectType: 'api_client', objectId: id });
     return getApiClient(vault, id) as ApiClient;
   });
@@ -124,7 +162,10 @@ export function authenticateApiKey(vault: Vault, key: string): ApiClient | null 
   const row = vault.db
     .prepare('SELECT *, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL')
     .get(match[1]) as (ApiClientRow & { key_hash: Uint8Array }) | undefined;
-  if (!row || !constantTimeEqual(Uint8Array.from(row.key_hash), hashSecret(vault.keys.secretHashKey, key))) {
+  if (
+    !row ||
+    !constantTimeEqual(Uint8Array.from(row.key_hash), hashSecret(vault.keys.secretHashKey, key))
+  ) {
     return null;
   }
   return toClient(row);

@@ -1,4 +1,10 @@
-import { VaultRuleError, constantTimeEqual, hashSecret, newId, type Vault } from '../vault/index.js';
+import {
+  VaultRuleError,
+  constantTimeEqual,
+  hashSecret,
+  newId,
+  type Vault,
+} from '../vault/index.js';
 import { randomSecret } from './secrets.js';
 
 export interface Kiosk {
@@ -12,17 +18,30 @@ export interface Kiosk {
 const TOKEN_PATTERN = /^vkk_([a-z0-9]{10})_([A-Za-z0-9_-]{43})$/;
 
 /** Registers a kiosk; its token (for the kiosk window) is returned once. */
-export function registerKiosk(vault: Vault, name: string, actor: string): { kiosk: Kiosk; token: string } {
+export function registerKiosk(
+  vault: Vault,
+  name: string,
+  actor: string,
+): { kiosk: Kiosk; token: string } {
   if (!/^[\p{L}\p{N} ._-]{1,64}$/u.test(name)) {
-    throw new VaultRuleError('kiosk_name', 'a kiosk name is 1-64 letters, digits, spaces, dots, dashes or underscores');
+    throw new VaultRuleError(
+      'kiosk_name',
+      'a kiosk name is 1-64 letters, digits, spaces, dots, dashes or underscores',
+    );
   }
-  const prefix = randomSecret(8).toLowerCase().replace(/[^a-z0-9]/g, '').padEnd(10, '0').slice(0, 10);
+  const prefix = randomSecret(8)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .padEnd(10, '0')
+    .slice(0, 10);
   const token = `vkk_${prefix}_${randomSecret(32)}`;
   const id = newId('ksk');
   const createdAt = vault.now.toISOString();
   vault.transaction(() => {
     vault.db
-      .prepare('INSERT INTO kiosks (id, name, token_prefix, token_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO kiosks (id, name, token_prefix, token_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(id, name, prefix, hashSecret(vault.keys.secretHashKey, token), createdAt);
     vault.audit({ actor, action: 'kiosk.registered', objectType: 'kiosk', objectId: id });
   });
@@ -33,10 +52,29 @@ export function authenticateKioskToken(vault: Vault, token: string): Kiosk | nul
   const match = TOKEN_PATTERN.exec(token);
   if (!match) return null;
   const row = vault.db
-    .prepare('SELECT id, name, token_prefix, token_hash, created_at, revoked_at FROM kiosks WHERE token_prefix = ? AND revoked_at IS NULL')
+    .prepare(
+      'SELECT id, name, token_prefix, token_hash, created_at, revoked_at FROM kiosks WHERE token_prefix = ? AND revoked_at IS NULL',
+    )
     .get(match[1]) as
-    | { id: string; name: string; token_prefix: string; token_hash: Uint8Array; created_at: string; revoked_at: string | null }
+    | {
+        id: string;
+        name: string;
+        token_prefix: string;
+        token_hash: Uint8Array;
+        created_at: string;
+        revoked_at: string | null;
+      }
     | undefined;
-  if (!row || !constantTimeEqual(Uint8Array.from(row.token_hash), hashSecret(vault.keys.secretHashKey, token))) return null;
-  return { id: row.id, name: row.name, tokenPrefix: row.token_prefix, createdAt: row.created_at, revokedAt: row.revoked_at };
+  if (
+    !row ||
+    !constantTimeEqual(Uint8Array.from(row.token_hash), hashSecret(vault.keys.secretHashKey, token))
+  )
+    return null;
+  return {
+    id: row.id,
+    name: row.name,
+    tokenPrefix: row.token_prefix,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
 }

@@ -15,7 +15,8 @@ export function generatePassword(length = 20): string {
     randomFillSync(buf);
     const b = buf[0] as number;
     // rejection sampling keeps the distribution uniform
-    if (b < 256 - (256 % PASSWORD_ALPHABET.length)) out.push(PASSWORD_ALPHABET[b % PASSWORD_ALPHABET.length] as string);
+    if (b < 256 - (256 % PASSWORD_ALPHABET.length))
+      out.push(PASSWORD_ALPHABET[b % PASSWORD_ALPHABET.length] as string);
   }
   return out.join('');
 }

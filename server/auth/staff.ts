@@ -41,7 +41,11 @@ function toUser(r: StaffRow): StaffUser {
 /** Argon2id (libsodium crypto_pwhash_str, interactive limits: staff log in often). */
 export function hashPassword(password: string): string {
   const s = sodium();
-  return s.crypto_pwhash_str(password, s.crypto_pwhash_OPSLIMIT_INTERACTIVE, s.crypto_pwhash_MEMLIMIT_INTERACTIVE);
+  return s.crypto_pwhash_str(
+    password,
+    s.crypto_pwhash_OPSLIMIT_INTERACTIVE,
+    s.crypto_pwhash_MEMLIMIT_INTERACTIVE,
+  );
 }
 
 export function verifyPassword(hash: string, password: string): boolean {
@@ -74,7 +78,10 @@ export function addStaffUser(
     throw new VaultRuleError('role', `the role must be one of ${STAFF_ROLES.join(', ')}`);
   }
   if (input.password.length < MIN_PASSWORD_LENGTH) {
-    throw new VaultRuleError('password_length', `a password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+    throw new VaultRuleError(
+      'password_length',
+      `a password must be at least ${MIN_PASSWORD_LENGTH} characters`,
+    );
   }
   const hash = hashPassword(input.password);
   return vault.transaction(() => {
@@ -86,8 +93,22 @@ export function addStaffUser(
         `INSERT INTO staff_users (id, username, role, password_hash, created_at, created_by, must_change_password)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, username, input.role, hash, vault.now.toISOString(), actor, input.mustChangePassword ? 1 : 0);
-    vault.audit({ actor, action: 'staff_user.created', objectType: 'staff_user', objectId: id, details: { role: input.role } });
+      .run(
+        id,
+        username,
+        input.role,
+        hash,
+        vault.now.toISOString(),
+        actor,
+        input.mustChangePassword ? 1 : 0,
+      );
+    vault.audit({
+      actor,
+      action: 'staff_user.created',
+      objectType: 'staff_user',
+      objectId: id,
+      details: { role: input.role },
+    });
     return getStaffUser(vault, id) as StaffUser;
   });
 }
@@ -119,12 +140,22 @@ export function disableStaffUser(vault: Vault, idOrUsername: string, actor: stri
     if (user.disabledAt) return user;
     if (user.role === 'admin') {
       const admins = vault.db
-        .prepare("SELECT COUNT(*) AS n FROM staff_users WHERE role = 'admin' AND disabled_at IS NULL")
+        .prepare(
+          "SELECT COUNT(*) AS n FROM staff_users WHERE role = 'admin' AND disabled_at IS NULL",
+        )
         .get() as { n: number };
-      if (admins.n <= 1) throw new VaultRuleError('last_admin', 'the last active admin cannot be disabled');
+      if (admins.n <= 1)
+        throw new VaultRuleError('last_admin', 'the last active admin cannot be disabled');
     }
-    vault.db.prepare('UPDATE staff_users SET disabled_at = ? WHERE id = ?').run(vault.now.toISOString(), user.id);
-    vault.audit({ actor, action: 'staff_user.disabled', objectType: 'staff_user', objectId: user.id });
+    vault.db
+      .prepare('UPDATE staff_users SET disabled_at = ? WHERE id = ?')
+      .run(vault.now.toISOString(), user.id);
+    vault.audit({
+      actor,
+      action: 'staff_user.disabled',
+      objectType: 'staff_user',
+      objectId: user.id,
+    });
     return getStaffUser(vault, user.id) as StaffUser;
   });
 }

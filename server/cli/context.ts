@@ -27,7 +27,10 @@ export function dataDirFrom(options: { dataDir?: string }, io: CliIo): string {
 
 export function requireInitialised(dataDir: string): void {
   if (!isInitialised(dataDir)) {
-    throw new DataDirError('not_initialised', `${dataDir} is not initialised: run 'verikiosk init' (or 'verikiosk start')`);
+    throw new DataDirError(
+      'not_initialised',
+      `${dataDir} is not initialised: run 'verikiosk init' (or 'verikiosk start')`,
+    );
   }
 }
 
@@ -64,7 +67,10 @@ export async function resolveKeySource(
 }
 
 /** Loads config and opens the vault for a command; the caller closes it. */
-export async function openVaultFor(options: UnlockOptions, io: CliIo): Promise<{ vault: Vault; config: Config; dataDir: string }> {
+export async function openVaultFor(
+  options: UnlockOptions,
+  io: CliIo,
+): Promise<{ vault: Vault; config: Config; dataDir: string }> {
   const dataDir = dataDirFrom(options, io);
   requireInitialised(dataDir);
   const { config } = loadConfig(dataDir);

@@ -14,8 +14,22 @@ import {
   normaliseUsername,
   registerKiosk,
 } from '../auth/index.js';
-import { DataDirError, Vault, dataDirPaths, isInitialised, writeFileAtomic, type KdfProfile } from '../vault/index.js';
-import { printJson, printLine, promptSecret, readSecretFile, UsageError, type CliIo } from './io.js';
+import {
+  DataDirError,
+  Vault,
+  dataDirPaths,
+  isInitialised,
+  writeFileAtomic,
+  type KdfProfile,
+} from '../vault/index.js';
+import {
+  printJson,
+  printLine,
+  promptSecret,
+  readSecretFile,
+  UsageError,
+  type CliIo,
+} from './io.js';
 
 export interface InitOptions {
   dataDir: string;
@@ -40,7 +54,9 @@ async function choosePassphrase(options: InitOptions, io: CliIo): Promise<string
   if (io.env.VERIKIOSK_PASSPHRASE) return io.env.VERIKIOSK_PASSPHRASE;
   if (options.unattended) return undefined;
   if (!io.interactive) {
-    throw new UsageError('init needs --unattended, --passphrase-file or a terminal to ask for the admin passphrase');
+    throw new UsageError(
+      'init needs --unattended, --passphrase-file or a terminal to ask for the admin passphrase',
+    );
   }
   const first = await promptSecret(io, 'New admin passphrase (12+ characters): ');
   const second = await promptSecret(io, 'Repeat the passphrase: ');
@@ -74,9 +90,17 @@ export async function initialise(options: InitOptions, io: CliIo): Promise<Provi
   try {
     if (!existing) writeFileAtomic(paths.config, defaultConfigText(), 0o600);
     const password = generatePassword();
-    addStaffUser(vault, { username: options.adminUsername, role: 'admin', password, mustChangePassword: true }, 'cli');
+    addStaffUser(
+      vault,
+      { username: options.adminUsername, role: 'admin', password, mustChangePassword: true },
+      'cli',
+    );
     const kiosk = registerKiosk(vault, 'kiosk-1', 'cli');
-    const api = createApiClient(vault, { name: 'branch-system', scopes: DEFAULT_CLIENT_SCOPES }, 'cli');
+    const api = createApiClient(
+      vault,
+      { name: 'branch-system', scopes: DEFAULT_CLIENT_SCOPES },
+      'cli',
+    );
     return {
       dataDir: paths.dir,
       installationId: vault.installationId,
@@ -109,12 +133,18 @@ export function printProvisioned(io: CliIo, p: Provisioned, json: boolean): void
     return;
   }
   const out = io.stdout;
-  printLine(out, `Initialised ${p.dataDir} (installation ${p.installationId}, config in ${CONFIG_FILE_NAME}).`);
+  printLine(
+    out,
+    `Initialised ${p.dataDir} (installation ${p.installationId}, config in ${CONFIG_FILE_NAME}).`,
+  );
   printLine(out);
   printLine(out, 'These secrets are shown ONCE. Store them now; only their hashes are kept.');
   printLine(out, `  admin user      ${p.admin.username}`);
   printLine(out, `  admin password  ${p.admin.password}   (must be changed at first login)`);
-  printLine(out, `  API key         ${p.apiKey.key}   (client ${p.apiKey.clientId}; scopes ${p.apiKey.scopes.join(', ')})`);
+  printLine(
+    out,
+    `  API key         ${p.apiKey.key}   (client ${p.apiKey.clientId}; scopes ${p.apiKey.scopes.join(', ')})`,
+  );
   printLine(out, `  kiosk token     ${p.kioskToken.token}   (kiosk ${p.kioskToken.kioskId})`);
   printLine(out);
 }

@@ -50,10 +50,17 @@ export function printJson(out: Writable, value: unknown): void {
 }
 
 /** A table of rows as aligned columns. */
-export function printTable(out: Writable, headers: readonly string[], rows: readonly (readonly string[])[]): void {
+export function printTable(
+  out: Writable,
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   printLine(out, line(headers));
   for (const row of rows) printLine(out, line(row));
 }
@@ -73,7 +80,10 @@ export function readSecretFile(file: string, what: string): string {
 
 /** Asks for a secret at the terminal without echoing it. */
 export async function promptSecret(io: CliIo, question: string): Promise<string> {
-  if (!io.interactive) throw new UsageError(`${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask at`);
+  if (!io.interactive)
+    throw new UsageError(
+      `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask at`,
+    );
   const rl = readline.createInterface({ input: io.stdin, output: io.stderr, terminal: true });
   const muted = rl as unknown as { _writeToOutput: (s: string) => void };
   io.stderr.write(question);

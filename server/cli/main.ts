@@ -13,7 +13,13 @@ import {
   revokeApiClient,
   type StaffRole,
 } from '../auth/index.js';
-import { checkConfigFile, loadConfig, CONFIG_FILE_NAME, resolveRetentionRules, ConfigError } from '../config/index.js';
+import {
+  checkConfigFile,
+  loadConfig,
+  CONFIG_FILE_NAME,
+  resolveRetentionRules,
+  ConfigError,
+} from '../config/index.js';
 import { errorFields } from '../log/index.js';
 import { publishedSchedule, renderSchedule, runRetention } from '../retention/index.js';
 import {
@@ -32,7 +38,13 @@ import {
   type KdfProfile,
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
-import { dataDirFrom, requireInitialised, resolveKeySource, withVault, type UnlockOptions } from './context.js';
+import {
+  dataDirFrom,
+  requireInitialised,
+  resolveKeySource,
+  withVault,
+  type UnlockOptions,
+} from './context.js';
 import { initialise, printProvisioned, printUnattendedWarning } from './init.js';
 import {
   UsageError,
@@ -55,28 +67,44 @@ export const EXIT_USAGE = 2;
 type CommonOptions = UnlockOptions & { json?: boolean };
 
 function withDataDir(command: Command): Command {
-  return command.option('--data-dir <dir>', 'the data directory (default: $VERIKIOSK_DATA_DIR or ~/.local/share/verikiosk)');
+  return command.option(
+    '--data-dir <dir>',
+    'the data directory (default: $VERIKIOSK_DATA_DIR or ~/.local/share/verikiosk)',
+  );
 }
 
 function withUnlock(command: Command): Command {
   return withDataDir(command)
-    .option('--passphrase-file <file>', 'read the admin passphrase from the first line of this file')
+    .option(
+      '--passphrase-file <file>',
+      'read the admin passphrase from the first line of this file',
+    )
     .option('--key-file <file>', 'unlock with this master-key file');
 }
 
 function parseDate(value: string): Date {
-  const date = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) ? new Date(value) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) throw new UsageError('--as-of must be a date like 2027-01-31 or an ISO time', 'as-of');
+  const date = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value)
+    ? new Date(value)
+    : new Date(NaN);
+  if (Number.isNaN(date.getTime()))
+    throw new UsageError('--as-of must be a date like 2027-01-31 or an ISO time', 'as-of');
   return date;
 }
 
 function kdfOption(): Option {
-  return new Option('--kdf <profile>', 'Argon2id cost for the passphrase').choices(['interactive', 'moderate', 'sensitive']);
+  return new Option('--kdf <profile>', 'Argon2id cost for the passphrase').choices([
+    'interactive',
+    'moderate',
+    'sensitive',
+  ]);
 }
 
 async function newPassphrase(options: { newPassphraseFile?: string }, io: CliIo): Promise<string> {
   if (options.newPassphraseFile) return readSecretFile(options.newPassphraseFile, 'new passphrase');
-  const first = await promptSecret(io, `New admin passphrase (${MIN_PASSPHRASE_LENGTH}+ characters): `);
+  const first = await promptSecret(
+    io,
+    `New admin passphrase (${MIN_PASSPHRASE_LENGTH}+ characters): `,
+  );
   const second = await promptSecret(io, 'Repeat the new passphrase: ');
   if (first !== second) throw new UsageError('the two passphrases differ');
   return first;
@@ -93,59 +121,97 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     })
     .exitOverride();
 
-  withDataDir(program.command('init').description('create the data dir, keys, database, first admin, kiosk token and API key'))
-    .option('--unattended', 'keep the master key in a 0600 key file so the appliance starts with nobody present')
-    .option('--passphrase-file <file>', 'seal the master key under the passphrase on the first line of this file')
+  withDataDir(
+    program
+      .command('init')
+      .description('create the data dir, keys, database, first admin, kiosk token and API key'),
+  )
+    .option(
+      '--unattended',
+      'keep the master key in a 0600 key file so the appliance starts with nobody present',
+    )
+    .option(
+      '--passphrase-file <file>',
+      'seal the master key under the passphrase on the first line of this file',
+    )
     .addOption(kdfOption())
     .option('--admin-username <name>', 'the first admin', 'admin')
     .option('--json', 'print the secrets as JSON')
-    .action(async (o: CommonOptions & { unattended?: boolean; kdf?: KdfProfile; adminUsername: string }) => {
-      const dataDir = dataDirFrom(o, io);
-      const provisioned = await initialise(
-        {
-          dataDir,
-          unattended: Boolean(o.unattended),
-          passphraseFile: o.passphraseFile,
-          kdf: o.kdf,
-          adminUsername: o.adminUsername,
-          json: Boolean(o.json),
-        },
-        io,
-      );
-      if (provisioned.unattendedKeyFile) printUnattendedWarning(io, provisioned.unattendedKeyFile);
-      printProvisioned(io, provisioned, Boolean(o.json));
-    });
+    .action(
+      async (
+        o: CommonOptions & { unattended?: boolean; kdf?: KdfProfile; adminUsername: string },
+      ) => {
+        const dataDir = dataDirFrom(o, io);
+        const provisioned = await initialise(
+          {
+            dataDir,
+            unattended: Boolean(o.unattended),
+            passphraseFile: o.passphraseFile,
+            kdf: o.kdf,
+            adminUsername: o.adminUsername,
+            json: Boolean(o.json),
+          },
+          io,
+        );
+        if (provisioned.unattendedKeyFile)
+          printUnattendedWarning(io, provisioned.unattendedKeyFile);
+        printProvisioned(io, provisioned, Boolean(o.json));
+      },
+    );
 
-  withUnlock(program.command('start').description('start the appliance (initialises the data dir on first run)'))
+  withUnlock(
+    program
+      .command('start')
+      .description('start the appliance (initialises the data dir on first run)'),
+  )
     .option('--host <host>', 'address to listen on (default from config: 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default from config: 8420)')
     .action(async (o: CommonOptions & { host?: string; port?: string }) => {
       setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
     });
 
-  withDataDir(program.command('status').description('show the data dir, keys, schema, appliance and record counts'))
+  withDataDir(
+    program
+      .command('status')
+      .description('show the data dir, keys, schema, appliance and record counts'),
+  )
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions) => {
       printStatus(io, await collectStatus(dataDirFrom(o, io), io), Boolean(o.json));
     });
 
   const config = program.command('config').description('configuration');
-  withDataDir(config.command('check').description(`validate a config file (default: the data dir's ${CONFIG_FILE_NAME})`))
+  withDataDir(
+    config
+      .command('check')
+      .description(`validate a config file (default: the data dir's ${CONFIG_FILE_NAME})`),
+  )
     .argument('[file]', 'the config file to check')
     .option('--json', 'print JSON')
     .action((file: string | undefined, o: CommonOptions) => {
       const path = file ?? dataDirPaths(dataDirFrom(o, io)).config;
       const outcome = checkConfigFile(path);
-      if (o.json) printJson(io.stdout, outcome.ok ? { ok: true, path } : { ok: false, path, errors: outcome.errors });
+      if (o.json)
+        printJson(
+          io.stdout,
+          outcome.ok ? { ok: true, path } : { ok: false, path, errors: outcome.errors },
+        );
       else if (outcome.ok) printLine(io.stdout, `${path}: valid`);
-      else for (const issue of outcome.errors) printLine(io.stderr, `${path}: ${issue.message} [${issue.rule}]`);
+      else
+        for (const issue of outcome.errors)
+          printLine(io.stderr, `${path}: ${issue.message} [${issue.rule}]`);
       if (!outcome.ok) setExit(EXIT_USAGE);
     });
 
   const audit = program.command('audit').description('the tamper-evident audit log');
-  withUnlock(audit.command('verify').description('verify the whole chain; exits 1 at the first bad entry'))
+  withUnlock(
+    audit.command('verify').description('verify the whole chain; exits 1 at the first bad entry'),
+  )
     .option('--export <file>', 'verify an export file instead of the database (needs no key)')
-    .option('--public-key <hex>', 'with --export: the public key to trust (default: the one in the export)')
+    .option(
+      '--public-key <hex>',
+      'with --export: the public key to trust (default: the one in the export)',
+    )
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions & { export?: string; publicKey?: string }) => {
       let result;
@@ -164,10 +230,18 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       }
       if (o.json) printJson(io.stdout, result);
       else if (result.ok) printLine(io.stdout, `audit log ok: ${result.message}`);
-      else printLine(io.stderr, `audit log BROKEN at entry ${result.firstBadSeq}: ${result.message} (${result.problem})`);
+      else
+        printLine(
+          io.stderr,
+          `audit log BROKEN at entry ${result.firstBadSeq}: ${result.message} (${result.problem})`,
+        );
       if (!result.ok) setExit(EXIT_FAILURE);
     });
-  withUnlock(audit.command('export').description('write the entries and the public key as JSON lines for an external verifier'))
+  withUnlock(
+    audit
+      .command('export')
+      .description('write the entries and the public key as JSON lines for an external verifier'),
+  )
     .option('-o, --output <file>', 'write to this file (default: standard output)')
     .action(async (o: CommonOptions & { output?: string }) => {
       await withVault(o, io, ({ vault }) => {
@@ -178,7 +252,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
             fd = fs.openSync(o.output, 'wx', 0o600);
           } catch (error) {
             const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
-            throw new UsageError(`${o.output} ${exists ? 'already exists' : 'cannot be created'}`, 'output');
+            throw new UsageError(
+              `${o.output} ${exists ? 'already exists' : 'cannot be created'}`,
+              'output',
+            );
           }
           try {
             vault.audit({ actor: 'cli', action: 'audit.exported', details: {} });
@@ -195,32 +272,57 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     });
 
   const retention = program.command('retention').description('scheduled destruction');
-  withUnlock(retention.command('run').description('destroy what the retention policy says has expired'))
+  withUnlock(
+    retention.command('run').description('destroy what the retention policy says has expired'),
+  )
     .option('--dry-run', 'only report what would be destroyed')
-    .option('--as-of <date>', 'evaluate the policy as of this date (future dates only with --dry-run)')
+    .option(
+      '--as-of <date>',
+      'evaluate the policy as of this date (future dates only with --dry-run)',
+    )
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions & { dryRun?: boolean; asOf?: string }) => {
       const asOf = o.asOf ? parseDate(o.asOf) : undefined;
       if (asOf && !o.dryRun && asOf.getTime() > Date.now()) {
-        throw new UsageError('a real run cannot be dated in the future: that would destroy data early; add --dry-run', 'as-of');
+        throw new UsageError(
+          'a real run cannot be dated in the future: that would destroy data early; add --dry-run',
+          'as-of',
+        );
       }
       const report = await withVault(o, io, ({ vault, config: cfg }) =>
-        runRetention(vault, resolveRetentionRules(cfg), { asOf, dryRun: Boolean(o.dryRun), trigger: 'manual', actor: 'cli' }),
+        runRetention(vault, resolveRetentionRules(cfg), {
+          asOf,
+          dryRun: Boolean(o.dryRun),
+          trigger: 'manual',
+          actor: 'cli',
+        }),
       );
       if (o.json) {
         printJson(io.stdout, report);
         return;
       }
-      printLine(io.stdout, `${report.dryRun ? 'Would destroy' : 'Destroyed'} as of ${report.asOf}: ${report.total} record(s)`);
+      printLine(
+        io.stdout,
+        `${report.dryRun ? 'Would destroy' : 'Destroyed'} as of ${report.asOf}: ${report.total} record(s)`,
+      );
       printTable(
         io.stdout,
         ['category', 'rule', 'count', 'basis before'],
         report.items.map((i) => [i.category, i.ruleId, String(i.count), i.cutoff]),
       );
-      if (report.heldSubjects > 0) printLine(io.stdout, `${report.heldSubjects} subject(s) under legal hold were left untouched.`);
-      if (report.runId) printLine(io.stdout, `Run ${report.runId}; destruction certificates are in the audit log.`);
+      if (report.heldSubjects > 0)
+        printLine(
+          io.stdout,
+          `${report.heldSubjects} subject(s) under legal hold were left untouched.`,
+        );
+      if (report.runId)
+        printLine(io.stdout, `Run ${report.runId}; destruction certificates are in the audit log.`);
     });
-  withDataDir(retention.command('schedule').description('print the published retention schedule from the live policy'))
+  withDataDir(
+    retention
+      .command('schedule')
+      .description('print the published retention schedule from the live policy'),
+  )
     .option('--json', 'print JSON')
     .action((o: CommonOptions) => {
       const { config: cfg } = loadConfig(dataDirFrom(o, io));
@@ -229,14 +331,25 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       else printLine(io.stdout, renderSchedule(schedule));
     });
 
-  withUnlock(program.command('backup').description('online backup of the encrypted database (the key is never in it)'))
+  withUnlock(
+    program
+      .command('backup')
+      .description('online backup of the encrypted database (the key is never in it)'),
+  )
     .argument('<file>', 'the backup file to write')
     .action(async (file: string, o: CommonOptions) => {
       const result = await withVault(o, io, ({ vault }) => vault.backup(file, 'cli'));
-      printLine(io.stdout, `backup written to ${file} (${result.pages} pages). Keep the key (passphrase or key file) apart from it.`);
+      printLine(
+        io.stdout,
+        `backup written to ${file} (${result.pages} pages). Keep the key (passphrase or key file) apart from it.`,
+      );
     });
 
-  withUnlock(program.command('restore').description('replace the database with a backup made by this installation'))
+  withUnlock(
+    program
+      .command('restore')
+      .description('replace the database with a backup made by this installation'),
+  )
     .argument('<file>', 'the backup file')
     .action(async (file: string, o: CommonOptions) => {
       const dataDir = dataDirFrom(o, io);
@@ -245,19 +358,37 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       const { config: cfg } = loadConfig(dataDir);
       const source = await resolveKeySource(o, dataDir, cfg, io);
       const result = await restoreVault(dataDir, source, file, 'cli');
-      printLine(io.stdout, `restored ${file} into ${dataDir}; destructions re-applied: ${result.reappliedDestructions}`);
+      printLine(
+        io.stdout,
+        `restored ${file} into ${dataDir}; destructions re-applied: ${result.reappliedDestructions}`,
+      );
     });
 
   const keys = program.command('keys').description('master key and data keys');
-  withUnlock(keys.command('rotate').description('new key-encryption key; re-wraps every data key (values are not re-encrypted)'))
+  withUnlock(
+    keys
+      .command('rotate')
+      .description('new key-encryption key; re-wraps every data key (values are not re-encrypted)'),
+  )
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions) => {
       const result = await withVault(o, io, ({ vault }) => vault.rotateKeys('cli'));
       if (o.json) printJson(io.stdout, result);
-      else printLine(io.stdout, `key generation ${result.generation}; ${result.rewrapped} subject data key(s) re-wrapped`);
+      else
+        printLine(
+          io.stdout,
+          `key generation ${result.generation}; ${result.rewrapped} subject data key(s) re-wrapped`,
+        );
     });
-  withUnlock(keys.command('change-passphrase').description('seal the master key under a new admin passphrase'))
-    .option('--new-passphrase-file <file>', 'read the new passphrase from the first line of this file')
+  withUnlock(
+    keys
+      .command('change-passphrase')
+      .description('seal the master key under a new admin passphrase'),
+  )
+    .option(
+      '--new-passphrase-file <file>',
+      'read the new passphrase from the first line of this file',
+    )
     .addOption(kdfOption())
     .action(async (o: CommonOptions & { newPassphraseFile?: string; kdf?: KdfProfile }) => {
       await withVault(o, io, async ({ vault, config: cfg }) => {
@@ -273,25 +404,52 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(new Option('--role <role>', 'the role').choices([...STAFF_ROLES]).default('staff'))
     .option('--password-file <file>', 'set this password instead of generating one')
     .option('--json', 'print JSON')
-    .action(async (username: string, o: CommonOptions & { role: StaffRole; passwordFile?: string }) => {
-      const password = o.passwordFile ? readSecretFile(o.passwordFile, 'password') : generatePassword();
-      const user = await withVault(o, io, ({ vault }) =>
-        addStaffUser(vault, { username, role: o.role, password, mustChangePassword: !o.passwordFile }, 'cli'),
-      );
-      if (o.json) printJson(io.stdout, { user, ...(o.passwordFile ? {} : { password }) });
-      else {
-        printLine(io.stdout, `added ${user.username} (${user.role}, id ${user.id})`);
-        if (!o.passwordFile) printLine(io.stdout, `password (shown once, must be changed at first login): ${password}`);
-      }
-    });
+    .action(
+      async (username: string, o: CommonOptions & { role: StaffRole; passwordFile?: string }) => {
+        const password = o.passwordFile
+          ? readSecretFile(o.passwordFile, 'password')
+          : generatePassword();
+        const user = await withVault(o, io, ({ vault }) =>
+          addStaffUser(
+            vault,
+            { username, role: o.role, password, mustChangePassword: !o.passwordFile },
+            'cli',
+          ),
+        );
+        if (o.json) printJson(io.stdout, { user, ...(o.passwordFile ? {} : { password }) });
+        else {
+          printLine(io.stdout, `added ${user.username} (${user.role}, id ${user.id})`);
+          if (!o.passwordFile)
+            printLine(
+              io.stdout,
+              `password (shown once, must be changed at first login): ${password}`,
+            );
+        }
+      },
+    );
   withUnlock(users.command('list').description('list staff users'))
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions) => {
       const list = await withVault(o, io, ({ vault }) => listStaffUsers(vault));
       if (o.json) printJson(io.stdout, list);
-      else printTable(io.stdout, ['username', 'role', 'id', 'created', 'state'], list.map((u) => [u.username, u.role, u.id, u.createdAt, u.disabledAt ? `disabled ${u.disabledAt}` : 'active']));
+      else
+        printTable(
+          io.stdout,
+          ['username', 'role', 'id', 'created', 'state'],
+          list.map((u) => [
+            u.username,
+            u.role,
+            u.id,
+            u.createdAt,
+            u.disabledAt ? `disabled ${u.disabledAt}` : 'active',
+          ]),
+        );
     });
-  withUnlock(users.command('disable').description('disable a staff user (the last admin cannot be disabled)'))
+  withUnlock(
+    users
+      .command('disable')
+      .description('disable a staff user (the last admin cannot be disabled)'),
+  )
     .argument('<username>')
     .action(async (username: string, o: CommonOptions) => {
       const user = await withVault(o, io, ({ vault }) => disableStaffUser(vault, username, 'cli'));
@@ -301,11 +459,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   const apiKeys = program.command('api-keys').description('API clients for branch systems');
   withUnlock(apiKeys.command('create').description('create an API client; prints its key once'))
     .requiredOption('--name <name>', 'a name for the client')
-    .option('--scopes <list>', `comma-separated: ${API_SCOPES.join(', ')}, privacy:*`, 'verifications:write,verifications:read')
+    .option(
+      '--scopes <list>',
+      `comma-separated: ${API_SCOPES.join(', ')}, privacy:*`,
+      'verifications:write,verifications:read',
+    )
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions & { name: string; scopes: string }) => {
       const scopes = parseScopes(o.scopes.split(','));
-      const { client, key } = await withVault(o, io, ({ vault }) => createApiClient(vault, { name: o.name, scopes }, 'cli'));
+      const { client, key } = await withVault(o, io, ({ vault }) =>
+        createApiClient(vault, { name: o.name, scopes }, 'cli'),
+      );
       if (o.json) printJson(io.stdout, { client, key });
       else {
         printLine(io.stdout, `created API client ${client.id} (${client.scopes.join(', ')})`);
@@ -317,7 +481,18 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .action(async (o: CommonOptions) => {
       const list = await withVault(o, io, ({ vault }) => listApiClients(vault));
       if (o.json) printJson(io.stdout, list);
-      else printTable(io.stdout, ['id', 'name', 'prefix', 'scopes', 'state'], list.map((c) => [c.id, c.name, c.keyPrefix, c.scopes.join(','), c.revokedAt ? `revoked ${c.revokedAt}` : 'active']));
+      else
+        printTable(
+          io.stdout,
+          ['id', 'name', 'prefix', 'scopes', 'state'],
+          list.map((c) => [
+            c.id,
+            c.name,
+            c.keyPrefix,
+            c.scopes.join(','),
+            c.revokedAt ? `revoked ${c.revokedAt}` : 'active',
+          ]),
+        );
     });
   withUnlock(apiKeys.command('revoke').description('revoke an API client'))
     .argument('<id>')
@@ -366,7 +541,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT_OK;
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+        return EXIT_OK;
       // 'commander.help' is `help`, or a command group run without its subcommand (help as an error).
       if (error.code === 'commander.help' && error.exitCode === 0) return EXIT_OK;
       return EXIT_USAGE;

@@ -41,16 +41,27 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
   if (!isLoopbackHost(host) && !config.server.tls) {
     throw new UsageError(`binding to ${host} needs TLS: set server.tls in config.json`, 'host');
   }
-  const logger = createLogger({ level: config.logging.level, write: (line) => io.stderr.write(`${line}\n`) });
+  const logger = createLogger({
+    level: config.logging.level,
+    write: (line) => io.stderr.write(`${line}\n`),
+  });
   const keySource = await resolveKeySource(options, options.dataDir, config, io);
   const lock = acquireApplianceLock(options.dataDir);
   try {
-    const appliance = await createAppliance({ dataDir: options.dataDir, keySource, config, logger });
+    const appliance = await createAppliance({
+      dataDir: options.dataDir,
+      keySource,
+      config,
+      logger,
+    });
     try {
       const running = await serveAppliance(appliance, { host, port });
       lock.setUrl(running.url);
       logger.info('appliance.started', { version: packageVersion(), url: running.url });
-      printLine(io.stdout, `verikiosk ${packageVersion()} serving on ${running.url} (data dir ${options.dataDir})`);
+      printLine(
+        io.stdout,
+        `verikiosk ${packageVersion()} serving on ${running.url} (data dir ${options.dataDir})`,
+      );
       const signal = await io.waitForShutdown();
       logger.info('appliance.stopping', { signal });
       await running.close();

@@ -22,7 +22,12 @@ export interface Status {
   keyId: string | null;
   schemaVersion: number | null;
   supportedSchemaVersion: number;
-  unlock: { passphraseSet: boolean; keyFile: string; keyFilePresent: boolean; systemdCredential: boolean };
+  unlock: {
+    passphraseSet: boolean;
+    keyFile: string;
+    keyFilePresent: boolean;
+    systemdCredential: boolean;
+  };
   appliance: { running: boolean; pid: number | null; url: string; health: unknown };
   counts: Record<string, number> | null;
   audit: { entries: number; headSeq: number | null } | null;
@@ -38,7 +43,15 @@ async function fetchHealth(url: string): Promise<unknown> {
   }
 }
 
-const COUNTED = ['subjects', 'verifications', 'documents', 'biometric_templates', 'staff_users', 'api_clients', 'kiosks'] as const;
+const COUNTED = [
+  'subjects',
+  'verifications',
+  'documents',
+  'biometric_templates',
+  'staff_users',
+  'api_clients',
+  'kiosks',
+] as const;
 
 /** What an admin needs to see at a glance; reads the database read-only and never unlocks keys. */
 export async function collectStatus(dataDir: string, io: CliIo): Promise<Status> {
@@ -64,7 +77,12 @@ export async function collectStatus(dataDir: string, io: CliIo): Promise<Status>
       keyFilePresent: fs.existsSync(keyFile),
       systemdCredential: systemdCredentialPath(io.env) !== null,
     },
-    appliance: { running: pid !== null, pid, url, health: pid !== null ? await fetchHealth(url) : null },
+    appliance: {
+      running: pid !== null,
+      pid,
+      url,
+      health: pid !== null ? await fetchHealth(url) : null,
+    },
     counts: null,
     audit: null,
     retention: null,
@@ -74,14 +92,23 @@ export async function collectStatus(dataDir: string, io: CliIo): Promise<Status>
   try {
     status.schemaVersion = schemaVersion(db);
     if (status.schemaVersion > LATEST_SCHEMA_VERSION) return status;
-    const count = (table: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const count = (table: string): number =>
+      (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
     status.counts = Object.fromEntries(COUNTED.map((t) => [t, count(t)]));
-    const head = db.prepare('SELECT MAX(seq) AS seq, COUNT(*) AS n FROM audit_log').get() as { seq: number | null; n: number };
+    const head = db.prepare('SELECT MAX(seq) AS seq, COUNT(*) AS n FROM audit_log').get() as {
+      seq: number | null;
+      n: number;
+    };
     status.audit = { entries: head.n, headSeq: head.seq };
     const run = db
-      .prepare('SELECT finished_at, destroyed FROM retention_runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1')
+      .prepare(
+        'SELECT finished_at, destroyed FROM retention_runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1',
+      )
       .get() as { finished_at: string; destroyed: number } | undefined;
-    status.retention = { lastRunAt: run?.finished_at ?? null, lastRunDestroyed: run?.destroyed ?? null };
+    status.retention = {
+      lastRunAt: run?.finished_at ?? null,
+      lastRunDestroyed: run?.destroyed ?? null,
+    };
   } finally {
     db.close();
   }
@@ -98,7 +125,10 @@ export function printStatus(io: CliIo, s: Status, json: boolean): void {
   printLine(out, `data dir        ${s.dataDir}${s.initialised ? '' : ' (not initialised)'}`);
   if (!s.initialised) return;
   printLine(out, `installation    ${s.installationId} (key ${s.keyId})`);
-  printLine(out, `schema          ${s.schemaVersion} (this version supports ${s.supportedSchemaVersion})`);
+  printLine(
+    out,
+    `schema          ${s.schemaVersion} (this version supports ${s.supportedSchemaVersion})`,
+  );
   const sources = [
     s.unlock.passphraseSet ? 'passphrase' : null,
     s.unlock.keyFilePresent ? `key file ${s.unlock.keyFile}` : null,
@@ -110,7 +140,18 @@ export function printStatus(io: CliIo, s: Status, json: boolean): void {
     out,
     `appliance       ${s.appliance.running ? `running (pid ${s.appliance.pid}) at ${s.appliance.url}${health?.status ? `, health ${health.status}, up ${health.uptimeSeconds}s` : ', health unreachable'}` : 'not running'}`,
   );
-  if (s.counts) printLine(out, `records         ${Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (s.audit) printLine(out, `audit log       ${s.audit.entries} entries, head ${s.audit.headSeq ?? '-'}`);
-  if (s.retention) printLine(out, `retention       last run ${s.retention.lastRunAt ?? 'never'}${s.retention.lastRunDestroyed !== null ? `, destroyed ${s.retention.lastRunDestroyed}` : ''}`);
+  if (s.counts)
+    printLine(
+      out,
+      `records         ${Object.entries(s.counts)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  if (s.audit)
+    printLine(out, `audit log       ${s.audit.entries} entries, head ${s.audit.headSeq ?? '-'}`);
+  if (s.retention)
+    printLine(
+      out,
+      `retention       last run ${s.retention.lastRunAt ?? 'never'}${s.retention.lastRunDestroyed !== null ? `, destroyed ${s.retention.lastRunDestroyed}` : ''}`,
+    );
 }

@@ -209,19 +209,28 @@ const retentionRulesShape = Object.fromEntries(
  * Consent withdrawal and deletion requests must destroy biometrics (PRIV-1, PRIV-3): these are
  * promises to the End-User, so config may lengthen nothing about them and may not switch them off.
  */
-const LOCKED_RULES: readonly RetentionRuleId[] = ['biometrics.consent_withdrawn', 'biometrics.deletion_request'];
+const LOCKED_RULES: readonly RetentionRuleId[] = [
+  'biometrics.consent_withdrawn',
+  'biometrics.deletion_request',
+];
 
 function privacyRulesStayOn(
-  rules: Readonly<Partial<Record<RetentionRuleId, { enabled?: boolean | undefined; after?: string | undefined }>>>,
+  rules: Readonly<
+    Partial<Record<RetentionRuleId, { enabled?: boolean | undefined; after?: string | undefined }>>
+  >,
   ctx: z.RefinementCtx,
 ): void {
   for (const id of LOCKED_RULES) {
     const override = rules[id];
-    if (override?.enabled === false || (override?.after !== undefined && override.after !== 'PT0S')) {
+    if (
+      override?.enabled === false ||
+      (override?.after !== undefined && override.after !== 'PT0S')
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: [id],
-        message: 'cannot be switched off or delayed: withdrawing consent or asking for deletion destroys biometrics at once',
+        message:
+          'cannot be switched off or delayed: withdrawing consent or asking for deletion destroys biometrics at once',
         params: { rule: 'locked' satisfies ConfigRule },
       });
     }

@@ -1,2 +1,9 @@
 export { createLogger, silentLogger, errorFields, REDACTED } from './logger.js';
-export type { Logger, LogLevel, LogFields, LogValue, LoggerOptions, TrustedText } from './logger.js';
+export type {
+  Logger,
+  LogLevel,
+  LogFields,
+  LogValue,
+  LoggerOptions,
+  TrustedText,
+} from './logger.js';

@@ -46,7 +46,11 @@ export function createLogger(options: LoggerOptions = {}, bindings: LogFields = 
   const clock = options.clock ?? (() => new Date());
   const emit = (level: LogLevel, event: string, fields: LogFields = {}): void => {
     if (LEVELS[level] < threshold) return;
-    const record: Record<string, Written> = { time: clock().toISOString(), level, event: safeValue(event) };
+    const record: Record<string, Written> = {
+      time: clock().toISOString(),
+      level,
+      event: safeValue(event),
+    };
     for (const [key, value] of Object.entries({ ...bindings, ...fields })) {
       if (value !== undefined) record[key] = safeValue(value);
     }

@@ -18,7 +18,8 @@ export interface Metrics {
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ app: 'verikiosk' });
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'verikiosk_' });
+  if (options.defaultMetrics ?? true)
+    collectDefaultMetrics({ register: registry, prefix: 'verikiosk_' });
   return {
     registry,
     httpRequests: new Counter({

@@ -70,7 +70,9 @@ export function runRetention(
       dryRun,
       actor,
       destroyed,
-      auditHead: (vault.db.prepare('SELECT MAX(seq) AS seq FROM audit_log').get() as { seq: number | null }).seq ?? 0,
+      auditHead:
+        (vault.db.prepare('SELECT MAX(seq) AS seq FROM audit_log').get() as { seq: number | null })
+          .seq ?? 0,
     };
     if (report.runId) {
       vault.db
@@ -138,12 +140,15 @@ interface RuleContext {
 
 /** Audit pruning goes last so the certificates of this run are never what it prunes. */
 function orderForDestruction(rules: readonly RetentionRule[]): RetentionRule[] {
-  return [...rules].sort((a, b) => Number(a.categories.includes('audit')) - Number(b.categories.includes('audit')));
+  return [...rules].sort(
+    (a, b) => Number(a.categories.includes('audit')) - Number(b.categories.includes('audit')),
+  );
 }
 
 /** Decisions before extracted data, so each category's count is its own and not a cascade's. */
 function orderCategories(categories: readonly RetentionCategory[]): RetentionCategory[] {
-  const rank = (c: RetentionCategory): number => (c === 'extracted_data' ? 1 : c === 'audit' ? 2 : 0);
+  const rank = (c: RetentionCategory): number =>
+    c === 'extracted_data' ? 1 : c === 'audit' ? 2 : 0;
   return [...categories].sort((a, b) => rank(a) - rank(b));
 }
 
@@ -182,7 +187,10 @@ function applyRule(
     case 'subjects': {
       const ids = vault.db.prepare(target.select).pluck().all(params) as string[];
       if (ids.length === 0) return 0;
-      const outcome = vault.destroySubjects(ids, { actor: context.actor, reason: `retention:${rule.id}` });
+      const outcome = vault.destroySubjects(ids, {
+        actor: context.actor,
+        reason: `retention:${rule.id}`,
+      });
       context.destroyed.push({ category, ids });
       return outcome.destroyed;
     }

@@ -59,10 +59,15 @@ function basisPhrase(basis: RetentionBasis, purpose: string | undefined): string
 function when(rule: RetentionRule): string {
   const period = formatIsoDuration(rule.after);
   const phrase = basisPhrase(rule.basis, rule.purpose);
-  return period === 'immediately' ? `immediately ${phrase.replace(/^after /, 'when ')}` : `${period} ${phrase}`;
+  return period === 'immediately'
+    ? `immediately ${phrase.replace(/^after /, 'when ')}`
+    : `${period} ${phrase}`;
 }
 
-export function publishedSchedule(rules: readonly RetentionRule[], now: Date = new Date()): PublishedSchedule {
+export function publishedSchedule(
+  rules: readonly RetentionRule[],
+  now: Date = new Date(),
+): PublishedSchedule {
   return {
     generatedAt: now.toISOString(),
     categories: CATEGORY_ORDER.map((category) => ({
@@ -85,7 +90,12 @@ export function publishedSchedule(rules: readonly RetentionRule[], now: Date = n
 
 /** The schedule as text: each category, and the earliest of its rules applies. */
 export function renderSchedule(schedule: PublishedSchedule): string {
-  const lines = ['Retention schedule', '', 'Each kind of data is destroyed at the earliest of the times listed for it.', ''];
+  const lines = [
+    'Retention schedule',
+    '',
+    'Each kind of data is destroyed at the earliest of the times listed for it.',
+    '',
+  ];
   for (const c of schedule.categories) {
     lines.push(`${c.title}:`);
     for (const r of c.rules) lines.push(`  - ${r.when}  [${r.ruleId}]`);

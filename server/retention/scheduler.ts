@@ -1,7 +1,12 @@
 import { Cron } from 'croner';
 import type { RetentionRule } from '../config/index.js';
 import type { Vault } from '../vault/index.js';
-import { runRetention, type RetentionOptions, type RetentionReport, type RetentionTrigger } from './engine.js';
+import {
+  runRetention,
+  type RetentionOptions,
+  type RetentionReport,
+  type RetentionTrigger,
+} from './engine.js';
 
 export interface RetentionScheduler {
   /** The next scheduled run, or null when stopped. */
@@ -31,7 +36,11 @@ export function startRetentionScheduler(
   options: SchedulerOptions,
 ): RetentionScheduler {
   const runNow = (trigger: RetentionTrigger): RetentionReport => {
-    const report = runRetention(vault, rules, { trigger, actor: 'system', onDestroyed: options.onDestroyed });
+    const report = runRetention(vault, rules, {
+      trigger,
+      actor: 'system',
+      onDestroyed: options.onDestroyed,
+    });
     options.onReport?.(report);
     return report;
   };
@@ -43,7 +52,9 @@ export function startRetentionScheduler(
     }
   };
   if (options.runOnStart) guarded('start');
-  const job = new Cron(options.schedule, { protect: true, name: 'retention' }, () => guarded('schedule'));
+  const job = new Cron(options.schedule, { protect: true, name: 'retention' }, () =>
+    guarded('schedule'),
+  );
   return {
     nextRun: () => job.nextRun(),
     runNow,

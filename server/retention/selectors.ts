@@ -127,7 +127,8 @@ export function retentionTarget(rule: RetentionRule, category: RetentionCategory
     }
     return { kind: 'audit' };
   }
-  if (category === 'extracted_data') return { kind: 'subjects', select: subjectSelector(rule.basis) };
+  if (category === 'extracted_data')
+    return { kind: 'subjects', select: subjectSelector(rule.basis) };
   if (category === 'decisions') {
     return { kind: 'rows', table: 'verifications', select: decisionSelector(rule.basis) };
   }

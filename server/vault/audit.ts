@@ -124,7 +124,12 @@ export function hashEntry(e: Omit<AuditEntry, 'hash' | 'signature'>): Uint8Array
   return sodium().crypto_generichash(32, entryHashInput(e), null);
 }
 
-function signPoint(signer: AuditSigner, kind: 'head' | 'anchor', seq: number, hash: Uint8Array): SignedPoint {
+function signPoint(
+  signer: AuditSigner,
+  kind: 'head' | 'anchor',
+  seq: number,
+  hash: Uint8Array,
+): SignedPoint {
   const message = `${SCHEME}|${kind}|${seq}|${toHex(hash)}`;
   return {
     seq,
@@ -175,12 +180,15 @@ function rowToEntry(r: AuditRow): AuditEntry {
 
 function readPoint(db: ReadableDb, key: 'audit_head' | 'audit_anchor'): SignedPoint | null {
   const row = db.prepare('SELECT value FROM vault_meta WHERE key = ?').get(key) as
-    | { value: string }
-    | undefined;
+    { value: string } | undefined;
   if (!row) return null;
   try {
     const p = JSON.parse(row.value) as SignedPoint;
-    if (typeof p.seq === 'number' && typeof p.hash === 'string' && typeof p.signature === 'string') {
+    if (
+      typeof p.seq === 'number' &&
+      typeof p.hash === 'string' &&
+      typeof p.signature === 'string'
+    ) {
       return p;
     }
   } catch {
@@ -209,9 +217,10 @@ export function appendAudit(db: WritableDb, signer: AuditSigner, event: AuditEve
   }
   const details = canonicalDetails(event.details);
   const append = (): AuditEntry => {
-    const last = cachedStatement(db, 'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
-      | { seq: number; hash: Uint8Array }
-      | undefined;
+    const last = cachedStatement(
+      db,
+      'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+    ).get() as { seq: number; hash: Uint8Array } | undefined;
     let prevSeq = last?.seq ?? 0;
     let prevHash = last?.hash;
     if (!last) {
@@ -259,13 +268,13 @@ export function appendAudit(db: WritableDb, signer: AuditSigner, event: AuditEve
  */
 export function pruneAudit(db: WritableDb, signer: AuditSigner, cutoff: Date): number {
   const prune = db.transaction(() => {
-      const last = db
-        .prepare('SELECT seq, hash FROM audit_log WHERE at < ? ORDER BY seq DESC LIMIT 1')
-        .get(cutoff.toISOString()) as { seq: number; hash: Uint8Array } | undefined;
-      if (!last) return 0;
-      writeMeta(db, 'audit_anchor', JSON.stringify(signPoint(signer, 'anchor', last.seq, last.hash)));
-      writeMeta(db, 'audit_prune_floor', last.seq);
-      return db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(last.seq).changes;
+    const last = db
+      .prepare('SELECT seq, hash FROM audit_log WHERE at < ? ORDER BY seq DESC LIMIT 1')
+      .get(cutoff.toISOString()) as { seq: number; hash: Uint8Array } | undefined;
+    if (!last) return 0;
+    writeMeta(db, 'audit_anchor', JSON.stringify(signPoint(signer, 'anchor', last.seq, last.hash)));
+    writeMeta(db, 'audit_prune_floor', last.seq);
+    return db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(last.seq).changes;
   });
   return db.inTransaction ? prune() : prune.immediate();
 }
@@ -311,7 +320,12 @@ export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): Audi
   let prevHash = genesisHash(chain.installationId);
   if (chain.anchor) {
     if (!pointValid(publicKey, 'anchor', chain.anchor)) {
-      return fail(progress, chain.anchor.seq, 'anchor_invalid', 'the pruning anchor is not validly signed');
+      return fail(
+        progress,
+        chain.anchor.seq,
+        'anchor_invalid',
+        'the pruning anchor is not validly signed',
+      );
     }
     expectedSeq = chain.anchor.seq + 1;
     prevHash = Buffer.from(chain.anchor.hash, 'hex');
@@ -324,12 +338,25 @@ export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): Audi
       return fail(progress, bad, problem, `expected entry ${expectedSeq}, found ${e.seq}`);
     }
     // Length first: libsodium's memcmp throws on buffers of different lengths.
-    if (e.prevHash.length !== 32 || !s.memcmp(Uint8Array.from(e.prevHash), Uint8Array.from(prevHash))) {
-      return fail(progress, e.seq, 'previous_hash_mismatch', `entry ${e.seq} does not link to the entry before it`);
+    if (
+      e.prevHash.length !== 32 ||
+      !s.memcmp(Uint8Array.from(e.prevHash), Uint8Array.from(prevHash))
+    ) {
+      return fail(
+        progress,
+        e.seq,
+        'previous_hash_mismatch',
+        `entry ${e.seq} does not link to the entry before it`,
+      );
     }
     const hash = hashEntry(e);
     if (e.hash.length !== 32 || !s.memcmp(Uint8Array.from(e.hash), hash)) {
-      return fail(progress, e.seq, 'hash_mismatch', `entry ${e.seq} was altered after it was written`);
+      return fail(
+        progress,
+        e.seq,
+        'hash_mismatch',
+        `entry ${e.seq} was altered after it was written`,
+      );
     }
     let signed = false;
     try {
@@ -338,7 +365,12 @@ export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): Audi
       signed = false;
     }
     if (!signed) {
-      return fail(progress, e.seq, 'bad_signature', `entry ${e.seq} is not signed by this installation`);
+      return fail(
+        progress,
+        e.seq,
+        'bad_signature',
+        `entry ${e.seq} is not signed by this installation`,
+      );
     }
     prevHash = hash;
     progress.entries += 1;
@@ -348,20 +380,45 @@ export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): Audi
   const head = chain.head;
   if (head) {
     if (!pointValid(publicKey, 'head', head)) {
-      return fail(progress, Math.max(head.seq, 0), 'head_mismatch', 'the recorded head is not validly signed');
+      return fail(
+        progress,
+        Math.max(head.seq, 0),
+        'head_mismatch',
+        'the recorded head is not validly signed',
+      );
     }
     const lastSeq = expectedSeq - 1;
     if (head.seq > lastSeq) {
-      return fail(progress, lastSeq + 1, 'truncated', `entries after ${lastSeq} were removed (the head is at ${head.seq})`);
+      return fail(
+        progress,
+        lastSeq + 1,
+        'truncated',
+        `entries after ${lastSeq} were removed (the head is at ${head.seq})`,
+      );
     }
     if (head.seq < lastSeq || head.hash !== toHex(prevHash)) {
-      return fail(progress, head.seq + 1, 'head_mismatch', `the chain does not end at the recorded head (${head.seq})`);
+      return fail(
+        progress,
+        head.seq + 1,
+        'head_mismatch',
+        `the chain does not end at the recorded head (${head.seq})`,
+      );
     }
   } else {
     // Every vault writes its first entry at init, so a chain without a head was cut or emptied.
     return progress.entries > 0
-      ? fail(progress, progress.firstSeq ?? 1, 'head_mismatch', 'the chain has entries but no recorded head')
-      : fail(progress, expectedSeq, 'truncated', 'the audit log is empty and has no recorded head: its entries were removed');
+      ? fail(
+          progress,
+          progress.firstSeq ?? 1,
+          'head_mismatch',
+          'the chain has entries but no recorded head',
+        )
+      : fail(
+          progress,
+          expectedSeq,
+          'truncated',
+          'the audit log is empty and has no recorded head: its entries were removed',
+        );
   }
   return {
     ...progress,
@@ -436,7 +493,10 @@ export function exportAudit(
 
 /** Reads an export file back into a chain and its public key, for offline verification. */
 export function readAuditExport(file: string): { chain: AuditChain; publicKey: Uint8Array } {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   // An export is untrusted input: every damaged line is a typed refusal, never a raw parse error.
   const parse = (line: string | undefined, n: number): unknown => {
     try {
@@ -468,7 +528,12 @@ export function readAuditExport(file: string): { chain: AuditChain; publicKey: U
     };
   });
   return {
-    chain: { installationId: header.installationId, anchor: header.anchor, head: header.head, entries },
+    chain: {
+      installationId: header.installationId,
+      anchor: header.anchor,
+      head: header.head,
+      entries,
+    },
     publicKey: Buffer.from(header.publicKey, 'hex'),
   };
 }

@@ -37,7 +37,12 @@ function nativeParts(key: Uint8Array, nonce: Uint8Array): { subkey: Uint8Array; 
 }
 
 /** XChaCha20-Poly1305-IETF encryption through OpenSSL; output is ciphertext || tag, as libsodium's. */
-export function xchachaEncryptNative(message: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
+export function xchachaEncryptNative(
+  message: Uint8Array,
+  ad: Uint8Array,
+  nonce: Uint8Array,
+  key: Uint8Array,
+): Uint8Array {
   const { subkey, iv } = nativeParts(key, nonce);
   const cipher = createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(ad, { plaintextLength: message.length });
@@ -47,14 +52,24 @@ export function xchachaEncryptNative(message: Uint8Array, ad: Uint8Array, nonce:
 }
 
 /** The inverse of `xchachaEncryptNative`; throws on any authentication failure. */
-export function xchachaDecryptNative(ciphertext: Uint8Array, ad: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
+export function xchachaDecryptNative(
+  ciphertext: Uint8Array,
+  ad: Uint8Array,
+  nonce: Uint8Array,
+  key: Uint8Array,
+): Uint8Array {
   if (ciphertext.length < TAG_BYTES) throw new Error('ciphertext too short');
   const { subkey, iv } = nativeParts(key, nonce);
   try {
-    const decipher = createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv('chacha20-poly1305', subkey, iv, {
+      authTagLength: TAG_BYTES,
+    });
     decipher.setAAD(ad, { plaintextLength: ciphertext.length - TAG_BYTES });
     decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_BYTES));
-    const out = Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - TAG_BYTES)), decipher.final()]);
+    const out = Buffer.concat([
+      decipher.update(ciphertext.subarray(0, ciphertext.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   } finally {
     sodium().memzero(subkey);
@@ -62,7 +77,11 @@ export function xchachaDecryptNative(ciphertext: Uint8Array, ad: Uint8Array, non
 }
 
 /** Seals a value under a data key: version byte, 24-byte nonce, XChaCha20-Poly1305 ciphertext. */
-export function sealValue(key: Uint8Array, ref: FieldRef, plaintext: Uint8Array | string): Uint8Array {
+export function sealValue(
+  key: Uint8Array,
+  ref: FieldRef,
+  plaintext: Uint8Array | string,
+): Uint8Array {
   const bytes = typeof plaintext === 'string' ? new TextEncoder().encode(plaintext) : plaintext;
   const nonce = randomBytes(NONCE_BYTES);
   const ciphertext =
@@ -86,7 +105,13 @@ export function openValue(key: Uint8Array, ref: FieldRef, sealed: Uint8Array): U
   try {
     return ciphertext.length - TAG_BYTES >= NATIVE_AEAD_FROM_BYTES
       ? xchachaDecryptNative(ciphertext, fieldAd(ref), nonce, key)
-      : sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, fieldAd(ref), nonce, key);
+      : sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(
+          null,
+          ciphertext,
+          fieldAd(ref),
+          nonce,
+          key,
+        );
   } catch {
     throw new IntegrityError(
       describe(ref),
@@ -115,7 +140,10 @@ export function blindIndex(key: Uint8Array, normalised: string): Uint8Array {
 
 /** Document numbers compare without case, spaces, hyphens or MRZ fillers. */
 export function normaliseDocumentNumber(value: string): string {
-  return value.normalize('NFKC').toUpperCase().replace(/[\s\-<]/g, '');
+  return value
+    .normalize('NFKC')
+    .toUpperCase()
+    .replace(/[\s\-<]/g, '');
 }
 
 /** Names compare without case, accents, punctuation or repeated spaces; with the ISO birth date. */

@@ -55,7 +55,8 @@ export function openWritableDb(path: string, options: OpenWritableOptions = {}):
     if (found > LATEST_SCHEMA_VERSION) throw new SchemaVersionError(found, LATEST_SCHEMA_VERSION);
     for (const pragma of WRITABLE_PRAGMAS) db.pragma(pragma);
     const journal = db.pragma('journal_mode', { simple: true });
-    if (journal !== 'wal') throw new Error(`could not switch the database to WAL (got ${String(journal)})`);
+    if (journal !== 'wal')
+      throw new Error(`could not switch the database to WAL (got ${String(journal)})`);
     migrate(db as WritableDb);
     return db as WritableDb;
   } catch (error) {

@@ -82,7 +82,10 @@ function kdfLimits(profile: KdfProfile): { opsLimit: number; memLimit: number } 
         memLimit: s.crypto_pwhash_MEMLIMIT_INTERACTIVE,
       };
     case 'moderate':
-      return { opsLimit: s.crypto_pwhash_OPSLIMIT_MODERATE, memLimit: s.crypto_pwhash_MEMLIMIT_MODERATE };
+      return {
+        opsLimit: s.crypto_pwhash_OPSLIMIT_MODERATE,
+        memLimit: s.crypto_pwhash_MEMLIMIT_MODERATE,
+      };
     case 'sensitive':
       return {
         opsLimit: s.crypto_pwhash_OPSLIMIT_SENSITIVE,
@@ -110,7 +113,14 @@ export function sealUnderPassphrase(
   const s = sodium();
   const { opsLimit, memLimit } = kdfLimits(profile);
   const salt = randomBytes(s.crypto_pwhash_SALTBYTES);
-  const kek = s.crypto_pwhash(32, passphrase, salt, opsLimit, memLimit, s.crypto_pwhash_ALG_ARGON2ID13);
+  const kek = s.crypto_pwhash(
+    32,
+    passphrase,
+    salt,
+    opsLimit,
+    memLimit,
+    s.crypto_pwhash_ALG_ARGON2ID13,
+  );
   const nonce = randomBytes(s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   const sealed = s.crypto_aead_xchacha20poly1305_ietf_encrypt(
     masterKey,
@@ -148,7 +158,14 @@ export function openWithPassphrase(manifest: KeyManifest, passphrase: string): U
     nonce = s.from_base64(box.nonce);
     sealed = s.from_base64(box.sealed);
     // libsodium rejects a salt of the wrong length or limits out of range
-    kek = s.crypto_pwhash(32, passphrase, salt, box.opsLimit, box.memLimit, s.crypto_pwhash_ALG_ARGON2ID13);
+    kek = s.crypto_pwhash(
+      32,
+      passphrase,
+      salt,
+      box.opsLimit,
+      box.memLimit,
+      s.crypto_pwhash_ALG_ARGON2ID13,
+    );
   } catch {
     throw new KeyError('manifest_corrupt', 'the sealed master key in keys.json is damaged');
   }
@@ -253,7 +270,10 @@ export function readKeyFile(file: string, checkPermissions = true): Uint8Array {
   }
   let key: Uint8Array;
   try {
-    key = sodium().from_base64(text.slice(KEY_FILE_PREFIX.length), sodium().base64_variants.ORIGINAL);
+    key = sodium().from_base64(
+      text.slice(KEY_FILE_PREFIX.length),
+      sodium().base64_variants.ORIGINAL,
+    );
   } catch {
     throw new KeyError('key_file_corrupt', `the key file ${file} is damaged`);
   }
@@ -327,7 +347,12 @@ export class KeyRing {
     const pair = s.crypto_sign_seed_keypair(seed);
     s.memzero(seed);
     this.auditKeyPair = { publicKey: pair.publicKey, privateKey: pair.privateKey };
-    this.secretHashKey = s.crypto_kdf_derive_from_key(32, SUBKEY.secretHash, KDF_CONTEXT, masterKey);
+    this.secretHashKey = s.crypto_kdf_derive_from_key(
+      32,
+      SUBKEY.secretHash,
+      KDF_CONTEXT,
+      masterKey,
+    );
     for (const [purpose, id] of Object.entries(BLIND_INDEX_PURPOSES)) {
       this.blindIndexKeys.set(
         purpose as BlindIndexPurpose,

@@ -11,7 +11,15 @@ import {
   type AuditSigner,
   type AuditVerification,
 } from './audit.js';
-import { blindIndex, generateDataKey, openValue, sealValue, unwrapKey, wrapKey, type FieldRef } from './crypto.js';
+import {
+  blindIndex,
+  generateDataKey,
+  openValue,
+  sealValue,
+  unwrapKey,
+  wrapKey,
+  type FieldRef,
+} from './crypto.js';
 import {
   cachedStatement,
   checkpointTruncate,
@@ -82,7 +90,11 @@ export class Vault {
   ) {}
 
   /** Opens an initialised data dir. Nothing is written unless the key unlocks this installation. */
-  static async open(dataDir: string, source: KeySource, options: { clock?: Clock } = {}): Promise<Vault> {
+  static async open(
+    dataDir: string,
+    source: KeySource,
+    options: { clock?: Clock } = {},
+  ): Promise<Vault> {
     await loadSodium();
     const paths = dataDirPaths(dataDir);
     const manifest = readManifest(paths.dir);
@@ -96,7 +108,13 @@ export class Vault {
     try {
       checkDatabaseBelongs(paths.database, manifest);
       const db = openWritableDb(paths.database);
-      return new Vault(db, keys, manifest.installationId, paths.dir, options.clock ?? (() => new Date()));
+      return new Vault(
+        db,
+        keys,
+        manifest.installationId,
+        paths.dir,
+        options.clock ?? (() => new Date()),
+      );
     } catch (error) {
       keys.wipe();
       throw error;
@@ -133,8 +151,13 @@ export class Vault {
       createdAt: clock().toISOString(),
       passphrase:
         options.passphrase !== undefined
-          ? sealUnderPassphrase(masterKey, options.passphrase, options.kdf ?? 'moderate', installationId)
-        : null,
+          ? sealUnderPassphrase(
+              masterKey,
+              options.passphrase,
+              options.kdf ?? 'moderate',
+              installationId,
+            )
+          : null,
     };
     // Only now, with the passphrase accepted, does anything reach the disk.
     fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
@@ -153,7 +176,10 @@ export class Vault {
       meta.run('audit_public_key', Buffer.from(keys.auditKeyPair.publicKey).toString('hex'));
       const generation = vault.#createKeyGeneration(1);
       const systemDek = generateDataKey();
-      meta.run('system_dek', wrapKey(vault.#kek(generation), `dek|system|${generation}`, systemDek));
+      meta.run(
+        'system_dek',
+        wrapKey(vault.#kek(generation), `dek|system|${generation}`, systemDek),
+      );
       meta.run('system_dek_generation', generation);
       sodium().memzero(systemDek);
       vault.audit({
@@ -188,7 +214,10 @@ export class Vault {
   }
 
   verifyAudit(): AuditVerification {
-    return verifyAuditChain(readAuditChain(this.db, this.installationId), this.keys.auditKeyPair.publicKey);
+    return verifyAuditChain(
+      readAuditChain(this.db, this.installationId),
+      this.keys.auditKeyPair.publicKey,
+    );
   }
 
   exportAudit(write: (line: string) => void): number {
@@ -227,7 +256,11 @@ export class Vault {
     const kek = generateDataKey();
     this.db
       .prepare('INSERT INTO key_generations (generation, wrapped_kek, created_at) VALUES (?, ?, ?)')
-      .run(generation, wrapKey(this.keys.kekWrapKey, this.#kekLabel(generation), kek), this.clock().toISOString());
+      .run(
+        generation,
+        wrapKey(this.keys.kekWrapKey, this.#kekLabel(generation), kek),
+        this.clock().toISOString(),
+      );
     this.#keks.set(generation, kek);
     return generation;
   }
@@ -239,8 +272,9 @@ export class Vault {
   #kek(generation: number): Uint8Array {
     const cached = this.#keks.get(generation);
     if (cached) return cached;
-    const row = this.#sql('SELECT wrapped_kek FROM key_generations WHERE generation = ?')
-      .get(generation) as { wrapped_kek: Uint8Array } | undefined;
+    const row = this.#sql('SELECT wrapped_kek FROM key_generations WHERE generation = ?').get(
+      generation,
+    ) as { wrapped_kek: Uint8Array } | undefined;
     if (!row) throw new Error(`key generation ${generation} is missing`);
     const kek = unwrapKey(this.keys.kekWrapKey, this.#kekLabel(generation), row.wrapped_kek);
     this.#keks.set(generation, kek);
@@ -263,12 +297,20 @@ export class Vault {
       this.#deks.set(subjectId, cached);
       return cached;
     }
-    const row = this.#sql('SELECT kek_generation, wrapped_dek FROM subject_keys WHERE subject_id = ?')
-      .get(subjectId) as { kek_generation: number; wrapped_dek: Uint8Array } | undefined;
+    const row = this.#sql(
+      'SELECT kek_generation, wrapped_dek FROM subject_keys WHERE subject_id = ?',
+    ).get(subjectId) as { kek_generation: number; wrapped_dek: Uint8Array } | undefined;
     if (!row) {
-      throw new VaultRuleError('unknown_subject', `subject ${subjectId} has no data key (never created or destroyed)`);
+      throw new VaultRuleError(
+        'unknown_subject',
+        `subject ${subjectId} has no data key (never created or destroyed)`,
+      );
     }
-    const dek = unwrapKey(this.#kek(row.kek_generation), `dek|${subjectId}|${row.kek_generation}`, row.wrapped_dek);
+    const dek = unwrapKey(
+      this.#kek(row.kek_generation),
+      `dek|${subjectId}|${row.kek_generation}`,
+      row.wrapped_dek,
+    );
     this.#cacheDek(subjectId, dek);
     return dek;
   }
@@ -293,8 +335,7 @@ export class Vault {
 
   #meta(key: string): unknown {
     const row = this.#sql('SELECT value FROM vault_meta WHERE key = ?').get(key) as
-      | { value: unknown }
-      | undefined;
+      { value: unknown } | undefined;
     return row?.value;
   }
 
@@ -324,8 +365,16 @@ export class Vault {
         }[];
         if (rows.length === 0) break;
         for (const row of rows) {
-          const dek = unwrapKey(this.#kek(row.kek_generation), `dek|${row.subject_id}|${row.kek_generation}`, row.wrapped_dek);
-          update.run(generation, wrapKey(newKek, `dek|${row.subject_id}|${generation}`, dek), row.subject_id);
+          const dek = unwrapKey(
+            this.#kek(row.kek_generation),
+            `dek|${row.subject_id}|${row.kek_generation}`,
+            row.wrapped_dek,
+          );
+          update.run(
+            generation,
+            wrapKey(newKek, `dek|${row.subject_id}|${generation}`, dek),
+            row.subject_id,
+          );
           sodium().memzero(dek);
           rewrapped += 1;
         }
@@ -404,26 +453,37 @@ export class Vault {
     this.#atomic(() => {
       // A destroyed subject's id is never reused: a restore would destroy the newcomer.
       if (this.#sql('SELECT 1 FROM subject_tombstones WHERE subject_id = ?').get(id)) {
-        throw new VaultRuleError('destroyed_subject', `subject ${id} was destroyed; its id cannot be reused`);
+        throw new VaultRuleError(
+          'destroyed_subject',
+          `subject ${id} was destroyed; its id cannot be reused`,
+        );
       }
       const generation = this.#currentGeneration();
       const dek = generateDataKey();
-      this.#sql('INSERT INTO subjects (id, created_at, last_interaction_at) VALUES (?, ?, ?)')
-        .run(id, at, at);
-      this.#sql('INSERT INTO subject_keys (subject_id, kek_generation, wrapped_dek) VALUES (?, ?, ?)')
-        .run(id, generation, wrapKey(this.#kek(generation), `dek|${id}|${generation}`, dek));
+      this.#sql('INSERT INTO subjects (id, created_at, last_interaction_at) VALUES (?, ?, ?)').run(
+        id,
+        at,
+        at,
+      );
+      this.#sql(
+        'INSERT INTO subject_keys (subject_id, kek_generation, wrapped_dek) VALUES (?, ?, ?)',
+      ).run(id, generation, wrapKey(this.#kek(generation), `dek|${id}|${generation}`, dek));
       this.#cacheDek(id, dek);
     });
     return id;
   }
 
   touchSubject(subjectId: string, at: Date = this.clock()): void {
-    this.#sql('UPDATE subjects SET last_interaction_at = ? WHERE id = ?').run(at.toISOString(), subjectId);
+    this.#sql('UPDATE subjects SET last_interaction_at = ? WHERE id = ?').run(
+      at.toISOString(),
+      subjectId,
+    );
   }
 
   activeLegalHolds(subjectId: string): number {
-    const row = this.#sql('SELECT COUNT(*) AS n FROM legal_holds WHERE subject_id = ? AND released_at IS NULL')
-      .get(subjectId) as { n: number };
+    const row = this.#sql(
+      'SELECT COUNT(*) AS n FROM legal_holds WHERE subject_id = ? AND released_at IS NULL',
+    ).get(subjectId) as { n: number };
     return row.n;
   }
 
@@ -435,7 +495,13 @@ export class Vault {
           'INSERT INTO legal_holds (id, subject_id, reason_code, placed_by, placed_at) VALUES (?, ?, ?, ?, ?)',
         )
         .run(id, subjectId, reasonCode, actor, this.clock().toISOString());
-      this.audit({ actor, action: 'legal_hold.placed', objectType: 'subject', objectId: subjectId, details: { hold: id, reason: reasonCode } });
+      this.audit({
+        actor,
+        action: 'legal_hold.placed',
+        objectType: 'subject',
+        objectId: subjectId,
+        details: { hold: id, reason: reasonCode },
+      });
     });
     return id;
   }
@@ -449,7 +515,13 @@ export class Vault {
       this.db
         .prepare('UPDATE legal_holds SET released_by = ?, released_at = ? WHERE id = ?')
         .run(actor, this.clock().toISOString(), holdId);
-      this.audit({ actor, action: 'legal_hold.released', objectType: 'subject', objectId: row.subject_id, details: { hold: holdId } });
+      this.audit({
+        actor,
+        action: 'legal_hold.released',
+        objectType: 'subject',
+        objectId: row.subject_id,
+        details: { hold: holdId },
+      });
     });
   }
 
@@ -459,26 +531,36 @@ export class Vault {
    * checkpointed and truncated so no page image of theirs remains in the files. Subjects under
    * legal hold are skipped and reported.
    */
-  destroySubjects(subjectIds: readonly string[], options: { actor: string; reason: string }): DestroyOutcome {
+  destroySubjects(
+    subjectIds: readonly string[],
+    options: { actor: string; reason: string },
+  ): DestroyOutcome {
     const outcome: DestroyOutcome = { destroyed: 0, held: [], missing: 0 };
     if (subjectIds.length === 0) return outcome;
     this.transaction(() => {
       // Set-based: the ids go into a temporary table and each step is one statement over all of
       // them (per-row statements cost about twice as much at 100k subjects).
-      this.db.exec('CREATE TEMP TABLE IF NOT EXISTS vk_doomed (id TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.vk_doomed;');
-      this.#sql('INSERT OR IGNORE INTO temp.vk_doomed (id) SELECT value FROM json_each(?)').run(JSON.stringify(subjectIds));
+      this.db.exec(
+        'CREATE TEMP TABLE IF NOT EXISTS vk_doomed (id TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.vk_doomed;',
+      );
+      this.#sql('INSERT OR IGNORE INTO temp.vk_doomed (id) SELECT value FROM json_each(?)').run(
+        JSON.stringify(subjectIds),
+      );
       const held = new Set(
-        (this.#sql(
-          `SELECT d.id AS id FROM temp.vk_doomed d
+        (
+          this.#sql(
+            `SELECT d.id AS id FROM temp.vk_doomed d
            WHERE EXISTS (SELECT 1 FROM legal_holds h WHERE h.subject_id = d.id AND h.released_at IS NULL)`,
-        ).all() as { id: string }[]).map((r) => r.id),
+          ).all() as { id: string }[]
+        ).map((r) => r.id),
       );
       outcome.held = subjectIds.filter((id) => held.has(id));
       this.#sql(
         `DELETE FROM temp.vk_doomed WHERE id NOT IN (SELECT id FROM subjects)
            OR id IN (SELECT subject_id FROM legal_holds WHERE released_at IS NULL)`,
       ).run();
-      const doomed = (this.#sql('SELECT COUNT(*) AS n FROM temp.vk_doomed').get() as { n: number }).n;
+      const doomed = (this.#sql('SELECT COUNT(*) AS n FROM temp.vk_doomed').get() as { n: number })
+        .n;
       outcome.destroyed = doomed;
       outcome.missing = new Set(subjectIds).size - doomed - held.size;
       // The key first: from here on nothing of theirs can be opened, whatever happens next.
@@ -528,7 +610,9 @@ export class Vault {
     const owned = [
       ...new Set(
         links
-          .filter((l) => l.parent === 'subjects' && l.column === 'subject_id' && l.onDelete === 'CASCADE')
+          .filter(
+            (l) => l.parent === 'subjects' && l.column === 'subject_id' && l.onDelete === 'CASCADE',
+          )
           .map((l) => l.child),
       ),
     ];
@@ -537,7 +621,8 @@ export class Vault {
       if (ordered.includes(table) || path.has(table)) return;
       path.add(table);
       // tables that reference this one go first
-      for (const l of links) if (l.parent === table && owned.includes(l.child)) visit(l.child, path);
+      for (const l of links)
+        if (l.parent === table && owned.includes(l.child)) visit(l.child, path);
       path.delete(table);
       ordered.push(table);
     };
@@ -575,7 +660,11 @@ export class Vault {
     const check = new Database(file, { readonly: true });
     try {
       const problems = integrityCheck(check as ReadableDb);
-      if (problems.length > 0) throw new BackupError('corrupt', `the backup written to ${file} failed its integrity check`);
+      if (problems.length > 0)
+        throw new BackupError(
+          'corrupt',
+          `the backup written to ${file} failed its integrity check`,
+        );
     } finally {
       check.close();
     }
@@ -602,7 +691,8 @@ export class Vault {
 
 function readMetaText(db: ReadableDb, key: string): string | null {
   try {
-    const row = db.prepare('SELECT value FROM vault_meta WHERE key = ?').get(key) as { value: unknown } | undefined;
+    const row = db.prepare('SELECT value FROM vault_meta WHERE key = ?').get(key) as
+      { value: unknown } | undefined;
     return typeof row?.value === 'string' ? row.value : null;
   } catch {
     return null;
@@ -669,7 +759,10 @@ export async function restoreVault(
     }
     const version = schemaVersion(backup);
     if (version > LATEST_SCHEMA_VERSION) {
-      throw new BackupError('too_new', `${backupFile} has schema version ${version}; this verikiosk supports up to ${LATEST_SCHEMA_VERSION}`);
+      throw new BackupError(
+        'too_new',
+        `${backupFile} has schema version ${version}; this verikiosk supports up to ${LATEST_SCHEMA_VERSION}`,
+      );
     }
     if (keyId !== manifest.keyId || installationId !== manifest.installationId) {
       throw new BackupError(
@@ -733,7 +826,9 @@ interface Tombstone {
 function readTombstones(file: string): Tombstone[] {
   const db = openReadableDb(file);
   try {
-    return db.prepare('SELECT subject_id, destroyed_at, reason FROM subject_tombstones').all() as Tombstone[];
+    return db
+      .prepare('SELECT subject_id, destroyed_at, reason FROM subject_tombstones')
+      .all() as Tombstone[];
   } catch {
     return [];
   } finally {

@@ -535,7 +535,9 @@ describe('retention rules', () => {
         const issue = onlyIssue({ retention: { rules: { [id]: override } } });
         expect(issue).toMatchObject({ key: `retention.rules.${id}`, rule: 'locked' });
       }
-      expect(parseConfig({ retention: { rules: { [id]: { after: 'PT0S', enabled: true } } } }).ok).toBe(true);
+      expect(
+        parseConfig({ retention: { rules: { [id]: { after: 'PT0S', enabled: true } } } }).ok,
+      ).toBe(true);
     }
   });
 

@@ -278,13 +278,29 @@ describe('XChaCha20-Poly1305 through OpenSSL', () => {
     await loadSodium();
     const key = randomFillSync(new Uint8Array(32));
     const ad = new TextEncoder().encode('v1|document_images|image_enc|img_x');
-    for (const size of [0, 1, 63, NATIVE_AEAD_FROM_BYTES - 1, NATIVE_AEAD_FROM_BYTES, NATIVE_AEAD_FROM_BYTES + 1, 100_000]) {
+    for (const size of [
+      0,
+      1,
+      63,
+      NATIVE_AEAD_FROM_BYTES - 1,
+      NATIVE_AEAD_FROM_BYTES,
+      NATIVE_AEAD_FROM_BYTES + 1,
+      100_000,
+    ]) {
       const message = randomFillSync(new Uint8Array(size));
       const nonce = randomFillSync(new Uint8Array(24));
-      const bySodium = sodiumModule.crypto_aead_xchacha20poly1305_ietf_encrypt(message, ad, null, nonce, key);
+      const bySodium = sodiumModule.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        message,
+        ad,
+        null,
+        nonce,
+        key,
+      );
       const byOpenSsl = xchachaEncryptNative(message, ad, nonce, key);
       expect(Buffer.from(byOpenSsl).equals(Buffer.from(bySodium))).toBe(true);
-      expect(Buffer.from(xchachaDecryptNative(bySodium, ad, nonce, key)).equals(Buffer.from(message))).toBe(true);
+      expect(
+        Buffer.from(xchachaDecryptNative(bySodium, ad, nonce, key)).equals(Buffer.from(message)),
+      ).toBe(true);
     }
   });
 
@@ -298,7 +314,9 @@ describe('XChaCha20-Poly1305 through OpenSSL', () => {
     flipped[100] = (flipped[100] ?? 0) ^ 1;
     expect(() => xchachaDecryptNative(flipped, ad, nonce, key)).toThrow();
     expect(() => xchachaDecryptNative(sealed, new TextEncoder().encode('b'), nonce, key)).toThrow();
-    expect(() => xchachaDecryptNative(sealed, ad, nonce, randomFillSync(new Uint8Array(32)))).toThrow();
+    expect(() =>
+      xchachaDecryptNative(sealed, ad, nonce, randomFillSync(new Uint8Array(32))),
+    ).toThrow();
   });
 
   it('seals large values (document images) that open and refuse a move like small ones', async () => {
@@ -307,6 +325,8 @@ describe('XChaCha20-Poly1305 through OpenSSL', () => {
     const image = randomFillSync(new Uint8Array(256 * 1024));
     const sealed = sealValue(key, ref, image);
     expect(Buffer.from(openValue(key, ref, sealed)).equals(Buffer.from(image))).toBe(true);
-    expect(thrown(() => openValue(key, { ...ref, rowId: 'sub_01bbbbbbbbbbbbbbbbbbbbbbbb' }, sealed))).toBeInstanceOf(IntegrityError);
+    expect(
+      thrown(() => openValue(key, { ...ref, rowId: 'sub_01bbbbbbbbbbbbbbbbbbbbbbbb' }, sealed)),
+    ).toBeInstanceOf(IntegrityError);
   });
 });

@@ -289,7 +289,11 @@ describe('init', { timeout: 20_000 }, () => {
     const dir = tempDir();
     const error = expectError(
       await thrownAsync(() =>
-        Vault.init(dir, { passphrase: '', unattendedKeyFile: `${dir}/master.key`, kdf: 'interactive' }),
+        Vault.init(dir, {
+          passphrase: '',
+          unattendedKeyFile: `${dir}/master.key`,
+          kdf: 'interactive',
+        }),
       ),
       KeyError,
     );
