@@ -5,7 +5,7 @@ import {
   newId,
   type Vault,
 } from '../vault/index.js';
-import { randomSecret } from './secrets.js';
+import { bearerPrefix, newBearerSecret } from './secrets.js';
 
 /** API-2 scopes. `admin` implies every other scope. */
 export const API_SCOPES = [
@@ -58,7 +58,6 @@ function toClient(r: ApiClientRow): ApiClient {
   };
 }
 
-const KEY_PATTERN = /^vk_([a-z0-9]{10})_([A-Za-z0-9_-]{43})$/;
 const NAME_PATTERN = /^[\p{L}\p{N} ._-]{1,64}$/u;
 
 /** Expands "privacy:*" and checks every scope is known. */
@@ -97,12 +96,7 @@ export function createApiClient(
       'a client name is 1-64 letters, digits, spaces, dots, dashes or underscores',
     );
   }
-  const prefix = randomSecret(8)
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '')
-    .padEnd(10, '0')
-    .slice(0, 10);
-  const key = `vk_${prefix}_${randomSecret(32)}`;
+  const { prefix, value: key } = newBearerSecret('vk');
   const id = newId('cli');
   return vault.transaction(() => {
     vault.db
@@ -157,11 +151,11 @@ export function revokeApiClient(vault: Vault, id: string, actor: string): ApiCli
 
 /** The active client holding this key, or null. Constant-time on the stored hash. */
 export function authenticateApiKey(vault: Vault, key: string): ApiClient | null {
-  const match = KEY_PATTERN.exec(key);
-  if (!match) return null;
+  const prefix = bearerPrefix('vk', key);
+  if (prefix === null) return null;
   const row = vault.db
     .prepare('SELECT *, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL')
-    .get(match[1]) as (ApiClientRow & { key_hash: Uint8Array }) | undefined;
+    .get(prefix) as (ApiClientRow & { key_hash: Uint8Array }) | undefined;
   if (
     !row ||
     !constantTimeEqual(Uint8Array.from(row.key_hash), hashSecret(vault.keys.secretHashKey, key))

@@ -5,7 +5,7 @@ import {
   newId,
   type Vault,
 } from '../vault/index.js';
-import { randomSecret } from './secrets.js';
+import { bearerPrefix, newBearerSecret } from './secrets.js';
 
 export interface Kiosk {
   id: string;
@@ -14,8 +14,6 @@ export interface Kiosk {
   createdAt: string;
   revokedAt: string | null;
 }
-
-const TOKEN_PATTERN = /^vkk_([a-z0-9]{10})_([A-Za-z0-9_-]{43})$/;
 
 /** Registers a kiosk; its token (for the kiosk window) is returned once. */
 export function registerKiosk(
@@ -29,12 +27,7 @@ export function registerKiosk(
       'a kiosk name is 1-64 letters, digits, spaces, dots, dashes or underscores',
     );
   }
-  const prefix = randomSecret(8)
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '')
-    .padEnd(10, '0')
-    .slice(0, 10);
-  const token = `vkk_${prefix}_${randomSecret(32)}`;
+  const { prefix, value: token } = newBearerSecret('vkk');
   const id = newId('ksk');
   const createdAt = vault.now.toISOString();
   vault.transaction(() => {
@@ -49,13 +42,13 @@ export function registerKiosk(
 }
 
 export function authenticateKioskToken(vault: Vault, token: string): Kiosk | null {
-  const match = TOKEN_PATTERN.exec(token);
-  if (!match) return null;
+  const prefix = bearerPrefix('vkk', token);
+  if (prefix === null) return null;
   const row = vault.db
     .prepare(
       'SELECT id, name, token_prefix, token_hash, created_at, revoked_at FROM kiosks WHERE token_prefix = ? AND revoked_at IS NULL',
     )
-    .get(match[1]) as
+    .get(prefix) as
     | {
         id: string;
         name: string;

@@ -5,6 +5,26 @@ export function randomSecret(bytes: number): string {
   return Buffer.from(randomFillSync(new Uint8Array(bytes))).toString('base64url');
 }
 
+const PREFIX_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+const PREFIX_LENGTH = 10;
+
+/**
+ * A bearer secret shown once: `<tag>_<prefix>_<secret>`, with a 10-character public prefix (50
+ * random bits, used to find the stored hash) and a 256-bit secret in base64url.
+ */
+export function newBearerSecret(tag: string): { prefix: string; value: string } {
+  const bytes = randomFillSync(new Uint8Array(PREFIX_LENGTH));
+  // 32 symbols: the low five bits of each byte are uniform
+  const prefix = Array.from(bytes, (b) => PREFIX_ALPHABET[b & 31]).join('');
+  return { prefix, value: `${tag}_${prefix}_${randomSecret(32)}` };
+}
+
+/** The public prefix of a well-formed bearer secret with this tag, or null. */
+export function bearerPrefix(tag: string, value: string): string | null {
+  const match = new RegExp(`^${tag}_([a-z0-9]{${PREFIX_LENGTH}})_[A-Za-z0-9_-]{43}$`).exec(value);
+  return match?.[1] ?? null;
+}
+
 const PASSWORD_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 
 /** A generated password: 20 characters from an unambiguous alphabet (~115 bits). */
