@@ -14,8 +14,10 @@ const SEALED_VERSION = 1;
 const NONCE_BYTES = 24;
 const TAG_BYTES = 16;
 
+const utf8 = new TextEncoder();
+
 function fieldAd(ref: FieldRef): Uint8Array {
-  return new TextEncoder().encode(`v1|${ref.table}|${ref.column}|${ref.rowId}`);
+  return utf8.encode(`v1|${ref.table}|${ref.column}|${ref.rowId}`);
 }
 
 function describe(ref: FieldRef): string {
@@ -82,7 +84,7 @@ export function sealValue(
   ref: FieldRef,
   plaintext: Uint8Array | string,
 ): Uint8Array {
-  const bytes = typeof plaintext === 'string' ? new TextEncoder().encode(plaintext) : plaintext;
+  const bytes = typeof plaintext === 'string' ? utf8.encode(plaintext) : plaintext;
   const nonce = randomBytes(NONCE_BYTES);
   const ciphertext =
     bytes.length >= NATIVE_AEAD_FROM_BYTES

@@ -451,20 +451,22 @@ export class Vault {
     const id = options.id ?? newId('sub');
     const at = (options.at ?? this.clock()).toISOString();
     this.#atomic(() => {
-      // A destroyed subject's id is never reused: a restore would destroy the newcomer.
-      if (this.#sql('SELECT 1 FROM subject_tombstones WHERE subject_id = ?').get(id)) {
-        throw new VaultRuleError(
-          'destroyed_subject',
-          `subject ${id} was destroyed; its id cannot be reused`,
-        );
-      }
       const generation = this.#currentGeneration();
+      try {
+        this.#sql(
+          'INSERT INTO subjects (id, created_at, last_interaction_at) VALUES (?, ?, ?)',
+        ).run(id, at, at);
+      } catch (error) {
+        // The trigger subjects_no_reuse_of_destroyed: a restore would destroy the newcomer.
+        if (error instanceof Error && error.message === 'destroyed subject id') {
+          throw new VaultRuleError(
+            'destroyed_subject',
+            `subject ${id} was destroyed; its id cannot be reused`,
+          );
+        }
+        throw error;
+      }
       const dek = generateDataKey();
-      this.#sql('INSERT INTO subjects (id, created_at, last_interaction_at) VALUES (?, ?, ?)').run(
-        id,
-        at,
-        at,
-      );
       this.#sql(
         'INSERT INTO subject_keys (subject_id, kek_generation, wrapped_dek) VALUES (?, ?, ?)',
       ).run(id, generation, wrapKey(this.#kek(generation), `dek|${id}|${generation}`, dek));

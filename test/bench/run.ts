@@ -6,10 +6,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { createContext, formatMs, type BenchContext } from './harness.js';
-import { runVaultBenchmarks } from './vault.bench.js';
+import { runRetentionBenchmarks } from './retention.bench.js';
+import {
+  runDestroyBenchmarks,
+  runThroughputBenchmarks,
+  runUnlockBenchmarks,
+} from './vault.bench.js';
 
 function printMachine(root: string): void {
   const cpus = os.cpus();
@@ -41,32 +45,13 @@ function filesystemOf(dir: string): string {
   }
 }
 
-/**
- * HOOK: retention sweep benchmark. The retention engine (server/retention/) is being written
- * separately; its benchmark goes in test/bench/retention.bench.ts and exports
- * `runRetentionBenchmarks(ctx: BenchContext): Promise<void>`. It is picked up here as soon as the
- * file exists, without editing this runner.
- */
-async function runRetentionBenchmarksIfPresent(ctx: BenchContext): Promise<void> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const present = ['retention.bench.ts', 'retention.bench.js'].some((f) =>
-    fs.existsSync(path.join(here, f)),
-  );
-  if (!present) {
-    console.log('\nRetention sweep: no test/bench/retention.bench.ts yet, skipped');
-    return;
-  }
-  // A variable specifier: the file may not exist when this is type-checked.
-  const specifier: string = './retention.bench.js';
-  const loaded = (await import(specifier)) as { runRetentionBenchmarks?: unknown };
-  if (typeof loaded.runRetentionBenchmarks !== 'function') {
-    console.log(
-      '\nRetention sweep: retention.bench.ts does not export runRetentionBenchmarks(ctx), skipped',
-    );
-    return;
-  }
-  await (loaded.runRetentionBenchmarks as (ctx: BenchContext) => Promise<void>)(ctx);
-}
+/** The benchmark groups; `npm run bench -- NAME…` runs only the named ones. */
+const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
+  throughput: runThroughputBenchmarks,
+  unlock: runUnlockBenchmarks,
+  destroy: runDestroyBenchmarks,
+  retention: runRetentionBenchmarks,
+};
 
 async function main(): Promise<void> {
   const base = process.env.VERIKIOSK_BENCH_DIR ?? os.tmpdir();
@@ -80,8 +65,12 @@ async function main(): Promise<void> {
   try {
     printMachine(root);
     const ctx = createContext(root);
-    await runVaultBenchmarks(ctx);
-    await runRetentionBenchmarksIfPresent(ctx);
+    const wanted = process.argv.slice(2);
+    const unknown = wanted.filter((name) => !(name in GROUPS));
+    if (unknown.length > 0) throw new Error(`unknown benchmark group(s): ${unknown.join(', ')}`);
+    for (const [name, run] of Object.entries(GROUPS)) {
+      if (wanted.length === 0 || wanted.includes(name)) await run(ctx);
+    }
     console.log(`\ntotal ${formatMs(Date.now() - started)}`);
   } finally {
     cleanUp();

@@ -52,10 +52,18 @@ const DESTROY_SUBJECTS = 100_000;
 const DESTROY_GOAL_MS = 5_000;
 const TEMPLATE_BYTES = 512;
 
-export async function runVaultBenchmarks(ctx: BenchContext): Promise<void> {
+export async function runThroughputBenchmarks(ctx: BenchContext): Promise<void> {
   await loadSodium();
   await benchThroughput(ctx);
+}
+
+export async function runUnlockBenchmarks(ctx: BenchContext): Promise<void> {
+  await loadSodium();
   await benchUnlock(ctx);
+}
+
+export async function runDestroyBenchmarks(ctx: BenchContext): Promise<void> {
+  await loadSodium();
   await benchDestroy(ctx);
 }
 
@@ -133,7 +141,12 @@ function syntheticDocument(): SyntheticDocument {
 
 /** One side of the comparison: writes records in one transaction, reads one back as text. */
 interface DocumentStore {
+  /** New subjects, each with one record (the onboarding shape: key creation in every record). */
   write(batch: readonly SyntheticDocument[]): void;
+  /** Creates the subjects of these records (untimed setup for `writeRecords`). */
+  addSubjects(batch: readonly SyntheticDocument[]): void;
+  /** Records of subjects that exist already (a verification adding document, images, templates). */
+  writeRecords(batch: readonly SyntheticDocument[]): void;
   read(documentId: string): string;
   close(): void;
 }
@@ -152,7 +165,28 @@ interface DocumentRow {
 function vaultStore(vault: Vault): DocumentStore {
   const insert = vault.db.prepare(INSERT_DOCUMENT);
   const select = vault.db.prepare(SELECT_DOCUMENT);
+  const insertRecord = (doc: SyntheticDocument): void => {
+    const at = vault.now.toISOString();
+    const owner = { subjectId: doc.subjectId };
+    insert.run(
+      doc.id,
+      doc.subjectId,
+      doc.issuingState,
+      vault.blindIndex('document_number', normaliseDocumentNumber(doc.documentNumber)),
+      doc.masked,
+      vault.seal(owner, { table: 'documents', column: 'record_enc', rowId: doc.id }, doc.record),
+      at,
+    );
+  };
   return {
+    addSubjects(batch) {
+      vault.transaction(() => {
+        for (const doc of new Set(batch.map((d) => d.subjectId))) vault.createSubject({ id: doc });
+      });
+    },
+    writeRecords(batch) {
+      vault.transaction(() => batch.forEach(insertRecord));
+    },
     write(batch) {
       vault.transaction(() => {
         for (const doc of batch) {
@@ -192,6 +226,24 @@ function plainStore(db: WritableDb): DocumentStore {
   const insert = db.prepare(INSERT_DOCUMENT);
   const select = db.prepare(SELECT_DOCUMENT);
   const decoder = new TextDecoder();
+  const insertRecord = (doc: SyntheticDocument): void => {
+    insert.run(
+      doc.id,
+      doc.subjectId,
+      doc.issuingState,
+      Buffer.from(normaliseDocumentNumber(doc.documentNumber)),
+      doc.masked,
+      doc.record,
+      new Date().toISOString(),
+    );
+  };
+  const addSubjects = db.transaction((batch: readonly SyntheticDocument[]) => {
+    const at = new Date().toISOString();
+    for (const id of new Set(batch.map((d) => d.subjectId))) insertSubject.run(id, at, at);
+  });
+  const writeRecords = db.transaction((batch: readonly SyntheticDocument[]) => {
+    batch.forEach(insertRecord);
+  });
   const write = db.transaction((batch: readonly SyntheticDocument[]) => {
     for (const doc of batch) {
       const at = new Date().toISOString();
@@ -209,6 +261,8 @@ function plainStore(db: WritableDb): DocumentStore {
   });
   return {
     write: (batch) => write.immediate(batch),
+    addSubjects: (batch) => addSubjects.immediate(batch),
+    writeRecords: (batch) => writeRecords.immediate(batch),
     read(documentId) {
       const row = select.get(documentId) as DocumentRow;
       return decoder.decode(row.record_enc);
@@ -290,6 +344,8 @@ function closeSides(sides: Sides): void {
   sides.plain.close();
 }
 
+const RECORDS_PER_SUBJECT = 5;
+
 async function benchThroughput(ctx: BenchContext): Promise<void> {
   const vaultDir = ctx.tempDir('vault-throughput');
   const plainFile = path.join(ctx.tempDir('plain-throughput'), 'plain.db');
@@ -316,6 +372,19 @@ async function benchThroughput(ctx: BenchContext): Promise<void> {
     perCommit,
     (doc) => encrypted.write([doc]),
     (doc) => plain.write([doc]),
+  );
+  // Records of existing subjects: RECORDS_PER_SUBJECT documents share each subject (and key).
+  const existing = Array.from({ length: BATCHED_RECORDS }, syntheticDocument);
+  for (let i = 0; i < existing.length; i++) {
+    const first = existing[i - (i % RECORDS_PER_SUBJECT)]!;
+    existing[i] = { ...existing[i]!, subjectId: first.subjectId };
+  }
+  encrypted.addSubjects(existing);
+  plain.addSubjects(existing);
+  const recordsWrite = alternate(
+    chunk(existing, BATCH_SIZE),
+    (b) => encrypted.writeRecords(b),
+    (b) => plain.writeRecords(b),
   );
   const breakdown = writeBreakdown(sides.vault, plain);
   closeSides(sides);
@@ -346,6 +415,11 @@ async function benchThroughput(ctx: BenchContext): Promise<void> {
           `write, ${BATCH_SIZE} records per transaction`,
           BATCHED_RECORDS,
           batchedWrite,
+        ),
+        comparisonRow(
+          `write, ${BATCH_SIZE} per transaction, ${RECORDS_PER_SUBJECT} records per existing subject`,
+          BATCHED_RECORDS,
+          recordsWrite,
         ),
         comparisonRow('write, one commit per record (fsync)', PER_COMMIT_RECORDS, perCommitWrite),
         comparisonRow(

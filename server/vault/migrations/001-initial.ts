@@ -42,6 +42,13 @@ CREATE TABLE subject_tombstones (
   reason TEXT NOT NULL
 ) STRICT;
 
+-- A destroyed subject's id is never used again: a restore would destroy the newcomer.
+CREATE TRIGGER subjects_no_reuse_of_destroyed BEFORE INSERT ON subjects
+WHEN EXISTS (SELECT 1 FROM subject_tombstones WHERE subject_id = NEW.id)
+BEGIN
+  SELECT RAISE(ABORT, 'destroyed subject id');
+END;
+
 CREATE TABLE legal_holds (
   id TEXT PRIMARY KEY,
   subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
