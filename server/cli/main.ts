@@ -520,7 +520,10 @@ function isRefusedInput(error: unknown): boolean {
 function describeError(error: unknown): string {
   if (error instanceof ConfigError) {
     // The messages name the key; the rule code says which kind of problem it is.
-    return [error.message, ...error.issues.map((i) => `  ${i.message} [${i.rule}]`)].join('\n');
+    return [
+      ConfigError.heading(error.path, error.issues),
+      ...error.issues.map((i) => `  ${i.message} [${i.rule}]`),
+    ].join('\n');
   }
   if (isRefusedInput(error) || error instanceof IntegrityError || error instanceof DataDirError) {
     return (error as Error).message;

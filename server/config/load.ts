@@ -26,13 +26,20 @@ export interface LoadedConfig {
 export class ConfigError extends Error {
   override name = 'ConfigError';
   readonly issues: ConfigIssue[];
+  readonly path: string;
 
   constructor(path: string, issues: ConfigIssue[]) {
-    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
     super(
-      `${path} is not a valid configuration (${count}): ${issues.map((issue) => issue.message).join('; ')}`,
+      `${ConfigError.heading(path, issues)}: ${issues.map((issue) => issue.message).join('; ')}`,
     );
     this.issues = issues;
+    this.path = path;
+  }
+
+  /** "<path> is not a valid configuration (N problems)". */
+  static heading(path: string, issues: readonly ConfigIssue[]): string {
+    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+    return `${path} is not a valid configuration (${count})`;
   }
 }
 
