@@ -7,7 +7,7 @@ import { resolveDataDirPath, resolveRetentionRules, type Config } from './config
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
-import { Vault, type KeySource } from './vault/index.js';
+import { Vault, sodium, type KeySource } from './vault/index.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -34,6 +34,7 @@ export interface ApplianceOptions {
 export async function createAppliance(options: ApplianceOptions): Promise<Appliance> {
   const { config, logger } = options;
   const vault = await Vault.open(options.dataDir, options.keySource);
+  recordConfigChange(vault, config);
   const metrics = createMetrics();
   const rules = resolveRetentionRules(config);
   let scheduler: RetentionScheduler;
@@ -130,5 +131,31 @@ export function serveAppliance(
       },
     );
     server.once('error', reject);
+  });
+}
+
+/**
+ * VAULT-4: a config change is audited. config.json is edited outside the appliance, so each
+ * start compares the fingerprint of the configuration in force with the last one recorded.
+ */
+export function recordConfigChange(vault: Vault, config: Config): void {
+  const fingerprint = sodium().crypto_generichash(16, JSON.stringify(config), null, 'hex');
+  vault.transaction(() => {
+    const row = vault.db
+      .prepare("SELECT value FROM settings WHERE key = 'config_fingerprint'")
+      .get() as { value: string } | undefined;
+    const previous = row ? (JSON.parse(row.value) as string) : null;
+    if (previous === fingerprint) return;
+    vault.db
+      .prepare(
+        `INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('config_fingerprint', ?, ?, 'system')
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      )
+      .run(JSON.stringify(fingerprint), vault.now.toISOString());
+    vault.audit({
+      actor: 'system',
+      action: 'config.changed',
+      details: { fingerprint, previous },
+    });
   });
 }

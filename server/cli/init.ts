@@ -121,7 +121,7 @@ export function printUnattendedWarning(io: CliIo, keyFile: string): void {
     `!! The master key is stored unencrypted in ${keyFile} (mode 0600) so the appliance can start`,
     '!! with nobody present. Anyone who can read that file can read every record in the vault.',
     "!! Set an admin passphrase now with 'verikiosk keys change-passphrase', keep the data dir on an",
-    '!! encrypted disk, or move the key into a systemd credential (README: "Keys").',
+    '!! encrypted disk, or move the key into a systemd credential (packaging/verikiosk.service).',
     '',
   ];
   for (const line of lines) printLine(io.stderr, line);

@@ -211,6 +211,10 @@ export function readManifest(dataDir: string): KeyManifest {
   return value;
 }
 
+/** The 'sensitive' profile's limits are the most any keys.json may ask for. */
+const MAX_OPS_LIMIT = 4;
+const MAX_MEM_LIMIT = 1024 * 1024 * 1024;
+
 function isManifest(value: unknown): value is KeyManifest {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Record<string, unknown>;
@@ -221,8 +225,13 @@ function isManifest(value: unknown): value is KeyManifest {
   if (typeof m.passphrase !== 'object' || m.passphrase === undefined) return false;
   const p = m.passphrase as Record<string, unknown>;
   return (
-    typeof p.opsLimit === 'number' &&
-    typeof p.memLimit === 'number' &&
+    // Bounded: a forged keys.json must not make unlocking run for hours or ask for gigabytes.
+    Number.isInteger(p.opsLimit) &&
+    (p.opsLimit as number) >= 1 &&
+    (p.opsLimit as number) <= MAX_OPS_LIMIT &&
+    Number.isInteger(p.memLimit) &&
+    (p.memLimit as number) >= 8192 &&
+    (p.memLimit as number) <= MAX_MEM_LIMIT &&
     typeof p.salt === 'string' &&
     typeof p.nonce === 'string' &&
     typeof p.sealed === 'string'

@@ -38,6 +38,41 @@ describe('createAppliance', () => {
     appliance.close();
   });
 
+  it('audits a configuration change between starts, and nothing when it is unchanged', async () => {
+    const dataDir = tempDir();
+    const keyFile = dataDirPaths(dataDir).defaultKeyFile;
+    (await Vault.init(dataDir, { unattendedKeyFile: keyFile })).close();
+    const logger = createLogger({ write: () => undefined });
+    const start = async (input: Record<string, unknown>): Promise<void> => {
+      const appliance = await createAppliance({
+        dataDir,
+        keySource: { kind: 'key-file', path: keyFile },
+        config: testConfig(input),
+        logger,
+      });
+      appliance.close();
+    };
+    await start({});
+    await start({});
+    await start({ policies: { minimumAge: 16 } });
+    const vault = await Vault.open(dataDir, { kind: 'key-file', path: keyFile });
+    try {
+      const changes = vault.db
+        .prepare("SELECT details FROM audit_log WHERE action = 'config.changed' ORDER BY seq")
+        .all() as { details: string }[];
+      const details = changes.map(
+        (c) => JSON.parse(c.details) as { fingerprint: string; previous: string | null },
+      );
+      expect(details).toHaveLength(2);
+      expect(details[0]?.previous).toBeNull();
+      expect(details[1]?.previous).toBe(details[0]?.fingerprint);
+      expect(details[1]?.fingerprint).not.toBe(details[0]?.fingerprint);
+      expect(vault.verifyAudit().ok).toBe(true);
+    } finally {
+      vault.close();
+    }
+  });
+
   it('refuses a key that does not unlock the data dir, leaving it unchanged', async () => {
     const dir = tempDir();
     const keyFile = dataDirPaths(dir).defaultKeyFile;
