@@ -35,8 +35,9 @@ export function requireInitialised(dataDir: string): void {
 }
 
 /**
- * Where the master key comes from, in order: --passphrase-file, $VERIKIOSK_PASSPHRASE,
- * --key-file, the systemd credential, the configured key file, a prompt at the terminal.
+ * Where the master key comes from, in order: the command line (--passphrase-file, --key-file),
+ * then $VERIKIOSK_PASSPHRASE, the systemd credential, the configured key file, a prompt at the
+ * terminal.
  */
 export async function resolveKeySource(
   options: UnlockOptions,
@@ -47,9 +48,9 @@ export async function resolveKeySource(
   if (options.passphraseFile) {
     return { kind: 'passphrase', passphrase: readSecretFile(options.passphraseFile, 'passphrase') };
   }
+  if (options.keyFile) return { kind: 'key-file', path: options.keyFile };
   const fromEnv = io.env.VERIKIOSK_PASSPHRASE;
   if (fromEnv) return { kind: 'passphrase', passphrase: fromEnv };
-  if (options.keyFile) return { kind: 'key-file', path: options.keyFile };
   const credential = systemdCredentialPath(io.env);
   if (credential) return { kind: 'systemd-credential', path: credential };
   const configured = resolveDataDirPath(dataDir, config.keys.keyFile);

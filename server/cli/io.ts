@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 
+/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
+const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
+
 /** The process's streams and environment, passed in so the CLI runs in tests without a process. */
 export interface CliIo {
   stdout: Writable;
@@ -33,6 +36,8 @@ export function processIo(): CliIo {
 /** A usage error or refused input: exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+  /** verikiosk's own error: its message names files, rules and ids, never values (see log/). */
+  readonly [OWN_ERROR] = true;
   constructor(
     message: string,
     readonly field: string | null = null,

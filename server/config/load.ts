@@ -7,6 +7,9 @@ import { findJsonSyntaxProblem } from './json-syntax.js';
 import { DEFAULT_RETENTION_RULES } from './retention-rules.js';
 import { configSchema, type Config } from './schema.js';
 
+/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
+const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
+
 export const CONFIG_FILE_NAME = 'config.json';
 
 /** The result of checking a config: the parsed config, or every problem found. */
@@ -25,6 +28,8 @@ export interface LoadedConfig {
 /** config.json exists but cannot be used; `issues` says why, without repeating its values. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** verikiosk's own error: its message names files, rules and ids, never values (see log/). */
+  readonly [OWN_ERROR] = true;
   readonly issues: ConfigIssue[];
   readonly path: string;
 

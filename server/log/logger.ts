@@ -68,16 +68,12 @@ export function createLogger(options: LoggerOptions = {}, bindings: LogFields = 
 /** A logger that drops everything (for tools and tests that do not log). */
 export const silentLogger: Logger = createLogger({ write: () => undefined });
 
-const OWN_ERRORS = new Set([
-  'KeyError',
-  'SchemaVersionError',
-  'IntegrityError',
-  'DataDirError',
-  'BackupError',
-  'VaultRuleError',
-  'ConfigError',
-  'UsageError',
-]);
+/** Set (as a registry symbol, so no module must import this one) by verikiosk's named errors. */
+const OWN_ERROR = Symbol.for('verikiosk.own-error');
+
+function isOwnError(error: Error): boolean {
+  return (error as unknown as Record<symbol, unknown>)[OWN_ERROR] === true;
+}
 
 /**
  * Fields that describe an error without its message unless the error is one of ours (whose
@@ -93,6 +89,6 @@ export function errorFields(error: unknown): {
   return {
     errorName: error.name,
     ...(typeof code === 'string' ? { errorCode: code } : {}),
-    ...(OWN_ERRORS.has(error.name) ? { errorMessage: { trustedText: error.message } } : {}),
+    ...(isOwnError(error) ? { errorMessage: { trustedText: error.message } } : {}),
   };
 }

@@ -1,3 +1,6 @@
+/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
+const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
+
 /**
  * The vault's named errors. Messages never contain personal data: they name files, tables,
  * columns, row ids (random identifiers) and rules, never values.
@@ -17,6 +20,8 @@ export type KeyErrorReason =
 /** The key material offered cannot unlock this installation. Always the user's input. */
 export class KeyError extends Error {
   override name = 'KeyError';
+  /** verikiosk's own error: its message names files, rules and ids, never values (see log/). */
+  readonly [OWN_ERROR] = true;
   constructor(
     readonly reason: KeyErrorReason,
     message: string,
@@ -28,6 +33,8 @@ export class KeyError extends Error {
 /** The database was written by a newer verikiosk than this one. */
 export class SchemaVersionError extends Error {
   override name = 'SchemaVersionError';
+  /** verikiosk's own error: its message names files, rules and ids, never values (see log/). */
+  readonly [OWN_ERROR] = true;
   constructor(
     readonly found: number,
     readonly supported: number,
@@ -42,6 +49,8 @@ export class SchemaVersionError extends Error {
 /** Stored data failed authentication: a value was altered, moved to another row or column, or its key is gone. */
 export class IntegrityError extends Error {
   override name = 'IntegrityError';
+  /** verikiosk's own error: its message names files, rules and ids, never values (see log/). */
+  readonly [OWN_ERROR] = true;
   constructor(
     readonly location: string,
     message: string,
@@ -53,6 +62,8 @@ export class IntegrityError extends Error {
 /** The data dir is missing, not initialised, or already initialised when it must not be. */
 export class DataDirError extends Error {
   override name = 'DataDirError';
+  /** verikiosk's own error: its message names files, rules and ids, never values (see log/). */
+  readonly [OWN_ERROR] = true;
   constructor(
     readonly reason: 'not_initialised' | 'already_initialised' | 'locked' | 'unusable',
     message: string,
@@ -64,6 +75,8 @@ export class DataDirError extends Error {
 /** A backup that restore refuses to apply. */
 export class BackupError extends Error {
   override name = 'BackupError';
+  /** verikiosk's own error: its message names files, rules and ids, never values (see log/). */
+  readonly [OWN_ERROR] = true;
   constructor(
     readonly reason: 'other_installation' | 'not_a_backup' | 'too_new' | 'corrupt' | 'unreadable',
     message: string,
@@ -75,6 +88,8 @@ export class BackupError extends Error {
 /** A request the vault refuses because of a rule (legal hold, unknown subject, unsafe audit detail). */
 export class VaultRuleError extends Error {
   override name = 'VaultRuleError';
+  /** verikiosk's own error: its message names files, rules and ids, never values (see log/). */
+  readonly [OWN_ERROR] = true;
   constructor(
     readonly rule: string,
     message: string,

@@ -187,6 +187,10 @@ describe('errorFields', () => {
     expect(errorFields('ZZTEST string thrown')).toEqual({ errorName: 'string' });
     expect(errorFields(undefined)).toEqual({ errorName: 'undefined' });
     expect(errorFields({ message: 'ZZTEST' })).toEqual({ errorName: 'object' });
+    // A foreign error that happens to share a name with one of ours is still foreign.
+    const lookalike = new Error('ZZTEST SURNAME');
+    lookalike.name = 'KeyError';
+    expect(errorFields(lookalike)).toEqual({ errorName: 'KeyError' });
   });
 
   it('logged through a logger, a foreign error leaves no message behind', () => {
