@@ -56,6 +56,7 @@ import {
   readSecretFile,
   type CliIo,
 } from './io.js';
+import { addDocumentCommands } from './documents.js';
 import { start } from './start.js';
 import { collectStatus, printStatus } from './status.js';
 
@@ -500,6 +501,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       const client = await withVault(o, io, ({ vault }) => revokeApiClient(vault, id, 'cli'));
       printLine(io.stdout, `revoked ${client.id}`);
     });
+
+  addDocumentCommands(program, io, setExit);
 
   return program;
 }

@@ -1,0 +1,34 @@
+/**
+ * server/documents — reading ID documents (SPEC DOC-1…6). One canonical record comes out of
+ * every reader; see `record.ts` and the README.
+ */
+export type {
+  Address,
+  CheckDigit,
+  Correction,
+  DocumentFormat,
+  DocumentKind,
+  DocumentRecord,
+  FieldError,
+  Sex,
+} from './record.js';
+export {
+  EXPIRY_WINDOW_YEARS,
+  ICAO_CODES,
+  MAX_MRZ_INPUT_CHARS,
+  computeCheckDigit,
+  detectMrzFormat,
+  isIcaoCode,
+  parseMrz,
+  readMrz,
+} from './mrz/index.js';
+export type { MrzNotice, MrzRecord, ParseMrzOptions } from './mrz/index.js';
+export {
+  AAMVA_JURISDICTIONS,
+  MAX_PAYLOAD_CHARS,
+  jurisdictionByIin,
+  parseAamva,
+  parseAamvaDetailed,
+  parseAamvaStructure,
+} from './aamva/index.js';
+export type { AamvaParse, AamvaStructure } from './aamva/index.js';

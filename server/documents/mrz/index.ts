@@ -1,0 +1,11 @@
+export { computeCheckDigit, mrzCharValue } from './check-digit.js';
+export { ICAO_CODES, ICAO_SPECIAL_CODES, isIcaoCode } from './countries.js';
+export { EXPIRY_WINDOW_YEARS, parseMrzDate } from './dates.js';
+export type { MrzDateKind, MrzDateResult } from './dates.js';
+export { DIGIT_TO_LETTER, LETTER_TO_DIGIT } from './correct.js';
+export { LAYOUTS, detectMrzFormat } from './layout.js';
+export type { CharKind, FieldSpan, FieldSpec, Layout, MrzFormat } from './layout.js';
+export { splitName } from './parse.js';
+export type { MrzNotice, MrzRecord } from './parse.js';
+export { MAX_MRZ_INPUT_CHARS, parseMrz, readMrz } from './read.js';
+export type { MrzReading, ParseMrzOptions } from './read.js';
