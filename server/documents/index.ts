@@ -12,6 +12,7 @@ export type {
   FieldError,
   Sex,
 } from './record.js';
+export { emptyRecord } from './record.js';
 export {
   EXPIRY_WINDOW_YEARS,
   ICAO_CODES,

@@ -72,3 +72,30 @@ export interface DocumentRecord {
   /** MRZ only: OCR corrections applied because the check digits then held. */
   corrections: Correction[];
 }
+
+/** A record with every field null and nothing checked (so not valid), for readers to fill in. */
+export function emptyRecord(kind: DocumentKind, format: DocumentFormat): DocumentRecord {
+  return {
+    kind,
+    format,
+    documentCode: null,
+    documentNumber: null,
+    issuingState: null,
+    surname: null,
+    givenNames: null,
+    nationality: null,
+    birthDate: null,
+    expiryDate: null,
+    issueDate: null,
+    sex: null,
+    personalNumber: null,
+    optionalData: null,
+    address: null,
+    aamvaVersion: null,
+    valid: false,
+    errors: [],
+    notices: [],
+    checkDigits: {},
+    corrections: [],
+  };
+}

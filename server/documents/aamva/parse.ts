@@ -2,6 +2,7 @@
  * AAMVA DL/ID payload → the canonical document record.
  */
 
+import { emptyRecord } from '../record.js';
 import type { Address, DocumentRecord, FieldError } from '../record.js';
 import {
   type AamvaHeight,
@@ -154,26 +155,7 @@ export function parseAamva(input: string | Uint8Array): DocumentRecord {
 
 function unreadableRecord(): DocumentRecord {
   return {
-    kind: 'aamva',
-    format: 'AAMVA',
-    documentCode: null,
-    documentNumber: null,
-    issuingState: null,
-    surname: null,
-    givenNames: null,
-    nationality: null,
-    birthDate: null,
-    expiryDate: null,
-    issueDate: null,
-    sex: null,
-    personalNumber: null,
-    optionalData: null,
-    address: null,
-    aamvaVersion: null,
-    valid: false,
+    ...emptyRecord('aamva', 'AAMVA'),
     errors: [problem('payload', 'unreadable', 'the payload could not be read')],
-    notices: [],
-    checkDigits: {},
-    corrections: [],
   };
 }

@@ -1,5 +1,6 @@
 /** Parsing normalised MRZ lines of a known format into the canonical record (no correction). */
 
+import { emptyRecord } from '../record.js';
 import type { CheckDigit, DocumentRecord, FieldError, Sex } from '../record.js';
 import { lenientCheckDigit } from './check-digit.js';
 import { isIcaoCode } from './countries.js';
@@ -230,29 +231,7 @@ class RecordBuilder {
 
 /** A record with every field null and nothing checked (so not valid). */
 export function emptyMrzRecord(format: MrzFormat): MrzRecord {
-  return {
-    kind: 'mrz',
-    format,
-    documentCode: null,
-    documentNumber: null,
-    issuingState: null,
-    surname: null,
-    givenNames: null,
-    nationality: null,
-    birthDate: null,
-    expiryDate: null,
-    issueDate: null,
-    sex: null,
-    personalNumber: null,
-    optionalData: null,
-    address: null,
-    aamvaVersion: null,
-    valid: false,
-    errors: [],
-    checkDigits: {},
-    corrections: [],
-    notices: [],
-  };
+  return emptyRecord('mrz', format);
 }
 
 function parseIcao(b: RecordBuilder): MrzRecord {
