@@ -1,0 +1,51 @@
+export {
+  SIGNATURE_JSON_FORMAT,
+  SIGNATURE_JSON_VERSION,
+  SIGNATURE_LIMITS,
+  SVC2004_DEVICE,
+  SignatureFormatError,
+  formatJsonSignature,
+  formatSvcSignature,
+  hasPressure,
+  mmPerUnit,
+  parseJsonSignature,
+  parseSignature,
+  parseSvcSignature,
+  signatureFromJson,
+  signatureToJson,
+} from './model.js';
+export type {
+  ResolutionUnit,
+  Signature,
+  SignatureDevice,
+  SignatureJson,
+  SignatureSample,
+  SvcParseOptions,
+} from './model.js';
+export { DEFAULT_QUALITY_LIMITS, QUALITY_GUIDANCE, checkSignatureQuality } from './quality.js';
+export type { QualityLimits, QualityReason, QualityReport } from './quality.js';
+export { prepareSignature } from './features.js';
+export type {
+  Channel,
+  FeatureOptions,
+  GlobalFeatures,
+  PreparedSignature,
+  RepresentationSpec,
+} from './features.js';
+export {
+  DEFAULT_VERIFIER_OPTIONS,
+  enrolSignatures,
+  featureOptions,
+  scorePreparedSignature,
+  verifySignature,
+} from './verify.js';
+export type {
+  EnrolmentFailure,
+  EnrolmentResult,
+  SignatureTemplate,
+  UserStatistics,
+  VerificationExplanation,
+  VerificationOutcome,
+  VerificationResult,
+  VerifierOptions,
+} from './verify.js';

@@ -1,0 +1,262 @@
+/**
+ * SVC2004-protocol evaluation of the signature verifier.
+ *
+ *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--rotations k]
+ *
+ * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them). For every user:
+ * enrol 5 genuine signatures from S1–S10 (S1–S5, or with --rotations k, k seeded random choices
+ * of 5 from S1–S10, results pooled), probe S11–S20 (genuine), S21–S40 (skilled forgeries) and
+ * the other users' S11–S20 (random forgeries). Prints skilled and random EER with one global
+ * threshold and averaged per user, and verifications per second on one core (feature extraction
+ * of the probe plus scoring against the 5 references, timed on this process's one thread).
+ *
+ * Exploration flags (defaults are DEFAULT_VERIFIER_OPTIONS): --users 1-10 (a subset, for
+ * split-half checks of a choice), --dynamics x,y,dx,dy,p:0.5 (channels:weight of the main
+ * representation), --shape …, --weights dynamics,shape,global, --exponent, --normalisation
+ * template|reference, --aggregate mean|min|mean+min, --band, --rate, --pressure-weight.
+ * The consistency check is disabled here (the protocol needs a template for every user) and
+ * the number of enrolments it would have refused is printed instead.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  DEFAULT_VERIFIER_OPTIONS,
+  enrolSignatures,
+  parseSvcSignature,
+  prepareSignature,
+  scorePreparedSignature,
+  type RepresentationSpec,
+  type Signature,
+  type VerifierOptions,
+} from '../../server/biometrics/signature/index.js';
+
+interface Args {
+  dirs: string[];
+  rotations: number;
+  options: VerifierOptions;
+  users: [number, number];
+}
+
+function parseCli(): Args {
+  const { values } = parseArgs({
+    options: {
+      data: { type: 'string' },
+      task: { type: 'string' },
+      rotations: { type: 'string', default: '1' },
+      users: { type: 'string' },
+      band: { type: 'string' },
+      rate: { type: 'string' },
+      weights: { type: 'string' },
+      dynamics: { type: 'string' },
+      shape: { type: 'string' },
+      normalisation: { type: 'string' },
+      aggregate: { type: 'string' },
+      exponent: { type: 'string' },
+      'pressure-weight': { type: 'string' },
+    },
+  });
+  if (!values.data) {
+    console.error('usage: eval-signature --data <dir> [--task 1|2] [--rotations k]');
+    process.exit(2);
+  }
+  // --task picks one subset; without it a folder holding task1/ and task2/ runs both.
+  const root = values.data;
+  const tasks = values.task ? [values.task] : ['1', '2'];
+  const subsets = tasks.map((t) => path.join(root, `task${t}`)).filter((d) => existsSync(d));
+  const dirs = subsets.length > 0 ? subsets : [root];
+  let options: VerifierOptions = { ...DEFAULT_VERIFIER_OPTIONS, consistencyFactor: Infinity };
+  if (values.band) options = { ...options, bandFraction: Number(values.band) };
+  if (values.rate) options = { ...options, featureRateHz: Number(values.rate) };
+  if (values['pressure-weight']) {
+    options = { ...options, pressureWeight: Number(values['pressure-weight']) };
+  }
+  const spec = (text: string): RepresentationSpec =>
+    Object.fromEntries(
+      text.split(',').map((part) => {
+        const [name = '', weight = '1'] = part.split(':');
+        return [name, Number(weight)];
+      }),
+    );
+  if (values.dynamics) options = { ...options, dynamics: spec(values.dynamics) };
+  if (values.shape) options = { ...options, shape: spec(values.shape) };
+  if (values.normalisation === 'reference' || values.normalisation === 'template') {
+    options = { ...options, normalisation: values.normalisation };
+  }
+  if (
+    values.aggregate === 'mean' ||
+    values.aggregate === 'min' ||
+    values.aggregate === 'mean+min'
+  ) {
+    options = { ...options, aggregate: values.aggregate };
+  }
+  if (values.exponent) options = { ...options, normalisationExponent: Number(values.exponent) };
+  if (values.weights) {
+    const [dynamics = 1, shape = 1, global = 1] = values.weights.split(',').map(Number);
+    options = { ...options, weights: { dynamics, shape, global } };
+  }
+  // --users 1-10: evaluate a subset (split-half checks of a parameter choice).
+  const [from = 1, to = Infinity] = (values.users ?? '').split('-').filter(Boolean).map(Number);
+  return { dirs, rotations: Math.max(1, Number(values.rotations)), options, users: [from, to] };
+}
+
+/** Equal error rate; scores are higher for genuine. Returns the rate and the threshold. */
+export function equalErrorRate(
+  genuine: readonly number[],
+  impostor: readonly number[],
+): { eer: number; threshold: number } {
+  const thresholds = [...new Set([...genuine, ...impostor])].sort((a, b) => a - b);
+  let best = { gap: Infinity, eer: 1, threshold: 0 };
+  for (const t of thresholds) {
+    const frr = genuine.filter((s) => s < t).length / genuine.length;
+    const far = impostor.filter((s) => s >= t).length / impostor.length;
+    const gap = Math.abs(far - frr);
+    if (gap < best.gap) best = { gap, eer: (far + frr) / 2, threshold: t };
+  }
+  return { eer: best.eer, threshold: best.threshold };
+}
+
+/** mulberry32: a seeded PRNG so rotations are reproducible. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function enrolmentChoices(rotations: number): number[][] {
+  if (rotations === 1) return [[1, 2, 3, 4, 5]];
+  const rng = random(2004);
+  return Array.from({ length: rotations }, () => {
+    const pool = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+    }
+    return pool.slice(0, 5).sort((a, b) => a - b);
+  });
+}
+
+function main(): void {
+  const { dirs, rotations, options, users } = parseCli();
+  for (const dir of dirs) evaluate(dir, rotations, options, users);
+}
+
+function evaluate(
+  dir: string,
+  rotations: number,
+  options: VerifierOptions,
+  userRange: [number, number],
+): void {
+  const files = readdirSync(dir).filter((f) => /^U\d+S\d+\.TXT$/i.test(f));
+  const signatures = new Map<number, Map<number, Signature>>();
+  for (const file of files) {
+    const match = /^U(\d+)S(\d+)\./i.exec(file)!;
+    const user = Number(match[1]);
+    const index = Number(match[2]);
+    const byUser = signatures.get(user) ?? new Map<number, Signature>();
+    byUser.set(index, parseSvcSignature(readFileSync(path.join(dir, file), 'utf8')));
+    signatures.set(user, byUser);
+  }
+  const users = [...signatures.keys()]
+    .filter((u) => u >= userRange[0] && u <= userRange[1])
+    .sort((a, b) => a - b);
+  const get = (user: number, index: number) => {
+    const s = signatures.get(user)?.get(index);
+    if (!s) throw new Error(`missing U${user}S${index}`);
+    return s;
+  };
+  const range = (from: number, to: number) =>
+    Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  const genuineAll: number[] = [];
+  const skilledAll: number[] = [];
+  const randomAll: number[] = [];
+  const perUserSkilled: number[] = [];
+  const perUserRandom: number[] = [];
+  let inconsistent = 0;
+  let verifications = 0;
+  let verifyNs = 0n;
+  for (const choice of enrolmentChoices(rotations)) {
+    for (const user of users) {
+      const enrolment = enrolSignatures(
+        choice.map((i) => get(user, i)),
+        options,
+      );
+      if (!enrolment.ok) throw new Error(`enrolment of user ${user} failed: ${enrolment.reason}`);
+      const strict = enrolSignatures(
+        choice.map((i) => get(user, i)),
+        DEFAULT_VERIFIER_OPTIONS,
+      );
+      if (!strict.ok) inconsistent++;
+      const template = enrolment.template;
+      const probes = (list: [number, number][]) => {
+        const scores: number[] = [];
+        for (const [u, i] of list) {
+          const probe = get(u, i);
+          const start = process.hrtime.bigint();
+          // Feature extraction is part of a verification.
+          const result = scorePreparedSignature(
+            template,
+            prepareSignature(probe, template.features),
+            options,
+          );
+          verifyNs += process.hrtime.bigint() - start;
+          verifications++;
+          scores.push(result.score);
+        }
+        return scores;
+      };
+      const genuine = probes(range(11, 20).map((i) => [user, i]));
+      const skilled = probes(range(21, 40).map((i) => [user, i]));
+      const randoms = probes(
+        users
+          .filter((u) => u !== user)
+          .flatMap((u) => range(11, 20).map((i) => [u, i] as [number, number])),
+      );
+      genuineAll.push(...genuine);
+      skilledAll.push(...skilled);
+      randomAll.push(...randoms);
+      perUserSkilled.push(equalErrorRate(genuine, skilled).eer);
+      perUserRandom.push(equalErrorRate(genuine, randoms).eer);
+    }
+  }
+  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+  const skilled = equalErrorRate(genuineAll, skilledAll);
+  const randomGlobal = equalErrorRate(genuineAll, randomAll);
+  const perSecond = verifications / (Number(verifyNs) / 1e9);
+  console.log(`data: ${dir}`);
+  console.log(
+    `users: ${users.length}, enrolment: ${rotations === 1 ? 'S1–S5' : `${rotations} seeded random choices of 5 from S1–S10`}, references per template: 5`,
+  );
+  console.log(
+    `options: dynamics ${JSON.stringify(options.dynamics)}, shape ${JSON.stringify(options.shape)}, normalisation ${options.normalisation}/${options.aggregate}^${options.normalisationExponent}, band ${options.bandFraction}, feature rate ${options.featureRateHz} Hz, pressure weight ${options.pressureWeight}, weights ${JSON.stringify(options.weights)}`,
+  );
+  console.log(
+    `skilled forgeries: EER global ${pct(skilled.eer)} (threshold ${skilled.threshold.toFixed(4)}), per-user mean ${pct(mean(perUserSkilled))}`,
+  );
+  console.log(
+    `random forgeries:  EER global ${pct(randomGlobal.eer)} (threshold ${randomGlobal.threshold.toFixed(4)}), per-user mean ${pct(mean(perUserRandom))}`,
+  );
+  const threshold = options.threshold;
+  const frr = genuineAll.filter((s) => s < threshold).length / genuineAll.length;
+  const farSkilled = skilledAll.filter((s) => s >= threshold).length / skilledAll.length;
+  const farRandom = randomAll.filter((s) => s >= threshold).length / randomAll.length;
+  console.log(
+    `at the default threshold ${threshold}: FRR ${pct(frr)}, skilled FAR ${pct(farSkilled)}, random FAR ${pct(farRandom)}`,
+  );
+  console.log(
+    `enrolments the consistency check would refuse: ${inconsistent} of ${users.length * rotations}`,
+  );
+  console.log(
+    `speed: ${verifications} verifications, ${perSecond.toFixed(0)} per second on one core (${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores)`,
+  );
+}
+
+main();

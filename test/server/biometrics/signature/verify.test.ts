@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_VERIFIER_OPTIONS,
+  enrolSignatures,
+  verifySignature,
+  type SignatureTemplate,
+} from '../../../../server/biometrics/signature/index.js';
+import { dtwDistance, makeSequence } from '../../../../server/biometrics/signature/dtw.js';
+import { LOOPS, ZIGZAG, seededRandom, syntheticSignature, type Shape } from './synthetic.js';
+
+function enrol(shape: Shape, seeds: number[], pressure = true): SignatureTemplate {
+  const result = enrolSignatures(
+    seeds.map((seed) => syntheticSignature(shape, { seed, pressure })),
+  );
+  if (!result.ok) throw new Error(`enrolment failed: ${result.reason}`);
+  return result.template;
+}
+
+describe('dtwDistance', () => {
+  const random = seededRandom(7);
+  const sequence = (length: number) => {
+    const s = makeSequence(length, 3);
+    for (let i = 0; i < s.data.length; i++) s.data[i] = random();
+    return s;
+  };
+
+  it('is zero on identical sequences and symmetric', () => {
+    const a = sequence(50);
+    const b = sequence(73);
+    expect(dtwDistance(a, a, 0.1)).toBe(0);
+    expect(dtwDistance(a, b, 0.1)).toBeCloseTo(dtwDistance(b, a, 0.1), 12);
+  });
+
+  it('aligns sequences of very different lengths inside the band', () => {
+    expect(Number.isFinite(dtwDistance(sequence(20), sequence(90), 0.05))).toBe(true);
+    expect(Number.isFinite(dtwDistance(sequence(1), sequence(40), 0.1))).toBe(true);
+  });
+
+  it('abandons early once the cap is certainly exceeded', () => {
+    const a = sequence(60);
+    const b = sequence(60);
+    const full = dtwDistance(a, b, 0.1);
+    expect(dtwDistance(a, b, 0.1, full * 2)).toBe(full);
+    expect(dtwDistance(a, b, 0.1, full / 10)).toBe(Infinity);
+  });
+});
+
+describe('enrolSignatures', () => {
+  it('needs 3–5 samples', () => {
+    const one = [syntheticSignature(LOOPS, { seed: 1 })];
+    expect(enrolSignatures(one)).toEqual({ ok: false, reason: 'wrong_sample_count', count: 1 });
+    const six = [1, 2, 3, 4, 5, 6].map((seed) => syntheticSignature(LOOPS, { seed }));
+    expect(enrolSignatures(six)).toMatchObject({ ok: false, reason: 'wrong_sample_count' });
+  });
+
+  it('refuses a sample of poor quality, naming it', () => {
+    const samples = [1, 2, 3].map((seed) => syntheticSignature(LOOPS, { seed }));
+    samples[1] = { ...samples[1]!, samples: samples[1]!.samples.slice(0, 5) };
+    expect(enrolSignatures(samples)).toMatchObject({
+      ok: false,
+      reason: 'poor_quality',
+      sampleIndex: 1,
+      qualityReasons: expect.arrayContaining(['too_few_samples']) as unknown,
+    });
+  });
+
+  it('refuses a set whose samples do not agree with one another', () => {
+    const samples = [1, 2, 3, 4].map((seed) => syntheticSignature(LOOPS, { seed }));
+    samples.push(syntheticSignature(ZIGZAG, { seed: 5 }));
+    expect(enrolSignatures(samples)).toEqual({ ok: false, reason: 'inconsistent', sampleIndex: 4 });
+  });
+});
+
+describe('verifySignature', () => {
+  it('accepts the same signature with small noise and rejects a different shape', () => {
+    const template = enrol(LOOPS, [11, 12, 13, 14, 15]);
+    for (const seed of [21, 22, 23]) {
+      const genuine = verifySignature(template, syntheticSignature(LOOPS, { seed }));
+      expect(genuine).toMatchObject({ ok: true, decision: 'accept' });
+    }
+    const forged = verifySignature(template, syntheticSignature(ZIGZAG, { seed: 24 }));
+    expect(forged).toMatchObject({ ok: true, decision: 'reject' });
+    const genuine = verifySignature(template, syntheticSignature(LOOPS, { seed: 25 }));
+    if (!genuine.ok || !forged.ok) throw new Error('unreachable');
+    expect(genuine.score).toBeGreaterThan(forged.score);
+    expect(genuine.threshold).toBe(DEFAULT_VERIFIER_OPTIONS.threshold);
+    expect(forged.score).toBeLessThan(forged.threshold);
+  });
+
+  it('explains duration, length and pressure profile against the enrolment', () => {
+    const template = enrol(LOOPS, [31, 32, 33]);
+    const result = verifySignature(template, syntheticSignature(LOOPS, { seed: 34 }));
+    if (!result.ok) throw new Error('expected a score');
+    const { duration, length, pressureProfile } = result.explanation;
+    expect(duration.probeMs).toBeGreaterThan(1000);
+    expect(duration.enrolledMinMs).toBeLessThanOrEqual(duration.enrolledMeanMs);
+    expect(length.probeMm).toBeGreaterThan(40);
+    expect(length.enrolledMeanMm / length.probeMm).toBeCloseTo(1, 1);
+    expect(pressureProfile?.probe).toHaveLength(10);
+    expect(pressureProfile?.correlation).toBeGreaterThan(0.9);
+  });
+
+  it('runs the same path without pressure (Task 1) and across a pressure mismatch', () => {
+    const template = enrol(LOOPS, [41, 42, 43, 44], false);
+    const genuine = verifySignature(
+      template,
+      syntheticSignature(LOOPS, { seed: 45, pressure: false }),
+    );
+    expect(genuine).toMatchObject({ ok: true, decision: 'accept' });
+    if (genuine.ok) expect(genuine.explanation.pressureProfile).toBeNull();
+    const forged = verifySignature(
+      template,
+      syntheticSignature(ZIGZAG, { seed: 46, pressure: false }),
+    );
+    expect(forged).toMatchObject({ ok: true, decision: 'reject' });
+    const mixed = verifySignature(
+      template,
+      syntheticSignature(LOOPS, { seed: 47, pressure: true }),
+    );
+    expect(mixed).toMatchObject({ ok: true, decision: 'accept' });
+  });
+
+  it('drops every pressure-derived channel when only one side has pressure', () => {
+    const options = {
+      ...DEFAULT_VERIFIER_OPTIONS,
+      dynamics: { x: 1, y: 1, dx: 1, dy: 1, p: 1, dp: 0.5, v: 1 },
+    };
+    const enrolment = enrolSignatures(
+      [81, 82, 83].map((seed) => syntheticSignature(LOOPS, { seed })),
+      options,
+    );
+    if (!enrolment.ok) throw new Error(enrolment.reason);
+    const probe = syntheticSignature(LOOPS, { seed: 84, pressure: false });
+    expect(verifySignature(enrolment.template, probe, options)).toMatchObject({
+      ok: true,
+      decision: 'accept',
+    });
+    const other = syntheticSignature(ZIGZAG, { seed: 85, pressure: false });
+    expect(verifySignature(enrolment.template, other, options)).toMatchObject({
+      ok: true,
+      decision: 'reject',
+    });
+  });
+
+  it('refuses a probe of poor quality instead of scoring it', () => {
+    const template = enrol(LOOPS, [51, 52, 53]);
+    const probe = syntheticSignature(LOOPS, { seed: 54 });
+    const dot = { ...probe, samples: probe.samples.map((s) => ({ ...s, x: 5000, y: 5000 })) };
+    expect(verifySignature(template, dot)).toEqual({
+      ok: false,
+      reason: 'poor_quality',
+      qualityReasons: ['single_dot'],
+    });
+  });
+
+  it('is deterministic', () => {
+    const run = () => {
+      const template = enrol(LOOPS, [61, 62, 63, 64, 65]);
+      return [LOOPS, ZIGZAG].map((shape, i) =>
+        verifySignature(template, syntheticSignature(shape, { seed: 70 + i })),
+      );
+    };
+    expect(run()).toEqual(run());
+  });
+});
