@@ -33,3 +33,26 @@ export {
   parseAamvaStructure,
 } from './aamva/index.js';
 export type { AamvaParse, AamvaStructure } from './aamva/index.js';
+export {
+  DOCUMENT_CHECKS,
+  checkDocument,
+  compareReadings,
+  fraudDocumentIndexInput,
+  identityOf,
+  vaultDocumentLookups,
+} from './checks/index.js';
+export type {
+  CheckOutcome,
+  CheckResult,
+  DocumentCheckContext,
+  DocumentCheckPolicy,
+  DocumentLookups,
+  VisualZoneFields,
+} from './checks/index.js';
+export {
+  REDACTION_RULES,
+  maskDocumentNumber,
+  mrzRedactionSpans,
+  redactRecord,
+} from './redaction/index.js';
+export type { RedactionResult, RedactionRule } from './redaction/index.js';

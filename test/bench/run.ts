@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { createContext, formatMs, type BenchContext } from './harness.js';
+import { runDocumentBenchmarks } from './documents.bench.js';
 import { runRetentionBenchmarks } from './retention.bench.js';
 import {
   runDestroyBenchmarks,
@@ -51,6 +52,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   unlock: runUnlockBenchmarks,
   destroy: runDestroyBenchmarks,
   retention: runRetentionBenchmarks,
+  documents: runDocumentBenchmarks,
 };
 
 async function main(): Promise<void> {
