@@ -6,31 +6,86 @@
  * serialport implement it; protocol code never imports those libraries.
  */
 
-export type TransportEvent =
-  | { type: 'data'; bytes: Uint8Array }
-  | { type: 'error'; error: TransportError }
-  | { type: 'close' };
+export type {
+  MemoryTransport,
+  Timers,
+  Transport,
+  TransportErrorKind,
+  TransportEvent,
+  TransportListener,
+  WriteQueue,
+} from './transport/index.js';
+export {
+  TransportError,
+  UDEV_PERMISSION_HINT,
+  createMemoryTransportPair,
+  createWriteQueue,
+  isDisconnected,
+  isPermissionDenied,
+  isTransportTimeout,
+  systemTimers,
+  toTransportError,
+} from './transport/index.js';
 
-export interface Transport {
-  /** A stable description for logs: bus and path, never what was read. */
-  readonly description: string;
-  /** Writes are serialised: each resolves after the bytes were handed to the device. */
-  write(bytes: Uint8Array): Promise<void>;
-  on(listener: (event: TransportEvent) => void): () => void;
-  close(): Promise<void>;
-}
+export type {
+  FrameEvent,
+  Framer,
+  MrzAssemblyEvent,
+  MrzFormat,
+  MrzLineAssembler,
+  RteOpticalData,
+  TimedFramer,
+} from './framing/index.js';
+export {
+  createDelimitedFramer,
+  createInterByteTimeoutFramer,
+  createMrzLineAssembler,
+  createRteFramer,
+  createStxEtxFramer,
+  decodeRteOpticalData,
+  encodeRteBlock,
+} from './framing/index.js';
 
-/** The transport's one error type; `disconnected` and `timeout` say which expected failure it is. */
-export class TransportError extends Error {
-  override name = 'TransportError';
-  constructor(
-    message: string,
-    readonly kind: 'disconnected' | 'timeout' | 'io',
-  ) {
-    super(message);
-  }
-}
+export type {
+  PadEvent,
+  PadResolution,
+  TopazDecoder,
+  TopazModel,
+  WacomCapability,
+  WacomStuDecoder,
+} from './pads/index.js';
+export {
+  TOPAZ_MODELS,
+  WACOM_CAPABILITY_REPORT_LENGTH,
+  WACOM_STU_MODELS,
+  WACOM_VENDOR_ID,
+  createTopazDecoder,
+  createWacomStuDecoder,
+  decodeWacomCapability,
+  encodeTopazCoordinate,
+  encodeWacomPenReport,
+  wacomStuCommands,
+} from './pads/index.js';
 
-export function isDisconnected(error: unknown): boolean {
-  return error instanceof TransportError && error.kind === 'disconnected';
-}
+export type {
+  DigitizerFields,
+  HidDescriptorResult,
+  HidDigitizerDecoder,
+  HidReportDescriptor,
+} from './hid/index.js';
+export {
+  HidDescriptorError,
+  createHidDigitizerDecoder,
+  findDigitizerFields,
+  parseHidReportDescriptor,
+} from './hid/index.js';
+
+export type { ScanEvent, ScanReassembler, SymbolSimpleComDecoder } from './scanners/index.js';
+export {
+  HONEYWELL_HID_MODE_FEATURE,
+  createHoneywellReassembler,
+  createSymbolSimpleComDecoder,
+  decodeHoneywellReport,
+  encodeHoneywellReports,
+  honeywellCommands,
+} from './scanners/index.js';
