@@ -57,6 +57,7 @@ import {
   type CliIo,
 } from './io.js';
 import { addDocumentCommands } from './documents.js';
+import { addSignatureCommands } from './signature.js';
 import { start } from './start.js';
 import { collectStatus, printStatus } from './status.js';
 
@@ -503,6 +504,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     });
 
   addDocumentCommands(program, io, setExit);
+  addSignatureCommands(program, io, setExit);
 
   return program;
 }

@@ -49,3 +49,6 @@ export type {
   VerificationResult,
   VerifierOptions,
 } from './verify.js';
+export { renderSignaturePng, renderSignatureSvg } from './render.js';
+export type { PngRenderOptions, RenderOptions, SvgRenderOptions } from './render.js';
+export { MAX_PNG_DIMENSION } from './png.js';
