@@ -4,6 +4,7 @@ import {
   enrolSignatures,
   verifySignature,
   type SignatureTemplate,
+  type VerifierOptions,
 } from '../../../../server/biometrics/signature/index.js';
 import { dtwDistance, makeSequence } from '../../../../server/biometrics/signature/dtw.js';
 import { LOOPS, ZIGZAG, seededRandom, syntheticSignature, type Shape } from './synthetic.js';
@@ -151,6 +152,32 @@ describe('verifySignature', () => {
       reason: 'poor_quality',
       qualityReasons: ['single_dot'],
     });
+  });
+
+  it('averages the nearest references: one of them is the minimum; abandoning changes nothing', () => {
+    const samples = [41, 42, 43, 44, 45].map((seed) => syntheticSignature(LOOPS, { seed }));
+    const scores = (nearestCount: number, aggregate: VerifierOptions['aggregate']) => {
+      const options: VerifierOptions = { ...DEFAULT_VERIFIER_OPTIONS, aggregate, nearestCount };
+      const enrolment = enrolSignatures(samples, options);
+      if (!enrolment.ok) throw new Error(`enrolment failed: ${enrolment.reason}`);
+      return [LOOPS, ZIGZAG].map((shape, i) => {
+        const result = verifySignature(
+          enrolment.template,
+          syntheticSignature(shape, { seed: 46 + i }),
+          options,
+        );
+        if (!result.ok) throw new Error('expected a score');
+        return result.score;
+      });
+    };
+    // 'min' computes every distance in full; 'nearest' with 1 abandons beyond the best so far.
+    const [minGenuine, minForged] = scores(1, 'min');
+    const [oneGenuine, oneForged] = scores(1, 'nearest');
+    expect(oneGenuine).toBeCloseTo(minGenuine!, 12);
+    expect(oneForged).toBeCloseTo(minForged!, 12);
+    const [threeGenuine, threeForged] = scores(3, 'nearest');
+    expect(threeGenuine).toBeGreaterThan(threeForged!);
+    expect(threeGenuine).toBeLessThanOrEqual(1);
   });
 
   it('is deterministic', () => {
