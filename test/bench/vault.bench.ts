@@ -190,22 +190,8 @@ function vaultStore(vault: Vault): DocumentStore {
     write(batch) {
       vault.transaction(() => {
         for (const doc of batch) {
-          const at = vault.now.toISOString();
           vault.createSubject({ id: doc.subjectId });
-          const owner = { subjectId: doc.subjectId };
-          insert.run(
-            doc.id,
-            doc.subjectId,
-            doc.issuingState,
-            vault.blindIndex('document_number', normaliseDocumentNumber(doc.documentNumber)),
-            doc.masked,
-            vault.seal(
-              owner,
-              { table: 'documents', column: 'record_enc', rowId: doc.id },
-              doc.record,
-            ),
-            at,
-          );
+          insertRecord(doc);
         }
       });
     },
@@ -248,15 +234,7 @@ function plainStore(db: WritableDb): DocumentStore {
     for (const doc of batch) {
       const at = new Date().toISOString();
       insertSubject.run(doc.subjectId, at, at);
-      insert.run(
-        doc.id,
-        doc.subjectId,
-        doc.issuingState,
-        Buffer.from(normaliseDocumentNumber(doc.documentNumber)),
-        doc.masked,
-        doc.record,
-        at,
-      );
+      insertRecord(doc);
     }
   });
   return {
