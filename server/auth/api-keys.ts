@@ -5,7 +5,7 @@ import {
   newId,
   type Vault,
 } from '../vault/index.js';
-import { bearerPrefix, newBearerSecret } from './secrets.js';
+import { bearerPrefix, checkDisplayName, newBearerSecret } from './secrets.js';
 
 /** API-2 scopes. `admin` implies every other scope. */
 export const API_SCOPES = [
@@ -58,8 +58,6 @@ function toClient(r: ApiClientRow): ApiClient {
   };
 }
 
-const NAME_PATTERN = /^[\p{L}\p{N} ._-]{1,64}$/u;
-
 /** Expands "privacy:*" and checks every scope is known. */
 export function parseScopes(input: readonly string[]): ApiScope[] {
   const out = new Set<ApiScope>();
@@ -90,12 +88,7 @@ export function createApiClient(
   input: { name: string; scopes: readonly ApiScope[] },
   actor: string,
 ): { client: ApiClient; key: string } {
-  if (!NAME_PATTERN.test(input.name)) {
-    throw new VaultRuleError(
-      'client_name',
-      'a client name is 1-64 letters, digits, spaces, dots, dashes or underscores',
-    );
-  }
+  checkDisplayName(input.name, 'client_name', 'client');
   const { prefix, value: key } = newBearerSecret('vk');
   const id = newId('cli');
   return vault.transaction(() => {

@@ -1,11 +1,5 @@
-import {
-  VaultRuleError,
-  constantTimeEqual,
-  hashSecret,
-  newId,
-  type Vault,
-} from '../vault/index.js';
-import { bearerPrefix, newBearerSecret } from './secrets.js';
+import { constantTimeEqual, hashSecret, newId, type Vault } from '../vault/index.js';
+import { bearerPrefix, checkDisplayName, newBearerSecret } from './secrets.js';
 
 export interface Kiosk {
   id: string;
@@ -21,12 +15,7 @@ export function registerKiosk(
   name: string,
   actor: string,
 ): { kiosk: Kiosk; token: string } {
-  if (!/^[\p{L}\p{N} ._-]{1,64}$/u.test(name)) {
-    throw new VaultRuleError(
-      'kiosk_name',
-      'a kiosk name is 1-64 letters, digits, spaces, dots, dashes or underscores',
-    );
-  }
+  checkDisplayName(name, 'kiosk_name', 'kiosk');
   const { prefix, value: token } = newBearerSecret('vkk');
   const id = newId('ksk');
   const createdAt = vault.now.toISOString();

@@ -1,4 +1,5 @@
 import { randomFillSync } from 'node:crypto';
+import { VaultRuleError } from '../vault/index.js';
 
 /** A random secret as base64url (no padding) of `bytes` random bytes. */
 export function randomSecret(bytes: number): string {
@@ -39,4 +40,16 @@ export function generatePassword(length = 20): string {
       out.push(PASSWORD_ALPHABET[b % PASSWORD_ALPHABET.length] as string);
   }
   return out.join('');
+}
+
+const DISPLAY_NAME = /^[\p{L}\p{N} ._-]{1,64}$/u;
+
+/** The name an admin gives an API client or a kiosk: shown in lists, never secret. */
+export function checkDisplayName(name: string, rule: string, what: string): void {
+  if (!DISPLAY_NAME.test(name)) {
+    throw new VaultRuleError(
+      rule,
+      `a ${what} name is 1-64 letters, digits, spaces, dots, dashes or underscores`,
+    );
+  }
 }
