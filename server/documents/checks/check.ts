@@ -9,7 +9,7 @@ import {
   SPECIMEN_DOCUMENT_NUMBERS,
   SPECIMEN_ISSUING_STATES,
   SPECIMEN_NAMES,
-  SPECIMEN_SURNAMES,
+  SPECIMEN_NAME_WORDS,
 } from './specimens.js';
 import type {
   CheckResult,
@@ -177,9 +177,7 @@ export function checkCrossReadings(
 const SPECIMEN_NAME_SKELETONS = new Set(
   SPECIMEN_NAMES.map((entry) => nameSkeleton(entry.name)).filter((s): s is string => !!s),
 );
-const SPECIMEN_SURNAME_SKELETONS = new Set(
-  SPECIMEN_SURNAMES.map((surname) => nameSkeleton(surname)).filter((s): s is string => !!s),
-);
+const SPECIMEN_WORDS = new Set(SPECIMEN_NAME_WORDS);
 
 /** A public specimen (ICAO's Utopia, a published specimen number or holder name). */
 export function checkSpecimen(record: DocumentRecord): CheckResult {
@@ -201,8 +199,11 @@ export function checkSpecimen(record: DocumentRecord): CheckResult {
   }
   const name = nameSkeleton(fullName(record.surname, record.givenNames));
   if (name && SPECIMEN_NAME_SKELETONS.has(name)) return fail;
-  const surname = record.surname === null ? null : nameSkeleton(record.surname);
-  if (surname && SPECIMEN_SURNAME_SKELETONS.has(surname)) return fail;
+  const words = fullName(record.surname, record.givenNames)
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .map((word) => word.replace(/\d+$/, ''));
+  if (words.some((word) => SPECIMEN_WORDS.has(word))) return fail;
   return { check, outcome: 'pass', reasonCode: null };
 }
 

@@ -34,7 +34,7 @@ export {
   SPECIMEN_DOCUMENT_NUMBERS,
   SPECIMEN_ISSUING_STATES,
   SPECIMEN_NAMES,
-  SPECIMEN_SURNAMES,
+  SPECIMEN_NAME_WORDS,
 } from './specimens.js';
 export type { SpecimenName, SpecimenNumber } from './specimens.js';
 export type {

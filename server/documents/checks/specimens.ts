@@ -20,7 +20,8 @@ export const SPECIMEN_DOCUMENT_NUMBERS: readonly SpecimenNumber[] = [
   { documentNumber: 'D23145890', issuingState: null, source: 'ICAO 9303 Parts 5–6 TD1/TD2' },
   { documentNumber: 'D23145890734', issuingState: null, source: 'ICAO 9303 Part 5 long number' },
   { documentNumber: 'T22000129', issuingState: 'D', source: 'German identity card specimen' },
-  { documentNumber: 'C01X00T47', issuingState: 'D', source: 'German passport specimen' },
+  { documentNumber: 'C01X00T47', issuingState: 'D', source: 'German passport specimen (2017)' },
+  { documentNumber: 'C01X0006H', issuingState: 'D', source: 'German passport specimen (2007)' },
   { documentNumber: 'SPECI2014', issuingState: 'NLD', source: 'Dutch passport and ID specimens' },
   { documentNumber: 'T64235789', issuingState: null, source: 'AAMVA DL/ID standard Annex D' },
 ];
@@ -40,5 +41,10 @@ export const SPECIMEN_NAMES: readonly SpecimenName[] = [
   { name: 'SAMPLE MICHAEL JOHN', source: 'AAMVA DL/ID standard Annex D' },
 ];
 
-/** Surnames that alone mark a specimen (a real person is not called this on an ID). */
-export const SPECIMEN_SURNAMES: readonly string[] = ['SPECIMEN', 'SPECIMENS', 'MUSTER'];
+/**
+ * Words that anywhere in the holder's name mark a specimen: issuers print them on the samples
+ * they publish ("SPECIMEN<<SVEN", "SPECIMEN<TRAVEL<<VILMA"), and no one is named so on a real
+ * document. Only the word itself: real surnames such as Muster or Mustermann are matched by the
+ * whole specimen name above, never alone.
+ */
+export const SPECIMEN_NAME_WORDS: readonly string[] = ['SPECIMEN', 'SPECIMENS', 'SPECIMEM'];

@@ -305,6 +305,19 @@ describe('specimen_document', () => {
     ).toMatchObject(fail);
     expect(checkSpecimen(parseAamva(v10Payload()))).toMatchObject(fail);
   });
+  it('fails on the word SPECIMEN anywhere in the name, and not on real surnames', () => {
+    const fail = { outcome: 'fail', reasonCode: 'specimen_document' };
+    for (const [surname, givenNames] of [
+      ['SPECIMEN TRAVEL', 'VILMA SOFIA'],
+      ['DOE', 'SPECIMEN'],
+      ['SPECIMEN1', 'SPECIMEN2 BAD'],
+    ] as const) {
+      expect(checkSpecimen(mrzRecord({ surname, givenNames }))).toMatchObject(fail);
+    }
+    for (const surname of ['MUSTER', 'MUSTERMANN', 'SPECIMENOVA']) {
+      expect(checkSpecimen(mrzRecord({ surname, givenNames: 'ZELDA' })).outcome).toBe('pass');
+    }
+  });
   it('keeps issuer-specific specimen numbers to their issuer', () => {
     expect(checkSpecimen(mrzRecord({ documentNumber: 'T22000129' })).outcome).toBe('pass');
     expect(checkSpecimen(mrzRecord()).outcome).toBe('pass');
