@@ -1,0 +1,155 @@
+/**
+ * The known-fraud face list at rest: rows of `fraud_list_entries` with list 'face', the embedding
+ * sealed under the system data key (a fraud face belongs to no subject), model name and version
+ * in clear. Adding and removing are audited with ids and codes only.
+ */
+import { cachedStatement, newId, sodium } from '../../../vault/index.js';
+import type { Vault } from '../../../vault/index.js';
+import type { TemplateModel } from '../../templates.js';
+
+/** Face embeddings at rest: `dimension` little-endian float32 values, nothing else. */
+export function encodeFaceEmbedding(embedding: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(embedding.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < embedding.length; i++) view.setFloat32(i * 4, embedding[i]!, true);
+  return bytes;
+}
+
+/** The embedding in `bytes`, or null when they are not `dimension` float32 values. */
+export function decodeFaceEmbedding(bytes: Uint8Array, dimension: number): Float32Array | null {
+  if (bytes.length !== dimension * 4) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+/** Reason codes are codes (`synthetic_identity`, `confirmed_fraud`, …): never free text. */
+const REASON_CODE = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+export class FraudListError extends Error {
+  override name = 'FraudListError';
+  constructor(
+    readonly field: 'reasonCode' | 'embedding',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface NewFraudFace {
+  readonly model: TemplateModel;
+  readonly embedding: Float32Array;
+  readonly reasonCode: string;
+  readonly sourceVerificationId?: string | null;
+  /** Who added it ("user:…", "system"). */
+  readonly actor: string;
+}
+
+export interface StoredFraudFace {
+  readonly id: string;
+  readonly model: TemplateModel;
+  readonly reasonCode: string;
+  readonly addedAt: string;
+  /** Decrypted embedding bytes (see `decodeFaceEmbedding`); the caller zeroes them when done. */
+  readonly template: Uint8Array;
+}
+
+function fieldRef(id: string): { table: string; column: string; rowId: string } {
+  return { table: 'fraud_list_entries', column: 'template_enc', rowId: id };
+}
+
+/** Seals and stores a known-fraud face; returns the entry id. */
+export function addFraudFace(vault: Vault, input: NewFraudFace): string {
+  if (!REASON_CODE.test(input.reasonCode))
+    throw new FraudListError(
+      'reasonCode',
+      'reasonCode must be a lower-case code of up to 64 chars',
+    );
+  for (const value of input.embedding) {
+    if (!Number.isFinite(value))
+      throw new FraudListError('embedding', 'an embedding value is not a finite number');
+  }
+  const id = newId('ffr');
+  const plain = encodeFaceEmbedding(input.embedding);
+  const sealed = vault.seal('system', fieldRef(id), plain);
+  sodium().memzero(plain);
+  vault.transaction(() => {
+    cachedStatement(
+      vault.db,
+      `INSERT INTO fraud_list_entries
+         (id, list, template_enc, model, model_version, reason_code, source_verification_id, added_by, added_at)
+       VALUES (?, 'face', ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      id,
+      sealed,
+      input.model.name,
+      input.model.version,
+      input.reasonCode,
+      input.sourceVerificationId ?? null,
+      input.actor,
+      vault.now.toISOString(),
+    );
+    vault.audit({
+      actor: input.actor,
+      action: 'fraud_list.face_added',
+      objectType: 'fraud_list_entry',
+      objectId: id,
+      details: { list: 'face', reason: input.reasonCode, model: input.model.name },
+    });
+  });
+  return id;
+}
+
+/** Deletes a known-fraud face; returns whether it existed. */
+export function removeFraudFace(vault: Vault, entryId: string, actor: string): boolean {
+  return vault.transaction(() => {
+    const changes = cachedStatement(
+      vault.db,
+      `DELETE FROM fraud_list_entries WHERE id = ? AND list = 'face'`,
+    ).run(entryId).changes;
+    if (changes === 0) return false;
+    vault.audit({
+      actor,
+      action: 'fraud_list.face_removed',
+      objectType: 'fraud_list_entry',
+      objectId: entryId,
+      details: { list: 'face' },
+    });
+    return true;
+  });
+}
+
+interface FraudRow {
+  id: string;
+  template_enc: Uint8Array;
+  model: string;
+  model_version: string;
+  reason_code: string;
+  added_at: string;
+}
+
+/** Every known-fraud face, decrypted one at a time, in id order, read in pages. */
+export function* fraudFaces(vault: Vault, pageSize = 1000): Generator<StoredFraudFace> {
+  const page = cachedStatement(
+    vault.db,
+    `SELECT id, template_enc, model, model_version, reason_code, added_at FROM fraud_list_entries
+       WHERE list = 'face' AND id > ? ORDER BY id LIMIT ?`,
+  );
+  let after = '';
+  for (;;) {
+    const rows = page.all(after, pageSize) as FraudRow[];
+    for (const row of rows) {
+      yield {
+        id: row.id,
+        model: { name: row.model, version: row.model_version },
+        reasonCode: row.reason_code,
+        addedAt: row.added_at,
+        template: vault.open('system', fieldRef(row.id), row.template_enc),
+      };
+    }
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < pageSize) return;
+    after = last.id;
+  }
+}

@@ -1,0 +1,25 @@
+/** 1:N face search (SPEC FACE-5): exact nearest templates and known-fraud faces. */
+export { FaceSearch, loadFaceSearchIndex } from './face-search.js';
+export type { FaceIndexLoadReport, EnrolFace, NewFraudEntry } from './face-search.js';
+export { FaceSearchIndex, FaceIndexError } from './face-index.js';
+export type {
+  FaceIndexErrorReason,
+  FaceIndexOptions,
+  FaceEmbedding,
+  EnrolledFace,
+  FraudFace,
+  FaceSearchOptions,
+  FaceSearchResult,
+  TemplateHit,
+  FraudHit,
+} from './face-index.js';
+export {
+  addFraudFace,
+  removeFraudFace,
+  fraudFaces,
+  encodeFaceEmbedding,
+  decodeFaceEmbedding,
+  FraudListError,
+} from './fraud-list.js';
+export type { NewFraudFace, StoredFraudFace } from './fraud-list.js';
+export type { KernelKind } from './rows.js';

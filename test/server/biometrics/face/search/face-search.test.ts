@@ -1,0 +1,179 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { storeTemplate } from '../../../../../server/biometrics/templates.js';
+import {
+  FaceIndexError,
+  FaceSearch,
+  FraudListError,
+  addFraudFace,
+  decodeFaceEmbedding,
+  encodeFaceEmbedding,
+  fraudFaces,
+  loadFaceSearchIndex,
+} from '../../../../../server/biometrics/face/search/index.js';
+import { readAuditChain } from '../../../../../server/vault/index.js';
+import { cleanup, fileContains, newVault, rawDbFiles, reopen } from '../../../vault/helpers.js';
+
+const MODEL = { name: 'face-api-recognition', version: '1.7.15' } as const;
+const OLD_MODEL = { name: 'face-api-recognition', version: '1.6.0' } as const;
+
+function embedding(seed: number, dimension = 128): Float32Array {
+  let state = seed >>> 0;
+  const out = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    out[i] = (state / 2 ** 32 - 0.5) / 2;
+  }
+  return out;
+}
+
+afterEach(cleanup);
+
+describe('the embedding codec', () => {
+  it('round-trips little-endian float32 and refuses the wrong length', () => {
+    const v = embedding(7);
+    const bytes = encodeFaceEmbedding(v);
+    expect(bytes.length).toBe(512);
+    expect(new DataView(bytes.buffer).getFloat32(4, true)).toBe(v[1]);
+    expect(decodeFaceEmbedding(bytes, 128)).toEqual(v);
+    expect(decodeFaceEmbedding(bytes.subarray(4), 128)).toBeNull();
+  });
+});
+
+describe('FaceSearch over a real vault', () => {
+  it('persists templates and fraud faces sealed, and rebuilds the same index after a restart', async () => {
+    const { vault, dir, source, dbFile } = await newVault();
+    const search = FaceSearch.open(vault, { model: MODEL });
+    expect(search.loaded).toEqual({ templates: 0, fraud: 0, otherModel: 0, malformed: 0 });
+    const subjects = [vault.createSubject(), vault.createSubject(), vault.createSubject()];
+    const templateIds = subjects.map((subjectId, i) =>
+      search.enrol({ subjectId, embedding: embedding(i + 1), actor: 'system' }),
+    );
+    const fraudId = search.addFraudFace({
+      embedding: embedding(99),
+      reasonCode: 'confirmed_fraud',
+      actor: 'user:usr_test',
+    });
+    // a template of an older model version stays in the vault but not in the index
+    storeTemplate(vault, {
+      subjectId: subjects[0]!,
+      modality: 'face',
+      model: OLD_MODEL,
+      template: encodeFaceEmbedding(embedding(1)),
+      actor: 'system',
+    });
+    const before = search.search({ model: MODEL, embedding: embedding(2) }, { k: 3 });
+    expect(before.templates[0]).toMatchObject({
+      templateId: templateIds[1],
+      subjectId: subjects[1],
+      distance: 0,
+    });
+    expect(
+      search.search({ model: MODEL, embedding: embedding(99) }, { k: 1 }).fraud[0],
+    ).toMatchObject({ entryId: fraudId, distance: 0 });
+
+    // at rest: no embedding in clear in the database files
+    vault.checkpoint();
+    for (const file of rawDbFiles(dbFile)) {
+      expect(fileContains(file, encodeFaceEmbedding(embedding(2)).subarray(0, 64))).toBe(false);
+      expect(fileContains(file, encodeFaceEmbedding(embedding(99)).subarray(0, 64))).toBe(false);
+    }
+    search.close();
+    vault.close();
+
+    const again = await reopen(dir, source);
+    const rebuilt = FaceSearch.open(again, { model: MODEL });
+    expect(rebuilt.loaded).toEqual({ templates: 3, fraud: 1, otherModel: 1, malformed: 0 });
+    const after = rebuilt.search({ model: MODEL, embedding: embedding(2) }, { k: 3 });
+    expect(after).toEqual(before);
+    const stored = [...fraudFaces(again)];
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ id: fraudId, model: MODEL, reasonCode: 'confirmed_fraud' });
+    expect(decodeFaceEmbedding(stored[0]!.template, 128)).toEqual(embedding(99));
+    rebuilt.close();
+  });
+
+  it('removes deleted templates, fraud faces and destroyed subjects from the index', async () => {
+    const { vault } = await newVault();
+    const search = FaceSearch.open(vault, { model: MODEL });
+    const alice = vault.createSubject();
+    const bob = vault.createSubject();
+    const a1 = search.enrol({ subjectId: alice, embedding: embedding(1), actor: 'system' });
+    const a2 = search.enrol({ subjectId: alice, embedding: embedding(2), actor: 'system' });
+    const b1 = search.enrol({ subjectId: bob, embedding: embedding(3), actor: 'system' });
+    const f1 = search.addFraudFace({
+      embedding: embedding(4),
+      reasonCode: 'synthetic_identity',
+      actor: 'system',
+    });
+
+    expect(search.deleteTemplate(a2, 'user:usr_test')).toBe(true);
+    expect(search.index.has(a2)).toBe(false);
+    expect(search.removeFraudFace(f1, 'user:usr_test')).toBe(true);
+    expect(search.removeFraudFace(f1, 'user:usr_test')).toBe(false);
+    expect(search.search({ model: MODEL, embedding: embedding(4) }).fraud).toEqual([]);
+
+    vault.destroySubject(bob, { actor: 'system', reason: 'test' });
+    expect(search.subjectsDestroyed([bob])).toBe(1);
+    const hits = search.search({ model: MODEL, embedding: embedding(3) }, { k: 5 });
+    expect(hits.templates.map((h) => h.templateId)).toEqual([a1]);
+
+    // the retention hook: template rows by id, whole subjects by subject id
+    search.onRetentionDestroyed('biometric_templates', [a1]);
+    expect(search.index.size).toBe(0);
+    const c1 = search.enrol({ subjectId: alice, embedding: embedding(5), actor: 'system' });
+    search.onRetentionDestroyed('extracted_data', [alice]);
+    expect(search.index.has(c1)).toBe(false);
+
+    // what the vault holds now is what a fresh index holds
+    const { index, report } = loadFaceSearchIndex(vault, { model: MODEL });
+    expect(report).toMatchObject({ fraud: 0 });
+    expect(index.has(a1)).toBe(true);
+    expect(index.has(b1)).toBe(false);
+    index.close();
+    search.close();
+  });
+
+  it('audits fraud-list changes with ids and codes only', async () => {
+    const { vault } = await newVault();
+    const id = addFraudFace(vault, {
+      model: MODEL,
+      embedding: embedding(9),
+      reasonCode: 'confirmed_fraud',
+      actor: 'user:usr_test',
+    });
+    const chain = readAuditChain(vault.db, vault.installationId);
+    const added = [...chain.entries].find((e) => e.action === 'fraud_list.face_added');
+    expect(added).toMatchObject({ objectType: 'fraud_list_entry', objectId: id });
+    expect(JSON.parse(added!.details)).toEqual({
+      list: 'face',
+      reason: 'confirmed_fraud',
+      model: MODEL.name,
+    });
+    expect(() =>
+      addFraudFace(vault, {
+        model: MODEL,
+        embedding: embedding(9),
+        reasonCode: 'Seen with a Jane Doe passport',
+        actor: 'system',
+      }),
+    ).toThrow(FraudListError);
+    expect(vault.verifyAudit().ok).toBe(true);
+  });
+
+  it('refuses an embedding of the wrong shape before writing anything', async () => {
+    const { vault } = await newVault();
+    const search = FaceSearch.open(vault, { model: MODEL });
+    const subjectId = vault.createSubject();
+    expect(() => search.enrol({ subjectId, embedding: embedding(1, 64), actor: 'system' })).toThrow(
+      FaceIndexError,
+    );
+    expect(
+      vault.db.prepare('SELECT COUNT(*) AS n FROM biometric_templates').get() as { n: number },
+    ).toEqual({ n: 0 });
+    expect(() => search.search({ model: OLD_MODEL, embedding: embedding(1) })).toThrow(
+      FaceIndexError,
+    );
+    search.close();
+  });
+});
