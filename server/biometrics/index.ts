@@ -7,12 +7,16 @@ export {
   MAX_PNG_DIMENSION,
   QUALITY_GUIDANCE,
   SIGNATURE_LIMITS,
+  SIGNATURE_MODEL,
   SignatureFormatError,
+  SignatureTemplateError,
   enrolSignatures,
+  enrolSubjectSignature,
   parseSignature,
   renderSignaturePng,
   renderSignatureSvg,
   verifySignature,
+  verifySubjectSignature,
 } from './signature/index.js';
 export type {
   EnrolmentFailure,
@@ -20,6 +24,10 @@ export type {
   PngRenderOptions,
   Signature,
   SignatureTemplate,
+  SignatureTemplateProblem,
+  SubjectEnrolmentResult,
+  SubjectSignatureOptions,
+  SubjectVerificationOutcome,
   SvgRenderOptions,
   VerificationOutcome,
 } from './signature/index.js';

@@ -34,6 +34,7 @@ export type {
 } from './features.js';
 export {
   DEFAULT_VERIFIER_OPTIONS,
+  buildSignatureTemplate,
   enrolSignatures,
   featureOptions,
   scorePreparedSignature,
@@ -52,3 +53,18 @@ export type {
 export { renderSignaturePng, renderSignatureSvg } from './render.js';
 export type { PngRenderOptions, RenderOptions, SvgRenderOptions } from './render.js';
 export { MAX_PNG_DIMENSION } from './png.js';
+export {
+  SIGNATURE_MODEL,
+  SIGNATURE_TEMPLATE_FORMAT,
+  SignatureTemplateError,
+  deserialiseSignatureTemplate,
+  scoringOptionsDigest,
+  serialiseSignatureTemplate,
+} from './template.js';
+export type { SignatureTemplateProblem } from './template.js';
+export { enrolSubjectSignature, verifySubjectSignature } from './subject.js';
+export type {
+  SubjectEnrolmentResult,
+  SubjectSignatureOptions,
+  SubjectVerificationOutcome,
+} from './subject.js';

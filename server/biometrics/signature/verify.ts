@@ -113,6 +113,8 @@ export interface UserStatistics {
 }
 
 export interface SignatureTemplate {
+  /** The enrolment signatures themselves (what is stored; everything else is derived from them). */
+  readonly signatures: readonly Signature[];
   /** The feature options the references were prepared with; probes are prepared the same way. */
   readonly features: FeatureOptions;
   readonly references: readonly PreparedSignature[];
@@ -230,6 +232,42 @@ export function enrolSignatures(
       return { ok: false, reason: 'poor_quality', sampleIndex: i, qualityReasons: quality.reasons };
     }
   }
+  const template = buildSignatureTemplate(signatures, options);
+  if (options.consistencyFactor !== Infinity) {
+    const { dynamics, shape } = template.statistics.perReference;
+    const dynMedian = median(dynamics);
+    const shpMedian = median(shape);
+    for (let i = 0; i < count; i++) {
+      const d = dynamics[i]!;
+      const s = shape[i]!;
+      if (
+        !Number.isFinite(d) ||
+        !Number.isFinite(s) ||
+        d > options.consistencyFactor * dynMedian ||
+        s > options.consistencyFactor * shpMedian
+      ) {
+        return { ok: false, reason: 'inconsistent', sampleIndex: i };
+      }
+    }
+  }
+  return { ok: true, template };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/**
+ * The template of signatures that passed the enrolment checks (or were stored after passing
+ * them): references prepared with the options' features and the user's statistics. Deterministic,
+ * so a stored template is rebuilt from its signatures alone.
+ */
+export function buildSignatureTemplate(
+  signatures: readonly Signature[],
+  options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
+): SignatureTemplate {
+  const count = signatures.length;
   const features = featureOptions(options);
   const references = signatures.map((s) => prepareSignature(s, features));
   // Pairwise distances among the references.
@@ -258,24 +296,6 @@ export function enrolSignatures(
   const meanOff = (m: number[][], i: number) => m[i]!.reduce((s, v) => s + v, 0) / (count - 1);
   const dynMean = references.map((_, i) => meanOff(dyn, i));
   const shpMean = references.map((_, i) => meanOff(shp, i));
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor((sorted.length - 1) / 2)]!;
-  };
-  const dynMedian = median(dynMean);
-  const shpMedian = median(shpMean);
-  for (let i = 0; i < count; i++) {
-    const d = dynMean[i]!;
-    const s = shpMean[i]!;
-    if (
-      !Number.isFinite(d) ||
-      !Number.isFinite(s) ||
-      d > options.consistencyFactor * dynMedian ||
-      s > options.consistencyFactor * shpMedian
-    ) {
-      return { ok: false, reason: 'inconsistent', sampleIndex: i };
-    }
-  }
   const avg = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
   const nearestOf = (m: number[][]) =>
     avg(m.map((row, i) => Math.min(...row.filter((_, j) => j !== i))));
@@ -320,7 +340,7 @@ export function enrolSignatures(
     lengthMm: range(references.map((r) => r.global.lengthMm)),
     pressureProfile,
   };
-  return { ok: true, template: { features, references, statistics } };
+  return { signatures, features, references, statistics };
 }
 
 function correlation(a: readonly number[], b: readonly number[]): number {

@@ -1,0 +1,156 @@
+/**
+ * The signature template at rest (SIG-2): a versioned JSON document holding the enrolment
+ * signatures and a digest of the verifier options they were enrolled under. Everything the
+ * verifier needs (prepared references, per-user statistics) is derived from those signatures
+ * deterministically, so it is rebuilt on load rather than stored twice.
+ *
+ * A template written by another model version, or under other scoring options, is refused, never
+ * compared: its statistics would not mean what the threshold assumes.
+ */
+import { createHash } from 'node:crypto';
+import type { TemplateModel } from '../templates.js';
+import { SignatureFormatError, signatureFromJson, signatureToJson } from './model.js';
+import {
+  DEFAULT_VERIFIER_OPTIONS,
+  buildSignatureTemplate,
+  type SignatureTemplate,
+  type VerifierOptions,
+} from './verify.js';
+
+export const SIGNATURE_TEMPLATE_FORMAT = 'verikiosk.signature-template';
+
+/**
+ * The model stored beside every signature template (in clear, in `biometric_templates`).
+ * Bump the version whenever feature extraction, the statistics or DEFAULT_VERIFIER_OPTIONS'
+ * scoring options change; the options digest catches a forgotten bump as well.
+ */
+export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '1' };
+
+export type SignatureTemplateProblem =
+  /** Not JSON, not a signature template, or a malformed signature inside. */
+  | 'malformed'
+  /** Written by another model or model version. */
+  | 'model_mismatch'
+  /** Enrolled under other scoring options (band, channels, normalisation…). */
+  | 'options_mismatch';
+
+export class SignatureTemplateError extends Error {
+  override name = 'SignatureTemplateError';
+  readonly problem: SignatureTemplateProblem;
+  constructor(problem: SignatureTemplateProblem, message: string) {
+    super(message);
+    this.problem = problem;
+  }
+}
+
+/**
+ * The options a template's statistics depend on, in a fixed order; the decision threshold and
+ * the enrolment checks are not among them (changing those needs no re-enrolment).
+ */
+export function scoringOptionsDigest(options: VerifierOptions): string {
+  const scoring = [
+    options.dynamics,
+    options.shape,
+    options.featureRateHz,
+    options.pressureWeight,
+    options.bandFraction,
+    options.weights,
+    options.termCap,
+    options.normalisation,
+    options.normalisationExponent,
+    options.aggregate,
+    options.nearestCount ?? null,
+  ];
+  // Channel specs are records: sort their keys so the digest does not depend on key order.
+  const canonical = JSON.stringify(scoring, (_key, value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : value,
+  );
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+interface TemplateDocument {
+  format: typeof SIGNATURE_TEMPLATE_FORMAT;
+  model: string;
+  version: string;
+  options: string;
+  signatures: unknown[];
+}
+
+/** UTF-8 JSON of the template's signatures, model and options digest. */
+export function serialiseSignatureTemplate(
+  template: SignatureTemplate,
+  options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
+): Uint8Array {
+  const document: TemplateDocument = {
+    format: SIGNATURE_TEMPLATE_FORMAT,
+    model: SIGNATURE_MODEL.name,
+    version: SIGNATURE_MODEL.version,
+    options: scoringOptionsDigest(options),
+    signatures: template.signatures.map(signatureToJson),
+  };
+  return new TextEncoder().encode(JSON.stringify(document));
+}
+
+/**
+ * Reads a stored template and rebuilds it under `options` (those it was enrolled with).
+ * Throws SignatureTemplateError; messages never include template content.
+ */
+export function deserialiseSignatureTemplate(
+  bytes: Uint8Array,
+  options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
+): SignatureTemplate {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new SignatureTemplateError('malformed', 'the signature template is not UTF-8 JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SignatureTemplateError('malformed', 'the signature template is not an object');
+  }
+  const document = value as Partial<Record<keyof TemplateDocument, unknown>>;
+  if (document.format !== SIGNATURE_TEMPLATE_FORMAT) {
+    throw new SignatureTemplateError('malformed', 'not a signature template');
+  }
+  if (document.model !== SIGNATURE_MODEL.name || document.version !== SIGNATURE_MODEL.version) {
+    const found =
+      typeof document.model === 'string' && typeof document.version === 'string'
+        ? `${document.model.slice(0, 64)} ${document.version.slice(0, 16)}`
+        : 'an unnamed model';
+    throw new SignatureTemplateError(
+      'model_mismatch',
+      `the signature template was made by ${found}, not ${SIGNATURE_MODEL.name} ${SIGNATURE_MODEL.version}`,
+    );
+  }
+  if (document.options !== scoringOptionsDigest(options)) {
+    throw new SignatureTemplateError(
+      'options_mismatch',
+      'the signature template was enrolled under other scoring options',
+    );
+  }
+  const list = document.signatures;
+  if (
+    !Array.isArray(list) ||
+    list.length < options.minEnrolment ||
+    list.length > options.maxEnrolment
+  ) {
+    throw new SignatureTemplateError(
+      'malformed',
+      `a signature template holds ${options.minEnrolment} to ${options.maxEnrolment} signatures`,
+    );
+  }
+  const signatures = list.map((item, index) => {
+    try {
+      return signatureFromJson(item);
+    } catch (error) {
+      if (!(error instanceof SignatureFormatError)) throw error;
+      throw new SignatureTemplateError(
+        'malformed',
+        `signature ${index + 1} of the template: ${error.message}`,
+      );
+    }
+  });
+  return buildSignatureTemplate(signatures, options);
+}
