@@ -15,3 +15,14 @@ export type {
   StepReport,
 } from './active.js';
 export { affineResidual, interOcular, rmsDisplacement } from './motion.js';
+export { PassiveLivenessModel, scorePassiveLiveness, loadOnnxRuntime, softmax } from './passive.js';
+export type {
+  PassiveModelConfig,
+  PassiveResult,
+  OnnxLoader,
+  OnnxRuntime,
+  OnnxSession,
+  OnnxTensor,
+} from './passive.js';
+export { cropFace, cropRegion, toNchw, checkImage, ImageInputError } from './crop.js';
+export type { RgbImage, CropRegion, TensorLayout } from './crop.js';
