@@ -7,7 +7,22 @@
  */
 
 export type {
+  BindingLibrary,
+  BindingLoad,
+  HidBinding,
+  HidDeviceInfo,
+  HidTransport,
+  MemoryHidDevice,
+  MemoryHidDeviceBehaviour,
   MemoryTransport,
+  NodeHidModuleLike,
+  OperationQueue,
+  SerialBinding,
+  SerialFlowControl,
+  SerialOpenOptions,
+  SerialParity,
+  SerialPortInfo,
+  SerialPortModuleLike,
   Timers,
   Transport,
   TransportErrorKind,
@@ -16,9 +31,18 @@ export type {
   WriteQueue,
 } from './transport/index.js';
 export {
+  BindingUnavailableError,
   TransportError,
   UDEV_PERMISSION_HINT,
+  createHidBinding,
+  createMemoryHidDevice,
   createMemoryTransportPair,
+  createOperationQueue,
+  createSerialBinding,
+  loadHidBinding,
+  loadSerialBinding,
+  readSysfsReportDescriptor,
+  withTimeout,
   createWriteQueue,
   isDisconnected,
   isPermissionDenied,
@@ -89,3 +113,71 @@ export {
   encodeHoneywellReports,
   honeywellCommands,
 } from './scanners/index.js';
+
+export type {
+  DeviceDriver,
+  DeviceSettings,
+  DiscardedReason,
+  DocumentInput,
+  DocumentParser,
+  DriverContext,
+  DriverEvent,
+  DriverFactory,
+  DriverName,
+  ReaderRead,
+  SerialLineSettings,
+} from './drivers/index.js';
+export {
+  DRIVERS,
+  DRIVER_NAMES,
+  createDocumentRecognizer,
+  hexBytes,
+  hidDigitizerDriver,
+  honeywellHidPosDriver,
+  isDriverName,
+  serialReaderDriver,
+  symbolSimpleComDriver,
+  topazSerialDriver,
+  wacomStuDriver,
+} from './drivers/index.js';
+
+export type {
+  Bus,
+  BusStatus,
+  DeviceEvent,
+  DeviceListener,
+  DeviceManager,
+  DeviceManagerOptions,
+  DeviceState,
+  DeviceStatus,
+  ExplicitDevice,
+  KnownDevice,
+  VirtualDevice,
+} from './manager/index.js';
+export { KNOWN_DEVICES, createDeviceManager, matchKnownDevice } from './manager/index.js';
+
+export type {
+  PlaybackOptions,
+  ReaderSimulator,
+  SignaturePoint,
+  SimulatedDevices,
+  SimulatedReaderFraming,
+  SimulatedSignature,
+  SpecimenDocument,
+  TopazPadSimulator,
+  WacomStuSimulator,
+} from './simulators/index.js';
+export {
+  SIMULATED_WACOM_CAPABILITY,
+  SPECIMEN_AAMVA,
+  SPECIMEN_DOCUMENTS,
+  SPECIMEN_MRZ,
+  createReaderSimulator,
+  createSimulatedDevices,
+  createTopazPadSimulator,
+  createWacomStuSimulator,
+  encodeWacomCapability,
+  generateSyntheticSignature,
+  readerFramesFor,
+  topazPacketsFor,
+} from './simulators/index.js';

@@ -16,3 +16,21 @@ export type { MemoryTransport } from './memory.js';
 export { createMemoryTransportPair } from './memory.js';
 export type { Timers } from './timers.js';
 export { systemTimers } from './timers.js';
+export type { OperationQueue } from './operation-queue.js';
+export { createOperationQueue } from './operation-queue.js';
+export { withTimeout } from './timeout.js';
+export type { HidTransport, MemoryHidDevice, MemoryHidDeviceBehaviour } from './hid.js';
+export { createMemoryHidDevice } from './hid.js';
+export type { BindingLibrary, BindingLoad } from './binding.js';
+export { BindingUnavailableError, loadBinding } from './binding.js';
+export type {
+  SerialBinding,
+  SerialFlowControl,
+  SerialOpenOptions,
+  SerialParity,
+  SerialPortInfo,
+  SerialPortModuleLike,
+} from './serial-port.js';
+export { createSerialBinding, loadSerialBinding } from './serial-port.js';
+export type { HidBinding, HidDeviceInfo, NodeHidModuleLike } from './node-hid.js';
+export { createHidBinding, loadHidBinding, readSysfsReportDescriptor } from './node-hid.js';
