@@ -53,6 +53,8 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   destroy: runDestroyBenchmarks,
   retention: runRetentionBenchmarks,
   documents: runDocumentBenchmarks,
+  'face-search': async (c) => (await import('./face-search.bench.js')).runFaceSearchBenchmarks(c),
+  signature: async (c) => (await import('./signature.bench.js')).runSignatureBenchmarks(c),
 };
 
 async function main(): Promise<void> {

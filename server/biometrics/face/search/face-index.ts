@@ -209,8 +209,9 @@ export class FaceSearchIndex {
         `the face index holds ${this.dimension}-d embeddings, not ${face.embedding.length}-d`,
       );
     }
-    for (const value of face.embedding) {
-      if (!Number.isFinite(value))
+    const embedding = face.embedding;
+    for (let i = 0; i < embedding.length; i++) {
+      if (!Number.isFinite(embedding[i]))
         throw new FaceIndexError('not_finite', 'an embedding value is not a finite number');
     }
   }
