@@ -53,13 +53,13 @@ export const PROFILE_BINS = 10;
 
 function mean(values: Float64Array): number {
   let sum = 0;
-  for (const v of values) sum += v;
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
   return values.length === 0 ? 0 : sum / values.length;
 }
 
 function std(values: Float64Array, mu: number): number {
   let sum = 0;
-  for (const v of values) sum += (v - mu) * (v - mu);
+  for (let i = 0; i < values.length; i++) sum += (values[i]! - mu) * (values[i]! - mu);
   return values.length === 0 ? 0 : Math.sqrt(sum / values.length);
 }
 
@@ -83,7 +83,7 @@ export function prepareSignature(signature: Signature, options: FeatureOptions):
     p[i] = s.pressure / pMax;
     const newStroke = i === 0 || s.strokeStart;
     if (newStroke) strokes++;
-    else lengthMm += Math.hypot(x[i]! - x[i - 1]!, y[i]! - y[i - 1]!);
+    else lengthMm += Math.sqrt((x[i]! - x[i - 1]!) ** 2 + (y[i]! - y[i - 1]!) ** 2);
   }
   const first = ink[0];
   const last = ink[n - 1];
@@ -135,24 +135,36 @@ export function prepareSignature(signature: Signature, options: FeatureOptions):
 
   const step = Math.max(1, Math.round(signature.device.samplingRateHz / options.featureRateHz));
   const kept = Math.max(1, Math.ceil(n / step));
-  // Direction of motion, from the smoothed derivatives.
-  const cos = new Float64Array(n);
-  const sin = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = Math.hypot(dx[i]!, dy[i]!);
-    cos[i] = v > 0 ? dx[i]! / v : 0;
-    sin[i] = v > 0 ? dy[i]! / v : 0;
-  }
-  // Speed and the pressure's rate of change, also zeroed across stroke starts.
-  const v = new Float64Array(n);
-  const dp = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    v[i] = Math.hypot(dx[i]!, dy[i]!);
-    const a = i > 0 && !ink[i]!.strokeStart ? i - 1 : i;
-    const b = i + 1 < n && !ink[i + 1]!.strokeStart ? i + 1 : i;
-    if (b > a) dp[i] = (p[b]! - p[a]!) / (b - a);
-  }
-  const raw: Record<Channel, Float64Array> = { x, y, dx, dy, p, dp, v, cos, sin };
+  // The derived channels are computed only when a representation uses them (speed).
+  const derived = new Map<Channel, Float64Array>();
+  const channel = (name: Channel): Float64Array => {
+    if (name === 'x') return x;
+    if (name === 'y') return y;
+    if (name === 'dx') return dx;
+    if (name === 'dy') return dy;
+    if (name === 'p') return p;
+    const cached = derived.get(name);
+    if (cached) return cached;
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      // Not Math.hypot: several times slower in V8, and no overflow to guard against here.
+      const speed = Math.sqrt(dx[i]! * dx[i]! + dy[i]! * dy[i]!);
+      if (name === 'v') {
+        values[i] = speed;
+      } else if (name === 'cos' || name === 'sin') {
+        // Direction of motion, from the smoothed derivatives.
+        const d = name === 'cos' ? dx[i]! : dy[i]!;
+        values[i] = speed > 0 ? d / speed : 0;
+      } else {
+        // The pressure's rate of change, also zeroed across stroke starts.
+        const a = i > 0 && !ink[i]!.strokeStart ? i - 1 : i;
+        const b = i + 1 < n && !ink[i + 1]!.strokeStart ? i + 1 : i;
+        if (b > a) values[i] = (p[b]! - p[a]!) / (b - a);
+      }
+    }
+    derived.set(name, values);
+    return values;
+  };
   // Block averages of `step` samples so decimation does not alias.
   const channelsOf = (spec: RepresentationSpec): Sequence => {
     const names = (Object.keys(spec) as Channel[]).filter(
@@ -160,7 +172,7 @@ export function prepareSignature(signature: Signature, options: FeatureOptions):
     );
     const seq = makeSequence(kept, names.length);
     names.forEach((name, c) => {
-      const values = raw[name];
+      const values = channel(name);
       const mu = name === 'cos' || name === 'sin' ? 0 : mean(values);
       const sd = name === 'cos' || name === 'sin' ? 1 : std(values, mu) || 1;
       const w = (spec[name] ?? 0) * (name === 'p' ? options.pressureWeight : 1);
