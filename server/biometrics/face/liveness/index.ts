@@ -26,3 +26,7 @@ export type {
 } from './passive.js';
 export { cropFace, cropRegion, toNchw, checkImage, ImageInputError } from './crop.js';
 export type { RgbImage, CropRegion, TensorLayout } from './crop.js';
+export { measurePresentationCues, magnitudeSpectrum, moirePeakRatio } from './cues.js';
+export type { PresentationCues } from './cues.js';
+export { assessLiveness } from './assess.js';
+export type { LivenessInput, LivenessReport } from './assess.js';

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   ImageInputError,
   PassiveLivenessModel,
+  assessLiveness,
   cropFace,
   cropRegion,
   scorePassiveLiveness,
@@ -14,6 +15,7 @@ import {
   type RgbImage,
 } from '../../../../../server/biometrics/face/liveness/index.js';
 import { onnxModel } from './onnx-writer.js';
+import { burst, obedientScript } from './synthetic-face.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-passive-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -174,5 +176,51 @@ describe('passive liveness through onnxruntime-node', () => {
     expect(await scorePassiveLiveness({ modelPath, liveIndex: 7 }, redSquareImage(), FACE)).toEqual(
       { status: 'error', reason: 'unexpected_output' },
     );
+  });
+});
+
+describe('assessLiveness', () => {
+  const modelPath = path.join(dir, 'assess.onnx');
+
+  it('decides on the active challenge and a scored passive model; cues stay informational', async () => {
+    fs.copyFileSync(writeModel(), modelPath);
+    const plan = {
+      baselineEnd: 900,
+      steps: [
+        { action: 'blink' as const, start: 900, end: 3000 },
+        { action: 'turn_left' as const, start: 3300, end: 5500 },
+      ],
+      duration: 5500,
+    };
+    const frames = burst(obedientScript(plan), plan.duration + 200);
+    const notConfigured = await assessLiveness({ plan, frames });
+    expect(notConfigured.passed).toBe(true);
+    expect(notConfigured.passive).toEqual({ status: 'not_configured', reason: 'no_model_path' });
+    expect(notConfigured.cues).toBeNull();
+
+    const model = (await PassiveLivenessModel.load({ modelPath })) as PassiveLivenessModel;
+    const live = await assessLiveness({
+      plan,
+      frames,
+      selfie: { image: redSquareImage(), box: FACE },
+      passiveModel: model,
+    });
+    expect(live.passed).toBe(true);
+    expect(live.passive.status).toBe('scored');
+    expect(live.cues?.informational).toBe(true);
+    const spoof = await assessLiveness({
+      plan,
+      frames,
+      selfie: { image: redSquareImage(), box: { x: 0, y: 0, width: 40, height: 40 } },
+      passiveModel: model,
+    });
+    expect(spoof.active.passed).toBe(true);
+    expect(spoof.passed).toBe(false);
+    const still = await assessLiveness({
+      plan,
+      frames: frames.map((f) => ({ ...f, faces: frames[0]!.faces })),
+    });
+    expect(still.passed).toBe(false);
+    await model.close();
   });
 });
