@@ -61,6 +61,8 @@ export type {
   TimedFramer,
 } from './framing/index.js';
 export {
+  ETX,
+  STX,
   createDelimitedFramer,
   createInterByteTimeoutFramer,
   createMrzLineAssembler,

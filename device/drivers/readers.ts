@@ -4,6 +4,7 @@ import {
   createRteFramer,
   createStxEtxFramer,
   decodeRteOpticalData,
+  startsLikeAamva,
 } from '../framing/index.js';
 import type { FrameEvent, Framer } from '../framing/index.js';
 import {
@@ -123,10 +124,12 @@ export const serialReaderDriver: SerialDriverFactory = {
       switch (event.type) {
         case 'frame': {
           context.emit({ type: 'read', read: { symbology: null, bytes: event.bytes } });
-          if (rte) {
+          // RTE text is [flag][data]: a barcode payload goes whole, OCR lines one by one.
+          const data = rte ? event.bytes.subarray(1) : event.bytes;
+          if (rte && !startsLikeAamva(data)) {
             const optical = decodeRteOpticalData(event.bytes);
             if (optical) recognizer.pushLines(optical.lines);
-          } else recognizer.push(event.bytes);
+          } else recognizer.push(data);
           break;
         }
         case 'overflow':

@@ -396,7 +396,8 @@ export function createDeviceManager<D = unknown>(
   }
 
   async function connect(entry: Entry): Promise<void> {
-    setState(entry, 'connecting');
+    // A retry after an error stays in 'error' until it succeeds: no event per poll.
+    if (entry.status.state !== 'error') setState(entry, 'connecting');
     let transport: Transport | HidTransport | undefined;
     try {
       transport = await entry.candidate.open();
