@@ -121,6 +121,24 @@ describe('verifySignature', () => {
     expect(mixed).toMatchObject({ ok: true, decision: 'accept' });
   });
 
+  it('applies the no-pressure threshold whenever either side lacks pressure', () => {
+    const options = { ...DEFAULT_VERIFIER_OPTIONS, threshold: 0.5, thresholdWithoutPressure: 0.6 };
+    const withPressure = enrol(LOOPS, [51, 52, 53, 54]);
+    const without = enrol(LOOPS, [51, 52, 53, 54], false);
+    const probe = (pressure: boolean) => syntheticSignature(LOOPS, { seed: 55, pressure });
+    const threshold = (template: SignatureTemplate, pressure: boolean) => {
+      const outcome = verifySignature(template, probe(pressure), options);
+      return outcome.ok ? outcome.threshold : NaN;
+    };
+    expect(threshold(withPressure, true)).toBe(0.5);
+    expect(threshold(withPressure, false)).toBe(0.6);
+    expect(threshold(without, true)).toBe(0.6);
+    expect(threshold(without, false)).toBe(0.6);
+    const { thresholdWithoutPressure: _unset, ...single } = options;
+    const outcome = verifySignature(without, probe(false), single);
+    expect(outcome.ok && outcome.threshold).toBe(0.5);
+  });
+
   it('drops every pressure-derived channel when only one side has pressure', () => {
     const options = {
       ...DEFAULT_VERIFIER_OPTIONS,
