@@ -58,6 +58,7 @@ import {
 } from './io.js';
 import { addDocumentCommands } from './documents.js';
 import { addSignatureCommands } from './signature.js';
+import { addDeviceCommands } from './devices.js';
 import { start } from './start.js';
 import { collectStatus, printStatus } from './status.js';
 
@@ -505,6 +506,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   addDocumentCommands(program, io, setExit);
   addSignatureCommands(program, io, setExit);
+  addDeviceCommands(program, io, setExit);
 
   return program;
 }

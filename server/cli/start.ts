@@ -4,6 +4,7 @@ import { createLogger } from '../log/index.js';
 import { acquireApplianceLock, isInitialised } from '../vault/index.js';
 import { packageVersion } from '../version.js';
 import { resolveKeySource, type UnlockOptions } from './context.js';
+import { startDevices } from './devices.js';
 import { initialise, printProvisioned, printUnattendedWarning } from './init.js';
 import { printLine, UsageError, type CliIo } from './io.js';
 
@@ -11,6 +12,8 @@ export interface StartOptions extends UnlockOptions {
   dataDir: string;
   host?: string | undefined;
   port?: string | undefined;
+  /** Attach the simulated pads and reader (`--simulate`, added by addDeviceCommands). */
+  simulate?: boolean | undefined;
 }
 
 function parsePort(value: string): number {
@@ -54,6 +57,12 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
       config,
       logger,
     });
+    // Devices never stop the core from starting: failures are device states, not errors.
+    const devices = await startDevices(config, {
+      simulate: options.simulate ? 'always' : config.devices.simulate,
+      logger,
+    });
+    if (devices.simulated) printLine(io.stdout, 'simulated devices attached (no hardware needed)');
     try {
       const running = await serveAppliance(appliance, { host, port });
       lock.setUrl(running.url);
@@ -66,6 +75,7 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
       logger.info('appliance.stopping', { signal });
       await running.close();
     } finally {
+      await devices.stop();
       appliance.close();
     }
   } finally {

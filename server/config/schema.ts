@@ -335,8 +335,62 @@ const thresholdsSchema = z.strictObject(
   { error: mustBe(AN_OBJECT) },
 );
 
+/** Per-device driver settings (device/'s DeviceSettings); each driver reads the ones it knows. */
+const deviceSettingsSchema = z.strictObject(
+  {
+    model: z
+      .string({ error: mustBe('a model name') })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, { error: mustBe('a model name') })
+      .optional(),
+    baudRate: integerIn(50, 4_000_000).optional(),
+    dataBits: integerIn(5, 8).optional(),
+    parity: oneOf(['none', 'even', 'odd', 'mark', 'space']).optional(),
+    stopBits: z
+      .union([z.literal(1), z.literal(1.5), z.literal(2)], { error: mustBe('1, 1.5 or 2') })
+      .optional(),
+    flowControl: oneOf(['none', 'rtscts', 'xonxoff']).optional(),
+    framing: oneOf(['stx-etx', 'suffix', 'inter-byte-timeout', 'rte']).optional(),
+    suffix: z
+      .string({ error: mustBe('hex bytes such as "0d0a"') })
+      .regex(/^(?:[0-9a-fA-F]{2}){1,8}$/, { error: mustBe('1 to 8 hex bytes such as "0d0a"') })
+      .optional(),
+    prefix: z
+      .string({ error: mustBe('hex bytes such as "02"') })
+      .regex(/^(?:[0-9a-fA-F]{2}){1,8}$/, { error: mustBe('1 to 8 hex bytes such as "02"') })
+      .optional(),
+    intervalMs: integerIn(1, 60_000).optional(),
+    mrzTimeoutMs: integerIn(1, 60_000).optional(),
+    maxFrameBytes: integerIn(16, MIB).optional(),
+  },
+  { error: mustBe('an object of driver settings') },
+);
+
+/** A device named by its path (config's devices.ports), for devices without useful USB ids. */
+const devicePortSchema = z.strictObject(
+  {
+    path: filePath(),
+    driver: z
+      .string({ error: mustBe('a driver name') })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+        error: mustBe('a driver name of up to 64 letters, digits, ".", "_" or "-"'),
+      }),
+    name: z
+      .string({ error: mustBe('a display name') })
+      .refine((name) => name.length > 0 && name.length <= 100, {
+        error: mustBe('a display name of 1 to 100 characters'),
+        params: { rule: 'range' satisfies ConfigRule },
+      })
+      .optional(),
+    settings: deviceSettingsSchema.optional(),
+  },
+  { error: mustBe('an object with path and driver') },
+);
+
 const deviceModelSchema = z.strictObject(
   {
+    /** HID only: claim the interface with this usage page (0x8c HID POS, 0x0d digitizers). */
+    usagePage: integerIn(0, 0xffff).optional(),
+    settings: deviceSettingsSchema.optional(),
     vendorId: usbId(),
     productIds: z
       .array(usbId(), { error: mustBe('a non-empty list of USB product ids') })
@@ -365,6 +419,8 @@ const devicesSchema = z.strictObject(
     models: z
       .array(deviceModelSchema, { error: mustBe('a list of device models') })
       .default(() => []),
+    /** Devices by path (an RS-232 port, a /dev/serial/by-id link), claimed without ids. */
+    ports: z.array(devicePortSchema, { error: mustBe('a list of device ports') }).optional(),
   },
   { error: mustBe(AN_OBJECT) },
 );
