@@ -3,6 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApi } from './api/index.js';
+import { LazyFaceEngine, faceEngineOptions } from './biometrics/index.js';
 import { resolveDataDirPath, resolveRetentionRules, type Config } from './config/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
@@ -21,6 +22,8 @@ export interface Appliance {
   scheduler: RetentionScheduler;
   app: ReturnType<typeof createApi>;
   logger: Logger;
+  /** The face engine, started when the server starts listening (warm-up) or on first use. */
+  face: LazyFaceEngine;
   close(): void;
 }
 
@@ -66,6 +69,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     vault.close();
     throw error;
   }
+  const face = new LazyFaceEngine(faceEngineOptions(config.face));
   const app = createApi({
     vault,
     metrics,
@@ -74,6 +78,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     startedAt: Date.now(),
     scheduler,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    face,
   });
   return {
     vault,
@@ -82,7 +87,9 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     scheduler,
     app,
     logger,
+    face,
     close() {
+      void face.close();
       scheduler.stop();
       vault.close();
     },
@@ -101,6 +108,7 @@ export function serveAppliance(
   listen: { host: string; port: number },
 ): Promise<RunningServer> {
   const tls = appliance.config.server.tls;
+  if (appliance.config.face?.warmUpAtStart ?? true) warmUpFaceEngine(appliance);
   return new Promise((resolve, reject) => {
     const server = serve(
       {
@@ -132,6 +140,21 @@ export function serveAppliance(
     );
     server.once('error', reject);
   });
+}
+
+/** Loads and warms the face models in their worker while the server starts; logs the outcome. */
+function warmUpFaceEngine(appliance: Appliance): void {
+  appliance.face.warmUp().then(
+    () => {
+      const status = appliance.face.status();
+      appliance.logger.info('face.ready', {
+        backend: status?.backend?.name ?? null,
+        loadMs: Math.round(status?.loadMs ?? 0),
+        warmUpMs: Math.round(status?.warmUpMs ?? 0),
+      });
+    },
+    (error: unknown) => appliance.logger.error('face.failed', errorFields(error)),
+  );
 }
 
 /**

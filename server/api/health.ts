@@ -3,6 +3,7 @@ import type { RetentionScheduler } from '../retention/index.js';
 import { lastRetentionRun } from '../retention/index.js';
 import type { Vault } from '../vault/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { FaceEngineStatus } from '../biometrics/index.js';
 
 export interface HealthDeps {
   vault: Vault;
@@ -10,6 +11,8 @@ export interface HealthDeps {
   version: string;
   startedAt: number;
   scheduler?: RetentionScheduler | undefined;
+  /** The face engine (FACE-1): reported once started. */
+  face?: { status(): FaceEngineStatus | null } | undefined;
 }
 
 export interface Health {
@@ -19,6 +22,36 @@ export interface Health {
   database: { ok: boolean; schemaVersion: number | null };
   keys: { unlocked: boolean };
   retention: { lastRunAt: string | null; nextRunAt: string | null };
+  /** Present once the face engine was started: its state, backend (wasm or tensorflow) and queue. */
+  face?: FaceHealth;
+}
+
+export interface FaceHealth {
+  state: FaceEngineStatus['state'];
+  backend: string | null;
+  backendReason: string | null;
+  model: string;
+  workers: number;
+  running: number;
+  queued: number;
+  maxQueue: number;
+  loadMs: number | null;
+  warmUpMs: number | null;
+}
+
+function faceHealth(status: FaceEngineStatus): FaceHealth {
+  return {
+    state: status.state,
+    backend: status.backend?.name ?? null,
+    backendReason: status.backend?.reason ?? status.error,
+    model: `${status.model.name} ${status.model.version}`,
+    workers: status.workers,
+    running: status.running,
+    queued: status.queued,
+    maxQueue: status.maxQueue,
+    loadMs: status.loadMs === null ? null : Math.round(status.loadMs),
+    warmUpMs: status.warmUpMs === null ? null : Math.round(status.warmUpMs),
+  };
 }
 
 function databaseOk(vault: Vault): { ok: boolean; schemaVersion: number | null } {
@@ -34,6 +67,7 @@ export function healthRoutes(deps: HealthDeps) {
   return new Hono().get('/health', (c) => {
     const database = databaseOk(deps.vault);
     const last = database.ok ? lastRetentionRun(deps.vault) : null;
+    const face = deps.face?.status() ?? null;
     const body: Health = {
       status: database.ok ? 'ok' : 'degraded',
       version: deps.version,
@@ -44,7 +78,9 @@ export function healthRoutes(deps: HealthDeps) {
         lastRunAt: last?.finishedAt ?? null,
         nextRunAt: deps.scheduler?.nextRun()?.toISOString() ?? null,
       },
+      ...(face ? { face: faceHealth(face) } : {}),
     };
+    if (face?.state === 'failed') body.status = 'degraded';
     return c.json(body, database.ok ? 200 : 503);
   });
 }

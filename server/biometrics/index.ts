@@ -31,3 +31,39 @@ export type {
   SvgRenderOptions,
   VerificationOutcome,
 } from './signature/index.js';
+
+// Face (SPEC FACE-1…FACE-6): the engine, checks, 1:1 and selfie-to-document match, templates.
+export {
+  DEFAULT_DECODE_LIMITS,
+  FACE_GUIDANCE,
+  FaceEngine,
+  FaceEngineError,
+  FaceTemplateError,
+  LazyFaceEngine,
+  checkFace,
+  compareFaces,
+  deserializeFaceTemplate,
+  enrolFace,
+  faceEngineOptions,
+  faceMatchThresholds,
+  matchSelfieToDocument,
+  probeFaceBackend,
+  serializeFaceTemplate,
+  verifyFace,
+} from './face/index.js';
+export type {
+  DecodeLimits,
+  FaceBackendInfo,
+  FaceBusy,
+  FaceCheck,
+  FaceComparison,
+  FaceDecision,
+  FaceEngineOptions,
+  FaceEngineStatus,
+  FaceEnrolment,
+  FaceMatchRates,
+  FaceReason,
+  FaceRole,
+  FaceTemplate,
+  FaceVerification,
+} from './face/index.js';

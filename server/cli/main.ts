@@ -59,6 +59,7 @@ import {
 import { addDocumentCommands } from './documents.js';
 import { addSignatureCommands } from './signature.js';
 import { addDeviceCommands } from './devices.js';
+import { addFaceCommands } from './face.js';
 import { start } from './start.js';
 import { collectStatus, printStatus } from './status.js';
 
@@ -507,6 +508,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addDocumentCommands(program, io, setExit);
   addSignatureCommands(program, io, setExit);
   addDeviceCommands(program, io, setExit);
+  addFaceCommands(program, io, setExit);
 
   return program;
 }

@@ -12,6 +12,7 @@ import {
   systemdCredentialPath,
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
+import { probeFaceBackend } from '../biometrics/index.js';
 import { printJson, printLine, type CliIo } from './io.js';
 
 export interface Status {
@@ -32,6 +33,8 @@ export interface Status {
   counts: Record<string, number> | null;
   audit: { entries: number; headSeq: number | null } | null;
   retention: { lastRunAt: string | null; lastRunDestroyed: number | null } | null;
+  /** FACE-1: the tfjs backend face inference uses (the running appliance's, else the one it would pick). */
+  face: { backend: string | null; reason: string; source: 'appliance' | 'installed' };
 }
 
 async function fetchHealth(url: string): Promise<unknown> {
@@ -63,6 +66,7 @@ export async function collectStatus(dataDir: string, io: CliIo): Promise<Status>
   const pid = runningAppliancePid(paths.dir);
   const configuredUrl = `${config.server.tls ? 'https' : 'http'}://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${config.server.port}`;
   const url = runningApplianceUrl(paths.dir) ?? configuredUrl;
+  const probe = probeFaceBackend();
   const status: Status = {
     version: packageVersion(),
     dataDir: paths.dir,
@@ -86,7 +90,19 @@ export async function collectStatus(dataDir: string, io: CliIo): Promise<Status>
     counts: null,
     audit: null,
     retention: null,
+    face: { backend: probe.name, reason: probe.reason, source: 'installed' },
   };
+  const runningFace = (
+    status.appliance.health as {
+      face?: { backend: string | null; backendReason: string | null };
+    } | null
+  )?.face;
+  if (runningFace)
+    status.face = {
+      backend: runningFace.backend,
+      reason: runningFace.backendReason ?? '',
+      source: 'appliance',
+    };
   if (!initialised) return status;
   const db = openReadableDb(paths.database);
   try {
@@ -149,6 +165,10 @@ export function printStatus(io: CliIo, s: Status, json: boolean): void {
     );
   if (s.audit)
     printLine(out, `audit log       ${s.audit.entries} entries, head ${s.audit.headSeq ?? '-'}`);
+  printLine(
+    out,
+    `face backend    ${s.face.backend ?? 'none'} (${s.face.reason}${s.face.source === 'installed' ? ', as installed' : ''})`,
+  );
   if (s.retention)
     printLine(
       out,

@@ -425,6 +425,27 @@ const devicesSchema = z.strictObject(
   { error: mustBe(AN_OBJECT) },
 );
 
+/**
+ * The face engine (SPEC FACE-1): inference threads, the queue in front of them, and the limits
+ * on submitted images. Optional: absent means every default.
+ */
+const faceSchema = z.strictObject(
+  {
+    /** Worker threads for face inference; 0 runs it on the main thread (not for serving). */
+    workers: integerIn(0, 16).default(1),
+    /** Requests that may wait for a worker before the engine answers 'busy'. */
+    maxQueue: integerIn(0, 1000).default(8),
+    maxFileBytes: integerIn(1024, 100 * MIB).default(15 * MIB),
+    maxPixels: integerIn(10_000, 200_000_000).default(40_000_000),
+    minDimension: integerIn(16, 4096).default(48),
+    /** Decoded images are shrunk to this longer side before detection. */
+    workingMaxSide: integerIn(256, 8192).default(1280),
+    /** Load and warm the models when the appliance starts. */
+    warmUpAtStart: flag().default(true),
+  },
+  { error: mustBe(AN_OBJECT) },
+);
+
 const loggingSchema = z.strictObject(
   { level: oneOf(['debug', 'info', 'warn', 'error']).default('info') },
   { error: mustBe(AN_OBJECT) },
@@ -439,6 +460,7 @@ export const configSchema = z.strictObject(
     thresholds: thresholdsSchema.prefault({}),
     devices: devicesSchema.prefault({}),
     logging: loggingSchema.prefault({}),
+    face: faceSchema.optional(),
   },
   { error: mustBe('a JSON object') },
 );
