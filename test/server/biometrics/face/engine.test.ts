@@ -1,0 +1,281 @@
+/**
+ * The real models on the development crops, one engine (in this thread) for the whole file.
+ */
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FaceEngine,
+  enrolFace,
+  faceMatchThresholds,
+  matchSelfieToDocument,
+  compareFaces,
+  removeStaleFaceTemplates,
+  serializeFaceTemplate,
+  verifyFace,
+  type FaceAnalysis,
+  type FaceAnalysisOk,
+  type FaceBusy,
+} from '../../../../server/biometrics/face/index.js';
+import { storeTemplate, subjectTemplates } from '../../../../server/biometrics/templates.js';
+import { generateFaceDocument } from '../../../gen/face-documents.js';
+import { cleanup, newVault } from '../../vault/helpers.js';
+import { MODEL_TIMEOUT, devImage } from './helpers.js';
+
+let engine: FaceEngine;
+
+beforeAll(async () => {
+  engine = await FaceEngine.start({ workers: 0, warmUp: false });
+}, MODEL_TIMEOUT);
+
+afterAll(async () => {
+  await engine?.close();
+  cleanup();
+});
+
+function ok(result: FaceAnalysis | FaceBusy): FaceAnalysisOk {
+  if (result.status !== 'ok') throw new Error(`expected a face, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+function distance(a: FaceAnalysisOk, b: FaceAnalysisOk): number {
+  let sum = 0;
+  for (let i = 0; i < a.descriptor.length; i++) sum += (a.descriptor[i]! - b.descriptor[i]!) ** 2;
+  return Math.sqrt(sum);
+}
+
+/** A padded grey canvas holding the given face crops side by side. */
+async function sideBySide(faces: Buffer[]): Promise<Buffer> {
+  const tiles = await Promise.all(
+    faces.map((f) => sharp(f).resize(150, 150).toColourspace('srgb').png().toBuffer()),
+  );
+  return sharp({
+    create: { width: 200 * tiles.length + 100, height: 350, channels: 3, background: '#808080' },
+  })
+    .composite(tiles.map((input, i) => ({ input, left: 100 + i * 200, top: 100 })))
+    .png()
+    .toBuffer();
+}
+
+describe('1:1 match on the development crops', () => {
+  it(
+    'every same-person distance is smaller than every different-person distance, and the bands follow',
+    async () => {
+      const persons = [0, 2, 4, 6];
+      const shots = [1, 2];
+      const analysed = new Map<string, FaceAnalysisOk>();
+      for (const p of persons)
+        for (const s of shots)
+          analysed.set(`${p}/${s}`, ok(await engine.analyse(devImage(p, s), { role: 'selfie' })));
+      const genuine = persons.map((p) =>
+        distance(analysed.get(`${p}/1`)!, analysed.get(`${p}/2`)!),
+      );
+      const impostor: number[] = [];
+      for (const p of persons)
+        for (const q of persons)
+          if (p < q) impostor.push(distance(analysed.get(`${p}/1`)!, analysed.get(`${q}/2`)!));
+      expect(Math.max(...genuine)).toBeLessThan(Math.min(...impostor));
+      const bands = faceMatchThresholds('live');
+      // Every impostor is declined; at least most genuine pairs reach review or approve.
+      expect(impostor.every((d) => d > bands.reviewMaxDistance)).toBe(true);
+      expect(genuine.filter((d) => d <= bands.reviewMaxDistance).length).toBeGreaterThanOrEqual(3);
+    },
+    MODEL_TIMEOUT,
+  );
+
+  it(
+    "compareFaces returns the decision, the distance and both faces' quality, never a descriptor",
+    async () => {
+      const same = await compareFaces(engine, devImage(4, 1), devImage(4, 3));
+      const other = await compareFaces(engine, devImage(4, 1), devImage(5, 3));
+      expect(same.status).toBe('compared');
+      expect(other).toMatchObject({ status: 'compared', decision: 'decline', kind: 'live' });
+      if (same.status !== 'compared' || other.status !== 'compared') return;
+      expect(same.distance).toBeLessThan(other.distance);
+      expect(same.a.quality.metrics.faceWidth).toBeGreaterThan(80);
+      expect(JSON.stringify(same)).not.toMatch(/descriptor/);
+    },
+    MODEL_TIMEOUT,
+  );
+
+  it(
+    'a photo stored sideways with an EXIF orientation is read upright',
+    async () => {
+      const upright = ok(await engine.analyse(devImage(3, 2), { role: 'selfie' }));
+      // Pixels turned 90° anticlockwise, tagged "rotate 90° clockwise to display" (6).
+      const sideways = await sharp(devImage(3, 2))
+        .rotate(-90)
+        .jpeg({ quality: 95 })
+        .withMetadata({ orientation: 6 })
+        .toBuffer();
+      const restored = ok(await engine.analyse(sideways, { role: 'selfie' }));
+      expect(Math.abs(restored.quality.metrics.roll)).toBeLessThan(20);
+      expect(distance(upright, restored)).toBeLessThan(0.3);
+    },
+    MODEL_TIMEOUT,
+  );
+});
+
+describe('typed results for bad input', () => {
+  it(
+    'corrupt, tiny, faceless and crowded images get reason codes, never a throw',
+    async () => {
+      const noise = Buffer.alloc(320 * 240 * 3);
+      for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+      const faceless = await sharp(noise, { raw: { width: 320, height: 240, channels: 3 } })
+        .png()
+        .toBuffer();
+      const cases: [Uint8Array, string][] = [
+        [Buffer.from('GIF89a broken'), 'unsupported_format'],
+        [
+          await sharp({ create: { width: 30, height: 30, channels: 3, background: '#777' } })
+            .png()
+            .toBuffer(),
+          'image_too_small',
+        ],
+        [faceless, 'no_face'],
+        [await sideBySide([devImage(0, 1), devImage(5, 2)]), 'many_faces'],
+      ];
+      for (const [bytes, reason] of cases) {
+        const result = await engine.analyse(bytes, { role: 'selfie' });
+        expect(result).toMatchObject({ status: 'rejected', reason });
+      }
+    },
+    MODEL_TIMEOUT,
+  );
+
+  it(
+    'a blurred or darkened selfie is found but fails quality with kiosk guidance',
+    async () => {
+      const blurred = await sharp(devImage(1, 1)).resize(300).blur(4).png().toBuffer();
+      const dark = await sharp(devImage(1, 1)).linear(0.25, 0).png().toBuffer();
+      const blurResult = ok(await engine.analyse(blurred, { role: 'selfie' }));
+      expect(blurResult.quality.issues.map((i) => i.reason)).toContain('blurry');
+      const darkResult = ok(await engine.analyse(dark, { role: 'selfie' }));
+      expect(darkResult.quality.issues).toContainEqual({
+        reason: 'too_dark',
+        guidance: 'more light, please',
+      });
+      // A printed portrait is not failed for softness.
+      const asPortrait = ok(await engine.analyse(blurred, { role: 'chip' }));
+      expect(asPortrait.quality.issues.map((i) => i.reason)).not.toContain('blurry');
+    },
+    MODEL_TIMEOUT,
+  );
+});
+
+describe('selfie to document', () => {
+  it(
+    'finds the printed portrait (not the ghost image) on a generated card and matches the right person',
+    async () => {
+      const card = await generateFaceDocument(devImage(6, 1), 21);
+      const doc = ok(await engine.analyse(card.jpeg, { role: 'document' }));
+      const box = doc.portrait!.box;
+      const cx = box.x + box.width / 2;
+      const cy = box.y + box.height / 2;
+      expect(cx).toBeGreaterThan(card.portrait.x);
+      expect(cx).toBeLessThan(card.portrait.x + card.portrait.width);
+      expect(cy).toBeGreaterThan(card.portrait.y);
+      expect(cy).toBeLessThan(card.portrait.y + card.portrait.height);
+      expect(doc.greyscale).toBe(true);
+      expect(doc.portrait!.scale).toBeGreaterThan(1);
+
+      const genuine = await matchSelfieToDocument(engine, {
+        selfie: devImage(6, 3),
+        document: card.jpeg,
+      });
+      const impostor = await matchSelfieToDocument(engine, {
+        selfie: devImage(7, 3),
+        document: card.jpeg,
+      });
+      expect(genuine).toMatchObject({ status: 'compared', kind: 'document', source: 'document' });
+      expect(impostor).toMatchObject({ status: 'compared', decision: 'decline' });
+      if (genuine.status !== 'compared' || impostor.status !== 'compared') return;
+      expect(genuine.distance).toBeLessThan(impostor.distance);
+      expect(genuine.decision).not.toBe('decline');
+    },
+    MODEL_TIMEOUT,
+  );
+
+  it(
+    'prefers the chip portrait when one is given',
+    async () => {
+      const card = await generateFaceDocument(devImage(2, 4), 3);
+      const result = await matchSelfieToDocument(engine, {
+        selfie: devImage(2, 5),
+        document: card.jpeg,
+        chip: devImage(2, 4),
+      });
+      expect(result).toMatchObject({ status: 'compared', source: 'chip', kind: 'document' });
+      if (result.status === 'compared') expect(result.b.role).toBe('chip');
+    },
+    MODEL_TIMEOUT,
+  );
+
+  it(
+    'a card with no face on it is a typed refusal of side b',
+    async () => {
+      const blank = await sharp({
+        create: { width: 640, height: 404, channels: 3, background: '#dde' },
+      })
+        .jpeg()
+        .toBuffer();
+      expect(
+        await matchSelfieToDocument(engine, { selfie: devImage(2, 5), document: blank }),
+      ).toMatchObject({
+        status: 'not_compared',
+        side: 'b',
+        reason: 'no_face',
+      });
+    },
+    MODEL_TIMEOUT,
+  );
+});
+
+describe('templates in the vault', () => {
+  it(
+    'enrols a good selfie, verifies the same person, declines another, and refuses other model versions',
+    async () => {
+      const { vault } = await newVault();
+      const subjectId = vault.createSubject();
+      const enrolled = await enrolFace(vault, engine, {
+        subjectId,
+        image: devImage(1, 4),
+        actor: 'kiosk:test',
+      });
+      expect(enrolled.status).toBe('enrolled');
+      const [stored] = subjectTemplates(vault, subjectId, 'face');
+      expect(stored?.model).toEqual(engine.model);
+
+      const same = await verifyFace(vault, engine, subjectId, devImage(1, 5));
+      const other = await verifyFace(vault, engine, subjectId, devImage(3, 5));
+      expect(same).toMatchObject({ status: 'verified', templatesCompared: 1 });
+      expect(other).toMatchObject({ status: 'verified', decision: 'decline' });
+      if (same.status === 'verified' && other.status === 'verified')
+        expect(same.distance).toBeLessThan(other.distance);
+
+      // A subject enrolled under another model version cannot be compared: re-enrol.
+      const stale = vault.createSubject();
+      const oldModel = { name: engine.model.name, version: '0.0.1+000000000000' };
+      storeTemplate(vault, {
+        subjectId: stale,
+        modality: 'face',
+        model: oldModel,
+        template: serializeFaceTemplate({
+          model: oldModel,
+          vector: new Float32Array(128).fill(0.05),
+        }),
+        actor: 'kiosk:test',
+      });
+      expect(await verifyFace(vault, engine, stale, devImage(1, 5))).toEqual({
+        status: 'model_mismatch',
+        staleTemplates: 1,
+      });
+      expect(await verifyFace(vault, engine, vault.createSubject(), devImage(1, 5))).toEqual({
+        status: 'not_enrolled',
+      });
+      expect(removeStaleFaceTemplates(vault, stale, engine.model, 'kiosk:test')).toBe(1);
+      expect(subjectTemplates(vault, stale, 'face')).toEqual([]);
+    },
+    MODEL_TIMEOUT,
+  );
+});
