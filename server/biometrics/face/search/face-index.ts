@@ -177,9 +177,14 @@ export class FaceSearchIndex {
     return this.#count - this.#fraudCount;
   }
 
-  /** Bytes of row storage allocated (capacity × dimension × 4). */
+  /** Rows allocated (a power of two; doubles when full). */
+  get capacity(): number {
+    return this.#store.capacity;
+  }
+
+  /** Bytes allocated for the rows (Float32, plus the int8 codes with `wasm-simd-i8`). */
   get storageBytes(): number {
-    return this.#store.capacity * this.dimension * 4;
+    return this.#store.allocatedBytes();
   }
 
   get closed(): boolean {
@@ -248,7 +253,7 @@ export class FaceSearchIndex {
       if (kind === FRAUD) this.#fraudCount += 1;
       this.#rowOf.set(id, row);
     }
-    this.#store.rows().set(embedding, row * this.dimension);
+    this.#store.write(row, embedding);
     this.#ids[row] = id;
     this.#subjects[row] = subjectId;
     this.#kinds[row] = kind;
@@ -272,20 +277,18 @@ export class FaceSearchIndex {
     const row = this.#rowOf.get(id);
     if (row === undefined) return false;
     const last = this.#count - 1;
-    const rows = this.#store.rows();
-    const dimension = this.dimension;
     const subjectId = this.#subjects[row] ?? null;
     if (subjectId !== null) this.#unlinkSubject(subjectId, id);
     if (this.#kinds[row] === FRAUD) this.#fraudCount -= 1;
     if (row !== last) {
-      rows.copyWithin(row * dimension, last * dimension, (last + 1) * dimension);
+      this.#store.move(last, row);
       const movedId = this.#ids[last]!;
       this.#ids[row] = movedId;
       this.#subjects[row] = this.#subjects[last] ?? null;
       this.#kinds[row] = this.#kinds[last]!;
       this.#rowOf.set(movedId, row);
     }
-    rows.fill(0, last * dimension, (last + 1) * dimension);
+    this.#store.clear(last);
     this.#ids.length = last;
     this.#subjects.length = last;
     this.#kinds[last] = 0;
@@ -331,14 +334,14 @@ export class FaceSearchIndex {
         maxSquared,
         Math.max(hasTemplates ? templates.threshold : 0, hasFraud ? fraud.threshold : 0),
       );
-    this.#store.scan(probe.embedding, this.#count, bound(), (first, distances, length) => {
+    this.#store.scan(probe.embedding, this.#count, bound(), (first, distances, length, rows) => {
       // A row enters when within maxDistance and nearer than the kind's k-th so far.
       let templateLimit = templates.threshold;
       let fraudLimit = fraud.threshold;
       for (let i = 0; i < length; i++) {
         const d = distances[i]!;
         if (d > maxSquared) continue;
-        const row = first + i;
+        const row = rows ? rows[i]! : first + i;
         if (kinds[row] === TEMPLATE) {
           if (d < templateLimit) {
             if (exclude !== undefined && subjects[row] === exclude) continue;

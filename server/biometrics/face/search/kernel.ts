@@ -129,6 +129,15 @@ const op = {
   f32x4Sub: [0xfd, ...uleb(0xe5)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
   f32x4Lane: (lane: number) => [0xfd, 0x1f, lane],
+  i16x8ExtendLowI8x16S: [0xfd, ...uleb(0x87)],
+  i16x8ExtendHighI8x16S: [0xfd, ...uleb(0x88)],
+  i16x8Sub: [0xfd, ...uleb(0x91)],
+  i32x4DotI16x8S: [0xfd, ...uleb(0xba)],
+  i32x4Add: [0xfd, ...uleb(0xae)],
+  i32x4Lane: (lane: number) => [0xfd, 0x1b, lane],
+  i32Store: [0x36, 0x02, 0x00],
+  i32Mul: [0x6c],
+  i32LeS: [0x4c],
 };
 
 /**
@@ -256,6 +265,132 @@ function kernelModule(): Uint8Array {
   ]);
 }
 
+/**
+ * `codeCandidates(probe, rows, count, rowBytes, out, limit, first) → n`: the same scan over int8
+ * codes (each row `rowBytes` long, a multiple of 16): for each row the exact integer sum of
+ * squared code differences (widened to i16, summed by `i32x4.dot_i16x8_s`); the indexes
+ * (`first + i`) of the rows whose sum is at most `limit` are written as i32 at `out`, …, and
+ * their number is returned.
+ */
+function codeKernelModule(): Uint8Array {
+  // params: 0 probe, 1 rows, 2 count, 3 rowBytes, 4 out, 5 limit, 6 first (row index)
+  // locals: 7 end, 8 q, 9 n, 10 sum (i32); 11 acc, 12 a, 13 b, 14 diff (v128)
+  const [PROBE, ROWS, COUNT, ROW_BYTES, OUT, LIMIT, INDEX] = [0, 1, 2, 3, 4, 5, 6];
+  const [END, Q, N, SUM] = [7, 8, 9, 10];
+  const [ACC, A, B, DIFF] = [11, 12, 13, 14];
+  const half = (extend: number[]): number[] => [
+    ...op.get(A),
+    ...extend,
+    ...op.get(B),
+    ...extend,
+    ...op.i16x8Sub,
+    ...op.tee(DIFF),
+    ...op.get(DIFF),
+    ...op.i32x4DotI16x8S,
+    ...op.get(ACC),
+    ...op.i32x4Add,
+    ...op.set(ACC),
+  ];
+  const body = [
+    ...op.block,
+    ...op.get(COUNT),
+    ...op.i32Eqz,
+    ...op.brIf(0),
+    ...op.loop,
+    ...op.v128Zero,
+    ...op.set(ACC),
+    ...op.get(ROWS),
+    ...op.get(ROW_BYTES),
+    ...op.i32Add,
+    ...op.set(END),
+    ...op.get(PROBE),
+    ...op.set(Q),
+    ...op.loop,
+    ...op.get(ROWS),
+    ...op.v128Load(0),
+    ...op.set(A),
+    ...op.get(Q),
+    ...op.v128Load(0),
+    ...op.set(B),
+    ...half(op.i16x8ExtendLowI8x16S),
+    ...half(op.i16x8ExtendHighI8x16S),
+    ...op.get(ROWS),
+    ...op.i32Const(16),
+    ...op.i32Add,
+    ...op.tee(ROWS),
+    ...op.get(Q),
+    ...op.i32Const(16),
+    ...op.i32Add,
+    ...op.set(Q),
+    ...op.get(END),
+    ...op.i32LtU,
+    ...op.brIf(0),
+    ...op.end,
+    ...op.get(ACC),
+    ...op.i32x4Lane(0),
+    ...op.get(ACC),
+    ...op.i32x4Lane(1),
+    ...op.i32Add,
+    ...op.get(ACC),
+    ...op.i32x4Lane(2),
+    ...op.i32Add,
+    ...op.get(ACC),
+    ...op.i32x4Lane(3),
+    ...op.i32Add,
+    ...op.set(SUM),
+    // out[n] = index; n += (sum <= limit): branch-free compaction
+    ...op.get(OUT),
+    ...op.get(N),
+    ...op.i32Const(4),
+    ...op.i32Mul,
+    ...op.i32Add,
+    ...op.get(INDEX),
+    ...op.i32Store,
+    ...op.get(N),
+    ...op.get(SUM),
+    ...op.get(LIMIT),
+    ...op.i32LeS,
+    ...op.i32Add,
+    ...op.set(N),
+    ...op.get(INDEX),
+    ...op.i32Const(1),
+    ...op.i32Add,
+    ...op.set(INDEX),
+    ...op.get(COUNT),
+    ...op.i32Const(1),
+    ...op.i32Sub,
+    ...op.tee(COUNT),
+    ...op.brIf(0),
+    ...op.end,
+    ...op.end,
+    ...op.get(N),
+    ...op.end,
+  ];
+  const locals = [2, ...uleb(4), I32, ...uleb(4), V128];
+  const code = [...locals, ...body];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [1, 0x60, 7, I32, I32, I32, I32, I32, I32, I32, 1, I32]),
+    ...section(2, [1, ...utf8('env'), ...utf8('memory'), 0x02, 0x00, 0x01]),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...utf8('codeCandidates'), 0x00, 0]),
+    ...section(10, [1, ...uleb(code.length), ...code]),
+  ]);
+}
+
+/** The int8 code kernel's bytes. */
+export const CODE_KERNEL_WASM: Uint8Array = codeKernelModule();
+
+export type WasmCodeCandidates = (
+  probe: number,
+  rows: number,
+  count: number,
+  rowBytes: number,
+  out: number,
+  limit: number,
+  first: number,
+) => number;
+
 /** The kernel's bytes (about 400), built once at load from the opcode table above. */
 export const DISTANCE_KERNEL_WASM: Uint8Array = kernelModule();
 
@@ -294,23 +429,40 @@ export function newWasmMemory(initialPages: number, maximumPages: number): WasmM
   return new wasm.Memory({ initial: initialPages, maximum: maximumPages });
 }
 
-let compiled: WasmModule | null | undefined;
+const compiled = new Map<Uint8Array, WasmModule | null>();
 
-/** The compiled kernel, or null where this runtime has no wasm SIMD. */
-export function distanceKernelModule(): WasmModule | null {
-  if (compiled === undefined) {
+function compile(bytes: Uint8Array): WasmModule | null {
+  let module = compiled.get(bytes);
+  if (module === undefined) {
     try {
-      compiled =
-        wasm && wasm.validate(DISTANCE_KERNEL_WASM) ? new wasm.Module(DISTANCE_KERNEL_WASM) : null;
+      module = wasm && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
     } catch {
-      compiled = null;
+      module = null;
     }
+    compiled.set(bytes, module);
   }
-  return compiled;
+  return module;
+}
+
+/** The compiled f32 kernel, or null where this runtime has no wasm SIMD. */
+export function compiledDistanceKernel(): WasmModule | null {
+  return compile(DISTANCE_KERNEL_WASM);
+}
+
+/** The compiled int8 code kernel, or null where this runtime has no wasm SIMD. */
+export function compiledCodeKernel(): WasmModule | null {
+  return compile(CODE_KERNEL_WASM);
+}
+
+function instantiate(module: WasmModule, memory: WasmMemory, name: string): unknown {
+  if (!wasm) throw new Error('WebAssembly is not available');
+  return new wasm.Instance(module, { env: { memory } }).exports[name];
 }
 
 export function instantiateDistanceKernel(module: WasmModule, memory: WasmMemory): WasmDistances {
-  if (!wasm) throw new Error('WebAssembly is not available');
-  const instance = new wasm.Instance(module, { env: { memory } });
-  return instance.exports.distances as WasmDistances;
+  return instantiate(module, memory, 'distances') as WasmDistances;
+}
+
+export function instantiateCodeKernel(module: WasmModule, memory: WasmMemory): WasmCodeCandidates {
+  return instantiate(module, memory, 'codeCandidates') as WasmCodeCandidates;
 }
