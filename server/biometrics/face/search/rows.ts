@@ -247,7 +247,7 @@ export const CODE_STEP = 1 / 256;
  * (round(v / CODE_STEP), clamped). For a probe q with codes q̂ and a row x with codes x̂:
  * ‖x − q‖ ≥ step·‖x̂ − q̂‖ − ‖x − step·x̂‖ − ‖q − step·q̂‖ (triangle inequality). The wasm kernel
  * sums the integer ‖x̂ − q̂‖² of every row (1 byte a value instead of 4) and hands back only the
- * rows whose bound, with the largest miss of any row, can still enter the top-k; those are then
+ * rows whose bound, with the largest miss in the block, can still enter the top-k; those are then
  * scored exactly from the Float32 rows. Exact, and most rows are never read in Float32.
  */
 class PrefilterRowStore implements RowStore {
@@ -260,8 +260,8 @@ class PrefilterRowStore implements RowStore {
   readonly #codesOffset: number;
   #exact = new Float32Array(BLOCK_ROWS);
   #candidates = new Int32Array(BLOCK_ROWS);
-  /** The largest code miss of any row ever written: one bound for every row of a block. */
-  #maxMissed = 0;
+  /** Per row, the norm of what its codes miss (rounded up). */
+  #missed: Float64Array;
   #wiped = false;
 
   constructor(
@@ -278,6 +278,7 @@ class PrefilterRowStore implements RowStore {
       MAX_PAGES,
     );
     this.#codeCandidates = instantiateCodeKernel(module, this.#memory);
+    this.#missed = new Float64Array(this.#rows.capacity);
   }
 
   get capacity(): number {
@@ -290,7 +291,7 @@ class PrefilterRowStore implements RowStore {
 
   allocatedBytes(): number {
     if (this.#wiped) return 0;
-    return this.#rows.allocatedBytes() + this.#memory.buffer.byteLength;
+    return this.#rows.allocatedBytes() + this.#memory.buffer.byteLength + this.#missed.byteLength;
   }
 
   reserve(rows: number): void {
@@ -301,6 +302,9 @@ class PrefilterRowStore implements RowStore {
       throw new RangeError(`the face index cannot hold ${rows} rows of ${this.dimension} values`);
     const current = this.#memory.buffer.byteLength / PAGE;
     if (pages > current) this.#memory.grow(pages - current);
+    const missed = new Float64Array(this.capacity);
+    missed.set(this.#missed);
+    this.#missed = missed;
   }
 
   #codes(row: number): Int8Array {
@@ -326,27 +330,28 @@ class PrefilterRowStore implements RowStore {
 
   write(row: number, vector: Float32Array): void {
     this.#rows.write(row, vector);
-    const missed = PrefilterRowStore.encode(vector, this.#codes(row));
-    if (missed > this.#maxMissed) this.#maxMissed = missed;
+    this.#missed[row] = PrefilterRowStore.encode(vector, this.#codes(row));
   }
 
   move(from: number, to: number): void {
     this.#rows.move(from, to);
     this.#codes(to).set(this.#codes(from));
+    this.#missed[to] = this.#missed[from]!;
   }
 
   clear(row: number): void {
     this.#rows.clear(row);
     this.#codes(row).fill(0);
+    this.#missed[row] = 0;
   }
 
   /**
    * The largest code sum a row may have and still be within `limit` (a squared distance):
-   * step·√sum − missed(row) − missed(probe) ≤ √limit, with the largest miss of any row.
+   * step·√sum − missed(row) − missed(probe) ≤ √limit, with the largest miss in the block.
    */
-  #codeLimit(limit: number, probeMissed: number): number {
+  static codeLimit(limit: number, rowMissed: number, probeMissed: number): number {
     if (!Number.isFinite(limit)) return 0x7fffffff;
-    const root = (Math.sqrt(limit) + this.#maxMissed + probeMissed) / CODE_STEP;
+    const root = (Math.sqrt(limit) + rowMissed + probeMissed) / CODE_STEP;
     const squared = root * root;
     return squared >= 0x7ffffffe ? 0x7fffffff : Math.floor(squared) + 1;
   }
@@ -360,16 +365,21 @@ class PrefilterRowStore implements RowStore {
     const dimension = this.dimension;
     const out = this.#exact;
     const candidates = this.#candidates;
+    const missed = this.#missed;
     let limit = bound;
     for (let first = 0; first < count; first += BLOCK_ROWS) {
       const length = Math.min(BLOCK_ROWS, count - first);
+      // one row whose values fall outside the code range loosens only its own block
+      let blockMissed = 0;
+      for (let row = first; row < first + length; row++)
+        if (missed[row]! > blockMissed) blockMissed = missed[row]!;
       const n = this.#codeCandidates(
         0,
         this.#codesOffset + first * this.#stride,
         length,
         this.#stride,
         this.#outOffset,
-        this.#codeLimit(limit, probeMissed),
+        PrefilterRowStore.codeLimit(limit, blockMissed, probeMissed),
         first,
       );
       for (let c = 0; c < n; c++) {
@@ -395,7 +405,7 @@ class PrefilterRowStore implements RowStore {
     new Uint8Array(this.#memory.buffer).fill(0);
     this.#exact.fill(0);
     this.#candidates.fill(0);
-    this.#maxMissed = 0;
+    this.#missed.fill(0);
   }
 }
 

@@ -393,3 +393,34 @@ describe('the int8 prefilter', () => {
     expect(view.every((v) => v === 0)).toBe(true);
   });
 });
+
+describe('the int8 prefilter with values outside the code range', () => {
+  it('stays exact, and an outlier loosens only its own block', () => {
+    const store = createRowStore(128, 16, 'wasm-simd-i8');
+    const count = 20_000;
+    store.reserve(count);
+    for (let i = 0; i < count; i++) store.write(i, embedding(i));
+    const outlier = embedding(9_000).map((v) => v * 20); // values up to ±5, clamped codes
+    store.write(9_000, outlier);
+    const scan = (probe: Float32Array): { scored: number; bestRow: number; best: number } => {
+      let scored = 0;
+      let best = Infinity;
+      let bestRow = -1;
+      store.scan(probe, count, Infinity, (_first, distances, length, rows) => {
+        scored += length;
+        for (let i = 0; i < length; i++)
+          if (distances[i]! < best) {
+            best = distances[i]!;
+            bestRow = rows![i]!;
+          }
+        return best;
+      });
+      return { scored, bestRow, best };
+    };
+    const near = scan(embedding(15_000));
+    expect(near).toMatchObject({ bestRow: 15_000, best: 0 });
+    expect(near.scored).toBeLessThan(2 * 4096 + 200);
+    const far = scan(outlier);
+    expect(far).toMatchObject({ bestRow: 9_000, best: 0 });
+  });
+});
