@@ -52,7 +52,36 @@ export type {
 export {
   REDACTION_RULES,
   maskDocumentNumber,
+  mrzRedactionPolygons,
   mrzRedactionSpans,
+  redactGreyImage,
+  redactImage,
+  redactMrzInImage,
   redactRecord,
 } from './redaction/index.js';
-export type { RedactionResult, RedactionRule } from './redaction/index.js';
+export type {
+  ImageRedactionResult,
+  MrzBandGeometry,
+  RedactionRegion,
+  RedactionResult,
+  RedactionRule,
+} from './redaction/index.js';
+export {
+  MAX_IMAGE_BYTES,
+  decodeImage,
+  loadMrzImageReader,
+  readDocumentImage,
+} from './images/index.js';
+export type {
+  DocumentImageReadResult,
+  GreyImage,
+  ImageDecodeFailure,
+  ImageDecodeResult,
+  ImageRegion,
+  MrzImageReader,
+  MrzImageReading,
+} from './images/index.js';
+export { isAamvaPayload, readBarcodesFromImage } from './barcode/index.js';
+export type { BarcodeReading, BarcodeScan } from './barcode/index.js';
+export { DEFAULT_QUALITY_THRESHOLDS, checkImageQuality } from './quality/index.js';
+export type { QualityFinding, QualityReport, QualityThresholds } from './quality/index.js';

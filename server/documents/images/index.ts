@@ -14,3 +14,11 @@ export type {
   ImageDecodeResult,
   ImageFormat,
 } from './decode.js';
+export { loadMrzImageReader, readDocumentImage } from './read.js';
+export type {
+  BarcodeSummary,
+  DocumentImageReadResult,
+  MrzImageReader,
+  MrzImageReading,
+  ReadDocumentImageOptions,
+} from './read.js';

@@ -5,3 +5,17 @@ export type { RedactionResult } from './redact.js';
 export { REDACTION_RULES } from './rules.js';
 export type { RedactableField, RedactionRule } from './rules.js';
 export { MRZ_FIELD_SOURCES, mrzFieldSpans, mrzRedactionSpans, mrzSourceFields } from './spans.js';
+export {
+  SPAN_PADDING,
+  mrzRedactionPolygons,
+  mrzSpanPolygons,
+  redactGreyImage,
+  redactImage,
+  redactMrzInImage,
+} from './image.js';
+export type {
+  ImagePoint,
+  ImageRedactionResult,
+  MrzBandGeometry,
+  RedactionRegion,
+} from './image.js';
