@@ -1,10 +1,10 @@
 /**
- * The distance kernels of the 1:N search: squared euclidean distances from one probe to a block
- * of consecutive stored rows. Two implementations over the same row-major Float32 layout:
- * - a WebAssembly SIMD kernel (f32x4, four accumulators, 16 floats a step), hand-assembled below
- *   from named opcodes, used when the runtime supports wasm SIMD and the dimension is a multiple
- *   of 16;
- * - a JavaScript kernel unrolled by 4 with early abandoning against a bound, for anything else.
+ * The distance kernels of the 1:N search, over a block of consecutive stored rows:
+ * - an int8 WebAssembly SIMD kernel (`i32x4.dot_i16x8_s`) that sums squared code differences and
+ *   keeps only the rows under a limit (the prefilter of the default store);
+ * - an f32x4 WebAssembly SIMD kernel (four accumulators, 16 floats a step, early abandoning);
+ * - a JavaScript kernel unrolled by 4 with early abandoning, for dimensions not a multiple of 16.
+ * Both wasm modules are hand-assembled below from named opcodes, a few hundred bytes each.
  */
 
 /** Rows scored per kernel call; the search keeps the top-k between blocks. */

@@ -1,9 +1,9 @@
 /**
  * Contiguous row-major Float32 storage for the 1:N index, grown by doubling, with a block scan
- * that hands squared distances to a visitor. With wasm SIMD the rows live in a WebAssembly
- * memory (probe, a block of output distances, then the rows) and the SIMD kernel scores them;
- * otherwise they live in a plain Float32Array and the unrolled JavaScript kernel scores them.
- * Growing the JavaScript store copies and zeroes the old buffer; a wasm memory grows in place.
+ * that hands squared distances to a visitor. Three stores (see `KernelKind`): Float32 rows plus
+ * int8 codes in a WebAssembly memory scanned first (the default), Float32 rows in a WebAssembly
+ * memory scanned by the f32x4 kernel, or Float32 rows scanned by the JavaScript kernel. Growing a
+ * plain array copies and zeroes the old one; a wasm memory grows in place.
  */
 import {
   BLOCK_ROWS,
