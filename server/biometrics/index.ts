@@ -49,6 +49,7 @@ export {
   matchSelfieToDocument,
   probeFaceBackend,
   serializeFaceTemplate,
+  stillImageLiveness,
   verifyFace,
 } from './face/index.js';
 export type {

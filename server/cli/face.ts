@@ -16,6 +16,7 @@ import {
   FaceEngine,
   checkFace,
   compareFaces,
+  stillImageLiveness,
   type DecodeLimits,
   type FaceComparison,
   type FaceMatchRates,
@@ -196,29 +197,34 @@ export function addFaceCommands(
     )
     .argument('<image>', 'the image')
     .addOption(roleOption('--role <role>', 'what the image is'))
+    .option('--passive-model <file>', 'a MiniFASNet-style ONNX presentation-attack model to run')
     .option('--data-dir <dir>', "read limits from this data dir's config")
-    .action(async (image: string, o: FaceCliOptions & { role: FaceRole }) => {
-      const settings = settingsFrom(o, io);
-      const read = readImage(image, settings.limits);
-      if (!read.ok) {
-        printJson(io.stdout, unusable('a', read.reason));
-        setExit(1);
-        return;
-      }
-      await withEngine(settings.limits, async (engine) => {
-        const result = await checkFace(engine, read.bytes, o.role);
-        printJson(io.stdout, {
-          ...result,
-          backend: engine.status().backend?.name ?? null,
-          model: engine.model,
-          // Active liveness scores a burst of frames against a challenge, and no passive
-          // presentation-attack model is configured for the CLI: say so rather than guess.
-          liveness: {
-            active: { status: 'not_run', reason: 'a single image cannot answer a challenge' },
-            passive: { status: 'not_configured' },
-          },
+    .action(
+      async (image: string, o: FaceCliOptions & { role: FaceRole; passiveModel?: string }) => {
+        const settings = settingsFrom(o, io);
+        const read = readImage(image, settings.limits);
+        if (!read.ok) {
+          printJson(io.stdout, unusable('a', read.reason));
+          setExit(1);
+          return;
+        }
+        await withEngine(settings.limits, async (engine) => {
+          const result = await checkFace(engine, read.bytes, o.role);
+          const liveness =
+            result.status === 'ok'
+              ? await stillImageLiveness(read.bytes, result.box, {
+                  limits: settings.limits,
+                  passiveModelPath: o.passiveModel ?? null,
+                })
+              : null;
+          printJson(io.stdout, {
+            ...result,
+            backend: engine.status().backend?.name ?? null,
+            model: engine.model,
+            liveness,
+          });
+          if (result.status !== 'ok') setExit(1);
         });
-        if (result.status !== 'ok') setExit(1);
-      });
-    });
+      },
+    );
 }

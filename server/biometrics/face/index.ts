@@ -92,3 +92,5 @@ export type {
   FaceVerification,
 } from './service.js';
 export { LazyFaceEngine, faceEngineOptions } from './engine/lazy.js';
+export { stillImageLiveness } from './still-liveness.js';
+export type { StillImageLiveness } from './still-liveness.js';

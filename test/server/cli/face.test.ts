@@ -68,7 +68,11 @@ describe('verikiosk face', () => {
         status: 'ok',
         role: 'selfie',
         quality: { metrics: { faceWidth: expect.any(Number) as unknown } },
-        liveness: { active: { status: 'not_run' }, passive: { status: 'not_configured' } },
+        liveness: {
+          active: { status: 'not_run' },
+          passive: { status: 'not_configured', reason: 'no_model_path' },
+          cues: { informational: true },
+        },
       });
       const corrupt = path.join(tempDir('vk-face-cli-'), 'broken.jpg');
       fs.writeFileSync(corrupt, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));

@@ -1,0 +1,36 @@
+/**
+ * Liveness findings for one still image (`verikiosk face check`): the active challenge needs a
+ * burst of frames, so it is reported as not run; the passive presentation-attack model runs
+ * when one is configured; the cheap presentation cues are measured and marked informational
+ * (README "Face search and liveness" explains why they never decide).
+ */
+import { DEFAULT_DECODE_LIMITS, decodeImage, type DecodeLimits } from './engine/decode.js';
+import {
+  PassiveLivenessModel,
+  measurePresentationCues,
+  type PassiveResult,
+  type PresentationCues,
+} from './liveness/index.js';
+import type { FaceBox } from './types.js';
+
+export interface StillImageLiveness {
+  readonly active: { readonly status: 'not_run'; readonly reason: string };
+  readonly passive: PassiveResult | { readonly status: 'error'; readonly reason: string };
+  readonly cues: (PresentationCues & { readonly informational: true }) | null;
+}
+
+export async function stillImageLiveness(
+  bytes: Uint8Array,
+  box: FaceBox,
+  options: { readonly limits?: DecodeLimits; readonly passiveModelPath?: string | null } = {},
+): Promise<StillImageLiveness> {
+  const active = { status: 'not_run', reason: 'a single image cannot answer a challenge' } as const;
+  const decoded = await decodeImage(bytes, options.limits ?? DEFAULT_DECODE_LIMITS);
+  if (!decoded.ok)
+    return { active, passive: { status: 'error', reason: decoded.reason }, cues: null };
+  const image = { ...decoded.image, channels: 3 as const };
+  const model = await PassiveLivenessModel.load({ modelPath: options.passiveModelPath ?? null });
+  const passive = model instanceof PassiveLivenessModel ? await model.score(image, box) : model;
+  const cues = await measurePresentationCues(image, box);
+  return { active, passive, cues: { ...cues, informational: true } };
+}
