@@ -24,22 +24,23 @@ describe('synthetic signature generator', () => {
         expect(generateSyntheticSignature(seed)).toEqual(signature);
         expect(signature.strokes.length).toBeGreaterThanOrEqual(2);
         let last = -1;
+        let inRange = true;
+        let forward = true;
         for (const stroke of signature.strokes) {
           expect(stroke.length).toBeGreaterThanOrEqual(8);
           for (const p of stroke) {
-            for (const v of [p.x, p.y, p.pressure]) {
-              expect(v).toBeGreaterThanOrEqual(0);
-              expect(v).toBeLessThanOrEqual(1);
-            }
-            expect(p.t).toBeGreaterThan(last);
+            for (const v of [p.x, p.y, p.pressure]) inRange &&= v >= 0 && v <= 1;
+            forward &&= p.t > last;
             last = p.t;
           }
         }
+        expect(inRange).toBe(true);
+        expect(forward).toBe(true);
         // A signature lasts about as long as a real one (SVC2004: 1–5 s).
         expect(last).toBeGreaterThan(800);
         expect(last).toBeLessThan(6000);
       }),
-      { numRuns: 100 },
+      { numRuns: 50 },
     );
   });
 });
