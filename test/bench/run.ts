@@ -53,6 +53,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   destroy: runDestroyBenchmarks,
   retention: runRetentionBenchmarks,
   documents: runDocumentBenchmarks,
+  face: async (c) => (await import('./face.bench.js')).runFaceBenchmarks(c),
   devices: async (c) => (await import('./devices.bench.js')).runDeviceBenchmarks(c),
   'face-search': async (c) => (await import('./face-search.bench.js')).runFaceSearchBenchmarks(c),
   signature: async (c) => (await import('./signature.bench.js')).runSignatureBenchmarks(c),
