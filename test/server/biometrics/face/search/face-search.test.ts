@@ -11,6 +11,7 @@ import {
   fraudFaces,
   loadFaceSearchIndex,
 } from '../../../../../server/biometrics/face/search/index.js';
+import { runRetention } from '../../../../../server/retention/index.js';
 import { readAuditChain } from '../../../../../server/vault/index.js';
 import { cleanup, fileContains, newVault, rawDbFiles, reopen } from '../../../vault/helpers.js';
 
@@ -131,6 +132,65 @@ describe('FaceSearch over a real vault', () => {
     expect(index.has(a1)).toBe(true);
     expect(index.has(b1)).toBe(false);
     index.close();
+    search.close();
+  });
+
+  it('drops what a real retention run destroys, through the onDestroyed hook', async () => {
+    const { vault } = await newVault();
+    const search = FaceSearch.open(vault, { model: MODEL });
+    const kept = vault.createSubject();
+    const expiring = vault.createSubject();
+    const keptTemplate = search.enrol({
+      subjectId: kept,
+      embedding: embedding(1),
+      actor: 'system',
+    });
+    const expiringTemplate = search.enrol({
+      subjectId: expiring,
+      embedding: embedding(2),
+      actor: 'system',
+    });
+    const later = new Date(vault.now.getTime() + 10 * 86_400_000);
+    // template rows by age: both templates go, the subjects stay
+    const templates = runRetention(
+      vault,
+      [
+        {
+          id: 't',
+          categories: ['biometric_templates'],
+          basis: 'created',
+          after: 'P1D',
+          description: 'test',
+        },
+      ],
+      { asOf: later, onDestroyed: search.onRetentionDestroyed },
+    );
+    expect(templates.total).toBe(2);
+    expect(search.index.has(keptTemplate)).toBe(false);
+    expect(search.index.has(expiringTemplate)).toBe(false);
+    // whole subjects (extracted data): their templates go with them
+    const again = search.enrol({ subjectId: expiring, embedding: embedding(3), actor: 'system' });
+    const survivor = search.enrol({ subjectId: kept, embedding: embedding(4), actor: 'system' });
+    vault.placeLegalHold(kept, 'litigation', 'user:usr_test');
+    runRetention(
+      vault,
+      [
+        {
+          id: 's',
+          categories: ['extracted_data'],
+          basis: 'created',
+          after: 'P1D',
+          description: 'test',
+        },
+      ],
+      {
+        asOf: new Date(later.getTime() + 10 * 86_400_000),
+        onDestroyed: search.onRetentionDestroyed,
+      },
+    );
+    expect(search.index.has(again)).toBe(false);
+    expect(search.index.has(survivor)).toBe(true);
+    expect(search.index.size).toBe(1);
     search.close();
   });
 
