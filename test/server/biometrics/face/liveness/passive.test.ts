@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import {
@@ -92,6 +93,32 @@ describe('the face crop', () => {
     expect(() =>
       cropRegion({ width: 10, height: 10 }, { x: 0, y: 0, width: 0, height: 5 }, 2),
     ).toThrow(ImageInputError);
+  });
+
+  it('always lands inside the image, for any box that touches it and any scale', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4000 }),
+        fc.integer({ min: 1, max: 4000 }),
+        fc.record({
+          x: fc.double({ min: -500, max: 4000, noNaN: true }),
+          y: fc.double({ min: -500, max: 4000, noNaN: true }),
+          width: fc.double({ min: 0.5, max: 5000, noNaN: true }),
+          height: fc.double({ min: 0.5, max: 5000, noNaN: true }),
+        }),
+        fc.double({ min: 0.5, max: 5, noNaN: true }),
+        (width, height, box, scale) => {
+          const r = cropRegion({ width, height }, box, scale);
+          expect(r.left).toBeGreaterThanOrEqual(0);
+          expect(r.top).toBeGreaterThanOrEqual(0);
+          expect(r.width).toBeGreaterThanOrEqual(1);
+          expect(r.height).toBeGreaterThanOrEqual(1);
+          expect(r.left + r.width).toBeLessThanOrEqual(width);
+          expect(r.top + r.height).toBeLessThanOrEqual(height);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 
   it('resizes to the input size and lays out BGR planes', async () => {
