@@ -198,6 +198,35 @@ describe('verifySignature', () => {
     expect(threeGenuine).toBeLessThanOrEqual(1);
   });
 
+  it('scales the distance by the probe duration over the median enrolment duration', () => {
+    const template = enrol(LOOPS, [81, 82, 83, 84, 85]);
+    const probe = syntheticSignature(LOOPS, { seed: 86 });
+    // The same samples at half the speed: only the time axis changes.
+    const t0 = probe.samples[0]!.t;
+    const slow = {
+      ...probe,
+      samples: probe.samples.map((s) => ({ ...s, t: t0 + 2 * (s.t - t0) })),
+    };
+    const score = (signature: typeof probe, options: VerifierOptions) => {
+      const result = verifySignature(template, signature, options);
+      if (!result.ok) throw new Error('expected a score');
+      return result;
+    };
+    const exponent = DEFAULT_VERIFIER_OPTIONS.durationExponent ?? 0;
+    expect(exponent).toBeGreaterThan(0);
+    const normal = score(probe, DEFAULT_VERIFIER_OPTIONS);
+    const slowed = score(slow, DEFAULT_VERIFIER_OPTIONS);
+    expect(slowed.explanation.terms.dynamics).toBeCloseTo(normal.explanation.terms.dynamics, 12);
+    expect(slowed.explanation.terms.duration / normal.explanation.terms.duration).toBeCloseTo(
+      2 ** exponent,
+      6,
+    );
+    expect(slowed.score).toBeLessThan(normal.score);
+    const ignoring = { ...DEFAULT_VERIFIER_OPTIONS, durationExponent: 0 };
+    expect(score(slow, ignoring).score).toBeCloseTo(score(probe, ignoring).score, 12);
+    expect(score(slow, ignoring).explanation.terms.duration).toBe(1);
+  });
+
   it('is deterministic', () => {
     const run = () => {
       const template = enrol(LOOPS, [61, 62, 63, 64, 65]);
