@@ -365,27 +365,6 @@ const deviceSettingsSchema = z.strictObject(
   { error: mustBe('an object of driver settings') },
 );
 
-/** A device named by its path (config's devices.ports), for devices without useful USB ids. */
-const devicePortSchema = z.strictObject(
-  {
-    path: filePath(),
-    driver: z
-      .string({ error: mustBe('a driver name') })
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-        error: mustBe('a driver name of up to 64 letters, digits, ".", "_" or "-"'),
-      }),
-    name: z
-      .string({ error: mustBe('a display name') })
-      .refine((name) => name.length > 0 && name.length <= 100, {
-        error: mustBe('a display name of 1 to 100 characters'),
-        params: { rule: 'range' satisfies ConfigRule },
-      })
-      .optional(),
-    settings: deviceSettingsSchema.optional(),
-  },
-  { error: mustBe('an object with path and driver') },
-);
-
 const deviceModelSchema = z.strictObject(
   {
     /** HID only: claim the interface with this usage page (0x8c HID POS, 0x0d digitizers). */
@@ -409,6 +388,17 @@ const deviceModelSchema = z.strictObject(
       .optional(),
   },
   { error: mustBe('an object with vendorId, productIds and driver') },
+);
+
+/** A device named by its path (config's devices.ports), for devices without useful USB ids. */
+const devicePortSchema = z.strictObject(
+  {
+    path: filePath(),
+    driver: deviceModelSchema.shape.driver,
+    name: deviceModelSchema.shape.name,
+    settings: deviceSettingsSchema.optional(),
+  },
+  { error: mustBe('an object with path and driver') },
 );
 
 const devicesSchema = z.strictObject(

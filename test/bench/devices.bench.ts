@@ -25,8 +25,8 @@ import {
   readerFramesFor,
   topazPacketsFor,
 } from '../../device/index.js';
-import type { DeviceEvent, DocumentInput, Transport, VirtualDevice } from '../../device/index.js';
-import { parseAamva, parseMrz } from '../../server/documents/index.js';
+import type { DeviceEvent, Transport, VirtualDevice } from '../../device/index.js';
+import { parseDeviceDocument } from '../../server/cli/devices.js';
 import type { DocumentRecord } from '../../server/documents/index.js';
 import { createPtyPair } from '../device/pty.js';
 import { formatCount, formatRate, median, perSecond, type BenchContext } from './harness.js';
@@ -89,19 +89,17 @@ function parseThroughput(ctx: BenchContext): void {
   );
   const signature = generateSyntheticSignature(1);
   const topazStream = concat(topazPacketsFor(signature, TOPAZ_MODELS[0]!).map((c) => c.bytes));
-  const wacomReports = signature.strokes
-    .flat()
-    .map((p, i) =>
-      encodeWacomPenReport({
-        rdy: true,
-        sw: 1,
-        pressure: 500,
-        x: Math.round(p.x * 9600),
-        y: Math.round(p.y * 6000),
-        timeCount: i,
-        sequence: i,
-      }),
-    );
+  const wacomReports = signature.strokes.flat().map((p, i) =>
+    encodeWacomPenReport({
+      rdy: true,
+      sw: 1,
+      pressure: 500,
+      x: Math.round(p.x * 9600),
+      y: Math.round(p.y * 6000),
+      timeCount: i,
+      sequence: i,
+    }),
+  );
   const honeywell = encodeHoneywellReports({
     aim: ']L2',
     codeId: 'r',
@@ -161,8 +159,7 @@ function parseThroughput(ctx: BenchContext): void {
   );
 }
 
-const parseDocument = (input: DocumentInput): DocumentRecord =>
-  input.kind === 'mrz' ? parseMrz(input.text) : parseAamva(input.bytes);
+const parseDocument = parseDeviceDocument;
 
 /** Write → event latency through a manager-owned driver, `count` times, one at a time. */
 async function latency(

@@ -19,21 +19,16 @@ import {
   symbolSimpleComDriver,
   wacomStuDriver,
 } from '../../../device/index.js';
-import type {
-  DeviceSettings,
-  DocumentInput,
-  DriverContext,
-  DriverEvent,
-} from '../../../device/index.js';
-import { parseAamva, parseMrz } from '../../../server/documents/index.js';
+import type { DeviceSettings, DriverContext, DriverEvent } from '../../../device/index.js';
+import { parseDeviceDocument } from '../../../server/cli/devices.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
 import { FakeTimers, ascii } from '../helpers.js';
+import { BLE_PEN, BOOT_KEYBOARD } from '../hid/descriptors.js';
 import { EventLog } from '../pty.js';
 
 type Event = DriverEvent<DocumentRecord>;
 
-const parseDocument = (input: DocumentInput): DocumentRecord =>
-  input.kind === 'mrz' ? parseMrz(input.text) : parseAamva(input.bytes);
+const parseDocument = parseDeviceDocument;
 
 function context(
   log: EventLog<Event>,
@@ -47,24 +42,6 @@ const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve,
 
 const padEvents = (log: EventLog<Event>) =>
   log.events.flatMap((e) => (e.type === 'pad' ? [e.event] : []));
-
-// The BLE pen descriptor of test/device/hid (a public ESP32 project): report 1 = tip, barrel,
-// in range, 5 bits padding, X and Y 16 bits 0..32767.
-// prettier-ignore
-const BLE_PEN = Uint8Array.of(
-  0x05, 0x0d, 0x09, 0x02, 0xa1, 0x01, 0x85, 0x01, 0x09, 0x20, 0xa1, 0x00, 0x09, 0x42, 0x15, 0x00,
-  0x25, 0x01, 0x75, 0x01, 0x95, 0x01, 0x81, 0x02, 0x09, 0x44, 0x81, 0x02, 0x09, 0x32, 0x81, 0x02,
-  0x95, 0x05, 0x81, 0x03, 0x05, 0x01, 0x09, 0x30, 0x16, 0x00, 0x00, 0x26, 0xff, 0x7f, 0x75, 0x10,
-  0x95, 0x01, 0x81, 0x02, 0x09, 0x31, 0x81, 0x02, 0xc0, 0xc0,
-);
-// HID 1.11 Appendix E.6: a boot keyboard (not a digitizer).
-// prettier-ignore
-const BOOT_KEYBOARD = Uint8Array.of(
-  0x05, 0x01, 0x09, 0x06, 0xa1, 0x01, 0x05, 0x07, 0x19, 0xe0, 0x29, 0xe7, 0x15, 0x00, 0x25, 0x01,
-  0x75, 0x01, 0x95, 0x08, 0x81, 0x02, 0x95, 0x01, 0x75, 0x08, 0x81, 0x01, 0x95, 0x05, 0x75, 0x01,
-  0x05, 0x08, 0x19, 0x01, 0x29, 0x05, 0x91, 0x02, 0x95, 0x01, 0x75, 0x03, 0x91, 0x01, 0x95, 0x06,
-  0x75, 0x08, 0x15, 0x00, 0x25, 0x65, 0x05, 0x07, 0x19, 0x00, 0x29, 0x65, 0x81, 0x00, 0xc0,
-);
 
 describe('Wacom STU driver over the simulated STU-540 (in-memory HID)', () => {
   it('sets the pad up and turns pen reports into strokes with the capability resolution', async () => {

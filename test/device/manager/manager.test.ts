@@ -13,19 +13,17 @@ import {
 import type {
   DeviceEvent,
   DeviceManager,
-  DocumentInput,
   HidBinding,
   HidDeviceInfo,
   VirtualDevice,
 } from '../../../device/index.js';
-import { parseAamva, parseMrz } from '../../../server/documents/index.js';
+import { parseDeviceDocument } from '../../../server/cli/devices.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
 import { EventLog } from '../pty.js';
 
 type Event = DeviceEvent<DocumentRecord>;
 
-const parseDocument = (input: DocumentInput): DocumentRecord =>
-  input.kind === 'mrz' ? parseMrz(input.text) : parseAamva(input.bytes);
+const parseDocument = parseDeviceDocument;
 
 function watch(manager: DeviceManager<DocumentRecord>): EventLog<Event> {
   const log = new EventLog<Event>();

@@ -14,12 +14,11 @@ import {
 } from '../../../device/index.js';
 import type {
   DeviceEvent,
-  DocumentInput,
   SerialBinding,
   SimulatedSignature,
   Transport,
 } from '../../../device/index.js';
-import { parseAamva, parseMrz } from '../../../server/documents/index.js';
+import { parseDeviceDocument } from '../../../server/cli/devices.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
 import {
   EventLog,
@@ -34,8 +33,7 @@ afterAll(cleanupPtyDirs);
 
 type Event = DeviceEvent<DocumentRecord>;
 
-const parseDocument = (input: DocumentInput): DocumentRecord =>
-  input.kind === 'mrz' ? parseMrz(input.text) : parseAamva(input.bytes);
+const parseDocument = parseDeviceDocument;
 
 async function serial(): Promise<SerialBinding> {
   const load = await loadSerialBinding();
