@@ -298,7 +298,11 @@ export function scoreActiveLiveness(
 
   const observed: Observed[] = [];
   let previousT = -Infinity;
-  for (const frame of frames) {
+  for (const frame of frames as readonly (LivenessFrame | null | undefined)[]) {
+    if (typeof frame !== 'object' || frame === null) {
+      counts.invalid += 1;
+      continue;
+    }
     if (!Number.isFinite(frame.t) || frame.t <= previousT) reasons.add('frames_out_of_order');
     previousT = frame.t;
     const faces: readonly FaceObservation[] = Array.isArray(frame.faces) ? frame.faces : [];

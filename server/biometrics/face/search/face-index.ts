@@ -319,8 +319,9 @@ export class FaceSearchIndex {
     this.#check(probe);
     const k = options.k ?? 5;
     if (!Number.isInteger(k) || k < 1) throw new RangeError('k must be a positive integer');
-    const maxSquared =
-      options.maxDistance === undefined ? Infinity : options.maxDistance * options.maxDistance;
+    const maxDistance = options.maxDistance ?? Infinity;
+    if (!(maxDistance >= 0)) throw new RangeError('maxDistance must be a non-negative number');
+    const maxSquared = maxDistance * maxDistance;
     const exclude = options.excludeSubjectId;
     const templates = new NearestK(k);
     const fraud = new NearestK(k);

@@ -16,26 +16,25 @@ import {
   type FaceSearchOptions,
   type FaceSearchResult,
 } from './face-index.js';
-import {
-  addFraudFace,
-  decodeFaceEmbedding,
-  encodeFaceEmbedding,
-  fraudFaces,
-  removeFraudFace,
-} from './fraud-list.js';
+import { addFraudFace, fraudFaces, removeFraudFace } from './fraud-list.js';
+import { deserializeFaceTemplate, sameModel, serializeFaceTemplate } from '../match.js';
 
 export interface FaceIndexLoadReport {
   readonly templates: number;
   readonly fraud: number;
   /** Templates and fraud faces of another model or version: left out (re-enrol them). */
   readonly otherModel: number;
-  /** Rows whose decrypted bytes are not `dimension` float32 values, or not finite. */
+  /**
+   * Rows whose decrypted bytes are not a face template (`deserializeFaceTemplate`), or whose
+   * embedded model or dimension disagrees with the row's.
+   */
   readonly malformed: number;
 }
 
 /**
  * Builds the index from the vault: every face template (`allTemplates(vault, 'face')`) and every
- * face on the fraud list, each decrypted, copied into the index and its plaintext zeroed.
+ * face on the fraud list, each decrypted, read with the engine's `deserializeFaceTemplate`,
+ * copied into the index and its plaintext zeroed.
  */
 export function loadFaceSearchIndex(
   vault: Vault,
@@ -43,30 +42,34 @@ export function loadFaceSearchIndex(
 ): { index: FaceSearchIndex; report: FaceIndexLoadReport } {
   const index = new FaceSearchIndex(options);
   const report = { templates: 0, fraud: 0, otherModel: 0, malformed: 0 };
-  const sameModel = (model: TemplateModel): boolean =>
-    model.name === index.model.name && model.version === index.model.version;
-  const take = (template: Uint8Array, model: TemplateModel, add: (v: Float32Array) => void) => {
+  const take = (
+    template: Uint8Array,
+    model: TemplateModel,
+    add: (v: Float32Array) => void,
+  ): boolean => {
     try {
-      if (!sameModel(model)) {
+      if (!sameModel(model, index.model)) {
         report.otherModel += 1;
         return false;
       }
-      const embedding = decodeFaceEmbedding(template, index.dimension);
-      if (embedding === null) {
+      let vector: Float32Array;
+      try {
+        const decoded = deserializeFaceTemplate(template);
+        vector = decoded.vector;
+        if (!sameModel(decoded.model, model) || vector.length !== index.dimension) {
+          vector.fill(0);
+          report.malformed += 1;
+          return false;
+        }
+      } catch {
         report.malformed += 1;
         return false;
       }
       try {
-        add(embedding);
+        add(vector);
         return true;
-      } catch (error) {
-        if (error instanceof FaceIndexError && error.reason === 'not_finite') {
-          report.malformed += 1;
-          return false;
-        }
-        throw error;
       } finally {
-        embedding.fill(0);
+        vector.fill(0);
       }
     } finally {
       sodium().memzero(template);
@@ -145,7 +148,7 @@ export class FaceSearch {
   /** Stores a subject's face template (sealed under their key) and indexes it; returns its id. */
   enrol(input: EnrolFace): string {
     this.#checked(input.embedding);
-    const template = encodeFaceEmbedding(input.embedding);
+    const template = serializeFaceTemplate({ model: this.model, vector: input.embedding });
     const templateId = storeTemplate(this.vault, {
       subjectId: input.subjectId,
       modality: 'face',

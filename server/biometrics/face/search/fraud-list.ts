@@ -1,28 +1,13 @@
 /**
- * The known-fraud face list at rest: rows of `fraud_list_entries` with list 'face', the embedding
- * sealed under the system data key (a fraud face belongs to no subject), model name and version
+ * The known-fraud face list at rest: rows of `fraud_list_entries` with list 'face', the template
+ * (the engine's `serializeFaceTemplate` bytes, as for enrolled templates) sealed under the system
+ * data key (a fraud face belongs to no subject), model name and version
  * in clear. Adding and removing are audited with ids and codes only.
  */
 import { cachedStatement, newId, sodium } from '../../../vault/index.js';
 import type { Vault } from '../../../vault/index.js';
 import type { TemplateModel } from '../../templates.js';
-
-/** Face embeddings at rest: `dimension` little-endian float32 values, nothing else. */
-export function encodeFaceEmbedding(embedding: Float32Array): Uint8Array {
-  const bytes = new Uint8Array(embedding.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < embedding.length; i++) view.setFloat32(i * 4, embedding[i]!, true);
-  return bytes;
-}
-
-/** The embedding in `bytes`, or null when they are not `dimension` float32 values. */
-export function decodeFaceEmbedding(bytes: Uint8Array, dimension: number): Float32Array | null {
-  if (bytes.length !== dimension * 4) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(dimension);
-  for (let i = 0; i < dimension; i++) out[i] = view.getFloat32(i * 4, true);
-  return out;
-}
+import { serializeFaceTemplate } from '../match.js';
 
 /** Reason codes are codes (`synthetic_identity`, `confirmed_fraud`, …): never free text. */
 const REASON_CODE = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -51,7 +36,7 @@ export interface StoredFraudFace {
   readonly model: TemplateModel;
   readonly reasonCode: string;
   readonly addedAt: string;
-  /** Decrypted embedding bytes (see `decodeFaceEmbedding`); the caller zeroes them when done. */
+  /** Decrypted template bytes (`serializeFaceTemplate`); the caller zeroes them when done. */
   readonly template: Uint8Array;
 }
 
@@ -71,7 +56,7 @@ export function addFraudFace(vault: Vault, input: NewFraudFace): string {
       throw new FraudListError('embedding', 'an embedding value is not a finite number');
   }
   const id = newId('ffr');
-  const plain = encodeFaceEmbedding(input.embedding);
+  const plain = serializeFaceTemplate({ model: input.model, vector: input.embedding });
   const sealed = vault.seal('system', fieldRef(id), plain);
   sodium().memzero(plain);
   vault.transaction(() => {

@@ -13,13 +13,6 @@ export type {
   TemplateHit,
   FraudHit,
 } from './face-index.js';
-export {
-  addFraudFace,
-  removeFraudFace,
-  fraudFaces,
-  encodeFaceEmbedding,
-  decodeFaceEmbedding,
-  FraudListError,
-} from './fraud-list.js';
+export { addFraudFace, removeFraudFace, fraudFaces, FraudListError } from './fraud-list.js';
 export type { NewFraudFace, StoredFraudFace } from './fraud-list.js';
 export type { KernelKind } from './rows.js';

@@ -257,6 +257,8 @@ describe('scoreActiveLiveness', () => {
     );
     expect(scoreActiveLiveness(PLAN, broken).reasons).toEqual(['landmarks_invalid']);
     expect(scoreActiveLiveness(PLAN, []).passed).toBe(false);
+    const holes = [...live.slice(0, 50), null, ...live.slice(50)] as unknown as LivenessFrame[];
+    expect(scoreActiveLiveness(PLAN, holes).reasons).toEqual(['landmarks_invalid']);
   });
 
   it('never throws and never passes on random frame sequences', () => {

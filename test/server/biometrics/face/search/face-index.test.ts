@@ -260,6 +260,8 @@ describe.each(KERNELS)('FaceSearchIndex (%s kernel)', (kernel) => {
     expect(within.templates[1]!.distance).toBeCloseTo(0.3, 5);
     const others = index.search(probe, { k: 5, maxDistance: 0.31, excludeSubjectId: 'me' });
     expect(others.templates.map((h) => h.templateId)).toEqual(['dup']);
+    expect(() => index.search(probe, { maxDistance: -1 })).toThrow(RangeError);
+    expect(() => index.search(probe, { k: 0 })).toThrow(RangeError);
     expect(index.search(probe, { maxDistance: 0.29, excludeSubjectId: 'me' }).templates).toEqual(
       [],
     );

@@ -2,12 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { storeTemplate } from '../../../../../server/biometrics/templates.js';
 import {
+  deserializeFaceTemplate,
+  serializeFaceTemplate,
+} from '../../../../../server/biometrics/face/match.js';
+import {
   FaceIndexError,
   FaceSearch,
   FraudListError,
   addFraudFace,
-  decodeFaceEmbedding,
-  encodeFaceEmbedding,
   fraudFaces,
   loadFaceSearchIndex,
 } from '../../../../../server/biometrics/face/search/index.js';
@@ -30,16 +32,13 @@ function embedding(seed: number, dimension = 128): Float32Array {
 
 afterEach(cleanup);
 
-describe('the embedding codec', () => {
-  it('round-trips little-endian float32 and refuses the wrong length', () => {
-    const v = embedding(7);
-    const bytes = encodeFaceEmbedding(v);
-    expect(bytes.length).toBe(512);
-    expect(new DataView(bytes.buffer).getFloat32(4, true)).toBe(v[1]);
-    expect(decodeFaceEmbedding(bytes, 128)).toEqual(v);
-    expect(decodeFaceEmbedding(bytes.subarray(4), 128)).toBeNull();
-  });
-});
+/** The float32 little-endian bytes of a vector: what must never be found in clear on disk. */
+function rawBytes(vector: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(vector.length * 4);
+  const view = new DataView(bytes.buffer);
+  vector.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return bytes;
+}
 
 describe('FaceSearch over a real vault', () => {
   it('persists templates and fraud faces sealed, and rebuilds the same index after a restart', async () => {
@@ -60,7 +59,7 @@ describe('FaceSearch over a real vault', () => {
       subjectId: subjects[0]!,
       modality: 'face',
       model: OLD_MODEL,
-      template: encodeFaceEmbedding(embedding(1)),
+      template: serializeFaceTemplate({ model: OLD_MODEL, vector: embedding(1) }),
       actor: 'system',
     });
     const before = search.search({ model: MODEL, embedding: embedding(2) }, { k: 3 });
@@ -76,8 +75,8 @@ describe('FaceSearch over a real vault', () => {
     // at rest: no embedding in clear in the database files
     vault.checkpoint();
     for (const file of rawDbFiles(dbFile)) {
-      expect(fileContains(file, encodeFaceEmbedding(embedding(2)).subarray(0, 64))).toBe(false);
-      expect(fileContains(file, encodeFaceEmbedding(embedding(99)).subarray(0, 64))).toBe(false);
+      expect(fileContains(file, rawBytes(embedding(2)).subarray(0, 64))).toBe(false);
+      expect(fileContains(file, rawBytes(embedding(99)).subarray(0, 64))).toBe(false);
     }
     search.close();
     vault.close();
@@ -90,8 +89,42 @@ describe('FaceSearch over a real vault', () => {
     const stored = [...fraudFaces(again)];
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ id: fraudId, model: MODEL, reasonCode: 'confirmed_fraud' });
-    expect(decodeFaceEmbedding(stored[0]!.template, 128)).toEqual(embedding(99));
+    expect(deserializeFaceTemplate(stored[0]!.template)).toEqual({
+      model: MODEL,
+      vector: embedding(99),
+    });
     rebuilt.close();
+  });
+
+  it('loads templates the engine stored, and counts unreadable ones as malformed', async () => {
+    const { vault } = await newVault();
+    const subjectId = vault.createSubject();
+    const engineStored = storeTemplate(vault, {
+      subjectId,
+      modality: 'face',
+      model: MODEL,
+      template: serializeFaceTemplate({ model: MODEL, vector: embedding(5) }),
+      actor: 'system',
+    });
+    // raw floats without the header, a model that disagrees with its row, a wrong dimension
+    for (const template of [
+      rawBytes(embedding(6)),
+      serializeFaceTemplate({ model: OLD_MODEL, vector: embedding(7) }),
+      serializeFaceTemplate({ model: MODEL, vector: embedding(8, 64) }),
+    ])
+      storeTemplate(vault, {
+        subjectId,
+        modality: 'face',
+        model: MODEL,
+        template,
+        actor: 'system',
+      });
+    const search = FaceSearch.open(vault, { model: MODEL });
+    expect(search.loaded).toEqual({ templates: 1, fraud: 0, otherModel: 0, malformed: 3 });
+    expect(
+      search.search({ model: MODEL, embedding: embedding(5) }, { k: 1 }).templates[0],
+    ).toMatchObject({ templateId: engineStored, subjectId, distance: 0 });
+    search.close();
   });
 
   it('removes deleted templates, fraud faces and destroyed subjects from the index', async () => {
