@@ -211,8 +211,9 @@ function printDevices(io: CliIo, devices: ApplianceDevices, json: boolean): void
 const SIMULATOR_COMMANDS = `sign, sign wacom, ${SPECIMEN_DOCUMENTS.join(', ')}`;
 
 /** Runs simulator commands typed on stdin (`sign`, `passport-td3`, …) while watching. */
-function simulatorConsole(io: CliIo, simulated: SimulatedDevices): readline.Interface {
+function simulatorConsole(io: CliIo, simulated: SimulatedDevices): { close(): void } {
   const lines = readline.createInterface({ input: io.stdin, crlfDelay: Infinity });
+  let closed = false;
   lines.on('line', (line) => {
     const command = line.trim();
     if (command === '') return;
@@ -225,9 +226,17 @@ function simulatorConsole(io: CliIo, simulated: SimulatedDevices): readline.Inte
       printLine(io.stderr, `unknown simulator command; try: ${SIMULATOR_COMMANDS}`);
       return;
     }
-    action.catch(() => printLine(io.stderr, 'the simulated device is not connected'));
+    action.catch(() => {
+      // A playback cut short by the watch stopping is not worth a message.
+      if (!closed) printLine(io.stderr, 'the simulated device is not connected');
+    });
   });
-  return lines;
+  return {
+    close() {
+      closed = true;
+      lines.close();
+    },
+  };
 }
 
 /**
