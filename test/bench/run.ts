@@ -53,6 +53,8 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   destroy: runDestroyBenchmarks,
   retention: runRetentionBenchmarks,
   documents: runDocumentBenchmarks,
+  'document-images': async (c) =>
+    (await import('./document-images.bench.js')).runDocumentImageBenchmarks(c),
   face: async (c) => (await import('./face.bench.js')).runFaceBenchmarks(c),
   devices: async (c) => (await import('./devices.bench.js')).runDeviceBenchmarks(c),
   'face-search': async (c) => (await import('./face-search.bench.js')).runFaceSearchBenchmarks(c),

@@ -4,9 +4,9 @@
  *
  *   1. Deskew: the dominant edge angle modulo 90° (estimated twice, since one Sobel pass
  *      under-reads the angle by a few percent) is rotated away when it exceeds 1°.
- *   2. zxing-wasm (it tries 90/180/270 itself), then zxing-js upright and turned 90° (zxing-js
- *      reads PDF417 at 0°/180° only, but forgives residual skew and keystone that zxing-wasm
- *      does not).
+ *   2. zxing-wasm then zxing-js, each first in the orientation the edge directions suggest and
+ *      then turned 90° (both read PDF417 at 0°/180° only; zxing-js forgives residual skew and
+ *      keystone that zxing-wasm does not).
  *   3. Upscale the deskewed image ×2 (thin modules, 1.5 px and below), both engines again.
  *      Then the same, sharpened (blur across thin modules), and at the weaker edge
  *      directions (JPEG block edges or an axis-aligned background can outvote a blurred symbol).
@@ -131,9 +131,9 @@ export async function readBarcodesFromImage(
     suspects.push(...readings.filter((r) => !r.plausible));
     return good.length > 0 ? { barcodes: good, attempts, skewDegrees } : null;
   };
-  const wasm = async (view: View): Promise<BarcodeScan | null> => {
+  const wasm = async (view: View, tryRotate = true): Promise<BarcodeScan | null> => {
     attempts.push(`zxing-wasm ${view.name}`);
-    const hits = await readWithZxingWasm(view.image, { formats });
+    const hits = await readWithZxingWasm(view.image, { formats, tryRotate });
     return hits.length > 0 ? finish(view, 'zxing-wasm', hits) : null;
   };
   const js = (view: View): BarcodeScan | null => {
@@ -160,13 +160,19 @@ export async function readBarcodesFromImage(
     skewDegrees = coarse.degrees + (Math.abs(residual.degrees) < 3 ? residual.degrees : 0);
     deskewed = await rotatedView(input, -skewDegrees, `deskew(${fmt(skewDegrees)})`);
   }
-  const first = await wasm(deskewed);
-  if (first) return first;
-  const aligned = js(deskewed);
-  if (aligned) return aligned;
-  if (formats.includes('PDF417')) {
-    const turned = js(await rotatedView(deskewed, 90, `${deskewed.name}+turn(90)`));
-    if (turned) return turned;
+  // The edge directions say whether the PDF417 rows run across or down: read that way first,
+  // without zxing-wasm's own rotation passes (which cost three times as much), then the other.
+  // QR and Data Matrix read in any orientation either way.
+  const turned = await rotatedView(deskewed, 90, `${deskewed.name}+turn(90)`);
+  const [primary, secondary] =
+    coarse.verticalEdgeShare >= 0.5 ? [deskewed, turned] : [turned, deskewed];
+  for (const view of [primary, secondary]) {
+    const found = await wasm(view, false);
+    if (found) return found;
+  }
+  for (const view of [primary, secondary]) {
+    const found = js(view);
+    if (found) return found;
   }
 
   const upscaled = await scaledView(deskewed, 2, `${deskewed.name}+upscale(2)`);

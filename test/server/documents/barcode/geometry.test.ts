@@ -79,7 +79,18 @@ describe('estimateSkew', () => {
 
   it('reports no direction on a flat image', () => {
     const flat = { width: 64, height: 64, data: new Uint8Array(64 * 64).fill(200) };
-    expect(estimateSkew(flat)).toEqual({ degrees: 0, confidence: 0, alternatives: [] });
+    expect(estimateSkew(flat)).toEqual({
+      degrees: 0,
+      confidence: 0,
+      alternatives: [],
+      verticalEdgeShare: 0.5,
+    });
+  });
+
+  it('tells bars running down from bars running across', () => {
+    expect(estimateSkew(bars(4)).verticalEdgeShare).toBeGreaterThan(0.9);
+    expect(estimateSkew(bars(184)).verticalEdgeShare).toBeGreaterThan(0.9);
+    expect(estimateSkew(bars(94)).verticalEdgeShare).toBeLessThan(0.1);
   });
 
   it('measures a generated card back within 1° after one refinement', async () => {
