@@ -171,9 +171,12 @@ function wrapSerialPort(port: SerialPortLike, description: string, watch: Hangup
   const listeners = new TransportListeners();
   let closed = false;
   let watchTimer: unknown;
+  // The write in flight: a port that hangs up may never call its callback back.
+  let abortWrite: ((error: TransportError) => void) | undefined;
   const queue = createWriteQueue(
     (bytes) =>
       new Promise<void>((resolve, reject) => {
+        abortWrite = reject;
         if (closed) {
           reject(new TransportError(`${description}: disconnected`, 'disconnected'));
           return;
@@ -197,7 +200,10 @@ function wrapSerialPort(port: SerialPortLike, description: string, watch: Hangup
     closed = true;
     if (watchTimer !== undefined) watch.timers.clearTimeout(watchTimer);
     watchTimer = undefined;
-    queue.close(new TransportError(`${description}: disconnected`, 'disconnected'));
+    const gone = new TransportError(`${description}: disconnected`, 'disconnected');
+    queue.close(gone);
+    abortWrite?.(gone);
+    abortWrite = undefined;
     listeners.emit({ type: 'close' });
     listeners.clear();
   }
