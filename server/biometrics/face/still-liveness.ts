@@ -4,7 +4,8 @@
  * when one is configured; the cheap presentation cues are measured and marked informational
  * (README "Face search and liveness" explains why they never decide).
  */
-import { DEFAULT_DECODE_LIMITS, decodeImage, type DecodeLimits } from './engine/decode.js';
+import { decodeImage, type DecodeLimits } from './engine/decode.js';
+import { workingLimits } from './engine/pipeline.js';
 import {
   PassiveLivenessModel,
   measurePresentationCues,
@@ -25,7 +26,8 @@ export async function stillImageLiveness(
   options: { readonly limits?: DecodeLimits; readonly passiveModelPath?: string | null } = {},
 ): Promise<StillImageLiveness> {
   const active = { status: 'not_run', reason: 'a single image cannot answer a challenge' } as const;
-  const decoded = await decodeImage(bytes, options.limits ?? DEFAULT_DECODE_LIMITS);
+  // The same decode as the analysis that found `box` (a selfie's working size).
+  const decoded = await decodeImage(bytes, workingLimits('selfie', options.limits));
   if (!decoded.ok)
     return { active, passive: { status: 'error', reason: decoded.reason }, cues: null };
   const image = { ...decoded.image, channels: 3 as const };

@@ -88,6 +88,8 @@ const PAD_SHARE = 0.5;
 const PAD_GREY = 128;
 /** A second face counts when at least this wide relative to the largest (smaller ones are background). */
 const SECOND_FACE_SHARE = 0.3;
+/** Longest side selfies and chip portraits are decoded to (documents use the configured limit). */
+export const SELFIE_WORKING_SIDE = 720;
 /** Boxes overlapping more than this are one face. */
 const SAME_FACE_IOU = 0.3;
 
@@ -315,6 +317,20 @@ function expandGrey(data: Uint8Array, channels: number): Uint8Array {
   return out;
 }
 
+/**
+ * The decode limits for a role. A selfie or chip face needs ~150 px for the recogniser, so camera
+ * frames are decoded at most 720 px long (measured: 166 ms CPU for a 640×480 frame against 288 ms
+ * at 1280×720); document images keep the configured size for their small portraits. Face boxes
+ * in results are in the pixels of the image decoded this way.
+ */
+export function workingLimits(
+  role: FaceRole,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): DecodeLimits {
+  if (role === 'document') return limits;
+  return { ...limits, workingMaxSide: Math.min(limits.workingMaxSide, SELFIE_WORKING_SIDE) };
+}
+
 /** Analyses one encoded image. */
 export async function analyseImage(
   faceapi: FaceApiModule,
@@ -324,7 +340,7 @@ export async function analyseImage(
   const started = now();
   const timings = emptyTimings();
   const { role } = options;
-  const decoded = await decodeImage(bytes, options.limits ?? DEFAULT_DECODE_LIMITS);
+  const decoded = await decodeImage(bytes, workingLimits(role, options.limits));
   timings.decode = now() - started;
   if (!decoded.ok) return rejected(role, decoded.reason, timings, null, started);
   let image: RgbImage = decoded.image;
