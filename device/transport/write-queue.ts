@@ -1,4 +1,5 @@
-import { TransportError } from './errors.js';
+import type { TransportError } from './errors.js';
+import { createOperationQueue } from './operation-queue.js';
 
 export interface WriteQueue {
   /** Queues bytes; resolves when the sink accepted them, after every earlier write settled. */
@@ -17,31 +18,16 @@ export function createWriteQueue(
   sink: (bytes: Uint8Array) => Promise<void>,
   description = 'transport',
 ): WriteQueue {
-  let tail: Promise<void> = Promise.resolve();
-  let pending = 0;
-  let closed: TransportError | undefined;
-
+  const operations = createOperationQueue(description);
   return {
     get pending() {
-      return pending;
+      return operations.pending;
     },
     enqueue(bytes) {
-      if (closed) return Promise.reject(closed);
       // Copy: the caller may reuse its buffer before the write runs.
       const copy = Uint8Array.from(bytes);
-      pending += 1;
-      const run = tail.then(async () => {
-        if (closed) throw closed;
-        await sink(copy);
-      });
-      const settled = run.finally(() => {
-        pending -= 1;
-      });
-      tail = settled.catch(() => undefined);
-      return settled;
+      return operations.run(() => sink(copy));
     },
-    close(reason) {
-      closed ??= reason ?? new TransportError(`${description}: closed`, 'disconnected');
-    },
+    close: (reason) => operations.close(reason),
   };
 }

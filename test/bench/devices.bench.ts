@@ -28,22 +28,13 @@ import {
 import type { DeviceEvent, Transport, VirtualDevice } from '../../device/index.js';
 import { parseDeviceDocument } from '../../server/cli/devices.js';
 import type { DocumentRecord } from '../../server/documents/index.js';
+import { concat } from '../device/helpers.js';
 import { createPtyPair } from '../device/pty.js';
 import { formatCount, formatRate, median, perSecond, type BenchContext } from './harness.js';
 
 const ROUNDS = 5;
 const ROUND_MS = 150;
 const LATENCY_SAMPLES = 300;
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function chunks(bytes: Uint8Array, size: number): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -80,15 +71,15 @@ function parseThroughput(ctx: BenchContext): void {
   const documents = (['passport-td3', 'id-card-td1', 'driving-licence-aamva'] as const).map(
     (d) => readerFramesFor(d, 'stx-etx')[0]!,
   );
-  const stxStream = concat(Array.from({ length: 300 }, (_, i) => documents[i % 3]!));
+  const stxStream = concat(...Array.from({ length: 300 }, (_, i) => documents[i % 3]!));
   const rteStream = concat(
-    Array.from(
+    ...Array.from(
       { length: 300 },
       (_, i) => readerFramesFor(i % 2 ? 'passport-td3' : 'id-card-td1', 'rte')[0]!,
     ),
   );
   const signature = generateSyntheticSignature(1);
-  const topazStream = concat(topazPacketsFor(signature, TOPAZ_MODELS[0]!).map((c) => c.bytes));
+  const topazStream = concat(...topazPacketsFor(signature, TOPAZ_MODELS[0]!).map((c) => c.bytes));
   const wacomReports = signature.strokes.flat().map((p, i) =>
     encodeWacomPenReport({
       rdy: true,
