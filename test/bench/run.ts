@@ -59,6 +59,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   devices: async (c) => (await import('./devices.bench.js')).runDeviceBenchmarks(c),
   'face-search': async (c) => (await import('./face-search.bench.js')).runFaceSearchBenchmarks(c),
   signature: async (c) => (await import('./signature.bench.js')).runSignatureBenchmarks(c),
+  'mrz-ocr': async (c) => (await import('./mrz-ocr.bench.js')).runMrzOcrBenchmarks(c),
 };
 
 async function main(): Promise<void> {

@@ -1,0 +1,279 @@
+/**
+ * The MRZ recogniser: locate the band, deskew, segment into fixed-pitch cells, classify every
+ * cell with the CNN, decode with the check digits, parse with `parseMrz`. Expected failures
+ * (blank, tiny or MRZ-less images) come back as a typed outcome with a reason code.
+ */
+
+import type { GreyImage, ImageRegion } from '../images/types.js';
+import { readMrz } from '../mrz/index.js';
+import type { MrzRecord } from '../mrz/index.js';
+import { decodeMrz } from './decode.js';
+import type { DecodedMrz, LineProbabilities } from './decode.js';
+import { boxToSource } from './image.js';
+import { locateMrzBand } from './locate.js';
+import type { BandLocation } from './locate.js';
+import { MRZ_ALPHABET, loadMrzOcrModel } from './model.js';
+import type { MrzOcrModel } from './model.js';
+import { CROP_SIZE, cellCrop, cutBand, segmentLines } from './segment.js';
+import type { Segmentation } from './segment.js';
+
+/** Images smaller than this on either side cannot hold a readable MRZ. */
+export const MIN_IMAGE_SIDE = 64;
+/** Larger images are refused before any work (about a 600 dpi A4 page). */
+export const MAX_IMAGE_PIXELS = 40_000_000;
+/** Below this geometric-mean character confidence, with no check digit holding, it is no MRZ. */
+const MIN_MEAN_CONFIDENCE = 0.5;
+
+export type MrzOcrReason =
+  | 'invalid_image'
+  | 'image_too_small'
+  | 'image_too_large'
+  | 'blank_image'
+  | 'no_mrz_found'
+  | 'segmentation_failed'
+  | 'unrecognised_format';
+
+export interface MrzOcrTimings {
+  locateMs: number;
+  segmentMs: number;
+  classifyMs: number;
+  decodeMs: number;
+  totalMs: number;
+}
+
+export interface MrzOcrSuccess {
+  ok: true;
+  /** The lines read: after the check-digit search and parseMrz's confirmed corrections. */
+  lines: string[];
+  /** The lines as classified, before the check-digit search. */
+  rawLines: string[];
+  /** The canonical record from parseMrz (its own OCR corrections included). */
+  record: MrzRecord;
+  confidence: {
+    /** Probability of each character as read, per line. */
+    perChar: number[][];
+    min: number;
+    mean: number;
+  };
+  /** Every check digit of the record holds. */
+  checkDigitsValid: boolean;
+  /** Characters changed by the confidence-guided check-digit search. */
+  searchChanges: number;
+  /** The band: its corners in image pixels (clockwise from the MRZ's top left) and bounds. */
+  region: { corners: { x: number; y: number }[]; bounds: ImageRegion };
+  /** Skew of the MRZ in degrees (counter-clockwise positive). */
+  angle: number;
+  /** The page was upside down. */
+  flipped: boolean;
+  timings: MrzOcrTimings;
+}
+
+export interface MrzOcrFailure {
+  ok: false;
+  reason: MrzOcrReason;
+  message: string;
+  timings: MrzOcrTimings;
+}
+
+export type MrzOcrResult = MrzOcrSuccess | MrzOcrFailure;
+
+const MESSAGES: Readonly<Record<MrzOcrReason, string>> = {
+  invalid_image: 'the image is not a greyscale bitmap of the stated size',
+  image_too_small: 'the image is too small to hold a readable MRZ',
+  image_too_large: 'the image is too large',
+  blank_image: 'the image has no contrast (blank or uniform)',
+  no_mrz_found: 'no machine-readable zone was found',
+  segmentation_failed: 'the MRZ lines could not be split into characters',
+  unrecognised_format: 'the characters read do not form an MRZ of a known format',
+};
+
+export interface ReadMrzOptions {
+  /** The classifier (default: loaded once from models/mrz-ocr on the wasm backend). */
+  model?: MrzOcrModel;
+}
+
+let defaultModel: Promise<MrzOcrModel> | null = null;
+
+function sharedModel(): Promise<MrzOcrModel> {
+  defaultModel ??= loadMrzOcrModel().catch((error: unknown) => {
+    defaultModel = null;
+    throw error;
+  });
+  return defaultModel;
+}
+
+function validImage(image: GreyImage): boolean {
+  return (
+    typeof image === 'object' &&
+    image !== null &&
+    Number.isInteger(image.width) &&
+    Number.isInteger(image.height) &&
+    image.width > 0 &&
+    image.height > 0 &&
+    image.data instanceof Uint8Array &&
+    image.data.length === image.width * image.height
+  );
+}
+
+interface Attempt {
+  segmentation: Segmentation;
+  decoded: DecodedMrz;
+  /** Lines after parseMrz's own confirmed corrections. */
+  lines: string[];
+  record: MrzRecord;
+  checksValid: number;
+  checksTotal: number;
+  meanLogProb: number;
+  classifyMs: number;
+  decodeMs: number;
+}
+
+/** Every cell of a segmentation as one batch of crops. */
+export function segmentationCrops(segmentation: Segmentation): {
+  crops: Float32Array;
+  count: number;
+} {
+  const count = segmentation.lines.reduce((n, line) => n + line.count, 0);
+  const crops = new Float32Array(count * CROP_SIZE * CROP_SIZE);
+  let index = 0;
+  for (const line of segmentation.lines) {
+    for (let i = 0; i < line.count; i++) {
+      cellCrop(segmentation.band, line, i, crops, index * CROP_SIZE * CROP_SIZE);
+      index++;
+    }
+  }
+  return { crops, count };
+}
+
+async function attempt(model: MrzOcrModel, segmentation: Segmentation): Promise<Attempt> {
+  const t0 = performance.now();
+  const { crops, count } = segmentationCrops(segmentation);
+  const probs = await model.classify(crops, count);
+  const t1 = performance.now();
+  const classes = MRZ_ALPHABET.length;
+  let offset = 0;
+  const lines: LineProbabilities[] = segmentation.lines.map((line) => {
+    const slice = probs.subarray(offset * classes, (offset + line.count) * classes);
+    offset += line.count;
+    return { count: line.count, probs: slice };
+  });
+  const decoded = decodeMrz(lines);
+  const reading = readMrz(decoded.lines);
+  const record = reading.record;
+  const digits = Object.values(record.checkDigits);
+  let logSum = 0;
+  let n = 0;
+  for (const row of decoded.confidence)
+    for (const p of row) {
+      logSum += Math.log(p + 1e-9);
+      n++;
+    }
+  return {
+    segmentation,
+    decoded,
+    lines: reading.lines.length > 0 ? reading.lines : decoded.lines,
+    record,
+    checksValid: digits.filter((d) => d.valid).length,
+    checksTotal: digits.length,
+    meanLogProb: n === 0 ? -Infinity : logSum / n,
+    classifyMs: t1 - t0,
+    decodeMs: performance.now() - t1,
+  };
+}
+
+const better = (a: Attempt, b: Attempt): boolean =>
+  a.checksValid !== b.checksValid ? a.checksValid > b.checksValid : a.meanLogProb > b.meanLogProb;
+
+function region(segmentation: Segmentation): MrzOcrSuccess['region'] {
+  const { band, box, scale, flip } = segmentation;
+  const corners = [
+    [0, 0],
+    [band.width, 0],
+    [band.width, band.height],
+    [0, band.height],
+  ].map(([x, y]) => {
+    const p = boxToSource(box, x ?? 0, y ?? 0, scale, flip);
+    return { x: Math.round(p.x), y: Math.round(p.y) };
+  });
+  const xs = corners.map((c) => c.x);
+  const ys = corners.map((c) => c.y);
+  const x = Math.min(...xs);
+  const y = Math.min(...ys);
+  return {
+    corners,
+    bounds: { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y },
+  };
+}
+
+/** Reads the MRZ from a greyscale image of a document page or card. Never throws for bad input. */
+export async function readMrzFromImage(
+  image: GreyImage,
+  options: ReadMrzOptions = {},
+): Promise<MrzOcrResult> {
+  const start = performance.now();
+  const timings: MrzOcrTimings = {
+    locateMs: 0,
+    segmentMs: 0,
+    classifyMs: 0,
+    decodeMs: 0,
+    totalMs: 0,
+  };
+  const fail = (reason: MrzOcrReason): MrzOcrFailure => {
+    timings.totalMs = performance.now() - start;
+    return { ok: false, reason, message: MESSAGES[reason], timings };
+  };
+  if (!validImage(image)) return fail('invalid_image');
+  if (image.width < MIN_IMAGE_SIDE || image.height < MIN_IMAGE_SIDE) return fail('image_too_small');
+  if (image.width * image.height > MAX_IMAGE_PIXELS) return fail('image_too_large');
+  const model = options.model ?? (await sharedModel());
+
+  const located = locateMrzBand(image);
+  timings.locateMs = performance.now() - start;
+  if (!located.ok) return fail(located.reason);
+  const band: BandLocation = located.band;
+
+  // The band near the top of the page suggests an upside-down page: try that way first.
+  const orders = band.upperHalf ? [true, false] : [false, true];
+  let best: Attempt | null = null;
+  for (const flip of orders) {
+    const t0 = performance.now();
+    const segmented = segmentLines(cutBand(image, band, flip), band.lineCount);
+    timings.segmentMs += performance.now() - t0;
+    if (!segmented.ok) continue;
+    const result = await attempt(model, segmented.segmentation);
+    timings.classifyMs += result.classifyMs;
+    timings.decodeMs += result.decodeMs;
+    if (best === null || better(result, best)) best = result;
+    const sure =
+      result.decoded.format !== null &&
+      result.checksTotal > 0 &&
+      result.checksValid === result.checksTotal &&
+      result.meanLogProb > Math.log(0.6);
+    if (sure) break;
+  }
+  if (best === null) return fail('segmentation_failed');
+  if (best.decoded.format === null) return fail('unrecognised_format');
+  // Two long lines of other print can pass for an MRZ band: the classifier is then unsure of
+  // most cells and no check digit holds.
+  if (best.checksValid === 0 && best.meanLogProb < Math.log(MIN_MEAN_CONFIDENCE))
+    return fail('no_mrz_found');
+  const flat = best.decoded.confidence.flat();
+  timings.totalMs = performance.now() - start;
+  return {
+    ok: true,
+    lines: best.lines,
+    rawLines: best.decoded.rawLines,
+    record: best.record,
+    confidence: {
+      perChar: best.decoded.confidence,
+      min: Math.min(...flat),
+      mean: flat.reduce((a, b) => a + b, 0) / Math.max(1, flat.length),
+    },
+    checkDigitsValid: best.checksTotal > 0 && best.checksValid === best.checksTotal,
+    searchChanges: best.decoded.changes,
+    region: region(best.segmentation),
+    angle: best.segmentation.box.angle,
+    flipped: best.segmentation.flip,
+    timings,
+  };
+}
