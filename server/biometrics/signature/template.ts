@@ -24,7 +24,7 @@ export const SIGNATURE_TEMPLATE_FORMAT = 'verikiosk.signature-template';
  * Bump the version whenever feature extraction, the statistics or DEFAULT_VERIFIER_OPTIONS'
  * scoring options change; the options digest catches a forgotten bump as well.
  */
-export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '2' };
+export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '3' };
 
 export type SignatureTemplateProblem =
   /** Not JSON, not a signature template, or a malformed signature inside. */
@@ -58,6 +58,8 @@ export function scoringOptionsDigest(options: VerifierOptions): string {
     options.termCap,
     options.normalisation,
     options.normalisationExponent,
+    options.normalisationExponentWithoutPressure ?? null,
+    options.spreadFloor ?? 0,
     options.aggregate,
     options.nearestCount ?? null,
     options.durationExponent ?? 0,

@@ -227,6 +227,32 @@ describe('verifySignature', () => {
     expect(score(slow, ignoring).explanation.terms.duration).toBe(1);
   });
 
+  it('normalises without pressure by its own exponent, over a floored spread', () => {
+    const withPressure = enrol(LOOPS, [91, 92, 93, 94]);
+    const without = enrol(LOOPS, [91, 92, 93, 94], false);
+    const score = (template: SignatureTemplate, pressure: boolean, options: VerifierOptions) => {
+      const outcome = verifySignature(template, syntheticSignature(LOOPS, { seed: 95, pressure }), {
+        ...DEFAULT_VERIFIER_OPTIONS,
+        ...options,
+      });
+      if (!outcome.ok) throw new Error('expected a score');
+      return outcome.score;
+    };
+    const half = { ...DEFAULT_VERIFIER_OPTIONS, normalisationExponentWithoutPressure: 0.5 };
+    const one = { ...DEFAULT_VERIFIER_OPTIONS, normalisationExponentWithoutPressure: 1 };
+    // Only comparisons where a side lacks pressure see the second exponent.
+    expect(score(withPressure, true, half)).toBe(score(withPressure, true, one));
+    expect(score(without, false, half)).not.toBeCloseTo(score(without, false, one), 6);
+    // Synthetic signatures are far more consistent than any SVC2004 signer: the floor applies.
+    expect(without.statistics.nearestMean.dynamics).toBeLessThan(
+      DEFAULT_VERIFIER_OPTIONS.spreadFloor ?? 0,
+    );
+    const unfloored = { ...DEFAULT_VERIFIER_OPTIONS, spreadFloor: 0 };
+    expect(score(without, false, DEFAULT_VERIFIER_OPTIONS)).toBeGreaterThan(
+      score(without, false, unfloored),
+    );
+  });
+
   it('is deterministic', () => {
     const run = () => {
       const template = enrol(LOOPS, [61, 62, 63, 64, 65]);
