@@ -3,5 +3,5 @@ export { BARCODE_FORMATS, loadZxingWasm, zxingWasmPath } from './engines.js';
 export type { BarcodeEngine, BarcodeFormatName, Point } from './engines.js';
 export { cropImage, estimateSkew, rotateImage, scaleImage, unrotatePoint } from './geometry.js';
 export type { SkewEstimate } from './geometry.js';
-export { isAamvaPayload, readBarcodesFromImage } from './read.js';
+export { WORKING_PIXELS, isAamvaPayload, readBarcodesFromImage } from './read.js';
 export type { BarcodeReading, BarcodeScan, ReadBarcodesOptions } from './read.js';

@@ -99,6 +99,9 @@ async function scaledView(base: View, factor: number, name: string): Promise<Vie
 
 const fmt = (d: number): string => d.toFixed(1);
 
+/** Larger images are scaled down to this many pixels before reading. */
+export const WORKING_PIXELS = 8_000_000;
+
 /** Below this estimated skew an image is decoded as given. */
 const SKEW_TOLERANCE_DEGREES = 1;
 
@@ -148,17 +151,25 @@ export async function readBarcodesFromImage(
   };
 
   if (image.width < 8 || image.height < 8) return { barcodes: [], attempts, skewDegrees };
-  const input: View = { name: 'original', image, toInput: (p) => p };
+  const original: View = { name: 'original', image, toInput: (p) => p };
+  // A large camera frame is read at most at WORKING_PIXELS (its modules are wide enough there);
+  // the ×2 step below brings back the detail for thin modules.
+  const pixels = image.width * image.height;
+  const input =
+    pixels > WORKING_PIXELS
+      ? await scaledView(original, Math.sqrt(WORKING_PIXELS / pixels), 'downscale')
+      : original;
+  const prefix = input === original ? '' : 'downscale+';
   // Deskew first: zxing-wasm can "read" a PDF417 skewed by a few degrees as a different,
   // error-corrected-but-wrong payload, so a visibly skewed image is never decoded as given.
-  const coarse = estimateSkew(image);
+  const coarse = estimateSkew(input.image);
   skewDegrees = coarse.degrees;
   let deskewed = input;
   if (Math.abs(coarse.degrees) >= SKEW_TOLERANCE_DEGREES) {
-    const once = await rotateImage(image, -coarse.degrees);
+    const once = await rotateImage(input.image, -coarse.degrees);
     const residual = estimateSkew(once);
     skewDegrees = coarse.degrees + (Math.abs(residual.degrees) < 3 ? residual.degrees : 0);
-    deskewed = await rotatedView(input, -skewDegrees, `deskew(${fmt(skewDegrees)})`);
+    deskewed = await rotatedView(input, -skewDegrees, `${prefix}deskew(${fmt(skewDegrees)})`);
   }
   // The edge directions say whether the PDF417 rows run across or down: read that way first,
   // without zxing-wasm's own rotation passes (which cost three times as much), then the other.
@@ -176,6 +187,7 @@ export async function readBarcodesFromImage(
   }
 
   const upscaled = await scaledView(deskewed, 2, `${deskewed.name}+upscale(2)`);
+  // (deskewed is at most WORKING_PIXELS plus its rotated corners: ×2 stays within ~40 MP)
   const big = await both(upscaled);
   if (big) return big;
   const crisp = await wasm({
@@ -187,7 +199,7 @@ export async function readBarcodesFromImage(
 
   // a weaker edge direction (the strongest can be JPEG blocks or an axis-aligned background)
   for (const angle of coarse.alternatives) {
-    const view = await rotatedView(input, -angle, `deskew(${fmt(angle)})`);
+    const view = await rotatedView(input, -angle, `${prefix}deskew(${fmt(angle)})`);
     const found = await both(await scaledView(view, 2, `${view.name}+upscale(2)`));
     if (found) return found;
   }
@@ -195,7 +207,7 @@ export async function readBarcodesFromImage(
   // keystone: the bars lean by different angles across the symbol; try neighbouring angles
   for (const delta of [-2, 2, -4, 4]) {
     const angle = skewDegrees + delta;
-    const view = await rotatedView(input, -angle, `deskew(${fmt(angle)})`);
+    const view = await rotatedView(input, -angle, `${prefix}deskew(${fmt(angle)})`);
     const found = await both(await scaledView(view, 1.5, `${view.name}+upscale(1.5)`), false);
     if (found) return found;
   }

@@ -3,8 +3,10 @@ import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import {
+  WORKING_PIXELS,
   isAamvaPayload,
   readBarcodesFromImage,
+  scaleImage,
   zxingWasmPath,
 } from '../../../../server/documents/barcode/index.js';
 import type { BarcodeScan } from '../../../../server/documents/barcode/index.js';
@@ -142,5 +144,26 @@ describe('readBarcodesFromImage (zxing-wasm and zxing-js on generated images)', 
   it('answers an empty scan for a degenerate image', async () => {
     const result = await readBarcodesFromImage({ width: 4, height: 4, data: new Uint8Array(16) });
     expect(result.barcodes).toEqual([]);
+  });
+});
+
+describe('readBarcodesFromImage on a large frame', () => {
+  it('reads a 12 MP frame at the working size and maps the corners back', async () => {
+    const generated = await generateDocumentImage(
+      cleanSpec('aamva-pdf417', 707, { dpi: 300, modulePx: 3.5, skewDeg: 3 }),
+    );
+    const decoded = await decodeImage(generated.bytes);
+    if (!decoded.ok) throw new Error(decoded.reason);
+    // the same capture at 3× (about 12 MP): modules 10 px wide
+    const big = await scaleImage(decoded.image, 3);
+    expect(big.width * big.height).toBeGreaterThan(WORKING_PIXELS);
+    const result = await readBarcodesFromImage(big);
+    expect(result.attempts[0]).toMatch(/downscale/);
+    expect(payloadOf(result)).toBe(generated.truth.barcode!.payload);
+    const xs = generated.truth.barcode!.corners.map((p) => 3 * p.x);
+    for (const p of result.barcodes[0]!.position) {
+      expect(p.x).toBeGreaterThan(Math.min(...xs) - 60);
+      expect(p.x).toBeLessThan(Math.max(...xs) + 60);
+    }
   });
 });
