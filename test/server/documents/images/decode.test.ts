@@ -85,6 +85,20 @@ describe('decodeImage', () => {
     if (result.ok) expect(Math.min(...result.image.data)).toBe(255);
   });
 
+  it('brings 16-bit PNGs down to 8-bit grey', async () => {
+    const png16 = await sharp({
+      create: { width: 100, height: 80, channels: 3, background: '#808080' },
+    })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
+    const result = await decodeImage(png16);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.image.data.length).toBe(100 * 80);
+    expect(Math.abs(result.image.data[0]! - 128)).toBeLessThanOrEqual(1);
+  });
+
   it('answers typed failures for bad input', async () => {
     await expectFailure(new Uint8Array(0), 'empty');
     await expectFailure(
