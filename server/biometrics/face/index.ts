@@ -19,6 +19,7 @@ export type {
   FaceAnalysis,
   FaceAnalysisOk,
   FaceAnalysisRejected,
+  FrameObservation,
   PortraitLocation,
   StageTimings,
 } from './engine/pipeline.js';

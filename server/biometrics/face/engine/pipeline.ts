@@ -166,6 +166,8 @@ export async function detectFaces(
   faceapi: FaceApiModule,
   image: RgbImage,
   wholeDocument = false,
+  /** Frames of a liveness burst: stop after the padded tiny pass (speed over rare misses). */
+  fastOnly = false,
 ): Promise<{ faces: CandidateFace[]; detector: DetectorPass | null }> {
   if (wholeDocument) {
     const fine = await runDetector(faceapi, image, 'tiny', TINY_FINE, 0);
@@ -182,7 +184,7 @@ export async function detectFaces(
     ['tiny-padded-416', 'tiny', TINY_FINE],
     ['ssd-padded', 'ssd', null],
   ];
-  for (const [name, kind, settings] of passes) {
+  for (const [name, kind, settings] of fastOnly ? passes.slice(0, 1) : passes) {
     const faces = await runDetector(faceapi, padded, kind, settings, pad);
     if (faces.length > 0) return { faces: distinctFaces(faces), detector: name };
   }
@@ -443,4 +445,52 @@ export async function warmUp(faceapi: FaceApiModule): Promise<void> {
   } finally {
     tensor.dispose();
   }
+}
+
+/** One frame of a liveness burst: every face with its landmarks, no embedding, no gating. */
+export interface FrameObservation {
+  readonly status: 'observed';
+  readonly imageWidth: number;
+  readonly imageHeight: number;
+  readonly faces: readonly FaceObservation[];
+  readonly timings: StageTimings;
+}
+
+/** Faces beyond this many in one frame are not landmarked (the frame fails liveness anyway). */
+const MAX_OBSERVED_FACES = 3;
+
+/**
+ * Observes one camera frame for the liveness scorer (types.ts LivenessFrame without its time):
+ * the fast detector passes only, then landmarks for each face found, largest first.
+ */
+export async function observeFrame(
+  faceapi: FaceApiModule,
+  bytes: Uint8Array,
+  limits?: DecodeLimits,
+): Promise<FrameObservation | FaceAnalysisRejected> {
+  const started = now();
+  const timings = emptyTimings();
+  const decoded = await decodeImage(bytes, workingLimits('selfie', limits));
+  timings.decode = now() - started;
+  if (!decoded.ok) return rejected('selfie', decoded.reason, timings, null, started);
+  const image = decoded.image;
+  let t = now();
+  const found = await detectFaces(faceapi, image, false, true);
+  timings.detect = now() - t;
+  const faces: FaceObservation[] = [];
+  if (found.faces.length > 0) {
+    const tensor = toTensor(faceapi, image);
+    try {
+      t = now();
+      for (const face of found.faces.slice(0, MAX_OBSERVED_FACES)) {
+        const landmarks = await findLandmarks(faceapi, tensor, face.box, image);
+        faces.push({ box: face.box, score: face.score, landmarks: landmarks.points });
+      }
+      timings.landmarks = now() - t;
+    } finally {
+      tensor.dispose();
+    }
+  }
+  timings.total = now() - started;
+  return { status: 'observed', imageWidth: image.width, imageHeight: image.height, faces, timings };
 }

@@ -22,7 +22,15 @@ import {
   type FaceModelIdentity,
 } from './backend.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
-import { analyseImage, warmUp, type AnalyseOptions, type FaceAnalysis } from './pipeline.js';
+import {
+  analyseImage,
+  observeFrame,
+  warmUp,
+  type AnalyseOptions,
+  type FaceAnalysis,
+  type FaceAnalysisRejected,
+  type FrameObservation,
+} from './pipeline.js';
 import type { FromWorker, ToWorker, WorkerSettings } from './protocol.js';
 
 export interface FaceEngineOptions {
@@ -62,8 +70,9 @@ export interface FaceEngineStatus {
 
 interface Job {
   readonly bytes: Uint8Array;
-  readonly options: Omit<AnalyseOptions, 'limits'>;
-  readonly resolve: (result: FaceAnalysis) => void;
+  /** null: observe a liveness frame. */
+  readonly options: Omit<AnalyseOptions, 'limits'> | null;
+  readonly resolve: (result: FaceAnalysis | FrameObservation) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -175,6 +184,21 @@ export class FaceEngine {
     bytes: Uint8Array,
     options: Omit<AnalyseOptions, 'limits'>,
   ): Promise<FaceAnalysis | FaceBusy> {
+    return this.submit(bytes, options) as Promise<FaceAnalysis | FaceBusy>;
+  }
+
+  /**
+   * One frame of a liveness burst: every face found (fast detector passes only) with its 68
+   * landmarks, no embedding and no quality gates — what the liveness scorer's frames hold.
+   */
+  observe(bytes: Uint8Array): Promise<FrameObservation | FaceAnalysisRejected | FaceBusy> {
+    return this.submit(bytes, null) as Promise<FrameObservation | FaceAnalysisRejected | FaceBusy>;
+  }
+
+  private submit(
+    bytes: Uint8Array,
+    options: Omit<AnalyseOptions, 'limits'> | null,
+  ): Promise<FaceAnalysis | FrameObservation | FaceBusy> {
     if (this.state === 'failed' || this.state === 'closed')
       return Promise.reject(
         new FaceEngineError(this.error ?? 'the face engine is closed', 'worker_failed'),
@@ -186,7 +210,7 @@ export class FaceEngine {
         queueDepth: this.queue.length,
         maxQueue: this.maxQueue,
       });
-    return new Promise<FaceAnalysis>((resolve, reject) => {
+    return new Promise<FaceAnalysis | FrameObservation>((resolve, reject) => {
       // A private copy: the caller may reuse its buffer, and the copy is transferred, not cloned.
       const job: Job = { bytes: new Uint8Array(bytes), options, resolve, reject };
       if (free !== undefined && this.state === 'ready') free.run(job);
@@ -232,12 +256,14 @@ export class FaceEngine {
       busy: false,
       run: (job) => {
         slot.busy = true;
-        analyseImage(faceapi!, job.bytes, { ...job.options, limits: this.settings.limits })
-          .then(job.resolve, job.reject)
-          .finally(() => {
-            slot.busy = false;
-            this.dispatch();
-          });
+        const work =
+          job.options === null
+            ? observeFrame(faceapi!, job.bytes, this.settings.limits)
+            : analyseImage(faceapi!, job.bytes, { ...job.options, limits: this.settings.limits });
+        work.then(job.resolve, job.reject).finally(() => {
+          slot.busy = false;
+          this.dispatch();
+        });
       },
       close: () => Promise.resolve(),
     };

@@ -1,7 +1,7 @@
 /** Messages between the face engine and its worker threads (structured-clone friendly). */
 import type { FaceBackendInfo } from './backend.js';
 import type { DecodeLimits } from './decode.js';
-import type { AnalyseOptions, FaceAnalysis } from './pipeline.js';
+import type { AnalyseOptions, FaceAnalysis, FrameObservation } from './pipeline.js';
 
 export interface WorkerSettings {
   readonly preferWasm: boolean;
@@ -13,7 +13,8 @@ export type ToWorker = {
   readonly type: 'analyse';
   readonly id: number;
   readonly bytes: Uint8Array;
-  readonly options: Omit<AnalyseOptions, 'limits'>;
+  /** null: observe a liveness frame (faces and landmarks only). */
+  readonly options: Omit<AnalyseOptions, 'limits'> | null;
 };
 
 export type FromWorker =
@@ -23,6 +24,10 @@ export type FromWorker =
       readonly loadMs: number;
       readonly warmUpMs: number;
     }
-  | { readonly type: 'result'; readonly id: number; readonly result: FaceAnalysis }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly result: FaceAnalysis | FrameObservation;
+    }
   | { readonly type: 'failed'; readonly id: number; readonly message: string }
   | { readonly type: 'fatal'; readonly message: string; readonly code: string };

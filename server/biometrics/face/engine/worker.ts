@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FaceEngineError, loadFaceApi, loadFaceNets } from './backend.js';
-import { analyseImage, warmUp } from './pipeline.js';
+import { analyseImage, observeFrame, warmUp } from './pipeline.js';
 import type { FromWorker, ToWorker, WorkerSettings } from './protocol.js';
 
 const port = parentPort;
@@ -28,7 +28,11 @@ try {
     warmUpMs: performance.now() - loaded,
   });
   port.on('message', (message: ToWorker) => {
-    analyseImage(faceapi, message.bytes, { ...message.options, limits: settings.limits }).then(
+    const work =
+      message.options === null
+        ? observeFrame(faceapi, message.bytes, settings.limits)
+        : analyseImage(faceapi, message.bytes, { ...message.options, limits: settings.limits });
+    work.then(
       (result) => send({ type: 'result', id: message.id, result }),
       (error: unknown) =>
         send({

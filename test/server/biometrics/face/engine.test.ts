@@ -17,6 +17,11 @@ import {
   type FaceBusy,
 } from '../../../../server/biometrics/face/index.js';
 import { storeTemplate, subjectTemplates } from '../../../../server/biometrics/templates.js';
+import {
+  createChallengePlan,
+  scoreActiveLiveness,
+} from '../../../../server/biometrics/face/liveness/index.js';
+import type { LivenessFrame } from '../../../../server/biometrics/face/types.js';
 import { generateFaceDocument } from '../../../gen/face-documents.js';
 import { cleanup, newVault } from '../../vault/helpers.js';
 import { MODEL_TIMEOUT, devImage } from './helpers.js';
@@ -275,6 +280,50 @@ describe('templates in the vault', () => {
       });
       expect(removeStaleFaceTemplates(vault, stale, engine.model, 'kiosk:test')).toBe(1);
       expect(subjectTemplates(vault, stale, 'face')).toEqual([]);
+    },
+    MODEL_TIMEOUT,
+  );
+});
+
+describe('liveness frames', () => {
+  it(
+    'observe() returns every face with 68 landmarks and no embedding; none in a faceless frame',
+    async () => {
+      const one = await engine.observe(devImage(0, 3));
+      const two = await engine.observe(await sideBySide([devImage(0, 1), devImage(5, 2)]));
+      const none = await engine.observe(
+        await sharp({ create: { width: 320, height: 240, channels: 3, background: '#456' } })
+          .png()
+          .toBuffer(),
+      );
+      expect(one).toMatchObject({ status: 'observed' });
+      if (one.status !== 'observed' || two.status !== 'observed' || none.status !== 'observed')
+        throw new Error('expected observations');
+      expect(one.faces).toHaveLength(1);
+      expect(one.faces[0]!.landmarks).toHaveLength(68);
+      expect(JSON.stringify(one)).not.toMatch(/descriptor/);
+      expect(two.faces).toHaveLength(2);
+      expect(none.faces).toEqual([]);
+    },
+    MODEL_TIMEOUT,
+  );
+
+  it(
+    'a still photo held in front of the camera for the whole burst fails the active challenge',
+    async () => {
+      const plan = createChallengePlan();
+      const still = await engine.observe(devImage(2, 2));
+      if (still.status !== 'observed') throw new Error('expected an observation');
+      const count = 30;
+      const frames: LivenessFrame[] = Array.from({ length: count }, (_, i) => ({
+        t: Math.round(((plan.duration + 200) * i) / (count - 1)),
+        imageWidth: still.imageWidth,
+        imageHeight: still.imageHeight,
+        faces: still.faces,
+      }));
+      const result = scoreActiveLiveness(plan, frames);
+      expect(result.passed).toBe(false);
+      expect(result.reasons.length).toBeGreaterThan(0);
     },
     MODEL_TIMEOUT,
   );

@@ -63,6 +63,9 @@ describe('the face engine in a worker thread', () => {
       expect(face.descriptor).toBeInstanceOf(Float32Array);
       expect(face.descriptor).toHaveLength(128);
       expect(face.face.landmarks).toHaveLength(68);
+      const frame = await engine.observe(devImage(5, 1));
+      expect(frame).toMatchObject({ status: 'observed' });
+      if (frame.status === 'observed') expect(frame.faces[0]?.landmarks).toHaveLength(68);
     },
     MODEL_TIMEOUT,
   );
