@@ -14,7 +14,7 @@
  * Exploration flags (defaults are DEFAULT_VERIFIER_OPTIONS): --users 1-10 (a subset, for
  * split-half checks of a choice), --dynamics x,y,dx,dy,p:0.5 (channels:weight of the main
  * representation), --shape …, --weights dynamics,shape,global, --exponent, --normalisation
- * template|reference, --aggregate mean|min|mean+min|nearest, --nearest-count, --duration-exponent, --exponent-without-pressure, --band, --rate, --pressure-weight.
+ * template|reference, --aggregate mean|min|mean+min|nearest, --nearest-count, --duration-exponent, --speed-exponent, --exponent-without-pressure, --band, --rate, --pressure-weight.
  * The consistency check is disabled here (the protocol needs a template for every user) and
  * the number of enrolments it would have refused is printed instead.
  */
@@ -58,6 +58,7 @@ function parseCli(): Args {
       'nearest-count': { type: 'string' },
       exponent: { type: 'string' },
       'duration-exponent': { type: 'string' },
+      'speed-exponent': { type: 'string' },
       'exponent-without-pressure': { type: 'string' },
       'pressure-weight': { type: 'string' },
     },
@@ -102,6 +103,9 @@ function parseCli(): Args {
   }
   if (values['duration-exponent']) {
     options = { ...options, durationExponent: Number(values['duration-exponent']) };
+  }
+  if (values['speed-exponent']) {
+    options = { ...options, speedExponent: Number(values['speed-exponent']) };
   }
   if (values.exponent) options = { ...options, normalisationExponent: Number(values.exponent) };
   if (values['exponent-without-pressure']) {
@@ -253,7 +257,7 @@ function evaluate(
     `users: ${users.length}, enrolment: ${rotations === 1 ? 'S1–S5' : `${rotations} seeded random choices of 5 from S1–S10`}, references per template: 5`,
   );
   console.log(
-    `options: dynamics ${JSON.stringify(options.dynamics)}, shape ${JSON.stringify(options.shape)}, normalisation ${options.normalisation}/${options.aggregate}${options.aggregate === 'nearest' ? String(options.nearestCount ?? 3) : ''}^${options.normalisationExponent} (${options.normalisationExponentWithoutPressure ?? options.normalisationExponent} without pressure), duration^${options.durationExponent ?? 0}, band ${options.bandFraction}, feature rate ${options.featureRateHz} Hz, pressure weight ${options.pressureWeight}, weights ${JSON.stringify(options.weights)}`,
+    `options: dynamics ${JSON.stringify(options.dynamics)}, shape ${JSON.stringify(options.shape)}, normalisation ${options.normalisation}/${options.aggregate}${options.aggregate === 'nearest' ? String(options.nearestCount ?? 3) : ''}^${options.normalisationExponent} (${options.normalisationExponentWithoutPressure ?? options.normalisationExponent} without pressure), duration^${options.durationExponent ?? 0}, slowness^${options.speedExponent ?? 0}, band ${options.bandFraction}, feature rate ${options.featureRateHz} Hz, pressure weight ${options.pressureWeight}, weights ${JSON.stringify(options.weights)}`,
   );
   console.log(
     `skilled forgeries: EER global ${pct(skilled.eer)} (threshold ${skilled.threshold.toFixed(4)}), per-user mean ${pct(mean(perUserSkilled))}`,

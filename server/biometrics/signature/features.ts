@@ -19,6 +19,11 @@ export interface GlobalFeatures {
   readonly meanPressure: number | null;
   /** Mean pressure in 10 equal-time bins as a fraction of full scale; null without pressure. */
   readonly pressureProfile: readonly number[] | null;
+  /**
+   * Median pen speed while writing, mm/s (sample-to-sample speed within strokes, 3-sample moving
+   * average, over the samples where it is positive); 0 when the pen never moves.
+   */
+  readonly medianSpeedMmPerS: number;
 }
 
 export interface PreparedSignature {
@@ -61,6 +66,31 @@ function std(values: Float64Array, mu: number): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += (values[i]! - mu) * (values[i]! - mu);
   return values.length === 0 ? 0 : Math.sqrt(sum / values.length);
+}
+
+function medianSpeed(
+  ink: readonly Signature['samples'][number][],
+  x: Float64Array,
+  y: Float64Array,
+): number {
+  const n = ink.length;
+  const speed = new Float64Array(n);
+  for (let i = 1; i < n; i++) {
+    if (ink[i]!.strokeStart) continue;
+    const dt = Math.max(ink[i]!.t - ink[i - 1]!.t, 1);
+    speed[i] = Math.sqrt((x[i]! - x[i - 1]!) ** 2 + (y[i]! - y[i - 1]!) ** 2) / dt;
+  }
+  const smoothed: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = ((i > 0 ? speed[i - 1]! : 0) + speed[i]! + (i + 1 < n ? speed[i + 1]! : 0)) / 3;
+    if (v > 0) smoothed.push(v);
+  }
+  if (smoothed.length === 0) return 0;
+  smoothed.sort((a, b) => a - b);
+  const mid = smoothed.length >> 1;
+  const median =
+    smoothed.length % 2 === 1 ? smoothed[mid]! : (smoothed[mid - 1]! + smoothed[mid]!) / 2;
+  return median * 1000;
 }
 
 /** Pen-down samples only; quality checks have made sure there are some. */
@@ -111,6 +141,7 @@ export function prepareSignature(signature: Signature, options: FeatureOptions):
     pressureProfile = sums.map((s, b) => (counts[b]! > 0 ? s / counts[b]! : 0));
   }
   const global: GlobalFeatures = {
+    medianSpeedMmPerS: medianSpeed(ink, x, y),
     durationMs,
     lengthMm,
     strokes,

@@ -62,6 +62,11 @@ export interface VerifierOptions extends FeatureOptions {
    * per-signature normalised sequences cannot see. 0 or absent: duration is ignored.
    */
   readonly durationExponent?: number;
+  /**
+   * ... and by (median enrolment pen speed / probe median pen speed) to this power: forgers also
+   * move the pen more slowly while writing, not only pause longer. 0 or absent: ignored.
+   */
+  readonly speedExponent?: number;
   /** Accept when score >= threshold (comparisons with pressure on both sides). */
   readonly threshold: number;
   /**
@@ -84,19 +89,22 @@ export interface VerifierOptions extends FeatureOptions {
  * all 5 to one atypical reference) normalised by the same statistic left-one-out among the
  * enrolment samples raised to 0.5 (0.75 when a side has no pressure; the spread floored at 0.09,
  * below every development user's), a band of 7% (as accurate as 10%, faster), that distance
- * multiplied by (probe duration / median enrolment duration)^0.15, and the threshold at the
- * global skilled-forgery EER point of Task 2 with S1–S5 enrolment (0.676: EER 7.00% global,
- * 3.00% per-user mean, random 0%), without pressure at Task 1's (0.562: 10.00% / 4.38%); with
- * 5 enrolment rotations Task 2 8.50% / 2.25% and Task 1 8.80% / 3.03% (random 0.01%).
- * Before the duration factor and the no-pressure exponent: Task 2 8.63% / 3.25% (5 rotations
- * 8.90% / 2.68%), Task 1 12.00% / 5.38% (10.50% / 4.03%). Both cross-validated across user
- * halves (5 rotations, global EER). Duration exponent on Task 2: chosen on users 1–10 (0.1) it
- * takes 11–20 from 7.6% to 5.4%; chosen on 11–20 (0.2) it takes 1–10 from 10.6% to 9.6%; 0.15
- * sits between (9.4% and 4.6%); on Task 1 it lowers the per-user EER (3.3→2.3%, 4.8→3.8%) and
- * leaves the global one within noise. No-pressure exponent on Task 1 (0.5 to 1): chosen on
- * 1–10 (0.75) it takes 11–20 from 11.4% to 8.6%; chosen on 11–20 (0.8) it takes 1–10 from
- * 8.4% to 8.0%. The same change with pressure did not hold on both halves (0.6: 8.8% and 4.8%
- * against 9.2% and 4.6%).
+ * multiplied by (probe duration / median enrolment duration)^0.15 and by (median enrolment pen
+ * speed / probe median pen speed)^0.1, and the threshold at the global skilled-forgery EER
+ * point of Task 2 with S1–S5 enrolment (0.675: EER 6.00% global, 2.25% per-user mean, random
+ * 0%), without pressure at Task 1's (0.562: 10.00% / 3.38%); with 5 enrolment rotations Task 2
+ * 7.50% / 1.82% and Task 1 8.50% / 2.67% (random 0.01%). Before the duration and speed factors
+ * and the no-pressure exponent: Task 2 8.63% / 3.25% (5 rotations 8.90% / 2.68%), Task 1
+ * 12.00% / 5.38% (10.50% / 4.03%). Each cross-validated across user halves (5 rotations, global
+ * EER). Duration exponent on Task 2: chosen on users 1–10 (0.1) it takes 11–20 from 7.6% to
+ * 5.4%; chosen on 11–20 (0.2) it takes 1–10 from 10.6% to 9.6%; 0.15 sits between (9.4% and
+ * 4.6%); on Task 1 it lowers the per-user EER (3.3→2.3%, 4.8→3.8%) and leaves the global one
+ * within noise. No-pressure exponent on Task 1 (0.5 to 1): chosen on 1–10 (0.75) it takes 11–20
+ * from 11.4% to 8.6%; chosen on 11–20 (0.8) it takes 1–10 from 8.4% to 8.0%. The same change
+ * with pressure did not hold on both halves (0.6: 8.8% and 4.8% against 9.2% and 4.6%). Speed
+ * exponent (0, 0.1, 0.2; Task 1 + Task 2 summed): chosen on 1–10 (0.2) it takes 11–20 from
+ * 8.55% + 4.60% to 9.20% + 3.65%; chosen on 11–20 (0.1) it takes 1–10 from 8.25% + 9.40% to
+ * 7.85% + 8.20%.
  *
  * Tried on the same data without gain (5 rotations, Task 2, global / per-user): separate DTWs
  * per channel group (position, velocity, pressure, speed, direction) each normalised by its own
@@ -139,7 +147,8 @@ export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   aggregate: 'nearest',
   nearestCount: 3,
   durationExponent: 0.15,
-  threshold: 0.676,
+  speedExponent: 0.1,
+  threshold: 0.675,
   thresholdWithoutPressure: 0.562,
   consistencyFactor: 2,
   minEnrolment: 3,
@@ -176,6 +185,8 @@ export interface UserStatistics {
     readonly max: number;
   };
   readonly lengthMm: { readonly mean: number; readonly min: number; readonly max: number };
+  /** Median over the references of their median pen speed, mm/s. */
+  readonly medianSpeedMmPerS: number;
   readonly pressureProfile: readonly number[] | null;
 }
 
@@ -223,13 +234,15 @@ export interface VerificationExplanation {
   } | null;
   /**
    * The fused distance terms (lower is closer), after per-user normalisation, and the duration
-   * factor the fused distance was multiplied by (above 1 when the probe took longer).
+   * and speed factors the fused distance was multiplied by (above 1 when the probe took longer,
+   * or moved more slowly, than the enrolment's median).
    */
   readonly terms: {
     readonly dynamics: number;
     readonly shape: number;
     readonly global: number;
     readonly duration: number;
+    readonly speed: number;
   };
 }
 
@@ -416,6 +429,7 @@ export function buildSignatureTemplate(
       median: median(references.map((r) => r.global.durationMs)),
     },
     lengthMm: range(references.map((r) => r.global.lengthMm)),
+    medianSpeedMmPerS: median(references.map((r) => r.global.medianSpeedMmPerS)),
     pressureProfile,
   };
   return { signatures, features, references, statistics };
@@ -534,8 +548,13 @@ export function scorePreparedSignature(
       ? probe.global.durationMs / statistics.durationMs.median
       : 1;
   const duration = durationRatio ** (options.durationExponent ?? 0);
+  const slowness =
+    probe.global.medianSpeedMmPerS > 0 && statistics.medianSpeedMmPerS > 0
+      ? statistics.medianSpeedMmPerS / probe.global.medianSpeedMmPerS
+      : 1;
+  const speed = slowness ** (options.speedExponent ?? 0);
   const distance =
-    (duration * (w.dynamics * dynamics + w.shape * shape + w.global * global)) /
+    (duration * speed * (w.dynamics * dynamics + w.shape * shape + w.global * global)) /
     (w.dynamics + w.shape + w.global);
   const score = 1 / (1 + distance);
   const threshold = withPressure
@@ -567,7 +586,7 @@ export function scorePreparedSignature(
               correlation: correlation(probeProfile, statistics.pressureProfile),
             }
           : null,
-      terms: { dynamics, shape, global, duration },
+      terms: { dynamics, shape, global, duration, speed },
     },
   };
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_VERIFIER_OPTIONS,
+  SVC2004_DEVICE,
   enrolSignatures,
+  prepareSignature,
   verifySignature,
   type SignatureTemplate,
   type VerifierOptions,
@@ -198,7 +200,7 @@ describe('verifySignature', () => {
     expect(threeGenuine).toBeLessThanOrEqual(1);
   });
 
-  it('scales the distance by the probe duration over the median enrolment duration', () => {
+  it('scales the distance by duration and pen speed against the enrolment medians', () => {
     const template = enrol(LOOPS, [81, 82, 83, 84, 85]);
     const probe = syntheticSignature(LOOPS, { seed: 86 });
     // The same samples at half the speed: only the time axis changes.
@@ -212,19 +214,26 @@ describe('verifySignature', () => {
       if (!result.ok) throw new Error('expected a score');
       return result;
     };
-    const exponent = DEFAULT_VERIFIER_OPTIONS.durationExponent ?? 0;
-    expect(exponent).toBeGreaterThan(0);
+    const durationExponent = DEFAULT_VERIFIER_OPTIONS.durationExponent ?? 0;
+    const speedExponent = DEFAULT_VERIFIER_OPTIONS.speedExponent ?? 0;
+    expect(durationExponent).toBeGreaterThan(0);
+    expect(speedExponent).toBeGreaterThan(0);
     const normal = score(probe, DEFAULT_VERIFIER_OPTIONS);
     const slowed = score(slow, DEFAULT_VERIFIER_OPTIONS);
     expect(slowed.explanation.terms.dynamics).toBeCloseTo(normal.explanation.terms.dynamics, 12);
+    // Twice the duration, half the pen speed.
     expect(slowed.explanation.terms.duration / normal.explanation.terms.duration).toBeCloseTo(
-      2 ** exponent,
+      2 ** durationExponent,
+      6,
+    );
+    expect(slowed.explanation.terms.speed / normal.explanation.terms.speed).toBeCloseTo(
+      2 ** speedExponent,
       6,
     );
     expect(slowed.score).toBeLessThan(normal.score);
-    const ignoring = { ...DEFAULT_VERIFIER_OPTIONS, durationExponent: 0 };
+    const ignoring = { ...DEFAULT_VERIFIER_OPTIONS, durationExponent: 0, speedExponent: 0 };
     expect(score(slow, ignoring).score).toBeCloseTo(score(probe, ignoring).score, 12);
-    expect(score(slow, ignoring).explanation.terms.duration).toBe(1);
+    expect(score(slow, ignoring).explanation.terms).toMatchObject({ duration: 1, speed: 1 });
   });
 
   it('normalises without pressure by its own exponent, over a floored spread', () => {
@@ -261,5 +270,29 @@ describe('verifySignature', () => {
       );
     };
     expect(run()).toEqual(run());
+  });
+});
+
+describe('prepareSignature', () => {
+  it('measures the median pen speed within strokes, ignoring the jump between them', () => {
+    // 1 mm every 10 ms (100 mm/s), two strokes 50 mm apart.
+    const samples = Array.from({ length: 60 }, (_, i) => ({
+      x: i * 100 + (i >= 30 ? 5000 : 0),
+      y: 2000,
+      pressure: 500,
+      t: i * 10 + (i >= 30 ? 300 : 0),
+      penDown: true,
+      strokeStart: i === 0 || i === 30,
+    }));
+    const prepared = prepareSignature(
+      { device: SVC2004_DEVICE, samples },
+      DEFAULT_VERIFIER_OPTIONS,
+    );
+    expect(prepared.global.medianSpeedMmPerS).toBeCloseTo(100, 6);
+    const still = samples.map((s) => ({ ...s, x: 1000 }));
+    expect(
+      prepareSignature({ device: SVC2004_DEVICE, samples: still }, DEFAULT_VERIFIER_OPTIONS).global
+        .medianSpeedMmPerS,
+    ).toBe(0);
   });
 });
