@@ -16,6 +16,8 @@ import { parseArgs } from 'node:util';
 
 import sharp, { type OverlayOptions } from 'sharp';
 
+import { seededRandom } from './document-images.js';
+
 export interface FaceDocumentOptions {
   /** Card width in pixels (default: 560–760 from the seed). */
   readonly width?: number;
@@ -40,18 +42,6 @@ export interface GeneratedFaceDocument {
   readonly ghost: { x: number; y: number; width: number; height: number } | null;
   readonly blurSigma: number;
   readonly jpegQuality: number;
-}
-
-/** mulberry32: small, fast, and the same sequence on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function between(random: () => number, low: number, high: number): number {
