@@ -86,10 +86,11 @@ function smoothedSample(
 /**
  * The dominant gradient direction modulo 90°, from a magnitude-weighted histogram of Sobel
  * gradient angles on a smoothed copy (finer than a Hough transform needs to be, and one pass
- * over the pixels). Large images are averaged down so the cost stays near 0.3 MP.
+ * over the pixels). Large images are averaged down so the cost stays near `workingPixels`
+ * (averaging down makes moiré of thin modules, hence the full-resolution retry in the reader).
  */
-export function estimateSkew(image: GreyImage): SkewEstimate {
-  const factor = Math.max(1, Math.round(Math.sqrt((image.width * image.height) / 300_000)));
+export function estimateSkew(image: GreyImage, workingPixels = 300_000): SkewEstimate {
+  const factor = Math.max(1, Math.round(Math.sqrt((image.width * image.height) / workingPixels)));
   const { width, height, data } = smoothedSample(image, factor);
   const histogram = new Float64Array(BINS);
   // angle modulo 180°, 1° bins: tells vertical edges (gradient along x) from horizontal ones

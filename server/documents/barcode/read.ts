@@ -8,8 +8,10 @@
  *      then turned 90° (both read PDF417 at 0°/180° only; zxing-js forgives residual skew and
  *      keystone that zxing-wasm does not).
  *   3. Upscale the deskewed image ×2 (thin modules, 1.5 px and below), both engines again.
- *      Then the same, sharpened (blur across thin modules), and at the weaker edge
- *      directions (JPEG block edges or an axis-aligned background can outvote a blurred symbol).
+ *      Then the same, sharpened (blur across thin modules); at the angle measured at full
+ *      resolution (the averaged-down estimate can be misled by moiré of 1.5 px modules); and at
+ *      the weaker edge directions (JPEG block edges or an axis-aligned background can outvote a
+ *      blurred symbol).
  *   4. A small angle sweep around the estimate for strong keystone, where one angle is wrong
  *      somewhere in the symbol.
  */
@@ -197,8 +199,13 @@ export async function readBarcodesFromImage(
   });
   if (crisp) return crisp;
 
+  // at full resolution: averaging down turns 1.5 px modules into moiré that misleads the angle
+  const fine = estimateSkew(input.image, Infinity);
+  const fineAngles = [fine.degrees, ...fine.alternatives.slice(0, 1)].filter(
+    (angle) => Math.abs(angle - (skewDegrees ?? 0)) > 0.7,
+  );
   // a weaker edge direction (the strongest can be JPEG blocks or an axis-aligned background)
-  for (const angle of coarse.alternatives) {
+  for (const angle of [...fineAngles, ...coarse.alternatives]) {
     const view = await rotatedView(input, -angle, `${prefix}deskew(${fmt(angle)})`);
     const found = await both(await scaledView(view, 2, `${view.name}+upscale(2)`));
     if (found) return found;
