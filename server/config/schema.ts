@@ -421,8 +421,8 @@ const devicesSchema = z.strictObject(
  */
 const faceSchema = z.strictObject(
   {
-    /** Worker threads for face inference; 0 runs it on the main thread (not for serving). */
-    workers: integerIn(0, 16).default(1),
+    /** Worker threads for face inference (absent: half the cores, 1–4); 0 runs it on the main thread. */
+    workers: integerIn(0, 16).optional(),
     /** Requests that may wait for a worker before the engine answers 'busy'. */
     maxQueue: integerIn(0, 1000).default(8),
     maxFileBytes: integerIn(1024, 100 * MIB).default(15 * MIB),

@@ -2,7 +2,7 @@
  * server/biometrics/face — face biometrics (SPEC FACE-1…FACE-6): the engine (backend, worker
  * pool), decoding, detection and quality, embedding and 1:1 match, selfie-to-document match.
  */
-export { FaceEngine } from './engine/pool.js';
+export { FaceEngine, defaultWorkerCount } from './engine/pool.js';
 export type {
   FaceBusy,
   FaceEngineOptions,

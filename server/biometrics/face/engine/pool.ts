@@ -9,6 +9,7 @@
  * build (dist/) starts worker.js directly.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,7 +35,7 @@ import {
 import type { FromWorker, ToWorker, WorkerSettings } from './protocol.js';
 
 export interface FaceEngineOptions {
-  /** Worker threads; 0 runs inference in the caller's thread. Default 1. */
+  /** Worker threads; 0 runs inference in the caller's thread. Default: half the cores, 1–4. */
   readonly workers?: number;
   /** Requests allowed to wait for a free worker; beyond it analyse() answers 'busy'. Default 8. */
   readonly maxQueue?: number;
@@ -106,6 +107,14 @@ function spawnWorker(settings: WorkerSettings): Worker {
   return new Worker(bootstrap, { eval: true, workerData: { settings } });
 }
 
+/**
+ * One worker per two cores (1 on the appliance's 2 cores): tfjs-wasm runs single-threaded, and
+ * the HTTP server, the vault and the device stream need the other core.
+ */
+export function defaultWorkerCount(cores = os.availableParallelism()): number {
+  return Math.min(4, Math.max(1, Math.floor(cores / 2)));
+}
+
 export class FaceEngine {
   readonly model: FaceModelIdentity;
   /** Settles when every worker has loaded and warmed up its models (rejects if one cannot). */
@@ -122,7 +131,7 @@ export class FaceEngine {
 
   /** Starts loading at once; await `ready` (or `FaceEngine.start`) to wait for warm-up. */
   constructor(options: FaceEngineOptions = {}) {
-    const workers = options.workers ?? 1;
+    const workers = options.workers ?? defaultWorkerCount();
     if (!Number.isInteger(workers) || workers < 0 || workers > 16)
       throw new RangeError('workers must be an integer from 0 to 16');
     this.maxQueue = options.maxQueue ?? 8;

@@ -3,6 +3,7 @@ import { parseConfig } from '../../../../server/config/index.js';
 import {
   DEFAULT_DECODE_LIMITS,
   LazyFaceEngine,
+  defaultWorkerCount,
   faceEngineOptions,
 } from '../../../../server/biometrics/face/index.js';
 
@@ -25,6 +26,14 @@ describe('the face section of the config', () => {
       limits: { ...DEFAULT_DECODE_LIMITS, maxPixels: 20_000_000 },
     });
     expect(outcome.config.face?.warmUpAtStart).toBe(true);
+  });
+
+  it('without a worker count the engine takes one worker per two cores, 1 to 4', () => {
+    expect([1, 2, 3, 4, 8, 64].map((cores) => defaultWorkerCount(cores))).toEqual([
+      1, 1, 1, 2, 4, 4,
+    ]);
+    const outcome = parseConfig({ face: {} });
+    expect(outcome.ok && outcome.config.face?.workers).toBeUndefined();
   });
 
   it('refuses out-of-range and unknown settings by key, without echoing the value', () => {
