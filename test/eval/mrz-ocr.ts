@@ -54,6 +54,8 @@ interface Row {
   exact: number;
   failures: Map<string, number>;
   ms: number[];
+  /** CPU time of the reading thread: steadier than wall time on a shared machine. */
+  cpuMs: number[];
 }
 
 const pct = (n: number, d: number, digits = 1): string =>
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
     exact: 0,
     failures: new Map(),
     ms: [],
+    cpuMs: [],
   };
   for (const dpi of DPIS) {
     const row: Row = {
@@ -89,20 +92,24 @@ async function main(): Promise<void> {
       exact: 0,
       failures: new Map(),
       ms: [],
+      cpuMs: [],
     };
     for (let i = 0; i < perDpi; i++) {
       const r = rng(SEED_BASE + dpi * 10_000 + i);
       const degradation = { ...randomDegradation(r, 1), flip: r() < 0.1 };
       const doc = await renderDocument(r, { format: randomFormat(r), dpi, degradation });
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const result = await readMrzFromImage(doc.image, { model });
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(c0);
       const truth = doc.lines.join('\n');
       const chars = doc.lines.join('').length;
       for (const target of [row, all]) {
         target.docs++;
         target.chars += chars;
         target.ms.push(ms);
+        target.cpuMs.push((cpu.user + cpu.system) / 1000);
       }
       if (!result.ok) {
         for (const target of [row, all]) {
@@ -140,10 +147,12 @@ async function main(): Promise<void> {
       pct(row.exact, row.docs).padStart(9),
       `${percentile(row.ms, 0.5).toFixed(0)}`.padStart(7),
       `${percentile(row.ms, 0.95).toFixed(0)}`.padStart(7),
+      `${percentile(row.cpuMs, 0.5).toFixed(0)}`.padStart(7),
+      `${percentile(row.cpuMs, 0.95).toFixed(0)}`.padStart(7),
       '  ' + ([...row.failures.entries()].map(([k, v]) => `${k} ${v}`).join(', ') || '-'),
     ].join(' ');
   console.log(
-    'dpi     docs  CER(raw)  CER(final)  exact(raw) exact(final)  p50ms  p95ms  failures',
+    'dpi     docs  CER(raw) CER(final) exact(raw) exact(fin)  p50ms  p95ms cpu50ms cpu95ms  failures',
   );
   for (const [dpi, row] of rows) console.log(line(String(dpi), row));
   console.log(line('all', all));

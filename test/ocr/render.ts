@@ -112,7 +112,7 @@ export function randomMrz(r: Rand, format: SyntheticFormat): string[] {
 const PAGE_MM: Readonly<Record<SyntheticFormat, [number, number]>> = {
   TD1: [85.6, 54],
   TD2: [105, 74],
-  MRVB: [80, 120],
+  MRVB: [120, 80],
   TD3: [125, 88],
   MRVA: [125, 88],
 };

@@ -320,8 +320,10 @@ export function locateMrzBand(image: GreyImage): LocateOutcome {
   );
   const group = groups[0] as TextLine[];
   const h = median(group.map((l) => l.height));
-  const x0 = Math.min(...group.map((l) => l.x0)) - 1.2 * h;
-  const x1 = Math.max(...group.map((l) => l.x1)) + 1.2 * h;
+  // Generous sideways: a glyph at either end can drop out of the chains (perspective, a touching
+  // neighbour); the segmenter finds the true extent inside the band.
+  const x0 = Math.min(...group.map((l) => l.x0)) - 3 * h;
+  const x1 = Math.max(...group.map((l) => l.x1)) + 3 * h;
   const y0 = (group[0]?.top ?? 0) - 1.1 * h;
   const y1 = (group.at(-1)?.bottom ?? 0) + 1.1 * h;
   const centre = boxToSource(frame, (x0 + x1) / 2, (y0 + y1) / 2);

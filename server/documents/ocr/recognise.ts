@@ -181,8 +181,14 @@ async function attempt(model: MrzOcrModel, segmentation: Segmentation): Promise<
   };
 }
 
-const better = (a: Attempt, b: Attempt): boolean =>
-  a.checksValid !== b.checksValid ? a.checksValid > b.checksValid : a.meanLogProb > b.meanLogProb;
+/**
+ * Which orientation reads better: mostly the classifier's confidence (a page read upside down
+ * gives unsure cells throughout), then the share of check digits that hold (garbage repeated
+ * characters can satisfy a few by chance, so they alone do not decide).
+ */
+const score = (a: Attempt): number =>
+  a.meanLogProb + 0.5 * (a.checksTotal === 0 ? 0 : a.checksValid / a.checksTotal);
+const better = (a: Attempt, b: Attempt): boolean => score(a) > score(b);
 
 function region(segmentation: Segmentation): MrzOcrSuccess['region'] {
   const { band, box, scale, flip } = segmentation;
