@@ -25,6 +25,21 @@ export {
 } from './mrz/index.js';
 export type { MrzNotice, MrzRecord, ParseMrzOptions } from './mrz/index.js';
 export {
+  MRZ_ALPHABET,
+  defaultModelDirectory,
+  loadMrzOcrModel,
+  readMrzFromImage,
+} from './ocr/index.js';
+export type {
+  MrzOcrFailure,
+  MrzOcrModel,
+  MrzOcrReason,
+  MrzOcrResult,
+  MrzOcrSuccess,
+  MrzOcrTimings,
+  ReadMrzOptions,
+} from './ocr/index.js';
+export {
   AAMVA_JURISDICTIONS,
   MAX_PAYLOAD_CHARS,
   jurisdictionByIin,
