@@ -3,7 +3,12 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApi } from './api/index.js';
-import { LazyFaceEngine, faceEngineOptions } from './biometrics/index.js';
+import {
+  FaceSearch,
+  LazyFaceEngine,
+  faceEngineOptions,
+  recognitionModelIdentity,
+} from './biometrics/index.js';
 import { resolveDataDirPath, resolveRetentionRules, type Config } from './config/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
@@ -24,6 +29,8 @@ export interface Appliance {
   logger: Logger;
   /** The face engine, started when the server starts listening (warm-up) or on first use. */
   face: LazyFaceEngine;
+  /** 1:N face search over the enrolled templates and the fraud list, decrypted in memory only. */
+  faceSearch: FaceSearch;
   close(): void;
 }
 
@@ -41,10 +48,24 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
   const metrics = createMetrics();
   const rules = resolveRetentionRules(config);
   let scheduler: RetentionScheduler;
+  let faceSearch: FaceSearch;
+  try {
+    faceSearch = FaceSearch.open(vault, { model: recognitionModelIdentity() });
+    logger.info('face_search.loaded', {
+      templates: faceSearch.loaded.templates,
+      fraud: faceSearch.loaded.fraud,
+      otherModel: faceSearch.loaded.otherModel,
+    });
+  } catch (error) {
+    vault.close();
+    throw error;
+  }
   try {
     scheduler = startRetentionScheduler(vault, rules, {
       schedule: config.retention.schedule,
       runOnStart: config.retention.runOnStart,
+      // Destroyed subjects leave the in-memory search index in the same run.
+      onDestroyed: faceSearch.onRetentionDestroyed,
       onReport: (report) => {
         metrics.retentionRuns.inc({ trigger: report.trigger, outcome: 'ok' });
         for (const item of report.items) {
@@ -66,6 +87,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
       },
     });
   } catch (error) {
+    faceSearch.close();
     vault.close();
     throw error;
   }
@@ -88,9 +110,11 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     app,
     logger,
     face,
+    faceSearch,
     close() {
       void face.close();
       scheduler.stop();
+      faceSearch.close();
       vault.close();
     },
   };

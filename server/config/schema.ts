@@ -403,7 +403,8 @@ const devicePortSchema = z.strictObject(
 
 const devicesSchema = z.strictObject(
   {
-    simulate: oneOf(['auto', 'always', 'never']).default('auto'),
+    // Never by default: a branch appliance must not take simulated reads for real ones.
+    simulate: oneOf(['auto', 'always', 'never']).default('never'),
     pollIntervalMs: integerIn(200, 600_000).default(2000),
     /** Extra rows for the device table (SPEC DEV-3): VID/PID → driver. */
     models: z

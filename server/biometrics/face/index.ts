@@ -9,7 +9,12 @@ export type {
   FaceEngineState,
   FaceEngineStatus,
 } from './engine/pool.js';
-export { FaceEngineError, RECOGNITION_MODEL_NAME, probeFaceBackend } from './engine/backend.js';
+export {
+  FaceEngineError,
+  RECOGNITION_MODEL_NAME,
+  probeFaceBackend,
+  recognitionModelIdentity,
+} from './engine/backend.js';
 export type { FaceBackendInfo, FaceBackendName, FaceModelIdentity } from './engine/backend.js';
 export { DEFAULT_DECODE_LIMITS } from './engine/decode.js';
 export type { DecodeLimits } from './engine/decode.js';
@@ -95,3 +100,44 @@ export type {
 export { LazyFaceEngine, faceEngineOptions } from './engine/lazy.js';
 export { stillImageLiveness } from './still-liveness.js';
 export type { StillImageLiveness } from './still-liveness.js';
+export {
+  FaceIndexError,
+  FaceSearch,
+  FaceSearchIndex,
+  FraudListError,
+  addFraudFace,
+  fraudFaces,
+  removeFraudFace,
+} from './search/index.js';
+export type {
+  EnrolFace,
+  FaceIndexLoadReport,
+  FaceIndexOptions,
+  FaceSearchOptions,
+  FaceSearchResult,
+  FraudHit,
+  NewFraudEntry,
+  NewFraudFace,
+  StoredFraudFace,
+  TemplateHit,
+} from './search/index.js';
+export {
+  CHALLENGE_ACTIONS,
+  PassiveLivenessModel,
+  assessLiveness,
+  createChallengePlan,
+  measurePresentationCues,
+  scoreActiveLiveness,
+} from './liveness/index.js';
+export type {
+  ActiveLivenessResult,
+  ChallengeAction,
+  ChallengePlan,
+  ChallengeStep,
+  LivenessInput,
+  LivenessReport,
+  PassiveModelConfig,
+  PassiveResult,
+  PresentationCues,
+  StepReport,
+} from './liveness/index.js';

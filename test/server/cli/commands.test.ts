@@ -115,7 +115,12 @@ describe('start (in-process)', () => {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => (JSON.parse(l) as { event: string }).event);
-    expect(events).toEqual(['retention.run', 'appliance.started', 'appliance.stopping']);
+    expect(events).toEqual([
+      'face_search.loaded',
+      'retention.run',
+      'appliance.started',
+      'appliance.stopping',
+    ]);
   });
 
   it('refuses a non-loopback host without TLS and a bad port (exit 2), writing nothing', async () => {

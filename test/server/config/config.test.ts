@@ -65,7 +65,7 @@ describe('defaults', () => {
         face: { approveAtFmr: 1e-4, reviewAtFmr: 1e-3 },
         signature: { approveAtFar: 0.01, reviewAtFar: 0.05 },
       },
-      devices: { simulate: 'auto', pollIntervalMs: 2000, models: [] },
+      devices: { simulate: 'never', pollIntervalMs: 2000, models: [] },
       logging: { level: 'info' },
     } satisfies Config);
   });
