@@ -133,6 +133,7 @@ export function fitPitch(
   left: number,
   right: number,
   count: number,
+  around?: { origin: number; pitch: number },
 ): PitchFit {
   const extent = right - left;
   // OCR-B glyphs fill about 70% of their cell; the span of the ink is about count − 0.3 pitches.
@@ -141,11 +142,16 @@ export function fitPitch(
   for (let x = left; x < right; x++) mean += profile[x] ?? 0;
   mean = mean / Math.max(1, extent) || 1;
   let best: PitchFit = { origin: left - 0.15 * p0, pitch: p0, cost: Infinity };
-  for (let ps = -0.05; ps <= 0.05 + 1e-9; ps += 0.0025) {
-    const pitch = p0 * (1 + ps);
-    for (let os = -0.6; os <= 0.1 + 1e-9; os += 0.025) {
-      const origin = left + os * pitch;
-      if (origin + count * pitch < right - 0.1 * pitch) continue;
+  // Near a sibling line's fit (`around`): the MRZ lines share pitch and left edge.
+  const pitchBase = around?.pitch ?? p0;
+  const pitchRange = around === undefined ? 0.05 : 0.01;
+  for (let ps = -pitchRange; ps <= pitchRange + 1e-9; ps += 0.0025) {
+    const pitch = pitchBase * (1 + ps);
+    const osFrom = around === undefined ? -0.6 : -0.3;
+    const osTo = around === undefined ? 0.1 : 0.3;
+    for (let os = osFrom; os <= osTo + 1e-9; os += 0.025) {
+      const origin = (around?.origin ?? left) + os * pitch;
+      if (around === undefined && origin + count * pitch < right - 0.1 * pitch) continue;
       let cost = 0;
       for (let k = 1; k < count; k++) {
         const x = origin + k * pitch;
@@ -212,8 +218,18 @@ export function segmentLines(cut: Segmentation, lineCount: 2 | 3): SegmentOutcom
       bestCount = count;
     }
   }
-  const lines: LineCells[] = fitted.map((f) => {
-    const fit = fitPitch(f.profile, f.extent.start, f.extent.end, bestCount);
+  const fits = fitted.map((f) => fitPitch(f.profile, f.extent.start, f.extent.end, bestCount));
+  // A line whose fit disagrees with the best-fitting line (another pitch or left edge: a blot
+  // or background print stretched its extent) is refitted near that line's cells.
+  const reference = [...fits].sort((a, b) => a.cost - b.cost)[0];
+  const lines: LineCells[] = fitted.map((f, li) => {
+    let fit = fits[li] ?? fitPitch(f.profile, f.extent.start, f.extent.end, bestCount);
+    if (
+      reference !== undefined &&
+      (Math.abs(fit.pitch / reference.pitch - 1) > 0.015 ||
+        Math.abs(fit.origin - reference.origin) > 0.35 * reference.pitch)
+    )
+      fit = fitPitch(f.profile, f.extent.start, f.extent.end, bestCount, reference);
     const x0 = Math.max(0, Math.floor(f.extent.start));
     const x1 = Math.min(band.width, Math.ceil(f.extent.end));
     const pixels: number[] = [];
