@@ -228,8 +228,9 @@ export function mrzGroups(lines: readonly TextLine[]): TextLine[][] {
     const spacing = (b.top + b.bottom) / 2 - (a.top + a.bottom) / 2;
     return (
       Math.abs(a.height - b.height) <= 0.3 * h &&
-      Math.abs(a.x0 - b.x0) <= 1.5 * h &&
-      Math.abs(a.x1 - b.x1) <= 1.5 * h &&
+      // Same extent; a dark border or blot touching one end may lengthen one line a little.
+      Math.min(Math.abs(a.x0 - b.x0), Math.abs(a.x1 - b.x1)) <= 1.5 * h &&
+      Math.max(Math.abs(a.x0 - b.x0), Math.abs(a.x1 - b.x1)) <= 3 * h &&
       spacing >= 1.15 * h &&
       spacing <= 3 * h
     );
@@ -244,7 +245,7 @@ export function mrzGroups(lines: readonly TextLine[]): TextLine[][] {
       groups.push([a, b]);
       for (let k = j + 1; k < long.length; k++) {
         const c = long[k];
-        if (c !== undefined && fits(b, c) && Math.abs(a.x0 - c.x0) <= 1.5 * a.height) {
+        if (c !== undefined && fits(b, c) && Math.abs(a.x1 - c.x1) <= 3 * a.height) {
           const s1 = (b.top + b.bottom - a.top - a.bottom) / 2;
           const s2 = (c.top + c.bottom - b.top - b.bottom) / 2;
           if (Math.abs(s1 - s2) <= 0.25 * s1) groups.push([a, b, c]);
@@ -312,13 +313,26 @@ export function locateMrzBand(image: GreyImage): LocateOutcome {
   if (groups.length === 0) return { ok: false, reason: 'no_mrz_found' };
   const centreY = (g: TextLine[]): number => ((g[0]?.top ?? 0) + (g.at(-1)?.bottom ?? 0)) / 2;
   const width = (g: TextLine[]): number => Math.max(...g.map((l) => l.x1 - l.x0));
-  // More lines first, then the wider group; among equals the one nearest an edge of the page
-  // (the MRZ sits at the bottom, or at the top of an upside-down page).
+  // The widest group first (an MRZ spans nearly the whole document, other print rarely does),
+  // then more lines, then the one nearest an edge of the page (the MRZ sits at the bottom, or
+  // at the top of an upside-down page).
   const edgeDistance = (g: TextLine[]): number => Math.min(centreY(g), upright.height - centreY(g));
-  groups.sort(
-    (a, b) => b.length - a.length || width(b) - width(a) || edgeDistance(a) - edgeDistance(b),
-  );
-  const group = groups[0] as TextLine[];
+  groups.sort((a, b) => {
+    const wa = width(a);
+    const wb = width(b);
+    if (Math.abs(wa - wb) > 0.1 * Math.max(wa, wb)) return wb - wa;
+    return b.length - a.length || edgeDistance(a) - edgeDistance(b);
+  });
+  let group = groups[0] as TextLine[];
+  // Three lines as long as a 44-character line are a 2-line MRZ plus other print: keep the pair
+  // whose ends agree best (TD1 lines are about 31 glyph heights long, TD3 lines about 46).
+  const [g0, g1, g2] = group;
+  if (g0 !== undefined && g1 !== undefined && g2 !== undefined) {
+    const ratio = group.reduce((sum, l) => sum + (l.x1 - l.x0) / l.height, 0) / 3;
+    const mismatch = (a: TextLine, b: TextLine): number =>
+      Math.abs(a.x0 - b.x0) + Math.abs(a.x1 - b.x1);
+    if (ratio > 39) group = mismatch(g0, g1) < mismatch(g1, g2) ? [g0, g1] : [g1, g2];
+  }
   const h = median(group.map((l) => l.height));
   // Generous sideways: a glyph at either end can drop out of the chains (perspective, a touching
   // neighbour); the segmenter finds the true extent inside the band.
