@@ -25,6 +25,7 @@ import sharp from 'sharp';
 import { AAMVA_JURISDICTIONS } from '../../server/documents/index.js';
 import type { MrzFormat } from '../../server/documents/mrz/index.js';
 import type { GreyImage } from '../../server/documents/images/types.js';
+import { seededRandom } from '../support/random.js';
 import { buildAamva } from '../server/documents/aamva/build.js';
 import { td1, td3 } from '../server/documents/mrz/builders.js';
 
@@ -123,17 +124,7 @@ export interface GeneratedDocumentImage {
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness and synthetic identities
 
-/** mulberry32: small, fast, good enough for test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 type Rng = () => number;
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;

@@ -1,17 +1,10 @@
 import type { Signature, SignatureSample } from '../../../../server/biometrics/signature/index.js';
 import { SVC2004_DEVICE } from '../../../../server/biometrics/signature/index.js';
 
-/** mulberry32: seeded, so every synthetic signature is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../support/random.js';
+
+// Seeded, so every synthetic signature is reproducible.
+export { seededRandom };
 
 /** A parametric pen path: position in mm and pressure (0–1) at u in [0, 1]. */
 export type Shape = (u: number) => { x: number; y: number; p: number };

@@ -11,6 +11,7 @@ import type {
   Point,
 } from '../../../../../server/biometrics/face/types.js';
 import type { ChallengePlan } from '../../../../../server/biometrics/face/liveness/index.js';
+import { seededRandom } from '../../../../support/random.js';
 
 interface Point3 {
   x: number;
@@ -108,14 +109,9 @@ export interface Pose {
 
 /** A seeded normal sampler (mulberry32 + Box–Muller). */
 export function gaussian(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / (2 ** 32 + 1);
-  };
+  const random = seededRandom(seed);
+  // Shifted off 0 so the logarithm below stays finite.
+  const uniform = (): number => (random() * 2 ** 32 + 1) / (2 ** 32 + 1);
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

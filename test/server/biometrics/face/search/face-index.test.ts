@@ -11,21 +11,16 @@ import {
   DISTANCE_KERNEL_WASM,
 } from '../../../../../server/biometrics/face/search/kernel.js';
 import { createRowStore } from '../../../../../server/biometrics/face/search/rows.js';
+import { seededRandom } from '../../../../support/random.js';
 
 const MODEL = { name: 'face-api-recognition', version: '1.7.15' } as const;
 const OTHER_VERSION = { name: 'face-api-recognition', version: '2.0.0' } as const;
 
-/** A deterministic pseudo-random embedding (mulberry32), values in [-0.25, 0.25). */
+/** A deterministic pseudo-random embedding, values in [-0.25, 0.25). */
 function embedding(seed: number, dimension = 128): Float32Array {
-  let state = seed >>> 0;
+  const random = seededRandom(seed);
   const out = new Float32Array(dimension);
-  for (let i = 0; i < dimension; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 2 ** 32 - 0.5) / 2;
-  }
+  for (let i = 0; i < dimension; i++) out[i] = (random() - 0.5) / 2;
   return out;
 }
 
