@@ -25,6 +25,31 @@ export function sample(image: GreyImage, x: number, y: number, outside: number):
   return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
 }
 
+/**
+ * The image turned a quarter clockwise: a page photographed sideways becomes upright or upside
+ * down, which the locator and the 180° retry handle. Pixel (x, y) of the result is pixel
+ * (y, height - 1 - x) of the source.
+ */
+export function rotateQuarterClockwise(image: GreyImage): GreyImage {
+  const { width, height, data } = image;
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    const column = height - 1 - y;
+    for (let x = 0; x < width; x++) out[x * height + column] = data[row + x] ?? 255;
+  }
+  return { width: height, height: width, data: out };
+}
+
+/** Source coordinates of a point of an image turned by `rotateQuarterClockwise`. */
+export function quarterToSource(
+  source: { width: number; height: number },
+  x: number,
+  y: number,
+): { x: number; y: number } {
+  return { x: y, y: source.height - x };
+}
+
 /** Area-averaging downscale by `scale` ≤ 1 (box filter), or a copy when scale ≥ 1. */
 export function downscale(image: GreyImage, scale: number): GreyImage {
   if (scale >= 1) return { width: image.width, height: image.height, data: image.data.slice() };

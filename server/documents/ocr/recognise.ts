@@ -9,7 +9,7 @@ import { readMrz } from '../mrz/index.js';
 import type { MrzRecord } from '../mrz/index.js';
 import { decodeMrz } from './decode.js';
 import type { DecodedMrz, LineProbabilities } from './decode.js';
-import { boxToSource } from './image.js';
+import { boxToSource, quarterToSource, rotateQuarterClockwise } from './image.js';
 import { locateMrzBand } from './locate.js';
 import type { BandLocation } from './locate.js';
 import { MRZ_ALPHABET, loadMrzOcrModel } from './model.js';
@@ -63,8 +63,13 @@ export interface MrzOcrSuccess {
   region: { corners: { x: number; y: number }[]; bounds: ImageRegion };
   /** Skew of the MRZ in degrees (counter-clockwise positive). */
   angle: number;
-  /** The page was upside down. */
+  /** The page was upside down (after the quarter turn, when there was one). */
   flipped: boolean;
+  /**
+   * The page was read turned a quarter clockwise (it lay sideways): with `flipped`, the text ran
+   * bottom to top (not flipped) or top to bottom (flipped) in the image.
+   */
+  quarterTurned: boolean;
   timings: MrzOcrTimings;
 }
 
@@ -190,7 +195,8 @@ const score = (a: Attempt): number =>
   a.meanLogProb + 0.5 * (a.checksTotal === 0 ? 0 : a.checksValid / a.checksTotal);
 const better = (a: Attempt, b: Attempt): boolean => score(a) > score(b);
 
-function region(segmentation: Segmentation): MrzOcrSuccess['region'] {
+/** The band's corners in the source image; `turnedFrom` is the source when it was read turned. */
+function region(segmentation: Segmentation, turnedFrom: GreyImage | null): MrzOcrSuccess['region'] {
   const { band, box, scale, flip } = segmentation;
   const corners = [
     [0, 0],
@@ -198,7 +204,8 @@ function region(segmentation: Segmentation): MrzOcrSuccess['region'] {
     [band.width, band.height],
     [0, band.height],
   ].map(([x, y]) => {
-    const p = boxToSource(box, x ?? 0, y ?? 0, scale, flip);
+    const q = boxToSource(box, x ?? 0, y ?? 0, scale, flip);
+    const p = turnedFrom === null ? q : quarterToSource(turnedFrom, q.x, q.y);
     return { x: Math.round(p.x), y: Math.round(p.y) };
   });
   const xs = corners.map((c) => c.x);
@@ -209,6 +216,41 @@ function region(segmentation: Segmentation): MrzOcrSuccess['region'] {
     corners,
     bounds: { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y },
   };
+}
+
+/** Every check digit holds and the classifier is fairly sure: no other orientation is tried. */
+const sure = (a: Attempt): boolean =>
+  a.decoded.format !== null &&
+  a.checksTotal > 0 &&
+  a.checksValid === a.checksTotal &&
+  a.meanLogProb > Math.log(0.6);
+
+/** The best reading of the band found in `image` as it lies, upright or turned 180°. */
+async function readOrientation(
+  image: GreyImage,
+  model: MrzOcrModel,
+  timings: MrzOcrTimings,
+): Promise<{ failure: MrzOcrReason | null; best: Attempt | null }> {
+  const t0 = performance.now();
+  const located = locateMrzBand(image);
+  timings.locateMs += performance.now() - t0;
+  if (!located.ok) return { failure: located.reason, best: null };
+  const band: BandLocation = located.band;
+  // The band near the top of the page suggests an upside-down page: try that way first.
+  const orders = band.upperHalf ? [true, false] : [false, true];
+  let best: Attempt | null = null;
+  for (const flip of orders) {
+    const t1 = performance.now();
+    const segmented = segmentLines(cutBand(image, band, flip), band.lineCount);
+    timings.segmentMs += performance.now() - t1;
+    if (!segmented.ok) continue;
+    const result = await attempt(model, segmented.segmentation);
+    timings.classifyMs += result.classifyMs;
+    timings.decodeMs += result.decodeMs;
+    if (best === null || better(result, best)) best = result;
+    if (sure(result)) break;
+  }
+  return { failure: best === null ? 'segmentation_failed' : null, best };
 }
 
 /** Reads the MRZ from a greyscale image of a document page or card. Never throws for bad input. */
@@ -233,31 +275,23 @@ export async function readMrzFromImage(
   if (image.width * image.height > MAX_IMAGE_PIXELS) return fail('image_too_large');
   const model = options.model ?? (await sharedModel());
 
-  const located = locateMrzBand(image);
-  timings.locateMs = performance.now() - start;
-  if (!located.ok) return fail(located.reason);
-  const band: BandLocation = located.band;
-
-  // The band near the top of the page suggests an upside-down page: try that way first.
-  const orders = band.upperHalf ? [true, false] : [false, true];
-  let best: Attempt | null = null;
-  for (const flip of orders) {
+  // Upright or upside down first; a page turned a quarter (either way) is read from the image
+  // turned a quarter clockwise, whose 180° retry covers the other quarter.
+  const upright = await readOrientation(image, model, timings);
+  let best = upright.best;
+  let turned = false;
+  if (upright.failure !== 'blank_image' && (best === null || !sure(best))) {
     const t0 = performance.now();
-    const segmented = segmentLines(cutBand(image, band, flip), band.lineCount);
-    timings.segmentMs += performance.now() - t0;
-    if (!segmented.ok) continue;
-    const result = await attempt(model, segmented.segmentation);
-    timings.classifyMs += result.classifyMs;
-    timings.decodeMs += result.decodeMs;
-    if (best === null || better(result, best)) best = result;
-    const sure =
-      result.decoded.format !== null &&
-      result.checksTotal > 0 &&
-      result.checksValid === result.checksTotal &&
-      result.meanLogProb > Math.log(0.6);
-    if (sure) break;
+    const quarter = rotateQuarterClockwise(image);
+    timings.locateMs += performance.now() - t0;
+    const sideways = await readOrientation(quarter, model, timings);
+    if (sideways.best !== null && (best === null || better(sideways.best, best))) {
+      best = sideways.best;
+      turned = true;
+    }
   }
-  if (best === null) return fail('segmentation_failed');
+  // Report why the upright reading failed (no band, a band that did not split, a blank page).
+  if (best === null) return fail(upright.failure ?? 'segmentation_failed');
   if (best.decoded.format === null) return fail('unrecognised_format');
   // Two long lines of other print can pass for an MRZ band: the classifier is then unsure of
   // most cells and no check digit holds.
@@ -277,9 +311,10 @@ export async function readMrzFromImage(
     },
     checkDigitsValid: best.checksTotal > 0 && best.checksValid === best.checksTotal,
     searchChanges: best.decoded.changes,
-    region: region(best.segmentation),
+    region: region(best.segmentation, turned ? image : null),
     angle: best.segmentation.box.angle,
     flipped: best.segmentation.flip,
+    quarterTurned: turned,
     timings,
   };
 }

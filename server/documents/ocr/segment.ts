@@ -25,6 +25,11 @@ export interface LineCells {
   /** Left edge of cell 0 and the pitch, in band pixels. */
   origin: number;
   pitch: number;
+  /**
+   * How the pitch changes along the line (keystone: the far end of a tilted card prints
+   * smaller): cell edge k lies at origin + pitch·(k + chirp·k·(k − count)/count). 0 = even.
+   */
+  chirp?: number;
   count: number;
   /** Black and white levels of the line, for crop normalisation. */
   ink: number;
@@ -123,17 +128,27 @@ function inkExtent(profile: Float64Array, maxGap: number): Run | null {
 export interface PitchFit {
   origin: number;
   pitch: number;
+  /** See `LineCells.chirp`. */
+  chirp: number;
   /** Mean ink on the inner cell boundaries relative to the mean ink per column: lower is better. */
   cost: number;
 }
 
-/** Fits `count` fixed-pitch cells over [left, right) so that boundaries avoid the ink. */
+/** Chirps tried for the final fit of a line: up to about ±8% pitch change end to end. */
+export const CHIRPS: readonly number[] = Array.from({ length: 17 }, (_, i) => (i - 8) / 100);
+
+/**
+ * Fits `count` cells over [left, right) so that boundaries avoid the ink: an even pitch, or with
+ * `chirps` a pitch changing linearly along the line (a chirp pays a small penalty, so it must
+ * put clearly less ink on the edges to win).
+ */
 export function fitPitch(
   profile: Float64Array,
   left: number,
   right: number,
   count: number,
-  around?: { origin: number; pitch: number },
+  around?: { origin: number; pitch: number; chirp?: number },
+  chirps: readonly number[] = [around?.chirp ?? 0],
 ): PitchFit {
   const extent = right - left;
   // OCR-B glyphs fill about 70% of their cell; the span of the ink is about count − 0.3 pitches.
@@ -141,27 +156,48 @@ export function fitPitch(
   let mean = 0;
   for (let x = left; x < right; x++) mean += profile[x] ?? 0;
   mean = mean / Math.max(1, extent) || 1;
-  let best: PitchFit = { origin: left - 0.15 * p0, pitch: p0, cost: Infinity };
+  let best: PitchFit = { origin: left - 0.15 * p0, pitch: p0, chirp: 0, cost: Infinity };
   // Near a sibling line's fit (`around`): the MRZ lines share pitch and left edge.
   const pitchBase = around?.pitch ?? p0;
   const pitchRange = around === undefined ? 0.05 : 0.01;
-  for (let ps = -pitchRange; ps <= pitchRange + 1e-9; ps += 0.0025) {
-    const pitch = pitchBase * (1 + ps);
-    const osFrom = around === undefined ? -0.6 : -0.3;
-    const osTo = around === undefined ? 0.1 : 0.3;
-    for (let os = osFrom; os <= osTo + 1e-9; os += 0.025) {
-      const origin = (around?.origin ?? left) + os * pitch;
-      if (around === undefined && origin + count * pitch < right - 0.1 * pitch) continue;
-      let cost = 0;
-      for (let k = 1; k < count; k++) {
-        const x = origin + k * pitch;
-        cost += at(profile, x - 1) + 2 * at(profile, x) + at(profile, x + 1);
+  for (const chirp of chirps) {
+    const penalty = 1 + 2 * Math.abs(chirp);
+    for (let ps = -pitchRange; ps <= pitchRange + 1e-9; ps += 0.0025) {
+      const pitch = pitchBase * (1 + ps);
+      const osFrom = around === undefined ? -0.6 : -0.3;
+      const osTo = around === undefined ? 0.1 : 0.3;
+      for (let os = osFrom; os <= osTo + 1e-9; os += 0.025) {
+        const origin = (around?.origin ?? left) + os * pitch;
+        if (around === undefined && origin + count * pitch < right - 0.1 * pitch) continue;
+        const cost = edgeCost(profile, { origin, pitch, chirp, count }, mean) * penalty;
+        if (cost < best.cost) best = { origin, pitch, chirp, cost };
       }
-      cost /= 4 * (count - 1) * mean;
-      if (cost < best.cost) best = { origin, pitch, cost };
     }
   }
   return best;
+}
+
+/** Left edge of cell `k` of a line (k = count gives the right edge of the last cell). */
+export function cellEdge(
+  line: Pick<LineCells, 'origin' | 'pitch' | 'chirp' | 'count'>,
+  k: number,
+): number {
+  const chirp = line.chirp ?? 0;
+  return line.origin + line.pitch * (k + (chirp * k * (k - line.count)) / line.count);
+}
+
+/** Ink cost of the inner cell edges of a (chirped) fit, relative to the mean ink per column. */
+function edgeCost(
+  profile: Float64Array,
+  fit: Pick<LineCells, 'origin' | 'pitch' | 'chirp' | 'count'>,
+  mean: number,
+): number {
+  let cost = 0;
+  for (let k = 1; k < fit.count; k++) {
+    const x = cellEdge(fit, k);
+    cost += at(profile, x - 1) + 2 * at(profile, x) + at(profile, x + 1);
+  }
+  return cost / (4 * (fit.count - 1) * mean);
 }
 
 /**
@@ -218,7 +254,9 @@ export function segmentLines(cut: Segmentation, lineCount: 2 | 3): SegmentOutcom
       bestCount = count;
     }
   }
-  const fits = fitted.map((f) => fitPitch(f.profile, f.extent.start, f.extent.end, bestCount));
+  const fits = fitted.map((f) =>
+    fitPitch(f.profile, f.extent.start, f.extent.end, bestCount, undefined, CHIRPS),
+  );
   // A line whose fit disagrees with the best-fitting line (another pitch or left edge: a blot
   // or background print stretched its extent) is refitted near that line's cells.
   const reference = [...fits].sort((a, b) => a.cost - b.cost)[0];
@@ -241,6 +279,7 @@ export function segmentLines(cut: Segmentation, lineCount: 2 | 3): SegmentOutcom
       bottom: f.line.end,
       origin: fit.origin,
       pitch: fit.pitch,
+      chirp: fit.chirp,
       count: bestCount,
       ink: quantile(values, 0.03),
       paper: quantile(values, 0.9),
@@ -270,9 +309,11 @@ export function cellCrop(
 ): void {
   const glyph = line.bottom - line.top;
   const scale = jitter?.scale ?? 1;
-  const cx = line.origin + (index + 0.5) * line.pitch + (jitter?.dx ?? 0) * line.pitch;
+  const left = cellEdge(line, index);
+  const pitch = cellEdge(line, index + 1) - left;
+  const cx = left + 0.5 * pitch + (jitter?.dx ?? 0) * pitch;
   const cy = (line.top + line.bottom) / 2 + (jitter?.dy ?? 0) * glyph;
-  const w = CROP_WIDTH_PITCHES * line.pitch * scale;
+  const w = CROP_WIDTH_PITCHES * pitch * scale;
   const h = CROP_HEIGHT_GLYPHS * glyph * scale;
   const range = Math.max(16, line.paper - line.ink);
   for (let y = 0; y < CROP_SIZE; y++) {
