@@ -156,25 +156,82 @@ export function fitPitch(
   let mean = 0;
   for (let x = left; x < right; x++) mean += profile[x] ?? 0;
   mean = mean / Math.max(1, extent) || 1;
+  const smooth = smoothed(profile);
+  const norm = 4 * (count - 1) * mean;
   let best: PitchFit = { origin: left - 0.15 * p0, pitch: p0, chirp: 0, cost: Infinity };
+  const search = (
+    chirpList: readonly number[],
+    pitchFrom: number,
+    pitchTo: number,
+    pitchStep: number,
+    originFrom: number,
+    originTo: number,
+    originStep: number,
+    requireCover: boolean,
+  ): void => {
+    for (const chirp of chirpList) {
+      const penalty = 1 + 2 * Math.abs(chirp);
+      for (let pitch = pitchFrom; pitch <= pitchTo + 1e-9; pitch += pitchStep) {
+        for (let os = originFrom; os <= originTo + 1e-9; os += originStep) {
+          const origin = os * pitch + (around?.origin ?? left);
+          if (requireCover && origin + count * pitch < right - 0.1 * pitch) continue;
+          const cost = (edgeCost(smooth, { origin, pitch, chirp, count }) / norm) * penalty;
+          if (cost < best.cost) best = { origin, pitch, chirp, cost };
+        }
+      }
+    }
+  };
   // Near a sibling line's fit (`around`): the MRZ lines share pitch and left edge.
   const pitchBase = around?.pitch ?? p0;
   const pitchRange = around === undefined ? 0.05 : 0.01;
-  for (const chirp of chirps) {
-    const penalty = 1 + 2 * Math.abs(chirp);
-    for (let ps = -pitchRange; ps <= pitchRange + 1e-9; ps += 0.0025) {
-      const pitch = pitchBase * (1 + ps);
-      const osFrom = around === undefined ? -0.6 : -0.3;
-      const osTo = around === undefined ? 0.1 : 0.3;
-      for (let os = osFrom; os <= osTo + 1e-9; os += 0.025) {
-        const origin = (around?.origin ?? left) + os * pitch;
-        if (around === undefined && origin + count * pitch < right - 0.1 * pitch) continue;
-        const cost = edgeCost(profile, { origin, pitch, chirp, count }, mean) * penalty;
-        if (cost < best.cost) best = { origin, pitch, chirp, cost };
-      }
-    }
+  const osFrom = around === undefined ? -0.6 : -0.3;
+  const osTo = around === undefined ? 0.1 : 0.3;
+  if (chirps.length === 1) {
+    search(
+      chirps,
+      pitchBase * (1 - pitchRange),
+      pitchBase * (1 + pitchRange),
+      pitchBase * 0.0025,
+      osFrom,
+      osTo,
+      0.025,
+      around === undefined,
+    );
+    return best;
   }
+  // Many chirps: a coarse grid, then the fine grid around its best.
+  search(
+    chirps,
+    pitchBase * (1 - pitchRange),
+    pitchBase * (1 + pitchRange),
+    pitchBase * 0.005,
+    osFrom,
+    osTo,
+    0.05,
+    around === undefined,
+  );
+  const coarse = best;
+  const originBase = around?.origin ?? left;
+  const os0 = (coarse.origin - originBase) / coarse.pitch;
+  search(
+    [coarse.chirp - 0.005, coarse.chirp, coarse.chirp + 0.005],
+    coarse.pitch * 0.995,
+    coarse.pitch * 1.005,
+    pitchBase * 0.0025,
+    os0 - 0.05,
+    os0 + 0.05,
+    0.025,
+    around === undefined,
+  );
   return best;
+}
+
+/** The profile smoothed by [1, 2, 1]: the ink on and either side of a cell edge. */
+function smoothed(profile: Float64Array): Float64Array {
+  const out = new Float64Array(profile.length);
+  for (let x = 0; x < profile.length; x++)
+    out[x] = (profile[x - 1] ?? 0) + 2 * (profile[x] ?? 0) + (profile[x + 1] ?? 0);
+  return out;
 }
 
 /** Left edge of cell `k` of a line (k = count gives the right edge of the last cell). */
@@ -186,18 +243,16 @@ export function cellEdge(
   return line.origin + line.pitch * (k + (chirp * k * (k - line.count)) / line.count);
 }
 
-/** Ink cost of the inner cell edges of a (chirped) fit, relative to the mean ink per column. */
+/** Ink on the inner cell edges of a (chirped) fit, from the smoothed profile. */
 function edgeCost(
-  profile: Float64Array,
+  smooth: Float64Array,
   fit: Pick<LineCells, 'origin' | 'pitch' | 'chirp' | 'count'>,
-  mean: number,
 ): number {
+  const { origin, pitch, count } = fit;
+  const bend = (fit.chirp ?? 0) / count;
   let cost = 0;
-  for (let k = 1; k < fit.count; k++) {
-    const x = cellEdge(fit, k);
-    cost += at(profile, x - 1) + 2 * at(profile, x) + at(profile, x + 1);
-  }
-  return cost / (4 * (fit.count - 1) * mean);
+  for (let k = 1; k < count; k++) cost += at(smooth, origin + pitch * (k + bend * k * (k - count)));
+  return cost;
 }
 
 /**

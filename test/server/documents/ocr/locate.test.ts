@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
 import { locateMrzBand } from '../../../../server/documents/ocr/locate.js';
-import { cutBand, fitPitch, segmentLines } from '../../../../server/documents/ocr/segment.js';
+import {
+  CHIRPS,
+  cellEdge,
+  cutBand,
+  fitPitch,
+  segmentLines,
+} from '../../../../server/documents/ocr/segment.js';
 import { randomDegradation, renderDocument, rng } from '../../../ocr/render.js';
 import type { SyntheticFormat } from '../../../ocr/render.js';
 
@@ -61,5 +67,31 @@ describe('fixed-pitch cells', () => {
     expect(fit.pitch).toBeCloseTo(10, 0);
     // Every boundary between glyphs lies in a gap (profile 0 there).
     for (let k = 1; k < 10; k++) expect(profile[Math.round(fit.origin + k * fit.pitch)]).toBe(0);
+  });
+
+  it('follows a pitch that shrinks along the line (keystone) with a chirp', () => {
+    // 44 glyphs whose pitch falls from 26 to 22 px, each glyph 70% of its cell.
+    const count = 44;
+    const edges = [20];
+    for (let k = 0; k < count; k++) edges.push(edges[k]! + 26 - (4 * (k + 0.5)) / count);
+    const profile = new Float64Array(Math.ceil(edges[count]!) + 20);
+    for (let k = 0; k < count; k++) {
+      const from = edges[k]! + 0.15 * (edges[k + 1]! - edges[k]!);
+      const to = edges[k + 1]! - 0.15 * (edges[k + 1]! - edges[k]!);
+      for (let x = Math.ceil(from); x < to; x++) profile[x] = 5;
+    }
+    const left = Math.ceil(edges[0]! + 0.15 * 26);
+    const right = Math.floor(edges[count]! - 0.15 * 22);
+    const inGaps = (fit: { origin: number; pitch: number; chirp: number }): number => {
+      let hits = 0;
+      for (let k = 1; k < count; k++)
+        if (profile[Math.round(cellEdge({ ...fit, count }, k))] === 0) hits++;
+      return hits;
+    };
+    const even = fitPitch(profile, left, right, count);
+    const chirped = fitPitch(profile, left, right, count, undefined, CHIRPS);
+    expect(chirped.chirp).toBeLessThan(0);
+    expect(inGaps(chirped)).toBe(count - 1);
+    expect(inGaps(even)).toBeLessThan(count - 1);
   });
 });

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMrzOcrModel, readMrzFromImage } from '../../../../server/documents/ocr/index.js';
 import type { MrzOcrModel, MrzOcrReason } from '../../../../server/documents/ocr/index.js';
 import type { GreyImage } from '../../../../server/documents/images/types.js';
+import { rotateQuarterClockwise } from '../../../../server/documents/ocr/image.js';
 import { randomDegradation, renderDocument, rng } from '../../../ocr/render.js';
 import type { SyntheticFormat } from '../../../ocr/render.js';
 
@@ -50,6 +51,40 @@ describe('readMrzFromImage through the trained model', () => {
       expect(bounds.x).toBeGreaterThanOrEqual(-2);
       expect(bounds.x + bounds.width).toBeLessThanOrEqual(doc.image.width + 2);
       expect(bounds.width).toBeGreaterThan(bounds.height);
+    });
+  }
+});
+
+describe('pages turned a quarter', () => {
+  for (const turns of [1, 3]) {
+    it(`reads a TD1 turned ${turns * 90}° clockwise and maps the band back`, async () => {
+      const r = rng(107 + turns);
+      const doc = await renderDocument(r, {
+        format: 'TD1',
+        dpi: 200,
+        degradation: { ...randomDegradation(r, 0.3), flip: false },
+      });
+      const upright = await readMrzFromImage(doc.image, { model });
+      expect(upright.ok).toBe(true);
+      if (!upright.ok) return;
+      expect(upright.quarterTurned).toBe(false);
+      let turned = doc.image;
+      for (let i = 0; i < turns; i++) turned = rotateQuarterClockwise(turned);
+      const result = await readMrzFromImage(turned, { model });
+      expect(result.ok).toBe(true);
+      if (!result.ok) return;
+      expect(result.lines).toEqual(doc.lines);
+      expect(result.quarterTurned).toBe(true);
+      // Turned clockwise, a point (x, y) of the upright page lies at (H − y, x); three turns: (y, W − x).
+      const { width: w, height: h } = doc.image;
+      const expected = upright.region.corners.map(({ x, y }) =>
+        turns === 1 ? { x: h - y, y: x } : { x: y, y: w - x },
+      );
+      result.region.corners.forEach((corner, i) => {
+        expect(Math.abs(corner.x - expected[i]!.x)).toBeLessThan(6);
+        expect(Math.abs(corner.y - expected[i]!.y)).toBeLessThan(6);
+      });
+      expect(result.region.bounds.height).toBeGreaterThan(result.region.bounds.width);
     });
   }
 });
