@@ -238,19 +238,46 @@ async function readOrientation(
   const band: BandLocation = located.band;
   // The band near the top of the page suggests an upside-down page: try that way first.
   const orders = band.upperHalf ? [true, false] : [false, true];
+  // Two lines found may be a three-line band whose outer line the locator lost (a card edge
+  // close by): then the band grown by a line either way is tried as three lines.
+  const bands = [band];
+  if (band.lineCount === 2) bands.push(grownBand(band, 1), grownBand(band, -1));
   let best: Attempt | null = null;
-  for (const flip of orders) {
-    const t1 = performance.now();
-    const segmented = segmentLines(cutBand(image, band, flip), band.lineCount);
-    timings.segmentMs += performance.now() - t1;
-    if (!segmented.ok) continue;
-    const result = await attempt(model, segmented.segmentation);
-    timings.classifyMs += result.classifyMs;
-    timings.decodeMs += result.decodeMs;
-    if (best === null || better(result, best)) best = result;
-    if (sure(result)) break;
+  for (const candidate of bands) {
+    for (const flip of orders) {
+      const t1 = performance.now();
+      const segmented = segmentLines(cutBand(image, candidate, flip), candidate.lineCount);
+      timings.segmentMs += performance.now() - t1;
+      if (!segmented.ok) continue;
+      const result = await attempt(model, segmented.segmentation);
+      timings.classifyMs += result.classifyMs;
+      timings.decodeMs += result.decodeMs;
+      if (best === null || better(result, best)) best = result;
+      if (sure(result)) return { failure: null, best };
+    }
   }
   return { failure: best === null ? 'segmentation_failed' : null, best };
+}
+
+/** MRZ line pitch over glyph height (ICAO: 4.3 mm lines, capitals about 2.4 mm tall). */
+const LINE_PITCH_GLYPHS = 1.8;
+
+/** A two-line band grown by one line below (`side` 1) or above (−1), as three lines. */
+export function grownBand(band: BandLocation, side: 1 | -1): BandLocation {
+  const grow = LINE_PITCH_GLYPHS * band.glyphHeight;
+  const rad = (band.box.angle * Math.PI) / 180;
+  // The box's downward axis in the source (content turned counter-clockwise by `angle`).
+  const shift = (side * grow) / 2;
+  return {
+    ...band,
+    box: {
+      ...band.box,
+      cx: band.box.cx + shift * Math.sin(rad),
+      cy: band.box.cy + shift * Math.cos(rad),
+      height: band.box.height + grow,
+    },
+    lineCount: 3,
+  };
 }
 
 /** Reads the MRZ from a greyscale image of a document page or card. Never throws for bad input. */

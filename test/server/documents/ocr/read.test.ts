@@ -5,6 +5,7 @@ import { loadMrzOcrModel, readMrzFromImage } from '../../../../server/documents/
 import type { MrzOcrModel, MrzOcrReason } from '../../../../server/documents/ocr/index.js';
 import type { GreyImage } from '../../../../server/documents/images/types.js';
 import { rotateQuarterClockwise } from '../../../../server/documents/ocr/image.js';
+import { grownBand } from '../../../../server/documents/ocr/recognise.js';
 import { randomDegradation, renderDocument, rng } from '../../../ocr/render.js';
 import type { SyntheticFormat } from '../../../ocr/render.js';
 
@@ -53,6 +54,27 @@ describe('readMrzFromImage through the trained model', () => {
       expect(bounds.width).toBeGreaterThan(bounds.height);
     });
   }
+});
+
+describe('a two-line band that may have lost a line', () => {
+  it('grows by one line pitch on the asked side, along the tilted box', () => {
+    const band = {
+      box: { cx: 500, cy: 300, width: 800, height: 100, angle: 30 },
+      lineCount: 2 as const,
+      glyphHeight: 20,
+      upperHalf: false,
+    };
+    const below = grownBand(band, 1);
+    const above = grownBand(band, -1);
+    expect(below.lineCount).toBe(3);
+    expect(below.box.height).toBeCloseTo(136, 5);
+    // Shifted half the growth along the box's downward axis (sin 30°, cos 30°), opposite above.
+    expect(below.box.cx - 500).toBeCloseTo(18 * 0.5, 5);
+    expect(below.box.cy - 300).toBeCloseTo(18 * Math.cos(Math.PI / 6), 5);
+    expect(above.box.cx + below.box.cx).toBeCloseTo(1000, 5);
+    expect(above.box.cy + below.box.cy).toBeCloseTo(600, 5);
+    expect(below.box.angle).toBe(30);
+  });
 });
 
 describe('pages turned a quarter', () => {
