@@ -10,20 +10,12 @@ import sharp from 'sharp';
 import { computeCheckDigit } from '../../server/documents/index.js';
 import type { GreyImage } from '../../server/documents/images/types.js';
 import { sample } from '../../server/documents/ocr/image.js';
+import { seededRandom } from '../support/random.js';
 
 export type SyntheticFormat = 'TD1' | 'TD2' | 'TD3' | 'MRVA' | 'MRVB';
 
-/** Mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator (mulberry32), under the name the OCR scripts use. */
+export const rng = seededRandom;
 
 type Rand = () => number;
 
