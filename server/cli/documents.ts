@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as readline from 'node:readline';
 import type { Command } from 'commander';
 import {
   MAX_IMAGE_BYTES,
@@ -10,7 +9,7 @@ import {
   type DocumentRecord,
   type MrzImageReader,
 } from '../documents/index.js';
-import { printJson, printLine, UsageError, type CliIo } from './io.js';
+import { forEachInputLine, printJson, printLine, UsageError, type CliIo } from './io.js';
 
 /** The largest barcode file `doc read --barcode` reads (AAMVA payloads are a few kB). */
 const MAX_BARCODE_FILE_BYTES = 64 * 1024;
@@ -153,16 +152,12 @@ export function addDocumentCommands(
         if (!record.valid) setExit(1);
         return;
       }
-      const lines = readline.createInterface({ input: io.stdin, crlfDelay: Infinity });
-      let lineNumber = 0;
-      for await (const line of lines) {
-        lineNumber += 1;
-        if (line.trim() === '') continue;
+      const read = await forEachInputLine(io, async (line, lineNumber) => {
         const request = readRequest(line, lineNumber);
         io.stdout.write(
           `${JSON.stringify('error' in request ? { error: request.error } : await answer(request, lineNumber, mrzReader))}\n`,
         );
-      }
-      if (lineNumber === 0) printLine(io.stderr, 'no requests on standard input');
+      });
+      if (read === 0) printLine(io.stderr, 'no requests on standard input');
     });
 }

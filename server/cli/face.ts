@@ -7,7 +7,6 @@
  * corrupt, …) or a request line was malformed, 2 usage.
  */
 import * as fs from 'node:fs';
-import * as readline from 'node:readline';
 import { Option, type Command } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
 import {
@@ -23,7 +22,7 @@ import {
   type FaceRole,
 } from '../biometrics/index.js';
 import { dataDirFrom } from './context.js';
-import { UsageError, printJson, type CliIo } from './io.js';
+import { UsageError, forEachInputLine, printJson, type CliIo } from './io.js';
 
 const ROLES: readonly FaceRole[] = ['selfie', 'document', 'chip'];
 
@@ -173,11 +172,7 @@ export function addFaceCommands(
             if (!compared(result)) setExit(1);
             return;
           }
-          const lines = readline.createInterface({ input: io.stdin, crlfDelay: Infinity });
-          let lineNumber = 0;
-          for await (const line of lines) {
-            lineNumber += 1;
-            if (line.trim() === '') continue;
+          await forEachInputLine(io, async (line, lineNumber) => {
             const request = readRequest(line, lineNumber, o.bRole);
             const result =
               'error' in request
@@ -185,7 +180,7 @@ export function addFaceCommands(
                 : await compareFiles(engine, request.a, request.b, request.bRole, settings);
             io.stdout.write(`${JSON.stringify(result)}\n`);
             if (!compared(result)) setExit(1);
-          }
+          });
         });
       },
     );

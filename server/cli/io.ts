@@ -46,6 +46,24 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * Reads standard input line by line (`--jsonl` requests), calling `handle` for each non-blank
+ * line with its 1-based number; one line is answered before the next is read. Returns how many
+ * lines were read, blank ones included.
+ */
+export async function forEachInputLine(
+  io: CliIo,
+  handle: (line: string, lineNumber: number) => Promise<void>,
+): Promise<number> {
+  const lines = readline.createInterface({ input: io.stdin, crlfDelay: Infinity });
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber += 1;
+    if (line.trim() !== '') await handle(line, lineNumber);
+  }
+  return lineNumber;
+}
+
 export function printLine(out: Writable, text = ''): void {
   out.write(`${text}\n`);
 }

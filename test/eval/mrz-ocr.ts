@@ -58,6 +58,20 @@ interface Row {
   cpuMs: number[];
 }
 
+function emptyRow(): Row {
+  return {
+    docs: 0,
+    chars: 0,
+    rawErrors: 0,
+    errors: 0,
+    rawExact: 0,
+    exact: 0,
+    failures: new Map(),
+    ms: [],
+    cpuMs: [],
+  };
+}
+
 const pct = (n: number, d: number, digits = 1): string =>
   d === 0 ? '-' : `${((100 * n) / d).toFixed(digits)}%`;
 
@@ -71,29 +85,9 @@ async function main(): Promise<void> {
     `MRZ OCR evaluation: ${perDpi} documents per dpi, ${os.cpus().length} cores, backend ${model.backend}, model load ${loadMs.toFixed(0)} ms`,
   );
   const rows = new Map<number, Row>();
-  const all: Row = {
-    docs: 0,
-    chars: 0,
-    rawErrors: 0,
-    errors: 0,
-    rawExact: 0,
-    exact: 0,
-    failures: new Map(),
-    ms: [],
-    cpuMs: [],
-  };
+  const all = emptyRow();
   for (const dpi of DPIS) {
-    const row: Row = {
-      docs: 0,
-      chars: 0,
-      rawErrors: 0,
-      errors: 0,
-      rawExact: 0,
-      exact: 0,
-      failures: new Map(),
-      ms: [],
-      cpuMs: [],
-    };
+    const row = emptyRow();
     for (let i = 0; i < perDpi; i++) {
       const r = rng(SEED_BASE + dpi * 10_000 + i);
       const degradation = { ...randomDegradation(r, 1), flip: r() < 0.1 };
