@@ -3,12 +3,7 @@
  * match a selfie to a document portrait (or a chip image), enrol a subject's template in the
  * vault and verify a subject. Each returns a typed outcome; the engine's 'busy' passes through.
  */
-import {
-  deleteTemplate,
-  storeTemplate,
-  subjectTemplates,
-  type StoredTemplate,
-} from '../templates.js';
+import { deleteTemplate, subjectTemplates, type StoredTemplate } from '../templates.js';
 import type { Vault } from '../../vault/index.js';
 import type { ComparisonKind } from './calibration.js';
 import type { FaceAnalysis, FaceAnalysisOk, FaceAnalysisRejected } from './engine/pipeline.js';
@@ -22,13 +17,13 @@ import {
   faceDistance,
   faceMatchThresholds,
   sameModel,
-  serializeFaceTemplate,
   type FaceDecision,
   type FaceMatchRates,
   type FaceModel,
   type FaceTemplate,
 } from './match.js';
 import type { FaceQuality, FaceRole } from './quality.js';
+import type { FaceSearch } from './search/index.js';
 import type { FaceBox } from './types.js';
 
 /** What is safe to print or return about one analysed image: no descriptor, no landmarks. */
@@ -191,6 +186,8 @@ export async function matchSelfieToDocument(
 export type FaceEnrolment =
   | { readonly status: 'enrolled'; readonly templateId: string; readonly quality: FaceQuality }
   | { readonly status: 'poor_quality'; readonly quality: FaceQuality }
+  /** The engine's recogniser is not the one the search index holds: nothing was stored. */
+  | { readonly status: 'model_mismatch'; readonly engine: FaceModel; readonly index: FaceModel }
   | Omit<FaceAnalysisRejected, 'timings'>
   | FaceBusy;
 
@@ -201,12 +198,19 @@ export interface EnrolInput {
   readonly verificationId?: string | null;
 }
 
-/** Enrols a selfie: only a face that passes every quality gate becomes a template. */
+/**
+ * Enrols a selfie: only a face that passes every quality gate becomes a template, stored in the
+ * vault and added to the 1:N index in the same step (FaceSearch.enrol), so the next search finds
+ * it without waiting for the next unlock.
+ */
 export async function enrolFace(
-  vault: Vault,
+  search: FaceSearch,
   engine: FaceEngine,
   input: EnrolInput,
 ): Promise<FaceEnrolment> {
+  // Checked before the image is analysed: a template of another model could never be searched.
+  if (!sameModel(engine.model, search.model))
+    return { status: 'model_mismatch', engine: engine.model, index: search.model };
   const analysis = await engine.analyse(input.image, { role: 'selfie' });
   if (analysis.status === 'busy') return analysis;
   if (analysis.status === 'rejected') {
@@ -214,12 +218,9 @@ export async function enrolFace(
     return rest;
   }
   if (!analysis.quality.ok) return { status: 'poor_quality', quality: analysis.quality };
-  const template = templateOf(analysis, engine.model);
-  const templateId = storeTemplate(vault, {
+  const templateId = search.enrol({
     subjectId: input.subjectId,
-    modality: 'face',
-    model: template.model,
-    template: serializeFaceTemplate(template),
+    embedding: analysis.descriptor,
     verificationId: input.verificationId ?? null,
     actor: input.actor,
   });

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FaceEngine,
+  FaceSearch,
   enrolFace,
   faceMatchThresholds,
   matchSelfieToDocument,
@@ -241,8 +242,9 @@ describe('templates in the vault', () => {
     'enrols a good selfie, verifies the same person, declines another, and refuses other model versions',
     async () => {
       const { vault } = await newVault();
+      const search = FaceSearch.open(vault, { model: engine.model });
       const subjectId = vault.createSubject();
-      const enrolled = await enrolFace(vault, engine, {
+      const enrolled = await enrolFace(search, engine, {
         subjectId,
         image: devImage(1, 4),
         actor: 'kiosk:test',
@@ -250,6 +252,26 @@ describe('templates in the vault', () => {
       expect(enrolled.status).toBe('enrolled');
       const [stored] = subjectTemplates(vault, subjectId, 'face');
       expect(stored?.model).toEqual(engine.model);
+      // The index holds the new template at once: a search with the same person's other photo
+      // finds this subject first, before any re-open of the index.
+      if (enrolled.status !== 'enrolled') throw new Error('not enrolled');
+      const probe = ok(await engine.analyse(devImage(1, 5), { role: 'selfie' }));
+      const found = search.search({ model: engine.model, embedding: probe.descriptor });
+      expect(found.templates[0]).toMatchObject({ templateId: enrolled.templateId, subjectId });
+
+      // An engine whose recogniser differs from the index's stores nothing.
+      const otherIndex = FaceSearch.open(vault, {
+        model: { name: engine.model.name, version: '0.0.1+000000000000' },
+      });
+      expect(
+        await enrolFace(otherIndex, engine, {
+          subjectId,
+          image: devImage(1, 4),
+          actor: 'kiosk:test',
+        }),
+      ).toMatchObject({ status: 'model_mismatch' });
+      expect(subjectTemplates(vault, subjectId, 'face')).toHaveLength(1);
+      otherIndex.close();
 
       const same = await verifyFace(vault, engine, subjectId, devImage(1, 5));
       const other = await verifyFace(vault, engine, subjectId, devImage(3, 5));
