@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as FaceApi from '@vladmandic/face-api';
+import { installWasmCopyKernels } from './wasm-kernels.js';
 
 export type FaceApiModule = typeof FaceApi;
 
@@ -142,6 +143,7 @@ async function selectBackend(options: BackendOptions): Promise<LoadedFaceApi> {
     ok = false;
   }
   assertInferenceBackend(faceapi, ok);
+  installWasmCopyKernels(tfOf(faceapi));
   return { faceapi, backend: describe(faceapi, 'wasm', nodeFailure) };
 }
 
