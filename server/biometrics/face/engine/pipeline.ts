@@ -136,59 +136,64 @@ function distinctFaces(faces: CandidateFace[]): CandidateFace[] {
 
 async function runDetector(
   faceapi: FaceApiModule,
-  image: RgbImage,
+  tensor: Tensor3D,
   kind: 'tiny' | 'ssd',
   settings: { inputSize: number; scoreThreshold: number } | null,
   offset: number,
 ): Promise<CandidateFace[]> {
-  const tensor = toTensor(faceapi, image);
-  try {
-    const options =
-      kind === 'tiny'
-        ? new faceapi.TinyFaceDetectorOptions(settings ?? TINY_FAST)
-        : new faceapi.SsdMobilenetv1Options({ minConfidence: SSD_MIN_CONFIDENCE });
-    const found = await faceapi.detectAllFaces(tensor, options);
-    return found.map((d) => ({
-      box: { x: d.box.x - offset, y: d.box.y - offset, width: d.box.width, height: d.box.height },
-      score: d.score,
-    }));
-  } finally {
-    tensor.dispose();
-  }
+  const options =
+    kind === 'tiny'
+      ? new faceapi.TinyFaceDetectorOptions(settings ?? TINY_FAST)
+      : new faceapi.SsdMobilenetv1Options({ minConfidence: SSD_MIN_CONFIDENCE });
+  const found = await faceapi.detectAllFaces(tensor, options);
+  return found.map((d) => ({
+    box: { x: d.box.x - offset, y: d.box.y - offset, width: d.box.width, height: d.box.height },
+    score: d.score,
+  }));
+}
+
+interface DetectOptions {
+  /** A whole document image (small faces): start at the finer input size. */
+  readonly wholeDocument?: boolean;
+  /** Frames of a liveness burst: stop after the padded tiny pass (speed over rare misses). */
+  readonly fastOnly?: boolean;
 }
 
 /**
  * The detector cascade: the fast tiny detector first; then, for tight crops, the same on a
  * grey-padded copy, a finer tiny pass and SSD MobileNet. Whole documents (small faces) start at
- * the finer input size.
+ * the finer input size. `tensor` is `image` as a tensor (made once per image by the caller).
  */
-export async function detectFaces(
+async function detectFaces(
   faceapi: FaceApiModule,
   image: RgbImage,
-  wholeDocument = false,
-  /** Frames of a liveness burst: stop after the padded tiny pass (speed over rare misses). */
-  fastOnly = false,
+  tensor: Tensor3D,
+  { wholeDocument = false, fastOnly = false }: DetectOptions = {},
 ): Promise<{ faces: CandidateFace[]; detector: DetectorPass | null }> {
   if (wholeDocument) {
-    const fine = await runDetector(faceapi, image, 'tiny', TINY_FINE, 0);
+    const fine = await runDetector(faceapi, tensor, 'tiny', TINY_FINE, 0);
     if (fine.length > 0) return { faces: distinctFaces(fine), detector: 'tiny-416' };
-    const ssd = await runDetector(faceapi, image, 'ssd', null, 0);
+    const ssd = await runDetector(faceapi, tensor, 'ssd', null, 0);
     return { faces: distinctFaces(ssd), detector: ssd.length > 0 ? 'ssd' : null };
   }
-  const direct = await runDetector(faceapi, image, 'tiny', TINY_FAST, 0);
+  const direct = await runDetector(faceapi, tensor, 'tiny', TINY_FAST, 0);
   if (direct.length > 0) return { faces: distinctFaces(direct), detector: 'tiny' };
   const pad = Math.round(PAD_SHARE * Math.min(image.width, image.height));
-  const padded = padImage(image, pad);
-  const passes: [DetectorPass, 'tiny' | 'ssd', typeof TINY_FAST | null][] = [
-    ['tiny-padded', 'tiny', TINY_PADDED],
-    ['tiny-padded-416', 'tiny', TINY_FINE],
-    ['ssd-padded', 'ssd', null],
-  ];
-  for (const [name, kind, settings] of fastOnly ? passes.slice(0, 1) : passes) {
-    const faces = await runDetector(faceapi, padded, kind, settings, pad);
-    if (faces.length > 0) return { faces: distinctFaces(faces), detector: name };
+  const padded = toTensor(faceapi, padImage(image, pad));
+  try {
+    const passes: [DetectorPass, 'tiny' | 'ssd', typeof TINY_FAST | null][] = [
+      ['tiny-padded', 'tiny', TINY_PADDED],
+      ['tiny-padded-416', 'tiny', TINY_FINE],
+      ['ssd-padded', 'ssd', null],
+    ];
+    for (const [name, kind, settings] of fastOnly ? passes.slice(0, 1) : passes) {
+      const faces = await runDetector(faceapi, padded, kind, settings, pad);
+      if (faces.length > 0) return { faces: distinctFaces(faces), detector: name };
+    }
+    return { faces: [], detector: null };
+  } finally {
+    padded.dispose();
   }
-  return { faces: [], detector: null };
 }
 
 /** Rounds a box to whole pixels inside the image (what face-api's crops use). */
@@ -351,7 +356,13 @@ export async function analyseImage(
 
   if (role === 'document') {
     const t = now();
-    const found = await detectFaces(faceapi, image, true);
+    const tensor = toTensor(faceapi, image);
+    let found: Awaited<ReturnType<typeof detectFaces>>;
+    try {
+      found = await detectFaces(faceapi, image, tensor, { wholeDocument: true });
+    } finally {
+      tensor.dispose();
+    }
     timings.detect += now() - t;
     const chosen = choosePortrait(found.faces, image.width);
     if (chosen === null) return rejected(role, 'no_face', timings, 0, started);
@@ -376,18 +387,19 @@ async function analyseFace(
 ): Promise<FaceAnalysis> {
   const { role, timings, started } = context;
   let t = now();
-  const found = await detectFaces(faceapi, image);
-  timings.detect += now() - t;
-  const count = significantFaces(found.faces);
-  const face = found.faces[0];
-  if (face === undefined || found.detector === null)
-    return rejected(role, 'no_face', timings, 0, started);
-  // On a document crop the ghost image or a neighbouring face can intrude; the centred one is ours.
-  if (count > 1 && role !== 'document')
-    return rejected(role, 'many_faces', timings, count, started);
-
+  // One tensor of the image for detection, landmarks and embedding.
   const tensor = toTensor(faceapi, image);
   try {
+    const found = await detectFaces(faceapi, image, tensor);
+    timings.detect += now() - t;
+    const count = significantFaces(found.faces);
+    const face = found.faces[0];
+    if (face === undefined || found.detector === null)
+      return rejected(role, 'no_face', timings, 0, started);
+    // On a document crop the ghost image or a neighbouring face can intrude; the centred one is ours.
+    if (count > 1 && role !== 'document')
+      return rejected(role, 'many_faces', timings, count, started);
+
     t = now();
     const landmarks = await findLandmarks(faceapi, tensor, face.box, image);
     timings.landmarks = now() - t;
@@ -434,11 +446,11 @@ export async function warmUp(faceapi: FaceApiModule): Promise<void> {
       data[i + 2] = (x ^ y) & 255;
     }
   const image: RgbImage = { data, width: size, height: size };
-  await runDetector(faceapi, image, 'tiny', TINY_FAST, 0);
-  await runDetector(faceapi, image, 'tiny', TINY_FINE, 0);
-  await runDetector(faceapi, image, 'ssd', null, 0);
   const tensor = toTensor(faceapi, image);
   try {
+    await runDetector(faceapi, tensor, 'tiny', TINY_FAST, 0);
+    await runDetector(faceapi, tensor, 'tiny', TINY_FINE, 0);
+    await runDetector(faceapi, tensor, 'ssd', null, 0);
     const box = { x: 48, y: 48, width: 160, height: 160 };
     const landmarks = await findLandmarks(faceapi, tensor, box, image);
     await embed(faceapi, tensor, landmarks.aligned, image, true);
@@ -475,21 +487,19 @@ export async function observeFrame(
   if (!decoded.ok) return rejected('selfie', decoded.reason, timings, null, started);
   const image = decoded.image;
   let t = now();
-  const found = await detectFaces(faceapi, image, false, true);
-  timings.detect = now() - t;
+  const tensor = toTensor(faceapi, image);
   const faces: FaceObservation[] = [];
-  if (found.faces.length > 0) {
-    const tensor = toTensor(faceapi, image);
-    try {
-      t = now();
-      for (const face of found.faces.slice(0, MAX_OBSERVED_FACES)) {
-        const landmarks = await findLandmarks(faceapi, tensor, face.box, image);
-        faces.push({ box: face.box, score: face.score, landmarks: landmarks.points });
-      }
-      timings.landmarks = now() - t;
-    } finally {
-      tensor.dispose();
+  try {
+    const found = await detectFaces(faceapi, image, tensor, { fastOnly: true });
+    timings.detect = now() - t;
+    t = now();
+    for (const face of found.faces.slice(0, MAX_OBSERVED_FACES)) {
+      const landmarks = await findLandmarks(faceapi, tensor, face.box, image);
+      faces.push({ box: face.box, score: face.score, landmarks: landmarks.points });
     }
+    if (faces.length > 0) timings.landmarks = now() - t;
+  } finally {
+    tensor.dispose();
   }
   timings.total = now() - started;
   return { status: 'observed', imageWidth: image.width, imageHeight: image.height, faces, timings };

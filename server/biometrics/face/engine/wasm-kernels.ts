@@ -12,7 +12,8 @@ import type * as Tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type TfModule = typeof Tf;
-type Values = ReturnType<BackendWasm['typedArrayFromHeap']>;
+/** Element copies need no arithmetic: 4-byte types are moved as Int32 bit patterns. */
+type Values = Int32Array | Uint8Array;
 type KernelArgs = Parameters<Tf.KernelFunc>[0];
 
 /** Rows shorter than this are copied element by element (a subarray costs more than the copy). */
@@ -23,8 +24,15 @@ const COPYABLE = new Set(['float32', 'int32', 'bool']);
 /** Kernels this module made (a second install in the same thread leaves them in place). */
 const installed = new WeakSet<Tf.KernelFunc>();
 
+/**
+ * The tensor's elements in the wasm heap, float32 seen as Int32Array: one array type in the copy
+ * loops keeps them monomorphic (optimised, no boxed numbers); the bits are copied unchanged.
+ */
 function heapOf(backend: BackendWasm, tensor: Tf.TensorInfo): Values {
-  return backend.typedArrayFromHeap(tensor);
+  const values = backend.typedArrayFromHeap(tensor);
+  return values instanceof Float32Array
+    ? new Int32Array(values.buffer, values.byteOffset, values.length)
+    : values;
 }
 
 function copyRun(from: Values, start: number, length: number, to: Values, at: number): void {
