@@ -151,7 +151,12 @@ export interface VerifierOptions extends FeatureOptions {
  * pressure, direction: 7.8–10.8% / 3.4–5.3%); penalties on |log ratio| of duration, pen speed,
  * ink length, width or height (symmetric, so a forger who is faster also pays: 7.4–10.9% /
  * 3.3–4.8%, Task 1 no better); a logistic fusion of the log distance with log ratios trained on
- * one half (11–13% / 4.9–6.4%: log-loss does not pick the EER point's weights).
+ * one half (11–13% / 4.9–6.4%: log-loss does not pick the EER point's weights). A bound on
+ * what calibration alone can give with this distance: dividing each user's distances by the
+ * median of their own second-session genuine probes, which no enrolment can know, gives 4.50%
+ * (S1–S5) and 3.63% (5 rotations); by the geometric mean of that and their forgeries' median,
+ * 3.00% / 2.65%. Reaching 4% with one threshold therefore needs a distance that separates
+ * better within each user, not a better normaliser.
  */
 export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   dynamics: { x: 1, y: 1, dx: 1, dy: 1, p: 1, v: 1 },
