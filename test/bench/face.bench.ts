@@ -13,6 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
 
 import { FaceEngine, type StageTimings } from '../../server/biometrics/face/index.js';
+import { loadFaceApi, tfOf } from '../../server/biometrics/face/engine/backend.js';
 import { generateFaceDocument } from '../gen/face-documents.js';
 import { formatMs, type BenchContext } from './harness.js';
 
@@ -84,7 +85,11 @@ export async function runFaceBenchmarks(ctx: BenchContext): Promise<void> {
   const files = devFiles();
   const cores = os.cpus().length;
 
+  const loadAtStart = os.loadavg()[0]!;
   const engine = await FaceEngine.start({ workers: 0 });
+  // The engine runs in this thread: its tfjs is this thread's, so leaks show in its tensor count.
+  const tf = tfOf((await loadFaceApi()).faceapi);
+  const tensorsAfterWarmUp = tf.memory().numTensors;
   const status = engine.status();
   ctx.table(`Face engine start (${cores} cores, in this thread)`, {
     headers: ['what', 'value'],
@@ -175,6 +180,9 @@ export async function runFaceBenchmarks(ctx: BenchContext): Promise<void> {
       rows: stageRows(docTimings),
     },
   );
+  ctx.note(
+    `tensors held after warm-up ${tensorsAfterWarmUp}, after every frame above ${tf.memory().numTensors}`,
+  );
   await engine.close();
   const rssOneEngine = Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -212,7 +220,7 @@ export async function runFaceBenchmarks(ctx: BenchContext): Promise<void> {
     `peak RSS with one engine ${rssOneEngine} MB (goal ≤ 800 MB); with the worker's second copy of the models too ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
   );
   ctx.note(
-    `load average during the run ${os
+    `load average (1 min) ${loadAtStart.toFixed(1)} at the start; during the run ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' / ')} on ${cores} cores: wall times include waiting for a core, the CPU row does not`,

@@ -420,7 +420,8 @@ async function analyseFace(
       descriptor: descriptors.colour,
       // A greyscale image's own descriptor already is its greyscale descriptor.
       greyDescriptor: context.greyscale ? descriptors.colour : descriptors.grey,
-      greyscale: context.greyscale || isGreyscaleRgb(image.data),
+      // A selfie's image is the decoded one, already checked; a portrait crop is checked anew.
+      greyscale: context.greyscale || (context.portrait !== null && isGreyscaleRgb(image.data)),
       detector: found.detector,
       image: { width: image.width, height: image.height },
       portrait: context.portrait,

@@ -17,6 +17,7 @@ import {
   type FaceAnalysisOk,
   type FaceBusy,
 } from '../../../../server/biometrics/face/index.js';
+import { loadFaceApi, tfOf } from '../../../../server/biometrics/face/engine/backend.js';
 import { storeTemplate, subjectTemplates } from '../../../../server/biometrics/templates.js';
 import {
   createChallengePlan,
@@ -302,6 +303,33 @@ describe('templates in the vault', () => {
       });
       expect(removeStaleFaceTemplates(vault, stale, engine.model, 'kiosk:test')).toBe(1);
       expect(subjectTemplates(vault, stale, 'face')).toEqual([]);
+    },
+    MODEL_TIMEOUT,
+  );
+});
+
+describe('tensors', () => {
+  it(
+    'analyse and observe leave no tensor behind, whatever the outcome',
+    async () => {
+      const { faceapi } = await loadFaceApi();
+      const tf = tfOf(faceapi);
+      const blank = await sharp({
+        create: { width: 320, height: 240, channels: 3, background: '#456' },
+      })
+        .jpeg()
+        .toBuffer();
+      const card = await generateFaceDocument(devImage(1, 2), 5);
+      // First calls allocate the nets' lasting state; count after them.
+      ok(await engine.analyse(devImage(1, 1), { role: 'selfie', greyDescriptor: true }));
+      const before = tf.memory().numTensors;
+      ok(await engine.analyse(devImage(1, 1), { role: 'selfie', greyDescriptor: true }));
+      ok(await engine.analyse(await sideBySide([devImage(3, 1)]), { role: 'selfie' }));
+      ok(await engine.analyse(card.jpeg, { role: 'document' }));
+      expect(await engine.analyse(blank, { role: 'selfie' })).toMatchObject({ reason: 'no_face' });
+      await engine.observe(devImage(0, 3));
+      await engine.observe(blank);
+      expect(tf.memory().numTensors).toBe(before);
     },
     MODEL_TIMEOUT,
   );
