@@ -105,19 +105,6 @@ function toTensor(faceapi: FaceApiModule, image: RgbImage): Tensor3D {
   return tfOf(faceapi).tensor3d(image.data, [image.height, image.width, 3], 'int32');
 }
 
-export function padImage(image: RgbImage, pad: number): RgbImage {
-  const width = image.width + 2 * pad;
-  const height = image.height + 2 * pad;
-  const data = new Uint8Array(width * height * 3).fill(PAD_GREY);
-  for (let y = 0; y < image.height; y++) {
-    data.set(
-      image.data.subarray(y * image.width * 3, (y + 1) * image.width * 3),
-      ((y + pad) * width + pad) * 3,
-    );
-  }
-  return { data, width, height };
-}
-
 function iou(a: FaceBox, b: FaceBox): number {
   const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
   const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
@@ -179,7 +166,15 @@ async function detectFaces(
   const direct = await runDetector(faceapi, tensor, 'tiny', TINY_FAST, 0);
   if (direct.length > 0) return { faces: distinctFaces(direct), detector: 'tiny' };
   const pad = Math.round(PAD_SHARE * Math.min(image.width, image.height));
-  const padded = toTensor(faceapi, padImage(image, pad));
+  const padded = tfOf(faceapi).pad(
+    tensor,
+    [
+      [pad, pad],
+      [pad, pad],
+      [0, 0],
+    ],
+    PAD_GREY,
+  );
   try {
     const passes: [DetectorPass, 'tiny' | 'ssd', typeof TINY_FAST | null][] = [
       ['tiny-padded', 'tiny', TINY_PADDED],
