@@ -18,6 +18,7 @@ import { FACE_GUIDANCE, type FaceDetectionReason, type FaceInputReason } from '.
 import type { FaceBox, FaceObservation, Point } from '../types.js';
 import { tfOf, type FaceApiModule } from './backend.js';
 import { DEFAULT_DECODE_LIMITS, decodeImage, isGreyscaleRgb, type DecodeLimits } from './decode.js';
+import { wasmPixelTensor } from './wasm-kernels.js';
 
 type Tensor3D = Tf.Tensor3D;
 
@@ -102,7 +103,9 @@ function emptyTimings(): StageTimings {
 }
 
 function toTensor(faceapi: FaceApiModule, image: RgbImage): Tensor3D {
-  return tfOf(faceapi).tensor3d(image.data, [image.height, image.width, 3], 'int32');
+  const tf = tfOf(faceapi);
+  const shape: [number, number, number] = [image.height, image.width, 3];
+  return wasmPixelTensor(tf, image.data, shape) ?? tf.tensor3d(image.data, shape, 'int32');
 }
 
 function iou(a: FaceBox, b: FaceBox): number {

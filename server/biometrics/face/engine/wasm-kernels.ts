@@ -110,6 +110,24 @@ function sliceKernel(tf: TfModule, original: Tf.KernelFunc): Tf.KernelFunc {
   };
 }
 
+/**
+ * An int32 tensor of 8-bit pixels written straight into the wasm heap: `tf.tensor3d` would first
+ * convert them into a fresh Int32Array (~4 MB a 640×480 frame, and the garbage collector's
+ * full marking after almost every frame in the worker). Null when the backend is not wasm.
+ */
+export function wasmPixelTensor(
+  tf: TfModule,
+  pixels: Uint8Array,
+  shape: [number, number, number],
+): Tf.Tensor3D | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  if (pixels.length !== sizeOf(shape)) throw new RangeError('pixel count does not match the shape');
+  const backend = tf.backend() as BackendWasm;
+  const info = backend.makeOutput(shape, 'int32');
+  backend.typedArrayFromHeap(info).set(pixels);
+  return tf.engine().makeTensorFromTensorInfo(info, backend) as Tf.Tensor3D;
+}
+
 /** Replaces the wasm backend's Concat and Slice kernels (once per thread's tfjs). */
 export function installWasmCopyKernels(tf: TfModule): void {
   for (const [name, make] of [

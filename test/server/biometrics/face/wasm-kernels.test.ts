@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import type * as Tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFaceApi, tfOf } from '../../../../server/biometrics/face/engine/backend.js';
+import { wasmPixelTensor } from '../../../../server/biometrics/face/engine/wasm-kernels.js';
 import { MODEL_TIMEOUT } from './helpers.js';
 
 type Nested = number | boolean | Nested[];
@@ -120,6 +121,19 @@ describe('the wasm copy kernels', () => {
         },
       ),
     );
+  });
+
+  it('write 8-bit pixels into the heap as the int32 tensor tensor3d would make', () => {
+    const pixels = Uint8Array.from({ length: 7 * 5 * 3 }, (_, i) => (i * 37) % 256);
+    const before = tf.memory().numTensors;
+    const direct = wasmPixelTensor(tf, pixels, [7, 5, 3])!;
+    const reference = tf.tensor3d(pixels, [7, 5, 3], 'int32');
+    expect(direct.dtype).toBe('int32');
+    expect(direct.shape).toEqual([7, 5, 3]);
+    expect(direct.arraySync()).toEqual(reference.arraySync());
+    tf.dispose([direct, reference]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => wasmPixelTensor(tf, pixels, [7, 5, 2])).toThrow(RangeError);
   });
 
   it('crop a face box out of an image tensor', () => {
