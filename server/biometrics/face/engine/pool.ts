@@ -97,25 +97,14 @@ function tsxEsmApi(): string {
   return path.join(path.dirname(manifest), entry);
 }
 
-/**
- * The worker's young generation, in MB. V8's default (tens of MB) keeps the old generation's
- * headroom below the young generation's size, and V8 then starts a full incremental marking after
- * almost every frame. Measured on 2 cores, 80 frames of 640×480 per run, three runs alternated:
- * worker CPU p50 per frame 107–121 ms by default, 87–93 ms at 12 MB (89–94 ms at 6, 99–118 at 24).
- */
-const WORKER_YOUNG_GENERATION_MB = 12;
-
 function spawnWorker(settings: WorkerSettings): Worker {
   const here = import.meta.url;
-  const options = {
-    workerData: { settings },
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-  };
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), options);
+  if (!here.endsWith('.ts'))
+    return new Worker(new URL('./worker.js', here), { workerData: { settings } });
   const tsx = pathToFileURL(tsxEsmApi()).href;
   const target = new URL('./worker.ts', here).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
+  return new Worker(bootstrap, { eval: true, workerData: { settings } });
 }
 
 /**
