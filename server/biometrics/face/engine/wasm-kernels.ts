@@ -6,7 +6,8 @@
  * copying one pixel at a time. Together that was ~45 ms of a ~150 ms selfie frame. These copy the
  * same elements in the same order straight from the heap, with plain loops for short rows and one
  * `set` per contiguous run: results are bit-identical. Anything unusual (strings, empty inputs)
- * still goes to the original kernel.
+ * still goes to the original kernel. `wasmPixelTensor` writes a frame's pixels into the heap the
+ * same way.
  */
 import type * as Tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
