@@ -151,7 +151,11 @@ export interface VerifierOptions extends FeatureOptions {
  * pressure, direction: 7.8–10.8% / 3.4–5.3%); penalties on |log ratio| of duration, pen speed,
  * ink length, width or height (symmetric, so a forger who is faster also pays: 7.4–10.9% /
  * 3.3–4.8%, Task 1 no better); a logistic fusion of the log distance with log ratios trained on
- * one half (11–13% / 4.9–6.4%: log-loss does not pick the EER point's weights). A bound on
+ * one half (11–13% / 4.9–6.4%: log-loss does not pick the EER point's weights); z-scores of
+ * six global features (log duration, speed, ink length, width, height, mean pressure) against a
+ * shrunk enrolment spread (the 5-sample variance pooled with the other half's), multiplying the
+ * distance by exp(w · mean |z|): users 11–20 3.6→2.6% but users 1–10 9.0→10.2% (their genuine
+ * signatures drift between sessions, so every global feature also moves them). A bound on
  * what calibration alone can give with this distance: dividing each user's distances by the
  * median of their own second-session genuine probes, which no enrolment can know, gives 4.50%
  * (S1–S5) and 3.63% (5 rotations); by the geometric mean of that and their forgeries' median,
