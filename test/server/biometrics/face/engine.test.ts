@@ -238,6 +238,27 @@ describe('selfie to document', () => {
   );
 });
 
+describe('portrait descriptors', () => {
+  it(
+    "a chip or document portrait's descriptor averages the face and its mirror image; a selfie's does not",
+    async () => {
+      const image = devImage(2, 3);
+      const mirror = await sharp(image).flop().toBuffer();
+      const distance = (a: FaceAnalysisOk, b: FaceAnalysisOk) =>
+        Math.hypot(...a.descriptor.map((v, i) => v - b.descriptor[i]!));
+      const asSelfie = ok(await engine.analyse(image, { role: 'selfie' }));
+      const mirrorAsSelfie = ok(await engine.analyse(mirror, { role: 'selfie' }));
+      const asChip = ok(await engine.analyse(image, { role: 'chip' }));
+      const mirrorAsChip = ok(await engine.analyse(mirror, { role: 'chip' }));
+      // The averaged descriptor is another vector than the single pass's...
+      expect(distance(asChip, asSelfie)).toBeGreaterThan(0.01);
+      // ...and nearly the same whichever way round the portrait is (both views enter it).
+      expect(distance(asChip, mirrorAsChip)).toBeLessThan(distance(asSelfie, mirrorAsSelfie) / 2);
+    },
+    MODEL_TIMEOUT,
+  );
+});
+
 describe('templates in the vault', () => {
   it(
     'enrols a good selfie, verifies the same person, declines another, and refuses other model versions',

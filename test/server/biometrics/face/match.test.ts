@@ -135,6 +135,23 @@ describe('calibrated decision bands', () => {
     expect(impostorModel('live').fmrAtDistance(0.6)).toBeCloseTo(PUBLISHED_BOUND.fmr, 6);
   });
 
+  it('the bound moves with mirror-averaged portrait descriptors, so document thresholds are stricter', () => {
+    const scale = IMPOSTOR_FITS.document.boundDistanceScale;
+    expect(scale).toBeLessThan(1);
+    expect(impostorModel('document').fmrAtDistance(0.6 * scale)).toBeCloseTo(
+      PUBLISHED_BOUND.fmr,
+      6,
+    );
+    // The same target rates give a lower distance for a document than the unscaled bound would.
+    const document = faceMatchThresholds('document', DEFAULT_FACE_MATCH_RATES);
+    const unscaledMean =
+      PUBLISHED_BOUND.distance - IMPOSTOR_FITS.document.sd * inverseNormalCdf(PUBLISHED_BOUND.fmr);
+    expect(document.approveMaxDistance).toBeLessThan(
+      unscaledMean + IMPOSTOR_FITS.document.sd * inverseNormalCdf(1e-4),
+    );
+    expect(estimatedFmr(document.approveMaxDistance, 'document')).toBeCloseTo(1e-4, 6);
+  });
+
   it('looser configured rates move the thresholds up', () => {
     const strict = faceMatchThresholds('document');
     const loose = faceMatchThresholds('document', { approveAtFmr: 1e-3, reviewAtFmr: 1e-2 });
