@@ -4,7 +4,15 @@ import type { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { main } from '../../../server/cli/index.js';
-import { cleanupDirs, cli, initUnattended, parseJson, tempDir, testIo } from './helpers.js';
+import {
+  cleanupDirs,
+  cli,
+  initUnattended,
+  jsonLines,
+  parseJson,
+  tempDir,
+  testIo,
+} from './helpers.js';
 
 afterEach(cleanupDirs);
 
@@ -15,12 +23,6 @@ async function until(check: () => boolean, what: string, timeoutMs = 30_000): Pr
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
-
-const jsonLines = (text: string): Record<string, unknown>[] =>
-  text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('verikiosk devices list', () => {
   it('lists the simulated devices with their drivers as JSON', async () => {
@@ -78,7 +80,8 @@ describe('verikiosk devices watch --jsonl --simulate', () => {
     const io = testIo({}, () => new Promise<string>((resolve) => (stop = resolve)));
     const exited = main(['devices', 'watch', '--jsonl', '--simulate', '--data-dir', tempDir()], io);
     await until(
-      () => jsonLines(io.out()).filter((e) => e.type === 'state').length >= 3,
+      () =>
+        jsonLines(io.out(), { objectsOnly: true }).filter((e) => e.type === 'state').length >= 3,
       'the device states',
     );
     const stdin = io.stdin as PassThrough;
@@ -87,19 +90,20 @@ describe('verikiosk devices watch --jsonl --simulate', () => {
     stdin.write('sign\n');
     stdin.write('dance\n');
     await until(
-      () => jsonLines(io.out()).filter((e) => e.type === 'document').length >= 2,
+      () =>
+        jsonLines(io.out(), { objectsOnly: true }).filter((e) => e.type === 'document').length >= 2,
       'the documents',
     );
     await until(
       () =>
-        jsonLines(io.out()).some(
+        jsonLines(io.out(), { objectsOnly: true }).some(
           (e) => e.type === 'pad' && (e.event as { type: string }).type === 'strokeEnd',
         ),
       'a stroke',
     );
     stop('SIGINT');
     expect(await exited).toBe(0);
-    const events = jsonLines(io.out());
+    const events = jsonLines(io.out(), { objectsOnly: true });
     const documents = events.filter((e) => e.type === 'document');
     expect(documents).toMatchObject([
       {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../server/cli/index.js';
 import { v10Payload } from '../documents/aamva/build.js';
 import { td3 } from '../documents/mrz/builders.js';
-import { cleanupDirs, cli, parseJson, tempDir, testIo } from './helpers.js';
+import { cleanupDirs, cli, jsonLines, parseJson, tempDir, testIo } from './helpers.js';
 
 afterEach(cleanupDirs);
 
@@ -43,11 +43,7 @@ describe('verikiosk doc read', () => {
     );
     expect(await main(['doc', 'read', '--jsonl'], io)).toBe(0);
     await new Promise((resolve) => setImmediate(resolve));
-    const lines = io
-      .out()
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = jsonLines(io.out());
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatchObject({ kind: 'mrz', valid: true });
     expect(lines[1]).toMatchObject({ kind: 'aamva', valid: true });

@@ -4,7 +4,7 @@ import type { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../server/cli/index.js';
 import { MODEL_TIMEOUT, devImagePath } from '../biometrics/face/helpers.js';
-import { cleanupDirs, cli, parseJson, tempDir, testIo } from './helpers.js';
+import { cleanupDirs, cli, jsonLines, parseJson, tempDir, testIo } from './helpers.js';
 
 afterEach(cleanupDirs);
 
@@ -43,11 +43,7 @@ describe('verikiosk face', () => {
       );
       expect(await main(['face', 'compare', '--jsonl'], io)).toBe(1);
       await new Promise((resolve) => setImmediate(resolve));
-      const lines = io
-        .out()
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = jsonLines(io.out());
       expect(lines).toHaveLength(5);
       expect(lines[0]).toMatchObject({ status: 'compared' });
       expect(lines[1]).toMatchObject({ status: 'compared', decision: 'decline' });

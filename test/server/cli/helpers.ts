@@ -84,6 +84,21 @@ export async function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}):
   return { code, stdout: io.out(), stderr: io.err() };
 }
 
+/**
+ * The JSON lines a command printed (`--jsonl` answers, `--json` listings), one value each. Every
+ * line between the first and the last must parse, unless `objectsOnly` keeps only the lines that
+ * start with `{` (output that mixes JSON lines with plain text).
+ */
+export function jsonLines<T = Record<string, unknown>>(
+  text: string,
+  { objectsOnly = false }: { objectsOnly?: boolean } = {},
+): T[] {
+  const lines = objectsOnly
+    ? text.split('\n').filter((line) => line.startsWith('{'))
+    : text.trim().split('\n');
+  return lines.map((line) => JSON.parse(line) as T);
+}
+
 export function parseJson<T = Record<string, unknown>>(run: CliRun): T {
   try {
     return JSON.parse(run.stdout) as T;

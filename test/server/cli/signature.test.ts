@@ -9,7 +9,7 @@ import {
   type Signature,
 } from '../../../server/biometrics/signature/index.js';
 import { LOOPS, ZIGZAG, syntheticSignature } from '../biometrics/signature/synthetic.js';
-import { cleanupDirs, cli, tempDir } from './helpers.js';
+import { cleanupDirs, cli, jsonLines, tempDir } from './helpers.js';
 
 afterEach(cleanupDirs);
 
@@ -34,13 +34,6 @@ function enrolmentFiles(dir: string): string[] {
       ? write(dir, `enrol${seed}.json`, formatJsonSignature(signature))
       : svc(dir, `enrol${seed}.txt`, signature);
   });
-}
-
-function jsonLines(stdout: string): Record<string, unknown>[] {
-  return stdout
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('verikiosk signature verify', () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { main } from '../../../../server/cli/index.js';
 import { cleanSpec, generateDocumentImage } from '../../../gen/document-images.js';
-import { cleanupDirs, cli, tempDir, testIo } from '../../cli/helpers.js';
+import { cleanupDirs, cli, jsonLines, tempDir, testIo } from '../../cli/helpers.js';
 
 afterEach(cleanupDirs);
 
@@ -16,13 +16,6 @@ interface ImageLine {
   barcodes?: { format: string }[];
   quality?: { findings: { check: string; outcome: string }[] };
   error?: string;
-}
-
-function lines(stdout: string): ImageLine[] {
-  return stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as ImageLine);
 }
 
 describe('verikiosk doc read <image…>', () => {
@@ -38,7 +31,7 @@ describe('verikiosk doc read <image…>', () => {
     fs.writeFileSync(qrFile, qr.bytes);
 
     const run = await cli(['doc', 'read', cardFile, qrFile]);
-    const [first, second] = lines(run.stdout);
+    const [first, second] = jsonLines<ImageLine>(run.stdout);
     expect(first?.image).toBe(cardFile);
     expect(first?.record).toMatchObject({
       kind: 'aamva',
@@ -66,7 +59,7 @@ describe('verikiosk doc read <image…>', () => {
     fs.writeFileSync(file, card.bytes);
     const run = await cli(['doc', 'read', file]);
     expect(run.code, run.stderr).toBe(0);
-    expect(lines(run.stdout)[0]?.record?.valid).toBe(true);
+    expect(jsonLines<ImageLine>(run.stdout)[0]?.record?.valid).toBe(true);
   });
 
   it('answers unreadable and non-image files with a typed error', async () => {
@@ -75,7 +68,7 @@ describe('verikiosk doc read <image…>', () => {
     fs.writeFileSync(text, 'not an image at all');
     const run = await cli(['doc', 'read', text, path.join(dir, 'missing.png')]);
     expect(run.code).toBe(1);
-    const [bad, missing] = lines(run.stdout);
+    const [bad, missing] = jsonLines<ImageLine>(run.stdout);
     expect(bad).toMatchObject({ image: text, error: 'unsupported_format' });
     expect(missing).toMatchObject({ error: 'unreadable' });
   });
@@ -93,7 +86,7 @@ describe('verikiosk doc read <image…>', () => {
     );
     expect(await main(['doc', 'read', '--jsonl'], io)).toBe(0);
     await new Promise((resolve) => setImmediate(resolve));
-    const [read, missing] = lines(io.out());
+    const [read, missing] = jsonLines<ImageLine>(io.out());
     expect(read?.record).toMatchObject({
       kind: 'aamva',
       documentNumber: card.truth.aamva!.documentNumber,
