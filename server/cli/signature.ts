@@ -5,6 +5,7 @@ import {
   QUALITY_GUIDANCE,
   SIGNATURE_LIMITS,
   SignatureFormatError,
+  adaptSignatureTemplate,
   enrolSignatures,
   parseSignature,
   renderSignaturePng,
@@ -12,6 +13,7 @@ import {
   verifySignature,
   type EnrolmentFailure,
   type Signature,
+  type SignatureTemplate,
 } from '../biometrics/index.js';
 import { UsageError, printLine, type CliIo } from './io.js';
 
@@ -106,11 +108,16 @@ export function addSignatureCommands(
     .requiredOption('--enrol <files...>', 'the enrolment signatures (SVC2004 text or JSON)')
     .requiredOption('--probe <files...>', 'the signatures to verify against the enrolment')
     .option('--explain', "add the verifier's explanation (duration, length, pressure) to each line")
-    .action((o: { enrol: string[]; probe: string[]; explain?: boolean }) => {
+    .option(
+      '--adapt',
+      'add each accepted probe to the template before the next one, as an approved verification would (adds "adapted" to each line)',
+    )
+    .action((o: { enrol: string[]; probe: string[]; explain?: boolean; adapt?: boolean }) => {
       const references = o.enrol.map((file) => readOrRefuse(file, 'enrol'));
       const enrolment = enrolSignatures(references);
       if (!enrolment.ok)
         throw new UsageError(describeEnrolmentFailure(enrolment, o.enrol), 'enrol');
+      let template: SignatureTemplate = enrolment.template;
       let failed = false;
       for (const file of o.probe) {
         const read = readSignatureFile(file);
@@ -119,13 +126,20 @@ export function addSignatureCommands(
           const { ok: _ok, ...error } = read;
           line = { file, error };
         } else {
-          const outcome = verifySignature(enrolment.template, read.signature);
+          const outcome = verifySignature(template, read.signature);
           if (outcome.ok) {
+            // Scored against the template as it was; adaptation only affects later probes.
+            const adaptation =
+              o.adapt === true && outcome.decision === 'accept'
+                ? adaptSignatureTemplate(template, read.signature)
+                : null;
+            if (adaptation?.ok === true) template = adaptation.template;
             line = {
               file,
               score: outcome.score,
               decision: outcome.decision,
               threshold: outcome.threshold,
+              ...(o.adapt === true ? { adapted: adaptation?.ok === true } : {}),
               ...(o.explain ? { explanation: outcome.explanation } : {}),
             };
           } else {

@@ -11,6 +11,13 @@
  * of the probe plus scoring against the 5 references, in CPU time of this process's one thread,
  * with the wall-clock figure beside it).
  *
+ * Then, beside it, the adaptation protocol (not SVC2004's, which has no place for it): after the
+ * same enrolment, S11–S15 are presented in order and each one the template accepts is added to
+ * it (server/biometrics/signature/adapt.ts); S16–S20 are then the genuine probes, S21–S40 the
+ * skilled forgeries and the other users' S16–S20 the random ones, with the same probes scored
+ * against the unadapted template for comparison. S11–S20 come from one session, so this
+ * measures how far adaptation follows a drift between sessions, at best.
+ *
  * Exploration flags (defaults are DEFAULT_VERIFIER_OPTIONS): --users 1-10 (a subset, for
  * split-half checks of a choice), --dynamics x,y,dx,dy,p:0.5 (channels:weight of the main
  * representation), --shape …, --weights dynamics,shape,global, --exponent, --normalisation
@@ -24,12 +31,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_VERIFIER_OPTIONS,
+  adaptSignatureTemplate,
   enrolSignatures,
   parseSvcSignature,
   prepareSignature,
   scorePreparedSignature,
   type RepresentationSpec,
   type Signature,
+  type SignatureTemplate,
   type VerifierOptions,
 } from '../../server/biometrics/signature/index.js';
 import { seededRandom } from '../server/biometrics/signature/synthetic.js';
@@ -278,6 +287,113 @@ function evaluate(
   );
   console.log(
     `speed: ${verifications} verifications, ${perSecond.toFixed(0)} per second on one core (CPU time; ${perSecondWall.toFixed(0)} by the wall clock) (${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`,
+  );
+  evaluateAdaptation(enrolmentChoices(rotations), users, get, range, options, threshold);
+}
+
+/** The adaptation protocol of the header, printed after the SVC2004 one. */
+function evaluateAdaptation(
+  choices: number[][],
+  users: number[],
+  get: (user: number, index: number) => Signature,
+  range: (from: number, to: number) => number[],
+  options: VerifierOptions,
+  threshold: number,
+): void {
+  const kinds = ['adapted', 'unadapted'] as const;
+  const scores = {
+    adapted: { genuine: [] as number[], skilled: [] as number[], random: [] as number[] },
+    unadapted: { genuine: [] as number[], skilled: [] as number[], random: [] as number[] },
+  };
+  const perUser = { adapted: [] as number[], unadapted: [] as number[] };
+  let added = 0;
+  let presented = 0;
+  // Poisoning: S11–S14 then the forgery S21 presented for adaptation; the rest of the forgeries
+  // (S22–S40) scored against the result and against the honest S11–S15 adaptation.
+  let admitted = 0;
+  const poisonedFar = { poisoned: [0, 0], honest: [0, 0] };
+  const adaptAll = (template: SignatureTemplate, probes: Signature[]) => {
+    let t = template;
+    let count = 0;
+    for (const probe of probes) {
+      const adaptation = adaptSignatureTemplate(t, probe, options);
+      if (adaptation.ok) {
+        t = adaptation.template;
+        count++;
+      }
+    }
+    return { template: t, count };
+  };
+  for (const choice of choices) {
+    for (const user of users) {
+      const enrolment = enrolSignatures(
+        choice.map((i) => get(user, i)),
+        options,
+      );
+      if (!enrolment.ok) throw new Error(`enrolment of user ${user} failed: ${enrolment.reason}`);
+      const honest = adaptAll(
+        enrolment.template,
+        range(11, 15).map((i) => get(user, i)),
+      );
+      presented += 5;
+      added += honest.count;
+      const first = adaptAll(
+        enrolment.template,
+        range(11, 14).map((i) => get(user, i)),
+      );
+      const poisoned = adaptAll(first.template, [get(user, 21)]);
+      admitted += poisoned.count;
+      for (const [kind, t] of [
+        ['poisoned', poisoned.template],
+        ['honest', honest.template],
+      ] as const) {
+        for (const i of range(22, 40)) {
+          const s = scorePreparedSignature(t, prepareSignature(get(user, i), t.features), options);
+          poisonedFar[kind][0]! += s.score >= threshold ? 1 : 0;
+          poisonedFar[kind][1]! += 1;
+        }
+      }
+      const templates = { adapted: honest.template, unadapted: enrolment.template };
+      for (const kind of kinds) {
+        const score = (list: [number, number][]) =>
+          list.map(
+            ([u, i]) =>
+              scorePreparedSignature(
+                templates[kind],
+                prepareSignature(get(u, i), templates[kind].features),
+                options,
+              ).score,
+          );
+        const genuine = score(range(16, 20).map((i) => [user, i]));
+        const skilled = score(range(21, 40).map((i) => [user, i]));
+        const random = score(
+          users
+            .filter((u) => u !== user)
+            .flatMap((u) => range(16, 20).map((i) => [u, i] as [number, number])),
+        );
+        scores[kind].genuine.push(...genuine);
+        scores[kind].skilled.push(...skilled);
+        scores[kind].random.push(...random);
+        perUser[kind].push(equalErrorRate(genuine, skilled).eer);
+      }
+    }
+  }
+  const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  console.log(
+    `adaptation (not the SVC2004 protocol): S11–S15 presented after enrolment, ${added} of ${presented} accepted and added (at most ${options.maxAdapted} kept); probes S16–S20, S21–S40 and other users' S16–S20`,
+  );
+  for (const kind of kinds) {
+    const s = scores[kind];
+    const frr = s.genuine.filter((v) => v < threshold).length / s.genuine.length;
+    const far = s.skilled.filter((v) => v >= threshold).length / s.skilled.length;
+    console.log(
+      `  ${kind.padEnd(9)}: skilled EER global ${pct(equalErrorRate(s.genuine, s.skilled).eer)}, per-user mean ${pct(mean(perUser[kind]))}; random EER ${pct(equalErrorRate(s.genuine, s.random).eer)}; at ${threshold}: FRR ${pct(frr)}, skilled FAR ${pct(far)}`,
+    );
+  }
+  const rate = ([hits, total]: number[]) => pct(hits! / total!);
+  console.log(
+    `  poisoning: S11–S14 then the forgery S21 presented for adaptation, admitted for ${admitted} of ${choices.length * users.length}; skilled FAR of S22–S40 at ${threshold}: ${rate(poisonedFar.poisoned)} (honest S11–S15 adaptation: ${rate(poisonedFar.honest)})`,
   );
 }
 

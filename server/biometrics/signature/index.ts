@@ -62,8 +62,12 @@ export {
   serialiseSignatureTemplate,
 } from './template.js';
 export type { SignatureTemplateProblem } from './template.js';
-export { enrolSubjectSignature, verifySubjectSignature } from './subject.js';
+export { adaptSignatureTemplate, sameSignature } from './adapt.js';
+export type { AdaptationFailure, AdaptationResult } from './adapt.js';
+export { adaptSubjectSignature, enrolSubjectSignature, verifySubjectSignature } from './subject.js';
 export type {
+  SubjectAdaptationOptions,
+  SubjectAdaptationResult,
   SubjectEnrolmentResult,
   SubjectSignatureOptions,
   SubjectVerificationOutcome,

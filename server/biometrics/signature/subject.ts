@@ -1,10 +1,16 @@
 /**
- * Enrolment and verification of a vault subject's signature (SIG-2, SIG-3, VER-5): the template
- * is sealed under the subject's data key through the shared template store, so destroying the
- * subject shreds it.
+ * Enrolment, verification and adaptation of a vault subject's signature (SIG-2, SIG-3, VER-5):
+ * the template is sealed under the subject's data key through the shared template store, so
+ * destroying the subject shreds it.
  */
-import type { Vault } from '../../vault/index.js';
-import { deleteTemplate, storeTemplate, subjectTemplates } from '../templates.js';
+import { cachedStatement, type Vault } from '../../vault/index.js';
+import {
+  deleteTemplate,
+  storeTemplate,
+  subjectTemplates,
+  type StoredTemplate,
+} from '../templates.js';
+import { adaptSignatureTemplate, type AdaptationFailure } from './adapt.js';
 import type { Signature } from './model.js';
 import {
   SIGNATURE_MODEL,
@@ -17,6 +23,7 @@ import {
   enrolSignatures,
   verifySignature,
   type EnrolmentFailure,
+  type SignatureTemplate,
   type VerificationOutcome,
   type VerifierOptions,
 } from './verify.js';
@@ -76,6 +83,40 @@ export type SubjectVerificationOutcome =
       readonly problem: SignatureTemplateError['problem'];
     };
 
+type LoadedTemplate =
+  | { readonly ok: true; readonly stored: StoredTemplate; readonly template: SignatureTemplate }
+  | { readonly ok: false; readonly reason: 'not_enrolled' }
+  | {
+      readonly ok: false;
+      readonly reason: 'template_incompatible';
+      readonly templateId: string;
+      readonly problem: SignatureTemplateError['problem'];
+    };
+
+/** The subject's latest signature template, refused when another model or options made it. */
+function loadTemplate(vault: Vault, subjectId: string, verifier: VerifierOptions): LoadedTemplate {
+  const stored = subjectTemplates(vault, subjectId, 'signature').at(-1);
+  if (stored === undefined) return { ok: false, reason: 'not_enrolled' };
+  const incompatible = (problem: SignatureTemplateError['problem']): LoadedTemplate => ({
+    ok: false,
+    reason: 'template_incompatible',
+    templateId: stored.id,
+    problem,
+  });
+  if (
+    stored.model.name !== SIGNATURE_MODEL.name ||
+    stored.model.version !== SIGNATURE_MODEL.version
+  ) {
+    return incompatible('model_mismatch');
+  }
+  try {
+    return { ok: true, stored, template: deserialiseSignatureTemplate(stored.template, verifier) };
+  } catch (error) {
+    if (!(error instanceof SignatureTemplateError)) throw error;
+    return incompatible(error.problem);
+  }
+}
+
 /**
  * Verifies a probe against the subject's latest signature template. A template of another model
  * version is refused (re-enrol), never compared. Each comparison is audited, without scores.
@@ -87,43 +128,104 @@ export function verifySubjectSignature(
   options: SubjectSignatureOptions = {},
 ): SubjectVerificationOutcome {
   const verifier = options.verifier ?? DEFAULT_VERIFIER_OPTIONS;
-  const stored = subjectTemplates(vault, subjectId, 'signature').at(-1);
-  if (stored === undefined) return { ok: false, reason: 'not_enrolled' };
-  const audit = (outcome: string): void => {
+  const loaded = loadTemplate(vault, subjectId, verifier);
+  if (!loaded.ok && loaded.reason === 'not_enrolled') return loaded;
+  const audit = (templateId: string, outcome: string): void => {
     vault.audit({
       actor: options.actor ?? 'system',
       action: 'biometric_template.compared',
       objectType: 'subject',
       objectId: subjectId,
-      details: { templateId: stored.id, modality: 'signature', outcome },
+      details: { templateId, modality: 'signature', outcome },
     });
   };
-  if (
-    stored.model.name !== SIGNATURE_MODEL.name ||
-    stored.model.version !== SIGNATURE_MODEL.version
-  ) {
-    audit('template_incompatible');
-    return {
-      ok: false,
-      reason: 'template_incompatible',
-      templateId: stored.id,
-      problem: 'model_mismatch',
-    };
+  if (!loaded.ok) {
+    audit(loaded.templateId, 'template_incompatible');
+    return loaded;
   }
-  let template;
-  try {
-    template = deserialiseSignatureTemplate(stored.template, verifier);
-  } catch (error) {
-    if (!(error instanceof SignatureTemplateError)) throw error;
-    audit('template_incompatible');
-    return {
-      ok: false,
-      reason: 'template_incompatible',
-      templateId: stored.id,
-      problem: error.problem,
-    };
+  const outcome = verifySignature(loaded.template, probe, verifier);
+  audit(loaded.stored.id, outcome.ok ? outcome.decision : outcome.reason);
+  return outcome.ok ? { ...outcome, templateId: loaded.stored.id } : outcome;
+}
+
+export interface SubjectAdaptationOptions extends SubjectSignatureOptions {
+  /** The approved verification of this subject the probe was captured in. */
+  readonly verificationId: string;
+}
+
+export type SubjectAdaptationResult =
+  | {
+      readonly ok: true;
+      /** The new template, which replaced `previousTemplateId`. */
+      readonly templateId: string;
+      readonly previousTemplateId: string;
+      /** Adapted signatures the template now holds, and how many old ones were dropped. */
+      readonly adapted: number;
+      readonly dropped: number;
+    }
+  | Exclude<SubjectVerificationOutcome, { ok: true }>
+  /** No verification of this subject with that id was approved (or it does not exist). */
+  | { readonly ok: false; readonly reason: 'verification_not_approved' }
+  | ({ readonly ok: false } & AdaptationFailure);
+
+/**
+ * Adds a signature captured in an approved verification of the subject to their template
+ * (adapt.ts: only when the current template accepts it; the enrolment signatures stay, the
+ * newest `maxAdapted` adapted ones are kept). The new template replaces the old one in one
+ * transaction and is audited (counts, never scores); nothing is stored on refusal.
+ */
+export function adaptSubjectSignature(
+  vault: Vault,
+  subjectId: string,
+  probe: Signature,
+  options: SubjectAdaptationOptions,
+): SubjectAdaptationResult {
+  const verifier = options.verifier ?? DEFAULT_VERIFIER_OPTIONS;
+  const actor = options.actor ?? 'system';
+  const verification = cachedStatement(
+    vault.db,
+    'SELECT subject_id, decision FROM verifications WHERE id = ?',
+  ).get(options.verificationId) as
+    { subject_id: string | null; decision: string | null } | undefined;
+  if (verification?.subject_id !== subjectId || verification.decision !== 'approved') {
+    return { ok: false, reason: 'verification_not_approved' };
   }
-  const outcome = verifySignature(template, probe, verifier);
-  audit(outcome.ok ? outcome.decision : outcome.reason);
-  return outcome.ok ? { ...outcome, templateId: stored.id } : outcome;
+  const loaded = loadTemplate(vault, subjectId, verifier);
+  if (!loaded.ok) return loaded;
+  const adaptation = adaptSignatureTemplate(loaded.template, probe, verifier);
+  if (!adaptation.ok) return adaptation;
+  const bytes = serialiseSignatureTemplate(adaptation.template, verifier);
+  return vault.transaction((): SubjectAdaptationResult => {
+    const templateId = storeTemplate(vault, {
+      subjectId,
+      modality: 'signature',
+      model: SIGNATURE_MODEL,
+      template: bytes,
+      verificationId: options.verificationId,
+      actor,
+    });
+    deleteTemplate(vault, loaded.stored.id, actor);
+    const adapted = adaptation.template.adapted.length;
+    vault.audit({
+      actor,
+      action: 'biometric_template.adapted',
+      objectType: 'subject',
+      objectId: subjectId,
+      details: {
+        templateId,
+        previousTemplateId: loaded.stored.id,
+        verificationId: options.verificationId,
+        modality: 'signature',
+        adapted,
+        dropped: adaptation.dropped,
+      },
+    });
+    return {
+      ok: true,
+      templateId,
+      previousTemplateId: loaded.stored.id,
+      adapted,
+      dropped: adaptation.dropped,
+    };
+  });
 }

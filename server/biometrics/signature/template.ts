@@ -1,6 +1,7 @@
 /**
  * The signature template at rest (SIG-2): a versioned JSON document holding the enrolment
- * signatures and a digest of the verifier options they were enrolled under. Everything the
+ * signatures, any adapted ones (adapt.ts) and a digest of the verifier options they were
+ * enrolled under. Everything the
  * verifier needs (prepared references, per-user statistics) is derived from those signatures
  * deterministically, so it is rebuilt on load rather than stored twice.
  *
@@ -80,7 +81,15 @@ interface TemplateDocument {
   version: string;
   options: string;
   signatures: unknown[];
+  /** Absent when nothing was adapted (templates written before adaptation read the same). */
+  adapted?: unknown[];
 }
+
+/**
+ * More adapted signatures than this is not a template this code wrote, whatever maxAdapted says
+ * (a bound on the work a stored template can cause).
+ */
+const MAX_STORED_ADAPTED = 20;
 
 /** UTF-8 JSON of the template's signatures, model and options digest. */
 export function serialiseSignatureTemplate(
@@ -93,6 +102,7 @@ export function serialiseSignatureTemplate(
     version: SIGNATURE_MODEL.version,
     options: scoringOptionsDigest(options),
     signatures: template.signatures.map(signatureToJson),
+    ...(template.adapted.length > 0 ? { adapted: template.adapted.map(signatureToJson) } : {}),
   };
   return new TextEncoder().encode(JSON.stringify(document));
 }
@@ -145,16 +155,24 @@ export function deserialiseSignatureTemplate(
       `a signature template holds ${options.minEnrolment} to ${options.maxEnrolment} signatures`,
     );
   }
-  const signatures = list.map((item, index) => {
+  const adaptedList = document.adapted ?? [];
+  if (!Array.isArray(adaptedList) || adaptedList.length > MAX_STORED_ADAPTED) {
+    throw new SignatureTemplateError(
+      'malformed',
+      `a signature template holds at most ${MAX_STORED_ADAPTED} adapted signatures`,
+    );
+  }
+  const read = (item: unknown, label: string) => {
     try {
       return signatureFromJson(item);
     } catch (error) {
       if (!(error instanceof SignatureFormatError)) throw error;
-      throw new SignatureTemplateError(
-        'malformed',
-        `signature ${index + 1} of the template: ${error.message}`,
-      );
+      throw new SignatureTemplateError('malformed', `${label} of the template: ${error.message}`);
     }
-  });
-  return buildSignatureTemplate(signatures, options);
+  };
+  const signatures = list.map((item, index) => read(item, `signature ${index + 1}`));
+  const adapted = adaptedList.map((item, index) => read(item, `adapted signature ${index + 1}`));
+  // Only the newest maxAdapted count (the limit may have been lowered since they were added).
+  const kept = Math.max(0, Math.floor(options.maxAdapted));
+  return buildSignatureTemplate(signatures, options, kept === 0 ? [] : adapted.slice(-kept));
 }

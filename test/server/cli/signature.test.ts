@@ -77,6 +77,49 @@ describe('verikiosk signature verify', () => {
     expect(line).toHaveProperty('explanation.length.probeMm');
   });
 
+  it('--adapt adds each accepted probe to the template for the probes after it', async () => {
+    const dir = tempDir();
+    // The enrolled shape as its signer writes it later: accepted, but less like the enrolment.
+    const drifted = (seed: number) =>
+      syntheticSignature(
+        (u) => {
+          const p = LOOPS(u);
+          return { x: p.x + 3 * Math.sin(3 * Math.PI * u), y: 0.85 * p.y, p: p.p };
+        },
+        { seed },
+      );
+    const probes = [
+      svc(dir, 'later1.txt', drifted(31)),
+      svc(dir, 'other.txt', syntheticSignature(ZIGZAG, { seed: 102 })),
+      svc(dir, 'later2.txt', drifted(32)),
+      svc(dir, 'later3.txt', drifted(33)),
+    ];
+    const enrol = enrolmentFiles(dir);
+    const plain = await cli(['signature', 'verify', '--enrol', ...enrol, '--probe', ...probes]);
+    const adapting = await cli([
+      'signature',
+      'verify',
+      '--adapt',
+      '--enrol',
+      ...enrol,
+      '--probe',
+      ...probes,
+    ]);
+    expect(adapting.code, adapting.stderr).toBe(0);
+    const without = jsonLines(plain.stdout);
+    const lines = jsonLines(adapting.stdout);
+    expect(lines.map((l) => [l.decision, l.adapted])).toEqual([
+      ['accept', true],
+      ['reject', false],
+      ['accept', true],
+      ['accept', true],
+    ]);
+    expect(without[0]).not.toHaveProperty('adapted');
+    // The first probe meets the enrolment alone; the later ones meet the adapted template.
+    expect(lines[0]!.score).toBe(without[0]!.score);
+    expect(lines[3]!.score as number).toBeGreaterThan((without[3]!.score as number) + 0.02);
+  });
+
   it('answers unreadable, malformed and poor-quality probes with an error line and exits 1', async () => {
     const dir = tempDir();
     const good = svc(dir, 'good.txt', syntheticSignature(LOOPS, { seed: 11 }));

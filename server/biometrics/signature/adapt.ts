@@ -1,0 +1,95 @@
+/**
+ * Template adaptation (SIG-3): a signature that was accepted, in a verification a reviewer then
+ * approved, joins the template's references, so the template follows a signer whose signature
+ * drifts between sessions. That drift is where the verifier's errors are on SVC2004 (users whose
+ * second-session signatures are longer, with other stroke counts: test/eval/signature.ts prints
+ * the adaptation protocol beside the SVC one).
+ *
+ * Safeguards, because an adapted forgery would make the next forgery easier: the probe must be
+ * accepted by the current template (never a rejected or reviewed one), it may not repeat a
+ * reference exactly (a replay of captured data is not a new signature), the enrolment signatures
+ * are always kept, and only the newest `maxAdapted` adapted ones are (so one bad adaptation ages
+ * out). Whether a verification was approved is the caller's to establish: subject.ts accepts
+ * only an approved verification of the same subject.
+ */
+import type { Signature } from './model.js';
+import type { QualityReason } from './quality.js';
+import {
+  DEFAULT_VERIFIER_OPTIONS,
+  buildSignatureTemplate,
+  verifySignature,
+  type SignatureTemplate,
+  type VerifierOptions,
+} from './verify.js';
+
+export type AdaptationFailure =
+  /** maxAdapted is 0: this appliance does not adapt templates. */
+  | { readonly reason: 'disabled' }
+  | { readonly reason: 'poor_quality'; readonly qualityReasons: readonly QualityReason[] }
+  /** The current template does not accept the probe: nothing to learn from it. */
+  | { readonly reason: 'not_accepted'; readonly score: number; readonly threshold: number }
+  /** The probe repeats a reference sample for sample. */
+  | { readonly reason: 'duplicate' };
+
+export type AdaptationResult =
+  | {
+      readonly ok: true;
+      readonly template: SignatureTemplate;
+      /** The probe's score against the template before adaptation. */
+      readonly score: number;
+      readonly threshold: number;
+      /** Adapted signatures dropped to stay within maxAdapted (the oldest first). */
+      readonly dropped: number;
+    }
+  | ({ readonly ok: false } & AdaptationFailure);
+
+/** True when two signatures hold the very same samples (a replay, not a new signature). */
+export function sameSignature(a: Signature, b: Signature): boolean {
+  if (a.samples.length !== b.samples.length) return false;
+  return a.samples.every((s, i) => {
+    const o = b.samples[i]!;
+    return (
+      s.x === o.x &&
+      s.y === o.y &&
+      s.t === o.t &&
+      s.pressure === o.pressure &&
+      s.penDown === o.penDown &&
+      s.strokeStart === o.strokeStart
+    );
+  });
+}
+
+/**
+ * The template with `probe` added as the newest adapted reference, when the template accepts it.
+ * Pure: storing the result (and deciding that the verification was approved) is the caller's.
+ */
+export function adaptSignatureTemplate(
+  template: SignatureTemplate,
+  probe: Signature,
+  options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
+): AdaptationResult {
+  const limit = Math.max(0, Math.floor(options.maxAdapted));
+  if (limit === 0) return { ok: false, reason: 'disabled' };
+  if ([...template.signatures, ...template.adapted].some((s) => sameSignature(s, probe))) {
+    return { ok: false, reason: 'duplicate' };
+  }
+  const outcome = verifySignature(template, probe, options);
+  if (!outcome.ok)
+    return { ok: false, reason: outcome.reason, qualityReasons: outcome.qualityReasons };
+  if (outcome.decision !== 'accept') {
+    return {
+      ok: false,
+      reason: 'not_accepted',
+      score: outcome.score,
+      threshold: outcome.threshold,
+    };
+  }
+  const adapted = [...template.adapted, probe].slice(-limit);
+  return {
+    ok: true,
+    template: buildSignatureTemplate(template.signatures, options, adapted),
+    score: outcome.score,
+    threshold: outcome.threshold,
+    dropped: template.adapted.length + 1 - adapted.length,
+  };
+}

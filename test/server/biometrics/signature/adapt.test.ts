@@ -1,0 +1,243 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_VERIFIER_OPTIONS,
+  SignatureTemplateError,
+  adaptSignatureTemplate,
+  adaptSubjectSignature,
+  deserialiseSignatureTemplate,
+  enrolSignatures,
+  enrolSubjectSignature,
+  serialiseSignatureTemplate,
+  verifySignature,
+  verifySubjectSignature,
+  type Signature,
+  type SignatureTemplate,
+} from '../../../../server/biometrics/signature/index.js';
+import { subjectTemplates } from '../../../../server/biometrics/templates.js';
+import type { Vault } from '../../../../server/vault/index.js';
+import { cleanup, newVault } from '../../vault/helpers.js';
+import { LOOPS, ZIGZAG, syntheticSignature, type Shape } from './synthetic.js';
+
+afterEach(cleanup);
+
+const enrolment = [1, 2, 3, 4, 5].map((seed) => syntheticSignature(LOOPS, { seed }));
+const forgery = syntheticSignature(ZIGZAG, { seed: 12 });
+
+/** The enrolled shape as its signer writes it some time later: wider loops, a flatter line. */
+const DRIFTED: Shape = (u) => {
+  const p = LOOPS(u);
+  return {
+    x: p.x + 3 * Math.sin(3 * Math.PI * u),
+    y: 0.85 * p.y + 1.5 * Math.cos(5 * Math.PI * u),
+    p: p.p,
+  };
+};
+const drifted = (seed: number) => syntheticSignature(DRIFTED, { seed });
+
+function enrolled(): SignatureTemplate {
+  const result = enrolSignatures(enrolment);
+  if (!result.ok) throw new Error(`enrolment failed: ${result.reason}`);
+  return result.template;
+}
+
+function score(template: SignatureTemplate, probe: Signature): number {
+  const outcome = verifySignature(template, probe);
+  if (!outcome.ok) throw new Error(`not scored: ${outcome.reason}`);
+  return outcome.score;
+}
+
+function adapted(template: SignatureTemplate, probe: Signature, max?: number): SignatureTemplate {
+  const options =
+    max === undefined ? DEFAULT_VERIFIER_OPTIONS : { ...DEFAULT_VERIFIER_OPTIONS, maxAdapted: max };
+  const result = adaptSignatureTemplate(template, probe, options);
+  if (!result.ok) throw new Error(`not adapted: ${result.reason}`);
+  return result.template;
+}
+
+describe('adaptSignatureTemplate', () => {
+  it('adds an accepted signature as a reference, so the template follows a drifting signer', () => {
+    const template = enrolled();
+    const probe = drifted(24);
+    const before = score(template, probe);
+    expect(before).toBeGreaterThanOrEqual(DEFAULT_VERIFIER_OPTIONS.threshold);
+    let current = template;
+    for (const seed of [21, 22, 23]) current = adapted(current, drifted(seed));
+    expect(current.signatures).toBe(template.signatures);
+    expect(current.adapted).toHaveLength(3);
+    expect(current.references).toHaveLength(8);
+    expect(score(current, probe)).toBeGreaterThan(before + 0.05);
+    // The enrolled shape still passes and the other shape still fails.
+    expect(score(current, syntheticSignature(LOOPS, { seed: 11 }))).toBeGreaterThanOrEqual(
+      DEFAULT_VERIFIER_OPTIONS.threshold,
+    );
+    expect(score(current, forgery)).toBeLessThan(DEFAULT_VERIFIER_OPTIONS.threshold);
+    // Pure: the template it started from is unchanged.
+    expect(template.adapted).toEqual([]);
+    expect(score(template, probe)).toBe(before);
+  });
+
+  it('refuses what the template does not accept, replays, poor quality, and a limit of 0', () => {
+    const template = enrolled();
+    const refused = adaptSignatureTemplate(template, forgery);
+    expect(refused).toMatchObject({ ok: false, reason: 'not_accepted' });
+    if (!refused.ok && refused.reason === 'not_accepted') {
+      expect(refused.score).toBeLessThan(refused.threshold);
+    }
+    expect(adaptSignatureTemplate(template, enrolment[2]!)).toEqual({
+      ok: false,
+      reason: 'duplicate',
+    });
+    const once = adapted(template, drifted(21));
+    expect(adaptSignatureTemplate(once, drifted(21))).toEqual({ ok: false, reason: 'duplicate' });
+    const dot = { ...drifted(22), samples: drifted(22).samples.slice(0, 5) };
+    expect(adaptSignatureTemplate(template, dot)).toMatchObject({
+      ok: false,
+      reason: 'poor_quality',
+    });
+    expect(
+      adaptSignatureTemplate(template, drifted(22), { ...DEFAULT_VERIFIER_OPTIONS, maxAdapted: 0 }),
+    ).toEqual({ ok: false, reason: 'disabled' });
+  });
+
+  it('keeps the enrolment and only the newest maxAdapted adapted signatures', () => {
+    const [a, b, c] = [21, 22, 23].map(drifted);
+    const two = adapted(adapted(enrolled(), a!, 2), b!, 2);
+    const result = adaptSignatureTemplate(two, c!, { ...DEFAULT_VERIFIER_OPTIONS, maxAdapted: 2 });
+    expect(result).toMatchObject({ ok: true, dropped: 1 });
+    if (!result.ok) return;
+    expect(result.template.adapted).toEqual([b, c]);
+    expect(result.template.signatures).toEqual(enrolment);
+    expect(result.template.references).toHaveLength(7);
+  });
+});
+
+describe('adapted templates at rest', () => {
+  it('round-trips the adapted signatures and scores exactly as before', () => {
+    const template = adapted(adapted(enrolled(), drifted(21)), drifted(22));
+    const bytes = serialiseSignatureTemplate(template);
+    const restored = deserialiseSignatureTemplate(bytes);
+    expect(restored.adapted).toEqual(template.adapted);
+    for (const probe of [drifted(24), forgery]) {
+      expect(score(restored, probe)).toBe(score(template, probe));
+    }
+    // A template without adaptations has no 'adapted' field (older templates read the same).
+    const plain = JSON.parse(new TextDecoder().decode(serialiseSignatureTemplate(enrolled())));
+    expect(plain).not.toHaveProperty('adapted');
+    // A lowered limit keeps the newest.
+    const lowered = deserialiseSignatureTemplate(bytes, {
+      ...DEFAULT_VERIFIER_OPTIONS,
+      maxAdapted: 1,
+    });
+    expect(lowered.adapted).toEqual([template.adapted[1]]);
+  });
+
+  it('refuses a malformed or oversized adapted list', () => {
+    const stored = JSON.parse(
+      new TextDecoder().decode(serialiseSignatureTemplate(adapted(enrolled(), drifted(21)))),
+    ) as Record<string, unknown> & { adapted: unknown[] };
+    const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    for (const bad of [
+      { ...stored, adapted: 'none' },
+      { ...stored, adapted: [{ samples: 'x' }] },
+      { ...stored, adapted: Array.from({ length: 21 }, () => stored.adapted[0]) },
+    ]) {
+      let problem: string | undefined;
+      try {
+        deserialiseSignatureTemplate(encode(bad));
+      } catch (error) {
+        expect(error).toBeInstanceOf(SignatureTemplateError);
+        problem = (error as SignatureTemplateError).problem;
+      }
+      expect(problem).toBe('malformed');
+    }
+  });
+});
+
+describe('adaptSubjectSignature', () => {
+  function verification(vault: Vault, subjectId: string, decision: string | null): string {
+    const id = `ver_${Math.random().toString(36).slice(2)}`;
+    const at = vault.now.toISOString();
+    vault.db
+      .prepare(
+        `INSERT INTO verifications (id, subject_id, purpose, status, decision, created_at, updated_at, decided_at)
+         VALUES (?, ?, 'authentication', ?, ?, ?, ?, ?)`,
+      )
+      .run(id, subjectId, decision ?? 'in_progress', decision, at, at, decision ? at : null);
+    return id;
+  }
+
+  it('adapts only from an approved verification of the same subject, and audits it without scores', async () => {
+    const { vault } = await newVault();
+    const subjectId = vault.createSubject();
+    const other = vault.createSubject();
+    enrolSubjectSignature(vault, subjectId, enrolment);
+    const [first] = subjectTemplates(vault, subjectId, 'signature');
+    for (const verificationId of [
+      'ver_missing',
+      verification(vault, subjectId, null),
+      verification(vault, subjectId, 'declined'),
+      verification(vault, other, 'approved'),
+    ]) {
+      expect(adaptSubjectSignature(vault, subjectId, drifted(21), { verificationId })).toEqual({
+        ok: false,
+        reason: 'verification_not_approved',
+      });
+    }
+    expect(subjectTemplates(vault, subjectId, 'signature').map((t) => t.id)).toEqual([first!.id]);
+
+    const probe = drifted(24);
+    const before = verifySubjectSignature(vault, subjectId, probe);
+    const verificationId = verification(vault, subjectId, 'approved');
+    const result = adaptSubjectSignature(vault, subjectId, drifted(21), {
+      verificationId,
+      actor: 'user:reviewer',
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      previousTemplateId: first!.id,
+      adapted: 1,
+      dropped: 0,
+    });
+    const templates = subjectTemplates(vault, subjectId, 'signature');
+    expect(templates.map((t) => t.id)).toEqual([result.ok ? result.templateId : '']);
+    const after = verifySubjectSignature(vault, subjectId, probe);
+    expect(before.ok && after.ok && after.score > before.score).toBe(true);
+
+    const rows = vault.db
+      .prepare("SELECT actor, details FROM audit_log WHERE action = 'biometric_template.adapted'")
+      .all() as { actor: string; details: string }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.actor).toBe('user:reviewer');
+    const details = JSON.parse(rows[0]!.details) as Record<string, unknown>;
+    expect(Object.keys(details).sort()).toEqual([
+      'adapted',
+      'dropped',
+      'modality',
+      'previousTemplateId',
+      'templateId',
+      'verificationId',
+    ]);
+    expect(details).toMatchObject({ verificationId, adapted: 1, modality: 'signature' });
+  });
+
+  it('stores nothing for a probe the template rejects, or a subject without a template', async () => {
+    const { vault } = await newVault();
+    const subjectId = vault.createSubject();
+    const verificationId = verification(vault, subjectId, 'approved');
+    expect(adaptSubjectSignature(vault, subjectId, drifted(21), { verificationId })).toEqual({
+      ok: false,
+      reason: 'not_enrolled',
+    });
+    enrolSubjectSignature(vault, subjectId, enrolment);
+    const ids = subjectTemplates(vault, subjectId, 'signature').map((t) => t.id);
+    expect(adaptSubjectSignature(vault, subjectId, forgery, { verificationId })).toMatchObject({
+      ok: false,
+      reason: 'not_accepted',
+    });
+    expect(subjectTemplates(vault, subjectId, 'signature').map((t) => t.id)).toEqual(ids);
+    const adaptations = vault.db
+      .prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'biometric_template.adapted'")
+      .get() as { n: number };
+    expect(adaptations.n).toBe(0);
+  });
+});
