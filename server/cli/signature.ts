@@ -58,6 +58,8 @@ function describeEnrolmentFailure(failure: EnrolmentFailure, files: readonly str
       return `enrolment signature ${files[failure.sampleIndex] ?? failure.sampleIndex} is not usable (${failure.qualityReasons.join(', ')})`;
     case 'inconsistent':
       return `enrolment signature ${files[failure.sampleIndex] ?? failure.sampleIndex} is too unlike the others`;
+    case 'duplicate':
+      return `enrolment signature ${files[failure.sampleIndex] ?? failure.sampleIndex} repeats another one (a copy, not a new signature)`;
   }
 }
 
@@ -141,6 +143,15 @@ export function addSignatureCommands(
               threshold: outcome.threshold,
               ...(o.adapt === true ? { adapted: adaptation?.ok === true } : {}),
               ...(o.explain ? { explanation: outcome.explanation } : {}),
+            };
+          } else if (outcome.reason === 'replayed') {
+            line = {
+              file,
+              error: {
+                code: outcome.reason,
+                message: 'it repeats an enrolment signature: a copy, not a new signature',
+                closestReference: outcome.closestReference,
+              },
             };
           } else {
             const first = outcome.qualityReasons[0];

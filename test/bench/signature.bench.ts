@@ -3,7 +3,8 @@
  * against 5 references): verification throughput of the banded, early-abandoning DTW against a
  * baseline measured in the same run (the textbook full-matrix DTW over the same prepared
  * sequences, same scoring otherwise), per-verification latency p50/p95 (feature extraction
- * included), enrolment time, and the vault round trip (unseal, rebuild the template, verify).
+ * included), the same against a template adapted to 10 references (adapt.ts) and the adaptation
+ * itself, enrolment time, and the vault round trip (unseal, rebuild the template, verify).
  * Synthetic signatures shaped like SVC2004's median (~200 samples at 100 Hz, 2 strokes).
  * Figures are CPU time of this one thread where it matters: the machine may be shared.
  */
@@ -12,6 +13,7 @@ import * as path from 'node:path';
 
 import {
   DEFAULT_VERIFIER_OPTIONS,
+  adaptSignatureTemplate,
   enrolSignatures,
   enrolSubjectSignature,
   prepareSignature,
@@ -173,6 +175,31 @@ export async function runSignatureBenchmarks(ctx: BenchContext): Promise<void> {
   add('verifySignature (quality, features, 5 refs)', verify, '≥ 2,000/s');
   add('  features + scoring only', scoring, '');
   add('baseline: full-matrix DTW, no abandoning', baseline, '');
+  // Each template adapted with 5 more signings of its user: 10 references.
+  const adaptations: { template: SignatureTemplate; probe: Signature }[] = [];
+  const adaptedTemplates = templates.map((template, user) => {
+    let current = template;
+    for (const probe of signaturesOf(user, 50, DEFAULT_VERIFIER_OPTIONS.maxAdapted)) {
+      adaptations.push({ template: current, probe });
+      const result = adaptSignatureTemplate(current, probe);
+      if (!result.ok) throw new Error(`synthetic adaptation failed: ${result.reason}`);
+      current = result.template;
+    }
+    return current;
+  });
+  const adaptedWork = work.map((w) => ({
+    template: adaptedTemplates[templates.indexOf(w.template)]!,
+    probe: w.probe,
+  }));
+  add('verifySignature, adapted template (10 refs)', measure(adaptedWork, score), '');
+  add(
+    'adaptSignatureTemplate (verify + rebuild)',
+    measure(adaptations, (w) => {
+      const result = adaptSignatureTemplate(w.template, w.probe);
+      return result.ok ? result.score : 0;
+    }),
+    '',
+  );
   ctx.table(
     `Signature verification against 5 references (${os.cpus()[0]?.model.trim() ?? 'cpu'})`,
     {

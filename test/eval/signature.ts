@@ -200,6 +200,8 @@ function evaluate(
   const perUserSkilled: number[] = [];
   const perUserRandom: number[] = [];
   let inconsistent = 0;
+  let replays = 0;
+  let closestGenuine = Infinity;
   let verifications = 0;
   let verifyNs = 0n;
   let verifyCpuUs = 0;
@@ -218,7 +220,7 @@ function evaluate(
       );
       if (!strict.ok) inconsistent++;
       const template = enrolment.template;
-      const probes = (list: [number, number][]) => {
+      const probes = (list: [number, number][]): number[] => {
         const scores: number[] = [];
         for (const [u, i] of list) {
           const probe = get(u, i);
@@ -234,12 +236,18 @@ function evaluate(
           verifyNs += process.hrtime.bigint() - start;
           verifyCpuUs += used.user + used.system;
           verifications++;
-          scores.push(result.score);
+          // As verifySignature: a probe this close to a reference is refused as a replay.
+          const closest = result.explanation.closestReference;
+          closestGenuine =
+            list === genuineList ? Math.min(closestGenuine, closest) : closestGenuine;
+          if (closest < (options.replayRatio ?? 0)) replays++;
+          scores.push(closest < (options.replayRatio ?? 0) ? 0 : result.score);
           thresholds.add(result.threshold);
         }
         return scores;
       };
-      const genuine = probes(range(11, 20).map((i) => [user, i]));
+      const genuineList = range(11, 20).map((i) => [user, i] as [number, number]);
+      const genuine = probes(genuineList);
       const skilled = probes(range(21, 40).map((i) => [user, i]));
       const randoms = probes(
         users
@@ -283,7 +291,7 @@ function evaluate(
     `at the default threshold ${threshold}: FRR ${pct(frr)}, skilled FAR ${pct(farSkilled)}, random FAR ${pct(farRandom)}`,
   );
   console.log(
-    `enrolments the consistency check would refuse: ${inconsistent} of ${users.length * rotations}`,
+    `enrolments the consistency check would refuse: ${inconsistent} of ${users.length * rotations}; probes refused as replays: ${replays}; the genuine probe closest to a reference: ${closestGenuine.toFixed(2)}× the references' nearest distance (replays below ${options.replayRatio ?? 0})`,
   );
   console.log(
     `speed: ${verifications} verifications, ${perSecond.toFixed(0)} per second on one core (CPU time; ${perSecondWall.toFixed(0)} by the wall clock) (${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`,

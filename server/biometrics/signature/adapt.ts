@@ -28,7 +28,7 @@ export type AdaptationFailure =
   | { readonly reason: 'poor_quality'; readonly qualityReasons: readonly QualityReason[] }
   /** The current template does not accept the probe: nothing to learn from it. */
   | { readonly reason: 'not_accepted'; readonly score: number; readonly threshold: number }
-  /** The probe repeats a reference sample for sample. */
+  /** The probe repeats a reference (sample for sample, or closer than replayRatio allows). */
   | { readonly reason: 'duplicate' };
 
 export type AdaptationResult =
@@ -74,8 +74,12 @@ export function adaptSignatureTemplate(
     return { ok: false, reason: 'duplicate' };
   }
   const outcome = verifySignature(template, probe, options);
-  if (!outcome.ok)
-    return { ok: false, reason: outcome.reason, qualityReasons: outcome.qualityReasons };
+  if (!outcome.ok) {
+    // A replay is a copy of a reference, like the exact repeat above.
+    return outcome.reason === 'replayed'
+      ? { ok: false, reason: 'duplicate' }
+      : { ok: false, reason: outcome.reason, qualityReasons: outcome.qualityReasons };
+  }
   if (outcome.decision !== 'accept') {
     return {
       ok: false,

@@ -83,6 +83,20 @@ export interface VerifierOptions extends FeatureOptions {
    * Not a scoring option: shrinking it needs no re-enrolment, a stored template keeps its newest.
    */
   readonly maxAdapted: number;
+  /**
+   * A probe whose nearest reference is closer than this × the references' mean distance to
+   * their own nearest other one is refused as a replay: two genuine signatures are never that
+   * alike (SVC2004 users 1–20: no second-session probe came closer than 0.77×, while copies
+   * jittered by up to ±10 tablet units stay below 0.11×). 0 or absent: no check.
+   */
+  readonly replayRatio?: number;
+  /**
+   * Two enrolment signatures closer than replayRatio × the median distance between enrolment
+   * signatures, or closer than this (the DTW distance, for an enrolment of copies alone), are
+   * refused as one signature given twice. SVC2004 users 1–20: no two genuine signatures closer
+   * than 0.06, nor than 0.59× the median of their enrolment. 0 or absent: only the relative check.
+   */
+  readonly duplicateDistance?: number;
   readonly quality?: QualityLimits;
 }
 
@@ -200,6 +214,8 @@ export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   minEnrolment: 3,
   maxEnrolment: 5,
   maxAdapted: 5,
+  replayRatio: 0.15,
+  duplicateDistance: 0.005,
 };
 
 interface Stat {
@@ -218,6 +234,16 @@ export interface UserStatistics {
   };
   /** Mean distance of a reference to its nearest other reference. */
   readonly nearest: { readonly dynamics: number; readonly shape: number };
+  /**
+   * The two closest references (main representation; the shape one when that has weight 0),
+   * their distance (Infinity with a single reference) and the median distance of all pairs.
+   */
+  readonly closestPair: {
+    readonly distance: number;
+    readonly first: number;
+    readonly second: number;
+    readonly median: number;
+  };
   /**
    * Leave-one-out analogue of the 'nearest' aggregate: the mean over references of the mean
    * distance to their `nearestCount` nearest other references.
@@ -259,7 +285,9 @@ export type EnrolmentFailure =
       readonly sampleIndex: number;
       readonly qualityReasons: readonly QualityReason[];
     }
-  | { readonly reason: 'inconsistent'; readonly sampleIndex: number };
+  | { readonly reason: 'inconsistent'; readonly sampleIndex: number }
+  /** The sample repeats an earlier one (closer than duplicateDistance: a copy, not a signature). */
+  | { readonly reason: 'duplicate'; readonly sampleIndex: number };
 
 export type EnrolmentResult =
   | { readonly ok: true; readonly template: SignatureTemplate }
@@ -297,6 +325,11 @@ export interface VerificationExplanation {
     readonly duration: number;
     readonly speed: number;
   };
+  /**
+   * The probe's distance to its nearest reference over the references' mean distance to their
+   * nearest other one: about 1 for a genuine signature, far below for a copy of a reference.
+   */
+  readonly closestReference: number;
 }
 
 export interface VerificationResult {
@@ -313,7 +346,9 @@ export type VerificationOutcome =
       readonly ok: false;
       readonly reason: 'poor_quality';
       readonly qualityReasons: readonly QualityReason[];
-    };
+    }
+  /** Closer to a reference than replayRatio allows: a replay of captured data, not a signing. */
+  | { readonly ok: false; readonly reason: 'replayed'; readonly closestReference: number };
 
 function pair(
   a: PreparedSignature,
@@ -374,6 +409,13 @@ export function enrolSignatures(
     }
   }
   const template = buildSignatureTemplate(signatures, options);
+  const closest = template.statistics.closestPair;
+  if (
+    closest.distance < (options.duplicateDistance ?? 0) ||
+    closest.distance < (options.replayRatio ?? 0) * closest.median
+  ) {
+    return { ok: false, reason: 'duplicate', sampleIndex: closest.second };
+  }
   if (options.consistencyFactor !== Infinity) {
     const { dynamics, shape } = template.statistics.perReference;
     const dynMedian = median(dynamics);
@@ -475,6 +517,7 @@ export function buildSignatureTemplate(
       shape: shpMean.map((v) => Math.max(v, 1e-6)),
     },
     nearest: { dynamics: Math.max(nearestOf(dyn), 1e-6), shape: Math.max(nearestOf(shp), 1e-6) },
+    closestPair: closestPairOf(options.weights.dynamics > 0 ? dyn : shp),
     nearestMean: {
       dynamics: Math.max(nearestMeanOf(dyn), 1e-6),
       shape: Math.max(nearestMeanOf(shp), 1e-6),
@@ -488,6 +531,18 @@ export function buildSignatureTemplate(
     pressureProfile,
   };
   return { signatures, adapted, features, references, statistics };
+}
+
+function closestPairOf(m: number[][]): UserStatistics['closestPair'] {
+  let closest = { distance: Infinity, first: 0, second: 0 };
+  const all: number[] = [];
+  for (let i = 0; i < m.length; i++) {
+    for (let j = i + 1; j < m.length; j++) {
+      all.push(m[i]![j]!);
+      if (m[i]![j]! < closest.distance) closest = { distance: m[i]![j]!, first: i, second: j };
+    }
+  }
+  return { ...closest, median: all.length > 0 ? median(all) : Infinity };
 }
 
 function correlation(a: readonly number[], b: readonly number[]): number {
@@ -520,10 +575,16 @@ export function verifySignature(
 ): VerificationOutcome {
   const quality = checkSignatureQuality(probe, options.quality);
   if (!quality.ok) return { ok: false, reason: 'poor_quality', qualityReasons: quality.reasons };
-  return {
-    ok: true,
-    ...scorePreparedSignature(template, prepareSignature(probe, template.features), options),
-  };
+  const result = scorePreparedSignature(
+    template,
+    prepareSignature(probe, template.features),
+    options,
+  );
+  const closestReference = result.explanation.closestReference;
+  if (closestReference < (options.replayRatio ?? 0)) {
+    return { ok: false, reason: 'replayed', closestReference };
+  }
+  return { ok: true, ...result };
 }
 
 /**
@@ -541,6 +602,7 @@ export function scorePreparedSignature(
   const exponent = withPressure
     ? options.normalisationExponent
     : (options.normalisationExponentWithoutPressure ?? options.normalisationExponent);
+  const closest = { dynamics: Infinity, shape: Infinity };
   const term = (which: 'dynamics' | 'shape'): number => {
     const perReference = statistics.perReference[which];
     const nearest = statistics.nearest[which];
@@ -551,6 +613,7 @@ export function scorePreparedSignature(
     const smallest: number[] = [];
     let total = 0;
     let best = Infinity;
+    let rawMin = Infinity;
     references.forEach((reference, r) => {
       const scale =
         options.normalisation === 'reference'
@@ -571,6 +634,7 @@ export function scorePreparedSignature(
         options.bandFraction,
         bound * divisor,
       );
+      if (d < rawMin) rawMin = d;
       const normalised = Math.min(cap, d / divisor);
       total += normalised;
       if (normalised < best) best = normalised;
@@ -580,6 +644,8 @@ export function scorePreparedSignature(
         if (smallest.length > k) smallest.pop();
       }
     });
+    // The nearest reference is never abandoned (the bound is at least its distance): exact.
+    closest[which] = rawMin / statistics.nearest[which];
     if (options.aggregate === 'nearest') {
       return smallest.reduce((sum, v) => sum + v, 0) / smallest.length;
     }
@@ -642,6 +708,7 @@ export function scorePreparedSignature(
             }
           : null,
       terms: { dynamics, shape, global, duration, speed },
+      closestReference: options.weights.dynamics > 0 ? closest.dynamics : closest.shape,
     },
   };
 }

@@ -204,6 +204,40 @@ describe('verikiosk signature verify', () => {
 
     const noProbe = await cli(['signature', 'verify', '--enrol', ...enrol]);
     expect(noProbe.code).toBe(2);
+
+    const twice = await cli([
+      'signature',
+      'verify',
+      '--enrol',
+      ...enrol.slice(0, 4),
+      enrol[1]!,
+      '--probe',
+      probe,
+    ]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/repeats another one/);
+  });
+
+  it('answers a probe that repeats an enrolment file as a replay and exits 1', async () => {
+    const dir = tempDir();
+    const enrol = enrolmentFiles(dir);
+    const fresh = svc(dir, 'fresh.txt', syntheticSignature(LOOPS, { seed: 9 }));
+    const run = await cli([
+      'signature',
+      'verify',
+      '--enrol',
+      ...enrol,
+      '--probe',
+      enrol[0]!,
+      fresh,
+    ]);
+    expect(run.code).toBe(1);
+    const [replay, ok] = jsonLines(run.stdout);
+    expect(replay).toMatchObject({
+      file: enrol[0],
+      error: { code: 'replayed', closestReference: 0 },
+    });
+    expect(ok).toMatchObject({ file: fresh, decision: 'accept' });
   });
 });
 

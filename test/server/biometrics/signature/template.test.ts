@@ -211,4 +211,19 @@ describe('enrolSubjectSignature / verifySubjectSignature', () => {
       reason: 'poor_quality',
     });
   });
+
+  it('refuses a replay of an enrolment signature and audits it as one', async () => {
+    const { vault } = await newVault();
+    const subjectId = vault.createSubject();
+    enrolSubjectSignature(vault, subjectId, enrolment);
+    expect(verifySubjectSignature(vault, subjectId, enrolment[1]!)).toEqual({
+      ok: false,
+      reason: 'replayed',
+      closestReference: 0,
+    });
+    const row = vault.db
+      .prepare("SELECT details FROM audit_log WHERE action = 'biometric_template.compared'")
+      .get() as { details: string };
+    expect(JSON.parse(row.details)).toMatchObject({ outcome: 'replayed' });
+  });
 });

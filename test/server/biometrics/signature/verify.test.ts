@@ -72,6 +72,69 @@ describe('enrolSignatures', () => {
     samples.push(syntheticSignature(ZIGZAG, { seed: 5 }));
     expect(enrolSignatures(samples)).toEqual({ ok: false, reason: 'inconsistent', sampleIndex: 4 });
   });
+
+  it('refuses one signature given twice, also with a little jitter, or an enrolment of copies', () => {
+    const samples = [1, 2, 3, 4].map((seed) => syntheticSignature(LOOPS, { seed }));
+    expect(enrolSignatures([...samples, samples[1]!])).toEqual({
+      ok: false,
+      reason: 'duplicate',
+      sampleIndex: 4,
+    });
+    expect(enrolSignatures([samples[0]!, jittered(samples[2]!), ...samples.slice(1)])).toEqual({
+      ok: false,
+      reason: 'duplicate',
+      sampleIndex: 3,
+    });
+    expect(enrolSignatures([samples[0]!, samples[0]!, samples[0]!])).toMatchObject({
+      ok: false,
+      reason: 'duplicate',
+    });
+    // Off: the copies enrol (and then every probe is far from them).
+    const off = { ...DEFAULT_VERIFIER_OPTIONS, replayRatio: 0, duplicateDistance: 0 };
+    expect(enrolSignatures([...samples, samples[1]!], off).ok).toBe(true);
+  });
+});
+
+/** A copy of a signature moved by at most one device unit here and there. */
+function jittered(signature: ReturnType<typeof syntheticSignature>) {
+  const random = seededRandom(99);
+  return {
+    ...signature,
+    samples: signature.samples.map((s) => ({
+      ...s,
+      x: s.x + Math.round(random() * 2 - 1),
+      y: s.y + Math.round(random() * 2 - 1),
+    })),
+  };
+}
+
+describe('replays', () => {
+  it('refuses a probe that repeats an enrolment signature, exactly or with jitter', () => {
+    const samples = [1, 2, 3, 4, 5].map((seed) => syntheticSignature(LOOPS, { seed }));
+    const result = enrolSignatures(samples);
+    if (!result.ok) throw new Error(result.reason);
+    expect(verifySignature(result.template, samples[3]!)).toEqual({
+      ok: false,
+      reason: 'replayed',
+      closestReference: 0,
+    });
+    const near = verifySignature(result.template, jittered(samples[0]!));
+    expect(near).toMatchObject({ ok: false, reason: 'replayed' });
+    // A new signing of the same shape is about as close as the references are to each other.
+    const fresh = verifySignature(result.template, syntheticSignature(LOOPS, { seed: 11 }));
+    expect(fresh).toMatchObject({ ok: true, decision: 'accept' });
+    if (fresh.ok) {
+      expect(fresh.explanation.closestReference).toBeGreaterThan(
+        DEFAULT_VERIFIER_OPTIONS.replayRatio!,
+      );
+    }
+    // Off: the copy is scored, and scores as high as anything can.
+    const off = verifySignature(result.template, samples[3]!, {
+      ...DEFAULT_VERIFIER_OPTIONS,
+      replayRatio: 0,
+    });
+    expect(off).toMatchObject({ ok: true, decision: 'accept' });
+  });
 });
 
 describe('verifySignature', () => {
