@@ -86,7 +86,7 @@ export interface VerifierOptions extends FeatureOptions {
   /**
    * A probe whose nearest reference is closer than this × the references' mean distance to
    * their own nearest other one is refused as a replay: two genuine signatures are never that
-   * alike (SVC2004 users 1–20: no second-session probe came closer than 0.77×, while copies
+   * alike (SVC2004 users 1–20: no second-session probe came closer than 0.63×, while copies
    * jittered by up to ±10 tablet units stay below 0.11×). 0 or absent: no check.
    */
   readonly replayRatio?: number;
