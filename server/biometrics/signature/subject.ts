@@ -72,8 +72,8 @@ export function enrolSubjectSignature(
   });
 }
 
-export type SubjectVerificationOutcome =
-  | (VerificationOutcome & { readonly templateId?: string })
+/** Why a subject's stored template cannot be compared. */
+type TemplateUnavailable =
   | { readonly ok: false; readonly reason: 'not_enrolled' }
   | {
       readonly ok: false;
@@ -83,15 +83,12 @@ export type SubjectVerificationOutcome =
       readonly problem: SignatureTemplateError['problem'];
     };
 
+export type SubjectVerificationOutcome =
+  (VerificationOutcome & { readonly templateId?: string }) | TemplateUnavailable;
+
 type LoadedTemplate =
   | { readonly ok: true; readonly stored: StoredTemplate; readonly template: SignatureTemplate }
-  | { readonly ok: false; readonly reason: 'not_enrolled' }
-  | {
-      readonly ok: false;
-      readonly reason: 'template_incompatible';
-      readonly templateId: string;
-      readonly problem: SignatureTemplateError['problem'];
-    };
+  | TemplateUnavailable;
 
 /** The subject's latest signature template, refused when another model or options made it. */
 function loadTemplate(vault: Vault, subjectId: string, verifier: VerifierOptions): LoadedTemplate {
