@@ -149,7 +149,7 @@ export function addSignatureCommands(
               file,
               error: {
                 code: outcome.reason,
-                message: 'it repeats an enrolment signature: a copy, not a new signature',
+                message: 'it repeats a reference signature: a copy, not a new signature',
                 closestReference: outcome.closestReference,
               },
             };

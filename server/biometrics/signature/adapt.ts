@@ -7,7 +7,7 @@
  *
  * Safeguards, because an adapted forgery would make the next forgery easier: the probe must be
  * accepted by the current template (never a rejected or reviewed one), it may not repeat a
- * reference exactly (a replay of captured data is not a new signature), the enrolment signatures
+ * reference (verifySignature refuses a replay of captured data), the enrolment signatures
  * are always kept, and only the newest `maxAdapted` adapted ones are (so one bad adaptation ages
  * out). Whether a verification was approved is the caller's to establish: subject.ts accepts
  * only an approved verification of the same subject.
@@ -28,7 +28,7 @@ export type AdaptationFailure =
   | { readonly reason: 'poor_quality'; readonly qualityReasons: readonly QualityReason[] }
   /** The current template does not accept the probe: nothing to learn from it. */
   | { readonly reason: 'not_accepted'; readonly score: number; readonly threshold: number }
-  /** The probe repeats a reference (sample for sample, or closer than replayRatio allows). */
+  /** The probe repeats a reference (verifySignature refused it as replayed). */
   | { readonly reason: 'duplicate' };
 
 export type AdaptationResult =
@@ -43,22 +43,6 @@ export type AdaptationResult =
     }
   | ({ readonly ok: false } & AdaptationFailure);
 
-/** True when two signatures hold the very same samples (a replay, not a new signature). */
-export function sameSignature(a: Signature, b: Signature): boolean {
-  if (a.samples.length !== b.samples.length) return false;
-  return a.samples.every((s, i) => {
-    const o = b.samples[i]!;
-    return (
-      s.x === o.x &&
-      s.y === o.y &&
-      s.t === o.t &&
-      s.pressure === o.pressure &&
-      s.penDown === o.penDown &&
-      s.strokeStart === o.strokeStart
-    );
-  });
-}
-
 /**
  * The template with `probe` added as the newest adapted reference, when the template accepts it.
  * Pure: storing the result (and deciding that the verification was approved) is the caller's.
@@ -70,12 +54,8 @@ export function adaptSignatureTemplate(
 ): AdaptationResult {
   const limit = Math.max(0, Math.floor(options.maxAdapted));
   if (limit === 0) return { ok: false, reason: 'disabled' };
-  if ([...template.signatures, ...template.adapted].some((s) => sameSignature(s, probe))) {
-    return { ok: false, reason: 'duplicate' };
-  }
   const outcome = verifySignature(template, probe, options);
   if (!outcome.ok) {
-    // A replay is a copy of a reference, like the exact repeat above.
     return outcome.reason === 'replayed'
       ? { ok: false, reason: 'duplicate' }
       : { ok: false, reason: outcome.reason, qualityReasons: outcome.qualityReasons };

@@ -62,7 +62,7 @@ export {
   serialiseSignatureTemplate,
 } from './template.js';
 export type { SignatureTemplateProblem } from './template.js';
-export { adaptSignatureTemplate, sameSignature } from './adapt.js';
+export { adaptSignatureTemplate } from './adapt.js';
 export type { AdaptationFailure, AdaptationResult } from './adapt.js';
 export { adaptSubjectSignature, enrolSubjectSignature, verifySubjectSignature } from './subject.js';
 export type {

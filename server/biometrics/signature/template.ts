@@ -1,9 +1,9 @@
 /**
  * The signature template at rest (SIG-2): a versioned JSON document holding the enrolment
  * signatures, any adapted ones (adapt.ts) and a digest of the verifier options they were
- * enrolled under. Everything the
- * verifier needs (prepared references, per-user statistics) is derived from those signatures
- * deterministically, so it is rebuilt on load rather than stored twice.
+ * enrolled under. Everything the verifier needs (prepared references, per-user statistics) is
+ * derived from those signatures deterministically, so it is rebuilt on load rather than stored
+ * twice.
  *
  * A template written by another model version, or under other scoring options, is refused, never
  * compared: its statistics would not mean what the threshold assumes.

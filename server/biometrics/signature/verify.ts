@@ -235,12 +235,12 @@ export interface UserStatistics {
   /** Mean distance of a reference to its nearest other reference. */
   readonly nearest: { readonly dynamics: number; readonly shape: number };
   /**
-   * The two closest references (main representation; the shape one when that has weight 0),
-   * their distance (Infinity with a single reference) and the median distance of all pairs.
+   * The distance of the two closest references (main representation; the shape one when that
+   * has weight 0; Infinity with a single reference), the index of the later of them, and the
+   * median distance of all pairs.
    */
   readonly closestPair: {
     readonly distance: number;
-    readonly first: number;
     readonly second: number;
     readonly median: number;
   };
@@ -286,7 +286,7 @@ export type EnrolmentFailure =
       readonly qualityReasons: readonly QualityReason[];
     }
   | { readonly reason: 'inconsistent'; readonly sampleIndex: number }
-  /** The sample repeats an earlier one (closer than duplicateDistance: a copy, not a signature). */
+  /** The sample repeats an earlier one (closer than replayRatio or duplicateDistance allow). */
   | { readonly reason: 'duplicate'; readonly sampleIndex: number };
 
 export type EnrolmentResult =
@@ -534,12 +534,12 @@ export function buildSignatureTemplate(
 }
 
 function closestPairOf(m: number[][]): UserStatistics['closestPair'] {
-  let closest = { distance: Infinity, first: 0, second: 0 };
+  let closest = { distance: Infinity, second: 0 };
   const all: number[] = [];
   for (let i = 0; i < m.length; i++) {
     for (let j = i + 1; j < m.length; j++) {
       all.push(m[i]![j]!);
-      if (m[i]![j]! < closest.distance) closest = { distance: m[i]![j]!, first: i, second: j };
+      if (m[i]![j]! < closest.distance) closest = { distance: m[i]![j]!, second: j };
     }
   }
   return { ...closest, median: all.length > 0 ? median(all) : Infinity };
