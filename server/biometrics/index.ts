@@ -14,6 +14,7 @@ export {
   adaptSubjectSignature,
   enrolSignatures,
   enrolSubjectSignature,
+  enrolmentGuidance,
   parseSignature,
   renderSignaturePng,
   renderSignatureSvg,

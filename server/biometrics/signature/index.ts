@@ -34,8 +34,10 @@ export type {
 } from './features.js';
 export {
   DEFAULT_VERIFIER_OPTIONS,
+  ENROLMENT_GUIDANCE,
   buildSignatureTemplate,
   enrolSignatures,
+  enrolmentGuidance,
   featureOptions,
   scorePreparedSignature,
   verifySignature,

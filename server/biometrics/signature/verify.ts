@@ -21,7 +21,12 @@ import {
   type PreparedSignature,
 } from './features.js';
 import type { Signature } from './model.js';
-import { checkSignatureQuality, type QualityLimits, type QualityReason } from './quality.js';
+import {
+  QUALITY_GUIDANCE,
+  checkSignatureQuality,
+  type QualityLimits,
+  type QualityReason,
+} from './quality.js';
 
 export interface VerifierOptions extends FeatureOptions {
   /** Sakoe–Chiba half-width as a fraction of the longer signature. */
@@ -392,6 +397,25 @@ function range(values: number[]): { mean: number; min: number; max: number } {
     min: Math.min(...values),
     max: Math.max(...values),
   };
+}
+
+/**
+ * What the kiosk tells the signer when an enrolment is refused (re-capture guidance, SIG-2); a
+ * sample of poor quality gets the guidance for its first quality reason.
+ */
+export const ENROLMENT_GUIDANCE: Readonly<
+  Record<Exclude<EnrolmentFailure['reason'], 'poor_quality'>, string>
+> = {
+  wrong_sample_count: 'Please sign three to five times.',
+  inconsistent:
+    'One signature differs from the others. Please sign that one again as you usually do.',
+  duplicate: 'Two of the signatures are identical. Please sign that one again on the pad.',
+};
+
+export function enrolmentGuidance(failure: EnrolmentFailure): string {
+  if (failure.reason !== 'poor_quality') return ENROLMENT_GUIDANCE[failure.reason];
+  const first = failure.qualityReasons[0];
+  return first === undefined ? 'Please sign again.' : QUALITY_GUIDANCE[first];
 }
 
 export function enrolSignatures(

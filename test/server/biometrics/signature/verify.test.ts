@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_VERIFIER_OPTIONS,
+  QUALITY_GUIDANCE,
   SVC2004_DEVICE,
   enrolSignatures,
+  enrolmentGuidance,
   prepareSignature,
   verifySignature,
   type SignatureTemplate,
@@ -92,6 +94,28 @@ describe('enrolSignatures', () => {
     // Off: the copies enrol (and then every probe is far from them).
     const off = { ...DEFAULT_VERIFIER_OPTIONS, replayRatio: 0, duplicateDistance: 0 };
     expect(enrolSignatures([...samples, samples[1]!], off).ok).toBe(true);
+  });
+
+  it('has re-capture guidance for every refusal', () => {
+    const samples = [1, 2, 3, 4].map((seed) => syntheticSignature(LOOPS, { seed }));
+    const dot = { ...samples[0]!, samples: samples[0]!.samples.slice(0, 3) };
+    const refusals = [
+      enrolSignatures(samples.slice(0, 2)),
+      enrolSignatures([...samples, dot]),
+      enrolSignatures([...samples, syntheticSignature(ZIGZAG, { seed: 5 })]),
+      enrolSignatures([...samples, samples[0]!]),
+    ];
+    const messages = refusals.map((r) => {
+      if (r.ok) throw new Error('expected a refusal');
+      return enrolmentGuidance(r);
+    });
+    expect(new Set(messages).size).toBe(4);
+    const quality = refusals[1]!;
+    expect(!quality.ok && quality.reason === 'poor_quality').toBe(true);
+    if (!quality.ok && quality.reason === 'poor_quality') {
+      expect(messages[1]).toBe(QUALITY_GUIDANCE[quality.qualityReasons[0]!]);
+    }
+    for (const message of messages) expect(message).toMatch(/^[A-Z].*\.$/);
   });
 });
 
