@@ -19,6 +19,8 @@ export interface StoredTemplate {
   readonly modality: TemplateModality;
   readonly model: TemplateModel;
   readonly createdAt: string;
+  /** The verification it was captured in (retention rules follow it), if any. */
+  readonly verificationId: string | null;
   readonly template: Uint8Array;
 }
 
@@ -28,6 +30,12 @@ export interface NewTemplate {
   readonly model: TemplateModel;
   readonly template: Uint8Array;
   readonly verificationId?: string | null;
+  /**
+   * When the data it holds was first collected, if earlier than now: a template re-stored with
+   * data carried over from an older one keeps the older one's date, so the retention rules that
+   * count from collection (consent withdrawn, deletion requested) still reach all of it.
+   */
+  readonly createdAt?: string;
   /** Who stored it, for the audit trail ("kiosk:…", "user:…", "system"). */
   readonly actor: string;
 }
@@ -40,6 +48,7 @@ interface TemplateRow {
   model_version: string;
   template_enc: Uint8Array;
   created_at: string;
+  verification_id: string | null;
 }
 
 function fieldRef(id: string): { table: string; column: string; rowId: string } {
@@ -65,7 +74,7 @@ export function storeTemplate(vault: Vault, input: NewTemplate): string {
       input.model.name,
       input.model.version,
       sealed,
-      at.toISOString(),
+      input.createdAt ?? at.toISOString(),
     );
     vault.touchSubject(input.subjectId, at);
     vault.audit({
@@ -86,6 +95,7 @@ function decrypt(vault: Vault, row: TemplateRow): StoredTemplate {
     modality: row.modality,
     model: { name: row.model, version: row.model_version },
     createdAt: row.created_at,
+    verificationId: row.verification_id,
     template: vault.open({ subjectId: row.subject_id }, fieldRef(row.id), row.template_enc),
   };
 }
@@ -98,7 +108,7 @@ export function subjectTemplates(
 ): StoredTemplate[] {
   const rows = cachedStatement(
     vault.db,
-    `SELECT id, subject_id, modality, model, model_version, template_enc, created_at
+    `SELECT id, subject_id, modality, model, model_version, template_enc, created_at, verification_id
        FROM biometric_templates WHERE subject_id = ? AND modality = ? ORDER BY created_at, id`,
   ).all(subjectId, modality) as TemplateRow[];
   return rows.map((row) => decrypt(vault, row));
@@ -116,7 +126,7 @@ export function* allTemplates(
   let after = '';
   const page = cachedStatement(
     vault.db,
-    `SELECT id, subject_id, modality, model, model_version, template_enc, created_at
+    `SELECT id, subject_id, modality, model, model_version, template_enc, created_at, verification_id
        FROM biometric_templates WHERE modality = ? AND id > ? ORDER BY id LIMIT ?`,
   );
   for (;;) {

@@ -163,6 +163,8 @@ export type SubjectAdaptationResult =
   | Exclude<SubjectVerificationOutcome, { ok: true }>
   /** No verification of this subject with that id was approved (or it does not exist). */
   | { readonly ok: false; readonly reason: 'verification_not_approved' }
+  /** The verification was a one-off check, whose data is not kept for later ones. */
+  | { readonly ok: false; readonly reason: 'one_off_verification' }
   | ({ readonly ok: false } & AdaptationFailure);
 
 /**
@@ -181,24 +183,31 @@ export function adaptSubjectSignature(
   const actor = options.actor ?? 'system';
   const verification = cachedStatement(
     vault.db,
-    'SELECT subject_id, decision FROM verifications WHERE id = ?',
+    'SELECT subject_id, decision, purpose FROM verifications WHERE id = ?',
   ).get(options.verificationId) as
-    { subject_id: string | null; decision: string | null } | undefined;
+    { subject_id: string | null; decision: string | null; purpose: string } | undefined;
   if (verification?.subject_id !== subjectId || verification.decision !== 'approved') {
     return { ok: false, reason: 'verification_not_approved' };
   }
+  // What a one-off verification captures is destroyed soon after its decision (SPEC retention):
+  // it may not join a template that outlives it.
+  if (verification.purpose === 'one_off') return { ok: false, reason: 'one_off_verification' };
   const loaded = loadTemplate(vault, subjectId, verifier);
   if (!loaded.ok) return loaded;
   const adaptation = adaptSignatureTemplate(loaded.template, probe, verifier);
   if (!adaptation.ok) return adaptation;
   const bytes = serialiseSignatureTemplate(adaptation.template, verifier);
   return vault.transaction((): SubjectAdaptationResult => {
+    // The new row carries the old one's data, so it keeps the old one's retention anchors (its
+    // collection date and verification): the adapted signature, newer, goes no later than they do.
+    // The approving verification is in the audit entry.
     const templateId = storeTemplate(vault, {
       subjectId,
       modality: 'signature',
       model: SIGNATURE_MODEL,
       template: bytes,
-      verificationId: options.verificationId,
+      verificationId: loaded.stored.verificationId,
+      createdAt: loaded.stored.createdAt,
       actor,
     });
     deleteTemplate(vault, loaded.stored.id, actor);

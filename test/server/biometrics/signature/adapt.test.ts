@@ -154,15 +154,29 @@ describe('adapted templates at rest', () => {
 });
 
 describe('adaptSubjectSignature', () => {
-  function verification(vault: Vault, subjectId: string, decision: string | null): string {
+  function verification(
+    vault: Vault,
+    subjectId: string,
+    decision: string | null,
+    purpose = 'authentication',
+  ): string {
     const id = `ver_${Math.random().toString(36).slice(2)}`;
     const at = vault.now.toISOString();
     vault.db
       .prepare(
         `INSERT INTO verifications (id, subject_id, purpose, status, decision, created_at, updated_at, decided_at)
-         VALUES (?, ?, 'authentication', ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, subjectId, decision ?? 'in_progress', decision, at, at, decision ? at : null);
+      .run(
+        id,
+        subjectId,
+        purpose,
+        decision ?? 'in_progress',
+        decision,
+        at,
+        at,
+        decision ? at : null,
+      );
     return id;
   }
 
@@ -218,6 +232,38 @@ describe('adaptSubjectSignature', () => {
       'verificationId',
     ]);
     expect(details).toMatchObject({ verificationId, adapted: 1, modality: 'signature' });
+  });
+
+  it('refuses a one-off verification, and keeps the retention anchors of the data it carries', async () => {
+    let now = Date.parse('2026-01-05T10:00:00Z');
+    const { vault } = await newVault({ clock: () => new Date(now) });
+    const subjectId = vault.createSubject();
+    const onboarding = verification(vault, subjectId, 'approved', 'onboarding');
+    enrolSubjectSignature(vault, subjectId, enrolment, { verificationId: onboarding });
+    const anchors = () =>
+      vault.db
+        .prepare(
+          "SELECT id, created_at, verification_id FROM biometric_templates WHERE modality = 'signature'",
+        )
+        .all() as { id: string; created_at: string; verification_id: string | null }[];
+    const [before] = anchors();
+    const oneOff = verification(vault, subjectId, 'approved', 'one_off');
+    expect(
+      adaptSubjectSignature(vault, subjectId, drifted(21), { verificationId: oneOff }),
+    ).toEqual({ ok: false, reason: 'one_off_verification' });
+    // Later: an approved authentication adapts; the new row keeps the enrolment's collection date
+    // and verification, so rules counting from them (consent withdrawn, deletion requested, the
+    // enrolment's decision) still reach the enrolment signatures it carries.
+    now += 30 * 86_400_000;
+    const later = verification(vault, subjectId, 'approved');
+    const result = adaptSubjectSignature(vault, subjectId, drifted(21), { verificationId: later });
+    expect(result.ok).toBe(true);
+    const [after] = anchors();
+    expect(after).toEqual({
+      id: result.ok ? result.templateId : '',
+      created_at: before!.created_at,
+      verification_id: onboarding,
+    });
   });
 
   it('stores nothing for a probe the template rejects, or a subject without a template', async () => {
