@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApi } from './api/index.js';
 import {
+  FaceIndexError,
   FaceSearch,
   LazyFaceEngine,
   faceEngineOptions,
@@ -48,18 +49,26 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
   const metrics = createMetrics();
   const rules = resolveRetentionRules(config);
   let scheduler: RetentionScheduler;
-  let faceSearch: FaceSearch;
-  try {
-    faceSearch = FaceSearch.open(vault, { model: recognitionModelIdentity() });
-    logger.info('face_search.loaded', {
-      templates: faceSearch.loaded.templates,
-      fraud: faceSearch.loaded.fraud,
-      otherModel: faceSearch.loaded.otherModel,
-    });
-  } catch (error) {
-    vault.close();
-    throw error;
-  }
+  // Loaded in slices after start-up: a large gallery must not keep the API from listening.
+  // Searches answer 'loading' until it is ready.
+  const loadStarted = performance.now();
+  const faceSearch = FaceSearch.openInBackground(vault, { model: recognitionModelIdentity() });
+  void faceSearch.ready.then(
+    (report) => {
+      logger.info('face_search.loaded', {
+        templates: report.templates,
+        fraud: report.fraud,
+        otherModel: report.otherModel,
+        malformed: report.malformed,
+        ms: Math.round(performance.now() - loadStarted),
+      });
+    },
+    (error: unknown) => {
+      // Closed while loading: the appliance is stopping, nothing to report.
+      if (error instanceof FaceIndexError && error.reason === 'closed') return;
+      logger.error('face_search.load_failed', errorFields(error));
+    },
+  );
   try {
     scheduler = startRetentionScheduler(vault, rules, {
       schedule: config.retention.schedule,

@@ -114,26 +114,37 @@ export function subjectTemplates(
   return rows.map((row) => decrypt(vault, row));
 }
 
+/** Where a read of many rows starts (after this id) and how many rows it takes at most. */
+export interface RowRange {
+  readonly after?: string;
+  readonly limit?: number;
+}
+
 /**
  * Every template of one modality, decrypted one at a time (for building an in-memory search
- * index at unlock). Rows are read in id order, in pages, so a large vault is never held twice.
+ * index at unlock). Rows are read in id order, in pages, so a large vault is never held twice;
+ * `range` continues after an id and stops after `limit` rows (a search index loaded in slices).
  */
 export function* allTemplates(
   vault: Vault,
   modality: TemplateModality,
   pageSize = 1000,
+  range: RowRange = {},
 ): Generator<StoredTemplate> {
-  let after = '';
+  let after = range.after ?? '';
+  let left = range.limit ?? Infinity;
   const page = cachedStatement(
     vault.db,
     `SELECT id, subject_id, modality, model, model_version, template_enc, created_at, verification_id
        FROM biometric_templates WHERE modality = ? AND id > ? ORDER BY id LIMIT ?`,
   );
-  for (;;) {
-    const rows = page.all(modality, after, pageSize) as TemplateRow[];
+  while (left > 0) {
+    const size = Math.min(pageSize, left);
+    const rows = page.all(modality, after, size) as TemplateRow[];
     for (const row of rows) yield decrypt(vault, row);
+    left -= rows.length;
     const last = rows.at(-1);
-    if (last === undefined || rows.length < pageSize) return;
+    if (last === undefined || rows.length < size) return;
     after = last.id;
   }
 }

@@ -8,7 +8,15 @@ import type { TemplateModel } from '../../templates.js';
 import { createRowStore, type KernelKind, type RowStore } from './rows.js';
 
 export type FaceIndexErrorReason =
-  'model_mismatch' | 'dimension_mismatch' | 'not_finite' | 'id_kind_conflict' | 'closed';
+  | 'model_mismatch'
+  | 'dimension_mismatch'
+  | 'not_finite'
+  | 'id_kind_conflict'
+  | 'closed'
+  /** FaceSearch.openInBackground has not finished loading the index. */
+  | 'loading'
+  /** Loading the index failed (the error is in FaceSearch.ready). */
+  | 'load_failed';
 
 /** A template or probe the index cannot take; carries a reason code and no template content. */
 export class FaceIndexError extends Error {

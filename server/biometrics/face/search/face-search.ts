@@ -31,38 +31,90 @@ export interface FaceIndexLoadReport {
   readonly malformed: number;
 }
 
+/** Rows read per slice when the index loads in one go. */
+const LOAD_SLICE = 1000;
+
 /**
- * Builds the index from the vault: every face template (`allTemplates(vault, 'face')`) and every
- * face on the fraud list, each decrypted, read with the engine's `deserializeFaceTemplate`,
- * copied into the index and its plaintext zeroed.
+ * Reads the index from the vault in slices, in id order: every face template
+ * (`allTemplates(vault, 'face')`), then every face on the fraud list, each decrypted, read with
+ * the engine's `deserializeFaceTemplate`, copied into the index and its plaintext zeroed. A slice
+ * is synchronous, so nothing else touches the vault or the index while one runs; between slices
+ * the appliance may enrol (those rows are already indexed and are skipped when reached) or delete
+ * (rows not yet reached are gone from the vault, rows reached leave the index with them).
  */
-export function loadFaceSearchIndex(
-  vault: Vault,
-  options: FaceIndexOptions,
-): { index: FaceSearchIndex; report: FaceIndexLoadReport } {
-  const index = new FaceSearchIndex(options);
-  const report = { templates: 0, fraud: 0, otherModel: 0, malformed: 0 };
-  const take = (
+class IndexLoader {
+  readonly report = { templates: 0, fraud: 0, otherModel: 0, malformed: 0 };
+  /** The last id read of each table; undefined once that table is done. */
+  #templatesAfter: string | undefined = '';
+  #fraudAfter: string | undefined = '';
+
+  constructor(
+    private readonly vault: Vault,
+    private readonly index: FaceSearchIndex,
+  ) {}
+
+  get done(): boolean {
+    return this.#templatesAfter === undefined && this.#fraudAfter === undefined;
+  }
+
+  /** Reads up to `limit` rows of the table being read. */
+  step(limit: number): void {
+    const range = { after: this.#templatesAfter ?? this.#fraudAfter ?? '', limit };
+    let count = 0;
+    let last = range.after;
+    if (this.#templatesAfter !== undefined) {
+      for (const stored of allTemplates(this.vault, 'face', LOAD_SLICE, range)) {
+        count += 1;
+        last = stored.id;
+        const added = this.#take(stored.id, stored.template, stored.model, (embedding) =>
+          this.index.addTemplate({
+            templateId: stored.id,
+            subjectId: stored.subjectId,
+            model: stored.model,
+            embedding,
+          }),
+        );
+        if (added) this.report.templates += 1;
+      }
+      this.#templatesAfter = count < limit ? undefined : last;
+      return;
+    }
+    if (this.#fraudAfter === undefined) return;
+    for (const entry of fraudFaces(this.vault, LOAD_SLICE, range)) {
+      count += 1;
+      last = entry.id;
+      const added = this.#take(entry.id, entry.template, entry.model, (embedding) =>
+        this.index.addFraud({ entryId: entry.id, model: entry.model, embedding }),
+      );
+      if (added) this.report.fraud += 1;
+    }
+    this.#fraudAfter = count < limit ? undefined : last;
+  }
+
+  #take(
+    id: string,
     template: Uint8Array,
     model: TemplateModel,
     add: (v: Float32Array) => void,
-  ): boolean => {
+  ): boolean {
     try {
-      if (!sameModel(model, index.model)) {
-        report.otherModel += 1;
+      // Enrolled while the index was loading: indexed already.
+      if (this.index.has(id)) return false;
+      if (!sameModel(model, this.index.model)) {
+        this.report.otherModel += 1;
         return false;
       }
       let vector: Float32Array;
       try {
         const decoded = deserializeFaceTemplate(template);
         vector = decoded.vector;
-        if (!sameModel(decoded.model, model) || vector.length !== index.dimension) {
+        if (!sameModel(decoded.model, model) || vector.length !== this.index.dimension) {
           vector.fill(0);
-          report.malformed += 1;
+          this.report.malformed += 1;
           return false;
         }
       } catch {
-        report.malformed += 1;
+        this.report.malformed += 1;
         return false;
       }
       try {
@@ -74,30 +126,34 @@ export function loadFaceSearchIndex(
     } finally {
       sodium().memzero(template);
     }
-  };
+  }
+}
+
+/** Builds the whole index from the vault at once (see IndexLoader). */
+export function loadFaceSearchIndex(
+  vault: Vault,
+  options: FaceIndexOptions,
+): { index: FaceSearchIndex; report: FaceIndexLoadReport } {
+  const index = new FaceSearchIndex(options);
+  const loader = new IndexLoader(vault, index);
+  loadAll(loader, index);
+  return { index, report: loader.report };
+}
+
+function loadAll(loader: IndexLoader, index: FaceSearchIndex): void {
   try {
-    for (const stored of allTemplates(vault, 'face')) {
-      const added = take(stored.template, stored.model, (embedding) =>
-        index.addTemplate({
-          templateId: stored.id,
-          subjectId: stored.subjectId,
-          model: stored.model,
-          embedding,
-        }),
-      );
-      if (added) report.templates += 1;
-    }
-    for (const entry of fraudFaces(vault)) {
-      const added = take(entry.template, entry.model, (embedding) =>
-        index.addFraud({ entryId: entry.id, model: entry.model, embedding }),
-      );
-      if (added) report.fraud += 1;
-    }
+    while (!loader.done) loader.step(LOAD_SLICE);
   } catch (error) {
     index.close();
     throw error;
   }
-  return { index, report };
+}
+
+export type FaceSearchState = 'loading' | 'ready' | 'failed';
+
+export interface BackgroundLoadOptions {
+  /** Rows per slice: each slice holds the event loop for ~35–70 µs a row. Default 256. */
+  readonly sliceRows?: number;
 }
 
 export interface EnrolFace {
@@ -115,16 +171,80 @@ export interface NewFraudEntry {
 }
 
 export class FaceSearch {
+  #state: FaceSearchState;
+  /** Settles when the index is loaded (at once for `open`); rejects if loading failed or was closed. */
+  readonly ready: Promise<FaceIndexLoadReport>;
+
   private constructor(
     readonly vault: Vault,
     readonly index: FaceSearchIndex,
-    readonly loaded: FaceIndexLoadReport,
-  ) {}
+    private readonly loader: IndexLoader,
+    sliceRows: number | null,
+  ) {
+    if (sliceRows === null) {
+      this.#state = 'ready';
+      this.ready = Promise.resolve(this.loaded);
+      return;
+    }
+    this.#state = 'loading';
+    this.ready = new Promise((resolve, reject) => {
+      const slice = (): void => {
+        if (this.index.closed) {
+          this.#state = 'failed';
+          reject(new FaceIndexError('closed', 'the face index was closed while it was loading'));
+          return;
+        }
+        try {
+          this.loader.step(sliceRows);
+        } catch (error) {
+          this.#state = 'failed';
+          this.index.close();
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        if (!this.loader.done) {
+          setImmediate(slice);
+          return;
+        }
+        this.#state = 'ready';
+        resolve(this.loaded);
+      };
+      setImmediate(slice);
+    });
+    // Whoever awaits `ready` sees a failure; nobody awaiting must not crash the process.
+    this.ready.catch(() => undefined);
+  }
 
-  /** At unlock: builds the index from the vault. */
+  /** At unlock: builds the whole index from the vault before returning. */
   static open(vault: Vault, options: FaceIndexOptions): FaceSearch {
-    const { index, report } = loadFaceSearchIndex(vault, options);
-    return new FaceSearch(vault, index, report);
+    const index = new FaceSearchIndex(options);
+    const loader = new IndexLoader(vault, index);
+    loadAll(loader, index);
+    return new FaceSearch(vault, index, loader, null);
+  }
+
+  /**
+   * At unlock, for a large gallery: returns at once and loads the index in slices between other
+   * work (a million templates take 35–65 s). Until `ready`, enrolments, deletions and the fraud
+   * list work as usual and `search` refuses with FaceIndexError 'loading': a partial search could
+   * miss the duplicate it is there to find.
+   */
+  static openInBackground(
+    vault: Vault,
+    options: FaceIndexOptions,
+    load: BackgroundLoadOptions = {},
+  ): FaceSearch {
+    const index = new FaceSearchIndex(options);
+    return new FaceSearch(vault, index, new IndexLoader(vault, index), load.sliceRows ?? 256);
+  }
+
+  get state(): FaceSearchState {
+    return this.#state;
+  }
+
+  /** What loading has read from the vault so far. */
+  get loaded(): FaceIndexLoadReport {
+    return { ...this.loader.report };
   }
 
   get model(): TemplateModel {
@@ -193,6 +313,12 @@ export class FaceSearch {
     probe: { model: TemplateModel; embedding: Float32Array },
     options?: FaceSearchOptions,
   ): FaceSearchResult {
+    if (this.#state === 'loading') {
+      throw new FaceIndexError('loading', 'the face index is still loading');
+    }
+    if (this.#state === 'failed') {
+      throw new FaceIndexError('load_failed', 'the face index could not be loaded');
+    }
     return this.index.search(probe, options);
   }
 

@@ -6,7 +6,7 @@
  */
 import { cachedStatement, newId, sodium } from '../../../vault/index.js';
 import type { Vault } from '../../../vault/index.js';
-import type { TemplateModel } from '../../templates.js';
+import type { RowRange, TemplateModel } from '../../templates.js';
 import { serializeFaceTemplate } from '../match.js';
 
 /** Reason codes are codes (`synthetic_identity`, `confirmed_fraud`, …): never free text. */
@@ -114,16 +114,25 @@ interface FraudRow {
   added_at: string;
 }
 
-/** Every known-fraud face, decrypted one at a time, in id order, read in pages. */
-export function* fraudFaces(vault: Vault, pageSize = 1000): Generator<StoredFraudFace> {
+/**
+ * Every known-fraud face, decrypted one at a time, in id order, read in pages; `range` continues
+ * after an id and stops after `limit` rows.
+ */
+export function* fraudFaces(
+  vault: Vault,
+  pageSize = 1000,
+  range: RowRange = {},
+): Generator<StoredFraudFace> {
   const page = cachedStatement(
     vault.db,
     `SELECT id, template_enc, model, model_version, reason_code, added_at FROM fraud_list_entries
        WHERE list = 'face' AND id > ? ORDER BY id LIMIT ?`,
   );
-  let after = '';
-  for (;;) {
-    const rows = page.all(after, pageSize) as FraudRow[];
+  let after = range.after ?? '';
+  let left = range.limit ?? Infinity;
+  while (left > 0) {
+    const size = Math.min(pageSize, left);
+    const rows = page.all(after, size) as FraudRow[];
     for (const row of rows) {
       yield {
         id: row.id,
@@ -133,8 +142,9 @@ export function* fraudFaces(vault: Vault, pageSize = 1000): Generator<StoredFrau
         template: vault.open('system', fieldRef(row.id), row.template_enc),
       };
     }
+    left -= rows.length;
     const last = rows.at(-1);
-    if (last === undefined || rows.length < pageSize) return;
+    if (last === undefined || rows.length < size) return;
     after = last.id;
   }
 }

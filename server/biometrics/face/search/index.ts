@@ -1,6 +1,12 @@
 /** 1:N face search (SPEC FACE-5): exact nearest templates and known-fraud faces. */
 export { FaceSearch, loadFaceSearchIndex } from './face-search.js';
-export type { FaceIndexLoadReport, EnrolFace, NewFraudEntry } from './face-search.js';
+export type {
+  BackgroundLoadOptions,
+  FaceIndexLoadReport,
+  FaceSearchState,
+  EnrolFace,
+  NewFraudEntry,
+} from './face-search.js';
 export { FaceSearchIndex, FaceIndexError } from './face-index.js';
 export type {
   FaceIndexErrorReason,

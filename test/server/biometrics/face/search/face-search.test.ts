@@ -270,3 +270,90 @@ describe('FaceSearch over a real vault', () => {
     search.close();
   });
 });
+
+describe('FaceSearch.openInBackground', () => {
+  /** A vault holding `count` enrolled faces (seeds 1…count) and two fraud faces; ids by id order. */
+  async function gallery(count: number) {
+    const { vault } = await newVault();
+    const seed = FaceSearch.open(vault, { model: MODEL });
+    const ids = new Map<string, number>();
+    for (let i = 1; i <= count; i++) {
+      const subjectId = vault.createSubject();
+      ids.set(seed.enrol({ subjectId, embedding: embedding(i), actor: 'system' }), i);
+    }
+    for (const s of [901, 902]) {
+      seed.addFraudFace({
+        embedding: embedding(s),
+        reasonCode: 'confirmed_fraud',
+        actor: 'system',
+      });
+    }
+    seed.close();
+    return { vault, ids: [...ids.keys()].sort(), seedOf: (id: string) => ids.get(id)! };
+  }
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('loads in slices, refuses searches until ready, then holds what open would', async () => {
+    const { vault } = await gallery(40);
+    const search = FaceSearch.openInBackground(vault, { model: MODEL }, { sliceRows: 7 });
+    expect(search.state).toBe('loading');
+    const probe = { model: MODEL, embedding: embedding(12) };
+    let refused: unknown;
+    try {
+      search.search(probe);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(FaceIndexError);
+    expect((refused as FaceIndexError).reason).toBe('loading');
+    await tick();
+    expect(search.loaded.templates).toBe(7);
+    expect(await search.ready).toEqual({ templates: 40, fraud: 2, otherModel: 0, malformed: 0 });
+    expect(search.state).toBe('ready');
+    const whole = FaceSearch.open(vault, { model: MODEL });
+    expect(search.search(probe, { k: 5 })).toEqual(whole.search(probe, { k: 5 }));
+    expect(search.search({ model: MODEL, embedding: embedding(902) }).fraud).toEqual(
+      whole.search({ model: MODEL, embedding: embedding(902) }).fraud,
+    );
+    whole.close();
+    search.close();
+  });
+
+  it('keeps what is enrolled and deleted while it loads', async () => {
+    const { vault, ids, seedOf } = await gallery(30);
+    const search = FaceSearch.openInBackground(vault, { model: MODEL }, { sliceRows: 5 });
+    const first = ids[0]!;
+    const last = ids.at(-1)!;
+    // Before any slice: a new enrolment, and a row the loader has not reached yet.
+    const added = search.enrol({
+      subjectId: vault.createSubject(),
+      embedding: embedding(500),
+      actor: 'system',
+    });
+    search.deleteTemplate(last, 'system');
+    await tick();
+    // After the first slice: a row it has loaded.
+    expect(search.index.has(first)).toBe(true);
+    search.deleteTemplate(first, 'system');
+    await search.ready;
+    expect(search.index.templateCount).toBe(29);
+    expect(search.index.has(added)).toBe(true);
+    expect(search.index.has(first) || search.index.has(last)).toBe(false);
+    const hit = (seed: number) =>
+      search.search({ model: MODEL, embedding: embedding(seed) }, { k: 1 }).templates[0];
+    expect(hit(500)).toMatchObject({ templateId: added, distance: 0 });
+    expect(hit(seedOf(last))?.templateId).not.toBe(last);
+    expect(hit(seedOf(ids[1]!))).toMatchObject({ templateId: ids[1], distance: 0 });
+    search.close();
+  });
+
+  it('stops when closed while loading, and says so in ready', async () => {
+    const { vault } = await gallery(10);
+    const search = FaceSearch.openInBackground(vault, { model: MODEL }, { sliceRows: 2 });
+    await tick();
+    search.close();
+    await expect(search.ready).rejects.toMatchObject({ reason: 'closed' });
+    expect(search.state).toBe('failed');
+    expect(search.loaded.templates).toBeLessThan(10);
+  });
+});
