@@ -110,6 +110,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     scheduler,
     bodyLimitBytes: config.server.bodyLimitBytes,
     face,
+    faceSearch,
   });
   return {
     vault,

@@ -3,7 +3,11 @@ import type { RetentionScheduler } from '../retention/index.js';
 import { lastRetentionRun } from '../retention/index.js';
 import type { Vault } from '../vault/index.js';
 import type { Metrics } from '../metrics/index.js';
-import type { FaceEngineStatus } from '../biometrics/index.js';
+import type {
+  FaceEngineStatus,
+  FaceIndexLoadReport,
+  FaceSearchState,
+} from '../biometrics/index.js';
 
 export interface HealthDeps {
   vault: Vault;
@@ -13,6 +17,9 @@ export interface HealthDeps {
   scheduler?: RetentionScheduler | undefined;
   /** The face engine (FACE-1): reported once started. */
   face?: { status(): FaceEngineStatus | null } | undefined;
+  /** The 1:N face index (FACE-5), loaded in the background after start. */
+  faceSearch?:
+    { readonly state: FaceSearchState; readonly loaded: FaceIndexLoadReport } | undefined;
 }
 
 export interface Health {
@@ -24,6 +31,8 @@ export interface Health {
   retention: { lastRunAt: string | null; nextRunAt: string | null };
   /** Present once the face engine was started: its state, backend (wasm or tensorflow) and queue. */
   face?: FaceHealth;
+  /** The 1:N face index: loading, ready or failed, and what it has read so far. */
+  faceSearch?: { state: FaceSearchState; templates: number; fraud: number; otherModel: number };
 }
 
 export interface FaceHealth {
@@ -79,8 +88,18 @@ export function healthRoutes(deps: HealthDeps) {
         nextRunAt: deps.scheduler?.nextRun()?.toISOString() ?? null,
       },
       ...(face ? { face: faceHealth(face) } : {}),
+      ...(deps.faceSearch
+        ? {
+            faceSearch: {
+              state: deps.faceSearch.state,
+              templates: deps.faceSearch.loaded.templates,
+              fraud: deps.faceSearch.loaded.fraud,
+              otherModel: deps.faceSearch.loaded.otherModel,
+            },
+          }
+        : {}),
     };
-    if (face?.state === 'failed') body.status = 'degraded';
+    if (face?.state === 'failed' || deps.faceSearch?.state === 'failed') body.status = 'degraded';
     return c.json(body, database.ok ? 200 : 503);
   });
 }

@@ -76,6 +76,8 @@ export type {
   FaceDecision,
   FaceEngineOptions,
   FaceEngineStatus,
+  FaceIndexLoadReport,
+  FaceSearchState,
   FaceEnrolment,
   FaceMatchRates,
   FaceReason,

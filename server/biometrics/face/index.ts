@@ -113,6 +113,7 @@ export type {
   EnrolFace,
   FaceIndexLoadReport,
   FaceIndexOptions,
+  FaceSearchState,
   FaceSearchOptions,
   FaceSearchResult,
   FraudHit,

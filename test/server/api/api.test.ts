@@ -14,8 +14,9 @@ afterEach(() => {
 const SECRET = 'SECRET-VALUE-ZZTEST';
 
 describe('GET /api/v1/health', () => {
-  it('reports status, version, uptime, database, keys and retention', async () => {
+  it('reports status, version, uptime, database, keys, retention and the face index', async () => {
     const { appliance } = await newAppliance();
+    await appliance.faceSearch.ready;
     const response = await appliance.app.request('/api/v1/health');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
@@ -31,6 +32,7 @@ describe('GET /api/v1/health', () => {
         lastRunAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as unknown,
         nextRunAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as unknown,
       },
+      faceSearch: { state: 'ready', templates: 0, fraud: 0, otherModel: 0 },
     });
     expect(body.uptimeSeconds as number).toBeGreaterThanOrEqual(0);
     expect(Date.parse((body.retention as { nextRunAt: string }).nextRunAt)).toBeGreaterThan(
