@@ -186,30 +186,20 @@ export function fitPitch(
   const pitchRange = around === undefined ? 0.05 : 0.01;
   const osFrom = around === undefined ? -0.6 : -0.3;
   const osTo = around === undefined ? 0.1 : 0.3;
-  if (chirps.length === 1) {
-    search(
-      chirps,
-      pitchBase * (1 - pitchRange),
-      pitchBase * (1 + pitchRange),
-      pitchBase * 0.0025,
-      osFrom,
-      osTo,
-      0.025,
-      around === undefined,
-    );
-    return best;
-  }
-  // Many chirps: a coarse grid, then the fine grid around its best.
+  // One chirp: the fine grid alone. Many chirps: a coarse grid (steps twice as wide), then the
+  // fine grid around its best.
+  const coarseness = chirps.length === 1 ? 1 : 2;
   search(
     chirps,
     pitchBase * (1 - pitchRange),
     pitchBase * (1 + pitchRange),
-    pitchBase * 0.005,
+    pitchBase * 0.0025 * coarseness,
     osFrom,
     osTo,
-    0.05,
+    0.025 * coarseness,
     around === undefined,
   );
+  if (chirps.length === 1) return best;
   const coarse = best;
   const originBase = around?.origin ?? left;
   const os0 = (coarse.origin - originBase) / coarse.pitch;
