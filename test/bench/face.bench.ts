@@ -3,7 +3,7 @@
  * landmarks, embed) over kiosk-like selfie frames, the whole selfie pipeline, the document
  * portrait path, the worker pool's round trip and the event loop's delay while a face job runs
  * (the point of the worker), and peak RSS. Selfie frames are development crops composed onto a
- * 640×480 or 1280×720 camera-like frame, JPEG q85 (read from ../shared at run time).
+ * 640×480 or 1280×720 camera-like frame, JPEG q85 (read from the development data at run time).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,9 +15,10 @@ import sharp from 'sharp';
 import { FaceEngine, type StageTimings } from '../../server/biometrics/face/index.js';
 import { loadFaceApi, tfOf } from '../../server/biometrics/face/engine/backend.js';
 import { generateFaceDocument } from '../gen/face-documents.js';
+import { devDataPath } from '../support/dev-data.js';
 import { formatMs, type BenchContext } from './harness.js';
 
-const DEV_DIR = path.resolve('../shared/data/faces/faceapi-bbt');
+const DEV_DIR = devDataPath('faces');
 const FRAMES = 16;
 /** Sequential frames through the worker (its round trip p50 is noisy over fewer). */
 const WORKER_FRAMES = 24;

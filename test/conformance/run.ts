@@ -1,6 +1,6 @@
 /**
  * `npm run conformance [-- --data DIR]`: scores the document parsers on the public vectors
- * (default `../shared/data/documents`) and prints per-format results. It reports, it does not
+ * (default: the development data's `documents`, see test/support/dev-data.ts) and prints per-format results. It reports, it does not
  * gate: held-out data judges the parsers, and these vectors are for development.
  */
 import * as fs from 'node:fs';
@@ -8,11 +8,12 @@ import * as path from 'node:path';
 
 import { runAamvaConformance } from './aamva.js';
 import { runMrzConformance } from './mrz.js';
+import { devDataPath } from '../support/dev-data.js';
 
 function dataDir(argv: readonly string[]): string {
   const at = argv.indexOf('--data');
   const given = at >= 0 ? argv[at + 1] : undefined;
-  return path.resolve(given ?? path.join(process.cwd(), '..', 'shared', 'data', 'documents'));
+  return path.resolve(given ?? devDataPath('documents'));
 }
 
 const dir = dataDir(process.argv.slice(2));

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { devDataPath, hasDevData } from '../support/dev-data.js';
 
 /**
  * A pseudo-terminal pair from socat (research §6): `device` is the end a simulator writes to,
@@ -124,11 +125,11 @@ export class EventLog<E> {
   }
 }
 
-/** An SVC2004 Task 2 file read at run time from ../shared (never copied into the repo). */
-export const SVC2004_DIR = path.resolve(import.meta.dirname, '../../../shared/data/svc2004');
+/** SVC2004 Task 2 files, read at run time from the development data (never copied into the repo). */
+export const SVC2004_DIR = devDataPath('svc2004');
 
 export function svc2004Available(): boolean {
-  return existsSync(path.join(SVC2004_DIR, 'task2'));
+  return hasDevData('svc2004');
 }
 
 /** Points of one file as strokes, scaled to [0, 1] with its own bounding box, t from 0. */

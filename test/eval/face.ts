@@ -8,7 +8,7 @@
  *
  * (The development crops are all greyscale, so the greyscale-aware match changes nothing here.)
  *
- * DIR (default ../shared/data/faces/faceapi-bbt) holds pairs.csv and the crops. Document pairs:
+ * DIR (default the development data's faces/faceapi-bbt, see test/support/dev-data.ts) holds pairs.csv and the crops. Document pairs:
  * for every listed pair (a, b), the selfie a against a card printed from b, and b against a card
  * printed from a (test/gen/face-documents.ts, seeded). An image where no face is found counts
  * as a failure to acquire: its genuine pairs are non-matches at every threshold.
@@ -25,6 +25,7 @@ import {
   type FaceAnalysis,
 } from '../../server/biometrics/face/index.js';
 import { generateFaceDocument } from '../gen/face-documents.js';
+import { devDataPath } from '../support/dev-data.js';
 
 interface Pair {
   a: string;
@@ -177,7 +178,7 @@ function score(
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      data: { type: 'string', default: path.resolve('../shared/data/faces/faceapi-bbt') },
+      data: { type: 'string', default: devDataPath('faces') },
       seed: { type: 'string', default: '7' },
     },
   });

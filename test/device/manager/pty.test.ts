@@ -20,14 +20,7 @@ import type {
 } from '../../../device/index.js';
 import { parseDeviceDocument } from '../../../server/cli/devices.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
-import {
-  EventLog,
-  cleanupPtyDirs,
-  createPtyPair,
-  readSvc2004,
-  svc2004Available,
-  svc2004Files,
-} from '../pty.js';
+import { EventLog, cleanupPtyDirs, createPtyPair } from '../pty.js';
 
 afterAll(cleanupPtyDirs);
 
@@ -45,10 +38,9 @@ const isState = (state: string) => (e: Event) => e.type === 'state' && e.device.
 const isSample = (e: Event) => e.type === 'pad' && e.event.type === 'sample';
 const pointsOf = (s: SimulatedSignature) => s.strokes.reduce((n, stroke) => n + stroke.length, 0);
 
-/** Real signatures when ../shared has them (read at run time, never copied), else synthetic. */
+/** Synthetic signatures: what is under test is the transport, not the data set. */
 function signatures(): SimulatedSignature[] {
-  if (!svc2004Available()) return [generateSyntheticSignature(11), generateSyntheticSignature(12)];
-  return svc2004Files(2).map(readSvc2004);
+  return [generateSyntheticSignature(11), generateSyntheticSignature(12)];
 }
 
 describe('Topaz pad over a socat PTY pair and the real serialport binding', () => {

@@ -14,7 +14,8 @@ import {
 } from '../../../device/index.js';
 import type { DriverEvent, PadEvent } from '../../../device/index.js';
 import { FakeTimers } from '../helpers.js';
-import { EventLog, readSvc2004, svc2004Available, svc2004Files } from '../pty.js';
+import { itWithDevData } from '../../support/with-dev-data.js';
+import { EventLog, readSvc2004, svc2004Files } from '../pty.js';
 
 describe('synthetic signature generator', () => {
   it('is deterministic per seed, stays in the unit square, and its time only moves forward', () => {
@@ -58,30 +59,39 @@ describe('Topaz pad simulator', () => {
     return events;
   };
 
-  it('replays SVC2004 signatures (read at run time from ../shared) sample for sample', async () => {
-    const files = svc2004Available() ? svc2004Files(5) : [];
-    for (const file of files) {
-      const signature = readSvc2004(file);
-      const events = await replay(signature);
-      expect(events.filter((e) => e.type === 'strokeStart')).toHaveLength(signature.strokes.length);
-      expect(events.filter((e) => e.type === 'sample')).toHaveLength(
-        signature.strokes.reduce((n, s) => n + s.length, 0),
-      );
-      // Calibrated to the model's logical size (2000 × 600): the pad's shape survives.
-      const first = events.find((e) => e.type === 'sample');
-      const point = signature.strokes[0]![0]!;
-      expect(first).toMatchObject({
-        x: Math.round(point.x * 2000),
-        y: Math.round(point.y * 600),
-      });
-    }
-    if (files.length === 0) {
-      const signature = generateSyntheticSignature(2);
-      expect((await replay(signature)).filter((e) => e.type === 'strokeEnd')).toHaveLength(
-        signature.strokes.length,
-      );
-    }
+  it('replays a synthetic signature stroke for stroke', async () => {
+    const signature = generateSyntheticSignature(2);
+    const events = await replay(signature);
+    expect(events.filter((e) => e.type === 'strokeStart')).toHaveLength(signature.strokes.length);
+    expect(events.filter((e) => e.type === 'strokeEnd')).toHaveLength(signature.strokes.length);
+    expect(events.filter((e) => e.type === 'sample')).toHaveLength(
+      signature.strokes.reduce((n, s) => n + s.length, 0),
+    );
   });
+
+  itWithDevData(
+    'svc2004',
+    'replays SVC2004 signatures (read at run time) sample for sample',
+    async () => {
+      for (const file of svc2004Files(5)) {
+        const signature = readSvc2004(file);
+        const events = await replay(signature);
+        expect(events.filter((e) => e.type === 'strokeStart')).toHaveLength(
+          signature.strokes.length,
+        );
+        expect(events.filter((e) => e.type === 'sample')).toHaveLength(
+          signature.strokes.reduce((n, s) => n + s.length, 0),
+        );
+        // Calibrated to the model's logical size (2000 × 600): the pad's shape survives.
+        const first = events.find((e) => e.type === 'sample');
+        const point = signature.strokes[0]![0]!;
+        expect(first).toMatchObject({
+          x: Math.round(point.x * 2000),
+          y: Math.round(point.y * 600),
+        });
+      }
+    },
+  );
 
   it('keeps the signature timing in real-time mode (on a fake clock)', async () => {
     const timers = new FakeTimers();

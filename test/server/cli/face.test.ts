@@ -3,13 +3,15 @@ import * as path from 'node:path';
 import type { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../server/cli/index.js';
+import { itWithDevData } from '../../support/with-dev-data.js';
 import { MODEL_TIMEOUT, devImagePath } from '../biometrics/face/helpers.js';
 import { cleanupDirs, cli, jsonLines, parseJson, tempDir, testIo } from './helpers.js';
 
 afterEach(cleanupDirs);
 
 describe('verikiosk face', () => {
-  it(
+  itWithDevData(
+    'faces',
     'compare prints the decision as JSON: same person not declined, another person declined',
     async () => {
       const same = await cli(['face', 'compare', devImagePath(3, 1), devImagePath(3, 4)]);
@@ -28,7 +30,8 @@ describe('verikiosk face', () => {
     MODEL_TIMEOUT,
   );
 
-  it(
+  itWithDevData(
+    'faces',
     'compare --jsonl answers one line per request in one process; bad lines get errors, exit 1',
     async () => {
       const io = testIo();
@@ -55,7 +58,8 @@ describe('verikiosk face', () => {
     MODEL_TIMEOUT,
   );
 
-  it(
+  itWithDevData(
+    'faces',
     'check prints quality, detector and an honest liveness note; a corrupt file exits 1 with a reason',
     async () => {
       const good = await cli(['face', 'check', devImagePath(2, 2)]);
@@ -83,8 +87,10 @@ describe('verikiosk face', () => {
   );
 
   it('usage errors exit 2', async () => {
-    expect((await cli(['face', 'compare', devImagePath(0, 1)])).code).toBe(2);
-    expect((await cli(['face', 'compare', '--jsonl', devImagePath(0, 1)])).code).toBe(2);
-    expect((await cli(['face', 'check', devImagePath(0, 1), '--role', 'passport'])).code).toBe(2);
+    // Refused before any file is read.
+    const image = '/nonexistent/face.png';
+    expect((await cli(['face', 'compare', image])).code).toBe(2);
+    expect((await cli(['face', 'compare', '--jsonl', image])).code).toBe(2);
+    expect((await cli(['face', 'check', image, '--role', 'passport'])).code).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import {
   DEFAULT_DECODE_LIMITS,
   decodeImage,
 } from '../../../../server/biometrics/face/engine/decode.js';
+import { itWithDevData } from '../../../support/with-dev-data.js';
 import { devImage } from './helpers.js';
 
 async function colourJpeg(width: number, height: number, orientation?: number): Promise<Buffer> {
@@ -21,7 +22,7 @@ async function colourJpeg(width: number, height: number, orientation?: number): 
 }
 
 describe('decodeImage', () => {
-  it('decodes a greyscale PNG to RGB and says it is greyscale', async () => {
+  itWithDevData('faces', 'decodes a greyscale PNG to RGB and says it is greyscale', async () => {
     const result = await decodeImage(devImage(0, 1));
     expect(result.ok).toBe(true);
     if (!result.ok) return;

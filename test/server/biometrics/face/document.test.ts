@@ -7,6 +7,7 @@ import {
   portraitScale,
 } from '../../../../server/biometrics/face/document.js';
 import { generateFaceDocument } from '../../../gen/face-documents.js';
+import { describeWithDevData } from '../../../support/with-dev-data.js';
 import { devImage } from './helpers.js';
 
 const face = (x: number, width: number, score = 0.9) => ({
@@ -41,7 +42,7 @@ describe('choosing the portrait on a document', () => {
   });
 });
 
-describe('generated face documents', () => {
+describeWithDevData('faces', 'generated face documents', () => {
   it('are the same for the same seed and differ for another', async () => {
     const photo = devImage(1, 2);
     const a = await generateFaceDocument(photo, 11);

@@ -2,7 +2,7 @@
  * The real models on the development crops, one engine (in this thread) for the whole file.
  */
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   FaceEngine,
   FaceSearch,
@@ -26,6 +26,7 @@ import {
 import type { LivenessFrame } from '../../../../server/biometrics/face/types.js';
 import { generateFaceDocument } from '../../../gen/face-documents.js';
 import { cleanup, newVault } from '../../vault/helpers.js';
+import { describeWithDevData } from '../../../support/with-dev-data.js';
 import { MODEL_TIMEOUT, devImage } from './helpers.js';
 
 let engine: FaceEngine;
@@ -63,7 +64,7 @@ async function sideBySide(faces: Buffer[]): Promise<Buffer> {
     .toBuffer();
 }
 
-describe('1:1 match on the development crops', () => {
+describeWithDevData('faces', '1:1 match on the development crops', () => {
   it(
     'every same-person distance is smaller than every different-person distance, and the bands follow',
     async () => {
@@ -122,7 +123,7 @@ describe('1:1 match on the development crops', () => {
   );
 });
 
-describe('typed results for bad input', () => {
+describeWithDevData('faces', 'typed results for bad input', () => {
   it(
     'corrupt, tiny, faceless and crowded images get reason codes, never a throw',
     async () => {
@@ -170,7 +171,7 @@ describe('typed results for bad input', () => {
   );
 });
 
-describe('selfie to document', () => {
+describeWithDevData('faces', 'selfie to document', () => {
   it(
     'finds the printed portrait (not the ghost image) on a generated card and matches the right person',
     async () => {
@@ -238,7 +239,7 @@ describe('selfie to document', () => {
   );
 });
 
-describe('portrait descriptors', () => {
+describeWithDevData('faces', 'portrait descriptors', () => {
   it(
     "a chip or document portrait's descriptor averages the face and its mirror image; a selfie's does not",
     async () => {
@@ -259,7 +260,7 @@ describe('portrait descriptors', () => {
   );
 });
 
-describe('templates in the vault', () => {
+describeWithDevData('faces', 'templates in the vault', () => {
   it(
     'enrols a good selfie, verifies the same person, declines another, and refuses other model versions',
     async () => {
@@ -329,7 +330,7 @@ describe('templates in the vault', () => {
   );
 });
 
-describe('tensors', () => {
+describeWithDevData('faces', 'tensors', () => {
   it(
     'analyse and observe leave no tensor behind, whatever the outcome',
     async () => {
@@ -356,7 +357,7 @@ describe('tensors', () => {
   );
 });
 
-describe('liveness frames', () => {
+describeWithDevData('faces', 'liveness frames', () => {
   it(
     'observe() returns every face with 68 landmarks and no embedding; none in a faceless frame',
     async () => {

@@ -1,18 +1,16 @@
 /**
- * Shared fixtures for the face tests: the development crops, read from ../shared at test time
- * (never copied into the repository) and addressed by person and shot number so no test names
- * a person.
+ * Shared fixtures for the face tests: the development crops, read from the development data at
+ * test time (never copied into the repository) and addressed by person and shot number so no
+ * test names a person.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { devDataPath, hasDevData } from '../../../support/dev-data.js';
 
-export const DEV_FACES_DIR =
-  process.env.VERIKIOSK_FACE_DATA ??
-  path.resolve(
-    path.dirname(fileURLToPath(import.meta.url)),
-    '../../../../../shared/data/faces/faceapi-bbt',
-  );
+export const DEV_FACES_DIR = devDataPath('faces');
+
+/** Whether the development crops are there (a fresh clone has no ../shared). */
+export const hasDevFaces = hasDevData('faces');
 
 /** The people folders, sorted, so person 0…7 is stable. */
 export function people(): string[] {
