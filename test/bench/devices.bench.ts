@@ -7,25 +7,31 @@
  */
 import * as os from 'node:os';
 
+import { createRteFramer, createStxEtxFramer } from '../../device/framing/index.js';
 import {
-  SIMULATED_WACOM_CAPABILITY,
-  TOPAZ_MODELS,
   createDeviceManager,
-  createMemoryTransportPair,
-  createRteFramer,
-  createStxEtxFramer,
+  type DeviceEvent,
+  type VirtualDevice,
+} from '../../device/manager/index.js';
+import {
   createTopazDecoder,
   createWacomStuDecoder,
-  createHoneywellReassembler,
-  encodeHoneywellReports,
   encodeTopazCoordinate,
   encodeWacomPenReport,
+  TOPAZ_MODELS,
+} from '../../device/pads/index.js';
+import { createHoneywellReassembler, encodeHoneywellReports } from '../../device/scanners/index.js';
+import {
   generateSyntheticSignature,
-  loadSerialBinding,
   readerFramesFor,
+  SIMULATED_WACOM_CAPABILITY,
   topazPacketsFor,
-} from '../../device/index.js';
-import type { DeviceEvent, Transport, VirtualDevice } from '../../device/index.js';
+} from '../../device/simulators/index.js';
+import {
+  createMemoryTransportPair,
+  loadSerialBinding,
+  type Transport,
+} from '../../device/transport/index.js';
 import { parseDeviceDocument } from '../../server/cli/devices.js';
 import type { DocumentRecord } from '../../server/documents/index.js';
 import { concat } from '../device/helpers.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import type { Timers } from '../../device/index.js';
+import type { Timers } from '../../device/transport/index.js';
 
 /** A deterministic clock for protocol code that takes Timers: time moves only by advance(). */
 export class FakeTimers implements Timers {

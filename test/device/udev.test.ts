@@ -3,7 +3,7 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { KNOWN_DEVICES } from '../../device/index.js';
+import { KNOWN_DEVICES } from '../../device/manager/index.js';
 
 const RULES = path.resolve(import.meta.dirname, '../../packaging/udev/70-verikiosk.rules');
 

@@ -2,24 +2,30 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import {
-  SPECIMEN_AAMVA,
-  SPECIMEN_MRZ,
-  TransportError,
-  createMemoryHidDevice,
-  createMemoryTransportPair,
-  createReaderSimulator,
-  createWacomStuSimulator,
-  encodeHoneywellReports,
-  encodeWacomPenReport,
-  generateSyntheticSignature,
+  type DeviceSettings,
+  type DriverContext,
+  type DriverEvent,
   hidDigitizerDriver,
   honeywellHidPosDriver,
-  readerFramesFor,
   serialReaderDriver,
   symbolSimpleComDriver,
   wacomStuDriver,
-} from '../../../device/index.js';
-import type { DeviceSettings, DriverContext, DriverEvent } from '../../../device/index.js';
+} from '../../../device/drivers/index.js';
+import { encodeWacomPenReport } from '../../../device/pads/index.js';
+import { encodeHoneywellReports } from '../../../device/scanners/index.js';
+import {
+  createReaderSimulator,
+  createWacomStuSimulator,
+  generateSyntheticSignature,
+  readerFramesFor,
+  SPECIMEN_AAMVA,
+  SPECIMEN_MRZ,
+} from '../../../device/simulators/index.js';
+import {
+  createMemoryHidDevice,
+  createMemoryTransportPair,
+  TransportError,
+} from '../../../device/transport/index.js';
 import { parseDeviceDocument } from '../../../server/cli/devices.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
 import { FakeTimers, ascii } from '../helpers.js';

@@ -1,22 +1,24 @@
 import { describe, expect, it } from 'vitest';
 
 import {
-  BindingUnavailableError,
-  TransportError,
-  UDEV_PERMISSION_HINT,
   createDeviceManager,
+  type DeviceEvent,
+  type DeviceManager,
+  type VirtualDevice,
+} from '../../../device/manager/index.js';
+import { encodeWacomPenReport } from '../../../device/pads/index.js';
+import {
   createSimulatedDevices,
   createWacomStuSimulator,
-  encodeWacomPenReport,
   generateSyntheticSignature,
-} from '../../../device/index.js';
-import type {
-  DeviceEvent,
-  DeviceManager,
-  HidBinding,
-  HidDeviceInfo,
-  VirtualDevice,
-} from '../../../device/index.js';
+} from '../../../device/simulators/index.js';
+import {
+  BindingUnavailableError,
+  type HidBinding,
+  type HidDeviceInfo,
+  TransportError,
+  UDEV_PERMISSION_HINT,
+} from '../../../device/transport/index.js';
 import { parseDeviceDocument } from '../../../server/cli/devices.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
 import { EventLog } from '../pty.js';

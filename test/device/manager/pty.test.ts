@@ -1,23 +1,21 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { ETX, STX } from '../../../device/framing/index.js';
+import { createDeviceManager, type DeviceEvent } from '../../../device/manager/index.js';
+import { TOPAZ_MODELS } from '../../../device/pads/index.js';
 import {
-  ETX,
-  STX,
-  createDeviceManager,
   createReaderSimulator,
   createTopazPadSimulator,
   generateSyntheticSignature,
-  loadSerialBinding,
   readerFramesFor,
+  type SimulatedSignature,
   topazPacketsFor,
-  TOPAZ_MODELS,
-} from '../../../device/index.js';
-import type {
-  DeviceEvent,
-  SerialBinding,
-  SimulatedSignature,
-  Transport,
-} from '../../../device/index.js';
+} from '../../../device/simulators/index.js';
+import {
+  loadSerialBinding,
+  type SerialBinding,
+  type Transport,
+} from '../../../device/transport/index.js';
 import { parseDeviceDocument } from '../../../server/cli/devices.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
 import { EventLog, cleanupPtyDirs, createPtyPair } from '../pty.js';

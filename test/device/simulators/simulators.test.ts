@@ -2,17 +2,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import {
-  SPECIMEN_DOCUMENTS,
-  TOPAZ_MODELS,
   createDocumentRecognizer,
-  createMemoryTransportPair,
-  createTopazDecoder,
+  type DriverEvent,
+  hexBytes,
+} from '../../../device/drivers/index.js';
+import { createTopazDecoder, type PadEvent, TOPAZ_MODELS } from '../../../device/pads/index.js';
+import {
   createTopazPadSimulator,
   generateSyntheticSignature,
-  hexBytes,
   readerFramesFor,
-} from '../../../device/index.js';
-import type { DriverEvent, PadEvent } from '../../../device/index.js';
+  SPECIMEN_DOCUMENTS,
+} from '../../../device/simulators/index.js';
+import { createMemoryTransportPair } from '../../../device/transport/index.js';
 import { FakeTimers } from '../helpers.js';
 import { itWithDevData } from '../../support/with-dev-data.js';
 import { EventLog, readSvc2004, svc2004Files } from '../pty.js';

@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 
 import {
   BindingUnavailableError,
-  TransportError,
   createMemoryHidDevice,
   loadHidBinding,
   readSysfsReportDescriptor,
-} from '../../../device/index.js';
-import type { TransportEvent } from '../../../device/index.js';
+  TransportError,
+  type TransportEvent,
+} from '../../../device/transport/index.js';
 
 describe('node-hid binding', () => {
   it('loads lazily and enumerates (no HID devices in this sandbox)', async () => {

@@ -2,12 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import {
   BindingUnavailableError,
-  TransportError,
-  UDEV_PERMISSION_HINT,
   loadSerialBinding,
+  type SerialBinding,
   toTransportError,
-} from '../../../device/index.js';
-import type { SerialBinding, Transport, TransportEvent } from '../../../device/index.js';
+  type Transport,
+  TransportError,
+  type TransportEvent,
+  UDEV_PERMISSION_HINT,
+} from '../../../device/transport/index.js';
 import { EventLog, cleanupPtyDirs, createPtyPair } from '../pty.js';
 
 afterAll(cleanupPtyDirs);

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
 import {
-  TransportError,
-  UDEV_PERMISSION_HINT,
   createMemoryTransportPair,
   createWriteQueue,
   isDisconnected,
   isPermissionDenied,
   isTransportTimeout,
   toTransportError,
-} from '../../../device/index.js';
-import type { TransportEvent } from '../../../device/index.js';
+  TransportError,
+  type TransportEvent,
+  UDEV_PERMISSION_HINT,
+} from '../../../device/transport/index.js';
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 
