@@ -228,6 +228,39 @@ describe('scaling, translating or re-declaring a probe never raises its score', 
     );
   });
 
+  it('refuses, never throws on, an enrolment sample with any declared device', () => {
+    const enrolment = [1, 2, 3].map((seed) => syntheticSignature(LOOPS, { seed }));
+    fc.assert(
+      fc.property(
+        fc.double(),
+        fc.constantFrom('ppmm', 'dpi', 'cm', ''),
+        fc.double(),
+        fc.double(),
+        fc.nat(2),
+        (value, unit, hz, pmax, index) => {
+          const samples = enrolment.slice();
+          samples[index] = redeclare(samples[index]!, {
+            resolution: { value, unit: unit as 'ppmm' },
+            samplingRateHz: hz,
+            pressureMax: pmax,
+          });
+          let result: ReturnType<typeof enrolSignatures> | undefined;
+          expect(() => (result = enrolSignatures(samples))).not.toThrow();
+          const perMm = unit === 'ppmm' ? value : unit === 'dpi' ? value / 25.4 : NaN;
+          if (!(perMm >= 100 / 25.4 && perMm <= 5080 / 25.4) || !(hz >= 40 && hz <= 1000)) {
+            expect(result).toEqual({
+              ok: false,
+              reason: 'invalid_input',
+              sampleIndex: index,
+              problem: 'unknown_device',
+            });
+          }
+        },
+      ),
+      { numRuns: 100, seed: SEED },
+    );
+  });
+
   it('with the same ink declared at any resolution a known pad has', () => {
     // Coordinates rescaled so the ink stays the same size in mm: only the numbers change.
     fc.assert(
