@@ -60,6 +60,8 @@ function describeEnrolmentFailure(failure: EnrolmentFailure, files: readonly str
       return `enrolment signature ${files[failure.sampleIndex] ?? failure.sampleIndex} is too unlike the others`;
     case 'duplicate':
       return `enrolment signature ${files[failure.sampleIndex] ?? failure.sampleIndex} repeats another one (a copy, not a new signature)`;
+    case 'invalid_input':
+      return `enrolment signature ${files[failure.sampleIndex] ?? failure.sampleIndex} is not what a signature pad produces (${failure.problem})`;
   }
 }
 
@@ -143,6 +145,15 @@ export function addSignatureCommands(
               threshold: outcome.threshold,
               ...(o.adapt === true ? { adapted: adaptation?.ok === true } : {}),
               ...(o.explain ? { explanation: outcome.explanation } : {}),
+            };
+          } else if (outcome.reason === 'invalid_input') {
+            line = {
+              file,
+              error: {
+                code: outcome.reason,
+                message: 'it is not what a signature pad produces',
+                problem: outcome.problem,
+              },
             };
           } else if (outcome.reason === 'replayed') {
             line = {

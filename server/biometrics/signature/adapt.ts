@@ -13,6 +13,7 @@
  * only an approved verification of the same subject.
  */
 import type { Signature } from './model.js';
+import type { SignatureInputProblem } from './pads.js';
 import type { QualityReason } from './quality.js';
 import {
   DEFAULT_VERIFIER_OPTIONS,
@@ -29,7 +30,9 @@ export type AdaptationFailure =
   /** The current template does not accept the probe: nothing to learn from it. */
   | { readonly reason: 'not_accepted'; readonly score: number; readonly threshold: number }
   /** The probe repeats a reference (verifySignature refused it as replayed). */
-  | { readonly reason: 'duplicate' };
+  | { readonly reason: 'duplicate' }
+  /** The probe declares a device, or carries values, no real pad produces (pads.ts). */
+  | { readonly reason: 'invalid_input'; readonly problem: SignatureInputProblem };
 
 export type AdaptationResult =
   | {
@@ -56,9 +59,9 @@ export function adaptSignatureTemplate(
   if (limit === 0) return { ok: false, reason: 'disabled' };
   const outcome = verifySignature(template, probe, options);
   if (!outcome.ok) {
-    return outcome.reason === 'replayed'
-      ? { ok: false, reason: 'duplicate' }
-      : { ok: false, reason: outcome.reason, qualityReasons: outcome.qualityReasons };
+    if (outcome.reason === 'replayed') return { ok: false, reason: 'duplicate' };
+    if (outcome.reason === 'invalid_input') return outcome;
+    return { ok: false, reason: outcome.reason, qualityReasons: outcome.qualityReasons };
   }
   if (outcome.decision !== 'accept') {
     return {

@@ -20,10 +20,17 @@ export interface GlobalFeatures {
   /** Mean pressure in 10 equal-time bins as a fraction of full scale; null without pressure. */
   readonly pressureProfile: readonly number[] | null;
   /**
-   * Median pen speed while writing, mm/s (sample-to-sample speed within strokes, 3-sample moving
-   * average, over the samples where it is positive); 0 when the pen never moves.
+   * Root-mean-square distance of the ink from its centroid, mm: the signature's own size, which
+   * the scale-free features below are measured in.
    */
-  readonly medianSpeedMmPerS: number;
+  readonly radiusMm: number;
+  /**
+   * Median pen speed while writing, in the signature's own size (radiusMm) per second
+   * (sample-to-sample speed within strokes, 3-sample moving average, over the samples where it
+   * is positive); 0 when the pen never moves. Relative, so neither the declared resolution nor
+   * scaling the coordinates changes it.
+   */
+  readonly medianSpeedPerS: number;
 }
 
 export interface PreparedSignature {
@@ -56,6 +63,12 @@ export interface FeatureOptions {
 
 export const PROFILE_BINS = 10;
 
+/**
+ * A channel whose spread is below this fraction of its largest magnitude is constant (rounding
+ * noise): relative, so no scale of the input makes a real spread look constant or the reverse.
+ */
+const CONSTANT_CHANNEL = 1e-9;
+
 function mean(values: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i]!;
@@ -68,6 +81,14 @@ function std(values: Float64Array, mu: number): number {
   return values.length === 0 ? 0 : Math.sqrt(sum / values.length);
 }
 
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  return values.length % 2 === 1 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+}
+
+/** Median pen speed in units of x and y per second. */
 function medianSpeed(
   ink: readonly Signature['samples'][number][],
   x: Float64Array,
@@ -85,12 +106,21 @@ function medianSpeed(
     const v = ((i > 0 ? speed[i - 1]! : 0) + speed[i]! + (i + 1 < n ? speed[i + 1]! : 0)) / 3;
     if (v > 0) smoothed.push(v);
   }
-  if (smoothed.length === 0) return 0;
-  smoothed.sort((a, b) => a - b);
-  const mid = smoothed.length >> 1;
-  const median =
-    smoothed.length % 2 === 1 ? smoothed[mid]! : (smoothed[mid - 1]! + smoothed[mid]!) / 2;
-  return median * 1000;
+  return median(smoothed) * 1000;
+}
+
+/**
+ * The sampling rate the timestamps show (median interval within strokes), or the declared one
+ * when they show none: the feature rate follows the data, not a declaration.
+ */
+function observedRateHz(ink: readonly Signature['samples'][number][], declared: number): number {
+  const intervals: number[] = [];
+  for (let i = 1; i < ink.length; i++) {
+    const dt = ink[i]!.t - ink[i - 1]!.t;
+    if (!ink[i]!.strokeStart && dt > 0) intervals.push(dt);
+  }
+  const interval = median(intervals);
+  return interval > 0 ? 1000 / interval : declared;
 }
 
 /** Pen-down samples only; quality checks have made sure there are some. */
@@ -140,8 +170,20 @@ export function prepareSignature(signature: Signature, options: FeatureOptions):
     }
     pressureProfile = sums.map((s, b) => (counts[b]! > 0 ? s / counts[b]! : 0));
   }
+  let cx = 0;
+  let cy = 0;
+  for (let i = 0; i < n; i++) {
+    cx += x[i]!;
+    cy += y[i]!;
+  }
+  cx /= Math.max(1, n);
+  cy /= Math.max(1, n);
+  let spread = 0;
+  for (let i = 0; i < n; i++) spread += (x[i]! - cx) ** 2 + (y[i]! - cy) ** 2;
+  const radiusMm = n > 0 ? Math.sqrt(spread / n) : 0;
   const global: GlobalFeatures = {
-    medianSpeedMmPerS: medianSpeed(ink, x, y),
+    radiusMm,
+    medianSpeedPerS: radiusMm > 0 ? medianSpeed(ink, x, y) / radiusMm : 0,
     durationMs,
     lengthMm,
     strokes,
@@ -164,7 +206,8 @@ export function prepareSignature(signature: Signature, options: FeatureOptions):
     }
   }
 
-  const step = Math.max(1, Math.round(signature.device.samplingRateHz / options.featureRateHz));
+  const rate = observedRateHz(ink, signature.device.samplingRateHz);
+  const step = Math.max(1, Math.round(rate / options.featureRateHz));
   const kept = Math.max(1, Math.ceil(n / step));
   // The derived channels are computed only when a representation uses them (speed).
   const derived = new Map<Channel, Float64Array>();
@@ -205,7 +248,14 @@ export function prepareSignature(signature: Signature, options: FeatureOptions):
     names.forEach((name, c) => {
       const values = channel(name);
       const mu = name === 'cos' || name === 'sin' ? 0 : mean(values);
-      const sd = name === 'cos' || name === 'sin' ? 1 : std(values, mu) || 1;
+      let sd = 1;
+      if (name !== 'cos' && name !== 'sin') {
+        let largest = 0;
+        for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(values[i]!));
+        const spread = std(values, mu);
+        // A constant channel carries no information: all zeros after centring.
+        sd = spread > CONSTANT_CHANNEL * largest ? spread : Infinity;
+      }
       const w = (spec[name] ?? 0) * (name === 'p' ? options.pressureWeight : 1);
       for (let k = 0; k < kept; k++) {
         const from = k * step;

@@ -74,3 +74,10 @@ export type {
   SubjectSignatureOptions,
   SubjectVerificationOutcome,
 } from './subject.js';
+export {
+  KNOWN_SIGNATURE_PADS,
+  MAX_SIGNATURE_SPAN_MS,
+  checkSignatureInput,
+  matchingPads,
+} from './pads.js';
+export type { SignatureInputCheck, SignatureInputProblem, SignaturePadProfile } from './pads.js';

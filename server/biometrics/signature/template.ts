@@ -10,7 +10,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { TemplateModel } from '../templates.js';
-import { SignatureFormatError, signatureFromJson, signatureToJson } from './model.js';
+import {
+  SignatureFormatError,
+  signatureFromJson,
+  signatureToJson,
+  type Signature,
+} from './model.js';
+import { checkSignatureInput } from './pads.js';
 import {
   DEFAULT_VERIFIER_OPTIONS,
   buildSignatureTemplate,
@@ -25,7 +31,7 @@ export const SIGNATURE_TEMPLATE_FORMAT = 'verikiosk.signature-template';
  * Bump the version whenever feature extraction, the statistics or DEFAULT_VERIFIER_OPTIONS'
  * scoring options change; the options digest catches a forgotten bump as well.
  */
-export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '4' };
+export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '5' };
 
 export type SignatureTemplateProblem =
   /** Not JSON, not a signature template, or a malformed signature inside. */
@@ -163,12 +169,19 @@ export function deserialiseSignatureTemplate(
     );
   }
   const read = (item: unknown, label: string) => {
+    let signature: Signature;
     try {
-      return signatureFromJson(item);
+      signature = signatureFromJson(item);
     } catch (error) {
       if (!(error instanceof SignatureFormatError)) throw error;
       throw new SignatureTemplateError('malformed', `${label} of the template: ${error.message}`);
     }
+    // Stored before pads.ts checked input: a reference no pad produced is never compared with.
+    const input = checkSignatureInput(signature);
+    if (!input.ok) {
+      throw new SignatureTemplateError('malformed', `${label} of the template: ${input.message}`);
+    }
+    return signature;
   };
   const signatures = list.map((item, index) => read(item, `signature ${index + 1}`));
   const adapted = adaptedList.map((item, index) => read(item, `adapted signature ${index + 1}`));

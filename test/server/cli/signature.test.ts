@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -12,6 +13,24 @@ import { LOOPS, ZIGZAG, syntheticSignature } from '../biometrics/signature/synth
 import { cleanupDirs, cli, jsonLines, tempDir } from './helpers.js';
 
 afterEach(cleanupDirs);
+
+const bin = path.resolve(import.meta.dirname, '../../../bin/verikiosk.js');
+
+/** `verikiosk <args>` as a separate process, as a user runs it. */
+function cliProcess(
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (!key.startsWith('VERIKIOSK_')) env[key] = value;
+    }
+    execFile(process.execPath, [bin, ...args], { env }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
 
 /** A marker that must never appear in any output: file contents are not echoed. */
 const CONTENT_MARKER = 'ZZCONTENT';
@@ -216,6 +235,54 @@ describe('verikiosk signature verify', () => {
     ]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/repeats another one/);
+  });
+
+  it('answers a probe declaring a resolution no pad has with invalid_input, not a score', async () => {
+    const dir = tempDir();
+    const other = syntheticSignature(ZIGZAG, { seed: 102 });
+    const forged = write(
+      dir,
+      'forged.json',
+      formatJsonSignature({
+        ...other,
+        device: { ...other.device, resolution: { value: 1e-300, unit: 'ppmm' } },
+      }),
+    );
+    const run = await cliProcess([
+      'signature',
+      'verify',
+      '--enrol',
+      ...enrolmentFiles(dir),
+      '--probe',
+      forged,
+    ]);
+    expect(run.code, run.stderr).toBe(1);
+    const [line] = jsonLines(run.stdout);
+    expect(line).toEqual({
+      file: forged,
+      error: {
+        code: 'invalid_input',
+        message: 'it is not what a signature pad produces',
+        problem: 'unknown_device',
+      },
+    });
+  });
+
+  it('refuses with exit 2 an enrolment of three different writers, naming a file', async () => {
+    const dir = tempDir();
+    const spiral = (u: number) => ({
+      x: 20 * u * Math.cos(5 * Math.PI * u) + 25,
+      y: 10 * u * Math.sin(5 * Math.PI * u),
+      p: 0.4 + 0.4 * u,
+    });
+    const files = [LOOPS, ZIGZAG, spiral].map((shape, i) =>
+      svc(dir, `writer${i + 1}.txt`, syntheticSignature(shape, { seed: 30 + i })),
+    );
+    const probe = svc(dir, 'probe.txt', syntheticSignature(LOOPS, { seed: 9 }));
+    const run = await cliProcess(['signature', 'verify', '--enrol', ...files, '--probe', probe]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/writer\d\.txt is too unlike the others/);
   });
 
   it('answers a probe that repeats an enrolment file as a replay and exits 1', async () => {

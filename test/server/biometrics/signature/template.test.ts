@@ -63,6 +63,15 @@ describe('signature template serialisation', () => {
     expect(serialiseSignatureTemplate(restored)).toEqual(bytes);
   });
 
+  it('refuses a stored reference that no signature pad produces instead of comparing with it', () => {
+    const stored = document(serialiseSignatureTemplate(enrolled()));
+    const signatures = stored.signatures as { device: { resolution: { value: number } } }[];
+    signatures[1]!.device.resolution.value = 1e-300;
+    const error = thrownBy(() => deserialiseSignatureTemplate(encode(stored)));
+    expect(error.problem).toBe('malformed');
+    expect(error.message).toMatch(/signature 2 of the template/);
+  });
+
   it('refuses a template of another model or version instead of comparing it', () => {
     const stored = document(serialiseSignatureTemplate(enrolled()));
     for (const change of [{ version: '0' }, { model: 'another-model' }, { version: undefined }]) {

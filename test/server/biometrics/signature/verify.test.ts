@@ -210,7 +210,7 @@ describe('verifySignature', () => {
     expect(mixed).toMatchObject({ ok: true, decision: 'accept' });
   });
 
-  it('applies the no-pressure threshold whenever either side lacks pressure', () => {
+  it('applies the no-pressure threshold whenever the template lacks pressure', () => {
     const options = { ...DEFAULT_VERIFIER_OPTIONS, threshold: 0.5, thresholdWithoutPressure: 0.6 };
     const withPressure = enrol(LOOPS, [51, 52, 53, 54]);
     const without = enrol(LOOPS, [51, 52, 53, 54], false);
@@ -220,7 +220,6 @@ describe('verifySignature', () => {
       return outcome.ok ? outcome.threshold : NaN;
     };
     expect(threshold(withPressure, true)).toBe(0.5);
-    expect(threshold(withPressure, false)).toBe(0.6);
     expect(threshold(without, true)).toBe(0.6);
     expect(threshold(without, false)).toBe(0.6);
     const { thresholdWithoutPressure: _unset, ...single } = options;
@@ -228,26 +227,43 @@ describe('verifySignature', () => {
     expect(outcome.ok && outcome.threshold).toBe(0.5);
   });
 
-  it('drops every pressure-derived channel when only one side has pressure', () => {
+  it('drops every pressure-derived channel of a probe compared with a no-pressure template', () => {
     const options = {
       ...DEFAULT_VERIFIER_OPTIONS,
       dynamics: { x: 1, y: 1, dx: 1, dy: 1, p: 1, dp: 0.5, v: 1 },
     };
     const enrolment = enrolSignatures(
-      [81, 82, 83].map((seed) => syntheticSignature(LOOPS, { seed })),
+      [81, 82, 83].map((seed) => syntheticSignature(LOOPS, { seed, pressure: false })),
       options,
     );
     if (!enrolment.ok) throw new Error(enrolment.reason);
-    const probe = syntheticSignature(LOOPS, { seed: 84, pressure: false });
+    const probe = syntheticSignature(LOOPS, { seed: 84 });
     expect(verifySignature(enrolment.template, probe, options)).toMatchObject({
       ok: true,
       decision: 'accept',
     });
-    const other = syntheticSignature(ZIGZAG, { seed: 85, pressure: false });
+    const other = syntheticSignature(ZIGZAG, { seed: 85 });
     expect(verifySignature(enrolment.template, other, options)).toMatchObject({
       ok: true,
       decision: 'reject',
     });
+  });
+
+  it('refuses a probe without the pressure the enrolment recorded, instead of scoring it', () => {
+    const template = enrol(LOOPS, [86, 87, 88]);
+    const forged = syntheticSignature(ZIGZAG, { seed: 89 });
+    const stripped = {
+      device: { ...forged.device, pressureMax: 0 },
+      samples: forged.samples.map((s) => ({ ...s, pressure: 0 })),
+    };
+    expect(verifySignature(template, stripped)).toEqual({
+      ok: false,
+      reason: 'invalid_input',
+      problem: 'pressure_missing',
+    });
+    // Declaring a sensor but sending no pressure is the same claim.
+    const silent = { ...stripped, device: forged.device };
+    expect(verifySignature(template, silent)).toMatchObject({ problem: 'pressure_missing' });
   });
 
   it('refuses a probe of poor quality instead of scoring it', () => {
@@ -290,11 +306,13 @@ describe('verifySignature', () => {
   it('scales the distance by duration and pen speed against the enrolment medians', () => {
     const template = enrol(LOOPS, [81, 82, 83, 84, 85]);
     const probe = syntheticSignature(LOOPS, { seed: 86 });
-    // The same samples at half the speed: only the time axis changes.
+    // The same samples 1.2 times slower: only the time axis changes (little enough that the
+    // feature blocks, which follow the timestamps' rate, keep their size: 100/1.2 Hz in 3s).
+    const stretch = 1.2;
     const t0 = probe.samples[0]!.t;
     const slow = {
       ...probe,
-      samples: probe.samples.map((s) => ({ ...s, t: t0 + 2 * (s.t - t0) })),
+      samples: probe.samples.map((s) => ({ ...s, t: t0 + stretch * (s.t - t0) })),
     };
     const score = (signature: typeof probe, options: VerifierOptions) => {
       const result = verifySignature(template, signature, options);
@@ -308,13 +326,13 @@ describe('verifySignature', () => {
     const normal = score(probe, DEFAULT_VERIFIER_OPTIONS);
     const slowed = score(slow, DEFAULT_VERIFIER_OPTIONS);
     expect(slowed.explanation.terms.dynamics).toBeCloseTo(normal.explanation.terms.dynamics, 12);
-    // Twice the duration, half the pen speed.
+    // 1.2 times the duration, the pen speed over 1.2.
     expect(slowed.explanation.terms.duration / normal.explanation.terms.duration).toBeCloseTo(
-      2 ** durationExponent,
+      stretch ** durationExponent,
       6,
     );
     expect(slowed.explanation.terms.speed / normal.explanation.terms.speed).toBeCloseTo(
-      2 ** speedExponent,
+      stretch ** speedExponent,
       6,
     );
     expect(slowed.score).toBeLessThan(normal.score);
@@ -375,11 +393,18 @@ describe('prepareSignature', () => {
       { device: SVC2004_DEVICE, samples },
       DEFAULT_VERIFIER_OPTIONS,
     );
-    expect(prepared.global.medianSpeedMmPerS).toBeCloseTo(100, 6);
+    // In the signature's own size per second: 100 mm/s over its RMS radius in mm.
+    expect(prepared.global.radiusMm).toBeGreaterThan(40);
+    expect(prepared.global.medianSpeedPerS).toBeCloseTo(100 / prepared.global.radiusMm, 6);
+    // The same ink declared at another resolution moves at the same relative speed.
+    const dpi = { ...SVC2004_DEVICE, resolution: { value: 300, unit: 'dpi' as const } };
+    expect(
+      prepareSignature({ device: dpi, samples }, DEFAULT_VERIFIER_OPTIONS).global.medianSpeedPerS,
+    ).toBeCloseTo(prepared.global.medianSpeedPerS, 9);
     const still = samples.map((s) => ({ ...s, x: 1000 }));
     expect(
       prepareSignature({ device: SVC2004_DEVICE, samples: still }, DEFAULT_VERIFIER_OPTIONS).global
-        .medianSpeedMmPerS,
+        .medianSpeedPerS,
     ).toBe(0);
   });
 });
