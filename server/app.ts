@@ -109,6 +109,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     startedAt: Date.now(),
     scheduler,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    telemetryAccess: config.server.metrics.access,
     face,
     faceSearch,
   });
