@@ -109,6 +109,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     startedAt: Date.now(),
     scheduler,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    telemetryAccess: config.server.metrics.access,
     face,
     faceSearch,
   });
@@ -141,8 +142,9 @@ export function serveAppliance(
   appliance: Appliance,
   listen: { host: string; port: number },
 ): Promise<RunningServer> {
-  const tls = appliance.config.server.tls;
+  const { tls } = appliance.config.server;
   if (appliance.config.face?.warmUpAtStart ?? true) warmUpFaceEngine(appliance);
+  const timeouts = serverTimeouts(appliance.config.server);
   return new Promise((resolve, reject) => {
     const server = serve(
       {
@@ -153,11 +155,12 @@ export function serveAppliance(
           ? {
               createServer: createHttpsServer,
               serverOptions: {
+                ...timeouts,
                 cert: fs.readFileSync(resolveDataDirPath(appliance.vault.dataDir, tls.certFile)),
                 key: fs.readFileSync(resolveDataDirPath(appliance.vault.dataDir, tls.keyFile)),
               },
             }
-          : {}),
+          : { serverOptions: timeouts }),
       },
       (info: AddressInfo) => {
         const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
@@ -174,6 +177,29 @@ export function serveAppliance(
     );
     server.once('error', reject);
   });
+}
+
+/**
+ * Node's defaults let a client hold a connection for a minute per header and five minutes per
+ * request. The configured limits apply to HTTP and HTTPS alike; Node enforces them on a sweep
+ * every `connectionsCheckingInterval` (30 s by default), so the sweep runs at a quarter of the
+ * headers timeout, at most once a second: a slow-header client is dropped close to the limit.
+ */
+function serverTimeouts(server: Config['server']): {
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  connectionsCheckingInterval: number;
+} {
+  return {
+    headersTimeout: server.headersTimeoutMs,
+    requestTimeout: server.requestTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(
+      1000,
+      Math.max(25, Math.floor(server.headersTimeoutMs / 4)),
+    ),
+  };
 }
 
 /** Loads and warms the face models in their worker while the server starts; logs the outcome. */

@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { TelemetryAccess } from '../config/index.js';
 import type { RetentionScheduler } from '../retention/index.js';
 import { lastRetentionRun } from '../retention/index.js';
 import type { Vault } from '../vault/index.js';
@@ -8,6 +9,13 @@ import type {
   FaceIndexLoadReport,
   FaceSearchState,
 } from '../biometrics/index.js';
+import {
+  authenticateRequest,
+  hasScope,
+  isLocalRequest,
+  requireScope,
+  type ApiEnv,
+} from './middleware/auth.js';
 
 export interface HealthDeps {
   vault: Vault;
@@ -20,10 +28,23 @@ export interface HealthDeps {
   /** The 1:N face index (FACE-5), loaded in the background after start. */
   faceSearch?:
     { readonly state: FaceSearchState; readonly loaded: FaceIndexLoadReport } | undefined;
+  /**
+   * Who sees /metrics and health details without a `metrics:read` key (config server.metrics):
+   * 'loopback' lets callers on this machine through, 'scope' nobody, 'public' everyone.
+   */
+  telemetryAccess: TelemetryAccess;
 }
 
-export interface Health {
-  status: 'ok' | 'degraded';
+/** ok: all is well; degraded: serving, with a part failed (200); down: cannot serve (503). */
+export type HealthStatus = 'ok' | 'degraded' | 'down';
+
+/** What anyone may see: up or down, nothing that fingerprints the installation. */
+export interface PublicHealth {
+  status: HealthStatus;
+}
+
+/** The details, for a `metrics:read` key or (by config) a local caller. */
+export interface Health extends PublicHealth {
   version: string;
   uptimeSeconds: number;
   database: { ok: boolean; schemaVersion: number | null };
@@ -72,54 +93,82 @@ function databaseOk(vault: Vault): { ok: boolean; schemaVersion: number | null }
   }
 }
 
+/** A caller the config lets read telemetry without a key. */
+function telemetryOpenTo(access: TelemetryAccess): (c: Context<ApiEnv>) => boolean {
+  return (c) => access === 'public' || (access === 'loopback' && isLocalRequest(c));
+}
+
 export function healthRoutes(deps: HealthDeps) {
-  return new Hono().get('/health', (c) => {
+  const openTo = telemetryOpenTo(deps.telemetryAccess);
+  return new Hono<ApiEnv>().get('/health', (c) => {
     const database = databaseOk(deps.vault);
-    const last = database.ok ? lastRetentionRun(deps.vault) : null;
-    const face = deps.face?.status() ?? null;
-    const body: Health = {
-      status: database.ok ? 'ok' : 'degraded',
-      version: deps.version,
-      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
-      database,
-      keys: { unlocked: true },
-      retention: {
-        lastRunAt: last?.finishedAt ?? null,
-        nextRunAt: deps.scheduler?.nextRun()?.toISOString() ?? null,
-      },
-      ...(face ? { face: faceHealth(face) } : {}),
-      ...(deps.faceSearch
-        ? {
-            faceSearch: {
-              state: deps.faceSearch.state,
-              templates: deps.faceSearch.loaded.templates,
-              fraud: deps.faceSearch.loaded.fraud,
-              otherModel: deps.faceSearch.loaded.otherModel,
-            },
-          }
-        : {}),
-    };
-    if (face?.state === 'failed' || deps.faceSearch?.state === 'failed') body.status = 'degraded';
-    return c.json(body, database.ok ? 200 : 503);
+    // With the database down no key can be checked: the caller gets up/down unless open to it.
+    const details =
+      openTo(c) || (database.ok && hasScope(authenticateRequest(c, deps.vault), 'metrics:read'));
+    const body = healthDetails(deps, database);
+    const status = database.ok ? 200 : 503;
+    if (!details) return c.json({ status: body.status } satisfies PublicHealth, status);
+    return c.json(body, status);
   });
 }
 
+function healthDetails(
+  deps: HealthDeps,
+  database: { ok: boolean; schemaVersion: number | null },
+): Health {
+  const last = database.ok ? lastRetentionRun(deps.vault) : null;
+  const face = deps.face?.status() ?? null;
+  const body: Health = {
+    status: database.ok ? 'ok' : 'down',
+    version: deps.version,
+    uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+    database,
+    keys: { unlocked: true },
+    retention: {
+      lastRunAt: last?.finishedAt ?? null,
+      nextRunAt: deps.scheduler?.nextRun()?.toISOString() ?? null,
+    },
+    ...(face ? { face: faceHealth(face) } : {}),
+    ...(deps.faceSearch
+      ? {
+          faceSearch: {
+            state: deps.faceSearch.state,
+            templates: deps.faceSearch.loaded.templates,
+            fraud: deps.faceSearch.loaded.fraud,
+            otherModel: deps.faceSearch.loaded.otherModel,
+          },
+        }
+      : {}),
+  };
+  if (body.status === 'ok' && (face?.state === 'failed' || deps.faceSearch?.state === 'failed')) {
+    body.status = 'degraded';
+  }
+  return body;
+}
+
 export function metricsRoutes(deps: HealthDeps) {
-  return new Hono().get('/metrics', async (c) => {
-    const { vault, metrics } = deps;
-    try {
-      metrics.subjects.set(
-        (vault.db.prepare('SELECT COUNT(*) AS n FROM subjects').get() as { n: number }).n,
-      );
-      metrics.auditEntries.set(
-        (vault.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n,
-      );
-    } catch {
-      // the gauges keep their last values; health reports the database problem
-    }
-    metrics.keyUnlocked.set(1);
-    return c.body(await metrics.registry.metrics(), 200, {
-      'content-type': metrics.registry.contentType,
-    });
-  });
+  return new Hono<ApiEnv>().get(
+    '/metrics',
+    requireScope('metrics:read', {
+      vault: deps.vault,
+      allow: telemetryOpenTo(deps.telemetryAccess),
+    }),
+    async (c) => {
+      const { vault, metrics } = deps;
+      try {
+        metrics.subjects.set(
+          (vault.db.prepare('SELECT COUNT(*) AS n FROM subjects').get() as { n: number }).n,
+        );
+        metrics.auditEntries.set(
+          (vault.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n,
+        );
+      } catch {
+        // the gauges keep their last values; health reports the database problem
+      }
+      metrics.keyUnlocked.set(1);
+      return c.body(await metrics.registry.metrics(), 200, {
+        'content-type': metrics.registry.contentType,
+      });
+    },
+  );
 }

@@ -2,10 +2,22 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../log/index.js';
 import { healthRoutes, metricsRoutes, type HealthDeps } from './health.js';
+import type { ApiEnv } from './middleware/auth.js';
+import { refuseAmbiguousPaths } from './middleware/paths.js';
 import { HttpError, problem, problemErrorHandler } from './problem.js';
 
 export { HttpError, problem } from './problem.js';
-export type { Health, HealthDeps } from './health.js';
+export type { Health, HealthDeps, HealthStatus, PublicHealth } from './health.js';
+export {
+  authenticateRequest,
+  hasScope,
+  isLocalRequest,
+  requireScope,
+  type ApiEnv,
+  type ApiVariables,
+  type Principal,
+  type RequireScopeOptions,
+} from './middleware/auth.js';
 
 export interface ApiDeps extends HealthDeps {
   logger: Logger;
@@ -15,11 +27,15 @@ export interface ApiDeps extends HealthDeps {
 /**
  * The core's HTTP app. Capabilities mount their sub-apps under /api/v1 here (the API issue adds
  * verifications, reviews, privacy, …); `/metrics` stays at the root for Prometheus.
+ *
+ * Order: metrics observe every request (a refused one included), then ambiguous paths are refused
+ * before anything looks at the path, then body limits, then the routes with their own auth.
  */
 export function createApi(deps: ApiDeps) {
-  const api = new Hono().route('/', healthRoutes(deps));
-  const app = new Hono()
+  const api = new Hono<ApiEnv>().route('/', healthRoutes(deps));
+  const app = new Hono<ApiEnv>()
     .use('*', requestMetrics(deps))
+    .use('*', refuseAmbiguousPaths())
     .use(
       '/api/*',
       bodyLimit({
@@ -42,16 +58,34 @@ export function createApi(deps: ApiDeps) {
 
 export type AppType = ReturnType<typeof createApi>;
 
+/**
+ * Counts each request under the status its client was sent. The error handler has already turned
+ * any error into that response by the time `next` returns; should an error still escape, it is
+ * counted as what Hono will send for it (its status, or 500).
+ */
 function requestMetrics(deps: Pick<ApiDeps, 'metrics'>) {
-  return async function requestMetrics(c: Context, next: () => Promise<void>): Promise<void> {
+  return async function requestMetrics(c: Context<ApiEnv>, next: () => Promise<void>) {
     const started = performance.now();
-    await next();
-    // The matched route pattern, never the raw path (which may hold ids).
-    const route = c.req.routePath || 'unmatched';
-    deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    deps.metrics.httpDuration.observe(
-      { method: c.req.method, route },
-      (performance.now() - started) / 1000,
-    );
+    let escaped: unknown = undefined;
+    try {
+      await next();
+    } catch (error) {
+      escaped = error;
+      throw error;
+    } finally {
+      // The matched route pattern, never the raw path (which may hold ids).
+      const route = c.req.routePath || 'unmatched';
+      const status = escaped === undefined ? c.res.status : statusOf(escaped);
+      deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
+      deps.metrics.httpDuration.observe(
+        { method: c.req.method, route },
+        (performance.now() - started) / 1000,
+      );
+    }
   };
+}
+
+function statusOf(error: unknown): number {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status <= 599 ? status : 500;
 }

@@ -16,6 +16,8 @@ export const API_SCOPES = [
   'privacy:read',
   'privacy:write',
   'reports:read',
+  /** Telemetry: /metrics and the details of /api/v1/health (a Prometheus scraper's key). */
+  'metrics:read',
   'admin',
 ] as const;
 export type ApiScope = (typeof API_SCOPES)[number];

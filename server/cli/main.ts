@@ -193,8 +193,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('[file]', 'the config file to check')
     .option('--json', 'print JSON')
     .action((file: string | undefined, o: CommonOptions) => {
-      const path = file ?? dataDirPaths(dataDirFrom(o, io)).config;
-      const outcome = checkConfigFile(path);
+      const dataDir = dataDirFrom(o, io);
+      const path = file ?? dataDirPaths(dataDir).config;
+      // Files the config names (TLS, key file) are checked where start would look for them.
+      const outcome = checkConfigFile(path, dataDir);
       if (o.json)
         printJson(
           io.stdout,

@@ -2,14 +2,21 @@
  * The appliance configuration: config.json in the data dir, its schema and defaults, and the
  * retention schedule it can change (SPEC §4).
  */
-export { configSchema, isLoopbackHost, KDF_PROFILES } from './schema.js';
-export type { Config, ConfigInput } from './schema.js';
+export {
+  configSchema,
+  isLoopbackHost,
+  KDF_PROFILES,
+  RETENTION_MINIMUM_GAP_MS,
+  TELEMETRY_ACCESS,
+} from './schema.js';
+export type { Config, ConfigInput, TelemetryAccess } from './schema.js';
 export { CONFIG_RULES } from './issues.js';
 export type { ConfigIssue, ConfigRule } from './issues.js';
 export {
   CONFIG_FILE_NAME,
   ConfigError,
   checkConfigFile,
+  checkConfigFiles,
   defaultConfig,
   defaultConfigText,
   loadConfig,

@@ -18,6 +18,10 @@ export const CONFIG_RULES = [
   'order',
   'json_syntax',
   'unreadable',
+  'file_missing',
+  'file_unreadable',
+  'tls_invalid',
+  'too_frequent',
 ] as const;
 
 export type ConfigRule = (typeof CONFIG_RULES)[number];

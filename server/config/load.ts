@@ -1,7 +1,8 @@
 /** Reading config.json from the data dir, checking a candidate file, writing the starter file. */
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
+import { checkConfigFiles } from './files.js';
 import { fallbackMessage, toConfigIssues, type ConfigIssue } from './issues.js';
 import { findJsonSyntaxProblem } from './json-syntax.js';
 import { DEFAULT_RETENTION_RULES } from './retention-rules.js';
@@ -110,15 +111,24 @@ function readConfigFile(path: string): ReadResult {
   }
 }
 
-/** For `verikiosk config check <file>`: reads and validates a config file. Never throws. */
-export function checkConfigFile(path: string): ConfigOutcome {
+/**
+ * For `verikiosk config check <file>`: reads and validates a config file, and the files it names
+ * (relative paths against `dataDir`, the data dir it is meant for). Never throws.
+ */
+export function checkConfigFile(path: string, dataDir: string): ConfigOutcome {
   const read = readConfigFile(path);
-  if ('text' in read) return parseConfigText(read.text, path);
+  if ('text' in read) return withFileIssues(parseConfigText(read.text, path), dataDir);
   if ('issue' in read) return { ok: false, errors: [read.issue] };
   return {
     ok: false,
     errors: [{ key: '', rule: 'unreadable', message: `${path} does not exist` }],
   };
+}
+
+function withFileIssues(outcome: ConfigOutcome, dataDir: string): ConfigOutcome {
+  if (!outcome.ok) return outcome;
+  const errors = checkConfigFiles(outcome.config, dataDir);
+  return errors.length === 0 ? outcome : { ok: false, errors };
 }
 
 /** The defaults, as `{}` parses. */
@@ -127,23 +137,21 @@ export function defaultConfig(): Config {
 }
 
 /**
- * Loads `<dataDir>/config.json`. No file means the defaults; a file that cannot be read or
- * is not a valid configuration throws a ConfigError.
+ * Loads `<dataDir>/config.json`. No file means the defaults; a file that cannot be read, is not
+ * a valid configuration or names files that are missing or unusable throws a ConfigError, so a
+ * command refuses before it does anything.
  */
 export function loadConfig(dataDir: string): LoadedConfig {
   const path = resolve(dataDir, CONFIG_FILE_NAME);
   const read = readConfigFile(path);
   if ('missing' in read) return { config: defaultConfig(), path, source: 'defaults' };
   if ('issue' in read) throw new ConfigError(path, [read.issue]);
-  const outcome = parseConfigText(read.text, path);
+  const outcome = withFileIssues(parseConfigText(read.text, path), dataDir);
   if (!outcome.ok) throw new ConfigError(path, outcome.errors);
   return { config: outcome.config, path, source: 'file' };
 }
 
-/** A path from the config (keys.keyFile, server.tls.*): relative paths are relative to the data dir. */
-export function resolveDataDirPath(dataDir: string, path: string): string {
-  return isAbsolute(path) ? path : resolve(dataDir, path);
-}
+export { checkConfigFiles, resolveDataDirPath } from './files.js';
 
 /**
  * The starter config.json written by `verikiosk init`: every section with its defaults, and

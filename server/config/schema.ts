@@ -86,28 +86,66 @@ function isoDuration() {
   });
 }
 
-/** A 5- or 6-field cron expression that croner accepts and that fires at least once. */
-function cronExpression() {
+/**
+ * A 5- or 6-field cron expression that croner accepts, that fires at least once, and whose runs
+ * are never closer together than `minimumGapMs`.
+ */
+function cronExpression(minimumGapMs: number) {
   const error = mustBe('a cron expression with 5 or 6 fields, such as "17 * * * *"');
   return z.string({ error }).superRefine((expression, ctx) => {
     const fields = expression.trim().split(/\s+/);
-    let fires = false;
+    let runs: Date[] = [];
     if (fields.length === 5 || fields.length === 6) {
       try {
-        fires = new Cron(expression, { paused: true, mode: '5-or-6-parts' }).nextRun() !== null;
+        const cron = new Cron(expression, { paused: true, mode: '5-or-6-parts', timezone: 'UTC' });
+        runs = cron.nextRuns(CRON_RUNS_CHECKED, CRON_CHECK_FROM);
       } catch {
-        fires = false;
+        runs = [];
       }
     }
-    if (!fires) {
+    if (runs.length === 0) {
       ctx.addIssue({
         code: 'custom',
         message: error,
         params: { rule: 'format' satisfies ConfigRule },
       });
+      return;
+    }
+    if (shortestGapMs(runs) < minimumGapMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: mustBe(
+          `a schedule whose runs are at least ${minimumGapMs / 60_000} minutes apart`,
+        ),
+        params: { rule: 'too_frequent' satisfies ConfigRule },
+      });
     }
   });
 }
+
+/**
+ * A cron field set is a cross product, so the closest pair of runs recurs in every matching
+ * hour, day or month; 600 consecutive runs from a fixed date cover it for any schedule that fires
+ * more often than every five minutes anywhere (a leap-day schedule included: croner skips ahead).
+ */
+const CRON_RUNS_CHECKED = 600;
+const CRON_CHECK_FROM = new Date(Date.UTC(2024, 0, 1));
+
+function shortestGapMs(runs: readonly Date[]): number {
+  let shortest = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < runs.length; i += 1) {
+    shortest = Math.min(shortest, runs[i]!.getTime() - runs[i - 1]!.getTime());
+  }
+  return shortest;
+}
+
+/**
+ * Retention runs at most every 5 minutes. Each run takes the vault's write lock, scans every
+ * category and audits what it destroyed. Running more often buys no privacy: withdrawal and
+ * deletion requests destroy at once, outside the schedule, and scheduled periods are days to
+ * years, so 5 minutes late is nothing; a seconds-level cron would keep the writer busy instead.
+ */
+export const RETENTION_MINIMUM_GAP_MS = 5 * 60_000;
 
 /** A USB vendor or product id: a number, or a hex string such as "0x056a". */
 function usbId() {
@@ -155,6 +193,14 @@ function hostField() {
 
 const AN_OBJECT = 'an object';
 
+/**
+ * Who may read the appliance's telemetry (/metrics, health details): callers with a key holding
+ * `metrics:read` (or `admin`) always; 'loopback' adds callers whose socket is on this machine;
+ * 'public' anyone.
+ */
+export const TELEMETRY_ACCESS = ['scope', 'loopback', 'public'] as const;
+export type TelemetryAccess = (typeof TELEMETRY_ACCESS)[number];
+
 const tlsSchema = z.strictObject(
   { certFile: filePath(), keyFile: filePath() },
   { error: mustBe('an object with certFile and keyFile, or null') },
@@ -168,10 +214,31 @@ const serverSchema = z
       tls: tlsSchema.nullable().default(null),
       bodyLimitBytes: integerIn(1024, 1024 * MIB).default(10 * MIB),
       trustProxy: flag().default(false),
+      /** Time a client has to send the request line and headers (slow-header clients). */
+      headersTimeoutMs: integerIn(100, 300_000).default(10_000),
+      /** Time a client has to send the whole request, body included. */
+      requestTimeoutMs: integerIn(100, 3_600_000).default(120_000),
+      /** Time an idle keep-alive connection stays open between requests. */
+      keepAliveTimeoutMs: integerIn(100, 600_000).default(5_000),
+      /** Who may read /metrics and the details of /api/v1/health. */
+      metrics: z
+        .strictObject(
+          { access: oneOf(TELEMETRY_ACCESS).default('loopback') },
+          { error: mustBe(AN_OBJECT) },
+        )
+        .prefault({}),
     },
     { error: mustBe(AN_OBJECT) },
   )
   .superRefine((server, ctx) => {
+    if (server.headersTimeoutMs > server.requestTimeoutMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['headersTimeoutMs'],
+        message: 'must be less than or equal to server.requestTimeoutMs',
+        params: { rule: 'order' satisfies ConfigRule },
+      });
+    }
     // SPEC API-5: TLS when bound beyond loopback.
     if (server.tls === null && !isLoopbackHost(server.host)) {
       ctx.addIssue({
@@ -239,7 +306,7 @@ function privacyRulesStayOn(
 
 const retentionSchema = z.strictObject(
   {
-    schedule: cronExpression().default('17 * * * *'),
+    schedule: cronExpression(RETENTION_MINIMUM_GAP_MS).default('17 * * * *'),
     runOnStart: flag().default(true),
     /** Overrides of the default retention rules, keyed by rule id. */
     rules: z

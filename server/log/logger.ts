@@ -22,7 +22,8 @@ export interface Logger {
 }
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SAFE_STRING = /^[A-Za-z0-9_.:@/+=-]{0,120}$/;
+// `*` for route patterns such as /api/*.
+const SAFE_STRING = /^[A-Za-z0-9_.:@/+=*-]{0,120}$/;
 export const REDACTED = '[redacted]';
 
 type Written = string | number | boolean | null | undefined;

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppliance, serveAppliance, type RunningServer } from '../../server/app.js';
 import { createLogger } from '../../server/log/index.js';
@@ -19,6 +20,72 @@ afterEach(async () => {
 });
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+
+/**
+ * Opens a raw connection, writes `head`, then keeps writing `trickle` every 50 ms until the
+ * server closes the connection. Resolves with what the server sent once it has closed it.
+ */
+function trickleUntilClosed(
+  connect: () => net.Socket,
+  head: string,
+  trickle: string,
+): Promise<{ received: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect();
+    let received = '';
+    let timer: NodeJS.Timeout | undefined;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      // the server resetting the connection is a close too
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') reject(error);
+    });
+    socket.once('close', () => {
+      clearInterval(timer);
+      resolve({ received });
+    });
+    socket.once('connect', () => {
+      socket.write(head);
+      timer = setInterval(() => {
+        if (!socket.destroyed) socket.write(trickle);
+      }, 50);
+    });
+  });
+}
+
+/** A self-signed certificate for 127.0.0.1 in a temp dir. */
+function makeCertificate(): { certFile: string; keyFile: string } {
+  const certDir = tempDir('vk-tls-');
+  const certFile = path.join(certDir, 'tls.crt');
+  const keyFile = path.join(certDir, 'tls.key');
+  const made = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
+  expect(made.status).toBe(0);
+  return { certFile, keyFile };
+}
+
+const QUICK_TIMEOUTS = { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300 };
 
 describe('createAppliance', () => {
   it('runs the retention catch-up at start and logs it without personal data', async () => {
@@ -171,4 +238,66 @@ describe('serveAppliance', () => {
     });
     expect(JSON.parse(body)).toMatchObject({ status: 'ok' });
   });
+});
+
+describe('serveAppliance timeouts', () => {
+  const port = (running: RunningServer): number => Number(new URL(running.url).port);
+
+  it('drops a client that sends its headers slowly', async () => {
+    const { appliance } = await newAppliance({ server: QUICK_TIMEOUTS });
+    const running = await serveAppliance(appliance, { host: '127.0.0.1', port: 0 });
+    servers.push(running);
+    const { received } = await trickleUntilClosed(
+      () => net.connect(port(running), '127.0.0.1'),
+      'GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ',
+      'a',
+    );
+    expect(received === '' || received.startsWith('HTTP/1.1 408')).toBe(true);
+  }, 30_000);
+
+  it('drops a client that sends its body slowly', async () => {
+    const { appliance } = await newAppliance({ server: QUICK_TIMEOUTS });
+    const running = await serveAppliance(appliance, { host: '127.0.0.1', port: 0 });
+    servers.push(running);
+    const { received } = await trickleUntilClosed(
+      () => net.connect(port(running), '127.0.0.1'),
+      'POST /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n',
+      'a',
+    );
+    expect(received).not.toMatch(/^HTTP\/1\.1 200/);
+  }, 30_000);
+
+  it('closes an idle keep-alive connection', async () => {
+    const { appliance } = await newAppliance({ server: QUICK_TIMEOUTS });
+    const running = await serveAppliance(appliance, { host: '127.0.0.1', port: 0 });
+    servers.push(running);
+    const socket = net.connect(port(running), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(
+      'GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n',
+    );
+    // the server answers, keeps the connection open, then closes it once idle
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    expect(received).toMatch(/^HTTP\/1\.1 200/);
+  }, 30_000);
+
+  it.skipIf(!hasOpenssl)(
+    'drops a slow-header client over HTTPS too',
+    async () => {
+      const tls = makeCertificate();
+      const { appliance } = await newAppliance({ server: { ...QUICK_TIMEOUTS, tls } });
+      const running = await serveAppliance(appliance, { host: '127.0.0.1', port: 0 });
+      servers.push(running);
+      const ca = fs.readFileSync(tls.certFile);
+      const { received } = await trickleUntilClosed(
+        () => tlsConnect({ host: '127.0.0.1', port: port(running), ca }),
+        'GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ',
+        'a',
+      );
+      expect(received === '' || received.startsWith('HTTP/1.1 408')).toBe(true);
+    },
+    30_000,
+  );
 });

@@ -15,7 +15,7 @@ const SECRET = 'SECRET-VALUE-ZZTEST';
 
 describe('GET /api/v1/health', () => {
   it('reports status, version, uptime, database, keys, retention and the face index', async () => {
-    const { appliance } = await newAppliance();
+    const { appliance } = await newAppliance({ server: { metrics: { access: 'public' } } });
     await appliance.faceSearch.ready;
     const response = await appliance.app.request('/api/v1/health');
     expect(response.status).toBe(200);
@@ -41,20 +41,23 @@ describe('GET /api/v1/health', () => {
   });
 
   it('without a catch-up run at start there is no last run yet', async () => {
-    const { appliance } = await newAppliance({ retention: { runOnStart: false } });
+    const { appliance } = await newAppliance({
+      retention: { runOnStart: false },
+      server: { metrics: { access: 'public' } },
+    });
     const body = (await (await appliance.app.request('/api/v1/health')).json()) as {
       retention: { lastRunAt: unknown };
     };
     expect(body.retention.lastRunAt).toBeNull();
   });
 
-  it('is 503 degraded when the database cannot be read', async () => {
-    const { appliance } = await newAppliance();
+  it('is 503 down when the database cannot be read', async () => {
+    const { appliance } = await newAppliance({ server: { metrics: { access: 'public' } } });
     appliance.vault.db.close();
     const response = await appliance.app.request('/api/v1/health');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({
-      status: 'degraded',
+      status: 'down',
       database: { ok: false, schemaVersion: null },
     });
     // metrics still answer, keeping the gauges' last values
@@ -64,7 +67,7 @@ describe('GET /api/v1/health', () => {
 
 describe('GET /metrics', () => {
   it('is Prometheus text labelled by route pattern, never by raw path', async () => {
-    const { appliance } = await newAppliance();
+    const { appliance } = await newAppliance({ server: { metrics: { access: 'public' } } });
     await appliance.app.request('/api/v1/health');
     await appliance.app.request(`/api/v1/subjects/${encodeURIComponent(FAKE.surname)}`);
     const response = await appliance.app.request('/metrics');

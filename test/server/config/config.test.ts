@@ -51,6 +51,10 @@ describe('defaults', () => {
         tls: null,
         bodyLimitBytes: 10 * 1024 * 1024,
         trustProxy: false,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 120_000,
+        keepAliveTimeoutMs: 5_000,
+        metrics: { access: 'loopback' },
       },
       keys: { keyFile: 'master.key', kdf: 'moderate' },
       retention: { schedule: '17 * * * *', runOnStart: true, rules: {} },
@@ -181,6 +185,60 @@ describe('rules, each reported with its key and rule code', () => {
       input: { retention: { schedule: '0 0 31 2 *' } },
       key: 'retention.schedule',
       rule: 'format',
+    },
+    {
+      name: 'cron every minute',
+      input: { retention: { schedule: '* * * * *' } },
+      key: 'retention.schedule',
+      rule: 'too_frequent',
+    },
+    {
+      name: 'cron every 10 seconds',
+      input: { retention: { schedule: '*/10 * * * * *' } },
+      key: 'retention.schedule',
+      rule: 'too_frequent',
+    },
+    {
+      name: 'cron with two runs 3 minutes apart each hour',
+      input: { retention: { schedule: '0,3 * * * *' } },
+      key: 'retention.schedule',
+      rule: 'too_frequent',
+    },
+    {
+      name: 'cron whose runs are 2 minutes apart across midnight',
+      input: { retention: { schedule: '0,58 0,23 * * *' } },
+      key: 'retention.schedule',
+      rule: 'too_frequent',
+    },
+    {
+      name: 'cron every minute on leap days only',
+      input: { retention: { schedule: '* * 29 2 *' } },
+      key: 'retention.schedule',
+      rule: 'too_frequent',
+    },
+    {
+      name: 'headers timeout longer than the request timeout',
+      input: { server: { headersTimeoutMs: 5000, requestTimeoutMs: 1000 } },
+      key: 'server.headersTimeoutMs',
+      rule: 'order',
+    },
+    {
+      name: 'headers timeout too short',
+      input: { server: { headersTimeoutMs: 10 } },
+      key: 'server.headersTimeoutMs',
+      rule: 'range',
+    },
+    {
+      name: 'keep-alive timeout not an integer',
+      input: { server: { keepAliveTimeoutMs: 1.5 } },
+      key: 'server.keepAliveTimeoutMs',
+      rule: 'type',
+    },
+    {
+      name: 'telemetry access',
+      input: { server: { metrics: { access: 'everyone' } } },
+      key: 'server.metrics.access',
+      rule: 'type',
     },
     {
       name: 'runOnStart',
@@ -427,6 +485,12 @@ describe('valid values', () => {
     expect(isLoopbackHost('128.0.0.1')).toBe(false);
     expect(isLoopbackHost('localhost.example')).toBe(false);
     expect(isLoopbackHost('::2')).toBe(false);
+  });
+
+  it('accepts schedules whose runs are at least 5 minutes apart', () => {
+    for (const schedule of ['*/5 * * * *', '0,5 * * * *', '0,55 * * * *', '0 0 29 2 *']) {
+      expect(configOf(parseConfig({ retention: { schedule } })).retention.schedule).toBe(schedule);
+    }
   });
 
   it('accepts 5- and 6-field cron schedules', () => {
@@ -717,7 +781,7 @@ describe('files', () => {
   it('checks a file for `verikiosk config check`', () => {
     const file = path.join(dataDir, 'candidate.json');
     writeFileSync(file, '{ "policies": { "minimumAge": 18 } }');
-    expect(checkConfigFile(file)).toEqual({
+    expect(checkConfigFile(file, dataDir)).toEqual({
       ok: false,
       errors: [
         {
@@ -728,11 +792,11 @@ describe('files', () => {
       ],
     });
     writeFileSync(file, defaultConfigText());
-    expect(checkConfigFile(file).ok).toBe(true);
+    expect(checkConfigFile(file, dataDir).ok).toBe(true);
   });
 
   it('reports a missing or unreadable file without throwing', () => {
-    const missing = checkConfigFile(path.join(dataDir, 'nope.json'));
+    const missing = checkConfigFile(path.join(dataDir, 'nope.json'), dataDir);
     expect(issuesOf(missing)).toEqual([
       expect.objectContaining({
         key: '',
@@ -740,7 +804,7 @@ describe('files', () => {
         message: expect.stringContaining('does not exist'),
       }),
     ]);
-    expect(issuesOf(checkConfigFile(dataDir))).toEqual([
+    expect(issuesOf(checkConfigFile(dataDir, dataDir))).toEqual([
       expect.objectContaining({ key: '', rule: 'unreadable' }),
     ]);
   });
