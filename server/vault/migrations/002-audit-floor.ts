@@ -13,9 +13,8 @@ import type { Migration } from './index.js';
  * passes these triggers only to be reported by every verification (`anchor_invalid`), so a
  * floor that retention did not set can no longer hide a deletion. The old floor row goes.
  */
-const ANCHOR_OK = (value: string): string => `(
-  json_valid(${value})
-  AND json_type(${value}, '$.seq') = 'integer'
+const ANCHOR_OK = (value: string): string => `COALESCE(CASE WHEN json_valid(${value}) THEN (
+  json_type(${value}, '$.seq') = 'integer'
   AND json_type(${value}, '$.hash') = 'text'
   AND json_type(${value}, '$.signature') = 'text'
   AND length(json_extract(${value}, '$.signature')) = 128
@@ -26,7 +25,7 @@ const ANCHOR_OK = (value: string): string => `(
     SELECT 1 FROM audit_log
     WHERE seq = json_extract(${value}, '$.seq')
       AND lower(hex(hash)) = json_extract(${value}, '$.hash'))
-)`;
+) END, 0)`;
 
 const SQL = `
 DROP TRIGGER audit_log_no_delete;
