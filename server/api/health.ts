@@ -9,6 +9,15 @@ import type {
   FaceSearchState,
 } from '../biometrics/index.js';
 
+/** The audit chain as verified at start (from the last signed checkpoint to the head). */
+export interface AuditChainHealth {
+  ok: boolean;
+  /** The highest sequence number proven. */
+  verifiedThrough: number | null;
+  /** Where the chain breaks; null when ok. */
+  firstBadSeq: number | null;
+}
+
 export interface HealthDeps {
   vault: Vault;
   metrics: Metrics;
@@ -20,6 +29,8 @@ export interface HealthDeps {
   /** The 1:N face index (FACE-5), loaded in the background after start. */
   faceSearch?:
     { readonly state: FaceSearchState; readonly loaded: FaceIndexLoadReport } | undefined;
+  /** The audit chain's verification; a broken chain degrades the status. */
+  auditChain?: { readonly state: AuditChainHealth } | undefined;
 }
 
 export interface Health {
@@ -33,6 +44,7 @@ export interface Health {
   face?: FaceHealth;
   /** The 1:N face index: loading, ready or failed, and what it has read so far. */
   faceSearch?: { state: FaceSearchState; templates: number; fraud: number; otherModel: number };
+  audit?: AuditChainHealth;
 }
 
 export interface FaceHealth {
@@ -98,8 +110,10 @@ export function healthRoutes(deps: HealthDeps) {
             },
           }
         : {}),
+      ...(deps.auditChain ? { audit: { ...deps.auditChain.state } } : {}),
     };
     if (face?.state === 'failed' || deps.faceSearch?.state === 'failed') body.status = 'degraded';
+    if (deps.auditChain && !deps.auditChain.state.ok) body.status = 'degraded';
     return c.json(body, database.ok ? 200 : 503);
   });
 }
@@ -118,6 +132,7 @@ export function metricsRoutes(deps: HealthDeps) {
       // the gauges keep their last values; health reports the database problem
     }
     metrics.keyUnlocked.set(1);
+    if (deps.auditChain) metrics.auditChainOk.set(deps.auditChain.state.ok ? 1 : 0);
     return c.body(await metrics.registry.metrics(), 200, {
       'content-type': metrics.registry.contentType,
     });

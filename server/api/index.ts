@@ -5,7 +5,7 @@ import { healthRoutes, metricsRoutes, type HealthDeps } from './health.js';
 import { HttpError, problem, problemErrorHandler } from './problem.js';
 
 export { HttpError, problem } from './problem.js';
-export type { Health, HealthDeps } from './health.js';
+export type { AuditChainHealth, Health, HealthDeps } from './health.js';
 
 export interface ApiDeps extends HealthDeps {
   logger: Logger;

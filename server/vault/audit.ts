@@ -388,13 +388,23 @@ function verifyChainFrom(
   let headMatches = head !== null && head.seq === start.seq && toHex(start.hash) === head.hash;
   for (const e of chain.entries) {
     if (from && !checkpointSeen) {
-      // The entry the checkpoint proved must still be the same entry.
-      if (e.seq !== from.seq || !sameBytes(hashEntry(e), from.hash)) {
+      // The entry the checkpoint proved must still be the same entry. The reader starts at the
+      // last stored entry up to the checkpoint, so a lower one means those after it are gone.
+      if (e.seq !== from.seq) {
+        const removedFrom = e.seq < from.seq ? Math.max(e.seq, base.seq) + 1 : base.seq + 1;
+        return fail(
+          progress,
+          removedFrom,
+          'sequence_gap',
+          `entries ${removedFrom} to ${from.seq}, verified before, were removed`,
+        );
+      }
+      if (!sameBytes(hashEntry(e), from.hash)) {
         return fail(
           progress,
           from.seq,
-          e.seq === from.seq ? 'hash_mismatch' : 'sequence_gap',
-          `entry ${from.seq}, verified before, was ${e.seq === from.seq ? 'altered' : 'removed'}`,
+          'hash_mismatch',
+          `entry ${from.seq}, verified before, was altered`,
         );
       }
       checkpointSeen = true;
@@ -452,9 +462,9 @@ function verifyChainFrom(
   if (from && !checkpointSeen) {
     return fail(
       progress,
-      from.seq,
+      base.seq + 1,
       'sequence_gap',
-      `entry ${from.seq}, verified before, was removed`,
+      `entries ${base.seq + 1} to ${from.seq}, verified before, were removed`,
     );
   }
   if (!chain.head) {
@@ -559,10 +569,17 @@ export function verifyAuditDb(
       stored && pointValid(signer.publicKey, 'checkpoint', stored)
         ? { seq: stored.seq, hash: Buffer.from(stored.hash, 'hex') }
         : null;
+    // From the checkpointed entry, or the last one stored before it if it was removed.
+    const fromSeq = checkpoint
+      ? ((db
+          .prepare('SELECT MAX(seq) FROM audit_log WHERE seq <= ?')
+          .pluck()
+          .get(checkpoint.seq) as number | null) ?? checkpoint.seq)
+      : undefined;
     const chain = readAuditChain(
       db,
       signer.installationId,
-      checkpoint ? { fromSeq: checkpoint.seq } : {},
+      fromSeq === undefined ? {} : { fromSeq },
     );
     const verification = verifyChainFrom(chain, signer.publicKey, checkpoint);
     const anchorSeq = chain.anchor?.seq ?? 0;

@@ -33,6 +33,7 @@ describe('GET /api/v1/health', () => {
         nextRunAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as unknown,
       },
       faceSearch: { state: 'ready', templates: 0, fraud: 0, otherModel: 0 },
+      audit: { ok: true, verifiedThrough: expect.any(Number) as unknown, firstBadSeq: null },
     });
     expect(body.uptimeSeconds as number).toBeGreaterThanOrEqual(0);
     expect(Date.parse((body.retention as { nextRunAt: string }).nextRunAt)).toBeGreaterThan(
