@@ -119,6 +119,7 @@ describe('start (in-process)', () => {
     // The face index loads in the background: its event comes whenever the load ends.
     expect(events).toContain('face_search.loaded');
     expect(events.filter((e) => e !== 'face_search.loaded')).toEqual([
+      'audit.verified',
       'retention.run',
       'appliance.started',
       'appliance.stopping',
