@@ -80,11 +80,16 @@ export function addAuditCommands(
         if (o.publicKey !== undefined) {
           throw new UsageError('--public-key goes with --export', 'public-key');
         }
-        const result = await withVault(o, io, ({ vault }) =>
-          verifyAuditDb(vault.db, vault.signer, { incremental: false }),
-        );
+        const result = await withVault(o, io, ({ vault }) => ({
+          ...verifyAuditDb(vault.db, vault.signer, { incremental: false }),
+          fingerprint: auditKeyFingerprint(vault.signer.publicKey),
+        }));
         if (o.json) printJson(io.stdout, result);
-        else if (result.ok) printLine(io.stdout, `audit log ok: ${result.message}`);
+        else if (result.ok)
+          printLine(
+            io.stdout,
+            `audit log ok: ${result.message} (key fingerprint ${result.fingerprint})`,
+          );
         else
           printLine(
             io.stderr,

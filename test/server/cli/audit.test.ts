@@ -211,7 +211,9 @@ describe('audit commands, each in a fresh process', { timeout: 120_000 }, () => 
     const p = await initUnattended();
     const ok = await run(['audit', 'verify', '--data-dir', p.dataDir]);
     expectExit(ok, 0);
-    expect(ok.stdout).toMatch(/^audit log ok: \d+ entries verified/);
+    expect(ok.stdout).toMatch(
+      /^audit log ok: \d+ entries verified \(key fingerprint [0-9a-f]{16}\)/,
+    );
 
     const db = new Database(path.join(p.dataDir, 'verikiosk.db'));
     db.exec('DROP TRIGGER audit_log_no_update');
