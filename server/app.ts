@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { createApi } from './api/index.js';
+import { createApi, type AuditChainHealth } from './api/index.js';
 import {
   FaceIndexError,
   FaceSearch,
@@ -14,7 +14,7 @@ import { resolveDataDirPath, resolveRetentionRules, type Config } from './config
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
-import { Vault, sodium, type KeySource } from './vault/index.js';
+import { Vault, sodium, verifyAuditDb, type KeySource } from './vault/index.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -45,6 +45,7 @@ export interface ApplianceOptions {
 export async function createAppliance(options: ApplianceOptions): Promise<Appliance> {
   const { config, logger } = options;
   const vault = await Vault.open(options.dataDir, options.keySource);
+  const auditChain = { state: verifyAuditAtStart(vault, logger) };
   recordConfigChange(vault, config);
   const metrics = createMetrics();
   const rules = resolveRetentionRules(config);
@@ -112,6 +113,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     telemetryAccess: config.server.metrics.access,
     face,
     faceSearch,
+    auditChain,
   });
   return {
     vault,
@@ -215,6 +217,27 @@ function warmUpFaceEngine(appliance: Appliance): void {
     },
     (error: unknown) => appliance.logger.error('face.failed', errorFields(error)),
   );
+}
+
+/**
+ * Verifies the audit chain from the last signed checkpoint to the head (so start stays fast at
+ * millions of entries; `audit verify` checks the whole chain). A broken chain does not stop the
+ * appliance: health and metrics report it, the log names the sequence number only.
+ */
+function verifyAuditAtStart(vault: Vault, logger: Logger): AuditChainHealth {
+  const started = performance.now();
+  const check = verifyAuditDb(vault.db, vault.signer, { incremental: true });
+  if (check.ok) {
+    logger.info('audit.verified', {
+      from: check.from,
+      entries: check.entries,
+      verifiedThrough: check.verifiedThrough,
+      ms: Math.round(performance.now() - started),
+    });
+  } else {
+    logger.error('audit.chain_broken', { firstBadSeq: check.firstBadSeq });
+  }
+  return { ok: check.ok, verifiedThrough: check.verifiedThrough, firstBadSeq: check.firstBadSeq };
 }
 
 /**

@@ -17,6 +17,15 @@ import {
   type ApiEnv,
 } from './middleware/auth.js';
 
+/** The audit chain as verified at start (from the last signed checkpoint to the head). */
+export interface AuditChainHealth {
+  ok: boolean;
+  /** The highest sequence number proven. */
+  verifiedThrough: number | null;
+  /** Where the chain breaks; null when ok. */
+  firstBadSeq: number | null;
+}
+
 export interface HealthDeps {
   vault: Vault;
   metrics: Metrics;
@@ -33,6 +42,8 @@ export interface HealthDeps {
    * 'loopback' lets callers on this machine through, 'scope' nobody, 'public' everyone.
    */
   telemetryAccess: TelemetryAccess;
+  /** The audit chain's verification; a broken chain degrades the status. */
+  auditChain?: { readonly state: AuditChainHealth } | undefined;
 }
 
 /** ok: all is well; degraded: serving, with a part failed (200); down: cannot serve (503). */
@@ -54,6 +65,7 @@ export interface Health extends PublicHealth {
   face?: FaceHealth;
   /** The 1:N face index: loading, ready or failed, and what it has read so far. */
   faceSearch?: { state: FaceSearchState; templates: number; fraud: number; otherModel: number };
+  audit?: AuditChainHealth;
 }
 
 export interface FaceHealth {
@@ -139,10 +151,13 @@ function healthDetails(
           },
         }
       : {}),
+    ...(deps.auditChain ? { audit: { ...deps.auditChain.state } } : {}),
   };
-  if (body.status === 'ok' && (face?.state === 'failed' || deps.faceSearch?.state === 'failed')) {
-    body.status = 'degraded';
-  }
+  const failed =
+    face?.state === 'failed' ||
+    deps.faceSearch?.state === 'failed' ||
+    (deps.auditChain !== undefined && !deps.auditChain.state.ok);
+  if (body.status === 'ok' && failed) body.status = 'degraded';
   return body;
 }
 
@@ -166,6 +181,7 @@ export function metricsRoutes(deps: HealthDeps) {
         // the gauges keep their last values; health reports the database problem
       }
       metrics.keyUnlocked.set(1);
+      if (deps.auditChain) metrics.auditChainOk.set(deps.auditChain.state.ok ? 1 : 0);
       return c.body(await metrics.registry.metrics(), 200, {
         'content-type': metrics.registry.contentType,
       });

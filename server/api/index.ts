@@ -7,7 +7,7 @@ import { refuseAmbiguousPaths } from './middleware/paths.js';
 import { HttpError, problem, problemErrorHandler } from './problem.js';
 
 export { HttpError, problem } from './problem.js';
-export type { Health, HealthDeps, HealthStatus, PublicHealth } from './health.js';
+export type { AuditChainHealth, Health, HealthDeps, HealthStatus, PublicHealth } from './health.js';
 export {
   authenticateRequest,
   hasScope,

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import {
   API_SCOPES,
@@ -31,10 +30,8 @@ import {
   SchemaVersionError,
   VaultRuleError,
   dataDirPaths,
-  readAuditExport,
   refuseWhileServing,
   restoreVault,
-  verifyAuditChain,
   type KdfProfile,
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
@@ -56,6 +53,7 @@ import {
   readSecretFile,
   type CliIo,
 } from './io.js';
+import { addAuditCommands } from './audit.js';
 import { addDocumentCommands } from './documents.js';
 import { addSignatureCommands } from './signature.js';
 import { addDeviceCommands } from './devices.js';
@@ -209,73 +207,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       if (!outcome.ok) setExit(EXIT_USAGE);
     });
 
-  const audit = program.command('audit').description('the tamper-evident audit log');
-  withUnlock(
-    audit.command('verify').description('verify the whole chain; exits 1 at the first bad entry'),
-  )
-    .option('--export <file>', 'verify an export file instead of the database (needs no key)')
-    .option(
-      '--public-key <hex>',
-      'with --export: the public key to trust (default: the one in the export)',
-    )
-    .option('--json', 'print JSON')
-    .action(async (o: CommonOptions & { export?: string; publicKey?: string }) => {
-      let result;
-      if (o.export) {
-        let exported;
-        try {
-          exported = readAuditExport(o.export);
-        } catch (error) {
-          if (error instanceof VaultRuleError) throw error;
-          throw new UsageError(`${o.export} is not a readable audit export`);
-        }
-        const key = o.publicKey ? Buffer.from(o.publicKey, 'hex') : exported.publicKey;
-        result = verifyAuditChain(exported.chain, key);
-      } else {
-        result = await withVault(o, io, ({ vault }) => vault.verifyAudit());
-      }
-      if (o.json) printJson(io.stdout, result);
-      else if (result.ok) printLine(io.stdout, `audit log ok: ${result.message}`);
-      else
-        printLine(
-          io.stderr,
-          `audit log BROKEN at entry ${result.firstBadSeq}: ${result.message} (${result.problem})`,
-        );
-      if (!result.ok) setExit(EXIT_FAILURE);
-    });
-  withUnlock(
-    audit
-      .command('export')
-      .description('write the entries and the public key as JSON lines for an external verifier'),
-  )
-    .option('-o, --output <file>', 'write to this file (default: standard output)')
-    .action(async (o: CommonOptions & { output?: string }) => {
-      await withVault(o, io, ({ vault }) => {
-        if (o.output) {
-          // Claim the file before the export is audited: a refused export records nothing.
-          let fd: number;
-          try {
-            fd = fs.openSync(o.output, 'wx', 0o600);
-          } catch (error) {
-            const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
-            throw new UsageError(
-              `${o.output} ${exists ? 'already exists' : 'cannot be created'}`,
-              'output',
-            );
-          }
-          try {
-            vault.audit({ actor: 'cli', action: 'audit.exported', details: {} });
-            const count = vault.exportAudit((line) => fs.writeSync(fd, `${line}\n`));
-            printLine(io.stderr, `exported ${count} entries to ${o.output}`);
-          } finally {
-            fs.closeSync(fd);
-          }
-        } else {
-          vault.audit({ actor: 'cli', action: 'audit.exported', details: {} });
-          vault.exportAudit((line) => io.stdout.write(`${line}\n`));
-        }
-      });
-    });
+  addAuditCommands(program, io, setExit, withUnlock);
 
   const retention = program.command('retention').description('scheduled destruction');
   withUnlock(

@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import { loadConfig, resolveDataDirPath } from '../config/index.js';
 import {
   LATEST_SCHEMA_VERSION,
+  auditKeyFingerprint,
   dataDirPaths,
+  loadSodium,
   isInitialised,
   openReadableDb,
   readManifest,
@@ -31,7 +33,13 @@ export interface Status {
   };
   appliance: { running: boolean; pid: number | null; url: string; health: unknown };
   counts: Record<string, number> | null;
-  audit: { entries: number; headSeq: number | null } | null;
+  /** The audit key's fingerprint is what `audit verify --export` prints, to compare. */
+  audit: {
+    entries: number;
+    headSeq: number | null;
+    publicKey: string | null;
+    keyFingerprint: string | null;
+  } | null;
   retention: { lastRunAt: string | null; lastRunDestroyed: number | null } | null;
   /** FACE-1: the tfjs backend face inference uses (the running appliance's, else the one it would pick). */
   face: { backend: string | null; reason: string; source: 'appliance' | 'installed' };
@@ -115,7 +123,17 @@ export async function collectStatus(dataDir: string, io: CliIo): Promise<Status>
       seq: number | null;
       n: number;
     };
-    status.audit = { entries: head.n, headSeq: head.seq };
+    const publicKey = db
+      .prepare("SELECT value FROM vault_meta WHERE key = 'audit_public_key'")
+      .pluck()
+      .get() as string | undefined;
+    await loadSodium();
+    status.audit = {
+      entries: head.n,
+      headSeq: head.seq,
+      publicKey: publicKey ?? null,
+      keyFingerprint: publicKey ? auditKeyFingerprint(Buffer.from(publicKey, 'hex')) : null,
+    };
     const run = db
       .prepare(
         'SELECT finished_at, destroyed FROM retention_runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1',
@@ -164,7 +182,10 @@ export function printStatus(io: CliIo, s: Status, json: boolean): void {
         .join(', ')}`,
     );
   if (s.audit)
-    printLine(out, `audit log       ${s.audit.entries} entries, head ${s.audit.headSeq ?? '-'}`);
+    printLine(
+      out,
+      `audit log       ${s.audit.entries} entries, head ${s.audit.headSeq ?? '-'}, key fingerprint ${s.audit.keyFingerprint ?? '-'}`,
+    );
   printLine(
     out,
     `face backend    ${s.face.backend ?? 'none'} (${s.face.reason}${s.face.source === 'installed' ? ', as installed' : ''})`,

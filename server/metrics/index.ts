@@ -11,6 +11,7 @@ export interface Metrics {
   retentionDestroyed: Counter<'category' | 'rule'>;
   retentionRuns: Counter<'trigger' | 'outcome'>;
   auditEntries: Gauge;
+  auditChainOk: Gauge;
   subjects: Gauge;
   keyUnlocked: Gauge;
 }
@@ -50,6 +51,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     auditEntries: new Gauge({
       name: 'verikiosk_audit_entries',
       help: 'Entries in the audit log',
+      registers: [registry],
+    }),
+    auditChainOk: new Gauge({
+      name: 'verikiosk_audit_chain_ok',
+      help: '1 when the audit chain verified at start, 0 when it is broken',
       registers: [registry],
     }),
     subjects: new Gauge({

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { cachedStatement, type ReadableDb, type WritableDb } from './db.js';
 import { VaultRuleError } from './errors.js';
-import { sodium } from './sodium.js';
+import { loadSodium, sodium } from './sodium.js';
 
 /**
  * The tamper-evident audit log. Each entry's hash is BLAKE2b-256 over a canonical encoding of
@@ -40,7 +40,12 @@ export interface AuditSigner {
   privateKey: Uint8Array;
 }
 
-/** A signed reference to one entry: the head (newest) or the anchor (last pruned). */
+/**
+ * A signed reference to one entry: the head (newest), the anchor (last pruned) or the checkpoint
+ * (the head at the last successful verification). The kind is part of the signed message.
+ */
+type PointKind = 'head' | 'anchor' | 'checkpoint';
+
 interface SignedPoint {
   seq: number;
   hash: string;
@@ -126,7 +131,7 @@ export function hashEntry(e: Omit<AuditEntry, 'hash' | 'signature'>): Uint8Array
 
 function signPoint(
   signer: AuditSigner,
-  kind: 'head' | 'anchor',
+  kind: PointKind,
   seq: number,
   hash: Uint8Array,
 ): SignedPoint {
@@ -138,7 +143,7 @@ function signPoint(
   };
 }
 
-function pointValid(publicKey: Uint8Array, kind: 'head' | 'anchor', p: SignedPoint): boolean {
+function pointValid(publicKey: Uint8Array, kind: PointKind, p: SignedPoint): boolean {
   try {
     return sodium().crypto_sign_verify_detached(
       Buffer.from(p.signature, 'hex'),
@@ -178,7 +183,10 @@ function rowToEntry(r: AuditRow): AuditEntry {
   };
 }
 
-function readPoint(db: ReadableDb, key: 'audit_head' | 'audit_anchor'): SignedPoint | null {
+function readPoint(
+  db: ReadableDb,
+  key: 'audit_head' | 'audit_anchor' | 'audit_checkpoint',
+): SignedPoint | null {
   const row = db.prepare('SELECT value FROM vault_meta WHERE key = ?').get(key) as
     { value: string } | undefined;
   if (!row) return null;
@@ -265,6 +273,11 @@ export function appendAudit(db: WritableDb, signer: AuditSigner, event: AuditEve
 /**
  * Removes entries older than `cutoff` from the start of the chain, keeping a signed anchor
  * (last removed seq and hash) so the rest still verifies. Returns how many were removed.
+ *
+ * The anchor is the pruning floor: the delete trigger (migration 002) lets a row go only at or
+ * below the anchor's seq, and the vault_meta triggers accept a new anchor only if it moves
+ * forward and names an existing entry with its hash. SQL cannot check an Ed25519 signature, so
+ * an anchor written by anyone but this function is caught by the verifier (`anchor_invalid`).
  */
 export function pruneAudit(db: WritableDb, signer: AuditSigner, cutoff: Date): number {
   const prune = db.transaction(() => {
@@ -273,7 +286,6 @@ export function pruneAudit(db: WritableDb, signer: AuditSigner, cutoff: Date): n
       .get(cutoff.toISOString()) as { seq: number; hash: Uint8Array } | undefined;
     if (!last) return 0;
     writeMeta(db, 'audit_anchor', JSON.stringify(signPoint(signer, 'anchor', last.seq, last.hash)));
-    writeMeta(db, 'audit_prune_floor', last.seq);
     return db.prepare('DELETE FROM audit_log WHERE seq <= ?').run(last.seq).changes;
   });
   return db.inTransaction ? prune() : prune.immediate();
@@ -293,11 +305,24 @@ export interface AuditChain {
   installationId: string;
   anchor: SignedPoint | null;
   head: SignedPoint | null;
+  /** In sequence order for a database (rowid = seq), in file order for an export. */
   entries: Iterable<AuditEntry>;
 }
 
-export function readAuditChain(db: ReadableDb, installationId: string): AuditChain {
-  const statement = db.prepare('SELECT * FROM audit_log ORDER BY rowid');
+/**
+ * The chain as stored. `fromSeq` limits the entries to those numbered from it on (incremental
+ * verification from a checkpoint). Read it inside one transaction (see `verifyAuditDb`) when
+ * another connection may append meanwhile, so that head and entries are the same snapshot.
+ */
+export function readAuditChain(
+  db: ReadableDb,
+  installationId: string,
+  options: { fromSeq?: number } = {},
+): AuditChain {
+  const statement =
+    options.fromSeq === undefined
+      ? db.prepare('SELECT * FROM audit_log ORDER BY rowid')
+      : db.prepare('SELECT * FROM audit_log WHERE seq >= ? ORDER BY rowid').bind(options.fromSeq);
   return {
     installationId,
     anchor: readPoint(db, 'audit_anchor'),
@@ -308,40 +333,95 @@ export function readAuditChain(db: ReadableDb, installationId: string): AuditCha
   };
 }
 
+/** A point already proven by an earlier verification (a signed checkpoint). */
+interface TrustedPoint {
+  seq: number;
+  hash: Uint8Array;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && sodium().memcmp(Uint8Array.from(a), Uint8Array.from(b));
+}
+
 /**
  * Checks the whole chain: sequence, previous-hash links, each hash, each signature, the anchor
- * and the head. Reports the first bad sequence number for any edit, deletion, insertion or
- * reordering.
+ * and the head. `firstBadSeq` is the lowest sequence number the log does not prove: entries
+ * before it are present, linked, hashed and signed, and it is missing, altered, misplaced, or
+ * beyond what the signed head vouches for. So an edit of any field of entry n (its number
+ * included) is reported at n, a deletion at the first removed entry, a cut tail at the entry
+ * after the last one kept. An entry numbered below the start of the chain (before the anchor,
+ * or below 1) is reported at its own number, unless the chain itself breaks.
  */
 export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): AuditVerification {
+  return verifyChainFrom(chain, publicKey, null);
+}
+
+function verifyChainFrom(
+  chain: AuditChain,
+  publicKey: Uint8Array,
+  checkpoint: TrustedPoint | null,
+): AuditVerification {
   const s = sodium();
   const progress = { entries: 0, firstSeq: null as number | null, lastSeq: null as number | null };
-  let expectedSeq = 1;
-  let prevHash = genesisHash(chain.installationId);
+  // The chain starts after the anchor (the last pruned entry) or at the genesis.
+  let base: TrustedPoint = { seq: 0, hash: genesisHash(chain.installationId) };
   if (chain.anchor) {
     if (!pointValid(publicKey, 'anchor', chain.anchor)) {
+      // Nothing proves that the entries before the stored ones were pruned by retention.
       return fail(
         progress,
-        chain.anchor.seq,
+        1,
         'anchor_invalid',
-        'the pruning anchor is not validly signed',
+        'the pruning anchor is not validly signed: the removal of the first entries is unaccounted for',
       );
     }
-    expectedSeq = chain.anchor.seq + 1;
-    prevHash = Buffer.from(chain.anchor.hash, 'hex');
+    base = { seq: chain.anchor.seq, hash: Buffer.from(chain.anchor.hash, 'hex') };
   }
+  // Incremental: start after the checkpoint unless pruning has passed it.
+  const from = checkpoint && checkpoint.seq > base.seq ? checkpoint : null;
+  const start = from ?? base;
+  let expectedSeq = start.seq + 1;
+  let prevHash = start.hash;
+  let checkpointSeen = from === null;
+  let stray: number | null = null;
+  const head = chain.head && pointValid(publicKey, 'head', chain.head) ? chain.head : null;
+  let headMatches = head !== null && head.seq === start.seq && toHex(start.hash) === head.hash;
   for (const e of chain.entries) {
+    if (from && !checkpointSeen) {
+      // The entry the checkpoint proved must still be the same entry. The reader starts at the
+      // last stored entry up to the checkpoint, so a lower one means those after it are gone.
+      if (e.seq !== from.seq) {
+        const removedFrom = e.seq < from.seq ? Math.max(e.seq, base.seq) + 1 : base.seq + 1;
+        return fail(
+          progress,
+          removedFrom,
+          'sequence_gap',
+          `entries ${removedFrom} to ${from.seq}, verified before, were removed`,
+        );
+      }
+      if (!sameBytes(hashEntry(e), from.hash)) {
+        return fail(
+          progress,
+          from.seq,
+          'hash_mismatch',
+          `entry ${from.seq}, verified before, was altered`,
+        );
+      }
+      checkpointSeen = true;
+      continue;
+    }
+    if (e.seq <= base.seq && e.seq < expectedSeq) {
+      // Below the start of the chain: not part of it, so it breaks no position; reported last.
+      stray ??= e.seq;
+      continue;
+    }
     if (progress.firstSeq === null) progress.firstSeq = e.seq;
     if (e.seq !== expectedSeq) {
+      // The position expectedSeq holds no entry (a gap) or another entry (moved or duplicated).
       const problem = e.seq > expectedSeq ? 'sequence_gap' : 'sequence_order';
-      const bad = Math.min(e.seq, expectedSeq);
-      return fail(progress, bad, problem, `expected entry ${expectedSeq}, found ${e.seq}`);
+      return fail(progress, expectedSeq, problem, `expected entry ${expectedSeq}, found ${e.seq}`);
     }
-    // Length first: libsodium's memcmp throws on buffers of different lengths.
-    if (
-      e.prevHash.length !== 32 ||
-      !s.memcmp(Uint8Array.from(e.prevHash), Uint8Array.from(prevHash))
-    ) {
+    if (!sameBytes(e.prevHash, prevHash)) {
       return fail(
         progress,
         e.seq,
@@ -350,7 +430,7 @@ export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): Audi
       );
     }
     const hash = hashEntry(e);
-    if (e.hash.length !== 32 || !s.memcmp(Uint8Array.from(e.hash), hash)) {
+    if (!sameBytes(e.hash, hash)) {
       return fail(
         progress,
         e.seq,
@@ -372,53 +452,84 @@ export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): Audi
         `entry ${e.seq} is not signed by this installation`,
       );
     }
+    if (head && head.seq === e.seq) headMatches = head.hash === toHex(hash);
     prevHash = hash;
     progress.entries += 1;
     progress.lastSeq = e.seq;
     expectedSeq += 1;
   }
-  const head = chain.head;
-  if (head) {
-    if (!pointValid(publicKey, 'head', head)) {
-      return fail(
-        progress,
-        Math.max(head.seq, 0),
-        'head_mismatch',
-        'the recorded head is not validly signed',
-      );
-    }
-    const lastSeq = expectedSeq - 1;
-    if (head.seq > lastSeq) {
-      return fail(
-        progress,
-        lastSeq + 1,
-        'truncated',
-        `entries after ${lastSeq} were removed (the head is at ${head.seq})`,
-      );
-    }
-    if (head.seq < lastSeq || head.hash !== toHex(prevHash)) {
-      return fail(
-        progress,
-        head.seq + 1,
-        'head_mismatch',
-        `the chain does not end at the recorded head (${head.seq})`,
-      );
-    }
-  } else {
+  const lastSeq = expectedSeq - 1;
+  if (from && !checkpointSeen) {
+    return fail(
+      progress,
+      base.seq + 1,
+      'sequence_gap',
+      `entries ${base.seq + 1} to ${from.seq}, verified before, were removed`,
+    );
+  }
+  if (!chain.head) {
     // Every vault writes its first entry at init, so a chain without a head was cut or emptied.
-    return progress.entries > 0
+    return lastSeq === 0
       ? fail(
           progress,
-          progress.firstSeq ?? 1,
-          'head_mismatch',
-          'the chain has entries but no recorded head',
+          1,
+          'truncated',
+          'the audit log is empty and has no recorded head: its entries were removed',
         )
       : fail(
           progress,
-          expectedSeq,
-          'truncated',
-          'the audit log is empty and has no recorded head: its entries were removed',
+          lastSeq + 1,
+          'head_mismatch',
+          `the chain has no recorded head: entries after ${lastSeq} may have been removed`,
         );
+  }
+  if (!head) {
+    return fail(
+      progress,
+      lastSeq + 1,
+      'head_mismatch',
+      `the recorded head is not validly signed: entries after ${lastSeq} may have been removed`,
+    );
+  }
+  if (head.seq > lastSeq) {
+    return fail(
+      progress,
+      lastSeq + 1,
+      'truncated',
+      `entries after ${lastSeq} were removed (the head is at ${head.seq})`,
+    );
+  }
+  if (head.seq < start.seq) {
+    return fail(
+      progress,
+      head.seq + 1,
+      'head_mismatch',
+      `the recorded head (${head.seq}) is older than the verified chain`,
+    );
+  }
+  if (!headMatches) {
+    return fail(
+      progress,
+      head.seq,
+      'head_mismatch',
+      `entry ${head.seq} is not the one the recorded head names`,
+    );
+  }
+  if (head.seq < lastSeq) {
+    return fail(
+      progress,
+      head.seq + 1,
+      'head_mismatch',
+      `the chain does not end at the recorded head (${head.seq})`,
+    );
+  }
+  if (stray !== null) {
+    return fail(
+      progress,
+      stray,
+      'sequence_order',
+      `an entry numbered ${stray} lies before the start of the chain`,
+    );
   }
   return {
     ...progress,
@@ -427,6 +538,86 @@ export function verifyAuditChain(chain: AuditChain, publicKey: Uint8Array): Audi
     problem: null,
     message: `${progress.entries} entries verified`,
   };
+}
+
+// ---- start-up verification from a signed checkpoint ------------------------------------------
+
+/** The outcome of a verification of the stored chain, as health and the log report it. */
+export interface AuditChainCheck extends AuditVerification {
+  /** 'checkpoint': entries after the last signed checkpoint only; 'start': the whole chain. */
+  from: 'checkpoint' | 'start';
+  /** The highest sequence number proven: the head when ok, else the entry before firstBadSeq. */
+  verifiedThrough: number | null;
+}
+
+/**
+ * Verifies the stored chain inside one read transaction (so head and entries are the same
+ * snapshot while another connection appends) and, when it verifies, records a signed checkpoint
+ * {seq, hash} of the head. `incremental` starts after the checkpoint: only newer entries are
+ * checked, plus the checkpointed entry itself, the anchor and the head; edits to entries older
+ * than the checkpoint are found by a full verification (`audit verify`). A missing or invalid
+ * checkpoint means a full verification.
+ */
+export function verifyAuditDb(
+  db: WritableDb,
+  signer: AuditSigner,
+  options: { incremental: boolean },
+): AuditChainCheck {
+  const { result, head } = db.transaction(() => {
+    const stored = options.incremental ? readPoint(db, 'audit_checkpoint') : null;
+    const checkpoint =
+      stored && pointValid(signer.publicKey, 'checkpoint', stored)
+        ? { seq: stored.seq, hash: Buffer.from(stored.hash, 'hex') }
+        : null;
+    // From the checkpointed entry, or the last one stored before it if it was removed.
+    const fromSeq = checkpoint
+      ? ((db
+          .prepare('SELECT MAX(seq) FROM audit_log WHERE seq <= ?')
+          .pluck()
+          .get(checkpoint.seq) as number | null) ?? checkpoint.seq)
+      : undefined;
+    const chain = readAuditChain(
+      db,
+      signer.installationId,
+      fromSeq === undefined ? {} : { fromSeq },
+    );
+    const verification = verifyChainFrom(chain, signer.publicKey, checkpoint);
+    const anchorSeq = chain.anchor?.seq ?? 0;
+    const usedCheckpoint = checkpoint !== null && checkpoint.seq > anchorSeq;
+    const lastProven =
+      verification.lastSeq ?? (usedCheckpoint ? (checkpoint?.seq ?? 0) : anchorSeq);
+    const bad = verification.firstBadSeq;
+    const through = verification.ok
+      ? (chain.head?.seq ?? 0)
+      : bad !== null && bad > 0
+        ? Math.min(bad - 1, lastProven)
+        : lastProven;
+    const check: AuditChainCheck = {
+      ...verification,
+      from: usedCheckpoint ? 'checkpoint' : 'start',
+      verifiedThrough: through > 0 ? through : null,
+    };
+    return { result: check, head: chain.head };
+  })();
+  if (result.ok && head) {
+    const point = signPoint(signer, 'checkpoint', head.seq, Buffer.from(head.hash, 'hex'));
+    // Never move the checkpoint back (two verifiers may finish in either order).
+    db.transaction(() => {
+      const current = readPoint(db, 'audit_checkpoint');
+      if (!current || !(current.seq >= point.seq)) {
+        writeMeta(db, 'audit_checkpoint', JSON.stringify(point));
+      }
+    }).immediate();
+  }
+  return result;
+}
+
+/**
+ * A short fingerprint of an audit public key, to compare an export's key with the
+ * installation's (`verikiosk status`): the first 16 hex digits of BLAKE2b-256 of the 32 key bytes.
+ */
+export function auditKeyFingerprint(publicKey: Uint8Array): string {
+  return sodium().crypto_generichash(32, publicKey, null, 'hex').slice(0, 16);
 }
 
 /** One line of an export: the entry with binary fields as hex. */
@@ -463,40 +654,50 @@ export function exportAudit(
   publicKey: Uint8Array,
   write: (line: string) => void,
 ): number {
-  const chain = readAuditChain(db, installationId);
-  const header: AuditExportHeader = {
-    format: 'verikiosk-audit-export',
-    version: 1,
-    scheme: SCHEME,
-    installationId,
-    publicKey: toHex(publicKey),
-    signatureAlgorithm: 'ed25519',
-    hashAlgorithm: 'blake2b-256',
-    exportedAt: new Date().toISOString(),
-    anchor: chain.anchor,
-    head: chain.head,
-  };
-  write(JSON.stringify(header));
-  let count = 0;
-  for (const e of chain.entries) {
-    const line: ExportedEntry = {
-      ...e,
-      prevHash: toHex(e.prevHash),
-      hash: toHex(e.hash),
-      signature: toHex(e.signature),
+  // One snapshot: the header's head must belong to the entries written after it.
+  const run = (): number => {
+    const chain = readAuditChain(db, installationId);
+    const header: AuditExportHeader = {
+      format: 'verikiosk-audit-export',
+      version: 1,
+      scheme: SCHEME,
+      installationId,
+      publicKey: toHex(publicKey),
+      signatureAlgorithm: 'ed25519',
+      hashAlgorithm: 'blake2b-256',
+      exportedAt: new Date().toISOString(),
+      anchor: chain.anchor,
+      head: chain.head,
     };
-    write(JSON.stringify(line));
-    count += 1;
-  }
-  return count;
+    write(JSON.stringify(header));
+    let count = 0;
+    for (const e of chain.entries) {
+      const line: ExportedEntry = {
+        ...e,
+        prevHash: toHex(e.prevHash),
+        hash: toHex(e.hash),
+        signature: toHex(e.signature),
+      };
+      write(JSON.stringify(line));
+      count += 1;
+    }
+    return count;
+  };
+  return db.transaction(run)();
 }
 
 /** Reads an export file back into a chain and its public key, for offline verification. */
 export function readAuditExport(file: string): { chain: AuditChain; publicKey: Uint8Array } {
-  const lines = fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new VaultRuleError(
+      'audit_export',
+      `${file} is not a readable audit export: it cannot be read`,
+    );
+  }
+  const lines = text.split('\n').filter((l) => l.length > 0);
   // An export is untrusted input: every damaged line is a typed refusal, never a raw parse error.
   const parse = (line: string | undefined, n: number): unknown => {
     try {
@@ -544,9 +745,56 @@ function isExportedEntry(value: unknown): value is ExportedEntry {
   const text = (v: unknown): boolean => typeof v === 'string';
   const textOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
   return (
-    typeof e.seq === 'number' &&
+    Number.isSafeInteger(e.seq) &&
     [e.at, e.actor, e.action, e.details, e.prevHash, e.hash, e.signature].every(text) &&
     textOrNull(e.objectType) &&
     textOrNull(e.objectId)
   );
+}
+
+/** The outcome of `verifyAuditExport`: which key the signatures were checked against. */
+export interface AuditExportVerification extends AuditVerification {
+  /**
+   * 'given': the caller's key, so a valid result proves the installation wrote the entries;
+   * 'export': the key inside the export, so it proves only that the file is consistent (anyone
+   * can re-sign an edited export with a key of their own): compare `fingerprint` with the
+   * installation's (`verikiosk status`).
+   */
+  keySource: 'given' | 'export';
+  /** Fingerprint of the key the signatures were checked against. */
+  fingerprint: string;
+  /** Fingerprint of the key the export names. */
+  exportFingerprint: string;
+}
+
+/**
+ * Verifies an export file offline. Loads libsodium itself, so it works as the first crypto call
+ * of a process (`verikiosk audit verify --export F` opens no vault).
+ */
+export async function verifyAuditExport(
+  file: string,
+  options: { publicKey?: Uint8Array } = {},
+): Promise<AuditExportVerification> {
+  await loadSodium();
+  const exported = readAuditExport(file);
+  if (options.publicKey && options.publicKey.length !== 32) {
+    throw new VaultRuleError('audit_public_key', 'an audit public key is 32 bytes (64 hex digits)');
+  }
+  const key = options.publicKey ?? exported.publicKey;
+  const exportFingerprint = auditKeyFingerprint(exported.publicKey);
+  const result =
+    exported.publicKey.length === 32 || options.publicKey
+      ? verifyAuditChain(exported.chain, key)
+      : fail(
+          { entries: 0, firstSeq: null, lastSeq: null },
+          1,
+          'malformed',
+          'the export names no valid public key',
+        );
+  return {
+    ...result,
+    keySource: options.publicKey ? 'given' : 'export',
+    fingerprint: auditKeyFingerprint(key),
+    exportFingerprint,
+  };
 }

@@ -38,6 +38,9 @@ export {
 export type { FieldRef } from './crypto.js';
 export {
   verifyAuditChain,
+  verifyAuditDb,
+  verifyAuditExport,
+  auditKeyFingerprint,
   readAuditChain,
   readAuditExport,
   canonicalDetails,
@@ -51,6 +54,8 @@ export type {
   AuditVerification,
   AuditProblem,
   AuditChain,
+  AuditChainCheck,
+  AuditExportVerification,
 } from './audit.js';
 export {
   defaultDataDir,

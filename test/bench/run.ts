@@ -60,6 +60,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'face-search': async (c) => (await import('./face-search.bench.js')).runFaceSearchBenchmarks(c),
   signature: async (c) => (await import('./signature.bench.js')).runSignatureBenchmarks(c),
   'mrz-ocr': async (c) => (await import('./mrz-ocr.bench.js')).runMrzOcrBenchmarks(c),
+  audit: async (c) => (await import('./audit.bench.js')).runAuditBenchmarks(c),
 };
 
 async function main(): Promise<void> {

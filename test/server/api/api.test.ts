@@ -1,7 +1,7 @@
 import { HTTPException } from 'hono/http-exception';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../../server/api/index.js';
-import { KeyError } from '../../../server/vault/index.js';
+import { KeyError, LATEST_SCHEMA_VERSION } from '../../../server/vault/index.js';
 import { packageVersion } from '../../../server/version.js';
 import { FAKE, cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance } from './helpers.js';
@@ -25,7 +25,7 @@ describe('GET /api/v1/health', () => {
       status: 'ok',
       version: packageVersion(),
       uptimeSeconds: expect.any(Number) as unknown,
-      database: { ok: true, schemaVersion: 1 },
+      database: { ok: true, schemaVersion: LATEST_SCHEMA_VERSION },
       keys: { unlocked: true },
       retention: {
         // runOnStart: the catch-up run at start is the last run
@@ -33,6 +33,7 @@ describe('GET /api/v1/health', () => {
         nextRunAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as unknown,
       },
       faceSearch: { state: 'ready', templates: 0, fraud: 0, otherModel: 0 },
+      audit: { ok: true, verifiedThrough: expect.any(Number) as unknown, firstBadSeq: null },
     });
     expect(body.uptimeSeconds as number).toBeGreaterThanOrEqual(0);
     expect(Date.parse((body.retention as { nextRunAt: string }).nextRunAt)).toBeGreaterThan(

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LATEST_SCHEMA_VERSION } from '../../../server/vault/index.js';
 import {
   FAKE,
   cleanupDirs,
@@ -288,7 +289,9 @@ describe('refused unlocks leave the data dir unchanged', () => {
     await expectRefusedUnchanged(
       p.dataDir,
       ['users', 'list', '--data-dir', p.dataDir],
-      /schema version 99, newer than this verikiosk supports \(1\)/,
+      new RegExp(
+        `schema version 99, newer than this verikiosk supports \\(${LATEST_SCHEMA_VERSION}\\)`,
+      ),
     );
     await expectRefusedUnchanged(
       p.dataDir,
@@ -302,7 +305,7 @@ describe('refused unlocks leave the data dir unchanged', () => {
     expect(status.code, status.stderr).toBe(0);
     const s = parseJson(status);
     expect(s.schemaVersion).toBe(99);
-    expect(s.supportedSchemaVersion).toBe(1);
+    expect(s.supportedSchemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(s.counts).toBeNull();
     // status reads without leaving anything behind, not even -wal/-shm files.
     expect(hashDir(p.dataDir)).toEqual(before);

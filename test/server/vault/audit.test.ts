@@ -17,6 +17,7 @@ import {
   cleanup,
   expectError,
   expectNoSeededValueInRecordedErrors,
+  dropAuditTriggers,
   newVault,
   rawDb,
   reopen,
@@ -90,7 +91,7 @@ async function tamperAndVerify(
   t.vault.close();
   const db = rawDb(t.dbFile);
   try {
-    db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;');
+    dropAuditTriggers(db);
     await edit(db);
   } finally {
     db.close();

@@ -131,6 +131,20 @@ export function rawDb(dbFile: string): Database.Database {
   return new Database(dbFile);
 }
 
+/**
+ * Drops the triggers that guard the audit log (append-only entries, the pruning anchor), as
+ * someone with write access to the file can.
+ */
+export function dropAuditTriggers(db: Database.Database): void {
+  const names = db
+    .prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'audit\\_%' ESCAPE '\\'",
+    )
+    .pluck()
+    .all() as string[];
+  for (const name of names) db.exec(`DROP TRIGGER "${name}"`);
+}
+
 // ---- errors ------------------------------------------------------------------------------
 
 interface Recorded {
