@@ -39,7 +39,11 @@ async function start(
   const appliance = await createAppliance({
     dataDir: i.dataDir,
     keySource: { kind: 'key-file', path: i.keyFile },
-    config: testConfig({ retention: { runOnStart: false } }),
+    config: testConfig({
+      retention: { runOnStart: false },
+      // app.request has no socket, so no caller is local: details are opened to everyone here.
+      server: { metrics: { access: 'public' } },
+    }),
     logger: createLogger({
       level: 'debug',
       write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
