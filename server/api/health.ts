@@ -32,8 +32,24 @@ export interface Health {
   /** Present once the face engine was started: its state, backend (wasm or tensorflow) and queue. */
   face?: FaceHealth;
   /** The 1:N face index: loading, ready or failed, and what it has read so far. */
-  faceSearch?: { state: FaceSearchState; templates: number; fraud: number; otherModel: number };
+  faceSearch?: {
+    state: FaceSearchState;
+    templates: number;
+    fraud: number;
+    otherModel: number;
+    /** Rows that failed to decrypt or decode: skipped, the rest of the index is searchable. */
+    damaged: number;
+  };
+  /** Destructions committed but not yet overwritten in the files (a reader holds a snapshot). */
+  destructions: { pending: number; since: string | null };
 }
+
+/**
+ * How long a destruction may stay pending before health degrades: a reader's snapshot normally
+ * lasts milliseconds and the appliance retries every 30 s, so five minutes of pending means a
+ * reader that never lets go (a stuck process, a long export), which an operator must look at.
+ */
+export const DESTRUCTION_PENDING_GRACE_MS = 5 * 60_000;
 
 export interface FaceHealth {
   state: FaceEngineStatus['state'];
@@ -77,6 +93,7 @@ export function healthRoutes(deps: HealthDeps) {
     const database = databaseOk(deps.vault);
     const last = database.ok ? lastRetentionRun(deps.vault) : null;
     const face = deps.face?.status() ?? null;
+    const pending = database.ok ? deps.vault.pendingDestructions() : { count: 0, since: null };
     const body: Health = {
       status: database.ok ? 'ok' : 'degraded',
       version: deps.version,
@@ -95,10 +112,17 @@ export function healthRoutes(deps: HealthDeps) {
               templates: deps.faceSearch.loaded.templates,
               fraud: deps.faceSearch.loaded.fraud,
               otherModel: deps.faceSearch.loaded.otherModel,
+              damaged: deps.faceSearch.loaded.damaged,
             },
           }
         : {}),
+      destructions: { pending: pending.count, since: pending.since },
     };
+    if (
+      pending.since !== null &&
+      Date.now() - Date.parse(pending.since) > DESTRUCTION_PENDING_GRACE_MS
+    )
+      body.status = 'degraded';
     if (face?.state === 'failed' || deps.faceSearch?.state === 'failed') body.status = 'degraded';
     return c.json(body, database.ok ? 200 : 503);
   });
@@ -113,6 +137,11 @@ export function metricsRoutes(deps: HealthDeps) {
       );
       metrics.auditEntries.set(
         (vault.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n,
+      );
+      const pending = vault.pendingDestructions();
+      metrics.destructionsPending.set(pending.count);
+      metrics.destructionsPendingSeconds.set(
+        pending.since === null ? 0 : Math.max(0, (Date.now() - Date.parse(pending.since)) / 1000),
       );
     } catch {
       // the gauges keep their last values; health reports the database problem

@@ -62,6 +62,23 @@ export interface DestroyOutcome {
   held: string[];
   /** Ids that were not present. */
   missing: number;
+  /**
+   * Whether the destruction has happened in the files: the pages that held the subjects' data key
+   * and values are overwritten in the main database file and no older image of them is left in the
+   * WAL. False while a reader's snapshot keeps the checkpoint from completing (or inside a caller's
+   * transaction, until its `checkpoint()`): the destruction is then recorded as pending
+   * (`pendingDestructions()`) and completed by `retryPendingDestructions()`, `checkpoint()` or
+   * `close()`.
+   */
+  complete: boolean;
+}
+
+/** Destructions committed whose old page images may still be in the files (see DestroyOutcome). */
+export interface PendingDestructions {
+  /** Subjects (or rows) destroyed and not yet overwritten in the files. */
+  count: number;
+  /** When the oldest of them was destroyed (ISO-8601), null when none is pending. */
+  since: string | null;
 }
 
 const DEK_CACHE_LIMIT = 20_000;
@@ -537,7 +554,7 @@ export class Vault {
     subjectIds: readonly string[],
     options: { actor: string; reason: string },
   ): DestroyOutcome {
-    const outcome: DestroyOutcome = { destroyed: 0, held: [], missing: 0 };
+    const outcome: DestroyOutcome = { destroyed: 0, held: [], missing: 0, complete: true };
     if (subjectIds.length === 0) return outcome;
     this.transaction(() => {
       // Set-based: the ids go into a temporary table and each step is one statement over all of
@@ -577,6 +594,8 @@ export class Vault {
         'INSERT OR IGNORE INTO subject_tombstones (subject_id, destroyed_at, reason) SELECT id, ?, ? FROM temp.vk_doomed',
       ).run(this.clock().toISOString(), options.reason);
       this.#sql('DELETE FROM temp.vk_doomed').run();
+      // Pending until a complete checkpoint has overwritten the old page images (see #settle).
+      if (doomed > 0) this.#recordPendingDestruction('subjects', doomed);
       for (const id of subjectIds) if (!held.has(id)) this.#forgetDek(id);
       if (outcome.destroyed > 0 || outcome.held.length > 0) {
         const single = subjectIds.length === 1;
@@ -590,8 +609,63 @@ export class Vault {
       }
     });
     // Inside a caller's transaction the checkpoint waits for the caller (see retention).
-    if (!this.db.inTransaction) checkpointTruncate(this.db);
+    if (outcome.destroyed > 0) outcome.complete = !this.db.inTransaction && this.#settle();
     return outcome;
+  }
+
+  #recordPendingDestruction(kind: 'subjects' | 'rows', count: number): void {
+    this.#sql('INSERT INTO destructions_pending (at, kind, count) VALUES (?, ?, ?)').run(
+      this.clock().toISOString(),
+      kind,
+      count,
+    );
+  }
+
+  /**
+   * For a caller that deletes rows of personal data itself (not whole subjects), inside its
+   * transaction: records them as pending until a complete checkpoint, like `destroySubjects`.
+   */
+  recordDestroyedRows(count: number): void {
+    if (count > 0) this.#atomic(() => this.#recordPendingDestruction('rows', count));
+  }
+
+  /** Destructions committed whose page images may still be in the files (none once checkpointed). */
+  pendingDestructions(): PendingDestructions {
+    const row = this.#sql(
+      'SELECT COALESCE(SUM(count), 0) AS count, MIN(at) AS since FROM destructions_pending',
+    ).get() as PendingDestructions;
+    return { count: row.count, since: row.since };
+  }
+
+  /**
+   * Tries again to complete the pending destructions (a checkpoint that truncates the WAL); for
+   * the appliance's timer. Never waits for a reader. Returns what is still pending.
+   */
+  retryPendingDestructions(): PendingDestructions {
+    if (!this.db.inTransaction && this.pendingDestructions().count > 0) this.#settle();
+    return this.pendingDestructions();
+  }
+
+  /**
+   * Checkpoints with TRUNCATE; when that completes, every destruction committed before it is
+   * overwritten in the main file and gone from the WAL, so its pending record is removed (a small
+   * write, flushed by a second checkpoint that may fail harmlessly). `waitMs`: how long to wait
+   * for readers (0: a reader in this very process would never let go while we block; null: the
+   * connection's busy timeout).
+   */
+  #settle(waitMs: number | null = 0): boolean {
+    const upTo = (
+      this.#sql('SELECT MAX(id) AS id FROM destructions_pending').get() as {
+        id: number | null;
+      }
+    ).id;
+    const wait = waitMs === null ? {} : { waitMs };
+    const complete = checkpointTruncate(this.db, wait);
+    if (complete && upTo !== null) {
+      this.#sql('DELETE FROM destructions_pending WHERE id <= ?').run(upTo);
+      checkpointTruncate(this.db, wait);
+    }
+    return complete;
   }
 
   #subjectTablesCache: string[] | null = null;
@@ -637,9 +711,12 @@ export class Vault {
     return this.destroySubjects([subjectId], options);
   }
 
-  /** Moves the WAL into the database and truncates it (see `checkpointTruncate`). */
+  /**
+   * Moves the WAL into the database and truncates it (see `checkpointTruncate`), completing the
+   * pending destructions when it succeeds. Never waits for a reader; false if one kept it busy.
+   */
   checkpoint(): boolean {
-    return checkpointTruncate(this.db);
+    return this.#settle();
   }
 
   integrityProblems(): string[] {
@@ -678,7 +755,8 @@ export class Vault {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      checkpointTruncate(this.db);
+      // At close the connection's busy timeout applies: a reader elsewhere may still let go.
+      this.#settle(null);
     } finally {
       this.db.close();
       for (const kek of this.#keks.values()) sodium().memzero(kek);

@@ -1,5 +1,6 @@
 import type { WritableDb } from '../db.js';
 import { migration001Initial } from './001-initial.js';
+import { migration002DestructionPending } from './002-destruction-pending.js';
 
 export interface Migration {
   readonly version: number;
@@ -8,7 +9,10 @@ export interface Migration {
 }
 
 /** Every schema step, in order. `checkMigrationOrder` runs at load so a misnumbered step fails fast. */
-export const MIGRATIONS: readonly Migration[] = [migration001Initial];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001Initial,
+  migration002DestructionPending,
+];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupDirs, cli, hashDir, initUnattended, parseJson, tempDir } from './helpers.js';
+import { LATEST_SCHEMA_VERSION } from '../../../server/vault/index.js';
 
 /** The real package bin, run as an admin would: `node bin/verikiosk.js …` from the repo root. */
 
@@ -100,7 +101,7 @@ describe('bin/verikiosk.js', () => {
     expect(status).toMatchObject({
       initialised: true,
       installationId: p.installationId,
-      schemaVersion: 1,
+      schemaVersion: LATEST_SCHEMA_VERSION,
     });
   });
 
@@ -130,7 +131,7 @@ describe('bin/verikiosk.js', () => {
     expect(body).toMatchObject({
       status: 'ok',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown,
-      database: { ok: true, schemaVersion: 1 },
+      database: { ok: true, schemaVersion: LATEST_SCHEMA_VERSION },
       keys: { unlocked: true },
     });
     expect(typeof body.uptimeSeconds).toBe('number');
