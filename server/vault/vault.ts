@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import Database from 'better-sqlite3';
 import {
   appendAudit,
   exportAudit,
@@ -30,9 +29,8 @@ import {
   type ReadableDb,
   type WritableDb,
 } from './db.js';
-import { dataDirPaths, refuseWhileServing } from './datadir.js';
-import { BackupError, DataDirError, KeyError, VaultRuleError } from './errors.js';
-import { fsyncDir } from './files.js';
+import { dataDirPaths } from './datadir.js';
+import { DataDirError, KeyError, VaultRuleError } from './errors.js';
 import { newId } from './ids.js';
 import {
   KeyRing,
@@ -136,6 +134,24 @@ export class Vault {
       keys.wipe();
       throw error;
     }
+  }
+
+  /**
+   * Opens a database file other than the data dir's with an unlocked key ring: the copy a restore
+   * prepares before it replaces the live file (see backup.ts). The caller has checked that the
+   * file belongs to this installation. Closing the vault wipes `keys`.
+   * @internal
+   */
+  static async openDatabaseFile(
+    file: string,
+    keys: KeyRing,
+    installationId: string,
+    dataDir: string,
+    options: { clock?: Clock } = {},
+  ): Promise<Vault> {
+    await loadSodium();
+    const db = openWritableDb(file);
+    return new Vault(db, keys, installationId, dataDir, options.clock ?? (() => new Date()));
   }
 
   /** Creates the data dir, the master key, the database and the first key generation. */
@@ -552,7 +568,15 @@ export class Vault {
    */
   destroySubjects(
     subjectIds: readonly string[],
-    options: { actor: string; reason: string },
+    options: {
+      actor: string;
+      reason: string;
+      /**
+       * Re-applies destructions that already happened elsewhere (a restore applying the live
+       * database's tombstones): a legal hold in this database predates them and is not honoured.
+       */
+      reapply?: boolean;
+    },
   ): DestroyOutcome {
     const outcome: DestroyOutcome = { destroyed: 0, held: [], missing: 0, complete: true };
     if (subjectIds.length === 0) return outcome;
@@ -566,18 +590,22 @@ export class Vault {
         JSON.stringify(subjectIds),
       );
       const held = new Set(
-        (
-          this.#sql(
-            `SELECT d.id AS id FROM temp.vk_doomed d
+        options.reapply
+          ? []
+          : (
+              this.#sql(
+                `SELECT d.id AS id FROM temp.vk_doomed d
            WHERE EXISTS (SELECT 1 FROM legal_holds h WHERE h.subject_id = d.id AND h.released_at IS NULL)`,
-          ).all() as { id: string }[]
-        ).map((r) => r.id),
+              ).all() as { id: string }[]
+            ).map((r) => r.id),
       );
       outcome.held = subjectIds.filter((id) => held.has(id));
-      this.#sql(
-        `DELETE FROM temp.vk_doomed WHERE id NOT IN (SELECT id FROM subjects)
-           OR id IN (SELECT subject_id FROM legal_holds WHERE released_at IS NULL)`,
-      ).run();
+      this.#sql('DELETE FROM temp.vk_doomed WHERE id NOT IN (SELECT id FROM subjects)').run();
+      if (!options.reapply) {
+        this.#sql(
+          'DELETE FROM temp.vk_doomed WHERE id IN (SELECT subject_id FROM legal_holds WHERE released_at IS NULL)',
+        ).run();
+      }
       const doomed = (this.#sql('SELECT COUNT(*) AS n FROM temp.vk_doomed').get() as { n: number })
         .n;
       outcome.destroyed = doomed;
@@ -719,36 +747,48 @@ export class Vault {
     return this.#settle();
   }
 
+  /**
+   * Where the first wrapped key that does not open is (a key generation, the system data key, a
+   * subject's data key), or null when the whole key hierarchy opens. For verifying a backup.
+   */
+  firstBrokenKey(): string | null {
+    const generations = this.db
+      .prepare('SELECT generation FROM key_generations')
+      .pluck()
+      .all() as number[];
+    for (const generation of generations) {
+      try {
+        this.#kek(generation);
+      } catch {
+        return `key generation ${generation}`;
+      }
+    }
+    try {
+      this.#systemKey();
+    } catch {
+      return 'the system data key';
+    }
+    const subjects = this.db
+      .prepare('SELECT subject_id FROM subject_keys')
+      .pluck()
+      .iterate() as IterableIterator<string>;
+    for (const subjectId of subjects) {
+      try {
+        this.#subjectKey(subjectId);
+      } catch {
+        subjects.return?.();
+        return `the data key of subject ${subjectId}`;
+      }
+    }
+    return null;
+  }
+
   integrityProblems(): string[] {
     return integrityCheck(this.db);
   }
 
   schemaVersion(): number {
     return schemaVersion(this.db);
-  }
-
-  // ---- backup -----------------------------------------------------------------------------
-
-  /** An online backup (SQLite backup API). Key material stays outside: only wrapped keys are in it. */
-  async backup(file: string, actor: string): Promise<{ pages: number }> {
-    if (fs.existsSync(file)) {
-      throw new VaultRuleError('backup_exists', `${file} already exists; choose a new file name`);
-    }
-    const result = await this.db.backup(file);
-    fs.chmodSync(file, 0o600);
-    const check = new Database(file, { readonly: true });
-    try {
-      const problems = integrityCheck(check as ReadableDb);
-      if (problems.length > 0)
-        throw new BackupError(
-          'corrupt',
-          `the backup written to ${file} failed its integrity check`,
-        );
-    } finally {
-      check.close();
-    }
-    this.audit({ actor, action: 'vault.backup_created', details: { pages: result.totalPages } });
-    return { pages: result.totalPages };
   }
 
   close(): void {
@@ -793,124 +833,6 @@ function checkDatabaseBelongs(file: string, manifest: KeyManifest): void {
         `the database ${file} belongs to another installation than the keys in this data dir`,
       );
     }
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * Restores a backup into a data dir whose keys made it. Refuses a backup from another
- * installation's key, a newer schema or a damaged file, and refuses while the appliance runs.
- * Destructions recorded in the current database (tombstones) are applied again to the restored
- * one, so a restore never brings a destroyed subject back.
- */
-export async function restoreVault(
-  dataDir: string,
-  source: KeySource,
-  backupFile: string,
-  actor: string,
-): Promise<{ reappliedDestructions: number }> {
-  await loadSodium();
-  const paths = dataDirPaths(dataDir);
-  const manifest = readManifest(paths.dir);
-  const masterKey = unlockMasterKey(manifest, source);
-  sodium().memzero(masterKey);
-  refuseWhileServing(paths.dir, 'restoring');
-
-  let tombstones: Tombstone[] = [];
-  let backup: ReadableDb;
-  try {
-    backup = openReadableDb(backupFile);
-  } catch {
-    throw new BackupError('unreadable', `${backupFile} cannot be opened as a database`);
-  }
-  try {
-    let keyId: string | null;
-    let installationId: string | null;
-    try {
-      if (integrityCheck(backup).length > 0) throw new Error('corrupt');
-      keyId = readMetaText(backup, 'key_id');
-      installationId = readMetaText(backup, 'installation_id');
-    } catch {
-      throw new BackupError('corrupt', `${backupFile} is damaged or not a database`);
-    }
-    if (keyId === null || installationId === null) {
-      throw new BackupError('not_a_backup', `${backupFile} is not a verikiosk backup`);
-    }
-    const version = schemaVersion(backup);
-    if (version > LATEST_SCHEMA_VERSION) {
-      throw new BackupError(
-        'too_new',
-        `${backupFile} has schema version ${version}; this verikiosk supports up to ${LATEST_SCHEMA_VERSION}`,
-      );
-    }
-    if (keyId !== manifest.keyId || installationId !== manifest.installationId) {
-      throw new BackupError(
-        'other_installation',
-        `${backupFile} was made by installation ${installationId} (key ${keyId}); this data dir holds the key of ` +
-          `installation ${manifest.installationId} (key ${manifest.keyId}). Restore it where that installation's key is.`,
-      );
-    }
-    tombstones = fs.existsSync(paths.database) ? readTombstones(paths.database) : [];
-    const tmp = `${paths.database}.restore-${process.pid}.tmp`;
-    fs.rmSync(tmp, { force: true });
-    await backup.backup(tmp);
-    fs.chmodSync(tmp, 0o600);
-    backup.close();
-    if (fs.existsSync(paths.database)) {
-      // Close the current database cleanly so its WAL is merged and removed, never left beside the new file.
-      const current = new Database(paths.database);
-      current.pragma('wal_checkpoint(TRUNCATE)');
-      current.close();
-    }
-    fs.rmSync(`${paths.database}-wal`, { force: true });
-    fs.rmSync(`${paths.database}-shm`, { force: true });
-    fs.renameSync(tmp, paths.database);
-    fsyncDir(paths.dir);
-  } finally {
-    if (backup.open) backup.close();
-  }
-
-  const vault = await Vault.open(paths.dir, source);
-  try {
-    const reapplied = reapplyTombstones(vault, tombstones, actor);
-    vault.audit({ actor, action: 'vault.restored', details: { reappliedDestructions: reapplied } });
-    return { reappliedDestructions: reapplied };
-  } finally {
-    vault.close();
-  }
-}
-
-/** Records the tombstones in the restored database and destroys any subject they name. */
-function reapplyTombstones(vault: Vault, tombstones: readonly Tombstone[], actor: string): number {
-  const exists = vault.db.prepare('SELECT 1 FROM subjects WHERE id = ?');
-  const present = tombstones.filter((t) => exists.get(t.subject_id)).map((t) => t.subject_id);
-  // The original tombstones first, so they keep their time and reason.
-  const insert = vault.db.prepare(
-    'INSERT OR IGNORE INTO subject_tombstones (subject_id, destroyed_at, reason) VALUES (?, ?, ?)',
-  );
-  vault.transaction(() => {
-    for (const t of tombstones) insert.run(t.subject_id, t.destroyed_at, t.reason);
-  });
-  return present.length > 0
-    ? vault.destroySubjects(present, { actor, reason: 'restore_reapply' }).destroyed
-    : 0;
-}
-
-interface Tombstone {
-  subject_id: string;
-  destroyed_at: string;
-  reason: string;
-}
-
-function readTombstones(file: string): Tombstone[] {
-  const db = openReadableDb(file);
-  try {
-    return db
-      .prepare('SELECT subject_id, destroyed_at, reason FROM subject_tombstones')
-      .all() as Tombstone[];
-  } catch {
-    return [];
   } finally {
     db.close();
   }
