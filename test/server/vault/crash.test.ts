@@ -300,11 +300,29 @@ interface RestoreRun {
   stderr: string;
 }
 
-function runRestore(dir: string, backup: string, killAfterMs: number | null): Promise<RestoreRun> {
+/**
+ * When to kill a restore: a delay after spawning, or after an event seen on the data dir (the
+ * temporary copy appearing, or the database file being replaced), so kills reach the narrow
+ * moments around the swap and not only the process start-up.
+ */
+type RestoreKill =
+  { after: 'spawn'; delayMs: number } | { after: 'copy' | 'swap'; delayMs: number } | null;
+
+function runRestore(dir: string, backup: string, kill: RestoreKill): Promise<RestoreRun> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env))
       if (!key.startsWith('VERIKIOSK_') && key !== 'CREDENTIALS_DIRECTORY') env[key] = value;
+    const database = path.basename(dataDirPaths(dir).database);
+    const timers: NodeJS.Timeout[] = [];
+    const watcher = fs.watch(dir, (_event, name) => {
+      if (kill === null || kill.after === 'spawn' || timers.length > 0) return;
+      const seen =
+        kill.after === 'swap'
+          ? name === database
+          : typeof name === 'string' && name.startsWith(`${database}.restore`);
+      if (seen) timers.push(setTimeout(() => child.kill('SIGKILL'), kill.delayMs));
+    });
     const started = performance.now();
     const child = spawn(process.execPath, [BIN, 'restore', backup, '--data-dir', dir], {
       cwd: REPO_ROOT,
@@ -314,11 +332,11 @@ function runRestore(dir: string, backup: string, killAfterMs: number | null): Pr
     running = child;
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer =
-      killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    if (kill?.after === 'spawn') timers.push(setTimeout(() => child.kill('SIGKILL'), kill.delayMs));
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      for (const timer of timers) clearTimeout(timer);
+      watcher.close();
       running = null;
       resolve({ code, signal, ms: performance.now() - started, stderr });
     });
@@ -433,29 +451,36 @@ describe('restore under SIGKILL', () => {
 
       // How long the process takes to refuse at once (start-up and unlock) and to restore whole.
       const refused = await runRestore(f.dir, path.join(f.dir, 'missing.backup'), null);
+      // (the run to the end below also proves the restore completes on a restored database)
       expect(refused.code, refused.stderr).toBe(2);
       const whole = await runRestore(f.dir, f.backup, null);
       expect(whole.code, whole.stderr).toBe(0);
       const afterWhole = inspectLive(f);
       expect(afterWhole).toMatchObject({ victimRows: 0, victimBytes: false, integrity: 'ok' });
       expect(afterWhole.restoredEntries).toBe(1);
-      const from = Math.max(0, refused.ms * 0.8);
-      const to = whole.ms * 1.1;
+      const from = refused.ms * 0.8;
+      const to = whole.ms;
 
-      const landed = { untouched: 0, tempLeft: 0, restored: 0 };
+      const landed = { untouched: 0, tempLeft: 0, restored: 0, completed: 0 };
       let restoredEntries = afterWhole.restoredEntries;
+      const kinds = ['spawn', 'copy', 'swap'] as const;
       for (let round = 0; round < RESTORE_KILLS; round++) {
-        const delay = Math.round(from + random() * (to - from));
-        const run = await runRestore(f.dir, f.backup, delay);
-        const where = `kill ${round + 1} after ${delay} ms (seed ${SEED})`;
+        const after = kinds[round % kinds.length]!;
+        const delayMs =
+          after === 'spawn'
+            ? Math.round(from + random() * (to - from))
+            : Math.round(random() * (after === 'copy' ? 250 : 40));
+        const run = await runRestore(f.dir, f.backup, { after, delayMs });
+        const where = `kill ${round + 1}, ${delayMs} ms after ${after} (seed ${SEED})`;
         if (run.signal !== 'SIGKILL') expect(run.code, `${where}: ${run.stderr}`).toBe(0);
         const live = inspectLive(f);
         expect(live.victimRows, `${where}: the destroyed subject is back`).toBe(0);
         expect(live.victimBytes, `${where}: the destroyed subject's bytes are back`).toBe(false);
         expect(live.integrity, where).toBe('ok');
         expect(live.seqs, `${where}: audit sequence`).toEqual(live.seqs.map((_, i) => i + 1));
-        if (live.restoredEntries > restoredEntries) landed.restored += 1;
-        else if (fs.existsSync(restoreTempPath(dataDirPaths(f.dir).database))) landed.tempLeft += 1;
+        if (run.signal !== 'SIGKILL') landed.completed += 1;
+        else if (live.restoredEntries > restoredEntries) landed.restored += 1;
+        else if (fs.readdirSync(f.dir).some((n) => n.includes('.restore'))) landed.tempLeft += 1;
         else landed.untouched += 1;
         restoredEntries = live.restoredEntries;
       }
@@ -486,7 +511,7 @@ describe('restore under SIGKILL', () => {
       console.log(
         `restore crash test: ${RESTORE_KILLS} SIGKILLs between ${Math.round(from)} and ${Math.round(to)} ms ` +
           `(${landed.untouched} before any change, ${landed.tempLeft} with the copy half-built, ` +
-          `${landed.restored} after the swap), restore took ${Math.round(whole.ms)} ms whole, ` +
+          `${landed.restored} after the swap, ${landed.completed} too late: finished), restore took ${Math.round(whole.ms)} ms whole, ` +
           `${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
     },
