@@ -92,7 +92,7 @@ export function migrate(db: WritableDb, target: number = LATEST_SCHEMA_VERSION):
  */
 export function checkpointTruncate(db: WritableDb, options: { waitMs?: number } = {}): boolean {
   const run = (): boolean => {
-    const rows = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+    const rows = db.pragma('main.wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
     return rows[0]?.busy === 0 && rows[0].log === 0;
   };
   if (options.waitMs === undefined) return run();
