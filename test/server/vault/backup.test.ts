@@ -351,6 +351,32 @@ describe('restore keeps the audit trail continuous', { timeout: 20_000 }, () => 
     expect(vault.verifyAudit().ok).toBe(true);
   });
 
+  it('keeps the live chain when it was pruned past the backup (its signed anchor stands)', async () => {
+    const t = await newVault();
+    addProfile(t.vault, SEEDED.surname);
+    const file = await backupOf(t);
+    t.vault.audit({ actor: 'admin:zz1', action: 'test.after_backup' });
+    // retention pruned every entry up to now, past the backup's head
+    expect(t.vault.pruneAudit(new Date(Date.now() + 60_000))).toBeGreaterThan(0);
+    t.vault.audit({ actor: 'admin:zz1', action: 'test.after_prune' });
+    const before = chainOf(t.vault);
+    t.vault.close();
+    await restoreVault(t.dir, t.source, file, 'admin:zz1');
+    const vault = await reopen(t.dir, t.source);
+    const after = chainOf(vault);
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.slice(before.length).map((e) => e.action)).toEqual(['vault.restored']);
+    expect(vault.verifyAudit().ok).toBe(true);
+    expect(
+      JSON.parse(
+        vault.db
+          .prepare("SELECT details FROM audit_log WHERE action = 'vault.restored'")
+          .pluck()
+          .get() as string,
+      ),
+    ).toMatchObject({ auditPrefix: 'pruned' });
+  });
+
   it('refuses a backup whose audit chain is not a prefix of the live one, and a live database whose chain is broken until it is moved aside', async () => {
     const t = await newVault();
     addProfile(t.vault, SEEDED.surname);
