@@ -136,24 +136,6 @@ export class Vault {
     }
   }
 
-  /**
-   * Opens a database file other than the data dir's with an unlocked key ring: the copy a restore
-   * prepares before it replaces the live file (see backup.ts). The caller has checked that the
-   * file belongs to this installation. Closing the vault wipes `keys`.
-   * @internal
-   */
-  static async openDatabaseFile(
-    file: string,
-    keys: KeyRing,
-    installationId: string,
-    dataDir: string,
-    options: { clock?: Clock } = {},
-  ): Promise<Vault> {
-    await loadSodium();
-    const db = openWritableDb(file);
-    return new Vault(db, keys, installationId, dataDir, options.clock ?? (() => new Date()));
-  }
-
   /** Creates the data dir, the master key, the database and the first key generation. */
   static async init(
     dataDir: string,
@@ -789,6 +771,24 @@ export class Vault {
 
   schemaVersion(): number {
     return schemaVersion(this.db);
+  }
+
+  /**
+   * Opens a database file other than the data dir's with an unlocked key ring: the copy a restore
+   * prepares before it replaces the live file (see backup.ts). The caller has checked that the
+   * file belongs to this installation. Closing the vault wipes `keys`.
+   * @internal
+   */
+  static async openDatabaseFile(
+    file: string,
+    keys: KeyRing,
+    installationId: string,
+    dataDir: string,
+    options: { clock?: Clock } = {},
+  ): Promise<Vault> {
+    await loadSodium();
+    const db = openWritableDb(file);
+    return new Vault(db, keys, installationId, dataDir, options.clock ?? (() => new Date()));
   }
 
   close(): void {
