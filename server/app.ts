@@ -35,6 +35,9 @@ export interface Appliance {
   close(): void;
 }
 
+/** How often a pending destruction is retried (health degrades after DESTRUCTION_PENDING_GRACE_MS). */
+const DESTRUCTION_RETRY_MS = 30_000;
+
 export interface ApplianceOptions {
   dataDir: string;
   keySource: KeySource;
@@ -53,7 +56,14 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
   // Loaded in slices after start-up: a large gallery must not keep the API from listening.
   // Searches answer 'loading' until it is ready.
   const loadStarted = performance.now();
-  const faceSearch = FaceSearch.openInBackground(vault, { model: recognitionModelIdentity() });
+  const faceSearch = FaceSearch.openInBackground(
+    vault,
+    { model: recognitionModelIdentity() },
+    // One damaged row is skipped, never fatal: say which (its id only) so it can be looked at.
+    {
+      onDamaged: (row) => logger.warn('face_search.damaged_row', { table: row.table, id: row.id }),
+    },
+  );
   void faceSearch.ready.then(
     (report) => {
       logger.info('face_search.loaded', {
@@ -61,6 +71,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
         fraud: report.fraud,
         otherModel: report.otherModel,
         malformed: report.malformed,
+        damaged: report.damaged,
         ms: Math.round(performance.now() - loadStarted),
       });
     },
@@ -101,6 +112,16 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     vault.close();
     throw error;
   }
+  // A destruction a reader kept from reaching the files is retried until it has (see vault).
+  const destructionRetry = setInterval(() => {
+    try {
+      const pending = vault.retryPendingDestructions();
+      if (pending.count > 0) logger.warn('vault.destruction_pending', { ...pending });
+    } catch (error) {
+      logger.error('vault.destruction_retry_failed', errorFields(error));
+    }
+  }, DESTRUCTION_RETRY_MS);
+  destructionRetry.unref();
   const face = new LazyFaceEngine(faceEngineOptions(config.face));
   const app = createApi({
     vault,
@@ -126,6 +147,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     faceSearch,
     close() {
       void face.close();
+      clearInterval(destructionRetry);
       scheduler.stop();
       faceSearch.close();
       vault.close();

@@ -64,9 +64,25 @@ export interface Health extends PublicHealth {
   /** Present once the face engine was started: its state, backend (wasm or tensorflow) and queue. */
   face?: FaceHealth;
   /** The 1:N face index: loading, ready or failed, and what it has read so far. */
-  faceSearch?: { state: FaceSearchState; templates: number; fraud: number; otherModel: number };
+  faceSearch?: {
+    state: FaceSearchState;
+    templates: number;
+    fraud: number;
+    otherModel: number;
+    /** Rows that failed to decrypt or decode: skipped, the rest of the index is searchable. */
+    damaged: number;
+  };
+  /** Destructions committed but not yet overwritten in the files (a reader holds a snapshot). */
+  destructions: { pending: number; since: string | null };
   audit?: AuditChainHealth;
 }
+
+/**
+ * How long a destruction may stay pending before health degrades: a reader's snapshot normally
+ * lasts milliseconds and the appliance retries every 30 s, so five minutes of pending means a
+ * reader that never lets go (a stuck process, a long export), which an operator must look at.
+ */
+export const DESTRUCTION_PENDING_GRACE_MS = 5 * 60_000;
 
 export interface FaceHealth {
   state: FaceEngineStatus['state'];
@@ -130,6 +146,7 @@ function healthDetails(
 ): Health {
   const last = database.ok ? lastRetentionRun(deps.vault) : null;
   const face = deps.face?.status() ?? null;
+  const pending = database.ok ? deps.vault.pendingDestructions() : { count: 0, since: null };
   const body: Health = {
     status: database.ok ? 'ok' : 'down',
     version: deps.version,
@@ -148,12 +165,16 @@ function healthDetails(
             templates: deps.faceSearch.loaded.templates,
             fraud: deps.faceSearch.loaded.fraud,
             otherModel: deps.faceSearch.loaded.otherModel,
+            damaged: deps.faceSearch.loaded.damaged,
           },
         }
       : {}),
+    destructions: { pending: pending.count, since: pending.since },
     ...(deps.auditChain ? { audit: { ...deps.auditChain.state } } : {}),
   };
   const failed =
+    (pending.since !== null &&
+      Date.now() - Date.parse(pending.since) > DESTRUCTION_PENDING_GRACE_MS) ||
     face?.state === 'failed' ||
     deps.faceSearch?.state === 'failed' ||
     (deps.auditChain !== undefined && !deps.auditChain.state.ok);
@@ -176,6 +197,11 @@ export function metricsRoutes(deps: HealthDeps) {
         );
         metrics.auditEntries.set(
           (vault.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n,
+        );
+        const pending = vault.pendingDestructions();
+        metrics.destructionsPending.set(pending.count);
+        metrics.destructionsPendingSeconds.set(
+          pending.since === null ? 0 : Math.max(0, (Date.now() - Date.parse(pending.since)) / 1000),
         );
       } catch {
         // the gauges keep their last values; health reports the database problem

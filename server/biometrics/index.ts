@@ -77,6 +77,7 @@ export type {
   FaceEngineOptions,
   FaceEngineStatus,
   FaceIndexLoadReport,
+  DamagedFaceRow,
   FaceSearchState,
   FaceEnrolment,
   FaceMatchRates,

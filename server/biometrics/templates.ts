@@ -3,7 +3,7 @@
  * sealed under the subject's data key (so destroying the subject shreds them), the model name and
  * version in clear so a model change can be detected without decrypting anything.
  */
-import { cachedStatement, newId } from '../vault/index.js';
+import { IntegrityError, cachedStatement, newId } from '../vault/index.js';
 import type { Vault } from '../vault/index.js';
 
 export type TemplateModality = 'face' | 'signature';
@@ -124,12 +124,15 @@ export interface RowRange {
  * Every template of one modality, decrypted one at a time (for building an in-memory search
  * index at unlock). Rows are read in id order, in pages, so a large vault is never held twice;
  * `range` continues after an id and stops after `limit` rows (a search index loaded in slices).
+ * A row that fails authentication (altered on disk) is passed to `onDamaged` and skipped, so one
+ * damaged row cannot stop the read of all others; without `onDamaged` its IntegrityError throws.
  */
 export function* allTemplates(
   vault: Vault,
   modality: TemplateModality,
   pageSize = 1000,
   range: RowRange = {},
+  onDamaged?: (id: string) => void,
 ): Generator<StoredTemplate> {
   let after = range.after ?? '';
   let left = range.limit ?? Infinity;
@@ -141,7 +144,17 @@ export function* allTemplates(
   while (left > 0) {
     const size = Math.min(pageSize, left);
     const rows = page.all(modality, after, size) as TemplateRow[];
-    for (const row of rows) yield decrypt(vault, row);
+    for (const row of rows) {
+      let stored: StoredTemplate;
+      try {
+        stored = decrypt(vault, row);
+      } catch (error) {
+        if (!onDamaged || !(error instanceof IntegrityError)) throw error;
+        onDamaged(row.id);
+        continue;
+      }
+      yield stored;
+    }
     left -= rows.length;
     const last = rows.at(-1);
     if (last === undefined || rows.length < size) return;

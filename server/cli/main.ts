@@ -31,6 +31,7 @@ import {
   VaultRuleError,
   dataDirPaths,
   refuseWhileServing,
+  backupVault,
   restoreVault,
   type KdfProfile,
 } from '../vault/index.js';
@@ -276,7 +277,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   )
     .argument('<file>', 'the backup file to write')
     .action(async (file: string, o: CommonOptions) => {
-      const result = await withVault(o, io, ({ vault }) => vault.backup(file, 'cli'));
+      const result = await withVault(o, io, ({ vault }) => backupVault(vault, file, 'cli'));
       printLine(
         io.stdout,
         `backup written to ${file} (${result.pages} pages). Keep the key (passphrase or key file) apart from it.`,

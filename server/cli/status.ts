@@ -41,6 +41,8 @@ export interface Status {
     keyFingerprint: string | null;
   } | null;
   retention: { lastRunAt: string | null; lastRunDestroyed: number | null } | null;
+  /** Destructions committed whose old page images are not yet overwritten in the files. */
+  destructionsPending: { count: number; since: string | null } | null;
   /** FACE-1: the tfjs backend face inference uses (the running appliance's, else the one it would pick). */
   face: { backend: string | null; reason: string; source: 'appliance' | 'installed' };
 }
@@ -98,6 +100,7 @@ export async function collectStatus(dataDir: string, io: CliIo): Promise<Status>
     counts: null,
     audit: null,
     retention: null,
+    destructionsPending: null,
     face: { backend: probe.name, reason: probe.reason, source: 'installed' },
   };
   const runningFace = (
@@ -143,6 +146,17 @@ export async function collectStatus(dataDir: string, io: CliIo): Promise<Status>
       lastRunAt: run?.finished_at ?? null,
       lastRunDestroyed: run?.destroyed ?? null,
     };
+    // Absent before migration 002 (the appliance adds it at its next start).
+    const hasPending = db
+      .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'destructions_pending'")
+      .get();
+    status.destructionsPending = hasPending
+      ? (db
+          .prepare(
+            'SELECT COALESCE(SUM(count), 0) AS count, MIN(at) AS since FROM destructions_pending',
+          )
+          .get() as { count: number; since: string | null })
+      : { count: 0, since: null };
   } finally {
     db.close();
   }
@@ -194,5 +208,10 @@ export function printStatus(io: CliIo, s: Status, json: boolean): void {
     printLine(
       out,
       `retention       last run ${s.retention.lastRunAt ?? 'never'}${s.retention.lastRunDestroyed !== null ? `, destroyed ${s.retention.lastRunDestroyed}` : ''}`,
+    );
+  if (s.destructionsPending)
+    printLine(
+      out,
+      `destructions    ${s.destructionsPending.count === 0 ? 'none pending' : `${s.destructionsPending.count} pending since ${s.destructionsPending.since} (a reader holds the database; retried every 30 s and at close)`}`,
     );
 }

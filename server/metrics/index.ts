@@ -14,6 +14,8 @@ export interface Metrics {
   auditChainOk: Gauge;
   subjects: Gauge;
   keyUnlocked: Gauge;
+  destructionsPending: Gauge;
+  destructionsPendingSeconds: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -61,6 +63,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     subjects: new Gauge({
       name: 'verikiosk_subjects',
       help: 'Subjects held in the vault',
+      registers: [registry],
+    }),
+    destructionsPending: new Gauge({
+      name: 'verikiosk_destructions_pending',
+      help: 'Subjects or rows destroyed whose old page images are not yet overwritten in the files',
+      registers: [registry],
+    }),
+    destructionsPendingSeconds: new Gauge({
+      name: 'verikiosk_destructions_pending_oldest_seconds',
+      help: 'Age of the oldest destruction not yet overwritten in the files (0 when none)',
       registers: [registry],
     }),
     keyUnlocked: new Gauge({

@@ -85,11 +85,24 @@ export function migrate(db: WritableDb, target: number = LATEST_SCHEMA_VERSION):
 
 /**
  * Moves every WAL frame into the database file and truncates the WAL to zero bytes, so page
- * images of deleted rows no longer exist in the WAL file. Returns false if a reader kept it busy.
+ * images of deleted rows no longer exist in either file. Returns false if a reader kept it from
+ * completing: while a reader holds a snapshot, frames past its mark cannot be copied (the main
+ * file keeps the older page images) and the WAL cannot be cut. `waitMs` bounds how long it waits
+ * for readers (the connection's busy timeout otherwise); 0 never blocks.
  */
-export function checkpointTruncate(db: WritableDb): boolean {
-  const rows = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-  return rows[0]?.busy === 0;
+export function checkpointTruncate(db: WritableDb, options: { waitMs?: number } = {}): boolean {
+  const run = (): boolean => {
+    const rows = db.pragma('main.wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+    return rows[0]?.busy === 0 && rows[0].log === 0;
+  };
+  if (options.waitMs === undefined) return run();
+  const previous = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.waitMs))}`);
+  try {
+    return run();
+  } finally {
+    db.pragma(`busy_timeout = ${previous}`);
+  }
 }
 
 export function integrityCheck(db: ReadableDb): string[] {

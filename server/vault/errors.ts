@@ -78,7 +78,20 @@ export class BackupError extends Error {
   /** verikiosk's own error: its message names files, rules and ids, never values (see log/). */
   readonly [OWN_ERROR] = true;
   constructor(
-    readonly reason: 'other_installation' | 'not_a_backup' | 'too_new' | 'corrupt' | 'unreadable',
+    readonly reason:
+      | 'other_installation'
+      | 'not_a_backup'
+      | 'too_new'
+      | 'corrupt'
+      | 'unreadable'
+      /** The backup's audit chain does not verify under this installation's key. */
+      | 'audit_broken'
+      /** A sealed value or wrapped key in the backup does not open. */
+      | 'sealed_value_broken'
+      /** The backup's audit chain is not a prefix of the live one: restoring would rewrite history. */
+      | 'audit_diverged'
+      /** The live database is unreadable or its audit chain is broken: move it aside first. */
+      | 'live_unusable',
     message: string,
   ) {
     super(message);

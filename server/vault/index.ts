@@ -1,5 +1,7 @@
-export { Vault, restoreVault } from './vault.js';
-export type { KeyOwner, Clock, DestroyOutcome } from './vault.js';
+export { Vault } from './vault.js';
+export type { KeyOwner, Clock, DestroyOutcome, PendingDestructions } from './vault.js';
+export { backupVault, restoreVault, restoreTempPath, sealedColumns } from './backup.js';
+export type { RestoreOutcome } from './backup.js';
 export {
   KeyError,
   SchemaVersionError,

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import Database from 'better-sqlite3';
 import {
   appendAudit,
   exportAudit,
@@ -30,9 +29,8 @@ import {
   type ReadableDb,
   type WritableDb,
 } from './db.js';
-import { dataDirPaths, refuseWhileServing } from './datadir.js';
-import { BackupError, DataDirError, KeyError, VaultRuleError } from './errors.js';
-import { fsyncDir } from './files.js';
+import { dataDirPaths } from './datadir.js';
+import { DataDirError, KeyError, VaultRuleError } from './errors.js';
 import { newId } from './ids.js';
 import {
   KeyRing,
@@ -62,6 +60,23 @@ export interface DestroyOutcome {
   held: string[];
   /** Ids that were not present. */
   missing: number;
+  /**
+   * Whether the destruction has happened in the files: the pages that held the subjects' data key
+   * and values are overwritten in the main database file and no older image of them is left in the
+   * WAL. False while a reader's snapshot keeps the checkpoint from completing (or inside a caller's
+   * transaction, until its `checkpoint()`): the destruction is then recorded as pending
+   * (`pendingDestructions()`) and completed by `retryPendingDestructions()`, `checkpoint()` or
+   * `close()`.
+   */
+  complete: boolean;
+}
+
+/** Destructions committed whose old page images may still be in the files (see DestroyOutcome). */
+export interface PendingDestructions {
+  /** Subjects (or rows) destroyed and not yet overwritten in the files. */
+  count: number;
+  /** When the oldest of them was destroyed (ISO-8601), null when none is pending. */
+  since: string | null;
 }
 
 const DEK_CACHE_LIMIT = 20_000;
@@ -535,9 +550,17 @@ export class Vault {
    */
   destroySubjects(
     subjectIds: readonly string[],
-    options: { actor: string; reason: string },
+    options: {
+      actor: string;
+      reason: string;
+      /**
+       * Re-applies destructions that already happened elsewhere (a restore applying the live
+       * database's tombstones): a legal hold in this database predates them and is not honoured.
+       */
+      reapply?: boolean;
+    },
   ): DestroyOutcome {
-    const outcome: DestroyOutcome = { destroyed: 0, held: [], missing: 0 };
+    const outcome: DestroyOutcome = { destroyed: 0, held: [], missing: 0, complete: true };
     if (subjectIds.length === 0) return outcome;
     this.transaction(() => {
       // Set-based: the ids go into a temporary table and each step is one statement over all of
@@ -549,18 +572,22 @@ export class Vault {
         JSON.stringify(subjectIds),
       );
       const held = new Set(
-        (
-          this.#sql(
-            `SELECT d.id AS id FROM temp.vk_doomed d
+        options.reapply
+          ? []
+          : (
+              this.#sql(
+                `SELECT d.id AS id FROM temp.vk_doomed d
            WHERE EXISTS (SELECT 1 FROM legal_holds h WHERE h.subject_id = d.id AND h.released_at IS NULL)`,
-          ).all() as { id: string }[]
-        ).map((r) => r.id),
+              ).all() as { id: string }[]
+            ).map((r) => r.id),
       );
       outcome.held = subjectIds.filter((id) => held.has(id));
-      this.#sql(
-        `DELETE FROM temp.vk_doomed WHERE id NOT IN (SELECT id FROM subjects)
-           OR id IN (SELECT subject_id FROM legal_holds WHERE released_at IS NULL)`,
-      ).run();
+      this.#sql('DELETE FROM temp.vk_doomed WHERE id NOT IN (SELECT id FROM subjects)').run();
+      if (!options.reapply) {
+        this.#sql(
+          'DELETE FROM temp.vk_doomed WHERE id IN (SELECT subject_id FROM legal_holds WHERE released_at IS NULL)',
+        ).run();
+      }
       const doomed = (this.#sql('SELECT COUNT(*) AS n FROM temp.vk_doomed').get() as { n: number })
         .n;
       outcome.destroyed = doomed;
@@ -577,6 +604,8 @@ export class Vault {
         'INSERT OR IGNORE INTO subject_tombstones (subject_id, destroyed_at, reason) SELECT id, ?, ? FROM temp.vk_doomed',
       ).run(this.clock().toISOString(), options.reason);
       this.#sql('DELETE FROM temp.vk_doomed').run();
+      // Pending until a complete checkpoint has overwritten the old page images (see #settle).
+      if (doomed > 0) this.#recordPendingDestruction('subjects', doomed);
       for (const id of subjectIds) if (!held.has(id)) this.#forgetDek(id);
       if (outcome.destroyed > 0 || outcome.held.length > 0) {
         const single = subjectIds.length === 1;
@@ -590,8 +619,63 @@ export class Vault {
       }
     });
     // Inside a caller's transaction the checkpoint waits for the caller (see retention).
-    if (!this.db.inTransaction) checkpointTruncate(this.db);
+    if (outcome.destroyed > 0) outcome.complete = !this.db.inTransaction && this.#settle();
     return outcome;
+  }
+
+  #recordPendingDestruction(kind: 'subjects' | 'rows', count: number): void {
+    this.#sql('INSERT INTO destructions_pending (at, kind, count) VALUES (?, ?, ?)').run(
+      this.clock().toISOString(),
+      kind,
+      count,
+    );
+  }
+
+  /**
+   * For a caller that deletes rows of personal data itself (not whole subjects), inside its
+   * transaction: records them as pending until a complete checkpoint, like `destroySubjects`.
+   */
+  recordDestroyedRows(count: number): void {
+    if (count > 0) this.#atomic(() => this.#recordPendingDestruction('rows', count));
+  }
+
+  /** Destructions committed whose page images may still be in the files (none once checkpointed). */
+  pendingDestructions(): PendingDestructions {
+    const row = this.#sql(
+      'SELECT COALESCE(SUM(count), 0) AS count, MIN(at) AS since FROM destructions_pending',
+    ).get() as PendingDestructions;
+    return { count: row.count, since: row.since };
+  }
+
+  /**
+   * Tries again to complete the pending destructions (a checkpoint that truncates the WAL); for
+   * the appliance's timer. Never waits for a reader. Returns what is still pending.
+   */
+  retryPendingDestructions(): PendingDestructions {
+    if (!this.db.inTransaction && this.pendingDestructions().count > 0) this.#settle();
+    return this.pendingDestructions();
+  }
+
+  /**
+   * Checkpoints with TRUNCATE; when that completes, every destruction committed before it is
+   * overwritten in the main file and gone from the WAL, so its pending record is removed (a small
+   * write, flushed by a second checkpoint that may fail harmlessly). `waitMs`: how long to wait
+   * for readers (0: a reader in this very process would never let go while we block; null: the
+   * connection's busy timeout).
+   */
+  #settle(waitMs: number | null = 0): boolean {
+    const upTo = (
+      this.#sql('SELECT MAX(id) AS id FROM destructions_pending').get() as {
+        id: number | null;
+      }
+    ).id;
+    const wait = waitMs === null ? {} : { waitMs };
+    const complete = checkpointTruncate(this.db, wait);
+    if (complete && upTo !== null) {
+      this.#sql('DELETE FROM destructions_pending WHERE id <= ?').run(upTo);
+      checkpointTruncate(this.db, wait);
+    }
+    return complete;
   }
 
   #subjectTablesCache: string[] | null = null;
@@ -637,9 +721,48 @@ export class Vault {
     return this.destroySubjects([subjectId], options);
   }
 
-  /** Moves the WAL into the database and truncates it (see `checkpointTruncate`). */
+  /**
+   * Moves the WAL into the database and truncates it (see `checkpointTruncate`), completing the
+   * pending destructions when it succeeds. Never waits for a reader; false if one kept it busy.
+   */
   checkpoint(): boolean {
-    return checkpointTruncate(this.db);
+    return this.#settle();
+  }
+
+  /**
+   * Where the first wrapped key that does not open is (a key generation, the system data key, a
+   * subject's data key), or null when the whole key hierarchy opens. For verifying a backup.
+   */
+  firstBrokenKey(): string | null {
+    const generations = this.db
+      .prepare('SELECT generation FROM key_generations')
+      .pluck()
+      .all() as number[];
+    for (const generation of generations) {
+      try {
+        this.#kek(generation);
+      } catch {
+        return `key generation ${generation}`;
+      }
+    }
+    try {
+      this.#systemKey();
+    } catch {
+      return 'the system data key';
+    }
+    const subjects = this.db
+      .prepare('SELECT subject_id FROM subject_keys')
+      .pluck()
+      .iterate() as IterableIterator<string>;
+    for (const subjectId of subjects) {
+      try {
+        this.#subjectKey(subjectId);
+      } catch {
+        subjects.return?.();
+        return `the data key of subject ${subjectId}`;
+      }
+    }
+    return null;
   }
 
   integrityProblems(): string[] {
@@ -650,35 +773,30 @@ export class Vault {
     return schemaVersion(this.db);
   }
 
-  // ---- backup -----------------------------------------------------------------------------
-
-  /** An online backup (SQLite backup API). Key material stays outside: only wrapped keys are in it. */
-  async backup(file: string, actor: string): Promise<{ pages: number }> {
-    if (fs.existsSync(file)) {
-      throw new VaultRuleError('backup_exists', `${file} already exists; choose a new file name`);
-    }
-    const result = await this.db.backup(file);
-    fs.chmodSync(file, 0o600);
-    const check = new Database(file, { readonly: true });
-    try {
-      const problems = integrityCheck(check as ReadableDb);
-      if (problems.length > 0)
-        throw new BackupError(
-          'corrupt',
-          `the backup written to ${file} failed its integrity check`,
-        );
-    } finally {
-      check.close();
-    }
-    this.audit({ actor, action: 'vault.backup_created', details: { pages: result.totalPages } });
-    return { pages: result.totalPages };
+  /**
+   * Opens a database file other than the data dir's with an unlocked key ring: the copy a restore
+   * prepares before it replaces the live file (see backup.ts). The caller has checked that the
+   * file belongs to this installation. Closing the vault wipes `keys`.
+   * @internal
+   */
+  static async openDatabaseFile(
+    file: string,
+    keys: KeyRing,
+    installationId: string,
+    dataDir: string,
+    options: { clock?: Clock } = {},
+  ): Promise<Vault> {
+    await loadSodium();
+    const db = openWritableDb(file);
+    return new Vault(db, keys, installationId, dataDir, options.clock ?? (() => new Date()));
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      checkpointTruncate(this.db);
+      // At close the connection's busy timeout applies: a reader elsewhere may still let go.
+      this.#settle(null);
     } finally {
       this.db.close();
       for (const kek of this.#keks.values()) sodium().memzero(kek);
@@ -715,124 +833,6 @@ function checkDatabaseBelongs(file: string, manifest: KeyManifest): void {
         `the database ${file} belongs to another installation than the keys in this data dir`,
       );
     }
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * Restores a backup into a data dir whose keys made it. Refuses a backup from another
- * installation's key, a newer schema or a damaged file, and refuses while the appliance runs.
- * Destructions recorded in the current database (tombstones) are applied again to the restored
- * one, so a restore never brings a destroyed subject back.
- */
-export async function restoreVault(
-  dataDir: string,
-  source: KeySource,
-  backupFile: string,
-  actor: string,
-): Promise<{ reappliedDestructions: number }> {
-  await loadSodium();
-  const paths = dataDirPaths(dataDir);
-  const manifest = readManifest(paths.dir);
-  const masterKey = unlockMasterKey(manifest, source);
-  sodium().memzero(masterKey);
-  refuseWhileServing(paths.dir, 'restoring');
-
-  let tombstones: Tombstone[] = [];
-  let backup: ReadableDb;
-  try {
-    backup = openReadableDb(backupFile);
-  } catch {
-    throw new BackupError('unreadable', `${backupFile} cannot be opened as a database`);
-  }
-  try {
-    let keyId: string | null;
-    let installationId: string | null;
-    try {
-      if (integrityCheck(backup).length > 0) throw new Error('corrupt');
-      keyId = readMetaText(backup, 'key_id');
-      installationId = readMetaText(backup, 'installation_id');
-    } catch {
-      throw new BackupError('corrupt', `${backupFile} is damaged or not a database`);
-    }
-    if (keyId === null || installationId === null) {
-      throw new BackupError('not_a_backup', `${backupFile} is not a verikiosk backup`);
-    }
-    const version = schemaVersion(backup);
-    if (version > LATEST_SCHEMA_VERSION) {
-      throw new BackupError(
-        'too_new',
-        `${backupFile} has schema version ${version}; this verikiosk supports up to ${LATEST_SCHEMA_VERSION}`,
-      );
-    }
-    if (keyId !== manifest.keyId || installationId !== manifest.installationId) {
-      throw new BackupError(
-        'other_installation',
-        `${backupFile} was made by installation ${installationId} (key ${keyId}); this data dir holds the key of ` +
-          `installation ${manifest.installationId} (key ${manifest.keyId}). Restore it where that installation's key is.`,
-      );
-    }
-    tombstones = fs.existsSync(paths.database) ? readTombstones(paths.database) : [];
-    const tmp = `${paths.database}.restore-${process.pid}.tmp`;
-    fs.rmSync(tmp, { force: true });
-    await backup.backup(tmp);
-    fs.chmodSync(tmp, 0o600);
-    backup.close();
-    if (fs.existsSync(paths.database)) {
-      // Close the current database cleanly so its WAL is merged and removed, never left beside the new file.
-      const current = new Database(paths.database);
-      current.pragma('wal_checkpoint(TRUNCATE)');
-      current.close();
-    }
-    fs.rmSync(`${paths.database}-wal`, { force: true });
-    fs.rmSync(`${paths.database}-shm`, { force: true });
-    fs.renameSync(tmp, paths.database);
-    fsyncDir(paths.dir);
-  } finally {
-    if (backup.open) backup.close();
-  }
-
-  const vault = await Vault.open(paths.dir, source);
-  try {
-    const reapplied = reapplyTombstones(vault, tombstones, actor);
-    vault.audit({ actor, action: 'vault.restored', details: { reappliedDestructions: reapplied } });
-    return { reappliedDestructions: reapplied };
-  } finally {
-    vault.close();
-  }
-}
-
-/** Records the tombstones in the restored database and destroys any subject they name. */
-function reapplyTombstones(vault: Vault, tombstones: readonly Tombstone[], actor: string): number {
-  const exists = vault.db.prepare('SELECT 1 FROM subjects WHERE id = ?');
-  const present = tombstones.filter((t) => exists.get(t.subject_id)).map((t) => t.subject_id);
-  // The original tombstones first, so they keep their time and reason.
-  const insert = vault.db.prepare(
-    'INSERT OR IGNORE INTO subject_tombstones (subject_id, destroyed_at, reason) VALUES (?, ?, ?)',
-  );
-  vault.transaction(() => {
-    for (const t of tombstones) insert.run(t.subject_id, t.destroyed_at, t.reason);
-  });
-  return present.length > 0
-    ? vault.destroySubjects(present, { actor, reason: 'restore_reapply' }).destroyed
-    : 0;
-}
-
-interface Tombstone {
-  subject_id: string;
-  destroyed_at: string;
-  reason: string;
-}
-
-function readTombstones(file: string): Tombstone[] {
-  const db = openReadableDb(file);
-  try {
-    return db
-      .prepare('SELECT subject_id, destroyed_at, reason FROM subject_tombstones')
-      .all() as Tombstone[];
-  } catch {
-    return [];
   } finally {
     db.close();
   }

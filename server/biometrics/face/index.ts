@@ -112,6 +112,7 @@ export {
 export type {
   EnrolFace,
   FaceIndexLoadReport,
+  DamagedFaceRow,
   FaceIndexOptions,
   FaceSearchState,
   FaceSearchOptions,

@@ -1,6 +1,7 @@
 import type { WritableDb } from '../db.js';
 import { migration001Initial } from './001-initial.js';
-import { migration002AuditFloor } from './002-audit-floor.js';
+import { migration002DestructionPending } from './002-destruction-pending.js';
+import { migration003AuditFloor } from './003-audit-floor.js';
 
 export interface Migration {
   readonly version: number;
@@ -9,7 +10,11 @@ export interface Migration {
 }
 
 /** Every schema step, in order. `checkMigrationOrder` runs at load so a misnumbered step fails fast. */
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002AuditFloor];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001Initial,
+  migration002DestructionPending,
+  migration003AuditFloor,
+];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {

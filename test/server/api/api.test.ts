@@ -1,7 +1,9 @@
 import { HTTPException } from 'hono/http-exception';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../../server/api/index.js';
-import { KeyError, LATEST_SCHEMA_VERSION } from '../../../server/vault/index.js';
+import Database from 'better-sqlite3';
+import { DESTRUCTION_PENDING_GRACE_MS } from '../../../server/api/health.js';
+import { KeyError, LATEST_SCHEMA_VERSION, dataDirPaths } from '../../../server/vault/index.js';
 import { packageVersion } from '../../../server/version.js';
 import { FAKE, cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance } from './helpers.js';
@@ -32,7 +34,8 @@ describe('GET /api/v1/health', () => {
         lastRunAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as unknown,
         nextRunAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as unknown,
       },
-      faceSearch: { state: 'ready', templates: 0, fraud: 0, otherModel: 0 },
+      faceSearch: { state: 'ready', templates: 0, fraud: 0, otherModel: 0, damaged: 0 },
+      destructions: { pending: 0, since: null },
       audit: { ok: true, verifiedThrough: expect.any(Number) as unknown, firstBadSeq: null },
     });
     expect(body.uptimeSeconds as number).toBeGreaterThanOrEqual(0);
@@ -50,6 +53,47 @@ describe('GET /api/v1/health', () => {
       retention: { lastRunAt: unknown };
     };
     expect(body.retention.lastRunAt).toBeNull();
+  });
+
+  it('reports a destruction a reader keeps from the files, in health and metrics, and degrades after the grace period', async () => {
+    const { appliance } = await newAppliance({
+      retention: { runOnStart: false },
+      server: { metrics: { access: 'public' } },
+    });
+    const { vault } = appliance;
+    const subjectId = vault.createSubject();
+    const reader = new Database(dataDirPaths(vault.dataDir).database);
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM subjects').get();
+    try {
+      expect(vault.destroySubject(subjectId, { actor: 'system', reason: 'test' }).complete).toBe(
+        false,
+      );
+      const health = async () =>
+        (await (await appliance.app.request('/api/v1/health')).json()) as {
+          status: string;
+          destructions: { pending: number; since: string | null };
+        };
+      const fresh = await health();
+      expect(fresh.destructions.pending).toBe(1);
+      // A reader's snapshot normally lasts moments: within the grace period health stays ok.
+      expect(fresh.status).toBe('ok');
+      const metrics = await (await appliance.app.request('/metrics')).text();
+      expect(metrics).toMatch(/^verikiosk_destructions_pending\{app="verikiosk"\} 1$/m);
+      // A destruction left pending for longer than the grace period (as a stuck reader leaves it).
+      const old = new Date(Date.now() - DESTRUCTION_PENDING_GRACE_MS - 60_000).toISOString();
+      vault.db.prepare('UPDATE destructions_pending SET at = ?').run(old);
+      const stale = await health();
+      expect(stale).toMatchObject({ status: 'degraded', destructions: { pending: 1, since: old } });
+    } finally {
+      reader.exec('COMMIT');
+      reader.close();
+    }
+    expect(vault.retryPendingDestructions()).toEqual({ count: 0, since: null });
+    expect(await (await appliance.app.request('/api/v1/health')).json()).toMatchObject({
+      status: 'ok',
+      destructions: { pending: 0, since: null },
+    });
   });
 
   it('is 503 down when the database cannot be read', async () => {

@@ -52,6 +52,7 @@ describe('status', () => {
         kiosks: 1,
       },
       retention: { lastRunAt: null, lastRunDestroyed: null },
+      destructionsPending: { count: 0, since: null },
     });
     const audit = s.audit as { entries: number; headSeq: number };
     expect(audit.entries).toBeGreaterThanOrEqual(4);
@@ -65,6 +66,21 @@ describe('status', () => {
     expect(text.stdout).toMatch(/installation\s+ins_/);
     expect(text.stdout).toMatch(/appliance\s+not running/);
     expect(text.stdout).toMatch(/unlock with\s+key file/);
+    expect(text.stdout).toMatch(/destructions\s+none pending/);
+  });
+
+  it('shows destructions still pending (a reader kept them from the files)', async () => {
+    const p = await initUnattended();
+    const db = new Database(path.join(p.dataDir, 'verikiosk.db'));
+    db.prepare('INSERT INTO destructions_pending (at, kind, count) VALUES (?, ?, ?)').run(
+      '2026-01-01T00:00:00.000Z',
+      'subjects',
+      2,
+    );
+    db.close();
+    const run = await cli(['status', ...d(p.dataDir)]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/destructions\s+2 pending since 2026-01-01T00:00:00.000Z/);
   });
 
   it('reports an uninitialised data dir without creating it', async () => {

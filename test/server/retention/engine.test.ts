@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RetentionCategory } from '../../../server/config/index.js';
 import { lastRetentionRun, runRetention } from '../../../server/retention/index.js';
@@ -375,5 +376,33 @@ describe('on disk', () => {
     expect(onDisk(bytes(large))).toBe(false);
     // The search itself works: the kept template is still there.
     expect(onDisk(bytes(kept))).toBe(true);
+  });
+
+  it('reports rows it destroyed as pending while a reader keeps their pages in the files', async () => {
+    const { vault, seed, dbFile } = await newTestVault();
+    const subjectId = seed.subject();
+    const expired = seed.verification({
+      subjectId,
+      purpose: 'one_off',
+      decidedAt: daysBefore(AS_OF, 40),
+    });
+    const template = seed.template({ subjectId, verificationId: expired, size: 256 });
+    const sealed = Buffer.from(seed.templateBytes.get(template)!);
+    vault.checkpoint();
+    const inMainFile = (): boolean => fs.readFileSync(dbFile).indexOf(sealed) >= 0;
+    expect(inMainFile()).toBe(true);
+    const reader = new Database(dbFile);
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM biometric_templates').get();
+    try {
+      expect(runRetention(vault, defaultRules()).total).toBe(1);
+      expect(inMainFile()).toBe(true);
+      expect(vault.pendingDestructions().count).toBe(1);
+    } finally {
+      reader.exec('COMMIT');
+      reader.close();
+    }
+    expect(vault.retryPendingDestructions()).toEqual({ count: 0, since: null });
+    expect(inMainFile()).toBe(false);
   });
 });

@@ -60,33 +60,33 @@ function hashOf(db: Database.Database, seq: number): string {
   ).toString('hex');
 }
 
-describe('migration 1 → 2: the floor is the signed anchor', { timeout: 20_000 }, () => {
-  it('keeps a pruned v1 log verifiable, drops the old floor, and a raised floor opens nothing', async () => {
+describe('migration 2 → 3: the floor is the signed anchor', { timeout: 20_000 }, () => {
+  it('keeps a pruned v2 log verifiable, drops the old floor, and a raised floor opens nothing', async () => {
     const s = await signer();
-    const file = path.join(tempDir(), 'v1.db');
+    const file = path.join(tempDir(), 'v2.db');
     const db = new Database(file) as unknown as WritableDb;
     try {
       db.pragma('journal_mode = WAL');
-      expect(migrate(db, 1)).toBe(1);
-      // A v1 log pruned the v1 way: the anchor and the plain floor row.
+      expect(migrate(db, 2)).toBe(2);
+      // A v2 log pruned the old way: the anchor and the plain floor row.
       appendMany(db, s, 10, (i) => new Date(OLD.getTime() + i * 86_400_000));
       db.prepare("INSERT INTO vault_meta (key, value) VALUES ('audit_prune_floor', 4)").run();
       expect(pruneAudit(db, s, new Date(OLD.getTime() + 3.5 * 86_400_000))).toBe(4);
-      // On v1 the floor alone decides: raised by hand, it lets entries go.
+      // On v2 the floor alone decides: raised by hand, it lets entries go.
       db.prepare("UPDATE vault_meta SET value = 6 WHERE key = 'audit_prune_floor'").run();
       db.prepare('DELETE FROM audit_log WHERE seq = 5').run();
       expect(count(db)).toBe(5);
       db.prepare("UPDATE vault_meta SET value = 4 WHERE key = 'audit_prune_floor'").run();
 
-      expect(migrate(db, 2)).toBe(2);
-      expect(schemaVersion(db)).toBe(2);
+      expect(migrate(db, 3)).toBe(3);
+      expect(schemaVersion(db)).toBe(3);
       expect(
         db.prepare("SELECT COUNT(*) FROM vault_meta WHERE key = 'audit_prune_floor'").pluck().get(),
       ).toBe(0);
-      // what v1 let through is still reported
+      // what v2 let through is still reported
       expect(verify(db, s)).toMatchObject({ ok: false, firstBadSeq: 5, problem: 'sequence_gap' });
 
-      // on v2 a floor row means nothing: entries above the anchor stay
+      // on v3 a floor row means nothing: entries above the anchor stay
       db.prepare("INSERT INTO vault_meta (key, value) VALUES ('audit_prune_floor', 1000)").run();
       expect(() => db.prepare('DELETE FROM audit_log WHERE seq = 6').run()).toThrow(/append-only/);
       expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
@@ -99,15 +99,15 @@ describe('migration 1 → 2: the floor is the signed anchor', { timeout: 20_000 
 
   it('prunes after the migration exactly as before, and the rest verifies', async () => {
     const s = await signer();
-    const file = path.join(tempDir(), 'v1.db');
+    const file = path.join(tempDir(), 'v2.db');
     const db = new Database(file) as unknown as WritableDb;
     try {
       db.pragma('journal_mode = WAL');
-      migrate(db, 1);
+      migrate(db, 2);
       appendMany(db, s, 10, (i) => new Date(OLD.getTime() + i * 86_400_000));
       db.prepare("INSERT INTO vault_meta (key, value) VALUES ('audit_prune_floor', 2)").run();
       expect(pruneAudit(db, s, new Date(OLD.getTime() + 1.5 * 86_400_000))).toBe(2);
-      migrate(db, 2);
+      migrate(db, 3);
       expect(verify(db, s)).toMatchObject({ ok: true, firstSeq: 3, lastSeq: 10 });
       expect(pruneAudit(db, s, new Date(OLD.getTime() + 5.5 * 86_400_000))).toBe(4);
       expect(anchorValue(db).seq).toBe(6);

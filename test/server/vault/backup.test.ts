@@ -6,6 +6,7 @@ import {
   BackupError,
   KeyError,
   VaultRuleError,
+  backupVault,
   restoreVault,
 } from '../../../server/vault/index.js';
 import type { FieldRef, Vault } from '../../../server/vault/index.js';
@@ -68,7 +69,7 @@ function containsAnyForm(file: string, secret: Uint8Array): boolean {
 
 async function backupOf(t: TestVault): Promise<string> {
   const file = path.join(tempDir(), 'backup.db');
-  await t.vault.backup(file, 'admin:zz1');
+  await backupVault(t.vault, file, 'admin:zz1');
   return file;
 }
 
@@ -114,7 +115,7 @@ describe('backup', { timeout: 20_000 }, () => {
     const file = await backupOf(t);
     const before = fs.readFileSync(file);
     const error = expectError(
-      await thrownAsync(() => t.vault.backup(file, 'admin:zz1')),
+      await thrownAsync(() => backupVault(t.vault, file, 'admin:zz1')),
       VaultRuleError,
     );
     expect(error.rule).toBe('backup_exists');
@@ -132,6 +133,8 @@ describe('restore', { timeout: 20_000 }, () => {
 
     expect(await restoreVault(t.dir, t.source, file, 'admin:zz1')).toEqual({
       reappliedDestructions: 0,
+      // vault.backup_created is written after the copy was taken
+      auditEntriesCarried: 1,
     });
     expect(fs.readdirSync(t.dir).sort()).toEqual(['keys.json', 'master.key', 'verikiosk.db']);
     const vault = await reopen(t.dir, t.source);
@@ -238,6 +241,8 @@ describe('restore', { timeout: 20_000 }, () => {
 
     expect(await restoreVault(t.dir, t.source, file, 'admin:zz1')).toEqual({
       reappliedDestructions: 1,
+      // vault.backup_created and the destruction
+      auditEntriesCarried: 2,
     });
     const vault = await reopen(t.dir, t.source);
     expect(
@@ -268,13 +273,267 @@ describe('restore', { timeout: 20_000 }, () => {
     expect(db.indexOf(wrappedDek)).toBe(-1);
 
     // a second restore of the same backup still keeps the subject destroyed
-    expect(await restoreVault(t.dir, t.source, file, 'admin:zz1')).toEqual({
+    vault.close();
+    expect(await restoreVault(t.dir, t.source, file, 'admin:zz1')).toMatchObject({
       reappliedDestructions: 1,
     });
     const again = await reopen(t.dir, t.source);
     expect(
       again.db.prepare('SELECT COUNT(*) FROM subjects WHERE id = ?').pluck().get(victim.subjectId),
     ).toBe(0);
+  });
+});
+
+/** Flips one byte of `needle`'s only occurrence in a file, as bit rot or a tamperer would. */
+function flipInFile(file: string, needle: Buffer, offset: number): void {
+  const bytes = fs.readFileSync(file);
+  const at = bytes.indexOf(needle);
+  expect(at, 'the value is in the file').toBeGreaterThanOrEqual(0);
+  expect(bytes.indexOf(needle, at + 1), 'the value is in the file once').toBe(-1);
+  bytes[at + offset] = bytes[at + offset]! ^ 0x20;
+  fs.writeFileSync(file, bytes);
+}
+
+interface ChainRow {
+  seq: number;
+  action: string;
+  hash: string;
+}
+
+function chainOf(vault: Vault): ChainRow[] {
+  return (
+    vault.db.prepare('SELECT seq, action, hash FROM audit_log ORDER BY seq').all() as {
+      seq: number;
+      action: string;
+      hash: Uint8Array;
+    }[]
+  ).map((r) => ({ seq: r.seq, action: r.action, hash: Buffer.from(r.hash).toString('hex') }));
+}
+
+describe('restore keeps the audit trail continuous', { timeout: 20_000 }, () => {
+  it('keeps every entry written after the backup, reuses no sequence number, and verifies', async () => {
+    const t = await newVault();
+    const kept = addProfile(t.vault, SEEDED.surname);
+    const file = await backupOf(t);
+    // audited actions after the backup
+    const hold = t.vault.placeLegalHold(kept.subjectId, 'litigation', 'admin:zz1');
+    t.vault.releaseLegalHold(hold, 'admin:zz1');
+    t.vault.rotateKeys('admin:zz1');
+    const before = chainOf(t.vault);
+    t.vault.close();
+
+    const outcome = await restoreVault(t.dir, t.source, file, 'admin:zz1');
+    // vault.backup_created, legal_hold.placed, legal_hold.released, keys.rotated
+    expect(outcome).toEqual({ reappliedDestructions: 0, auditEntriesCarried: 4 });
+    const vault = await reopen(t.dir, t.source);
+    const after = chainOf(vault);
+    // every entry from before the restore, unchanged, then the restore itself
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.slice(before.length).map((e) => e.action)).toEqual(['vault.restored']);
+    expect(after.map((e) => e.seq)).toEqual(after.map((_, i) => i + 1));
+    const verification = vault.verifyAudit();
+    expect(verification).toMatchObject({ ok: true, entries: after.length, lastSeq: after.length });
+    const restored = vault.db
+      .prepare("SELECT details FROM audit_log WHERE action = 'vault.restored'")
+      .pluck()
+      .get() as string;
+    expect(JSON.parse(restored)).toEqual({
+      auditEntriesCarried: 4,
+      auditPrefix: 'verified',
+      backupHeadSeq: before.findIndex((e) => e.action === 'vault.backup_created'),
+      reappliedDestructions: 0,
+    });
+    // the data is the backup's (the key rotation after it is undone), and it reads
+    expect(readProfile(vault, kept)).toBe(SEEDED.surname);
+    expect(vault.integrityProblems()).toEqual([]);
+    const next = vault.audit({ actor: 'admin:zz1', action: 'test.after_restore' });
+    expect(next.seq).toBe(after.length + 1);
+    expect(vault.verifyAudit().ok).toBe(true);
+  });
+
+  it('keeps the live chain when it was pruned past the backup (its signed anchor stands)', async () => {
+    const t = await newVault();
+    addProfile(t.vault, SEEDED.surname);
+    const file = await backupOf(t);
+    t.vault.audit({ actor: 'admin:zz1', action: 'test.after_backup' });
+    // retention pruned every entry up to now, past the backup's head
+    expect(t.vault.pruneAudit(new Date(Date.now() + 60_000))).toBeGreaterThan(0);
+    t.vault.audit({ actor: 'admin:zz1', action: 'test.after_prune' });
+    const before = chainOf(t.vault);
+    t.vault.close();
+    await restoreVault(t.dir, t.source, file, 'admin:zz1');
+    const vault = await reopen(t.dir, t.source);
+    const after = chainOf(vault);
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.slice(before.length).map((e) => e.action)).toEqual(['vault.restored']);
+    expect(vault.verifyAudit().ok).toBe(true);
+    expect(
+      JSON.parse(
+        vault.db
+          .prepare("SELECT details FROM audit_log WHERE action = 'vault.restored'")
+          .pluck()
+          .get() as string,
+      ),
+    ).toMatchObject({ auditPrefix: 'pruned' });
+  });
+
+  it('refuses a backup whose audit chain is not a prefix of the live one, and a live database whose chain is broken until it is moved aside', async () => {
+    const t = await newVault();
+    addProfile(t.vault, SEEDED.surname);
+    t.vault.close();
+    // A copy of the whole data dir (same installation) that then lives its own history.
+    const twin = tempDir();
+    fs.cpSync(t.dir, twin, { recursive: true });
+    const twinVault = await reopen(twin, { kind: 'key-file', path: path.join(twin, 'master.key') });
+    twinVault.audit({ actor: 'admin:zz1', action: 'test.twin_only' });
+    const forked = path.join(tempDir(), 'forked.db');
+    await backupVault(twinVault, forked, 'admin:zz1');
+    twinVault.close();
+    const vault = await reopen(t.dir, t.source);
+    vault.audit({ actor: 'admin:zz1', action: 'test.live_only' });
+    vault.close();
+
+    let before = hashDir(t.dir);
+    const diverged = expectError(
+      await thrownAsync(() => restoreVault(t.dir, t.source, forked, 'admin:zz1')),
+      BackupError,
+    );
+    expect(diverged.reason).toBe('audit_diverged');
+    expect(hashDir(t.dir)).toEqual(before);
+
+    // A live database whose chain was tampered with is evidence: not silently replaced.
+    const good = path.join(tempDir(), 'good.db');
+    const again = await reopen(t.dir, t.source);
+    await backupVault(again, good, 'admin:zz1');
+    again.close();
+    const raw = rawDb(path.join(t.dir, 'verikiosk.db'));
+    raw.exec('DROP TRIGGER audit_log_no_update');
+    raw.prepare("UPDATE audit_log SET actor = 'admin:zz2' WHERE action = 'test.live_only'").run();
+    raw.close();
+    before = hashDir(t.dir);
+    const broken = expectError(
+      await thrownAsync(() => restoreVault(t.dir, t.source, good, 'admin:zz1')),
+      BackupError,
+    );
+    expect(broken.reason).toBe('live_unusable');
+    expect(broken.message).toMatch(/move .* aside/);
+    expect(hashDir(t.dir)).toEqual(before);
+
+    fs.renameSync(path.join(t.dir, 'verikiosk.db'), path.join(tempDir(), 'evidence.db'));
+    expect(await restoreVault(t.dir, t.source, good, 'admin:zz1')).toEqual({
+      reappliedDestructions: 0,
+      auditEntriesCarried: 0,
+    });
+    const restored = await reopen(t.dir, t.source);
+    expect(restored.verifyAudit().ok).toBe(true);
+    expect(
+      JSON.parse(
+        restored.db
+          .prepare("SELECT details FROM audit_log WHERE action = 'vault.restored'")
+          .pluck()
+          .get() as string,
+      ),
+    ).toMatchObject({ auditPrefix: 'no_live_database' });
+  });
+});
+
+describe(
+  'restore verifies a backup completely before it replaces anything',
+  { timeout: 20_000 },
+  () => {
+    async function damaged(
+      damage: (file: string, t: TestVault, p: Profile) => void,
+    ): Promise<{ t: TestVault; error: BackupError }> {
+      const t = await newVault();
+      const p = addProfile(t.vault, SEEDED.surname);
+      addProfile(t.vault, SEEDED.otherSurname);
+      const file = await backupOf(t);
+      t.vault.close();
+      damage(file, t, p);
+      const before = hashDir(t.dir);
+      const error = expectError(
+        await thrownAsync(() => restoreVault(t.dir, t.source, file, 'admin:zz1')),
+        BackupError,
+      );
+      expect(hashDir(t.dir)).toEqual(before);
+      return { t, error };
+    }
+
+    it('refuses a backup with a flipped bit in a sealed value (sealed_value_broken)', async () => {
+      const { error } = await damaged((file, _t, p) =>
+        flipInFile(file, Buffer.from(p.sealed), p.sealed.length - 20),
+      );
+      expect(error.reason).toBe('sealed_value_broken');
+      expect(error.message).toMatch(/subjects\.profile_enc of row sub_/);
+    });
+
+    it('refuses a backup with a flipped bit in a wrapped data key (sealed_value_broken)', async () => {
+      const { error } = await damaged((file, t, p) => {
+        const check = rawDb(file);
+        const wrapped = check
+          .prepare('SELECT wrapped_dek FROM subject_keys WHERE subject_id = ?')
+          .pluck()
+          .get(p.subjectId) as Buffer;
+        check.close();
+        void t;
+        flipInFile(file, Buffer.from(wrapped), 30);
+      });
+      expect(error.reason).toBe('sealed_value_broken');
+      expect(error.message).toMatch(/data key of subject sub_/);
+    });
+
+    it('refuses a backup with a flipped bit in an audit entry (audit_broken)', async () => {
+      const { error } = await damaged((file) => {
+        const check = rawDb(file);
+        const details = check
+          .prepare("SELECT details FROM audit_log WHERE action = 'vault.initialised'")
+          .pluck()
+          .get() as string;
+        check.close();
+        flipInFile(file, Buffer.from(details), 2);
+      });
+      expect(error.reason).toBe('audit_broken');
+      expect(error.message).toMatch(/entry 1/);
+    });
+
+    it('refuses a backup with damaged b-tree pages (corrupt)', async () => {
+      const { error } = await damaged((file) => {
+        const bytes = fs.readFileSync(file);
+        const pageSize = bytes.readUInt16BE(16);
+        // every page after the schema page: scramble the b-tree page headers
+        for (let page = 1; page * pageSize < bytes.length; page++) {
+          for (let i = 0; i < 8; i++) bytes[page * pageSize + i] = 0xff - i;
+        }
+        fs.writeFileSync(file, bytes);
+      });
+      expect(['corrupt', 'unreadable']).toContain(error.reason);
+    });
+  },
+);
+
+describe('restore re-applies destructions in the copy', { timeout: 20_000 }, () => {
+  it('destroys again a subject the backup holds under a legal hold that was released and the subject destroyed after', async () => {
+    const t = await newVault();
+    const victim = addProfile(t.vault, SEEDED.surname);
+    const hold = t.vault.placeLegalHold(victim.subjectId, 'litigation', 'admin:zz1');
+    const file = await backupOf(t);
+    t.vault.releaseLegalHold(hold, 'admin:zz1');
+    expect(
+      t.vault.destroySubject(victim.subjectId, { actor: 'admin:zz1', reason: 'deletion_request' })
+        .destroyed,
+    ).toBe(1);
+    t.vault.close();
+    expect(await restoreVault(t.dir, t.source, file, 'admin:zz1')).toMatchObject({
+      reappliedDestructions: 1,
+    });
+    const vault = await reopen(t.dir, t.source);
+    expect(
+      vault.db.prepare('SELECT COUNT(*) FROM subjects WHERE id = ?').pluck().get(victim.subjectId),
+    ).toBe(0);
+    vault.close();
+    expect(
+      fs.readFileSync(path.join(t.dir, 'verikiosk.db')).indexOf(Buffer.from(victim.sealed)),
+    ).toBe(-1);
   });
 });
 

@@ -195,6 +195,62 @@ describe('openWritableDb', { timeout: 20_000 }, () => {
   });
 });
 
+/** Every row of every table, to compare a database before and after a migration step. */
+function allRows(db: Database.Database, tables: readonly string[]): Record<string, unknown[]> {
+  return Object.fromEntries(
+    tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()]),
+  );
+}
+
+describe('migration 002-destruction-pending (1 → 2)', () => {
+  it('adds destructions_pending, empty, and keeps every seeded row', () => {
+    const db = new Database(':memory:') as unknown as WritableDb;
+    try {
+      db.pragma('foreign_keys = ON');
+      expect(migrate(db, 1)).toBe(1);
+      const at = '2026-01-01T00:00:00.000Z';
+      db.prepare('INSERT INTO subjects (id, created_at, last_interaction_at) VALUES (?, ?, ?)').run(
+        'sub_a',
+        at,
+        at,
+      );
+      db.prepare(
+        'INSERT INTO subject_tombstones (subject_id, destroyed_at, reason) VALUES (?, ?, ?)',
+      ).run('sub_gone', at, 'retention');
+      db.prepare('INSERT INTO vault_meta (key, value) VALUES (?, ?)').run(
+        'installation_id',
+        'ins_x',
+      );
+      const seeded = ['subjects', 'subject_tombstones', 'vault_meta'];
+      const before = allRows(db, seeded);
+
+      expect(migrate(db, 2)).toBe(2);
+      expect(allRows(db, seeded)).toEqual(before);
+      expect(db.prepare('SELECT COUNT(*) FROM destructions_pending').pluck().get()).toBe(0);
+      const table = strictTables(db).find((t) => t.name === 'destructions_pending');
+      expect(table?.strict).toBe(1);
+      db.prepare('INSERT INTO destructions_pending (at, kind, count) VALUES (?, ?, ?)').run(
+        at,
+        'subjects',
+        3,
+      );
+      expect(() =>
+        db
+          .prepare('INSERT INTO destructions_pending (at, kind, count) VALUES (?, ?, ?)')
+          .run(at, 'other', 1),
+      ).toThrow(/CHECK/);
+      expect(() =>
+        db
+          .prepare('INSERT INTO destructions_pending (at, kind, count) VALUES (?, ?, ?)')
+          .run(at, 'rows', 0),
+      ).toThrow(/CHECK/);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('vault schema', { timeout: 20_000 }, () => {
   it('stores only sealed values in _enc columns and only blind indexes in _bidx columns (BLOB)', async () => {
     const { vault } = await newVault();

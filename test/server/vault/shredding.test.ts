@@ -14,6 +14,7 @@ import {
   expectError,
   expectNoSeededValueInRecordedErrors,
   newVault,
+  rawDb,
   rawDbFiles,
   reopen,
   thrown,
@@ -321,7 +322,7 @@ describe('crypto-shredding', { timeout: 20_000 }, () => {
       actor: 'admin:zz1',
       reason: 'deletion_request',
     });
-    expect(outcome).toEqual({ destroyed: 1, held: [], missing: 0 });
+    expect(outcome).toEqual({ destroyed: 1, held: [], missing: 0, complete: true });
 
     // while still open
     expect(leaks(rawDbFiles(t.dbFile), victim.secrets)).toEqual([]);
@@ -406,7 +407,7 @@ describe('crypto-shredding', { timeout: 20_000 }, () => {
       [...subjects.map((s) => s.subjectId), 'sub_01nonexistentnonexistentx'],
       { actor: 'system', reason: 'retention' },
     );
-    expect(outcome).toEqual({ destroyed: 4, held: [], missing: 1 });
+    expect(outcome).toEqual({ destroyed: 4, held: [], missing: 1, complete: true });
     for (const s of subjects) expect(leaks(rawDbFiles(t.dbFile), s.secrets)).toEqual([]);
     expectReadable(vault, keep);
     vault.close();
@@ -434,6 +435,76 @@ describe('crypto-shredding', { timeout: 20_000 }, () => {
   });
 });
 
+describe('destruction while another connection reads', { timeout: 20_000 }, () => {
+  it('reports a destruction the files do not yet show as pending, and completes it once the reader lets go', async () => {
+    const t = await newVault();
+    const { vault } = t;
+    const victim = seedSubject(vault, SEEDED.surname, SEEDED.documentNumber);
+    const other = seedSubject(vault, SEEDED.otherSurname, SEEDED.otherDocumentNumber);
+    expect(vault.checkpoint()).toBe(true);
+    const stored = [...victim.fields.map((f) => f.sealed), victim.wrappedDek];
+    // positive control: the ciphertexts and the wrapped key are in the main file
+    expect(leaks([t.dbFile], stored)).toHaveLength(stored.length);
+    expect(vault.pendingDestructions()).toEqual({ count: 0, since: null });
+
+    // A second connection (as another process would have) holds a read transaction open.
+    const reader = rawDb(t.dbFile);
+    const rows = reader.prepare('SELECT id FROM subjects').iterate();
+    expect(rows.next().done).toBe(false);
+    try {
+      const outcome = vault.destroySubject(victim.subjectId, {
+        actor: 'admin:zz1',
+        reason: 'deletion_request',
+      });
+      expect(outcome).toEqual({ destroyed: 1, held: [], missing: 0, complete: false });
+      // Logically gone at once: nothing of theirs opens through the vault.
+      expectNoRows(vault, victim);
+      // But the main file still holds the old pages: this is why it must not report success.
+      expect(leaks([t.dbFile], stored).length).toBeGreaterThan(0);
+      const pending = vault.pendingDestructions();
+      expect(pending.count).toBe(1);
+      expect(typeof pending.since).toBe('string');
+      // The reader still holds its snapshot: a retry cannot complete it either.
+      expect(vault.retryPendingDestructions().count).toBe(1);
+      expect(vault.checkpoint()).toBe(false);
+    } finally {
+      rows.return?.();
+    }
+    // Recorded in the database, so another process (status) and a restart see it too.
+    expect(reader.prepare('SELECT SUM(count) FROM destructions_pending').pluck().get()).toBe(1);
+    reader.close();
+
+    expect(vault.retryPendingDestructions()).toEqual({ count: 0, since: null });
+    expect(leaks(rawDbFiles(t.dbFile), victim.secrets)).toEqual([]);
+    expect(fs.existsSync(`${t.dbFile}-wal`) ? fs.statSync(`${t.dbFile}-wal`).size : 0).toBe(0);
+    expectReadable(vault, other);
+    vault.close();
+    expect(leaks(rawDbFiles(t.dbFile), victim.secrets)).toEqual([]);
+  });
+
+  it('completes a pending destruction at close once the reader is gone', async () => {
+    const t = await newVault();
+    const victim = seedSubject(t.vault, SEEDED.surname, SEEDED.documentNumber);
+    t.vault.checkpoint();
+    const reader = rawDb(t.dbFile);
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM subjects').get();
+    expect(
+      t.vault.destroySubject(victim.subjectId, { actor: 'system', reason: 'retention' }).complete,
+    ).toBe(false);
+    reader.exec('COMMIT');
+    reader.close();
+    t.vault.close();
+    expect(leaks(rawDbFiles(t.dbFile), victim.secrets)).toEqual([]);
+    const check = rawDb(t.dbFile);
+    try {
+      expect(check.prepare('SELECT COUNT(*) FROM destructions_pending').pluck().get()).toBe(0);
+    } finally {
+      check.close();
+    }
+  });
+});
+
 describe('legal hold', { timeout: 20_000 }, () => {
   it('keeps a held subject, reports it in held, and destroys it after release', async () => {
     const t = await newVault();
@@ -447,7 +518,7 @@ describe('legal hold', { timeout: 20_000 }, () => {
       actor: 'system',
       reason: 'retention',
     });
-    expect(outcome).toEqual({ destroyed: 1, held: [held.subjectId], missing: 0 });
+    expect(outcome).toEqual({ destroyed: 1, held: [held.subjectId], missing: 0, complete: true });
     expectReadable(vault, held);
     expectSeededRowsPresent(vault, held);
     expect(rowsOf(vault, held).legal_holds).toBe(1);
@@ -462,6 +533,7 @@ describe('legal hold', { timeout: 20_000 }, () => {
       destroyed: 0,
       held: [held.subjectId],
       missing: 0,
+      complete: true,
     });
 
     vault.releaseLegalHold(holdId, 'admin:zz1');
@@ -475,6 +547,7 @@ describe('legal hold', { timeout: 20_000 }, () => {
       destroyed: 1,
       held: [],
       missing: 0,
+      complete: true,
     });
     expectNoRows(vault, held);
     expect(leaks(rawDbFiles(t.dbFile), held.secrets)).toEqual([]);

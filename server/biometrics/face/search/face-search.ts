@@ -29,6 +29,17 @@ export interface FaceIndexLoadReport {
    * embedded model or dimension disagrees with the row's.
    */
   readonly malformed: number;
+  /**
+   * Rows that fail authentication (altered on disk, or their key damaged): skipped, so the rest
+   * of the index loads and is searchable; each is passed to `onDamaged` (its table and id only).
+   */
+  readonly damaged: number;
+}
+
+/** A row the index skipped because it failed authentication: where it is, never what it holds. */
+export interface DamagedFaceRow {
+  readonly table: 'biometric_templates' | 'fraud_list_entries';
+  readonly id: string;
 }
 
 /** Rows read per slice when the index loads in one go. */
@@ -43,7 +54,7 @@ const LOAD_SLICE = 1000;
  * (rows not yet reached are gone from the vault, rows reached leave the index with them).
  */
 class IndexLoader {
-  readonly report = { templates: 0, fraud: 0, otherModel: 0, malformed: 0 };
+  readonly report = { templates: 0, fraud: 0, otherModel: 0, malformed: 0, damaged: 0 };
   /** The last id read of each table; undefined once that table is done. */
   #templatesAfter: string | undefined = '';
   #fraudAfter: string | undefined = '';
@@ -51,6 +62,7 @@ class IndexLoader {
   constructor(
     private readonly vault: Vault,
     private readonly index: FaceSearchIndex,
+    private readonly onDamaged: (row: DamagedFaceRow) => void = () => undefined,
   ) {}
 
   get done(): boolean {
@@ -62,8 +74,23 @@ class IndexLoader {
     const range = { after: this.#templatesAfter ?? this.#fraudAfter ?? '', limit };
     let count = 0;
     let last = range.after;
+    // A damaged row is read (it counts towards the slice and moves the position) but skipped.
+    const damaged =
+      (table: DamagedFaceRow['table']) =>
+      (id: string): void => {
+        count += 1;
+        last = id;
+        this.report.damaged += 1;
+        this.onDamaged({ table, id });
+      };
     if (this.#templatesAfter !== undefined) {
-      for (const stored of allTemplates(this.vault, 'face', LOAD_SLICE, range)) {
+      for (const stored of allTemplates(
+        this.vault,
+        'face',
+        LOAD_SLICE,
+        range,
+        damaged('biometric_templates'),
+      )) {
         count += 1;
         last = stored.id;
         const added = this.#take(stored.id, stored.template, stored.model, (embedding) =>
@@ -80,7 +107,7 @@ class IndexLoader {
       return;
     }
     if (this.#fraudAfter === undefined) return;
-    for (const entry of fraudFaces(this.vault, LOAD_SLICE, range)) {
+    for (const entry of fraudFaces(this.vault, LOAD_SLICE, range, damaged('fraud_list_entries'))) {
       count += 1;
       last = entry.id;
       const added = this.#take(entry.id, entry.template, entry.model, (embedding) =>
@@ -133,9 +160,10 @@ class IndexLoader {
 export function loadFaceSearchIndex(
   vault: Vault,
   options: FaceIndexOptions,
+  onDamaged?: (row: DamagedFaceRow) => void,
 ): { index: FaceSearchIndex; report: FaceIndexLoadReport } {
   const index = new FaceSearchIndex(options);
-  const loader = new IndexLoader(vault, index);
+  const loader = new IndexLoader(vault, index, onDamaged);
   loadAll(loader, index);
   return { index, report: loader.report };
 }
@@ -151,7 +179,12 @@ function loadAll(loader: IndexLoader, index: FaceSearchIndex): void {
 
 export type FaceSearchState = 'loading' | 'ready' | 'failed';
 
-export interface BackgroundLoadOptions {
+export interface LoadOptions {
+  /** Told of each row skipped because it failed authentication (for a warning with its id). */
+  readonly onDamaged?: (row: DamagedFaceRow) => void;
+}
+
+export interface BackgroundLoadOptions extends LoadOptions {
   /** Rows per slice: each slice holds the event loop for ~35–70 µs a row. Default 256. */
   readonly sliceRows?: number;
 }
@@ -216,9 +249,9 @@ export class FaceSearch {
   }
 
   /** At unlock: builds the whole index from the vault before returning. */
-  static open(vault: Vault, options: FaceIndexOptions): FaceSearch {
+  static open(vault: Vault, options: FaceIndexOptions, load: LoadOptions = {}): FaceSearch {
     const index = new FaceSearchIndex(options);
-    const loader = new IndexLoader(vault, index);
+    const loader = new IndexLoader(vault, index, load.onDamaged);
     loadAll(loader, index);
     return new FaceSearch(vault, index, loader, null);
   }
@@ -235,7 +268,12 @@ export class FaceSearch {
     load: BackgroundLoadOptions = {},
   ): FaceSearch {
     const index = new FaceSearchIndex(options);
-    return new FaceSearch(vault, index, new IndexLoader(vault, index), load.sliceRows ?? 256);
+    return new FaceSearch(
+      vault,
+      index,
+      new IndexLoader(vault, index, load.onDamaged),
+      load.sliceRows ?? 256,
+    );
   }
 
   get state(): FaceSearchState {

@@ -4,7 +4,7 @@
  * data key (a fraud face belongs to no subject), model name and version
  * in clear. Adding and removing are audited with ids and codes only.
  */
-import { cachedStatement, newId, sodium } from '../../../vault/index.js';
+import { IntegrityError, cachedStatement, newId, sodium } from '../../../vault/index.js';
 import type { Vault } from '../../../vault/index.js';
 import type { RowRange, TemplateModel } from '../../templates.js';
 import { serializeFaceTemplate } from '../match.js';
@@ -116,12 +116,14 @@ interface FraudRow {
 
 /**
  * Every known-fraud face, decrypted one at a time, in id order, read in pages; `range` continues
- * after an id and stops after `limit` rows.
+ * after an id and stops after `limit` rows. A row that fails authentication goes to `onDamaged`
+ * and is skipped (without `onDamaged` its IntegrityError throws).
  */
 export function* fraudFaces(
   vault: Vault,
   pageSize = 1000,
   range: RowRange = {},
+  onDamaged?: (id: string) => void,
 ): Generator<StoredFraudFace> {
   const page = cachedStatement(
     vault.db,
@@ -134,12 +136,20 @@ export function* fraudFaces(
     const size = Math.min(pageSize, left);
     const rows = page.all(after, size) as FraudRow[];
     for (const row of rows) {
+      let template: Uint8Array;
+      try {
+        template = vault.open('system', fieldRef(row.id), row.template_enc);
+      } catch (error) {
+        if (!onDamaged || !(error instanceof IntegrityError)) throw error;
+        onDamaged(row.id);
+        continue;
+      }
       yield {
         id: row.id,
         model: { name: row.model, version: row.model_version },
         reasonCode: row.reason_code,
         addedAt: row.added_at,
-        template: vault.open('system', fieldRef(row.id), row.template_enc),
+        template,
       };
     }
     left -= rows.length;

@@ -2,7 +2,9 @@
 export { FaceSearch, loadFaceSearchIndex } from './face-search.js';
 export type {
   BackgroundLoadOptions,
+  DamagedFaceRow,
   FaceIndexLoadReport,
+  LoadOptions,
   FaceSearchState,
   EnrolFace,
   NewFraudEntry,

@@ -14,8 +14,21 @@ import {
   loadFaceSearchIndex,
 } from '../../../../../server/biometrics/face/search/index.js';
 import { runRetention } from '../../../../../server/retention/index.js';
-import { readAuditChain } from '../../../../../server/vault/index.js';
-import { cleanup, fileContains, newVault, rawDbFiles, reopen } from '../../../vault/helpers.js';
+import * as fs from 'node:fs';
+import { Vault, dataDirPaths, readAuditChain } from '../../../../../server/vault/index.js';
+import {
+  cleanup,
+  fileContains,
+  newVault,
+  rawDbFiles,
+  reopen,
+  track,
+} from '../../../vault/helpers.js';
+
+/** The unattended key file newVault wrote for this vault. */
+function keyFileOf(vault: Vault): string {
+  return dataDirPaths(vault.dataDir).defaultKeyFile;
+}
 
 const MODEL = { name: 'face-api-recognition', version: '1.7.15' } as const;
 const OLD_MODEL = { name: 'face-api-recognition', version: '1.6.0' } as const;
@@ -44,7 +57,13 @@ describe('FaceSearch over a real vault', () => {
   it('persists templates and fraud faces sealed, and rebuilds the same index after a restart', async () => {
     const { vault, dir, source, dbFile } = await newVault();
     const search = FaceSearch.open(vault, { model: MODEL });
-    expect(search.loaded).toEqual({ templates: 0, fraud: 0, otherModel: 0, malformed: 0 });
+    expect(search.loaded).toEqual({
+      templates: 0,
+      fraud: 0,
+      otherModel: 0,
+      malformed: 0,
+      damaged: 0,
+    });
     const subjects = [vault.createSubject(), vault.createSubject(), vault.createSubject()];
     const templateIds = subjects.map((subjectId, i) =>
       search.enrol({ subjectId, embedding: embedding(i + 1), actor: 'system' }),
@@ -83,7 +102,13 @@ describe('FaceSearch over a real vault', () => {
 
     const again = await reopen(dir, source);
     const rebuilt = FaceSearch.open(again, { model: MODEL });
-    expect(rebuilt.loaded).toEqual({ templates: 3, fraud: 1, otherModel: 1, malformed: 0 });
+    expect(rebuilt.loaded).toEqual({
+      templates: 3,
+      fraud: 1,
+      otherModel: 1,
+      malformed: 0,
+      damaged: 0,
+    });
     const after = rebuilt.search({ model: MODEL, embedding: embedding(2) }, { k: 3 });
     expect(after).toEqual(before);
     const stored = [...fraudFaces(again)];
@@ -120,7 +145,13 @@ describe('FaceSearch over a real vault', () => {
         actor: 'system',
       });
     const search = FaceSearch.open(vault, { model: MODEL });
-    expect(search.loaded).toEqual({ templates: 1, fraud: 0, otherModel: 0, malformed: 3 });
+    expect(search.loaded).toEqual({
+      templates: 1,
+      fraud: 0,
+      otherModel: 0,
+      malformed: 3,
+      damaged: 0,
+    });
     expect(
       search.search({ model: MODEL, embedding: embedding(5) }, { k: 1 }).templates[0],
     ).toMatchObject({ templateId: engineStored, subjectId, distance: 0 });
@@ -308,13 +339,79 @@ describe('FaceSearch.openInBackground', () => {
     expect((refused as FaceIndexError).reason).toBe('loading');
     await tick();
     expect(search.loaded.templates).toBe(7);
-    expect(await search.ready).toEqual({ templates: 40, fraud: 2, otherModel: 0, malformed: 0 });
+    expect(await search.ready).toEqual({
+      templates: 40,
+      fraud: 2,
+      otherModel: 0,
+      malformed: 0,
+      damaged: 0,
+    });
     expect(search.state).toBe('ready');
     const whole = FaceSearch.open(vault, { model: MODEL });
     expect(search.search(probe, { k: 5 })).toEqual(whole.search(probe, { k: 5 }));
     expect(search.search({ model: MODEL, embedding: embedding(902) }).fraud).toEqual(
       whole.search({ model: MODEL, embedding: embedding(902) }).fraud,
     );
+    whole.close();
+    search.close();
+  });
+
+  it('skips a template and a fraud face tampered in the database file and loads every other row', async () => {
+    const { vault, ids, seedOf } = await gallery(12);
+    const dbFile = dataDirPaths(vault.dataDir).database;
+    const victim = ids[5]!;
+    const sealedOf = (sql: string, id: string): Buffer =>
+      Buffer.from(vault.db.prepare(sql).pluck().get(id) as Uint8Array);
+    const template = sealedOf('SELECT template_enc FROM biometric_templates WHERE id = ?', victim);
+    const fraudId = vault.db
+      .prepare("SELECT id FROM fraud_list_entries WHERE list = 'face' ORDER BY id LIMIT 1")
+      .pluck()
+      .get() as string;
+    const fraud = sealedOf('SELECT template_enc FROM fraud_list_entries WHERE id = ?', fraudId);
+    vault.close();
+
+    // Flip one byte in the middle of each sealed value, in the file itself, as damage would.
+    const bytes = fs.readFileSync(dbFile);
+    for (const sealed of [template, fraud]) {
+      const at = bytes.indexOf(sealed.subarray(0, 48));
+      expect(at).toBeGreaterThan(0);
+      expect(bytes.indexOf(sealed.subarray(0, 48), at + 1)).toBe(-1);
+      bytes[at + 40] = bytes[at + 40]! ^ 0x55;
+    }
+    fs.writeFileSync(dbFile, bytes);
+
+    const again = track(
+      await Vault.open(vault.dataDir, { kind: 'key-file', path: keyFileOf(vault) }),
+    );
+    const damaged: unknown[] = [];
+    // One row per slice: the damaged rows fall on slice boundaries too.
+    const search = FaceSearch.openInBackground(
+      again,
+      { model: MODEL },
+      { sliceRows: 1, onDamaged: (row) => damaged.push(row) },
+    );
+    expect(await search.ready).toEqual({
+      templates: 11,
+      fraud: 1,
+      otherModel: 0,
+      malformed: 0,
+      damaged: 2,
+    });
+    expect(search.state).toBe('ready');
+    expect(damaged).toEqual([
+      { table: 'biometric_templates', id: victim },
+      { table: 'fraud_list_entries', id: fraudId },
+    ]);
+    for (const id of ids.filter((id) => id !== victim)) {
+      const hit = search.search({ model: MODEL, embedding: embedding(seedOf(id)) }, { k: 1 });
+      expect(hit.templates[0]).toMatchObject({ templateId: id, distance: 0 });
+    }
+    const other = search.search({ model: MODEL, embedding: embedding(seedOf(victim)) }, { k: 1 });
+    expect(other.templates[0]?.templateId).not.toBe(victim);
+    // The same at once (open), without a callback.
+    const whole = FaceSearch.open(again, { model: MODEL });
+    expect(whole.loaded.damaged).toBe(2);
+    expect(whole.loaded.templates).toBe(11);
     whole.close();
     search.close();
   });

@@ -57,9 +57,9 @@ END;
 DELETE FROM vault_meta WHERE key = 'audit_prune_floor';
 `;
 
-export const migration002AuditFloor: Migration = {
-  version: 2,
-  name: '002-audit-floor',
+export const migration003AuditFloor: Migration = {
+  version: 3,
+  name: '003-audit-floor',
   up(db) {
     db.exec(SQL);
   },
