@@ -193,8 +193,10 @@ export function printUnattendedWarning(io: CliIo, keyFile: string): void {
     '!! WARNING: unattended key mode.',
     `!! The master key is stored unencrypted in ${keyFile} (mode 0600) so the appliance can start`,
     '!! with nobody present. Anyone who can read that file can read every record in the vault.',
-    "!! Set an admin passphrase now with 'verikiosk keys change-passphrase', keep the data dir on an",
-    '!! encrypted disk, or move the key into a systemd credential (packaging/verikiosk.service).',
+    "!! To leave unattended mode, set an admin passphrase with 'verikiosk keys change-passphrase':",
+    '!! it seals the key under the passphrase, then overwrites and removes the key file. Otherwise keep',
+    '!! the data dir on an encrypted disk, or move the key into a systemd credential',
+    '!! (packaging/verikiosk.service).',
     '',
   ];
   for (const line of lines) printLine(io.stderr, line);
