@@ -176,19 +176,23 @@ export function listenForAppliance(
 ): Promise<Listener> {
   const tls = config.server.tls;
   let handler: (request: Request, env: unknown) => Response | Promise<Response> = NOT_READY;
+  const readTlsFile = (file: string): Buffer => {
+    const resolved = resolveDataDirPath(dataDir, file);
+    try {
+      return fs.readFileSync(resolved);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+      throw new ListenError(code, `the TLS file ${resolved} (server.tls) cannot be read (${code})`);
+    }
+  };
+  const serverOptions = tls
+    ? { cert: readTlsFile(tls.certFile), key: readTlsFile(tls.keyFile) }
+    : null;
   return new Promise((resolve, reject) => {
     const server = createAdaptorServer({
       fetch: (request: Request, env: unknown) => handler(request, env),
       hostname: listen.host,
-      ...(tls
-        ? {
-            createServer: createHttpsServer,
-            serverOptions: {
-              cert: fs.readFileSync(resolveDataDirPath(dataDir, tls.certFile)),
-              key: fs.readFileSync(resolveDataDirPath(dataDir, tls.keyFile)),
-            },
-          }
-        : {}),
+      ...(serverOptions ? { createServer: createHttpsServer, serverOptions } : {}),
     });
     server.once('error', (error: NodeJS.ErrnoException) => {
       const where = `${listen.host}:${listen.port}`;

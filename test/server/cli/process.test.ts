@@ -124,6 +124,26 @@ describe('init and start as processes', () => {
   );
 });
 
+describe('start with TLS files that do not exist', () => {
+  it(
+    'exit 2 naming the file, before anything is opened or written',
+    async () => {
+      const p = await initUnattended();
+      const configFile = path.join(p.dataDir, 'config.json');
+      const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as {
+        server: Record<string, unknown>;
+      };
+      config.server.tls = { certFile: 'missing.crt', keyFile: 'missing.key' };
+      fs.writeFileSync(configFile, JSON.stringify(config));
+      const before = hashDir(p.dataDir);
+      const run = await runBin(['start', '--port', '0', ...d(p.dataDir)]);
+      expectRefused(run, /the TLS file .*missing\.crt \(server\.tls\) cannot be read \(ENOENT\)/);
+      expect(hashDir(p.dataDir)).toEqual(before);
+    },
+    TIMEOUT,
+  );
+});
+
 describe('users, API keys and kiosks as processes', () => {
   it(
     'a data dir with no admin, API key or kiosk is repaired from the CLI; tokens are shown once and stored hashed',
