@@ -98,6 +98,13 @@ export async function provisionDataDir<T>(
   const step = options.onStep ?? (() => undefined);
   const state = dataDirState(paths.dir);
   if (state !== 'empty') throw notInitialisedError(paths.dir);
+  if (options.unattendedKeyFile !== undefined && exists(options.unattendedKeyFile)) {
+    // never overwrite a key: it may be the only copy of another installation's master key
+    throw new DataDirError(
+      'damaged',
+      `the key file ${options.unattendedKeyFile} already exists and this init did not make it: move it away before initialising`,
+    );
+  }
   if (options.configText === null && !exists(paths.config)) {
     throw new DataDirError('unusable', `${paths.config} is missing`);
   }
@@ -283,6 +290,17 @@ export async function cleanIncompleteInit(dataDir: string): Promise<boolean> {
       }
     }
   }
+  // checked before anything is removed: a refusal leaves the dir as it was
+  const databaseIsOurs =
+    exists(paths.database) &&
+    manifest !== null &&
+    databaseInstallationId(paths.database) === manifest.installationId;
+  if (exists(paths.database) && !databaseIsOurs) {
+    throw new DataDirError(
+      'damaged',
+      `${paths.dir} holds an initialisation that did not complete and a verikiosk.db that it did not make: move the data dir away`,
+    );
+  }
   if (plan?.keyFile) {
     if (exists(plan.keyFile) && manifest && keyFileHoldsKey(plan.keyFile, manifest.keyId)) {
       removeKeyFile(plan.keyFile);
@@ -294,16 +312,8 @@ export async function cleanIncompleteInit(dataDir: string): Promise<boolean> {
     );
     if (exists(tmp)) removeKeyFile(tmp);
   }
-  if (exists(paths.database)) {
-    const id = databaseInstallationId(paths.database);
-    if (!manifest || id !== manifest.installationId) {
-      throw new DataDirError(
-        'damaged',
-        `${paths.dir} holds an initialisation that did not complete and a verikiosk.db that it did not make: move the data dir away`,
-      );
-    }
+  if (databaseIsOurs)
     for (const suffix of ['-wal', '-shm', '']) rmQuiet(`${paths.database}${suffix}`);
-  }
   if (plan?.configSha256 && exists(paths.config)) {
     if (sha256(fs.readFileSync(paths.config)) === plan.configSha256) rmQuiet(paths.config);
   }

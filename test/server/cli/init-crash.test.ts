@@ -166,6 +166,45 @@ describe(`init is all or nothing: a kill at every step, then status and a second
     expect(text.stdout).toMatch(/run 'verikiosk init' or 'verikiosk start' to remove it/);
   }, 90_000);
 
+  it('the clean-up never removes what the interrupted init did not make', async () => {
+    // a key file of another installation in a fresh dir: init refuses rather than overwrite it
+    const other = path.join(tempDir('vk-init-crash-'), 'other');
+    expect((await runBin(['init', '--unattended', '--json', '--data-dir', other])).code).toBe(0);
+    const foreignKey = fs.readFileSync(path.join(other, 'master.key'));
+    const dataDir = path.join(tempDir('vk-init-crash-'), 'data');
+    fs.mkdirSync(dataDir, { mode: 0o700 });
+    fs.writeFileSync(path.join(dataDir, 'master.key'), foreignKey, { mode: 0o600 });
+    const refused = await runBin(['init', '--unattended', '--data-dir', dataDir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/master\.key already exists and this init did not make it/);
+    expect(fs.readdirSync(dataDir)).toEqual(['master.key']);
+    expect(fs.readFileSync(path.join(dataDir, 'master.key'))).toEqual(foreignKey);
+
+    // a database of another installation put where the interrupted init moved its own
+    fs.rmSync(path.join(dataDir, 'master.key'));
+    await killDuring('init', dataDir, 'database_moved');
+    fs.copyFileSync(path.join(other, 'verikiosk.db'), path.join(dataDir, 'verikiosk.db'));
+    const foreignDb = fs.readFileSync(path.join(dataDir, 'verikiosk.db'));
+    const listing = () =>
+      fs
+        .readdirSync(dataDir)
+        .filter((f) => f !== 'verikiosk.pid')
+        .sort();
+    const left = listing();
+    for (const args of [
+      ['init', '--unattended', '--data-dir', dataDir],
+      ['start', '--port', '0', '--data-dir', dataDir],
+    ]) {
+      const run = await runBin(args);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(/a verikiosk\.db that it did not make: move the data dir away/);
+    }
+    expect(fs.readFileSync(path.join(dataDir, 'verikiosk.db'))).toEqual(foreignDb);
+    // refused before anything was removed
+    expect(listing()).toEqual(left);
+    expect(left).toContain('master.key');
+  }, 90_000);
+
   it("an admin's own config.json survives an interrupted init and the clean-up", async () => {
     const dataDir = path.join(tempDir('vk-init-crash-'), 'data');
     fs.mkdirSync(dataDir, { mode: 0o700 });
