@@ -3,12 +3,11 @@ import { createAppliance, listenForAppliance } from '../app.js';
 import { isLoopbackHost, loadConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import {
-  DataDirError,
   acquireApplianceLock,
   dataDirPaths,
   dataDirState,
   notInitialisedError,
-  runningAppliancePid,
+  refuseIfLocked,
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
 import { resolveKeySource, type UnlockOptions } from './context.js';
@@ -49,13 +48,7 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
   if (!isLoopbackHost(host) && !config.server.tls) {
     throw new UsageError(`binding to ${host} needs TLS: set server.tls in config.json`, 'host');
   }
-  const serving = runningAppliancePid(dataDir);
-  if (serving !== null) {
-    throw new DataDirError(
-      'locked',
-      `another verikiosk (pid ${serving}) is already serving ${dataDir}`,
-    );
-  }
+  refuseIfLocked(dataDir);
   const logger = createLogger({
     level: config.logging.level,
     write: (line) => io.stderr.write(`${line}\n`),

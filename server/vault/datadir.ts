@@ -130,12 +130,25 @@ export interface ApplianceLock {
   release(): void;
 }
 
+function lockedError(dir: string, lock: LockRecord): DataDirError {
+  return new DataDirError(
+    'locked',
+    lock.url
+      ? `another verikiosk (pid ${lock.pid}) is already serving ${dir} at ${lock.url}`
+      : `another verikiosk (pid ${lock.pid}) is starting or initialising ${dir}`,
+  );
+}
+
+/** Refuses (DataDirError 'locked') if another live process serves, starts or initialises the dir. */
+export function refuseIfLocked(dir: string): void {
+  const other = readLock(dir);
+  if (other !== null) throw lockedError(dir, other);
+}
+
 /** Marks the data dir as served by this process; refuses if another live process serves it. */
 export function acquireApplianceLock(dir: string): ApplianceLock {
-  const other = runningAppliancePid(dir);
-  if (other !== null) {
-    throw new DataDirError('locked', `another verikiosk (pid ${other}) is already serving ${dir}`);
-  }
+  const other = readLock(dir);
+  if (other !== null) throw lockedError(dir, other);
   const file = dataDirPaths(dir).lock;
   fs.writeFileSync(file, `${process.pid}\n`, { mode: 0o600 });
   const ours = (): boolean => {

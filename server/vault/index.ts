@@ -65,6 +65,7 @@ export {
   runningAppliancePid,
   runningApplianceUrl,
   refuseWhileServing,
+  refuseIfLocked,
 } from './datadir.js';
 export type { DataDirPaths, DataDirState, ApplianceLock } from './datadir.js';
 export { newId, isId } from './ids.js';

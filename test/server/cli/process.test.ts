@@ -124,6 +124,31 @@ describe('init and start as processes', () => {
   );
 });
 
+describe('start while another process holds the data dir', () => {
+  it(
+    'says whether the other one serves (and where) or is still starting or initialising; exit 2',
+    async () => {
+      const p = await initUnattended();
+      const lock = path.join(p.dataDir, 'verikiosk.pid');
+      // this test process stands in for the other verikiosk: a live pid
+      fs.writeFileSync(lock, `${process.pid}\n`);
+      const starting = await runBin(['start', '--port', '0', ...d(p.dataDir)]);
+      expectRefused(starting, new RegExp(`pid ${process.pid}\\) is starting or initialising`));
+      fs.writeFileSync(lock, `${process.pid}\nhttp://127.0.0.1:9\n`);
+      const serving = await runBin(['start', '--port', '0', ...d(p.dataDir)]);
+      expectRefused(serving, /is already serving .* at http:\/\/127\.0\.0\.1:9/);
+      // init takes the same lock
+      const fresh = path.join(tempDir(), 'fresh');
+      fs.mkdirSync(fresh, { mode: 0o700 });
+      fs.writeFileSync(path.join(fresh, 'verikiosk.pid'), `${process.pid}\n`);
+      const init = await runBin(['init', '--unattended', '--data-dir', fresh]);
+      expectRefused(init, /is starting or initialising/);
+      expect(fs.readdirSync(fresh)).toEqual(['verikiosk.pid']);
+    },
+    TIMEOUT,
+  );
+});
+
 describe('start with TLS files that do not exist', () => {
   it(
     'exit 2 naming the file, before anything is opened or written',
