@@ -124,6 +124,40 @@ describe('init and start as processes', () => {
   );
 });
 
+describe('a damaged data dir (what an interrupted init of older versions left)', () => {
+  it(
+    'keys.json without a database, or the reverse: status, init and start all say so, exit 2, nothing changed',
+    async () => {
+      const p = await initUnattended();
+      for (const [kept, gone] of [
+        ['keys.json', 'verikiosk.db'],
+        ['verikiosk.db', 'keys.json'],
+      ] as const) {
+        const dataDir = path.join(tempDir(), 'damaged');
+        fs.mkdirSync(dataDir, { mode: 0o700 });
+        fs.copyFileSync(path.join(p.dataDir, kept), path.join(dataDir, kept));
+        const before = hashDir(dataDir);
+        const status = await runBin(['status', '--json', ...d(dataDir)]);
+        expectOk(status);
+        const reported = JSON.parse(status.stdout) as { state: string; problem: string };
+        expect(reported.state).toBe('damaged');
+        expect(reported.problem).toMatch(new RegExp(`has ${kept} but no ${gone}`));
+        for (const args of [
+          ['init', '--unattended', ...d(dataDir)],
+          ['start', '--port', '0', ...d(dataDir)],
+          ['users', 'list', ...d(dataDir)],
+        ]) {
+          const run = await runBin(args);
+          expectRefused(run, new RegExp(`has ${kept} but no ${gone}`));
+          expect(run.stdout).toBe('');
+        }
+        expect(hashDir(dataDir)).toEqual(before);
+      }
+    },
+    TIMEOUT,
+  );
+});
+
 describe('start while another process holds the data dir', () => {
   it(
     'says whether the other one serves (and where) or is still starting or initialising; exit 2',
