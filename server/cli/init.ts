@@ -107,7 +107,8 @@ export async function cleanInterruptedInit(dataDir: string, io: CliIo): Promise<
  * Creates a data dir: config, keys, database, the first admin, a kiosk token and the first API
  * key, all or nothing (`provisionDataDir`); an interrupted earlier init is removed first. The
  * secrets are returned for printing once the data dir is complete; only their hashes are stored.
- * The caller holds the appliance lock.
+ * Everything that can be refused is checked before anything is written; the appliance lock is
+ * held while the dir is built (`start` takes it itself and says so with `holdingLock`).
  */
 export async function initialise(options: InitOptions, io: CliIo): Promise<Provisioned> {
   const paths = dataDirPaths(options.dataDir);
@@ -121,7 +122,7 @@ export async function initialise(options: InitOptions, io: CliIo): Promise<Provi
   const passphrase = await choosePassphrase(options, io);
   if (passphrase !== undefined) checkPassphraseLength(passphrase);
   if (options.holdingLock) return provision(options, passphrase, onStep, io);
-  // Held while the dir is built: a `start` on the same dir waits its turn instead of racing.
+  // Held while the dir is built: a `start` or `init` on the same dir is refused meanwhile.
   fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   const lock = acquireApplianceLock(paths.dir);
   try {
