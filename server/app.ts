@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { createAdaptorServer, type HttpBindings, type ServerType } from '@hono/node-server';
 import { createApi, type AuditChainHealth } from './api/index.js';
 import {
   FaceIndexError,
@@ -161,46 +161,106 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Serves the appliance's app; HTTPS when the config names a certificate (required beyond loopback). */
-export function serveAppliance(
+/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
+const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
+
+/** The listening socket could not be opened: `code` is the system's (EADDRINUSE, EACCES, …). */
+export class ListenError extends Error {
+  override name = 'ListenError';
+  /** verikiosk's own error: its message names the address, never data (see log/). */
+  readonly [OWN_ERROR] = true;
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A listening socket that answers 503 until an appliance is attached. `start` opens it before
+ * anything is initialised, opened or written (retention, audit entries), so a port that cannot
+ * be used is refused with nothing changed.
+ */
+export interface Listener extends RunningServer {
+  /** Hands requests to the appliance's app from now on and starts the face engine's warm-up. */
+  attach(appliance: Appliance): void;
+}
+
+const NOT_READY = (): Response =>
+  new Response(JSON.stringify({ type: 'about:blank', title: 'starting', status: 503 }), {
+    status: 503,
+    headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+  });
+
+/** Opens the listening socket; HTTPS when the config names a certificate (required beyond loopback). */
+export function listenForAppliance(
+  config: Config,
+  dataDir: string,
+  listen: { host: string; port: number },
+): Promise<Listener> {
+  const tls = config.server.tls;
+  let handler: (request: Request, env: HttpBindings) => Response | Promise<Response> = NOT_READY;
+  const readTlsFile = (file: string): Buffer => {
+    const resolved = resolveDataDirPath(dataDir, file);
+    try {
+      return fs.readFileSync(resolved);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+      throw new ListenError(code, `the TLS file ${resolved} (server.tls) cannot be read (${code})`);
+    }
+  };
+  const timeouts = serverTimeouts(config.server);
+  const tlsFiles = tls ? { cert: readTlsFile(tls.certFile), key: readTlsFile(tls.keyFile) } : null;
+  return new Promise((resolve, reject) => {
+    const server = createAdaptorServer({
+      // Plain HTTP/1.1 and HTTPS servers only: the bindings are Node's IncomingMessage pair.
+      fetch: (request: Request, env) => handler(request, env as HttpBindings),
+      hostname: listen.host,
+      ...(tlsFiles
+        ? { createServer: createHttpsServer, serverOptions: { ...timeouts, ...tlsFiles } }
+        : { serverOptions: timeouts }),
+    });
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${listen.host}:${listen.port}`;
+      const reason =
+        error.code === 'EADDRINUSE'
+          ? `${where} is already in use by another program: stop it, or choose another port with --port or server.port`
+          : error.code === 'EACCES'
+            ? `this user may not listen on ${where}: choose a port above 1023, or run with the privilege to bind it`
+            : error.code === 'EADDRNOTAVAIL'
+              ? `${listen.host} is not an address of this machine: choose another --host or server.host`
+              : `cannot listen on ${where}`;
+      reject(new ListenError(error.code ?? 'unknown', reason));
+    });
+    server.listen(listen.port, listen.host, () => {
+      const info = server.address() as AddressInfo;
+      const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+      resolve({
+        server,
+        url: `${tls ? 'https' : 'http'}://${host}:${info.port}`,
+        attach(appliance) {
+          handler = appliance.app.fetch;
+          if (appliance.config.face?.warmUpAtStart ?? true) warmUpFaceEngine(appliance);
+        },
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      });
+    });
+  });
+}
+
+/** Serves the appliance's app: `listenForAppliance`, then `attach`. */
+export async function serveAppliance(
   appliance: Appliance,
   listen: { host: string; port: number },
 ): Promise<RunningServer> {
-  const { tls } = appliance.config.server;
-  if (appliance.config.face?.warmUpAtStart ?? true) warmUpFaceEngine(appliance);
-  const timeouts = serverTimeouts(appliance.config.server);
-  return new Promise((resolve, reject) => {
-    const server = serve(
-      {
-        fetch: appliance.app.fetch,
-        hostname: listen.host,
-        port: listen.port,
-        ...(tls
-          ? {
-              createServer: createHttpsServer,
-              serverOptions: {
-                ...timeouts,
-                cert: fs.readFileSync(resolveDataDirPath(appliance.vault.dataDir, tls.certFile)),
-                key: fs.readFileSync(resolveDataDirPath(appliance.vault.dataDir, tls.keyFile)),
-              },
-            }
-          : { serverOptions: timeouts }),
-      },
-      (info: AddressInfo) => {
-        const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-        resolve({
-          server,
-          url: `${tls ? 'https' : 'http'}://${host}:${info.port}`,
-          close: () =>
-            new Promise<void>((done) => {
-              server.close(() => done());
-              (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-            }),
-        });
-      },
-    );
-    server.once('error', reject);
-  });
+  const listener = await listenForAppliance(appliance.config, appliance.vault.dataDir, listen);
+  listener.attach(appliance);
+  return listener;
 }
 
 /**

@@ -21,6 +21,12 @@ export {
   authenticateApiKey,
 } from './api-keys.js';
 export type { ApiScope, ApiClient } from './api-keys.js';
-export { registerKiosk, authenticateKioskToken } from './kiosks.js';
+export {
+  registerKiosk,
+  getKiosk,
+  listKiosks,
+  revokeKiosk,
+  authenticateKioskToken,
+} from './kiosks.js';
 export type { Kiosk } from './kiosks.js';
 export { generatePassword, randomSecret } from './secrets.js';

@@ -1,4 +1,10 @@
-import { constantTimeEqual, hashSecret, newId, type Vault } from '../vault/index.js';
+import {
+  VaultRuleError,
+  constantTimeEqual,
+  hashSecret,
+  newId,
+  type Vault,
+} from '../vault/index.js';
 import { bearerPrefix, checkDisplayName, newBearerSecret } from './secrets.js';
 
 export interface Kiosk {
@@ -7,6 +13,29 @@ export interface Kiosk {
   tokenPrefix: string;
   createdAt: string;
   revokedAt: string | null;
+  lastSeenAt: string | null;
+}
+
+interface KioskRow {
+  id: string;
+  name: string;
+  token_prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_seen_at: string | null;
+}
+
+const KIOSK_COLUMNS = 'id, name, token_prefix, created_at, revoked_at, last_seen_at';
+
+function toKiosk(r: KioskRow): Kiosk {
+  return {
+    id: r.id,
+    name: r.name,
+    tokenPrefix: r.token_prefix,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+    lastSeenAt: r.last_seen_at,
+  };
 }
 
 /** Registers a kiosk; its token (for the kiosk window) is returned once. */
@@ -27,7 +56,39 @@ export function registerKiosk(
       .run(id, name, prefix, hashSecret(vault.keys.secretHashKey, token), createdAt);
     vault.audit({ actor, action: 'kiosk.registered', objectType: 'kiosk', objectId: id });
   });
-  return { kiosk: { id, name, tokenPrefix: prefix, createdAt, revokedAt: null }, token };
+  return {
+    kiosk: { id, name, tokenPrefix: prefix, createdAt, revokedAt: null, lastSeenAt: null },
+    token,
+  };
+}
+
+export function getKiosk(vault: Vault, id: string): Kiosk | null {
+  const row = vault.db.prepare(`SELECT ${KIOSK_COLUMNS} FROM kiosks WHERE id = ?`).get(id) as
+    KioskRow | undefined;
+  return row ? toKiosk(row) : null;
+}
+
+/** Every kiosk, never its token (only a keyed hash of it is stored). */
+export function listKiosks(vault: Vault): Kiosk[] {
+  return (
+    vault.db
+      .prepare(`SELECT ${KIOSK_COLUMNS} FROM kiosks ORDER BY created_at, id`)
+      .all() as KioskRow[]
+  ).map(toKiosk);
+}
+
+/** Revokes a kiosk's token: the kiosk window can no longer authenticate with it. */
+export function revokeKiosk(vault: Vault, id: string, actor: string): Kiosk {
+  return vault.transaction(() => {
+    const kiosk = getKiosk(vault, id);
+    if (!kiosk) throw new VaultRuleError('unknown_kiosk', 'no such kiosk');
+    if (kiosk.revokedAt) return kiosk;
+    vault.db
+      .prepare('UPDATE kiosks SET revoked_at = ? WHERE id = ?')
+      .run(vault.now.toISOString(), id);
+    vault.audit({ actor, action: 'kiosk.revoked', objectType: 'kiosk', objectId: id });
+    return getKiosk(vault, id) as Kiosk;
+  });
 }
 
 export function authenticateKioskToken(vault: Vault, token: string): Kiosk | null {
@@ -35,28 +96,13 @@ export function authenticateKioskToken(vault: Vault, token: string): Kiosk | nul
   if (prefix === null) return null;
   const row = vault.db
     .prepare(
-      'SELECT id, name, token_prefix, token_hash, created_at, revoked_at FROM kiosks WHERE token_prefix = ? AND revoked_at IS NULL',
+      `SELECT ${KIOSK_COLUMNS}, token_hash FROM kiosks WHERE token_prefix = ? AND revoked_at IS NULL`,
     )
-    .get(prefix) as
-    | {
-        id: string;
-        name: string;
-        token_prefix: string;
-        token_hash: Uint8Array;
-        created_at: string;
-        revoked_at: string | null;
-      }
-    | undefined;
+    .get(prefix) as (KioskRow & { token_hash: Uint8Array }) | undefined;
   if (
     !row ||
     !constantTimeEqual(Uint8Array.from(row.token_hash), hashSecret(vault.keys.secretHashKey, token))
   )
     return null;
-  return {
-    id: row.id,
-    name: row.name,
-    tokenPrefix: row.token_prefix,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-  };
+  return toKiosk(row);
 }

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import { loadConfig, resolveDataDirPath, type Config } from '../config/index.js';
 import {
-  DataDirError,
   KeyError,
   Vault,
   dataDirPaths,
   defaultDataDir,
   isInitialised,
+  notInitialisedError,
   readManifest,
   systemdCredentialPath,
   type KeySource,
@@ -25,13 +25,9 @@ export function dataDirFrom(options: { dataDir?: string }, io: CliIo): string {
   return dataDirPaths(options.dataDir ?? (io.env.VERIKIOSK_DATA_DIR || defaultDataDir(io.env))).dir;
 }
 
+/** Refuses a data dir that is not initialised, saying what it holds and what to do. */
 export function requireInitialised(dataDir: string): void {
-  if (!isInitialised(dataDir)) {
-    throw new DataDirError(
-      'not_initialised',
-      `${dataDir} is not initialised: run 'verikiosk init' (or 'verikiosk start')`,
-    );
-  }
+  if (!isInitialised(dataDir)) throw notInitialisedError(dataDir);
 }
 
 /**

@@ -15,11 +15,15 @@ import {
   registerKiosk,
 } from '../auth/index.js';
 import {
-  DataDirError,
-  Vault,
+  INIT_STEPS,
+  acquireApplianceLock,
+  cleanIncompleteInit,
   dataDirPaths,
-  isInitialised,
-  writeFileAtomic,
+  dataDirState,
+  notInitialisedError,
+  checkPassphraseLength,
+  provisionDataDir,
+  type InitStep,
   type KdfProfile,
 } from '../vault/index.js';
 import {
@@ -38,6 +42,8 @@ export interface InitOptions {
   kdf?: KdfProfile | undefined;
   adminUsername: string;
   json: boolean;
+  /** The caller (`start`) already holds the appliance lock on the data dir. */
+  holdingLock?: boolean;
 }
 
 export interface Provisioned {
@@ -64,54 +70,122 @@ async function choosePassphrase(options: InitOptions, io: CliIo): Promise<string
   return first;
 }
 
+/** The environment variable the init crash test sets to stop the process at a step. */
+export const INIT_KILL_AT_ENV = 'VERIKIOSK_TEST_INIT_KILL_AT';
+
+/**
+ * A step hook for the crash test: with $VERIKIOSK_TEST_INIT_KILL_AT set to a step's name, the
+ * process kills itself (SIGKILL, no clean-up) right after that step, so the test exercises the
+ * real code path at each point where init can be interrupted.
+ */
+export function initStepHook(io: CliIo): ((step: InitStep) => void) | undefined {
+  const killAt = io.env[INIT_KILL_AT_ENV];
+  if (!killAt) return undefined;
+  if (!(INIT_STEPS as readonly string[]).includes(killAt))
+    throw new UsageError(
+      `${INIT_KILL_AT_ENV} names no init step; the steps are ${INIT_STEPS.join(', ')}`,
+    );
+  return (step) => {
+    if (step === killAt) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+/**
+ * Removes what an interrupted init left (see `cleanIncompleteInit`), saying so on stderr.
+ * Such a dir never served: it holds no records and its one-time secrets were never shown.
+ */
+export async function cleanInterruptedInit(dataDir: string, io: CliIo): Promise<void> {
+  if (dataDirState(dataDir) !== 'init_incomplete') return;
+  await cleanIncompleteInit(dataDir);
+  printLine(
+    io.stderr,
+    `Removed an initialisation of ${dataDir} that did not complete (it held no records and its secrets were never shown); initialising afresh.`,
+  );
+}
+
 /**
  * Creates a data dir: config, keys, database, the first admin, a kiosk token and the first API
- * key. The secrets are returned for printing once; only their hashes are stored.
+ * key, all or nothing (`provisionDataDir`); an interrupted earlier init is removed first. The
+ * secrets are returned for printing once the data dir is complete; only their hashes are stored.
+ * Everything that can be refused is checked before anything is written; the appliance lock is
+ * held while the dir is built (`start` takes it itself and says so with `holdingLock`).
  */
 export async function initialise(options: InitOptions, io: CliIo): Promise<Provisioned> {
   const paths = dataDirPaths(options.dataDir);
-  if (isInitialised(paths.dir)) {
-    throw new DataDirError('already_initialised', `${paths.dir} is already initialised`);
-  }
+  const state = dataDirState(paths.dir);
+  if (state === 'initialised' || state === 'damaged') throw notInitialisedError(paths.dir);
+  const onStep = initStepHook(io);
   // An admin may have written config.json first: it must be valid before anything is created.
-  const existing: Config | null = fs.existsSync(paths.config) ? loadConfig(paths.dir).config : null;
-  // Likewise the admin's name: a refusal after Vault.init would leave a data dir without an admin.
+  if (fs.existsSync(paths.config)) loadConfig(paths.dir);
+  // Likewise the admin's name and the passphrase: refused before anything is created.
   normaliseUsername(options.adminUsername);
   const passphrase = await choosePassphrase(options, io);
+  if (passphrase !== undefined) checkPassphraseLength(passphrase);
+  if (options.holdingLock) return provision(options, passphrase, onStep, io);
+  // Held while the dir is built: a `start` or `init` on the same dir is refused meanwhile.
+  fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  const lock = acquireApplianceLock(paths.dir);
+  try {
+    return await provision(options, passphrase, onStep, io);
+  } finally {
+    lock.release();
+  }
+}
+
+async function provision(
+  options: InitOptions,
+  passphrase: string | undefined,
+  onStep: ((step: InitStep) => void) | undefined,
+  io: CliIo,
+): Promise<Provisioned> {
+  const paths = dataDirPaths(options.dataDir);
+  await cleanInterruptedInit(paths.dir, io);
+  // Read after the clean-up, which removes a config.json that the interrupted init wrote.
+  const existing: Config | null = fs.existsSync(paths.config) ? loadConfig(paths.dir).config : null;
   const keyFile = options.unattended
     ? resolveDataDirPath(paths.dir, existing?.keys.keyFile ?? 'master.key')
     : undefined;
-  const vault = await Vault.init(paths.dir, {
-    ...(passphrase !== undefined ? { passphrase } : {}),
-    ...(keyFile !== undefined ? { unattendedKeyFile: keyFile } : {}),
-    kdf: options.kdf ?? existing?.keys.kdf ?? 'moderate',
-    actor: 'cli',
-  });
-  try {
-    if (!existing) writeFileAtomic(paths.config, defaultConfigText(), 0o600);
-    const password = generatePassword();
-    addStaffUser(
-      vault,
-      { username: options.adminUsername, role: 'admin', password, mustChangePassword: true },
-      'cli',
-    );
-    const kiosk = registerKiosk(vault, 'kiosk-1', 'cli');
-    const api = createApiClient(
-      vault,
-      { name: 'branch-system', scopes: DEFAULT_CLIENT_SCOPES },
-      'cli',
-    );
-    return {
-      dataDir: paths.dir,
-      installationId: vault.installationId,
-      admin: { username: options.adminUsername, password },
-      apiKey: { clientId: api.client.id, key: api.key, scopes: api.client.scopes },
-      kioskToken: { kioskId: kiosk.kiosk.id, token: kiosk.token },
-      unattendedKeyFile: keyFile ?? null,
-    };
-  } finally {
-    vault.close();
-  }
+  const { installationId, result } = await provisionDataDir(
+    paths.dir,
+    {
+      ...(passphrase !== undefined ? { passphrase } : {}),
+      ...(keyFile !== undefined ? { unattendedKeyFile: keyFile } : {}),
+      kdf: options.kdf ?? existing?.keys.kdf ?? 'moderate',
+      actor: 'cli',
+      configText: existing ? null : defaultConfigText(),
+      ...(onStep ? { onStep } : {}),
+    },
+    (vault) => {
+      const password = generatePassword();
+      addStaffUser(
+        vault,
+        { username: options.adminUsername, role: 'admin', password, mustChangePassword: true },
+        'cli',
+      );
+      onStep?.('admin_added');
+      const kiosk = registerKiosk(vault, 'kiosk-1', 'cli');
+      onStep?.('kiosk_registered');
+      const api = createApiClient(
+        vault,
+        { name: 'branch-system', scopes: DEFAULT_CLIENT_SCOPES },
+        'cli',
+      );
+      onStep?.('api_key_created');
+      return { password, kiosk, api };
+    },
+  );
+  return {
+    dataDir: paths.dir,
+    installationId,
+    admin: { username: options.adminUsername, password: result.password },
+    apiKey: {
+      clientId: result.api.client.id,
+      key: result.api.key,
+      scopes: result.api.client.scopes,
+    },
+    kioskToken: { kioskId: result.kiosk.kiosk.id, token: result.kiosk.token },
+    unattendedKeyFile: keyFile ?? null,
+  };
 }
 
 export function printUnattendedWarning(io: CliIo, keyFile: string): void {
@@ -120,8 +194,10 @@ export function printUnattendedWarning(io: CliIo, keyFile: string): void {
     '!! WARNING: unattended key mode.',
     `!! The master key is stored unencrypted in ${keyFile} (mode 0600) so the appliance can start`,
     '!! with nobody present. Anyone who can read that file can read every record in the vault.',
-    "!! Set an admin passphrase now with 'verikiosk keys change-passphrase', keep the data dir on an",
-    '!! encrypted disk, or move the key into a systemd credential (packaging/verikiosk.service).',
+    "!! To leave unattended mode, set an admin passphrase with 'verikiosk keys change-passphrase':",
+    '!! it seals the key under the passphrase, then overwrites and removes the key file. Otherwise keep',
+    '!! the data dir on an encrypted disk, or move the key into a systemd credential',
+    '!! (packaging/verikiosk.service).',
     '',
   ];
   for (const line of lines) printLine(io.stderr, line);

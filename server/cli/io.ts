@@ -101,20 +101,65 @@ export function readSecretFile(file: string, what: string): string {
   return line;
 }
 
-/** Asks for a secret at the terminal without echoing it. */
+/**
+ * Asks for a secret at the terminal without echoing it. The terminal is put in raw mode (no
+ * echo) before the question is written, and the line is read here, so nothing rewrites the
+ * question (readline redraws its prompt line, erasing text it did not write) and nothing typed
+ * is shown. Backspace and Ctrl-U edit, Enter ends, Ctrl-C and Ctrl-D cancel.
+ */
 export async function promptSecret(io: CliIo, question: string): Promise<string> {
   if (!io.interactive)
     throw new UsageError(
       `${question.replace(/:\s*$/, '')} is needed but there is no terminal to ask at`,
     );
-  const rl = readline.createInterface({ input: io.stdin, output: io.stderr, terminal: true });
-  const muted = rl as unknown as { _writeToOutput: (s: string) => void };
+  const input = io.stdin as Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => void };
+  const raw = Boolean(input.isTTY && input.setRawMode);
+  if (raw) input.setRawMode?.(true);
+  input.setEncoding('utf8');
   io.stderr.write(question);
-  muted._writeToOutput = () => undefined;
+  let onData: ((chunk: string) => void) | undefined;
+  let onEnd: (() => void) | undefined;
   try {
-    return await new Promise<string>((resolve) => rl.question('', resolve));
+    return await new Promise<string>((resolve, reject) => {
+      let value = '';
+      let escape = false;
+      onEnd = () => reject(new UsageError('the terminal closed before the secret was entered'));
+      onData = (chunk: string) => {
+        const chars = Array.from(chunk);
+        for (let i = 0; i < chars.length; i += 1) {
+          const ch = chars[i] as string;
+          if (escape) {
+            // an escape sequence (arrow keys and the like): skip to its final character
+            if (/[A-Za-z~]/.test(ch)) escape = false;
+            continue;
+          }
+          if (ch === '\r' || ch === '\n') {
+            let rest = chars.slice(i + 1).join('');
+            if (ch === '\r' && rest.startsWith('\n')) rest = rest.slice(1);
+            // typed ahead (the next prompt's answer): leave it for the next reader
+            if (rest) input.unshift(rest);
+            resolve(value);
+            return;
+          }
+          if (ch === '\u0003' || (ch === '\u0004' && value === '')) {
+            reject(new UsageError('cancelled at the prompt'));
+            return;
+          }
+          if (ch === '\u007f' || ch === '\b') value = Array.from(value).slice(0, -1).join('');
+          else if (ch === '\u0015') value = '';
+          else if (ch === '\u001b') escape = true;
+          else if (ch >= ' ') value += ch;
+        }
+      };
+      input.on('data', onData);
+      input.once('end', onEnd);
+      input.resume();
+    });
   } finally {
-    rl.close();
+    if (onData) input.off('data', onData);
+    if (onEnd) input.off('end', onEnd);
+    input.pause();
+    if (raw) input.setRawMode?.(false);
     io.stderr.write('\n');
   }
 }

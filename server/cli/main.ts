@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import {
   API_SCOPES,
@@ -7,9 +9,12 @@ import {
   disableStaffUser,
   generatePassword,
   listApiClients,
+  listKiosks,
   listStaffUsers,
   parseScopes,
+  registerKiosk,
   revokeApiClient,
+  revokeKiosk,
   type StaffRole,
 } from '../auth/index.js';
 import {
@@ -18,6 +23,7 @@ import {
   CONFIG_FILE_NAME,
   resolveRetentionRules,
   ConfigError,
+  resolveDataDirPath,
 } from '../config/index.js';
 import { errorFields } from '../log/index.js';
 import { publishedSchedule, renderSchedule, runRetention } from '../retention/index.js';
@@ -29,12 +35,17 @@ import {
   MIN_PASSPHRASE_LENGTH,
   SchemaVersionError,
   VaultRuleError,
+  checkPassphraseLength,
   dataDirPaths,
+  keyFileHoldsKey,
+  removeKeyFile,
   refuseWhileServing,
   backupVault,
   restoreVault,
   type KdfProfile,
+  type Vault,
 } from '../vault/index.js';
+import { ListenError } from '../app.js';
 import { packageVersion } from '../version.js';
 import {
   dataDirFrom,
@@ -111,6 +122,39 @@ async function newPassphrase(options: { newPassphraseFile?: string }, io: CliIo)
   const second = await promptSecret(io, 'Repeat the new passphrase: ');
   if (first !== second) throw new UsageError('the two passphrases differ');
   return first;
+}
+
+/**
+ * Ends unattended mode after a passphrase was set: overwrites and removes the configured key file
+ * if it holds this installation's master key. Returns its path, or null if there was none.
+ */
+function removeUnattendedKeyFile(vault: Vault, file: string): string | null {
+  if (!fs.existsSync(file) || !keyFileHoldsKey(file, vault.keys.keyId)) return null;
+  removeKeyFile(file);
+  vault.audit({ actor: 'cli', action: 'keys.key_file_removed', details: {} });
+  return file;
+}
+
+/**
+ * A file a command is about to create (a backup): refused with a clear message, before anything
+ * is opened or written, when its directory is missing or it already exists.
+ */
+function checkNewFileTarget(file: string, what: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new UsageError(`the directory ${dir} for the ${what} does not exist`, 'file');
+  }
+  if (!stat.isDirectory()) throw new UsageError(`${dir} is not a directory`, 'file');
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`the directory ${dir} for the ${what} is not writable`, 'file');
+  }
+  if (fs.existsSync(file))
+    throw new UsageError(`${file} already exists; choose a new file name`, 'file');
 }
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -277,6 +321,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   )
     .argument('<file>', 'the backup file to write')
     .action(async (file: string, o: CommonOptions) => {
+      // Checked before the vault is unlocked, so a bad path never asks for a passphrase.
+      checkNewFileTarget(file, 'backup');
       const result = await withVault(o, io, ({ vault }) => backupVault(vault, file, 'cli'));
       printLine(
         io.stdout,
@@ -330,11 +376,20 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .addOption(kdfOption())
     .action(async (o: CommonOptions & { newPassphraseFile?: string; kdf?: KdfProfile }) => {
-      await withVault(o, io, async ({ vault, config: cfg }) => {
+      const removed = await withVault(o, io, async ({ vault, config: cfg, dataDir }) => {
         const passphrase = await newPassphrase(o, io);
+        checkPassphraseLength(passphrase);
         vault.changePassphrase(passphrase, o.kdf ?? cfg.keys.kdf, 'cli');
+        // Leaving unattended mode: once the sealed key is on disk (changePassphrase writes
+        // keys.json atomically and fsyncs it) the clear key file is no longer needed.
+        return removeUnattendedKeyFile(vault, resolveDataDirPath(dataDir, cfg.keys.keyFile));
       });
       printLine(io.stdout, 'passphrase changed');
+      if (removed)
+        printLine(
+          io.stdout,
+          `unattended mode ended: the key file ${removed} was overwritten and removed; the appliance now needs the passphrase to start`,
+        );
     });
 
   const users = program.command('users').description('staff users');
@@ -440,6 +495,47 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       printLine(io.stdout, `revoked ${client.id}`);
     });
 
+  const kiosks = program.command('kiosks').description('kiosk windows and their tokens');
+  withUnlock(
+    kiosks.command('create').description('register a kiosk; prints its token once (stored hashed)'),
+  )
+    .requiredOption('--name <name>', 'a name for the kiosk')
+    .option('--json', 'print JSON')
+    .action(async (o: CommonOptions & { name: string }) => {
+      const { kiosk, token } = await withVault(o, io, ({ vault }) =>
+        registerKiosk(vault, o.name, 'cli'),
+      );
+      if (o.json) printJson(io.stdout, { kiosk, token });
+      else {
+        printLine(io.stdout, `registered kiosk ${kiosk.id} (${kiosk.name})`);
+        printLine(io.stdout, `token (shown once): ${token}`);
+      }
+    });
+  withUnlock(kiosks.command('list').description('list kiosks (never their tokens)'))
+    .option('--json', 'print JSON')
+    .action(async (o: CommonOptions) => {
+      const list = await withVault(o, io, ({ vault }) => listKiosks(vault));
+      if (o.json) printJson(io.stdout, list);
+      else
+        printTable(
+          io.stdout,
+          ['id', 'name', 'prefix', 'created', 'state'],
+          list.map((k) => [
+            k.id,
+            k.name,
+            k.tokenPrefix,
+            k.createdAt,
+            k.revokedAt ? `revoked ${k.revokedAt}` : 'active',
+          ]),
+        );
+    });
+  withUnlock(kiosks.command('revoke').description("revoke a kiosk's token"))
+    .argument('<id>')
+    .action(async (id: string, o: CommonOptions) => {
+      const kiosk = await withVault(o, io, ({ vault }) => revokeKiosk(vault, id, 'cli'));
+      printLine(io.stdout, `revoked ${kiosk.id}`);
+    });
+
   addDocumentCommands(program, io, setExit);
   addSignatureCommands(program, io, setExit);
   addDeviceCommands(program, io, setExit);
@@ -457,6 +553,7 @@ function isRefusedInput(error: unknown): boolean {
     error instanceof BackupError ||
     error instanceof ConfigError ||
     error instanceof VaultRuleError ||
+    error instanceof ListenError ||
     (error instanceof DataDirError && error.reason !== 'unusable')
   );
 }
@@ -477,6 +574,39 @@ function describeError(error: unknown): string {
   return `internal error (${fields.errorName}${fields.errorCode ? ` ${fields.errorCode}` : ''})`;
 }
 
+/**
+ * Refuses an unknown command name before commander parses: commander shows the general help
+ * for `verikiosk fleet --help` (the help flag wins over the unknown name) and exits 0.
+ * Walks the command groups only; their options take no values.
+ */
+function refuseUnknownCommand(program: Command, argv: readonly string[]): void {
+  let command = program;
+  let afterHelp = false;
+  for (const token of argv) {
+    if (command.commands.length === 0 || token === '--') return;
+    if (token.startsWith('-')) {
+      const flag = token.split('=')[0];
+      const option = command.options.find((o) => o.short === flag || o.long === flag);
+      // a value follows: leave the rest to commander
+      if (option && (option.required || option.optional)) return;
+      continue;
+    }
+    const sub = command.commands.find((c) => c.name() === token || c.aliases().includes(token));
+    if (!sub && token === 'help' && !afterHelp) {
+      afterHelp = true;
+      continue;
+    }
+    if (!sub) {
+      return command.error(`error: unknown command '${token}'`, {
+        code: 'commander.unknownCommand',
+        exitCode: EXIT_USAGE,
+      });
+    }
+    if (afterHelp) return;
+    command = sub;
+  }
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let exitCode = EXIT_OK;
@@ -484,6 +614,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     exitCode = code;
   });
   try {
+    refuseUnknownCommand(program, argv);
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {

@@ -1,7 +1,14 @@
-import { createAppliance, serveAppliance } from '../app.js';
+import * as fs from 'node:fs';
+import { createAppliance, listenForAppliance } from '../app.js';
 import { isLoopbackHost, loadConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
-import { acquireApplianceLock, isInitialised } from '../vault/index.js';
+import {
+  acquireApplianceLock,
+  dataDirPaths,
+  dataDirState,
+  notInitialisedError,
+  refuseIfLocked,
+} from '../vault/index.js';
 import { packageVersion } from '../version.js';
 import { resolveKeySource, type UnlockOptions } from './context.js';
 import { startDevices } from './devices.js';
@@ -26,60 +33,76 @@ function parsePort(value: string): number {
 
 /**
  * Starts the appliance. On a fresh machine the first run initialises the data dir in unattended
- * mode (with a warning) and prints the first credentials once.
+ * mode (with a warning) and prints the first credentials once. Everything that can be refused
+ * is checked first (flags, config, TLS beyond loopback, another appliance serving), then the
+ * port is bound, and only then is anything initialised, opened or written.
  */
 export async function start(options: StartOptions, io: CliIo): Promise<number> {
-  if (!isInitialised(options.dataDir)) {
-    printLine(io.stderr, `First run: initialising ${options.dataDir}`);
-    const provisioned = await initialise(
-      { dataDir: options.dataDir, unattended: true, adminUsername: 'admin', json: false },
-      io,
-    );
-    if (provisioned.unattendedKeyFile) printUnattendedWarning(io, provisioned.unattendedKeyFile);
-    printProvisioned(io, provisioned, false);
-  }
-  const { config } = loadConfig(options.dataDir);
+  const dataDir = dataDirPaths(options.dataDir).dir;
+  const port = options.port !== undefined ? parsePort(options.port) : undefined;
+  const state = dataDirState(dataDir);
+  if (state === 'damaged') throw notInitialisedError(dataDir);
+  // Before the first run this is the admin's config.json or the defaults the starter file holds.
+  const { config } = loadConfig(dataDir);
   const host = options.host ?? config.server.host;
-  const port = options.port !== undefined ? parsePort(options.port) : config.server.port;
   if (!isLoopbackHost(host) && !config.server.tls) {
     throw new UsageError(`binding to ${host} needs TLS: set server.tls in config.json`, 'host');
   }
+  refuseIfLocked(dataDir);
   const logger = createLogger({
     level: config.logging.level,
     write: (line) => io.stderr.write(`${line}\n`),
   });
-  const keySource = await resolveKeySource(options, options.dataDir, config, io);
-  const lock = acquireApplianceLock(options.dataDir);
+  const listener = await listenForAppliance(config, dataDir, {
+    host,
+    port: port ?? config.server.port,
+  });
   try {
-    const appliance = await createAppliance({
-      dataDir: options.dataDir,
-      keySource,
-      config,
-      logger,
-    });
-    // Devices never stop the core from starting: failures are device states, not errors.
-    const devices = await startDevices(config, {
-      simulate: options.simulate ? 'always' : config.devices.simulate,
-      logger,
-    });
-    if (devices.simulated) printLine(io.stdout, 'simulated devices attached (no hardware needed)');
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const lock = acquireApplianceLock(dataDir);
     try {
-      const running = await serveAppliance(appliance, { host, port });
-      lock.setUrl(running.url);
-      logger.info('appliance.started', { version: packageVersion(), url: running.url });
-      printLine(
-        io.stdout,
-        `verikiosk ${packageVersion()} serving on ${running.url} (data dir ${options.dataDir})`,
-      );
-      const signal = await io.waitForShutdown();
-      logger.info('appliance.stopping', { signal });
-      await running.close();
+      if (state !== 'initialised') {
+        printLine(io.stderr, `First run: initialising ${dataDir}`);
+        const provisioned = await initialise(
+          { dataDir, unattended: true, adminUsername: 'admin', json: false, holdingLock: true },
+          io,
+        );
+        if (provisioned.unattendedKeyFile)
+          printUnattendedWarning(io, provisioned.unattendedKeyFile);
+        printProvisioned(io, provisioned, false);
+      }
+      const keySource = await resolveKeySource(options, dataDir, config, io);
+      const appliance = await createAppliance({ dataDir, keySource, config, logger });
+      try {
+        // Devices never stop the core from starting: failures are device states, not errors.
+        const devices = await startDevices(config, {
+          simulate: options.simulate ? 'always' : config.devices.simulate,
+          logger,
+        });
+        try {
+          if (devices.simulated)
+            printLine(io.stdout, 'simulated devices attached (no hardware needed)');
+          listener.attach(appliance);
+          lock.setUrl(listener.url);
+          logger.info('appliance.started', { version: packageVersion(), url: listener.url });
+          printLine(
+            io.stdout,
+            `verikiosk ${packageVersion()} serving on ${listener.url} (data dir ${dataDir})`,
+          );
+          const signal = await io.waitForShutdown();
+          logger.info('appliance.stopping', { signal });
+          await listener.close();
+        } finally {
+          await devices.stop();
+        }
+      } finally {
+        appliance.close();
+      }
     } finally {
-      await devices.stop();
-      appliance.close();
+      lock.release();
     }
   } finally {
-    lock.release();
+    await listener.close();
   }
   return 0;
 }

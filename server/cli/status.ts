@@ -4,14 +4,16 @@ import {
   LATEST_SCHEMA_VERSION,
   auditKeyFingerprint,
   dataDirPaths,
+  dataDirState,
   loadSodium,
-  isInitialised,
+  notInitialisedError,
   openReadableDb,
   readManifest,
   runningAppliancePid,
   runningApplianceUrl,
   schemaVersion,
   systemdCredentialPath,
+  type DataDirState,
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
 import { probeFaceBackend } from '../biometrics/index.js';
@@ -21,6 +23,10 @@ export interface Status {
   version: string;
   dataDir: string;
   initialised: boolean;
+  /** What the data dir holds (see `dataDirState`). */
+  state: DataDirState;
+  /** For a data dir that is not initialised: what it holds and what to do. */
+  problem: string | null;
   installationId: string | null;
   keyId: string | null;
   schemaVersion: number | null;
@@ -69,7 +75,8 @@ const COUNTED = [
 /** What an admin needs to see at a glance; reads the database read-only and never unlocks keys. */
 export async function collectStatus(dataDir: string, io: CliIo): Promise<Status> {
   const paths = dataDirPaths(dataDir);
-  const initialised = isInitialised(paths.dir);
+  const state = dataDirState(paths.dir);
+  const initialised = state === 'initialised';
   const { config } = loadConfig(paths.dir);
   const manifest = initialised ? readManifest(paths.dir) : null;
   const keyFile = resolveDataDirPath(paths.dir, config.keys.keyFile);
@@ -81,6 +88,8 @@ export async function collectStatus(dataDir: string, io: CliIo): Promise<Status>
     version: packageVersion(),
     dataDir: paths.dir,
     initialised,
+    state,
+    problem: initialised ? null : notInitialisedError(paths.dir).message,
     installationId: manifest?.installationId ?? null,
     keyId: manifest?.keyId ?? null,
     schemaVersion: null,
@@ -170,8 +179,19 @@ export function printStatus(io: CliIo, s: Status, json: boolean): void {
   }
   const out = io.stdout;
   printLine(out, `verikiosk ${s.version}`);
-  printLine(out, `data dir        ${s.dataDir}${s.initialised ? '' : ' (not initialised)'}`);
-  if (!s.initialised) return;
+  const note =
+    s.state === 'empty'
+      ? ' (not initialised)'
+      : s.state === 'init_incomplete'
+        ? ' (initialisation did not complete)'
+        : s.state === 'damaged'
+          ? ' (damaged)'
+          : '';
+  printLine(out, `data dir        ${s.dataDir}${note}`);
+  if (!s.initialised) {
+    if (s.problem && s.state !== 'empty') printLine(out, `                ${s.problem}`);
+    return;
+  }
   printLine(out, `installation    ${s.installationId} (key ${s.keyId})`);
   printLine(
     out,

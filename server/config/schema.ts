@@ -485,7 +485,7 @@ const devicesSchema = z.strictObject(
 
 /**
  * The face engine (SPEC FACE-1): inference threads, the queue in front of them, and the limits
- * on submitted images. Optional: absent means every default.
+ * on submitted images. Absent means every default; init's starter config.json spells them out.
  */
 const faceSchema = z.strictObject(
   {
@@ -518,7 +518,7 @@ export const configSchema = z.strictObject(
     thresholds: thresholdsSchema.prefault({}),
     devices: devicesSchema.prefault({}),
     logging: loggingSchema.prefault({}),
-    face: faceSchema.optional(),
+    face: faceSchema.prefault({}),
   },
   { error: mustBe('a JSON object') },
 );

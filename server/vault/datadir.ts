@@ -17,6 +17,10 @@ export interface DataDirPaths {
   defaultKeyFile: string;
   config: string;
   lock: string;
+  /** Where `init` builds the pieces before moving them in (see `provisionDataDir`). */
+  initStaging: string;
+  /** Written first and removed last by `init`: while it exists the init has not completed. */
+  initMarker: string;
 }
 
 export function dataDirPaths(dir: string): DataDirPaths {
@@ -28,12 +32,59 @@ export function dataDirPaths(dir: string): DataDirPaths {
     defaultKeyFile: path.join(abs, 'master.key'),
     config: path.join(abs, 'config.json'),
     lock: path.join(abs, 'verikiosk.pid'),
+    initStaging: path.join(abs, '.verikiosk-init'),
+    initMarker: path.join(abs, '.verikiosk-init.json'),
   };
 }
 
-export function isInitialised(dir: string): boolean {
+/**
+ * What a data dir holds:
+ * - `empty`: no keys and no database (the dir may be missing, or hold only the admin's config.json);
+ * - `initialised`: keys.json and the database, and no unfinished init;
+ * - `init_incomplete`: an init was interrupted (its marker or staging dir is still there);
+ * - `damaged`: keys.json without the database or the database without keys.json.
+ */
+export type DataDirState = 'empty' | 'initialised' | 'init_incomplete' | 'damaged';
+
+export function dataDirState(dir: string): DataDirState {
   const p = dataDirPaths(dir);
-  return fs.existsSync(p.manifest) && fs.existsSync(p.database);
+  if (fs.existsSync(p.initMarker) || fs.existsSync(p.initStaging)) return 'init_incomplete';
+  const keys = fs.existsSync(p.manifest);
+  const database = fs.existsSync(p.database);
+  if (keys && database) return 'initialised';
+  return keys || database ? 'damaged' : 'empty';
+}
+
+export function isInitialised(dir: string): boolean {
+  return dataDirState(dir) === 'initialised';
+}
+
+/** The refusal for a command that needs an initialised data dir, by what the dir holds. */
+export function notInitialisedError(dir: string): DataDirError {
+  const p = dataDirPaths(dir);
+  switch (dataDirState(p.dir)) {
+    case 'init_incomplete':
+      return new DataDirError(
+        'init_incomplete',
+        `${p.dir} holds an initialisation that did not complete (it was interrupted); it holds no ` +
+          "records and its one-time secrets were never shown: run 'verikiosk init' or 'verikiosk start' " +
+          'to remove it and initialise afresh',
+      );
+    case 'damaged':
+      return new DataDirError(
+        'damaged',
+        fs.existsSync(p.manifest)
+          ? `${p.dir} has keys.json but no verikiosk.db: put back this installation's database (a backup copied in as verikiosk.db), or move the data dir away`
+          : `${p.dir} has verikiosk.db but no keys.json: put back the keys.json of this installation, or move the data dir away`,
+      );
+    case 'initialised':
+      return new DataDirError('already_initialised', `${p.dir} is already initialised`);
+    case 'empty':
+      return new DataDirError(
+        'not_initialised',
+        `${p.dir} is not initialised: run 'verikiosk init' (or 'verikiosk start')`,
+      );
+  }
 }
 
 function pidAlive(pid: number): boolean {
@@ -79,12 +130,25 @@ export interface ApplianceLock {
   release(): void;
 }
 
+function lockedError(dir: string, lock: LockRecord): DataDirError {
+  return new DataDirError(
+    'locked',
+    lock.url
+      ? `another verikiosk (pid ${lock.pid}) is already serving ${dir} at ${lock.url}`
+      : `another verikiosk (pid ${lock.pid}) is starting or initialising ${dir}`,
+  );
+}
+
+/** Refuses (DataDirError 'locked') if another live process serves, starts or initialises the dir. */
+export function refuseIfLocked(dir: string): void {
+  const other = readLock(dir);
+  if (other !== null) throw lockedError(dir, other);
+}
+
 /** Marks the data dir as served by this process; refuses if another live process serves it. */
 export function acquireApplianceLock(dir: string): ApplianceLock {
-  const other = runningAppliancePid(dir);
-  if (other !== null) {
-    throw new DataDirError('locked', `another verikiosk (pid ${other}) is already serving ${dir}`);
-  }
+  const other = readLock(dir);
+  if (other !== null) throw lockedError(dir, other);
   const file = dataDirPaths(dir).lock;
   fs.writeFileSync(file, `${process.pid}\n`, { mode: 0o600 });
   const ours = (): boolean => {

@@ -65,7 +65,13 @@ export class DataDirError extends Error {
   /** verikiosk's own error: its message names files, rules and ids, never values (see log/). */
   readonly [OWN_ERROR] = true;
   constructor(
-    readonly reason: 'not_initialised' | 'already_initialised' | 'locked' | 'unusable',
+    readonly reason:
+      | 'not_initialised'
+      | 'already_initialised'
+      | 'init_incomplete'
+      | 'damaged'
+      | 'locked'
+      | 'unusable',
     message: string,
   ) {
     super(message);

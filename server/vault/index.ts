@@ -25,6 +25,9 @@ export { MIGRATIONS, LATEST_SCHEMA_VERSION, checkMigrationOrder } from './migrat
 export type { Migration } from './migrations/index.js';
 export {
   readManifest,
+  checkPassphraseLength,
+  keyFileHoldsKey,
+  removeKeyFile,
   systemdCredentialPath,
   MIN_PASSPHRASE_LENGTH,
   SYSTEMD_CREDENTIAL_NAME,
@@ -63,12 +66,17 @@ export {
   defaultDataDir,
   dataDirPaths,
   isInitialised,
+  dataDirState,
+  notInitialisedError,
   acquireApplianceLock,
   runningAppliancePid,
   runningApplianceUrl,
   refuseWhileServing,
+  refuseIfLocked,
 } from './datadir.js';
-export type { DataDirPaths, ApplianceLock } from './datadir.js';
+export type { DataDirPaths, DataDirState, ApplianceLock } from './datadir.js';
 export { newId, isId } from './ids.js';
 export { loadSodium, sodium } from './sodium.js';
 export { writeFileAtomic } from './files.js';
+export { INIT_STEPS, provisionDataDir, cleanIncompleteInit } from './provision.js';
+export type { InitStep, ProvisionOptions } from './provision.js';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KeyError } from './errors.js';
 import { sodium } from './sodium.js';
-import { writeFileAtomic } from './files.js';
+import { fsyncDir, writeFileAtomic } from './files.js';
 
 /** libsodium crypto_pwhash limit profiles; `moderate` is the default for the admin passphrase. */
 export type KdfProfile = 'interactive' | 'moderate' | 'sensitive';
@@ -98,18 +98,22 @@ function passphraseAd(installationId: string, keyId: string): string {
   return `verikiosk master key|${installationId}|${keyId}`;
 }
 
-export function sealUnderPassphrase(
-  masterKey: Uint8Array,
-  passphrase: string,
-  profile: KdfProfile,
-  installationId: string,
-): SealedUnderPassphrase {
+export function checkPassphraseLength(passphrase: string): void {
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
     throw new KeyError(
       'passphrase_too_short',
       `the passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters`,
     );
   }
+}
+
+export function sealUnderPassphrase(
+  masterKey: Uint8Array,
+  passphrase: string,
+  profile: KdfProfile,
+  installationId: string,
+): SealedUnderPassphrase {
+  checkPassphraseLength(passphrase);
   const s = sodium();
   const { opsLimit, memLimit } = kdfLimits(profile);
   const salt = randomBytes(s.crypto_pwhash_SALTBYTES);
@@ -252,6 +256,25 @@ export function writeKeyFile(file: string, masterKey: Uint8Array): void {
 }
 
 /**
+ * Removes a key file: overwrites its bytes with random ones and fsyncs before unlinking, so the
+ * key does not stay in the freed blocks of an ordinary filesystem. (On an SSD or a copy-on-write
+ * filesystem old copies may survive the overwrite: hence the advice to keep the data dir on an
+ * encrypted disk.)
+ */
+export function removeKeyFile(file: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size > 0) fs.writeSync(fd, randomFillSync(new Uint8Array(size)), 0, size, 0);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.unlinkSync(file);
+  fsyncDir(path.dirname(file));
+}
+
+/**
  * Reads a key file or systemd credential. Like ssh with private keys, a key file that group or
  * others can read is refused: the key would not be the admin's alone.
  */
@@ -290,6 +313,22 @@ export function readKeyFile(file: string, checkPermissions = true): Uint8Array {
     throw new KeyError('key_file_corrupt', `the key file ${file} is damaged`);
   }
   return key;
+}
+
+/** True when `file` is a readable key file holding the master key with this key id. */
+export function keyFileHoldsKey(file: string, keyId: string): boolean {
+  let key: Uint8Array;
+  try {
+    key = readKeyFile(file, false);
+  } catch (error) {
+    if (error instanceof KeyError) return false;
+    throw error;
+  }
+  try {
+    return masterKeyId(key) === keyId;
+  } finally {
+    sodium().memzero(key);
+  }
 }
 
 /** Unlocks the master key from the given source and checks it belongs to this installation. */

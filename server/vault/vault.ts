@@ -29,7 +29,7 @@ import {
   type ReadableDb,
   type WritableDb,
 } from './db.js';
-import { dataDirPaths } from './datadir.js';
+import { dataDirPaths, dataDirState, notInitialisedError } from './datadir.js';
 import { DataDirError, KeyError, VaultRuleError } from './errors.js';
 import { newId } from './ids.js';
 import {
@@ -53,6 +53,15 @@ import { loadSodium, sodium } from './sodium.js';
 export type KeyOwner = { subjectId: string } | 'system';
 
 export type Clock = () => Date;
+
+/** The points in `Vault.init` after which a piece is on disk, in order. */
+export const VAULT_INIT_STEPS = [
+  'manifest_written',
+  'key_file_written',
+  'database_created',
+  'vault_initialised',
+] as const;
+export type VaultInitStep = (typeof VAULT_INIT_STEPS)[number];
 
 export interface DestroyOutcome {
   destroyed: number;
@@ -112,6 +121,9 @@ export class Vault {
   ): Promise<Vault> {
     await loadSodium();
     const paths = dataDirPaths(dataDir);
+    // An unfinished init (its staging dir still there) is not an installation, even where its
+    // keys.json and database have already been moved in.
+    if (dataDirState(paths.dir) === 'init_incomplete') throw notInitialisedError(paths.dir);
     const manifest = readManifest(paths.dir);
     const masterKey = unlockMasterKey(manifest, source);
     const keys = new KeyRing(masterKey);
@@ -145,9 +157,12 @@ export class Vault {
       kdf?: KdfProfile;
       clock?: Clock;
       actor?: string;
+      /** Called after each piece reaches the disk (the init crash test stops the process there). */
+      onStep?: (step: VaultInitStep) => void;
     },
   ): Promise<Vault> {
     await loadSodium();
+    const step = options.onStep ?? (() => undefined);
     const paths = dataDirPaths(dataDir);
     if (fs.existsSync(paths.manifest) || fs.existsSync(paths.database)) {
       throw new DataDirError('already_initialised', `${paths.dir} is already initialised`);
@@ -176,12 +191,19 @@ export class Vault {
     };
     // Only now, with the passphrase accepted, does anything reach the disk.
     fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-    if (options.unattendedKeyFile) writeKeyFile(options.unattendedKeyFile, masterKey);
+    // keys.json first: a key file on disk is always matched by the keys.json naming its key id,
+    // so cleaning up after an interrupted init can tell this key file from anyone else's.
     writeManifest(paths.dir, manifest);
+    step('manifest_written');
+    if (options.unattendedKeyFile) {
+      writeKeyFile(options.unattendedKeyFile, masterKey);
+      step('key_file_written');
+    }
     const keys = new KeyRing(masterKey);
     sodium().memzero(masterKey);
     const db = openWritableDb(paths.database, { create: true });
     fs.chmodSync(paths.database, 0o600);
+    step('database_created');
     const vault = new Vault(db, keys, installationId, paths.dir, clock);
     db.transaction(() => {
       const meta = db.prepare('INSERT INTO vault_meta (key, value) VALUES (?, ?)');
@@ -209,6 +231,7 @@ export class Vault {
         },
       });
     }).immediate();
+    step('vault_initialised');
     return vault;
   }
 

@@ -71,6 +71,14 @@ describe('defaults', () => {
       },
       devices: { simulate: 'never', pollIntervalMs: 2000, models: [] },
       logging: { level: 'info' },
+      face: {
+        maxQueue: 8,
+        maxFileBytes: 15 * 1024 * 1024,
+        maxPixels: 40_000_000,
+        minDimension: 48,
+        workingMaxSide: 1280,
+        warmUpAtStart: true,
+      },
     } satisfies Config);
   });
 
@@ -825,15 +833,10 @@ describe('starter config', () => {
     expect(text.endsWith('}\n')).toBe(true);
     expect(text).toContain('\n  "server": {\n    "host": "127.0.0.1",');
     const parsed = JSON.parse(text) as Record<string, unknown>;
-    expect(Object.keys(parsed)).toEqual([
-      'server',
-      'keys',
-      'retention',
-      'policies',
-      'thresholds',
-      'devices',
-      'logging',
-    ]);
+    // every section the schema knows, so that a new section cannot be left out of the starter
+    expect(Object.keys(parsed)).toEqual(Object.keys(configSchema.shape));
+    expect(Object.keys(parsed)).toContain('face');
+    expect(parsed.face).toMatchObject({ maxQueue: 8, warmUpAtStart: true });
   });
 
   it('parses to the defaults and spells out each retention period', () => {
