@@ -8,12 +8,16 @@ import {
 } from '../../../../server/biometrics/face/index.js';
 
 describe('the face section of the config', () => {
-  it('is optional: absent means the engine defaults', () => {
+  it('is optional: absent means the engine defaults, spelled out', () => {
     const outcome = parseConfig({});
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
-    expect(outcome.config.face).toBeUndefined();
-    expect(faceEngineOptions(outcome.config.face)).toEqual({});
+    // No workers: the engine picks one per two cores.
+    expect(outcome.config.face).not.toHaveProperty('workers');
+    expect(faceEngineOptions(outcome.config.face)).toEqual({
+      maxQueue: 8,
+      limits: DEFAULT_DECODE_LIMITS,
+    });
   });
 
   it('fills defaults and maps to engine options and decode limits', () => {
