@@ -556,14 +556,31 @@ export function buildSignatureTemplate(
       shp[i]![j] = shp[j]![i] = s;
     }
   }
-  const meanOff = (m: number[][], i: number) => m[i]!.reduce((s, v) => s + v, 0) / (count - 1);
+  const statistics = templateStatistics(references, dyn, shp, options);
+  return { signatures, adapted, features, references, statistics };
+}
+
+/**
+ * The per-user statistics of a template from its prepared references and their pairwise DTW
+ * distances (main and second representation): what the scores are normalised by. Exported for
+ * the evaluation, which caches the distances and must compute exactly what enrolment does.
+ */
+export function templateStatistics(
+  references: readonly PreparedSignature[],
+  dyn: readonly (readonly number[])[],
+  shp: readonly (readonly number[])[],
+  options: VerifierOptions,
+): UserStatistics {
+  const count = references.length;
+  const meanOff = (m: readonly (readonly number[])[], i: number) =>
+    m[i]!.reduce((s, v) => s + v, 0) / (count - 1);
   const dynMean = references.map((_, i) => meanOff(dyn, i));
   const shpMean = references.map((_, i) => meanOff(shp, i));
   const avg = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
-  const nearestOf = (m: number[][]) =>
+  const nearestOf = (m: readonly (readonly number[])[]) =>
     avg(m.map((row, i) => Math.min(...row.filter((_, j) => j !== i))));
   const nearestCount = nearestCountOf(options, count - 1);
-  const nearestMeanOf = (m: number[][]) =>
+  const nearestMeanOf = (m: readonly (readonly number[])[]) =>
     avg(
       m.map((row, i) =>
         avg(
@@ -585,7 +602,7 @@ export function buildSignatureTemplate(
   const pressureProfile = profiles.every((p): p is readonly number[] => p !== null)
     ? Array.from({ length: PROFILE_BINS }, (_, b) => avg(profiles.map((p) => p[b]!)))
     : null;
-  const statistics: UserStatistics = {
+  return {
     // A tiny floor keeps identical references (synthetic tests) from dividing by zero.
     dynamics: Math.max(avg(dynMean), 1e-6),
     shape: Math.max(avg(shpMean), 1e-6),
@@ -608,10 +625,9 @@ export function buildSignatureTemplate(
     medianSpeedPerS: median(references.map((r) => r.global.medianSpeedPerS)),
     pressureProfile,
   };
-  return { signatures, adapted, features, references, statistics };
 }
 
-function closestPairOf(m: number[][]): UserStatistics['closestPair'] {
+function closestPairOf(m: readonly (readonly number[])[]): UserStatistics['closestPair'] {
   let closest = { distance: Infinity, second: 0 };
   const all: number[] = [];
   for (let i = 0; i < m.length; i++) {
@@ -684,64 +700,118 @@ export function scorePreparedSignature(
   options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
 ): VerificationResult {
   const { statistics, references } = template;
-  const cap = options.termCap;
   const withPressure = probe.pressure && references.every((r) => r.pressure);
-  const exponent = withPressure
-    ? options.normalisationExponent
-    : (options.normalisationExponentWithoutPressure ?? options.normalisationExponent);
-  const closest = { dynamics: Infinity, shape: Infinity };
-  const term = (which: 'dynamics' | 'shape'): number => {
-    const perReference = statistics.perReference[which];
-    const nearest = statistics.nearest[which];
-    const nearestMean = statistics.nearestMean[which];
-    // As at enrolment, where each reference had only the others to compare with.
-    const k = nearestCountOf(options, references.length - 1);
+  const exponent = normalisationExponentOf(options, withPressure);
+  const k = nearestCountOf(options, references.length - 1);
+  const raw = (which: 'dynamics' | 'shape'): number[] => {
     // The k smallest normalised distances so far, ascending ('nearest' aggregate).
     const smallest: number[] = [];
-    let total = 0;
-    let best = Infinity;
-    let rawMin = Infinity;
-    references.forEach((reference, r) => {
-      const scale =
-        options.normalisation === 'reference'
-          ? perReference[r]!
-          : options.aggregate === 'min'
-            ? nearest
-            : options.aggregate === 'nearest'
-              ? nearestMean
-              : statistics[which];
-      // Full division by the user's own spread over-corrects (users who sign very consistently
-      // vary more between sessions than their enrolment shows): divide by spread^exponent.
-      const divisor = Math.max(scale, options.spreadFloor ?? 0) ** exponent;
-      // With 'nearest', a reference farther than the k-th nearest so far cannot count: abandon.
+    return references.map((reference, r) => {
+      const divisor = divisorOf(statistics, which, r, exponent, options);
+      // With 'nearest', a reference farther than the k-th nearest so far cannot count: abandon
+      // (Infinity, which scores as the cap, as it would have).
       const bound =
-        options.aggregate === 'nearest' && smallest.length === k ? smallest[k - 1]! : cap;
+        options.aggregate === 'nearest' && smallest.length === k
+          ? smallest[k - 1]!
+          : options.termCap;
       const d = dtwDistance(
         ...pair(probe, reference, which, template.features),
         options.bandFraction,
         bound * divisor,
       );
-      if (d < rawMin) rawMin = d;
-      const normalised = Math.min(cap, d / divisor);
-      total += normalised;
-      if (normalised < best) best = normalised;
+      const normalised = Math.min(options.termCap, d / divisor);
       if (smallest.length < k || normalised < smallest[k - 1]!) {
         smallest.push(normalised);
         smallest.sort((a, b) => a - b);
         if (smallest.length > k) smallest.pop();
       }
+      return d;
+    });
+  };
+  return scoreFromDistances(
+    statistics,
+    {
+      dynamics: options.weights.dynamics > 0 ? raw('dynamics') : null,
+      shape: options.weights.shape > 0 ? raw('shape') : null,
+    },
+    probe,
+    withPressure,
+    options,
+  );
+}
+
+function normalisationExponentOf(options: VerifierOptions, withPressure: boolean): number {
+  return withPressure
+    ? options.normalisationExponent
+    : (options.normalisationExponentWithoutPressure ?? options.normalisationExponent);
+}
+
+/** What reference r's raw DTW distance is divided by: the user's spread to a power. */
+function divisorOf(
+  statistics: UserStatistics,
+  which: 'dynamics' | 'shape',
+  r: number,
+  exponent: number,
+  options: VerifierOptions,
+): number {
+  const scale =
+    options.normalisation === 'reference'
+      ? statistics.perReference[which][r]!
+      : options.aggregate === 'min'
+        ? statistics.nearest[which]
+        : options.aggregate === 'nearest'
+          ? statistics.nearestMean[which]
+          : statistics[which];
+  // Full division by the user's own spread over-corrects (users who sign very consistently
+  // vary more between sessions than their enrolment shows): divide by spread^exponent.
+  return Math.max(scale, options.spreadFloor ?? 0) ** exponent;
+}
+
+/**
+ * The score from the probe's raw DTW distances to each reference (per representation; null when
+ * that representation has weight 0; Infinity for a reference abandoned early, which counts as
+ * the cap): normalisation, aggregation, duration and speed factors, fusion and threshold.
+ * Exported for the evaluation, which caches the distances.
+ */
+export function scoreFromDistances(
+  statistics: UserStatistics,
+  distances: {
+    readonly dynamics: readonly number[] | null;
+    readonly shape: readonly number[] | null;
+  },
+  probe: PreparedSignature,
+  withPressure: boolean,
+  options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
+): VerificationResult {
+  const cap = options.termCap;
+  const exponent = normalisationExponentOf(options, withPressure);
+  const closest = { dynamics: Infinity, shape: Infinity };
+  const term = (which: 'dynamics' | 'shape'): number => {
+    const raw = distances[which] ?? [];
+    // As at enrolment, where each reference had only the others to compare with.
+    const k = nearestCountOf(options, raw.length - 1);
+    let total = 0;
+    let best = Infinity;
+    let rawMin = Infinity;
+    const normalised = raw.map((d, r) => {
+      if (d < rawMin) rawMin = d;
+      const v = Math.min(cap, d / divisorOf(statistics, which, r, exponent, options));
+      total += v;
+      if (v < best) best = v;
+      return v;
     });
     // The nearest reference is never abandoned (the bound is at least its distance): exact.
     closest[which] = rawMin / statistics.nearest[which];
     if (options.aggregate === 'nearest') {
+      const smallest = normalised.sort((a, b) => a - b).slice(0, k);
       return smallest.reduce((sum, v) => sum + v, 0) / smallest.length;
     }
     if (options.aggregate === 'min') return best;
-    if (options.aggregate === 'mean+min') return (best + total / references.length) / 2;
-    return total / references.length;
+    if (options.aggregate === 'mean+min') return (best + total / raw.length) / 2;
+    return total / raw.length;
   };
-  const dynamics = options.weights.dynamics > 0 ? term('dynamics') : 0;
-  const shape = options.weights.shape > 0 ? term('shape') : 0;
+  const dynamics = distances.dynamics ? term('dynamics') : 0;
+  const shape = distances.shape ? term('shape') : 0;
   const vector = globalVector(probe.global);
   let global = 0;
   statistics.global.forEach((stat, k) => {
