@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { dbaMean } from './dba.js';
 import { dtwDistance, type Sequence } from '../../server/biometrics/signature/dtw.js';
 import {
   prepareSignature,
@@ -456,11 +457,16 @@ function representationKey(options: VerifierOptions): string {
  * the score from scoreFromDistances, the functions enrolment and verification use, so the
  * figures are the verifier's own (checked against scorePreparedSignature on the first writer).
  */
+export interface VerifierMethod extends Method<VerifierOptions> {
+  cacheOf(options: VerifierOptions): DistanceCache;
+  statisticsOf(refs: readonly number[], options: VerifierOptions): UserStatistics;
+}
+
 export function verifierMethod(
   task: TaskData,
   name: string,
   grid: readonly VerifierOptions[],
-): Method<VerifierOptions> {
+): VerifierMethod {
   const caches = new Map<string, DistanceCache>();
   const cacheOf = (options: VerifierOptions) => {
     const key = representationKey(options);
@@ -480,31 +486,42 @@ export function verifierMethod(
       o.nearestCount ?? 3,
       o.durationExponent ?? 0,
       o.speedExponent ?? 0,
+      o.durationExponentWithoutPressure ?? null,
+      o.speedExponentWithoutPressure ?? null,
       o.spreadFloor ?? 0,
       o.aggregate,
     ]);
+  const statisticsOf = (refs: readonly number[], options: VerifierOptions): UserStatistics => {
+    const cache = cacheOf(options);
+    const statsKey = `${representationKey(options)}|${options.nearestCount ?? 3}|${refs.join(',')}`;
+    let stats = statistics.get(statsKey);
+    if (!stats) {
+      const m = cache.matrix(refs);
+      const zeros = refs.map(() => refs.map(() => 0));
+      stats = templateStatistics(
+        refs.map((r) => cache.prepared[r]!),
+        m,
+        zeros,
+        options,
+      );
+      statistics.set(statsKey, stats);
+    }
+    return stats;
+  };
   return {
     name,
     grid,
     key: keyOf,
-    describe: (o) =>
-      `exponent ${task.pressure ? o.normalisationExponent : (o.normalisationExponentWithoutPressure ?? o.normalisationExponent)}, nearest ${o.nearestCount ?? 3}, duration^${o.durationExponent ?? 0}, slowness^${o.speedExponent ?? 0}, band ${o.bandFraction}, ${o.featureRateHz} Hz`,
+    describe: (o) => {
+      const mode = (value: number | undefined, without: number | undefined) =>
+        task.pressure ? (value ?? 0) : (without ?? value ?? 0);
+      return `exponent ${mode(o.normalisationExponent, o.normalisationExponentWithoutPressure)}, duration^${mode(o.durationExponent, o.durationExponentWithoutPressure)}, slowness^${mode(o.speedExponent, o.speedExponentWithoutPressure)}, nearest ${o.nearestCount ?? 3}, band ${o.bandFraction}, ${o.featureRateHz} Hz`;
+    },
+    cacheOf,
+    statisticsOf,
     template(_task, refs, options) {
       const cache = cacheOf(options);
-      const statsKey = `${representationKey(options)}|${options.nearestCount ?? 3}|${refs.join(',')}`;
-      let stats = statistics.get(statsKey);
-      if (!stats) {
-        const m = cache.matrix(refs);
-        const zeros = refs.map(() => refs.map(() => 0));
-        stats = templateStatistics(
-          refs.map((r) => cache.prepared[r]!),
-          m,
-          zeros,
-          options,
-        );
-        statistics.set(statsKey, stats);
-      }
-      const s = stats;
+      const s = statisticsOf(refs, options);
       const result = (probe: number) =>
         scoreFromDistances(
           s,
@@ -550,4 +567,75 @@ export function checkAgainstVerifier(
       );
     }
   }
+}
+
+export interface DbaChoice {
+  readonly options: VerifierOptions;
+  /** Weight of the DBA mean-template term in the fused distance (0: the verifier alone). */
+  readonly dbaWeight: number;
+}
+
+/**
+ * Experiment: the verifier's distance fused with the distance to the references' DTW barycentre
+ * (dba.ts), normalised by the references' mean distance to that barycentre to the same power.
+ */
+export function verifierDbaMethod(
+  task: TaskData,
+  name: string,
+  grid: readonly DbaChoice[],
+): Method<DbaChoice> {
+  const inner = verifierMethod(
+    task,
+    name,
+    grid.map((g) => g.options),
+  );
+  const means = new Map<string, { mean: Sequence; spread: number; probes: Map<number, number> }>();
+  return {
+    name,
+    grid,
+    key: (g) => `${inner.key(g.options)}|${g.dbaWeight}`,
+    describe: (g) => `${inner.describe(g.options)}, DBA weight ${g.dbaWeight}`,
+    template(_task, refs, g) {
+      const o = g.options;
+      const t = inner.template(task, refs, o);
+      const cache = inner.cacheOf(o);
+      const key = `${representationKey(o)}|${refs.join(',')}`;
+      let entry = means.get(key);
+      if (!entry && g.dbaWeight > 0) {
+        const sequences = refs.map((r) => cache.prepared[r]!.dynamics);
+        const m = dbaMean(sequences, o.bandFraction);
+        const spread = mean(sequences.map((s) => dtwDistance(s, m, o.bandFraction)));
+        entry = { mean: m, spread: Math.max(spread, 1e-6), probes: new Map() };
+        means.set(key, entry);
+      }
+      const e = entry;
+      const exponent = task.pressure
+        ? o.normalisationExponent
+        : (o.normalisationExponentWithoutPressure ?? o.normalisationExponent);
+      return {
+        replay: (probe) => t.replay(probe),
+        score(probe) {
+          const base = t.score(probe);
+          if (!e) return base;
+          let d = e.probes.get(probe);
+          if (d === undefined) {
+            d = dtwDistance(cache.prepared[probe]!.dynamics, e.mean, o.bandFraction);
+            e.probes.set(probe, d);
+          }
+          const result = scoreFromDistances(
+            inner.statisticsOf(refs, o),
+            { dynamics: refs.map((r) => cache.get(probe, r)), shape: null },
+            cache.prepared[probe]!,
+            task.pressure,
+            o,
+          );
+          const terms = result.explanation.terms;
+          const dba = Math.min(o.termCap, d / e.spread ** exponent);
+          const fused =
+            terms.duration * terms.speed * ((1 - g.dbaWeight) * terms.dynamics + g.dbaWeight * dba);
+          return 1 / (1 + fused);
+        },
+      };
+    },
+  };
 }

@@ -73,6 +73,9 @@ export interface VerifierOptions extends FeatureOptions {
    * move the pen more slowly while writing, not only pause longer. 0 or absent: ignored.
    */
   readonly speedExponent?: number;
+  /** The duration and speed exponents when either side has no pressure; as above when absent. */
+  readonly durationExponentWithoutPressure?: number;
+  readonly speedExponentWithoutPressure?: number;
   /** Accept when score >= threshold (comparisons with pressure on both sides). */
   readonly threshold: number;
   /**
@@ -226,14 +229,16 @@ export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   termCap: 4,
   normalisation: 'template',
   normalisationExponent: 0.5,
-  normalisationExponentWithoutPressure: 0.75,
+  normalisationExponentWithoutPressure: 1,
   spreadFloor: 0.09,
   aggregate: 'nearest',
   nearestCount: 3,
   durationExponent: 0.15,
-  speedExponent: 0.1,
-  threshold: 0.675,
-  thresholdWithoutPressure: 0.562,
+  speedExponent: 0.2,
+  durationExponentWithoutPressure: 0.15,
+  speedExponentWithoutPressure: 0.1,
+  threshold: 0.6731,
+  thresholdWithoutPressure: 0.4392,
   consistencyFactor: 2,
   maxEnrolmentDistance: 0.28,
   minEnrolment: 3,
@@ -825,12 +830,18 @@ export function scoreFromDistances(
     probe.global.durationMs > 0 && statistics.durationMs.median > 0
       ? probe.global.durationMs / statistics.durationMs.median
       : 1;
-  const duration = durationRatio ** (options.durationExponent ?? 0);
+  const durationExponent = withPressure
+    ? options.durationExponent
+    : (options.durationExponentWithoutPressure ?? options.durationExponent);
+  const speedExponent = withPressure
+    ? options.speedExponent
+    : (options.speedExponentWithoutPressure ?? options.speedExponent);
+  const duration = durationRatio ** (durationExponent ?? 0);
   const slowness =
     probe.global.medianSpeedPerS > 0 && statistics.medianSpeedPerS > 0
       ? statistics.medianSpeedPerS / probe.global.medianSpeedPerS
       : 1;
-  const speed = slowness ** (options.speedExponent ?? 0);
+  const speed = slowness ** (speedExponent ?? 0);
   const distance =
     (duration * speed * (w.dynamics * dynamics + w.shape * shape + w.global * global)) /
     (w.dynamics + w.shape + w.global);
