@@ -282,16 +282,21 @@ export function adaptationFigures<P>(
   users: readonly number[],
   p: P,
   threshold: number,
+  mode: 'adaptation' | 'second-visit' = 'adaptation',
   maxAdapted = DEFAULT_VERIFIER_OPTIONS.maxAdapted,
 ): AdaptationFigures {
   const enrolment = (user: number) => range(1, 5).map((i) => task.id(user, i));
   const adapt = (user: number, presented: number[]) => {
     let adapted: number[] = [];
-    let t = method.template(task, enrolment(user), p);
+    const first = method.template(task, enrolment(user), p);
+    let t = first;
     let added = 0;
     for (const id of presented) {
-      if (t.replay(id) || t.score(id) < threshold) continue;
-      adapted = [...adapted, id].slice(-maxAdapted);
+      // Adaptation: each accepted by the template as it stands; a second visit (adapt.ts,
+      // addSecondVisit): each accepted by the first visit's template, copies refused.
+      const judge = mode === 'adaptation' ? t : first;
+      if (judge.replay(id) || judge.score(id) < threshold || t.replay(id)) continue;
+      adapted = mode === 'adaptation' ? [...adapted, id].slice(-maxAdapted) : [...adapted, id];
       t = method.template(task, [...enrolment(user), ...adapted], p);
       added++;
     }

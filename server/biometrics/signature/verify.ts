@@ -100,6 +100,11 @@ export interface VerifierOptions extends FeatureOptions {
   readonly minEnrolment: number;
   readonly maxEnrolment: number;
   /**
+   * How many signatures of a second enrolment visit may join the template (adapt.ts,
+   * addSecondVisit); 0: no second visit. Absent: maxEnrolment.
+   */
+  readonly maxSecondVisit?: number;
+  /**
    * How many signatures adaptation keeps beside the enrolment ones (the newest; see adapt.ts).
    * Not a scoring option: shrinking it needs no re-enrolment, a stored template keeps its newest.
    */
@@ -301,9 +306,14 @@ export interface SignatureTemplate {
    * stored. They are references like the enrolment ones, which are always kept.
    */
   readonly adapted: readonly Signature[];
+  /**
+   * Signatures of a second enrolment visit that the first visit's template accepted (adapt.ts,
+   * addSecondVisit); kept like the enrolment ones, never aged out.
+   */
+  readonly secondVisit: readonly Signature[];
   /** The feature options the references were prepared with; probes are prepared the same way. */
   readonly features: FeatureOptions;
-  /** The enrolment signatures' then the adapted ones', prepared. */
+  /** The enrolment signatures', the second visit's, then the adapted ones', prepared. */
   readonly references: readonly PreparedSignature[];
   readonly statistics: UserStatistics;
 }
@@ -534,10 +544,13 @@ export function buildSignatureTemplate(
   signatures: readonly Signature[],
   options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
   adapted: readonly Signature[] = [],
+  secondVisit: readonly Signature[] = [],
 ): SignatureTemplate {
-  const count = signatures.length + adapted.length;
+  const count = signatures.length + secondVisit.length + adapted.length;
   const features = featureOptions(options);
-  const references = [...signatures, ...adapted].map((s) => prepareSignature(s, features));
+  const references = [...signatures, ...secondVisit, ...adapted].map((s) =>
+    prepareSignature(s, features),
+  );
   // Pairwise distances among the references.
   const dyn: number[][] = references.map(() => new Array<number>(count).fill(0));
   const shp: number[][] = references.map(() => new Array<number>(count).fill(0));
@@ -562,7 +575,7 @@ export function buildSignatureTemplate(
     }
   }
   const statistics = templateStatistics(references, dyn, shp, options);
-  return { signatures, adapted, features, references, statistics };
+  return { signatures, adapted, secondVisit, features, references, statistics };
 }
 
 /**
