@@ -2,6 +2,7 @@
  * SVC2004-protocol evaluation of the signature verifier, cross-validated across writers.
  *
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
+ *     [--users 1-20] [--grid full] [--dynamics channels] [--experiment dba]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -24,6 +25,10 @@
  * S11–S20 are one session, so this measures how far adaptation follows a drift, at best. The
  * poisoning check presents S11–S14 then the forgery S21 and scores S22–S40 at the threshold.
  *
+ * Experiments (docs/signatures.md): --grid full also fits feature rate, band and nearest count;
+ * --dynamics x,y,dx,dy,p,v,area:0.5 sets the main representation's channels of the grid;
+ * --experiment dba adds a column fusing the distance to a DTW-barycentre mean template (dba.ts).
+ *
  * IN-SAMPLE (labelled so): the shipped defaults (DEFAULT_VERIFIER_OPTIONS) on all writers, and
  * what the fitting procedure chooses on all of them. DTW distances are computed once per feature
  * setting and band and reused by every fold and grid point; the cached scoring is checked
@@ -39,6 +44,7 @@ import {
   prepareSignature,
   scorePreparedSignature,
   buildSignatureTemplate,
+  type RepresentationSpec,
   type Signature,
   type VerifierOptions,
 } from '../../server/biometrics/signature/index.js';
@@ -72,6 +78,7 @@ interface Args {
   users: [number, number];
   experiment: string | undefined;
   fullGrid: boolean;
+  dynamics: RepresentationSpec | undefined;
 }
 
 function parseCli(): Args {
@@ -84,6 +91,7 @@ function parseCli(): Args {
       users: { type: 'string', default: '1-20' },
       experiment: { type: 'string' },
       grid: { type: 'string' },
+      dynamics: { type: 'string' },
     },
   });
   if (!values.data) {
@@ -102,6 +110,15 @@ function parseCli(): Args {
     users: [Math.max(1, from), Math.min(20, to)],
     experiment: values.experiment,
     fullGrid: values.grid === 'full',
+    // x,y,dx,dy,p,v,area:0.5: the main representation's channels (and weights) for the grid.
+    dynamics: values.dynamics
+      ? Object.fromEntries(
+          values.dynamics.split(',').map((part) => {
+            const [name = '', weight = '1'] = part.split(':');
+            return [name, Number(weight)];
+          }),
+        )
+      : undefined,
   };
 }
 
@@ -111,7 +128,11 @@ function parseCli(): Args {
  * own); --grid full also fits the feature rate, band and nearest count (432 settings), which
  * scored worse on the test writers than keeping them fixed (docs/signatures.md).
  */
-export function verifierGrid(pressure: boolean, full = false): VerifierOptions[] {
+export function verifierGrid(
+  pressure: boolean,
+  full = false,
+  dynamics?: RepresentationSpec,
+): VerifierOptions[] {
   const grid: VerifierOptions[] = [];
   for (const featureRateHz of full ? [25, 33] : [DEFAULT_VERIFIER_OPTIONS.featureRateHz]) {
     for (const bandFraction of full ? [0.05, 0.07, 0.1] : [DEFAULT_VERIFIER_OPTIONS.bandFraction]) {
@@ -121,6 +142,7 @@ export function verifierGrid(pressure: boolean, full = false): VerifierOptions[]
             for (const speed of [0, 0.1, 0.2]) {
               grid.push({
                 ...DEFAULT_VERIFIER_OPTIONS,
+                ...(dynamics ? { dynamics } : {}),
                 featureRateHz,
                 bandFraction,
                 nearestCount,
@@ -246,9 +268,9 @@ function printComparison(
 }
 
 function main(): void {
-  const { dirs, splits, seed, users, experiment, fullGrid } = parseCli();
+  const { dirs, splits, seed, users, experiment, fullGrid, dynamics } = parseCli();
   const started = process.cpuUsage();
-  for (const dir of dirs) evaluate(dir, splits, seed, users, experiment, fullGrid);
+  for (const dir of dirs) evaluate(dir, splits, seed, users, experiment, fullGrid, dynamics);
   const used = process.cpuUsage(started);
   console.log(`total CPU time ${((used.user + used.system) / 1e6).toFixed(1)} s`);
 }
@@ -260,10 +282,15 @@ function evaluate(
   userRange: [number, number],
   experiment: string | undefined,
   fullGrid: boolean,
+  dynamics: RepresentationSpec | undefined,
 ): void {
   const task = loadTask(dir, userRange);
   const folds = writerFolds(task.users, splits, seed);
-  const verifier = verifierMethod(task, 'verifier', verifierGrid(task.pressure, fullGrid));
+  const verifier = verifierMethod(
+    task,
+    'verifier',
+    verifierGrid(task.pressure, fullGrid, dynamics),
+  );
   checkAgainstVerifier(task, verifier, DEFAULT_VERIFIER_OPTIONS);
   const baseline = baselineMethod(task);
   console.log(`data: ${dir} (${task.pressure ? 'with' : 'without'} pressure)`);
@@ -275,7 +302,7 @@ function evaluate(
     { name: baseline.name, results: crossValidate(task, baseline, folds) },
   ];
   if (experiment === 'dba') {
-    const grid = verifierGrid(task.pressure, fullGrid).flatMap((options) =>
+    const grid = verifierGrid(task.pressure, fullGrid, dynamics).flatMap((options) =>
       [0, 0.25, 0.5, 0.75, 1].map((dbaWeight) => ({ options, dbaWeight })),
     );
     const dba = verifierDbaMethod(task, 'verifier + DBA', grid);
