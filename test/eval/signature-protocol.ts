@@ -644,3 +644,85 @@ export function verifierDbaMethod(
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The enrolment consistency bound (verify.ts maxEnrolmentDistance), cross-validated.
+
+/** What enrolSignatures compares with the bound: the largest mean distance of a sample to the others. */
+function farthestMean(cache: DistanceCache, ids: readonly number[]): number {
+  let worst = 0;
+  for (const i of ids) {
+    let sum = 0;
+    for (const j of ids) if (j !== i) sum += cache.get(i, j);
+    worst = Math.max(worst, sum / (ids.length - 1));
+  }
+  return worst;
+}
+
+function subsets(items: readonly number[], size: number): number[][] {
+  if (size === 0) return [[]];
+  if (items.length < size) return [];
+  const [first, ...rest] = items;
+  return [...subsets(rest, size - 1).map((s) => [first!, ...s]), ...subsets(rest, size)];
+}
+
+export interface BoundFold {
+  readonly bound: number;
+  /** Test writers: every 3–5 subset of S1–S10 refused, and S1–S5 enrolments refused. */
+  readonly genuineRefused: number;
+  readonly genuineSets: number;
+  readonly enrolmentsRefused: number;
+  /** Test writers: S1, S2 or S3 of three different writers accepted. */
+  readonly mixedAccepted: number;
+  readonly mixedSets: number;
+}
+
+/**
+ * H3's calibration procedure for the bound, run per fold: on the training writers, the largest
+ * statistic over every 3–5 subset of a writer's S1–S10 and the smallest over S1, S2 or S3 of
+ * three different writers; the bound at their geometric mean; then counted on the test writers.
+ */
+export function enrolmentBoundFolds(
+  task: TaskData,
+  cache: DistanceCache,
+  folds: readonly Fold[],
+): BoundFold[] {
+  const genuineStats = new Map<number, number[]>();
+  for (const user of task.users) {
+    const ids = range(1, 10).map((i) => task.id(user, i));
+    genuineStats.set(
+      user,
+      [3, 4, 5].flatMap((k) => subsets(ids, k).map((s) => farthestMean(cache, s))),
+    );
+  }
+  const mixed = (users: readonly number[]) =>
+    subsets(users, 3).flatMap((triple) =>
+      [1, 2, 3].map((k) =>
+        farthestMean(
+          cache,
+          triple.map((u) => task.id(u, k)),
+        ),
+      ),
+    );
+  return folds.map((fold) => {
+    const g = Math.max(...fold.train.flatMap((u) => genuineStats.get(u)!));
+    const m = Math.min(...mixed(fold.train));
+    const bound = Math.sqrt(g * m);
+    const testGenuine = fold.test.flatMap((u) => genuineStats.get(u)!);
+    const testMixed = mixed(fold.test);
+    return {
+      bound,
+      genuineRefused: testGenuine.filter((v) => v > bound).length,
+      genuineSets: testGenuine.length,
+      enrolmentsRefused: fold.test.filter(
+        (u) =>
+          farthestMean(
+            cache,
+            range(1, 5).map((i) => task.id(u, i)),
+          ) > bound,
+      ).length,
+      mixedAccepted: testMixed.filter((v) => v <= bound).length,
+      mixedSets: testMixed.length,
+    };
+  });
+}

@@ -53,6 +53,7 @@ import {
   adaptationFigures,
   baselineMethod,
   checkAgainstVerifier,
+  enrolmentBoundFolds,
   equalErrorRate,
   fit,
   loadTask,
@@ -338,6 +339,12 @@ function evaluate(
   );
   evaluateSpeed(task);
   evaluateConsistency(task);
+  const bounds = enrolmentBoundFolds(task, verifier.cacheOf(DEFAULT_VERIFIER_OPTIONS), folds);
+  const sum = (get: (b: (typeof bounds)[number]) => number) =>
+    bounds.reduce((total, b) => total + get(b), 0);
+  console.log(
+    `enrolment consistency bound, cross-validated (calibrated per fold on the training writers by the procedure of maxEnrolmentDistance, ${DEFAULT_VERIFIER_OPTIONS.maxEnrolmentDistance ?? Infinity} shipped): bounds ${Math.min(...bounds.map((b) => b.bound)).toFixed(3)}–${Math.max(...bounds.map((b) => b.bound)).toFixed(3)}; test writers' genuine 3–5 subsets of S1–S10 refused ${sum((b) => b.genuineRefused)} of ${sum((b) => b.genuineSets)}, S1–S5 enrolments refused ${sum((b) => b.enrolmentsRefused)} of ${sum((b) => (b.genuineSets > 0 ? folds[0]!.test.length : 0))}, mixed-writer sets accepted ${sum((b) => b.mixedAccepted)} of ${sum((b) => b.mixedSets)}`,
+  );
 }
 
 /** Verifications per second of the shipped verifier, feature extraction included (CPU time). */
