@@ -482,10 +482,22 @@ export function verifierMethod(
     }
     return c;
   };
+  // The second representation's distances, when it has weight.
+  const shapeCaches = new Map<string, DistanceCache>();
+  const shapeCacheOf = (options: VerifierOptions) => {
+    const key = representationKey(options);
+    let c = shapeCaches.get(key);
+    if (!c) {
+      c = new DistanceCache(task, featureOptions(options), options.bandFraction, (p) => p.shape);
+      shapeCaches.set(key, c);
+    }
+    return c;
+  };
   const statistics = new Map<string, UserStatistics>();
   const keyOf = (o: VerifierOptions) =>
     JSON.stringify([
       representationKey(o),
+      o.weights,
       o.normalisationExponent,
       o.normalisationExponentWithoutPressure ?? null,
       o.nearestCount ?? 3,
@@ -502,11 +514,14 @@ export function verifierMethod(
     let stats = statistics.get(statsKey);
     if (!stats) {
       const m = cache.matrix(refs);
-      const zeros = refs.map(() => refs.map(() => 0));
+      const shape =
+        options.weights.shape > 0
+          ? shapeCacheOf(options).matrix(refs)
+          : refs.map(() => refs.map(() => 0));
       stats = templateStatistics(
         refs.map((r) => cache.prepared[r]!),
         m,
-        zeros,
+        shape,
         options,
       );
       statistics.set(statsKey, stats);
@@ -527,10 +542,14 @@ export function verifierMethod(
     template(_task, refs, options) {
       const cache = cacheOf(options);
       const s = statisticsOf(refs, options);
+      const shapeCache = options.weights.shape > 0 ? shapeCacheOf(options) : null;
       const result = (probe: number) =>
         scoreFromDistances(
           s,
-          { dynamics: refs.map((r) => cache.get(probe, r)), shape: null },
+          {
+            dynamics: refs.map((r) => cache.get(probe, r)),
+            shape: shapeCache ? refs.map((r) => shapeCache.get(probe, r)) : null,
+          },
           cache.prepared[probe]!,
           task.pressure,
           options,

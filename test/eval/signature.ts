@@ -2,7 +2,7 @@
  * SVC2004-protocol evaluation of the signature verifier, cross-validated across writers.
  *
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
- *     [--users 1-20] [--grid full] [--dynamics channels] [--experiment dba]
+ *     [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -27,6 +27,7 @@
  *
  * Experiments (docs/signatures.md): --grid full also fits feature rate, band and nearest count;
  * --dynamics x,y,dx,dy,p,v,area:0.5 sets the main representation's channels of the grid;
+ * --shape area [--shape-weight 0.25] fuses a second representation (its own DTW and normaliser);
  * --experiment dba adds a column fusing the distance to a DTW-barycentre mean template (dba.ts).
  *
  * IN-SAMPLE (labelled so): the shipped defaults (DEFAULT_VERIFIER_OPTIONS) on all writers, and
@@ -80,6 +81,17 @@ interface Args {
   experiment: string | undefined;
   fullGrid: boolean;
   dynamics: RepresentationSpec | undefined;
+  shape: { spec: RepresentationSpec; weight: number } | undefined;
+}
+
+/** x,y,dx,dy,p,v,area:0.5: channels with optional weights. */
+function channelSpec(text: string): RepresentationSpec {
+  return Object.fromEntries(
+    text.split(',').map((part) => {
+      const [name = '', weight = '1'] = part.split(':');
+      return [name, Number(weight)];
+    }),
+  );
 }
 
 function parseCli(): Args {
@@ -93,6 +105,8 @@ function parseCli(): Args {
       experiment: { type: 'string' },
       grid: { type: 'string' },
       dynamics: { type: 'string' },
+      shape: { type: 'string' },
+      'shape-weight': { type: 'string', default: '0.25' },
     },
   });
   if (!values.data) {
@@ -112,13 +126,10 @@ function parseCli(): Args {
     experiment: values.experiment,
     fullGrid: values.grid === 'full',
     // x,y,dx,dy,p,v,area:0.5: the main representation's channels (and weights) for the grid.
-    dynamics: values.dynamics
-      ? Object.fromEntries(
-          values.dynamics.split(',').map((part) => {
-            const [name = '', weight = '1'] = part.split(':');
-            return [name, Number(weight)];
-          }),
-        )
+    dynamics: values.dynamics ? channelSpec(values.dynamics) : undefined,
+    // A second representation fused with the first (its own DTW and normaliser).
+    shape: values.shape
+      ? { spec: channelSpec(values.shape), weight: Number(values['shape-weight']) }
       : undefined,
   };
 }
@@ -133,6 +144,7 @@ export function verifierGrid(
   pressure: boolean,
   full = false,
   dynamics?: RepresentationSpec,
+  shape?: { spec: RepresentationSpec; weight: number },
 ): VerifierOptions[] {
   const grid: VerifierOptions[] = [];
   for (const featureRateHz of full ? [25, 33] : [DEFAULT_VERIFIER_OPTIONS.featureRateHz]) {
@@ -144,6 +156,9 @@ export function verifierGrid(
               grid.push({
                 ...DEFAULT_VERIFIER_OPTIONS,
                 ...(dynamics ? { dynamics } : {}),
+                ...(shape
+                  ? { shape: shape.spec, weights: { dynamics: 1, shape: shape.weight, global: 0 } }
+                  : {}),
                 featureRateHz,
                 bandFraction,
                 nearestCount,
@@ -269,9 +284,9 @@ function printComparison(
 }
 
 function main(): void {
-  const { dirs, splits, seed, users, experiment, fullGrid, dynamics } = parseCli();
+  const { dirs, splits, seed, users, experiment, fullGrid, dynamics, shape } = parseCli();
   const started = process.cpuUsage();
-  for (const dir of dirs) evaluate(dir, splits, seed, users, experiment, fullGrid, dynamics);
+  for (const dir of dirs) evaluate(dir, splits, seed, users, experiment, fullGrid, dynamics, shape);
   const used = process.cpuUsage(started);
   console.log(`total CPU time ${((used.user + used.system) / 1e6).toFixed(1)} s`);
 }
@@ -284,13 +299,14 @@ function evaluate(
   experiment: string | undefined,
   fullGrid: boolean,
   dynamics: RepresentationSpec | undefined,
+  shape: { spec: RepresentationSpec; weight: number } | undefined,
 ): void {
   const task = loadTask(dir, userRange);
   const folds = writerFolds(task.users, splits, seed);
   const verifier = verifierMethod(
     task,
     'verifier',
-    verifierGrid(task.pressure, fullGrid, dynamics),
+    verifierGrid(task.pressure, fullGrid, dynamics, shape),
   );
   checkAgainstVerifier(task, verifier, DEFAULT_VERIFIER_OPTIONS);
   const baseline = baselineMethod(task);
@@ -303,7 +319,7 @@ function evaluate(
     { name: baseline.name, results: crossValidate(task, baseline, folds) },
   ];
   if (experiment === 'dba') {
-    const grid = verifierGrid(task.pressure, fullGrid, dynamics).flatMap((options) =>
+    const grid = verifierGrid(task.pressure, fullGrid, dynamics, shape).flatMap((options) =>
       [0, 0.25, 0.5, 0.75, 1].map((dbaWeight) => ({ options, dbaWeight })),
     );
     const dba = verifierDbaMethod(task, 'verifier + DBA', grid);
