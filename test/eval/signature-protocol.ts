@@ -366,8 +366,11 @@ export interface Fold {
   readonly test: readonly number[];
 }
 
-/** 2-fold by writer, repeated with `splits` seeded random halvings: 2 × splits folds. */
-export function writerFolds(users: readonly number[], splits: number, seed: number): Fold[] {
+/**
+ * k-fold by writer (2: halves), repeated with `splits` seeded random orders: k × splits folds,
+ * each group of writers the test group once.
+ */
+export function writerFolds(users: readonly number[], splits: number, seed: number, k = 2): Fold[] {
   const folds: Fold[] = [];
   for (let s = 0; s < splits; s++) {
     const rng = seededRandom(seed + s);
@@ -376,11 +379,15 @@ export function writerFolds(users: readonly number[], splits: number, seed: numb
       const j = Math.floor(rng() * (i + 1));
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
-    const half = Math.floor(order.length / 2);
-    const a = order.slice(0, half).sort((x, y) => x - y);
-    const b = order.slice(half).sort((x, y) => x - y);
-    folds.push({ split: s, seed: seed + s, train: a, test: b });
-    folds.push({ split: s, seed: seed + s, train: b, test: a });
+    const groups = Array.from({ length: k }, (_, g) =>
+      order
+        .slice(Math.floor((g * order.length) / k), Math.floor(((g + 1) * order.length) / k))
+        .sort((x, y) => x - y),
+    );
+    for (let g = k - 1; g >= 0; g--) {
+      const train = groups.flatMap((group, h) => (h === g ? [] : group)).sort((x, y) => x - y);
+      folds.push({ split: s, seed: seed + s, train, test: groups[g]! });
+    }
   }
   return folds;
 }

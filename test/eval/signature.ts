@@ -2,7 +2,7 @@
  * SVC2004-protocol evaluation of the signature verifier, cross-validated across writers.
  *
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
- *     [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba]
+ *     [--folds 2] [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -76,6 +76,7 @@ export { equalErrorRate };
 interface Args {
   dirs: string[];
   splits: number;
+  folds: number;
   seed: number;
   users: [number, number];
   experiment: string | undefined;
@@ -100,6 +101,7 @@ function parseCli(): Args {
       data: { type: 'string' },
       task: { type: 'string' },
       splits: { type: 'string', default: '5' },
+      folds: { type: 'string', default: '2' },
       seed: { type: 'string', default: '2004' },
       users: { type: 'string', default: '1-20' },
       experiment: { type: 'string' },
@@ -120,6 +122,7 @@ function parseCli(): Args {
   return {
     dirs: subsets.length > 0 ? subsets : [root],
     splits: Math.max(1, Number(values.splits)),
+    folds: Math.max(2, Number(values.folds)),
     seed: Number(values.seed),
     // Users 21–40 are held out: never read, whatever is asked.
     users: [Math.max(1, from), Math.min(20, to)],
@@ -284,9 +287,10 @@ function printComparison(
 }
 
 function main(): void {
-  const { dirs, splits, seed, users, experiment, fullGrid, dynamics, shape } = parseCli();
+  const { dirs, splits, folds, seed, users, experiment, fullGrid, dynamics, shape } = parseCli();
   const started = process.cpuUsage();
-  for (const dir of dirs) evaluate(dir, splits, seed, users, experiment, fullGrid, dynamics, shape);
+  for (const dir of dirs)
+    evaluate(dir, splits, folds, seed, users, experiment, fullGrid, dynamics, shape);
   const used = process.cpuUsage(started);
   console.log(`total CPU time ${((used.user + used.system) / 1e6).toFixed(1)} s`);
 }
@@ -294,6 +298,7 @@ function main(): void {
 function evaluate(
   dir: string,
   splits: number,
+  k: number,
   seed: number,
   userRange: [number, number],
   experiment: string | undefined,
@@ -302,7 +307,7 @@ function evaluate(
   shape: { spec: RepresentationSpec; weight: number } | undefined,
 ): void {
   const task = loadTask(dir, userRange);
-  const folds = writerFolds(task.users, splits, seed);
+  const folds = writerFolds(task.users, splits, seed, k);
   const verifier = verifierMethod(
     task,
     'verifier',
@@ -312,7 +317,7 @@ function evaluate(
   const baseline = baselineMethod(task);
   console.log(`data: ${dir} (${task.pressure ? 'with' : 'without'} pressure)`);
   console.log(
-    `writers ${task.users[0]}–${task.users.at(-1)}, enrol S1–S5; HEADLINE, cross-validated: 2-fold by writer × ${splits} seeded splits (seeds ${range(seed, seed + splits - 1).join(', ')}), every tuned choice and the threshold fitted on the training half (${verifier.grid.length} verifier settings; the baseline fits its threshold only)`,
+    `writers ${task.users[0]}–${task.users.at(-1)}, enrol S1–S5; HEADLINE, cross-validated: ${k}-fold by writer × ${splits} seeded splits (seeds ${range(seed, seed + splits - 1).join(', ')}), every tuned choice and the threshold fitted on the training writers (${verifier.grid.length} verifier settings; the baseline fits its threshold only)`,
   );
   const columns = [
     { name: verifier.name, results: crossValidate(task, verifier, folds) },
