@@ -6,6 +6,7 @@ import {
   SIGNATURE_LIMITS,
   SignatureFormatError,
   adaptSignatureTemplate,
+  addSecondVisit,
   enrolSignatures,
   parseSignature,
   renderSignaturePng,
@@ -111,77 +112,117 @@ export function addSignatureCommands(
     )
     .requiredOption('--enrol <files...>', 'the enrolment signatures (SVC2004 text or JSON)')
     .requiredOption('--probe <files...>', 'the signatures to verify against the enrolment')
+    .option(
+      '--second-visit <files...>',
+      'signatures of a second enrolment visit: each joins the template when the first accepts it (one line per file first: {file, secondVisit: joined|refused})',
+    )
     .option('--explain', "add the verifier's explanation (duration, length, pressure) to each line")
     .option(
       '--adapt',
       'add each accepted probe to the template before the next one, as an approved verification would (adds "adapted" to each line)',
     )
-    .action((o: { enrol: string[]; probe: string[]; explain?: boolean; adapt?: boolean }) => {
-      const references = o.enrol.map((file) => readOrRefuse(file, 'enrol'));
-      const enrolment = enrolSignatures(references);
-      if (!enrolment.ok)
-        throw new UsageError(describeEnrolmentFailure(enrolment, o.enrol), 'enrol');
-      let template: SignatureTemplate = enrolment.template;
-      let failed = false;
-      for (const file of o.probe) {
-        const read = readSignatureFile(file);
-        let line: Record<string, unknown>;
-        if (!read.ok) {
-          const { ok: _ok, ...error } = read;
-          line = { file, error };
-        } else {
-          const outcome = verifySignature(template, read.signature);
-          if (outcome.ok) {
-            // Scored against the template as it was; adaptation only affects later probes.
-            const adaptation =
-              o.adapt === true && outcome.decision === 'accept'
-                ? adaptSignatureTemplate(template, read.signature)
-                : null;
-            if (adaptation?.ok === true) template = adaptation.template;
-            line = {
-              file,
-              score: outcome.score,
-              decision: outcome.decision,
-              threshold: outcome.threshold,
-              ...(o.adapt === true ? { adapted: adaptation?.ok === true } : {}),
-              ...(o.explain ? { explanation: outcome.explanation } : {}),
-            };
-          } else if (outcome.reason === 'invalid_input') {
-            line = {
-              file,
-              error: {
-                code: outcome.reason,
-                message: 'it is not what a signature pad produces',
-                problem: outcome.problem,
-              },
-            };
-          } else if (outcome.reason === 'replayed') {
-            line = {
-              file,
-              error: {
-                code: outcome.reason,
-                message: 'it repeats a reference signature: a copy, not a new signature',
-                closestReference: outcome.closestReference,
-              },
-            };
-          } else {
-            const first = outcome.qualityReasons[0];
-            line = {
-              file,
-              error: {
-                code: outcome.reason,
-                message: first === undefined ? 'poor quality' : QUALITY_GUIDANCE[first],
-                reasons: outcome.qualityReasons,
-              },
-            };
+    .action(
+      (o: {
+        enrol: string[];
+        probe: string[];
+        secondVisit?: string[];
+        explain?: boolean;
+        adapt?: boolean;
+      }) => {
+        const references = o.enrol.map((file) => readOrRefuse(file, 'enrol'));
+        const enrolment = enrolSignatures(references);
+        if (!enrolment.ok)
+          throw new UsageError(describeEnrolmentFailure(enrolment, o.enrol), 'enrol');
+        let template: SignatureTemplate = enrolment.template;
+        if (o.secondVisit !== undefined) {
+          const files = o.secondVisit;
+          const visit = addSecondVisit(
+            template,
+            files.map((file) => readOrRefuse(file, 'second-visit')),
+          );
+          if (!visit.ok) {
+            throw new UsageError(
+              visit.reason === 'wrong_sample_count'
+                ? `a second visit needs 1 to 5 signatures, got ${visit.count}`
+                : 'this template takes no second visit',
+              'second-visit',
+            );
           }
+          template = visit.template;
+          const refused = new Map(visit.refused.map((r) => [r.index, r.reason]));
+          files.forEach((file, index) => {
+            const reason = refused.get(index);
+            printLine(
+              io.stdout,
+              JSON.stringify(
+                reason === undefined
+                  ? { file, secondVisit: 'joined' }
+                  : { file, secondVisit: 'refused', reason },
+              ),
+            );
+          });
         }
-        if ('error' in line) failed = true;
-        io.stdout.write(`${JSON.stringify(line)}\n`);
-      }
-      // Every probe is answered; a probe that could not be scored makes the run exit 1.
-      if (failed) setExit(1);
-    });
+        let failed = false;
+        for (const file of o.probe) {
+          const read = readSignatureFile(file);
+          let line: Record<string, unknown>;
+          if (!read.ok) {
+            const { ok: _ok, ...error } = read;
+            line = { file, error };
+          } else {
+            const outcome = verifySignature(template, read.signature);
+            if (outcome.ok) {
+              // Scored against the template as it was; adaptation only affects later probes.
+              const adaptation =
+                o.adapt === true && outcome.decision === 'accept'
+                  ? adaptSignatureTemplate(template, read.signature)
+                  : null;
+              if (adaptation?.ok === true) template = adaptation.template;
+              line = {
+                file,
+                score: outcome.score,
+                decision: outcome.decision,
+                threshold: outcome.threshold,
+                ...(o.adapt === true ? { adapted: adaptation?.ok === true } : {}),
+                ...(o.explain ? { explanation: outcome.explanation } : {}),
+              };
+            } else if (outcome.reason === 'invalid_input') {
+              line = {
+                file,
+                error: {
+                  code: outcome.reason,
+                  message: 'it is not what a signature pad produces',
+                  problem: outcome.problem,
+                },
+              };
+            } else if (outcome.reason === 'replayed') {
+              line = {
+                file,
+                error: {
+                  code: outcome.reason,
+                  message: 'it repeats a reference signature: a copy, not a new signature',
+                  closestReference: outcome.closestReference,
+                },
+              };
+            } else {
+              const first = outcome.qualityReasons[0];
+              line = {
+                file,
+                error: {
+                  code: outcome.reason,
+                  message: first === undefined ? 'poor quality' : QUALITY_GUIDANCE[first],
+                  reasons: outcome.qualityReasons,
+                },
+              };
+            }
+          }
+          if ('error' in line) failed = true;
+          io.stdout.write(`${JSON.stringify(line)}\n`);
+        }
+        // Every probe is answered; a probe that could not be scored makes the run exit 1.
+        if (failed) setExit(1);
+      },
+    );
 
   signature
     .command('render')

@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import {
   DEFAULT_VERIFIER_OPTIONS,
   adaptSignatureTemplate,
+  addSecondVisit,
   enrolSignatures,
   enrolSubjectSignature,
   prepareSignature,
@@ -197,6 +198,22 @@ export async function runSignatureBenchmarks(ctx: BenchContext): Promise<void> {
     measure(adaptations, (w) => {
       const result = adaptSignatureTemplate(w.template, w.probe);
       return result.ok ? result.score : 0;
+    }),
+    '',
+  );
+  // Enrolment across two visits: 5 more signings of each user as the second visit.
+  const visits = templates.map((template, user) => ({
+    template,
+    signatures: signaturesOf(user, 70, 5),
+  }));
+  add(
+    'addSecondVisit (5 signatures: verify each, rebuild)',
+    measure(visits, (w) => {
+      const result = addSecondVisit(w.template, w.signatures);
+      if (!result.ok || result.accepted.length === 0) {
+        throw new Error('synthetic second visit failed');
+      }
+      return result.accepted.length;
     }),
     '',
   );

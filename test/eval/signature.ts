@@ -1,54 +1,98 @@
 /**
- * SVC2004-protocol evaluation of the signature verifier.
+ * SVC2004-protocol evaluation of the signature verifier, cross-validated across writers.
  *
- *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--rotations k]
+ *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
+ *     [--folds 2] [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba]
  *
- * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them). For every user:
- * enrol 5 genuine signatures from S1–S10 (S1–S5, or with --rotations k, k seeded random choices
- * of 5 from S1–S10, results pooled), probe S11–S20 (genuine), S21–S40 (skilled forgeries) and
- * the other users' S11–S20 (random forgeries). Prints skilled and random EER with one global
- * threshold and averaged per user, and verifications per second on one core (feature extraction
- * of the probe plus scoring against the 5 references, in CPU time of this process's one thread,
- * with the wall-clock figure beside it).
+ * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
+ * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
+ * forgeries S21–S40, random forgeries the other writers' S11–S20.
  *
- * Then, beside it, the adaptation protocol (not SVC2004's, which has no place for it): after the
- * same enrolment, S11–S15 are presented in order and each one the template accepts is added to
- * it (server/biometrics/signature/adapt.ts); S16–S20 are then the genuine probes, S21–S40 the
- * skilled forgeries and the other users' S16–S20 the random ones, with the same probes scored
- * against the unadapted template for comparison. S11–S20 come from one session, so this
- * measures how far adaptation follows a drift between sessions, at best.
+ * HEADLINE (cross-validated): the writers are halved at random (--splits seeded halvings, seeds
+ * printed) and each half in turn is the training half: every tuned choice of a method (its grid:
+ * for the verifier the normaliser exponent, nearest count, duration and speed exponents, band and
+ * feature rate; and the decision threshold) is fitted on the training writers only, by the lowest
+ * global plus per-user mean skilled EER there, the threshold at their global EER point. The
+ * fitted choice is then scored on the test writers: their pooled skilled EER (the test-fold
+ * EER), the FRR and skilled FAR the training threshold gives them (the operating point that has
+ * to transfer), their per-user mean skilled EER, the random-forgery EER among them, and the
+ * adaptation protocol at the training threshold. Printed as mean [min–max] over the folds, for
+ * the verifier and, in the same process and folds, a plain DTW baseline (signature-protocol.ts).
  *
- * Exploration flags (defaults are DEFAULT_VERIFIER_OPTIONS): --users 1-10 (a subset, for
- * split-half checks of a choice), --dynamics x,y,dx,dy,p:0.5 (channels:weight of the main
- * representation), --shape …, --weights dynamics,shape,global, --exponent, --normalisation
- * template|reference, --aggregate mean|min|mean+min|nearest, --nearest-count, --duration-exponent, --speed-exponent, --exponent-without-pressure, --band, --rate, --pressure-weight.
- * The enrolment checks are skipped here (the protocol needs a template for every user): the
- * number of enrolments they would have refused is printed instead.
+ * Adaptation protocol (not SVC2004's): after the same enrolment, S11–S15 are presented in order
+ * and each one the template accepts joins it (adapt.ts' rule); S16–S20 are then the genuine
+ * probes, S21–S40 the skilled forgeries and the other test writers' S16–S20 the random ones.
+ * S11–S20 are one session, so this measures how far adaptation follows a drift, at best. The
+ * poisoning check presents S11–S14 then the forgery S21 and scores S22–S40 at the threshold.
+ *
+ * Experiments (docs/signatures.md): --grid full also fits feature rate, band and nearest count;
+ * --dynamics x,y,dx,dy,p,v,area:0.5 sets the main representation's channels of the grid;
+ * --shape area [--shape-weight 0.25] fuses a second representation (its own DTW and normaliser);
+ * --experiment dba adds a column fusing the distance to a DTW-barycentre mean template (dba.ts).
+ *
+ * IN-SAMPLE (labelled so): the shipped defaults (DEFAULT_VERIFIER_OPTIONS) on all writers, and
+ * what the fitting procedure chooses on all of them. DTW distances are computed once per feature
+ * setting and band and reused by every fold and grid point; the cached scoring is checked
+ * against the verifier's own scorePreparedSignature before anything is printed.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_VERIFIER_OPTIONS,
-  adaptSignatureTemplate,
-  buildSignatureTemplate,
   enrolSignatures,
-  parseSvcSignature,
   prepareSignature,
   scorePreparedSignature,
+  buildSignatureTemplate,
   type RepresentationSpec,
   type Signature,
-  type SignatureTemplate,
   type VerifierOptions,
 } from '../../server/biometrics/signature/index.js';
-import { seededRandom } from '../server/biometrics/signature/synthetic.js';
+import {
+  Protocol,
+  adaptationFigures,
+  baselineMethod,
+  checkAgainstVerifier,
+  enrolmentBoundFolds,
+  equalErrorRate,
+  fit,
+  loadTask,
+  mean,
+  range,
+  rates,
+  svcFigures,
+  verifierDbaMethod,
+  verifierMethod,
+  writerFolds,
+  type Fold,
+  type AdaptationFigures,
+  type Method,
+  type TaskData,
+} from './signature-protocol.js';
+
+export { equalErrorRate };
 
 interface Args {
   dirs: string[];
-  rotations: number;
-  options: VerifierOptions;
+  splits: number;
+  folds: number;
+  seed: number;
   users: [number, number];
+  experiment: string | undefined;
+  fullGrid: boolean;
+  dynamics: RepresentationSpec | undefined;
+  shape: { spec: RepresentationSpec; weight: number } | undefined;
+}
+
+/** x,y,dx,dy,p,v,area:0.5: channels with optional weights. */
+function channelSpec(text: string): RepresentationSpec {
+  return Object.fromEntries(
+    text.split(',').map((part) => {
+      const [name = '', weight = '1'] = part.split(':');
+      return [name, Number(weight)];
+    }),
+  );
 }
 
 function parseCli(): Args {
@@ -56,251 +100,311 @@ function parseCli(): Args {
     options: {
       data: { type: 'string' },
       task: { type: 'string' },
-      rotations: { type: 'string', default: '1' },
-      users: { type: 'string' },
-      band: { type: 'string' },
-      rate: { type: 'string' },
-      weights: { type: 'string' },
+      splits: { type: 'string', default: '5' },
+      folds: { type: 'string', default: '2' },
+      seed: { type: 'string', default: '2004' },
+      users: { type: 'string', default: '1-20' },
+      experiment: { type: 'string' },
+      grid: { type: 'string' },
       dynamics: { type: 'string' },
       shape: { type: 'string' },
-      normalisation: { type: 'string' },
-      aggregate: { type: 'string' },
-      'nearest-count': { type: 'string' },
-      exponent: { type: 'string' },
-      'duration-exponent': { type: 'string' },
-      'speed-exponent': { type: 'string' },
-      'exponent-without-pressure': { type: 'string' },
-      'pressure-weight': { type: 'string' },
+      'shape-weight': { type: 'string', default: '0.25' },
     },
   });
   if (!values.data) {
-    console.error('usage: eval-signature --data <dir> [--task 1|2] [--rotations k]');
+    console.error('usage: eval-signature --data <dir> [--task 1|2] [--splits 5] [--seed 2004]');
     process.exit(2);
   }
-  // --task picks one subset; without it a folder holding task1/ and task2/ runs both.
   const root = values.data;
   const tasks = values.task ? [values.task] : ['1', '2'];
   const subsets = tasks.map((t) => path.join(root, `task${t}`)).filter((d) => existsSync(d));
-  const dirs = subsets.length > 0 ? subsets : [root];
-  let options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS;
-  if (values.band) options = { ...options, bandFraction: Number(values.band) };
-  if (values.rate) options = { ...options, featureRateHz: Number(values.rate) };
-  if (values['pressure-weight']) {
-    options = { ...options, pressureWeight: Number(values['pressure-weight']) };
-  }
-  const spec = (text: string): RepresentationSpec =>
-    Object.fromEntries(
-      text.split(',').map((part) => {
-        const [name = '', weight = '1'] = part.split(':');
-        return [name, Number(weight)];
-      }),
-    );
-  if (values.dynamics) options = { ...options, dynamics: spec(values.dynamics) };
-  if (values.shape) options = { ...options, shape: spec(values.shape) };
-  if (values.normalisation === 'reference' || values.normalisation === 'template') {
-    options = { ...options, normalisation: values.normalisation };
-  }
-  if (
-    values.aggregate === 'mean' ||
-    values.aggregate === 'min' ||
-    values.aggregate === 'mean+min' ||
-    values.aggregate === 'nearest'
-  ) {
-    options = { ...options, aggregate: values.aggregate };
-  }
-  if (values['nearest-count']) {
-    options = { ...options, nearestCount: Number(values['nearest-count']) };
-  }
-  if (values['duration-exponent']) {
-    options = { ...options, durationExponent: Number(values['duration-exponent']) };
-  }
-  if (values['speed-exponent']) {
-    options = { ...options, speedExponent: Number(values['speed-exponent']) };
-  }
-  if (values.exponent) options = { ...options, normalisationExponent: Number(values.exponent) };
-  if (values['exponent-without-pressure']) {
-    options = {
-      ...options,
-      normalisationExponentWithoutPressure: Number(values['exponent-without-pressure']),
-    };
-  }
-  if (values.weights) {
-    const [dynamics = 1, shape = 1, global = 1] = values.weights.split(',').map(Number);
-    options = { ...options, weights: { dynamics, shape, global } };
-  }
-  // --users 1-10: evaluate a subset (split-half checks of a parameter choice).
-  const [from = 1, to = Infinity] = (values.users ?? '').split('-').filter(Boolean).map(Number);
-  return { dirs, rotations: Math.max(1, Number(values.rotations)), options, users: [from, to] };
+  const [from = 1, to = 20] = values.users.split('-').filter(Boolean).map(Number);
+  return {
+    dirs: subsets.length > 0 ? subsets : [root],
+    splits: Math.max(1, Number(values.splits)),
+    folds: Math.max(2, Number(values.folds)),
+    seed: Number(values.seed),
+    // Users 21–40 are held out: never read, whatever is asked.
+    users: [Math.max(1, from), Math.min(20, to)],
+    experiment: values.experiment,
+    fullGrid: values.grid === 'full',
+    // x,y,dx,dy,p,v,area:0.5: the main representation's channels (and weights) for the grid.
+    dynamics: values.dynamics ? channelSpec(values.dynamics) : undefined,
+    // A second representation fused with the first (its own DTW and normaliser).
+    shape: values.shape
+      ? { spec: channelSpec(values.shape), weight: Number(values['shape-weight']) }
+      : undefined,
+  };
 }
 
-/** Equal error rate; scores are higher for genuine. Returns the rate and the threshold. */
-export function equalErrorRate(
-  genuine: readonly number[],
-  impostor: readonly number[],
-): { eer: number; threshold: number } {
-  const thresholds = [...new Set([...genuine, ...impostor])].sort((a, b) => a - b);
-  let best = { gap: Infinity, eer: 1, threshold: 0 };
-  for (const t of thresholds) {
-    const frr = genuine.filter((s) => s < t).length / genuine.length;
-    const far = impostor.filter((s) => s >= t).length / impostor.length;
-    const gap = Math.abs(far - frr);
-    if (gap < best.gap) best = { gap, eer: (far + frr) / 2, threshold: t };
-  }
-  return { eer: best.eer, threshold: best.threshold };
-}
-
-function enrolmentChoices(rotations: number): number[][] {
-  if (rotations === 1) return [[1, 2, 3, 4, 5]];
-  // Seeded so the rotations are reproducible.
-  const rng = seededRandom(2004);
-  return Array.from({ length: rotations }, () => {
-    const pool = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    for (let i = pool.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+/**
+ * The verifier's grid: the choices fitted on training writers. The normaliser exponent and the
+ * duration and speed exponents of the task's mode (with or without pressure, each mode has its
+ * own); --grid full also fits the feature rate, band and nearest count (432 settings), which
+ * scored worse on the test writers than keeping them fixed (docs/signatures.md).
+ */
+export function verifierGrid(
+  pressure: boolean,
+  full = false,
+  dynamics?: RepresentationSpec,
+  shape?: { spec: RepresentationSpec; weight: number },
+): VerifierOptions[] {
+  const grid: VerifierOptions[] = [];
+  for (const featureRateHz of full ? [25, 33] : [DEFAULT_VERIFIER_OPTIONS.featureRateHz]) {
+    for (const bandFraction of full ? [0.05, 0.07, 0.1] : [DEFAULT_VERIFIER_OPTIONS.bandFraction]) {
+      for (const nearestCount of full ? [1, 3] : [DEFAULT_VERIFIER_OPTIONS.nearestCount ?? 3]) {
+        for (const exponent of [0.25, 0.5, 0.75, 1]) {
+          for (const duration of [0, 0.15, 0.3]) {
+            for (const speed of [0, 0.1, 0.2]) {
+              grid.push({
+                ...DEFAULT_VERIFIER_OPTIONS,
+                ...(dynamics ? { dynamics } : {}),
+                ...(shape
+                  ? { shape: shape.spec, weights: { dynamics: 1, shape: shape.weight, global: 0 } }
+                  : {}),
+                featureRateHz,
+                bandFraction,
+                nearestCount,
+                ...(pressure
+                  ? {
+                      normalisationExponent: exponent,
+                      durationExponent: duration,
+                      speedExponent: speed,
+                    }
+                  : {
+                      normalisationExponentWithoutPressure: exponent,
+                      durationExponentWithoutPressure: duration,
+                      speedExponentWithoutPressure: speed,
+                    }),
+              });
+            }
+          }
+        }
+      }
     }
-    return pool.slice(0, 5).sort((a, b) => a - b);
+  }
+  return grid;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+const spread = (v: readonly number[]) =>
+  `${pct(mean(v))} [${pct(Math.min(...v))}–${pct(Math.max(...v))}]`;
+
+interface FoldResult {
+  choice: string;
+  threshold: number;
+  testEer: number;
+  frr: number;
+  far: number;
+  perUser: number;
+  random: number;
+  randomFar: number;
+  adaptation: AdaptationFigures;
+  secondVisit: AdaptationFigures;
+}
+
+function crossValidate<P>(task: TaskData, method: Method<P>, folds: readonly Fold[]): FoldResult[] {
+  const protocol = new Protocol(task, method);
+  return folds.map((fold) => {
+    const fitted = fit(protocol, fold.train);
+    const test = svcFigures(protocol, fold.test, fitted.p);
+    const at = rates(test.genuine, test.skilled, fitted.threshold);
+    const random: number[] = [];
+    const genuine: number[] = [];
+    const perUserRandom: number[] = [];
+    for (const user of fold.test) {
+      const r = protocol.random(user, fold.test, fitted.p);
+      random.push(...r);
+      genuine.push(...protocol.scores(user, fitted.p).genuine);
+      perUserRandom.push(equalErrorRate(protocol.scores(user, fitted.p).genuine, r).eer);
+    }
+    return {
+      choice: method.describe(fitted.p),
+      threshold: fitted.threshold,
+      testEer: test.globalEer,
+      frr: at.frr,
+      far: at.far,
+      perUser: test.perUserEer,
+      random: equalErrorRate(genuine, random).eer,
+      randomFar: rates(genuine, random, fitted.threshold).far,
+      adaptation: adaptationFigures(task, method, fold.test, fitted.p, fitted.threshold),
+      secondVisit: adaptationFigures(
+        task,
+        method,
+        fold.test,
+        fitted.p,
+        fitted.threshold,
+        'second-visit',
+      ),
+    };
   });
 }
 
+function printComparison(
+  columns: readonly { name: string; results: FoldResult[] }[],
+  folds: readonly Fold[],
+): void {
+  const rows: [string, (r: FoldResult) => number][] = [
+    ['skilled EER, test writers pooled (test-fold EER)', (r) => r.testEer],
+    ['  FRR at the training threshold', (r) => r.frr],
+    ['  skilled FAR at the training threshold', (r) => r.far],
+    ['skilled EER, per-user mean (test writers)', (r) => r.perUser],
+    ['random-forgery EER (test writers)', (r) => r.random],
+    ['  random FAR at the training threshold', (r) => r.randomFar],
+    ['adaptation protocol: skilled EER global', (r) => r.adaptation.globalEer],
+    ['  per-user mean', (r) => r.adaptation.perUserEer],
+    ['  FRR at the training threshold', (r) => r.adaptation.frr],
+    ['  skilled FAR at the training threshold', (r) => r.adaptation.far],
+    ['  random-forgery EER', (r) => r.adaptation.randomEer],
+    ['  poisoning: FAR of S22–S40 after S21 presented', (r) => r.adaptation.poisonedFar],
+    ['  (honest S11–S15 adaptation: FAR of S22–S40)', (r) => r.adaptation.honestFar],
+    ['two visits (S11–S15 as a 2nd visit): EER global', (r) => r.secondVisit.globalEer],
+    ['  per-user mean', (r) => r.secondVisit.perUserEer],
+    ['  FRR at the training threshold', (r) => r.secondVisit.frr],
+    ['  skilled FAR at the training threshold', (r) => r.secondVisit.far],
+  ];
+  const width = 50;
+  console.log(
+    `  ${''.padEnd(width)}${columns.map((c) => c.name.padEnd(30)).join('')}  (mean [min–max] over ${folds.length} test folds)`,
+  );
+  for (const [label, get] of rows) {
+    console.log(
+      `  ${label.padEnd(width)}${columns.map((c) => spread(c.results.map(get)).padEnd(30)).join('')}`,
+    );
+  }
+  for (const c of columns) {
+    const admitted = c.results.reduce((s, r) => s + r.adaptation.poisonAdmitted, 0);
+    const added = c.results.reduce((s, r) => s + r.adaptation.added, 0);
+    const joined = c.results.reduce((s, r) => s + r.secondVisit.added, 0);
+    const presented = c.results.reduce((s, r) => s + r.adaptation.presented, 0);
+    const choices = new Map<string, number>();
+    for (const r of c.results) choices.set(r.choice, (choices.get(r.choice) ?? 0) + 1);
+    console.log(
+      `  ${c.name}: S11–S15 adapted ${added} of ${presented}, joined as a second visit ${joined} of ${presented}; poisoning forgery admitted ${admitted} times in ${folds.length} folds × ${folds[0]!.test.length} writers; thresholds fitted ${c.results.map((r) => r.threshold.toFixed(3)).join(' ')}`,
+    );
+    console.log(`    choices fitted: ${[...choices].map(([k, n]) => `${n}× ${k}`).join('; ')}`);
+  }
+}
+
 function main(): void {
-  const { dirs, rotations, options, users } = parseCli();
-  for (const dir of dirs) evaluate(dir, rotations, options, users);
+  const { dirs, splits, folds, seed, users, experiment, fullGrid, dynamics, shape } = parseCli();
+  const started = process.cpuUsage();
+  for (const dir of dirs)
+    evaluate(dir, splits, folds, seed, users, experiment, fullGrid, dynamics, shape);
+  const used = process.cpuUsage(started);
+  console.log(`total CPU time ${((used.user + used.system) / 1e6).toFixed(1)} s`);
 }
 
 function evaluate(
   dir: string,
-  rotations: number,
-  options: VerifierOptions,
+  splits: number,
+  k: number,
+  seed: number,
   userRange: [number, number],
+  experiment: string | undefined,
+  fullGrid: boolean,
+  dynamics: RepresentationSpec | undefined,
+  shape: { spec: RepresentationSpec; weight: number } | undefined,
 ): void {
-  const files = readdirSync(dir).filter((f) => /^U\d+S\d+\.TXT$/i.test(f));
-  const signatures = new Map<number, Map<number, Signature>>();
-  for (const file of files) {
-    const match = /^U(\d+)S(\d+)\./i.exec(file)!;
-    const user = Number(match[1]);
-    const index = Number(match[2]);
-    const byUser = signatures.get(user) ?? new Map<number, Signature>();
-    byUser.set(index, parseSvcSignature(readFileSync(path.join(dir, file), 'utf8')));
-    signatures.set(user, byUser);
+  const task = loadTask(dir, userRange);
+  const folds = writerFolds(task.users, splits, seed, k);
+  const verifier = verifierMethod(
+    task,
+    'verifier',
+    verifierGrid(task.pressure, fullGrid, dynamics, shape),
+  );
+  checkAgainstVerifier(task, verifier, DEFAULT_VERIFIER_OPTIONS);
+  const baseline = baselineMethod(task);
+  console.log(`data: ${dir} (${task.pressure ? 'with' : 'without'} pressure)`);
+  console.log(
+    `writers ${task.users[0]}–${task.users.at(-1)}, enrol S1–S5; HEADLINE, cross-validated: ${k}-fold by writer × ${splits} seeded splits (seeds ${range(seed, seed + splits - 1).join(', ')}), every tuned choice and the threshold fitted on the training writers (${verifier.grid.length} verifier settings; the baseline fits its threshold only)`,
+  );
+  const columns = [
+    { name: verifier.name, results: crossValidate(task, verifier, folds) },
+    { name: baseline.name, results: crossValidate(task, baseline, folds) },
+  ];
+  if (experiment === 'dba') {
+    const grid = verifierGrid(task.pressure, fullGrid, dynamics, shape).flatMap((options) =>
+      [0, 0.25, 0.5, 0.75, 1].map((dbaWeight) => ({ options, dbaWeight })),
+    );
+    const dba = verifierDbaMethod(task, 'verifier + DBA', grid);
+    columns.push({ name: dba.name, results: crossValidate(task, dba, folds) });
   }
-  const users = [...signatures.keys()]
-    .filter((u) => u >= userRange[0] && u <= userRange[1])
-    .sort((a, b) => a - b);
-  const get = (user: number, index: number) => {
-    const s = signatures.get(user)?.get(index);
-    if (!s) throw new Error(`missing U${user}S${index}`);
-    return s;
-  };
-  const range = (from: number, to: number) =>
-    Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  printComparison(columns, folds);
 
-  const genuineAll: number[] = [];
-  const skilledAll: number[] = [];
-  const randomAll: number[] = [];
-  const perUserSkilled: number[] = [];
-  const perUserRandom: number[] = [];
-  let inconsistent = 0;
+  // In-sample, labelled as such.
+  const defaults = DEFAULT_VERIFIER_OPTIONS;
+  const shippedThreshold = task.pressure
+    ? defaults.threshold
+    : (defaults.thresholdWithoutPressure ?? defaults.threshold);
+  const protocol = new Protocol(task, verifier);
+  const shipped = svcFigures(protocol, task.users, defaults);
+  const at = rates(shipped.genuine, shipped.skilled, shippedThreshold);
+  const allFit = fit(protocol, task.users);
+  const baseProtocol = new Protocol(task, baseline);
+  const base = svcFigures(baseProtocol, task.users, null);
+  const adaptation = adaptationFigures(task, verifier, task.users, defaults, shippedThreshold);
+  const twoVisits = adaptationFigures(
+    task,
+    verifier,
+    task.users,
+    defaults,
+    shippedThreshold,
+    'second-visit',
+  );
+  console.log(
+    `IN-SAMPLE (every writer both fits and scores): shipped defaults skilled EER global ${pct(shipped.globalEer)}, per-user mean ${pct(shipped.perUserEer)}; at the shipped threshold ${shippedThreshold}: FRR ${pct(at.frr)}, skilled FAR ${pct(at.far)}; adaptation protocol ${pct(adaptation.globalEer)} (per-user ${pct(adaptation.perUserEer)}); two visits ${pct(twoVisits.globalEer)} (per-user ${pct(twoVisits.perUserEer)}); plain DTW ${pct(base.globalEer)} / ${pct(base.perUserEer)}`,
+  );
+  console.log(
+    `IN-SAMPLE: the fitting procedure on all ${task.users.length} writers chooses ${verifier.describe(allFit.p)}, threshold ${allFit.threshold.toFixed(4)} (skilled EER ${pct(allFit.figures.globalEer)} / per-user ${pct(allFit.figures.perUserEer)})`,
+  );
+  evaluateSpeed(task);
+  evaluateConsistency(task);
+  const bounds = enrolmentBoundFolds(task, verifier.cacheOf(DEFAULT_VERIFIER_OPTIONS), folds);
+  const sum = (get: (b: (typeof bounds)[number]) => number) =>
+    bounds.reduce((total, b) => total + get(b), 0);
+  console.log(
+    `enrolment consistency bound, cross-validated (calibrated per fold on the training writers by the procedure of maxEnrolmentDistance, ${DEFAULT_VERIFIER_OPTIONS.maxEnrolmentDistance ?? Infinity} shipped): bounds ${Math.min(...bounds.map((b) => b.bound)).toFixed(3)}–${Math.max(...bounds.map((b) => b.bound)).toFixed(3)}; test writers' genuine 3–5 subsets of S1–S10 refused ${sum((b) => b.genuineRefused)} of ${sum((b) => b.genuineSets)}, S1–S5 enrolments refused ${sum((b) => b.enrolmentsRefused)} of ${sum((b) => (b.genuineSets > 0 ? folds[0]!.test.length : 0))}, mixed-writer sets accepted ${sum((b) => b.mixedAccepted)} of ${sum((b) => b.mixedSets)}`,
+  );
+}
+
+/** Verifications per second of the shipped verifier, feature extraction included (CPU time). */
+function evaluateSpeed(task: TaskData): void {
+  let count = 0;
+  let cpu = 0;
   let replays = 0;
-  let closestGenuine = Infinity;
-  let verifications = 0;
-  let verifyNs = 0n;
-  let verifyCpuUs = 0;
-  // The thresholds the verifier applied (with or without pressure).
-  const thresholds = new Set<number>();
-  for (const choice of enrolmentChoices(rotations)) {
-    for (const user of users) {
-      // Built without the enrolment checks: the protocol needs a template for every user.
-      const enrolment = {
-        template: buildSignatureTemplate(
-          choice.map((i) => get(user, i)),
-          options,
-        ),
-      };
-      const strict = enrolSignatures(
-        choice.map((i) => get(user, i)),
-        DEFAULT_VERIFIER_OPTIONS,
+  let closest = Infinity;
+  for (const user of task.users) {
+    const template = buildSignatureTemplate(
+      range(1, 5).map((i) => task.signatures[task.id(user, i)]!),
+      DEFAULT_VERIFIER_OPTIONS,
+    );
+    // Genuine, skilled and random probes: the same mix as the protocol's (4,400 for 20 writers).
+    const probes = [
+      ...range(11, 40).map((i) => task.id(user, i)),
+      ...task.users
+        .filter((u) => u !== user)
+        .flatMap((u) => range(11, 20).map((i) => task.id(u, i))),
+    ];
+    for (const id of probes) {
+      const i = (id % 40) + 1;
+      const own = Math.floor(id / 40) === task.users.indexOf(user);
+      const start = process.cpuUsage();
+      const result = scorePreparedSignature(
+        template,
+        prepareSignature(task.signatures[id]!, template.features),
       );
-      if (!strict.ok) inconsistent++;
-      const template = enrolment.template;
-      const probes = (list: [number, number][]): number[] => {
-        const scores: number[] = [];
-        for (const [u, i] of list) {
-          const probe = get(u, i);
-          const start = process.hrtime.bigint();
-          const cpu = process.cpuUsage();
-          // Feature extraction is part of a verification.
-          const result = scorePreparedSignature(
-            template,
-            prepareSignature(probe, template.features),
-            options,
-          );
-          const used = process.cpuUsage(cpu);
-          verifyNs += process.hrtime.bigint() - start;
-          verifyCpuUs += used.user + used.system;
-          verifications++;
-          // As verifySignature: a probe this close to a reference is refused as a replay.
-          const closest = result.explanation.closestReference;
-          closestGenuine =
-            list === genuineList ? Math.min(closestGenuine, closest) : closestGenuine;
-          if (closest < (options.replayRatio ?? 0)) replays++;
-          scores.push(closest < (options.replayRatio ?? 0) ? 0 : result.score);
-          thresholds.add(result.threshold);
-        }
-        return scores;
-      };
-      const genuineList = range(11, 20).map((i) => [user, i] as [number, number]);
-      const genuine = probes(genuineList);
-      const skilled = probes(range(21, 40).map((i) => [user, i]));
-      const randoms = probes(
-        users
-          .filter((u) => u !== user)
-          .flatMap((u) => range(11, 20).map((i) => [u, i] as [number, number])),
-      );
-      genuineAll.push(...genuine);
-      skilledAll.push(...skilled);
-      randomAll.push(...randoms);
-      perUserSkilled.push(equalErrorRate(genuine, skilled).eer);
-      perUserRandom.push(equalErrorRate(genuine, randoms).eer);
+      const used = process.cpuUsage(start);
+      cpu += used.user + used.system;
+      count++;
+      const c = result.explanation.closestReference;
+      if (c < (DEFAULT_VERIFIER_OPTIONS.replayRatio ?? 0)) replays++;
+      if (own && i <= 20) closest = Math.min(closest, c);
     }
   }
-  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
-  const skilled = equalErrorRate(genuineAll, skilledAll);
-  const randomGlobal = equalErrorRate(genuineAll, randomAll);
-  // CPU time of this (single-threaded) process: on a shared machine the wall clock also counts
-  // time the thread waited for a core.
-  const perSecond = verifications / (verifyCpuUs / 1e6);
-  const perSecondWall = verifications / (Number(verifyNs) / 1e9);
-  console.log(`data: ${dir}`);
   console.log(
-    `users: ${users.length}, enrolment: ${rotations === 1 ? 'S1–S5' : `${rotations} seeded random choices of 5 from S1–S10`}, references per template: 5`,
+    `speed: ${count} verifications against 5 references, ${(count / (cpu / 1e6)).toFixed(0)} per second on one core (CPU time; ${os.cpus()[0]?.model ?? 'unknown cpu'}, load ${os.loadavg()[0]!.toFixed(1)}); probes refused as replays ${replays}; the genuine probe closest to a reference: ${closest.toFixed(2)}× the references' nearest distance (replays below ${DEFAULT_VERIFIER_OPTIONS.replayRatio ?? 0})`,
   );
-  console.log(
-    `options: dynamics ${JSON.stringify(options.dynamics)}, shape ${JSON.stringify(options.shape)}, normalisation ${options.normalisation}/${options.aggregate}${options.aggregate === 'nearest' ? String(options.nearestCount ?? 3) : ''}^${options.normalisationExponent} (${options.normalisationExponentWithoutPressure ?? options.normalisationExponent} without pressure), duration^${options.durationExponent ?? 0}, slowness^${options.speedExponent ?? 0}, band ${options.bandFraction}, feature rate ${options.featureRateHz} Hz, pressure weight ${options.pressureWeight}, weights ${JSON.stringify(options.weights)}`,
-  );
-  console.log(
-    `skilled forgeries: EER global ${pct(skilled.eer)} (threshold ${skilled.threshold.toFixed(4)}), per-user mean ${pct(mean(perUserSkilled))}`,
-  );
-  console.log(
-    `random forgeries:  EER global ${pct(randomGlobal.eer)} (threshold ${randomGlobal.threshold.toFixed(4)}), per-user mean ${pct(mean(perUserRandom))}`,
-  );
-  // One threshold per task (every file of a subset has pressure, or none has).
-  const threshold = Math.min(...thresholds);
-  const frr = genuineAll.filter((s) => s < threshold).length / genuineAll.length;
-  const farSkilled = skilledAll.filter((s) => s >= threshold).length / skilledAll.length;
-  const farRandom = randomAll.filter((s) => s >= threshold).length / randomAll.length;
-  console.log(
-    `at the default threshold ${threshold}: FRR ${pct(frr)}, skilled FAR ${pct(farSkilled)}, random FAR ${pct(farRandom)}`,
-  );
-  console.log(
-    `enrolments the enrolment checks would refuse (quality, consistency, duplicates): ${inconsistent} of ${users.length * rotations}; probes refused as replays: ${replays}; the genuine probe closest to a reference: ${closestGenuine.toFixed(2)}× the references' nearest distance (replays below ${options.replayRatio ?? 0})`,
-  );
-  console.log(
-    `speed: ${verifications} verifications, ${perSecond.toFixed(0)} per second on one core (CPU time; ${perSecondWall.toFixed(0)} by the wall clock) (${os.cpus()[0]?.model ?? 'unknown cpu'}, ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`,
-  );
-  evaluateConsistency(users, get);
-  evaluateAdaptation(enrolmentChoices(rotations), users, get, range, options, threshold);
 }
 
 /**
@@ -309,10 +413,11 @@ function evaluate(
  * absolute bound (maxEnrolmentDistance) was calibrated on users 1–10: their figures are
  * in-sample, users 11–20's held out.
  */
-function evaluateConsistency(users: number[], get: (user: number, index: number) => Signature) {
+function evaluateConsistency(task: TaskData): void {
+  const get = (user: number, index: number): Signature => task.signatures[task.id(user, index)]!;
   const halves: [string, number[]][] = [
-    ['users 1–10 (in-sample: the bound was calibrated here)', users.filter((u) => u <= 10)],
-    ['users 11–20 (held out)', users.filter((u) => u >= 11 && u <= 20)],
+    ['users 1–10 (in-sample: the bound was calibrated here)', task.users.filter((u) => u <= 10)],
+    ['users 11–20 (held out)', task.users.filter((u) => u >= 11 && u <= 20)],
   ];
   for (const [label, half] of halves) {
     if (half.length < 3) continue;
@@ -342,113 +447,6 @@ function evaluateConsistency(users: number[], get: (user: number, index: number)
       `enrolment consistency, ${label}: genuine S1–S5 enrolments refused ${genuineRefused} of ${half.length}; mixed-writer enrolments (S1 of three different users) accepted ${mixedAccepted} of ${mixed}`,
     );
   }
-}
-
-/** The adaptation protocol of the header, printed after the SVC2004 one. */
-function evaluateAdaptation(
-  choices: number[][],
-  users: number[],
-  get: (user: number, index: number) => Signature,
-  range: (from: number, to: number) => number[],
-  options: VerifierOptions,
-  threshold: number,
-): void {
-  const kinds = ['adapted', 'unadapted'] as const;
-  const scores = {
-    adapted: { genuine: [] as number[], skilled: [] as number[], random: [] as number[] },
-    unadapted: { genuine: [] as number[], skilled: [] as number[], random: [] as number[] },
-  };
-  const perUser = { adapted: [] as number[], unadapted: [] as number[] };
-  let added = 0;
-  let presented = 0;
-  // Poisoning: S11–S14 then the forgery S21 presented for adaptation; the rest of the forgeries
-  // (S22–S40) scored against the result and against the honest S11–S15 adaptation.
-  let admitted = 0;
-  const poisonedFar = { poisoned: [0, 0], honest: [0, 0] };
-  const adaptAll = (template: SignatureTemplate, probes: Signature[]) => {
-    let t = template;
-    let count = 0;
-    for (const probe of probes) {
-      const adaptation = adaptSignatureTemplate(t, probe, options);
-      if (adaptation.ok) {
-        t = adaptation.template;
-        count++;
-      }
-    }
-    return { template: t, count };
-  };
-  for (const choice of choices) {
-    for (const user of users) {
-      const enrolment = {
-        template: buildSignatureTemplate(
-          choice.map((i) => get(user, i)),
-          options,
-        ),
-      };
-      const honest = adaptAll(
-        enrolment.template,
-        range(11, 15).map((i) => get(user, i)),
-      );
-      presented += 5;
-      added += honest.count;
-      const first = adaptAll(
-        enrolment.template,
-        range(11, 14).map((i) => get(user, i)),
-      );
-      const poisoned = adaptAll(first.template, [get(user, 21)]);
-      admitted += poisoned.count;
-      for (const [kind, t] of [
-        ['poisoned', poisoned.template],
-        ['honest', honest.template],
-      ] as const) {
-        for (const i of range(22, 40)) {
-          const s = scorePreparedSignature(t, prepareSignature(get(user, i), t.features), options);
-          poisonedFar[kind][0]! += s.score >= threshold ? 1 : 0;
-          poisonedFar[kind][1]! += 1;
-        }
-      }
-      const templates = { adapted: honest.template, unadapted: enrolment.template };
-      for (const kind of kinds) {
-        const score = (list: [number, number][]) =>
-          list.map(
-            ([u, i]) =>
-              scorePreparedSignature(
-                templates[kind],
-                prepareSignature(get(u, i), templates[kind].features),
-                options,
-              ).score,
-          );
-        const genuine = score(range(16, 20).map((i) => [user, i]));
-        const skilled = score(range(21, 40).map((i) => [user, i]));
-        const random = score(
-          users
-            .filter((u) => u !== user)
-            .flatMap((u) => range(16, 20).map((i) => [u, i] as [number, number])),
-        );
-        scores[kind].genuine.push(...genuine);
-        scores[kind].skilled.push(...skilled);
-        scores[kind].random.push(...random);
-        perUser[kind].push(equalErrorRate(genuine, skilled).eer);
-      }
-    }
-  }
-  const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
-  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  console.log(
-    `adaptation (not the SVC2004 protocol): S11–S15 presented after enrolment, ${added} of ${presented} accepted and added (at most ${options.maxAdapted} kept); probes S16–S20, S21–S40 and other users' S16–S20`,
-  );
-  for (const kind of kinds) {
-    const s = scores[kind];
-    const frr = s.genuine.filter((v) => v < threshold).length / s.genuine.length;
-    const far = s.skilled.filter((v) => v >= threshold).length / s.skilled.length;
-    console.log(
-      `  ${kind.padEnd(9)}: skilled EER global ${pct(equalErrorRate(s.genuine, s.skilled).eer)}, per-user mean ${pct(mean(perUser[kind]))}; random EER ${pct(equalErrorRate(s.genuine, s.random).eer)}; at ${threshold}: FRR ${pct(frr)}, skilled FAR ${pct(far)}`,
-    );
-  }
-  const rate = ([hits, total]: number[]) => pct(hits! / total!);
-  console.log(
-    `  poisoning: S11–S14 then the forgery S21 presented for adaptation, admitted for ${admitted} of ${choices.length * users.length}; skilled FAR of S22–S40 at ${threshold}: ${rate(poisonedFar.poisoned)} (honest S11–S15 adaptation: ${rate(poisonedFar.honest)})`,
-  );
 }
 
 main();

@@ -45,7 +45,7 @@ export interface PreparedSignature {
   readonly global: GlobalFeatures;
 }
 
-export type Channel = 'x' | 'y' | 'dx' | 'dy' | 'p' | 'dp' | 'v' | 'cos' | 'sin';
+export type Channel = 'x' | 'y' | 'dx' | 'dy' | 'p' | 'dp' | 'v' | 'cos' | 'sin' | 'area';
 /** Channel weights of one representation; every channel is z-normalised per signature. */
 export type RepresentationSpec = Partial<Record<Channel, number>>;
 
@@ -122,6 +122,12 @@ function observedRateHz(ink: readonly Signature['samples'][number][], declared: 
   const interval = median(intervals);
   return interval > 0 ? 1000 / interval : declared;
 }
+
+/**
+ * Half-width, in samples, of the window the 'area' channel's Lévy area is taken over (a level-2
+ * path-signature term; measured in test/eval/signature.ts --dynamics, not in the defaults).
+ */
+const AREA_WINDOW = 4;
 
 /** Pen-down samples only; quality checks have made sure there are some. */
 export function prepareSignature(signature: Signature, options: FeatureOptions): PreparedSignature {
@@ -220,6 +226,25 @@ export function prepareSignature(signature: Signature, options: FeatureOptions):
     const cached = derived.get(name);
     if (cached) return cached;
     const values = new Float64Array(n);
+    if (name === 'area') {
+      // Level-2 path signature: the signed (Lévy) area swept within a window around each sample.
+      const w = AREA_WINDOW;
+      for (let i = 0; i < n; i++) {
+        let from = i;
+        while (from > 0 && i - from < w && !ink[from]!.strokeStart) from--;
+        let to = i;
+        while (to + 1 < n && to - i < w && !ink[to + 1]!.strokeStart) to++;
+        let area = 0;
+        for (let k = from; k < to; k++) {
+          const ax = x[k]! - x[from]!;
+          const ay = y[k]! - y[from]!;
+          area += 0.5 * (ax * (y[k + 1]! - y[k]!) - ay * (x[k + 1]! - x[k]!));
+        }
+        values[i] = area;
+      }
+      derived.set(name, values);
+      return values;
+    }
     for (let i = 0; i < n; i++) {
       // Not Math.hypot: several times slower in V8, and no overflow to guard against here.
       const speed = Math.sqrt(dx[i]! * dx[i]! + dy[i]! * dy[i]!);

@@ -64,13 +64,24 @@ export {
   serialiseSignatureTemplate,
 } from './template.js';
 export type { SignatureTemplateProblem } from './template.js';
-export { adaptSignatureTemplate } from './adapt.js';
-export type { AdaptationFailure, AdaptationResult } from './adapt.js';
-export { adaptSubjectSignature, enrolSubjectSignature, verifySubjectSignature } from './subject.js';
+export { adaptSignatureTemplate, addSecondVisit } from './adapt.js';
+export type {
+  AdaptationFailure,
+  AdaptationResult,
+  SecondVisitRefusal,
+  SecondVisitResult,
+} from './adapt.js';
+export {
+  adaptSubjectSignature,
+  addSubjectSecondVisit,
+  enrolSubjectSignature,
+  verifySubjectSignature,
+} from './subject.js';
 export type {
   SubjectAdaptationOptions,
   SubjectAdaptationResult,
   SubjectEnrolmentResult,
+  SubjectSecondVisitResult,
   SubjectSignatureOptions,
   SubjectVerificationOutcome,
 } from './subject.js';

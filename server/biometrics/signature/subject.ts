@@ -10,7 +10,13 @@ import {
   subjectTemplates,
   type StoredTemplate,
 } from '../templates.js';
-import { adaptSignatureTemplate, type AdaptationFailure } from './adapt.js';
+import {
+  adaptSignatureTemplate,
+  addSecondVisit,
+  type AdaptationFailure,
+  type SecondVisitRefusal,
+  type SecondVisitResult,
+} from './adapt.js';
 import type { Signature } from './model.js';
 import {
   SIGNATURE_MODEL,
@@ -232,6 +238,81 @@ export function adaptSubjectSignature(
       previousTemplateId: loaded.stored.id,
       adapted,
       dropped: adaptation.dropped,
+    };
+  });
+}
+
+export type SubjectSecondVisitResult =
+  | {
+      readonly ok: true;
+      /** The new template, which replaced `previousTemplateId`. */
+      readonly templateId: string;
+      readonly previousTemplateId: string;
+      readonly accepted: readonly number[];
+      readonly refused: readonly SecondVisitRefusal[];
+    }
+  | TemplateUnavailable
+  | Exclude<SecondVisitResult, { ok: true }>
+  /** The first template accepted none of them: nothing stored (re-enrol if the signature changed). */
+  | {
+      readonly ok: false;
+      readonly reason: 'none_accepted';
+      readonly refused: readonly SecondVisitRefusal[];
+    };
+
+/**
+ * The second visit of an enrolment (adapt.ts, addSecondVisit): the signatures the subject's
+ * first template accepts join it for good. The new template replaces the old one in one
+ * transaction, keeping its retention anchors (collection date, verification) as adaptation does,
+ * and is audited as biometric_template.extended (counts, never scores); nothing is stored when
+ * none is accepted or the request is refused.
+ */
+export function addSubjectSecondVisit(
+  vault: Vault,
+  subjectId: string,
+  samples: readonly Signature[],
+  options: SubjectSignatureOptions = {},
+): SubjectSecondVisitResult {
+  const verifier = options.verifier ?? DEFAULT_VERIFIER_OPTIONS;
+  const actor = options.actor ?? 'system';
+  const loaded = loadTemplate(vault, subjectId, verifier);
+  if (!loaded.ok) return loaded;
+  const visit = addSecondVisit(loaded.template, samples, verifier);
+  if (!visit.ok) return visit;
+  if (visit.accepted.length === 0) {
+    return { ok: false, reason: 'none_accepted', refused: visit.refused };
+  }
+  const bytes = serialiseSignatureTemplate(visit.template, verifier);
+  return vault.transaction((): SubjectSecondVisitResult => {
+    const templateId = storeTemplate(vault, {
+      subjectId,
+      modality: 'signature',
+      model: SIGNATURE_MODEL,
+      template: bytes,
+      verificationId: loaded.stored.verificationId,
+      createdAt: loaded.stored.createdAt,
+      actor,
+    });
+    deleteTemplate(vault, loaded.stored.id, actor);
+    vault.audit({
+      actor,
+      action: 'biometric_template.extended',
+      objectType: 'subject',
+      objectId: subjectId,
+      details: {
+        templateId,
+        previousTemplateId: loaded.stored.id,
+        modality: 'signature',
+        presented: samples.length,
+        accepted: visit.accepted.length,
+      },
+    });
+    return {
+      ok: true,
+      templateId,
+      previousTemplateId: loaded.stored.id,
+      accepted: visit.accepted,
+      refused: visit.refused,
     };
   });
 }

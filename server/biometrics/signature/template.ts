@@ -1,6 +1,6 @@
 /**
  * The signature template at rest (SIG-2): a versioned JSON document holding the enrolment
- * signatures, any adapted ones (adapt.ts) and a digest of the verifier options they were
+ * signatures, a second visit's accepted ones, any adapted ones (adapt.ts) and a digest of the verifier options they were
  * enrolled under. Everything the verifier needs (prepared references, per-user statistics) is
  * derived from those signatures deterministically, so it is rebuilt on load rather than stored
  * twice.
@@ -31,7 +31,7 @@ export const SIGNATURE_TEMPLATE_FORMAT = 'verikiosk.signature-template';
  * Bump the version whenever feature extraction, the statistics or DEFAULT_VERIFIER_OPTIONS'
  * scoring options change; the options digest catches a forgotten bump as well.
  */
-export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '5' };
+export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '6' };
 
 export type SignatureTemplateProblem =
   /** Not JSON, not a signature template, or a malformed signature inside. */
@@ -71,6 +71,8 @@ export function scoringOptionsDigest(options: VerifierOptions): string {
     options.nearestCount ?? null,
     options.durationExponent ?? 0,
     options.speedExponent ?? 0,
+    options.durationExponentWithoutPressure ?? null,
+    options.speedExponentWithoutPressure ?? null,
   ];
   // Channel specs are records: sort their keys so the digest does not depend on key order.
   const canonical = JSON.stringify(scoring, (_key, value: unknown) =>
@@ -89,6 +91,8 @@ interface TemplateDocument {
   signatures: unknown[];
   /** Absent when nothing was adapted (templates written before adaptation read the same). */
   adapted?: unknown[];
+  /** A second enrolment visit's accepted signatures; absent when there was none. */
+  secondVisit?: unknown[];
 }
 
 /**
@@ -109,6 +113,9 @@ export function serialiseSignatureTemplate(
     options: scoringOptionsDigest(options),
     signatures: template.signatures.map(signatureToJson),
     ...(template.adapted.length > 0 ? { adapted: template.adapted.map(signatureToJson) } : {}),
+    ...(template.secondVisit.length > 0
+      ? { secondVisit: template.secondVisit.map(signatureToJson) }
+      : {}),
   };
   return new TextEncoder().encode(JSON.stringify(document));
 }
@@ -168,6 +175,14 @@ export function deserialiseSignatureTemplate(
       `a signature template holds at most ${MAX_STORED_ADAPTED} adapted signatures`,
     );
   }
+  const secondList = document.secondVisit ?? [];
+  const maxSecond = Math.max(0, Math.floor(options.maxSecondVisit ?? options.maxEnrolment));
+  if (!Array.isArray(secondList) || secondList.length > maxSecond) {
+    throw new SignatureTemplateError(
+      'malformed',
+      `a signature template holds at most ${maxSecond} signatures of a second visit`,
+    );
+  }
   const read = (item: unknown, label: string) => {
     let signature: Signature;
     try {
@@ -187,5 +202,13 @@ export function deserialiseSignatureTemplate(
   const adapted = adaptedList.map((item, index) => read(item, `adapted signature ${index + 1}`));
   // Only the newest maxAdapted count (the limit may have been lowered since they were added).
   const kept = Math.max(0, Math.floor(options.maxAdapted));
-  return buildSignatureTemplate(signatures, options, kept === 0 ? [] : adapted.slice(-kept));
+  const secondVisit = secondList.map((item, index) =>
+    read(item, `second-visit signature ${index + 1}`),
+  );
+  return buildSignatureTemplate(
+    signatures,
+    options,
+    kept === 0 ? [] : adapted.slice(-kept),
+    secondVisit,
+  );
 }

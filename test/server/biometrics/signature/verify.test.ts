@@ -408,3 +408,26 @@ describe('prepareSignature', () => {
     ).toBe(0);
   });
 });
+
+describe("prepareSignature's area channel (Lévy area, a path-signature term)", () => {
+  it('changes sign with the direction of turning and ignores scale', () => {
+    const options = { dynamics: { area: 1 }, shape: {}, featureRateHz: 33, pressureWeight: 1 };
+    const signature = syntheticSignature(LOOPS, { seed: 3 });
+    const mirrored = {
+      ...signature,
+      samples: signature.samples.map((s) => ({ ...s, y: 2000 - s.y })),
+    };
+    const scaled = {
+      ...signature,
+      samples: signature.samples.map((s) => ({ ...s, x: 3 * s.x, y: 3 * s.y })),
+    };
+    const area = prepareSignature(signature, options).dynamics.data;
+    const flipped = prepareSignature(mirrored, options).dynamics.data;
+    const larger = prepareSignature(scaled, options).dynamics.data;
+    expect(area.some((v) => Math.abs(v) > 0.5)).toBe(true);
+    area.forEach((v, i) => {
+      expect(flipped[i]).toBeCloseTo(-v, 9);
+      expect(larger[i]).toBeCloseTo(v, 9);
+    });
+  });
+});

@@ -1,0 +1,754 @@
+/**
+ * The machinery of the signature evaluation (test/eval/signature.ts): the SVC2004 data of one
+ * task, DTW distances cached per representation (every fold and every candidate setting reuses
+ * them), scoring methods that turn cached distances into scores exactly as the verifier does,
+ * the SVC2004 and adaptation protocols over any subset of writers, equal error rates, and the
+ * leave-writers-out folds every tuned choice is fitted in.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { dbaMean } from './dba.js';
+import { dtwDistance, type Sequence } from '../../server/biometrics/signature/dtw.js';
+import {
+  prepareSignature,
+  type FeatureOptions,
+  type PreparedSignature,
+} from '../../server/biometrics/signature/features.js';
+import { parseSvcSignature, type Signature } from '../../server/biometrics/signature/model.js';
+import {
+  DEFAULT_VERIFIER_OPTIONS,
+  buildSignatureTemplate,
+  featureOptions,
+  scoreFromDistances,
+  scorePreparedSignature,
+  templateStatistics,
+  type UserStatistics,
+  type VerifierOptions,
+} from '../../server/biometrics/signature/verify.js';
+import { seededRandom } from '../support/random.js';
+
+/** One SVC2004 task: 40 signatures per writer; id = writer index × 40 + (signature number − 1). */
+export interface TaskData {
+  readonly dir: string;
+  readonly users: readonly number[];
+  readonly signatures: readonly Signature[];
+  readonly pressure: boolean;
+  id(user: number, index: number): number;
+}
+
+export function loadTask(dir: string, range: [number, number] = [1, 20]): TaskData {
+  const files = readdirSync(dir).filter((f) => /^U\d+S\d+\.TXT$/i.test(f));
+  const byUser = new Map<number, Map<number, string>>();
+  for (const file of files) {
+    const match = /^U(\d+)S(\d+)\./i.exec(file)!;
+    const user = Number(match[1]);
+    if (user < range[0] || user > range[1]) continue;
+    const list = byUser.get(user) ?? new Map<number, string>();
+    list.set(Number(match[2]), file);
+    byUser.set(user, list);
+  }
+  const users = [...byUser.keys()].sort((a, b) => a - b);
+  const signatures: Signature[] = [];
+  for (const user of users) {
+    for (let i = 1; i <= 40; i++) {
+      const file = byUser.get(user)!.get(i);
+      if (!file) throw new Error(`missing U${user}S${i} in ${dir}`);
+      signatures.push(parseSvcSignature(readFileSync(path.join(dir, file), 'utf8')));
+    }
+  }
+  const slot = new Map(users.map((u, k) => [u, k]));
+  const pressure = signatures.every((s) => s.samples.some((x) => x.pressure > 0));
+  return {
+    dir,
+    users,
+    signatures,
+    pressure,
+    id: (user, index) => slot.get(user)! * 40 + index - 1,
+  };
+}
+
+/** Signatures prepared under one feature setting, and their DTW distances, computed on demand. */
+export class DistanceCache {
+  readonly prepared: readonly PreparedSignature[];
+  private readonly values: Float64Array;
+  private readonly n: number;
+  computed = 0;
+  constructor(
+    task: TaskData,
+    readonly features: FeatureOptions,
+    readonly band: number,
+    private readonly sequence: (p: PreparedSignature) => Sequence = (p) => p.dynamics,
+  ) {
+    this.prepared = task.signatures.map((s) => prepareSignature(s, features));
+    this.n = this.prepared.length;
+    this.values = new Float64Array(this.n * this.n).fill(NaN);
+  }
+  get(i: number, j: number): number {
+    const cached = this.values[i * this.n + j]!;
+    if (!Number.isNaN(cached)) return cached;
+    const d = dtwDistance(
+      this.sequence(this.prepared[i]!),
+      this.sequence(this.prepared[j]!),
+      this.band,
+    );
+    this.values[i * this.n + j] = d;
+    this.values[j * this.n + i] = d;
+    this.computed++;
+    return d;
+  }
+  matrix(ids: readonly number[]): number[][] {
+    return ids.map((i) => ids.map((j) => (i === j ? 0 : this.get(i, j))));
+  }
+}
+
+/** A template of reference ids, scoring probe ids (higher is more genuine). */
+export interface TemplateScorer {
+  score(probe: number): number;
+  /** The probe would be refused as a replay of a reference (never for genuine SVC2004 data). */
+  replay(probe: number): boolean;
+}
+
+/** A verifier with the choices that are fitted on training writers (its grid). */
+export interface Method<P> {
+  readonly name: string;
+  readonly grid: readonly P[];
+  key(p: P): string;
+  describe(p: P): string;
+  template(task: TaskData, refs: readonly number[], p: P): TemplateScorer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Equal error rates.
+
+/** Lower index of the first element ≥ t in ascending `sorted`. */
+function lowerBound(sorted: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Equal error rate; scores are higher for genuine. Over every score as a threshold t (accept
+ * when score ≥ t), the one where FAR and FRR are closest; the rate is their mean there.
+ */
+export function equalErrorRate(
+  genuine: readonly number[],
+  impostor: readonly number[],
+): { eer: number; threshold: number } {
+  const g = Float64Array.from(genuine).sort();
+  const f = Float64Array.from(impostor).sort();
+  const all = Float64Array.from([...genuine, ...impostor]).sort();
+  let best = { gap: Infinity, eer: 1, threshold: 0 };
+  let previous = NaN;
+  for (const t of all) {
+    if (t === previous) continue;
+    previous = t;
+    const frr = lowerBound(g, t) / g.length;
+    const far = (f.length - lowerBound(f, t)) / f.length;
+    const gap = Math.abs(far - frr);
+    if (gap < best.gap) best = { gap, eer: (far + frr) / 2, threshold: t };
+  }
+  return { eer: best.eer, threshold: best.threshold };
+}
+
+export function rates(
+  genuine: readonly number[],
+  impostor: readonly number[],
+  threshold: number,
+): { frr: number; far: number } {
+  return {
+    frr: genuine.filter((s) => s < threshold).length / genuine.length,
+    far: impostor.filter((s) => s >= threshold).length / impostor.length,
+  };
+}
+
+export const mean = (v: readonly number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
+
+// ---------------------------------------------------------------------------------------------
+// Protocols.
+
+export const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+export interface UserScores {
+  readonly genuine: number[];
+  readonly skilled: number[];
+}
+
+/** SVC2004: enrol S1–S5, genuine S11–S20, skilled S21–S40 (random forgeries separately). */
+export class Protocol<P> {
+  private readonly cache = new Map<string, Map<number, UserScores>>();
+  private readonly templates = new Map<string, TemplateScorer>();
+  constructor(
+    readonly task: TaskData,
+    readonly method: Method<P>,
+  ) {}
+  enrolment(user: number, p: P): TemplateScorer {
+    const key = `${this.method.key(p)}|${user}`;
+    let t = this.templates.get(key);
+    if (!t) {
+      t = this.method.template(
+        this.task,
+        range(1, 5).map((i) => this.task.id(user, i)),
+        p,
+      );
+      this.templates.set(key, t);
+    }
+    return t;
+  }
+  scores(user: number, p: P): UserScores {
+    const key = this.method.key(p);
+    let byUser = this.cache.get(key);
+    if (!byUser) {
+      byUser = new Map();
+      this.cache.set(key, byUser);
+    }
+    let s = byUser.get(user);
+    if (!s) {
+      const t = this.enrolment(user, p);
+      const score = (i: number) => {
+        const id = this.task.id(user, i);
+        return t.replay(id) ? 0 : t.score(id);
+      };
+      s = { genuine: range(11, 20).map(score), skilled: range(21, 40).map(score) };
+      byUser.set(user, s);
+    }
+    return s;
+  }
+  /** The other writers' S11–S20 (of `among`) against the user's template. */
+  random(user: number, among: readonly number[], p: P): number[] {
+    const t = this.enrolment(user, p);
+    return among
+      .filter((u) => u !== user)
+      .flatMap((u) => range(11, 20).map((i) => t.score(this.task.id(u, i))));
+  }
+}
+
+export interface SvcFigures {
+  readonly threshold: number;
+  readonly globalEer: number;
+  readonly perUserEer: number;
+  readonly genuine: number[];
+  readonly skilled: number[];
+}
+
+export function svcFigures<P>(protocol: Protocol<P>, users: readonly number[], p: P): SvcFigures {
+  const genuine: number[] = [];
+  const skilled: number[] = [];
+  const perUser: number[] = [];
+  for (const user of users) {
+    const s = protocol.scores(user, p);
+    genuine.push(...s.genuine);
+    skilled.push(...s.skilled);
+    perUser.push(equalErrorRate(s.genuine, s.skilled).eer);
+  }
+  const global = equalErrorRate(genuine, skilled);
+  return {
+    threshold: global.threshold,
+    globalEer: global.eer,
+    perUserEer: mean(perUser),
+    genuine,
+    skilled,
+  };
+}
+
+export interface AdaptationFigures {
+  readonly added: number;
+  readonly presented: number;
+  readonly globalEer: number;
+  readonly perUserEer: number;
+  readonly randomEer: number;
+  readonly frr: number;
+  readonly far: number;
+  /** Poisoning: S11–S14 then the forgery S21 presented; S22–S40 scored at the threshold. */
+  readonly poisonAdmitted: number;
+  readonly poisonedFar: number;
+  readonly honestFar: number;
+}
+
+/**
+ * The adaptation protocol at a given threshold: after enrolment S1–S5, S11–S15 are presented in
+ * order and each one the template accepts joins its references (the newest `maxAdapted` kept, as
+ * adapt.ts does); probes S16–S20 (genuine), S21–S40 (skilled), other writers' S16–S20 (random).
+ */
+export function adaptationFigures<P>(
+  task: TaskData,
+  method: Method<P>,
+  users: readonly number[],
+  p: P,
+  threshold: number,
+  mode: 'adaptation' | 'second-visit' = 'adaptation',
+  maxAdapted = DEFAULT_VERIFIER_OPTIONS.maxAdapted,
+): AdaptationFigures {
+  const enrolment = (user: number) => range(1, 5).map((i) => task.id(user, i));
+  const adapt = (user: number, presented: number[]) => {
+    let adapted: number[] = [];
+    const first = method.template(task, enrolment(user), p);
+    let t = first;
+    let added = 0;
+    for (const id of presented) {
+      // Adaptation: each accepted by the template as it stands; a second visit (adapt.ts,
+      // addSecondVisit): each accepted by the first visit's template, copies refused.
+      const judge = mode === 'adaptation' ? t : first;
+      if (judge.replay(id) || judge.score(id) < threshold || t.replay(id)) continue;
+      adapted = mode === 'adaptation' ? [...adapted, id].slice(-maxAdapted) : [...adapted, id];
+      t = method.template(task, [...enrolment(user), ...adapted], p);
+      added++;
+    }
+    return { t, added };
+  };
+  const genuine: number[] = [];
+  const skilled: number[] = [];
+  const random: number[] = [];
+  const perUser: number[] = [];
+  let added = 0;
+  let admitted = 0;
+  const poisoned = [0, 0];
+  const honest = [0, 0];
+  for (const user of users) {
+    const a = adapt(
+      user,
+      range(11, 15).map((i) => task.id(user, i)),
+    );
+    added += a.added;
+    const g = range(16, 20).map((i) => a.t.score(task.id(user, i)));
+    const s = range(21, 40).map((i) => a.t.score(task.id(user, i)));
+    genuine.push(...g);
+    skilled.push(...s);
+    perUser.push(equalErrorRate(g, s).eer);
+    for (const u of users) {
+      if (u !== user) random.push(...range(16, 20).map((i) => a.t.score(task.id(u, i))));
+    }
+    // The forgery, presented last, was admitted when it was added.
+    const first = adapt(
+      user,
+      [...range(11, 14), 21].map((i) => task.id(user, i)),
+    );
+    const withoutForgery = adapt(
+      user,
+      range(11, 14).map((i) => task.id(user, i)),
+    );
+    admitted += first.added > withoutForgery.added ? 1 : 0;
+    for (const i of range(22, 40)) {
+      poisoned[0]! += first.t.score(task.id(user, i)) >= threshold ? 1 : 0;
+      poisoned[1]! += 1;
+      honest[0]! += a.t.score(task.id(user, i)) >= threshold ? 1 : 0;
+      honest[1]! += 1;
+    }
+  }
+  const r = rates(genuine, skilled, threshold);
+  return {
+    added,
+    presented: users.length * 5,
+    globalEer: equalErrorRate(genuine, skilled).eer,
+    perUserEer: mean(perUser),
+    randomEer: equalErrorRate(genuine, random).eer,
+    frr: r.frr,
+    far: r.far,
+    poisonAdmitted: admitted,
+    poisonedFar: poisoned[0]! / poisoned[1]!,
+    honestFar: honest[0]! / honest[1]!,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Folds.
+
+export interface Fold {
+  readonly split: number;
+  readonly seed: number;
+  readonly train: readonly number[];
+  readonly test: readonly number[];
+}
+
+/**
+ * k-fold by writer (2: halves), repeated with `splits` seeded random orders: k × splits folds,
+ * each group of writers the test group once.
+ */
+export function writerFolds(users: readonly number[], splits: number, seed: number, k = 2): Fold[] {
+  const folds: Fold[] = [];
+  for (let s = 0; s < splits; s++) {
+    const rng = seededRandom(seed + s);
+    const order = [...users];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const groups = Array.from({ length: k }, (_, g) =>
+      order
+        .slice(Math.floor((g * order.length) / k), Math.floor(((g + 1) * order.length) / k))
+        .sort((x, y) => x - y),
+    );
+    for (let g = k - 1; g >= 0; g--) {
+      const train = groups.flatMap((group, h) => (h === g ? [] : group)).sort((x, y) => x - y);
+      folds.push({ split: s, seed: seed + s, train, test: groups[g]! });
+    }
+  }
+  return folds;
+}
+
+/**
+ * The fitted choice on some writers: the grid point with the lowest global plus per-user mean
+ * skilled EER there (ties: the earlier grid point), and its global EER threshold.
+ */
+export function fit<P>(
+  protocol: Protocol<P>,
+  users: readonly number[],
+): { p: P; threshold: number; figures: SvcFigures } {
+  let best: { p: P; threshold: number; figures: SvcFigures; cost: number } | null = null;
+  for (const p of protocol.method.grid) {
+    const figures = svcFigures(protocol, users, p);
+    const cost = figures.globalEer + figures.perUserEer;
+    if (!best || cost < best.cost - 1e-12) {
+      best = { p, threshold: figures.threshold, figures, cost };
+    }
+  }
+  return best!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Methods.
+
+/** The plain DTW baseline's channels: z-normalised x, y, dx, dy, pressure, and direction. */
+export const BASELINE_FEATURES: FeatureOptions = {
+  dynamics: { x: 1, y: 1, dx: 1, dy: 1, p: 1, cos: 1, sin: 1 },
+  shape: {},
+  featureRateHz: 33,
+  pressureWeight: 1,
+};
+
+/**
+ * Plain DTW (no band, L1 local cost over the channels above at ~33 Hz): the mean distance to the
+ * references divided by the enrolment's mean leave-one-out distance (each reference's mean
+ * distance to the others, averaged). Nothing is tuned but the threshold.
+ */
+export function baselineMethod(task: TaskData): Method<null> {
+  const cache = new DistanceCache(task, BASELINE_FEATURES, 1);
+  return {
+    name: 'plain DTW',
+    grid: [null],
+    key: () => 'baseline',
+    describe: () => 'plain DTW, mean distance / enrolment leave-one-out mean',
+    template(_task, refs) {
+      const m = cache.matrix(refs);
+      const divisor = Math.max(
+        mean(m.map((row) => mean(row) * (row.length / (row.length - 1)))),
+        1e-9,
+      );
+      return {
+        score: (probe) => 1 / (1 + mean(refs.map((r) => cache.get(probe, r))) / divisor),
+        replay: () => false,
+      };
+    },
+  };
+}
+
+export interface VerifierChoice {
+  readonly options: VerifierOptions;
+}
+
+/** Caches keyed by the options that decide the DTW distances (features and band). */
+function representationKey(options: VerifierOptions): string {
+  const f = featureOptions(options);
+  return JSON.stringify([
+    f.dynamics,
+    f.shape,
+    f.featureRateHz,
+    f.pressureWeight,
+    options.bandFraction,
+  ]);
+}
+
+/**
+ * The verifier (verify.ts) over cached distances: the statistics from templateStatistics and
+ * the score from scoreFromDistances, the functions enrolment and verification use, so the
+ * figures are the verifier's own (checked against scorePreparedSignature on the first writer).
+ */
+export interface VerifierMethod extends Method<VerifierOptions> {
+  cacheOf(options: VerifierOptions): DistanceCache;
+  statisticsOf(refs: readonly number[], options: VerifierOptions): UserStatistics;
+}
+
+export function verifierMethod(
+  task: TaskData,
+  name: string,
+  grid: readonly VerifierOptions[],
+): VerifierMethod {
+  const caches = new Map<string, DistanceCache>();
+  const cacheOf = (options: VerifierOptions) => {
+    const key = representationKey(options);
+    let c = caches.get(key);
+    if (!c) {
+      c = new DistanceCache(task, featureOptions(options), options.bandFraction);
+      caches.set(key, c);
+    }
+    return c;
+  };
+  // The second representation's distances, when it has weight.
+  const shapeCaches = new Map<string, DistanceCache>();
+  const shapeCacheOf = (options: VerifierOptions) => {
+    const key = representationKey(options);
+    let c = shapeCaches.get(key);
+    if (!c) {
+      c = new DistanceCache(task, featureOptions(options), options.bandFraction, (p) => p.shape);
+      shapeCaches.set(key, c);
+    }
+    return c;
+  };
+  const statistics = new Map<string, UserStatistics>();
+  const keyOf = (o: VerifierOptions) =>
+    JSON.stringify([
+      representationKey(o),
+      o.weights,
+      o.normalisationExponent,
+      o.normalisationExponentWithoutPressure ?? null,
+      o.nearestCount ?? 3,
+      o.durationExponent ?? 0,
+      o.speedExponent ?? 0,
+      o.durationExponentWithoutPressure ?? null,
+      o.speedExponentWithoutPressure ?? null,
+      o.spreadFloor ?? 0,
+      o.aggregate,
+    ]);
+  const statisticsOf = (refs: readonly number[], options: VerifierOptions): UserStatistics => {
+    const cache = cacheOf(options);
+    const statsKey = `${representationKey(options)}|${options.nearestCount ?? 3}|${refs.join(',')}`;
+    let stats = statistics.get(statsKey);
+    if (!stats) {
+      const m = cache.matrix(refs);
+      const shape =
+        options.weights.shape > 0
+          ? shapeCacheOf(options).matrix(refs)
+          : refs.map(() => refs.map(() => 0));
+      stats = templateStatistics(
+        refs.map((r) => cache.prepared[r]!),
+        m,
+        shape,
+        options,
+      );
+      statistics.set(statsKey, stats);
+    }
+    return stats;
+  };
+  return {
+    name,
+    grid,
+    key: keyOf,
+    describe: (o) => {
+      const mode = (value: number | undefined, without: number | undefined) =>
+        task.pressure ? (value ?? 0) : (without ?? value ?? 0);
+      return `exponent ${mode(o.normalisationExponent, o.normalisationExponentWithoutPressure)}, duration^${mode(o.durationExponent, o.durationExponentWithoutPressure)}, slowness^${mode(o.speedExponent, o.speedExponentWithoutPressure)}, nearest ${o.nearestCount ?? 3}, band ${o.bandFraction}, ${o.featureRateHz} Hz`;
+    },
+    cacheOf,
+    statisticsOf,
+    template(_task, refs, options) {
+      const cache = cacheOf(options);
+      const s = statisticsOf(refs, options);
+      const shapeCache = options.weights.shape > 0 ? shapeCacheOf(options) : null;
+      const result = (probe: number) =>
+        scoreFromDistances(
+          s,
+          {
+            dynamics: refs.map((r) => cache.get(probe, r)),
+            shape: shapeCache ? refs.map((r) => shapeCache.get(probe, r)) : null,
+          },
+          cache.prepared[probe]!,
+          task.pressure,
+          options,
+        );
+      return {
+        score: (probe) => result(probe).score,
+        replay: (probe) => result(probe).explanation.closestReference < (options.replayRatio ?? 0),
+      };
+    },
+  };
+}
+
+/**
+ * Checks that the cached scoring gives the verifier's own scores (scorePreparedSignature over a
+ * template built by buildSignatureTemplate) for one writer's probes; throws when it does not.
+ */
+export function checkAgainstVerifier(
+  task: TaskData,
+  method: Method<VerifierOptions>,
+  options: VerifierOptions,
+): void {
+  const user = task.users[0]!;
+  const refs = range(1, 5).map((i) => task.id(user, i));
+  const template = buildSignatureTemplate(
+    refs.map((r) => task.signatures[r]!),
+    options,
+  );
+  const cached = method.template(task, refs, options);
+  for (const i of [11, 15, 21, 30]) {
+    const id = task.id(user, i);
+    const direct = scorePreparedSignature(
+      template,
+      prepareSignature(task.signatures[id]!, template.features),
+      options,
+    ).score;
+    if (Math.abs(direct - cached.score(id)) > 1e-9) {
+      throw new Error(
+        `cached scoring differs from the verifier's: ${direct} vs ${cached.score(id)}`,
+      );
+    }
+  }
+}
+
+export interface DbaChoice {
+  readonly options: VerifierOptions;
+  /** Weight of the DBA mean-template term in the fused distance (0: the verifier alone). */
+  readonly dbaWeight: number;
+}
+
+/**
+ * Experiment: the verifier's distance fused with the distance to the references' DTW barycentre
+ * (dba.ts), normalised by the references' mean distance to that barycentre to the same power.
+ */
+export function verifierDbaMethod(
+  task: TaskData,
+  name: string,
+  grid: readonly DbaChoice[],
+): Method<DbaChoice> {
+  const inner = verifierMethod(
+    task,
+    name,
+    grid.map((g) => g.options),
+  );
+  const means = new Map<string, { mean: Sequence; spread: number; probes: Map<number, number> }>();
+  return {
+    name,
+    grid,
+    key: (g) => `${inner.key(g.options)}|${g.dbaWeight}`,
+    describe: (g) => `${inner.describe(g.options)}, DBA weight ${g.dbaWeight}`,
+    template(_task, refs, g) {
+      const o = g.options;
+      const t = inner.template(task, refs, o);
+      const cache = inner.cacheOf(o);
+      const key = `${representationKey(o)}|${refs.join(',')}`;
+      let entry = means.get(key);
+      if (!entry && g.dbaWeight > 0) {
+        const sequences = refs.map((r) => cache.prepared[r]!.dynamics);
+        const m = dbaMean(sequences, o.bandFraction);
+        const spread = mean(sequences.map((s) => dtwDistance(s, m, o.bandFraction)));
+        entry = { mean: m, spread: Math.max(spread, 1e-6), probes: new Map() };
+        means.set(key, entry);
+      }
+      const e = entry;
+      const exponent = task.pressure
+        ? o.normalisationExponent
+        : (o.normalisationExponentWithoutPressure ?? o.normalisationExponent);
+      return {
+        replay: (probe) => t.replay(probe),
+        score(probe) {
+          const base = t.score(probe);
+          if (!e) return base;
+          let d = e.probes.get(probe);
+          if (d === undefined) {
+            d = dtwDistance(cache.prepared[probe]!.dynamics, e.mean, o.bandFraction);
+            e.probes.set(probe, d);
+          }
+          const result = scoreFromDistances(
+            inner.statisticsOf(refs, o),
+            { dynamics: refs.map((r) => cache.get(probe, r)), shape: null },
+            cache.prepared[probe]!,
+            task.pressure,
+            o,
+          );
+          const terms = result.explanation.terms;
+          const dba = Math.min(o.termCap, d / e.spread ** exponent);
+          const fused =
+            terms.duration * terms.speed * ((1 - g.dbaWeight) * terms.dynamics + g.dbaWeight * dba);
+          return 1 / (1 + fused);
+        },
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The enrolment consistency bound (verify.ts maxEnrolmentDistance), cross-validated.
+
+/** What enrolSignatures compares with the bound: the largest mean distance of a sample to the others. */
+function farthestMean(cache: DistanceCache, ids: readonly number[]): number {
+  let worst = 0;
+  for (const i of ids) {
+    let sum = 0;
+    for (const j of ids) if (j !== i) sum += cache.get(i, j);
+    worst = Math.max(worst, sum / (ids.length - 1));
+  }
+  return worst;
+}
+
+function subsets(items: readonly number[], size: number): number[][] {
+  if (size === 0) return [[]];
+  if (items.length < size) return [];
+  const [first, ...rest] = items;
+  return [...subsets(rest, size - 1).map((s) => [first!, ...s]), ...subsets(rest, size)];
+}
+
+export interface BoundFold {
+  readonly bound: number;
+  /** Test writers: every 3–5 subset of S1–S10 refused, and S1–S5 enrolments refused. */
+  readonly genuineRefused: number;
+  readonly genuineSets: number;
+  readonly enrolmentsRefused: number;
+  /** Test writers: S1, S2 or S3 of three different writers accepted. */
+  readonly mixedAccepted: number;
+  readonly mixedSets: number;
+}
+
+/**
+ * H3's calibration procedure for the bound, run per fold: on the training writers, the largest
+ * statistic over every 3–5 subset of a writer's S1–S10 and the smallest over S1, S2 or S3 of
+ * three different writers; the bound at their geometric mean; then counted on the test writers.
+ */
+export function enrolmentBoundFolds(
+  task: TaskData,
+  cache: DistanceCache,
+  folds: readonly Fold[],
+): BoundFold[] {
+  const genuineStats = new Map<number, number[]>();
+  for (const user of task.users) {
+    const ids = range(1, 10).map((i) => task.id(user, i));
+    genuineStats.set(
+      user,
+      [3, 4, 5].flatMap((k) => subsets(ids, k).map((s) => farthestMean(cache, s))),
+    );
+  }
+  const mixed = (users: readonly number[]) =>
+    subsets(users, 3).flatMap((triple) =>
+      [1, 2, 3].map((k) =>
+        farthestMean(
+          cache,
+          triple.map((u) => task.id(u, k)),
+        ),
+      ),
+    );
+  return folds.map((fold) => {
+    const g = Math.max(...fold.train.flatMap((u) => genuineStats.get(u)!));
+    const m = Math.min(...mixed(fold.train));
+    const bound = Math.sqrt(g * m);
+    const testGenuine = fold.test.flatMap((u) => genuineStats.get(u)!);
+    const testMixed = mixed(fold.test);
+    return {
+      bound,
+      genuineRefused: testGenuine.filter((v) => v > bound).length,
+      genuineSets: testGenuine.length,
+      enrolmentsRefused: fold.test.filter(
+        (u) =>
+          farthestMean(
+            cache,
+            range(1, 5).map((i) => task.id(u, i)),
+          ) > bound,
+      ).length,
+      mixedAccepted: testMixed.filter((v) => v <= bound).length,
+      mixedSets: testMixed.length,
+    };
+  });
+}
