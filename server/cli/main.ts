@@ -213,7 +213,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   )
     .option('--host <host>', 'address to listen on (default from config: 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default from config: 8420)')
-    .action(async (o: CommonOptions & { host?: string; port?: string }) => {
+    .option(
+      '--simulate',
+      'attach the simulated signature pads and document reader (never without this flag unless config devices.simulate says so)',
+    )
+    .action(async (o: CommonOptions & { host?: string; port?: string; simulate?: boolean }) => {
       setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
     });
 

@@ -11,7 +11,6 @@ import {
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
 import { resolveKeySource, type UnlockOptions } from './context.js';
-import { startDevices } from './devices.js';
 import { initialise, printProvisioned, printUnattendedWarning } from './init.js';
 import { printLine, UsageError, type CliIo } from './io.js';
 
@@ -19,7 +18,7 @@ export interface StartOptions extends UnlockOptions {
   dataDir: string;
   host?: string | undefined;
   port?: string | undefined;
-  /** Attach the simulated pads and reader (`--simulate`, added by addDeviceCommands). */
+  /** `--simulate`: attach the simulated pads and reader (otherwise config devices.simulate). */
   simulate?: boolean | undefined;
 }
 
@@ -72,31 +71,29 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
         printProvisioned(io, provisioned, false);
       }
       const keySource = await resolveKeySource(options, dataDir, config, io);
-      const appliance = await createAppliance({ dataDir, keySource, config, logger });
+      // Production starts never attach simulators unless asked (config devices.simulate 'never').
+      const appliance = await createAppliance({
+        dataDir,
+        keySource,
+        config,
+        logger,
+        simulate: options.simulate ? 'always' : undefined,
+      });
       try {
-        // Devices never stop the core from starting: failures are device states, not errors.
-        const devices = await startDevices(config, {
-          simulate: options.simulate ? 'always' : config.devices.simulate,
-          logger,
-        });
-        try {
-          if (devices.simulated)
-            printLine(io.stdout, 'simulated devices attached (no hardware needed)');
-          listener.attach(appliance);
-          lock.setUrl(listener.url);
-          logger.info('appliance.started', { version: packageVersion(), url: listener.url });
-          printLine(
-            io.stdout,
-            `verikiosk ${packageVersion()} serving on ${listener.url} (data dir ${dataDir})`,
-          );
-          const signal = await io.waitForShutdown();
-          logger.info('appliance.stopping', { signal });
-          await listener.close();
-        } finally {
-          await devices.stop();
-        }
+        if (appliance.devices.simulated)
+          printLine(io.stdout, 'simulated devices attached (no hardware needed)');
+        listener.attach(appliance);
+        lock.setUrl(listener.url);
+        logger.info('appliance.started', { version: packageVersion(), url: listener.url });
+        printLine(
+          io.stdout,
+          `verikiosk ${packageVersion()} serving on ${listener.url} (data dir ${dataDir})`,
+        );
+        const signal = await io.waitForShutdown();
+        logger.info('appliance.stopping', { signal });
+        await listener.close();
       } finally {
-        appliance.close();
+        await appliance.close();
       }
     } finally {
       lock.release();
