@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { Command } from 'commander';
 import { createAppliance, listenForAppliance } from '../app.js';
 import { isLoopbackHost, loadConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
@@ -10,9 +11,10 @@ import {
   refuseIfLocked,
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
-import { resolveKeySource, type UnlockOptions } from './context.js';
+import { dataDirFrom, resolveKeySource, type UnlockOptions } from './context.js';
 import { initialise, printProvisioned, printUnattendedWarning } from './init.js';
 import { printLine, UsageError, type CliIo } from './io.js';
+import { withUnlock, type CommonOptions } from './options.js';
 
 export interface StartOptions extends UnlockOptions {
   dataDir: string;
@@ -102,4 +104,26 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
     await listener.close();
   }
   return 0;
+}
+
+/** `verikiosk start`: parses the flags and starts the appliance (see `start`). */
+export function addStartCommand(
+  program: Command,
+  io: CliIo,
+  setExit: (code: number) => void,
+): void {
+  withUnlock(
+    program
+      .command('start')
+      .description('start the appliance (initialises the data dir on first run)'),
+  )
+    .option('--host <host>', 'address to listen on (default from config: 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default from config: 8420)')
+    .option(
+      '--simulate',
+      'attach the simulated signature pads and document reader (never without this flag unless config devices.simulate says so)',
+    )
+    .action(async (o: CommonOptions & { host?: string; port?: string; simulate?: boolean }) => {
+      setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
+    });
 }
