@@ -4,13 +4,15 @@ import type { Command } from 'commander';
 import { resolveDataDirPath } from '../config/index.js';
 import {
   MIN_PASSPHRASE_LENGTH,
+  acquireApplianceLock,
   checkPassphraseLength,
   keyFileHoldsKey,
+  refuseWhileServing,
   removeKeyFile,
   type KdfProfile,
   type Vault,
 } from '../vault/index.js';
-import { withVault } from './context.js';
+import { dataDirFrom, requireInitialised, withVault } from './context.js';
 import {
   UsageError,
   printJson,
@@ -52,7 +54,20 @@ export function addKeyCommands(program: Command, io: CliIo): void {
   )
     .option('--json', 'print JSON')
     .action(async (o: CommonOptions) => {
-      const result = await withVault(o, io, ({ vault }) => vault.rotateKeys('cli'));
+      const dataDir = dataDirFrom(o, io);
+      requireInitialised(dataDir);
+      // A running appliance caches the unwrapped keys and would go on wrapping new data keys
+      // under the key-encryption key this destroys: refused before anything is unlocked.
+      refuseWhileServing(dataDir, 'rotating the keys');
+      const result = await withVault(o, io, ({ vault }) => {
+        // Held to the end: no appliance may start and cache the keys being replaced.
+        const lock = acquireApplianceLock(dataDir);
+        try {
+          return vault.rotateKeys('cli');
+        } finally {
+          lock.release();
+        }
+      });
       if (o.json) printJson(io.stdout, result);
       else
         printLine(
