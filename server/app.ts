@@ -11,6 +11,7 @@ import {
   recognitionModelIdentity,
 } from './biometrics/index.js';
 import { resolveDataDirPath, resolveRetentionRules, type Config } from './config/index.js';
+import { startDevices, type ApplianceDevices, type SimulateMode } from './devices/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
@@ -18,8 +19,9 @@ import { Vault, sodium, verifyAuditDb, type KeySource } from './vault/index.js';
 import { packageVersion } from './version.js';
 
 /**
- * The composition root: builds the vault, metrics, scheduler and HTTP app once and hands them
- * down. Nothing below it opens a database or reads config on its own.
+ * The composition root: builds the vault, metrics, scheduler, face engine and search, device
+ * manager and HTTP app once and hands them down. Nothing below it opens a database, reads config
+ * or opens a device on its own.
  */
 export interface Appliance {
   vault: Vault;
@@ -32,7 +34,13 @@ export interface Appliance {
   face: LazyFaceEngine;
   /** 1:N face search over the enrolled templates and the fraud list, decrypted in memory only. */
   faceSearch: FaceSearch;
-  close(): void;
+  /** The pads and readers (and the simulators when attached), started with the appliance. */
+  devices: ApplianceDevices;
+  /**
+   * Stops everything. The vault, scheduler and search are closed before it returns; the promise
+   * resolves when the devices have released their ports. Calling it again is harmless.
+   */
+  close(): Promise<void>;
 }
 
 /** How often a pending destruction is retried (health degrades after DESTRUCTION_PENDING_GRACE_MS). */
@@ -43,6 +51,8 @@ export interface ApplianceOptions {
   keySource: KeySource;
   config: Config;
   logger: Logger;
+  /** When to attach the simulated devices; config devices.simulate ('never' unless set) by default. */
+  simulate?: SimulateMode | undefined;
 }
 
 export async function createAppliance(options: ApplianceOptions): Promise<Appliance> {
@@ -122,7 +132,21 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     }
   }, DESTRUCTION_RETRY_MS);
   destructionRetry.unref();
+  let devices: ApplianceDevices;
+  try {
+    devices = await startDevices(config, {
+      simulate: options.simulate ?? config.devices.simulate,
+      logger,
+    });
+  } catch (error) {
+    clearInterval(destructionRetry);
+    scheduler.stop();
+    faceSearch.close();
+    vault.close();
+    throw error;
+  }
   const face = new LazyFaceEngine(faceEngineOptions(config.face));
+  let closing: Promise<void> | undefined;
   const app = createApi({
     vault,
     metrics,
@@ -145,12 +169,16 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     logger,
     face,
     faceSearch,
+    devices,
     close() {
+      // Stopping the devices first ends their polling at once; their ports close in the background.
+      closing ??= devices.stop();
       void face.close();
       clearInterval(destructionRetry);
       scheduler.stop();
       faceSearch.close();
       vault.close();
+      return closing;
     },
   };
 }

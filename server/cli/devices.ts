@@ -2,159 +2,16 @@ import * as readline from 'node:readline';
 import type { Command } from 'commander';
 import {
   SPECIMEN_DOCUMENTS,
-  createDeviceManager,
-  createSimulatedDevices,
-  isDriverName,
-  loadHidBinding,
-  loadSerialBinding,
   type DeviceEvent,
-  type DeviceManager,
-  type DeviceManagerOptions,
-  type DeviceSettings,
   type DeviceStatus,
-  type ExplicitDevice,
-  type KnownDevice,
   type SimulatedDevices,
   type SpecimenDocument,
 } from '../../device/index.js';
-import { loadConfig, type Config } from '../config/index.js';
-import { parseAamva, parseMrz, type DocumentRecord } from '../documents/index.js';
-import type { Logger } from '../log/index.js';
+import { loadConfig } from '../config/index.js';
+import { deviceEventJson, startDevices, type ApplianceDevices } from '../devices/index.js';
+import type { DocumentRecord } from '../documents/index.js';
 import { dataDirFrom } from './context.js';
 import { printJson, printLine, printTable, type CliIo } from './io.js';
-
-/** The device manager as the core runs it, with the simulators when they are attached. */
-export interface ApplianceDevices {
-  manager: DeviceManager<DocumentRecord>;
-  simulated: SimulatedDevices | null;
-  /** Config rows and ports whose driver is unknown: named so the admin can fix config.json. */
-  skipped: string[];
-  stop(): Promise<void>;
-}
-
-/** server/documents reads what the readers deliver (device/ never imports server/). */
-export function parseDeviceDocument(
-  input: { kind: 'mrz'; text: string } | { kind: 'aamva'; bytes: Uint8Array },
-): DocumentRecord {
-  return input.kind === 'mrz' ? parseMrz(input.text) : parseAamva(input.bytes);
-}
-
-function deviceSettings(settings: Config['devices']['models'][number]['settings']): DeviceSettings {
-  if (!settings) return {};
-  const { dataBits, ...rest } = settings;
-  return { ...rest, ...(dataBits === undefined ? {} : { dataBits: dataBits as 5 | 6 | 7 | 8 }) };
-}
-
-/** The device table's config rows and the config's ports, as device/ takes them. */
-export function deviceConfig(config: Config): {
-  knownDevices: KnownDevice[];
-  explicitDevices: ExplicitDevice[];
-  skipped: string[];
-} {
-  const skipped: string[] = [];
-  const knownDevices: KnownDevice[] = [];
-  config.devices.models.forEach((model, i) => {
-    if (!isDriverName(model.driver)) {
-      skipped.push(`devices.models[${i}]: unknown driver "${model.driver}"`);
-      return;
-    }
-    knownDevices.push({
-      name: model.name ?? `${model.driver} ${model.vendorId.toString(16).padStart(4, '0')}`,
-      vendorId: model.vendorId,
-      productIds: model.productIds,
-      driver: model.driver,
-      ...(model.usagePage === undefined ? {} : { usagePage: model.usagePage }),
-      settings: deviceSettings(model.settings),
-    });
-  });
-  const explicitDevices: ExplicitDevice[] = [];
-  (config.devices.ports ?? []).forEach((port, i) => {
-    if (!isDriverName(port.driver)) {
-      skipped.push(`devices.ports[${i}]: unknown driver "${port.driver}"`);
-      return;
-    }
-    explicitDevices.push({
-      path: port.path,
-      driver: port.driver,
-      ...(port.name === undefined ? {} : { name: port.name }),
-      settings: deviceSettings(port.settings),
-    });
-  });
-  return { knownDevices, explicitDevices, skipped };
-}
-
-/**
- * Builds and starts the device manager from config. `simulate`: 'always' attaches the
- * simulators, 'auto' only when enumeration found no device (SPEC OPS-1), 'never' not at all.
- * Device state goes to the log (never reads or documents: they are personal data).
- */
-export async function startDevices(
-  config: Config,
-  options: { simulate: 'auto' | 'always' | 'never'; logger?: Logger },
-): Promise<ApplianceDevices> {
-  const [hid, serial] = await Promise.all([loadHidBinding(), loadSerialBinding()]);
-  const { knownDevices, explicitDevices, skipped } = deviceConfig(config);
-  const base: DeviceManagerOptions<DocumentRecord> = {
-    hid,
-    serial,
-    knownDevices,
-    explicitDevices,
-    pollIntervalMs: config.devices.pollIntervalMs,
-    parseDocument: parseDeviceDocument,
-  };
-  let manager = createDeviceManager<DocumentRecord>(base);
-  let simulated: SimulatedDevices | null = null;
-  const attach = (m: DeviceManager<DocumentRecord>): void => {
-    const logger = options.logger;
-    if (!logger) return;
-    m.on((event) => {
-      if (event.type === 'state') {
-        const fields = {
-          device: event.device.id,
-          driver: event.device.driver,
-          state: event.device.state,
-          ...(event.device.lastError ? { problem: event.device.lastError } : {}),
-        };
-        if (event.device.source === 'simulator') logger.debug('device.state', fields);
-        else logger.info('device.state', fields);
-      } else if (event.type === 'bus' && !event.bus.available) {
-        logger.warn('device.bus_unavailable', { bus: event.bus.bus, problem: event.bus.error });
-      }
-    });
-  };
-  if (options.simulate !== 'always') {
-    attach(manager);
-    await manager.start();
-  }
-  if (
-    options.simulate === 'always' ||
-    (options.simulate === 'auto' && manager.list().length === 0)
-  ) {
-    if (options.simulate === 'auto') await manager.stop();
-    simulated = createSimulatedDevices();
-    manager = createDeviceManager<DocumentRecord>({ ...base, virtualDevices: simulated.devices });
-    attach(manager);
-    await manager.start();
-  }
-  const running = manager;
-  return { manager: running, simulated, skipped, stop: () => running.stop() };
-}
-
-/** A JSON-friendly view of an event: reads as text and length, never as raw bytes. */
-export function deviceEventJson(event: DeviceEvent<DocumentRecord>): Record<string, unknown> {
-  if (event.type === 'read') {
-    let text = '';
-    for (const byte of event.read.bytes) text += String.fromCharCode(byte);
-    return {
-      type: 'read',
-      deviceId: event.deviceId,
-      symbology: event.read.symbology,
-      length: event.read.bytes.length,
-      text,
-    };
-  }
-  return { ...event };
-}
 
 function describeEvent(event: DeviceEvent<DocumentRecord>): string | undefined {
   switch (event.type) {
@@ -179,8 +36,8 @@ function describeEvent(event: DeviceEvent<DocumentRecord>): string | undefined {
 }
 
 function printDevices(io: CliIo, devices: ApplianceDevices, json: boolean): void {
-  const list = devices.manager.list();
-  const buses = devices.manager.buses();
+  const list = devices.list();
+  const buses = devices.buses();
   if (json) {
     printJson(io.stdout, { devices: list, buses, skipped: devices.skipped });
     return;
@@ -242,17 +99,12 @@ function simulatorConsole(io: CliIo, simulated: SimulatedDevices): { close(): vo
 /**
  * `verikiosk devices list` (what is attached and which driver claims it) and
  * `verikiosk devices watch [--jsonl]` (live events: the IT admin's commissioning tool).
- * Also adds `--simulate` to `verikiosk start`.
  */
 export function addDeviceCommands(
   program: Command,
   io: CliIo,
   setExit: (code: number) => void,
 ): void {
-  program.commands
-    .find((c) => c.name() === 'start')
-    ?.option('--simulate', 'attach the simulated signature pads and document reader');
-
   const devices = program
     .command('devices')
     .description('signature pads, document readers, scanners');
@@ -293,8 +145,8 @@ export function addDeviceCommands(
         const line = describeEvent(event);
         if (line !== undefined) printLine(io.stdout, line);
       };
-      for (const device of started.manager.list()) write({ type: 'state', device });
-      const unsubscribe = started.manager.on(write);
+      for (const device of started.list()) write({ type: 'state', device });
+      const unsubscribe = started.on(write);
       const console = started.simulated ? simulatorConsole(io, started.simulated) : undefined;
       if (!o.jsonl) printLine(io.stderr, 'watching devices; Ctrl-C stops');
       try {

@@ -15,6 +15,7 @@ import {
   FaceEngine,
   checkFace,
   compareFaces,
+  faceEngineOptions,
   stillImageLiveness,
   type DecodeLimits,
   type FaceComparison,
@@ -40,17 +41,10 @@ function settingsFrom(
   } catch (error) {
     if (o.dataDir !== undefined) throw error;
   }
-  const face = config?.face;
   return {
     rates: config?.thresholds.face ?? { approveAtFmr: 1e-4, reviewAtFmr: 1e-3 },
-    limits: face
-      ? {
-          maxFileBytes: face.maxFileBytes,
-          maxPixels: face.maxPixels,
-          minDimension: face.minDimension,
-          workingMaxSide: face.workingMaxSide,
-        }
-      : DEFAULT_DECODE_LIMITS,
+    // The appliance's own config → engine mapping; the CLI runs the engine in-process (workers 0).
+    limits: (config && faceEngineOptions(config.face).limits) ?? DEFAULT_DECODE_LIMITS,
   };
 }
 

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { Command } from 'commander';
 import {
   CONFIG_FILE_NAME,
   defaultConfigText,
@@ -34,6 +35,8 @@ import {
   UsageError,
   type CliIo,
 } from './io.js';
+import { dataDirFrom } from './context.js';
+import { kdfOption, withDataDir, type CommonOptions } from './options.js';
 
 export interface InitOptions {
   dataDir: string;
@@ -223,4 +226,45 @@ export function printProvisioned(io: CliIo, p: Provisioned, json: boolean): void
   );
   printLine(out, `  kiosk token     ${p.kioskToken.token}   (kiosk ${p.kioskToken.kioskId})`);
   printLine(out);
+}
+
+/** `verikiosk init`: creates the data dir and prints the first credentials once. */
+export function addInitCommand(program: Command, io: CliIo): void {
+  withDataDir(
+    program
+      .command('init')
+      .description('create the data dir, keys, database, first admin, kiosk token and API key'),
+  )
+    .option(
+      '--unattended',
+      'keep the master key in a 0600 key file so the appliance starts with nobody present',
+    )
+    .option(
+      '--passphrase-file <file>',
+      'seal the master key under the passphrase on the first line of this file',
+    )
+    .addOption(kdfOption())
+    .option('--admin-username <name>', 'the first admin', 'admin')
+    .option('--json', 'print the secrets as JSON')
+    .action(
+      async (
+        o: CommonOptions & { unattended?: boolean; kdf?: KdfProfile; adminUsername: string },
+      ) => {
+        const dataDir = dataDirFrom(o, io);
+        const provisioned = await initialise(
+          {
+            dataDir,
+            unattended: Boolean(o.unattended),
+            passphraseFile: o.passphraseFile,
+            kdf: o.kdf,
+            adminUsername: o.adminUsername,
+            json: Boolean(o.json),
+          },
+          io,
+        );
+        if (provisioned.unattendedKeyFile)
+          printUnattendedWarning(io, provisioned.unattendedKeyFile);
+        printProvisioned(io, provisioned, Boolean(o.json));
+      },
+    );
 }

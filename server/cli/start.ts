@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { Command } from 'commander';
 import { createAppliance, listenForAppliance } from '../app.js';
 import { isLoopbackHost, loadConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
@@ -10,16 +11,16 @@ import {
   refuseIfLocked,
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
-import { resolveKeySource, type UnlockOptions } from './context.js';
-import { startDevices } from './devices.js';
+import { dataDirFrom, resolveKeySource, type UnlockOptions } from './context.js';
 import { initialise, printProvisioned, printUnattendedWarning } from './init.js';
 import { printLine, UsageError, type CliIo } from './io.js';
+import { withUnlock, type CommonOptions } from './options.js';
 
 export interface StartOptions extends UnlockOptions {
   dataDir: string;
   host?: string | undefined;
   port?: string | undefined;
-  /** Attach the simulated pads and reader (`--simulate`, added by addDeviceCommands). */
+  /** `--simulate`: attach the simulated pads and reader (otherwise config devices.simulate). */
   simulate?: boolean | undefined;
 }
 
@@ -72,31 +73,29 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
         printProvisioned(io, provisioned, false);
       }
       const keySource = await resolveKeySource(options, dataDir, config, io);
-      const appliance = await createAppliance({ dataDir, keySource, config, logger });
+      // Production starts never attach simulators unless asked (config devices.simulate 'never').
+      const appliance = await createAppliance({
+        dataDir,
+        keySource,
+        config,
+        logger,
+        simulate: options.simulate ? 'always' : undefined,
+      });
       try {
-        // Devices never stop the core from starting: failures are device states, not errors.
-        const devices = await startDevices(config, {
-          simulate: options.simulate ? 'always' : config.devices.simulate,
-          logger,
-        });
-        try {
-          if (devices.simulated)
-            printLine(io.stdout, 'simulated devices attached (no hardware needed)');
-          listener.attach(appliance);
-          lock.setUrl(listener.url);
-          logger.info('appliance.started', { version: packageVersion(), url: listener.url });
-          printLine(
-            io.stdout,
-            `verikiosk ${packageVersion()} serving on ${listener.url} (data dir ${dataDir})`,
-          );
-          const signal = await io.waitForShutdown();
-          logger.info('appliance.stopping', { signal });
-          await listener.close();
-        } finally {
-          await devices.stop();
-        }
+        if (appliance.devices.simulated)
+          printLine(io.stdout, 'simulated devices attached (no hardware needed)');
+        listener.attach(appliance);
+        lock.setUrl(listener.url);
+        logger.info('appliance.started', { version: packageVersion(), url: listener.url });
+        printLine(
+          io.stdout,
+          `verikiosk ${packageVersion()} serving on ${listener.url} (data dir ${dataDir})`,
+        );
+        const signal = await io.waitForShutdown();
+        logger.info('appliance.stopping', { signal });
+        await listener.close();
       } finally {
-        appliance.close();
+        await appliance.close();
       }
     } finally {
       lock.release();
@@ -105,4 +104,26 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
     await listener.close();
   }
   return 0;
+}
+
+/** `verikiosk start`: parses the flags and starts the appliance (see `start`). */
+export function addStartCommand(
+  program: Command,
+  io: CliIo,
+  setExit: (code: number) => void,
+): void {
+  withUnlock(
+    program
+      .command('start')
+      .description('start the appliance (initialises the data dir on first run)'),
+  )
+    .option('--host <host>', 'address to listen on (default from config: 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (default from config: 8420)')
+    .option(
+      '--simulate',
+      'attach the simulated signature pads and document reader (never without this flag unless config devices.simulate says so)',
+    )
+    .action(async (o: CommonOptions & { host?: string; port?: string; simulate?: boolean }) => {
+      setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
+    });
 }

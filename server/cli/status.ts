@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { Command } from 'commander';
 import { loadConfig, resolveDataDirPath } from '../config/index.js';
 import {
   LATEST_SCHEMA_VERSION,
@@ -17,7 +18,9 @@ import {
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
 import { probeFaceBackend } from '../biometrics/index.js';
+import { dataDirFrom } from './context.js';
 import { printJson, printLine, type CliIo } from './io.js';
+import { withDataDir, type CommonOptions } from './options.js';
 
 export interface Status {
   version: string;
@@ -234,4 +237,17 @@ export function printStatus(io: CliIo, s: Status, json: boolean): void {
       out,
       `destructions    ${s.destructionsPending.count === 0 ? 'none pending' : `${s.destructionsPending.count} pending since ${s.destructionsPending.since} (a reader holds the database; retried every 30 s and at close)`}`,
     );
+}
+
+/** `verikiosk status [--json]`. */
+export function addStatusCommand(program: Command, io: CliIo): void {
+  withDataDir(
+    program
+      .command('status')
+      .description('show the data dir, keys, schema, appliance and record counts'),
+  )
+    .option('--json', 'print JSON')
+    .action(async (o: CommonOptions) => {
+      printStatus(io, await collectStatus(dataDirFrom(o, io), io), Boolean(o.json));
+    });
 }

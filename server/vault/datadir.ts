@@ -168,9 +168,14 @@ export function acquireApplianceLock(dir: string): ApplianceLock {
   };
 }
 
+/** Refuses (DataDirError 'locked') a command that must not run behind a live appliance's back. */
 export function refuseWhileServing(dir: string, what: string): void {
-  const pid = runningAppliancePid(dir);
-  if (pid !== null) {
-    throw new DataDirError('locked', `stop the running appliance (pid ${pid}) before ${what}`);
+  const running = readLock(dir);
+  if (running !== null) {
+    const where = running.url ? `: it serves ${dir} at ${running.url}` : '';
+    throw new DataDirError(
+      'locked',
+      `stop the running appliance (pid ${running.pid}) before ${what}${where}`,
+    );
   }
 }

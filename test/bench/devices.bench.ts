@@ -32,7 +32,7 @@ import {
   loadSerialBinding,
   type Transport,
 } from '../../device/transport/index.js';
-import { parseDeviceDocument } from '../../server/cli/devices.js';
+import { parseDeviceDocument } from '../../server/devices/index.js';
 import type { DocumentRecord } from '../../server/documents/index.js';
 import { concat } from '../device/helpers.js';
 import { createPtyPair } from '../device/pty.js';

@@ -15,7 +15,7 @@ import { dropAuditTriggers, rawDb } from './vault/helpers.js';
 const started: Appliance[] = [];
 
 afterEach(() => {
-  for (const a of started.splice(0)) a.close();
+  for (const a of started.splice(0)) void a.close();
   closeAppliances();
   cleanupDirs();
 });
@@ -55,7 +55,7 @@ async function start(
 
 function stop(appliance: Appliance): void {
   started.splice(started.indexOf(appliance), 1);
-  appliance.close();
+  void appliance.close();
 }
 
 async function appendEntries(i: Instance, count: number): Promise<number> {

@@ -99,10 +99,58 @@ describe('createAppliance', () => {
       }),
     );
     expect(appliance.scheduler.nextRun()).toBeInstanceOf(Date);
-    appliance.close();
+    await appliance.close();
     expect(appliance.scheduler.nextRun()).toBeNull();
     // closing twice is harmless
-    appliance.close();
+    await appliance.close();
+  });
+
+  it('owns the device manager: none simulated by default, stopped by close()', async () => {
+    const { appliance } = await newAppliance();
+    expect(appliance.devices.simulated).toBeNull();
+    expect(appliance.devices.list().filter((d) => d.source === 'simulator')).toEqual([]);
+    expect(appliance.devices.buses().map((b) => b.bus)).toEqual(['hid', 'serial']);
+    await appliance.close();
+  });
+
+  it('attaches the simulators when asked, hands their events to subscribers, and stops them on close', async () => {
+    const dataDir = tempDir();
+    const keyFile = dataDirPaths(dataDir).defaultKeyFile;
+    (await Vault.init(dataDir, { unattendedKeyFile: keyFile })).close();
+    const appliance = await createAppliance({
+      dataDir,
+      keySource: { kind: 'key-file', path: keyFile },
+      config: testConfig({ retention: { runOnStart: false } }),
+      logger: createLogger({ write: () => undefined }),
+      simulate: 'always',
+    });
+    const devices = appliance.devices;
+    expect(devices.list().map((d) => [d.id, d.state])).toEqual([
+      ['sim:topaz-pad', 'connected'],
+      ['sim:wacom-stu', 'connected'],
+      ['sim:document-reader', 'connected'],
+    ]);
+    const documents: unknown[] = [];
+    const unsubscribe = devices.on((event) => {
+      if (event.type === 'document')
+        documents.push({ kind: event.kind, valid: event.document.valid });
+    });
+    await devices.simulated!.present('passport-td3');
+    await expect.poll(() => documents).toEqual([{ kind: 'mrz', valid: true }]);
+    unsubscribe();
+    await appliance.close();
+    expect(devices.list().map((d) => d.state)).toEqual([
+      'disconnected',
+      'disconnected',
+      'disconnected',
+    ]);
+  });
+
+  it('takes the simulate mode from config when the caller does not say', async () => {
+    const { appliance } = await newAppliance({ devices: { simulate: 'auto' } });
+    // nothing is attached to this machine's buses in the test, so 'auto' attaches the simulators
+    expect(appliance.devices.list().map((d) => d.source)).toContain('simulator');
+    await appliance.close();
   });
 
   it('audits a configuration change between starts, and nothing when it is unchanged', async () => {
@@ -117,7 +165,7 @@ describe('createAppliance', () => {
         config: testConfig(input),
         logger,
       });
-      appliance.close();
+      await appliance.close();
     };
     await start({});
     await start({});

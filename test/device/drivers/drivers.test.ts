@@ -26,7 +26,7 @@ import {
   createMemoryTransportPair,
   TransportError,
 } from '../../../device/transport/index.js';
-import { parseDeviceDocument } from '../../../server/cli/devices.js';
+import { parseDeviceDocument } from '../../../server/devices/index.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
 import { FakeTimers, ascii } from '../helpers.js';
 import { BLE_PEN, BOOT_KEYBOARD } from '../hid/descriptors.js';

@@ -19,7 +19,7 @@ import {
   TransportError,
   UDEV_PERMISSION_HINT,
 } from '../../../device/transport/index.js';
-import { parseDeviceDocument } from '../../../server/cli/devices.js';
+import { parseDeviceDocument } from '../../../server/devices/index.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
 import { EventLog } from '../pty.js';
 

@@ -16,7 +16,7 @@ import {
   type SerialBinding,
   type Transport,
 } from '../../../device/transport/index.js';
-import { parseDeviceDocument } from '../../../server/cli/devices.js';
+import { parseDeviceDocument } from '../../../server/devices/index.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
 import { EventLog, cleanupPtyDirs, createPtyPair } from '../pty.js';
 

@@ -55,7 +55,7 @@ export async function newAppliance(
 export function closeAppliances(): void {
   for (const appliance of open.splice(0)) {
     try {
-      appliance.close();
+      void appliance.close();
     } catch {
       // a test closed the database under the appliance on purpose
     }

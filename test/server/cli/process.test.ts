@@ -185,7 +185,7 @@ describe('start while another process holds the data dir', () => {
 
 describe('start with TLS files that do not exist', () => {
   it(
-    'exit 2 naming the config key, before anything is opened or written',
+    'exit 2 naming the setting, before anything is opened or written',
     async () => {
       const p = await initUnattended();
       const configFile = path.join(p.dataDir, 'config.json');
@@ -196,11 +196,13 @@ describe('start with TLS files that do not exist', () => {
       fs.writeFileSync(configFile, JSON.stringify(config));
       const before = hashDir(p.dataDir);
       const run = await runBin(['start', '--port', '0', ...d(p.dataDir)]);
-      // The config's own check names the keys (never the paths) before anything else runs.
+      // config validation refuses it before the port is bound (the listener's own read is the
+      // last line of defence for a file removed in between)
       expectRefused(
         run,
-        /server\.tls\.certFile names a file that does not exist .*\[file_missing\]/,
+        /server\.tls\.certFile names a file that does not exist.*\[file_missing\]/,
       );
+      expect(run.stderr).toMatch(/server\.tls\.keyFile names a file that does not exist/);
       expect(hashDir(p.dataDir)).toEqual(before);
     },
     TIMEOUT,

@@ -1,0 +1,8 @@
+export {
+  deviceConfig,
+  deviceEventJson,
+  parseDeviceDocument,
+  startDevices,
+  type ApplianceDevices,
+  type SimulateMode,
+} from './devices.js';
