@@ -11,6 +11,7 @@ import {
   recognitionModelIdentity,
 } from './biometrics/index.js';
 import { resolveDataDirPath, resolveRetentionRules, type Config } from './config/index.js';
+import { EventFeed } from './events/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
@@ -32,6 +33,8 @@ export interface Appliance {
   face: LazyFaceEngine;
   /** 1:N face search over the enrolled templates and the fraud list, decrypted in memory only. */
   faceSearch: FaceSearch;
+  /** The domain event feed: delivers committed events (of this process and others) to subscribers. */
+  events: EventFeed;
   close(): void;
 }
 
@@ -52,7 +55,6 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
   recordConfigChange(vault, config);
   const metrics = createMetrics();
   const rules = resolveRetentionRules(config);
-  let scheduler: RetentionScheduler;
   // Loaded in slices after start-up: a large gallery must not keep the API from listening.
   // Searches answer 'loading' until it is ready.
   const loadStarted = performance.now();
@@ -81,12 +83,24 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
       logger.error('face_search.load_failed', errorFields(error));
     },
   );
+  // Destructions reach the face index through the feed, whichever process made them.
+  const events = new EventFeed(vault.db, {
+    onError: (failure) =>
+      logger.error('events.delivery_failed', {
+        subscriber: failure.subscriber,
+        event: failure.eventId,
+        type: failure.eventType,
+        attempt: failure.attempt,
+        ...errorFields(failure.error),
+      }),
+  });
+  let scheduler: RetentionScheduler;
   try {
+    events.subscribe(faceSearch.subscriber());
+    events.start();
     scheduler = startRetentionScheduler(vault, rules, {
       schedule: config.retention.schedule,
       runOnStart: config.retention.runOnStart,
-      // Destroyed subjects leave the in-memory search index in the same run.
-      onDestroyed: faceSearch.onRetentionDestroyed,
       onReport: (report) => {
         metrics.retentionRuns.inc({ trigger: report.trigger, outcome: 'ok' });
         for (const item of report.items) {
@@ -108,6 +122,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
       },
     });
   } catch (error) {
+    void events.stop();
     faceSearch.close();
     vault.close();
     throw error;
@@ -145,10 +160,12 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     logger,
     face,
     faceSearch,
+    events,
     close() {
       void face.close();
       clearInterval(destructionRetry);
       scheduler.stop();
+      void events.stop();
       faceSearch.close();
       vault.close();
     },
