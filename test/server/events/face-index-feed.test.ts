@@ -11,7 +11,8 @@ import { loadConfig } from '../../../server/config/index.js';
 import { readEventCursor, readEvents } from '../../../server/events/index.js';
 import { createLogger } from '../../../server/log/index.js';
 import { runRetention } from '../../../server/retention/index.js';
-import { Vault, dataDirPaths } from '../../../server/vault/index.js';
+import * as path from 'node:path';
+import { Vault, backupVault, dataDirPaths, restoreVault } from '../../../server/vault/index.js';
 import { runBin } from '../cli/bin-helpers.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
 
@@ -200,6 +201,36 @@ describe('the face index follows the event feed', { timeout: 60_000 }, () => {
     expect(last).toMatchObject({ type: 'retention.run', payload: { runId: report.runId } });
     await vi.waitFor(() =>
       expect(readEventCursor(appliance.vault.db, 'face_search')).toBe(last.id),
+    );
+  });
+
+  it('after a restore, the restarted index holds none of the subjects destroyed since the backup, and its cursor is past vault.restored', async () => {
+    const { dataDir, keyFile, enrolled } = await seededDataDir([1, 1]);
+    const [kept, victim] = enrolled as [Enrolled, Enrolled];
+    const first = await serve(dataDir, keyFile);
+    const backup = path.join(tempDir('vk-events-backup-'), 'backup.db');
+    await backupVault(first.vault, backup, 'admin:zz1');
+    first.vault.destroySubject(victim.subjectId, {
+      actor: 'admin:zz1',
+      reason: 'deletion_request',
+    });
+    await vi.waitFor(() => expect(hits(first, victim.seed)).toEqual([]), { timeout: 10_000 });
+    const { appliance, server } = running.pop()!;
+    await server.close();
+    appliance.close();
+
+    const source = { kind: 'key-file', path: keyFile } as const;
+    expect((await restoreVault(dataDir, source, backup, 'admin:zz1')).reappliedDestructions).toBe(
+      1,
+    );
+    const second = await serve(dataDir, keyFile);
+    expect(hits(second, victim.seed)).toEqual([]);
+    expect(hits(second, kept.seed)).toEqual([kept.templateId]);
+    const events = readEvents(second.vault.db, 0, 10_000);
+    const restored = events.find((e) => e.type === 'vault.restored');
+    expect(restored).toBeDefined();
+    await vi.waitFor(() =>
+      expect(readEventCursor(second.vault.db, 'face_search')).toBe(events.at(-1)!.id),
     );
   });
 });
