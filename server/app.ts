@@ -12,6 +12,7 @@ import {
 } from './biometrics/index.js';
 import { resolveDataDirPath, resolveRetentionRules, type Config } from './config/index.js';
 import { startDevices, type ApplianceDevices, type SimulateMode } from './devices/index.js';
+import { EventFeed } from './events/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
@@ -36,6 +37,8 @@ export interface Appliance {
   faceSearch: FaceSearch;
   /** The pads and readers (and the simulators when attached), started with the appliance. */
   devices: ApplianceDevices;
+  /** The domain event feed: delivers committed events (of this process and others) to subscribers. */
+  events: EventFeed;
   /**
    * Stops everything. The vault, scheduler and search are closed before it returns; the promise
    * resolves when the devices have released their ports. Calling it again is harmless.
@@ -62,7 +65,6 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
   recordConfigChange(vault, config);
   const metrics = createMetrics();
   const rules = resolveRetentionRules(config);
-  let scheduler: RetentionScheduler;
   // Loaded in slices after start-up: a large gallery must not keep the API from listening.
   // Searches answer 'loading' until it is ready.
   const loadStarted = performance.now();
@@ -91,12 +93,24 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
       logger.error('face_search.load_failed', errorFields(error));
     },
   );
+  // Destructions reach the face index through the feed, whichever process made them.
+  const events = new EventFeed(vault.db, {
+    onError: (failure) =>
+      logger.error('events.delivery_failed', {
+        subscriber: failure.subscriber,
+        event: failure.eventId,
+        type: failure.eventType,
+        attempt: failure.attempt,
+        ...errorFields(failure.error),
+      }),
+  });
+  let scheduler: RetentionScheduler;
   try {
+    events.subscribe(faceSearch.subscriber());
+    events.start();
     scheduler = startRetentionScheduler(vault, rules, {
       schedule: config.retention.schedule,
       runOnStart: config.retention.runOnStart,
-      // Destroyed subjects leave the in-memory search index in the same run.
-      onDestroyed: faceSearch.onRetentionDestroyed,
       onReport: (report) => {
         metrics.retentionRuns.inc({ trigger: report.trigger, outcome: 'ok' });
         for (const item of report.items) {
@@ -118,6 +132,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
       },
     });
   } catch (error) {
+    void events.stop();
     faceSearch.close();
     vault.close();
     throw error;
@@ -141,6 +156,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
   } catch (error) {
     clearInterval(destructionRetry);
     scheduler.stop();
+    void events.stop();
     faceSearch.close();
     vault.close();
     throw error;
@@ -170,12 +186,14 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     face,
     faceSearch,
     devices,
+    events,
     close() {
       // Stopping the devices first ends their polling at once; their ports close in the background.
       closing ??= devices.stop();
       void face.close();
       clearInterval(destructionRetry);
       scheduler.stop();
+      void events.stop();
       faceSearch.close();
       vault.close();
       return closing;

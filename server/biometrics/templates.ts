@@ -3,6 +3,7 @@
  * sealed under the subject's data key (so destroying the subject shreds them), the model name and
  * version in clear so a model change can be detected without decrypting anything.
  */
+import { emitEvent } from '../events/index.js';
 import { IntegrityError, cachedStatement, newId } from '../vault/index.js';
 import type { Vault } from '../vault/index.js';
 
@@ -178,6 +179,14 @@ export function deleteTemplate(vault: Vault, templateId: string, actor: string):
       objectId: row.subject_id,
       details: { templateId, modality: row.modality },
     });
+    emitEvent(
+      vault.db,
+      {
+        type: 'template.deleted',
+        payload: { templateId, subjectId: row.subject_id, modality: row.modality },
+      },
+      vault.now,
+    );
     return true;
   });
 }

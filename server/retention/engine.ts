@@ -3,6 +3,7 @@ import {
   type RetentionCategory,
   type RetentionRule,
 } from '../config/index.js';
+import { emitEvent } from '../events/index.js';
 import { newId, type Vault } from '../vault/index.js';
 import { retentionTarget } from './selectors.js';
 
@@ -33,8 +34,6 @@ export interface RetentionOptions {
   dryRun?: boolean;
   trigger?: RetentionTrigger;
   actor?: string;
-  /** Told, after the commit, which rows went, e.g. so an in-memory biometric index drops them too. */
-  onDestroyed?: (category: RetentionCategory, ids: readonly string[]) => void;
 }
 
 /**
@@ -43,6 +42,10 @@ export interface RetentionOptions {
  * anything (table and audit log: category, count, rule, time; never personal data), and one
  * `retention.run` audit entry, so every run can be proven. A dry run does the same in a
  * transaction it rolls back, so its counts are exactly a real run's, and reports them.
+ *
+ * Events, in the run's transaction (see server/events): `subject.destroyed` (by the vault),
+ * `template.deleted` per template row a rule deletes, and one `retention.run` with the counts, so
+ * a running appliance's face index drops what a run in any process destroyed.
  */
 export function runRetention(
   vault: Vault,
@@ -63,13 +66,10 @@ export function runRetention(
     heldSubjects: countHeldSubjects(vault),
   };
 
-  // Told only after the commit: a run that fails destroys nothing, so nothing may be dropped.
-  const destroyed: { category: RetentionCategory; ids: string[] }[] = [];
   const work = (): void => {
     const context: RuleContext = {
       dryRun,
       actor,
-      destroyed,
       auditHead:
         (vault.db.prepare('SELECT MAX(seq) AS seq FROM audit_log').get() as { seq: number | null })
           .seq ?? 0,
@@ -101,6 +101,22 @@ export function runRetention(
         objectId: report.runId,
         details: { trigger, asOf: report.asOf, destroyed: report.total, rules: rules.length },
       });
+      emitEvent(
+        vault.db,
+        {
+          type: 'retention.run',
+          payload: {
+            runId: report.runId,
+            trigger,
+            asOf: report.asOf,
+            total: report.total,
+            counts: report.items
+              .filter((i) => i.count > 0)
+              .map((i) => ({ ruleId: i.ruleId, category: i.category, count: i.count })),
+          },
+        },
+        vault.now,
+      );
     }
   };
 
@@ -119,7 +135,6 @@ export function runRetention(
   } else {
     vault.transaction(work);
     vault.checkpoint();
-    for (const { category, ids } of destroyed) options.onDestroyed?.(category, ids);
   }
   return report;
 }
@@ -132,8 +147,6 @@ class DryRunRollback extends Error {
 interface RuleContext {
   dryRun: boolean;
   actor: string;
-  /** Rows destroyed so far in this run, reported after the commit. */
-  destroyed: { category: RetentionCategory; ids: string[] }[];
   /** The last audit entry before this run: a dry run writes entries a real run later would not prune. */
   auditHead: number;
 }
@@ -178,12 +191,12 @@ function applyRule(
     case 'rows': {
       const ids = vault.db.prepare(target.select).pluck().all(params) as string[];
       if (ids.length === 0) return 0;
-      const remove = vault.db.prepare(`DELETE FROM ${target.table} WHERE id = ?`);
-      let count = 0;
-      for (const id of ids) count += remove.run(id).changes;
+      const count =
+        target.table === 'biometric_templates'
+          ? deleteTemplates(vault, ids)
+          : deleteRows(vault, target.table, ids);
       // Pending until a checkpoint has overwritten their pages in the files (see the vault).
       vault.recordDestroyedRows(count);
-      context.destroyed.push({ category, ids });
       return count;
     }
     case 'subjects': {
@@ -193,10 +206,33 @@ function applyRule(
         actor: context.actor,
         reason: `retention:${rule.id}`,
       });
-      context.destroyed.push({ category, ids });
       return outcome.destroyed;
     }
   }
+}
+
+function deleteRows(vault: Vault, table: string, ids: readonly string[]): number {
+  const remove = vault.db.prepare(`DELETE FROM ${table} WHERE id = ?`);
+  let count = 0;
+  for (const id of ids) count += remove.run(id).changes;
+  return count;
+}
+
+/** Template rows go one by one, each with its `template.deleted` event (the face index's cue). */
+function deleteTemplates(vault: Vault, ids: readonly string[]): number {
+  const remove = vault.db.prepare(
+    'DELETE FROM biometric_templates WHERE id = ? RETURNING subject_id AS subjectId, modality',
+  );
+  const at = vault.now;
+  let count = 0;
+  for (const templateId of ids) {
+    const row = remove.get(templateId) as
+      { subjectId: string; modality: 'face' | 'signature' } | undefined;
+    if (!row) continue;
+    count += 1;
+    emitEvent(vault.db, { type: 'template.deleted', payload: { templateId, ...row } }, at);
+  }
+  return count;
 }
 
 function writeCertificate(

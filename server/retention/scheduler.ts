@@ -1,12 +1,7 @@
 import { Cron } from 'croner';
 import type { RetentionRule } from '../config/index.js';
 import type { Vault } from '../vault/index.js';
-import {
-  runRetention,
-  type RetentionOptions,
-  type RetentionReport,
-  type RetentionTrigger,
-} from './engine.js';
+import { runRetention, type RetentionReport, type RetentionTrigger } from './engine.js';
 
 export interface RetentionScheduler {
   /** The next scheduled run, or null when stopped. */
@@ -21,8 +16,6 @@ export interface SchedulerOptions {
   schedule: string;
   runOnStart: boolean;
   onReport?: (report: RetentionReport) => void;
-  /** Told which rows each run destroyed (see `RetentionOptions.onDestroyed`). */
-  onDestroyed?: RetentionOptions['onDestroyed'];
   onError?: (error: unknown, trigger: RetentionTrigger) => void;
 }
 
@@ -39,7 +32,6 @@ export function startRetentionScheduler(
     const report = runRetention(vault, rules, {
       trigger,
       actor: 'system',
-      onDestroyed: options.onDestroyed,
     });
     options.onReport?.(report);
     return report;

@@ -12,12 +12,14 @@
  *    so no entry written after the backup is lost and no sequence number is used twice;
  * 4. every destruction the live database records (its tombstones) is applied to the copy,
  *    crypto-shredding the subjects the backup still holds;
- * 5. `vault.restored` is appended, the copy is checkpointed, closed, fsynced, and renamed over the
+ * 5. `vault.restored` is appended (audit log and event feed, whose ids continue after the live
+ *    database's, cursors carried), the copy is checkpointed, closed, fsynced, and renamed over the
  *    live file.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
+import { continueEventsFrom, emitEvent } from '../events/index.js';
 import { readAuditChain, verifyAuditChain } from './audit.js';
 import {
   checkpointTruncate,
@@ -226,20 +228,32 @@ function prepareRestoredCopy(
     try {
       prefix = checkPrefix(copy, backupHead, backupFile);
       auditEntriesCarried = carryLiveAuditLog(copy.db, backupHead.seq);
+      // Before anything is emitted into the copy: its events continue after the live ones.
+      copy.transaction(() => continueEventsFrom(copy.db, 'live'));
       reappliedDestructions = reapplyTombstones(copy, actor);
     } finally {
       copy.db.exec('DETACH DATABASE live');
     }
   }
-  copy.audit({
-    actor,
-    action: 'vault.restored',
-    details: {
-      backupHeadSeq: backupHead.seq,
-      auditEntriesCarried,
-      auditPrefix: prefix,
-      reappliedDestructions,
-    },
+  copy.transaction(() => {
+    copy.audit({
+      actor,
+      action: 'vault.restored',
+      details: {
+        backupHeadSeq: backupHead.seq,
+        auditEntriesCarried,
+        auditPrefix: prefix,
+        reappliedDestructions,
+      },
+    });
+    emitEvent(
+      copy.db,
+      {
+        type: 'vault.restored',
+        payload: { backupHeadSeq: backupHead.seq, auditEntriesCarried, reappliedDestructions },
+      },
+      copy.now,
+    );
   });
   const verification = copy.verifyAudit();
   if (!verification.ok) {

@@ -29,6 +29,7 @@ import {
   type ReadableDb,
   type WritableDb,
 } from './db.js';
+import { SUBJECTS_PER_EVENT, emitEvent } from '../events/index.js';
 import { dataDirPaths, dataDirState, notInitialisedError } from './datadir.js';
 import { DataDirError, KeyError, VaultRuleError } from './errors.js';
 import { newId } from './ids.js';
@@ -626,6 +627,8 @@ export class Vault {
       this.#sql(
         'INSERT OR IGNORE INTO subject_tombstones (subject_id, destroyed_at, reason) SELECT id, ?, ? FROM temp.vk_doomed',
       ).run(this.clock().toISOString(), options.reason);
+      // In this transaction: the feed's subscribers (the face index) learn of exactly what committed.
+      if (doomed > 0) this.#emitDestroyed(options.reason);
       this.#sql('DELETE FROM temp.vk_doomed').run();
       // Pending until a complete checkpoint has overwritten the old page images (see #settle).
       if (doomed > 0) this.#recordPendingDestruction('subjects', doomed);
@@ -644,6 +647,22 @@ export class Vault {
     // Inside a caller's transaction the checkpoint waits for the caller (see retention).
     if (outcome.destroyed > 0) outcome.complete = !this.db.inTransaction && this.#settle();
     return outcome;
+  }
+
+  #emitDestroyed(reason: string): void {
+    const ids = (
+      this.#sql('SELECT id FROM temp.vk_doomed ORDER BY id').all() as { id: string }[]
+    ).map((r) => r.id);
+    for (let i = 0; i < ids.length; i += SUBJECTS_PER_EVENT) {
+      emitEvent(
+        this.db,
+        {
+          type: 'subject.destroyed',
+          payload: { subjectIds: ids.slice(i, i + SUBJECTS_PER_EVENT), reason },
+        },
+        this.clock(),
+      );
+    }
   }
 
   #recordPendingDestruction(kind: 'subjects' | 'rows', count: number): void {

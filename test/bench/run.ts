@@ -61,6 +61,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   signature: async (c) => (await import('./signature.bench.js')).runSignatureBenchmarks(c),
   'mrz-ocr': async (c) => (await import('./mrz-ocr.bench.js')).runMrzOcrBenchmarks(c),
   audit: async (c) => (await import('./audit.bench.js')).runAuditBenchmarks(c),
+  events: async (c) => (await import('./events.bench.js')).runEventBenchmarks(c),
 };
 
 async function main(): Promise<void> {

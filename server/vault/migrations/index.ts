@@ -2,6 +2,7 @@ import type { WritableDb } from '../db.js';
 import { migration001Initial } from './001-initial.js';
 import { migration002DestructionPending } from './002-destruction-pending.js';
 import { migration003AuditFloor } from './003-audit-floor.js';
+import { migration004Events } from './004-events.js';
 
 export interface Migration {
   readonly version: number;
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration001Initial,
   migration002DestructionPending,
   migration003AuditFloor,
+  migration004Events,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RetentionCategory } from '../../../server/config/index.js';
+import { lastEventId, readEvents } from '../../../server/events/index.js';
 import { lastRetentionRun, runRetention } from '../../../server/retention/index.js';
 import type { Vault } from '../../../server/vault/index.js';
 import {
@@ -18,7 +19,6 @@ import {
   SCENARIO_TOTAL,
   scenarioVault,
   tableDigests,
-  type Scenario,
   type TestVault,
   counts,
 } from './fixtures.js';
@@ -160,33 +160,54 @@ describe('a real run', () => {
     });
   });
 
-  it('tells onDestroyed the categories and ids it destroyed, after the commit', async () => {
+  it('emits template.deleted, subject.destroyed and retention.run in the run, and nothing when it fails', async () => {
     const { vault, scenario } = await scenarioVault();
-    const told = new Map<RetentionCategory, string[]>();
-    const inTransaction: boolean[] = [];
-    runRetention(vault, defaultRules(), {
-      onDestroyed: (category, ids) => {
-        inTransaction.push(vault.db.inTransaction);
-        told.set(category, [...(told.get(category) ?? []), ...ids]);
-      },
-    });
+    const before = lastEventId(vault.db);
+    const report = runRetention(vault, defaultRules());
+    const events = readEvents(vault.db, before, 100_000);
     const sorted = (ids: readonly string[] | undefined): string[] => [...(ids ?? [])].sort();
-    expect([...told.keys()].sort()).toEqual(
-      [
-        'biometric_samples',
-        'biometric_templates',
-        'decisions',
-        'document_images',
-        'extracted_data',
-      ].sort(),
+    const templates = events.flatMap((e) =>
+      e.type === 'template.deleted' ? [e.payload.templateId] : [],
     );
-    for (const category of told.keys()) {
-      expect(sorted(told.get(category)), category).toEqual(
-        sorted(scenario.expired[category as keyof Scenario['expired']]),
-      );
+    const subjects = events.flatMap((e) =>
+      e.type === 'subject.destroyed' ? e.payload.subjectIds : [],
+    );
+    expect(sorted(templates)).toEqual(sorted(scenario.expired.biometric_templates));
+    expect(sorted(subjects)).toEqual(sorted(scenario.expired.extracted_data));
+    for (const e of events) {
+      if (e.type === 'template.deleted') expect(e.payload.modality).toMatch(/^(face|signature)$/);
+      if (e.type === 'subject.destroyed') expect(e.payload.reason).toMatch(/^retention:/);
     }
-    expect(inTransaction.length).toBeGreaterThan(0);
-    expect(inTransaction.every((t) => !t)).toBe(true);
+    const runs = events.filter((e) => e.type === 'retention.run');
+    expect(runs).toHaveLength(1);
+    expect(events.at(-1)?.type).toBe('retention.run');
+    expect(runs[0]!.payload).toEqual({
+      runId: report.runId,
+      trigger: 'manual',
+      asOf: report.asOf,
+      total: report.total,
+      counts: report.items
+        .filter((i) => i.count > 0)
+        .map((i) => ({ ruleId: i.ruleId, category: i.category, count: i.count })),
+    });
+
+    // A run that fails half-way (a rule the engine refuses, after the others ran) rolls back
+    // its destructions and its events together.
+    const { vault: other } = await scenarioVault();
+    const head = lastEventId(other.db);
+    const broken = [
+      ...defaultRules(),
+      {
+        id: 'audit.bad',
+        categories: ['audit' as RetentionCategory],
+        basis: 'last_interaction' as const,
+        after: 'P1D',
+        description: 'test',
+      },
+    ];
+    expect(() => runRetention(other, broken)).toThrow(/audit/);
+    expect(lastEventId(other.db)).toBe(head);
+    expect(readEvents(other.db, 0)).toEqual(readEvents(other.db, 0).filter((e) => e.id <= head));
   });
 });
 
@@ -314,11 +335,14 @@ describe('a dry run', () => {
     expect(count(vault, 'destruction_certificates')).toBe(0);
   });
 
-  it('does not call onDestroyed', async () => {
+  it('emits no event', async () => {
     const { vault } = await scenarioVault();
-    let calls = 0;
-    runRetention(vault, defaultRules(), { dryRun: true, onDestroyed: () => (calls += 1) });
-    expect(calls).toBe(0);
+    const head = lastEventId(vault.db);
+    const count = readEvents(vault.db, 0, 100_000).length;
+    runRetention(vault, defaultRules(), { dryRun: true });
+    // a rolled-back insert may still have moved the AUTOINCREMENT counter; no row is left
+    expect(readEvents(vault.db, head, 100_000)).toEqual([]);
+    expect(readEvents(vault.db, 0, 100_000)).toHaveLength(count);
   });
 
   it('leaves every sealed value readable', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RetentionCategory, RetentionRule } from '../../../server/config/index.js';
+import type { RetentionRule } from '../../../server/config/index.js';
+import { lastEventId, readEvents } from '../../../server/events/index.js';
 import {
   lastRetentionRun,
   startRetentionScheduler,
@@ -33,12 +34,10 @@ describe('startRetentionScheduler', () => {
     // The scenario's data expired over eight years (audit entries) down to yesterday (consent).
     expect(count(vault, 'retention_runs')).toBe(0);
     const reports: RetentionReport[] = [];
-    const told = new Map<RetentionCategory, string[]>();
     const scheduler = startRetentionScheduler(vault, defaultRules(), {
       schedule: '0 0 1 1 *',
       runOnStart: true,
       onReport: (r) => reports.push(r),
-      onDestroyed: (category, ids) => told.set(category, [...(told.get(category) ?? []), ...ids]),
       onError: (error) => {
         throw error;
       },
@@ -55,8 +54,19 @@ describe('startRetentionScheduler', () => {
       const table =
         { extracted_data: 'subjects', decisions: 'verifications' }[category] ?? category;
       expect(present(vault, table, ids), category).toEqual([]);
-      expect([...(told.get(category as RetentionCategory) ?? [])].sort()).toEqual([...ids].sort());
     }
+    // the run's events: every template row and subject it destroyed, then the run itself
+    const events = readEvents(vault.db, 0, 100_000);
+    expect(
+      events.flatMap((e) => (e.type === 'template.deleted' ? [e.payload.templateId] : [])).sort(),
+    ).toEqual([...scenario.expired.biometric_templates].sort());
+    expect(
+      events.flatMap((e) => (e.type === 'subject.destroyed' ? e.payload.subjectIds : [])).sort(),
+    ).toEqual([...scenario.expired.extracted_data].sort());
+    expect(events.at(-1)).toMatchObject({
+      type: 'retention.run',
+      payload: { runId: report?.runId, trigger: 'start', total: SCENARIO_TOTAL },
+    });
     expect(lastRetentionRun(vault)).toMatchObject({
       id: report?.runId,
       trigger: 'start',
@@ -103,7 +113,7 @@ describe('startRetentionScheduler', () => {
       description: 'not a valid rule: the audit log is kept by age only',
     };
     const errors: unknown[] = [];
-    const told: string[] = [];
+    const head = lastEventId(vault.db);
     const before = count(vault, 'biometric_templates');
     const scheduler = startRetentionScheduler(vault, [...defaultRules(), broken], {
       schedule: '0 0 1 1 *',
@@ -111,13 +121,12 @@ describe('startRetentionScheduler', () => {
       onReport: () => {
         throw new Error('no report expected');
       },
-      onDestroyed: (category) => told.push(category),
       onError: (error) => errors.push(error),
     });
     schedulers.push(scheduler);
     expect(errors).toHaveLength(1);
     // The broken rule fails after the others destroyed rows, inside the transaction: all rolled back.
-    expect(told).toEqual([]);
+    expect(readEvents(vault.db, head)).toEqual([]);
     expect(count(vault, 'biometric_templates')).toBe(before);
     expect(count(vault, 'retention_runs')).toBe(0);
     expect(count(vault, 'destruction_certificates')).toBe(0);

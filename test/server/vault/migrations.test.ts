@@ -280,3 +280,56 @@ describe('vault schema', { timeout: 20_000 }, () => {
     );
   });
 });
+
+describe('migration 004-events (3 → 4)', () => {
+  it('adds events and event_cursors, empty and STRICT, and keeps every seeded row', () => {
+    const db = new Database(':memory:') as unknown as WritableDb;
+    try {
+      db.pragma('foreign_keys = ON');
+      expect(migrate(db, 3)).toBe(3);
+      const at = '2026-01-01T00:00:00.000Z';
+      db.prepare('INSERT INTO subjects (id, created_at, last_interaction_at) VALUES (?, ?, ?)').run(
+        'sub_a',
+        at,
+        at,
+      );
+      db.prepare(
+        'INSERT INTO subject_tombstones (subject_id, destroyed_at, reason) VALUES (?, ?, ?)',
+      ).run('sub_gone', at, 'retention');
+      db.prepare('INSERT INTO destructions_pending (at, kind, count) VALUES (?, ?, ?)').run(
+        at,
+        'subjects',
+        1,
+      );
+      const seeded = ['subjects', 'subject_tombstones', 'destructions_pending'];
+      const before = allRows(db, seeded);
+
+      expect(migrate(db, 4)).toBe(4);
+      expect(allRows(db, seeded)).toEqual(before);
+      for (const name of ['events', 'event_cursors']) {
+        expect(db.prepare(`SELECT COUNT(*) FROM ${name}`).pluck().get()).toBe(0);
+        expect(strictTables(db).find((t) => t.name === name)?.strict, name).toBe(1);
+      }
+      const insert = db.prepare('INSERT INTO events (type, payload, created_at) VALUES (?, ?, ?)');
+      const first = Number(
+        insert.run('subject.destroyed', '{"subjectIds":[]}', at).lastInsertRowid,
+      );
+      // ids never go back, even once every event was pruned
+      db.exec('DELETE FROM events');
+      const second = Number(insert.run('retention.run', '{}', at).lastInsertRowid);
+      expect(second).toBeGreaterThan(first);
+      expect(() => insert.run('subject.destroyed', 'not json', at)).toThrow(/CHECK/);
+      expect(() => insert.run('subject.destroyed', '[1]', at)).toThrow(/CHECK/);
+      expect(() => insert.run('Free text here', '{}', at)).toThrow(/CHECK/);
+      const cursor = db.prepare(
+        'INSERT INTO event_cursors (subscriber, last_id, updated_at) VALUES (?, ?, ?)',
+      );
+      cursor.run('face_search', 0, at);
+      expect(() => cursor.run('webhooks', -1, at)).toThrow(/CHECK/);
+      expect(() => cursor.run('face_search', 2, at)).toThrow(/UNIQUE|PRIMARY/);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      db.close();
+    }
+  });
+});

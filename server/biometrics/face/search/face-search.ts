@@ -4,7 +4,7 @@
  * goes to the vault first and then to the index; `close()` zeroes the index when the appliance
  * locks.
  */
-import type { RetentionCategory } from '../../../config/index.js';
+import type { StoredEvent, Subscriber } from '../../../events/index.js';
 import { sodium } from '../../../vault/index.js';
 import type { Vault } from '../../../vault/index.js';
 import { allTemplates, deleteTemplate, storeTemplate } from '../../templates.js';
@@ -360,20 +360,34 @@ export class FaceSearch {
     return this.index.search(probe, options);
   }
 
-  /** Drops destroyed subjects' templates from the index (after `vault.destroySubjects`). */
-  subjectsDestroyed(subjectIds: readonly string[]): number {
-    return this.index.closed ? 0 : this.index.removeSubjects(subjectIds);
+  /**
+   * The index as a subscriber of the event feed (server/events): destroyed subjects and deleted
+   * templates leave the running index whichever process destroyed them (a retention run from the
+   * shell included). It starts at the newest event the first time: the index is built from the
+   * database at start, so only later changes matter; replaying an older one removes nothing.
+   */
+  subscriber(name = 'face_search'): Subscriber {
+    return {
+      name,
+      start: 'latest',
+      handle: (event) => {
+        this.applyEvent(event);
+      },
+    };
   }
 
-  /**
-   * For `RetentionOptions.onDestroyed` / the scheduler's `onDestroyed`: template rows destroyed
-   * by a rule, and subjects destroyed whole (extracted data), leave the index too.
-   */
-  readonly onRetentionDestroyed = (category: RetentionCategory, ids: readonly string[]): void => {
-    if (this.index.closed) return;
-    if (category === 'biometric_templates') for (const id of ids) this.index.remove(id);
-    else if (category === 'extracted_data') this.index.removeSubjects(ids);
-  };
+  /** Applies one feed event to the index; returns how many entries left it. */
+  applyEvent(event: StoredEvent): number {
+    if (this.index.closed) return 0;
+    switch (event.type) {
+      case 'subject.destroyed':
+        return this.index.removeSubjects(event.payload.subjectIds);
+      case 'template.deleted':
+        return this.index.remove(event.payload.templateId) ? 1 : 0;
+      default:
+        return 0;
+    }
+  }
 
   /** When the appliance locks: zeroes the in-memory templates. */
   close(): void {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { storeTemplate } from '../../../../../server/biometrics/templates.js';
+import { deleteTemplate, storeTemplate } from '../../../../../server/biometrics/templates.js';
+import { EventFeed, readEvents } from '../../../../../server/events/index.js';
 import {
   deserializeFaceTemplate,
   serializeFaceTemplate,
@@ -178,30 +179,46 @@ describe('FaceSearch over a real vault', () => {
     expect(search.removeFraudFace(f1, 'user:usr_test')).toBe(false);
     expect(search.search({ model: MODEL, embedding: embedding(4) }).fraud).toEqual([]);
 
+    // destructions reach the index through the event feed
+    const feed = new EventFeed(vault.db);
+    feed.subscribe(search.subscriber());
     vault.destroySubject(bob, { actor: 'system', reason: 'test' });
-    expect(search.subjectsDestroyed([bob])).toBe(1);
+    expect(search.index.has(b1)).toBe(true);
+    await feed.drain();
     const hits = search.search({ model: MODEL, embedding: embedding(3) }, { k: 5 });
     expect(hits.templates.map((h) => h.templateId)).toEqual([a1]);
-
-    // the retention hook: template rows by id, whole subjects by subject id
-    search.onRetentionDestroyed('biometric_templates', [a1]);
+    // a template deleted without going through the index (another module, another process)
+    expect(deleteTemplate(vault, a1, 'system')).toBe(true);
+    await feed.drain();
     expect(search.index.size).toBe(0);
-    const c1 = search.enrol({ subjectId: alice, embedding: embedding(5), actor: 'system' });
-    search.onRetentionDestroyed('extracted_data', [alice]);
-    expect(search.index.has(c1)).toBe(false);
+    // replaying the same events removes nothing more
+    for (const event of readEvents(vault.db, 0)) expect(search.applyEvent(event)).toBe(0);
+    vault.destroySubject(alice, { actor: 'system', reason: 'test' });
+    await feed.drain();
+    const c1 = search.enrol({
+      subjectId: vault.createSubject(),
+      embedding: embedding(5),
+      actor: 'system',
+    });
+    expect(search.index.has(c1)).toBe(true);
+    await feed.stop();
 
     // what the vault holds now is what a fresh index holds
     const { index, report } = loadFaceSearchIndex(vault, { model: MODEL });
-    expect(report).toMatchObject({ fraud: 0 });
-    expect(index.has(a1)).toBe(true);
+    expect(report).toMatchObject({ fraud: 0, templates: 1 });
+    expect(index.has(c1)).toBe(true);
+    expect(index.has(a1)).toBe(false);
     expect(index.has(b1)).toBe(false);
     index.close();
     search.close();
   });
 
-  it('drops what a real retention run destroys, through the onDestroyed hook', async () => {
+  it('drops what a real retention run destroys, through the event feed', async () => {
     const { vault } = await newVault();
     const search = FaceSearch.open(vault, { model: MODEL });
+    const feed = new EventFeed(vault.db);
+    feed.subscribe(search.subscriber());
+    feed.start();
     const kept = vault.createSubject();
     const expiring = vault.createSubject();
     const keptTemplate = search.enrol({
@@ -227,9 +244,10 @@ describe('FaceSearch over a real vault', () => {
           description: 'test',
         },
       ],
-      { asOf: later, onDestroyed: search.onRetentionDestroyed },
+      { asOf: later },
     );
     expect(templates.total).toBe(2);
+    await feed.drain();
     expect(search.index.has(keptTemplate)).toBe(false);
     expect(search.index.has(expiringTemplate)).toBe(false);
     // whole subjects (extracted data): their templates go with them
@@ -247,14 +265,13 @@ describe('FaceSearch over a real vault', () => {
           description: 'test',
         },
       ],
-      {
-        asOf: new Date(later.getTime() + 10 * 86_400_000),
-        onDestroyed: search.onRetentionDestroyed,
-      },
+      { asOf: new Date(later.getTime() + 10 * 86_400_000) },
     );
+    await feed.drain();
     expect(search.index.has(again)).toBe(false);
     expect(search.index.has(survivor)).toBe(true);
     expect(search.index.size).toBe(1);
+    await feed.stop();
     search.close();
   });
 

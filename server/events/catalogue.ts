@@ -1,0 +1,126 @@
+/**
+ * The domain events: what happened to the data, as ids and codes only. A payload never holds
+ * personal data (names, document numbers, free text): `checkEventPayload` refuses anything but
+ * codes, ids, numbers, dates and flat lists of them, the same rule as the audit log's details.
+ */
+
+/** Events the code emits today, each written in the transaction of the change it reports. */
+export const EMITTED_EVENT_TYPES = [
+  'subject.destroyed',
+  'template.deleted',
+  'retention.run',
+  'vault.restored',
+] as const;
+
+/**
+ * Names reserved for the verification, case, consent, privacy and device work: declared so
+ * subscribers and webhook configurations can name them, refused by `emitEvent` until their
+ * payloads are defined with the code that emits them.
+ */
+export const RESERVED_EVENT_TYPES = [
+  'verification.created',
+  'verification.decided',
+  'case.opened',
+  'case.decided',
+  'consent.granted',
+  'consent.withdrawn',
+  'privacy_request.received',
+  'privacy_request.completed',
+  'device.connected',
+  'device.disconnected',
+  'device.error',
+] as const;
+
+export const EVENT_TYPES = [...EMITTED_EVENT_TYPES, ...RESERVED_EVENT_TYPES] as const;
+
+export type EmittedEventType = (typeof EMITTED_EVENT_TYPES)[number];
+export type ReservedEventType = (typeof RESERVED_EVENT_TYPES)[number];
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface RetentionRunCount {
+  readonly ruleId: string;
+  readonly category: string;
+  readonly count: number;
+}
+
+/** The payload of each emitted event. */
+export interface EventPayloads {
+  /** Subjects crypto-shredded (at most SUBJECTS_PER_EVENT ids per event). */
+  'subject.destroyed': { readonly subjectIds: readonly string[]; readonly reason: string };
+  /** One biometric template row deleted on its own (its subject remains). */
+  'template.deleted': {
+    readonly templateId: string;
+    readonly subjectId: string;
+    readonly modality: 'face' | 'signature';
+  };
+  /** A real retention run finished: what each rule destroyed, per category. */
+  'retention.run': {
+    readonly runId: string;
+    readonly trigger: string;
+    readonly asOf: string;
+    readonly total: number;
+    readonly counts: readonly RetentionRunCount[];
+  };
+  /** This database was restored from a backup; written into the restored copy. */
+  'vault.restored': {
+    readonly backupHeadSeq: number;
+    readonly auditEntriesCarried: number;
+    readonly reappliedDestructions: number;
+  };
+}
+
+/** An event to emit: its type and payload. */
+export type DomainEvent = {
+  [K in EmittedEventType]: { readonly type: K; readonly payload: EventPayloads[K] };
+}[EmittedEventType];
+
+/** An event as stored in the outbox: its monotonic id and commit-side time added. */
+export type StoredEvent = DomainEvent & { readonly id: number; readonly createdAt: string };
+
+/** Subject ids per `subject.destroyed` event: a large destruction becomes several events. */
+export const SUBJECTS_PER_EVENT = 1000;
+
+const KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
+// Codes, ids, ISO dates: no spaces, so free text (and names) cannot be recorded.
+const STRING_PATTERN = /^[A-Za-z0-9_.:@/+-]{0,80}$/;
+const MAX_LIST = 10_000;
+
+type Scalar = string | number | boolean | null;
+
+function isScalar(value: unknown): value is Scalar {
+  return (
+    value === null ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value)) ||
+    (typeof value === 'string' && STRING_PATTERN.test(value))
+  );
+}
+
+function isFlatRecord(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.entries(value).every(([k, v]) => KEY_PATTERN.test(k) && isScalar(v));
+}
+
+/**
+ * Null when the payload holds only codes, ids, numbers, booleans, dates, lists of them and lists
+ * of flat records of them; else the offending key (never the value).
+ */
+export function payloadProblem(payload: unknown): string | null {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return '(root)';
+  for (const [key, value] of Object.entries(payload)) {
+    if (!KEY_PATTERN.test(key)) return '(a key that is not a plain identifier)';
+    if (isScalar(value)) continue;
+    if (
+      Array.isArray(value) &&
+      value.length <= MAX_LIST &&
+      value.every((v) => isScalar(v) || isFlatRecord(v))
+    )
+      continue;
+    return key;
+  }
+  return null;
+}
+
+export function isEmittedEventType(type: string): type is EmittedEventType {
+  return (EMITTED_EVENT_TYPES as readonly string[]).includes(type);
+}
