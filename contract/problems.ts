@@ -15,7 +15,7 @@ export const PROBLEMS = {
   malformed_body: {
     status: 400,
     title: 'Malformed body',
-    description: 'The body is not valid JSON, or is not sent as `application/json`.',
+    description: 'The body is not valid JSON.',
   },
   ambiguous_path: {
     status: 400,
@@ -54,6 +54,12 @@ export const PROBLEMS = {
     title: 'Content Too Large',
     description:
       'The body is larger than the limit of the operation (config `server.bodyLimitBytes`).',
+  },
+  unsupported_media_type: {
+    status: 415,
+    title: 'Unsupported Media Type',
+    description:
+      'The body is not sent as `application/json` (or the media type the operation names).',
   },
   rule_violation: {
     status: 422,

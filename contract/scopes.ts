@@ -18,9 +18,7 @@ export const API_SCOPES = [
 ] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
-export const ApiScopeSchema = z
-  .enum(API_SCOPES)
-  .meta({
-    id: 'ApiScope',
-    description: 'A permission of an API key; `admin` implies every other.',
-  });
+export const ApiScopeSchema = z.enum(API_SCOPES).meta({
+  id: 'ApiScope',
+  description: 'A permission of an API key; `admin` implies every other.',
+});

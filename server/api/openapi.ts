@@ -57,7 +57,7 @@ export function validationHook(
   if (result.success) return undefined;
   const target = result.target as Target;
   if (target === 'json' && !JSON_TYPE.test(c.req.header('content-type') ?? '')) {
-    return problem(c, 400, 'malformed_body', 'the body must be sent as application/json');
+    return problem(c, 415, 'unsupported_media_type', 'the body must be sent as application/json');
   }
   return problem(c, 400, 'invalid_request', 'the request does not match the operation schema', {
     errors: validationIssues(target, result.error),
