@@ -44,16 +44,13 @@ export interface ApiDeps extends HealthDeps {
  * before anything looks at the path, then body limits, then the routes with their own auth.
  */
 export function createApi(deps: ApiDeps) {
-  const api = new OpenAPIHono<ApiEnv>()
-    .route('/', healthRoutes(deps))
-    .route('/', apiKeyRoutes(deps.vault));
-  api.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
+  const app = new OpenAPIHono<ApiEnv>();
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',
     scheme: 'bearer',
     description:
       'An API key (`vk_live_…`), shown once when created. Each operation lists the scopes it needs; `admin` implies every scope.',
   });
-  const app = new OpenAPIHono<ApiEnv>();
   app
     .use('*', requestId())
     .use('*', requestMetrics(deps))
@@ -86,7 +83,8 @@ export function createApi(deps: ApiDeps) {
   // `app` and `typed` are one object: the routes mounted below are in its registry.
   const documentOf = () => (document ??= openApiDocument(app, deps.version));
   const typed = app
-    .route('/api/v1', api)
+    .route('/api/v1', healthRoutes(deps))
+    .route('/api/v1', apiKeyRoutes(deps.vault))
     .get('/api/v1/openapi.json', (c) => c.json(documentOf()))
     .get('/api/v1/docs', (c) =>
       referencePage(c, documentOf() as unknown as Record<string, unknown>),
