@@ -98,7 +98,7 @@ const getHealth = createRoute({
   path: '/health',
   tags: ['health'],
   summary: 'Up or down; the details for a metrics:read key or (by config) a local caller',
-  security: [{}, { apiKey: ['metrics:read'] }],
+  security: [{}, { apiKey: ['metrics:read'] }] as const,
   responses: {
     200: {
       description: 'Serving (status ok or degraded)',

@@ -82,9 +82,8 @@ export function createApi(deps: ApiDeps) {
   let document: ReturnType<typeof openApiDocument> | undefined;
   // `app` and `typed` are one object: the routes mounted below are in its registry.
   const documentOf = () => (document ??= openApiDocument(app, deps.version));
-  const typed = app
-    .route('/api/v1', healthRoutes(deps))
-    .route('/api/v1', apiKeyRoutes(deps.vault))
+  // The document and the pages are not part of the typed client (their bodies are not DTOs).
+  app
     .get('/api/v1/openapi.json', (c) => c.json(documentOf()))
     .get('/api/v1/docs', (c) =>
       referencePage(c, documentOf() as unknown as Record<string, unknown>),
@@ -96,7 +95,10 @@ export function createApi(deps: ApiDeps) {
         return problem(c, 404, 'not_found', 'No such problem type.');
       }
       return problemCataloguePage(c, code as ProblemCode);
-    })
+    });
+  const typed = app
+    .route('/api/v1', healthRoutes(deps))
+    .route('/api/v1', apiKeyRoutes(deps.vault))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROBLEM_CODES } from '../../../contract/index.js';
+import { hc } from 'hono/client';
+import type { AppType } from '../../../server/api/index.js';
 import { createApiClient } from '../../../server/auth/index.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance } from './helpers.js';
@@ -102,5 +104,25 @@ describe('/api/v1/api-keys', () => {
       { action: 'api_client.created', actor: `api:${admin.client.id}` },
       { action: 'api_client.revoked', actor: `api:${admin.client.id}` },
     ]);
+  });
+});
+
+describe('the typed client', () => {
+  it('hc<AppType> calls the routes with the contract types end to end', async () => {
+    const { appliance } = await newAppliance();
+    const admin = createApiClient(appliance.vault, { name: 'admin', scopes: ['admin'] }, 'test');
+    const client = hc<AppType>('http://appliance', {
+      fetch: (input: string | URL | Request, init?: RequestInit) =>
+        appliance.app.request(input, init),
+      headers: { authorization: `Bearer ${admin.key}` },
+    });
+    const created = await client.api.v1['api-keys'].$post({
+      json: { name: 'Branch CRM', scopes: ['verifications:write'] },
+    });
+    if (created.status !== 201) throw new Error(`unexpected ${created.status}`);
+    expect((await created.json()).apiKey.scopes).toEqual(['verifications:write']);
+    const list = await client.api.v1['api-keys'].$get();
+    if (list.status !== 200) throw new Error(`unexpected ${list.status}`);
+    expect((await list.json()).items.map((k) => k.name)).toEqual(['admin', 'Branch CRM']);
   });
 });
