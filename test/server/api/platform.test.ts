@@ -119,10 +119,10 @@ describe('the typed client', () => {
     const created = await client.api.v1['api-keys'].$post({
       json: { name: 'Branch CRM', scopes: ['verifications:write'] },
     });
-    if (created.status !== 201) throw new Error(`unexpected ${created.status}`);
+    if (created.status !== 201) throw new Error(`unexpected ${String(created.status)}`);
     expect((await created.json()).apiKey.scopes).toEqual(['verifications:write']);
     const list = await client.api.v1['api-keys'].$get();
-    if (list.status !== 200) throw new Error(`unexpected ${list.status}`);
+    if (list.status !== 200) throw new Error(`unexpected ${String(list.status)}`);
     expect((await list.json()).items.map((k) => k.name)).toEqual(['admin', 'Branch CRM']);
   });
 });
