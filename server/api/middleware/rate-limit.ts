@@ -30,10 +30,13 @@ export class TokenBuckets {
         ? burst
         : Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
     if (tokens < 1) {
+      this.#buckets.delete(key);
       this.#buckets.set(key, { tokens, at: now });
       return Math.max(1, Math.ceil((1 - tokens) / perSecond));
     }
     if (bucket === undefined && this.#buckets.size >= this.maxEntries) this.#prune(now);
+    // Re-inserted at the end: the map's order is the order of last use.
+    this.#buckets.delete(key);
     this.#buckets.set(key, { tokens: tokens - 1, at: now });
     return 0;
   }
@@ -42,6 +45,11 @@ export class TokenBuckets {
     const { burst, perSecond } = this.limit;
     for (const [key, b] of this.#buckets) {
       if (b.tokens + ((now - b.at) / 1000) * perSecond >= burst) this.#buckets.delete(key);
+    }
+    // Still full (many active clients): drop the least recently touched, a refill in its favour.
+    for (const key of this.#buckets.keys()) {
+      if (this.#buckets.size < this.maxEntries) break;
+      this.#buckets.delete(key);
     }
   }
 
