@@ -40,8 +40,11 @@ export interface ApiDeps extends HealthDeps {
  * The core's HTTP app. Capabilities mount their sub-apps under /api/v1 here (the API issue adds
  * verifications, reviews, privacy, …); `/metrics` stays at the root for Prometheus.
  *
- * Order: metrics observe every request (a refused one included), then ambiguous paths are refused
- * before anything looks at the path, then body limits, then the routes with their own auth.
+ * Order: a request id first (every answer and log line carries it), metrics observe every request
+ * (a refused one included), then ambiguous paths are refused before anything looks at the path,
+ * then body limits, then rate limits (per address, then per key), then the routes with their own
+ * auth. Routes are declared with their schemas (routes/, openapi.ts), so the document at
+ * /api/v1/openapi.json is the one the validators use.
  */
 export function createApi(deps: ApiDeps) {
   const app = new OpenAPIHono<ApiEnv>();
