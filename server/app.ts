@@ -171,6 +171,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     startedAt: Date.now(),
     scheduler,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    rateLimit: config.server.rateLimit,
     telemetryAccess: config.server.metrics.access,
     face,
     faceSearch,

@@ -1,8 +1,12 @@
 // Enforces the folder boundaries of shared/STYLE.md ("The house"): a folder fixes where code runs,
 // and a capability folder is reached only through its index.ts.
 //
-//   renderer/  browser code: no Node built-ins; nothing from server/, device/, main/ except
-//              type-only imports from server/ (the API's types).
+//   renderer/  browser code: no Node built-ins, no native or server-only packages (SERVER_ONLY_PACKAGES);
+//              nothing from server/, device/, main/ except type-only imports from server/ (the
+//              API's types); contract/ freely.
+//   contract/  the API's shared schemas and types, imported as values by server/ and renderer/:
+//              pure TS, so no Node built-ins, no server-only packages, and nothing from server/,
+//              device/, main/, renderer/ (not even types).
 //   device/    nothing from server/, renderer/, main/.
 //   server/    nothing from renderer/ or main/; device/ only through device/index.ts.
 //   main/      nothing from server/, device/, renderer/ except type-only imports.
@@ -16,7 +20,35 @@ import path from 'node:path';
 const NODE_BUILTINS = new Set(builtinModules);
 
 /** Top-level folders whose imports are checked. */
-const CHECKED_AREAS = new Set(['renderer', 'device', 'server', 'main']);
+const CHECKED_AREAS = new Set(['renderer', 'device', 'server', 'main', 'contract']);
+
+/**
+ * Packages that only run in Node (native addons, Node-only builds) or only make sense in the core:
+ * an import from browser code or from the shared contract is a mistake that bundling may hide.
+ * An entry ending in '/' names a scope.
+ */
+const SERVER_ONLY_PACKAGES = [
+  'better-sqlite3',
+  'node-hid',
+  'serialport',
+  '@serialport/',
+  'sharp',
+  'libsodium-wrappers-sumo',
+  '@tensorflow/',
+  'onnxruntime-node',
+];
+
+/** @param {string} specifier */
+function isServerOnlyPackage(specifier) {
+  return SERVER_ONLY_PACKAGES.some((name) =>
+    name.endsWith('/')
+      ? specifier.startsWith(name)
+      : specifier === name || specifier.startsWith(`${name}/`),
+  );
+}
+
+/** Areas that run in the browser or are shared with it. */
+const BROWSER_AREAS = new Set(['renderer', 'contract']);
 
 /** Folders split into capability subfolders, each reached only through its index.ts. */
 const CAPABILITY_AREAS = new Set(['server', 'device']);
@@ -96,9 +128,16 @@ function check(fromPath, fromAbsolute, root, { specifier, typeOnly }) {
   const fromArea = fromSegments[0] ?? '';
 
   if (!isPathSpecifier(specifier)) {
-    // Bare package specifiers are not boundaries, except Node built-ins in browser code.
-    if (fromArea === 'renderer' && isNodeBuiltin(specifier)) {
-      return { messageId: 'rendererNodeBuiltin', data: { specifier } };
+    // Bare package specifiers are not boundaries, except Node built-ins and server-only packages
+    // in browser code and in the contract it shares.
+    if (BROWSER_AREAS.has(fromArea) && isNodeBuiltin(specifier)) {
+      return {
+        messageId: fromArea === 'renderer' ? 'rendererNodeBuiltin' : 'contractNodeBuiltin',
+        data: { specifier },
+      };
+    }
+    if (BROWSER_AREAS.has(fromArea) && isServerOnlyPackage(specifier)) {
+      return { messageId: 'serverOnlyPackage', data: { area: fromArea, specifier } };
     }
     return null;
   }
@@ -152,6 +191,16 @@ function check(fromPath, fromAbsolute, root, { specifier, typeOnly }) {
         return { messageId: 'serverDeviceIndex', data: { target } };
       }
       return null;
+    case 'contract':
+      if (
+        targetArea === 'server' ||
+        targetArea === 'device' ||
+        targetArea === 'main' ||
+        targetArea === 'renderer'
+      ) {
+        return { messageId: 'contractForbidden', data: { area: targetArea, target } };
+      }
+      return null;
     case 'main':
       if (
         (targetArea === 'server' || targetArea === 'device' || targetArea === 'renderer') &&
@@ -201,6 +250,12 @@ const rule = {
     messages: {
       rendererNodeBuiltin:
         "renderer/ runs in the browser and must not import Node built-ins (imported '{{specifier}}'); ask the core over HTTP instead",
+      contractNodeBuiltin:
+        "contract/ is shared with the browser and must not import Node built-ins (imported '{{specifier}}'); keep it pure TypeScript",
+      serverOnlyPackage:
+        "{{area}}/ runs in (or is shared with) the browser and must not import the server-only package '{{specifier}}'; ask the core over HTTP instead",
+      contractForbidden:
+        "contract/ must not import from {{area}}/ (imported '{{target}}'); the contract stands alone, server/ and renderer/ import it",
       rendererServerValue:
         "renderer/ may import from server/ only with type-only imports (imported '{{target}}'); use `import type` and call the API over HTTP",
       rendererForbidden:

@@ -1,4 +1,13 @@
+import { createRoute } from '@hono/zod-openapi';
 import { Hono, type Context } from 'hono';
+import {
+  HealthSchema,
+  PublicHealthSchema,
+  type AuditChainHealth,
+  type FaceHealth,
+  type Health,
+  type PublicHealth,
+} from '../../contract/index.js';
 import type { TelemetryAccess } from '../config/index.js';
 import type { RetentionScheduler } from '../retention/index.js';
 import { lastRetentionRun } from '../retention/index.js';
@@ -16,15 +25,15 @@ import {
   requireScope,
   type ApiEnv,
 } from './middleware/auth.js';
+import { apiRouter, problemResponses } from './openapi.js';
 
-/** The audit chain as verified at start (from the last signed checkpoint to the head). */
-export interface AuditChainHealth {
-  ok: boolean;
-  /** The highest sequence number proven. */
-  verifiedThrough: number | null;
-  /** Where the chain breaks; null when ok. */
-  firstBadSeq: number | null;
-}
+export type {
+  AuditChainHealth,
+  FaceHealth,
+  Health,
+  HealthStatus,
+  PublicHealth,
+} from '../../contract/index.js';
 
 export interface HealthDeps {
   vault: Vault;
@@ -46,56 +55,12 @@ export interface HealthDeps {
   auditChain?: { readonly state: AuditChainHealth } | undefined;
 }
 
-/** ok: all is well; degraded: serving, with a part failed (200); down: cannot serve (503). */
-export type HealthStatus = 'ok' | 'degraded' | 'down';
-
-/** What anyone may see: up or down, nothing that fingerprints the installation. */
-export interface PublicHealth {
-  status: HealthStatus;
-}
-
-/** The details, for a `metrics:read` key or (by config) a local caller. */
-export interface Health extends PublicHealth {
-  version: string;
-  uptimeSeconds: number;
-  database: { ok: boolean; schemaVersion: number | null };
-  keys: { unlocked: boolean };
-  retention: { lastRunAt: string | null; nextRunAt: string | null };
-  /** Present once the face engine was started: its state, backend (wasm or tensorflow) and queue. */
-  face?: FaceHealth;
-  /** The 1:N face index: loading, ready or failed, and what it has read so far. */
-  faceSearch?: {
-    state: FaceSearchState;
-    templates: number;
-    fraud: number;
-    otherModel: number;
-    /** Rows that failed to decrypt or decode: skipped, the rest of the index is searchable. */
-    damaged: number;
-  };
-  /** Destructions committed but not yet overwritten in the files (a reader holds a snapshot). */
-  destructions: { pending: number; since: string | null };
-  audit?: AuditChainHealth;
-}
-
 /**
  * How long a destruction may stay pending before health degrades: a reader's snapshot normally
  * lasts milliseconds and the appliance retries every 30 s, so five minutes of pending means a
  * reader that never lets go (a stuck process, a long export), which an operator must look at.
  */
 export const DESTRUCTION_PENDING_GRACE_MS = 5 * 60_000;
-
-export interface FaceHealth {
-  state: FaceEngineStatus['state'];
-  backend: string | null;
-  backendReason: string | null;
-  model: string;
-  workers: number;
-  running: number;
-  queued: number;
-  maxQueue: number;
-  loadMs: number | null;
-  warmUpMs: number | null;
-}
 
 function faceHealth(status: FaceEngineStatus): FaceHealth {
   return {
@@ -126,17 +91,37 @@ function telemetryOpenTo(access: TelemetryAccess): (c: Context<ApiEnv>) => boole
   return (c) => access === 'public' || (access === 'loopback' && isLocalRequest(c));
 }
 
+const HealthBody = HealthSchema.or(PublicHealthSchema);
+
+const getHealth = createRoute({
+  method: 'get',
+  path: '/health',
+  tags: ['health'],
+  summary: 'Up or down; the details for a metrics:read key or (by config) a local caller',
+  security: [{}, { apiKey: ['metrics:read'] }] as const,
+  responses: {
+    200: {
+      description: 'Serving (status ok or degraded)',
+      content: { 'application/json': { schema: HealthBody } },
+    },
+    503: {
+      description: 'Down: the database cannot be read',
+      content: { 'application/json': { schema: HealthBody } },
+    },
+    ...problemResponses(401),
+  },
+});
+
 export function healthRoutes(deps: HealthDeps) {
   const openTo = telemetryOpenTo(deps.telemetryAccess);
-  return new Hono<ApiEnv>().get('/health', (c) => {
+  return apiRouter().openapi(getHealth, (c) => {
     const database = databaseOk(deps.vault);
     // With the database down no key can be checked: the caller gets up/down unless open to it.
     const details =
       openTo(c) || (database.ok && hasScope(authenticateRequest(c, deps.vault), 'metrics:read'));
-    const body = healthDetails(deps, database);
-    const status = database.ok ? 200 : 503;
-    if (!details) return c.json({ status: body.status } satisfies PublicHealth, status);
-    return c.json(body, status);
+    const full = healthDetails(deps, database);
+    const body: Health | PublicHealth = details ? full : { status: full.status };
+    return database.ok ? c.json(body, 200) : c.json(body, 503);
   });
 }
 

@@ -1,12 +1,20 @@
-import { Hono, type Context } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { PROBLEM_CODES, type ProblemCode } from '../../contract/index.js';
 import type { Logger } from '../log/index.js';
+import { problemCataloguePage, referencePage } from './docs.js';
 import { healthRoutes, metricsRoutes, type HealthDeps } from './health.js';
 import type { ApiEnv } from './middleware/auth.js';
 import { refuseAmbiguousPaths } from './middleware/paths.js';
+import { rateLimit, type BucketLimit } from './middleware/rate-limit.js';
+import { requestId } from './middleware/request-id.js';
+import { BEARER_SCHEME, openApiDocument } from './openapi.js';
 import { HttpError, problem, problemErrorHandler } from './problem.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 
 export { HttpError, problem } from './problem.js';
+export { DOMAIN_ERRORS, classifyError } from './errors.js';
 export type { AuditChainHealth, Health, HealthDeps, HealthStatus, PublicHealth } from './health.js';
 export {
   authenticateRequest,
@@ -22,18 +30,32 @@ export {
 export interface ApiDeps extends HealthDeps {
   logger: Logger;
   bodyLimitBytes: number;
+  /** config server.rateLimit; absent: no limit (tests of other parts). */
+  rateLimit?: { enabled: boolean; perKey: BucketLimit; perAddress: BucketLimit } | undefined;
+  /** The clock of the rate limiter (tests). */
+  now?: () => number;
 }
 
 /**
  * The core's HTTP app. Capabilities mount their sub-apps under /api/v1 here (the API issue adds
  * verifications, reviews, privacy, …); `/metrics` stays at the root for Prometheus.
  *
- * Order: metrics observe every request (a refused one included), then ambiguous paths are refused
- * before anything looks at the path, then body limits, then the routes with their own auth.
+ * Order: a request id first (every answer and log line carries it), metrics observe every request
+ * (a refused one included), then ambiguous paths are refused before anything looks at the path,
+ * then body limits, then rate limits (per address, then per key), then the routes with their own
+ * auth. Routes are declared with their schemas (routes/, openapi.ts), so the document at
+ * /api/v1/openapi.json is the one the validators use.
  */
 export function createApi(deps: ApiDeps) {
-  const api = new Hono<ApiEnv>().route('/', healthRoutes(deps));
-  const app = new Hono<ApiEnv>()
+  const app = new OpenAPIHono<ApiEnv>();
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'An API key (`vk_live_…`), shown once when created. Each operation lists the scopes it needs; `admin` implies every scope.',
+  });
+  app
+    .use('*', requestId())
     .use('*', requestMetrics(deps))
     .use('*', refuseAmbiguousPaths())
     .use(
@@ -48,12 +70,42 @@ export function createApi(deps: ApiDeps) {
           );
         },
       }),
+    );
+  if (deps.rateLimit?.enabled) {
+    app.use(
+      '/api/*',
+      rateLimit({
+        vault: deps.vault,
+        perKey: deps.rateLimit.perKey,
+        perAddress: deps.rateLimit.perAddress,
+        now: deps.now,
+      }),
+    );
+  }
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  // `app` and `typed` are one object: the routes mounted below are in its registry.
+  const documentOf = () => (document ??= openApiDocument(app, deps.version));
+  // The document and the pages are not part of the typed client (their bodies are not DTOs).
+  app
+    .get('/api/v1/openapi.json', (c) => c.json(documentOf()))
+    .get('/api/v1/docs', (c) =>
+      referencePage(c, documentOf() as unknown as Record<string, unknown>),
     )
-    .route('/api/v1', api)
+    .get('/api/v1/problems', (c) => problemCataloguePage(c))
+    .get('/api/v1/problems/:code', (c) => {
+      const code = c.req.param('code');
+      if (!(PROBLEM_CODES as readonly string[]).includes(code)) {
+        return problem(c, 404, 'not_found', 'No such problem type.');
+      }
+      return problemCataloguePage(c, code as ProblemCode);
+    });
+  const typed = app
+    .route('/api/v1', healthRoutes(deps))
+    .route('/api/v1', apiKeyRoutes(deps.vault))
     .route('/', metricsRoutes(deps));
-  app.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
-  app.onError(problemErrorHandler(deps.logger));
-  return app;
+  typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
+  typed.onError(problemErrorHandler(deps.logger));
+  return typed;
 }
 
 export type AppType = ReturnType<typeof createApi>;

@@ -1,52 +1,34 @@
 import type { Context, ErrorHandler } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { PROBLEMS, problemType, type ProblemCode } from '../../contract/index.js';
 import { errorFields, type Logger } from '../log/index.js';
+import { classifyError } from './errors.js';
 
-/** The one HTTP error type: a status, a stable problem type, and a message without personal data. */
-export class HttpError extends Error {
-  override name = 'HttpError';
-  constructor(
-    readonly status: ContentfulStatusCode,
-    readonly type: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-    /** Response headers that belong to the problem (e.g. WWW-Authenticate on a 401). */
-    readonly headers: Readonly<Record<string, string>> = {},
-  ) {
-    super(message);
-  }
+export { HttpError } from './errors.js';
+
+/** The request's id, as set by the request-id middleware ('' when it did not run). */
+function requestIdOf(c: Context): string {
+  const id = (c.get as (key: string) => unknown)('requestId');
+  return typeof id === 'string' ? id : '';
 }
-
-const TITLES: Partial<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
 
 export function problem(
   c: Context,
   status: ContentfulStatusCode,
-  type: string,
+  type: ProblemCode,
   detail: string,
   extra: Record<string, unknown> = {},
   headers: Readonly<Record<string, string>> = {},
 ): Response {
   return c.body(
     JSON.stringify({
-      type: `https://verikiosk.local/problems/${type}`,
-      title: TITLES[status] ?? 'Error',
+      type: problemType(type),
+      title: PROBLEMS[type].title,
       status,
       detail,
       // No `instance`: the request path is the client's input and may hold personal data (API-5).
       ...extra,
+      requestId: requestIdOf(c),
     }),
     status,
     { ...headers, 'content-type': 'application/problem+json' },
@@ -70,28 +52,36 @@ function isClientDisconnect(error: Error, c: Context): boolean {
 }
 
 /**
- * Maps HttpError to its problem, other HTTP exceptions to theirs, and hides the rest behind a bare
- * 500. Only the bare 500s are logged as errors: a refused request (4xx) is the client's mistake,
- * logged at info, and a client that hung up mid-request is logged at info and answered (to no
- * one) with 499, so neither shows up as a server failure in the log or the metrics.
+ * Maps each error through the one table of server/api/errors.ts to its problem, and hides the
+ * rest behind a bare 500 with the request id. Only 5xx are logged as errors: a refused request
+ * (4xx) is the client's mistake, logged at info, and a client that hung up mid-request is logged
+ * at info and answered (to no one) with 499, so neither shows up as a server failure.
  */
 export function problemErrorHandler(logger: Logger): ErrorHandler {
   return function onError(error, c) {
     const route = c.req.routePath;
-    if (error instanceof HttpError || error instanceof HTTPException) {
-      const { status } = error;
-      const type = error instanceof HttpError ? error.type : 'http';
-      if (status >= 500) logger.error('http.server_error', { route, status, type });
-      else logger.info('http.refused', { route, status, type });
-      return error instanceof HttpError
-        ? problem(c, status, type, error.message, error.extra, error.headers)
-        : problem(c, status, type, TITLES[status] ?? 'Error');
+    const requestId = requestIdOf(c);
+    const known = classifyError(error);
+    if (known !== null) {
+      const { status, type } = known;
+      if (status >= 500) {
+        logger.error('http.server_error', {
+          route,
+          status,
+          type,
+          requestId,
+          ...errorFields(error),
+        });
+      } else {
+        logger.info('http.refused', { route, status, type, requestId });
+      }
+      return problem(c, status, type, known.detail, known.extra, known.headers);
     }
     if (isClientDisconnect(error, c)) {
-      logger.info('http.client_closed', { route, ...errorFields(error) });
+      logger.info('http.client_closed', { route, requestId, ...errorFields(error) });
       return new Response(null, { status: CLIENT_CLOSED_STATUS });
     }
-    logger.error('http.unhandled_error', { route, ...errorFields(error) });
+    logger.error('http.unhandled_error', { route, requestId, ...errorFields(error) });
     return problem(c, 500, 'internal', 'An internal error occurred.');
   };
 }

@@ -5,22 +5,19 @@ import {
   newId,
   type Vault,
 } from '../vault/index.js';
+import { API_SCOPES, type ApiScope } from '../../contract/index.js';
+import { ensureAuthSchema } from './schema.js';
 import { bearerPrefix, checkDisplayName, newBearerSecret } from './secrets.js';
 
-/** API-2 scopes. `admin` implies every other scope. */
-export const API_SCOPES = [
-  'verifications:write',
-  'verifications:read',
-  'pii:read',
-  'images:read',
-  'privacy:read',
-  'privacy:write',
-  'reports:read',
-  /** Telemetry: /metrics and the details of /api/v1/health (a Prometheus scraper's key). */
-  'metrics:read',
-  'admin',
-] as const;
-export type ApiScope = (typeof API_SCOPES)[number];
+/** The tag of keys issued now (`vk_live_<prefix>_<secret>`); keys issued as `vk_…` still work. */
+export const API_KEY_TAG = 'vk_live';
+const LEGACY_API_KEY_TAG = 'vk';
+
+/** last_used_at is written at most this often per key, not on every request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** API-2 scopes (contract/scopes.ts): `admin` implies every other scope. */
+export { API_SCOPES, type ApiScope } from '../../contract/index.js';
 
 /** The scopes of the first key `init` prints: what a branch system needs to run verifications. */
 export const DEFAULT_CLIENT_SCOPES: readonly ApiScope[] = [
@@ -36,6 +33,10 @@ export interface ApiClient {
   createdAt: string;
   revokedAt: string | null;
   lastUsedAt: string | null;
+  /** After this instant the key is refused; null: no expiry. */
+  expiresAt: string | null;
+  /** The key this one replaced in a rotation. */
+  rotatedFrom: string | null;
 }
 
 interface ApiClientRow {
@@ -46,6 +47,8 @@ interface ApiClientRow {
   created_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
+  expires_at: string | null;
+  rotated_from: string | null;
 }
 
 function toClient(r: ApiClientRow): ApiClient {
@@ -57,6 +60,8 @@ function toClient(r: ApiClientRow): ApiClient {
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
     lastUsedAt: r.last_used_at,
+    expiresAt: r.expires_at,
+    rotatedFrom: r.rotated_from,
   };
 }
 
@@ -87,45 +92,126 @@ export function parseScopes(input: readonly string[]): ApiScope[] {
  */
 export function createApiClient(
   vault: Vault,
-  input: { name: string; scopes: readonly ApiScope[] },
+  input: {
+    name: string;
+    scopes: readonly ApiScope[];
+    /** ISO 8601; must lie in the future. */
+    expiresAt?: string | null;
+  },
   actor: string,
 ): { client: ApiClient; key: string } {
   checkDisplayName(input.name, 'client_name', 'client');
-  const { prefix, value: key } = newBearerSecret('vk');
-  const id = newId('cli');
+  ensureAuthSchema(vault);
+  const expiresAt = futureInstant(vault, input.expiresAt ?? null);
   return vault.transaction(() => {
-    vault.db
-      .prepare(
-        `INSERT INTO api_clients (id, name, key_prefix, key_hash, scopes, created_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        input.name,
-        prefix,
-        hashSecret(vault.keys.secretHashKey, key),
-        JSON.stringify(input.scopes),
-        vault.now.toISOString(),
-        actor,
-      );
+    const created = insertApiClient(vault, { ...input, expiresAt, rotatedFrom: null }, actor);
     vault.audit({
       actor,
       action: 'api_client.created',
       objectType: 'api_client',
-      objectId: id,
-      details: { scopes: [...input.scopes] },
+      objectId: created.client.id,
+      details: { scopes: [...input.scopes], expires: expiresAt !== null },
     });
-    return { client: getApiClient(vault, id) as ApiClient, key };
+    return created;
   });
 }
 
+function futureInstant(vault: Vault, value: string | null): string | null {
+  if (value === null) return null;
+  const at = Date.parse(value);
+  if (!Number.isFinite(at)) throw new VaultRuleError('expires_at', 'expiresAt is not a date-time');
+  if (at <= vault.now.getTime()) {
+    throw new VaultRuleError('expires_at', 'expiresAt must lie in the future');
+  }
+  return new Date(at).toISOString();
+}
+
+function insertApiClient(
+  vault: Vault,
+  input: {
+    name: string;
+    scopes: readonly ApiScope[];
+    expiresAt: string | null;
+    rotatedFrom: string | null;
+  },
+  actor: string,
+): { client: ApiClient; key: string } {
+  const { prefix, value: key } = newBearerSecret(API_KEY_TAG);
+  const id = newId('cli');
+  vault.db
+    .prepare(
+      `INSERT INTO api_clients (id, name, key_prefix, key_hash, scopes, created_at, created_by,
+         expires_at, rotated_from)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      id,
+      input.name,
+      prefix,
+      hashSecret(vault.keys.secretHashKey, key),
+      JSON.stringify(input.scopes),
+      vault.now.toISOString(),
+      actor,
+      input.expiresAt,
+      input.rotatedFrom,
+    );
+  return { client: getApiClient(vault, id) as ApiClient, key };
+}
+
+/**
+ * Replaces a key with a new one holding the same name and scopes. The old key keeps working for
+ * `overlapMs` (0: refused at once), so an integrator can roll the new key out without downtime;
+ * an earlier expiry of the old key is kept. The new key is returned once, here.
+ */
+export function rotateApiClient(
+  vault: Vault,
+  id: string,
+  options: { overlapMs: number },
+  actor: string,
+): { client: ApiClient; key: string; previous: ApiClient } {
+  if (!Number.isSafeInteger(options.overlapMs) || options.overlapMs < 0) {
+    throw new VaultRuleError('overlap', 'the overlap is a non-negative number of milliseconds');
+  }
+  ensureAuthSchema(vault);
+  return vault.transaction(() => {
+    const old = getApiClient(vault, id);
+    if (!old) throw new VaultRuleError('unknown_client', 'no such API client');
+    if (old.revokedAt !== null || isExpired(vault, old)) {
+      throw new VaultRuleError('client_inactive', 'a revoked or expired key cannot be rotated');
+    }
+    const overlapEnd = new Date(vault.now.getTime() + options.overlapMs).toISOString();
+    const oldExpiry =
+      old.expiresAt !== null && old.expiresAt < overlapEnd ? old.expiresAt : overlapEnd;
+    vault.db.prepare('UPDATE api_clients SET expires_at = ? WHERE id = ?').run(oldExpiry, id);
+    const created = insertApiClient(
+      vault,
+      { name: old.name, scopes: old.scopes, expiresAt: null, rotatedFrom: id },
+      actor,
+    );
+    vault.audit({
+      actor,
+      action: 'api_client.rotated',
+      objectType: 'api_client',
+      objectId: created.client.id,
+      details: { previous: id, overlapSeconds: Math.round(options.overlapMs / 1000) },
+    });
+    return { ...created, previous: getApiClient(vault, id) as ApiClient };
+  });
+}
+
+function isExpired(vault: Vault, client: ApiClient): boolean {
+  return client.expiresAt !== null && client.expiresAt <= vault.now.toISOString();
+}
+
 export function getApiClient(vault: Vault, id: string): ApiClient | null {
+  ensureAuthSchema(vault);
   const row = vault.db.prepare('SELECT * FROM api_clients WHERE id = ?').get(id) as
     ApiClientRow | undefined;
   return row ? toClient(row) : null;
 }
 
 export function listApiClients(vault: Vault): ApiClient[] {
+  ensureAuthSchema(vault);
   return (
     vault.db.prepare('SELECT * FROM api_clients ORDER BY created_at').all() as ApiClientRow[]
   ).map(toClient);
@@ -144,10 +230,15 @@ export function revokeApiClient(vault: Vault, id: string, actor: string): ApiCli
   });
 }
 
-/** The active client holding this key, or null. Constant-time on the stored hash. */
+/**
+ * The active client holding this key, or null: unknown, revoked and expired keys alike.
+ * Constant-time on the stored keyed hash. Records the use, at most once a minute per key (the row
+ * just read says when it was last written), so a busy key does not cost a write per request.
+ */
 export function authenticateApiKey(vault: Vault, key: string): ApiClient | null {
-  const prefix = bearerPrefix('vk', key);
+  const prefix = bearerPrefix(API_KEY_TAG, key) ?? bearerPrefix(LEGACY_API_KEY_TAG, key);
   if (prefix === null) return null;
+  ensureAuthSchema(vault);
   const row = vault.db
     .prepare('SELECT *, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL')
     .get(prefix) as (ApiClientRow & { key_hash: Uint8Array }) | undefined;
@@ -157,5 +248,17 @@ export function authenticateApiKey(vault: Vault, key: string): ApiClient | null 
   ) {
     return null;
   }
-  return toClient(row);
+  const client = toClient(row);
+  const now = vault.now;
+  if (isExpired(vault, client)) return null;
+  if (
+    client.lastUsedAt === null ||
+    now.getTime() - Date.parse(client.lastUsedAt) >= LAST_USED_RESOLUTION_MS
+  ) {
+    client.lastUsedAt = now.toISOString();
+    vault.db
+      .prepare('UPDATE api_clients SET last_used_at = ? WHERE id = ?')
+      .run(client.lastUsedAt, client.id);
+  }
+  return client;
 }

@@ -18,6 +18,9 @@ export {
   getApiClient,
   listApiClients,
   revokeApiClient,
+  rotateApiClient,
+  API_KEY_TAG,
+  LAST_USED_RESOLUTION_MS,
   authenticateApiKey,
 } from './api-keys.js';
 export type { ApiScope, ApiClient } from './api-keys.js';

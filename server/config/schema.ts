@@ -206,6 +206,17 @@ const tlsSchema = z.strictObject(
   { error: mustBe('an object with certFile and keyFile, or null') },
 );
 
+const rateBucket = (burst: number, perSecond: number) =>
+  z
+    .strictObject(
+      {
+        burst: integerIn(1, 1_000_000).default(burst),
+        perSecond: integerIn(1, 1_000_000).default(perSecond),
+      },
+      { error: mustBe('an object with burst and perSecond') },
+    )
+    .prefault({});
+
 const serverSchema = z
   .strictObject(
     {
@@ -220,6 +231,20 @@ const serverSchema = z
       requestTimeoutMs: integerIn(100, 3_600_000).default(120_000),
       /** Time an idle keep-alive connection stays open between requests. */
       keepAliveTimeoutMs: integerIn(100, 600_000).default(5_000),
+      /**
+       * Token buckets on /api/*: per client address (every request) and per API key. `burst`
+       * requests at once, refilled at `perSecond`; beyond that 429 with Retry-After.
+       */
+      rateLimit: z
+        .strictObject(
+          {
+            enabled: flag().default(true),
+            perKey: rateBucket(600, 100),
+            perAddress: rateBucket(300, 50),
+          },
+          { error: mustBe(AN_OBJECT) },
+        )
+        .prefault({}),
       /** Who may read /metrics and the details of /api/v1/health. */
       metrics: z
         .strictObject(

@@ -431,6 +431,125 @@ describe('verikiosk/import-boundaries', () => {
     });
   });
 
+  describe('contract/ and server-only packages (rule 7)', () => {
+    ruleTester.run('import-boundaries', rule, {
+      valid: [
+        valid({ file: 'contract/index.ts', code: "import { z } from '@hono/zod-openapi';" }),
+        valid({ file: 'contract/api-keys.ts', code: "import { Problem } from './problems.js';" }),
+        valid({ file: 'contract/index.ts', code: "export * from './scopes.js';" }),
+        // server/ and renderer/ import the contract as values.
+        valid({
+          file: 'server/api/routes/api-keys.ts',
+          code: "import { ApiKeyCreate } from '../../../contract/index.js';",
+        }),
+        valid({
+          file: 'server/app.ts',
+          code: "import { API_SCOPES } from '../contract/index.js';",
+        }),
+        valid({
+          file: 'renderer/kiosk/api.ts',
+          code: "import { ProblemSchema } from '../../contract/index.js';",
+        }),
+        valid({
+          file: 'main/ipc.ts',
+          code: "import type { Problem } from '../contract/index.js';",
+        }),
+        // Server-only packages stay allowed where Node runs.
+        valid({ file: 'server/vault/db.ts', code: "import Database from 'better-sqlite3';" }),
+        valid({ file: 'device/usb/hid.ts', code: "import HID from 'node-hid';" }),
+        valid({ file: 'renderer/kiosk/main.ts', code: "import { h } from 'preact';" }),
+        // A package whose name merely starts like a server-only one is not one.
+        valid({ file: 'renderer/kiosk/main.ts', code: "import x from 'sharpie';" }),
+      ],
+      invalid: [
+        invalid(
+          { file: 'contract/index.ts', code: "import { randomUUID } from 'node:crypto';" },
+          'contractNodeBuiltin',
+          { specifier: 'node:crypto' },
+        ),
+        invalid({ file: 'contract/index.ts', code: "import fs from 'fs';" }, 'contractNodeBuiltin'),
+        invalid(
+          {
+            file: 'contract/index.ts',
+            code: "import { HttpError } from '../server/api/index.js';",
+          },
+          'contractForbidden',
+          { area: 'server', target: 'server/api/index.js' },
+        ),
+        // Not even types: the contract is the source, server/ the consumer.
+        invalid(
+          {
+            file: 'contract/index.ts',
+            code: "import type { Vault } from '../server/vault/index.js';",
+          },
+          'contractForbidden',
+        ),
+        invalid(
+          { file: 'contract/index.ts', code: "export * from '../device/index.js';" },
+          'contractForbidden',
+          { area: 'device', target: 'device/index.js' },
+        ),
+        invalid(
+          { file: 'contract/ui.ts', code: "import { view } from '../renderer/shared/view.js';" },
+          'contractForbidden',
+        ),
+        invalid(
+          { file: 'contract/ipc.ts', code: "import type { Bridge } from '../main/preload.js';" },
+          'contractForbidden',
+        ),
+        invalid(
+          { file: 'contract/index.ts', code: "import sodium from 'libsodium-wrappers-sumo';" },
+          'serverOnlyPackage',
+          { area: 'contract', specifier: 'libsodium-wrappers-sumo' },
+        ),
+        invalid(
+          { file: 'renderer/kiosk/main.ts', code: "import 'better-sqlite3';" },
+          'serverOnlyPackage',
+          { area: 'renderer', specifier: 'better-sqlite3' },
+        ),
+        invalid(
+          { file: 'renderer/kiosk/main.ts', code: "import Database from 'better-sqlite3';" },
+          'serverOnlyPackage',
+        ),
+        invalid(
+          { file: 'renderer/kiosk/main.ts', code: "import HID from 'node-hid';" },
+          'serverOnlyPackage',
+        ),
+        invalid(
+          { file: 'renderer/kiosk/main.ts', code: "import { SerialPort } from 'serialport';" },
+          'serverOnlyPackage',
+        ),
+        invalid(
+          {
+            file: 'renderer/kiosk/main.ts',
+            code: "import { autoDetect } from '@serialport/bindings-cpp';",
+          },
+          'serverOnlyPackage',
+        ),
+        invalid(
+          { file: 'renderer/kiosk/main.ts', code: "const sharp = await import('sharp');" },
+          'serverOnlyPackage',
+        ),
+        invalid(
+          { file: 'renderer/kiosk/main.ts', code: "import * as tf from '@tensorflow/tfjs-node';" },
+          'serverOnlyPackage',
+          { area: 'renderer', specifier: '@tensorflow/tfjs-node' },
+        ),
+        invalid(
+          { file: 'renderer/kiosk/main.ts', code: "import ort from 'onnxruntime-node';" },
+          'serverOnlyPackage',
+        ),
+        invalid(
+          {
+            file: 'renderer/kiosk/main.ts',
+            code: "const db = require('better-sqlite3/lib/database');",
+          },
+          'serverOnlyPackage',
+        ),
+      ],
+    });
+  });
+
   describe('exempt folders (rule 6)', () => {
     ruleTester.run('import-boundaries', rule, {
       valid: [

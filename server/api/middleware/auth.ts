@@ -9,6 +9,8 @@ import { HttpError } from '../problem.js';
 export type Principal = { readonly kind: 'api_client'; readonly client: ApiClient };
 
 export interface ApiVariables {
+  /** This request's id (middleware/request-id.ts): in X-Request-Id, problems and log lines. */
+  requestId: string;
   /** Set once the request's credentials were checked: null when none were presented. */
   principal: Principal | null;
 }

@@ -113,7 +113,7 @@ describe('ambiguous paths are refused before routing', () => {
       '/api/v1/%252e%252e/metrics',
     ]) {
       const body = await expectProblem(await t.appliance.app.request(target), 400);
-      expect(body.type).toBe('https://verikiosk.local/problems/ambiguous_path');
+      expect(body.type).toBe('/api/v1/problems/ambiguous_path');
       expect(body.detail).not.toContain('metrics');
     }
   });
@@ -306,7 +306,7 @@ describe('refused requests are counted and logged as what the client got', () =>
   it('an HttpError 4xx is logged at info, a 5xx at error', async () => {
     const t = await newAppliance();
     t.appliance.app.get('/api/v1/conflict', () => {
-      throw new HttpError(409, 'state_conflict', 'already done');
+      throw new HttpError(409, 'conflict', 'already done');
     });
     t.appliance.app.get('/api/v1/unavailable', () => {
       throw new HttpError(503, 'unavailable', 'try later');
@@ -318,7 +318,7 @@ describe('refused requests are counted and logged as what the client got', () =>
         level: 'info',
         event: 'http.refused',
         status: 409,
-        type: 'state_conflict',
+        type: 'conflict',
         route: '/api/v1/conflict',
       }),
     );

@@ -3,7 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../../server/api/index.js';
 import Database from 'better-sqlite3';
 import { DESTRUCTION_PENDING_GRACE_MS } from '../../../server/api/health.js';
-import { KeyError, LATEST_SCHEMA_VERSION, dataDirPaths } from '../../../server/vault/index.js';
+import {
+  KeyError,
+  LATEST_SCHEMA_VERSION,
+  VaultRuleError,
+  dataDirPaths,
+} from '../../../server/vault/index.js';
 import { packageVersion } from '../../../server/version.js';
 import { FAKE, cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance } from './helpers.js';
@@ -144,7 +149,7 @@ describe('problem+json errors', () => {
     const text = await response.clone().text();
     const body = await expectProblem(response, 404);
     expect(body).toMatchObject({
-      type: 'https://verikiosk.local/problems/not_found',
+      type: '/api/v1/problems/not_found',
       title: 'Not Found',
     });
     expect(text).not.toMatch(/ZZTEST/);
@@ -163,7 +168,7 @@ describe('problem+json errors', () => {
     const text = await withLength.clone().text();
     const body = await expectProblem(withLength, 413);
     expect(body).toMatchObject({
-      type: 'https://verikiosk.local/problems/body_too_large',
+      type: '/api/v1/problems/body_too_large',
       title: 'Content Too Large',
     });
     expect(body.detail).toMatch(/larger than 1024 bytes/);
@@ -193,7 +198,7 @@ describe('problem+json errors', () => {
     const text = await response.clone().text();
     const body = await expectProblem(response, 500);
     expect(body).toMatchObject({
-      type: 'https://verikiosk.local/problems/internal',
+      type: '/api/v1/problems/internal',
       title: 'Internal Server Error',
       detail: 'An internal error occurred.',
     });
@@ -206,25 +211,65 @@ describe('problem+json errors', () => {
     expect(rawLogs.join('\n')).not.toContain(SECRET);
   });
 
-  it('our own named errors are still hidden behind a 500 unless they are HttpErrors', async () => {
-    const { appliance, logs, rawLogs } = await newAppliance();
+  it('a named domain error maps through the one table; its internal message stays in the log', async () => {
+    const { appliance, logs } = await newAppliance();
     appliance.app.get('/api/v1/locked', () => {
       throw new KeyError('wrong_passphrase', 'the passphrase does not unlock this installation');
     });
-    const body = await expectProblem(await appliance.app.request('/api/v1/locked'), 500);
-    expect(body.detail).toBe('An internal error occurred.');
-    // our own errors' messages are safe to log
-    expect(logs.find((l) => l.event === 'http.unhandled_error')).toMatchObject({
+    appliance.app.get('/api/v1/held', () => {
+      throw new VaultRuleError('legal_hold', 'the subject is under a legal hold');
+    });
+    appliance.app.get('/api/v1/unknown', () => {
+      throw new VaultRuleError('unknown_subject', 'no such subject');
+    });
+    const locked = await appliance.app.request('/api/v1/locked');
+    const requestId = locked.headers.get('x-request-id');
+    const body = await expectProblem(locked, 503);
+    expect(body).toMatchObject({ type: '/api/v1/problems/unavailable', requestId });
+    expect(body.detail).not.toContain('passphrase');
+    // our own errors' messages are safe to log, with the request id the client was given
+    expect(logs.find((l) => l.event === 'http.server_error')).toMatchObject({
       errorName: 'KeyError',
       errorMessage: 'the passphrase does not unlock this installation',
+      requestId,
     });
-    expect(rawLogs.length).toBeGreaterThan(0);
+    const held = await expectProblem(await appliance.app.request('/api/v1/held'), 422);
+    expect(held).toMatchObject({
+      type: '/api/v1/problems/rule_violation',
+      rule: 'legal_hold',
+      detail: 'the subject is under a legal hold',
+    });
+    const unknown = await expectProblem(await appliance.app.request('/api/v1/unknown'), 404);
+    expect(unknown).toMatchObject({ type: '/api/v1/problems/not_found', rule: 'unknown_subject' });
+  });
+
+  it('an unknown error is a bare 500 carrying the request id of X-Request-Id and of the log', async () => {
+    const { appliance, logs } = await newAppliance();
+    appliance.app.get('/api/v1/boom', () => {
+      throw new TypeError('x is undefined');
+    });
+    const response = await appliance.app.request('/api/v1/boom');
+    const requestId = response.headers.get('x-request-id');
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const body = await expectProblem(response, 500);
+    expect(body).toEqual({
+      type: '/api/v1/problems/internal',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An internal error occurred.',
+      requestId,
+    });
+    expect(logs.find((l) => l.event === 'http.unhandled_error')).toMatchObject({ requestId });
+    // every response has its own id, a success included
+    const ok = await appliance.app.request('/api/v1/health');
+    expect(ok.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ok.headers.get('x-request-id')).not.toBe(requestId);
   });
 
   it('an HttpError keeps its status, type, message and extra members; an HTTPException its status', async () => {
     const { appliance, logs } = await newAppliance();
     appliance.app.get('/api/v1/teapot', () => {
-      throw new HttpError(409, 'state_conflict', 'the verification is already completed', {
+      throw new HttpError(409, 'conflict', 'the verification is already completed', {
         retryable: false,
       });
     });
@@ -233,7 +278,7 @@ describe('problem+json errors', () => {
     });
     const conflict = await expectProblem(await appliance.app.request('/api/v1/teapot'), 409);
     expect(conflict).toMatchObject({
-      type: 'https://verikiosk.local/problems/state_conflict',
+      type: '/api/v1/problems/conflict',
       title: 'Conflict',
       detail: 'the verification is already completed',
       retryable: false,

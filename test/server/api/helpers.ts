@@ -76,7 +76,7 @@ export async function expectProblem(response: Response, status: number): Promise
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const body = (await response.json()) as Problem;
   expect(body.status).toBe(status);
-  expect(body.type).toMatch(/^https:\/\/verikiosk\.local\/problems\/[a-z_]+$/);
+  expect(body.type).toMatch(/^\/api\/v1\/problems\/[a-z_]+$/);
   expect(typeof body.title).toBe('string');
   expect(typeof body.detail).toBe('string');
   return body;

@@ -170,7 +170,7 @@ describe('API keys', () => {
       { name: 'Branch CRM', scopes: parseScopes(['privacy:*', 'reports:read']) },
       'cli',
     );
-    expect(key).toMatch(new RegExp(`^vk_${client.keyPrefix}_[A-Za-z0-9_-]{43}$`));
+    expect(key).toMatch(new RegExp(`^vk_live_${client.keyPrefix}_[A-Za-z0-9_-]{43}$`));
     expect(client).toMatchObject({
       name: 'Branch CRM',
       scopes: ['privacy:read', 'privacy:write', 'reports:read'],

@@ -114,7 +114,7 @@ describe('bin/verikiosk.js', () => {
 
     // the first run initialised the data dir in unattended mode and printed the secrets once
     expect(s.stdout()).toMatch(/admin password\s+[A-Za-z0-9]{20}/);
-    expect(s.stdout()).toMatch(/API key\s+vk_[a-z0-9]{10}_/);
+    expect(s.stdout()).toMatch(/API key\s+vk_live_[a-z0-9]{10}_/);
     expect(s.stdout()).toMatch(/kiosk token\s+vkk_[a-z0-9]{10}_/);
     expect(s.stderr()).toMatch(/First run: initialising/);
     expect(s.stderr()).toMatch(/WARNING: unattended key mode/);

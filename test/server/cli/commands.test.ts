@@ -613,8 +613,8 @@ describe('api-keys', () => {
       scopes: ['privacy:read', 'privacy:write', 'reports:read'],
       revokedAt: null,
     });
-    expect(key).toMatch(new RegExp(`^vk_${client.keyPrefix}_[A-Za-z0-9_-]{43}$`));
-    const secretPart = key.slice(`vk_${client.keyPrefix}_`.length);
+    expect(key).toMatch(new RegExp(`^vk_live_${client.keyPrefix}_[A-Za-z0-9_-]{43}$`));
+    const secretPart = key.slice(`vk_live_${client.keyPrefix}_`.length);
 
     for (const args of [
       ['api-keys', 'list'],

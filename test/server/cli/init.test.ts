@@ -40,7 +40,7 @@ describe('init --unattended', () => {
     const apiKey = /API key\s+(vk_\S+)/.exec(run.stdout)?.[1];
     const token = /kiosk token\s+(vkk_\S+)/.exec(run.stdout)?.[1];
     expect(password).toMatch(/^[A-Za-z0-9]{20}$/);
-    expect(apiKey).toMatch(/^vk_[a-z0-9]{10}_[A-Za-z0-9_-]{43}$/);
+    expect(apiKey).toMatch(/^vk_live_[a-z0-9]{10}_[A-Za-z0-9_-]{43}$/);
     expect(token).toMatch(/^vkk_[a-z0-9]{10}_[A-Za-z0-9_-]{43}$/);
     for (const secret of [password!, apiKey!, token!]) {
       expect(countOccurrences(run.stdout, secret)).toBe(1);

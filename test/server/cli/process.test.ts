@@ -227,7 +227,7 @@ describe('users, API keys and kiosks as processes', () => {
       const api = await runBin(['api-keys', 'create', '--name', 'branch', '--json', ...d(dataDir)]);
       expectOk(api);
       const { key } = JSON.parse(api.stdout) as { key: string };
-      expect(key).toMatch(/^vk_[a-z0-9]{10}_/);
+      expect(key).toMatch(/^vk_live_[a-z0-9]{10}_/);
 
       const created = await runBin(['kiosks', 'create', '--name', 'lobby 2', ...d(dataDir)]);
       expectOk(created);

@@ -54,6 +54,11 @@ describe('defaults', () => {
         headersTimeoutMs: 10_000,
         requestTimeoutMs: 120_000,
         keepAliveTimeoutMs: 5_000,
+        rateLimit: {
+          enabled: true,
+          perKey: { burst: 600, perSecond: 100 },
+          perAddress: { burst: 300, perSecond: 50 },
+        },
         metrics: { access: 'loopback' },
       },
       keys: { keyFile: 'master.key', kdf: 'moderate' },

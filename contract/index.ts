@@ -1,0 +1,7 @@
+// The API's contract, shared by the core (server/) and its clients (renderer/, integrators):
+// zod schemas that validate requests and document responses, their DTO types, the problem
+// catalogue and the scopes. Pure TypeScript: no Node built-ins, nothing from server/ (lint).
+export * from './api-keys.js';
+export * from './health.js';
+export * from './problems.js';
+export * from './scopes.js';

@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { ApiEnv } from './auth.js';
+
+export interface RequestIdOptions {
+  /** The response header that carries the id. */
+  headerName?: string;
+  generator?: () => string;
+}
+
+/**
+ * Gives each request an id (in the `requestId` variable, the `X-Request-Id` response header, every
+ * problem and the log lines about the request) so a client can quote it and an operator find it.
+ * Always generated here: an id offered by the client would be its input echoed back.
+ */
+export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<ApiEnv> {
+  const { headerName = 'X-Request-Id', generator = randomUUID } = options;
+  return async function requestId(c, next) {
+    const id = generator();
+    c.set('requestId', id);
+    c.header(headerName, id);
+    await next();
+    if (!c.res.headers.has(headerName)) c.res.headers.set(headerName, id);
+  };
+}
