@@ -6,7 +6,6 @@ import {
   type Vault,
 } from '../vault/index.js';
 import { API_SCOPES, type ApiScope } from '../../contract/index.js';
-import { ensureAuthSchema } from './schema.js';
 import { bearerPrefix, checkDisplayName, newBearerSecret } from './secrets.js';
 
 /** The tag of keys issued now (`vk_live_<prefix>_<secret>`); keys issued as `vk_…` still work. */
@@ -101,7 +100,6 @@ export function createApiClient(
   actor: string,
 ): { client: ApiClient; key: string } {
   checkDisplayName(input.name, 'client_name', 'client');
-  ensureAuthSchema(vault);
   const expiresAt = futureInstant(vault, input.expiresAt ?? null);
   return vault.transaction(() => {
     const created = insertApiClient(vault, { ...input, expiresAt, rotatedFrom: null }, actor);
@@ -172,7 +170,6 @@ export function rotateApiClient(
   if (!Number.isSafeInteger(options.overlapMs) || options.overlapMs < 0) {
     throw new VaultRuleError('overlap', 'the overlap is a non-negative number of milliseconds');
   }
-  ensureAuthSchema(vault);
   return vault.transaction(() => {
     const old = getApiClient(vault, id);
     if (!old) throw new VaultRuleError('unknown_client', 'no such API client');
@@ -204,14 +201,12 @@ function isExpired(vault: Vault, client: ApiClient): boolean {
 }
 
 export function getApiClient(vault: Vault, id: string): ApiClient | null {
-  ensureAuthSchema(vault);
   const row = vault.db.prepare('SELECT * FROM api_clients WHERE id = ?').get(id) as
     ApiClientRow | undefined;
   return row ? toClient(row) : null;
 }
 
 export function listApiClients(vault: Vault): ApiClient[] {
-  ensureAuthSchema(vault);
   return (
     vault.db.prepare('SELECT * FROM api_clients ORDER BY created_at').all() as ApiClientRow[]
   ).map(toClient);
@@ -238,7 +233,6 @@ export function revokeApiClient(vault: Vault, id: string, actor: string): ApiCli
 export function authenticateApiKey(vault: Vault, key: string): ApiClient | null {
   const prefix = bearerPrefix(API_KEY_TAG, key) ?? bearerPrefix(LEGACY_API_KEY_TAG, key);
   if (prefix === null) return null;
-  ensureAuthSchema(vault);
   const row = vault.db
     .prepare('SELECT *, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL')
     .get(prefix) as (ApiClientRow & { key_hash: Uint8Array }) | undefined;

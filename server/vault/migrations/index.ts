@@ -3,6 +3,7 @@ import { migration001Initial } from './001-initial.js';
 import { migration002DestructionPending } from './002-destruction-pending.js';
 import { migration003AuditFloor } from './003-audit-floor.js';
 import { migration004Events } from './004-events.js';
+import { migration005ApiKeyLifecycle } from './005-api-key-lifecycle.js';
 
 export interface Migration {
   readonly version: number;
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration002DestructionPending,
   migration003AuditFloor,
   migration004Events,
+  migration005ApiKeyLifecycle,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

@@ -333,3 +333,38 @@ describe('migration 004-events (3 → 4)', () => {
     }
   });
 });
+
+describe('migration 005-api-key-lifecycle (4 → 5)', () => {
+  it('adds expiry and rotation to api_clients and keeps every key as it was', () => {
+    const db = new Database(':memory:') as unknown as WritableDb;
+    try {
+      db.pragma('foreign_keys = ON');
+      expect(migrate(db, 4)).toBe(4);
+      const at = '2026-01-01T00:00:00.000Z';
+      db.prepare(
+        `INSERT INTO api_clients (id, name, key_prefix, key_hash, scopes, created_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run('cli_a', 'branch', 'vk_abc', Buffer.alloc(32, 1), 'verifications:read', at, 'cli');
+      const before = allRows(db, ['api_clients']);
+
+      expect(migrate(db, 5)).toBe(5);
+      const after = db.prepare('SELECT * FROM api_clients').all() as Record<string, unknown>[];
+      expect(after).toHaveLength(1);
+      expect(after[0]).toMatchObject({ expires_at: null, rotated_from: null });
+      const { expires_at: _e, rotated_from: _r, ...kept } = after[0]!;
+      expect([kept]).toEqual(before.api_clients);
+      // a rotated key names the key it replaced, which must exist
+      const insert = db.prepare(
+        `INSERT INTO api_clients (id, name, key_prefix, key_hash, scopes, created_at, created_by, rotated_from)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      insert.run('cli_b', 'branch', 'vk_def', Buffer.alloc(32, 2), 'admin', at, 'cli', 'cli_a');
+      expect(() =>
+        insert.run('cli_c', 'branch', 'vk_ghi', Buffer.alloc(32, 3), 'admin', at, 'cli', 'none'),
+      ).toThrow(/FOREIGN KEY/);
+      expect(strictTables(db).find((t) => t.name === 'api_clients')?.strict).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+});
