@@ -121,6 +121,31 @@ function loadTemplate(vault: Vault, subjectId: string, verifier: VerifierOptions
 }
 
 /**
+ * Replaces a stored signature template by a new one made from it (adaptation, a second visit),
+ * inside the caller's transaction. The new row carries the old one's data, so it keeps the old
+ * one's retention anchors (its collection date and verification): what joined it, newer, goes no
+ * later than they do.
+ */
+function replaceTemplate(
+  vault: Vault,
+  stored: StoredTemplate,
+  template: Uint8Array,
+  actor: string,
+): string {
+  const templateId = storeTemplate(vault, {
+    subjectId: stored.subjectId,
+    modality: 'signature',
+    model: SIGNATURE_MODEL,
+    template,
+    verificationId: stored.verificationId,
+    createdAt: stored.createdAt,
+    actor,
+  });
+  deleteTemplate(vault, stored.id, actor);
+  return templateId;
+}
+
+/**
  * Verifies a probe against the subject's latest signature template. A template of another model
  * version is refused (re-enrol), never compared. Each comparison is audited, without scores.
  */
@@ -204,19 +229,8 @@ export function adaptSubjectSignature(
   if (!adaptation.ok) return adaptation;
   const bytes = serialiseSignatureTemplate(adaptation.template, verifier);
   return vault.transaction((): SubjectAdaptationResult => {
-    // The new row carries the old one's data, so it keeps the old one's retention anchors (its
-    // collection date and verification): the adapted signature, newer, goes no later than they do.
     // The approving verification is in the audit entry.
-    const templateId = storeTemplate(vault, {
-      subjectId,
-      modality: 'signature',
-      model: SIGNATURE_MODEL,
-      template: bytes,
-      verificationId: loaded.stored.verificationId,
-      createdAt: loaded.stored.createdAt,
-      actor,
-    });
-    deleteTemplate(vault, loaded.stored.id, actor);
+    const templateId = replaceTemplate(vault, loaded.stored, bytes, actor);
     const adapted = adaptation.template.adapted.length;
     vault.audit({
       actor,
@@ -284,16 +298,7 @@ export function addSubjectSecondVisit(
   }
   const bytes = serialiseSignatureTemplate(visit.template, verifier);
   return vault.transaction((): SubjectSecondVisitResult => {
-    const templateId = storeTemplate(vault, {
-      subjectId,
-      modality: 'signature',
-      model: SIGNATURE_MODEL,
-      template: bytes,
-      verificationId: loaded.stored.verificationId,
-      createdAt: loaded.stored.createdAt,
-      actor,
-    });
-    deleteTemplate(vault, loaded.stored.id, actor);
+    const templateId = replaceTemplate(vault, loaded.stored, bytes, actor);
     vault.audit({
       actor,
       action: 'biometric_template.extended',

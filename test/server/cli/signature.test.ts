@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -11,26 +10,9 @@ import {
 } from '../../../server/biometrics/signature/index.js';
 import { LOOPS, ZIGZAG, syntheticSignature } from '../biometrics/signature/synthetic.js';
 import { cleanupDirs, cli, jsonLines, tempDir } from './helpers.js';
+import { runBin } from './bin-helpers.js';
 
 afterEach(cleanupDirs);
-
-const bin = path.resolve(import.meta.dirname, '../../../bin/verikiosk.js');
-
-/** `verikiosk <args>` as a separate process, as a user runs it. */
-function cliProcess(
-  args: readonly string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      if (!key.startsWith('VERIKIOSK_')) env[key] = value;
-    }
-    execFile(process.execPath, [bin, ...args], { env }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** A marker that must never appear in any output: file contents are not echoed. */
 const CONTENT_MARKER = 'ZZCONTENT';
@@ -248,7 +230,7 @@ describe('verikiosk signature verify', () => {
         device: { ...other.device, resolution: { value: 1e-300, unit: 'ppmm' } },
       }),
     );
-    const run = await cliProcess([
+    const run = await runBin([
       'signature',
       'verify',
       '--enrol',
@@ -279,7 +261,7 @@ describe('verikiosk signature verify', () => {
       svc(dir, `writer${i + 1}.txt`, syntheticSignature(shape, { seed: 30 + i })),
     );
     const probe = svc(dir, 'probe.txt', syntheticSignature(LOOPS, { seed: 9 }));
-    const run = await cliProcess(['signature', 'verify', '--enrol', ...files, '--probe', probe]);
+    const run = await runBin(['signature', 'verify', '--enrol', ...files, '--probe', probe]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/writer\d\.txt is too unlike the others/);

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,26 +7,9 @@ import {
 } from '../../../../server/biometrics/signature/index.js';
 import { cleanupDirs, jsonLines, tempDir } from '../../cli/helpers.js';
 import { LOOPS, ZIGZAG, syntheticSignature, type Shape } from './synthetic.js';
+import { runBin } from '../../cli/bin-helpers.js';
 
 afterEach(cleanupDirs);
-
-const bin = path.resolve(import.meta.dirname, '../../../../bin/verikiosk.js');
-
-/** `verikiosk <args>` as a separate process, as a user runs it. */
-function cliProcess(
-  args: readonly string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      if (!key.startsWith('VERIKIOSK_')) env[key] = value;
-    }
-    execFile(process.execPath, [bin, ...args], { env }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** The enrolled shape as its signer writes it at a second visit. */
 const DRIFTED: Shape = (u) => {
@@ -57,8 +39,8 @@ describe('verikiosk signature verify --second-visit', () => {
       svc(dir, 'visit3.txt', syntheticSignature(DRIFTED, { seed: 22 })),
     ];
     const probe = svc(dir, 'probe.txt', syntheticSignature(DRIFTED, { seed: 24 }));
-    const plain = await cliProcess(['signature', 'verify', '--enrol', ...enrol, '--probe', probe]);
-    const extended = await cliProcess([
+    const plain = await runBin(['signature', 'verify', '--enrol', ...enrol, '--probe', probe]);
+    const extended = await runBin([
       'signature',
       'verify',
       '--enrol',
@@ -89,7 +71,7 @@ describe('verikiosk signature verify --second-visit', () => {
     const visit = [21, 22, 23, 24, 25, 26].map((seed) =>
       svc(dir, `visit${seed}.txt`, syntheticSignature(DRIFTED, { seed })),
     );
-    const run = await cliProcess([
+    const run = await runBin([
       'signature',
       'verify',
       '--enrol',
