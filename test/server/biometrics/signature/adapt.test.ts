@@ -16,22 +16,13 @@ import {
 import { subjectTemplates } from '../../../../server/biometrics/templates.js';
 import type { Vault } from '../../../../server/vault/index.js';
 import { cleanup, newVault } from '../../vault/helpers.js';
-import { LOOPS, ZIGZAG, syntheticSignature, type Shape } from './synthetic.js';
+import { DRIFTED, LOOPS, ZIGZAG, syntheticSignature } from './synthetic.js';
 
 afterEach(cleanup);
 
 const enrolment = [1, 2, 3, 4, 5].map((seed) => syntheticSignature(LOOPS, { seed }));
 const forgery = syntheticSignature(ZIGZAG, { seed: 12 });
 
-/** The enrolled shape as its signer writes it some time later: wider loops, a flatter line. */
-const DRIFTED: Shape = (u) => {
-  const p = LOOPS(u);
-  return {
-    x: p.x + 3 * Math.sin(3 * Math.PI * u),
-    y: 0.85 * p.y + 1.5 * Math.cos(5 * Math.PI * u),
-    p: p.p,
-  };
-};
 const drifted = (seed: number) => syntheticSignature(DRIFTED, { seed });
 
 function enrolled(): SignatureTemplate {

@@ -6,20 +6,10 @@ import {
   type Signature,
 } from '../../../../server/biometrics/signature/index.js';
 import { cleanupDirs, jsonLines, tempDir } from '../../cli/helpers.js';
-import { LOOPS, ZIGZAG, syntheticSignature, type Shape } from './synthetic.js';
+import { DRIFTED, LOOPS, ZIGZAG, syntheticSignature } from './synthetic.js';
 import { runBin } from '../../cli/bin-helpers.js';
 
 afterEach(cleanupDirs);
-
-/** The enrolled shape as its signer writes it at a second visit. */
-const DRIFTED: Shape = (u) => {
-  const p = LOOPS(u);
-  return {
-    x: p.x + 3 * Math.sin(3 * Math.PI * u),
-    y: 0.85 * p.y + 1.5 * Math.cos(5 * Math.PI * u),
-    p: p.p,
-  };
-};
 
 function svc(dir: string, name: string, signature: Signature): string {
   const file = path.join(dir, name);

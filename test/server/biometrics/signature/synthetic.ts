@@ -15,6 +15,16 @@ export const LOOPS: Shape = (u) => ({
   p: 0.5 + 0.3 * Math.sin(2 * Math.PI * u),
 });
 
+/** The LOOPS shape as its signer writes it some time later: wider loops, a flatter line. */
+export const DRIFTED: Shape = (u) => {
+  const p = LOOPS(u);
+  return {
+    x: p.x + 3 * Math.sin(3 * Math.PI * u),
+    y: 0.85 * p.y + 1.5 * Math.cos(5 * Math.PI * u),
+    p: p.p,
+  };
+};
+
 export const ZIGZAG: Shape = (u) => ({
   x: 30 * u + 10 * Math.cos(3 * Math.PI * u),
   y: 12 * Math.abs(Math.sin(7 * Math.PI * u)) - 6 * u,
