@@ -11,6 +11,7 @@ export const migration005ApiKeyLifecycle: Migration = {
     db.exec(`
 ALTER TABLE api_clients ADD COLUMN expires_at TEXT;
 ALTER TABLE api_clients ADD COLUMN rotated_from TEXT REFERENCES api_clients (id);
+CREATE INDEX api_clients_rotated_from ON api_clients (rotated_from);
 `);
   },
 };
