@@ -251,25 +251,44 @@ export function usableTemplate(stored: StoredTemplate, model: FaceModel): FaceTe
   return template;
 }
 
-/** VER-5: a returning subject's selfie against their enrolled face templates (best match). */
+/**
+ * VER-5: a returning subject's selfie against their enrolled face templates (best match). Every
+ * outcome once templates were opened is audited as `biometric_template.compared` (codes, never a
+ * distance), with the actor given.
+ */
 export async function verifyFace(
   vault: Vault,
   engine: FaceEngine,
   subjectId: string,
   image: Uint8Array,
   rates: FaceMatchRates = DEFAULT_FACE_MATCH_RATES,
+  options: { actor?: string } = {},
 ): Promise<FaceVerification> {
   const stored = subjectTemplates(vault, subjectId, 'face');
   if (stored.length === 0) return { status: 'not_enrolled' };
+  // The subject's templates were opened: every outcome from here on is a read of biometric data,
+  // audited as signature verification audits it (codes and counts, never a distance).
+  const audited = <T extends FaceVerification>(outcome: string, result: T): T => {
+    vault.audit({
+      actor: options.actor ?? 'system',
+      action: 'biometric_template.compared',
+      objectType: 'subject',
+      objectId: subjectId,
+      details: { modality: 'face', templates: stored.length, outcome },
+    });
+    return result;
+  };
   const templates = stored
     .map((s) => usableTemplate(s, engine.model))
     .filter((t): t is FaceTemplate => t !== null);
-  if (templates.length === 0) return { status: 'model_mismatch', staleTemplates: stored.length };
+  if (templates.length === 0) {
+    return audited('model_mismatch', { status: 'model_mismatch', staleTemplates: stored.length });
+  }
   const analysis = await engine.analyse(image, { role: 'selfie' });
-  if (analysis.status === 'busy') return analysis;
+  if (analysis.status === 'busy') return audited('busy', analysis);
   if (analysis.status === 'rejected') {
     const { timings: _timings, ...rest } = analysis;
-    return rest;
+    return audited(analysis.reason, rest);
   }
   const probe = templateOf(analysis, engine.model);
   const distance = Math.min(...templates.map((t) => faceDistance(probe, t)));
@@ -277,14 +296,14 @@ export async function verifyFace(
   let decision = decideFaceMatch(distance, thresholds);
   const reasonCodes = analysis.quality.issues.map((i) => `probe_${i.reason}`);
   if (decision === 'approve' && reasonCodes.length > 0) decision = 'review';
-  return {
+  return audited(decision, {
     status: 'verified',
     decision,
     distance,
     estimatedFmr: estimatedFmr(distance, 'live'),
     templatesCompared: templates.length,
     reasonCodes,
-  };
+  });
 }
 
 /** Removes a subject's face templates made by another model version (after re-enrolment). */

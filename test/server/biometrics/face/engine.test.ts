@@ -296,12 +296,37 @@ describeWithDevData('faces', 'templates in the vault', () => {
       expect(subjectTemplates(vault, subjectId, 'face')).toHaveLength(1);
       otherIndex.close();
 
-      const same = await verifyFace(vault, engine, subjectId, devImage(1, 5));
+      const same = await verifyFace(vault, engine, subjectId, devImage(1, 5), undefined, {
+        actor: 'kiosk:test',
+      });
       const other = await verifyFace(vault, engine, subjectId, devImage(3, 5));
       expect(same).toMatchObject({ status: 'verified', templatesCompared: 1 });
       expect(other).toMatchObject({ status: 'verified', decision: 'decline' });
       if (same.status === 'verified' && other.status === 'verified')
         expect(same.distance).toBeLessThan(other.distance);
+      // Opening the templates is a read of biometric data: audited with codes and counts only.
+      const compared = () =>
+        (
+          vault.db
+            .prepare(
+              "SELECT actor, details FROM audit_log WHERE action = 'biometric_template.compared' ORDER BY seq",
+            )
+            .all() as { actor: string; details: string }[]
+        ).map((r) => ({
+          actor: r.actor,
+          details: JSON.parse(r.details) as Record<string, unknown>,
+        }));
+      expect(compared()).toEqual([
+        {
+          actor: 'kiosk:test',
+          details: {
+            modality: 'face',
+            templates: 1,
+            outcome: same.status === 'verified' ? same.decision : '',
+          },
+        },
+        { actor: 'system', details: { modality: 'face', templates: 1, outcome: 'decline' } },
+      ]);
 
       // A subject enrolled under another model version cannot be compared: re-enrol.
       const stale = vault.createSubject();
@@ -323,6 +348,12 @@ describeWithDevData('faces', 'templates in the vault', () => {
       expect(await verifyFace(vault, engine, vault.createSubject(), devImage(1, 5))).toEqual({
         status: 'not_enrolled',
       });
+      // The stale template was opened (model_mismatch); nothing was opened for the unenrolled one.
+      expect(compared().map((c) => c.details.outcome)).toEqual([
+        expect.any(String),
+        'decline',
+        'model_mismatch',
+      ]);
       expect(removeStaleFaceTemplates(vault, stale, engine.model, 'kiosk:test')).toBe(1);
       expect(subjectTemplates(vault, stale, 'face')).toEqual([]);
     },
