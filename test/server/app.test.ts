@@ -1,14 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import * as path from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppliance, serveAppliance, type RunningServer } from '../../server/app.js';
 import { createLogger } from '../../server/log/index.js';
 import { KeyError, Vault, dataDirPaths } from '../../server/vault/index.js';
 import { closeAppliances, newAppliance, testConfig } from './api/helpers.js';
+import { hasOpenssl, makeCertificate } from '../support/tls.js';
 import { cleanupDirs, hashDir, tempDir } from './cli/helpers.js';
 
 const servers: RunningServer[] = [];
@@ -18,8 +17,6 @@ afterEach(async () => {
   closeAppliances();
   cleanupDirs();
 });
-
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 /**
  * Opens a raw connection, writes `head`, then keeps writing `trickle` every 50 ms until the
@@ -51,38 +48,6 @@ function trickleUntilClosed(
       }, 50);
     });
   });
-}
-
-/** A self-signed certificate for 127.0.0.1 in a temp dir. */
-function makeCertificate(): { certFile: string; keyFile: string } {
-  const certDir = tempDir('vk-tls-');
-  const certFile = path.join(certDir, 'tls.crt');
-  const keyFile = path.join(certDir, 'tls.key');
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
-  expect(made.status).toBe(0);
-  return { certFile, keyFile };
 }
 
 const QUICK_TIMEOUTS = { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300 };
@@ -242,39 +207,16 @@ describe('serveAppliance', () => {
 
   it.skipIf(!hasOpenssl)('serves HTTPS when the config names a certificate', async () => {
     const certDir = tempDir('vk-tls-');
-    const made = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        path.join(certDir, 'tls.key'),
-        '-out',
-        path.join(certDir, 'tls.crt'),
-      ],
-      { stdio: 'ignore' },
-    );
-    expect(made.status).toBe(0);
+    const { certFile, keyFile } = makeCertificate(certDir);
     const { appliance } = await newAppliance({
       server: {
-        tls: { certFile: path.join(certDir, 'tls.crt'), keyFile: path.join(certDir, 'tls.key') },
+        tls: { certFile, keyFile },
       },
     });
     const running = await serveAppliance(appliance, { host: '127.0.0.1', port: 0 });
     servers.push(running);
     expect(running.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    const ca = fs.readFileSync(path.join(certDir, 'tls.crt'));
+    const ca = fs.readFileSync(certFile);
     const body = await new Promise<string>((resolve, reject) => {
       https
         .get(`${running.url}/api/v1/health`, { ca }, (res) => {
@@ -334,7 +276,7 @@ describe('serveAppliance timeouts', () => {
   it.skipIf(!hasOpenssl)(
     'drops a slow-header client over HTTPS too',
     async () => {
-      const tls = makeCertificate();
+      const tls = makeCertificate(tempDir('vk-tls-'));
       const { appliance } = await newAppliance({ server: { ...QUICK_TIMEOUTS, tls } });
       const running = await serveAppliance(appliance, { host: '127.0.0.1', port: 0 });
       servers.push(running);

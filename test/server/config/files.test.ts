@@ -1,7 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -14,70 +12,16 @@ import {
   type Config,
   type ConfigIssue,
 } from '../../../server/config/index.js';
+import { hasOpenssl, makeCertificate } from '../../support/tls.js';
+import { runBin } from '../cli/bin-helpers.js';
 import { cleanupDirs, hashDir, initUnattended, tempDir } from '../cli/helpers.js';
 
 afterEach(() => cleanupDirs());
-
-const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const bin = path.join(repoRoot, 'bin', 'verikiosk.js');
 
 function config(input: Record<string, unknown>): Config {
   const outcome = parseConfig(input);
   if (!outcome.ok) throw new Error(JSON.stringify(outcome.errors));
   return outcome.config;
-}
-
-/** A self-signed certificate and its key, written as tls.crt and tls.key in `dir`. */
-function makeCertificate(dir: string, name = 'tls'): { certFile: string; keyFile: string } {
-  const certFile = path.join(dir, `${name}.crt`);
-  const keyFile = path.join(dir, `${name}.key`);
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
-  expect(made.status).toBe(0);
-  return { certFile, keyFile };
-}
-
-/** `node bin/verikiosk.js …` as a separate process, as an admin runs it. */
-function runBin(
-  args: readonly string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('VERIKIOSK_') && key !== 'CREDENTIALS_DIRECTORY') env[key] = value;
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 const MISSING = 'no-such-dir-QQMARKER/tls.crt';
