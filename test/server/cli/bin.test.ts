@@ -1,93 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../../../server/vault/index.js';
+import { killChildren, spawnBin, waitForOutput } from './bin-helpers.js';
 import { cleanupDirs, cli, hashDir, initUnattended, parseJson, tempDir } from './helpers.js';
 
-/** The real package bin, run as an admin would: `node bin/verikiosk.js …` from the repo root. */
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const bin = path.join(repoRoot, 'bin', 'verikiosk.js');
-
-/** The test process's environment without anything that would steer the CLI. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('VERIKIOSK_') && key !== 'CREDENTIALS_DIRECTORY') env[key] = value;
-  }
-  return env;
-}
-
-interface Spawned {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children: ChildProcess[] = [];
-
-function spawnBin(args: readonly string[]): Spawned {
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd: repoRoot,
-    env: cleanEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-/** Resolves with the first match of `pattern` on stdout; rejects if the process exits first. */
-function waitForStdout(s: Spawned, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const match = pattern.exec(s.stdout());
-      if (match) {
-        cleanup();
-        resolve(match);
-      }
-      return Boolean(match);
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(
-        new Error(
-          `exited with ${code} before printing ${pattern}\nstdout:\n${s.stdout()}\nstderr:\n${s.stderr()}`,
-        ),
-      );
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new Error(
-          `no ${pattern} within ${timeoutMs} ms\nstdout:\n${s.stdout()}\nstderr:\n${s.stderr()}`,
-        ),
-      );
-    }, timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      s.child.stdout!.off('data', check);
-      s.child.off('exit', onExit);
-    };
-    s.child.stdout!.on('data', check);
-    s.child.once('exit', onExit);
-    check();
-  });
-}
-
 afterEach(() => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
+  killChildren();
   cleanupDirs();
 });
 
@@ -108,7 +27,7 @@ describe('bin/verikiosk.js', () => {
   it('start on a fresh data dir: first-run secrets, health, metrics, status while running, SIGTERM exits 0', async () => {
     const dataDir = path.join(tempDir(), 'fresh');
     const s = spawnBin(['start', '--data-dir', dataDir, '--port', '0']);
-    const match = await waitForStdout(s, /serving on (http:\/\/127\.0\.0\.1:(\d+))/, 25_000);
+    const match = await waitForOutput(s, /serving on (http:\/\/127\.0\.0\.1:(\d+))/, 25_000);
     const url = match[1]!;
     expect(Number(match[2])).toBeGreaterThan(0);
 
