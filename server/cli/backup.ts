@@ -1,34 +1,15 @@
 /** `verikiosk backup <file>` (online, while serving) and `verikiosk restore <file>` (stopped only). */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/index.js';
-import { backupVault, refuseWhileServing, restoreVault } from '../vault/index.js';
+import {
+  backupVault,
+  checkBackupTarget,
+  refuseWhileServing,
+  restoreVault,
+} from '../vault/index.js';
 import { dataDirFrom, requireInitialised, resolveKeySource, withVault } from './context.js';
-import { UsageError, printLine, type CliIo } from './io.js';
+import { printLine, type CliIo } from './io.js';
 import { withUnlock, type CommonOptions } from './options.js';
-
-/**
- * A file a command is about to create (a backup): refused with a clear message, before anything
- * is opened or written, when its directory is missing or it already exists.
- */
-function checkNewFileTarget(file: string, what: string): void {
-  const dir = path.dirname(path.resolve(file));
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    throw new UsageError(`the directory ${dir} for the ${what} does not exist`, 'file');
-  }
-  if (!stat.isDirectory()) throw new UsageError(`${dir} is not a directory`, 'file');
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new UsageError(`the directory ${dir} for the ${what} is not writable`, 'file');
-  }
-  if (fs.existsSync(file))
-    throw new UsageError(`${file} already exists; choose a new file name`, 'file');
-}
 
 export function addBackupCommands(program: Command, io: CliIo): void {
   withUnlock(
@@ -39,7 +20,7 @@ export function addBackupCommands(program: Command, io: CliIo): void {
     .argument('<file>', 'the backup file to write')
     .action(async (file: string, o: CommonOptions) => {
       // Checked before the vault is unlocked, so a bad path never asks for a passphrase.
-      checkNewFileTarget(file, 'backup');
+      checkBackupTarget(file);
       const result = await withVault(o, io, ({ vault }) => backupVault(vault, file, 'cli'));
       printLine(
         io.stdout,

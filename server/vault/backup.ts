@@ -45,21 +45,45 @@ import { Vault } from './vault.js';
 
 // ---- backup -------------------------------------------------------------------------------
 
+/**
+ * Refuses a backup target that cannot be written as a new file: an existing file, or a directory
+ * that is missing, not a directory or not writable. Needs no key, so the CLI checks it before it
+ * unlocks anything.
+ */
+export function checkBackupTarget(file: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new VaultRuleError(
+      'backup_dir_missing',
+      `the directory ${dir} for the backup does not exist`,
+    );
+  }
+  if (!stat.isDirectory()) {
+    throw new VaultRuleError('backup_dir_not_directory', `${dir} is not a directory`);
+  }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new VaultRuleError(
+      'backup_dir_not_writable',
+      `the directory ${dir} for the backup is not writable`,
+    );
+  }
+  if (fs.existsSync(file)) {
+    throw new VaultRuleError('backup_exists', `${file} already exists; choose a new file name`);
+  }
+}
+
 /** An online backup (SQLite backup API). Key material stays outside: only wrapped keys are in it. */
 export async function backupVault(
   vault: Vault,
   file: string,
   actor: string,
 ): Promise<{ pages: number }> {
-  if (fs.existsSync(file)) {
-    throw new VaultRuleError('backup_exists', `${file} already exists; choose a new file name`);
-  }
-  if (!fs.existsSync(path.dirname(path.resolve(file)))) {
-    throw new VaultRuleError(
-      'backup_dir_missing',
-      `the directory of ${file} does not exist; create it first`,
-    );
-  }
+  checkBackupTarget(file);
   const result = await vault.db.backup(file);
   fs.chmodSync(file, 0o600);
   const check = new Database(file, { readonly: true });

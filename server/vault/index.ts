@@ -1,6 +1,12 @@
 export { Vault } from './vault.js';
 export type { KeyOwner, Clock, DestroyOutcome, PendingDestructions } from './vault.js';
-export { backupVault, restoreVault, restoreTempPath, sealedColumns } from './backup.js';
+export {
+  backupVault,
+  checkBackupTarget,
+  restoreVault,
+  restoreTempPath,
+  sealedColumns,
+} from './backup.js';
 export type { RestoreOutcome } from './backup.js';
 export {
   KeyError,
