@@ -3,6 +3,7 @@
  * personal data (names, document numbers, free text): `checkEventPayload` refuses anything but
  * codes, ids, numbers, dates and flat lists of them, the same rule as the audit log's details.
  */
+import { isRecordableKey, isRecordableScalar } from '../recordable.js';
 
 /** Events the code emits today, each written in the transaction of the change it reports. */
 export const EMITTED_EVENT_TYPES = [
@@ -80,25 +81,11 @@ export type StoredEvent = DomainEvent & { readonly id: number; readonly createdA
 /** Subject ids per `subject.destroyed` event: a large destruction becomes several events. */
 export const SUBJECTS_PER_EVENT = 1000;
 
-const KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
-// Codes, ids, ISO dates: no spaces, so free text (and names) cannot be recorded.
-const STRING_PATTERN = /^[A-Za-z0-9_.:@/+-]{0,80}$/;
 const MAX_LIST = 10_000;
-
-type Scalar = string | number | boolean | null;
-
-function isScalar(value: unknown): value is Scalar {
-  return (
-    value === null ||
-    typeof value === 'boolean' ||
-    (typeof value === 'number' && Number.isFinite(value)) ||
-    (typeof value === 'string' && STRING_PATTERN.test(value))
-  );
-}
 
 function isFlatRecord(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  return Object.entries(value).every(([k, v]) => KEY_PATTERN.test(k) && isScalar(v));
+  return Object.entries(value).every(([k, v]) => isRecordableKey(k) && isRecordableScalar(v));
 }
 
 /**
@@ -108,12 +95,12 @@ function isFlatRecord(value: unknown): boolean {
 export function payloadProblem(payload: unknown): string | null {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return '(root)';
   for (const [key, value] of Object.entries(payload)) {
-    if (!KEY_PATTERN.test(key)) return '(a key that is not a plain identifier)';
-    if (isScalar(value)) continue;
+    if (!isRecordableKey(key)) return '(a key that is not a plain identifier)';
+    if (isRecordableScalar(value)) continue;
     if (
       Array.isArray(value) &&
       value.length <= MAX_LIST &&
-      value.every((v) => isScalar(v) || isFlatRecord(v))
+      value.every((v) => isRecordableScalar(v) || isFlatRecord(v))
     )
       continue;
     return key;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { cachedStatement, type ReadableDb, type WritableDb } from './db.js';
 import { VaultRuleError } from './errors.js';
+import { isRecordableKey, isRecordableScalar } from '../recordable.js';
 import { loadSodium, sodium } from './sodium.js';
 
 /**
@@ -76,9 +77,6 @@ export interface AuditVerification {
 
 const ACTOR_PATTERN = /^[a-z]+(:[A-Za-z0-9_-]{1,64})?$/;
 const NAME_PATTERN = /^[a-z][a-z0-9_.]{0,63}$/;
-const DETAIL_KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,40}$/;
-// Codes, ids, ISO dates, versions: no spaces, so free text (and names) cannot be recorded.
-const DETAIL_STRING_PATTERN = /^[A-Za-z0-9_.:@/+-]{0,80}$/;
 
 const SCHEME = 'verikiosk-audit-v1';
 
@@ -87,12 +85,9 @@ export function genesisHash(installationId: string): Uint8Array {
 }
 
 function checkDetailValue(key: string, value: AuditDetailValue): void {
-  const ok = (v: unknown): boolean =>
-    v === null ||
-    typeof v === 'boolean' ||
-    (typeof v === 'number' && Number.isFinite(v)) ||
-    (typeof v === 'string' && DETAIL_STRING_PATTERN.test(v));
-  const valid = Array.isArray(value) ? value.length <= 64 && value.every(ok) : ok(value);
+  const valid = Array.isArray(value)
+    ? value.length <= 64 && value.every(isRecordableScalar)
+    : isRecordableScalar(value);
   if (!valid) {
     throw new VaultRuleError(
       'audit_details',
@@ -106,7 +101,7 @@ export function canonicalDetails(details: AuditDetails = {}): string {
   const keys = Object.keys(details).sort();
   const sorted: Record<string, AuditDetailValue> = {};
   for (const key of keys) {
-    if (!DETAIL_KEY_PATTERN.test(key)) {
+    if (!isRecordableKey(key)) {
       throw new VaultRuleError('audit_details', 'an audit detail key is not a plain identifier');
     }
     const value = details[key] as AuditDetailValue;
