@@ -146,7 +146,7 @@ function checkVector(vector: Vector): string[] {
     compare(raw.record, expected, problems);
   }
   if (vector.ocrNoisy === true) {
-    const corrected = readMrz(vector.lines, { now: NOW });
+    const corrected = readMrz(vector.lines, { now: NOW, correctOcr: true });
     if (
       vector.correctedLines !== undefined &&
       corrected.lines.join('\n') !== vector.correctedLines.join('\n')

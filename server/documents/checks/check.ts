@@ -53,9 +53,16 @@ export function maxValidityYears(record: DocumentRecord): number {
   return MAX_VALIDITY_YEARS.other;
 }
 
-/** DOC-1/2 result: every check digit holds and no field error. */
+/**
+ * DOC-1/2 result: every check digit holds and no field error. A reading that holds only after
+ * OCR corrections is never a silent pass: it warns (`reading_corrected`) so the policy can send
+ * it to a person, who compares it with the document.
+ */
 export function checkRecordValid(record: DocumentRecord): CheckResult {
   const check = 'document_valid';
+  if (record.valid && record.corrections.length > 0) {
+    return { check, outcome: 'warn', reasonCode: 'reading_corrected' };
+  }
   if (record.valid) return { check, outcome: 'pass', reasonCode: null };
   const badDigit = Object.values(record.checkDigits).some((digit) => !digit.valid);
   return {

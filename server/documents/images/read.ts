@@ -17,6 +17,11 @@ export type MrzImageReading =
   | {
       ok: true;
       lines: string[];
+      /**
+       * The reader's record, with the corrections it made (`readMrzFromImage` gives one). Without
+       * it the lines are parsed as given: nothing is corrected.
+       */
+      record?: DocumentRecord;
       /** The band's corners, clockwise from the MRZ's top left, in image pixels. */
       region?: { corners: readonly { x: number; y: number }[] };
     }
@@ -92,7 +97,7 @@ export async function readDocumentImage(
     if (reading.ok) {
       const band = bandOf(reading.lines, reading);
       mrz = { lines: reading.lines, band };
-      records.push(parseMrz(reading.lines.join('\n')));
+      records.push(reading.record ?? parseMrz(reading.lines.join('\n')));
     } else {
       mrz = { error: reading.reason };
     }

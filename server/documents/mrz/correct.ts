@@ -3,6 +3,10 @@
  * expected in dates and check digits, letters in names, codes and the document code; document
  * and personal numbers are alphanumeric, so both readings are tried there (at most 3 changes a
  * field, fewest first). A correction is kept only when every check digit then holds.
+ *
+ * Only characters the recogniser was unsure of (`Unsure`) are ever changed: a confident
+ * character is taken as read, so a wrong check digit cannot be "repaired" by swapping look-alikes
+ * into a number that was never printed.
  */
 
 import type { Correction } from '../record.js';
@@ -31,6 +35,9 @@ export const DIGIT_TO_LETTER: Readonly<Record<string, string>> = {
 
 const MAX_FLIPS = 3;
 const MAX_COMBINATIONS = 64;
+
+/** Whether the recogniser was unsure of the character at a 0-based line and position. */
+export type Unsure = (line: number, position: number) => boolean;
 
 interface Cell {
   line: number;
@@ -74,8 +81,10 @@ function mapCells(
   grid: Grid,
   list: readonly Cell[],
   table: Readonly<Record<string, string>>,
+  unsure: Unsure,
 ): void {
   for (const cell of list) {
+    if (!unsure(cell.line, cell.position)) continue;
     const to = table[grid.chars[cell.line]?.[cell.position] ?? ''];
     if (to !== undefined) set(grid, cell, to);
   }
@@ -151,9 +160,12 @@ function fieldCandidates(
   field: { field: string; cells: Cell[] },
   format: MrzFormat,
   now: Date,
+  unsure: Unsure,
 ): Cell[][] {
   const ambiguous = field.cells.filter(
-    (cell) => swap(grid.chars[cell.line]?.[cell.position] ?? '') !== undefined,
+    (cell) =>
+      unsure(cell.line, cell.position) &&
+      swap(grid.chars[cell.line]?.[cell.position] ?? '') !== undefined,
   );
   const holds = (flips: readonly Cell[]): boolean => {
     const trial: Grid = { chars: grid.chars.map((row) => [...row]), corrections: [] };
@@ -189,12 +201,13 @@ export function repairMrz(
   lines: readonly string[],
   format: MrzFormat,
   now: Date,
+  unsure: Unsure,
 ): CorrectionResult | null {
   const grid: Grid = { chars: lines.map((line) => [...line]), corrections: [] };
-  mapCells(grid, kindCells(lines, format, 'numeric'), LETTER_TO_DIGIT);
-  mapCells(grid, kindCells(lines, format, 'alpha'), DIGIT_TO_LETTER);
+  mapCells(grid, kindCells(lines, format, 'numeric'), LETTER_TO_DIGIT, unsure);
+  mapCells(grid, kindCells(lines, format, 'alpha'), DIGIT_TO_LETTER, unsure);
   const perField = alnumFields(lineOf(grid), format).map((field) =>
-    fieldCandidates(grid, field, format, now),
+    fieldCandidates(grid, field, format, now, unsure),
   );
   if (perField.some((list) => list.length === 0)) return null;
   const options = product(perField);
@@ -222,14 +235,19 @@ export function correctCountryCodes(
   lines: readonly string[],
   format: MrzFormat,
   now: Date,
+  unsure: Unsure,
 ): CorrectionResult | null {
   const grid: Grid = { chars: lines.map((line) => [...line]), corrections: [] };
   for (const spec of LAYOUTS[format].fields) {
     if (spec.name !== 'issuingState' && spec.name !== 'nationality') continue;
     const raw = slice(lines, spec).replaceAll('<', '');
-    const fixed = [...raw].map((char) => DIGIT_TO_LETTER[char] ?? char).join('');
+    const fixed = [...raw]
+      .map((char, i) =>
+        unsure(spec.line, spec.start + i) ? (DIGIT_TO_LETTER[char] ?? char) : char,
+      )
+      .join('');
     if (isIcaoCode(raw) || !isIcaoCode(fixed)) continue;
-    mapCells(grid, cells(spec, spec.name), DIGIT_TO_LETTER);
+    mapCells(grid, cells(spec, spec.name), DIGIT_TO_LETTER, unsure);
   }
   if (grid.corrections.length === 0) return null;
   const corrected = lineOf(grid);

@@ -1,15 +1,30 @@
 /** From raw text to a record: normalisation, format detection, parsing and OCR correction. */
 
 import type { FieldError } from '../record.js';
-import { correctCountryCodes, repairMrz } from './correct.js';
+import { correctCountryCodes, repairMrz, type Unsure } from './correct.js';
 import { detectMrzFormat } from './layout.js';
 import type { MrzFormat } from './layout.js';
 import { checkDigitsHold, emptyMrzRecord, parseLines } from './parse.js';
 import type { MrzNotice, MrzRecord } from './parse.js';
 
+/**
+ * Text from a reader, a barcode or the API is taken as given: a wrong check digit is a failed
+ * read, never repaired. Look-alike correction (O/0, I/1, …) is for OCR output only, and only
+ * where the recogniser was unsure of the character; every correction is reported in
+ * `record.corrections` with an `ocr_corrected` notice, and the document checks warn on it.
+ */
 export interface ParseMrzOptions {
-  /** Correct OCR confusions that the check digits confirm (default true). */
+  /**
+   * OCR output whose recogniser reports no per-character confidence: any character may be
+   * corrected (default false). Also lets lines that are not part of the MRZ be dropped.
+   */
   correctOcr?: boolean;
+  /**
+   * OCR output with per-character confidence: `true` where the recogniser was unsure of the
+   * character, indexed like the lines passed in. Only those characters may be corrected. Lines
+   * that had to be split or dropped no longer line up with it: then nothing is corrected.
+   */
+  ocrUnsure?: readonly (readonly boolean[])[];
   /** Reference for the century rule (default: the current time). */
   now?: Date;
 }
@@ -29,10 +44,12 @@ interface Normalised {
   lines: string[];
   notices: MrzNotice[];
   error: FieldError | null;
+  /** The lines are the input's lines one for one (none split, none blank). */
+  asGiven: boolean;
 }
 
 function inputError(code: string, message: string): Normalised {
-  return { lines: [], notices: [], error: { field: 'mrz', code, message } };
+  return { lines: [], notices: [], error: { field: 'mrz', code, message }, asGiven: false };
 }
 
 function normalise(input: unknown): Normalised {
@@ -54,12 +71,19 @@ function normalise(input: unknown): Normalised {
     if (!notices.some((n) => n.code === code)) notices.push({ field: 'mrz', code, message });
   };
   const lines: string[] = [];
+  let asGiven = true;
   for (const part of parts as string[]) {
-    for (const rawLine of part.split(/\r\n|\r|\n/)) {
+    const split = part.split(/\r\n|\r|\n/);
+    if (split.length !== 1) asGiven = false;
+    for (const rawLine of split) {
       const trimmed = rawLine.trim();
+      if (trimmed !== rawLine) asGiven = false;
       if (trimmed.length === 0) continue;
       const compact = trimmed.replace(/\s+/g, '');
-      if (compact !== trimmed) notice('whitespace_removed', 'spaces inside a line were removed');
+      if (compact !== trimmed) {
+        asGiven = false;
+        notice('whitespace_removed', 'spaces inside a line were removed');
+      }
       const upper = compact.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
       if (upper !== compact)
         notice('lowercase_converted', 'lowercase letters were read as capitals');
@@ -70,9 +94,10 @@ function normalise(input: unknown): Normalised {
   const width = only === undefined ? undefined : SINGLE_LINE_SPLITS[only.length];
   if (lines.length === 1 && only !== undefined && width !== undefined) {
     notice('single_line_split', 'one line was split into MRZ lines');
-    return { lines: only.match(new RegExp(`.{${width}}`, 'g')) ?? [], notices, error: null };
+    const split = only.match(new RegExp(`.{${width}}`, 'g')) ?? [];
+    return { lines: split, notices, error: null, asGiven: false };
   }
-  return { lines, notices, error: null };
+  return { lines, notices, error: null, asGiven };
 }
 
 /**
@@ -119,17 +144,31 @@ function validNow(value: unknown): Date {
   return value instanceof Date && !Number.isNaN(value.getTime()) ? value : new Date();
 }
 
+/** Which characters may be corrected; null when none may. */
+function unsureOf(options: ParseMrzOptions, normalised: Normalised): Unsure | null {
+  const grid = options.ocrUnsure;
+  if (Array.isArray(grid)) {
+    const lines = normalised.lines;
+    const aligned =
+      normalised.asGiven &&
+      grid.length === lines.length &&
+      lines.every((line, i) => (grid[i] as readonly boolean[] | undefined)?.length === line.length);
+    return aligned ? (line, position) => grid[line]?.[position] === true : null;
+  }
+  return options.correctOcr === true ? () => true : null;
+}
+
 function readUnsafe(input: unknown, options: ParseMrzOptions): MrzReading {
-  const correctOcr = options.correctOcr !== false;
   const now = validNow(options.now);
   const normalised = normalise(input);
   if (normalised.error !== null) {
     return { record: failedRecord('TD3', normalised.error, normalised.notices), lines: [] };
   }
+  const unsure = unsureOf(options, normalised);
   const notices = normalised.notices;
   let lines = normalised.lines;
   let detected = detectMrzFormat(lines);
-  if (detected === null && correctOcr) {
+  if (detected === null && options.correctOcr === true) {
     const window = dropJunkLines(lines);
     if (window !== null) {
       notices.push({
@@ -153,12 +192,16 @@ function readUnsafe(input: unknown, options: ParseMrzOptions): MrzReading {
 
   const parsed = parseDetected(lines, detected, now);
   let result = { record: parsed.record, lines: [...lines], corrections: parsed.record.corrections };
-  if (correctOcr) {
-    const repaired = checkDigitsHold(parsed.record) ? null : repairMrz(lines, parsed.format, now);
+  // Lines dropped above no longer line up with a confidence grid: `unsure` is then null.
+  const aligned = lines === normalised.lines || !Array.isArray(options.ocrUnsure);
+  if (unsure !== null && aligned) {
+    const repaired = checkDigitsHold(parsed.record)
+      ? null
+      : repairMrz(lines, parsed.format, now, unsure);
     if (repaired !== null) result = repaired;
     // Like every correction, a country code is only corrected in a reading the digits confirm.
     const countries = checkDigitsHold(result.record)
-      ? correctCountryCodes(result.lines, parsed.format, now)
+      ? correctCountryCodes(result.lines, parsed.format, now, unsure)
       : null;
     if (countries !== null) {
       result = { ...countries, corrections: [...result.corrections, ...countries.corrections] };

@@ -5,8 +5,9 @@
  */
 
 import type { GreyImage, ImageRegion } from '../images/types.js';
-import { readMrz } from '../mrz/index.js';
-import type { MrzRecord } from '../mrz/index.js';
+import { LAYOUTS, readMrz } from '../mrz/index.js';
+import type { MrzFormat, MrzRecord } from '../mrz/index.js';
+import type { Correction } from '../record.js';
 import { decodeMrz } from './decode.js';
 import type { DecodedMrz, LineProbabilities } from './decode.js';
 import { boxToSource, quarterToSource, rotateQuarterClockwise } from './image.js';
@@ -23,6 +24,12 @@ export const MIN_IMAGE_SIDE = 64;
 export const MAX_IMAGE_PIXELS = 40_000_000;
 /** Below this geometric-mean character confidence, with no check digit holding, it is no MRZ. */
 const MIN_MEAN_CONFIDENCE = 0.5;
+/**
+ * A character read with less probability than this is one the recogniser was unsure of: only
+ * those may be corrected after the check-digit search (chosen, not tuned: a runner-up with
+ * more than a tenth of the mass is a real doubt).
+ */
+export const UNSURE_BELOW = 0.9;
 
 export type MrzOcrReason =
   | 'invalid_image'
@@ -43,11 +50,11 @@ export interface MrzOcrTimings {
 
 export interface MrzOcrSuccess {
   ok: true;
-  /** The lines read: after the check-digit search and parseMrz's confirmed corrections. */
+  /** The lines read: after the check-digit search and the corrections at unsure characters. */
   lines: string[];
   /** The lines as classified, before the check-digit search. */
   rawLines: string[];
-  /** The canonical record from parseMrz (its own OCR corrections included). */
+  /** The canonical record; `corrections` lists every character changed from what was classified. */
   record: MrzRecord;
   confidence: {
     /** Probability of each character as read, per line. */
@@ -123,7 +130,7 @@ function validImage(image: GreyImage): boolean {
 interface Attempt {
   segmentation: Segmentation;
   decoded: DecodedMrz;
-  /** Lines after parseMrz's own confirmed corrections. */
+  /** Lines after the corrections at unsure characters. */
   lines: string[];
   record: MrzRecord;
   checksValid: number;
@@ -131,6 +138,54 @@ interface Attempt {
   meanLogProb: number;
   classifyMs: number;
   decodeMs: number;
+}
+
+/** The field a character belongs to, named as parseMrz's corrections name it. */
+function fieldAt(format: MrzFormat | null, line: number, position: number): string {
+  const spec =
+    format === null
+      ? undefined
+      : LAYOUTS[format].fields.find(
+          (field) => field.line === line && field.start <= position && position < field.end,
+        );
+  return spec === undefined ? 'mrz' : spec.name.replace(/Check$/, '');
+}
+
+/**
+ * The record of a decoded band. Look-alike corrections are allowed only at characters the
+ * recogniser was unsure of (below UNSURE_BELOW, or changed by the decoder's check-digit search);
+ * the search's own changes are corrections too, so `record.corrections` lists every character
+ * that differs from what was classified (1-based, `from` as classified, `to` as returned).
+ */
+export function readDecoded(decoded: DecodedMrz): { record: MrzRecord; lines: string[] } {
+  const unsure = decoded.confidence.map((row, li) =>
+    row.map(
+      (p, pos) => p < UNSURE_BELOW || decoded.rawLines[li]?.[pos] !== decoded.lines[li]?.[pos],
+    ),
+  );
+  const reading = readMrz(decoded.lines, { ocrUnsure: unsure });
+  const record = reading.record;
+  const lines = reading.lines.length > 0 ? reading.lines : decoded.lines;
+  const byCell = new Map(record.corrections.map((c) => [`${c.line}:${c.position}`, c]));
+  const corrections: Correction[] = [];
+  decoded.rawLines.forEach((raw, li) => {
+    for (let pos = 0; pos < raw.length; pos++) {
+      const from = raw.charAt(pos);
+      const to = lines[li]?.charAt(pos) ?? from;
+      if (from === to) continue;
+      const field = byCell.get(`${li + 1}:${pos + 1}`)?.field ?? fieldAt(decoded.format, li, pos);
+      corrections.push({ line: li + 1, position: pos + 1, from, to, field });
+    }
+  });
+  record.corrections = corrections;
+  if (corrections.length > 0 && !record.notices.some((n) => n.code === 'ocr_corrected')) {
+    record.notices.push({
+      field: 'mrz',
+      code: 'ocr_corrected',
+      message: 'OCR confusions corrected',
+    });
+  }
+  return { record, lines };
 }
 
 /** Every cell of a segmentation as one batch of crops. */
@@ -163,7 +218,7 @@ async function attempt(model: MrzOcrModel, segmentation: Segmentation): Promise<
     return { count: line.count, probs: slice };
   });
   const decoded = decodeMrz(lines);
-  const reading = readMrz(decoded.lines);
+  const reading = readDecoded(decoded);
   const record = reading.record;
   const digits = Object.values(record.checkDigits);
   let logSum = 0;
@@ -176,7 +231,7 @@ async function attempt(model: MrzOcrModel, segmentation: Segmentation): Promise<
   return {
     segmentation,
     decoded,
-    lines: reading.lines.length > 0 ? reading.lines : decoded.lines,
+    lines: reading.lines,
     record,
     checksValid: digits.filter((d) => d.valid).length,
     checksTotal: digits.length,

@@ -46,6 +46,22 @@ describe('document_valid', () => {
       reasonCode: 'document_unreadable',
     });
   });
+
+  it('warns on a reading that holds only after OCR corrections: never a silent pass', () => {
+    const corrected = parseMrz(
+      [
+        'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<',
+        'L8989O2C36UTO7408122F1204159ZE184226B<<<<<10',
+      ],
+      { now: NOW, correctOcr: true },
+    );
+    expect(corrected.valid).toBe(true);
+    expect(checkRecordValid(corrected)).toEqual({
+      check: 'document_valid',
+      outcome: 'warn',
+      reasonCode: 'reading_corrected',
+    });
+  });
 });
 
 describe('document_expiry', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { parseMrz } from '../../../../server/documents/index.js';
 import { readDocumentImage } from '../../../../server/documents/images/index.js';
 import type { MrzImageReader } from '../../../../server/documents/images/index.js';
 import { cleanSpec, generateDocumentImage } from '../../../gen/document-images.js';
@@ -54,5 +55,27 @@ describe('readDocumentImage', () => {
       ok: false,
       reason: 'unsupported_format',
     });
+  });
+
+  it("keeps the reader's corrections, and takes bare lines as given", async () => {
+    const passport = await generateDocumentImage(cleanSpec('passport-td3', 84, { dpi: 200 }));
+    const truth = passport.truth.mrz!;
+    // The injected reader answers for the ICAO specimen, one digit of its number read as O.
+    const misread = [
+      'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<',
+      'L8989O2C36UTO7408122F1204159ZE184226B<<<<<10',
+    ];
+    const bare: MrzImageReader = () => Promise.resolve({ ok: true, lines: misread });
+    const given = await readDocumentImage(passport.bytes, { readMrz: bare, barcodes: false });
+    if (!given.ok) throw new Error(given.reason);
+    expect(given.record).toMatchObject({ valid: false, corrections: [] });
+
+    const record = parseMrz(misread, { correctOcr: true });
+    expect(record.corrections).toHaveLength(1);
+    const withRecord: MrzImageReader = () =>
+      Promise.resolve({ ok: true, lines: truth.lines, record });
+    const kept = await readDocumentImage(passport.bytes, { readMrz: withRecord, barcodes: false });
+    if (!kept.ok) throw new Error(kept.reason);
+    expect(kept.record?.corrections).toEqual(record.corrections);
   });
 });

@@ -4,6 +4,8 @@ import { parseMrz, readMrz } from '../../../../server/documents/mrz/index.js';
 import { NOW, replaceAt, td1, td2, td3 } from './builders.js';
 
 const options = { now: NOW };
+/** OCR output without per-character confidence: any character may be corrected. */
+const ocr = { now: NOW, correctOcr: true };
 
 describe('OCR correction', () => {
   it('repairs letters read in dates and check digits, and digits read in names and codes', () => {
@@ -22,7 +24,7 @@ describe('OCR correction', () => {
       '5M1TH<<J0HN<AL8ERT<<<<<<<<<<<<',
     ];
     expect(parseMrz(noisy, { ...options, correctOcr: false }).valid).toBe(false);
-    const reading = readMrz(noisy, options);
+    const reading = readMrz(noisy, ocr);
     expect(reading.lines).toEqual(clean.map((line) => line.replace(/^I</, 'ID')));
     expect(reading.record).toMatchObject({
       surname: 'SMITH',
@@ -58,7 +60,7 @@ describe('OCR correction', () => {
       'P<UT0ERIK55ON<<ANNA<MAR1A<<<<<<<<<<<<<<<<<<<',
       'L898902C36UTO740BIZZF12041S9ZE184226B<<<<<1O',
     ];
-    const reading = readMrz(noisy, options);
+    const reading = readMrz(noisy, ocr);
     expect(reading.lines).toEqual(td3());
     expect(reading.record.issuingState).toBe('UTO');
     expect(reading.record.valid).toBe(true);
@@ -66,7 +68,7 @@ describe('OCR correction', () => {
 
   it('tries both readings of an alphanumeric document number and keeps the one the check digit confirms', () => {
     const noisy = replaceAt(td3(), 1, 5, 'O'); // L898902C3 read as L8989O2C3
-    const record = parseMrz(noisy, options);
+    const record = parseMrz(noisy, ocr);
     expect(record.documentNumber).toBe('L898902C3');
     expect(record.corrections).toEqual([
       { line: 2, position: 6, from: 'O', to: '0', field: 'documentNumber' },
@@ -78,14 +80,14 @@ describe('OCR correction', () => {
     // In AB1250S68 read as ABI250S68, turning I into 1, 5 into S or 8 into B all satisfy both the
     // number's check digit and the composite (which weights the number the same way).
     const noisy = replaceAt(td2({ number: 'AB1250S68' }), 1, 2, 'I');
-    const record = parseMrz(noisy, options);
+    const record = parseMrz(noisy, ocr);
     expect(record.corrections).toEqual([]);
     expect(record.valid).toBe(false);
   });
 
   it('leaves the reading alone when no correction makes every check digit hold', () => {
     const noisy = replaceAt(td3(), 1, 19, '7'); // a wrong birth-date check digit is not an OCR confusion
-    const record = parseMrz(noisy, options);
+    const record = parseMrz(noisy, ocr);
     expect(record.corrections).toEqual([]);
     expect(record.valid).toBe(false);
     expect(record.checkDigits.birthDate?.valid).toBe(false);
@@ -96,11 +98,50 @@ describe('OCR correction', () => {
     const record = parseMrz(noisy, { ...options, correctOcr: false });
     expect(record.corrections).toEqual([]);
     expect(record.valid).toBe(false);
-    expect(parseMrz(noisy, options).valid).toBe(true);
+    expect(parseMrz(noisy, ocr).valid).toBe(true);
+  });
+
+  it('takes text from a reader or the API as given: a bad check digit is a failed read', () => {
+    // The printed number L898902C3 arrives as L8989O2C3: swapping O for 0 would make the check
+    // digit hold, but text is never repaired (it could carry a number that was never printed).
+    const noisy = replaceAt(td3(), 1, 5, 'O');
+    const record = parseMrz(noisy, options);
+    expect(record.corrections).toEqual([]);
+    expect(record.valid).toBe(false);
+    expect(record.checkDigits.documentNumber?.valid).toBe(false);
+    expect(record.notices.map((n) => n.code)).not.toContain('ocr_corrected');
+  });
+
+  it('corrects OCR output only where the recogniser was unsure of the character', () => {
+    const noisy = replaceAt(td3(), 1, 5, 'O');
+    const grid = (unsureAt: [number, number] | null) =>
+      noisy.map((line, li) =>
+        [...line].map((_, pos) => unsureAt !== null && li === unsureAt[0] && pos === unsureAt[1]),
+      );
+    const sure = parseMrz(noisy, { ...options, ocrUnsure: grid(null) });
+    expect(sure.corrections).toEqual([]);
+    expect(sure.valid).toBe(false);
+    // Unsure of another character: still nothing to correct.
+    expect(parseMrz(noisy, { ...options, ocrUnsure: grid([1, 6]) }).valid).toBe(false);
+    const unsure = parseMrz(noisy, { ...options, ocrUnsure: grid([1, 5]) });
+    expect(unsure.valid).toBe(true);
+    expect(unsure.corrections).toEqual([
+      { line: 2, position: 6, from: 'O', to: '0', field: 'documentNumber' },
+    ]);
+    expect(unsure.notices.map((n) => n.code)).toContain('ocr_corrected');
+  });
+
+  it('corrects nothing when the confidence grid does not line up with the lines', () => {
+    const noisy = replaceAt(td3(), 1, 5, 'O');
+    const all = noisy.map((line) => [...line].map(() => true));
+    // One string with a line break: the grid indexes lines as passed, so it cannot be trusted.
+    expect(parseMrz(noisy.join('\n'), { ...options, ocrUnsure: all }).valid).toBe(false);
+    expect(parseMrz(noisy, { ...options, ocrUnsure: all.slice(0, 1) }).valid).toBe(false);
+    expect(parseMrz(noisy, { ...options, ocrUnsure: all }).valid).toBe(true);
   });
 
   it('does not touch the names of a record whose check digits already hold', () => {
-    const record = parseMrz(td3({ name: 'ZDRIL7K<<SERGE0' }), options);
+    const record = parseMrz(td3({ name: 'ZDRIL7K<<SERGE0' }), ocr);
     expect(record.surname).toBe('ZDRIL7K');
     expect(record.givenNames).toBe('SERGE0');
     expect(record.corrections).toEqual([]);
@@ -131,11 +172,11 @@ describe('input normalisation', () => {
     expect(parseMrz(withJunk, { ...options, correctOcr: false }).errors[0]?.code).toBe(
       'unrecognised_format',
     );
-    const record = parseMrz(withJunk, options);
+    const record = parseMrz(withJunk, ocr);
     expect(record.valid).toBe(true);
     expect(record.notices.map((notice) => notice.code)).toContain('lines_dropped');
     const four = [...td2(), ...td2()];
-    expect(parseMrz(four, options).errors[0]?.code).toBe('unrecognised_format');
+    expect(parseMrz(four, ocr).errors[0]?.code).toBe('unrecognised_format');
   });
 
   it('rejects wrong shapes, non-strings and huge input with a typed record', () => {

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { parseMrz } from '../../../../server/documents/mrz/index.js';
+import {
+  DIGIT_TO_LETTER,
+  LETTER_TO_DIGIT,
+  readMrz,
+  parseMrz,
+} from '../../../../server/documents/mrz/index.js';
 import type { MrzRecord } from '../../../../server/documents/mrz/index.js';
 import { NOW, frenchId, mrva, mrvb, td1, td2, td3 } from './builders.js';
 
@@ -138,6 +143,31 @@ describe('parseMrz properties', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+
+  it('never changes a character of text, nor of OCR output the recogniser was sure of', () => {
+    const swap = (c: string): string | undefined => LETTER_TO_DIGIT[c] ?? DIGIT_TO_LETTER[c];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...VALID_MRZS),
+        fc.array(fc.tuple(fc.nat(2), fc.nat(43)), { minLength: 1, maxLength: 3 }),
+        (lines, cells) => {
+          // Look-alike swaps: the changes a blind repair would undo.
+          const swapped = lines.map((line, li) =>
+            [...line]
+              .map((c, pos) => (cells.some(([l, p]) => l === li && p === pos) ? (swap(c) ?? c) : c))
+              .join(''),
+          );
+          const sure = swapped.map((line) => [...line].map(() => false));
+          for (const options of [{ now: NOW }, { now: NOW, ocrUnsure: sure }]) {
+            const reading = readMrz(swapped, options);
+            expect(reading.record.corrections).toEqual([]);
+            expect(reading.lines).toEqual(swapped);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

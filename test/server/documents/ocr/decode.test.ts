@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMrz } from '../../../../server/documents/ocr/decode.js';
 import type { LineProbabilities } from '../../../../server/documents/ocr/decode.js';
 import { MRZ_ALPHABET } from '../../../../server/documents/ocr/model.js';
+import { readDecoded } from '../../../../server/documents/ocr/recognise.js';
 
 // ICAO 9303 Part 4 specimen (Utopia): every check digit holds.
 const TD3 = [
@@ -69,5 +70,33 @@ describe('decodeMrz', () => {
     const wrong = TD3[1]!.slice(0, 27) + '8' + TD3[1]!.slice(28);
     const decoded = decodeMrz([probabilities(TD3[0]!), probabilities(wrong)]);
     expect(decoded.lines[1]).toBe(wrong);
+  });
+});
+
+describe('readDecoded', () => {
+  const [line1, line2] = TD3 as [string, string];
+  const misread = line2.replace('L898902C3', 'L8989O2C3');
+
+  it('keeps a confident look-alike as read: the reading fails its check digit', () => {
+    // O read with 0.96 where 0 was printed: the recogniser was sure, so nothing may swap it.
+    const decoded = decodeMrz([probabilities(line1), probabilities(misread)]);
+    const { record, lines } = readDecoded(decoded);
+    expect(lines[1]).toBe(misread);
+    expect(record.valid).toBe(false);
+    expect(record.corrections).toEqual([]);
+  });
+
+  it('reports the check-digit search and unsure-character corrections, so the check warns', () => {
+    const decoded = decodeMrz([
+      probabilities(line1),
+      probabilities(line2, { 3: { read: '6', p: 0.6 } }),
+    ]);
+    const { record, lines } = readDecoded(decoded);
+    expect(lines).toEqual(TD3);
+    expect(record.valid).toBe(true);
+    expect(record.corrections).toEqual([
+      { line: 2, position: 4, from: '6', to: '8', field: 'documentNumber' },
+    ]);
+    expect(record.notices.map((n) => n.code)).toContain('ocr_corrected');
   });
 });
