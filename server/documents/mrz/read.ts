@@ -144,15 +144,23 @@ function validNow(value: unknown): Date {
   return value instanceof Date && !Number.isNaN(value.getTime()) ? value : new Date();
 }
 
+/** A grid with one row per line and one cell per character (checked: callers may be untyped). */
+function linesUp(grid: unknown, lines: readonly string[]): boolean {
+  return (
+    Array.isArray(grid) &&
+    grid.length === lines.length &&
+    lines.every((line, i) => {
+      const row: unknown = grid[i];
+      return Array.isArray(row) && row.length === line.length;
+    })
+  );
+}
+
 /** Which characters may be corrected; null when none may. */
 function unsureOf(options: ParseMrzOptions, normalised: Normalised): Unsure | null {
   const grid = options.ocrUnsure;
-  if (Array.isArray(grid)) {
-    const lines = normalised.lines;
-    const aligned =
-      normalised.asGiven &&
-      grid.length === lines.length &&
-      lines.every((line, i) => (grid[i] as readonly boolean[] | undefined)?.length === line.length);
+  if (grid !== undefined) {
+    const aligned = normalised.asGiven && linesUp(grid, normalised.lines);
     return aligned ? (line, position) => grid[line]?.[position] === true : null;
   }
   return options.correctOcr === true ? () => true : null;
@@ -193,7 +201,7 @@ function readUnsafe(input: unknown, options: ParseMrzOptions): MrzReading {
   const parsed = parseDetected(lines, detected, now);
   let result = { record: parsed.record, lines: [...lines], corrections: parsed.record.corrections };
   // Lines dropped above no longer line up with a confidence grid: `unsure` is then null.
-  const aligned = lines === normalised.lines || !Array.isArray(options.ocrUnsure);
+  const aligned = lines === normalised.lines || options.ocrUnsure === undefined;
   if (unsure !== null && aligned) {
     const repaired = checkDigitsHold(parsed.record)
       ? null
