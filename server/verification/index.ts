@@ -1,0 +1,36 @@
+// Verification sessions and decisions (VER-1, VER-2, VER-5): the pure core. The session state
+// machine, the capture plans and the decision policy are data and pure functions; the store,
+// the checks and the API routes build on them.
+export {
+  ACCEPTS,
+  newSession,
+  timeoutOf,
+  transition,
+  type MachineRules,
+  type Refusal,
+  type RefusalCode,
+  type Session,
+  type SessionEvent,
+  type SessionEventType,
+  type SessionTimeouts,
+  type TransitionResult,
+} from './machine.js';
+export {
+  DEFAULT_DECISION_POLICY,
+  checksNotRun,
+  decide,
+  type DecisionPolicy,
+  type PolicyAction,
+  type PolicyDecision,
+  type ReasonRule,
+  type VerificationCheck,
+} from './policy.js';
+export {
+  DEFAULT_STEP_PLANS,
+  missingSteps,
+  nextStep,
+  refuseStep,
+  type PlannedStep,
+  type StepPlans,
+  type StepRefusal,
+} from './steps.js';
