@@ -12,6 +12,7 @@ import { requestId } from './middleware/request-id.js';
 import { BEARER_SCHEME, openApiDocument } from './openapi.js';
 import { HttpError, problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { reasonCodeRoutes } from './routes/reason-codes.js';
 
 export { HttpError, problem } from './problem.js';
 export { DOMAIN_ERRORS, classifyError } from './errors.js';
@@ -102,6 +103,7 @@ export function createApi(deps: ApiDeps) {
   const typed = app
     .route('/api/v1', healthRoutes(deps))
     .route('/api/v1', apiKeyRoutes(deps.vault))
+    .route('/api/v1', reasonCodeRoutes())
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));
