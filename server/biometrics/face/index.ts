@@ -3,6 +3,8 @@
  * pool), decoding, detection and quality, embedding and 1:1 match, selfie-to-document match.
  */
 export { FaceEngine, defaultWorkerCount } from './engine/pool.js';
+export { BURST_FUSE_FRAMES, burstProbe, fuseDescriptors, rankBurstFrames } from './burst.js';
+export type { BurstProbe } from './burst.js';
 export type {
   FaceBusy,
   FaceEngineOptions,
