@@ -187,6 +187,11 @@ export const REASON_CODES = {
     endUser: 'Please look straight at the camera.',
     staff: 'Check the camera and that the document has a portrait.',
   },
+  several_faces: {
+    meaning: 'More than one face was in the selfie.',
+    endUser: 'Please make sure only you are in front of the camera.',
+    staff: 'Ask others to step out of the camera view.',
+  },
   // Face and liveness (FACE-1..4).
   face_mismatch: {
     meaning:

@@ -34,3 +34,11 @@ export {
   type StepPlans,
   type StepRefusal,
 } from './steps.js';
+export { faceMatchCheck, livenessCheck } from './checks/face.js';
+export {
+  DEFAULT_VELOCITY,
+  captureContextCheck,
+  velocityCheck,
+  type CaptureContext,
+  type VelocityRule,
+} from './checks/signals.js';

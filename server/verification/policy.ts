@@ -89,6 +89,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
     image_quality_low: rule('resubmit', 20),
     face_quality_low: rule('resubmit', 20),
     no_face_found: rule('resubmit', 30),
+    several_faces: rule('resubmit', 30),
     liveness_inconclusive: rule('resubmit', 30),
     signature_unusable: rule('resubmit', 20),
     // Doubt: a person decides.
