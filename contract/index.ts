@@ -5,3 +5,5 @@ export * from './api-keys.js';
 export * from './health.js';
 export * from './problems.js';
 export * from './scopes.js';
+export * from './devices.js';
+export * from './events.js';
