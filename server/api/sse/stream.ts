@@ -47,11 +47,44 @@ export interface SseStreamOptions {
   outgoing?: ServerResponse | undefined;
 }
 
+/**
+ * Streams with frames waiting to be handed over: frames sent in one task go to the response as
+ * one chunk (one write to the socket), which is what keeps a 50-client fan-out of 200 Hz pen
+ * samples cheap. Flushed once per turn of the event loop, for every stream at once.
+ */
+const dirty = new Set<SseStream>();
+let flushScheduled = false;
+
+function scheduleFlush(stream: SseStream): void {
+  dirty.add(stream);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(() => {
+    flushScheduled = false;
+    const streams = [...dirty];
+    dirty.clear();
+    for (const s of streams) s.flush();
+  });
+}
+
+function concat(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
 export class SseStream {
   readonly body: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #ended: SseEndReason | null = null;
   readonly #options: SseStreamOptions;
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
 
   constructor(options: SseStreamOptions) {
     this.#options = options;
@@ -75,13 +108,13 @@ export class SseStream {
 
   /** Bytes waiting for the client. */
   get queuedBytes(): number {
-    return this.#options.bufferBytes - (this.#controller.desiredSize ?? 0);
+    return this.#options.bufferBytes - (this.#controller.desiredSize ?? 0) + this.#pendingBytes;
   }
 
   /** Whether `frame` fits now (a frame into an empty queue always does). */
   fits(frame: Uint8Array): boolean {
-    const room = this.#controller.desiredSize ?? 0;
-    return frame.byteLength <= room || room >= this.#options.bufferBytes;
+    const queued = this.queuedBytes;
+    return queued === 0 || queued + frame.byteLength <= this.#options.bufferBytes;
   }
 
   /** Queues `frame`; when it does not fit the client is dropped and false returned. */
@@ -91,13 +124,24 @@ export class SseStream {
       this.drop();
       return false;
     }
-    this.#controller.enqueue(frame);
+    this.#pending.push(frame);
+    this.#pendingBytes += frame.byteLength;
+    if (this.#pending.length === 1) scheduleFlush(this);
     return true;
+  }
+
+  /** Hands the frames sent since the last flush to the response, as one chunk. */
+  flush(): void {
+    if (this.#pending.length === 0 || this.#ended !== null) return;
+    const chunk = concat(this.#pending, this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#controller.enqueue(chunk);
   }
 
   /** Queues a heartbeat comment unless the client is already behind (then it has data coming). */
   heartbeat(frame: Uint8Array): void {
-    if (this.#ended === null && this.queuedBytes === 0) this.#controller.enqueue(frame);
+    if (this.#ended === null && this.queuedBytes === 0) this.send(frame);
   }
 
   /** The client did not keep up: a final comment, the end of the stream, the socket after a grace. */
@@ -122,6 +166,10 @@ export class SseStream {
 
   #finish(last: Uint8Array): void {
     try {
+      if (this.#pending.length > 0)
+        this.#controller.enqueue(concat(this.#pending, this.#pendingBytes));
+      this.#pending = [];
+      this.#pendingBytes = 0;
       this.#controller.enqueue(last);
       this.#controller.close();
     } catch {
