@@ -6,7 +6,6 @@
  * (perf_hooks.monitorEventLoopDelay); the same run with 0 clients is the baseline. The clients run
  * in a worker thread (their own event loop), so the delay measured is the server's. Figures only.
  */
-import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
