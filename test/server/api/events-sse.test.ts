@@ -212,6 +212,32 @@ describe('GET /api/v1/events', () => {
     expect(received).toMatch(/: dropped: this client did not keep up[^\n]*\n\n\r\n0\r\n\r\n$/);
   });
 
+  it('sends a heartbeat comment on an idle stream, which outlives the request timeout', async () => {
+    const t = await newAppliance({
+      server: { sse: { heartbeatMs: 1000 }, requestTimeoutMs: 1000, headersTimeoutMs: 500 },
+    });
+    const url = await serve(t);
+    const stream = await sse(`${url}/api/v1/events`, {
+      authorization: `Bearer ${keyWith(t, ['verifications:read'])}`,
+    });
+    await stream.until((m) => m.filter((x) => x.comment === 'heartbeat').length >= 3);
+    const written = emitMany(t, 1);
+    await stream.until(countEvents(1));
+    expect(ids(stream.messages)).toEqual(written);
+  });
+
+  it('ends every stream with a final comment when the appliance stops', async () => {
+    const t = await newAppliance();
+    const url = await serve(t);
+    const stream = await sse(`${url}/api/v1/events`, {
+      authorization: `Bearer ${keyWith(t, ['verifications:read'])}`,
+    });
+    await stream.until((m) => m.length >= 1);
+    void t.appliance.close();
+    await stream.ended;
+    expect(stream.messages.at(-1)?.comment).toMatch(/^closing/);
+  });
+
   it('answers only 200 or 4xx to random queries and Last-Event-ID headers (fast-check)', async () => {
     const t = await newAppliance();
     const key = keyWith(t, ['verifications:read']);

@@ -23,6 +23,11 @@ describe('the OpenAPI platform', () => {
     expect(Object.keys(doc.paths as Json).sort()).toEqual([
       '/api/v1/api-keys',
       '/api/v1/api-keys/{id}',
+      '/api/v1/devices',
+      '/api/v1/devices/{id}',
+      '/api/v1/devices/{id}/pen',
+      '/api/v1/devices/{id}/test',
+      '/api/v1/events',
       '/api/v1/health',
     ]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
