@@ -177,6 +177,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     doors: vaultDoors(vault),
     sse: config.server.sse,
     logger,
+    metrics,
   });
   let closing: Promise<void> | undefined;
   const app = createApi({

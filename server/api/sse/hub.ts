@@ -11,6 +11,7 @@ import type { DeviceEvent } from '../../../device/index.js';
 import type { ApplianceDevices } from '../../devices/index.js';
 import { lastEventId, readEvents, type EventFeed, type StoredEvent } from '../../events/index.js';
 import type { Logger } from '../../log/index.js';
+import type { Metrics } from '../../metrics/index.js';
 import type { VaultDoors } from '../../vault-doors.js';
 import { HttpError } from '../errors.js';
 import { SseStream, sseComment, sseFrame, type SseEndReason } from './stream.js';
@@ -34,6 +35,7 @@ export interface RealtimeDeps {
   doors: Pick<VaultDoors, 'read'>;
   sse: SseSettings;
   logger: Logger;
+  metrics?: Pick<Metrics, 'sseClients' | 'sseDropped'> | undefined;
 }
 
 /** Counters of the streams since start (a test or /metrics reads them). */
@@ -208,8 +210,10 @@ export class Realtime {
       onEnd: (reason: SseEndReason, ended: SseStream) => {
         this.#streams.delete(ended);
         hooks.onEnd();
+        this.#deps.metrics?.sseClients.dec({ stream: kind });
         if (reason === 'dropped') {
           this.#stats.dropped += 1;
+          this.#deps.metrics?.sseDropped.inc({ stream: kind });
           this.#deps.logger.warn('sse.client_dropped', {
             stream: kind,
             bufferBytes: this.#deps.sse.bufferBytes,
@@ -219,6 +223,7 @@ export class Realtime {
     });
     this.#streams.add(stream);
     this.#stats.opened += 1;
+    this.#deps.metrics?.sseClients.inc({ stream: kind });
     return stream;
   }
 

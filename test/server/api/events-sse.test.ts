@@ -200,6 +200,9 @@ describe('GET /api/v1/events', () => {
     await fast.until(countEvents(written.length + 3));
     expect(ids(fast.messages).slice(-3)).toEqual(after);
     expect(realtime().open).toBe(1);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^verikiosk_sse_dropped_total\{stream="events"[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^verikiosk_sse_clients\{stream="events"[^}]*\} 1$/m);
     // What the slow client finds once it reads at last: its stream ends with the final comment.
     let received = '';
     const ended = new Promise<void>((resolve) => slow.once('close', resolve));
