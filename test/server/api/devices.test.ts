@@ -5,7 +5,11 @@ import {
   createSimulatedDevices,
   generateSyntheticSignature,
 } from '../../../device/simulators/index.js';
-import { TransportError } from '../../../device/transport/index.js';
+import {
+  TransportError,
+  createMemoryTransportPair,
+  type MemoryTransport,
+} from '../../../device/transport/index.js';
 import { serveAppliance, type RunningServer } from '../../../server/app.js';
 import { createApiClient, type ApiScope } from '../../../server/auth/index.js';
 import {
@@ -261,5 +265,37 @@ describe('device domain events from the manager', () => {
     expect(errors[0]).toMatchObject({ code: 'permission', state: 'error' });
     expect(errors[0]!.hint).toMatch(/udev/);
     expect(lines).toEqual([]);
+  });
+
+  it('reports a transport error on a connected device (device.error, state kept) and a later success clears it', async () => {
+    const { vault } = await newVault();
+    let host: MemoryTransport | undefined;
+    const pad: VirtualDevice = {
+      id: 'pad',
+      name: 'A pad on a memory transport',
+      driver: 'topaz-serial',
+      settings: { model: 'SignatureGem1X5' },
+      open: () => {
+        const [end] = createMemoryTransportPair('pad');
+        host = end;
+        return Promise.resolve(end);
+      },
+    };
+    const journal = new DeviceJournal(
+      recordDeviceTransitions(vaultDoors(vault), createLogger({ write: () => undefined })),
+    );
+    const manager = createDeviceManager({ virtualDevices: [pad], pollIntervalMs: 3_600_000 });
+    const detach = manager.on((event) => journal.observe(event));
+    await manager.start();
+    host!.inject({ type: 'error', error: new TransportError('a read failed', 'io') });
+    const [status] = manager.list();
+    expect(status).toMatchObject({ state: 'connected', lastErrorCode: 'io' });
+    expect(journal.recentErrors('sim:pad')).toMatchObject([{ code: 'io', state: 'connected' }]);
+    detach();
+    await manager.stop();
+    expect(readEvents(vault.db, 0, 100).map((e) => e.type)).toEqual([
+      'device.connected',
+      'device.error',
+    ]);
   });
 });
