@@ -7,3 +7,5 @@ export * from './problems.js';
 export * from './scopes.js';
 export * from './reason-codes.js';
 export * from './verifications.js';
+export * from './devices.js';
+export * from './events.js';

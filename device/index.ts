@@ -14,6 +14,7 @@ export type { DeviceSettings } from './drivers/index.js';
 export { isDriverName } from './drivers/index.js';
 
 export type {
+  DeviceErrorCode,
   DeviceEvent,
   DeviceManager,
   DeviceManagerOptions,

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer, type HttpBindings, type ServerType } from '@hono/node-server';
-import { createApi, type AuditChainHealth } from './api/index.js';
+import { Realtime, createApi, type AuditChainHealth } from './api/index.js';
 import {
   FaceIndexError,
   FaceSearch,
@@ -11,7 +11,13 @@ import {
   recognitionModelIdentity,
 } from './biometrics/index.js';
 import { resolveDataDirPath, resolveRetentionRules, type Config } from './config/index.js';
-import { startDevices, type ApplianceDevices, type SimulateMode } from './devices/index.js';
+import {
+  recordDeviceTransitions,
+  startDevices,
+  type ApplianceDevices,
+  type SimulateMode,
+} from './devices/index.js';
+import { vaultDoors } from './vault-doors.js';
 import { EventFeed } from './events/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
@@ -39,6 +45,8 @@ export interface Appliance {
   devices: ApplianceDevices;
   /** The domain event feed: delivers committed events (of this process and others) to subscribers. */
   events: EventFeed;
+  /** Server-Sent Events: the feed's one broadcaster and the pads' pen streams. */
+  realtime: Realtime;
   /**
    * Stops everything. The vault, scheduler and search are closed before it returns; the promise
    * resolves when the devices have released their ports. Calling it again is harmless.
@@ -152,6 +160,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     devices = await startDevices(config, {
       simulate: options.simulate ?? config.devices.simulate,
       logger,
+      onTransition: recordDeviceTransitions(vaultDoors(vault), logger),
     });
   } catch (error) {
     clearInterval(destructionRetry);
@@ -162,6 +171,14 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     throw error;
   }
   const face = new LazyFaceEngine(faceEngineOptions(config.face));
+  const realtime = new Realtime({
+    feed: events,
+    devices,
+    doors: vaultDoors(vault),
+    sse: config.server.sse,
+    logger,
+    metrics,
+  });
   let closing: Promise<void> | undefined;
   const app = createApi({
     vault,
@@ -176,6 +193,8 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     face,
     faceSearch,
     auditChain,
+    devices,
+    realtime,
   });
   return {
     vault,
@@ -188,8 +207,10 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     faceSearch,
     devices,
     events,
+    realtime,
     close() {
       // Stopping the devices first ends their polling at once; their ports close in the background.
+      realtime.close();
       closing ??= devices.stop();
       void face.close();
       clearInterval(destructionRetry);

@@ -4,6 +4,7 @@ export { KNOWN_DEVICES, matchKnownDevice } from './known-devices.js';
 export type {
   Bus,
   BusStatus,
+  DeviceErrorCode,
   DeviceEvent,
   DeviceListener,
   DeviceManager,

@@ -25,6 +25,13 @@ import { KNOWN_DEVICES, matchKnownDevice } from './known-devices.js';
 import type { ExplicitDevice, KnownDevice } from './known-devices.js';
 
 export type Bus = 'hid' | 'serial';
+
+/**
+ * Why a device failed, as a code: the transport's kinds (permission, io, timeout, disconnected),
+ * `protocol` when the device answered what its driver cannot use, `unexpected` for anything else.
+ */
+export type DeviceErrorCode =
+  'permission' | 'io' | 'timeout' | 'disconnected' | 'protocol' | 'unexpected';
 export type DeviceState = 'connecting' | 'connected' | 'disconnected' | 'error';
 
 /** What the manager knows about one device (the admin page's row; no device data inside). */
@@ -32,6 +39,8 @@ export interface DeviceStatus {
   id: string;
   name: string;
   driver: DriverName;
+  /** What the driver makes of the device: a signature pad or a document reader. */
+  kind: 'pad' | 'reader';
   bus: Bus;
   path: string;
   /** Where the device came from: the device table, a config entry by path, or a simulator. */
@@ -43,6 +52,8 @@ export interface DeviceStatus {
   /** When enumeration last saw the device (ISO time). */
   lastSeen: string | null;
   lastError: string | null;
+  /** The kind of lastError, a stable code: see DeviceErrorCode. */
+  lastErrorCode: DeviceErrorCode | null;
   /** What the operator can do about lastError (the udev rules for permission errors). */
   hint: string | null;
   connects: number;
@@ -139,11 +150,20 @@ interface Entry {
 
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 
-function describeError(error: unknown): { message: string; hint: string | null } {
-  if (error instanceof TransportError) return { message: error.message, hint: error.hint ?? null };
-  if (error instanceof RangeError) return { message: error.message, hint: null };
+function describeError(error: unknown): {
+  message: string;
+  hint: string | null;
+  code: DeviceErrorCode;
+} {
+  if (error instanceof TransportError)
+    return { message: error.message, hint: error.hint ?? null, code: error.kind };
+  if (error instanceof RangeError) return { message: error.message, hint: null, code: 'protocol' };
   // Foreign errors may quote data: the name only.
-  return { message: `unexpected ${error instanceof Error ? error.name : 'error'}`, hint: null };
+  return {
+    message: `unexpected ${error instanceof Error ? error.name : 'error'}`,
+    hint: null,
+    code: 'unexpected',
+  };
 }
 
 /**
@@ -185,8 +205,9 @@ export function createDeviceManager<D = unknown>(
     entry.status.state = state;
     entry.status.connected = state === 'connected';
     if (error !== undefined) {
-      const { message, hint } = describeError(error);
+      const { message, hint, code } = describeError(error);
       entry.status.lastError = message;
+      entry.status.lastErrorCode = code;
       entry.status.hint = hint;
     }
     if (`${state}|${entry.status.lastError ?? ''}` !== before) {
@@ -421,8 +442,8 @@ export function createDeviceManager<D = unknown>(
       let closedEarly = false;
       entry.unsubscribe = transport.on((event) => {
         if (event.type === 'error') {
-          entry.status.lastError = describeError(event.error).message;
-          entry.status.hint = event.error.hint ?? null;
+          // Reported like any other change (the state stays): the API's recent errors see it.
+          setState(entry, entry.status.state, event.error);
         } else if (event.type === 'close') {
           closedEarly = true;
           if (release(entry, 'disconnected')) setState(entry, 'disconnected');
@@ -432,6 +453,7 @@ export function createDeviceManager<D = unknown>(
       if (closedEarly || entry.transport !== transport) return;
       entry.status.connects += 1;
       entry.status.lastError = null;
+      entry.status.lastErrorCode = null;
       entry.status.hint = null;
       setState(entry, 'connected');
     } catch (error) {
@@ -454,6 +476,7 @@ export function createDeviceManager<D = unknown>(
             id: candidate.id,
             name: candidate.name,
             driver: candidate.driver,
+            kind: DRIVERS[candidate.driver].kind,
             bus: candidate.bus,
             path: candidate.path,
             source: candidate.source,
@@ -463,6 +486,7 @@ export function createDeviceManager<D = unknown>(
             connected: false,
             lastSeen: null,
             lastError: null,
+            lastErrorCode: null,
             hint: null,
             connects: 0,
             reads: 0,

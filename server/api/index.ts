@@ -13,8 +13,13 @@ import { BEARER_SCHEME, openApiDocument } from './openapi.js';
 import { HttpError, problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { reasonCodeRoutes } from './routes/reason-codes.js';
+import { deviceRoutes } from './routes/devices.js';
+import { eventRoutes } from './routes/events.js';
+import type { Realtime } from './sse/hub.js';
+import type { ApplianceDevices } from '../devices/index.js';
 
 export { HttpError, problem } from './problem.js';
+export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
 export { DOMAIN_ERRORS, classifyError } from './errors.js';
 export type { AuditChainHealth, Health, HealthDeps, HealthStatus, PublicHealth } from './health.js';
 export {
@@ -35,6 +40,9 @@ export interface ApiDeps extends HealthDeps {
   rateLimit?: { enabled: boolean; perKey: BucketLimit; perAddress: BucketLimit } | undefined;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
+  /** The device manager and the SSE hub (absent: their routes answer 503). */
+  devices?: ApplianceDevices | undefined;
+  realtime?: Realtime | undefined;
 }
 
 /**
@@ -104,6 +112,8 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', healthRoutes(deps))
     .route('/api/v1', apiKeyRoutes(deps.vault))
     .route('/api/v1', reasonCodeRoutes())
+    .route('/api/v1', eventRoutes(deps.vault, deps.realtime))
+    .route('/api/v1', deviceRoutes(deps.vault, deps.devices, deps.realtime))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

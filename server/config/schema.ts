@@ -245,6 +245,18 @@ const serverSchema = z
           { error: mustBe(AN_OBJECT) },
         )
         .prefault({}),
+      /** Server-Sent Events: heartbeat comments, bytes queued per client, clients, lag before a drop (api/sse/). */
+      sse: z
+        .strictObject(
+          {
+            heartbeatMs: integerIn(1000, 300_000).default(15_000),
+            bufferBytes: integerIn(4096, 64 * MIB).default(MIB),
+            maxClients: integerIn(1, 10_000).default(256),
+            maxLagEvents: integerIn(100, 1_000_000).default(10_000),
+          },
+          { error: mustBe(AN_OBJECT) },
+        )
+        .prefault({}),
       /** Who may read /metrics and the details of /api/v1/health. */
       metrics: z
         .strictObject(

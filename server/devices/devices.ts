@@ -21,6 +21,7 @@ import {
 import type { Config } from '../config/index.js';
 import { parseAamva, parseMrz, type DocumentRecord } from '../documents/index.js';
 import type { Logger } from '../log/index.js';
+import { DeviceJournal, type DeviceErrorRecord, type DeviceTransition } from './journal.js';
 
 /** When the simulators are attached: 'auto' only when enumeration found no device (SPEC OPS-1). */
 export type SimulateMode = 'auto' | 'always' | 'never';
@@ -35,6 +36,10 @@ export interface ApplianceDevices {
   buses(): ReturnType<Manager['buses']>;
   /** Subscribes to device events (states, reads, documents, pen samples); returns the unsubscribe. */
   on(listener: Parameters<Manager['on']>[0]): () => void;
+  /** The device's last errors (by the manager's id), oldest first. */
+  recentErrors(id: string): DeviceErrorRecord[];
+  /** Enumerates now: finds devices, retries those in error; resolves when they were opened or failed. */
+  refresh(): Promise<void>;
   /** The simulators, when attached (they are driven from the simulator console or tests). */
   simulated: SimulatedDevices | null;
   /** Config rows and ports whose driver is unknown: named so the admin can fix config.json. */
@@ -101,8 +106,17 @@ export function deviceConfig(config: Config): {
  */
 export async function startDevices(
   config: Config,
-  options: { simulate: SimulateMode; logger?: Logger },
+  options: {
+    simulate: SimulateMode;
+    logger?: Logger;
+    /** Told of each connection, disconnection and error from the start (not during stop). */
+    onTransition?: (transition: DeviceTransition) => void;
+  },
 ): Promise<ApplianceDevices> {
+  let stopping = false;
+  const journal = new DeviceJournal((transition) => {
+    if (!stopping) options.onTransition?.(transition);
+  });
   const [hid, serial] = await Promise.all([loadHidBinding(), loadSerialBinding()]);
   const { knownDevices, explicitDevices, skipped } = deviceConfig(config);
   const base: DeviceManagerOptions<DocumentRecord> = {
@@ -116,6 +130,7 @@ export async function startDevices(
   let manager = createDeviceManager<DocumentRecord>(base);
   let simulated: SimulatedDevices | null = null;
   const attach = (m: DeviceManager<DocumentRecord>): void => {
+    m.on((event) => journal.observe(event));
     const logger = options.logger;
     if (!logger) return;
     m.on((event) => {
@@ -152,9 +167,14 @@ export async function startDevices(
     list: () => running.list(),
     buses: () => running.buses(),
     on: (listener) => running.on(listener),
+    recentErrors: (id) => journal.recentErrors(id),
+    refresh: () => running.refresh(),
     simulated,
     skipped,
-    stop: () => running.stop(),
+    stop: () => {
+      stopping = true;
+      return running.stop();
+    },
   };
 }
 

@@ -11,6 +11,9 @@ export const EMITTED_EVENT_TYPES = [
   'template.deleted',
   'retention.run',
   'vault.restored',
+  'device.connected',
+  'device.disconnected',
+  'device.error',
 ] as const;
 
 /**
@@ -27,9 +30,6 @@ export const RESERVED_EVENT_TYPES = [
   'consent.withdrawn',
   'privacy_request.received',
   'privacy_request.completed',
-  'device.connected',
-  'device.disconnected',
-  'device.error',
 ] as const;
 
 export const EVENT_TYPES = [...EMITTED_EVENT_TYPES, ...RESERVED_EVENT_TYPES] as const;
@@ -42,6 +42,20 @@ export interface RetentionRunCount {
   readonly ruleId: string;
   readonly category: string;
   readonly count: number;
+}
+
+/**
+ * A device as events name it: the API's id (a digest of the manager's id, never a serial number)
+ * and codes. `vendorId`/`productId` are USB ids (null for simulators and devices named by path).
+ */
+export interface DeviceRef {
+  readonly deviceId: string;
+  readonly kind: 'pad' | 'reader';
+  readonly driver: string;
+  readonly bus: 'hid' | 'serial';
+  readonly source: 'table' | 'config' | 'simulator';
+  readonly vendorId: number | null;
+  readonly productId: number | null;
 }
 
 /** The payload of each emitted event. */
@@ -68,6 +82,12 @@ export interface EventPayloads {
     readonly auditEntriesCarried: number;
     readonly reappliedDestructions: number;
   };
+  /** The device manager opened a device (written when it reports it, see server/devices). */
+  'device.connected': DeviceRef;
+  /** A device went away (unplugged, or its transport closed); not written at shutdown. */
+  'device.disconnected': DeviceRef;
+  /** A device failed (could not be opened, or its transport reported an error): the code only. */
+  'device.error': DeviceRef & { readonly errorCode: string };
 }
 
 /** An event to emit: its type and payload. */

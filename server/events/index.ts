@@ -6,6 +6,7 @@ export {
   SUBJECTS_PER_EVENT,
 } from './catalogue.js';
 export type {
+  DeviceRef,
   DomainEvent,
   EmittedEventType,
   EventPayloads,

@@ -16,6 +16,9 @@ export interface Metrics {
   keyUnlocked: Gauge;
   destructionsPending: Gauge;
   destructionsPendingSeconds: Gauge;
+  /** Open Server-Sent Events streams, and clients dropped for not keeping up (api/sse/). */
+  sseClients: Gauge<'stream'>;
+  sseDropped: Counter<'stream'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -73,6 +76,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     destructionsPendingSeconds: new Gauge({
       name: 'verikiosk_destructions_pending_oldest_seconds',
       help: 'Age of the oldest destruction not yet overwritten in the files (0 when none)',
+      registers: [registry],
+    }),
+    sseClients: new Gauge({
+      name: 'verikiosk_sse_clients',
+      help: 'Open Server-Sent Events streams, by stream (events, pen)',
+      labelNames: ['stream'],
+      registers: [registry],
+    }),
+    sseDropped: new Counter({
+      name: 'verikiosk_sse_dropped_total',
+      help: 'Server-Sent Events clients dropped because they did not keep up, by stream',
+      labelNames: ['stream'],
       registers: [registry],
     }),
     keyUnlocked: new Gauge({

@@ -59,6 +59,12 @@ describe('defaults', () => {
           perKey: { burst: 600, perSecond: 100 },
           perAddress: { burst: 300, perSecond: 50 },
         },
+        sse: {
+          heartbeatMs: 15_000,
+          bufferBytes: 1024 * 1024,
+          maxClients: 256,
+          maxLagEvents: 10_000,
+        },
         metrics: { access: 'loopback' },
       },
       keys: { keyFile: 'master.key', kdf: 'moderate' },

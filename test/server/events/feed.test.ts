@@ -52,9 +52,12 @@ describe('the catalogue', () => {
         'template.deleted',
         'retention.run',
         'vault.restored',
+        'device.connected',
+        'device.disconnected',
+        'device.error',
       ]),
     );
-    for (const family of ['verification.', 'case.', 'consent.', 'privacy_request.', 'device.'])
+    for (const family of ['verification.', 'case.', 'consent.', 'privacy_request.'])
       expect(
         RESERVED_EVENT_TYPES.some((t) => t.startsWith(family)),
         family,
