@@ -22,6 +22,7 @@ import {
   scoreFromDistances,
   scorePreparedSignature,
   templateStatistics,
+  type LaterSessionCalibration,
   type UserStatistics,
   type VerifierOptions,
 } from '../../server/biometrics/signature/verify.js';
@@ -114,7 +115,10 @@ export interface Method<P> {
   readonly grid: readonly P[];
   key(p: P): string;
   describe(p: P): string;
-  template(task: TaskData, refs: readonly number[], p: P): TemplateScorer;
+  /** `enrolled`: how many of `refs` (the first ones) are enrolment; the rest a later session. */
+  template(task: TaskData, refs: readonly number[], p: P, enrolled?: number): TemplateScorer;
+  /** The choice with a later-session calibration (verify.ts laterSession), when it has one. */
+  withLaterSession?(p: P, later: LaterSessionCalibration | undefined): P;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,7 +269,10 @@ export interface AdaptationFigures {
   readonly randomEer: number;
   readonly frr: number;
   readonly far: number;
-  /** Poisoning: S11–S14 then the forgery S21 presented; S22–S40 scored at the threshold. */
+  /**
+   * Poisoning: S11–S14 then the forgery S21 presented; S22–S40 scored at the threshold, against
+   * S11–S14 alone presented (honestFar).
+   */
   readonly poisonAdmitted: number;
   readonly poisonedFar: number;
   readonly honestFar: number;
@@ -297,7 +304,7 @@ export function adaptationFigures<P>(
       const judge = mode === 'adaptation' ? t : first;
       if (judge.replay(id) || judge.score(id) < threshold || t.replay(id)) continue;
       adapted = mode === 'adaptation' ? [...adapted, id].slice(-maxAdapted) : [...adapted, id];
-      t = method.template(task, [...enrolment(user), ...adapted], p);
+      t = method.template(task, [...enrolment(user), ...adapted], p, 5);
       added++;
     }
     return { t, added };
@@ -337,7 +344,8 @@ export function adaptationFigures<P>(
     for (const i of range(22, 40)) {
       poisoned[0]! += first.t.score(task.id(user, i)) >= threshold ? 1 : 0;
       poisoned[1]! += 1;
-      honest[0]! += a.t.score(task.id(user, i)) >= threshold ? 1 : 0;
+      // Against the same adaptation without the forgery (S11–S14), so only the forgery differs.
+      honest[0]! += withoutForgery.t.score(task.id(user, i)) >= threshold ? 1 : 0;
       honest[1]! += 1;
     }
   }
@@ -411,6 +419,80 @@ export function fit<P>(
   return best!;
 }
 
+/**
+ * The later-session calibration (verify.ts laterSession) fitted on some writers, given the
+ * single-session choice `p` and its threshold: each writer's template is S1–S5 plus those of
+ * S11–S15 that it accepts at the threshold (the two-visit rule: which ones join does not depend
+ * on what is being fitted), probed with S16–S20 and S21–S40. For each exponent, the distance
+ * scale that brings FRR and skilled FAR closest at the one threshold (log grid 0.25–4); the
+ * exponent whose pooled error there is lowest (ties: the smaller). The per-user EER does not
+ * depend on it (one factor per template).
+ */
+export function fitLaterSession<P>(
+  task: TaskData,
+  method: Method<P>,
+  users: readonly number[],
+  p: P,
+  threshold: number,
+  exponents: readonly number[] = [0.5, 0.75, 1, 1.25, 1.5],
+): { p: P; calibration: LaterSessionCalibration; error: number } | null {
+  if (!method.withLaterSession) return null;
+  const with_ = method.withLaterSession.bind(method);
+  const enrolment = (user: number) => range(1, 5).map((i) => task.id(user, i));
+  const first = new Map(users.map((u) => [u, method.template(task, enrolment(u), p)]));
+  const joined = new Map(
+    users.map((u) => [
+      u,
+      range(11, 15)
+        .map((i) => task.id(u, i))
+        .filter((id) => !first.get(u)!.replay(id) && first.get(u)!.score(id) >= threshold),
+    ]),
+  );
+  const c0 = 1 / threshold - 1;
+  const scales = Array.from({ length: 161 }, (_, k) => 2 ** (-2 + k / 40));
+  let best: { calibration: LaterSessionCalibration; error: number } | null = null;
+  for (const exponent of exponents) {
+    const unscaled: LaterSessionCalibration = {
+      exponent,
+      exponentWithoutPressure: exponent,
+      distanceScale: 1,
+      distanceScaleWithoutPressure: 1,
+    };
+    const q = with_(p, unscaled);
+    // Distances at scale 1 and each template's later share.
+    const genuine: { d: number; w: number }[] = [];
+    const skilled: { d: number; w: number }[] = [];
+    for (const u of users) {
+      const refs = [...enrolment(u), ...joined.get(u)!];
+      const t = method.template(task, refs, q, 5);
+      const w = Math.min(1, joined.get(u)!.length / 5);
+      const d = (i: number) => 1 / t.score(task.id(u, i)) - 1;
+      genuine.push(...range(16, 20).map((i) => ({ d: d(i), w })));
+      skilled.push(...range(21, 40).map((i) => ({ d: d(i), w })));
+    }
+    let atExponent = { gap: Infinity, error: 1, scale: 1 };
+    for (const scale of scales) {
+      const accept = (x: { d: number; w: number }) => x.d * scale ** x.w <= c0;
+      const frr = genuine.filter((x) => !accept(x)).length / genuine.length;
+      const far = skilled.filter(accept).length / skilled.length;
+      const gap = Math.abs(frr - far);
+      if (gap < atExponent.gap - 1e-12) atExponent = { gap, error: (frr + far) / 2, scale };
+    }
+    if (!best || atExponent.error < best.error - 1e-12) {
+      best = {
+        calibration: {
+          exponent,
+          exponentWithoutPressure: exponent,
+          distanceScale: atExponent.scale,
+          distanceScaleWithoutPressure: atExponent.scale,
+        },
+        error: atExponent.error,
+      };
+    }
+  }
+  return { p: with_(p, best!.calibration), ...best! };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Methods.
 
@@ -471,7 +553,11 @@ function representationKey(options: VerifierOptions): string {
  */
 export interface VerifierMethod extends Method<VerifierOptions> {
   cacheOf(options: VerifierOptions): DistanceCache;
-  statisticsOf(refs: readonly number[], options: VerifierOptions): UserStatistics;
+  statisticsOf(
+    refs: readonly number[],
+    options: VerifierOptions,
+    enrolled?: number,
+  ): UserStatistics;
 }
 
 export function verifierMethod(
@@ -514,10 +600,15 @@ export function verifierMethod(
       o.speedExponentWithoutPressure ?? null,
       o.spreadFloor ?? 0,
       o.aggregate,
+      o.laterSession ?? null,
     ]);
-  const statisticsOf = (refs: readonly number[], options: VerifierOptions): UserStatistics => {
+  const statisticsOf = (
+    refs: readonly number[],
+    options: VerifierOptions,
+    enrolled = refs.length,
+  ): UserStatistics => {
     const cache = cacheOf(options);
-    const statsKey = `${representationKey(options)}|${options.nearestCount ?? 3}|${refs.join(',')}`;
+    const statsKey = `${representationKey(options)}|${options.nearestCount ?? 3}|${enrolled}|${refs.join(',')}`;
     let stats = statistics.get(statsKey);
     if (!stats) {
       const m = cache.matrix(refs);
@@ -530,6 +621,7 @@ export function verifierMethod(
         m,
         shape,
         options,
+        enrolled,
       );
       statistics.set(statsKey, stats);
     }
@@ -546,9 +638,10 @@ export function verifierMethod(
     },
     cacheOf,
     statisticsOf,
-    template(_task, refs, options) {
+    withLaterSession: (options, laterSession) => ({ ...options, laterSession }),
+    template(_task, refs, options, enrolled) {
       const cache = cacheOf(options);
-      const s = statisticsOf(refs, options);
+      const s = statisticsOf(refs, options, enrolled);
       const shapeCache = options.weights.shape > 0 ? shapeCacheOf(options) : null;
       const result = (probe: number) =>
         scoreFromDistances(
