@@ -764,6 +764,88 @@ export function verifierDbaMethod(
   };
 }
 
+export interface NormChoice {
+  readonly options: VerifierOptions;
+  /**
+   * How the probe's mean distance to its 3 nearest references (d) is normalised by the
+   * reference set: 'power' d / μ^exponent (the verifier's); 'znorm' (d − μ) / max(σ, ρμ), μ and σ
+   * the mean and deviation over the references of their own nearest-3 leave-one-out distance;
+   * 'pairs' the same with μ, σ over every pair of references and d the probe's mean distance to
+   * all of them.
+   */
+  readonly norm: 'power' | 'znorm' | 'pairs';
+  readonly rho: number;
+  /** z enters the log distance times lambda, beside the log duration and speed factors. */
+  readonly lambda: number;
+}
+
+/** Experiment (a): score normalisation per reference set, the rest of the verifier unchanged. */
+export function verifierNormMethod(
+  task: TaskData,
+  name: string,
+  grid: readonly NormChoice[],
+): Method<NormChoice> {
+  const inner = verifierMethod(
+    task,
+    name,
+    grid.map((g) => g.options),
+  );
+  const statsOf = new Map<string, { mu: number; sigma: number; muPairs: number; sigmaPairs: number }>();
+  const sd = (v: readonly number[]) => {
+    const m = mean(v);
+    return Math.sqrt(mean(v.map((x) => (x - m) ** 2)));
+  };
+  return {
+    name,
+    grid,
+    key: (g) => `${inner.key(g.options)}|${g.norm}|${g.rho}|${g.lambda}`,
+    describe: (g) => `${inner.describe(g.options)}, ${g.norm} rho ${g.rho} lambda ${g.lambda}`,
+    template(_task, refs, g, enrolled) {
+      const o = g.options;
+      const t = inner.template(task, refs, o, enrolled);
+      if (g.norm === 'power') return t;
+      const cache = inner.cacheOf(o);
+      const key = `${representationKey(o)}|${refs.join(',')}`;
+      let st = statsOf.get(key);
+      if (!st) {
+        const m = cache.matrix(refs);
+        const n3 = m.map((row, i) =>
+          mean(
+            row
+              .filter((_, j) => j !== i)
+              .sort((a, b) => a - b)
+              .slice(0, 3),
+          ),
+        );
+        const pairs = m.flatMap((row, i) => row.filter((_, j) => j > i));
+        st = { mu: mean(n3), sigma: sd(n3), muPairs: mean(pairs), sigmaPairs: sd(pairs) };
+        statsOf.set(key, st);
+      }
+      const s = st;
+      return {
+        replay: (probe) => t.replay(probe),
+        score(probe) {
+          const raw = refs.map((r) => cache.get(probe, r));
+          const result = scoreFromDistances(
+            inner.statisticsOf(refs, o, enrolled),
+            { dynamics: raw, shape: null },
+            cache.prepared[probe]!,
+            task.pressure,
+            o,
+          );
+          const { duration, speed } = result.explanation.terms;
+          const z =
+            g.norm === 'znorm'
+              ? (mean([...raw].sort((a, b) => a - b).slice(0, 3)) - s.mu) /
+                Math.max(s.sigma, g.rho * s.mu)
+              : (mean(raw) - s.muPairs) / Math.max(s.sigmaPairs, g.rho * s.muPairs);
+          return -(Math.log(duration * speed) + g.lambda * z);
+        },
+      };
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The enrolment consistency bound (verify.ts maxEnrolmentDistance), cross-validated.
 

@@ -65,9 +65,11 @@ import {
   svcFigures,
   verifierDbaMethod,
   verifierMethod,
+  verifierNormMethod,
   writerFolds,
   type Fold,
   type AdaptationFigures,
+  type NormChoice,
   type Method,
   type TaskData,
 } from './signature-protocol.js';
@@ -343,6 +345,25 @@ function evaluate(
     );
     const dba = verifierDbaMethod(task, 'verifier + DBA', grid);
     columns.push({ name: dba.name, results: crossValidate(task, dba, folds) });
+  }
+  if (experiment === 'norm') {
+    const base = verifierGrid(task.pressure, fullGrid, dynamics, shape);
+    const grid: NormChoice[] = [];
+    for (const norm of ['znorm', 'pairs'] as const) {
+      for (const rho of [0.1, 0.2, 0.3, 0.5]) {
+        for (const lambda of [0.01, 0.02, 0.03, 0.05, 0.1]) {
+          for (const options of base.filter((o) => o.normalisationExponent === 0.5 || !task.pressure)) grid.push({ options, norm, rho, lambda });
+        }
+      }
+    }
+    for (const norm of ['znorm', 'pairs'] as const) {
+      const m = verifierNormMethod(
+        task,
+        `verifier, ${norm}`,
+        grid.filter((g) => g.norm === norm),
+      );
+      columns.push({ name: m.name, results: crossValidate(task, m, folds, false) });
+    }
   }
   printComparison(columns, folds);
 
