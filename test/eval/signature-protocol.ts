@@ -8,6 +8,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dbaMean } from './dba.js';
+import {
+  pathSignatureDistance,
+  pathSignatureFeatures,
+  type PathSignatureFeatures,
+} from './path-signature.js';
 import { dtwDistance, type Sequence } from '../../server/biometrics/signature/dtw.js';
 import {
   prepareSignature,
@@ -840,6 +845,72 @@ export function verifierNormMethod(
                 Math.max(s.sigma, g.rho * s.mu)
               : (mean(raw) - s.muPairs) / Math.max(s.sigmaPairs, g.rho * s.muPairs);
           return -(Math.log(duration * speed) + g.lambda * z);
+        },
+      };
+    },
+  };
+}
+
+export interface PathSignatureChoice {
+  readonly options: VerifierOptions;
+  readonly level: number;
+  readonly windows: number;
+  /** The fused distance is the verifier's × (path-signature distance / its spread)^weight. */
+  readonly weight: number;
+}
+
+/**
+ * Experiment (b): the verifier's distance fused with a path-signature feature distance
+ * (path-signature.ts): the mean of the 3 nearest references' feature distances over the
+ * references' own leave-one-out value of the same, to the power `weight`.
+ */
+export function verifierPathSignatureMethod(
+  task: TaskData,
+  name: string,
+  grid: readonly PathSignatureChoice[],
+): Method<PathSignatureChoice> {
+  const inner = verifierMethod(
+    task,
+    name,
+    grid.map((g) => g.options),
+  );
+  const features = new Map<string, PathSignatureFeatures[]>();
+  const featuresOf = (g: PathSignatureChoice) => {
+    const key = `${representationKey(g.options)}|${g.level}|${g.windows}`;
+    let f = features.get(key);
+    if (!f) {
+      const cache = inner.cacheOf(g.options);
+      // x, y and pressure of the main representation (x, y, dx, dy, p, v).
+      const channels = task.pressure ? [0, 1, 4] : [0, 1];
+      f = cache.prepared.map((p) =>
+        pathSignatureFeatures(p.dynamics, channels, { level: g.level, windows: g.windows }),
+      );
+      features.set(key, f);
+    }
+    return f;
+  };
+  const near3 = (values: number[]) => mean(values.sort((a, b) => a - b).slice(0, 3));
+  return {
+    name,
+    grid,
+    key: (g) => `${inner.key(g.options)}|${g.level}|${g.windows}|${g.weight}`,
+    describe: (g) =>
+      `${inner.describe(g.options)}, path signature level ${g.level} windows ${g.windows} weight ${g.weight}`,
+    template(_task, refs, g, enrolled) {
+      const t = inner.template(task, refs, g.options, enrolled);
+      if (g.weight === 0) return t;
+      const f = featuresOf(g);
+      const loo = mean(
+        refs.map((r) =>
+          near3(refs.filter((q) => q !== r).map((q) => pathSignatureDistance(f[r]!, f[q]!))),
+        ),
+      );
+      return {
+        replay: (probe) => t.replay(probe),
+        score(probe) {
+          const base = 1 / t.score(probe) - 1;
+          const d = near3(refs.map((r) => pathSignatureDistance(f[probe]!, f[r]!)));
+          return 1 / (1 + base * (d / Math.max(loo, 1e-9)) ** g.weight);
         },
       };
     },

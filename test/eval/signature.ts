@@ -66,10 +66,12 @@ import {
   verifierDbaMethod,
   verifierMethod,
   verifierNormMethod,
+  verifierPathSignatureMethod,
   writerFolds,
   type Fold,
   type AdaptationFigures,
   type NormChoice,
+  type PathSignatureChoice,
   type Method,
   type TaskData,
 } from './signature-protocol.js';
@@ -364,6 +366,19 @@ function evaluate(
       );
       columns.push({ name: m.name, results: crossValidate(task, m, folds, false) });
     }
+  }
+  if (experiment === 'path-signature') {
+    const grid: PathSignatureChoice[] = [];
+    for (const options of verifierGrid(task.pressure, fullGrid, dynamics, shape)) {
+      grid.push({ options, level: 2, windows: 1, weight: 0 });
+      for (const level of [2, 3]) {
+        for (const windows of [1, 4]) {
+          for (const weight of [0.1, 0.2, 0.35, 0.5]) grid.push({ options, level, windows, weight });
+        }
+      }
+    }
+    const m = verifierPathSignatureMethod(task, 'verifier + path signature', grid);
+    columns.push({ name: m.name, results: crossValidate(task, m, folds, false) });
   }
   printComparison(columns, folds);
 
