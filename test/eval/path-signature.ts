@@ -43,7 +43,8 @@ function logSignature(points: readonly Float64Array[], level: number): Float64Ar
       }
     }
     for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) s2[i * d + j]! += s1[i]! * delta[j]! + (delta[i]! * delta[j]!) / 2;
+      for (let j = 0; j < d; j++)
+        s2[i * d + j]! += s1[i]! * delta[j]! + (delta[i]! * delta[j]!) / 2;
     }
     for (let i = 0; i < d; i++) s1[i]! += delta[i]!;
   }

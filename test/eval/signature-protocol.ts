@@ -426,7 +426,8 @@ export function fit<P>(
 
 /**
  * The later-session calibration (verify.ts laterSession) fitted on some writers, given the
- * single-session choice `p` and its threshold: each writer's template is S1–S5 plus those of
+ * single-session choice `p` and its threshold (with `laterFactors`, also the duration and speed
+ * exponents at w = 1, 0/0.15/0.3 and 0/0.1/0.2): each writer's template is S1–S5 plus those of
  * S11–S15 that it accepts at the threshold (the two-visit rule: which ones join does not depend
  * on what is being fitted), probed with S16–S20 and S21–S40. For each exponent, the distance
  * scale that brings FRR and skilled FAR closest at the one threshold (log grid 0.25–4); the
@@ -440,6 +441,7 @@ export function fitLaterSession<P>(
   p: P,
   threshold: number,
   exponents: readonly number[] = [0.5, 0.75, 1, 1.25, 1.5],
+  laterFactors = true,
 ): { p: P; calibration: LaterSessionCalibration; error: number } | null {
   if (!method.withLaterSession) return null;
   const with_ = method.withLaterSession.bind(method);
@@ -456,45 +458,56 @@ export function fitLaterSession<P>(
   const c0 = 1 / threshold - 1;
   const scales = Array.from({ length: 161 }, (_, k) => 2 ** (-2 + k / 40));
   let best: { calibration: LaterSessionCalibration; error: number } | null = null;
-  for (const exponent of exponents) {
-    const unscaled: LaterSessionCalibration = {
-      exponent,
-      exponentWithoutPressure: exponent,
-      distanceScale: 1,
-      distanceScaleWithoutPressure: 1,
-    };
-    const q = with_(p, unscaled);
-    // Distances at scale 1 and each template's later share.
-    const genuine: { d: number; w: number }[] = [];
-    const skilled: { d: number; w: number }[] = [];
-    for (const u of users) {
-      const refs = [...enrolment(u), ...joined.get(u)!];
-      const t = method.template(task, refs, q, 5);
-      const w = Math.min(1, joined.get(u)!.length / 5);
-      const d = (i: number) => 1 / t.score(task.id(u, i)) - 1;
-      genuine.push(...range(16, 20).map((i) => ({ d: d(i), w })));
-      skilled.push(...range(21, 40).map((i) => ({ d: d(i), w })));
-    }
-    let atExponent = { gap: Infinity, error: 1, scale: 1 };
-    for (const scale of scales) {
-      const accept = (x: { d: number; w: number }) => x.d * scale ** x.w <= c0;
-      const frr = genuine.filter((x) => !accept(x)).length / genuine.length;
-      const far = skilled.filter(accept).length / skilled.length;
-      const gap = Math.abs(frr - far);
-      if (gap < atExponent.gap - 1e-12) atExponent = { gap, error: (frr + far) / 2, scale };
-    }
-    if (!best || atExponent.error < best.error - 1e-12) {
-      best = {
-        calibration: {
-          exponent,
-          exponentWithoutPressure: exponent,
-          distanceScale: atExponent.scale,
-          distanceScaleWithoutPressure: atExponent.scale,
-        },
-        error: atExponent.error,
+  const factors = laterFactors
+    ? [0, 0.15, 0.3].flatMap((d) => [0, 0.1, 0.2].map((v) => [d, v]))
+    : [[NaN, NaN]];
+  for (const exponent of exponents)
+    for (const [dur, spd] of factors) {
+      const unscaled: LaterSessionCalibration = {
+        exponent,
+        exponentWithoutPressure: exponent,
+        distanceScale: 1,
+        distanceScaleWithoutPressure: 1,
+        ...(laterFactors
+          ? {
+              durationExponent: dur,
+              durationExponentWithoutPressure: dur,
+              speedExponent: spd,
+              speedExponentWithoutPressure: spd,
+            }
+          : {}),
       };
+      const q = with_(p, unscaled);
+      // Distances at scale 1 and each template's later share.
+      const genuine: { d: number; w: number }[] = [];
+      const skilled: { d: number; w: number }[] = [];
+      for (const u of users) {
+        const refs = [...enrolment(u), ...joined.get(u)!];
+        const t = method.template(task, refs, q, 5);
+        const w = Math.min(1, joined.get(u)!.length / 5);
+        const d = (i: number) => 1 / t.score(task.id(u, i)) - 1;
+        genuine.push(...range(16, 20).map((i) => ({ d: d(i), w })));
+        skilled.push(...range(21, 40).map((i) => ({ d: d(i), w })));
+      }
+      let atExponent = { gap: Infinity, error: 1, scale: 1 };
+      for (const scale of scales) {
+        const accept = (x: { d: number; w: number }) => x.d * scale ** x.w <= c0;
+        const frr = genuine.filter((x) => !accept(x)).length / genuine.length;
+        const far = skilled.filter(accept).length / skilled.length;
+        const gap = Math.abs(frr - far);
+        if (gap < atExponent.gap - 1e-12) atExponent = { gap, error: (frr + far) / 2, scale };
+      }
+      if (!best || atExponent.error < best.error - 1e-12) {
+        best = {
+          calibration: {
+            ...unscaled,
+            distanceScale: atExponent.scale,
+            distanceScaleWithoutPressure: atExponent.scale,
+          },
+          error: atExponent.error,
+        };
+      }
     }
-  }
   return { p: with_(p, best!.calibration), ...best! };
 }
 
@@ -682,18 +695,30 @@ export function checkAgainstVerifier(
     refs.map((r) => task.signatures[r]!),
     options,
   );
-  const cached = method.template(task, refs, options);
-  for (const i of [11, 15, 21, 30]) {
-    const id = task.id(user, i);
-    const direct = scorePreparedSignature(
-      template,
-      prepareSignature(task.signatures[id]!, template.features),
-      options,
-    ).score;
-    if (Math.abs(direct - cached.score(id)) > 1e-9) {
-      throw new Error(
-        `cached scoring differs from the verifier's: ${direct} vs ${cached.score(id)}`,
-      );
+  // And a template with later-session references (S11–S13 adapted), as the adaptation protocol's.
+  const later = range(11, 13).map((i) => task.id(user, i));
+  const adapted = buildSignatureTemplate(
+    refs.map((r) => task.signatures[r]!),
+    options,
+    later.map((r) => task.signatures[r]!),
+  );
+  const cases: [typeof template, TemplateScorer][] = [
+    [template, method.template(task, refs, options)],
+    [adapted, method.template(task, [...refs, ...later], options, refs.length)],
+  ];
+  for (const [built, cached] of cases) {
+    for (const i of [15, 16, 21, 30]) {
+      const id = task.id(user, i);
+      const direct = scorePreparedSignature(
+        built,
+        prepareSignature(task.signatures[id]!, built.features),
+        options,
+      ).score;
+      if (Math.abs(direct - cached.score(id)) > 1e-9) {
+        throw new Error(
+          `cached scoring differs from the verifier's: ${direct} vs ${cached.score(id)}`,
+        );
+      }
     }
   }
 }
@@ -795,7 +820,10 @@ export function verifierNormMethod(
     name,
     grid.map((g) => g.options),
   );
-  const statsOf = new Map<string, { mu: number; sigma: number; muPairs: number; sigmaPairs: number }>();
+  const statsOf = new Map<
+    string,
+    { mu: number; sigma: number; muPairs: number; sigmaPairs: number }
+  >();
   const sd = (v: readonly number[]) => {
     const m = mean(v);
     return Math.sqrt(mean(v.map((x) => (x - m) ** 2)));

@@ -236,7 +236,7 @@ function crossValidate<P>(
       choice:
         method.describe(fitted.p) +
         (later
-          ? `, later session exponent ${later.calibration.exponent} scale ${later.calibration.distanceScale.toFixed(3)}`
+          ? `, later session exponent ${later.calibration.exponent} duration^${later.calibration.durationExponent} slowness^${later.calibration.speedExponent} scale ${later.calibration.distanceScale.toFixed(3)}`
           : ''),
       threshold: fitted.threshold,
       testEer: test.globalEer,
@@ -354,7 +354,10 @@ function evaluate(
     for (const norm of ['znorm', 'pairs'] as const) {
       for (const rho of [0.1, 0.2, 0.3, 0.5]) {
         for (const lambda of [0.01, 0.02, 0.03, 0.05, 0.1]) {
-          for (const options of base.filter((o) => o.normalisationExponent === 0.5 || !task.pressure)) grid.push({ options, norm, rho, lambda });
+          for (const options of base.filter(
+            (o) => o.normalisationExponent === 0.5 || !task.pressure,
+          ))
+            grid.push({ options, norm, rho, lambda });
         }
       }
     }
@@ -373,7 +376,8 @@ function evaluate(
       grid.push({ options, level: 2, windows: 1, weight: 0 });
       for (const level of [2, 3]) {
         for (const windows of [1, 4]) {
-          for (const weight of [0.1, 0.2, 0.35, 0.5]) grid.push({ options, level, windows, weight });
+          for (const weight of [0.1, 0.2, 0.35, 0.5])
+            grid.push({ options, level, windows, weight });
         }
       }
     }
@@ -407,7 +411,7 @@ function evaluate(
   );
   const allLater = fitLaterSession(task, verifier, task.users, allFit.p, allFit.threshold);
   console.log(
-    `IN-SAMPLE: the fitting procedure on all ${task.users.length} writers chooses ${verifier.describe(allFit.p)}, threshold ${allFit.threshold.toFixed(4)} (skilled EER ${pct(allFit.figures.globalEer)} / per-user ${pct(allFit.figures.perUserEer)}); later-session exponent ${allLater?.calibration.exponent}, distance scale ${allLater?.calibration.distanceScale.toFixed(4)} (two-visit error at the threshold ${pct(allLater?.error ?? NaN)})`,
+    `IN-SAMPLE: the fitting procedure on all ${task.users.length} writers chooses ${verifier.describe(allFit.p)}, threshold ${allFit.threshold.toFixed(4)} (skilled EER ${pct(allFit.figures.globalEer)} / per-user ${pct(allFit.figures.perUserEer)}); later-session exponent ${allLater?.calibration.exponent}, duration^${allLater?.calibration.durationExponent}, slowness^${allLater?.calibration.speedExponent}, distance scale ${allLater?.calibration.distanceScale.toFixed(4)} (two-visit error at the threshold ${pct(allLater?.error ?? NaN)})`,
   );
   evaluateSpeed(task);
   evaluateConsistency(task);

@@ -82,7 +82,8 @@ export interface VerifierOptions extends FeatureOptions {
    * signer's drift between sessions, which the single-session exponent above under-normalises
    * (it was fitted where the spread cannot see that drift). The template's share of later
    * references w = min(1, later / enrolment) moves the exponent linearly from the one above
-   * (w = 0) to `exponent` (w = 1), and multiplies the fused distance by distanceScale^w, so
+   * (w = 0) to `exponent` (w = 1), as do the duration and speed exponents when given, and
+   * multiplies the fused distance by distanceScale^w, so
    * that the log distance moves linearly in w from one calibration to the other and the one
    * threshold still applies: the decision stays a documented function of the template. Fitted by eval:signature on training writers
    * (docs/signatures.md). Absent: a template is scored alike whatever its references' sessions.
@@ -152,8 +153,9 @@ export interface VerifierOptions extends FeatureOptions {
  * The decision is therefore distance ≤ (1/threshold − 1) × spread^exponent / (duration and
  * speed factors): the operating point scales with the enrolment's own leave-one-out spread.
  * A template with adapted or second-visit references is scored with the later-session
- * calibration (exponent 1 in both modes, distance scale 0.3789 with pressure and 1.0534
- * without), fitted by the same evaluation on the two-visit rule of all 20 writers.
+ * calibration (at w = 1: exponent 1 in both modes; with pressure duration^0, slowness^0.1,
+ * distance scale 0.3923; without duration^0.3, slowness^0, scale 1.0534), fitted by the same
+ * evaluation on the two-visit rule of all 20 writers (fitLaterSession).
  */
 export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   dynamics: { x: 1, y: 1, dx: 1, dy: 1, p: 1, v: 1 },
@@ -176,8 +178,12 @@ export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   laterSession: {
     exponent: 1,
     exponentWithoutPressure: 1,
-    distanceScale: 0.3789,
+    distanceScale: 0.3923,
     distanceScaleWithoutPressure: 1.0534,
+    durationExponent: 0,
+    durationExponentWithoutPressure: 0.3,
+    speedExponent: 0.1,
+    speedExponentWithoutPressure: 0,
   },
   threshold: 0.6731,
   thresholdWithoutPressure: 0.4392,
@@ -195,6 +201,11 @@ export interface LaterSessionCalibration {
   readonly exponentWithoutPressure?: number;
   readonly distanceScale: number;
   readonly distanceScaleWithoutPressure?: number;
+  /** The duration and speed exponents at w = 1; absent: the single-session ones throughout. */
+  readonly durationExponent?: number;
+  readonly durationExponentWithoutPressure?: number;
+  readonly speedExponent?: number;
+  readonly speedExponentWithoutPressure?: number;
 }
 
 interface Stat {
@@ -825,12 +836,30 @@ export function scoreFromDistances(
   const speedExponent = withPressure
     ? options.speedExponent
     : (options.speedExponentWithoutPressure ?? options.speedExponent);
-  const duration = durationRatio ** (durationExponent ?? 0);
+  const later = options.laterSession;
+  const share = statistics.laterShare;
+  const towards = (single: number, multi: number | undefined) =>
+    later && share > 0 && multi !== undefined ? single + share * (multi - single) : single;
+  const duration =
+    durationRatio **
+    towards(
+      durationExponent ?? 0,
+      withPressure
+        ? later?.durationExponent
+        : (later?.durationExponentWithoutPressure ?? later?.durationExponent),
+    );
   const slowness =
     probe.global.medianSpeedPerS > 0 && statistics.medianSpeedPerS > 0
       ? statistics.medianSpeedPerS / probe.global.medianSpeedPerS
       : 1;
-  const speed = slowness ** (speedExponent ?? 0);
+  const speed =
+    slowness **
+    towards(
+      speedExponent ?? 0,
+      withPressure
+        ? later?.speedExponent
+        : (later?.speedExponentWithoutPressure ?? later?.speedExponent),
+    );
   const distance =
     (laterSessionFactor(options, withPressure, statistics.laterShare) *
       duration *

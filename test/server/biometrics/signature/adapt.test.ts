@@ -113,7 +113,9 @@ describe('the later-session calibration', () => {
   const calibrated: VerifierOptions = {
     ...DEFAULT_VERIFIER_OPTIONS,
     normalisationExponent: 0.5,
-    laterSession: { exponent: 1, distanceScale: 0.4 },
+    durationExponent: 0.15,
+    speedExponent: 0.2,
+    laterSession: { exponent: 1, distanceScale: 0.4, durationExponent: 0.3, speedExponent: 0 },
   };
   const distance = (template: SignatureTemplate, probe: Signature, options: VerifierOptions) => {
     const outcome = verifySignature(template, probe, options);
@@ -139,16 +141,22 @@ describe('the later-session calibration', () => {
     expect(distance(buildSignatureTemplate(enrolment, calibrated), probe, calibrated)).toBe(
       distance(buildSignatureTemplate(enrolment, plain), probe, plain),
     );
-    // All later (w = 1): exponent 1 and the distance times 0.4.
+    // All later (w = 1): the later calibration's exponents and the distance times 0.4.
     const full = buildSignatureTemplate(enrolment, calibrated, later);
+    const at = (e: number, d: number, v: number): VerifierOptions => ({
+      ...plain,
+      normalisationExponent: e,
+      durationExponent: d,
+      speedExponent: v,
+    });
     expect(distance(full, probe, calibrated)).toBeCloseTo(
-      0.4 * distance(full, probe, { ...plain, normalisationExponent: 1 }),
+      0.4 * distance(full, probe, at(1, 0.3, 0)),
       12,
     );
-    // w = 0.4: exponent 0.5 + 0.4 × 0.5 and the distance times 0.4^0.4.
+    // w = 0.4: each exponent 0.4 of the way, and the distance times 0.4^0.4.
     const part = buildSignatureTemplate(enrolment, calibrated, later.slice(0, 2));
     expect(distance(part, probe, calibrated)).toBeCloseTo(
-      0.4 ** 0.4 * distance(part, probe, { ...plain, normalisationExponent: 0.7 }),
+      0.4 ** 0.4 * distance(part, probe, at(0.7, 0.21, 0.12)),
       12,
     );
   });
