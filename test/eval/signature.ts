@@ -2,7 +2,7 @@
  * SVC2004-protocol evaluation of the signature verifier, cross-validated across writers.
  *
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
- *     [--folds 2] [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba]
+ *     [--folds 2] [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba|norm|path-signature|synthetic]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -24,11 +24,17 @@
  * probes, S21–S40 the skilled forgeries and the other test writers' S16–S20 the random ones.
  * S11–S20 are one session, so this measures how far adaptation follows a drift, at best. The
  * poisoning check presents S11–S14 then the forgery S21 and scores S22–S40 at the threshold.
+ * Templates with adapted or second-visit references are scored with the later-session
+ * calibration (verify.ts laterSession), fitted per fold on the training writers as well
+ * (fitLaterSession in signature-protocol.ts).
  *
  * Experiments (docs/signatures.md): --grid full also fits feature rate, band and nearest count;
  * --dynamics x,y,dx,dy,p,v,area:0.5 sets the main representation's channels of the grid;
  * --shape area [--shape-weight 0.25] fuses a second representation (its own DTW and normaliser);
- * --experiment dba adds a column fusing the distance to a DTW-barycentre mean template (dba.ts).
+ * --experiment dba adds a column fusing the distance to a DTW-barycentre mean template (dba.ts);
+ * --experiment norm z-norms the distance by the reference set's own distances; --experiment
+ * path-signature fuses a log-signature feature distance (path-signature.ts); --experiment
+ * synthetic fits the grid on sigma-lognormal synthetic writers (sigma-lognormal.ts).
  *
  * IN-SAMPLE (labelled so): the shipped defaults (DEFAULT_VERIFIER_OPTIONS) on all writers, and
  * what the fitting procedure chooses on all of them. DTW distances are computed once per feature
@@ -49,6 +55,7 @@ import {
   type Signature,
   type VerifierOptions,
 } from '../../server/biometrics/signature/index.js';
+import { sigmaLognormalTask } from './sigma-lognormal.js';
 import {
   Protocol,
   adaptationFigures,
@@ -163,6 +170,9 @@ export function verifierGrid(
             for (const speed of [0, 0.1, 0.2]) {
               grid.push({
                 ...DEFAULT_VERIFIER_OPTIONS,
+                // The shipped later-session calibration was fitted on all 20 writers: a grid
+                // point carries none until fitLaterSession fits one on the training writers.
+                laterSession: undefined,
                 ...(dynamics ? { dynamics } : {}),
                 ...(shape
                   ? { shape: shape.spec, weights: { dynamics: 1, shape: shape.weight, global: 0 } }
@@ -213,10 +223,12 @@ function crossValidate<P>(
   method: Method<P>,
   folds: readonly Fold[],
   laterSession = true,
+  /** Fits the choice elsewhere (synthetic writers) instead of on the fold's training writers. */
+  fitter?: (fold: Fold, protocol: Protocol<P>) => { p: P; threshold: number },
 ): FoldResult[] {
   const protocol = new Protocol(task, method);
   return folds.map((fold) => {
-    const fitted = fit(protocol, fold.train);
+    const fitted = fitter ? fitter(fold, protocol) : fit(protocol, fold.train);
     const later = laterSession
       ? fitLaterSession(task, method, fold.train, fitted.p, fitted.threshold)
       : null;
@@ -383,6 +395,36 @@ function evaluate(
     }
     const m = verifierPathSignatureMethod(task, 'verifier + path signature', grid);
     columns.push({ name: m.name, results: crossValidate(task, m, folds, false) });
+  }
+  if (experiment === 'synthetic') {
+    // Experiment (c): the verifier's calibration fitted on synthetic sigma-lognormal writers
+    // only (sigma-lognormal.ts), scored on each fold's real test writers.
+    const synthetic = sigmaLognormalTask(40, seed, task.pressure);
+    const grid = verifierGrid(task.pressure, fullGrid, dynamics, shape);
+    const synMethod = verifierMethod(synthetic, 'synthetic', grid);
+    const synProtocol = new Protocol(synthetic, synMethod);
+    const synFit = fit(synProtocol, synthetic.users);
+    const shipped = svcFigures(synProtocol, synthetic.users, DEFAULT_VERIFIER_OPTIONS);
+    console.log(
+      `synthetic writers (40, seed ${seed}): the shipped defaults give skilled EER ${pct(shipped.globalEer)} / per-user ${pct(shipped.perUserEer)} there; fitted on them: ${synMethod.describe(synFit.p)}, threshold ${synFit.threshold.toFixed(4)} (${pct(synFit.figures.globalEer)} / ${pct(synFit.figures.perUserEer)})`,
+    );
+    const m = verifierMethod(task, 'fitted on synthetic', grid);
+    columns.push({
+      name: m.name,
+      results: crossValidate(task, m, folds, false, () => ({
+        p: synFit.p,
+        threshold: synFit.threshold,
+      })),
+    });
+    // The choice from the synthetic writers, the threshold from the fold's real training ones.
+    const hybrid = verifierMethod(task, 'synthetic choice, real threshold', grid);
+    columns.push({
+      name: hybrid.name,
+      results: crossValidate(task, hybrid, folds, true, (fold, protocol) => ({
+        p: synFit.p,
+        threshold: svcFigures(protocol, fold.train, synFit.p).threshold,
+      })),
+    });
   }
   printComparison(columns, folds);
 
