@@ -8,6 +8,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dbaMean } from './dba.js';
+import {
+  pathSignatureDistance,
+  pathSignatureFeatures,
+  type PathSignatureFeatures,
+} from './path-signature.js';
 import { dtwDistance, type Sequence } from '../../server/biometrics/signature/dtw.js';
 import {
   prepareSignature,
@@ -22,6 +27,7 @@ import {
   scoreFromDistances,
   scorePreparedSignature,
   templateStatistics,
+  type LaterSessionCalibration,
   type UserStatistics,
   type VerifierOptions,
 } from '../../server/biometrics/signature/verify.js';
@@ -114,7 +120,10 @@ export interface Method<P> {
   readonly grid: readonly P[];
   key(p: P): string;
   describe(p: P): string;
-  template(task: TaskData, refs: readonly number[], p: P): TemplateScorer;
+  /** `enrolled`: how many of `refs` (the first ones) are enrolment; the rest a later session. */
+  template(task: TaskData, refs: readonly number[], p: P, enrolled?: number): TemplateScorer;
+  /** The choice with a later-session calibration (verify.ts laterSession), when it has one. */
+  withLaterSession?(p: P, later: LaterSessionCalibration | undefined): P;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -265,7 +274,10 @@ export interface AdaptationFigures {
   readonly randomEer: number;
   readonly frr: number;
   readonly far: number;
-  /** Poisoning: S11–S14 then the forgery S21 presented; S22–S40 scored at the threshold. */
+  /**
+   * Poisoning: S11–S14 then the forgery S21 presented; S22–S40 scored at the threshold, against
+   * S11–S14 alone presented (honestFar).
+   */
   readonly poisonAdmitted: number;
   readonly poisonedFar: number;
   readonly honestFar: number;
@@ -297,7 +309,7 @@ export function adaptationFigures<P>(
       const judge = mode === 'adaptation' ? t : first;
       if (judge.replay(id) || judge.score(id) < threshold || t.replay(id)) continue;
       adapted = mode === 'adaptation' ? [...adapted, id].slice(-maxAdapted) : [...adapted, id];
-      t = method.template(task, [...enrolment(user), ...adapted], p);
+      t = method.template(task, [...enrolment(user), ...adapted], p, 5);
       added++;
     }
     return { t, added };
@@ -337,7 +349,8 @@ export function adaptationFigures<P>(
     for (const i of range(22, 40)) {
       poisoned[0]! += first.t.score(task.id(user, i)) >= threshold ? 1 : 0;
       poisoned[1]! += 1;
-      honest[0]! += a.t.score(task.id(user, i)) >= threshold ? 1 : 0;
+      // Against the same adaptation without the forgery (S11–S14), so only the forgery differs.
+      honest[0]! += withoutForgery.t.score(task.id(user, i)) >= threshold ? 1 : 0;
       honest[1]! += 1;
     }
   }
@@ -411,6 +424,93 @@ export function fit<P>(
   return best!;
 }
 
+/**
+ * The later-session calibration (verify.ts laterSession) fitted on some writers, given the
+ * single-session choice `p` and its threshold (with `laterFactors`, also the duration and speed
+ * exponents at w = 1, 0/0.15/0.3 and 0/0.1/0.2): each writer's template is S1–S5 plus those of
+ * S11–S15 that it accepts at the threshold (the two-visit rule: which ones join does not depend
+ * on what is being fitted), probed with S16–S20 and S21–S40. For each exponent, the distance
+ * scale that brings FRR and skilled FAR closest at the one threshold (log grid 0.25–4); the
+ * exponent whose pooled error there is lowest (ties: the smaller). The per-user EER does not
+ * depend on it (one factor per template).
+ */
+export function fitLaterSession<P>(
+  task: TaskData,
+  method: Method<P>,
+  users: readonly number[],
+  p: P,
+  threshold: number,
+  exponents: readonly number[] = [0.5, 0.75, 1, 1.25, 1.5],
+  laterFactors = true,
+): { p: P; calibration: LaterSessionCalibration; error: number } | null {
+  if (!method.withLaterSession) return null;
+  const with_ = method.withLaterSession.bind(method);
+  const enrolment = (user: number) => range(1, 5).map((i) => task.id(user, i));
+  const first = new Map(users.map((u) => [u, method.template(task, enrolment(u), p)]));
+  const joined = new Map(
+    users.map((u) => [
+      u,
+      range(11, 15)
+        .map((i) => task.id(u, i))
+        .filter((id) => !first.get(u)!.replay(id) && first.get(u)!.score(id) >= threshold),
+    ]),
+  );
+  const c0 = 1 / threshold - 1;
+  const scales = Array.from({ length: 161 }, (_, k) => 2 ** (-2 + k / 40));
+  let best: { calibration: LaterSessionCalibration; error: number } | null = null;
+  const factors = laterFactors
+    ? [0, 0.15, 0.3].flatMap((d) => [0, 0.1, 0.2].map((v) => [d, v]))
+    : [[NaN, NaN]];
+  for (const exponent of exponents)
+    for (const [dur, spd] of factors) {
+      const unscaled: LaterSessionCalibration = {
+        exponent,
+        exponentWithoutPressure: exponent,
+        distanceScale: 1,
+        distanceScaleWithoutPressure: 1,
+        ...(laterFactors
+          ? {
+              durationExponent: dur,
+              durationExponentWithoutPressure: dur,
+              speedExponent: spd,
+              speedExponentWithoutPressure: spd,
+            }
+          : {}),
+      };
+      const q = with_(p, unscaled);
+      // Distances at scale 1 and each template's later share.
+      const genuine: { d: number; w: number }[] = [];
+      const skilled: { d: number; w: number }[] = [];
+      for (const u of users) {
+        const refs = [...enrolment(u), ...joined.get(u)!];
+        const t = method.template(task, refs, q, 5);
+        const w = Math.min(1, joined.get(u)!.length / 5);
+        const d = (i: number) => 1 / t.score(task.id(u, i)) - 1;
+        genuine.push(...range(16, 20).map((i) => ({ d: d(i), w })));
+        skilled.push(...range(21, 40).map((i) => ({ d: d(i), w })));
+      }
+      let atExponent = { gap: Infinity, error: 1, scale: 1 };
+      for (const scale of scales) {
+        const accept = (x: { d: number; w: number }) => x.d * scale ** x.w <= c0;
+        const frr = genuine.filter((x) => !accept(x)).length / genuine.length;
+        const far = skilled.filter(accept).length / skilled.length;
+        const gap = Math.abs(frr - far);
+        if (gap < atExponent.gap - 1e-12) atExponent = { gap, error: (frr + far) / 2, scale };
+      }
+      if (!best || atExponent.error < best.error - 1e-12) {
+        best = {
+          calibration: {
+            ...unscaled,
+            distanceScale: atExponent.scale,
+            distanceScaleWithoutPressure: atExponent.scale,
+          },
+          error: atExponent.error,
+        };
+      }
+    }
+  return { p: with_(p, best!.calibration), ...best! };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Methods.
 
@@ -471,7 +571,11 @@ function representationKey(options: VerifierOptions): string {
  */
 export interface VerifierMethod extends Method<VerifierOptions> {
   cacheOf(options: VerifierOptions): DistanceCache;
-  statisticsOf(refs: readonly number[], options: VerifierOptions): UserStatistics;
+  statisticsOf(
+    refs: readonly number[],
+    options: VerifierOptions,
+    enrolled?: number,
+  ): UserStatistics;
 }
 
 export function verifierMethod(
@@ -514,10 +618,15 @@ export function verifierMethod(
       o.speedExponentWithoutPressure ?? null,
       o.spreadFloor ?? 0,
       o.aggregate,
+      o.laterSession ?? null,
     ]);
-  const statisticsOf = (refs: readonly number[], options: VerifierOptions): UserStatistics => {
+  const statisticsOf = (
+    refs: readonly number[],
+    options: VerifierOptions,
+    enrolled = refs.length,
+  ): UserStatistics => {
     const cache = cacheOf(options);
-    const statsKey = `${representationKey(options)}|${options.nearestCount ?? 3}|${refs.join(',')}`;
+    const statsKey = `${representationKey(options)}|${options.nearestCount ?? 3}|${enrolled}|${refs.join(',')}`;
     let stats = statistics.get(statsKey);
     if (!stats) {
       const m = cache.matrix(refs);
@@ -530,6 +639,7 @@ export function verifierMethod(
         m,
         shape,
         options,
+        enrolled,
       );
       statistics.set(statsKey, stats);
     }
@@ -546,9 +656,10 @@ export function verifierMethod(
     },
     cacheOf,
     statisticsOf,
-    template(_task, refs, options) {
+    withLaterSession: (options, laterSession) => ({ ...options, laterSession }),
+    template(_task, refs, options, enrolled) {
       const cache = cacheOf(options);
-      const s = statisticsOf(refs, options);
+      const s = statisticsOf(refs, options, enrolled);
       const shapeCache = options.weights.shape > 0 ? shapeCacheOf(options) : null;
       const result = (probe: number) =>
         scoreFromDistances(
@@ -584,18 +695,30 @@ export function checkAgainstVerifier(
     refs.map((r) => task.signatures[r]!),
     options,
   );
-  const cached = method.template(task, refs, options);
-  for (const i of [11, 15, 21, 30]) {
-    const id = task.id(user, i);
-    const direct = scorePreparedSignature(
-      template,
-      prepareSignature(task.signatures[id]!, template.features),
-      options,
-    ).score;
-    if (Math.abs(direct - cached.score(id)) > 1e-9) {
-      throw new Error(
-        `cached scoring differs from the verifier's: ${direct} vs ${cached.score(id)}`,
-      );
+  // And a template with later-session references (S11–S13 adapted), as the adaptation protocol's.
+  const later = range(11, 13).map((i) => task.id(user, i));
+  const adapted = buildSignatureTemplate(
+    refs.map((r) => task.signatures[r]!),
+    options,
+    later.map((r) => task.signatures[r]!),
+  );
+  const cases: [typeof template, TemplateScorer][] = [
+    [template, method.template(task, refs, options)],
+    [adapted, method.template(task, [...refs, ...later], options, refs.length)],
+  ];
+  for (const [built, cached] of cases) {
+    for (const i of [15, 16, 21, 30]) {
+      const id = task.id(user, i);
+      const direct = scorePreparedSignature(
+        built,
+        prepareSignature(task.signatures[id]!, built.features),
+        options,
+      ).score;
+      if (Math.abs(direct - cached.score(id)) > 1e-9) {
+        throw new Error(
+          `cached scoring differs from the verifier's: ${direct} vs ${cached.score(id)}`,
+        );
+      }
     }
   }
 }
@@ -665,6 +788,157 @@ export function verifierDbaMethod(
           const fused =
             terms.duration * terms.speed * ((1 - g.dbaWeight) * terms.dynamics + g.dbaWeight * dba);
           return 1 / (1 + fused);
+        },
+      };
+    },
+  };
+}
+
+export interface NormChoice {
+  readonly options: VerifierOptions;
+  /**
+   * How the probe's mean distance to its 3 nearest references (d) is normalised by the
+   * reference set: 'power' d / μ^exponent (the verifier's); 'znorm' (d − μ) / max(σ, ρμ), μ and σ
+   * the mean and deviation over the references of their own nearest-3 leave-one-out distance;
+   * 'pairs' the same with μ, σ over every pair of references and d the probe's mean distance to
+   * all of them.
+   */
+  readonly norm: 'power' | 'znorm' | 'pairs';
+  readonly rho: number;
+  /** z enters the log distance times lambda, beside the log duration and speed factors. */
+  readonly lambda: number;
+}
+
+/** Experiment (a): score normalisation per reference set, the rest of the verifier unchanged. */
+export function verifierNormMethod(
+  task: TaskData,
+  name: string,
+  grid: readonly NormChoice[],
+): Method<NormChoice> {
+  const inner = verifierMethod(
+    task,
+    name,
+    grid.map((g) => g.options),
+  );
+  const statsOf = new Map<
+    string,
+    { mu: number; sigma: number; muPairs: number; sigmaPairs: number }
+  >();
+  const sd = (v: readonly number[]) => {
+    const m = mean(v);
+    return Math.sqrt(mean(v.map((x) => (x - m) ** 2)));
+  };
+  return {
+    name,
+    grid,
+    key: (g) => `${inner.key(g.options)}|${g.norm}|${g.rho}|${g.lambda}`,
+    describe: (g) => `${inner.describe(g.options)}, ${g.norm} rho ${g.rho} lambda ${g.lambda}`,
+    template(_task, refs, g, enrolled) {
+      const o = g.options;
+      const t = inner.template(task, refs, o, enrolled);
+      if (g.norm === 'power') return t;
+      const cache = inner.cacheOf(o);
+      const key = `${representationKey(o)}|${refs.join(',')}`;
+      let st = statsOf.get(key);
+      if (!st) {
+        const m = cache.matrix(refs);
+        const n3 = m.map((row, i) =>
+          mean(
+            row
+              .filter((_, j) => j !== i)
+              .sort((a, b) => a - b)
+              .slice(0, 3),
+          ),
+        );
+        const pairs = m.flatMap((row, i) => row.filter((_, j) => j > i));
+        st = { mu: mean(n3), sigma: sd(n3), muPairs: mean(pairs), sigmaPairs: sd(pairs) };
+        statsOf.set(key, st);
+      }
+      const s = st;
+      return {
+        replay: (probe) => t.replay(probe),
+        score(probe) {
+          const raw = refs.map((r) => cache.get(probe, r));
+          const result = scoreFromDistances(
+            inner.statisticsOf(refs, o, enrolled),
+            { dynamics: raw, shape: null },
+            cache.prepared[probe]!,
+            task.pressure,
+            o,
+          );
+          const { duration, speed } = result.explanation.terms;
+          const z =
+            g.norm === 'znorm'
+              ? (mean([...raw].sort((a, b) => a - b).slice(0, 3)) - s.mu) /
+                Math.max(s.sigma, g.rho * s.mu)
+              : (mean(raw) - s.muPairs) / Math.max(s.sigmaPairs, g.rho * s.muPairs);
+          return -(Math.log(duration * speed) + g.lambda * z);
+        },
+      };
+    },
+  };
+}
+
+export interface PathSignatureChoice {
+  readonly options: VerifierOptions;
+  readonly level: number;
+  readonly windows: number;
+  /** The fused distance is the verifier's × (path-signature distance / its spread)^weight. */
+  readonly weight: number;
+}
+
+/**
+ * Experiment (b): the verifier's distance fused with a path-signature feature distance
+ * (path-signature.ts): the mean of the 3 nearest references' feature distances over the
+ * references' own leave-one-out value of the same, to the power `weight`.
+ */
+export function verifierPathSignatureMethod(
+  task: TaskData,
+  name: string,
+  grid: readonly PathSignatureChoice[],
+): Method<PathSignatureChoice> {
+  const inner = verifierMethod(
+    task,
+    name,
+    grid.map((g) => g.options),
+  );
+  const features = new Map<string, PathSignatureFeatures[]>();
+  const featuresOf = (g: PathSignatureChoice) => {
+    const key = `${representationKey(g.options)}|${g.level}|${g.windows}`;
+    let f = features.get(key);
+    if (!f) {
+      const cache = inner.cacheOf(g.options);
+      // x, y and pressure of the main representation (x, y, dx, dy, p, v).
+      const channels = task.pressure ? [0, 1, 4] : [0, 1];
+      f = cache.prepared.map((p) =>
+        pathSignatureFeatures(p.dynamics, channels, { level: g.level, windows: g.windows }),
+      );
+      features.set(key, f);
+    }
+    return f;
+  };
+  const near3 = (values: number[]) => mean(values.sort((a, b) => a - b).slice(0, 3));
+  return {
+    name,
+    grid,
+    key: (g) => `${inner.key(g.options)}|${g.level}|${g.windows}|${g.weight}`,
+    describe: (g) =>
+      `${inner.describe(g.options)}, path signature level ${g.level} windows ${g.windows} weight ${g.weight}`,
+    template(_task, refs, g, enrolled) {
+      const t = inner.template(task, refs, g.options, enrolled);
+      if (g.weight === 0) return t;
+      const f = featuresOf(g);
+      const loo = mean(
+        refs.map((r) =>
+          near3(refs.filter((q) => q !== r).map((q) => pathSignatureDistance(f[r]!, f[q]!))),
+        ),
+      );
+      return {
+        replay: (probe) => t.replay(probe),
+        score(probe) {
+          const base = 1 / t.score(probe) - 1;
+          const d = near3(refs.map((r) => pathSignatureDistance(f[probe]!, f[r]!)));
+          return 1 / (1 + base * (d / Math.max(loo, 1e-9)) ** g.weight);
         },
       };
     },

@@ -2,7 +2,7 @@
  * SVC2004-protocol evaluation of the signature verifier, cross-validated across writers.
  *
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
- *     [--folds 2] [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba]
+ *     [--folds 2] [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba|norm|path-signature|synthetic]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -24,11 +24,17 @@
  * probes, S21–S40 the skilled forgeries and the other test writers' S16–S20 the random ones.
  * S11–S20 are one session, so this measures how far adaptation follows a drift, at best. The
  * poisoning check presents S11–S14 then the forgery S21 and scores S22–S40 at the threshold.
+ * Templates with adapted or second-visit references are scored with the later-session
+ * calibration (verify.ts laterSession), fitted per fold on the training writers as well
+ * (fitLaterSession in signature-protocol.ts).
  *
  * Experiments (docs/signatures.md): --grid full also fits feature rate, band and nearest count;
  * --dynamics x,y,dx,dy,p,v,area:0.5 sets the main representation's channels of the grid;
  * --shape area [--shape-weight 0.25] fuses a second representation (its own DTW and normaliser);
- * --experiment dba adds a column fusing the distance to a DTW-barycentre mean template (dba.ts).
+ * --experiment dba adds a column fusing the distance to a DTW-barycentre mean template (dba.ts);
+ * --experiment norm z-norms the distance by the reference set's own distances; --experiment
+ * path-signature fuses a log-signature feature distance (path-signature.ts); --experiment
+ * synthetic fits the grid on sigma-lognormal synthetic writers (sigma-lognormal.ts).
  *
  * IN-SAMPLE (labelled so): the shipped defaults (DEFAULT_VERIFIER_OPTIONS) on all writers, and
  * what the fitting procedure chooses on all of them. DTW distances are computed once per feature
@@ -49,6 +55,7 @@ import {
   type Signature,
   type VerifierOptions,
 } from '../../server/biometrics/signature/index.js';
+import { sigmaLognormalTask } from './sigma-lognormal.js';
 import {
   Protocol,
   adaptationFigures,
@@ -57,6 +64,7 @@ import {
   enrolmentBoundFolds,
   equalErrorRate,
   fit,
+  fitLaterSession,
   loadTask,
   mean,
   range,
@@ -64,9 +72,13 @@ import {
   svcFigures,
   verifierDbaMethod,
   verifierMethod,
+  verifierNormMethod,
+  verifierPathSignatureMethod,
   writerFolds,
   type Fold,
   type AdaptationFigures,
+  type NormChoice,
+  type PathSignatureChoice,
   type Method,
   type TaskData,
 } from './signature-protocol.js';
@@ -158,6 +170,9 @@ export function verifierGrid(
             for (const speed of [0, 0.1, 0.2]) {
               grid.push({
                 ...DEFAULT_VERIFIER_OPTIONS,
+                // The shipped later-session calibration was fitted on all 20 writers: a grid
+                // point carries none until fitLaterSession fits one on the training writers.
+                laterSession: undefined,
                 ...(dynamics ? { dynamics } : {}),
                 ...(shape
                   ? { shape: shape.spec, weights: { dynamics: 1, shape: shape.weight, global: 0 } }
@@ -203,10 +218,21 @@ interface FoldResult {
   secondVisit: AdaptationFigures;
 }
 
-function crossValidate<P>(task: TaskData, method: Method<P>, folds: readonly Fold[]): FoldResult[] {
+function crossValidate<P>(
+  task: TaskData,
+  method: Method<P>,
+  folds: readonly Fold[],
+  laterSession = true,
+  /** Fits the choice elsewhere (synthetic writers) instead of on the fold's training writers. */
+  fitter?: (fold: Fold, protocol: Protocol<P>) => { p: P; threshold: number },
+): FoldResult[] {
   const protocol = new Protocol(task, method);
   return folds.map((fold) => {
-    const fitted = fit(protocol, fold.train);
+    const fitted = fitter ? fitter(fold, protocol) : fit(protocol, fold.train);
+    const later = laterSession
+      ? fitLaterSession(task, method, fold.train, fitted.p, fitted.threshold)
+      : null;
+    const adapted = later?.p ?? fitted.p;
     const test = svcFigures(protocol, fold.test, fitted.p);
     const at = rates(test.genuine, test.skilled, fitted.threshold);
     const random: number[] = [];
@@ -219,7 +245,11 @@ function crossValidate<P>(task: TaskData, method: Method<P>, folds: readonly Fol
       perUserRandom.push(equalErrorRate(protocol.scores(user, fitted.p).genuine, r).eer);
     }
     return {
-      choice: method.describe(fitted.p),
+      choice:
+        method.describe(fitted.p) +
+        (later
+          ? `, later session exponent ${later.calibration.exponent} duration^${later.calibration.durationExponent} slowness^${later.calibration.speedExponent} scale ${later.calibration.distanceScale.toFixed(3)}`
+          : ''),
       threshold: fitted.threshold,
       testEer: test.globalEer,
       frr: at.frr,
@@ -227,12 +257,12 @@ function crossValidate<P>(task: TaskData, method: Method<P>, folds: readonly Fol
       perUser: test.perUserEer,
       random: equalErrorRate(genuine, random).eer,
       randomFar: rates(genuine, random, fitted.threshold).far,
-      adaptation: adaptationFigures(task, method, fold.test, fitted.p, fitted.threshold),
+      adaptation: adaptationFigures(task, method, fold.test, adapted, fitted.threshold),
       secondVisit: adaptationFigures(
         task,
         method,
         fold.test,
-        fitted.p,
+        adapted,
         fitted.threshold,
         'second-visit',
       ),
@@ -257,7 +287,7 @@ function printComparison(
     ['  skilled FAR at the training threshold', (r) => r.adaptation.far],
     ['  random-forgery EER', (r) => r.adaptation.randomEer],
     ['  poisoning: FAR of S22–S40 after S21 presented', (r) => r.adaptation.poisonedFar],
-    ['  (honest S11–S15 adaptation: FAR of S22–S40)', (r) => r.adaptation.honestFar],
+    ['  (S11–S14 alone presented: FAR of S22–S40)', (r) => r.adaptation.honestFar],
     ['two visits (S11–S15 as a 2nd visit): EER global', (r) => r.secondVisit.globalEer],
     ['  per-user mean', (r) => r.secondVisit.perUserEer],
     ['  FRR at the training threshold', (r) => r.secondVisit.frr],
@@ -330,6 +360,72 @@ function evaluate(
     const dba = verifierDbaMethod(task, 'verifier + DBA', grid);
     columns.push({ name: dba.name, results: crossValidate(task, dba, folds) });
   }
+  if (experiment === 'norm') {
+    const base = verifierGrid(task.pressure, fullGrid, dynamics, shape);
+    const grid: NormChoice[] = [];
+    for (const norm of ['znorm', 'pairs'] as const) {
+      for (const rho of [0.1, 0.2, 0.3, 0.5]) {
+        for (const lambda of [0.01, 0.02, 0.03, 0.05, 0.1]) {
+          for (const options of base.filter(
+            (o) => o.normalisationExponent === 0.5 || !task.pressure,
+          ))
+            grid.push({ options, norm, rho, lambda });
+        }
+      }
+    }
+    for (const norm of ['znorm', 'pairs'] as const) {
+      const m = verifierNormMethod(
+        task,
+        `verifier, ${norm}`,
+        grid.filter((g) => g.norm === norm),
+      );
+      columns.push({ name: m.name, results: crossValidate(task, m, folds, false) });
+    }
+  }
+  if (experiment === 'path-signature') {
+    const grid: PathSignatureChoice[] = [];
+    for (const options of verifierGrid(task.pressure, fullGrid, dynamics, shape)) {
+      grid.push({ options, level: 2, windows: 1, weight: 0 });
+      for (const level of [2, 3]) {
+        for (const windows of [1, 4]) {
+          for (const weight of [0.1, 0.2, 0.35, 0.5])
+            grid.push({ options, level, windows, weight });
+        }
+      }
+    }
+    const m = verifierPathSignatureMethod(task, 'verifier + path signature', grid);
+    columns.push({ name: m.name, results: crossValidate(task, m, folds, false) });
+  }
+  if (experiment === 'synthetic') {
+    // Experiment (c): the verifier's calibration fitted on synthetic sigma-lognormal writers
+    // only (sigma-lognormal.ts), scored on each fold's real test writers.
+    const synthetic = sigmaLognormalTask(40, seed, task.pressure);
+    const grid = verifierGrid(task.pressure, fullGrid, dynamics, shape);
+    const synMethod = verifierMethod(synthetic, 'synthetic', grid);
+    const synProtocol = new Protocol(synthetic, synMethod);
+    const synFit = fit(synProtocol, synthetic.users);
+    const shipped = svcFigures(synProtocol, synthetic.users, DEFAULT_VERIFIER_OPTIONS);
+    console.log(
+      `synthetic writers (40, seed ${seed}): the shipped defaults give skilled EER ${pct(shipped.globalEer)} / per-user ${pct(shipped.perUserEer)} there; fitted on them: ${synMethod.describe(synFit.p)}, threshold ${synFit.threshold.toFixed(4)} (${pct(synFit.figures.globalEer)} / ${pct(synFit.figures.perUserEer)})`,
+    );
+    const m = verifierMethod(task, 'fitted on synthetic', grid);
+    columns.push({
+      name: m.name,
+      results: crossValidate(task, m, folds, false, () => ({
+        p: synFit.p,
+        threshold: synFit.threshold,
+      })),
+    });
+    // The choice from the synthetic writers, the threshold from the fold's real training ones.
+    const hybrid = verifierMethod(task, 'synthetic choice, real threshold', grid);
+    columns.push({
+      name: hybrid.name,
+      results: crossValidate(task, hybrid, folds, true, (fold, protocol) => ({
+        p: synFit.p,
+        threshold: svcFigures(protocol, fold.train, synFit.p).threshold,
+      })),
+    });
+  }
   printComparison(columns, folds);
 
   // In-sample, labelled as such.
@@ -355,8 +451,9 @@ function evaluate(
   console.log(
     `IN-SAMPLE (every writer both fits and scores): shipped defaults skilled EER global ${pct(shipped.globalEer)}, per-user mean ${pct(shipped.perUserEer)}; at the shipped threshold ${shippedThreshold}: FRR ${pct(at.frr)}, skilled FAR ${pct(at.far)}; adaptation protocol ${pct(adaptation.globalEer)} (per-user ${pct(adaptation.perUserEer)}); two visits ${pct(twoVisits.globalEer)} (per-user ${pct(twoVisits.perUserEer)}); plain DTW ${pct(base.globalEer)} / ${pct(base.perUserEer)}`,
   );
+  const allLater = fitLaterSession(task, verifier, task.users, allFit.p, allFit.threshold);
   console.log(
-    `IN-SAMPLE: the fitting procedure on all ${task.users.length} writers chooses ${verifier.describe(allFit.p)}, threshold ${allFit.threshold.toFixed(4)} (skilled EER ${pct(allFit.figures.globalEer)} / per-user ${pct(allFit.figures.perUserEer)})`,
+    `IN-SAMPLE: the fitting procedure on all ${task.users.length} writers chooses ${verifier.describe(allFit.p)}, threshold ${allFit.threshold.toFixed(4)} (skilled EER ${pct(allFit.figures.globalEer)} / per-user ${pct(allFit.figures.perUserEer)}); later-session exponent ${allLater?.calibration.exponent}, duration^${allLater?.calibration.durationExponent}, slowness^${allLater?.calibration.speedExponent}, distance scale ${allLater?.calibration.distanceScale.toFixed(4)} (two-visit error at the threshold ${pct(allLater?.error ?? NaN)})`,
   );
   evaluateSpeed(task);
   evaluateConsistency(task);

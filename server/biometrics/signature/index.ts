@@ -51,6 +51,7 @@ export type {
   VerificationOutcome,
   VerificationResult,
   VerifierOptions,
+  LaterSessionCalibration,
 } from './verify.js';
 export { renderSignaturePng, renderSignatureSvg } from './render.js';
 export type { PngRenderOptions, RenderOptions, SvgRenderOptions } from './render.js';

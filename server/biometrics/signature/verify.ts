@@ -76,6 +76,19 @@ export interface VerifierOptions extends FeatureOptions {
   /** The duration and speed exponents when either side has no pressure; as above when absent. */
   readonly durationExponentWithoutPressure?: number;
   readonly speedExponentWithoutPressure?: number;
+  /**
+   * The calibration of a template whose references span a later session as well (adapted or
+   * second-visit signatures beside the enrolment): its leave-one-out spread then holds the
+   * signer's drift between sessions, which the single-session exponent above under-normalises
+   * (it was fitted where the spread cannot see that drift). The template's share of later
+   * references w = min(1, later / enrolment) moves the exponent linearly from the one above
+   * (w = 0) to `exponent` (w = 1), as do the duration and speed exponents when given, and
+   * multiplies the fused distance by distanceScale^w, so
+   * that the log distance moves linearly in w from one calibration to the other and the one
+   * threshold still applies: the decision stays a documented function of the template. Fitted by eval:signature on training writers
+   * (docs/signatures.md). Absent: a template is scored alike whatever its references' sessions.
+   */
+  readonly laterSession?: LaterSessionCalibration;
   /** Accept when score >= threshold (comparisons with pressure on both sides). */
   readonly threshold: number;
   /**
@@ -139,6 +152,10 @@ export interface VerifierOptions extends FeatureOptions {
  * headline figures score on the other half, so they estimate these defaults on new writers.
  * The decision is therefore distance ≤ (1/threshold − 1) × spread^exponent / (duration and
  * speed factors): the operating point scales with the enrolment's own leave-one-out spread.
+ * A template with adapted or second-visit references is scored with the later-session
+ * calibration (at w = 1: exponent 1 in both modes; with pressure duration^0, slowness^0.1,
+ * distance scale 0.3923; without duration^0.3, slowness^0, scale 1.0534), fitted by the same
+ * evaluation on the two-visit rule of all 20 writers (fitLaterSession).
  */
 export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   dynamics: { x: 1, y: 1, dx: 1, dy: 1, p: 1, v: 1 },
@@ -158,6 +175,16 @@ export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   speedExponent: 0.2,
   durationExponentWithoutPressure: 0.15,
   speedExponentWithoutPressure: 0.1,
+  laterSession: {
+    exponent: 1,
+    exponentWithoutPressure: 1,
+    distanceScale: 0.3923,
+    distanceScaleWithoutPressure: 1.0534,
+    durationExponent: 0,
+    durationExponentWithoutPressure: 0.3,
+    speedExponent: 0.1,
+    speedExponentWithoutPressure: 0,
+  },
   threshold: 0.6731,
   thresholdWithoutPressure: 0.4392,
   consistencyFactor: 2,
@@ -168,6 +195,18 @@ export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   replayRatio: 0.15,
   duplicateDistance: 0.005,
 };
+
+export interface LaterSessionCalibration {
+  readonly exponent: number;
+  readonly exponentWithoutPressure?: number;
+  readonly distanceScale: number;
+  readonly distanceScaleWithoutPressure?: number;
+  /** The duration and speed exponents at w = 1; absent: the single-session ones throughout. */
+  readonly durationExponent?: number;
+  readonly durationExponentWithoutPressure?: number;
+  readonly speedExponent?: number;
+  readonly speedExponentWithoutPressure?: number;
+}
 
 interface Stat {
   readonly mean: number;
@@ -212,6 +251,11 @@ export interface UserStatistics {
   /** Median over the references of their median pen speed, in their own size per second. */
   readonly medianSpeedPerS: number;
   readonly pressureProfile: readonly number[] | null;
+  /**
+   * The share of references from a later session (adapted or second-visit signatures) against
+   * the enrolment's: min(1, later / enrolment); 0 for a template of enrolment signatures only.
+   */
+  readonly laterShare: number;
 }
 
 export interface SignatureTemplate {
@@ -490,7 +534,7 @@ export function buildSignatureTemplate(
       shp[i]![j] = shp[j]![i] = s;
     }
   }
-  const statistics = templateStatistics(references, dyn, shp, options);
+  const statistics = templateStatistics(references, dyn, shp, options, signatures.length);
   return { signatures, adapted, secondVisit, features, references, statistics };
 }
 
@@ -504,6 +548,8 @@ export function templateStatistics(
   dyn: readonly (readonly number[])[],
   shp: readonly (readonly number[])[],
   options: VerifierOptions,
+  /** How many of the references (the first ones) are the enrolment's; the rest are later. */
+  enrolled: number = references.length,
 ): UserStatistics {
   const count = references.length;
   const meanOff = (m: readonly (readonly number[])[], i: number) =>
@@ -558,6 +604,7 @@ export function templateStatistics(
     lengthMm: range(references.map((r) => r.global.lengthMm)),
     medianSpeedPerS: median(references.map((r) => r.global.medianSpeedPerS)),
     pressureProfile,
+    laterShare: Math.min(1, Math.max(0, count - enrolled) / Math.max(1, enrolled)),
   };
 }
 
@@ -635,7 +682,7 @@ export function scorePreparedSignature(
 ): VerificationResult {
   const { statistics, references } = template;
   const withPressure = probe.pressure && references.every((r) => r.pressure);
-  const exponent = normalisationExponentOf(options, withPressure);
+  const exponent = normalisationExponentOf(options, withPressure, statistics.laterShare);
   const k = nearestCountOf(options, references.length - 1);
   const raw = (which: 'dynamics' | 'shape'): number[] => {
     // The k smallest normalised distances so far, ascending ('nearest' aggregate).
@@ -674,10 +721,34 @@ export function scorePreparedSignature(
   );
 }
 
-function normalisationExponentOf(options: VerifierOptions, withPressure: boolean): number {
-  return withPressure
+function normalisationExponentOf(
+  options: VerifierOptions,
+  withPressure: boolean,
+  laterShare: number,
+): number {
+  const single = withPressure
     ? options.normalisationExponent
     : (options.normalisationExponentWithoutPressure ?? options.normalisationExponent);
+  const later = options.laterSession;
+  if (!later || laterShare <= 0) return single;
+  const multi = withPressure ? later.exponent : (later.exponentWithoutPressure ?? later.exponent);
+  return single + laterShare * (multi - single);
+}
+
+/** The factor the fused distance of a template with later-session references is multiplied by. */
+function laterSessionFactor(
+  options: VerifierOptions,
+  withPressure: boolean,
+  laterShare: number,
+): number {
+  const later = options.laterSession;
+  if (!later || laterShare <= 0) return 1;
+  const scale = withPressure
+    ? later.distanceScale
+    : (later.distanceScaleWithoutPressure ?? later.distanceScale);
+  // Geometric, as the exponent is linear: the log distance moves linearly in w from the
+  // single-session calibration's to the later-session one's.
+  return scale ** laterShare;
 }
 
 /** What reference r's raw DTW distance is divided by: the user's spread to a power. */
@@ -718,7 +789,7 @@ export function scoreFromDistances(
   options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
 ): VerificationResult {
   const cap = options.termCap;
-  const exponent = normalisationExponentOf(options, withPressure);
+  const exponent = normalisationExponentOf(options, withPressure, statistics.laterShare);
   const closest = { dynamics: Infinity, shape: Infinity };
   const term = (which: 'dynamics' | 'shape'): number => {
     const raw = distances[which] ?? [];
@@ -765,14 +836,35 @@ export function scoreFromDistances(
   const speedExponent = withPressure
     ? options.speedExponent
     : (options.speedExponentWithoutPressure ?? options.speedExponent);
-  const duration = durationRatio ** (durationExponent ?? 0);
+  const later = options.laterSession;
+  const share = statistics.laterShare;
+  const towards = (single: number, multi: number | undefined) =>
+    later && share > 0 && multi !== undefined ? single + share * (multi - single) : single;
+  const duration =
+    durationRatio **
+    towards(
+      durationExponent ?? 0,
+      withPressure
+        ? later?.durationExponent
+        : (later?.durationExponentWithoutPressure ?? later?.durationExponent),
+    );
   const slowness =
     probe.global.medianSpeedPerS > 0 && statistics.medianSpeedPerS > 0
       ? statistics.medianSpeedPerS / probe.global.medianSpeedPerS
       : 1;
-  const speed = slowness ** (speedExponent ?? 0);
+  const speed =
+    slowness **
+    towards(
+      speedExponent ?? 0,
+      withPressure
+        ? later?.speedExponent
+        : (later?.speedExponentWithoutPressure ?? later?.speedExponent),
+    );
   const distance =
-    (duration * speed * (w.dynamics * dynamics + w.shape * shape + w.global * global)) /
+    (laterSessionFactor(options, withPressure, statistics.laterShare) *
+      duration *
+      speed *
+      (w.dynamics * dynamics + w.shape * shape + w.global * global)) /
     (w.dynamics + w.shape + w.global);
   const score = 1 / (1 + distance);
   const threshold = withPressure

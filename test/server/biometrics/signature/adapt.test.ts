@@ -4,6 +4,7 @@ import {
   SignatureTemplateError,
   adaptSignatureTemplate,
   adaptSubjectSignature,
+  buildSignatureTemplate,
   deserialiseSignatureTemplate,
   enrolSignatures,
   enrolSubjectSignature,
@@ -12,6 +13,7 @@ import {
   verifySubjectSignature,
   type Signature,
   type SignatureTemplate,
+  type VerifierOptions,
 } from '../../../../server/biometrics/signature/index.js';
 import { subjectTemplates } from '../../../../server/biometrics/templates.js';
 import type { Vault } from '../../../../server/vault/index.js';
@@ -99,6 +101,64 @@ describe('adaptSignatureTemplate', () => {
     expect(result.template.adapted).toEqual([b, c]);
     expect(result.template.signatures).toEqual(enrolment);
     expect(result.template.references).toHaveLength(7);
+  });
+});
+
+describe('the later-session calibration', () => {
+  // A template whose references span a later session (adapted or second-visit signatures) holds
+  // the signer's drift in its spread; it was scored with the calibration fitted on enrolments of
+  // one session, which under-normalises it (docs/signatures.md: adaptation scored worse than
+  // plain DTW). It now moves to its own calibration by the share of later references.
+  const later = [21, 22, 23, 24, 25].map(drifted);
+  const calibrated: VerifierOptions = {
+    ...DEFAULT_VERIFIER_OPTIONS,
+    normalisationExponent: 0.5,
+    durationExponent: 0.15,
+    speedExponent: 0.2,
+    laterSession: { exponent: 1, distanceScale: 0.4, durationExponent: 0.3, speedExponent: 0 },
+  };
+  const distance = (template: SignatureTemplate, probe: Signature, options: VerifierOptions) => {
+    const outcome = verifySignature(template, probe, options);
+    if (!outcome.ok) throw new Error(`not scored: ${outcome.reason}`);
+    return 1 / outcome.score - 1;
+  };
+
+  it('counts the share of later references against the enrolment', () => {
+    expect(buildSignatureTemplate(enrolment, calibrated).statistics.laterShare).toBe(0);
+    expect(
+      buildSignatureTemplate(enrolment, calibrated, later.slice(0, 2)).statistics.laterShare,
+    ).toBeCloseTo(0.4, 12);
+    expect(
+      buildSignatureTemplate(enrolment, calibrated, later.slice(0, 2), later.slice(2)).statistics
+        .laterShare,
+    ).toBe(1);
+  });
+
+  it('scores by the exponent and distance scale interpolated by that share', () => {
+    const probe = drifted(26);
+    const plain = { ...calibrated, laterSession: undefined };
+    // Enrolment only: the single-session calibration, untouched.
+    expect(distance(buildSignatureTemplate(enrolment, calibrated), probe, calibrated)).toBe(
+      distance(buildSignatureTemplate(enrolment, plain), probe, plain),
+    );
+    // All later (w = 1): the later calibration's exponents and the distance times 0.4.
+    const full = buildSignatureTemplate(enrolment, calibrated, later);
+    const at = (e: number, d: number, v: number): VerifierOptions => ({
+      ...plain,
+      normalisationExponent: e,
+      durationExponent: d,
+      speedExponent: v,
+    });
+    expect(distance(full, probe, calibrated)).toBeCloseTo(
+      0.4 * distance(full, probe, at(1, 0.3, 0)),
+      12,
+    );
+    // w = 0.4: each exponent 0.4 of the way, and the distance times 0.4^0.4.
+    const part = buildSignatureTemplate(enrolment, calibrated, later.slice(0, 2));
+    expect(distance(part, probe, calibrated)).toBeCloseTo(
+      0.4 ** 0.4 * distance(part, probe, at(0.7, 0.21, 0.12)),
+      12,
+    );
   });
 });
 
