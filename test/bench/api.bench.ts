@@ -36,6 +36,8 @@ interface LoadResult {
   p99: number;
   non2xx: number;
   errors: number;
+  /** This process's CPU time (user + system) during the run, in µs: the server's cost. */
+  serverCpuUs: number;
 }
 
 /**
@@ -58,12 +60,17 @@ async function load(
         p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts,
       }));
     });`;
+  const cpu = process.cpuUsage();
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['-e', script, JSON.stringify({ url, headers, connections: CONNECTIONS, duration: seconds })],
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
-  return JSON.parse(stdout) as LoadResult;
+  const used = process.cpuUsage(cpu);
+  return {
+    ...(JSON.parse(stdout) as Omit<LoadResult, 'serverCpuUs'>),
+    serverCpuUs: used.user + used.system,
+  };
 }
 
 const median = (values: number[]): number =>
@@ -78,6 +85,7 @@ function combine(rounds: LoadResult[]): LoadResult {
     p99: median(rounds.map((r) => r.p99)),
     non2xx: sum((r) => r.non2xx),
     errors: sum((r) => r.errors),
+    serverCpuUs: sum((r) => r.serverCpuUs),
   };
 }
 
@@ -144,12 +152,13 @@ export async function runApiBenchmarks(ctx: BenchContext): Promise<void> {
       formatCount(Math.round(r.perSecond)),
       `${r.p50} ms`,
       `${r.p99} ms`,
+      `${(r.serverCpuUs / r.requests).toFixed(0)} µs`,
       String(r.non2xx + r.errors),
     ];
     ctx.table(
       `API: ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${DURATION_S} s per route after ${WARM_UP_S} s warm-up (autocannon in a child process; req/s the mean, p50/p99 the median round)`,
       {
-        headers: ['route', 'req/s', 'p50', 'p99', 'non-2xx/errors'],
+        headers: ['route', 'req/s', 'p50', 'p99', 'server CPU/req', 'non-2xx/errors'],
         rows: [
           row('GET /bench/hello (Hono hello world)', h),
           row(`GET /api/v1/api-keys/{id} (admin key, ${STORED_KEYS} rows)`, s),
@@ -157,8 +166,13 @@ export async function runApiBenchmarks(ctx: BenchContext): Promise<void> {
       },
     );
     const ratio = s.perSecond / h.perSecond;
+    // The server's CPU per request does not depend on what else the machine runs meanwhile.
+    const cpuRatio = h.serverCpuUs / h.requests / (s.serverCpuUs / s.requests);
     ctx.note(
       `ratio ${ratio.toFixed(2)}× hello world (goal ≥ 0.50×); p99 ${s.p99} ms (goal ≤ 10 ms); data dir ${path.basename(dataDir)}`,
+    );
+    ctx.note(
+      `by the server's CPU per request: ${cpuRatio.toFixed(2)}× hello world (the capacity ratio of a server that has the CPU to itself)`,
     );
   } finally {
     await listener.close();
