@@ -53,7 +53,7 @@ export const PROBLEMS = {
     status: 413,
     title: 'Content Too Large',
     description:
-      'The body is larger than the limit of the operation (config `server.bodyLimitBytes`).',
+      'The body is larger than the limit of the operation (config `server.bodyLimitBytes` for JSON, `server.maxImageBytes` for images).',
   },
   unsupported_media_type: {
     status: 415,

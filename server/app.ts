@@ -187,7 +187,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     version: packageVersion(),
     startedAt: Date.now(),
     scheduler,
-    bodyLimitBytes: config.server.bodyLimitBytes,
+    bodyLimits: { json: config.server.bodyLimitBytes, image: config.server.maxImageBytes },
     rateLimit: config.server.rateLimit,
     telemetryAccess: config.server.metrics.access,
     face,

@@ -1,16 +1,16 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { PROBLEM_CODES, type ProblemCode } from '../../contract/index.js';
 import type { Logger } from '../log/index.js';
 import { problemCataloguePage, referencePage } from './docs.js';
 import { healthRoutes, metricsRoutes, type HealthDeps } from './health.js';
 import type { ApiEnv } from './middleware/auth.js';
+import { bodyLimitsByRoute, type BodyLimits } from './middleware/body-limit.js';
 import { refuseAmbiguousPaths } from './middleware/paths.js';
 import { rateLimit, type BucketLimit } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
 import { BEARER_SCHEME, openApiDocument } from './openapi.js';
-import { HttpError, problem, problemErrorHandler } from './problem.js';
+import { problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { reasonCodeRoutes } from './routes/reason-codes.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -33,9 +33,14 @@ export {
   type RequireScopeOptions,
 } from './middleware/auth.js';
 
+/** Route groups that take image bodies (up to server.maxImageBytes); none is mounted yet. */
+export const IMAGE_UPLOAD_PREFIXES: readonly string[] = [];
+export { bodyLimitFor, bodyLimitsByRoute, type BodyLimits } from './middleware/body-limit.js';
+
 export interface ApiDeps extends HealthDeps {
   logger: Logger;
-  bodyLimitBytes: number;
+  /** config server.bodyLimitBytes (JSON routes) and server.maxImageBytes (image uploads). */
+  bodyLimits: BodyLimits;
   /** config server.rateLimit; absent: no limit (tests of other parts). */
   rateLimit?: { enabled: boolean; perKey: BucketLimit; perAddress: BucketLimit } | undefined;
   /** The clock of the rate limiter (tests). */
@@ -67,19 +72,7 @@ export function createApi(deps: ApiDeps) {
     .use('*', requestId())
     .use('*', requestMetrics(deps))
     .use('*', refuseAmbiguousPaths())
-    .use(
-      '/api/*',
-      bodyLimit({
-        maxSize: deps.bodyLimitBytes,
-        onError: () => {
-          throw new HttpError(
-            413,
-            'body_too_large',
-            `the request body is larger than ${deps.bodyLimitBytes} bytes`,
-          );
-        },
-      }),
-    );
+    .use('/api/*', bodyLimitsByRoute(deps.bodyLimits, IMAGE_UPLOAD_PREFIXES));
   if (deps.rateLimit?.enabled) {
     app.use(
       '/api/*',

@@ -3,10 +3,13 @@ import type { Command } from 'commander';
 import {
   CONFIG_FILE_NAME,
   defaultConfigText,
+  isLoopbackHost,
   loadConfig,
+  parseConfig,
   resolveDataDirPath,
   type Config,
 } from '../config/index.js';
+import { makeSelfSignedCertificate } from '../tls.js';
 import {
   DEFAULT_CLIENT_SCOPES,
   addStaffUser,
@@ -24,6 +27,7 @@ import {
   notInitialisedError,
   checkPassphraseLength,
   provisionDataDir,
+  writeFileAtomic,
   type InitStep,
   type KdfProfile,
 } from '../vault/index.js';
@@ -45,6 +49,11 @@ export interface InitOptions {
   kdf?: KdfProfile | undefined;
   adminUsername: string;
   json: boolean;
+  /**
+   * `--host`: the address to serve on, written to config.json. Beyond loopback a self-signed
+   * certificate is made for it (TLS is required there) and its fingerprint printed.
+   */
+  host?: string | undefined;
   /** The caller (`start`) already holds the appliance lock on the data dir. */
   holdingLock?: boolean;
 }
@@ -56,6 +65,25 @@ export interface Provisioned {
   apiKey: { clientId: string; key: string; scopes: readonly string[] };
   kioskToken: { kioskId: string; token: string };
   unattendedKeyFile: string | null;
+  /** The self-signed certificate init made (for `--host` beyond loopback), or null. */
+  tls: { certFile: string; keyFile: string; fingerprint256: string; validTo: string } | null;
+}
+
+/** Where init writes the certificate and key it makes, relative to the data dir (config.json). */
+export const TLS_CERT_FILE = 'tls.crt';
+export const TLS_KEY_FILE = 'tls.key';
+
+/** `--host` checked like server.host in config.json; refused with an admin's config.json there. */
+function checkHost(host: string, configExists: boolean, configFile: string): void {
+  // The host alone: the certificate that TLS beyond loopback needs is what init makes.
+  const tls = { certFile: TLS_CERT_FILE, keyFile: TLS_KEY_FILE };
+  const outcome = parseConfig({ server: { host, tls } });
+  if (!outcome.ok) throw new UsageError('--host must be an IP address or a host name', 'host');
+  if (configExists)
+    throw new UsageError(
+      `${configFile} already exists: set server.host (and server.tls beyond loopback) there instead of --host`,
+      'host',
+    );
 }
 
 async function choosePassphrase(options: InitOptions, io: CliIo): Promise<string | undefined> {
@@ -120,6 +148,8 @@ export async function initialise(options: InitOptions, io: CliIo): Promise<Provi
   const onStep = initStepHook(io);
   // An admin may have written config.json first: it must be valid before anything is created.
   if (fs.existsSync(paths.config)) loadConfig(paths.dir);
+  if (options.host !== undefined)
+    checkHost(options.host, fs.existsSync(paths.config), paths.config);
   // Likewise the admin's name and the passphrase: refused before anything is created.
   normaliseUsername(options.adminUsername);
   const passphrase = await choosePassphrase(options, io);
@@ -148,14 +178,88 @@ async function provision(
   const keyFile = options.unattended
     ? resolveDataDirPath(paths.dir, existing?.keys.keyFile ?? 'master.key')
     : undefined;
-  const { installationId, result } = await provisionDataDir(
-    paths.dir,
+  const served = existing ? null : servedConfig(paths.dir, options.host);
+  let provisioned: Awaited<ReturnType<typeof provisionWith>>;
+  try {
+    provisioned = await provisionWith(
+      paths.dir,
+      options,
+      passphrase,
+      keyFile,
+      existing,
+      served?.configText ?? null,
+      onStep,
+    );
+  } catch (error) {
+    // Not a crash (an interrupted init leaves them to be replaced by the next): take them back.
+    if (served?.tls)
+      for (const file of [served.tls.keyFile, served.tls.certFile])
+        fs.rmSync(file, { force: true });
+    throw error;
+  }
+  const { installationId, result } = provisioned;
+  return {
+    dataDir: paths.dir,
+    installationId,
+    admin: { username: options.adminUsername, password: result.password },
+    apiKey: {
+      clientId: result.api.client.id,
+      key: result.api.key,
+      scopes: result.api.client.scopes,
+    },
+    kioskToken: { kioskId: result.kiosk.kiosk.id, token: result.kiosk.token },
+    unattendedKeyFile: keyFile ?? null,
+    tls: served?.tls ?? null,
+  };
+}
+
+/**
+ * The starter config.json, with `host` when given. Beyond loopback a new self-signed certificate
+ * and its key (0600) are written to the data dir first and named in server.tls; the config file
+ * itself is written by the all-or-nothing provisioning.
+ */
+function servedConfig(
+  dataDir: string,
+  host: string | undefined,
+): { configText: string; tls: Provisioned['tls'] } {
+  if (host === undefined) return { configText: defaultConfigText(), tls: null };
+  const config = JSON.parse(defaultConfigText()) as { server: Record<string, unknown> };
+  config.server.host = host;
+  let tls: Provisioned['tls'] = null;
+  if (!isLoopbackHost(host)) {
+    const made = makeSelfSignedCertificate(host);
+    const certFile = resolveDataDirPath(dataDir, TLS_CERT_FILE);
+    const keyFile = resolveDataDirPath(dataDir, TLS_KEY_FILE);
+    writeFileAtomic(keyFile, made.keyPem, 0o600);
+    writeFileAtomic(certFile, made.certPem, 0o644);
+    config.server.tls = { certFile: TLS_CERT_FILE, keyFile: TLS_KEY_FILE };
+    tls = {
+      certFile,
+      keyFile,
+      fingerprint256: made.fingerprint256,
+      validTo: made.notAfter.toISOString(),
+    };
+  }
+  return { configText: `${JSON.stringify(config, null, 2)}\n`, tls };
+}
+
+function provisionWith(
+  dataDir: string,
+  options: InitOptions,
+  passphrase: string | undefined,
+  keyFile: string | undefined,
+  existing: Config | null,
+  configText: string | null,
+  onStep: ((step: InitStep) => void) | undefined,
+) {
+  return provisionDataDir(
+    dataDir,
     {
       ...(passphrase !== undefined ? { passphrase } : {}),
       ...(keyFile !== undefined ? { unattendedKeyFile: keyFile } : {}),
       kdf: options.kdf ?? existing?.keys.kdf ?? 'moderate',
       actor: 'cli',
-      configText: existing ? null : defaultConfigText(),
+      configText,
       ...(onStep ? { onStep } : {}),
     },
     (vault) => {
@@ -177,18 +281,6 @@ async function provision(
       return { password, kiosk, api };
     },
   );
-  return {
-    dataDir: paths.dir,
-    installationId,
-    admin: { username: options.adminUsername, password: result.password },
-    apiKey: {
-      clientId: result.api.client.id,
-      key: result.api.key,
-      scopes: result.api.client.scopes,
-    },
-    kioskToken: { kioskId: result.kiosk.kiosk.id, token: result.kiosk.token },
-    unattendedKeyFile: keyFile ?? null,
-  };
 }
 
 export function printUnattendedWarning(io: CliIo, keyFile: string): void {
@@ -226,6 +318,20 @@ export function printProvisioned(io: CliIo, p: Provisioned, json: boolean): void
   );
   printLine(out, `  kiosk token     ${p.kioskToken.token}   (kiosk ${p.kioskToken.kioskId})`);
   printLine(out);
+  if (p.tls) printCertificate(io, p.tls);
+}
+
+/** The certificate init made: staff compare this fingerprint with what their browser shows. */
+export function printCertificate(io: CliIo, tls: NonNullable<Provisioned['tls']>): void {
+  const out = io.stdout;
+  printLine(out, `TLS: a self-signed certificate was made for this appliance (${tls.certFile},`);
+  printLine(out, `key ${tls.keyFile} mode 0600, valid until ${tls.validTo}).`);
+  printLine(out, `  SHA-256 fingerprint  ${tls.fingerprint256}`);
+  printLine(
+    out,
+    'Pin it: before trusting the appliance, check that the browser or client shows this fingerprint.',
+  );
+  printLine(out);
 }
 
 /** `verikiosk init`: creates the data dir and prints the first credentials once. */
@@ -245,10 +351,19 @@ export function addInitCommand(program: Command, io: CliIo): void {
     )
     .addOption(kdfOption())
     .option('--admin-username <name>', 'the first admin', 'admin')
+    .option(
+      '--host <host>',
+      'the address to serve on (server.host); beyond loopback a self-signed certificate is made and its fingerprint printed',
+    )
     .option('--json', 'print the secrets as JSON')
     .action(
       async (
-        o: CommonOptions & { unattended?: boolean; kdf?: KdfProfile; adminUsername: string },
+        o: CommonOptions & {
+          unattended?: boolean;
+          kdf?: KdfProfile;
+          adminUsername: string;
+          host?: string;
+        },
       ) => {
         const dataDir = dataDirFrom(o, io);
         const provisioned = await initialise(
@@ -259,6 +374,7 @@ export function addInitCommand(program: Command, io: CliIo): void {
             kdf: o.kdf,
             adminUsername: o.adminUsername,
             json: Boolean(o.json),
+            host: o.host,
           },
           io,
         );

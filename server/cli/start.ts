@@ -47,7 +47,10 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
   const { config } = loadConfig(dataDir);
   const host = options.host ?? config.server.host;
   if (!isLoopbackHost(host) && !config.server.tls) {
-    throw new UsageError(`binding to ${host} needs TLS: set server.tls in config.json`, 'host');
+    throw new UsageError(
+      `binding to ${host} needs TLS: set server.tls in config.json (a new data dir: \`verikiosk init --host ${host}\` makes a self-signed certificate)`,
+      'host',
+    );
   }
   refuseIfLocked(dataDir);
   const logger = createLogger({

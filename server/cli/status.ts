@@ -18,6 +18,7 @@ import {
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
 import { probeFaceBackend } from '../biometrics/index.js';
+import { certificateFileFingerprint } from '../tls.js';
 import { dataDirFrom } from './context.js';
 import { printJson, printLine, type CliIo } from './io.js';
 import { withDataDir, type CommonOptions } from './options.js';
@@ -41,6 +42,13 @@ export interface Status {
     systemdCredential: boolean;
   };
   appliance: { running: boolean; pid: number | null; url: string; health: unknown };
+  /** The certificate of server.tls: its SHA-256 fingerprint (colon hex) for staff to pin. */
+  tls: {
+    certFile: string;
+    fingerprint256: string | null;
+    validTo: string | null;
+    problem: string | null;
+  } | null;
   counts: Record<string, number> | null;
   /** The audit key's fingerprint is what `audit verify --export` prints, to compare. */
   audit: {
@@ -54,6 +62,21 @@ export interface Status {
   destructionsPending: { count: number; since: string | null } | null;
   /** FACE-1: the tfjs backend face inference uses (the running appliance's, else the one it would pick). */
   face: { backend: string | null; reason: string; source: 'appliance' | 'installed' };
+}
+
+function tlsStatus(certFile: string): NonNullable<Status['tls']> {
+  try {
+    const { fingerprint256, validTo } = certificateFileFingerprint(certFile);
+    return { certFile, fingerprint256, validTo: validTo.toISOString(), problem: null };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      certFile,
+      fingerprint256: null,
+      validTo: null,
+      problem: code ? `cannot be read (${code})` : 'is not a PEM certificate',
+    };
+  }
 }
 
 async function fetchHealth(url: string): Promise<unknown> {
@@ -109,6 +132,9 @@ export async function collectStatus(dataDir: string, io: CliIo): Promise<Status>
       url,
       health: pid !== null ? await fetchHealth(url) : null,
     },
+    tls: config.server.tls
+      ? tlsStatus(resolveDataDirPath(paths.dir, config.server.tls.certFile))
+      : null,
     counts: null,
     audit: null,
     retention: null,
@@ -211,6 +237,13 @@ export function printStatus(io: CliIo, s: Status, json: boolean): void {
     out,
     `appliance       ${s.appliance.running ? `running (pid ${s.appliance.pid}) at ${s.appliance.url}${health?.status ? `, health ${health.status}, up ${health.uptimeSeconds}s` : ', health unreachable'}` : 'not running'}`,
   );
+  if (s.tls)
+    printLine(
+      out,
+      s.tls.fingerprint256
+        ? `TLS certificate ${s.tls.certFile}, SHA-256 ${s.tls.fingerprint256} (valid until ${s.tls.validTo})`
+        : `TLS certificate ${s.tls.certFile} ${s.tls.problem}`,
+    );
   if (s.counts)
     printLine(
       out,

@@ -223,7 +223,10 @@ const serverSchema = z
       host: hostField().default('127.0.0.1'),
       port: integerIn(1, 65535).default(8420),
       tls: tlsSchema.nullable().default(null),
-      bodyLimitBytes: integerIn(1024, 1024 * MIB).default(10 * MIB),
+      /** The largest body of a JSON operation (every route outside the image uploads). */
+      bodyLimitBytes: integerIn(1024, 1024 * MIB).default(64 * 1024),
+      /** The largest body of an image upload route (captures, document and face images). */
+      maxImageBytes: integerIn(1024, 1024 * MIB).default(10 * MIB),
       trustProxy: flag().default(false),
       /** Time a client has to send the request line and headers (slow-header clients). */
       headersTimeoutMs: integerIn(100, 300_000).default(10_000),

@@ -63,6 +63,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   audit: async (c) => (await import('./audit.bench.js')).runAuditBenchmarks(c),
   events: async (c) => (await import('./events.bench.js')).runEventBenchmarks(c),
   sse: async (c) => (await import('./sse.bench.js')).runSseBenchmarks(c),
+  api: async (c) => (await import('./api.bench.js')).runApiBenchmarks(c),
 };
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@ import {
 } from '../../../contract/index.js';
 import {
   createApiClient,
+  getApiClient,
   listApiClients,
   revokeApiClient,
   type ApiClient,
@@ -17,6 +18,7 @@ import type { Vault } from '../../vault/index.js';
 import type { ApiEnv, Principal } from '../middleware/auth.js';
 import { requireScope } from '../middleware/auth.js';
 import { apiRouter, problemResponses } from '../openapi.js';
+import { HttpError } from '../problem.js';
 import type { Context } from 'hono';
 
 function toDto(client: ApiClient): ApiKey {
@@ -79,6 +81,22 @@ export function apiKeyRoutes(vault: Vault) {
       ...problemResponses(400, 401, 403, 413, 422, 429),
     },
   });
+  const getKey = createRoute({
+    method: 'get',
+    path: '/api-keys/{id}',
+    tags: ['api-keys'],
+    summary: 'One API key (never its secret)',
+    security: SECURITY,
+    middleware: [admin] as const,
+    request: { params: ApiKeyIdParamsSchema },
+    responses: {
+      200: {
+        description: 'The key, revoked or expired included',
+        content: { 'application/json': { schema: ApiKeySchema } },
+      },
+      ...problemResponses(400, 401, 403, 404, 429),
+    },
+  });
   const revokeKey = createRoute({
     method: 'delete',
     path: '/api-keys/{id}',
@@ -101,6 +119,11 @@ export function apiKeyRoutes(vault: Vault) {
       const input = c.req.valid('json');
       const { client, key } = createApiClient(vault, input, actorOf(c));
       return c.json({ apiKey: toDto(client), key }, 201);
+    })
+    .openapi(getKey, (c) => {
+      const client = getApiClient(vault, c.req.valid('param').id);
+      if (client === null) throw new HttpError(404, 'not_found', 'No such API key.');
+      return c.json(toDto(client), 200);
     })
     .openapi(revokeKey, (c) => {
       const { id } = c.req.valid('param');
