@@ -12,13 +12,18 @@ import { requestId } from './middleware/request-id.js';
 import { BEARER_SCHEME, openApiDocument } from './openapi.js';
 import { HttpError, problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { authRoutes } from './routes/auth.js';
+import { kioskRoutes } from './routes/kiosks.js';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../auth/index.js';
 
 export { HttpError, problem } from './problem.js';
 export { DOMAIN_ERRORS, classifyError } from './errors.js';
 export type { AuditChainHealth, Health, HealthDeps, HealthStatus, PublicHealth } from './health.js';
 export {
+  actorOf,
   authenticateRequest,
   hasScope,
+  requireKioskOwnsSession,
   isLocalRequest,
   requireScope,
   type ApiEnv,
@@ -34,6 +39,8 @@ export interface ApiDeps extends HealthDeps {
   rateLimit?: { enabled: boolean; perKey: BucketLimit; perAddress: BucketLimit } | undefined;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
+  /** config server.sessions; absent: DEFAULT_SESSION_POLICY. */
+  sessions?: SessionPolicy | undefined;
 }
 
 /**
@@ -54,8 +61,13 @@ export function createApi(deps: ApiDeps) {
     description:
       'An API key (`vk_live_…`), shown once when created. Each operation lists the scopes it needs; `admin` implies every scope.',
   });
+  const sessions = deps.sessions ?? DEFAULT_SESSION_POLICY;
   app
     .use('*', requestId())
+    .use('*', async (c, next) => {
+      c.set('sessionPolicy', sessions);
+      await next();
+    })
     .use('*', requestMetrics(deps))
     .use('*', refuseAmbiguousPaths())
     .use(
@@ -102,6 +114,8 @@ export function createApi(deps: ApiDeps) {
   const typed = app
     .route('/api/v1', healthRoutes(deps))
     .route('/api/v1', apiKeyRoutes(deps.vault))
+    .route('/api/v1', authRoutes(deps.vault, sessions))
+    .route('/api/v1', kioskRoutes(deps.vault))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

@@ -29,7 +29,21 @@ export {
   getKiosk,
   listKiosks,
   revokeKiosk,
+  rotateKioskToken,
   authenticateKioskToken,
+  KIOSK_TOKEN_TAG,
 } from './kiosks.js';
 export type { Kiosk } from './kiosks.js';
 export { generatePassword, randomSecret } from './secrets.js';
+export {
+  DEFAULT_SESSION_POLICY,
+  SESSION_SEEN_RESOLUTION_MS,
+  authenticateSession,
+  checkCsrfToken,
+  csrfTokenFor,
+  endSession,
+  lockSeconds,
+  login,
+} from './sessions.js';
+export type { LoginOutcome, SessionPolicy, StaffSession } from './sessions.js';
+export { LoginThrottle } from './throttle.js';

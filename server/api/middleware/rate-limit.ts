@@ -2,7 +2,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Vault } from '../../vault/index.js';
 import { HttpError } from '../errors.js';
-import { authenticateRequest, type ApiEnv } from './auth.js';
+import { authenticateRequest, principalId, type ApiEnv } from './auth.js';
 
 export interface BucketLimit {
   /** Requests allowed at once, after a quiet period. */
@@ -66,7 +66,7 @@ export interface RateLimitOptions {
 }
 
 /** The socket's remote address; none under app.request. Proxy headers are not trusted here. */
-function clientAddress(c: Context<ApiEnv>): string {
+export function clientAddress(c: Context<ApiEnv>): string {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? 'unknown';
 }
@@ -100,7 +100,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
         // as it would without a limiter; the address bucket has counted the attempt.
       }
       if (principal !== null) {
-        const keyWait = byKey.take(principal.client.id);
+        const keyWait = byKey.take(principalId(principal));
         if (keyWait > 0) refuse(keyWait, 'API key');
       }
     }

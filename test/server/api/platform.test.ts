@@ -23,7 +23,13 @@ describe('the OpenAPI platform', () => {
     expect(Object.keys(doc.paths as Json).sort()).toEqual([
       '/api/v1/api-keys',
       '/api/v1/api-keys/{id}',
+      '/api/v1/auth/login',
+      '/api/v1/auth/logout',
+      '/api/v1/auth/session',
       '/api/v1/health',
+      '/api/v1/kiosks',
+      '/api/v1/kiosks/{id}',
+      '/api/v1/kiosks/{id}/rotate-token',
     ]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     const create = doc.paths['/api/v1/api-keys'].post;
