@@ -108,6 +108,8 @@ export function openApiDocument(app: OpenAPIHono<ApiEnv>, version: string) {
     tags: [
       { name: 'health', description: 'Liveness and details of the appliance.' },
       { name: 'api-keys', description: 'API keys of integrators (admin scope, audited).' },
+      { name: 'auth', description: 'Staff login, logout and session (cookie + X-CSRF-Token).' },
+      { name: 'kiosks', description: 'Kiosks and their tokens (admin scope, audited).' },
     ],
   });
 }
