@@ -6,6 +6,7 @@ export {
   getStaffUser,
   listStaffUsers,
   disableStaffUser,
+  unlockStaffUser,
   hashPassword,
   verifyPassword,
 } from './staff.js';

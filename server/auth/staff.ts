@@ -1,7 +1,7 @@
 import { VaultRuleError, newId, sodium, type Vault } from '../vault/index.js';
 import { STAFF_ROLES, type StaffRole } from '../../contract/index.js';
 import { writeVault } from './doors.js';
-import { deleteSessionsOfUser } from './store.js';
+import { deleteSessionsOfUser, setLoginFailures } from './store.js';
 
 /** The roles and what each may do are one table in contract/permissions.ts. */
 export { STAFF_ROLES, type StaffRole } from '../../contract/index.js';
@@ -158,6 +158,22 @@ export function disableStaffUser(vault: Vault, idOrUsername: string, actor: stri
     vault.audit({
       actor,
       action: 'staff_user.disabled',
+      objectType: 'staff_user',
+      objectId: user.id,
+    });
+    return getStaffUser(vault, user.id) as StaffUser;
+  });
+}
+
+/** Lifts a login lock and forgets the run of failures (an admin, after checking with the user). */
+export function unlockStaffUser(vault: Vault, idOrUsername: string, actor: string): StaffUser {
+  return writeVault(vault, (db) => {
+    const user = getStaffUser(vault, idOrUsername);
+    if (!user) throw new VaultRuleError('unknown_user', 'no such staff user');
+    setLoginFailures(db, user.id, 0, null);
+    vault.audit({
+      actor,
+      action: 'staff_user.unlocked',
       objectType: 'staff_user',
       objectId: user.id,
     });

@@ -218,6 +218,60 @@ describe('session expiry (an injected clock, no sleeps)', () => {
   });
 });
 
+describe('abuse of the session cookie', () => {
+  it('a forged, garbage or oversized cookie is 401 problem+json, nothing echoed, nothing written', async () => {
+    const t = await applianceWithStaff({}, ['admin']);
+    const { app, vault } = t.appliance;
+    const secret = 'ZZSECRETVALUE42';
+    const before = readVault(vault, (db) => ({
+      sessions: db.prepare('SELECT * FROM staff_sessions').all(),
+      audit: db.prepare('SELECT COUNT(*) AS n FROM audit_log').get(),
+    }));
+    for (const cookie of [
+      `vk_session=${secret}`,
+      `vk_session=${'A'.repeat(43)}`,
+      `vk_session=${secret.repeat(300)}`,
+      `vk_session="${secret}%00"`,
+      `vk_session=; vk_session=${secret}`,
+    ]) {
+      for (const [path, method] of [
+        ['/api/v1/auth/session', 'GET'],
+        ['/api/v1/kiosks', 'GET'],
+        ['/api/v1/auth/logout', 'POST'],
+      ] as const) {
+        const response = await app.request(path, { method, headers: { cookie } });
+        expect(await response.clone().text()).not.toContain(secret);
+        const problem = await expectProblem(response, 401);
+        expect(problem.type, `${method} ${path}`).toBe('/api/v1/problems/unauthorized');
+      }
+    }
+    expect(
+      readVault(vault, (db) => ({
+        sessions: db.prepare('SELECT * FROM staff_sessions').all(),
+        audit: db.prepare('SELECT COUNT(*) AS n FROM audit_log').get(),
+      })),
+    ).toEqual(before);
+  });
+
+  it('a bearer header wins over a cookie: the key decides, and no CSRF token is asked of it', async () => {
+    const t = await applianceWithStaff({}, ['admin']);
+    const { app } = t.appliance;
+    const admin = await loginAs(app, 'zzadmin', PASSWORD);
+    const { createApiClient } = await import('../../../server/auth/index.js');
+    const reader = createApiClient(
+      t.appliance.vault,
+      { name: 'r', scopes: ['reports:read'] },
+      'test',
+    );
+    const headers = { cookie: admin.cookie, authorization: `Bearer ${reader.key}` };
+    // the admin session rides along, but the key (without admin) is the caller
+    await expectProblem(await app.request('/api/v1/kiosks', { headers }), 403);
+    expect((await app.request(probePath('reports:read'), { method: 'POST', headers })).status).toBe(
+      200,
+    );
+  });
+});
+
 describe('CSRF for cookie-authenticated writes', () => {
   it('a missing, wrong or other-session token is 403 csrf and changes nothing', async () => {
     const t = await applianceWithStaff({}, ['admin', 'staff']);
