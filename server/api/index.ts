@@ -9,7 +9,7 @@ import type { ApiEnv } from './middleware/auth.js';
 import { refuseAmbiguousPaths } from './middleware/paths.js';
 import { rateLimit, type BucketLimit } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
-import { BEARER_SCHEME, openApiDocument } from './openapi.js';
+import { BEARER_SCHEME, SESSION_SCHEME, openApiDocument } from './openapi.js';
 import { HttpError, problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
@@ -60,6 +60,12 @@ export function createApi(deps: ApiDeps) {
     scheme: 'bearer',
     description:
       'An API key (`vk_live_…`), shown once when created. Each operation lists the scopes it needs; `admin` implies every scope.',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', SESSION_SCHEME, {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'vk_session',
+    description: 'A staff session (POST /api/v1/auth/login); writes also need `X-CSRF-Token`.',
   });
   const sessions = deps.sessions ?? DEFAULT_SESSION_POLICY;
   app

@@ -70,6 +70,8 @@ export function apiRouter(): OpenAPIHono<ApiEnv> {
 }
 
 export const BEARER_SCHEME = 'apiKey';
+/** A staff session: the `vk_session` cookie, with `X-CSRF-Token` on writes. */
+export const SESSION_SCHEME = 'session';
 
 /** The responses every authenticated operation may give, for the document. */
 export const problemResponses = (...statuses: number[]) =>

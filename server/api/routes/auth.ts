@@ -88,6 +88,7 @@ export function authRoutes(vault: Vault, policy: SessionPolicy) {
     path: '/auth/session',
     tags: ['auth'],
     summary: 'The current staff session: who, which role and permissions, the CSRF token',
+    security: [{ session: [] }],
     responses: {
       200: {
         description: 'The session behind the cookie',
@@ -101,6 +102,7 @@ export function authRoutes(vault: Vault, policy: SessionPolicy) {
     path: '/auth/logout',
     tags: ['auth'],
     summary: 'End the staff session (needs X-CSRF-Token)',
+    security: [{ session: [] }],
     responses: {
       204: { description: 'Ended; the cookie is cleared' },
       ...problemResponses(401, 403, 429),

@@ -31,7 +31,8 @@ function toDto(kiosk: Kiosk): KioskDto {
   };
 }
 
-const SECURITY = [{ apiKey: ['admin'] }];
+/** An admin key, or the session of a staff admin. */
+const SECURITY: Record<string, string[]>[] = [{ apiKey: ['admin'] }, { session: [] }];
 
 /** Kiosks registered by an admin, each with its token (shown once) and location. */
 export function kioskRoutes(vault: Vault) {

@@ -227,6 +227,30 @@ describe('kiosks registered by an admin through the API', () => {
   });
 });
 
+describe('the document', () => {
+  it('names the session cookie scheme and the kiosk and auth operations', async () => {
+    const t = await setup();
+    const doc = (await (await t.appliance.app.request('/api/v1/openapi.json')).json()) as {
+      components: {
+        securitySchemes: Record<string, unknown>;
+        schemas: Record<string, { required?: string[] }>;
+      };
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    };
+    expect(doc.components.securitySchemes.session).toMatchObject({
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'vk_session',
+    });
+    expect(doc.paths['/api/v1/kiosks']?.post?.security).toEqual([
+      { apiKey: ['admin'] },
+      { session: [] },
+    ]);
+    expect(doc.components.schemas.KioskCreate?.required).toEqual(['name', 'location']);
+    expect(doc.components.schemas.Login?.required).toEqual(['username', 'password']);
+  });
+});
+
 describe('the login and kiosk schemas against random JSON: only 4xx or success, never 5xx', () => {
   it('POST /auth/login, POST /kiosks, DELETE and rotate /kiosks/{id}', async () => {
     const t = await setup();
