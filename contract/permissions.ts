@@ -4,6 +4,16 @@ import type { ApiScope } from './scopes.js';
 export const STAFF_ROLES = ['staff', 'supervisor', 'auditor', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
+const STAFF_PERMISSIONS = [
+  'verifications:write',
+  'verifications:read',
+  'captures:write',
+  'pii:read',
+  'images:read',
+  'privacy:read',
+  'privacy:write',
+] as const satisfies readonly ApiScope[];
+
 /**
  * The one table from a staff role to what it may do, in API scopes: a staff session passes
  * `requireScope(scope)` when its role holds the scope (or `admin`, which implies every scope).
@@ -13,25 +23,8 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
  * or images; an admin holds everything.
  */
 export const ROLE_PERMISSIONS = {
-  staff: [
-    'verifications:write',
-    'verifications:read',
-    'captures:write',
-    'pii:read',
-    'images:read',
-    'privacy:read',
-    'privacy:write',
-  ],
-  supervisor: [
-    'verifications:write',
-    'verifications:read',
-    'captures:write',
-    'pii:read',
-    'images:read',
-    'privacy:read',
-    'privacy:write',
-    'reports:read',
-  ],
+  staff: STAFF_PERMISSIONS,
+  supervisor: [...STAFF_PERMISSIONS, 'reports:read'],
   auditor: ['verifications:read', 'privacy:read', 'reports:read', 'metrics:read'],
   admin: ['admin'],
 } as const satisfies Record<StaffRole, readonly ApiScope[]>;

@@ -14,7 +14,7 @@ import { HttpError, problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { authRoutes } from './routes/auth.js';
 import { kioskRoutes } from './routes/kiosks.js';
-import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../auth/index.js';
+import type { SessionPolicy } from '../auth/index.js';
 
 export { HttpError, problem } from './problem.js';
 export { DOMAIN_ERRORS, classifyError } from './errors.js';
@@ -39,8 +39,8 @@ export interface ApiDeps extends HealthDeps {
   rateLimit?: { enabled: boolean; perKey: BucketLimit; perAddress: BucketLimit } | undefined;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
-  /** config server.sessions; absent: DEFAULT_SESSION_POLICY. */
-  sessions?: SessionPolicy | undefined;
+  /** config server.sessions: expiry and lockout of staff sessions. */
+  sessions: SessionPolicy;
 }
 
 /**
@@ -67,7 +67,7 @@ export function createApi(deps: ApiDeps) {
     name: 'vk_session',
     description: 'A staff session (POST /api/v1/auth/login); writes also need `X-CSRF-Token`.',
   });
-  const sessions = deps.sessions ?? DEFAULT_SESSION_POLICY;
+  const { sessions } = deps;
   app
     .use('*', requestId())
     .use('*', async (c, next) => {

@@ -37,7 +37,6 @@ export {
 export type { Kiosk } from './kiosks.js';
 export { generatePassword, randomSecret } from './secrets.js';
 export {
-  DEFAULT_SESSION_POLICY,
   SESSION_SEEN_RESOLUTION_MS,
   authenticateSession,
   checkCsrfToken,

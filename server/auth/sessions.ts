@@ -33,15 +33,6 @@ export interface SessionPolicy {
   addressLockoutAfter: number;
 }
 
-export const DEFAULT_SESSION_POLICY: SessionPolicy = {
-  idleMinutes: 15,
-  absoluteHours: 8,
-  lockoutAfter: 5,
-  lockoutSeconds: 60,
-  lockoutMaxSeconds: 3600,
-  addressLockoutAfter: 20,
-};
-
 /**
  * last_seen_at is written at most this often per session, not on every request: a session may
  * end up to this much before `idleMinutes` after its last request.

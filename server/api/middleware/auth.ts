@@ -3,7 +3,6 @@ import { getCookie } from 'hono/cookie';
 import type { HttpBindings } from '@hono/node-server';
 import { CSRF_HEADER, SESSION_COOKIE } from '../../../contract/index.js';
 import {
-  DEFAULT_SESSION_POLICY,
   KIOSK_TOKEN_TAG,
   authenticateApiKey,
   authenticateKioskToken,
@@ -39,7 +38,7 @@ export interface ApiVariables {
   requestId: string;
   /** Set once the request's credentials were checked: null when none were presented. */
   principal: Principal | null;
-  /** config server.sessions, set by the app (absent: DEFAULT_SESSION_POLICY). */
+  /** config server.sessions, set for every request by the app (api/index.ts). */
   sessionPolicy: SessionPolicy;
 }
 
@@ -130,7 +129,7 @@ export function authenticateRequest(c: Context<ApiEnv>, vault: Vault): Principal
   } else {
     const token = getCookie(c, SESSION_COOKIE);
     if (token !== undefined) {
-      const policy = c.get('sessionPolicy') ?? DEFAULT_SESSION_POLICY;
+      const policy = c.get('sessionPolicy');
       const session = checking(() => authenticateSession(vault, token, policy));
       if (session === null) {
         throw new HttpError(

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Vault, dataDirPaths, openReadableDb } from '../../../server/vault/index.js';
-import { DEFAULT_SESSION_POLICY, addStaffUser, login } from '../../../server/auth/index.js';
+import { addStaffUser, login, type SessionPolicy } from '../../../server/auth/index.js';
 import { killChildren, runBin } from './bin-helpers.js';
 import { cleanupDirs, tempDir } from './helpers.js';
 
@@ -20,7 +20,14 @@ describe('verikiosk users unlock as a process', () => {
       const dataDir = tempDir();
       const keyFile = dataDirPaths(dataDir).defaultKeyFile;
       const vault = await Vault.init(dataDir, { unattendedKeyFile: keyFile });
-      const policy = { ...DEFAULT_SESSION_POLICY, lockoutAfter: 2 };
+      const policy: SessionPolicy = {
+        idleMinutes: 15,
+        absoluteHours: 8,
+        lockoutAfter: 2,
+        lockoutSeconds: 60,
+        lockoutMaxSeconds: 3600,
+        addressLockoutAfter: 100,
+      };
       try {
         addStaffUser(vault, { username: 'zzteller', role: 'staff', password: PASSWORD }, 'cli');
         login(vault, { username: 'zzteller', password: 'zz-wrong-password-1' }, policy);
