@@ -175,6 +175,8 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     bodyLimitBytes: config.server.bodyLimitBytes,
     rateLimit: config.server.rateLimit,
     sessions: config.server.sessions,
+    // an injected clock drives the rate limiter too (tests); the system's otherwise
+    now: options.clock ? () => (options.clock as Clock)().getTime() : undefined,
     telemetryAccess: config.server.metrics.access,
     face,
     faceSearch,

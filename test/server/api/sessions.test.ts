@@ -272,6 +272,38 @@ describe('abuse of the session cookie', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('a staff user has its own budget across its sessions: 429 with Retry-After past it', async () => {
+    const t = await applianceWithStaff(
+      {
+        server: {
+          rateLimit: {
+            perKey: { burst: 4, perSecond: 1 },
+            perAddress: { burst: 1000, perSecond: 1000 },
+          },
+        },
+      },
+      ['staff', 'auditor'],
+    );
+    const { app } = t.appliance;
+    const one = await loginAs(app, 'zzstaff', PASSWORD);
+    const two = await loginAs(app, 'zzstaff', PASSWORD);
+    const other = await loginAs(app, 'zzauditor', PASSWORD);
+    const read = (cookie: string) =>
+      app.request(probePath('verifications:read'), { headers: { cookie } });
+    const statuses: number[] = [];
+    for (const cookie of [one.cookie, two.cookie, one.cookie, two.cookie, one.cookie]) {
+      statuses.push((await read(cookie)).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    const limited = await read(two.cookie);
+    expect((await expectProblem(limited, 429)).detail).toMatch(/staff user/);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // another user is not held back by it
+    expect((await read(other.cookie)).status).toBe(200);
+  });
+});
+
 describe('CSRF for cookie-authenticated writes', () => {
   it('a missing, wrong or other-session token is 403 csrf and changes nothing', async () => {
     const t = await applianceWithStaff({}, ['admin', 'staff']);
