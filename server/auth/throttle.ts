@@ -25,7 +25,8 @@ export class LoginThrottle {
   wait(address: string): number {
     const entry = this.#live(address);
     if (entry === undefined) return 0;
-    const ms = entry.blockedUntil - this.now();
+    // Never longer than the longest lock, even if the clock stepped back since it was set.
+    const ms = Math.min(entry.blockedUntil - this.now(), this.limits.maxSeconds * 1000);
     return ms > 0 ? Math.ceil(ms / 1000) : 0;
   }
 
