@@ -2,7 +2,10 @@
 // zod schemas that validate requests and document responses, their DTO types, the problem
 // catalogue and the scopes. Pure TypeScript: no Node built-ins, nothing from server/ (lint).
 export * from './api-keys.js';
+export * from './auth.js';
 export * from './health.js';
+export * from './kiosks.js';
+export * from './permissions.js';
 export * from './problems.js';
 export * from './scopes.js';
 export * from './reason-codes.js';

@@ -27,12 +27,18 @@ export const PROBLEMS = {
     status: 401,
     title: 'Unauthorized',
     description:
-      'No credentials, or credentials that are not valid: an unknown, revoked or expired API key. Sent with `WWW-Authenticate: Bearer`.',
+      'No credentials, or credentials that are not valid: an unknown, revoked or expired API key or kiosk token, an ended or expired staff session, or a failed login (one answer for every reason). Sent with `WWW-Authenticate: Bearer` where a bearer token was expected.',
   },
   forbidden: {
     status: 403,
     title: 'Forbidden',
     description: 'The credentials are valid but lack the scope the operation needs.',
+  },
+  csrf: {
+    status: 403,
+    title: 'Cross-site request refused',
+    description:
+      "A write made with the session cookie lacks the session's `X-CSRF-Token` (from `GET /api/v1/auth/session`), carries a wrong one, or comes from another site (`Origin`, `Sec-Fetch-Site`).",
   },
   not_found: {
     status: 404,

@@ -22,7 +22,7 @@ import { EventFeed } from './events/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
-import { Vault, sodium, verifyAuditDb, type KeySource } from './vault/index.js';
+import { Vault, sodium, verifyAuditDb, type Clock, type KeySource } from './vault/index.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -64,11 +64,13 @@ export interface ApplianceOptions {
   logger: Logger;
   /** When to attach the simulated devices; config devices.simulate ('never' unless set) by default. */
   simulate?: SimulateMode | undefined;
+  /** The vault's clock (tests drive session expiry and lockouts with it); the system's by default. */
+  clock?: Clock | undefined;
 }
 
 export async function createAppliance(options: ApplianceOptions): Promise<Appliance> {
   const { config, logger } = options;
-  const vault = await Vault.open(options.dataDir, options.keySource);
+  const vault = await Vault.open(options.dataDir, options.keySource, { clock: options.clock });
   const auditChain = { state: verifyAuditAtStart(vault, logger) };
   recordConfigChange(vault, config);
   const metrics = createMetrics();
@@ -189,6 +191,9 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     scheduler,
     bodyLimits: { json: config.server.bodyLimitBytes, image: config.server.maxImageBytes },
     rateLimit: config.server.rateLimit,
+    sessions: config.server.sessions,
+    // an injected clock drives the rate limiter too (tests); the system's otherwise
+    now: options.clock ? () => (options.clock as Clock)().getTime() : undefined,
     telemetryAccess: config.server.metrics.access,
     face,
     faceSearch,

@@ -9,22 +9,27 @@ import { bodyLimitsByRoute, type BodyLimits } from './middleware/body-limit.js';
 import { refuseAmbiguousPaths } from './middleware/paths.js';
 import { rateLimit, type BucketLimit } from './middleware/rate-limit.js';
 import { requestId } from './middleware/request-id.js';
-import { BEARER_SCHEME, openApiDocument } from './openapi.js';
+import { BEARER_SCHEME, SESSION_SCHEME, openApiDocument } from './openapi.js';
 import { problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
-import { reasonCodeRoutes } from './routes/reason-codes.js';
+import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
+import { kioskRoutes } from './routes/kiosks.js';
+import { reasonCodeRoutes } from './routes/reason-codes.js';
 import type { Realtime } from './sse/hub.js';
 import type { ApplianceDevices } from '../devices/index.js';
+import type { SessionPolicy } from '../auth/index.js';
 
 export { HttpError, problem } from './problem.js';
 export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
 export { DOMAIN_ERRORS, classifyError } from './errors.js';
 export type { AuditChainHealth, Health, HealthDeps, HealthStatus, PublicHealth } from './health.js';
 export {
+  actorOf,
   authenticateRequest,
   hasScope,
+  requireKioskOwnsSession,
   isLocalRequest,
   requireScope,
   type ApiEnv,
@@ -48,6 +53,8 @@ export interface ApiDeps extends HealthDeps {
   /** The device manager and the SSE hub (absent: their routes answer 503). */
   devices?: ApplianceDevices | undefined;
   realtime?: Realtime | undefined;
+  /** config server.sessions: expiry and lockout of staff sessions. */
+  sessions: SessionPolicy;
 }
 
 /**
@@ -68,8 +75,19 @@ export function createApi(deps: ApiDeps) {
     description:
       'An API key (`vk_live_…`), shown once when created. Each operation lists the scopes it needs; `admin` implies every scope.',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', SESSION_SCHEME, {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'vk_session',
+    description: 'A staff session (POST /api/v1/auth/login); writes also need `X-CSRF-Token`.',
+  });
+  const { sessions } = deps;
   app
     .use('*', requestId())
+    .use('*', async (c, next) => {
+      c.set('sessionPolicy', sessions);
+      await next();
+    })
     .use('*', requestMetrics(deps))
     .use('*', refuseAmbiguousPaths())
     .use('/api/*', bodyLimitsByRoute(deps.bodyLimits, IMAGE_UPLOAD_PREFIXES));
@@ -107,6 +125,8 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', reasonCodeRoutes())
     .route('/api/v1', eventRoutes(deps.vault, deps.realtime))
     .route('/api/v1', deviceRoutes(deps.vault, deps.devices, deps.realtime))
+    .route('/api/v1', authRoutes(deps.vault, sessions))
+    .route('/api/v1', kioskRoutes(deps.vault))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

@@ -70,6 +70,8 @@ export function apiRouter(): OpenAPIHono<ApiEnv> {
 }
 
 export const BEARER_SCHEME = 'apiKey';
+/** A staff session: the `vk_session` cookie, with `X-CSRF-Token` on writes. */
+export const SESSION_SCHEME = 'session';
 
 /** The responses every authenticated operation may give, for the document. */
 export const problemResponses = (...statuses: number[]) =>
@@ -108,6 +110,8 @@ export function openApiDocument(app: OpenAPIHono<ApiEnv>, version: string) {
     tags: [
       { name: 'health', description: 'Liveness and details of the appliance.' },
       { name: 'api-keys', description: 'API keys of integrators (admin scope, audited).' },
+      { name: 'auth', description: 'Staff login, logout and session (cookie + X-CSRF-Token).' },
+      { name: 'kiosks', description: 'Kiosks and their tokens (admin scope, audited).' },
     ],
   });
 }

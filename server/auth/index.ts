@@ -6,6 +6,7 @@ export {
   getStaffUser,
   listStaffUsers,
   disableStaffUser,
+  unlockStaffUser,
   hashPassword,
   verifyPassword,
 } from './staff.js';
@@ -29,7 +30,20 @@ export {
   getKiosk,
   listKiosks,
   revokeKiosk,
+  rotateKioskToken,
   authenticateKioskToken,
+  KIOSK_TOKEN_TAG,
 } from './kiosks.js';
 export type { Kiosk } from './kiosks.js';
 export { generatePassword, randomSecret } from './secrets.js';
+export {
+  SESSION_SEEN_RESOLUTION_MS,
+  authenticateSession,
+  checkCsrfToken,
+  csrfTokenFor,
+  endSession,
+  lockSeconds,
+  login,
+} from './sessions.js';
+export type { LoginOutcome, SessionPolicy, StaffSession } from './sessions.js';
+export { LoginThrottle } from './throttle.js';

@@ -5,32 +5,42 @@ import {
   newId,
   type Vault,
 } from '../vault/index.js';
+import { KIOSK_LOCATION_PATTERN } from '../../contract/index.js';
+import { readVault, writeVault } from './doors.js';
 import { bearerPrefix, checkDisplayName, newBearerSecret } from './secrets.js';
+import {
+  activeKioskByPrefix,
+  allKiosks,
+  insertKiosk,
+  kioskById,
+  setKioskRevoked,
+  setKioskToken,
+  touchKiosk,
+  type KioskRow,
+} from './store.js';
+
+/** The tag of kiosk tokens: `vkk_<prefix>_<secret>`. */
+export const KIOSK_TOKEN_TAG = 'vkk';
+
+/** last_seen_at is written at most this often per kiosk, not on every request. */
+export const KIOSK_SEEN_RESOLUTION_MS = 60_000;
 
 export interface Kiosk {
   id: string;
   name: string;
+  /** Where it stands; null for kiosks registered before locations were asked for. */
+  location: string | null;
   tokenPrefix: string;
   createdAt: string;
   revokedAt: string | null;
   lastSeenAt: string | null;
 }
 
-interface KioskRow {
-  id: string;
-  name: string;
-  token_prefix: string;
-  created_at: string;
-  revoked_at: string | null;
-  last_seen_at: string | null;
-}
-
-const KIOSK_COLUMNS = 'id, name, token_prefix, created_at, revoked_at, last_seen_at';
-
 function toKiosk(r: KioskRow): Kiosk {
   return {
     id: r.id,
     name: r.name,
+    location: r.location,
     tokenPrefix: r.token_prefix,
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
@@ -38,71 +48,108 @@ function toKiosk(r: KioskRow): Kiosk {
   };
 }
 
-/** Registers a kiosk; its token (for the kiosk window) is returned once. */
+function checkLocation(location: string | null): void {
+  if (location !== null && !KIOSK_LOCATION_PATTERN.test(location)) {
+    throw new VaultRuleError(
+      'kiosk_location',
+      'a kiosk location is 1-120 letters, digits, spaces and . , # / ( ) _ -',
+    );
+  }
+}
+
+/** Registers a kiosk; its token (for the kiosk window) is returned once, only its keyed hash kept. */
 export function registerKiosk(
   vault: Vault,
   name: string,
   actor: string,
+  location: string | null = null,
 ): { kiosk: Kiosk; token: string } {
   checkDisplayName(name, 'kiosk_name', 'kiosk');
-  const { prefix, value: token } = newBearerSecret('vkk');
+  checkLocation(location);
+  const { prefix, value: token } = newBearerSecret(KIOSK_TOKEN_TAG);
   const id = newId('ksk');
-  const createdAt = vault.now.toISOString();
-  vault.transaction(() => {
-    vault.db
-      .prepare(
-        'INSERT INTO kiosks (id, name, token_prefix, token_hash, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(id, name, prefix, hashSecret(vault.keys.secretHashKey, token), createdAt);
+  const kiosk = writeVault(vault, (db) => {
+    insertKiosk(db, {
+      id,
+      name,
+      location,
+      tokenPrefix: prefix,
+      tokenHash: hashSecret(vault.keys.secretHashKey, token),
+      at: vault.now.toISOString(),
+    });
     vault.audit({ actor, action: 'kiosk.registered', objectType: 'kiosk', objectId: id });
+    return toKiosk(kioskById(db, id) as KioskRow);
   });
-  return {
-    kiosk: { id, name, tokenPrefix: prefix, createdAt, revokedAt: null, lastSeenAt: null },
-    token,
-  };
+  return { kiosk, token };
 }
 
 export function getKiosk(vault: Vault, id: string): Kiosk | null {
-  const row = vault.db.prepare(`SELECT ${KIOSK_COLUMNS} FROM kiosks WHERE id = ?`).get(id) as
-    KioskRow | undefined;
+  const row = readVault(vault, (db) => kioskById(db, id));
   return row ? toKiosk(row) : null;
 }
 
 /** Every kiosk, never its token (only a keyed hash of it is stored). */
 export function listKiosks(vault: Vault): Kiosk[] {
-  return (
-    vault.db
-      .prepare(`SELECT ${KIOSK_COLUMNS} FROM kiosks ORDER BY created_at, id`)
-      .all() as KioskRow[]
-  ).map(toKiosk);
+  return readVault(vault, allKiosks).map(toKiosk);
 }
 
-/** Revokes a kiosk's token: the kiosk window can no longer authenticate with it. */
+/** Revokes a kiosk's token: the kiosk window can no longer authenticate with it. Idempotent. */
 export function revokeKiosk(vault: Vault, id: string, actor: string): Kiosk {
-  return vault.transaction(() => {
-    const kiosk = getKiosk(vault, id);
+  return writeVault(vault, (db) => {
+    const kiosk = kioskById(db, id);
     if (!kiosk) throw new VaultRuleError('unknown_kiosk', 'no such kiosk');
-    if (kiosk.revokedAt) return kiosk;
-    vault.db
-      .prepare('UPDATE kiosks SET revoked_at = ? WHERE id = ?')
-      .run(vault.now.toISOString(), id);
+    if (kiosk.revoked_at) return toKiosk(kiosk);
+    setKioskRevoked(db, id, vault.now.toISOString());
     vault.audit({ actor, action: 'kiosk.revoked', objectType: 'kiosk', objectId: id });
-    return getKiosk(vault, id) as Kiosk;
+    return toKiosk(kioskById(db, id) as KioskRow);
   });
 }
 
+/**
+ * Gives an active kiosk a new token, returned once; the old token is refused from this write on
+ * (a kiosk is one machine: its window is given the new token when it is rotated, no overlap).
+ * The kiosk keeps its id, so the sessions started on it stay its own.
+ */
+export function rotateKioskToken(
+  vault: Vault,
+  id: string,
+  actor: string,
+): { kiosk: Kiosk; token: string } {
+  const { prefix, value: token } = newBearerSecret(KIOSK_TOKEN_TAG);
+  return writeVault(vault, (db) => {
+    const kiosk = kioskById(db, id);
+    if (!kiosk) throw new VaultRuleError('unknown_kiosk', 'no such kiosk');
+    if (kiosk.revoked_at !== null) {
+      throw new VaultRuleError('kiosk_revoked', 'a revoked kiosk cannot be given a new token');
+    }
+    setKioskToken(db, id, prefix, hashSecret(vault.keys.secretHashKey, token));
+    vault.audit({ actor, action: 'kiosk.token_rotated', objectType: 'kiosk', objectId: id });
+    return { kiosk: toKiosk(kioskById(db, id) as KioskRow), token };
+  });
+}
+
+/**
+ * The active kiosk holding this token, or null: unknown, malformed and revoked tokens alike.
+ * Constant-time on the stored keyed hash; records when it was last seen, at most once a minute.
+ */
 export function authenticateKioskToken(vault: Vault, token: string): Kiosk | null {
-  const prefix = bearerPrefix('vkk', token);
+  const prefix = bearerPrefix(KIOSK_TOKEN_TAG, token);
   if (prefix === null) return null;
-  const row = vault.db
-    .prepare(
-      `SELECT ${KIOSK_COLUMNS}, token_hash FROM kiosks WHERE token_prefix = ? AND revoked_at IS NULL`,
-    )
-    .get(prefix) as (KioskRow & { token_hash: Uint8Array }) | undefined;
+  const row = readVault(vault, (db) => activeKioskByPrefix(db, prefix));
   if (
     !row ||
     !constantTimeEqual(Uint8Array.from(row.token_hash), hashSecret(vault.keys.secretHashKey, token))
-  )
+  ) {
     return null;
-  return toKiosk(row);
+  }
+  const kiosk = toKiosk(row);
+  const now = vault.now;
+  if (
+    kiosk.lastSeenAt === null ||
+    now.getTime() - Date.parse(kiosk.lastSeenAt) >= KIOSK_SEEN_RESOLUTION_MS
+  ) {
+    kiosk.lastSeenAt = now.toISOString();
+    writeVault(vault, (db) => touchKiosk(db, kiosk.id, kiosk.lastSeenAt as string));
+  }
+  return kiosk;
 }

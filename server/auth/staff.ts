@@ -1,7 +1,10 @@
 import { VaultRuleError, newId, sodium, type Vault } from '../vault/index.js';
+import { STAFF_ROLES, type StaffRole } from '../../contract/index.js';
+import { writeVault } from './doors.js';
+import { deleteSessionsOfUser, setLoginFailures } from './store.js';
 
-export const STAFF_ROLES = ['staff', 'supervisor', 'auditor', 'admin'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+/** The roles and what each may do are one table in contract/permissions.ts. */
+export { STAFF_ROLES, type StaffRole } from '../../contract/index.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const USERNAME_PATTERN = /^[a-z][a-z0-9._-]{1,31}$/;
@@ -150,9 +153,27 @@ export function disableStaffUser(vault: Vault, idOrUsername: string, actor: stri
     vault.db
       .prepare('UPDATE staff_users SET disabled_at = ? WHERE id = ?')
       .run(vault.now.toISOString(), user.id);
+    // A disabled user's open sessions end with it.
+    writeVault(vault, (db) => deleteSessionsOfUser(db, user.id));
     vault.audit({
       actor,
       action: 'staff_user.disabled',
+      objectType: 'staff_user',
+      objectId: user.id,
+    });
+    return getStaffUser(vault, user.id) as StaffUser;
+  });
+}
+
+/** Lifts a login lock and forgets the run of failures (an admin, after checking with the user). */
+export function unlockStaffUser(vault: Vault, idOrUsername: string, actor: string): StaffUser {
+  return writeVault(vault, (db) => {
+    const user = getStaffUser(vault, idOrUsername);
+    if (!user) throw new VaultRuleError('unknown_user', 'no such staff user');
+    setLoginFailures(db, user.id, 0, null);
+    vault.audit({
+      actor,
+      action: 'staff_user.unlocked',
       objectType: 'staff_user',
       objectId: user.id,
     });

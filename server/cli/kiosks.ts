@@ -1,6 +1,6 @@
-/** `verikiosk kiosks create|list|revoke`: kiosk windows and their tokens. */
+/** `verikiosk kiosks create|list|revoke|rotate`: kiosk windows, their tokens and locations. */
 import type { Command } from 'commander';
-import { listKiosks, registerKiosk, revokeKiosk } from '../auth/index.js';
+import { listKiosks, registerKiosk, revokeKiosk, rotateKioskToken } from '../auth/index.js';
 import { withVault } from './context.js';
 import { printJson, printLine, printTable, type CliIo } from './io.js';
 import { withUnlock, type CommonOptions } from './options.js';
@@ -11,10 +11,11 @@ export function addKioskCommands(program: Command, io: CliIo): void {
     kiosks.command('create').description('register a kiosk; prints its token once (stored hashed)'),
   )
     .requiredOption('--name <name>', 'a name for the kiosk')
+    .option('--location <location>', 'where it stands (a branch, a floor)')
     .option('--json', 'print JSON')
-    .action(async (o: CommonOptions & { name: string }) => {
+    .action(async (o: CommonOptions & { name: string; location?: string }) => {
       const { kiosk, token } = await withVault(o, io, ({ vault }) =>
-        registerKiosk(vault, o.name, 'cli'),
+        registerKiosk(vault, o.name, 'cli', o.location ?? null),
       );
       if (o.json) printJson(io.stdout, { kiosk, token });
       else {
@@ -30,13 +31,14 @@ export function addKioskCommands(program: Command, io: CliIo): void {
       else
         printTable(
           io.stdout,
-          ['id', 'name', 'prefix', 'created', 'state'],
+          ['id', 'name', 'prefix', 'created', 'state', 'location'],
           list.map((k) => [
             k.id,
             k.name,
             k.tokenPrefix,
             k.createdAt,
             k.revokedAt ? `revoked ${k.revokedAt}` : 'active',
+            k.location ?? '-',
           ]),
         );
     });
@@ -45,5 +47,22 @@ export function addKioskCommands(program: Command, io: CliIo): void {
     .action(async (id: string, o: CommonOptions) => {
       const kiosk = await withVault(o, io, ({ vault }) => revokeKiosk(vault, id, 'cli'));
       printLine(io.stdout, `revoked ${kiosk.id}`);
+    });
+  withUnlock(
+    kiosks
+      .command('rotate')
+      .description('give a kiosk a new token (printed once); the old one stops working at once'),
+  )
+    .argument('<id>')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: CommonOptions) => {
+      const { kiosk, token } = await withVault(o, io, ({ vault }) =>
+        rotateKioskToken(vault, id, 'cli'),
+      );
+      if (o.json) printJson(io.stdout, { kiosk, token });
+      else {
+        printLine(io.stdout, `new token for kiosk ${kiosk.id} (${kiosk.name})`);
+        printLine(io.stdout, `token (shown once): ${token}`);
+      }
     });
 }

@@ -1,4 +1,4 @@
-/** `verikiosk users add|list|disable`: staff users. */
+/** `verikiosk users add|list|disable|unlock`: staff users. */
 import { Option, type Command } from 'commander';
 import {
   STAFF_ROLES,
@@ -6,6 +6,7 @@ import {
   disableStaffUser,
   generatePassword,
   listStaffUsers,
+  unlockStaffUser,
   type StaffRole,
 } from '../auth/index.js';
 import { withVault } from './context.js';
@@ -69,5 +70,11 @@ export function addUserCommands(program: Command, io: CliIo): void {
     .action(async (username: string, o: CommonOptions) => {
       const user = await withVault(o, io, ({ vault }) => disableStaffUser(vault, username, 'cli'));
       printLine(io.stdout, `disabled ${user.username}`);
+    });
+  withUnlock(users.command('unlock').description('lift a login lock and forget the failed logins'))
+    .argument('<username>')
+    .action(async (username: string, o: CommonOptions) => {
+      const user = await withVault(o, io, ({ vault }) => unlockStaffUser(vault, username, 'cli'));
+      printLine(io.stdout, `unlocked ${user.username}`);
     });
 }

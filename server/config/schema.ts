@@ -260,6 +260,20 @@ const serverSchema = z
           { error: mustBe(AN_OBJECT) },
         )
         .prefault({}),
+      /** Staff sessions: idle and absolute expiry; lockout of a user and of an address. */
+      sessions: z
+        .strictObject(
+          {
+            idleMinutes: integerIn(1, 1440).default(15),
+            absoluteHours: integerIn(1, 168).default(8),
+            lockoutAfter: integerIn(1, 100).default(5),
+            lockoutSeconds: integerIn(1, 86_400).default(60),
+            lockoutMaxSeconds: integerIn(1, 604_800).default(3600),
+            addressLockoutAfter: integerIn(1, 10_000).default(20),
+          },
+          { error: mustBe(AN_OBJECT) },
+        )
+        .prefault({}),
       /** Who may read /metrics and the details of /api/v1/health. */
       metrics: z
         .strictObject(

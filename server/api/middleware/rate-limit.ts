@@ -1,8 +1,10 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { SESSION_COOKIE } from '../../../contract/index.js';
 import type { Vault } from '../../vault/index.js';
 import { HttpError } from '../errors.js';
-import { authenticateRequest, type ApiEnv } from './auth.js';
+import { authenticateRequest, principalId, type ApiEnv } from './auth.js';
 
 export interface BucketLimit {
   /** Requests allowed at once, after a quiet period. */
@@ -25,10 +27,11 @@ export class TokenBuckets {
     const now = this.now();
     const { burst, perSecond } = this.limit;
     const bucket = this.#buckets.get(key);
+    // A clock that steps back (NTP) refills nothing, and must not take tokens away either.
     const tokens =
       bucket === undefined
         ? burst
-        : Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+        : Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * perSecond);
     if (tokens < 1) {
       this.#buckets.delete(key);
       this.#buckets.set(key, { tokens, at: now });
@@ -66,7 +69,7 @@ export interface RateLimitOptions {
 }
 
 /** The socket's remote address; none under app.request. Proxy headers are not trusted here. */
-function clientAddress(c: Context<ApiEnv>): string {
+export function clientAddress(c: Context<ApiEnv>): string {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
   return incoming?.socket?.remoteAddress ?? 'unknown';
 }
@@ -81,9 +84,14 @@ function refuse(retryAfter: number, what: string): never {
   );
 }
 
+const CALLER = { api_client: 'API key', kiosk: 'kiosk', staff: 'staff user' } as const;
+
+const hasSessionCookie = (c: Context<ApiEnv>) => getCookie(c, SESSION_COOKIE) !== undefined;
+
 /**
  * Limits requests per client address (every request, a refused one included, so guessing keys
- * costs the guesser) and then per API key (a key shared by many addresses has one budget).
+ * costs the guesser) and then per caller: an API key, a kiosk or a staff user (a key shared by
+ * many addresses has one budget).
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> {
   const byAddress = new TokenBuckets(options.perAddress, options.now);
@@ -91,17 +99,19 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
   return async function rateLimit(c, next) {
     const addressWait = byAddress.take(clientAddress(c));
     if (addressWait > 0) refuse(addressWait, 'address');
-    if (c.req.header('authorization') !== undefined) {
+    // A key, a kiosk token or a staff session: each caller has its own budget.
+    if (c.req.header('authorization') !== undefined || hasSessionCookie(c)) {
       let principal = null;
       try {
         principal = authenticateRequest(c, options.vault);
       } catch {
-        // An invalid key (401) or a database that cannot check it (503): the route answers,
-        // as it would without a limiter; the address bucket has counted the attempt.
+        // Invalid credentials (401), a failed CSRF check (403) or a database that cannot check
+        // them (503): the route answers, as it would without a limiter; the address bucket has
+        // counted the attempt.
       }
       if (principal !== null) {
-        const keyWait = byKey.take(principal.client.id);
-        if (keyWait > 0) refuse(keyWait, 'API key');
+        const keyWait = byKey.take(principalId(principal));
+        if (keyWait > 0) refuse(keyWait, CALLER[principal.kind]);
       }
     }
     await next();

@@ -15,8 +15,8 @@ import {
   type ApiClient,
 } from '../../auth/index.js';
 import type { Vault } from '../../vault/index.js';
-import type { ApiEnv, Principal } from '../middleware/auth.js';
-import { requireScope } from '../middleware/auth.js';
+import type { ApiEnv } from '../middleware/auth.js';
+import { actorOf as principalActor, requireScope } from '../middleware/auth.js';
 import { apiRouter, problemResponses } from '../openapi.js';
 import { HttpError } from '../problem.js';
 import type { Context } from 'hono';
@@ -35,10 +35,9 @@ function toDto(client: ApiClient): ApiKey {
   };
 }
 
-/** The audit actor of an API caller: its key id (never the key). */
+/** The audit actor of an API caller: its key, user or kiosk id (never a secret). */
 export function actorOf(c: Context<ApiEnv>): string {
-  const principal: Principal | null = c.get('principal');
-  return principal === null ? 'api:anonymous' : `api:${principal.client.id}`;
+  return principalActor(c.get('principal'));
 }
 
 const SECURITY = [{ apiKey: ['admin'] }];

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { createAppliance, type Appliance } from '../../../server/app.js';
 import { parseConfig, type Config } from '../../../server/config/index.js';
 import { createLogger, type LogLevel } from '../../../server/log/index.js';
-import { Vault, dataDirPaths } from '../../../server/vault/index.js';
+import { Vault, dataDirPaths, type Clock } from '../../../server/vault/index.js';
 import { tempDir } from '../cli/helpers.js';
 
 export interface TestAppliance {
@@ -28,6 +28,8 @@ export function testConfig(input: Record<string, unknown> = {}): Config {
 export async function newAppliance(
   configInput: Record<string, unknown> = {},
   level: LogLevel = 'debug',
+  /** The vault's clock, to drive expiries without waiting. */
+  clock?: Clock,
 ): Promise<TestAppliance> {
   const dataDir = tempDir('vk-api-test-');
   const keyFile = dataDirPaths(dataDir).defaultKeyFile;
@@ -46,6 +48,7 @@ export async function newAppliance(
     keySource: { kind: 'key-file', path: keyFile },
     config: testConfig(configInput),
     logger,
+    clock,
   });
   open.push(appliance);
   return { appliance, dataDir, keyFile, logs, rawLogs };

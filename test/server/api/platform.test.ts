@@ -23,12 +23,18 @@ describe('the OpenAPI platform', () => {
     expect(Object.keys(doc.paths as Json).sort()).toEqual([
       '/api/v1/api-keys',
       '/api/v1/api-keys/{id}',
+      '/api/v1/auth/login',
+      '/api/v1/auth/logout',
+      '/api/v1/auth/session',
       '/api/v1/devices',
       '/api/v1/devices/{id}',
       '/api/v1/devices/{id}/pen',
       '/api/v1/devices/{id}/test',
       '/api/v1/events',
       '/api/v1/health',
+      '/api/v1/kiosks',
+      '/api/v1/kiosks/{id}',
+      '/api/v1/kiosks/{id}/rotate-token',
       '/api/v1/reason-codes',
     ]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });

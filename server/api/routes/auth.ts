@@ -1,0 +1,145 @@
+import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import {
+  LoginSchema,
+  SESSION_COOKIE,
+  StaffSessionSchema,
+  type StaffSessionDto,
+} from '../../../contract/index.js';
+import {
+  LoginThrottle,
+  csrfTokenFor,
+  endSession,
+  login,
+  type SessionPolicy,
+  type StaffSession,
+} from '../../auth/index.js';
+import type { Vault } from '../../vault/index.js';
+import {
+  CLEAR_SESSION_COOKIE,
+  authenticateRequest,
+  sameOrigin,
+  type ApiEnv,
+  type Principal,
+} from '../middleware/auth.js';
+import { clientAddress } from '../middleware/rate-limit.js';
+import { apiRouter, problemResponses } from '../openapi.js';
+import { HttpError } from '../problem.js';
+
+function toDto(vault: Vault, session: StaffSession, token: string): StaffSessionDto {
+  return {
+    user: { id: session.userId, username: session.username, role: session.role },
+    permissions: [...session.permissions],
+    csrfToken: csrfTokenFor(vault, token),
+    expiresAt: session.expiresAt,
+    idleExpiresAt: session.idleExpiresAt,
+  };
+}
+
+/** No Max-Age: the cookie ends with the browser; the server ends the session on its own terms. */
+const sessionCookie = (token: string) =>
+  `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; Secure; SameSite=Strict`;
+
+function staffPrincipal(c: Context<ApiEnv>, vault: Vault): Extract<Principal, { kind: 'staff' }> {
+  const principal = authenticateRequest(c, vault);
+  if (principal === null) {
+    throw new HttpError(401, 'unauthorized', 'no staff session: log in first');
+  }
+  if (principal.kind !== 'staff') {
+    throw new HttpError(403, 'forbidden', 'only a staff session has a session to show or end');
+  }
+  return principal;
+}
+
+const LOGIN_FAILED = 'the username or password is wrong, or the account is locked or disabled';
+
+/**
+ * Staff login, logout and "who am I". Login answers every failure alike (auth/sessions.ts) and
+ * makes an address that keeps failing wait (LoginThrottle, 429 with Retry-After).
+ */
+export function authRoutes(vault: Vault, policy: SessionPolicy) {
+  const throttle = new LoginThrottle(
+    {
+      after: policy.addressLockoutAfter,
+      seconds: policy.lockoutSeconds,
+      maxSeconds: policy.lockoutMaxSeconds,
+    },
+    () => vault.now.getTime(),
+  );
+  const loginRoute = createRoute({
+    method: 'post',
+    path: '/auth/login',
+    tags: ['auth'],
+    summary: 'Log a staff member in: sets the vk_session cookie',
+    request: {
+      body: { required: true, content: { 'application/json': { schema: LoginSchema } } },
+    },
+    responses: {
+      200: {
+        description:
+          'Logged in; the `vk_session` cookie is set (HttpOnly, Secure, SameSite=Strict). Send `csrfToken` as `X-CSRF-Token` with every write.',
+        content: { 'application/json': { schema: StaffSessionSchema } },
+      },
+      ...problemResponses(400, 401, 403, 413, 429),
+    },
+  });
+  const sessionRoute = createRoute({
+    method: 'get',
+    path: '/auth/session',
+    tags: ['auth'],
+    summary: 'The current staff session: who, which role and permissions, the CSRF token',
+    security: [{ session: [] }],
+    responses: {
+      200: {
+        description: 'The session behind the cookie',
+        content: { 'application/json': { schema: StaffSessionSchema } },
+      },
+      ...problemResponses(401, 403, 429),
+    },
+  });
+  const logoutRoute = createRoute({
+    method: 'post',
+    path: '/auth/logout',
+    tags: ['auth'],
+    summary: 'End the staff session (needs X-CSRF-Token)',
+    security: [{ session: [] }],
+    responses: {
+      204: { description: 'Ended; the cookie is cleared' },
+      ...problemResponses(401, 403, 429),
+    },
+  });
+  return apiRouter()
+    .openapi(loginRoute, (c) => {
+      const address = clientAddress(c);
+      const wait = throttle.wait(address);
+      if (wait > 0) {
+        throw new HttpError(
+          429,
+          'rate_limited',
+          `too many failed logins from this address; retry after ${wait} s`,
+          { retryAfterSeconds: wait },
+          { 'retry-after': String(wait) },
+        );
+      }
+      // Login CSRF: a page on another site must not log this browser into an account.
+      if (!sameOrigin(c)) throw new HttpError(403, 'csrf', 'the request comes from another site');
+      const outcome = login(vault, c.req.valid('json'), policy);
+      if (!outcome.ok) {
+        throttle.fail(address);
+        throw new HttpError(401, 'unauthorized', LOGIN_FAILED);
+      }
+      c.header('set-cookie', sessionCookie(outcome.token));
+      c.header('cache-control', 'no-store');
+      return c.json(toDto(vault, outcome.session, outcome.token), 200);
+    })
+    .openapi(sessionRoute, (c) => {
+      const principal = staffPrincipal(c, vault);
+      c.header('cache-control', 'no-store');
+      return c.json(toDto(vault, principal.session, principal.token), 200);
+    })
+    .openapi(logoutRoute, (c) => {
+      const principal = staffPrincipal(c, vault);
+      endSession(vault, principal.session);
+      return c.body(null, 204, { 'set-cookie': CLEAR_SESSION_COOKIE });
+    });
+}

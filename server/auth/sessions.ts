@@ -1,0 +1,238 @@
+/**
+ * Staff sessions: login with lockout and back-off, the session behind a cookie, its CSRF token,
+ * logout. The cookie holds a random token; the database holds only its keyed hash, so a copy of
+ * the database (a backup) opens no session.
+ */
+import { constantTimeEqual, hashSecret, newId, type Vault } from '../vault/index.js';
+import { permissionsOf, type ApiScope, type StaffRole } from '../../contract/index.js';
+import { readVault, writeVault } from './doors.js';
+import { randomSecret } from './secrets.js';
+import { hashPassword, verifyPassword } from './staff.js';
+import {
+  deleteExpiredSessions,
+  deleteSession,
+  insertSession,
+  loginRowByUsername,
+  sessionByTokenHash,
+  setLoginFailures,
+  touchSession,
+} from './store.js';
+
+/** config server.sessions: expiry and lockout. */
+export interface SessionPolicy {
+  /** A session unused this long ends. */
+  idleMinutes: number;
+  /** A session ends this long after login, used or not. */
+  absoluteHours: number;
+  /** Consecutive failed logins of one user that lock it. */
+  lockoutAfter: number;
+  /** The first lock; each further run of `lockoutAfter` failures doubles it. */
+  lockoutSeconds: number;
+  lockoutMaxSeconds: number;
+  /** Failed logins from one address (any usernames) before it must wait. */
+  addressLockoutAfter: number;
+}
+
+/**
+ * last_seen_at is written at most this often per session, not on every request: a session may
+ * end up to this much before `idleMinutes` after its last request.
+ */
+export const SESSION_SEEN_RESOLUTION_MS = 30_000;
+
+export interface StaffSession {
+  id: string;
+  userId: string;
+  username: string;
+  role: StaffRole;
+  permissions: readonly ApiScope[];
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  idleExpiresAt: string;
+}
+
+const MINUTE = 60_000;
+
+/** Doubles per run of `lockoutAfter` failures: 1×, 2×, 4×, … the first lock, up to the cap. */
+export function lockSeconds(failures: number, policy: SessionPolicy): number {
+  const runs = Math.floor(failures / policy.lockoutAfter);
+  if (runs < 1) return 0;
+  return Math.min(policy.lockoutMaxSeconds, policy.lockoutSeconds * 2 ** Math.min(runs - 1, 30));
+}
+
+let dummyHash: string | undefined;
+/** A hash no password opens, verified when the username is unknown so the answer takes as long. */
+function unknownUserHash(): string {
+  dummyHash ??= hashPassword(randomSecret(24));
+  return dummyHash;
+}
+
+export type LoginOutcome =
+  | { ok: true; session: StaffSession; token: string }
+  | { ok: false; reason: 'unknown_user' | 'wrong_password' | 'locked' | 'disabled' };
+
+/**
+ * Checks a username and password and opens a session. Every failure is the same to the caller
+ * (the reason is for the audit log and tests): the password is verified with Argon2id whether the
+ * user exists or not (a dummy hash), is locked or is disabled, so neither answer nor timing tells
+ * them apart. A wrong password counts towards the lock; tries during a lock are refused and not
+ * counted (they would only extend it). Audited by user id, never by the name typed.
+ */
+export function login(
+  vault: Vault,
+  input: { username: string; password: string },
+  policy: SessionPolicy,
+): LoginOutcome {
+  const username = input.username.toLowerCase();
+  const row = readVault(vault, (db) => loginRowByUsername(db, username));
+  const passwordOk = verifyPassword(row?.password_hash ?? unknownUserHash(), input.password);
+  const now = vault.now;
+  const at = now.toISOString();
+  return writeVault(vault, (db): LoginOutcome => {
+    if (row === null) {
+      vault.audit({
+        actor: 'anonymous',
+        action: 'staff_user.login_failed',
+        details: { reason: 'unknown_user' },
+      });
+      return { ok: false, reason: 'unknown_user' };
+    }
+    const failed = (reason: 'wrong_password' | 'locked' | 'disabled', failures?: number) => {
+      vault.audit({
+        actor: 'anonymous',
+        action: 'staff_user.login_failed',
+        objectType: 'staff_user',
+        objectId: row.id,
+        details: failures === undefined ? { reason } : { reason, failures },
+      });
+      return { ok: false, reason } as const;
+    };
+    if (row.disabled_at !== null) return failed('disabled');
+    if (row.locked_until !== null && row.locked_until > at) return failed('locked');
+    if (!passwordOk) {
+      const failures = row.failed_logins + 1;
+      const seconds = failures % policy.lockoutAfter === 0 ? lockSeconds(failures, policy) : 0;
+      const lockedUntil =
+        seconds > 0 ? new Date(now.getTime() + seconds * 1000).toISOString() : null;
+      setLoginFailures(db, row.id, failures, lockedUntil);
+      const outcome = failed('wrong_password', failures);
+      if (lockedUntil !== null) {
+        vault.audit({
+          actor: 'system',
+          action: 'staff_user.locked',
+          objectType: 'staff_user',
+          objectId: row.id,
+          details: { failures, seconds },
+        });
+      }
+      return outcome;
+    }
+    setLoginFailures(db, row.id, 0, null);
+    deleteExpiredSessions(
+      db,
+      at,
+      new Date(now.getTime() - policy.idleMinutes * MINUTE).toISOString(),
+    );
+    const token = randomSecret(32);
+    const id = newId('ses');
+    const expiresAt = new Date(now.getTime() + policy.absoluteHours * 60 * MINUTE).toISOString();
+    insertSession(db, {
+      id,
+      userId: row.id,
+      tokenHash: hashSecret(vault.keys.secretHashKey, token),
+      at,
+      expiresAt,
+    });
+    vault.audit({
+      actor: `staff:${row.id}`,
+      action: 'staff_user.login',
+      objectType: 'staff_user',
+      objectId: row.id,
+      details: { session: id },
+    });
+    const session: StaffSession = {
+      id,
+      userId: row.id,
+      username: row.username,
+      role: row.role,
+      permissions: permissionsOf(row.role),
+      createdAt: at,
+      lastSeenAt: at,
+      expiresAt,
+      idleExpiresAt: new Date(now.getTime() + policy.idleMinutes * MINUTE).toISOString(),
+    };
+    return { ok: true, session, token };
+  });
+}
+
+const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The live session behind a cookie's token, or null: unknown, ended, idle past `idleMinutes`,
+ * past its absolute end, or its user disabled. An expired session is removed as it is found.
+ * Records the use at most every SESSION_SEEN_RESOLUTION_MS.
+ */
+export function authenticateSession(
+  vault: Vault,
+  token: string,
+  policy: SessionPolicy,
+): StaffSession | null {
+  if (!SESSION_TOKEN.test(token)) return null;
+  const row = readVault(vault, (db) =>
+    sessionByTokenHash(db, hashSecret(vault.keys.secretHashKey, token)),
+  );
+  if (row === null) return null;
+  const now = vault.now;
+  const idleEnd = Date.parse(row.last_seen_at) + policy.idleMinutes * MINUTE;
+  if (row.disabled_at !== null || now.getTime() >= idleEnd || now.toISOString() >= row.expires_at) {
+    writeVault(vault, (db) => deleteSession(db, row.id));
+    return null;
+  }
+  let lastSeenAt = row.last_seen_at;
+  if (now.getTime() - Date.parse(lastSeenAt) >= SESSION_SEEN_RESOLUTION_MS) {
+    lastSeenAt = now.toISOString();
+    writeVault(vault, (db) => touchSession(db, row.id, lastSeenAt));
+  }
+  return {
+    id: row.id,
+    userId: row.user_id,
+    username: row.username,
+    role: row.role,
+    permissions: permissionsOf(row.role),
+    createdAt: row.created_at,
+    lastSeenAt,
+    expiresAt: row.expires_at,
+    idleExpiresAt: new Date(Date.parse(lastSeenAt) + policy.idleMinutes * MINUTE).toISOString(),
+  };
+}
+
+/**
+ * The session's CSRF token (synchroniser token): a keyed hash of the cookie's token, so it is
+ * fixed for the session, unknowable without the cookie, and needs no storage.
+ */
+export function csrfTokenFor(vault: Vault, sessionToken: string): string {
+  return Buffer.from(hashSecret(vault.keys.secretHashKey, `csrf:${sessionToken}`)).toString(
+    'base64url',
+  );
+}
+
+/** Constant-time check of a presented CSRF token against the session's. */
+export function checkCsrfToken(vault: Vault, sessionToken: string, presented: string): boolean {
+  const expected = Buffer.from(csrfTokenFor(vault, sessionToken));
+  const given = Buffer.from(presented);
+  return constantTimeEqual(new Uint8Array(expected), new Uint8Array(given));
+}
+
+/** Ends a session (logout); audited. */
+export function endSession(vault: Vault, session: StaffSession): void {
+  writeVault(vault, (db) => {
+    if (!deleteSession(db, session.id)) return;
+    vault.audit({
+      actor: `staff:${session.userId}`,
+      action: 'staff_user.logout',
+      objectType: 'staff_user',
+      objectId: session.userId,
+      details: { session: session.id },
+    });
+  });
+}
