@@ -5,3 +5,4 @@ export * from './api-keys.js';
 export * from './health.js';
 export * from './problems.js';
 export * from './scopes.js';
+export * from './webhooks.js';

@@ -17,6 +17,7 @@ import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
 import { Vault, sodium, verifyAuditDb, type KeySource } from './vault/index.js';
+import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -39,6 +40,9 @@ export interface Appliance {
   devices: ApplianceDevices;
   /** The domain event feed: delivers committed events (of this process and others) to subscribers. */
   events: EventFeed;
+  /** Webhook endpoints and their deliverer (started by `attach`, once the server listens). */
+  webhooks: WebhookService;
+  webhookDelivery: WebhookDeliverer;
   /**
    * Stops everything. The vault, scheduler and search are closed before it returns; the promise
    * resolves when the devices have released their ports. Calling it again is harmless.
@@ -104,9 +108,15 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
         ...errorFields(failure.error),
       }),
   });
+  const webhooks = new WebhookService(vault, config.webhooks, () => webhookDelivery.wake());
+  const webhookDelivery = new WebhookDeliverer(vault, webhooks, {
+    settings: config.webhooks,
+    logger,
+  });
   let scheduler: RetentionScheduler;
   try {
     events.subscribe(faceSearch.subscriber());
+    events.subscribe(webhookDelivery.subscriber());
     events.start();
     scheduler = startRetentionScheduler(vault, rules, {
       schedule: config.retention.schedule,
@@ -176,6 +186,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     face,
     faceSearch,
     auditChain,
+    webhooks,
   });
   return {
     vault,
@@ -188,6 +199,8 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     faceSearch,
     devices,
     events,
+    webhooks,
+    webhookDelivery,
     close() {
       // Stopping the devices first ends their polling at once; their ports close in the background.
       closing ??= devices.stop();
@@ -195,6 +208,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
       clearInterval(destructionRetry);
       scheduler.stop();
       void events.stop();
+      void webhookDelivery.stop();
       faceSearch.close();
       vault.close();
       return closing;
@@ -288,6 +302,7 @@ export function listenForAppliance(
         url: `${tls ? 'https' : 'http'}://${host}:${info.port}`,
         attach(appliance) {
           handler = appliance.app.fetch;
+          appliance.webhookDelivery.start();
           if (appliance.config.face?.warmUpAtStart ?? true) warmUpFaceEngine(appliance);
         },
         close: () =>

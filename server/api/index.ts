@@ -12,6 +12,8 @@ import { requestId } from './middleware/request-id.js';
 import { BEARER_SCHEME, openApiDocument } from './openapi.js';
 import { HttpError, problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import type { WebhookService } from '../webhooks/index.js';
 
 export { HttpError, problem } from './problem.js';
 export { DOMAIN_ERRORS, classifyError } from './errors.js';
@@ -32,6 +34,8 @@ export interface ApiDeps extends HealthDeps {
   bodyLimitBytes: number;
   /** config server.rateLimit; absent: no limit (tests of other parts). */
   rateLimit?: { enabled: boolean; perKey: BucketLimit; perAddress: BucketLimit } | undefined;
+  /** Webhook endpoints (server/webhooks). */
+  webhooks: WebhookService;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
 }
@@ -102,6 +106,7 @@ export function createApi(deps: ApiDeps) {
   const typed = app
     .route('/api/v1', healthRoutes(deps))
     .route('/api/v1', apiKeyRoutes(deps.vault))
+    .route('/api/v1', webhookRoutes(deps.webhooks))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

@@ -108,6 +108,11 @@ export function openApiDocument(app: OpenAPIHono<ApiEnv>, version: string) {
     tags: [
       { name: 'health', description: 'Liveness and details of the appliance.' },
       { name: 'api-keys', description: 'API keys of integrators (admin scope, audited).' },
+      {
+        name: 'webhooks',
+        description:
+          'Signed event deliveries to integrators (admin scope, audited): `Verikiosk-Signature: t=<unix>,v1=<hex>`.',
+      },
     ],
   });
 }

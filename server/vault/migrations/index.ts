@@ -4,6 +4,7 @@ import { migration002DestructionPending } from './002-destruction-pending.js';
 import { migration003AuditFloor } from './003-audit-floor.js';
 import { migration004Events } from './004-events.js';
 import { migration005ApiKeyLifecycle } from './005-api-key-lifecycle.js';
+import { migration006Webhooks } from './006-webhooks.js';
 
 export interface Migration {
   readonly version: number;
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003AuditFloor,
   migration004Events,
   migration005ApiKeyLifecycle,
+  migration006Webhooks,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

@@ -24,6 +24,12 @@ describe('the OpenAPI platform', () => {
       '/api/v1/api-keys',
       '/api/v1/api-keys/{id}',
       '/api/v1/health',
+      '/api/v1/webhooks',
+      '/api/v1/webhooks/{id}',
+      '/api/v1/webhooks/{id}/deliveries',
+      '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+      '/api/v1/webhooks/{id}/redeliver',
+      '/api/v1/webhooks/{id}/rotate-secret',
     ]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     const create = doc.paths['/api/v1/api-keys'].post;
