@@ -317,7 +317,7 @@ export class WebhookDeliverer {
     this.options.logger?.warn('webhooks.delivery_failed', {
       endpoint: endpointId,
       delivery: row.id,
-      event: row.eventId,
+      eventId: row.eventId,
       attempt: row.attempts + 1,
       status: outcome.status,
       error: outcome.error,
