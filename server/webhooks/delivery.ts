@@ -52,6 +52,8 @@ const PER_TURN = 500;
 /** A response body is read up to this much (so the connection can be reused), then dropped. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Successes are recorded at least this often (and at least every QUEUE_PAGE sends). */
+const FLUSH_MS = 100;
 const KEEP_DELIVERED_DAYS = 30;
 
 /** The body of a delivery: the event as ids and codes, `data` being its payload. */
@@ -259,7 +261,9 @@ export class WebhookDeliverer {
       if (rows.length === 0) return;
       const secrets = this.service.secretsOf(endpoint);
       const done: AttemptOutcome[] = [];
+      let flushedAt = performance.now();
       const flush = () => {
+        flushedAt = performance.now();
         if (done.length === 0 || this.#stopped) return;
         this.#doors.write((db) => markDelivered(db, endpointId, done));
         for (let i = 0; i < done.length; i++) this.options.onAttempt?.(endpointId, true);
@@ -287,7 +291,8 @@ export class WebhookDeliverer {
           done.push(outcome);
           after = row.id;
           sent += 1;
-          if (done.length >= QUEUE_PAGE) flush();
+          // a crash resends what is not recorded yet: bound that to a page or FLUSH_MS of sends
+          if (done.length >= QUEUE_PAGE || performance.now() - flushedAt >= FLUSH_MS) flush();
           continue;
         }
         flush();
