@@ -25,7 +25,7 @@ interface Setup {
   receiver: Receiver;
   id: string;
   secret: string;
-  request: (method: string, path: string, body?: unknown) => Promise<Response>;
+  request: (method: string, path: string, body?: unknown) => Response | Promise<Response>;
 }
 
 async function setup(webhooks: Record<string, unknown> = {}): Promise<Setup> {
