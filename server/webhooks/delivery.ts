@@ -104,6 +104,8 @@ export class WebhookDeliverer {
   readonly #now: () => number;
   readonly #running = new Map<string, Promise<void>>();
   readonly #lastTurn = new Map<string, number>();
+  /** Per endpoint in its turn: successes sent but not yet written. */
+  readonly #unrecorded = new Map<string, AttemptOutcome[]>();
   readonly #stop = new AbortController();
   #fannedThrough = 0;
   #started = false;
@@ -173,6 +175,9 @@ export class WebhookDeliverer {
 
   /** Stops: no new attempt starts, requests in flight are aborted (and sent again after a restart). */
   async stop(): Promise<void> {
+    if (!this.#stopped) {
+      for (const [endpointId, done] of this.#unrecorded) this.#record(endpointId, done);
+    }
     this.#stopped = true;
     this.#stop.abort();
     if (this.#poll) clearInterval(this.#poll);
@@ -229,6 +234,7 @@ export class WebhookDeliverer {
           })
           .finally(() => {
             this.#running.delete(id);
+            this.#unrecorded.delete(id);
             this.wake();
           });
         this.#running.set(id, run);
@@ -261,13 +267,12 @@ export class WebhookDeliverer {
       if (rows.length === 0) return;
       const secrets = this.service.secretsOf(endpoint);
       const done: AttemptOutcome[] = [];
+      this.#unrecorded.set(endpointId, done);
       let flushedAt = performance.now();
       const flush = () => {
         flushedAt = performance.now();
-        if (done.length === 0 || this.#stopped) return;
-        this.#doors.write((db) => markDelivered(db, endpointId, done));
-        for (let i = 0; i < done.length; i++) this.options.onAttempt?.(endpointId, true);
-        done.length = 0;
+        if (this.#stopped) return;
+        this.#record(endpointId, done);
       };
       for (const row of rows) {
         const now = this.#now();
@@ -304,11 +309,19 @@ export class WebhookDeliverer {
     }
   }
 
+  /** Writes the successes not recorded yet (also at stop, so a clean stop resends nothing). */
+  #record(endpointId: string, done: AttemptOutcome[]): void {
+    if (done.length === 0 || !this.vault.db.open) return;
+    this.#doors.write((db) => markDelivered(db, endpointId, done));
+    for (let i = 0; i < done.length; i++) this.options.onAttempt?.(endpointId, true);
+    done.length = 0;
+  }
+
   #recordFailure(endpointId: string, row: DeliveryRow, outcome: AttemptOutcome): void {
     const next = this.#now() + backoffMs(row.attempts + 1, this.#settings, this.#random);
     const disabled = this.#doors.write((db) => {
       const failures = markFailed(db, endpointId, outcome, next);
-      if (failures < this.#settings.disableAfterFailures) return null;
+      if (failures === null || failures < this.#settings.disableAfterFailures) return null;
       setEndpointEnabled(db, endpointId, false, 'failures', outcome.at, this.#now());
       this.vault.audit({
         actor: 'system',

@@ -317,13 +317,16 @@ export function markDelivered(
   ).run(endpointId);
 }
 
-/** Records a failed attempt and when the next one is due; returns the endpoint's run of failures. */
+/**
+ * Records a failed attempt and when the next one is due; returns the endpoint's run of failures,
+ * or null when the endpoint was deleted meanwhile.
+ */
 export function markFailed(
   db: WritableDb,
   endpointId: string,
   outcome: AttemptOutcome,
   nextAttemptAtMs: number,
-): number {
+): number | null {
   sql(
     db,
     `UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = ?, last_status = ?,
@@ -340,9 +343,10 @@ export function markFailed(
     db,
     'UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1 WHERE id = ?',
   ).run(endpointId);
-  return sql(db, 'SELECT consecutive_failures FROM webhook_endpoints WHERE id = ?')
-    .pluck()
-    .get(endpointId) as number;
+  const row = sql(db, 'SELECT consecutive_failures AS n FROM webhook_endpoints WHERE id = ?').get(
+    endpointId,
+  ) as { n: number } | undefined;
+  return row?.n ?? null;
 }
 
 export function readDelivery(db: ReadableDb, endpointId: string, id: number): DeliveryRow | null {

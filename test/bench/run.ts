@@ -62,6 +62,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'mrz-ocr': async (c) => (await import('./mrz-ocr.bench.js')).runMrzOcrBenchmarks(c),
   audit: async (c) => (await import('./audit.bench.js')).runAuditBenchmarks(c),
   events: async (c) => (await import('./events.bench.js')).runEventBenchmarks(c),
+  webhooks: async (c) => (await import('./webhooks.bench.js')).runWebhookBenchmarks(c),
 };
 
 async function main(): Promise<void> {
