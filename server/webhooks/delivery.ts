@@ -213,7 +213,7 @@ export class WebhookDeliverer {
   }
 
   #tick(): void {
-    if (this.#stopped || !this.vault.db.open) return;
+    if (this.#stopped || !this.#doors.isOpen()) return;
     try {
       this.#maybePrune();
       const free = this.#settings.concurrency - this.#running.size;
@@ -311,7 +311,7 @@ export class WebhookDeliverer {
 
   /** Writes the successes not recorded yet (also at stop, so a clean stop resends nothing). */
   #record(endpointId: string, done: AttemptOutcome[]): void {
-    if (done.length === 0 || !this.vault.db.open) return;
+    if (done.length === 0 || !this.#doors.isOpen()) return;
     this.#doors.write((db) => markDelivered(db, endpointId, done));
     for (let i = 0; i < done.length; i++) this.options.onAttempt?.(endpointId, true);
     done.length = 0;

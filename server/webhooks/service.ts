@@ -77,10 +77,13 @@ export interface WebhookDelivery {
 export function vaultDoors(vault: Vault): {
   read: <T>(fn: (db: ReadableDb) => T) => T;
   write: <T>(fn: (db: WritableDb) => T) => T;
+  /** False once the vault is closed (a delivery finishing after the appliance stopped). */
+  isOpen: () => boolean;
 } {
   return {
     read: (fn) => fn(vault.db),
     write: (fn) => vault.transaction(() => fn(vault.db)),
+    isOpen: () => vault.db.open,
   };
 }
 
