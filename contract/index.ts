@@ -12,3 +12,4 @@ export * from './reason-codes.js';
 export * from './verifications.js';
 export * from './devices.js';
 export * from './events.js';
+export * from './webhooks.js';

@@ -23,6 +23,7 @@ import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
 import { Vault, sodium, verifyAuditDb, type Clock, type KeySource } from './vault/index.js';
+import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -47,6 +48,9 @@ export interface Appliance {
   events: EventFeed;
   /** Server-Sent Events: the feed's one broadcaster and the pads' pen streams. */
   realtime: Realtime;
+  /** Webhook endpoints and their deliverer (started by `attach`, once the server listens). */
+  webhooks: WebhookService;
+  webhookDelivery: WebhookDeliverer;
   /**
    * Stops everything. The vault, scheduler and search are closed before it returns; the promise
    * resolves when the devices have released their ports. Calling it again is harmless.
@@ -114,9 +118,15 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
         ...errorFields(failure.error),
       }),
   });
+  const webhooks = new WebhookService(vault, config.webhooks, () => webhookDelivery.wake());
+  const webhookDelivery = new WebhookDeliverer(vault, webhooks, {
+    settings: config.webhooks,
+    logger,
+  });
   let scheduler: RetentionScheduler;
   try {
     events.subscribe(faceSearch.subscriber());
+    events.subscribe(webhookDelivery.subscriber());
     events.start();
     scheduler = startRetentionScheduler(vault, rules, {
       schedule: config.retention.schedule,
@@ -200,6 +210,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     auditChain,
     devices,
     realtime,
+    webhooks,
   });
   return {
     vault,
@@ -213,6 +224,8 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     devices,
     events,
     realtime,
+    webhooks,
+    webhookDelivery,
     close() {
       // Stopping the devices first ends their polling at once; their ports close in the background.
       realtime.close();
@@ -221,6 +234,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
       clearInterval(destructionRetry);
       scheduler.stop();
       void events.stop();
+      void webhookDelivery.stop();
       faceSearch.close();
       vault.close();
       return closing;
@@ -314,6 +328,7 @@ export function listenForAppliance(
         url: `${tls ? 'https' : 'http'}://${host}:${info.port}`,
         attach(appliance) {
           handler = appliance.app.fetch;
+          appliance.webhookDelivery.start();
           if (appliance.config.face?.warmUpAtStart ?? true) warmUpFaceEngine(appliance);
         },
         close: () =>

@@ -20,6 +20,8 @@ import { reasonCodeRoutes } from './routes/reason-codes.js';
 import type { Realtime } from './sse/hub.js';
 import type { ApplianceDevices } from '../devices/index.js';
 import type { SessionPolicy } from '../auth/index.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import type { WebhookService } from '../webhooks/index.js';
 
 export { HttpError, problem } from './problem.js';
 export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
@@ -48,6 +50,8 @@ export interface ApiDeps extends HealthDeps {
   bodyLimits: BodyLimits;
   /** config server.rateLimit; absent: no limit (tests of other parts). */
   rateLimit?: { enabled: boolean; perKey: BucketLimit; perAddress: BucketLimit } | undefined;
+  /** Webhook endpoints (server/webhooks). */
+  webhooks: WebhookService;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
   /** The device manager and the SSE hub (absent: their routes answer 503). */
@@ -127,6 +131,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', deviceRoutes(deps.vault, deps.devices, deps.realtime))
     .route('/api/v1', authRoutes(deps.vault, sessions))
     .route('/api/v1', kioskRoutes(deps.vault))
+    .route('/api/v1', webhookRoutes(deps.webhooks))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

@@ -112,6 +112,11 @@ export function openApiDocument(app: OpenAPIHono<ApiEnv>, version: string) {
       { name: 'api-keys', description: 'API keys of integrators (admin scope, audited).' },
       { name: 'auth', description: 'Staff login, logout and session (cookie + X-CSRF-Token).' },
       { name: 'kiosks', description: 'Kiosks and their tokens (admin scope, audited).' },
+      {
+        name: 'webhooks',
+        description:
+          'Signed event deliveries to integrators (admin scope, audited): `Verikiosk-Signature: t=<unix>,v1=<hex>`.',
+      },
     ],
   });
 }

@@ -563,6 +563,28 @@ const loggingSchema = z.strictObject(
   { error: mustBe(AN_OBJECT) },
 );
 
+/** Webhook delivery (server/webhooks): timeouts, back-off, auto-disable, rotation overlap. */
+const webhooksSchema = z.strictObject(
+  {
+    /** One delivery attempt's limit, connection and response included. */
+    timeoutMs: integerIn(100, 120_000).default(10_000),
+    /** Back-off after a failed attempt: full jitter over min(retryMaxMs, retryBaseMs × 2^(n−1)). */
+    retryBaseMs: integerIn(1, 3_600_000).default(1_000),
+    retryMaxMs: integerIn(1, 86_400_000).default(3_600_000),
+    /** An endpoint is turned off after this many failed attempts in a row. */
+    disableAfterFailures: integerIn(1, 100_000).default(20),
+    /** Endpoints delivered to at the same time (each one strictly in order). */
+    concurrency: integerIn(1, 64).default(4),
+    /** How long the previous secret still signs after a rotation. */
+    rotationOverlapSeconds: integerIn(0, 30 * 86_400).default(86_400),
+    /** Plain http:// to hosts other than loopback (a private network without TLS). */
+    allowInsecureHttp: flag().default(false),
+    /** How often the queue is looked at when nothing woke the deliverer. */
+    pollMs: integerIn(10, 60_000).default(1_000),
+  },
+  { error: mustBe(AN_OBJECT) },
+);
+
 export const configSchema = z.strictObject(
   {
     server: serverSchema.prefault({}),
@@ -573,6 +595,7 @@ export const configSchema = z.strictObject(
     devices: devicesSchema.prefault({}),
     logging: loggingSchema.prefault({}),
     face: faceSchema.prefault({}),
+    webhooks: webhooksSchema.prefault({}),
   },
   { error: mustBe('a JSON object') },
 );

@@ -25,6 +25,7 @@ export {
   pruneEvents,
   readEventCursor,
   readEvents,
+  writeEventCursor,
 } from './store.js';
 export type { EventErrorReason } from './store.js';
 export { EventFeed } from './feed.js';

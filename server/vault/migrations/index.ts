@@ -5,6 +5,7 @@ import { migration003AuditFloor } from './003-audit-floor.js';
 import { migration004Events } from './004-events.js';
 import { migration005ApiKeyLifecycle } from './005-api-key-lifecycle.js';
 import { migration006StaffSessions } from './006-staff-sessions.js';
+import { migration007Webhooks } from './007-webhooks.js';
 
 export interface Migration {
   readonly version: number;
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004Events,
   migration005ApiKeyLifecycle,
   migration006StaffSessions,
+  migration007Webhooks,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

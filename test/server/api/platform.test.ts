@@ -36,6 +36,12 @@ describe('the OpenAPI platform', () => {
       '/api/v1/kiosks/{id}',
       '/api/v1/kiosks/{id}/rotate-token',
       '/api/v1/reason-codes',
+      '/api/v1/webhooks',
+      '/api/v1/webhooks/{id}',
+      '/api/v1/webhooks/{id}/deliveries',
+      '/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+      '/api/v1/webhooks/{id}/redeliver',
+      '/api/v1/webhooks/{id}/rotate-secret',
     ]);
     expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     const create = doc.paths['/api/v1/api-keys'].post;

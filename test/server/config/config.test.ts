@@ -99,6 +99,16 @@ describe('defaults', () => {
         workingMaxSide: 1280,
         warmUpAtStart: true,
       },
+      webhooks: {
+        timeoutMs: 10_000,
+        retryBaseMs: 1_000,
+        retryMaxMs: 3_600_000,
+        disableAfterFailures: 20,
+        concurrency: 4,
+        rotationOverlapSeconds: 86_400,
+        allowInsecureHttp: false,
+        pollMs: 1_000,
+      },
     } satisfies Config);
   });
 
