@@ -79,7 +79,7 @@ function faceHealth(status: FaceEngineStatus): FaceHealth {
 
 function databaseOk(vault: Vault): { ok: boolean; schemaVersion: number | null } {
   try {
-    vault.db.prepare('SELECT 1').get();
+    vault.read((db) => db.prepare('SELECT 1').get());
     return { ok: true, schemaVersion: vault.schemaVersion() };
   } catch {
     return { ok: false, schemaVersion: null };
@@ -178,10 +178,18 @@ export function metricsRoutes(deps: HealthDeps) {
       const { vault, metrics } = deps;
       try {
         metrics.subjects.set(
-          (vault.db.prepare('SELECT COUNT(*) AS n FROM subjects').get() as { n: number }).n,
+          (
+            vault.read((db) => db.prepare('SELECT COUNT(*) AS n FROM subjects').get()) as {
+              n: number;
+            }
+          ).n,
         );
         metrics.auditEntries.set(
-          (vault.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n,
+          (
+            vault.read((db) => db.prepare('SELECT COUNT(*) AS n FROM audit_log').get()) as {
+              n: number;
+            }
+          ).n,
         );
         const pending = vault.pendingDestructions();
         metrics.destructionsPending.set(pending.count);

@@ -49,11 +49,13 @@ export function registerKiosk(
   const id = newId('ksk');
   const createdAt = vault.now.toISOString();
   vault.transaction(() => {
-    vault.db
-      .prepare(
-        'INSERT INTO kiosks (id, name, token_prefix, token_hash, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(id, name, prefix, hashSecret(vault.keys.secretHashKey, token), createdAt);
+    vault.write((db) =>
+      db
+        .prepare(
+          'INSERT INTO kiosks (id, name, token_prefix, token_hash, created_at) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(id, name, prefix, hashSecret(vault.keys.secretHashKey, token), createdAt),
+    );
     vault.audit({ actor, action: 'kiosk.registered', objectType: 'kiosk', objectId: id });
   });
   return {
@@ -63,17 +65,18 @@ export function registerKiosk(
 }
 
 export function getKiosk(vault: Vault, id: string): Kiosk | null {
-  const row = vault.db.prepare(`SELECT ${KIOSK_COLUMNS} FROM kiosks WHERE id = ?`).get(id) as
-    KioskRow | undefined;
+  const row = vault.read((db) =>
+    db.prepare(`SELECT ${KIOSK_COLUMNS} FROM kiosks WHERE id = ?`).get(id),
+  ) as KioskRow | undefined;
   return row ? toKiosk(row) : null;
 }
 
 /** Every kiosk, never its token (only a keyed hash of it is stored). */
 export function listKiosks(vault: Vault): Kiosk[] {
   return (
-    vault.db
-      .prepare(`SELECT ${KIOSK_COLUMNS} FROM kiosks ORDER BY created_at, id`)
-      .all() as KioskRow[]
+    vault.read((db) =>
+      db.prepare(`SELECT ${KIOSK_COLUMNS} FROM kiosks ORDER BY created_at, id`).all(),
+    ) as KioskRow[]
   ).map(toKiosk);
 }
 
@@ -83,9 +86,9 @@ export function revokeKiosk(vault: Vault, id: string, actor: string): Kiosk {
     const kiosk = getKiosk(vault, id);
     if (!kiosk) throw new VaultRuleError('unknown_kiosk', 'no such kiosk');
     if (kiosk.revokedAt) return kiosk;
-    vault.db
-      .prepare('UPDATE kiosks SET revoked_at = ? WHERE id = ?')
-      .run(vault.now.toISOString(), id);
+    vault.write((db) =>
+      db.prepare('UPDATE kiosks SET revoked_at = ? WHERE id = ?').run(vault.now.toISOString(), id),
+    );
     vault.audit({ actor, action: 'kiosk.revoked', objectType: 'kiosk', objectId: id });
     return getKiosk(vault, id) as Kiosk;
   });
@@ -94,11 +97,13 @@ export function revokeKiosk(vault: Vault, id: string, actor: string): Kiosk {
 export function authenticateKioskToken(vault: Vault, token: string): Kiosk | null {
   const prefix = bearerPrefix('vkk', token);
   if (prefix === null) return null;
-  const row = vault.db
-    .prepare(
-      `SELECT ${KIOSK_COLUMNS}, token_hash FROM kiosks WHERE token_prefix = ? AND revoked_at IS NULL`,
-    )
-    .get(prefix) as (KioskRow & { token_hash: Uint8Array }) | undefined;
+  const row = vault.read((db) =>
+    db
+      .prepare(
+        `SELECT ${KIOSK_COLUMNS}, token_hash FROM kiosks WHERE token_prefix = ? AND revoked_at IS NULL`,
+      )
+      .get(prefix),
+  ) as (KioskRow & { token_hash: Uint8Array }) | undefined;
   if (
     !row ||
     !constantTimeEqual(Uint8Array.from(row.token_hash), hashSecret(vault.keys.secretHashKey, token))

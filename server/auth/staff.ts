@@ -85,23 +85,27 @@ export function addStaffUser(
   }
   const hash = hashPassword(input.password);
   return vault.transaction(() => {
-    const exists = vault.db.prepare('SELECT 1 FROM staff_users WHERE username = ?').get(username);
+    const exists = vault.read((db) =>
+      db.prepare('SELECT 1 FROM staff_users WHERE username = ?').get(username),
+    );
     if (exists) throw new VaultRuleError('username_taken', 'that username is already taken');
     const id = newId('usr');
-    vault.db
-      .prepare(
-        `INSERT INTO staff_users (id, username, role, password_hash, created_at, created_by, must_change_password)
+    vault.write((db) =>
+      db
+        .prepare(
+          `INSERT INTO staff_users (id, username, role, password_hash, created_at, created_by, must_change_password)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        username,
-        input.role,
-        hash,
-        vault.now.toISOString(),
-        actor,
-        input.mustChangePassword ? 1 : 0,
-      );
+        )
+        .run(
+          id,
+          username,
+          input.role,
+          hash,
+          vault.now.toISOString(),
+          actor,
+          input.mustChangePassword ? 1 : 0,
+        ),
+    );
     vault.audit({
       actor,
       action: 'staff_user.created',
@@ -114,22 +118,26 @@ export function addStaffUser(
 }
 
 export function getStaffUser(vault: Vault, idOrUsername: string): StaffUser | null {
-  const row = vault.db
-    .prepare(
-      `SELECT id, username, role, created_at, disabled_at, locked_until, must_change_password
+  const row = vault.read((db) =>
+    db
+      .prepare(
+        `SELECT id, username, role, created_at, disabled_at, locked_until, must_change_password
        FROM staff_users WHERE id = ? OR username = ?`,
-    )
-    .get(idOrUsername, idOrUsername.toLowerCase()) as StaffRow | undefined;
+      )
+      .get(idOrUsername, idOrUsername.toLowerCase()),
+  ) as StaffRow | undefined;
   return row ? toUser(row) : null;
 }
 
 export function listStaffUsers(vault: Vault): StaffUser[] {
-  const rows = vault.db
-    .prepare(
-      `SELECT id, username, role, created_at, disabled_at, locked_until, must_change_password
+  const rows = vault.read((db) =>
+    db
+      .prepare(
+        `SELECT id, username, role, created_at, disabled_at, locked_until, must_change_password
        FROM staff_users ORDER BY username`,
-    )
-    .all() as StaffRow[];
+      )
+      .all(),
+  ) as StaffRow[];
   return rows.map(toUser);
 }
 
@@ -139,17 +147,21 @@ export function disableStaffUser(vault: Vault, idOrUsername: string, actor: stri
     if (!user) throw new VaultRuleError('unknown_user', 'no such staff user');
     if (user.disabledAt) return user;
     if (user.role === 'admin') {
-      const admins = vault.db
-        .prepare(
-          "SELECT COUNT(*) AS n FROM staff_users WHERE role = 'admin' AND disabled_at IS NULL",
-        )
-        .get() as { n: number };
+      const admins = vault.read((db) =>
+        db
+          .prepare(
+            "SELECT COUNT(*) AS n FROM staff_users WHERE role = 'admin' AND disabled_at IS NULL",
+          )
+          .get(),
+      ) as { n: number };
       if (admins.n <= 1)
         throw new VaultRuleError('last_admin', 'the last active admin cannot be disabled');
     }
-    vault.db
-      .prepare('UPDATE staff_users SET disabled_at = ? WHERE id = ?')
-      .run(vault.now.toISOString(), user.id);
+    vault.write((db) =>
+      db
+        .prepare('UPDATE staff_users SET disabled_at = ? WHERE id = ?')
+        .run(vault.now.toISOString(), user.id),
+    );
     vault.audit({
       actor,
       action: 'staff_user.disabled',

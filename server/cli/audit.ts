@@ -12,7 +12,6 @@ import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import {
   auditKeyFingerprint,
-  verifyAuditDb,
   verifyAuditExport,
   type AuditExportVerification,
 } from '../vault/index.js';
@@ -81,7 +80,7 @@ export function addAuditCommands(
           throw new UsageError('--public-key goes with --export', 'public-key');
         }
         const result = await withVault(o, io, ({ vault }) => ({
-          ...verifyAuditDb(vault.db, vault.signer, { incremental: false }),
+          ...vault.verifyAuditLog({ incremental: false }),
           fingerprint: auditKeyFingerprint(vault.signer.publicKey),
         }));
         if (o.json) printJson(io.stdout, result);

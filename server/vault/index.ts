@@ -1,5 +1,17 @@
 export { Vault } from './vault.js';
 export type { KeyOwner, Clock, DestroyOutcome, PendingDestructions } from './vault.js';
+export { underLegalHold, notUnderLegalHold, countHeldSubjects } from './legal-holds.js';
+export { countSubjects } from './subjects.js';
+export { PERSONAL_DATA_ACTIONS, ACCESS_PURPOSES } from './personal-data.js';
+export type {
+  PersonalDataAction,
+  AccessPurpose,
+  PersonalDataAccess,
+  SealedField,
+  SealedUse,
+  SealedReader,
+  SystemAccess,
+} from './personal-data.js';
 export {
   backupVault,
   checkBackupTarget,

@@ -49,7 +49,7 @@ export function vaultDocumentLookups(vault: Vault): DocumentLookups {
         'fraud_document',
         fraudDocumentIndexInput(documentNumberNormalised, null),
       );
-      return cachedStatement(vault.db, FRAUD_SQL).get(own, any) !== undefined;
+      return vault.read((db) => cachedStatement(db, FRAUD_SQL).get(own, any)) !== undefined;
     },
     documentNumberSeenUnderOtherIdentity(
       documentNumberNormalised: string,
@@ -61,12 +61,14 @@ export function vaultDocumentLookups(vault: Vault): DocumentLookups {
         identity.nameAndBirthDate === null
           ? null
           : vault.blindIndex('name_birth_date', identity.nameAndBirthDate);
-      const row = cachedStatement(vault.db, OTHER_IDENTITY_SQL).get({
-        number,
-        issuer: issuingState,
-        subject: identity.subjectId,
-        nameDob,
-      });
+      const row = vault.read((db) =>
+        cachedStatement(db, OTHER_IDENTITY_SQL).get({
+          number,
+          issuer: issuingState,
+          subject: identity.subjectId,
+          nameDob,
+        }),
+      );
       return row !== undefined;
     },
   };
