@@ -67,9 +67,9 @@ describe('the audited personal-data door', () => {
         throw new Error('comparison failed');
       }),
     ).toThrow('comparison failed');
-    expect(auditOf(vault, 'pii.read').map((r) => JSON.parse(r.details).outcome)).toEqual([
-      'failed',
-    ]);
+    expect(
+      auditOf(vault, 'pii.read').map((r) => (JSON.parse(r.details) as { outcome: string }).outcome),
+    ).toEqual(['failed']);
   });
 
   it('writes nothing when a field does not open (nothing was read)', async () => {
