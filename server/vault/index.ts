@@ -62,6 +62,7 @@ export type { FieldRef } from './crypto.js';
 export {
   verifyAuditChain,
   verifyAuditDb,
+  countAuditEntries,
   verifyAuditExport,
   auditKeyFingerprint,
   readAuditChain,

@@ -4,10 +4,16 @@
  * data key (a fraud face belongs to no subject), model name and version
  * in clear. Adding and removing are audited with ids and codes only.
  */
-import { IntegrityError, cachedStatement, newId, sodium } from '../../../vault/index.js';
+import { IntegrityError, newId, sodium } from '../../../vault/index.js';
 import type { SealedReader, Vault } from '../../../vault/index.js';
 import type { RowRange, TemplateModel } from '../../templates.js';
 import { serializeFaceTemplate } from '../match.js';
+import {
+  deleteFraudFaceRow,
+  fraudFaceRowPage,
+  insertFraudFaceRow,
+  type FraudRow,
+} from './fraud-list-store.js';
 
 /** Reason codes are codes (`synthetic_identity`, `confirmed_fraud`, …): never free text. */
 const REASON_CODE = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -60,21 +66,15 @@ export function addFraudFace(vault: Vault, input: NewFraudFace): string {
   const sealed = vault.seal('system', fieldRef(id), plain);
   sodium().memzero(plain);
   vault.write((db) => {
-    cachedStatement(
-      db,
-      `INSERT INTO fraud_list_entries
-         (id, list, template_enc, model, model_version, reason_code, source_verification_id, added_by, added_at)
-       VALUES (?, 'face', ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+    insertFraudFaceRow(db, {
       id,
       sealed,
-      input.model.name,
-      input.model.version,
-      input.reasonCode,
-      input.sourceVerificationId ?? null,
-      input.actor,
-      vault.now.toISOString(),
-    );
+      model: input.model,
+      reasonCode: input.reasonCode,
+      sourceVerificationId: input.sourceVerificationId ?? null,
+      addedBy: input.actor,
+      addedAt: vault.now.toISOString(),
+    });
     vault.audit({
       actor: input.actor,
       action: 'fraud_list.face_added',
@@ -89,10 +89,7 @@ export function addFraudFace(vault: Vault, input: NewFraudFace): string {
 /** Deletes a known-fraud face; returns whether it existed. */
 export function removeFraudFace(vault: Vault, entryId: string, actor: string): boolean {
   return vault.write((db) => {
-    const changes = cachedStatement(
-      db,
-      `DELETE FROM fraud_list_entries WHERE id = ? AND list = 'face'`,
-    ).run(entryId).changes;
+    const changes = deleteFraudFaceRow(db, entryId);
     if (changes === 0) return false;
     vault.audit({
       actor,
@@ -103,15 +100,6 @@ export function removeFraudFace(vault: Vault, entryId: string, actor: string): b
     });
     return true;
   });
-}
-
-interface FraudRow {
-  id: string;
-  template_enc: Uint8Array;
-  model: string;
-  model_version: string;
-  reason_code: string;
-  added_at: string;
 }
 
 /**
@@ -127,14 +115,7 @@ export function* fraudFaces(
   onDamaged?: (id: string) => void,
 ): Generator<StoredFraudFace> {
   const page = (after: string, size: number): FraudRow[] =>
-    vault.read(
-      (db) =>
-        cachedStatement(
-          db,
-          `SELECT id, template_enc, model, model_version, reason_code, added_at FROM fraud_list_entries
-       WHERE list = 'face' AND id > ? ORDER BY id LIMIT ?`,
-        ).all(after, size) as FraudRow[],
-    );
+    vault.read((db) => fraudFaceRowPage(db, after, size));
   let after = range.after ?? '';
   let left = range.limit ?? Infinity;
   while (left > 0) {
