@@ -1,10 +1,4 @@
-import {
-  VaultRuleError,
-  constantTimeEqual,
-  hashSecret,
-  newId,
-  type Vault,
-} from '../vault/index.js';
+import { VaultRuleError, constantTimeEqual, newId, type Vault } from '../vault/index.js';
 import { API_SCOPES, type ApiScope } from '../../contract/index.js';
 import { bearerPrefix, checkDisplayName, newBearerSecret } from './secrets.js';
 
@@ -147,7 +141,7 @@ function insertApiClient(
         id,
         input.name,
         prefix,
-        hashSecret(vault.keys.secretHashKey, key),
+        vault.hashSecret(key),
         JSON.stringify(input.scopes),
         vault.now.toISOString(),
         actor,
@@ -246,10 +240,7 @@ export function authenticateApiKey(vault: Vault, key: string): ApiClient | null 
       .prepare('SELECT *, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL')
       .get(prefix),
   ) as (ApiClientRow & { key_hash: Uint8Array }) | undefined;
-  if (
-    !row ||
-    !constantTimeEqual(Uint8Array.from(row.key_hash), hashSecret(vault.keys.secretHashKey, key))
-  ) {
+  if (!row || !constantTimeEqual(Uint8Array.from(row.key_hash), vault.hashSecret(key))) {
     return null;
   }
   const client = toClient(row);

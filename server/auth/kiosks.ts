@@ -1,10 +1,4 @@
-import {
-  VaultRuleError,
-  constantTimeEqual,
-  hashSecret,
-  newId,
-  type Vault,
-} from '../vault/index.js';
+import { VaultRuleError, constantTimeEqual, newId, type Vault } from '../vault/index.js';
 import { bearerPrefix, checkDisplayName, newBearerSecret } from './secrets.js';
 
 export interface Kiosk {
@@ -54,7 +48,7 @@ export function registerKiosk(
         .prepare(
           'INSERT INTO kiosks (id, name, token_prefix, token_hash, created_at) VALUES (?, ?, ?, ?, ?)',
         )
-        .run(id, name, prefix, hashSecret(vault.keys.secretHashKey, token), createdAt),
+        .run(id, name, prefix, vault.hashSecret(token), createdAt),
     );
     vault.audit({ actor, action: 'kiosk.registered', objectType: 'kiosk', objectId: id });
   });
@@ -104,10 +98,7 @@ export function authenticateKioskToken(vault: Vault, token: string): Kiosk | nul
       )
       .get(prefix),
   ) as (KioskRow & { token_hash: Uint8Array }) | undefined;
-  if (
-    !row ||
-    !constantTimeEqual(Uint8Array.from(row.token_hash), hashSecret(vault.keys.secretHashKey, token))
-  )
+  if (!row || !constantTimeEqual(Uint8Array.from(row.token_hash), vault.hashSecret(token)))
     return null;
   return toKiosk(row);
 }

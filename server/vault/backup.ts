@@ -437,7 +437,7 @@ function checkLiveDatabase(live: string, copy: Vault): void {
       else {
         const verification = verifyAuditChain(
           readAuditChain(db, copy.installationId),
-          copy.keys.auditKeyPair.publicKey,
+          copy.auditPublicKey,
         );
         if (!verification.ok)
           problem = `has a broken audit chain at entry ${verification.firstBadSeq} (${verification.problem})`;

@@ -10,18 +10,26 @@ import type { FieldRef } from './crypto.js';
 import { openValue } from './crypto.js';
 import type { WritableDb } from './db.js';
 import type { KeyHierarchy, KeyOwner } from './key-hierarchy.js';
+import type { KeyRing } from './keys.js';
 
 export const VAULT_DB: unique symbol = Symbol('vault.db');
 export const VAULT_KEYS: unique symbol = Symbol('vault.keys');
+export const VAULT_RING: unique symbol = Symbol('vault.ring');
 
 export interface VaultInternals {
   readonly [VAULT_DB]: WritableDb;
   readonly [VAULT_KEYS]: KeyHierarchy;
+  readonly [VAULT_RING]: KeyRing;
 }
 
 /** The vault's writable connection. */
 export function vaultDb(vault: VaultInternals): WritableDb {
   return vault[VAULT_DB];
+}
+
+/** The keys derived from the master key (tests that look for key bytes in files). */
+export function vaultKeyRing(vault: VaultInternals): KeyRing {
+  return vault[VAULT_RING];
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   type AuditSigner,
   type AuditVerification,
 } from './audit.js';
-import { blindIndex, openValue, sealValue, type FieldRef } from './crypto.js';
+import { blindIndex, hashSecret, openValue, sealValue, type FieldRef } from './crypto.js';
 import {
   integrityCheck,
   openWritableDb,
@@ -24,7 +24,7 @@ import { EventFeed, type EventFeedOptions } from '../events/index.js';
 import { dataDirPaths, dataDirState, notInitialisedError } from './datadir.js';
 import { DataDirError, KeyError, VaultRuleError } from './errors.js';
 import { newId } from './ids.js';
-import { VAULT_DB, VAULT_KEYS } from './internal.js';
+import { VAULT_DB, VAULT_KEYS, VAULT_RING } from './internal.js';
 import { KeyHierarchy, type KeyOwner } from './key-hierarchy.js';
 import {
   KeyRing,
@@ -79,23 +79,31 @@ export type Clock = () => Date;
  */
 export class Vault {
   readonly #db: WritableDb;
+  /** The keys derived from the master key: never handed out (see `hashSecret`, `blindIndex`). */
+  readonly #ring: KeyRing;
   readonly #keys: KeyHierarchy;
   #closed = false;
 
   private constructor(
     db: WritableDb,
-    readonly keys: KeyRing,
+    keys: KeyRing,
     readonly installationId: string,
     readonly dataDir: string,
     readonly clock: Clock,
   ) {
     this.#db = db;
+    this.#ring = keys;
     this.#keys = new KeyHierarchy(db, keys, installationId);
   }
 
   /** The connection, for server/vault/ and the composition root only (see internal.ts). */
   get [VAULT_DB](): WritableDb {
     return this.#db;
+  }
+
+  /** The master key's derived keys, for server/vault/ only (see internal.ts). */
+  get [VAULT_RING](): KeyRing {
+    return this.#ring;
   }
 
   /** The key hierarchy, for server/vault/ only (see internal.ts). */
@@ -231,11 +239,26 @@ export class Vault {
     return new Vault(db, keys, installationId, dataDir, options.clock ?? (() => new Date()));
   }
 
+  /** The master key's id (keys.json names it; a key file holds the key with this id). */
+  get keyId(): string {
+    return this.#ring.keyId;
+  }
+
+  /** The installation's audit public key (verifies the audit chain and its exports). */
+  get auditPublicKey(): Uint8Array {
+    return this.#ring.auditKeyPair.publicKey;
+  }
+
+  /** A keyed hash of a bearer secret (API key, kiosk token) for storing and comparing. */
+  hashSecret(secret: string): Uint8Array {
+    return hashSecret(this.#ring.secretHashKey, secret);
+  }
+
   get signer(): AuditSigner {
     return {
       installationId: this.installationId,
-      publicKey: this.keys.auditKeyPair.publicKey,
-      privateKey: this.keys.auditKeyPair.privateKey,
+      publicKey: this.#ring.auditKeyPair.publicKey,
+      privateKey: this.#ring.auditKeyPair.privateKey,
     };
   }
 
@@ -294,7 +317,7 @@ export class Vault {
   verifyAudit(): AuditVerification {
     return verifyAuditChain(
       readAuditChain(this.#db, this.installationId),
-      this.keys.auditKeyPair.publicKey,
+      this.#ring.auditKeyPair.publicKey,
     );
   }
 
@@ -304,7 +327,7 @@ export class Vault {
   }
 
   exportAudit(write: (line: string) => void): number {
-    return exportAudit(this.#db, this.installationId, this.keys.auditKeyPair.publicKey, write);
+    return exportAudit(this.#db, this.installationId, this.#ring.auditKeyPair.publicKey, write);
   }
 
   pruneAudit(cutoff: Date): number {
@@ -332,7 +355,7 @@ export class Vault {
   /** Re-seals the master key under a new passphrase (Argon2id); the key itself is unchanged. */
   changePassphrase(newPassphrase: string, profile: KdfProfile, actor: string): void {
     const manifest = readManifest(this.dataDir);
-    const masterKey = this.keys.exportMasterKey();
+    const masterKey = this.#ring.exportMasterKey();
     try {
       const sealed = sealUnderPassphrase(masterKey, newPassphrase, profile, this.installationId);
       writeManifest(this.dataDir, { ...manifest, passphrase: sealed });
@@ -344,7 +367,7 @@ export class Vault {
 
   /** Writes the master key to an unattended key file (0600) for headless boot. */
   writeUnattendedKeyFile(file: string, actor: string): void {
-    const masterKey = this.keys.exportMasterKey();
+    const masterKey = this.#ring.exportMasterKey();
     try {
       writeKeyFile(file, masterKey);
     } finally {
@@ -430,7 +453,7 @@ export class Vault {
   }
 
   blindIndex(purpose: BlindIndexPurpose, normalised: string): Uint8Array {
-    return blindIndex(this.keys.blindIndexKey(purpose), normalised);
+    return blindIndex(this.#ring.blindIndexKey(purpose), normalised);
   }
 
   // ---- subjects -------------------------------------------------------------------------------
@@ -594,7 +617,7 @@ export class Vault {
     } finally {
       this.#db.close();
       this.#keys.wipe();
-      this.keys.wipe();
+      this.#ring.wipe();
     }
   }
 }

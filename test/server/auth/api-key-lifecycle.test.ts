@@ -7,7 +7,7 @@ import {
   listApiClients,
   rotateApiClient,
 } from '../../../server/auth/index.js';
-import { hashSecret, newId } from '../../../server/vault/index.js';
+import { newId } from '../../../server/vault/index.js';
 import { Vault, VaultRuleError, dataDirPaths, loadSodium } from '../../../server/vault/index.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
 import { vaultDb } from '../../../server/vault/internal.js';
@@ -133,7 +133,7 @@ describe('API key lifecycle', () => {
         `INSERT INTO api_clients (id, name, key_prefix, key_hash, scopes, created_at, created_by)
          VALUES (?, 'old', 'abcdefgh23', ?, '["admin"]', '2025-01-01T00:00:00.000Z', 'cli')`,
       )
-      .run(id, hashSecret(vault.keys.secretHashKey, legacy));
+      .run(id, vault.hashSecret(legacy));
     expect(authenticateApiKey(vault, legacy)?.id).toBe(id);
     expect(authenticateApiKey(vault, `vk_live_abcdefgh23_${'A'.repeat(43)}`)).toBeNull();
   });

@@ -24,7 +24,12 @@ import {
   thrownAsync,
 } from './helpers.js';
 import type { Needle, TestVault } from './helpers.js';
-import { openTextUnaudited, openUnaudited, vaultDb } from '../../../server/vault/internal.js';
+import {
+  openTextUnaudited,
+  openUnaudited,
+  vaultDb,
+  vaultKeyRing,
+} from '../../../server/vault/internal.js';
 
 afterEach(cleanup);
 
@@ -80,11 +85,11 @@ describe('backup', { timeout: 20_000 }, () => {
     addProfile(t.vault, SEEDED.surname);
     const keys: Needle[] = [
       masterKeyFromFile(t.keyFile),
-      Uint8Array.from(t.vault.keys.auditKeyPair.privateKey),
-      Uint8Array.from(t.vault.keys.auditKeyPair.privateKey.subarray(0, 32)),
-      Uint8Array.from(t.vault.keys.kekWrapKey),
-      Uint8Array.from(t.vault.keys.secretHashKey),
-      Uint8Array.from(t.vault.keys.blindIndexKey('document_number')),
+      Uint8Array.from(vaultKeyRing(t.vault).auditKeyPair.privateKey),
+      Uint8Array.from(vaultKeyRing(t.vault).auditKeyPair.privateKey.subarray(0, 32)),
+      Uint8Array.from(vaultKeyRing(t.vault).kekWrapKey),
+      Uint8Array.from(vaultKeyRing(t.vault).secretHashKey),
+      Uint8Array.from(vaultKeyRing(t.vault).blindIndexKey('document_number')),
     ];
     const file = await backupOf(t);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
@@ -93,7 +98,9 @@ describe('backup', { timeout: 20_000 }, () => {
     expect(
       fs
         .readFileSync(file)
-        .indexOf(Buffer.from(Buffer.from(t.vault.keys.auditKeyPair.publicKey).toString('hex'))),
+        .indexOf(
+          Buffer.from(Buffer.from(vaultKeyRing(t.vault).auditKeyPair.publicKey).toString('hex')),
+        ),
     ).toBeGreaterThanOrEqual(0);
     const copy = new Database(file, { readonly: true });
     try {

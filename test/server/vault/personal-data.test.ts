@@ -114,13 +114,15 @@ describe('the audited personal-data door', () => {
   it('offers no way to open a sealed value or reach the connection without the door', async () => {
     const { vault } = await newVault();
     const surface = vault as unknown as Record<string, unknown>;
-    for (const name of ['db', 'open', 'openText']) expect(surface[name]).toBeUndefined();
+    for (const name of ['db', 'keys', 'open', 'openText']) expect(surface[name]).toBeUndefined();
     for (const name of [
       'vaultDb',
       'openUnaudited',
       'openTextUnaudited',
+      'vaultKeyRing',
       'VAULT_DB',
       'VAULT_KEYS',
+      'VAULT_RING',
     ]) {
       expect(Object.keys(vaultIndex)).not.toContain(name);
     }
