@@ -81,7 +81,7 @@ export function addAuditCommands(
         }
         const result = await withVault(o, io, ({ vault }) => ({
           ...vault.verifyAuditLog({ incremental: false }),
-          fingerprint: auditKeyFingerprint(vault.signer.publicKey),
+          fingerprint: auditKeyFingerprint(vault.auditPublicKey),
         }));
         if (o.json) printJson(io.stdout, result);
         else if (result.ok)
@@ -112,7 +112,7 @@ export function addAuditCommands(
     .option('-o, --output <file>', 'write to this file (default: standard output)')
     .action(async (o: AuditOptions & { output?: string }) => {
       await withVault(o, io, ({ vault }) => {
-        const fingerprint = auditKeyFingerprint(vault.signer.publicKey);
+        const fingerprint = auditKeyFingerprint(vault.auditPublicKey);
         if (o.output) {
           // Claim the file before the export is audited: a refused export records nothing.
           let fd: number;

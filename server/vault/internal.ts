@@ -6,6 +6,7 @@
  * other capabilities reach the database through `vault.read(fn)` / `vault.write(fn)` and
  * personal data through `vault.openSealed` / `vault.sealedReader`, which audit every read.
  */
+import type { AuditSigner } from './audit.js';
 import type { FieldRef } from './crypto.js';
 import { openValue } from './crypto.js';
 import type { WritableDb } from './db.js';
@@ -15,16 +16,23 @@ import type { KeyRing } from './keys.js';
 export const VAULT_DB: unique symbol = Symbol('vault.db');
 export const VAULT_KEYS: unique symbol = Symbol('vault.keys');
 export const VAULT_RING: unique symbol = Symbol('vault.ring');
+export const VAULT_SIGNER: unique symbol = Symbol('vault.signer');
 
 export interface VaultInternals {
   readonly [VAULT_DB]: WritableDb;
   readonly [VAULT_KEYS]: KeyHierarchy;
   readonly [VAULT_RING]: KeyRing;
+  readonly [VAULT_SIGNER]: AuditSigner;
 }
 
 /** The vault's writable connection. */
 export function vaultDb(vault: VaultInternals): WritableDb {
   return vault[VAULT_DB];
+}
+
+/** The audit signing key pair (tests that write or verify entries below the vault). */
+export function vaultSigner(vault: VaultInternals): AuditSigner {
+  return vault[VAULT_SIGNER];
 }
 
 /** The keys derived from the master key (tests that look for key bytes in files). */

@@ -24,7 +24,7 @@ import { EventFeed, type EventFeedOptions } from '../events/index.js';
 import { dataDirPaths, dataDirState, notInitialisedError } from './datadir.js';
 import { DataDirError, KeyError, VaultRuleError } from './errors.js';
 import { newId } from './ids.js';
-import { VAULT_DB, VAULT_KEYS, VAULT_RING } from './internal.js';
+import { VAULT_DB, VAULT_KEYS, VAULT_RING, VAULT_SIGNER } from './internal.js';
 import { KeyHierarchy, type KeyOwner } from './key-hierarchy.js';
 import {
   KeyRing,
@@ -254,7 +254,8 @@ export class Vault {
     return hashSecret(this.#ring.secretHashKey, secret);
   }
 
-  get signer(): AuditSigner {
+  /** The audit signing key pair, for server/vault/ only (see internal.ts). */
+  get [VAULT_SIGNER](): AuditSigner {
     return {
       installationId: this.installationId,
       publicKey: this.#ring.auditKeyPair.publicKey,
@@ -311,7 +312,7 @@ export class Vault {
   // ---- audit ----------------------------------------------------------------------------------
 
   audit(event: AuditEvent): AuditEntry {
-    return appendAudit(this.#db, this.signer, { ...event, at: event.at ?? this.clock() });
+    return appendAudit(this.#db, this[VAULT_SIGNER], { ...event, at: event.at ?? this.clock() });
   }
 
   verifyAudit(): AuditVerification {
@@ -323,7 +324,7 @@ export class Vault {
 
   /** Verifies the audit chain in the database (whole, or from the last signed checkpoint). */
   verifyAuditLog(options: { incremental: boolean }): AuditChainCheck {
-    return verifyAuditDb(this.#db, this.signer, options);
+    return verifyAuditDb(this.#db, this[VAULT_SIGNER], options);
   }
 
   exportAudit(write: (line: string) => void): number {
@@ -331,7 +332,7 @@ export class Vault {
   }
 
   pruneAudit(cutoff: Date): number {
-    return pruneAudit(this.#db, this.signer, cutoff);
+    return pruneAudit(this.#db, this[VAULT_SIGNER], cutoff);
   }
 
   // ---- keys -----------------------------------------------------------------------------------

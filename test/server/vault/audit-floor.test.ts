@@ -12,7 +12,7 @@ import {
 } from '../../../server/vault/index.js';
 import type { WritableDb } from '../../../server/vault/index.js';
 import { cleanup, newVault, tempDir } from './helpers.js';
-import { vaultDb } from '../../../server/vault/internal.js';
+import { vaultDb, vaultSigner } from '../../../server/vault/internal.js';
 
 /**
  * The pruning floor (migration 002): entries may be deleted only up to the signed anchor that
@@ -125,7 +125,12 @@ describe('tampering through a connection with the triggers in place', { timeout:
   async function prunedVault() {
     let now = new Date('2018-01-01T00:00:00.000Z');
     const t = await newVault({ clock: () => now });
-    appendMany(vaultDb(t.vault), t.vault.signer, 10, (i) => new Date(Date.UTC(2018, 1, i + 1)));
+    appendMany(
+      vaultDb(t.vault),
+      vaultSigner(t.vault),
+      10,
+      (i) => new Date(Date.UTC(2018, 1, i + 1)),
+    );
     now = new Date('2024-01-01T00:00:00.000Z');
     // init entry (1) and the first three events (2..4)
     expect(t.vault.pruneAudit(new Date(Date.UTC(2018, 1, 3, 12)))).toBe(4);

@@ -114,7 +114,8 @@ describe('the audited personal-data door', () => {
   it('offers no way to open a sealed value or reach the connection without the door', async () => {
     const { vault } = await newVault();
     const surface = vault as unknown as Record<string, unknown>;
-    for (const name of ['db', 'keys', 'open', 'openText']) expect(surface[name]).toBeUndefined();
+    for (const name of ['db', 'keys', 'signer', 'open', 'openText'])
+      expect(surface[name]).toBeUndefined();
     for (const name of [
       'vaultDb',
       'openUnaudited',
@@ -123,6 +124,8 @@ describe('the audited personal-data door', () => {
       'VAULT_DB',
       'VAULT_KEYS',
       'VAULT_RING',
+      'vaultSigner',
+      'VAULT_SIGNER',
     ]) {
       expect(Object.keys(vaultIndex)).not.toContain(name);
     }
