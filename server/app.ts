@@ -17,12 +17,11 @@ import {
   type ApplianceDevices,
   type SimulateMode,
 } from './devices/index.js';
-import { vaultDoors } from './vault-doors.js';
-import { EventFeed } from './events/index.js';
+import type { EventFeed } from './events/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
-import { Vault, sodium, verifyAuditDb, type Clock, type KeySource } from './vault/index.js';
+import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { packageVersion } from './version.js';
 
@@ -108,7 +107,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     },
   );
   // Destructions reach the face index through the feed, whichever process made them.
-  const events = new EventFeed(vault.db, {
+  const events = vault.eventFeed({
     onError: (failure) =>
       logger.error('events.delivery_failed', {
         subscriber: failure.subscriber,
@@ -172,7 +171,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     devices = await startDevices(config, {
       simulate: options.simulate ?? config.devices.simulate,
       logger,
-      onTransition: recordDeviceTransitions(vaultDoors(vault), logger),
+      onTransition: recordDeviceTransitions(vault, logger),
     });
   } catch (error) {
     clearInterval(destructionRetry);
@@ -186,7 +185,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
   const realtime = new Realtime({
     feed: events,
     devices,
-    doors: vaultDoors(vault),
+    doors: vault,
     sse: config.server.sse,
     logger,
     metrics,
@@ -396,7 +395,7 @@ function warmUpFaceEngine(appliance: Appliance): void {
  */
 function verifyAuditAtStart(vault: Vault, logger: Logger): AuditChainHealth {
   const started = performance.now();
-  const check = verifyAuditDb(vault.db, vault.signer, { incremental: true });
+  const check = vault.verifyAuditLog({ incremental: true });
   if (check.ok) {
     logger.info('audit.verified', {
       from: check.from,
@@ -417,17 +416,19 @@ function verifyAuditAtStart(vault: Vault, logger: Logger): AuditChainHealth {
 export function recordConfigChange(vault: Vault, config: Config): void {
   const fingerprint = sodium().crypto_generichash(16, JSON.stringify(config), null, 'hex');
   vault.transaction(() => {
-    const row = vault.db
-      .prepare("SELECT value FROM settings WHERE key = 'config_fingerprint'")
-      .get() as { value: string } | undefined;
+    const row = vault.read((db) =>
+      db.prepare("SELECT value FROM settings WHERE key = 'config_fingerprint'").get(),
+    ) as { value: string } | undefined;
     const previous = row ? (JSON.parse(row.value) as string) : null;
     if (previous === fingerprint) return;
-    vault.db
-      .prepare(
-        `INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('config_fingerprint', ?, ?, 'system')
+    vault.write((db) =>
+      db
+        .prepare(
+          `INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('config_fingerprint', ?, ?, 'system')
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      )
-      .run(JSON.stringify(fingerprint), vault.now.toISOString());
+        )
+        .run(JSON.stringify(fingerprint), vault.now.toISOString()),
+    );
     vault.audit({
       actor: 'system',
       action: 'config.changed',

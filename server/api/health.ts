@@ -11,7 +11,7 @@ import {
 import type { TelemetryAccess } from '../config/index.js';
 import type { RetentionScheduler } from '../retention/index.js';
 import { lastRetentionRun } from '../retention/index.js';
-import type { Vault } from '../vault/index.js';
+import { countAuditEntries, countSubjects, type Vault } from '../vault/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type {
   FaceEngineStatus,
@@ -79,7 +79,7 @@ function faceHealth(status: FaceEngineStatus): FaceHealth {
 
 function databaseOk(vault: Vault): { ok: boolean; schemaVersion: number | null } {
   try {
-    vault.db.prepare('SELECT 1').get();
+    vault.read((db) => db.prepare('SELECT 1').get());
     return { ok: true, schemaVersion: vault.schemaVersion() };
   } catch {
     return { ok: false, schemaVersion: null };
@@ -177,12 +177,8 @@ export function metricsRoutes(deps: HealthDeps) {
     async (c) => {
       const { vault, metrics } = deps;
       try {
-        metrics.subjects.set(
-          (vault.db.prepare('SELECT COUNT(*) AS n FROM subjects').get() as { n: number }).n,
-        );
-        metrics.auditEntries.set(
-          (vault.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n,
-        );
+        metrics.subjects.set(vault.read(countSubjects));
+        metrics.auditEntries.set(vault.read(countAuditEntries));
         const pending = vault.pendingDestructions();
         metrics.destructionsPending.set(pending.count);
         metrics.destructionsPendingSeconds.set(

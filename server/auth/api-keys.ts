@@ -2,7 +2,6 @@ import {
   VaultRuleError,
   cachedStatement,
   constantTimeEqual,
-  hashSecret,
   newId,
   type Vault,
 } from '../vault/index.js';
@@ -137,23 +136,25 @@ function insertApiClient(
 ): { client: ApiClient; key: string } {
   const { prefix, value: key } = newBearerSecret(API_KEY_TAG);
   const id = newId('cli');
-  vault.db
-    .prepare(
-      `INSERT INTO api_clients (id, name, key_prefix, key_hash, scopes, created_at, created_by,
+  vault.write((db) =>
+    db
+      .prepare(
+        `INSERT INTO api_clients (id, name, key_prefix, key_hash, scopes, created_at, created_by,
          expires_at, rotated_from)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      id,
-      input.name,
-      prefix,
-      hashSecret(vault.keys.secretHashKey, key),
-      JSON.stringify(input.scopes),
-      vault.now.toISOString(),
-      actor,
-      input.expiresAt,
-      input.rotatedFrom,
-    );
+      )
+      .run(
+        id,
+        input.name,
+        prefix,
+        vault.hashSecret(key),
+        JSON.stringify(input.scopes),
+        vault.now.toISOString(),
+        actor,
+        input.expiresAt,
+        input.rotatedFrom,
+      ),
+  );
   return { client: getApiClient(vault, id) as ApiClient, key };
 }
 
@@ -180,7 +181,9 @@ export function rotateApiClient(
     const overlapEnd = new Date(vault.now.getTime() + options.overlapMs).toISOString();
     const oldExpiry =
       old.expiresAt !== null && old.expiresAt < overlapEnd ? old.expiresAt : overlapEnd;
-    vault.db.prepare('UPDATE api_clients SET expires_at = ? WHERE id = ?').run(oldExpiry, id);
+    vault.write((db) =>
+      db.prepare('UPDATE api_clients SET expires_at = ? WHERE id = ?').run(oldExpiry, id),
+    );
     const created = insertApiClient(
       vault,
       { name: old.name, scopes: old.scopes, expiresAt: null, rotatedFrom: id },
@@ -202,14 +205,17 @@ function isExpired(vault: Vault, client: ApiClient): boolean {
 }
 
 export function getApiClient(vault: Vault, id: string): ApiClient | null {
-  const row = cachedStatement(vault.db, 'SELECT * FROM api_clients WHERE id = ?').get(id) as
-    ApiClientRow | undefined;
+  const row = vault.read((db) =>
+    cachedStatement(db, 'SELECT * FROM api_clients WHERE id = ?').get(id),
+  ) as ApiClientRow | undefined;
   return row ? toClient(row) : null;
 }
 
 export function listApiClients(vault: Vault): ApiClient[] {
   return (
-    vault.db.prepare('SELECT * FROM api_clients ORDER BY created_at').all() as ApiClientRow[]
+    vault.read((db) =>
+      db.prepare('SELECT * FROM api_clients ORDER BY created_at').all(),
+    ) as ApiClientRow[]
   ).map(toClient);
 }
 
@@ -218,9 +224,11 @@ export function revokeApiClient(vault: Vault, id: string, actor: string): ApiCli
     const client = getApiClient(vault, id);
     if (!client) throw new VaultRuleError('unknown_client', 'no such API client');
     if (client.revokedAt) return client;
-    vault.db
-      .prepare('UPDATE api_clients SET revoked_at = ? WHERE id = ?')
-      .run(vault.now.toISOString(), id);
+    vault.write((db) =>
+      db
+        .prepare('UPDATE api_clients SET revoked_at = ? WHERE id = ?')
+        .run(vault.now.toISOString(), id),
+    );
     vault.audit({ actor, action: 'api_client.revoked', objectType: 'api_client', objectId: id });
     return getApiClient(vault, id) as ApiClient;
   });
@@ -235,14 +243,13 @@ export function authenticateApiKey(vault: Vault, key: string): ApiClient | null 
   const prefix = bearerPrefix(API_KEY_TAG, key) ?? bearerPrefix(LEGACY_API_KEY_TAG, key);
   if (prefix === null) return null;
   // Cached statements: preparing them cost more than the rest of the check (npm run bench -- api).
-  const row = cachedStatement(
-    vault.db,
-    'SELECT *, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL',
-  ).get(prefix) as (ApiClientRow & { key_hash: Uint8Array }) | undefined;
-  if (
-    !row ||
-    !constantTimeEqual(Uint8Array.from(row.key_hash), hashSecret(vault.keys.secretHashKey, key))
-  ) {
+  const row = vault.read((db) =>
+    cachedStatement(
+      db,
+      'SELECT *, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL',
+    ).get(prefix),
+  ) as (ApiClientRow & { key_hash: Uint8Array }) | undefined;
+  if (!row || !constantTimeEqual(Uint8Array.from(row.key_hash), vault.hashSecret(key))) {
     return null;
   }
   const client = toClient(row);
@@ -253,9 +260,12 @@ export function authenticateApiKey(vault: Vault, key: string): ApiClient | null 
     now.getTime() - Date.parse(client.lastUsedAt) >= LAST_USED_RESOLUTION_MS
   ) {
     client.lastUsedAt = now.toISOString();
-    cachedStatement(vault.db, 'UPDATE api_clients SET last_used_at = ? WHERE id = ?').run(
-      client.lastUsedAt,
-      client.id,
+    const at = client.lastUsedAt;
+    vault.write((db) =>
+      cachedStatement(db, 'UPDATE api_clients SET last_used_at = ? WHERE id = ?').run(
+        at,
+        client.id,
+      ),
     );
   }
   return client;

@@ -1,12 +1,10 @@
 import {
   VaultRuleError,
   constantTimeEqual,
-  hashSecret,
   newId,
   type Vault,
 } from '../vault/index.js';
 import { KIOSK_LOCATION_PATTERN } from '../../contract/index.js';
-import { readVault, writeVault } from './doors.js';
 import { bearerPrefix, checkDisplayName, newBearerSecret } from './secrets.js';
 import {
   activeKioskByPrefix,
@@ -68,13 +66,13 @@ export function registerKiosk(
   checkLocation(location);
   const { prefix, value: token } = newBearerSecret(KIOSK_TOKEN_TAG);
   const id = newId('ksk');
-  const kiosk = writeVault(vault, (db) => {
+  const kiosk = vault.write((db) => {
     insertKiosk(db, {
       id,
       name,
       location,
       tokenPrefix: prefix,
-      tokenHash: hashSecret(vault.keys.secretHashKey, token),
+      tokenHash: vault.hashSecret(token),
       at: vault.now.toISOString(),
     });
     vault.audit({ actor, action: 'kiosk.registered', objectType: 'kiosk', objectId: id });
@@ -84,18 +82,18 @@ export function registerKiosk(
 }
 
 export function getKiosk(vault: Vault, id: string): Kiosk | null {
-  const row = readVault(vault, (db) => kioskById(db, id));
+  const row = vault.read((db) => kioskById(db, id));
   return row ? toKiosk(row) : null;
 }
 
 /** Every kiosk, never its token (only a keyed hash of it is stored). */
 export function listKiosks(vault: Vault): Kiosk[] {
-  return readVault(vault, allKiosks).map(toKiosk);
+  return vault.read(allKiosks).map(toKiosk);
 }
 
 /** Revokes a kiosk's token: the kiosk window can no longer authenticate with it. Idempotent. */
 export function revokeKiosk(vault: Vault, id: string, actor: string): Kiosk {
-  return writeVault(vault, (db) => {
+  return vault.write((db) => {
     const kiosk = kioskById(db, id);
     if (!kiosk) throw new VaultRuleError('unknown_kiosk', 'no such kiosk');
     if (kiosk.revoked_at) return toKiosk(kiosk);
@@ -116,13 +114,13 @@ export function rotateKioskToken(
   actor: string,
 ): { kiosk: Kiosk; token: string } {
   const { prefix, value: token } = newBearerSecret(KIOSK_TOKEN_TAG);
-  return writeVault(vault, (db) => {
+  return vault.write((db) => {
     const kiosk = kioskById(db, id);
     if (!kiosk) throw new VaultRuleError('unknown_kiosk', 'no such kiosk');
     if (kiosk.revoked_at !== null) {
       throw new VaultRuleError('kiosk_revoked', 'a revoked kiosk cannot be given a new token');
     }
-    setKioskToken(db, id, prefix, hashSecret(vault.keys.secretHashKey, token));
+    setKioskToken(db, id, prefix, vault.hashSecret(token));
     vault.audit({ actor, action: 'kiosk.token_rotated', objectType: 'kiosk', objectId: id });
     return { kiosk: toKiosk(kioskById(db, id) as KioskRow), token };
   });
@@ -135,11 +133,8 @@ export function rotateKioskToken(
 export function authenticateKioskToken(vault: Vault, token: string): Kiosk | null {
   const prefix = bearerPrefix(KIOSK_TOKEN_TAG, token);
   if (prefix === null) return null;
-  const row = readVault(vault, (db) => activeKioskByPrefix(db, prefix));
-  if (
-    !row ||
-    !constantTimeEqual(Uint8Array.from(row.token_hash), hashSecret(vault.keys.secretHashKey, token))
-  ) {
+  const row = vault.read((db) => activeKioskByPrefix(db, prefix));
+  if (!row || !constantTimeEqual(Uint8Array.from(row.token_hash), vault.hashSecret(token))) {
     return null;
   }
   const kiosk = toKiosk(row);
@@ -149,7 +144,7 @@ export function authenticateKioskToken(vault: Vault, token: string): Kiosk | nul
     now.getTime() - Date.parse(kiosk.lastSeenAt) >= KIOSK_SEEN_RESOLUTION_MS
   ) {
     kiosk.lastSeenAt = now.toISOString();
-    writeVault(vault, (db) => touchKiosk(db, kiosk.id, kiosk.lastSeenAt as string));
+    vault.write((db) => touchKiosk(db, kiosk.id, kiosk.lastSeenAt as string));
   }
   return kiosk;
 }

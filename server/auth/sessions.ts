@@ -3,9 +3,8 @@
  * logout. The cookie holds a random token; the database holds only its keyed hash, so a copy of
  * the database (a backup) opens no session.
  */
-import { constantTimeEqual, hashSecret, newId, type Vault } from '../vault/index.js';
+import { constantTimeEqual, newId, type Vault } from '../vault/index.js';
 import { permissionsOf, type ApiScope, type StaffRole } from '../../contract/index.js';
-import { readVault, writeVault } from './doors.js';
 import { randomSecret } from './secrets.js';
 import { hashPassword, verifyPassword } from './staff.js';
 import {
@@ -84,11 +83,11 @@ export function login(
   policy: SessionPolicy,
 ): LoginOutcome {
   const username = input.username.toLowerCase();
-  const row = readVault(vault, (db) => loginRowByUsername(db, username));
+  const row = vault.read((db) => loginRowByUsername(db, username));
   const passwordOk = verifyPassword(row?.password_hash ?? unknownUserHash(), input.password);
   const now = vault.now;
   const at = now.toISOString();
-  return writeVault(vault, (db): LoginOutcome => {
+  return vault.write((db): LoginOutcome => {
     if (row === null) {
       vault.audit({
         actor: 'anonymous',
@@ -139,7 +138,7 @@ export function login(
     insertSession(db, {
       id,
       userId: row.id,
-      tokenHash: hashSecret(vault.keys.secretHashKey, token),
+      tokenHash: vault.hashSecret(token),
       at,
       expiresAt,
     });
@@ -178,20 +177,18 @@ export function authenticateSession(
   policy: SessionPolicy,
 ): StaffSession | null {
   if (!SESSION_TOKEN.test(token)) return null;
-  const row = readVault(vault, (db) =>
-    sessionByTokenHash(db, hashSecret(vault.keys.secretHashKey, token)),
-  );
+  const row = vault.read((db) => sessionByTokenHash(db, vault.hashSecret(token)));
   if (row === null) return null;
   const now = vault.now;
   const idleEnd = Date.parse(row.last_seen_at) + policy.idleMinutes * MINUTE;
   if (row.disabled_at !== null || now.getTime() >= idleEnd || now.toISOString() >= row.expires_at) {
-    writeVault(vault, (db) => deleteSession(db, row.id));
+    vault.write((db) => deleteSession(db, row.id));
     return null;
   }
   let lastSeenAt = row.last_seen_at;
   if (now.getTime() - Date.parse(lastSeenAt) >= SESSION_SEEN_RESOLUTION_MS) {
     lastSeenAt = now.toISOString();
-    writeVault(vault, (db) => touchSession(db, row.id, lastSeenAt));
+    vault.write((db) => touchSession(db, row.id, lastSeenAt));
   }
   return {
     id: row.id,
@@ -211,9 +208,7 @@ export function authenticateSession(
  * fixed for the session, unknowable without the cookie, and needs no storage.
  */
 export function csrfTokenFor(vault: Vault, sessionToken: string): string {
-  return Buffer.from(hashSecret(vault.keys.secretHashKey, `csrf:${sessionToken}`)).toString(
-    'base64url',
-  );
+  return Buffer.from(vault.hashSecret(`csrf:${sessionToken}`)).toString('base64url');
 }
 
 /** Constant-time check of a presented CSRF token against the session's. */
@@ -225,7 +220,7 @@ export function checkCsrfToken(vault: Vault, sessionToken: string, presented: st
 
 /** Ends a session (logout); audited. */
 export function endSession(vault: Vault, session: StaffSession): void {
-  writeVault(vault, (db) => {
+  vault.write((db) => {
     if (!deleteSession(db, session.id)) return;
     vault.audit({
       actor: `staff:${session.userId}`,

@@ -1,6 +1,5 @@
 import { VaultRuleError, newId, sodium, type Vault } from '../vault/index.js';
 import { STAFF_ROLES, type StaffRole } from '../../contract/index.js';
-import { writeVault } from './doors.js';
 import { deleteSessionsOfUser, setLoginFailures } from './store.js';
 
 /** The roles and what each may do are one table in contract/permissions.ts. */
@@ -88,23 +87,27 @@ export function addStaffUser(
   }
   const hash = hashPassword(input.password);
   return vault.transaction(() => {
-    const exists = vault.db.prepare('SELECT 1 FROM staff_users WHERE username = ?').get(username);
+    const exists = vault.read((db) =>
+      db.prepare('SELECT 1 FROM staff_users WHERE username = ?').get(username),
+    );
     if (exists) throw new VaultRuleError('username_taken', 'that username is already taken');
     const id = newId('usr');
-    vault.db
-      .prepare(
-        `INSERT INTO staff_users (id, username, role, password_hash, created_at, created_by, must_change_password)
+    vault.write((db) =>
+      db
+        .prepare(
+          `INSERT INTO staff_users (id, username, role, password_hash, created_at, created_by, must_change_password)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        username,
-        input.role,
-        hash,
-        vault.now.toISOString(),
-        actor,
-        input.mustChangePassword ? 1 : 0,
-      );
+        )
+        .run(
+          id,
+          username,
+          input.role,
+          hash,
+          vault.now.toISOString(),
+          actor,
+          input.mustChangePassword ? 1 : 0,
+        ),
+    );
     vault.audit({
       actor,
       action: 'staff_user.created',
@@ -117,22 +120,26 @@ export function addStaffUser(
 }
 
 export function getStaffUser(vault: Vault, idOrUsername: string): StaffUser | null {
-  const row = vault.db
-    .prepare(
-      `SELECT id, username, role, created_at, disabled_at, locked_until, must_change_password
+  const row = vault.read((db) =>
+    db
+      .prepare(
+        `SELECT id, username, role, created_at, disabled_at, locked_until, must_change_password
        FROM staff_users WHERE id = ? OR username = ?`,
-    )
-    .get(idOrUsername, idOrUsername.toLowerCase()) as StaffRow | undefined;
+      )
+      .get(idOrUsername, idOrUsername.toLowerCase()),
+  ) as StaffRow | undefined;
   return row ? toUser(row) : null;
 }
 
 export function listStaffUsers(vault: Vault): StaffUser[] {
-  const rows = vault.db
-    .prepare(
-      `SELECT id, username, role, created_at, disabled_at, locked_until, must_change_password
+  const rows = vault.read((db) =>
+    db
+      .prepare(
+        `SELECT id, username, role, created_at, disabled_at, locked_until, must_change_password
        FROM staff_users ORDER BY username`,
-    )
-    .all() as StaffRow[];
+      )
+      .all(),
+  ) as StaffRow[];
   return rows.map(toUser);
 }
 
@@ -142,19 +149,22 @@ export function disableStaffUser(vault: Vault, idOrUsername: string, actor: stri
     if (!user) throw new VaultRuleError('unknown_user', 'no such staff user');
     if (user.disabledAt) return user;
     if (user.role === 'admin') {
-      const admins = vault.db
-        .prepare(
-          "SELECT COUNT(*) AS n FROM staff_users WHERE role = 'admin' AND disabled_at IS NULL",
-        )
-        .get() as { n: number };
+      const admins = vault.read((db) =>
+        db
+          .prepare(
+            "SELECT COUNT(*) AS n FROM staff_users WHERE role = 'admin' AND disabled_at IS NULL",
+          )
+          .get(),
+      ) as { n: number };
       if (admins.n <= 1)
         throw new VaultRuleError('last_admin', 'the last active admin cannot be disabled');
     }
-    vault.db
-      .prepare('UPDATE staff_users SET disabled_at = ? WHERE id = ?')
-      .run(vault.now.toISOString(), user.id);
-    // A disabled user's open sessions end with it.
-    writeVault(vault, (db) => deleteSessionsOfUser(db, user.id));
+    const at = vault.now.toISOString();
+    vault.write((db) => {
+      db.prepare('UPDATE staff_users SET disabled_at = ? WHERE id = ?').run(at, user.id);
+      // A disabled user's open sessions end with it.
+      deleteSessionsOfUser(db, user.id);
+    });
     vault.audit({
       actor,
       action: 'staff_user.disabled',
@@ -167,7 +177,7 @@ export function disableStaffUser(vault: Vault, idOrUsername: string, actor: stri
 
 /** Lifts a login lock and forgets the run of failures (an admin, after checking with the user). */
 export function unlockStaffUser(vault: Vault, idOrUsername: string, actor: string): StaffUser {
-  return writeVault(vault, (db) => {
+  return vault.write((db) => {
     const user = getStaffUser(vault, idOrUsername);
     if (!user) throw new VaultRuleError('unknown_user', 'no such staff user');
     setLoginFailures(db, user.id, 0, null);

@@ -92,3 +92,5 @@ export type {
   FaceTemplate,
   FaceVerification,
 } from './face/index.js';
+// The template table's store, for retention's deletion of expired templates (with their events).
+export { deleteTemplateRows } from './templates-store.js';

@@ -1,20 +1,37 @@
 /**
  * Biometric templates at rest: one row per template in `biometric_templates`, the template bytes
  * sealed under the subject's data key (so destroying the subject shreds them), the model name and
- * version in clear so a model change can be detected without decrypting anything.
+ * version in clear so a model change can be detected without decrypting anything. Rows are read
+ * as records (sealed); their bytes are opened only through the vault's audited door:
+ * `openTemplates` (one audit entry per read, with its purpose and outcome) or, for the in-memory
+ * face index, a `SealedReader` audited once per load.
  */
-import { emitEvent } from '../events/index.js';
-import { IntegrityError, cachedStatement, newId } from '../vault/index.js';
-import type { Vault } from '../vault/index.js';
+import { IntegrityError, newId } from '../vault/index.js';
+import type {
+  PersonalDataAccess,
+  SealedField,
+  SealedReader,
+  SealedUse,
+  Vault,
+} from '../vault/index.js';
+import {
+  deleteTemplateRow,
+  insertTemplateRow,
+  subjectTemplateRows,
+  templateRowPage,
+  type TemplateModality,
+  type TemplateRow,
+} from './templates-store.js';
 
-export type TemplateModality = 'face' | 'signature';
+export type { TemplateModality } from './templates-store.js';
 
 export interface TemplateModel {
   readonly name: string;
   readonly version: string;
 }
 
-export interface StoredTemplate {
+/** A stored template as a record: everything in clear, the template itself still sealed. */
+export interface TemplateRecord {
   readonly id: string;
   readonly subjectId: string;
   readonly modality: TemplateModality;
@@ -22,6 +39,11 @@ export interface StoredTemplate {
   readonly createdAt: string;
   /** The verification it was captured in (retention rules follow it), if any. */
   readonly verificationId: string | null;
+  readonly sealed: SealedField;
+}
+
+/** A template opened (inside an audited read). */
+export interface StoredTemplate extends Omit<TemplateRecord, 'sealed'> {
   readonly template: Uint8Array;
 }
 
@@ -41,17 +63,6 @@ export interface NewTemplate {
   readonly actor: string;
 }
 
-interface TemplateRow {
-  id: string;
-  subject_id: string;
-  modality: TemplateModality;
-  model: string;
-  model_version: string;
-  template_enc: Uint8Array;
-  created_at: string;
-  verification_id: string | null;
-}
-
 function fieldRef(id: string): { table: string; column: string; rowId: string } {
   return { table: 'biometric_templates', column: 'template_enc', rowId: id };
 }
@@ -61,22 +72,17 @@ export function storeTemplate(vault: Vault, input: NewTemplate): string {
   const id = newId('tpl');
   const sealed = vault.seal({ subjectId: input.subjectId }, fieldRef(id), input.template);
   const at = vault.now;
-  vault.transaction(() => {
-    cachedStatement(
-      vault.db,
-      `INSERT INTO biometric_templates
-         (id, subject_id, verification_id, modality, model, model_version, template_enc, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+  vault.write((db) => {
+    insertTemplateRow(db, {
       id,
-      input.subjectId,
-      input.verificationId ?? null,
-      input.modality,
-      input.model.name,
-      input.model.version,
-      sealed,
-      input.createdAt ?? at.toISOString(),
-    );
+      subject_id: input.subjectId,
+      verification_id: input.verificationId ?? null,
+      modality: input.modality,
+      model: input.model.name,
+      model_version: input.model.version,
+      template_enc: sealed,
+      created_at: input.createdAt ?? at.toISOString(),
+    });
     vault.touchSubject(input.subjectId, at);
     vault.audit({
       actor: input.actor,
@@ -89,7 +95,7 @@ export function storeTemplate(vault: Vault, input: NewTemplate): string {
   return id;
 }
 
-function decrypt(vault: Vault, row: TemplateRow): StoredTemplate {
+function toRecord(row: TemplateRow): TemplateRecord {
   return {
     id: row.id,
     subjectId: row.subject_id,
@@ -97,22 +103,43 @@ function decrypt(vault: Vault, row: TemplateRow): StoredTemplate {
     model: { name: row.model, version: row.model_version },
     createdAt: row.created_at,
     verificationId: row.verification_id,
-    template: vault.open({ subjectId: row.subject_id }, fieldRef(row.id), row.template_enc),
+    sealed: {
+      owner: { subjectId: row.subject_id },
+      ref: fieldRef(row.id),
+      sealed: row.template_enc,
+    },
   };
 }
 
-/** A subject's templates of one modality, oldest first, decrypted. */
+function opened(record: TemplateRecord, template: Uint8Array): StoredTemplate {
+  const { sealed: _sealed, ...rest } = record;
+  return { ...rest, template };
+}
+
+/** A subject's templates of one modality, oldest first, still sealed (nothing is read). */
 export function subjectTemplates(
   vault: Vault,
   subjectId: string,
   modality: TemplateModality,
-): StoredTemplate[] {
-  const rows = cachedStatement(
-    vault.db,
-    `SELECT id, subject_id, modality, model, model_version, template_enc, created_at, verification_id
-       FROM biometric_templates WHERE subject_id = ? AND modality = ? ORDER BY created_at, id`,
-  ).all(subjectId, modality) as TemplateRow[];
-  return rows.map((row) => decrypt(vault, row));
+): TemplateRecord[] {
+  return vault.read((db) => subjectTemplateRows(db, subjectId, modality)).map(toRecord);
+}
+
+/**
+ * Opens templates through the vault's audited door: `use` gets them opened (their bytes are
+ * zeroed when it returns) and reports the outcome written, with `access`, in one audit entry.
+ */
+export function openTemplates<T>(
+  vault: Vault,
+  records: readonly TemplateRecord[],
+  access: PersonalDataAccess,
+  use: (templates: StoredTemplate[]) => SealedUse<T>,
+): T {
+  return vault.openSealed(
+    access,
+    records.map((r) => r.sealed),
+    (plaintexts) => use(records.map((r, i) => opened(r, plaintexts[i]!))),
+  );
 }
 
 /** Where a read of many rows starts (after this id) and how many rows it takes at most. */
@@ -122,14 +149,16 @@ export interface RowRange {
 }
 
 /**
- * Every template of one modality, decrypted one at a time (for building an in-memory search
- * index at unlock). Rows are read in id order, in pages, so a large vault is never held twice;
- * `range` continues after an id and stops after `limit` rows (a search index loaded in slices).
- * A row that fails authentication (altered on disk) is passed to `onDamaged` and skipped, so one
- * damaged row cannot stop the read of all others; without `onDamaged` its IntegrityError throws.
+ * Every template of one modality, opened one at a time by a system reader (audited once, when
+ * it was made: see `Vault.sealedReader`), for building an in-memory search index at unlock. Rows
+ * are read in id order, in pages, so a large vault is never held twice; `range` continues after
+ * an id and stops after `limit` rows (a search index loaded in slices). A row that fails
+ * authentication (altered on disk) is passed to `onDamaged` and skipped, so one damaged row
+ * cannot stop the read of all others; without `onDamaged` its IntegrityError throws.
  */
 export function* allTemplates(
   vault: Vault,
+  reader: SealedReader,
   modality: TemplateModality,
   pageSize = 1000,
   range: RowRange = {},
@@ -137,24 +166,20 @@ export function* allTemplates(
 ): Generator<StoredTemplate> {
   let after = range.after ?? '';
   let left = range.limit ?? Infinity;
-  const page = cachedStatement(
-    vault.db,
-    `SELECT id, subject_id, modality, model, model_version, template_enc, created_at, verification_id
-       FROM biometric_templates WHERE modality = ? AND id > ? ORDER BY id LIMIT ?`,
-  );
   while (left > 0) {
     const size = Math.min(pageSize, left);
-    const rows = page.all(modality, after, size) as TemplateRow[];
+    const rows = vault.read((db) => templateRowPage(db, modality, after, size));
     for (const row of rows) {
-      let stored: StoredTemplate;
+      const record = toRecord(row);
+      let template: Uint8Array;
       try {
-        stored = decrypt(vault, row);
+        template = reader.open(record.sealed);
       } catch (error) {
         if (!onDamaged || !(error instanceof IntegrityError)) throw error;
         onDamaged(row.id);
         continue;
       }
-      yield stored;
+      yield opened(record, template);
     }
     left -= rows.length;
     const last = rows.at(-1);
@@ -165,28 +190,16 @@ export function* allTemplates(
 
 /** Deletes one template; returns whether it existed. */
 export function deleteTemplate(vault: Vault, templateId: string, actor: string): boolean {
-  return vault.transaction(() => {
-    const row = cachedStatement(
-      vault.db,
-      'SELECT subject_id, modality FROM biometric_templates WHERE id = ?',
-    ).get(templateId) as { subject_id: string; modality: TemplateModality } | undefined;
-    if (row === undefined) return false;
-    cachedStatement(vault.db, 'DELETE FROM biometric_templates WHERE id = ?').run(templateId);
+  return vault.write((db) => {
+    const row = deleteTemplateRow(db, templateId, vault.now);
+    if (row === null) return false;
     vault.audit({
       actor,
       action: 'biometric_template.deleted',
       objectType: 'subject',
-      objectId: row.subject_id,
+      objectId: row.subjectId,
       details: { templateId, modality: row.modality },
     });
-    emitEvent(
-      vault.db,
-      {
-        type: 'template.deleted',
-        payload: { templateId, subjectId: row.subject_id, modality: row.modality },
-      },
-      vault.now,
-    );
     return true;
   });
 }

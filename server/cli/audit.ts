@@ -12,7 +12,6 @@ import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import {
   auditKeyFingerprint,
-  verifyAuditDb,
   verifyAuditExport,
   type AuditExportVerification,
 } from '../vault/index.js';
@@ -81,8 +80,8 @@ export function addAuditCommands(
           throw new UsageError('--public-key goes with --export', 'public-key');
         }
         const result = await withVault(o, io, ({ vault }) => ({
-          ...verifyAuditDb(vault.db, vault.signer, { incremental: false }),
-          fingerprint: auditKeyFingerprint(vault.signer.publicKey),
+          ...vault.verifyAuditLog({ incremental: false }),
+          fingerprint: auditKeyFingerprint(vault.auditPublicKey),
         }));
         if (o.json) printJson(io.stdout, result);
         else if (result.ok)
@@ -113,7 +112,7 @@ export function addAuditCommands(
     .option('-o, --output <file>', 'write to this file (default: standard output)')
     .action(async (o: AuditOptions & { output?: string }) => {
       await withVault(o, io, ({ vault }) => {
-        const fingerprint = auditKeyFingerprint(vault.signer.publicKey);
+        const fingerprint = auditKeyFingerprint(vault.auditPublicKey);
         if (o.output) {
           // Claim the file before the export is audited: a refused export records nothing.
           let fd: number;

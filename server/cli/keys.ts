@@ -39,7 +39,7 @@ async function newPassphrase(options: { newPassphraseFile?: string }, io: CliIo)
  * if it holds this installation's master key. Returns its path, or null if there was none.
  */
 function removeUnattendedKeyFile(vault: Vault, file: string): string | null {
-  if (!fs.existsSync(file) || !keyFileHoldsKey(file, vault.keys.keyId)) return null;
+  if (!fs.existsSync(file) || !keyFileHoldsKey(file, vault.keyId)) return null;
   removeKeyFile(file);
   vault.audit({ actor: 'cli', action: 'keys.key_file_removed', details: {} });
   return file;

@@ -8,7 +8,7 @@ import type { DeviceErrorCode, DeviceEvent, DeviceStatus } from '../../device/in
 import type { DeviceRef, DomainEvent } from '../events/index.js';
 import { emitEvent } from '../events/index.js';
 import { errorFields, type Logger } from '../log/index.js';
-import type { VaultDoors } from '../vault-doors.js';
+import type { VaultDoors } from '../vault/index.js';
 
 /** Errors kept per device. */
 export const RECENT_ERRORS = 10;

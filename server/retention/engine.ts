@@ -4,8 +4,20 @@ import {
   type RetentionRule,
 } from '../config/index.js';
 import { emitEvent } from '../events/index.js';
-import { newId, type Vault } from '../vault/index.js';
+import { countHeldSubjects, newId, type Vault, type WritableDb } from '../vault/index.js';
+import { deleteTemplateRows } from '../biometrics/index.js';
 import { retentionTarget } from './selectors.js';
+import {
+  auditHead,
+  countAuditThrough,
+  deleteRowsById,
+  finishRun,
+  insertCertificate,
+  insertRun,
+  lastRun,
+  selectIds,
+  type RetentionRunRow,
+} from './store.js';
 
 export type RetentionTrigger = 'start' | 'schedule' | 'manual';
 
@@ -63,37 +75,32 @@ export function runRetention(
     dryRun,
     items: [],
     total: 0,
-    heldSubjects: countHeldSubjects(vault),
+    heldSubjects: vault.read(countHeldSubjects),
   };
 
-  const work = (): void => {
-    const context: RuleContext = {
-      dryRun,
-      actor,
-      auditHead:
-        (vault.db.prepare('SELECT MAX(seq) AS seq FROM audit_log').get() as { seq: number | null })
-          .seq ?? 0,
-    };
+  const work = (db: WritableDb): void => {
+    const context: RuleContext = { dryRun, actor, auditHead: auditHead(db) };
     if (report.runId) {
-      vault.db
-        .prepare('INSERT INTO retention_runs (id, trigger, as_of, started_at) VALUES (?, ?, ?, ?)')
-        .run(report.runId, trigger, report.asOf, vault.now.toISOString());
+      insertRun(db, {
+        id: report.runId,
+        trigger,
+        asOf: report.asOf,
+        startedAt: vault.now.toISOString(),
+      });
     }
     for (const rule of orderForDestruction(rules)) {
       const cutoff = subtractIsoDuration(asOf, rule.after);
       for (const category of orderCategories(rule.categories)) {
-        const count = applyRule(vault, rule, category, cutoff, context);
+        const count = applyRule(vault, db, rule, category, cutoff, context);
         report.items.push({ ruleId: rule.id, category, count, cutoff: cutoff.toISOString() });
         report.total += count;
         if (count > 0 && report.runId) {
-          writeCertificate(vault, report.runId, rule.id, category, count, report.asOf, actor);
+          writeCertificate(vault, db, report.runId, rule.id, category, count, report.asOf, actor);
         }
       }
     }
     if (report.runId) {
-      vault.db
-        .prepare('UPDATE retention_runs SET finished_at = ?, destroyed = ? WHERE id = ?')
-        .run(vault.now.toISOString(), report.total, report.runId);
+      finishRun(db, report.runId, vault.now.toISOString(), report.total);
       vault.audit({
         actor,
         action: 'retention.run',
@@ -102,7 +109,7 @@ export function runRetention(
         details: { trigger, asOf: report.asOf, destroyed: report.total, rules: rules.length },
       });
       emitEvent(
-        vault.db,
+        db,
         {
           type: 'retention.run',
           payload: {
@@ -125,15 +132,15 @@ export function runRetention(
     // is reached by two rules) and earlier rules remove what later ones would reach, so only
     // doing it counts exactly what a real run would destroy.
     try {
-      vault.transaction(() => {
-        work();
+      vault.write((db) => {
+        work(db);
         throw new DryRunRollback();
       });
     } catch (error) {
       if (!(error instanceof DryRunRollback)) throw error;
     }
   } else {
-    vault.transaction(work);
+    vault.write(work);
     vault.checkpoint();
   }
   return report;
@@ -167,6 +174,7 @@ function orderCategories(categories: readonly RetentionCategory[]): RetentionCat
 
 function applyRule(
   vault: Vault,
+  db: WritableDb,
   rule: RetentionRule,
   category: RetentionCategory,
   cutoff: Date,
@@ -179,28 +187,23 @@ function applyRule(
       // At or before the cutoff, like every other basis event: pruneAudit removes entries strictly
       // before the date it is given, and times are ISO to the millisecond.
       if (context.dryRun) {
-        const row = vault.db
-          .prepare(
-            `SELECT COUNT(*) AS n FROM audit_log WHERE seq <= (SELECT MAX(seq) FROM audit_log WHERE at <= ? AND seq <= ?)`,
-          )
-          .get(params.cutoff, context.auditHead) as { n: number };
-        return row.n;
+        return countAuditThrough(db, params.cutoff, context.auditHead);
       }
       return vault.pruneAudit(new Date(cutoff.getTime() + 1));
     }
     case 'rows': {
-      const ids = vault.db.prepare(target.select).pluck().all(params) as string[];
+      const ids = selectIds(db, target.select, params);
       if (ids.length === 0) return 0;
       const count =
         target.table === 'biometric_templates'
-          ? deleteTemplates(vault, ids)
-          : deleteRows(vault, target.table, ids);
+          ? deleteTemplateRows(db, ids, vault.now)
+          : deleteRowsById(db, target.table, ids);
       // Pending until a checkpoint has overwritten their pages in the files (see the vault).
       vault.recordDestroyedRows(count);
       return count;
     }
     case 'subjects': {
-      const ids = vault.db.prepare(target.select).pluck().all(params) as string[];
+      const ids = selectIds(db, target.select, params);
       if (ids.length === 0) return 0;
       const outcome = vault.destroySubjects(ids, {
         actor: context.actor,
@@ -211,32 +214,9 @@ function applyRule(
   }
 }
 
-function deleteRows(vault: Vault, table: string, ids: readonly string[]): number {
-  const remove = vault.db.prepare(`DELETE FROM ${table} WHERE id = ?`);
-  let count = 0;
-  for (const id of ids) count += remove.run(id).changes;
-  return count;
-}
-
-/** Template rows go one by one, each with its `template.deleted` event (the face index's cue). */
-function deleteTemplates(vault: Vault, ids: readonly string[]): number {
-  const remove = vault.db.prepare(
-    'DELETE FROM biometric_templates WHERE id = ? RETURNING subject_id AS subjectId, modality',
-  );
-  const at = vault.now;
-  let count = 0;
-  for (const templateId of ids) {
-    const row = remove.get(templateId) as
-      { subjectId: string; modality: 'face' | 'signature' } | undefined;
-    if (!row) continue;
-    count += 1;
-    emitEvent(vault.db, { type: 'template.deleted', payload: { templateId, ...row } }, at);
-  }
-  return count;
-}
-
 function writeCertificate(
   vault: Vault,
+  db: WritableDb,
   runId: string,
   ruleId: string,
   category: RetentionCategory,
@@ -253,36 +233,11 @@ function writeCertificate(
     objectId: id,
     details: { run: runId, category, rule: ruleId, count, asOf },
   });
-  vault.db
-    .prepare(
-      `INSERT INTO destruction_certificates (id, run_id, category, rule_id, count, as_of, at, audit_seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(id, runId, category, ruleId, count, asOf, at, entry.seq);
+  insertCertificate(db, { id, runId, category, ruleId, count, asOf, at, auditSeq: entry.seq });
 }
 
-function countHeldSubjects(vault: Vault): number {
-  const row = vault.db
-    .prepare('SELECT COUNT(DISTINCT subject_id) AS n FROM legal_holds WHERE released_at IS NULL')
-    .get() as { n: number };
-  return row.n;
-}
-
-export interface RetentionRunSummary {
-  id: string;
-  trigger: RetentionTrigger;
-  asOf: string;
-  startedAt: string;
-  finishedAt: string | null;
-  destroyed: number;
-}
+export type RetentionRunSummary = RetentionRunRow;
 
 export function lastRetentionRun(vault: Vault): RetentionRunSummary | null {
-  const row = vault.db
-    .prepare(
-      `SELECT id, trigger, as_of AS asOf, started_at AS startedAt, finished_at AS finishedAt, destroyed
-       FROM retention_runs ORDER BY started_at DESC LIMIT 1`,
-    )
-    .get() as RetentionRunSummary | undefined;
-  return row ?? null;
+  return vault.read(lastRun);
 }

@@ -1,4 +1,5 @@
 import type { RetentionBasis, RetentionCategory, RetentionRule } from '../config/index.js';
+import { notUnderLegalHold } from '../vault/index.js';
 
 /**
  * Which rows a rule reaches, as SQL. Each selector yields `id` (and for subject-level categories
@@ -6,8 +7,8 @@ import type { RetentionBasis, RetentionCategory, RetentionRule } from '../config
  * subjects under an active legal hold. Parameters: `:cutoff` (ISO time), `:purpose` (or null).
  */
 
-const NOT_HELD = (subjectColumn: string): string =>
-  `${subjectColumn} NOT IN (SELECT subject_id FROM legal_holds WHERE released_at IS NULL)`;
+/** The vault's one legal-hold predicate (a NULL subject is never held). */
+const NOT_HELD = notUnderLegalHold;
 
 const PURPOSE = `(:purpose IS NULL OR v.purpose = :purpose)`;
 
@@ -92,7 +93,7 @@ function subjectSelector(basis: RetentionBasis): string {
 }
 
 function decisionSelector(basis: RetentionBasis): string {
-  const held = `(v.subject_id IS NULL OR ${NOT_HELD('v.subject_id')})`;
+  const held = NOT_HELD('v.subject_id');
   switch (basis) {
     case 'last_interaction':
       // A verification never tied to a subject counts from its own last change.

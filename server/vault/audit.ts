@@ -793,3 +793,8 @@ export async function verifyAuditExport(
     exportFingerprint,
   };
 }
+
+/** Entries in the audit log (for the metrics). */
+export function countAuditEntries(db: ReadableDb): number {
+  return (db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
+}

@@ -41,6 +41,7 @@ import {
 } from './keys.js';
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js';
 import { loadSodium, sodium } from './sodium.js';
+import { openUnaudited, vaultDb } from './internal.js';
 import { Vault } from './vault.js';
 
 // ---- backup -------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ export async function backupVault(
   actor: string,
 ): Promise<{ pages: number }> {
   checkBackupTarget(file);
-  const result = await vault.db.backup(file);
+  const result = await vaultDb(vault).backup(file);
   fs.chmodSync(file, 0o600);
   const check = new Database(file, { readonly: true });
   try {
@@ -242,21 +243,21 @@ function prepareRestoredCopy(
   actor: string,
 ): RestoreOutcome {
   verifyRestoredCopy(copy, backupFile);
-  const backupHead = auditHead(copy.db);
+  const backupHead = auditHead(vaultDb(copy));
   let auditEntriesCarried = 0;
   let reappliedDestructions = 0;
   let prefix: 'verified' | 'pruned' | 'no_live_database' = 'no_live_database';
   if (live) {
     checkLiveDatabase(live, copy);
-    copy.db.prepare('ATTACH DATABASE ? AS live').run(live);
+    vaultDb(copy).prepare('ATTACH DATABASE ? AS live').run(live);
     try {
       prefix = checkPrefix(copy, backupHead, backupFile);
-      auditEntriesCarried = carryLiveAuditLog(copy.db, backupHead.seq);
+      auditEntriesCarried = carryLiveAuditLog(vaultDb(copy), backupHead.seq);
       // Before anything is emitted into the copy: its events continue after the live ones.
-      copy.transaction(() => continueEventsFrom(copy.db, 'live'));
+      copy.transaction(() => continueEventsFrom(vaultDb(copy), 'live'));
       reappliedDestructions = reapplyTombstones(copy, actor);
     } finally {
-      copy.db.exec('DETACH DATABASE live');
+      vaultDb(copy).exec('DETACH DATABASE live');
     }
   }
   copy.transaction(() => {
@@ -271,7 +272,7 @@ function prepareRestoredCopy(
       },
     });
     emitEvent(
-      copy.db,
+      vaultDb(copy),
       {
         type: 'vault.restored',
         payload: { backupHeadSeq: backupHead.seq, auditEntriesCarried, reappliedDestructions },
@@ -284,7 +285,7 @@ function prepareRestoredCopy(
     // Both chains verified on their own: a failure here is a defect of this code, not of input.
     throw new Error(`the restored audit chain does not verify: ${verification.message}`);
   }
-  if (!copy.checkpoint() || integrityCheck(copy.db).length > 0) {
+  if (!copy.checkpoint() || integrityCheck(vaultDb(copy)).length > 0) {
     throw new Error('the restored copy could not be checkpointed or failed its integrity check');
   }
   return { reappliedDestructions, auditEntriesCarried };
@@ -292,7 +293,7 @@ function prepareRestoredCopy(
 
 /** A damaged backup is refused before it can replace anything. */
 function verifyRestoredCopy(copy: Vault, backupFile: string): void {
-  if (integrityCheck(copy.db).length > 0) {
+  if (integrityCheck(vaultDb(copy)).length > 0) {
     throw new BackupError('corrupt', `${backupFile} is damaged (integrity check)`);
   }
   const audit = copy.verifyAudit();
@@ -360,9 +361,9 @@ export function sealedColumns(db: ReadableDb): SealedColumn[] {
 function firstBrokenSealedValue(vault: Vault): string | null {
   const keyProblem = vault.firstBrokenKey();
   if (keyProblem) return keyProblem;
-  for (const { table, column, owner } of sealedColumns(vault.db)) {
+  for (const { table, column, owner } of sealedColumns(vaultDb(vault))) {
     const subject = owner === 'subject_id' ? 'subject_id' : owner === 'row' ? 'id' : 'NULL';
-    const rows = vault.db
+    const rows = vaultDb(vault)
       .prepare(
         `SELECT id, ${subject} AS subject, ${column} AS sealed FROM ${table} WHERE ${column} IS NOT NULL`,
       )
@@ -374,7 +375,8 @@ function firstBrokenSealedValue(vault: Vault): string | null {
         return where;
       }
       try {
-        const plain = vault.open(
+        const plain = openUnaudited(
+          vault,
           row.subject === null ? 'system' : { subjectId: row.subject },
           { table, column, rowId: row.id },
           row.sealed,
@@ -435,7 +437,7 @@ function checkLiveDatabase(live: string, copy: Vault): void {
       else {
         const verification = verifyAuditChain(
           readAuditChain(db, copy.installationId),
-          copy.keys.auditKeyPair.publicKey,
+          copy.auditPublicKey,
         );
         if (!verification.ok)
           problem = `has a broken audit chain at entry ${verification.firstBadSeq} (${verification.problem})`;
@@ -461,10 +463,10 @@ function checkPrefix(
   backupHead: ChainPoint,
   backupFile: string,
 ): 'verified' | 'pruned' {
-  const liveEntry = copy.db
+  const liveEntry = vaultDb(copy)
     .prepare('SELECT hash FROM live.audit_log WHERE seq = ?')
     .get(backupHead.seq) as { hash: Uint8Array } | undefined;
-  const anchor = auditAnchor(copy.db, 'live');
+  const anchor = auditAnchor(vaultDb(copy), 'live');
   let same = false;
   if (liveEntry) same = Buffer.from(liveEntry.hash).equals(backupHead.hash);
   else if (anchor && anchor.seq === backupHead.seq) same = anchor.hash.equals(backupHead.hash);
@@ -520,13 +522,13 @@ function carryLiveAuditLog(db: WritableDb, backupHeadSeq: number): number {
  * does not stop it: the live tombstone proves the destruction happened after any hold was released.
  */
 function reapplyTombstones(copy: Vault, actor: string): number {
-  copy.db
+  vaultDb(copy)
     .prepare(
       `INSERT OR IGNORE INTO main.subject_tombstones (subject_id, destroyed_at, reason)
        SELECT subject_id, destroyed_at, reason FROM live.subject_tombstones`,
     )
     .run();
-  const present = copy.db
+  const present = vaultDb(copy)
     .prepare(
       'SELECT id FROM main.subjects WHERE id IN (SELECT subject_id FROM main.subject_tombstones)',
     )

@@ -1,12 +1,15 @@
 export { Vault } from './vault.js';
-export type { KeyOwner, Clock, DestroyOutcome, PendingDestructions } from './vault.js';
-export {
-  backupVault,
-  checkBackupTarget,
-  restoreVault,
-  restoreTempPath,
-  sealedColumns,
-} from './backup.js';
+export type { KeyOwner, Clock, DestroyOutcome, PendingDestructions, VaultDoors } from './vault.js';
+export { underLegalHold, notUnderLegalHold, countHeldSubjects } from './legal-holds.js';
+export { countSubjects } from './subjects.js';
+export type {
+  PersonalDataAccess,
+  SealedField,
+  SealedUse,
+  SealedReader,
+  SystemAccess,
+} from './personal-data.js';
+export { backupVault, checkBackupTarget, restoreVault, restoreTempPath } from './backup.js';
 export type { RestoreOutcome } from './backup.js';
 export {
   KeyError,
@@ -17,15 +20,7 @@ export {
   VaultRuleError,
 } from './errors.js';
 export type { KeyErrorReason } from './errors.js';
-export {
-  openReadableDb,
-  openWritableDb,
-  migrate,
-  schemaVersion,
-  integrityCheck,
-  checkpointTruncate,
-  cachedStatement,
-} from './db.js';
+export { openReadableDb, openWritableDb, migrate, schemaVersion, cachedStatement } from './db.js';
 export type { ReadableDb, WritableDb } from './db.js';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION, checkMigrationOrder } from './migrations/index.js';
 export type { Migration } from './migrations/index.js';
@@ -50,13 +45,13 @@ export type { FieldRef } from './crypto.js';
 export {
   verifyAuditChain,
   verifyAuditDb,
+  countAuditEntries,
   verifyAuditExport,
   auditKeyFingerprint,
   readAuditChain,
   readAuditExport,
   canonicalDetails,
   entryHashInput,
-  genesisHash,
 } from './audit.js';
 export type {
   AuditEvent,
@@ -81,8 +76,8 @@ export {
   refuseIfLocked,
 } from './datadir.js';
 export type { DataDirPaths, DataDirState, ApplianceLock } from './datadir.js';
-export { newId, isId } from './ids.js';
+export { newId } from './ids.js';
 export { loadSodium, sodium } from './sodium.js';
-export { writeFileAtomic } from './files.js';
 export { INIT_STEPS, provisionDataDir, cleanIncompleteInit } from './provision.js';
 export type { InitStep, ProvisionOptions } from './provision.js';
+export { writeFileAtomic } from './files.js';

@@ -5,34 +5,27 @@ import {
   pruneAudit,
   readAuditChain,
   verifyAuditChain,
+  verifyAuditDb,
+  type AuditChainCheck,
   type AuditEntry,
   type AuditEvent,
   type AuditSigner,
   type AuditVerification,
 } from './audit.js';
+import { blindIndex, hashSecret, openValue, sealValue, type FieldRef } from './crypto.js';
 import {
-  blindIndex,
-  generateDataKey,
-  openValue,
-  sealValue,
-  unwrapKey,
-  wrapKey,
-  type FieldRef,
-} from './crypto.js';
-import {
-  cachedStatement,
-  checkpointTruncate,
   integrityCheck,
-  openReadableDb,
   openWritableDb,
   schemaVersion,
   type ReadableDb,
   type WritableDb,
 } from './db.js';
-import { SUBJECTS_PER_EVENT, emitEvent } from '../events/index.js';
+import { EventFeed, type EventFeedOptions } from '../events/index.js';
 import { dataDirPaths, dataDirState, notInitialisedError } from './datadir.js';
 import { DataDirError, KeyError, VaultRuleError } from './errors.js';
 import { newId } from './ids.js';
+import { VAULT_DB, VAULT_KEYS, VAULT_RING, VAULT_SIGNER } from './internal.js';
+import { KeyHierarchy, type KeyOwner } from './key-hierarchy.js';
 import {
   KeyRing,
   generateMasterKey,
@@ -47,72 +40,85 @@ import {
   type KeyManifest,
   type KeySource,
 } from './keys.js';
+import { activeLegalHolds, insertLegalHold, releaseLegalHoldRow } from './legal-holds.js';
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js';
+import { checkDatabaseBelongs, provisionDatabase, type VaultInitStep } from './opening.js';
+import type {
+  PersonalDataAccess,
+  SealedField,
+  SealedReader,
+  SealedUse,
+  SystemAccess,
+} from './personal-data.js';
+import {
+  pendingDestructions,
+  recordPendingDestruction,
+  settle,
+  shredSubjects,
+  type DestroyOutcome,
+  type PendingDestructions,
+} from './shredding.js';
 import { loadSodium, sodium } from './sodium.js';
+import { insertSubject, touchSubject } from './subjects.js';
 
-/** Who owns a sealed value: a subject (their data key) or the appliance (the system data key). */
-export type KeyOwner = { subjectId: string } | 'system';
+export type { KeyOwner } from './key-hierarchy.js';
+export type { DestroyOutcome, PendingDestructions } from './shredding.js';
+export { VAULT_INIT_STEPS, type VaultInitStep } from './opening.js';
 
 export type Clock = () => Date;
 
-/** The points in `Vault.init` after which a piece is on disk, in order. */
-export const VAULT_INIT_STEPS = [
-  'manifest_written',
-  'key_file_written',
-  'database_created',
-  'vault_initialised',
-] as const;
-export type VaultInitStep = (typeof VAULT_INIT_STEPS)[number];
-
-export interface DestroyOutcome {
-  destroyed: number;
-  /** Subjects under legal hold, left untouched. */
-  held: string[];
-  /** Ids that were not present. */
-  missing: number;
-  /**
-   * Whether the destruction has happened in the files: the pages that held the subjects' data key
-   * and values are overwritten in the main database file and no older image of them is left in the
-   * WAL. False while a reader's snapshot keeps the checkpoint from completing (or inside a caller's
-   * transaction, until its `checkpoint()`): the destruction is then recorded as pending
-   * (`pendingDestructions()`) and completed by `retryPendingDestructions()`, `checkpoint()` or
-   * `close()`.
-   */
-  complete: boolean;
-}
-
-/** Destructions committed whose old page images may still be in the files (see DestroyOutcome). */
-export interface PendingDestructions {
-  /** Subjects (or rows) destroyed and not yet overwritten in the files. */
-  count: number;
-  /** When the oldest of them was destroyed (ISO-8601), null when none is pending. */
-  since: string | null;
-}
-
-const DEK_CACHE_LIMIT = 20_000;
-
 /**
- * The unlocked vault: the database, the purpose keys, and the operations that need both.
- * One per process, built by the composition root and handed down.
+ * The unlocked vault: the facade over the database, the key hierarchy and the operations that
+ * need both. One per process, built by the composition root and handed down. The connection is
+ * private: other capabilities reach their tables through `read` and `write`, and personal data
+ * through `openSealed` and `sealedReader`, which audit every read.
+ *
+ * The concerns live in their own files: opening.ts (opening, provisioning), key-hierarchy.ts
+ * (key generations, data keys, rotation), shredding.ts (destruction, pending destructions),
+ * legal-holds.ts (the one legal-hold predicate), subjects.ts, audit.ts, personal-data.ts.
  */
+/** Sealed columns holding the appliance's own secrets, which `openSystemSecret` opens. */
+const SYSTEM_SECRET_COLUMNS: ReadonlySet<string> = new Set([
+  'webhook_endpoints.secret_enc',
+  'webhook_endpoints.previous_secret_enc',
+]);
+
+/** The vault's read and write doors, for code that needs nothing else of it. */
+export type VaultDoors = Pick<Vault, 'read' | 'write'>;
+
 export class Vault {
-  readonly #keks = new Map<number, Uint8Array>();
-  readonly #deks = new Map<string, Uint8Array>();
-  #systemDek: Uint8Array | null = null;
+  readonly #db: WritableDb;
+  /** The keys derived from the master key: never handed out (see `hashSecret`, `blindIndex`). */
+  readonly #ring: KeyRing;
+  readonly #keys: KeyHierarchy;
   #closed = false;
 
-  /** A cached prepared statement (see `cachedStatement`). */
-  #sql(sql: string): ReturnType<typeof cachedStatement> {
-    return cachedStatement(this.db, sql);
-  }
-
   private constructor(
-    readonly db: WritableDb,
-    readonly keys: KeyRing,
+    db: WritableDb,
+    keys: KeyRing,
     readonly installationId: string,
     readonly dataDir: string,
     readonly clock: Clock,
-  ) {}
+  ) {
+    this.#db = db;
+    this.#ring = keys;
+    this.#keys = new KeyHierarchy(db, keys, installationId);
+  }
+
+  /** The connection, for server/vault/ and the composition root only (see internal.ts). */
+  get [VAULT_DB](): WritableDb {
+    return this.#db;
+  }
+
+  /** The master key's derived keys, for server/vault/ only (see internal.ts). */
+  get [VAULT_RING](): KeyRing {
+    return this.#ring;
+  }
+
+  /** The key hierarchy, for server/vault/ only (see internal.ts). */
+  get [VAULT_KEYS](): KeyHierarchy {
+    return this.#keys;
+  }
 
   /** Opens an initialised data dir. Nothing is written unless the key unlocks this installation. */
   static async open(
@@ -206,20 +212,8 @@ export class Vault {
     fs.chmodSync(paths.database, 0o600);
     step('database_created');
     const vault = new Vault(db, keys, installationId, paths.dir, clock);
-    db.transaction(() => {
-      const meta = db.prepare('INSERT INTO vault_meta (key, value) VALUES (?, ?)');
-      meta.run('installation_id', installationId);
-      meta.run('key_id', manifest.keyId);
-      meta.run('created_at', manifest.createdAt);
-      meta.run('audit_public_key', Buffer.from(keys.auditKeyPair.publicKey).toString('hex'));
-      const generation = vault.#createKeyGeneration(1);
-      const systemDek = generateDataKey();
-      meta.run(
-        'system_dek',
-        wrapKey(vault.#kek(generation), `dek|system|${generation}`, systemDek),
-      );
-      meta.run('system_dek_generation', generation);
-      sodium().memzero(systemDek);
+    vault.write((w) => {
+      provisionDatabase(w, vault.#keys, keys, manifest, clock());
       vault.audit({
         actor: options.actor ?? 'cli',
         action: 'vault.initialised',
@@ -231,588 +225,9 @@ export class Vault {
           unattended: Boolean(options.unattendedKeyFile),
         },
       });
-    }).immediate();
+    });
     step('vault_initialised');
     return vault;
-  }
-
-  get signer(): AuditSigner {
-    return {
-      installationId: this.installationId,
-      publicKey: this.keys.auditKeyPair.publicKey,
-      privateKey: this.keys.auditKeyPair.privateKey,
-    };
-  }
-
-  get now(): Date {
-    return this.clock();
-  }
-
-  audit(event: AuditEvent): AuditEntry {
-    return appendAudit(this.db, this.signer, { ...event, at: event.at ?? this.clock() });
-  }
-
-  verifyAudit(): AuditVerification {
-    return verifyAuditChain(
-      readAuditChain(this.db, this.installationId),
-      this.keys.auditKeyPair.publicKey,
-    );
-  }
-
-  exportAudit(write: (line: string) => void): number {
-    return exportAudit(this.db, this.installationId, this.keys.auditKeyPair.publicKey, write);
-  }
-
-  pruneAudit(cutoff: Date): number {
-    return pruneAudit(this.db, this.signer, cutoff);
-  }
-
-  /** Runs `fn` in one IMMEDIATE transaction (nested calls become savepoints). */
-  transaction<T>(fn: () => T): T {
-    return this.db.inTransaction ? this.db.transaction(fn)() : this.db.transaction(fn).immediate();
-  }
-
-  /**
-   * Runs `fn` atomically: inside the caller's transaction as part of it (no savepoint, which
-   * costs as much as a small insert), else in its own. Only for steps that check before they
-   * write, so an error leaves nothing half-done for a caller who catches it.
-   */
-  #atomic<T>(fn: () => T): T {
-    return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
-  }
-
-  // ---- keys -------------------------------------------------------------------------------
-
-  #currentGeneration(): number {
-    const row = this.#sql('SELECT MAX(generation) AS g FROM key_generations').get() as {
-      g: number | null;
-    };
-    if (row.g === null) throw new Error('the vault has no key generation');
-    return row.g;
-  }
-
-  #createKeyGeneration(generation: number): number {
-    const kek = generateDataKey();
-    this.db
-      .prepare('INSERT INTO key_generations (generation, wrapped_kek, created_at) VALUES (?, ?, ?)')
-      .run(
-        generation,
-        wrapKey(this.keys.kekWrapKey, this.#kekLabel(generation), kek),
-        this.clock().toISOString(),
-      );
-    this.#keks.set(generation, kek);
-    return generation;
-  }
-
-  #kekLabel(generation: number): string {
-    return `kek|${this.installationId}|${generation}`;
-  }
-
-  #kek(generation: number): Uint8Array {
-    const cached = this.#keks.get(generation);
-    if (cached) return cached;
-    const row = this.#sql('SELECT wrapped_kek FROM key_generations WHERE generation = ?').get(
-      generation,
-    ) as { wrapped_kek: Uint8Array } | undefined;
-    if (!row) throw new Error(`key generation ${generation} is missing`);
-    const kek = unwrapKey(this.keys.kekWrapKey, this.#kekLabel(generation), row.wrapped_kek);
-    this.#keks.set(generation, kek);
-    return kek;
-  }
-
-  #systemKey(): Uint8Array {
-    if (this.#systemDek) return this.#systemDek;
-    const wrapped = this.#meta('system_dek') as Uint8Array;
-    const generation = this.#meta('system_dek_generation') as number;
-    this.#systemDek = unwrapKey(this.#kek(generation), `dek|system|${generation}`, wrapped);
-    return this.#systemDek;
-  }
-
-  #subjectKey(subjectId: string): Uint8Array {
-    const cached = this.#deks.get(subjectId);
-    if (cached) {
-      // refresh LRU position
-      this.#deks.delete(subjectId);
-      this.#deks.set(subjectId, cached);
-      return cached;
-    }
-    const row = this.#sql(
-      'SELECT kek_generation, wrapped_dek FROM subject_keys WHERE subject_id = ?',
-    ).get(subjectId) as { kek_generation: number; wrapped_dek: Uint8Array } | undefined;
-    if (!row) {
-      throw new VaultRuleError(
-        'unknown_subject',
-        `subject ${subjectId} has no data key (never created or destroyed)`,
-      );
-    }
-    const dek = unwrapKey(
-      this.#kek(row.kek_generation),
-      `dek|${subjectId}|${row.kek_generation}`,
-      row.wrapped_dek,
-    );
-    this.#cacheDek(subjectId, dek);
-    return dek;
-  }
-
-  #cacheDek(subjectId: string, dek: Uint8Array): void {
-    this.#deks.set(subjectId, dek);
-    if (this.#deks.size > DEK_CACHE_LIMIT) {
-      const oldest = this.#deks.keys().next().value as string;
-      this.#forgetDek(oldest);
-    }
-  }
-
-  #forgetDek(subjectId: string): void {
-    const dek = this.#deks.get(subjectId);
-    if (dek) sodium().memzero(dek);
-    this.#deks.delete(subjectId);
-  }
-
-  #keyFor(owner: KeyOwner): Uint8Array {
-    return owner === 'system' ? this.#systemKey() : this.#subjectKey(owner.subjectId);
-  }
-
-  #meta(key: string): unknown {
-    const row = this.#sql('SELECT value FROM vault_meta WHERE key = ?').get(key) as
-      { value: unknown } | undefined;
-    return row?.value;
-  }
-
-  /**
-   * Re-wraps every data key under a new key-encryption key, then destroys the old ones. Values
-   * are not re-encrypted: their data keys do not change.
-   */
-  rotateKeys(actor: string): { generation: number; rewrapped: number } {
-    return this.transaction(() => {
-      const previous = this.#currentGeneration();
-      const generation = this.#createKeyGeneration(previous + 1);
-      const newKek = this.#kek(generation);
-      const page = this.db.prepare(
-        `SELECT subject_id, kek_generation, wrapped_dek FROM subject_keys
-         WHERE kek_generation <> ? AND subject_id > ? ORDER BY subject_id LIMIT 1000`,
-      );
-      const update = this.db.prepare(
-        'UPDATE subject_keys SET kek_generation = ?, wrapped_dek = ? WHERE subject_id = ?',
-      );
-      let rewrapped = 0;
-      let after = '';
-      for (;;) {
-        const rows = page.all(generation, after) as {
-          subject_id: string;
-          kek_generation: number;
-          wrapped_dek: Uint8Array;
-        }[];
-        if (rows.length === 0) break;
-        for (const row of rows) {
-          const dek = unwrapKey(
-            this.#kek(row.kek_generation),
-            `dek|${row.subject_id}|${row.kek_generation}`,
-            row.wrapped_dek,
-          );
-          update.run(
-            generation,
-            wrapKey(newKek, `dek|${row.subject_id}|${generation}`, dek),
-            row.subject_id,
-          );
-          sodium().memzero(dek);
-          rewrapped += 1;
-        }
-        after = rows[rows.length - 1]!.subject_id;
-      }
-      const systemDek = this.#systemKey();
-      const setMeta = this.db.prepare('UPDATE vault_meta SET value = ? WHERE key = ?');
-      setMeta.run(wrapKey(newKek, `dek|system|${generation}`, systemDek), 'system_dek');
-      setMeta.run(generation, 'system_dek_generation');
-      const retired = this.db
-        .prepare('SELECT generation FROM key_generations WHERE generation <> ?')
-        .all(generation) as { generation: number }[];
-      this.db.prepare('DELETE FROM key_generations WHERE generation <> ?').run(generation);
-      for (const { generation: g } of retired) {
-        const kek = this.#keks.get(g);
-        if (kek) sodium().memzero(kek);
-        this.#keks.delete(g);
-      }
-      this.audit({
-        actor,
-        action: 'keys.rotated',
-        details: { generation, previousGeneration: previous, rewrapped },
-      });
-      return { generation, rewrapped };
-    });
-  }
-
-  /** Re-seals the master key under a new passphrase (Argon2id); the key itself is unchanged. */
-  changePassphrase(newPassphrase: string, profile: KdfProfile, actor: string): void {
-    const manifest = readManifest(this.dataDir);
-    const masterKey = this.keys.exportMasterKey();
-    try {
-      const sealed = sealUnderPassphrase(masterKey, newPassphrase, profile, this.installationId);
-      writeManifest(this.dataDir, { ...manifest, passphrase: sealed });
-    } finally {
-      sodium().memzero(masterKey);
-    }
-    this.audit({ actor, action: 'keys.passphrase_changed', details: { kdf: profile } });
-  }
-
-  /** Writes the master key to an unattended key file (0600) for headless boot. */
-  writeUnattendedKeyFile(file: string, actor: string): void {
-    const masterKey = this.keys.exportMasterKey();
-    try {
-      writeKeyFile(file, masterKey);
-    } finally {
-      sodium().memzero(masterKey);
-    }
-    this.audit({ actor, action: 'keys.key_file_written', details: {} });
-  }
-
-  // ---- values -----------------------------------------------------------------------------
-
-  seal(owner: KeyOwner, ref: FieldRef, plaintext: Uint8Array | string): Uint8Array {
-    return sealValue(this.#keyFor(owner), ref, plaintext);
-  }
-
-  open(owner: KeyOwner, ref: FieldRef, sealed: Uint8Array): Uint8Array {
-    return openValue(this.#keyFor(owner), ref, sealed);
-  }
-
-  openText(owner: KeyOwner, ref: FieldRef, sealed: Uint8Array): string {
-    return new TextDecoder().decode(this.open(owner, ref, sealed));
-  }
-
-  blindIndex(purpose: BlindIndexPurpose, normalised: string): Uint8Array {
-    return blindIndex(this.keys.blindIndexKey(purpose), normalised);
-  }
-
-  // ---- subjects ---------------------------------------------------------------------------
-
-  /** Creates a subject with their own data key, wrapped under the current key generation. */
-  createSubject(options: { id?: string; at?: Date } = {}): string {
-    const id = options.id ?? newId('sub');
-    const at = (options.at ?? this.clock()).toISOString();
-    this.#atomic(() => {
-      const generation = this.#currentGeneration();
-      try {
-        this.#sql(
-          'INSERT INTO subjects (id, created_at, last_interaction_at) VALUES (?, ?, ?)',
-        ).run(id, at, at);
-      } catch (error) {
-        // The trigger subjects_no_reuse_of_destroyed: a restore would destroy the newcomer.
-        if (error instanceof Error && error.message === 'destroyed subject id') {
-          throw new VaultRuleError(
-            'destroyed_subject',
-            `subject ${id} was destroyed; its id cannot be reused`,
-          );
-        }
-        throw error;
-      }
-      const dek = generateDataKey();
-      this.#sql(
-        'INSERT INTO subject_keys (subject_id, kek_generation, wrapped_dek) VALUES (?, ?, ?)',
-      ).run(id, generation, wrapKey(this.#kek(generation), `dek|${id}|${generation}`, dek));
-      this.#cacheDek(id, dek);
-    });
-    return id;
-  }
-
-  touchSubject(subjectId: string, at: Date = this.clock()): void {
-    this.#sql('UPDATE subjects SET last_interaction_at = ? WHERE id = ?').run(
-      at.toISOString(),
-      subjectId,
-    );
-  }
-
-  activeLegalHolds(subjectId: string): number {
-    const row = this.#sql(
-      'SELECT COUNT(*) AS n FROM legal_holds WHERE subject_id = ? AND released_at IS NULL',
-    ).get(subjectId) as { n: number };
-    return row.n;
-  }
-
-  placeLegalHold(subjectId: string, reasonCode: string, actor: string): string {
-    const id = newId('hold');
-    this.transaction(() => {
-      this.db
-        .prepare(
-          'INSERT INTO legal_holds (id, subject_id, reason_code, placed_by, placed_at) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(id, subjectId, reasonCode, actor, this.clock().toISOString());
-      this.audit({
-        actor,
-        action: 'legal_hold.placed',
-        objectType: 'subject',
-        objectId: subjectId,
-        details: { hold: id, reason: reasonCode },
-      });
-    });
-    return id;
-  }
-
-  releaseLegalHold(holdId: string, actor: string): void {
-    this.transaction(() => {
-      const row = this.db
-        .prepare('SELECT subject_id FROM legal_holds WHERE id = ? AND released_at IS NULL')
-        .get(holdId) as { subject_id: string } | undefined;
-      if (!row) throw new VaultRuleError('unknown_hold', `no active legal hold ${holdId}`);
-      this.db
-        .prepare('UPDATE legal_holds SET released_by = ?, released_at = ? WHERE id = ?')
-        .run(actor, this.clock().toISOString(), holdId);
-      this.audit({
-        actor,
-        action: 'legal_hold.released',
-        objectType: 'subject',
-        objectId: row.subject_id,
-        details: { hold: holdId },
-      });
-    });
-  }
-
-  /**
-   * Crypto-shredding: for each subject, the wrapped data key is overwritten first, then every row
-   * of theirs is deleted (cascading), a tombstone kept (the random id only), and the WAL
-   * checkpointed and truncated so no page image of theirs remains in the files. Subjects under
-   * legal hold are skipped and reported.
-   */
-  destroySubjects(
-    subjectIds: readonly string[],
-    options: {
-      actor: string;
-      reason: string;
-      /**
-       * Re-applies destructions that already happened elsewhere (a restore applying the live
-       * database's tombstones): a legal hold in this database predates them and is not honoured.
-       */
-      reapply?: boolean;
-    },
-  ): DestroyOutcome {
-    const outcome: DestroyOutcome = { destroyed: 0, held: [], missing: 0, complete: true };
-    if (subjectIds.length === 0) return outcome;
-    this.transaction(() => {
-      // Set-based: the ids go into a temporary table and each step is one statement over all of
-      // them (per-row statements cost about twice as much at 100k subjects).
-      this.db.exec(
-        'CREATE TEMP TABLE IF NOT EXISTS vk_doomed (id TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM temp.vk_doomed;',
-      );
-      this.#sql('INSERT OR IGNORE INTO temp.vk_doomed (id) SELECT value FROM json_each(?)').run(
-        JSON.stringify(subjectIds),
-      );
-      const held = new Set(
-        options.reapply
-          ? []
-          : (
-              this.#sql(
-                `SELECT d.id AS id FROM temp.vk_doomed d
-           WHERE EXISTS (SELECT 1 FROM legal_holds h WHERE h.subject_id = d.id AND h.released_at IS NULL)`,
-              ).all() as { id: string }[]
-            ).map((r) => r.id),
-      );
-      outcome.held = subjectIds.filter((id) => held.has(id));
-      this.#sql('DELETE FROM temp.vk_doomed WHERE id NOT IN (SELECT id FROM subjects)').run();
-      if (!options.reapply) {
-        this.#sql(
-          'DELETE FROM temp.vk_doomed WHERE id IN (SELECT subject_id FROM legal_holds WHERE released_at IS NULL)',
-        ).run();
-      }
-      const doomed = (this.#sql('SELECT COUNT(*) AS n FROM temp.vk_doomed').get() as { n: number })
-        .n;
-      outcome.destroyed = doomed;
-      outcome.missing = new Set(subjectIds).size - doomed - held.size;
-      // The key first: from here on nothing of theirs can be opened, whatever happens next.
-      this.#sql(
-        'UPDATE subject_keys SET wrapped_dek = zeroblob(length(wrapped_dek)) WHERE subject_id IN (SELECT id FROM temp.vk_doomed)',
-      ).run();
-      for (const table of this.#subjectTables()) {
-        this.#sql(`DELETE FROM ${table} WHERE subject_id IN (SELECT id FROM temp.vk_doomed)`).run();
-      }
-      this.#sql('DELETE FROM subjects WHERE id IN (SELECT id FROM temp.vk_doomed)').run();
-      this.#sql(
-        'INSERT OR IGNORE INTO subject_tombstones (subject_id, destroyed_at, reason) SELECT id, ?, ? FROM temp.vk_doomed',
-      ).run(this.clock().toISOString(), options.reason);
-      // In this transaction: the feed's subscribers (the face index) learn of exactly what committed.
-      if (doomed > 0) this.#emitDestroyed(options.reason);
-      this.#sql('DELETE FROM temp.vk_doomed').run();
-      // Pending until a complete checkpoint has overwritten the old page images (see #settle).
-      if (doomed > 0) this.#recordPendingDestruction('subjects', doomed);
-      for (const id of subjectIds) if (!held.has(id)) this.#forgetDek(id);
-      if (outcome.destroyed > 0 || outcome.held.length > 0) {
-        const single = subjectIds.length === 1;
-        this.audit({
-          actor: options.actor,
-          action: 'subjects.destroyed',
-          objectType: single ? 'subject' : null,
-          objectId: single ? (subjectIds[0] ?? null) : null,
-          details: { count: outcome.destroyed, held: outcome.held.length, reason: options.reason },
-        });
-      }
-    });
-    // Inside a caller's transaction the checkpoint waits for the caller (see retention).
-    if (outcome.destroyed > 0) outcome.complete = !this.db.inTransaction && this.#settle();
-    return outcome;
-  }
-
-  #emitDestroyed(reason: string): void {
-    const ids = (
-      this.#sql('SELECT id FROM temp.vk_doomed ORDER BY id').all() as { id: string }[]
-    ).map((r) => r.id);
-    for (let i = 0; i < ids.length; i += SUBJECTS_PER_EVENT) {
-      emitEvent(
-        this.db,
-        {
-          type: 'subject.destroyed',
-          payload: { subjectIds: ids.slice(i, i + SUBJECTS_PER_EVENT), reason },
-        },
-        this.clock(),
-      );
-    }
-  }
-
-  #recordPendingDestruction(kind: 'subjects' | 'rows', count: number): void {
-    this.#sql('INSERT INTO destructions_pending (at, kind, count) VALUES (?, ?, ?)').run(
-      this.clock().toISOString(),
-      kind,
-      count,
-    );
-  }
-
-  /**
-   * For a caller that deletes rows of personal data itself (not whole subjects), inside its
-   * transaction: records them as pending until a complete checkpoint, like `destroySubjects`.
-   */
-  recordDestroyedRows(count: number): void {
-    if (count > 0) this.#atomic(() => this.#recordPendingDestruction('rows', count));
-  }
-
-  /** Destructions committed whose page images may still be in the files (none once checkpointed). */
-  pendingDestructions(): PendingDestructions {
-    const row = this.#sql(
-      'SELECT COALESCE(SUM(count), 0) AS count, MIN(at) AS since FROM destructions_pending',
-    ).get() as PendingDestructions;
-    return { count: row.count, since: row.since };
-  }
-
-  /**
-   * Tries again to complete the pending destructions (a checkpoint that truncates the WAL); for
-   * the appliance's timer. Never waits for a reader. Returns what is still pending.
-   */
-  retryPendingDestructions(): PendingDestructions {
-    if (!this.db.inTransaction && this.pendingDestructions().count > 0) this.#settle();
-    return this.pendingDestructions();
-  }
-
-  /**
-   * Checkpoints with TRUNCATE; when that completes, every destruction committed before it is
-   * overwritten in the main file and gone from the WAL, so its pending record is removed (a small
-   * write, flushed by a second checkpoint that may fail harmlessly). `waitMs`: how long to wait
-   * for readers (0: a reader in this very process would never let go while we block; null: the
-   * connection's busy timeout).
-   */
-  #settle(waitMs: number | null = 0): boolean {
-    const upTo = (
-      this.#sql('SELECT MAX(id) AS id FROM destructions_pending').get() as {
-        id: number | null;
-      }
-    ).id;
-    const wait = waitMs === null ? {} : { waitMs };
-    const complete = checkpointTruncate(this.db, wait);
-    if (complete && upTo !== null) {
-      this.#sql('DELETE FROM destructions_pending WHERE id <= ?').run(upTo);
-      checkpointTruncate(this.db, wait);
-    }
-    return complete;
-  }
-
-  #subjectTablesCache: string[] | null = null;
-
-  /**
-   * Every table whose rows belong to a subject (a `subject_id` cascading from subjects), read
-   * from the schema so a new table is never forgotten, ordered so that a table is emptied before
-   * the tables it references (no cascade left to do when its parents go).
-   */
-  #subjectTables(): string[] {
-    if (this.#subjectTablesCache) return this.#subjectTablesCache;
-    const links = this.db
-      .prepare(
-        `SELECT m.name AS child, f."table" AS parent, f."from" AS column, f.on_delete AS onDelete
-         FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'`,
-      )
-      .all() as { child: string; parent: string; column: string; onDelete: string }[];
-    const owned = [
-      ...new Set(
-        links
-          .filter(
-            (l) => l.parent === 'subjects' && l.column === 'subject_id' && l.onDelete === 'CASCADE',
-          )
-          .map((l) => l.child),
-      ),
-    ];
-    const ordered: string[] = [];
-    const visit = (table: string, path: Set<string>): void => {
-      if (ordered.includes(table) || path.has(table)) return;
-      path.add(table);
-      // tables that reference this one go first
-      for (const l of links)
-        if (l.parent === table && owned.includes(l.child)) visit(l.child, path);
-      path.delete(table);
-      ordered.push(table);
-    };
-    for (const table of owned) visit(table, new Set());
-    this.#subjectTablesCache = ordered;
-    return ordered;
-  }
-
-  destroySubject(subjectId: string, options: { actor: string; reason: string }): DestroyOutcome {
-    return this.destroySubjects([subjectId], options);
-  }
-
-  /**
-   * Moves the WAL into the database and truncates it (see `checkpointTruncate`), completing the
-   * pending destructions when it succeeds. Never waits for a reader; false if one kept it busy.
-   */
-  checkpoint(): boolean {
-    return this.#settle();
-  }
-
-  /**
-   * Where the first wrapped key that does not open is (a key generation, the system data key, a
-   * subject's data key), or null when the whole key hierarchy opens. For verifying a backup.
-   */
-  firstBrokenKey(): string | null {
-    const generations = this.db
-      .prepare('SELECT generation FROM key_generations')
-      .pluck()
-      .all() as number[];
-    for (const generation of generations) {
-      try {
-        this.#kek(generation);
-      } catch {
-        return `key generation ${generation}`;
-      }
-    }
-    try {
-      this.#systemKey();
-    } catch {
-      return 'the system data key';
-    }
-    const subjects = this.db
-      .prepare('SELECT subject_id FROM subject_keys')
-      .pluck()
-      .iterate() as IterableIterator<string>;
-    for (const subjectId of subjects) {
-      try {
-        this.#subjectKey(subjectId);
-      } catch {
-        subjects.return?.();
-        return `the data key of subject ${subjectId}`;
-      }
-    }
-    return null;
-  }
-
-  integrityProblems(): string[] {
-    return integrityCheck(this.db);
-  }
-
-  schemaVersion(): number {
-    return schemaVersion(this.db);
   }
 
   /**
@@ -833,49 +248,414 @@ export class Vault {
     return new Vault(db, keys, installationId, dataDir, options.clock ?? (() => new Date()));
   }
 
+  /** The master key's id (keys.json names it; a key file holds the key with this id). */
+  get keyId(): string {
+    return this.#ring.keyId;
+  }
+
+  /** The installation's audit public key (verifies the audit chain and its exports). */
+  get auditPublicKey(): Uint8Array {
+    return this.#ring.auditKeyPair.publicKey;
+  }
+
+  /** A keyed hash of a bearer secret (API key, kiosk token) for storing and comparing. */
+  hashSecret(secret: string): Uint8Array {
+    return hashSecret(this.#ring.secretHashKey, secret);
+  }
+
+  /** The audit signing key pair, for server/vault/ only (see internal.ts). */
+  get [VAULT_SIGNER](): AuditSigner {
+    return {
+      installationId: this.installationId,
+      publicKey: this.#ring.auditKeyPair.publicKey,
+      privateKey: this.#ring.auditKeyPair.privateKey,
+    };
+  }
+
+  get now(): Date {
+    return this.clock();
+  }
+
+  // ---- the doors ------------------------------------------------------------------------------
+
+  /** False once `close` has run (work finishing after the appliance stopped checks it). */
+  get isOpen(): boolean {
+    return !this.#closed;
+  }
+
+  /**
+   * The read door: runs `fn` with the connection typed for reading. Synchronous (a statement
+   * left open across an await would see a moving database): a promise returned is refused.
+   */
+  read<T>(fn: (db: ReadableDb) => T): T {
+    return refuseAsync(fn(this.#db));
+  }
+
+  /**
+   * The write door: runs `fn` in one IMMEDIATE transaction, or inside the caller's open one as
+   * a savepoint (so a failure in `fn` undoes only what `fn` wrote).
+   */
+  write<T>(fn: (db: WritableDb) => T): T {
+    const db = this.#db;
+    const run = db.transaction(() => fn(db));
+    return db.inTransaction ? run() : run.immediate();
+  }
+
+  /** Runs `fn` in one IMMEDIATE transaction (nested calls become savepoints): `write` without the handle. */
+  transaction<T>(fn: () => T): T {
+    return this.write(() => fn());
+  }
+
+  /**
+   * Runs `fn` atomically: inside the caller's transaction as part of it (no savepoint, which
+   * costs as much as a small insert), else in its own. Only for steps that check before they
+   * write, so an error leaves nothing half-done for a caller who catches it.
+   */
+  #atomic<T>(fn: () => T): T {
+    return this.#db.inTransaction ? fn() : this.#db.transaction(fn).immediate();
+  }
+
+  /**
+   * The domain event feed over this vault's connection (its subscribers read from their own
+   * cursors; see server/events). For the composition root: one per appliance.
+   */
+  eventFeed(options: EventFeedOptions = {}): EventFeed {
+    return new EventFeed(this.#db, options);
+  }
+
+  // ---- audit ----------------------------------------------------------------------------------
+
+  audit(event: AuditEvent): AuditEntry {
+    return appendAudit(this.#db, this[VAULT_SIGNER], { ...event, at: event.at ?? this.clock() });
+  }
+
+  verifyAudit(): AuditVerification {
+    return verifyAuditChain(
+      readAuditChain(this.#db, this.installationId),
+      this.#ring.auditKeyPair.publicKey,
+    );
+  }
+
+  /** Verifies the audit chain in the database (whole, or from the last signed checkpoint). */
+  verifyAuditLog(options: { incremental: boolean }): AuditChainCheck {
+    return verifyAuditDb(this.#db, this[VAULT_SIGNER], options);
+  }
+
+  exportAudit(write: (line: string) => void): number {
+    return exportAudit(this.#db, this.installationId, this.#ring.auditKeyPair.publicKey, write);
+  }
+
+  pruneAudit(cutoff: Date): number {
+    return pruneAudit(this.#db, this[VAULT_SIGNER], cutoff);
+  }
+
+  // ---- keys -----------------------------------------------------------------------------------
+
+  /**
+   * Re-wraps every data key under a new key-encryption key, then destroys the old ones. Values
+   * are not re-encrypted: their data keys do not change.
+   */
+  rotateKeys(actor: string): { generation: number; rewrapped: number } {
+    return this.transaction(() => {
+      const { generation, previousGeneration, rewrapped } = this.#keys.rotate(this.clock());
+      this.audit({
+        actor,
+        action: 'keys.rotated',
+        details: { generation, previousGeneration, rewrapped },
+      });
+      return { generation, rewrapped };
+    });
+  }
+
+  /** Re-seals the master key under a new passphrase (Argon2id); the key itself is unchanged. */
+  changePassphrase(newPassphrase: string, profile: KdfProfile, actor: string): void {
+    const manifest = readManifest(this.dataDir);
+    const masterKey = this.#ring.exportMasterKey();
+    try {
+      const sealed = sealUnderPassphrase(masterKey, newPassphrase, profile, this.installationId);
+      writeManifest(this.dataDir, { ...manifest, passphrase: sealed });
+    } finally {
+      sodium().memzero(masterKey);
+    }
+    this.audit({ actor, action: 'keys.passphrase_changed', details: { kdf: profile } });
+  }
+
+  /** Writes the master key to an unattended key file (0600) for headless boot. */
+  writeUnattendedKeyFile(file: string, actor: string): void {
+    const masterKey = this.#ring.exportMasterKey();
+    try {
+      writeKeyFile(file, masterKey);
+    } finally {
+      sodium().memzero(masterKey);
+    }
+    this.audit({ actor, action: 'keys.key_file_written', details: {} });
+  }
+
+  /**
+   * Where the first wrapped key that does not open is (a key generation, the system data key, a
+   * subject's data key), or null when the whole key hierarchy opens. For verifying a backup.
+   */
+  firstBrokenKey(): string | null {
+    return this.#keys.firstBrokenKey();
+  }
+
+  // ---- values ---------------------------------------------------------------------------------
+
+  seal(owner: KeyOwner, ref: FieldRef, plaintext: Uint8Array | string): Uint8Array {
+    return sealValue(this.#keys.keyFor(owner), ref, plaintext);
+  }
+
+  /**
+   * The audited read of personal data: opens the sealed fields, gives their plaintexts to `use`
+   * (synchronous; they are zeroed when it returns) and writes one audit entry — the access, its
+   * purpose and the outcome `use` reports, or `failed` when it throws — before the value reaches
+   * the caller (if the entry cannot be written, the value is not returned). A field that does not
+   * open throws before anything is read or written. Inside a caller's transaction the entry is
+   * part of it, like everything else the caller writes.
+   */
+  openSealed<T>(
+    access: PersonalDataAccess,
+    fields: readonly SealedField[],
+    use: (plaintexts: Uint8Array[]) => SealedUse<T>,
+  ): T {
+    const plaintexts: Uint8Array[] = [];
+    try {
+      for (const field of fields) plaintexts.push(this.#openField(field));
+      let used: SealedUse<T>;
+      try {
+        used = refuseAsync(use(plaintexts));
+      } catch (error) {
+        this.write(() => this.#auditRead(access, { outcome: 'failed' }));
+        throw error;
+      }
+      this.write(() => this.#auditRead(access, { ...used.details, outcome: used.outcome }));
+      return used.value;
+    } finally {
+      for (const plaintext of plaintexts) sodium().memzero(plaintext);
+    }
+  }
+
+  /**
+   * A bulk reader for the appliance's own use (the 1:N index load): one audit entry when it is
+   * made, with purpose `system`, whatever number of values it then opens until closed.
+   */
+  sealedReader(access: SystemAccess): SealedReader {
+    this.write(() => this.#auditRead(access, {}));
+    let open = true;
+    return {
+      open: (field) => {
+        if (!open) throw new VaultRuleError('reader_closed', 'this sealed reader was closed');
+        return this.#openField(field);
+      },
+      close: () => {
+        open = false;
+      },
+    };
+  }
+
+  /**
+   * Opens a system secret (a webhook signing secret) without an audit entry: these are the
+   * appliance's own credentials, used on every delivery, never personal data. Only columns listed
+   * in SYSTEM_SECRET_COLUMNS open here, so no sealed personal value (a fraud-list face is also
+   * sealed under the system key) can take this door.
+   */
+  openSystemSecret(ref: FieldRef, sealed: Uint8Array): string {
+    if (!SYSTEM_SECRET_COLUMNS.has(`${ref.table}.${ref.column}`)) {
+      throw new VaultRuleError(
+        'not_a_system_secret',
+        'only system secrets open without an audit entry',
+      );
+    }
+    return new TextDecoder().decode(this.#openField({ owner: 'system', ref, sealed }));
+  }
+
+  #openField(field: SealedField): Uint8Array {
+    return openValue(this.#keys.keyFor(field.owner), field.ref, field.sealed);
+  }
+
+  #auditRead(access: PersonalDataAccess, details: PersonalDataAccess['details']): void {
+    this.audit({
+      actor: access.actor,
+      action: access.action,
+      objectType: access.objectType,
+      objectId: access.objectId,
+      details: { ...access.details, ...details, purpose: access.purpose },
+    });
+  }
+
+  blindIndex(purpose: BlindIndexPurpose, normalised: string): Uint8Array {
+    return blindIndex(this.#ring.blindIndexKey(purpose), normalised);
+  }
+
+  // ---- subjects -------------------------------------------------------------------------------
+
+  /** Creates a subject with their own data key, wrapped under the current key generation. */
+  createSubject(options: { id?: string; at?: Date } = {}): string {
+    const id = options.id ?? newId('sub');
+    const at = (options.at ?? this.clock()).toISOString();
+    this.#atomic(() => {
+      insertSubject(this.#db, id, at);
+      this.#keys.createSubjectKey(id);
+    });
+    return id;
+  }
+
+  touchSubject(subjectId: string, at: Date = this.clock()): void {
+    touchSubject(this.#db, subjectId, at.toISOString());
+  }
+
+  activeLegalHolds(subjectId: string): number {
+    return activeLegalHolds(this.#db, subjectId);
+  }
+
+  placeLegalHold(subjectId: string, reasonCode: string, actor: string): string {
+    const id = newId('hold');
+    this.write((db) => {
+      insertLegalHold(db, {
+        id,
+        subjectId,
+        reasonCode,
+        placedBy: actor,
+        placedAt: this.clock().toISOString(),
+      });
+      this.audit({
+        actor,
+        action: 'legal_hold.placed',
+        objectType: 'subject',
+        objectId: subjectId,
+        details: { hold: id, reason: reasonCode },
+      });
+    });
+    return id;
+  }
+
+  releaseLegalHold(holdId: string, actor: string): void {
+    this.write((db) => {
+      const subjectId = releaseLegalHoldRow(db, holdId, actor, this.clock().toISOString());
+      if (subjectId === null)
+        throw new VaultRuleError('unknown_hold', `no active legal hold ${holdId}`);
+      this.audit({
+        actor,
+        action: 'legal_hold.released',
+        objectType: 'subject',
+        objectId: subjectId,
+        details: { hold: holdId },
+      });
+    });
+  }
+
+  // ---- destruction ----------------------------------------------------------------------------
+
+  /**
+   * Crypto-shredding (see shredding.ts): the subjects' data keys are overwritten, their rows
+   * deleted, tombstones kept and the files checkpointed so no page image of theirs remains.
+   * Subjects under legal hold are skipped and reported.
+   */
+  destroySubjects(
+    subjectIds: readonly string[],
+    options: {
+      actor: string;
+      reason: string;
+      /**
+       * Re-applies destructions that already happened elsewhere (a restore applying the live
+       * database's tombstones): a legal hold in this database predates them and is not honoured.
+       */
+      reapply?: boolean;
+    },
+  ): DestroyOutcome {
+    if (subjectIds.length === 0) return { destroyed: 0, held: [], missing: 0, complete: true };
+    const outcome = this.write((db) => {
+      const shredded = shredSubjects(db, subjectIds, {
+        reason: options.reason,
+        reapply: options.reapply ?? false,
+        at: this.clock(),
+      });
+      const held = new Set(shredded.held);
+      for (const id of subjectIds) if (!held.has(id)) this.#keys.forgetSubjectKey(id);
+      if (shredded.destroyed > 0 || shredded.held.length > 0) {
+        const single = subjectIds.length === 1;
+        this.audit({
+          actor: options.actor,
+          action: 'subjects.destroyed',
+          objectType: single ? 'subject' : null,
+          objectId: single ? (subjectIds[0] ?? null) : null,
+          details: {
+            count: shredded.destroyed,
+            held: shredded.held.length,
+            reason: options.reason,
+          },
+        });
+      }
+      return shredded;
+    });
+    // Inside a caller's transaction the checkpoint waits for the caller (see retention).
+    outcome.complete = outcome.destroyed === 0 || (!this.#db.inTransaction && settle(this.#db));
+    return outcome;
+  }
+
+  destroySubject(subjectId: string, options: { actor: string; reason: string }): DestroyOutcome {
+    return this.destroySubjects([subjectId], options);
+  }
+
+  /**
+   * For a caller that deletes rows of personal data itself (not whole subjects), inside its
+   * transaction: records them as pending until a complete checkpoint, like `destroySubjects`.
+   */
+  recordDestroyedRows(count: number): void {
+    if (count > 0) {
+      this.#atomic(() => recordPendingDestruction(this.#db, 'rows', count, this.clock()));
+    }
+  }
+
+  /** Destructions committed whose page images may still be in the files (none once checkpointed). */
+  pendingDestructions(): PendingDestructions {
+    return pendingDestructions(this.#db);
+  }
+
+  /**
+   * Tries again to complete the pending destructions (a checkpoint that truncates the WAL); for
+   * the appliance's timer. Never waits for a reader. Returns what is still pending.
+   */
+  retryPendingDestructions(): PendingDestructions {
+    if (!this.#db.inTransaction && this.pendingDestructions().count > 0) settle(this.#db);
+    return this.pendingDestructions();
+  }
+
+  /**
+   * Moves the WAL into the database and truncates it (see `checkpointTruncate`), completing the
+   * pending destructions when it succeeds. Never waits for a reader; false if one kept it busy.
+   */
+  checkpoint(): boolean {
+    return settle(this.#db);
+  }
+
+  // ---- status ---------------------------------------------------------------------------------
+
+  integrityProblems(): string[] {
+    return integrityCheck(this.#db);
+  }
+
+  schemaVersion(): number {
+    return schemaVersion(this.#db);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     try {
       // At close the connection's busy timeout applies: a reader elsewhere may still let go.
-      this.#settle(null);
+      settle(this.#db, null);
     } finally {
-      this.db.close();
-      for (const kek of this.#keks.values()) sodium().memzero(kek);
-      for (const dek of this.#deks.values()) sodium().memzero(dek);
-      if (this.#systemDek) sodium().memzero(this.#systemDek);
-      this.#keks.clear();
-      this.#deks.clear();
-      this.keys.wipe();
+      this.#db.close();
+      this.#keys.wipe();
+      this.#ring.wipe();
     }
   }
 }
 
-function readMetaText(db: ReadableDb, key: string): string | null {
-  try {
-    const row = db.prepare('SELECT value FROM vault_meta WHERE key = ?').get(key) as
-      { value: unknown } | undefined;
-    return typeof row?.value === 'string' ? row.value : null;
-  } catch {
-    return null;
+function refuseAsync<T>(value: T): T {
+  if (value instanceof Promise) {
+    throw new TypeError('a vault door takes a synchronous function (it returned a promise)');
   }
-}
-
-/** Refuses a database that belongs to another installation, before anything is written to it. */
-function checkDatabaseBelongs(file: string, manifest: KeyManifest): void {
-  // openReadableDb removes the -wal and -shm files it created when it closes, so a refused open
-  // leaves the data dir exactly as it was.
-  const db = openReadableDb(file);
-  try {
-    const keyId = readMetaText(db, 'key_id');
-    const installationId = readMetaText(db, 'installation_id');
-    if (keyId !== manifest.keyId || installationId !== manifest.installationId) {
-      throw new KeyError(
-        'key_mismatch',
-        `the database ${file} belongs to another installation than the keys in this data dir`,
-      );
-    }
-  } finally {
-    db.close();
-  }
+  return value;
 }

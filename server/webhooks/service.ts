@@ -70,10 +70,7 @@ export interface WebhookDelivery {
   deliveredAt: string | null;
 }
 
-/**
- * The doors to the database. The vault is getting `read`/`write` methods (another branch); this
- * is the one place that reaches its handle, to be switched to them at merge.
- */
+/** The vault's doors the webhooks use, and whether it is still open. */
 export function vaultDoors(vault: Vault): {
   read: <T>(fn: (db: ReadableDb) => T) => T;
   write: <T>(fn: (db: WritableDb) => T) => T;
@@ -81,9 +78,9 @@ export function vaultDoors(vault: Vault): {
   isOpen: () => boolean;
 } {
   return {
-    read: (fn) => fn(vault.db),
-    write: (fn) => vault.transaction(() => fn(vault.db)),
-    isOpen: () => vault.db.open,
+    read: (fn) => vault.read(fn),
+    write: (fn) => vault.write(fn),
+    isOpen: () => vault.isOpen,
   };
 }
 
@@ -214,13 +211,13 @@ export class WebhookService {
 
   /** The secrets that sign now: the current one, then the previous one during its overlap. */
   secretsOf(row: EndpointRow, nowMs: number = this.#nowMs()): string[] {
-    const secrets = [this.vault.openText('system', SECRET_REF(row.id), row.secretEnc)];
+    const secrets = [this.vault.openSystemSecret(SECRET_REF(row.id), row.secretEnc)];
     if (
       row.previousSecretEnc !== null &&
       row.previousSecretExpiresAt !== null &&
       Date.parse(row.previousSecretExpiresAt) > nowMs
     ) {
-      secrets.push(this.vault.openText('system', PREVIOUS_REF(row.id), row.previousSecretEnc));
+      secrets.push(this.vault.openSystemSecret(PREVIOUS_REF(row.id), row.previousSecretEnc));
     }
     return secrets;
   }
@@ -348,7 +345,7 @@ export class WebhookService {
     const overlap = this.settings.rotationOverlapSeconds;
     return this.#doors.write((db) => {
       const row = this.#require(db, id);
-      const current = this.vault.open('system', SECRET_REF(id), row.secretEnc);
+      const current = this.vault.openSystemSecret(SECRET_REF(id), row.secretEnc);
       const expires = overlap > 0 ? new Date(now + overlap * 1000).toISOString() : null;
       setEndpointSecrets(
         db,
@@ -360,7 +357,6 @@ export class WebhookService {
         },
         new Date(now).toISOString(),
       );
-      current.fill(0);
       this.vault.audit({
         actor,
         action: 'webhook.secret_rotated',

@@ -14,6 +14,7 @@ import {
   timed,
   type BenchContext,
 } from './harness.js';
+import { vaultDb, vaultSigner } from '../../server/vault/internal.js';
 
 const AUDIT_ENTRIES = 100_000;
 /** Entries appended between two starts (a busy day at a branch). */
@@ -51,18 +52,24 @@ export async function runAuditBenchmarks(ctx: BenchContext): Promise<void> {
     let incrementalMs = Infinity;
     let unchangedMs = Infinity;
     for (let round = 0; round < ROUNDS; round++) {
-      const full = timed(() => verifyAuditDb(vault.db, vault.signer, { incremental: false }));
+      const full = timed(() =>
+        verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: false }),
+      );
       if (!full.value.ok) throw new Error(`the bench chain does not verify: ${full.value.message}`);
       fullMs = Math.min(fullMs, full.ms);
       append(vault, NEW_ENTRIES);
-      const incremental = timed(() => verifyAuditDb(vault.db, vault.signer, { incremental: true }));
+      const incremental = timed(() =>
+        verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: true }),
+      );
       if (incremental.value.from !== 'checkpoint' || incremental.value.entries !== NEW_ENTRIES)
         throw new Error('the incremental verification did not start at the checkpoint');
       incrementalMs = Math.min(incrementalMs, incremental.ms);
-      const unchanged = timed(() => verifyAuditDb(vault.db, vault.signer, { incremental: true }));
+      const unchanged = timed(() =>
+        verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: true }),
+      );
       unchangedMs = Math.min(unchangedMs, unchanged.ms);
     }
-    const total = vault.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
+    const total = vaultDb(vault).prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
     rows.push(
       ['full (audit verify)', formatCount(total), formatMs(fullMs), '1.0×'],
       [

@@ -17,6 +17,7 @@ import {
   timedAsync,
   type BenchContext,
 } from './harness.js';
+import { vaultDb } from '../../server/vault/internal.js';
 
 const IN_ONE_TRANSACTION = 100_000;
 const COMMITTED_ONE_BY_ONE = 500;
@@ -40,7 +41,7 @@ export async function runEventBenchmarks(ctx: BenchContext): Promise<void> {
 
     const batch = timed(() =>
       vault.transaction(() => {
-        for (let i = 0; i < IN_ONE_TRANSACTION; i++) emitEvent(vault.db, templateDeleted(i));
+        for (let i = 0; i < IN_ONE_TRANSACTION; i++) emitEvent(vaultDb(vault), templateDeleted(i));
       }),
     );
     rows.push([
@@ -54,7 +55,7 @@ export async function runEventBenchmarks(ctx: BenchContext): Promise<void> {
     const big = timed(() =>
       vault.transaction(() => {
         for (let i = 0; i < 100; i++)
-          emitEvent(vault.db, {
+          emitEvent(vaultDb(vault), {
             type: 'subject.destroyed',
             payload: { subjectIds: ids, reason: 'retention:records.inactivity' },
           });
@@ -69,7 +70,7 @@ export async function runEventBenchmarks(ctx: BenchContext): Promise<void> {
 
     const single = timed(() => {
       for (let i = 0; i < COMMITTED_ONE_BY_ONE; i++)
-        vault.transaction(() => emitEvent(vault.db, templateDeleted(i)));
+        vault.transaction(() => emitEvent(vaultDb(vault), templateDeleted(i)));
     });
     rows.push([
       'emit, one committed transaction each (fsync)',
@@ -80,7 +81,7 @@ export async function runEventBenchmarks(ctx: BenchContext): Promise<void> {
 
     const total = IN_ONE_TRANSACTION + 100 + COMMITTED_ONE_BY_ONE;
     let delivered = 0;
-    const feed = new EventFeed(vault.db);
+    const feed = new EventFeed(vaultDb(vault));
     feed.subscribe({ name: 'bench', handle: () => void (delivered += 1) });
     const read = await timedAsync(() => feed.drain());
     await feed.stop();
@@ -92,7 +93,7 @@ export async function runEventBenchmarks(ctx: BenchContext): Promise<void> {
     ]);
 
     const poll = timed(() => {
-      for (let i = 0; i < POLLS; i++) vault.db.pragma('data_version', { simple: true });
+      for (let i = 0; i < POLLS; i++) vaultDb(vault).pragma('data_version', { simple: true });
     });
     rows.push([
       'idle poll: PRAGMA data_version',

@@ -21,6 +21,7 @@ import {
   timed,
   type BenchContext,
 } from './harness.js';
+import { vaultDb } from '../../server/vault/internal.js';
 
 const EXPIRED_TEMPLATES = 100_000;
 const KEPT_TEMPLATES = 10_000;
@@ -118,11 +119,11 @@ async function benchTemplateSweep(
 ): Promise<string[]> {
   const asOf = new Date();
   const vault = await newVault(ctx, 'retention-templates', asOf);
-  const insertVerification = vault.db.prepare(
+  const insertVerification = vaultDb(vault).prepare(
     `INSERT INTO verifications (id, subject_id, purpose, status, decision, created_at, updated_at, decided_at)
      VALUES (?, ?, 'one_off', 'approved', 'approved', ?, ?, ?)`,
   );
-  const insertTemplate = vault.db.prepare(
+  const insertTemplate = vaultDb(vault).prepare(
     `INSERT INTO biometric_templates (id, subject_id, verification_id, modality, model, model_version, template_enc, created_at)
      VALUES (?, ?, ?, 'face', 'bench-face', '1.0.0', ?, ?)`,
   );
@@ -180,23 +181,25 @@ async function benchSubjectSweep(
   const asOf = new Date();
   const vault = await newVault(ctx, `retention-subjects-${options.expired}`, asOf);
   const generation = (
-    vault.db.prepare('SELECT MAX(generation) AS g FROM key_generations').get() as { g: number }
+    vaultDb(vault).prepare('SELECT MAX(generation) AS g FROM key_generations').get() as {
+      g: number;
+    }
   ).g;
-  const insertSubject = vault.db.prepare(
+  const insertSubject = vaultDb(vault).prepare(
     'INSERT INTO subjects (id, created_at, last_interaction_at, profile_enc) VALUES (?, ?, ?, ?)',
   );
-  const insertKey = vault.db.prepare(
+  const insertKey = vaultDb(vault).prepare(
     'INSERT INTO subject_keys (subject_id, kek_generation, wrapped_dek) VALUES (?, ?, ?)',
   );
-  const insertVerification = vault.db.prepare(
+  const insertVerification = vaultDb(vault).prepare(
     `INSERT INTO verifications (id, subject_id, purpose, status, decision, created_at, updated_at, decided_at)
      VALUES (?, ?, 'onboarding', 'approved', 'approved', ?, ?, ?)`,
   );
-  const insertConsent = vault.db.prepare(
+  const insertConsent = vaultDb(vault).prepare(
     `INSERT INTO consents (id, subject_id, verification_id, purpose, text_version, language, granted_at)
      VALUES (?, ?, ?, 'identity_verification', '1', 'en', ?)`,
   );
-  const insertReview = vault.db.prepare(
+  const insertReview = vaultDb(vault).prepare(
     `INSERT INTO reviews (id, verification_id, subject_id, status, decision, created_at, decided_at)
      VALUES (?, ?, ?, 'decided', 'approved', ?, ?)`,
   );

@@ -28,6 +28,7 @@ import {
   timedAsync,
   type BenchContext,
 } from './harness.js';
+import { openTextUnaudited, vaultDb } from '../../server/vault/internal.js';
 
 /** Records written in 1000-record transactions (and then read back). */
 const BATCHED_RECORDS = 20_000;
@@ -163,8 +164,8 @@ interface DocumentRow {
 
 /** Through the vault: a subject with their own data key, the record sealed, a keyed blind index. */
 function vaultStore(vault: Vault): DocumentStore {
-  const insert = vault.db.prepare(INSERT_DOCUMENT);
-  const select = vault.db.prepare(SELECT_DOCUMENT);
+  const insert = vaultDb(vault).prepare(INSERT_DOCUMENT);
+  const select = vaultDb(vault).prepare(SELECT_DOCUMENT);
   const insertRecord = (doc: SyntheticDocument): void => {
     const at = vault.now.toISOString();
     const owner = { subjectId: doc.subjectId };
@@ -198,7 +199,7 @@ function vaultStore(vault: Vault): DocumentStore {
     read(documentId) {
       const row = select.get(documentId) as DocumentRow;
       const ref = { table: 'documents', column: 'record_enc', rowId: documentId };
-      return vault.openText({ subjectId: row.subject_id }, ref, row.record_enc);
+      return openTextUnaudited(vault, { subjectId: row.subject_id }, ref, row.record_enc);
     },
     close: () => vault.close(),
   };
@@ -336,7 +337,7 @@ async function benchThroughput(ctx: BenchContext): Promise<void> {
   const recordBytes = batched.reduce((total, d) => total + d.record.length, 0) / batched.length;
 
   let sides = await openSides(vaultDir, plainFile);
-  const pragmas = `vault: ${pragmaSummary(sides.vault.db)}   plain: ${pragmaSummary(sides.plainDb)}`;
+  const pragmas = `vault: ${pragmaSummary(vaultDb(sides.vault))}   plain: ${pragmaSummary(sides.plainDb)}`;
   const { encrypted, plain } = sides;
   // Untimed: lets the JIT, the statement caches and the files settle before measuring.
   encrypted.write(warmUp);
@@ -436,7 +437,7 @@ function medianOf(results: readonly SideBySide[]): SideBySide {
  * the plain side writing a batch. Printed to point at the step worth optimising.
  */
 function writeBreakdown(vault: Vault, plain: DocumentStore): string {
-  const insert = vault.db.prepare(INSERT_DOCUMENT);
+  const insert = vaultDb(vault).prepare(INSERT_DOCUMENT);
   const docs = Array.from({ length: BATCH_SIZE }, syntheticDocument);
   const steps = { createSubject: 0, seal: 0, blindIndex: 0, 'INSERT document': 0 };
   const whole = timed(() =>
@@ -545,9 +546,9 @@ async function benchDestroy(ctx: BenchContext): Promise<void> {
   const keyFile = path.join(dir, 'master.key');
   const vault = await Vault.init(dir, { unattendedKeyFile: keyFile });
   try {
-    const setProfile = vault.db.prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?');
-    const insertDocument = vault.db.prepare(INSERT_DOCUMENT);
-    const insertTemplate = vault.db.prepare(
+    const setProfile = vaultDb(vault).prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?');
+    const insertDocument = vaultDb(vault).prepare(INSERT_DOCUMENT);
+    const insertTemplate = vaultDb(vault).prepare(
       `INSERT INTO biometric_templates (id, subject_id, modality, model, model_version, template_enc, created_at)
        VALUES (?, ?, 'face', 'bench-face', '1.0.0', ?, ?)`,
     );
@@ -595,14 +596,14 @@ async function benchDestroy(ctx: BenchContext): Promise<void> {
       }
     });
     vault.checkpoint();
-    const before = countRows(vault.db);
+    const before = countRows(vaultDb(vault));
     const database = path.join(dir, 'verikiosk.db');
     const sizeBefore = fileSize(database);
 
     const destroy = timed(() =>
       vault.destroySubjects(subjectIds, { actor: 'system', reason: 'bench' }),
     );
-    const after = countRows(vault.db);
+    const after = countRows(vaultDb(vault));
 
     ctx.table(
       `Crypto-shredding: destroySubjects (one call, ${formatCount(DESTROY_SUBJECTS)} subjects)`,

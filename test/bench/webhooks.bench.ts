@@ -16,6 +16,7 @@ import { EventFeed, emitEvent } from '../../server/events/index.js';
 import { Vault, loadSodium } from '../../server/vault/index.js';
 import { WebhookDeliverer, WebhookService } from '../../server/webhooks/index.js';
 import { formatCount, formatMs, formatRate, perSecond, type BenchContext } from './harness.js';
+import { vaultDb } from '../../server/vault/internal.js';
 
 const STEADY = 10_000;
 const BACKLOG = 100_000;
@@ -77,7 +78,7 @@ export async function runWebhookBenchmarks(ctx: BenchContext): Promise<void> {
       if (delivered >= target) resolve();
       else waiter = { target, resolve };
     });
-  const feed = new EventFeed(vault.db);
+  const feed = new EventFeed(vaultDb(vault));
   feed.subscribe(deliverer.subscriber());
   feed.start();
   deliverer.start();
@@ -86,7 +87,7 @@ export async function runWebhookBenchmarks(ctx: BenchContext): Promise<void> {
   const emit = (n: number, tag: string) =>
     vault.transaction(() => {
       for (let i = 0; i < n; i++)
-        emitEvent(vault.db, {
+        emitEvent(vaultDb(vault), {
           type: 'template.deleted',
           payload: {
             templateId: `tpl_${tag}${String(i).padStart(24, '0')}`,

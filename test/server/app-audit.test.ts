@@ -5,6 +5,7 @@ import { Vault, dataDirPaths } from '../../server/vault/index.js';
 import { closeAppliances, testConfig } from './api/helpers.js';
 import { cleanupDirs, tempDir } from './cli/helpers.js';
 import { dropAuditTriggers, rawDb } from './vault/helpers.js';
+import { vaultDb } from '../../server/vault/internal.js';
 
 /**
  * The appliance verifies the audit chain at start, from the last signed checkpoint, and reports
@@ -63,7 +64,7 @@ async function appendEntries(i: Instance, count: number): Promise<number> {
   try {
     for (let n = 0; n < count; n++)
       vault.audit({ actor: 'system', action: 'test.event', details: { n } });
-    return vault.db.prepare('SELECT MAX(seq) FROM audit_log').pluck().get() as number;
+    return vaultDb(vault).prepare('SELECT MAX(seq) FROM audit_log').pluck().get() as number;
   } finally {
     vault.close();
   }

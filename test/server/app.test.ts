@@ -9,6 +9,7 @@ import { KeyError, Vault, dataDirPaths } from '../../server/vault/index.js';
 import { closeAppliances, newAppliance, testConfig } from './api/helpers.js';
 import { hasOpenssl, makeCertificate } from '../support/tls.js';
 import { cleanupDirs, hashDir, tempDir } from './cli/helpers.js';
+import { vaultDb } from '../../server/vault/internal.js';
 
 const servers: RunningServer[] = [];
 
@@ -137,7 +138,7 @@ describe('createAppliance', () => {
     await start({ policies: { minimumAge: 16 } });
     const vault = await Vault.open(dataDir, { kind: 'key-file', path: keyFile });
     try {
-      const changes = vault.db
+      const changes = vaultDb(vault)
         .prepare("SELECT details FROM audit_log WHERE action = 'config.changed' ORDER BY seq")
         .all() as { details: string }[];
       const details = changes.map(

@@ -12,7 +12,7 @@ import type { ApplianceDevices } from '../../devices/index.js';
 import { lastEventId, readEvents, type EventFeed, type StoredEvent } from '../../events/index.js';
 import type { Logger } from '../../log/index.js';
 import type { Metrics } from '../../metrics/index.js';
-import type { VaultDoors } from '../../vault-doors.js';
+import type { VaultDoors } from '../../vault/index.js';
 import { HttpError } from '../errors.js';
 import { SseStream, sseComment, sseFrame, type SseEndReason } from './stream.js';
 

@@ -3,7 +3,12 @@
  * match a selfie to a document portrait (or a chip image), enrol a subject's template in the
  * vault and verify a subject. Each returns a typed outcome; the engine's 'busy' passes through.
  */
-import { deleteTemplate, subjectTemplates, type StoredTemplate } from '../templates.js';
+import {
+  deleteTemplate,
+  openTemplates,
+  subjectTemplates,
+  type StoredTemplate,
+} from '../templates.js';
 import type { Vault } from '../../vault/index.js';
 import type { ComparisonKind } from './calibration.js';
 import type { FaceAnalysis, FaceAnalysisOk, FaceAnalysisRejected } from './engine/pipeline.js';
@@ -252,9 +257,10 @@ export function usableTemplate(stored: StoredTemplate, model: FaceModel): FaceTe
 }
 
 /**
- * VER-5: a returning subject's selfie against their enrolled face templates (best match). Every
- * outcome once templates were opened is audited as `biometric_template.compared` (codes, never a
- * distance), with the actor given.
+ * VER-5: a returning subject's selfie against their enrolled face templates (best match). The
+ * selfie is analysed first; the templates are then opened, compared and the read audited as
+ * `biometric_template.compared` (purpose, codes and counts, never a distance) in one call of the
+ * vault's audited door. A subject with no template of this model has nothing opened.
  */
 export async function verifyFace(
   vault: Vault,
@@ -266,43 +272,42 @@ export async function verifyFace(
 ): Promise<FaceVerification> {
   const stored = subjectTemplates(vault, subjectId, 'face');
   if (stored.length === 0) return { status: 'not_enrolled' };
-  // The subject's templates were opened: every outcome from here on is a read of biometric data,
-  // audited as signature verification audits it (codes and counts, never a distance).
-  const audited = <T extends FaceVerification>(outcome: string, result: T): T => {
-    vault.audit({
-      actor: options.actor ?? 'system',
-      action: 'biometric_template.compared',
-      objectType: 'subject',
-      objectId: subjectId,
-      details: { modality: 'face', templates: stored.length, outcome },
-    });
-    return result;
-  };
-  const templates = stored
-    .map((s) => usableTemplate(s, engine.model))
-    .filter((t): t is FaceTemplate => t !== null);
-  if (templates.length === 0) {
-    return audited('model_mismatch', { status: 'model_mismatch', staleTemplates: stored.length });
-  }
+  const usable = stored.filter((s) => sameModel(s.model, engine.model));
+  if (usable.length === 0) return { status: 'model_mismatch', staleTemplates: stored.length };
   const analysis = await engine.analyse(image, { role: 'selfie' });
-  if (analysis.status === 'busy') return audited('busy', analysis);
+  if (analysis.status === 'busy') return analysis;
   if (analysis.status === 'rejected') {
     const { timings: _timings, ...rest } = analysis;
-    return audited(analysis.reason, rest);
+    return rest;
   }
   const probe = templateOf(analysis, engine.model);
-  const distance = Math.min(...templates.map((t) => faceDistance(probe, t)));
-  const thresholds = faceMatchThresholds('live', rates);
-  let decision = decideFaceMatch(distance, thresholds);
-  const reasonCodes = analysis.quality.issues.map((i) => `probe_${i.reason}`);
-  if (decision === 'approve' && reasonCodes.length > 0) decision = 'review';
-  return audited(decision, {
-    status: 'verified',
-    decision,
-    distance,
-    estimatedFmr: estimatedFmr(distance, 'live'),
-    templatesCompared: templates.length,
-    reasonCodes,
+  const access = {
+    actor: options.actor ?? 'system',
+    action: 'biometric_template.compared',
+    purpose: 'verification',
+    objectType: 'subject',
+    objectId: subjectId,
+    details: { modality: 'face', templates: usable.length },
+  } as const;
+  // Synchronous from the opening to the audit entry: the templates never outlive the comparison.
+  return openTemplates(vault, usable, access, (opened) => {
+    const templates = opened
+      .map((s) => usableTemplate(s, engine.model))
+      .filter((t): t is FaceTemplate => t !== null);
+    const distance = Math.min(...templates.map((t) => faceDistance(probe, t)));
+    const thresholds = faceMatchThresholds('live', rates);
+    let decision = decideFaceMatch(distance, thresholds);
+    const reasonCodes = analysis.quality.issues.map((i) => `probe_${i.reason}`);
+    if (decision === 'approve' && reasonCodes.length > 0) decision = 'review';
+    const value: FaceVerification = {
+      status: 'verified',
+      decision,
+      distance,
+      estimatedFmr: estimatedFmr(distance, 'live'),
+      templatesCompared: templates.length,
+      reasonCodes,
+    };
+    return { value, outcome: decision };
   });
 }
 

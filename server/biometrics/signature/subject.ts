@@ -3,12 +3,14 @@
  * the template is sealed under the subject's data key through the shared template store, so
  * destroying the subject shreds it.
  */
-import { cachedStatement, type Vault } from '../../vault/index.js';
+import { cachedStatement, type PersonalDataAccess, type Vault } from '../../vault/index.js';
 import {
   deleteTemplate,
+  openTemplates,
   storeTemplate,
   subjectTemplates,
   type StoredTemplate,
+  type TemplateRecord,
 } from '../templates.js';
 import {
   adaptSignatureTemplate,
@@ -64,6 +66,7 @@ export function enrolSubjectSignature(
   }
   const bytes = serialiseSignatureTemplate(enrolment.template, verifier);
   return vault.transaction((): SubjectEnrolmentResult => {
+    // Records only: the earlier templates are replaced, never opened.
     const earlier = subjectTemplates(vault, subjectId, 'signature');
     const templateId = storeTemplate(vault, {
       subjectId,
@@ -93,13 +96,15 @@ export type SubjectVerificationOutcome =
   (VerificationOutcome & { readonly templateId?: string }) | TemplateUnavailable;
 
 type LoadedTemplate =
-  | { readonly ok: true; readonly stored: StoredTemplate; readonly template: SignatureTemplate }
+  | { readonly ok: true; readonly stored: TemplateRecord; readonly template: SignatureTemplate }
   | TemplateUnavailable;
 
-/** The subject's latest signature template, refused when another model or options made it. */
-function loadTemplate(vault: Vault, subjectId: string, verifier: VerifierOptions): LoadedTemplate {
-  const stored = subjectTemplates(vault, subjectId, 'signature').at(-1);
-  if (stored === undefined) return { ok: false, reason: 'not_enrolled' };
+/** An opened signature template, refused when another model or options made it. */
+function parseTemplate(
+  stored: StoredTemplate,
+  record: TemplateRecord,
+  verifier: VerifierOptions,
+): LoadedTemplate {
   const incompatible = (problem: SignatureTemplateError['problem']): LoadedTemplate => ({
     ok: false,
     reason: 'template_incompatible',
@@ -113,11 +118,59 @@ function loadTemplate(vault: Vault, subjectId: string, verifier: VerifierOptions
     return incompatible('model_mismatch');
   }
   try {
-    return { ok: true, stored, template: deserialiseSignatureTemplate(stored.template, verifier) };
+    return {
+      ok: true,
+      stored: record,
+      template: deserialiseSignatureTemplate(stored.template, verifier),
+    };
   } catch (error) {
     if (!(error instanceof SignatureTemplateError)) throw error;
     return incompatible(error.problem);
   }
+}
+
+/**
+ * Opens the subject's latest signature template through the vault's audited door and runs `use`
+ * on it (parsed, or why it cannot be compared); one audit entry with the outcome `use` reports.
+ */
+function withLatestTemplate<T>(
+  vault: Vault,
+  subjectId: string,
+  verifier: VerifierOptions,
+  access: Omit<PersonalDataAccess, 'objectType' | 'objectId' | 'details'>,
+  use: (loaded: LoadedTemplate, stored: TemplateRecord) => { value: T; outcome: string },
+): T | { readonly ok: false; readonly reason: 'not_enrolled' } {
+  const stored = subjectTemplates(vault, subjectId, 'signature').at(-1);
+  if (stored === undefined) return { ok: false, reason: 'not_enrolled' };
+  return openTemplates(
+    vault,
+    [stored],
+    {
+      ...access,
+      objectType: 'subject',
+      objectId: subjectId,
+      details: { templateId: stored.id, modality: 'signature' },
+    },
+    ([opened]) => {
+      return use(parseTemplate(opened!, stored, verifier), stored);
+    },
+  );
+}
+
+/** The latest template opened for building a new one from it (adaptation, a second visit). */
+function loadTemplate(
+  vault: Vault,
+  subjectId: string,
+  verifier: VerifierOptions,
+  actor: string,
+): LoadedTemplate {
+  return withLatestTemplate(
+    vault,
+    subjectId,
+    verifier,
+    { actor, action: 'biometric_template.read', purpose: 'adaptation' },
+    (loaded) => ({ value: loaded, outcome: loaded.ok ? 'loaded' : loaded.reason }),
+  );
 }
 
 /**
@@ -128,7 +181,7 @@ function loadTemplate(vault: Vault, subjectId: string, verifier: VerifierOptions
  */
 function replaceTemplate(
   vault: Vault,
-  stored: StoredTemplate,
+  stored: TemplateRecord,
   template: Uint8Array,
   actor: string,
 ): string {
@@ -156,24 +209,24 @@ export function verifySubjectSignature(
   options: SubjectSignatureOptions = {},
 ): SubjectVerificationOutcome {
   const verifier = options.verifier ?? DEFAULT_VERIFIER_OPTIONS;
-  const loaded = loadTemplate(vault, subjectId, verifier);
-  if (!loaded.ok && loaded.reason === 'not_enrolled') return loaded;
-  const audit = (templateId: string, outcome: string): void => {
-    vault.audit({
+  return withLatestTemplate(
+    vault,
+    subjectId,
+    verifier,
+    {
       actor: options.actor ?? 'system',
       action: 'biometric_template.compared',
-      objectType: 'subject',
-      objectId: subjectId,
-      details: { templateId, modality: 'signature', outcome },
-    });
-  };
-  if (!loaded.ok) {
-    audit(loaded.templateId, 'template_incompatible');
-    return loaded;
-  }
-  const outcome = verifySignature(loaded.template, probe, verifier);
-  audit(loaded.stored.id, outcome.ok ? outcome.decision : outcome.reason);
-  return outcome.ok ? { ...outcome, templateId: loaded.stored.id } : outcome;
+      purpose: 'verification',
+    },
+    (loaded, stored): { value: SubjectVerificationOutcome; outcome: string } => {
+      if (!loaded.ok) return { value: loaded, outcome: 'template_incompatible' };
+      const outcome = verifySignature(loaded.template, probe, verifier);
+      return {
+        value: outcome.ok ? { ...outcome, templateId: stored.id } : outcome,
+        outcome: outcome.ok ? outcome.decision : outcome.reason,
+      };
+    },
+  );
 }
 
 export interface SubjectAdaptationOptions extends SubjectSignatureOptions {
@@ -212,18 +265,18 @@ export function adaptSubjectSignature(
 ): SubjectAdaptationResult {
   const verifier = options.verifier ?? DEFAULT_VERIFIER_OPTIONS;
   const actor = options.actor ?? 'system';
-  const verification = cachedStatement(
-    vault.db,
-    'SELECT subject_id, decision, purpose FROM verifications WHERE id = ?',
-  ).get(options.verificationId) as
-    { subject_id: string | null; decision: string | null; purpose: string } | undefined;
+  const verification = vault.read((db) =>
+    cachedStatement(db, 'SELECT subject_id, decision, purpose FROM verifications WHERE id = ?').get(
+      options.verificationId,
+    ),
+  ) as { subject_id: string | null; decision: string | null; purpose: string } | undefined;
   if (verification?.subject_id !== subjectId || verification.decision !== 'approved') {
     return { ok: false, reason: 'verification_not_approved' };
   }
   // What a one-off verification captures is destroyed soon after its decision (SPEC retention):
   // it may not join a template that outlives it.
   if (verification.purpose === 'one_off') return { ok: false, reason: 'one_off_verification' };
-  const loaded = loadTemplate(vault, subjectId, verifier);
+  const loaded = loadTemplate(vault, subjectId, verifier, actor);
   if (!loaded.ok) return loaded;
   const adaptation = adaptSignatureTemplate(loaded.template, probe, verifier);
   if (!adaptation.ok) return adaptation;
@@ -289,7 +342,7 @@ export function addSubjectSecondVisit(
 ): SubjectSecondVisitResult {
   const verifier = options.verifier ?? DEFAULT_VERIFIER_OPTIONS;
   const actor = options.actor ?? 'system';
-  const loaded = loadTemplate(vault, subjectId, verifier);
+  const loaded = loadTemplate(vault, subjectId, verifier, actor);
   if (!loaded.ok) return loaded;
   const visit = addSecondVisit(loaded.template, samples, verifier);
   if (!visit.ok) return visit;

@@ -1,6 +1,6 @@
-import { cachedStatement } from '../../vault/index.js';
 import type { Vault } from '../../vault/index.js';
 import { canonicalIssuer } from './jurisdictions.js';
+import { fraudDocumentListed, numberUnderOtherIdentity } from './store.js';
 import type { DocumentIdentity, DocumentLookups } from './types.js';
 
 /** Issuer wildcard in a fraud-list entry that applies to a number from any issuer. */
@@ -19,20 +19,6 @@ export function fraudDocumentIndexInput(
   return `${issuer}|${documentNumberNormalised}`;
 }
 
-const FRAUD_SQL = `SELECT 1 FROM fraud_list_entries
-  WHERE list = 'document' AND value_bidx IN (?, ?) LIMIT 1`;
-
-/**
- * A document row with this number (and issuer, when both are known) whose subject is not the
- * holder: a different subject whose name and birth date are not known to match the holder's.
- */
-const OTHER_IDENTITY_SQL = `SELECT 1 FROM documents d JOIN subjects s ON s.id = d.subject_id
-  WHERE d.document_number_bidx = @number
-    AND (@issuer IS NULL OR d.issuing_state IS NULL OR d.issuing_state = @issuer)
-    AND (@subject IS NULL OR d.subject_id <> @subject)
-    AND (@nameDob IS NULL OR s.name_dob_bidx IS NULL OR s.name_dob_bidx <> @nameDob)
-  LIMIT 1`;
-
 /**
  * The DOC-4 lookups over the vault's keyed blind indexes: `documents.document_number_bidx`
  * (purpose 'document_number', joined to `subjects.name_dob_bidx`, purpose 'name_birth_date')
@@ -49,7 +35,7 @@ export function vaultDocumentLookups(vault: Vault): DocumentLookups {
         'fraud_document',
         fraudDocumentIndexInput(documentNumberNormalised, null),
       );
-      return cachedStatement(vault.db, FRAUD_SQL).get(own, any) !== undefined;
+      return vault.read((db) => fraudDocumentListed(db, own, any));
     },
     documentNumberSeenUnderOtherIdentity(
       documentNumberNormalised: string,
@@ -61,13 +47,14 @@ export function vaultDocumentLookups(vault: Vault): DocumentLookups {
         identity.nameAndBirthDate === null
           ? null
           : vault.blindIndex('name_birth_date', identity.nameAndBirthDate);
-      const row = cachedStatement(vault.db, OTHER_IDENTITY_SQL).get({
-        number,
-        issuer: issuingState,
-        subject: identity.subjectId,
-        nameDob,
-      });
-      return row !== undefined;
+      return vault.read((db) =>
+        numberUnderOtherIdentity(db, {
+          number,
+          issuer: issuingState,
+          subject: identity.subjectId,
+          nameDob,
+        }),
+      );
     },
   };
 }

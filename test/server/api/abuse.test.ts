@@ -7,6 +7,7 @@ import { createApiClient, revokeApiClient, type ApiScope } from '../../../server
 import type { Vault } from '../../../server/vault/index.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance, type TestAppliance } from './helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 const servers: RunningServer[] = [];
 afterEach(async () => {
@@ -26,12 +27,12 @@ const json = { 'content-type': 'application/json' };
 /** What an abusive request must leave as it was (last_used_at aside: a valid key's use). */
 function dataOf(vault: Vault): unknown {
   return {
-    keys: vault.db
+    keys: vaultDb(vault)
       .prepare(
         'SELECT id, name, scopes, revoked_at, expires_at, rotated_from FROM api_clients ORDER BY id',
       )
       .all(),
-    audit: vault.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get(),
+    audit: vaultDb(vault).prepare('SELECT COUNT(*) AS n FROM audit_log').get(),
   };
 }
 
@@ -54,7 +55,7 @@ describe('abuse of /api/v1/api-keys: the right problem, nothing echoed, the data
       'test',
     );
     // time passes: the key's expiry is behind us
-    vault.db
+    vaultDb(vault)
       .prepare('UPDATE api_clients SET expires_at = ? WHERE id = ?')
       .run(new Date(Date.now() - 1000).toISOString(), expired.client.id);
     const before = dataOf(vault);

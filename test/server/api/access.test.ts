@@ -7,6 +7,7 @@ import { HttpError } from '../../../server/api/index.js';
 import { packageVersion } from '../../../server/version.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance, type TestAppliance } from './helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 const servers: RunningServer[] = [];
 
@@ -140,7 +141,7 @@ describe('public health says only up or down', () => {
   it('down is 503 with {status: "down"} when the database cannot be read', async () => {
     const t = await newAppliance();
     const key = keyWith(t, ['metrics:read']);
-    t.appliance.vault.db.close();
+    vaultDb(t.appliance.vault).close();
     const response = await t.appliance.app.request('/api/v1/health', { headers: bearer(key) });
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ status: 'down' });

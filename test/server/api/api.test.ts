@@ -12,6 +12,7 @@ import {
 import { packageVersion } from '../../../server/version.js';
 import { FAKE, cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance } from './helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 afterEach(() => {
   closeAppliances();
@@ -87,7 +88,7 @@ describe('GET /api/v1/health', () => {
       expect(metrics).toMatch(/^verikiosk_destructions_pending\{app="verikiosk"\} 1$/m);
       // A destruction left pending for longer than the grace period (as a stuck reader leaves it).
       const old = new Date(Date.now() - DESTRUCTION_PENDING_GRACE_MS - 60_000).toISOString();
-      vault.db.prepare('UPDATE destructions_pending SET at = ?').run(old);
+      vaultDb(vault).prepare('UPDATE destructions_pending SET at = ?').run(old);
       const stale = await health();
       expect(stale).toMatchObject({ status: 'degraded', destructions: { pending: 1, since: old } });
     } finally {
@@ -103,7 +104,7 @@ describe('GET /api/v1/health', () => {
 
   it('is 503 down when the database cannot be read', async () => {
     const { appliance } = await newAppliance({ server: { metrics: { access: 'public' } } });
-    appliance.vault.db.close();
+    vaultDb(appliance.vault).close();
     const response = await appliance.app.request('/api/v1/health');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({

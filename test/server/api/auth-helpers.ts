@@ -2,7 +2,6 @@ import * as http from 'node:http';
 import { expect } from 'vitest';
 import { API_SCOPES, type ApiScope } from '../../../contract/index.js';
 import type { Appliance } from '../../../server/app.js';
-import { readVault } from '../../../server/auth/doors.js';
 import { requireKioskOwnsSession, requireScope } from '../../../server/api/index.js';
 import { apiRouter } from '../../../server/api/openapi.js';
 import { HttpError } from '../../../server/api/problem.js';
@@ -44,7 +43,7 @@ export function mountProbes(appliance: Appliance): void {
     '/test-probe/verifications/:id/captures',
     requireScope('captures:write', { vault }),
     (c) => {
-      const row = readVault(vault, (db) =>
+      const row = vault.read((db) =>
         db.prepare('SELECT kiosk_id FROM verifications WHERE id = ?').get(c.req.param('id')),
       ) as { kiosk_id: string | null } | undefined;
       if (row === undefined) throw new HttpError(404, 'not_found', 'No such resource.');
@@ -115,7 +114,7 @@ export function raw(
 
 /** The audit entries with this action, oldest first. */
 export function auditOf(vault: Vault, action: string) {
-  return readVault(vault, (db) =>
+  return vault.read((db) =>
     db
       .prepare(
         'SELECT actor, action, object_type, object_id, details FROM audit_log WHERE action = ? ORDER BY seq',
@@ -133,7 +132,7 @@ export function auditOf(vault: Vault, action: string) {
 /** The whole audit log as text (to search it for what must never be there). */
 export function auditText(vault: Vault): string {
   return JSON.stringify(
-    readVault(vault, (db) =>
+    vault.read((db) =>
       db.prepare('SELECT actor, action, object_type, object_id, details FROM audit_log').all(),
     ),
   );

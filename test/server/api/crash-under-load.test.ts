@@ -12,9 +12,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Vault, dataDirPaths, integrityCheck, verifyAuditDb } from '../../../server/vault/index.js';
+import { Vault, dataDirPaths, verifyAuditDb } from '../../../server/vault/index.js';
+import { integrityCheck } from '../../../server/vault/db.js';
 import { killChildren, runBin, spawnBin, waitForOutput, type Spawned } from '../cli/bin-helpers.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
+import { vaultDb, vaultSigner } from '../../../server/vault/internal.js';
 
 const SEED = (() => {
   const given = process.env.VERIKIOSK_CRASH_SEED;
@@ -125,9 +127,9 @@ async function verify(dataDir: string, acked: Acknowledged, where: string): Prom
     path: dataDirPaths(dataDir).defaultKeyFile,
   });
   try {
-    const db = vault.db;
+    const db = vaultDb(vault);
     expect(integrityCheck(db), where).toEqual([]);
-    const audit = verifyAuditDb(db, vault.signer, { incremental: false });
+    const audit = verifyAuditDb(db, vaultSigner(vault), { incremental: false });
     expect(audit.ok, `${where}: audit chain broken at ${audit.firstBadSeq}`).toBe(true);
     const rows = new Map(
       (

@@ -19,11 +19,11 @@ import {
 } from '../../../server/devices/index.js';
 import { readEvents } from '../../../server/events/index.js';
 import { createLogger } from '../../../server/log/index.js';
-import { vaultDoors } from '../../../server/vault-doors.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { cleanup as cleanupVaults, newVault } from '../vault/helpers.js';
 import { closeAppliances, expectProblem, newAppliance, type TestAppliance } from './helpers.js';
 import { openSse, type SseConnection } from './sse-client.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 const servers: RunningServer[] = [];
 const connections: SseConnection[] = [];
@@ -101,7 +101,7 @@ describe('devices through the API', () => {
 
   it('records each connection as a device.connected event, with ids and codes only', async () => {
     const { t, url } = await simulated();
-    const connected = readEvents(t.appliance.vault.db, 0, 1000).filter(
+    const connected = readEvents(vaultDb(t.appliance.vault), 0, 1000).filter(
       (e) => e.type === 'device.connected',
     );
     const items = await listDevices(url, bearer(t, ['captures:write']));
@@ -186,7 +186,7 @@ describe('devices through the API', () => {
     expect(Object.keys(first).sort()).toEqual(['pressure', 't', 'x', 'y']);
     expect(stream.messages.every((m) => m.id === undefined)).toBe(true);
     // Who watched which pad is audited; the samples are in no log line.
-    const audited = t.appliance.vault.db
+    const audited = vaultDb(t.appliance.vault)
       .prepare("SELECT details FROM audit_log WHERE action = 'device.pen_stream'")
       .all() as { details: string }[];
     expect(audited.map((r) => JSON.parse(r.details) as unknown)).toEqual([{ deviceId: pad!.id }]);
@@ -235,7 +235,7 @@ describe('device domain events from the manager', () => {
     };
     const lines: string[] = [];
     const journal = new DeviceJournal(
-      recordDeviceTransitions(vaultDoors(vault), createLogger({ write: (l) => lines.push(l) })),
+      recordDeviceTransitions(vault, createLogger({ write: (l) => lines.push(l) })),
     );
     const manager = createDeviceManager({
       virtualDevices: [{ ...reader, present: () => present }, broken],
@@ -248,7 +248,7 @@ describe('device domain events from the manager', () => {
     // As the appliance does: shutdown is not a device event.
     detach();
     await manager.stop();
-    const events = readEvents(vault.db, 0, 100).map((e) => [
+    const events = readEvents(vaultDb(vault), 0, 100).map((e) => [
       e.type,
       (e.payload as { deviceId: string }).deviceId,
       (e.payload as { errorCode?: string }).errorCode ?? null,
@@ -282,7 +282,7 @@ describe('device domain events from the manager', () => {
       },
     };
     const journal = new DeviceJournal(
-      recordDeviceTransitions(vaultDoors(vault), createLogger({ write: () => undefined })),
+      recordDeviceTransitions(vault, createLogger({ write: () => undefined })),
     );
     const manager = createDeviceManager({ virtualDevices: [pad], pollIntervalMs: 3_600_000 });
     const detach = manager.on((event) => journal.observe(event));
@@ -293,7 +293,7 @@ describe('device domain events from the manager', () => {
     expect(journal.recentErrors('sim:pad')).toMatchObject([{ code: 'io', state: 'connected' }]);
     detach();
     await manager.stop();
-    expect(readEvents(vault.db, 0, 100).map((e) => e.type)).toEqual([
+    expect(readEvents(vaultDb(vault), 0, 100).map((e) => e.type)).toEqual([
       'device.connected',
       'device.error',
     ]);

@@ -7,6 +7,7 @@ import { emitEvent, lastEventId, readEvents } from '../../../server/events/index
 import { cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance, type TestAppliance } from './helpers.js';
 import { openSse, type SseConnection, type SseMessage } from './sse-client.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 const servers: RunningServer[] = [];
 const connections: SseConnection[] = [];
@@ -39,7 +40,7 @@ function emitMany(t: TestAppliance, count: number, from = 0): number[] {
   const { vault } = t.appliance;
   return vault.transaction(() =>
     Array.from({ length: count }, (_, i) =>
-      emitEvent(vault.db, {
+      emitEvent(vaultDb(vault), {
         type: 'template.deleted',
         payload: { templateId: `tpl_${from + i}`, subjectId: `sub_${from + i}`, modality: 'face' },
       }),
@@ -59,7 +60,7 @@ function emitLarge(t: TestAppliance, count: number, from = 0): number[] {
   const subjectIds = Array.from({ length: 200 }, (_, i) => `sub_${String(i).padStart(32, '0')}`);
   return vault.transaction(() =>
     Array.from({ length: count }, (_, i) =>
-      emitEvent(vault.db, {
+      emitEvent(vaultDb(vault), {
         type: 'subject.destroyed',
         payload: { subjectIds, reason: `test_${from + i}` },
       }),
@@ -131,14 +132,14 @@ describe('GET /api/v1/events', () => {
     );
     emitMany(t, 3);
     const restored = vault.transaction(() =>
-      emitEvent(vault.db, {
+      emitEvent(vaultDb(vault), {
         type: 'vault.restored',
         payload: { backupHeadSeq: 1, auditEntriesCarried: 0, reappliedDestructions: 0 },
       }),
     );
     emitMany(t, 3);
     await stream.until(countEvents(1));
-    const all = readEvents(vault.db, 0, 10_000).filter(
+    const all = readEvents(vaultDb(vault), 0, 10_000).filter(
       (e) => e.type === 'retention.run' || e.type === 'vault.restored',
     );
     // Every matching event since the start (the retention run at start included), nothing else.
@@ -277,6 +278,6 @@ describe('GET /api/v1/events', () => {
       }),
       { seed, numRuns: 150 },
     );
-    expect(lastEventId(t.appliance.vault.db)).toBeGreaterThanOrEqual(0);
+    expect(lastEventId(vaultDb(t.appliance.vault))).toBeGreaterThanOrEqual(0);
   });
 });

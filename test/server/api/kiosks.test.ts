@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_SCOPES } from '../../../contract/index.js';
 import { addStaffUser, createApiClient } from '../../../server/auth/index.js';
-import { readVault, writeVault } from '../../../server/auth/doors.js';
 import type { Vault } from '../../../server/vault/index.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { auditOf, capturePath, json, manualClock, mountProbes, probePath } from './auth-helpers.js';
@@ -27,7 +26,7 @@ async function setup(config: Record<string, unknown> = {}) {
 /** A verification started on `kioskId` (the verification issue creates them through the API). */
 function seedVerification(vault: Vault, id: string, kioskId: string | null): void {
   const at = vault.now.toISOString();
-  writeVault(vault, (db) =>
+  vault.write((db) =>
     db
       .prepare(
         `INSERT INTO verifications (id, kiosk_id, purpose, status, created_at, updated_at)
@@ -38,7 +37,7 @@ function seedVerification(vault: Vault, id: string, kioskId: string | null): voi
 }
 
 function kioskRows(vault: Vault) {
-  return readVault(vault, (db) =>
+  return vault.read((db) =>
     db.prepare('SELECT id, name, location, token_prefix, token_hash, revoked_at FROM kiosks').all(),
   );
 }
@@ -119,7 +118,7 @@ describe('kiosks registered by an admin through the API', () => {
     await expectProblem(await app.request('/api/v1/api-keys', { headers: bearer(one.token) }), 403);
     // the use is recorded, at most once a minute
     const seen = () =>
-      readVault(vault, (db) =>
+      vault.read((db) =>
         db.prepare('SELECT last_seen_at FROM kiosks WHERE id = ?').get(one.kiosk.id),
       );
     expect(seen()).toEqual({ last_seen_at: '2026-06-01T09:00:00.000Z' });

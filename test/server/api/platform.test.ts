@@ -5,6 +5,7 @@ import type { AppType } from '../../../server/api/index.js';
 import { createApiClient } from '../../../server/auth/index.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance } from './helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 afterEach(() => {
   closeAppliances();
@@ -113,7 +114,7 @@ describe('/api/v1/api-keys', () => {
     });
     expect(revoked.status).toBe(200);
     expect(((await revoked.json()) as Json).revokedAt).toEqual(expect.any(String));
-    const actors = vault.db
+    const actors = vaultDb(vault)
       .prepare(
         "SELECT action, actor FROM audit_log WHERE action LIKE 'api_client.%' AND actor LIKE 'api:%'",
       )

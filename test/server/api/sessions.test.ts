@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { API_SCOPES, type ApiScope, type StaffRole } from '../../../contract/index.js';
 import { serveAppliance, type RunningServer } from '../../../server/app.js';
 import { addStaffUser } from '../../../server/auth/index.js';
-import { readVault } from '../../../server/auth/doors.js';
 import type { Vault } from '../../../server/vault/index.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import {
@@ -47,8 +46,7 @@ async function applianceWithStaff(
 const post = (body: unknown) => ({ method: 'POST', headers: json, body: JSON.stringify(body) });
 
 function sessionCount(vault: Vault): number {
-  return readVault(
-    vault,
+  return vault.read(
     (db) => (db.prepare('SELECT COUNT(*) AS n FROM staff_sessions').get() as { n: number }).n,
   );
 }
@@ -90,7 +88,7 @@ describe('staff login', () => {
     expect(who.status).toBe(200);
     expect(JSON.parse(who.body)).toEqual(body);
 
-    const stored = readVault(t.appliance.vault, (db) =>
+    const stored = t.appliance.vault.read((db) =>
       db.prepare('SELECT * FROM staff_sessions').all(),
     ) as Record<string, unknown>[];
     expect(stored).toHaveLength(1);
@@ -223,7 +221,7 @@ describe('abuse of the session cookie', () => {
     const t = await applianceWithStaff({}, ['admin']);
     const { app, vault } = t.appliance;
     const secret = 'ZZSECRETVALUE42';
-    const before = readVault(vault, (db) => ({
+    const before = vault.read((db) => ({
       sessions: db.prepare('SELECT * FROM staff_sessions').all(),
       audit: db.prepare('SELECT COUNT(*) AS n FROM audit_log').get(),
     }));
@@ -246,7 +244,7 @@ describe('abuse of the session cookie', () => {
       }
     }
     expect(
-      readVault(vault, (db) => ({
+      vault.read((db) => ({
         sessions: db.prepare('SELECT * FROM staff_sessions').all(),
         audit: db.prepare('SELECT COUNT(*) AS n FROM audit_log').get(),
       })),
@@ -310,7 +308,7 @@ describe('CSRF for cookie-authenticated writes', () => {
     const { app, vault } = t.appliance;
     const admin = await loginAs(app, 'zzadmin', PASSWORD);
     const other = await loginAs(app, 'zzstaff', PASSWORD);
-    const before = readVault(vault, (db) => ({
+    const before = vault.read((db) => ({
       kiosks: db.prepare('SELECT * FROM kiosks').all(),
       audit: db.prepare('SELECT COUNT(*) AS n FROM audit_log').get(),
     }));
@@ -340,7 +338,7 @@ describe('CSRF for cookie-authenticated writes', () => {
       403,
     );
     expect(
-      readVault(vault, (db) => ({
+      vault.read((db) => ({
         kiosks: db.prepare('SELECT * FROM kiosks').all(),
         audit: db.prepare('SELECT COUNT(*) AS n FROM audit_log').get(),
       })),
@@ -385,7 +383,7 @@ describe('CSRF for cookie-authenticated writes', () => {
     );
     expect(cross.status).toBe(403);
     expect(cross.headers['set-cookie']).toBeUndefined();
-    expect(readVault(vault, (db) => db.prepare('SELECT COUNT(*) AS n FROM kiosks').get())).toEqual({
+    expect(vault.read((db) => db.prepare('SELECT COUNT(*) AS n FROM kiosks').get())).toEqual({
       n: 0,
     });
     const ok = await raw(
@@ -415,7 +413,7 @@ describe('lockout with back-off', () => {
     const attempt = (password: string) =>
       app.request('/api/v1/auth/login', post({ username: 'zzstaff', password }));
     const lockedUntil = () =>
-      readVault(vault, (db) =>
+      vault.read((db) =>
         db
           .prepare('SELECT failed_logins, locked_until FROM staff_users WHERE username = ?')
           .get('zzstaff'),

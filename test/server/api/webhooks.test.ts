@@ -4,6 +4,7 @@ import { createApiClient, type ApiScope } from '../../../server/auth/index.js';
 import type { Vault } from '../../../server/vault/index.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance, type TestAppliance } from './helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 afterEach(() => {
   closeAppliances();
@@ -28,9 +29,9 @@ interface WebhookDto {
 
 function tables(vault: Vault): unknown {
   return {
-    endpoints: vault.db.prepare('SELECT * FROM webhook_endpoints ORDER BY id').all(),
-    deliveries: vault.db.prepare('SELECT COUNT(*) AS n FROM webhook_deliveries').get(),
-    audit: vault.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get(),
+    endpoints: vaultDb(vault).prepare('SELECT * FROM webhook_endpoints ORDER BY id').all(),
+    deliveries: vaultDb(vault).prepare('SELECT COUNT(*) AS n FROM webhook_deliveries').get(),
+    audit: vaultDb(vault).prepare('SELECT COUNT(*) AS n FROM audit_log').get(),
   };
 }
 
@@ -58,7 +59,7 @@ describe('/api/v1/webhooks', () => {
       disabledReason: null,
     });
     // stored sealed, never in clear
-    const row = vault.db.prepare('SELECT secret_enc FROM webhook_endpoints').get() as {
+    const row = vaultDb(vault).prepare('SELECT secret_enc FROM webhook_endpoints').get() as {
       secret_enc: Uint8Array;
     };
     expect(Buffer.from(row.secret_enc).includes(Buffer.from(secret))).toBe(false);
@@ -103,7 +104,7 @@ describe('/api/v1/webhooks', () => {
       404,
     );
 
-    const audit = vault.db
+    const audit = vaultDb(vault)
       .prepare("SELECT action, details FROM audit_log WHERE action LIKE 'webhook.%' ORDER BY seq")
       .all() as { action: string; details: string }[];
     expect(audit.map((a) => a.action)).toEqual([

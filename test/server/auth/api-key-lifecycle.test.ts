@@ -7,9 +7,10 @@ import {
   listApiClients,
   rotateApiClient,
 } from '../../../server/auth/index.js';
-import { hashSecret, newId } from '../../../server/vault/index.js';
+import { newId } from '../../../server/vault/index.js';
 import { Vault, VaultRuleError, dataDirPaths, loadSodium } from '../../../server/vault/index.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 const vaults: Vault[] = [];
 afterEach(() => {
@@ -33,7 +34,7 @@ async function vaultAt(start: string): Promise<{ vault: Vault; clock: { now: num
 }
 
 const rowCount = (vault: Vault) =>
-  (vault.db.prepare('SELECT COUNT(*) AS n FROM api_clients').get() as { n: number }).n;
+  (vaultDb(vault).prepare('SELECT COUNT(*) AS n FROM api_clients').get() as { n: number }).n;
 
 describe('API key lifecycle', () => {
   it('a key expires at its expiresAt; a past expiry is refused and writes nothing', async () => {
@@ -77,7 +78,7 @@ describe('API key lifecycle', () => {
     clock.now = Date.parse('2026-03-02T12:00:00Z');
     expect(authenticateApiKey(vault, old.key)).toBeNull();
     expect(authenticateApiKey(vault, rotated.key)?.id).toBe(rotated.client.id);
-    const audit = vault.db
+    const audit = vaultDb(vault)
       .prepare("SELECT details FROM audit_log WHERE action = 'api_client.rotated'")
       .all() as { details: string }[];
     expect(audit).toHaveLength(1);
@@ -107,7 +108,8 @@ describe('API key lifecycle', () => {
     const { vault, clock } = await vaultAt('2026-05-01T08:00:00Z');
     const { client, key } = createApiClient(vault, { name: 'crm', scopes: ['admin'] }, 'cli');
     expect(client.lastUsedAt).toBeNull();
-    const changes = () => vault.db.prepare('SELECT total_changes() AS n').get() as { n: number };
+    const changes = () =>
+      vaultDb(vault).prepare('SELECT total_changes() AS n').get() as { n: number };
     authenticateApiKey(vault, key);
     expect(getApiClient(vault, client.id)?.lastUsedAt).toBe('2026-05-01T08:00:00.000Z');
     const afterFirst = changes().n;
@@ -126,12 +128,12 @@ describe('API key lifecycle', () => {
     // the format and storage of a key created by the previous release
     const legacy = `vk_abcdefgh23_${'A'.repeat(43)}`;
     const id = newId('cli');
-    vault.db
+    vaultDb(vault)
       .prepare(
         `INSERT INTO api_clients (id, name, key_prefix, key_hash, scopes, created_at, created_by)
          VALUES (?, 'old', 'abcdefgh23', ?, '["admin"]', '2025-01-01T00:00:00.000Z', 'cli')`,
       )
-      .run(id, hashSecret(vault.keys.secretHashKey, legacy));
+      .run(id, vault.hashSecret(legacy));
     expect(authenticateApiKey(vault, legacy)?.id).toBe(id);
     expect(authenticateApiKey(vault, `vk_live_abcdefgh23_${'A'.repeat(43)}`)).toBeNull();
   });

@@ -20,6 +20,7 @@ import {
 } from '../../../server/auth/index.js';
 import { Vault, VaultRuleError, dataDirPaths, loadSodium } from '../../../server/vault/index.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 const vaults: Vault[] = [];
 
@@ -105,7 +106,7 @@ describe('staff users', () => {
     expect(getStaffUser(vault, admin.id)?.username).toBe('root.admin');
     expect(getStaffUser(vault, 'nobody')).toBeNull();
 
-    const stored = vault.db
+    const stored = vaultDb(vault)
       .prepare('SELECT password_hash FROM staff_users WHERE id = ?')
       .get(admin.id) as { password_hash: string };
     expect(stored.password_hash.startsWith('$argon2id$')).toBe(true);

@@ -2,14 +2,32 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   allTemplates,
   deleteTemplate,
+  openTemplates,
   storeTemplate,
   subjectTemplates,
   type NewTemplate,
 } from '../../../server/biometrics/templates.js';
 import type { Vault } from '../../../server/vault/index.js';
 import { cleanup, newVault, rawDb, rawDbFiles, fileContains } from '../vault/helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 afterEach(cleanup);
+
+const SYSTEM_READ = {
+  actor: 'system',
+  action: 'face_index.loaded',
+  purpose: 'system',
+  objectType: null,
+  objectId: null,
+} as const;
+
+const TEST_READ = {
+  actor: 'user:test',
+  action: 'biometric_template.compared',
+  purpose: 'verification',
+  objectType: 'subject',
+  objectId: null,
+} as const;
 
 /** Synthetic template bytes with a recognisable marker, so a plaintext leak can be searched for. */
 function templateBytes(tag: string, size = 600): Uint8Array {
@@ -37,7 +55,7 @@ interface AuditRow {
 }
 
 function auditRows(vault: Vault): AuditRow[] {
-  return vault.db
+  return vaultDb(vault)
     .prepare('SELECT action, object_id, details FROM audit_log ORDER BY seq')
     .all() as AuditRow[];
 }
@@ -61,7 +79,11 @@ describe('biometric template store', () => {
       modality: 'signature',
       model: { name: 'test-model', version: '3' },
     });
-    expect(Buffer.from(stored!.template).equals(Buffer.from(templateBytes('A')))).toBe(true);
+    const same = openTemplates(vault, [stored!], TEST_READ, ([opened]) => ({
+      value: Buffer.from(opened!.template).equals(Buffer.from(templateBytes('A'))),
+      outcome: 'compared',
+    }));
+    expect(same).toBe(true);
     vault.checkpoint();
     for (const file of rawDbFiles(dbFile)) {
       expect(fileContains(file, 'ZZ-SYNTHETIC-TEMPLATE-A')).toBe(false);
@@ -119,13 +141,20 @@ describe('biometric template store', () => {
     const subjectId = vault.createSubject();
     const a = storeTemplate(vault, input(subjectId, 'A'));
     const b = storeTemplate(vault, input(subjectId, 'B'));
-    const read = vault.db.prepare('SELECT template_enc FROM biometric_templates WHERE id = ?');
+    const read = vaultDb(vault).prepare(
+      'SELECT template_enc FROM biometric_templates WHERE id = ?',
+    );
     const sealedA = (read.get(a) as { template_enc: Uint8Array }).template_enc;
     const sealedB = (read.get(b) as { template_enc: Uint8Array }).template_enc;
-    const write = vault.db.prepare('UPDATE biometric_templates SET template_enc = ? WHERE id = ?');
+    const write = vaultDb(vault).prepare(
+      'UPDATE biometric_templates SET template_enc = ? WHERE id = ?',
+    );
     write.run(sealedB, a);
     write.run(sealedA, b);
-    expect(() => subjectTemplates(vault, subjectId, 'signature')).toThrow();
+    const records = subjectTemplates(vault, subjectId, 'signature');
+    expect(() =>
+      openTemplates(vault, records, TEST_READ, () => ({ value: null, outcome: 'read' })),
+    ).toThrow();
   });
 
   it('is shredded with its subject', async () => {
@@ -136,7 +165,9 @@ describe('biometric template store', () => {
     const keptId = storeTemplate(vault, input(kept, 'kept'));
     vault.destroySubject(subjectId, { actor: 'system', reason: 'test' });
     expect(subjectTemplates(vault, subjectId, 'signature')).toEqual([]);
-    expect([...allTemplates(vault, 'signature')].map((t) => t.id)).toEqual([keptId]);
+    expect(
+      [...allTemplates(vault, vault.sealedReader(SYSTEM_READ), 'signature')].map((t) => t.id),
+    ).toEqual([keptId]);
   });
 
   it('pages through every template of a modality exactly once', async () => {
@@ -148,7 +179,7 @@ describe('biometric template store', () => {
     }
     storeTemplate(vault, input(subjects[0]!, 'face', { modality: 'face' }));
     for (const pageSize of [1, 2, 3, 7, 100]) {
-      const seen = [...allTemplates(vault, 'signature', pageSize)];
+      const seen = [...allTemplates(vault, vault.sealedReader(SYSTEM_READ), 'signature', pageSize)];
       expect(seen.map((t) => t.id).sort()).toEqual([...ids].sort());
       expect(new Set(seen.map((t) => t.id)).size).toBe(seen.length);
     }

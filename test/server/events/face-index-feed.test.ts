@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { Vault, backupVault, dataDirPaths, restoreVault } from '../../../server/vault/index.js';
 import { runBin } from '../cli/bin-helpers.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 /**
  * Every destructive path reaches a running appliance's 1:N face index through the event feed:
@@ -182,7 +183,7 @@ describe('the face index follows the event feed', { timeout: 60_000 }, () => {
 
     // What the shell's run wrote, in its transaction: the deleted template, both destroyed
     // subjects, the run; the index's cursor is past all of it.
-    const events = readEvents(appliance.vault.db, 0, 10_000);
+    const events = readEvents(vaultDb(appliance.vault), 0, 10_000);
     expect(events).toContainEqual(
       expect.objectContaining({
         type: 'template.deleted',
@@ -200,7 +201,7 @@ describe('the face index follows the event feed', { timeout: 60_000 }, () => {
     const last = events.at(-1)!;
     expect(last).toMatchObject({ type: 'retention.run', payload: { runId: report.runId } });
     await vi.waitFor(() =>
-      expect(readEventCursor(appliance.vault.db, 'face_search')).toBe(last.id),
+      expect(readEventCursor(vaultDb(appliance.vault), 'face_search')).toBe(last.id),
     );
   });
 
@@ -226,11 +227,11 @@ describe('the face index follows the event feed', { timeout: 60_000 }, () => {
     const second = await serve(dataDir, keyFile);
     expect(hits(second, victim.seed)).toEqual([]);
     expect(hits(second, kept.seed)).toEqual([kept.templateId]);
-    const events = readEvents(second.vault.db, 0, 10_000);
+    const events = readEvents(vaultDb(second.vault), 0, 10_000);
     const restored = events.find((e) => e.type === 'vault.restored');
     expect(restored).toBeDefined();
     await vi.waitFor(() =>
-      expect(readEventCursor(second.vault.db, 'face_search')).toBe(events.at(-1)!.id),
+      expect(readEventCursor(vaultDb(second.vault), 'face_search')).toBe(events.at(-1)!.id),
     );
   });
 });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventFeed, readEventCursor, type StoredEvent } from '../../../server/events/index.js';
 import { cleanup, newVault, reopen } from '../vault/helpers.js';
 import { repoRoot } from '../cli/bin-helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 /**
  * A crash between commit and delivery loses nothing: a child process commits a destruction and
@@ -57,8 +58,8 @@ describe('a crash between commit and delivery', { timeout: 60_000 }, () => {
 
       const restarted = await reopen(dir, source);
       // the cursor did not move past the event: the handler never finished
-      expect(readEventCursor(restarted.db, 'probe')).toBeLessThan(eventId);
-      const feed = new EventFeed(restarted.db);
+      expect(readEventCursor(vaultDb(restarted), 'probe')).toBeLessThan(eventId);
+      const feed = new EventFeed(vaultDb(restarted));
       const seen: StoredEvent[] = [];
       feed.subscribe({ name: 'probe', start: 'latest', handle: (e) => void seen.push(e) });
       await feed.drain();
@@ -69,10 +70,10 @@ describe('a crash between commit and delivery', { timeout: 60_000 }, () => {
         type: 'subject.destroyed',
         payload: { subjectIds: [subjectId], reason: 'test' },
       });
-      expect(readEventCursor(restarted.db, 'probe')).toBe(eventId);
+      expect(readEventCursor(vaultDb(restarted), 'probe')).toBe(eventId);
       // the destruction itself committed
       expect(
-        restarted.db
+        vaultDb(restarted)
           .prepare('SELECT COUNT(*) FROM subject_tombstones WHERE subject_id = ?')
           .pluck()
           .get(subjectId),

@@ -17,6 +17,7 @@ import {
 } from '../../../server/events/index.js';
 import { backupVault, restoreVault } from '../../../server/vault/index.js';
 import { SEEDED, cleanup, newVault, reopen, tempDir } from '../vault/helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 /**
  * The event feed on real SQLite files: the catalogue and its no-personal-data rule, the outbox
@@ -68,10 +69,10 @@ describe('the catalogue', () => {
 
   it('refuses a reserved event (not emitted yet), writing nothing', async () => {
     const { vault } = await newVault();
-    const before = eventCount(vault.db);
+    const before = eventCount(vaultDb(vault));
     const error = (() => {
       try {
-        emitEvent(vault.db, {
+        emitEvent(vaultDb(vault), {
           type: 'consent.withdrawn',
           payload: {},
         } as unknown as DomainEvent);
@@ -82,12 +83,12 @@ describe('the catalogue', () => {
     })();
     expect(error).toBeInstanceOf(EventError);
     expect((error as EventError).reason).toBe('unknown_type');
-    expect(eventCount(vault.db)).toBe(before);
+    expect(eventCount(vaultDb(vault))).toBe(before);
   });
 
   it('refuses free text in a payload like the audit log does, never echoing it, writing nothing', async () => {
     const { vault } = await newVault();
-    const before = eventCount(vault.db);
+    const before = eventCount(vaultDb(vault));
     const attempts: unknown[] = [
       { subjectIds: ['sub_a'], reason: `${SEEDED.surname} asked for it` },
       { subjectIds: [SEEDED.givenNames], reason: 'deletion_request' },
@@ -100,7 +101,7 @@ describe('the catalogue', () => {
     for (const payload of attempts) {
       let error: unknown = null;
       try {
-        emitEvent(vault.db, { type: 'subject.destroyed', payload } as DomainEvent);
+        emitEvent(vaultDb(vault), { type: 'subject.destroyed', payload } as DomainEvent);
       } catch (e) {
         error = e;
       }
@@ -109,9 +110,9 @@ describe('the catalogue', () => {
       expect((error as Error).message).not.toContain(SEEDED.surname);
       expect((error as Error).message).not.toContain('ZZTESTGIVEN');
     }
-    expect(eventCount(vault.db)).toBe(before);
+    expect(eventCount(vaultDb(vault))).toBe(before);
     // codes, ids, numbers, dates and flat records of them pass
-    emitEvent(vault.db, {
+    emitEvent(vaultDb(vault), {
       type: 'retention.run',
       payload: {
         runId: 'ret_abc',
@@ -121,18 +122,18 @@ describe('the catalogue', () => {
         counts: [{ ruleId: 'records.inactivity', category: 'extracted_data', count: 3 }],
       },
     });
-    expect(eventCount(vault.db)).toBe(before + 1);
+    expect(eventCount(vaultDb(vault))).toBe(before + 1);
   });
 
   it('a destruction with a free-text reason is refused whole: the subject stays, no event', async () => {
     const { vault } = await newVault();
     const subjectId = vault.createSubject();
-    const before = eventCount(vault.db);
+    const before = eventCount(vaultDb(vault));
     expect(() =>
       vault.destroySubject(subjectId, { actor: 'system', reason: `${SEEDED.surname} asked` }),
     ).toThrow();
-    expect(vault.db.prepare('SELECT COUNT(*) FROM subjects').pluck().get()).toBe(1);
-    expect(eventCount(vault.db)).toBe(before);
+    expect(vaultDb(vault).prepare('SELECT COUNT(*) FROM subjects').pluck().get()).toBe(1);
+    expect(eventCount(vaultDb(vault))).toBe(before);
   });
 });
 
@@ -140,18 +141,18 @@ describe('the outbox', () => {
   it('is written in the transaction of the change: a rollback leaves no event', async () => {
     const { vault } = await newVault();
     const subjectId = vault.createSubject();
-    const head = lastEventId(vault.db);
+    const head = lastEventId(vaultDb(vault));
     expect(() =>
       vault.transaction(() => {
         vault.destroySubject(subjectId, { actor: 'system', reason: 'test' });
-        expect(readEvents(vault.db, head)).toHaveLength(1);
+        expect(readEvents(vaultDb(vault), head)).toHaveLength(1);
         throw new Error('abort');
       }),
     ).toThrow('abort');
-    expect(readEvents(vault.db, head)).toEqual([]);
-    expect(vault.db.prepare('SELECT COUNT(*) FROM subjects').pluck().get()).toBe(1);
+    expect(readEvents(vaultDb(vault), head)).toEqual([]);
+    expect(vaultDb(vault).prepare('SELECT COUNT(*) FROM subjects').pluck().get()).toBe(1);
     vault.destroySubject(subjectId, { actor: 'system', reason: 'test' });
-    const [event] = readEvents(vault.db, head);
+    const [event] = readEvents(vaultDb(vault), head);
     expect(event).toMatchObject({
       type: 'subject.destroyed',
       payload: { subjectIds: [subjectId], reason: 'test' },
@@ -165,13 +166,13 @@ describe('the outbox', () => {
       Array.from({ length: SUBJECTS_PER_EVENT + 5 }, () => vault.createSubject()),
     );
     vault.placeLegalHold(ids[0]!, 'litigation', 'user:usr_test');
-    const head = lastEventId(vault.db);
+    const head = lastEventId(vaultDb(vault));
     const outcome = vault.destroySubjects([...ids, 'sub_missing'], {
       actor: 'system',
       reason: 'test',
     });
     expect(outcome.destroyed).toBe(ids.length - 1);
-    const events = readEvents(vault.db, head);
+    const events = readEvents(vaultDb(vault), head);
     expect(events.map((e) => e.type)).toEqual(['subject.destroyed', 'subject.destroyed']);
     const named = events.flatMap((e) =>
       e.type === 'subject.destroyed' ? e.payload.subjectIds : [],
@@ -179,28 +180,28 @@ describe('the outbox', () => {
     expect(named.sort()).toEqual(ids.slice(1).sort());
     // nothing destroyed, nothing emitted
     vault.destroySubjects(['sub_missing', ids[0]!], { actor: 'system', reason: 'test' });
-    expect(readEvents(vault.db, events.at(-1)!.id)).toEqual([]);
+    expect(readEvents(vaultDb(vault), events.at(-1)!.id)).toEqual([]);
   });
 });
 
 describe('EventFeed', () => {
   it('delivers in id order from each subscriber’s own cursor and persists the cursor', async () => {
     const { vault, dir, source } = await newVault();
-    const feed = track(new EventFeed(vault.db));
+    const feed = track(new EventFeed(vaultDb(vault)));
     const seen: number[] = [];
     feed.subscribe({ name: 'probe', handle: (e) => void seen.push(e.id) });
-    const ids = [1, 2, 3].map((i) => emitEvent(vault.db, destroyed([`sub_${i}`])));
+    const ids = [1, 2, 3].map((i) => emitEvent(vaultDb(vault), destroyed([`sub_${i}`])));
     await feed.drain();
     expect(seen).toEqual(ids);
-    expect(readEventCursor(vault.db, 'probe')).toBe(ids[2]);
+    expect(readEventCursor(vaultDb(vault), 'probe')).toBe(ids[2]);
     await feed.stop();
     vault.close();
 
     // a restart resumes after the cursor: nothing delivered twice, the new one delivered
     const again = await reopen(dir, source);
-    const next = emitEvent(again.db, destroyed(['sub_4']));
+    const next = emitEvent(vaultDb(again), destroyed(['sub_4']));
     const resumed: number[] = [];
-    const feed2 = track(new EventFeed(again.db));
+    const feed2 = track(new EventFeed(vaultDb(again)));
     feed2.subscribe({ name: 'probe', handle: (e) => void resumed.push(e.id) });
     await feed2.drain();
     expect(resumed).toEqual([next]);
@@ -208,13 +209,13 @@ describe('EventFeed', () => {
 
   it("starts a new subscriber at the oldest kept event, or at the newest with start: 'latest'", async () => {
     const { vault } = await newVault();
-    const first = emitEvent(vault.db, destroyed(['sub_1']));
-    const feed = track(new EventFeed(vault.db));
+    const first = emitEvent(vaultDb(vault), destroyed(['sub_1']));
+    const feed = track(new EventFeed(vaultDb(vault)));
     const oldest: number[] = [];
     const latest: number[] = [];
     feed.subscribe({ name: 'oldest', handle: (e) => void oldest.push(e.id) });
     feed.subscribe({ name: 'latest', start: 'latest', handle: (e) => void latest.push(e.id) });
-    const second = emitEvent(vault.db, destroyed(['sub_2']));
+    const second = emitEvent(vaultDb(vault), destroyed(['sub_2']));
     await feed.drain();
     expect(oldest).toEqual([first, second]);
     expect(latest).toEqual([second]);
@@ -228,15 +229,15 @@ describe('EventFeed', () => {
     const { vault } = await newVault();
     const failures: { subscriber: string | null; eventId: number | null; attempt: number }[] = [];
     const feed = track(
-      new EventFeed(vault.db, {
+      new EventFeed(vaultDb(vault), {
         retryMs: 5,
         onError: (f) =>
           failures.push({ subscriber: f.subscriber, eventId: f.eventId, attempt: f.attempt }),
       }),
     );
-    const a = emitEvent(vault.db, destroyed(['sub_a']));
-    const b = emitEvent(vault.db, destroyed(['sub_b']));
-    const c = emitEvent(vault.db, destroyed(['sub_c']));
+    const a = emitEvent(vaultDb(vault), destroyed(['sub_a']));
+    const b = emitEvent(vaultDb(vault), destroyed(['sub_b']));
+    const c = emitEvent(vaultDb(vault), destroyed(['sub_c']));
     const calls: number[] = [];
     let failuresLeft = 2;
     let done!: () => void;
@@ -258,9 +259,9 @@ describe('EventFeed', () => {
     await feed.drain();
     // a delivered, b failed: the cursor stays at a, c was not handed over
     expect(calls).toEqual([a, b]);
-    expect(readEventCursor(vault.db, 'flaky')).toBe(a);
+    expect(readEventCursor(vaultDb(vault), 'flaky')).toBe(a);
     expect(steady).toEqual([a, b, c]);
-    expect(readEventCursor(vault.db, 'steady')).toBe(c);
+    expect(readEventCursor(vaultDb(vault), 'steady')).toBe(c);
     expect(failures[0]).toEqual({ subscriber: 'flaky', eventId: b, attempt: 1 });
 
     // the retry timer delivers b again (failing once more), then b and c
@@ -268,12 +269,12 @@ describe('EventFeed', () => {
     expect(calls).toEqual([a, b, b, b, c]);
     expect(failures.map((f) => f.attempt)).toEqual([1, 2]);
     await feed.drain();
-    expect(readEventCursor(vault.db, 'flaky')).toBe(c);
+    expect(readEventCursor(vaultDb(vault), 'flaky')).toBe(c);
   });
 
   it('is woken right after an emit on its own connection (no poll needed)', async () => {
     const { vault } = await newVault();
-    const feed = track(new EventFeed(vault.db, { pollMs: 3_600_000 }));
+    const feed = track(new EventFeed(vaultDb(vault), { pollMs: 3_600_000 }));
     const subjectId = vault.createSubject();
     let got!: (e: StoredEvent) => void;
     const delivered = new Promise<StoredEvent>((resolve) => (got = resolve));
@@ -291,7 +292,7 @@ describe('EventFeed', () => {
     const { vault, dir, source } = await newVault();
     const other = await reopen(dir, source);
     const subjectId = other.createSubject();
-    const feed = track(new EventFeed(vault.db, { pollMs: 20 }));
+    const feed = track(new EventFeed(vaultDb(vault), { pollMs: 20 }));
     const seen: StoredEvent[] = [];
     feed.subscribe({ name: 'probe', start: 'latest', handle: (e) => void seen.push(e) });
     feed.start();
@@ -303,10 +304,10 @@ describe('EventFeed', () => {
   it('prunes events every subscriber has received once they are older than the keep period', async () => {
     let now = new Date('2026-01-01T00:00:00.000Z');
     const { vault } = await newVault();
-    const emitAt = (id: string): number => emitEvent(vault.db, destroyed([id]), now);
+    const emitAt = (id: string): number => emitEvent(vaultDb(vault), destroyed([id]), now);
     const old1 = emitAt('sub_1');
     const old2 = emitAt('sub_2');
-    const feed = track(new EventFeed(vault.db, { clock: () => now }));
+    const feed = track(new EventFeed(vaultDb(vault), { clock: () => now }));
     const seen: number[] = [];
     let stopAt = old1;
     feed.subscribe({ name: 'fast', handle: () => undefined });
@@ -321,18 +322,18 @@ describe('EventFeed', () => {
     now = new Date('2026-03-01T00:00:00.000Z');
     const recent = emitAt('sub_3');
     // old2 is old but 'slow' has not received it: kept
-    expect(pruneEvents(vault.db, now, 30)).toBe(1);
-    expect(readEvents(vault.db, 0).map((e) => e.id)).toEqual([old2, recent]);
+    expect(pruneEvents(vaultDb(vault), now, 30)).toBe(1);
+    expect(readEvents(vaultDb(vault), 0).map((e) => e.id)).toEqual([old2, recent]);
     expect(seen).toEqual([old1]);
     stopAt = recent;
     await feed.stop();
-    const feed2 = track(new EventFeed(vault.db, { clock: () => now }));
+    const feed2 = track(new EventFeed(vaultDb(vault), { clock: () => now }));
     feed2.subscribe({ name: 'fast', handle: () => undefined });
     feed2.subscribe({ name: 'slow', handle: (e) => void seen.push(e.id) });
     await feed2.drain();
     // delivered everywhere now; the recent one stays for its 30 days
-    expect(pruneEvents(vault.db, now, 30)).toBe(1);
-    expect(readEvents(vault.db, 0).map((e) => e.id)).toEqual([recent]);
+    expect(pruneEvents(vaultDb(vault), now, 30)).toBe(1);
+    expect(readEvents(vaultDb(vault), 0).map((e) => e.id)).toEqual([recent]);
     // ids never go back after a prune
     expect(emitAt('sub_4')).toBeGreaterThan(recent);
   });
@@ -346,18 +347,18 @@ describe('restore', { timeout: 30_000 }, () => {
     await backupVault(t.vault, file, 'admin:zz1');
     // after the backup: a destruction and a delivery
     t.vault.destroySubject(victim, { actor: 'admin:zz1', reason: 'deletion_request' });
-    const feed = new EventFeed(t.vault.db);
+    const feed = new EventFeed(vaultDb(t.vault));
     feed.subscribe({ name: 'probe', handle: () => undefined });
     await feed.drain();
     await feed.stop();
-    const liveHead = lastEventId(t.vault.db);
-    expect(readEventCursor(t.vault.db, 'probe')).toBe(liveHead);
+    const liveHead = lastEventId(vaultDb(t.vault));
+    expect(readEventCursor(vaultDb(t.vault), 'probe')).toBe(liveHead);
     t.vault.close();
 
     const outcome = await restoreVault(t.dir, t.source, file, 'admin:zz1');
     expect(outcome.reappliedDestructions).toBe(1);
     const vault = await reopen(t.dir, t.source);
-    const after = readEvents(vault.db, liveHead);
+    const after = readEvents(vaultDb(vault), liveHead);
     // the reapplied destruction, then the restore: every id new, so none names two events
     expect(after.map((e) => e.type)).toEqual(['subject.destroyed', 'vault.restored']);
     expect(after[0]).toMatchObject({
@@ -366,10 +367,10 @@ describe('restore', { timeout: 30_000 }, () => {
     expect(after[1]).toMatchObject({
       payload: { reappliedDestructions: 1, auditEntriesCarried: expect.any(Number) as number },
     });
-    expect(readEventCursor(vault.db, 'probe')).toBe(liveHead);
+    expect(readEventCursor(vaultDb(vault), 'probe')).toBe(liveHead);
     // a subscriber resuming on the restored database is handed the new events only
     const seen: string[] = [];
-    const feed2 = track(new EventFeed(vault.db));
+    const feed2 = track(new EventFeed(vaultDb(vault)));
     feed2.subscribe({ name: 'probe', handle: (e) => void seen.push(e.type) });
     await feed2.drain();
     expect(seen).toEqual(['subject.destroyed', 'vault.restored']);

@@ -22,6 +22,7 @@ import {
   type TestVault,
   counts,
 } from './fixtures.js';
+import { openTextUnaudited, vaultDb } from '../../../server/vault/internal.js';
 
 /** The engine as a whole: legal hold, dry runs, certificates, callbacks, and what is left on disk. */
 
@@ -65,7 +66,7 @@ describe('a real run', () => {
     const runId = report.runId;
     expect(runId).toMatch(/^ret_/);
 
-    const certificates = vault.db
+    const certificates = vaultDb(vault)
       .prepare(
         'SELECT id, run_id, category, rule_id, count, as_of, at, audit_seq FROM destruction_certificates ORDER BY audit_seq',
       )
@@ -162,9 +163,9 @@ describe('a real run', () => {
 
   it('emits template.deleted, subject.destroyed and retention.run in the run, and nothing when it fails', async () => {
     const { vault, scenario } = await scenarioVault();
-    const before = lastEventId(vault.db);
+    const before = lastEventId(vaultDb(vault));
     const report = runRetention(vault, defaultRules());
-    const events = readEvents(vault.db, before, 100_000);
+    const events = readEvents(vaultDb(vault), before, 100_000);
     const sorted = (ids: readonly string[] | undefined): string[] => [...(ids ?? [])].sort();
     const templates = events.flatMap((e) =>
       e.type === 'template.deleted' ? [e.payload.templateId] : [],
@@ -194,7 +195,7 @@ describe('a real run', () => {
     // A run that fails half-way (a rule the engine refuses, after the others ran) rolls back
     // its destructions and its events together.
     const { vault: other } = await scenarioVault();
-    const head = lastEventId(other.db);
+    const head = lastEventId(vaultDb(other));
     const broken = [
       ...defaultRules(),
       {
@@ -206,8 +207,10 @@ describe('a real run', () => {
       },
     ];
     expect(() => runRetention(other, broken)).toThrow(/audit/);
-    expect(lastEventId(other.db)).toBe(head);
-    expect(readEvents(other.db, 0)).toEqual(readEvents(other.db, 0).filter((e) => e.id <= head));
+    expect(lastEventId(vaultDb(other))).toBe(head);
+    expect(readEvents(vaultDb(other), 0)).toEqual(
+      readEvents(vaultDb(other), 0).filter((e) => e.id <= head),
+    );
   });
 });
 
@@ -337,25 +340,25 @@ describe('a dry run', () => {
 
   it('emits no event', async () => {
     const { vault } = await scenarioVault();
-    const head = lastEventId(vault.db);
-    const count = readEvents(vault.db, 0, 100_000).length;
+    const head = lastEventId(vaultDb(vault));
+    const count = readEvents(vaultDb(vault), 0, 100_000).length;
     runRetention(vault, defaultRules(), { dryRun: true });
     // a rolled-back insert may still have moved the AUTOINCREMENT counter; no row is left
-    expect(readEvents(vault.db, head, 100_000)).toEqual([]);
-    expect(readEvents(vault.db, 0, 100_000)).toHaveLength(count);
+    expect(readEvents(vaultDb(vault), head, 100_000)).toEqual([]);
+    expect(readEvents(vaultDb(vault), 0, 100_000)).toHaveLength(count);
   });
 
   it('leaves every sealed value readable', async () => {
     const { vault, seed } = await newTestVault();
     const subjectId = seed.subject({ lastInteraction: daysBefore(AS_OF, 6 * 365) });
-    const row = vault.db
+    const row = vaultDb(vault)
       .prepare('SELECT profile_enc FROM subjects WHERE id = ?')
       .get(subjectId) as { profile_enc: Uint8Array };
     const ref = { table: 'subjects', column: 'profile_enc', rowId: subjectId };
-    const plaintext = vault.openText({ subjectId }, ref, row.profile_enc);
+    const plaintext = openTextUnaudited(vault, { subjectId }, ref, row.profile_enc);
     expect(runRetention(vault, defaultRules(), { dryRun: true }).total).toBe(1);
     // The subject's data key was destroyed inside the rolled-back transaction and must come back.
-    expect(vault.openText({ subjectId }, ref, row.profile_enc)).toBe(plaintext);
+    expect(openTextUnaudited(vault, { subjectId }, ref, row.profile_enc)).toBe(plaintext);
     expect(vault.seal({ subjectId }, ref, 'ZZSYNTHETIC-after-dry-run')).toBeInstanceOf(Uint8Array);
   });
 });

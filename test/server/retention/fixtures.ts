@@ -9,6 +9,7 @@ import {
   type RetentionRule,
 } from '../../../server/config/index.js';
 import { Vault, dataDirPaths, newId } from '../../../server/vault/index.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 /**
  * Fixtures for the retention tests: a vault per test in its own temp data dir, a clock the test
@@ -116,7 +117,7 @@ export class Seeder {
     const lastInteraction = options.lastInteraction ?? daysBefore(AS_OF, 1);
     const createdAt = options.createdAt ?? lastInteraction;
     const id = this.vault.createSubject({ at: new Date(createdAt) });
-    this.vault.db
+    vaultDb(this.vault)
       .prepare('UPDATE subjects SET last_interaction_at = ?, profile_enc = ? WHERE id = ?')
       .run(lastInteraction, this.#sealed(id, 'subjects', 'profile_enc', id), id);
     return id;
@@ -137,7 +138,7 @@ export class Seeder {
     const external = options.subjectId
       ? this.#sealed(options.subjectId, 'verifications', 'external_ref_enc', id)
       : null;
-    this.vault.db
+    vaultDb(this.vault)
       .prepare(
         `INSERT INTO verifications (id, subject_id, purpose, status, external_ref_enc, decision, created_at, updated_at, decided_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -171,7 +172,7 @@ export class Seeder {
       options.size ?? 256,
     );
     this.templateBytes.set(id, sealed);
-    this.vault.db
+    vaultDb(this.vault)
       .prepare(
         `INSERT INTO biometric_templates (id, subject_id, verification_id, modality, model, model_version, template_enc, created_at)
          VALUES (?, ?, ?, 'face', 'synthetic-face', '1.0.0', ?, ?)`,
@@ -192,7 +193,7 @@ export class Seeder {
     createdAt?: string;
   }): string {
     const id = newId('smp');
-    this.vault.db
+    vaultDb(this.vault)
       .prepare(
         `INSERT INTO biometric_samples (id, subject_id, verification_id, modality, mime, sample_enc, created_at)
          VALUES (?, ?, ?, 'face', 'image/jpeg', ?, ?)`,
@@ -221,7 +222,7 @@ export class Seeder {
     createdAt?: string;
   }): string {
     const id = newId('doc');
-    this.vault.db
+    vaultDb(this.vault)
       .prepare(
         `INSERT INTO documents (id, subject_id, verification_id, kind, format, issuing_state, document_number_masked, record_enc, created_at)
          VALUES (?, ?, ?, 'mrz', 'TD3', 'UTO', '*****TEST', ?, ?)`,
@@ -238,7 +239,7 @@ export class Seeder {
 
   documentImage(options: { documentId: string; subjectId: string; createdAt?: string }): string {
     const id = newId('img');
-    this.vault.db
+    vaultDb(this.vault)
       .prepare(
         `INSERT INTO document_images (id, document_id, subject_id, side, mime, image_enc, created_at)
          VALUES (?, ?, ?, 'front', 'image/jpeg', ?, ?)`,
@@ -260,7 +261,7 @@ export class Seeder {
     withdrawnAt?: string | null;
   }): string {
     const id = newId('cns');
-    this.vault.db
+    vaultDb(this.vault)
       .prepare(
         `INSERT INTO consents (id, subject_id, purpose, text_version, language, granted_at, withdrawn_at, evidence_enc)
          VALUES (?, ?, ?, '1', 'en', ?, ?, ?)`,
@@ -283,7 +284,7 @@ export class Seeder {
     receivedAt: string;
   }): string {
     const id = newId('prq');
-    this.vault.db
+    vaultDb(this.vault)
       .prepare(
         `INSERT INTO privacy_requests (id, subject_id, type, regime, status, requester_enc, received_at, due_at)
          VALUES (?, ?, ?, 'gdpr', ?, ?, ?, ?)`,
@@ -304,7 +305,7 @@ export class Seeder {
 // ---- reading back ------------------------------------------------------------------------
 
 export function exists(vault: Vault, table: string, id: string): boolean {
-  return vault.db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined;
+  return vaultDb(vault).prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) !== undefined;
 }
 
 /** The ids of `ids` still present in `table`. */
@@ -314,7 +315,9 @@ export function present(vault: Vault, table: string, ids: readonly string[]): st
 
 export function count(vault: Vault, table: string, where = '1'): number {
   return (
-    vault.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).get() as { n: number }
+    vaultDb(vault).prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).get() as {
+      n: number;
+    }
   ).n;
 }
 
@@ -328,14 +331,14 @@ export interface AuditRow {
 }
 
 export function auditRows(vault: Vault): AuditRow[] {
-  return vault.db
+  return vaultDb(vault)
     .prepare('SELECT seq, at, action, object_type, object_id, details FROM audit_log ORDER BY seq')
     .all() as AuditRow[];
 }
 
 /** A sha256 per table over all its rows (binary columns as hex), plus one over vault_meta. */
 export function tableDigests(vault: Vault): Record<string, string> {
-  const tables = vault.db
+  const tables = vaultDb(vault)
     .prepare(
       "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
@@ -344,7 +347,7 @@ export function tableDigests(vault: Vault): Record<string, string> {
   const out: Record<string, string> = {};
   for (const table of tables) {
     const hash = createHash('sha256');
-    for (const row of vault.db
+    for (const row of vaultDb(vault)
       .prepare(`SELECT * FROM ${table} ORDER BY rowid`)
       .iterate() as Iterable<Record<string, unknown>>) {
       // Buffers serialise as their bytes, so a changed blob changes the digest.

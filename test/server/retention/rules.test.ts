@@ -15,6 +15,7 @@ import {
   present,
   shift,
 } from './fixtures.js';
+import { openUnaudited, vaultDb } from '../../../server/vault/internal.js';
 
 /**
  * Each default rule (SPEC §4) at its boundary: a record whose basis event is exactly at the
@@ -435,7 +436,7 @@ describe('records.inactivity', () => {
     };
     const expired = seedRecords(CUTOFF.recordsInactivity);
     const shy = seedRecords(oneSecondShort(CUTOFF.recordsInactivity));
-    const profile = vault.db
+    const profile = vaultDb(vault)
       .prepare('SELECT profile_enc FROM subjects WHERE id = ?')
       .get(expired.subjectId) as {
       profile_enc: Uint8Array;
@@ -456,7 +457,7 @@ describe('records.inactivity', () => {
 
     expect(exists(vault, 'subjects', expired.subjectId)).toBe(false);
     expect(count(vault, 'subject_keys', `subject_id = '${expired.subjectId}'`)).toBe(0);
-    const tombstone = vault.db
+    const tombstone = vaultDb(vault)
       .prepare('SELECT reason FROM subject_tombstones WHERE subject_id = ?')
       .get(expired.subjectId) as { reason: string } | undefined;
     expect(tombstone?.reason).toBe('retention:records.inactivity');
@@ -465,9 +466,9 @@ describe('records.inactivity', () => {
     expect(count(vault, 'consents', `subject_id = '${expired.subjectId}'`)).toBe(0);
     // The key is gone, so the sealed profile can never be opened again.
     const ref = { table: 'subjects', column: 'profile_enc', rowId: expired.subjectId };
-    expect(() => vault.open({ subjectId: expired.subjectId }, ref, profile.profile_enc)).toThrow(
-      VaultRuleError,
-    );
+    expect(() =>
+      openUnaudited(vault, { subjectId: expired.subjectId }, ref, profile.profile_enc),
+    ).toThrow(VaultRuleError);
 
     expect(exists(vault, 'subjects', shy.subjectId)).toBe(true);
     expect(present(vault, 'verifications', [...shy.verifications, orphanKept])).toHaveLength(3);

@@ -19,6 +19,7 @@ import {
   present,
   scenarioVault,
 } from './fixtures.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 /** The scheduler: a run on start catches up on everything that expired while the appliance was off. */
 
@@ -56,7 +57,7 @@ describe('startRetentionScheduler', () => {
       expect(present(vault, table, ids), category).toEqual([]);
     }
     // the run's events: every template row and subject it destroyed, then the run itself
-    const events = readEvents(vault.db, 0, 100_000);
+    const events = readEvents(vaultDb(vault), 0, 100_000);
     expect(
       events.flatMap((e) => (e.type === 'template.deleted' ? [e.payload.templateId] : [])).sort(),
     ).toEqual([...scenario.expired.biometric_templates].sort());
@@ -113,7 +114,7 @@ describe('startRetentionScheduler', () => {
       description: 'not a valid rule: the audit log is kept by age only',
     };
     const errors: unknown[] = [];
-    const head = lastEventId(vault.db);
+    const head = lastEventId(vaultDb(vault));
     const before = count(vault, 'biometric_templates');
     const scheduler = startRetentionScheduler(vault, [...defaultRules(), broken], {
       schedule: '0 0 1 1 *',
@@ -126,7 +127,7 @@ describe('startRetentionScheduler', () => {
     schedulers.push(scheduler);
     expect(errors).toHaveLength(1);
     // The broken rule fails after the others destroyed rows, inside the transaction: all rolled back.
-    expect(readEvents(vault.db, head)).toEqual([]);
+    expect(readEvents(vaultDb(vault), head)).toEqual([]);
     expect(count(vault, 'biometric_templates')).toBe(before);
     expect(count(vault, 'retention_runs')).toBe(0);
     expect(count(vault, 'destruction_certificates')).toBe(0);

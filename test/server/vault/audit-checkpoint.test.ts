@@ -3,6 +3,7 @@ import { verifyAuditDb } from '../../../server/vault/index.js';
 import type { Vault } from '../../../server/vault/index.js';
 import { cleanup, dropAuditTriggers, newVault, rawDb, reopen } from './helpers.js';
 import type { TestVault } from './helpers.js';
+import { vaultDb, vaultSigner } from '../../../server/vault/internal.js';
 
 /**
  * Incremental verification from a signed checkpoint (what the appliance runs at start) against
@@ -14,11 +15,11 @@ afterEach(cleanup);
 function appendEvents(vault: Vault, count: number): number {
   for (let n = 0; n < count; n++)
     vault.audit({ actor: 'system', action: 'test.event', details: { n } });
-  return vault.db.prepare('SELECT MAX(seq) FROM audit_log').pluck().get() as number;
+  return vaultDb(vault).prepare('SELECT MAX(seq) FROM audit_log').pluck().get() as number;
 }
 
 function checkpointValue(vault: Vault): { seq: number; hash: string; signature: string } | null {
-  const value = vault.db
+  const value = vaultDb(vault)
     .prepare("SELECT value FROM vault_meta WHERE key = 'audit_checkpoint'")
     .pluck()
     .get() as string | undefined;
@@ -39,21 +40,21 @@ describe('verifyAuditDb', { timeout: 20_000 }, () => {
     const { vault } = await newVault();
     const head = appendEvents(vault, 20);
     expect(checkpointValue(vault)).toBeNull();
-    expect(verifyAuditDb(vault.db, vault.signer, { incremental: true })).toMatchObject({
+    expect(verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: true })).toMatchObject({
       ok: true,
       from: 'start',
       entries: head,
       verifiedThrough: head,
     });
     expect(checkpointValue(vault)?.seq).toBe(head);
-    expect(verifyAuditDb(vault.db, vault.signer, { incremental: true })).toMatchObject({
+    expect(verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: true })).toMatchObject({
       ok: true,
       from: 'checkpoint',
       entries: 0,
       verifiedThrough: head,
     });
     const newHead = appendEvents(vault, 3);
-    expect(verifyAuditDb(vault.db, vault.signer, { incremental: true })).toMatchObject({
+    expect(verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: true })).toMatchObject({
       ok: true,
       from: 'checkpoint',
       entries: 3,
@@ -61,18 +62,20 @@ describe('verifyAuditDb', { timeout: 20_000 }, () => {
       verifiedThrough: newHead,
     });
     // a full verification never uses it, and never moves it back
-    expect(verifyAuditDb(vault.db, vault.signer, { incremental: false })).toMatchObject({
-      ok: true,
-      from: 'start',
-      entries: newHead,
-    });
+    expect(verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: false })).toMatchObject(
+      {
+        ok: true,
+        from: 'start',
+        entries: newHead,
+      },
+    );
     expect(checkpointValue(vault)?.seq).toBe(newHead);
   });
 
   it('finds an edit after the checkpoint and of the checkpointed entry; one before it only in full', async () => {
     const t = await newVault();
     appendEvents(t.vault, 10);
-    verifyAuditDb(t.vault.db, t.vault.signer, { incremental: true });
+    verifyAuditDb(vaultDb(t.vault), vaultSigner(t.vault), { incremental: true });
     const checkpoint = checkpointValue(t.vault)!.seq;
     appendEvents(t.vault, 5);
 
@@ -81,7 +84,7 @@ describe('verifyAuditDb', { timeout: 20_000 }, () => {
       `UPDATE audit_log SET details = '{"n":7}' WHERE seq = ?`,
       checkpoint + 2,
     );
-    expect(verifyAuditDb(vault.db, vault.signer, { incremental: true })).toMatchObject({
+    expect(verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: true })).toMatchObject({
       ok: false,
       from: 'checkpoint',
       firstBadSeq: checkpoint + 2,
@@ -92,10 +95,10 @@ describe('verifyAuditDb', { timeout: 20_000 }, () => {
 
     const u = await newVault();
     appendEvents(u.vault, 10);
-    verifyAuditDb(u.vault.db, u.vault.signer, { incremental: true });
+    verifyAuditDb(vaultDb(u.vault), vaultSigner(u.vault), { incremental: true });
     const cp = checkpointValue(u.vault)!.seq;
     vault = await edit(u, `UPDATE audit_log SET action = 'test.other' WHERE seq = ?`, cp);
-    expect(verifyAuditDb(vault.db, vault.signer, { incremental: true })).toMatchObject({
+    expect(verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: true })).toMatchObject({
       ok: false,
       firstBadSeq: cp,
       problem: 'hash_mismatch',
@@ -105,19 +108,21 @@ describe('verifyAuditDb', { timeout: 20_000 }, () => {
     // Before the checkpoint: the documented trade-off of a fast start; `audit verify` finds it.
     const w = await newVault();
     appendEvents(w.vault, 10);
-    verifyAuditDb(w.vault.db, w.vault.signer, { incremental: true });
+    verifyAuditDb(vaultDb(w.vault), vaultSigner(w.vault), { incremental: true });
     vault = await edit(w, `UPDATE audit_log SET action = 'test.other' WHERE seq = 4`);
-    expect(verifyAuditDb(vault.db, vault.signer, { incremental: true }).ok).toBe(true);
-    expect(verifyAuditDb(vault.db, vault.signer, { incremental: false })).toMatchObject({
-      ok: false,
-      firstBadSeq: 4,
-    });
+    expect(verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: true }).ok).toBe(true);
+    expect(verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: false })).toMatchObject(
+      {
+        ok: false,
+        firstBadSeq: 4,
+      },
+    );
   });
 
   it('ignores a checkpoint not signed by the installation and verifies everything', async () => {
     const t = await newVault();
     const head = appendEvents(t.vault, 10);
-    verifyAuditDb(t.vault.db, t.vault.signer, { incremental: true });
+    verifyAuditDb(vaultDb(t.vault), vaultSigner(t.vault), { incremental: true });
     const forged = { ...checkpointValue(t.vault)!, signature: '00'.repeat(64) };
     let vault = await edit(
       t,
@@ -126,7 +131,7 @@ describe('verifyAuditDb', { timeout: 20_000 }, () => {
     );
     t.vault = vault;
     vault = await edit(t, `UPDATE audit_log SET action = 'test.other' WHERE seq = 3`);
-    expect(verifyAuditDb(vault.db, vault.signer, { incremental: true })).toMatchObject({
+    expect(verifyAuditDb(vaultDb(vault), vaultSigner(vault), { incremental: true })).toMatchObject({
       ok: false,
       from: 'start',
       firstBadSeq: 3,
@@ -139,11 +144,13 @@ describe('verifyAuditDb', { timeout: 20_000 }, () => {
     let now = new Date('2018-01-01T00:00:00.000Z');
     const t = await newVault({ clock: () => now });
     appendEvents(t.vault, 5);
-    verifyAuditDb(t.vault.db, t.vault.signer, { incremental: true });
+    verifyAuditDb(vaultDb(t.vault), vaultSigner(t.vault), { incremental: true });
     now = new Date('2018-06-01T00:00:00.000Z');
     const head = appendEvents(t.vault, 5);
     expect(t.vault.pruneAudit(new Date('2018-03-01T00:00:00.000Z'))).toBe(6);
-    expect(verifyAuditDb(t.vault.db, t.vault.signer, { incremental: true })).toMatchObject({
+    expect(
+      verifyAuditDb(vaultDb(t.vault), vaultSigner(t.vault), { incremental: true }),
+    ).toMatchObject({
       ok: true,
       from: 'start',
       firstSeq: 7,

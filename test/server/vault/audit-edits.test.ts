@@ -10,6 +10,7 @@ import {
 } from '../../../server/vault/index.js';
 import type { AuditVerification } from '../../../server/vault/index.js';
 import { cleanup, dropAuditTriggers, newVault, rawDb, tempDir } from './helpers.js';
+import { vaultDb, vaultSigner } from '../../../server/vault/internal.js';
 
 /**
  * Targeted edits: every field of every entry, and the head and anchor records, edited in a copy
@@ -52,14 +53,20 @@ async function pristine(prune: boolean): Promise<Pristine> {
   }
   const exportLines: string[] = [];
   vault.exportAudit((line) => exportLines.push(line));
-  const seqs = vault.db.prepare('SELECT seq FROM audit_log ORDER BY seq').pluck().all() as number[];
+  const seqs = vaultDb(vault)
+    .prepare('SELECT seq FROM audit_log ORDER BY seq')
+    .pluck()
+    .all() as number[];
   expect(
-    verifyAuditChain(readAuditChain(vault.db, vault.installationId), vault.signer.publicKey),
+    verifyAuditChain(
+      readAuditChain(vaultDb(vault), vault.installationId),
+      vaultSigner(vault).publicKey,
+    ),
   ).toMatchObject({ ok: true });
   const result: Pristine = {
     dbFile: t.dbFile,
     installationId: vault.installationId,
-    publicKey: Uint8Array.from(vault.signer.publicKey),
+    publicKey: Uint8Array.from(vaultSigner(vault).publicKey),
     seqs,
     exportLines,
   };

@@ -12,6 +12,7 @@ import {
 } from '../../../server/vault/index.js';
 import type { WritableDb } from '../../../server/vault/index.js';
 import { cleanup, newVault, tempDir } from './helpers.js';
+import { vaultDb, vaultSigner } from '../../../server/vault/internal.js';
 
 /**
  * The pruning floor (migration 002): entries may be deleted only up to the signed anchor that
@@ -124,7 +125,12 @@ describe('tampering through a connection with the triggers in place', { timeout:
   async function prunedVault() {
     let now = new Date('2018-01-01T00:00:00.000Z');
     const t = await newVault({ clock: () => now });
-    appendMany(t.vault.db, t.vault.signer, 10, (i) => new Date(Date.UTC(2018, 1, i + 1)));
+    appendMany(
+      vaultDb(t.vault),
+      vaultSigner(t.vault),
+      10,
+      (i) => new Date(Date.UTC(2018, 1, i + 1)),
+    );
     now = new Date('2024-01-01T00:00:00.000Z');
     // init entry (1) and the first three events (2..4)
     expect(t.vault.pruneAudit(new Date(Date.UTC(2018, 1, 3, 12)))).toBe(4);
@@ -134,7 +140,7 @@ describe('tampering through a connection with the triggers in place', { timeout:
 
   it('refuses deletions above the anchor however the old floor row is set', async () => {
     const { vault } = await prunedVault();
-    const db = vault.db;
+    const db = vaultDb(vault);
     db.prepare(
       "INSERT INTO vault_meta (key, value) VALUES ('audit_prune_floor', 1000) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     ).run();
@@ -145,7 +151,7 @@ describe('tampering through a connection with the triggers in place', { timeout:
 
   it('refuses an anchor that moves back, names no entry or another hash, is malformed, renamed or removed', async () => {
     const { vault } = await prunedVault();
-    const db = vault.db;
+    const db = vaultDb(vault);
     const anchor = anchorValue(db);
     const set = (value: unknown) => () =>
       db
@@ -183,7 +189,7 @@ describe('tampering through a connection with the triggers in place', { timeout:
 
   it('an anchor moved forward without the audit key lets entries go, and verification reports it', async () => {
     const { vault } = await prunedVault();
-    const db = vault.db;
+    const db = vaultDb(vault);
     const anchor = anchorValue(db);
     // Right shape, right entry and hash; the signature is the old anchor's, for another seq.
     db.prepare("UPDATE vault_meta SET value = ? WHERE key = 'audit_anchor'").run(

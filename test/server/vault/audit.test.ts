@@ -25,6 +25,7 @@ import {
   thrown,
 } from './helpers.js';
 import type { TestVault } from './helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 afterEach(cleanup);
 
@@ -125,18 +126,18 @@ describe('audit chain verification', { timeout: 20_000 }, () => {
 
   it('blocks UPDATE and DELETE of entries through the normal connection', async () => {
     const { vault } = await vaultWithEntries(10);
-    const before = vault.db.prepare('SELECT * FROM audit_log ORDER BY seq').all();
+    const before = vaultDb(vault).prepare('SELECT * FROM audit_log ORDER BY seq').all();
     expect(() =>
-      vault.db.prepare("UPDATE audit_log SET details = '{}' WHERE seq = 5").run(),
+      vaultDb(vault).prepare("UPDATE audit_log SET details = '{}' WHERE seq = 5").run(),
     ).toThrow(/append-only/);
-    expect(() => vault.db.prepare('UPDATE audit_log SET seq = seq + 100').run()).toThrow(
+    expect(() => vaultDb(vault).prepare('UPDATE audit_log SET seq = seq + 100').run()).toThrow(
       /append-only/,
     );
-    expect(() => vault.db.prepare('DELETE FROM audit_log WHERE seq = 5').run()).toThrow(
+    expect(() => vaultDb(vault).prepare('DELETE FROM audit_log WHERE seq = 5').run()).toThrow(
       /append-only/,
     );
-    expect(() => vault.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
-    expect(vault.db.prepare('SELECT * FROM audit_log ORDER BY seq').all()).toEqual(before);
+    expect(() => vaultDb(vault).prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    expect(vaultDb(vault).prepare('SELECT * FROM audit_log ORDER BY seq').all()).toEqual(before);
     expect(vault.verifyAudit().ok).toBe(true);
   });
 
@@ -232,11 +233,11 @@ describe('audit chain verification', { timeout: 20_000 }, () => {
 
   it('detects a forged entry appended through the normal connection (no trigger stops INSERT)', async () => {
     const { vault } = await vaultWithEntries(5);
-    const last = vault.db
+    const last = vaultDb(vault)
       .prepare('SELECT * FROM audit_log ORDER BY seq DESC LIMIT 1')
       .get() as RawEntry;
     const forged = { ...last, seq: last.seq + 1, prev_hash: last.hash, details: '{}' };
-    vault.db
+    vaultDb(vault)
       .prepare(
         `INSERT INTO audit_log (seq, at, actor, action, object_type, object_id, details, prev_hash, hash, signature)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -410,7 +411,7 @@ describe('audit details', { timeout: 20_000 }, () => {
   it('appends nothing when an event carries free text, and never echoes it', async () => {
     const { vault } = await newVault();
     const count = (): number =>
-      vault.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
+      vaultDb(vault).prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
     const before = count();
     const name = `${SEEDED.surname} ${SEEDED.givenNames}`;
     expectError(
@@ -443,7 +444,7 @@ describe('audit export', { timeout: 20_000 }, () => {
 
   it('is verified offline, without keys, by readAuditExport + verifyAuditChain', async () => {
     const { vault } = await vaultWithEntries();
-    const publicKeyHex = vault.db
+    const publicKeyHex = vaultDb(vault)
       .prepare("SELECT value FROM vault_meta WHERE key = 'audit_public_key'")
       .pluck()
       .get();
@@ -571,17 +572,17 @@ describe('audit pruning', { timeout: 20_000 }, () => {
       vault.audit({ actor: 'system', action: 'test.recent', details: { i } });
 
     expect(vault.pruneAudit(new Date('2023-01-01T00:00:00.000Z'))).toBe(11);
-    expect(vault.db.prepare('SELECT MIN(seq) FROM audit_log').pluck().get()).toBe(12);
+    expect(vaultDb(vault).prepare('SELECT MIN(seq) FROM audit_log').pluck().get()).toBe(12);
     expect(vault.verifyAudit()).toMatchObject({ ok: true, entries: 10, firstSeq: 12, lastSeq: 21 });
     expect(vault.pruneAudit(new Date('2023-01-01T00:00:00.000Z'))).toBe(0);
 
     // entries above the floor still cannot be deleted or edited
-    expect(() => vault.db.prepare('DELETE FROM audit_log WHERE seq = 12').run()).toThrow(
+    expect(() => vaultDb(vault).prepare('DELETE FROM audit_log WHERE seq = 12').run()).toThrow(
       /append-only/,
     );
-    expect(() => vault.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    expect(() => vaultDb(vault).prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
     expect(() =>
-      vault.db.prepare("UPDATE audit_log SET details = '{}' WHERE seq = 12").run(),
+      vaultDb(vault).prepare("UPDATE audit_log SET details = '{}' WHERE seq = 12").run(),
     ).toThrow(/append-only/);
 
     vault.audit({ actor: 'system', action: 'test.after' });

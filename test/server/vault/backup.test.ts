@@ -24,6 +24,12 @@ import {
   thrownAsync,
 } from './helpers.js';
 import type { Needle, TestVault } from './helpers.js';
+import {
+  openTextUnaudited,
+  openUnaudited,
+  vaultDb,
+  vaultKeyRing,
+} from '../../../server/vault/internal.js';
 
 afterEach(cleanup);
 
@@ -38,17 +44,17 @@ function addProfile(vault: Vault, plaintext: string): Profile {
   const subjectId = vault.createSubject();
   const ref = { table: 'subjects', column: 'profile_enc', rowId: subjectId };
   const sealed = vault.seal({ subjectId }, ref, plaintext);
-  vault.db.prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?').run(sealed, subjectId);
+  vaultDb(vault).prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?').run(sealed, subjectId);
   return { subjectId, ref, sealed, plaintext };
 }
 
 function readProfile(vault: Vault, p: Profile): string {
-  const stored = vault.db
+  const stored = vaultDb(vault)
     .prepare('SELECT profile_enc FROM subjects WHERE id = ?')
     .pluck()
     .get(p.subjectId) as Uint8Array | undefined;
   if (!stored) throw new Error('profile row missing');
-  return vault.openText({ subjectId: p.subjectId }, p.ref, stored);
+  return openTextUnaudited(vault, { subjectId: p.subjectId }, p.ref, stored);
 }
 
 function masterKeyFromFile(file: string): Buffer {
@@ -79,11 +85,11 @@ describe('backup', { timeout: 20_000 }, () => {
     addProfile(t.vault, SEEDED.surname);
     const keys: Needle[] = [
       masterKeyFromFile(t.keyFile),
-      Uint8Array.from(t.vault.keys.auditKeyPair.privateKey),
-      Uint8Array.from(t.vault.keys.auditKeyPair.privateKey.subarray(0, 32)),
-      Uint8Array.from(t.vault.keys.kekWrapKey),
-      Uint8Array.from(t.vault.keys.secretHashKey),
-      Uint8Array.from(t.vault.keys.blindIndexKey('document_number')),
+      Uint8Array.from(vaultKeyRing(t.vault).auditKeyPair.privateKey),
+      Uint8Array.from(vaultKeyRing(t.vault).auditKeyPair.privateKey.subarray(0, 32)),
+      Uint8Array.from(vaultKeyRing(t.vault).kekWrapKey),
+      Uint8Array.from(vaultKeyRing(t.vault).secretHashKey),
+      Uint8Array.from(vaultKeyRing(t.vault).blindIndexKey('document_number')),
     ];
     const file = await backupOf(t);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
@@ -92,7 +98,9 @@ describe('backup', { timeout: 20_000 }, () => {
     expect(
       fs
         .readFileSync(file)
-        .indexOf(Buffer.from(Buffer.from(t.vault.keys.auditKeyPair.publicKey).toString('hex'))),
+        .indexOf(
+          Buffer.from(Buffer.from(vaultKeyRing(t.vault).auditKeyPair.publicKey).toString('hex')),
+        ),
     ).toBeGreaterThanOrEqual(0);
     const copy = new Database(file, { readonly: true });
     try {
@@ -102,7 +110,7 @@ describe('backup', { timeout: 20_000 }, () => {
       copy.close();
     }
     expect(
-      t.vault.db
+      vaultDb(t.vault)
         .prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'vault.backup_created'")
         .pluck()
         .get(),
@@ -141,11 +149,14 @@ describe('restore', { timeout: 20_000 }, () => {
     expect(readProfile(vault, kept)).toBe(SEEDED.surname);
     // the restore brings back the state of the backup: later rows are not there
     expect(
-      vault.db.prepare('SELECT COUNT(*) FROM subjects WHERE id = ?').pluck().get(later.subjectId),
+      vaultDb(vault)
+        .prepare('SELECT COUNT(*) FROM subjects WHERE id = ?')
+        .pluck()
+        .get(later.subjectId),
     ).toBe(0);
     expect(vault.verifyAudit().ok).toBe(true);
     expect(
-      vault.db
+      vaultDb(vault)
         .prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'vault.restored'")
         .pluck()
         .get(),
@@ -227,7 +238,7 @@ describe('restore', { timeout: 20_000 }, () => {
     const victim = addProfile(t.vault, SEEDED.surname);
     const survivor = addProfile(t.vault, SEEDED.otherSurname);
     const wrappedDek = Buffer.from(
-      t.vault.db
+      vaultDb(t.vault)
         .prepare('SELECT wrapped_dek FROM subject_keys WHERE subject_id = ?')
         .pluck()
         .get(victim.subjectId) as Buffer,
@@ -246,22 +257,27 @@ describe('restore', { timeout: 20_000 }, () => {
     });
     const vault = await reopen(t.dir, t.source);
     expect(
-      vault.db.prepare('SELECT COUNT(*) FROM subjects WHERE id = ?').pluck().get(victim.subjectId),
+      vaultDb(vault)
+        .prepare('SELECT COUNT(*) FROM subjects WHERE id = ?')
+        .pluck()
+        .get(victim.subjectId),
     ).toBe(0);
     expect(
-      vault.db
+      vaultDb(vault)
         .prepare('SELECT COUNT(*) FROM subject_keys WHERE subject_id = ?')
         .pluck()
         .get(victim.subjectId),
     ).toBe(0);
     expect(
-      vault.db
+      vaultDb(vault)
         .prepare('SELECT reason FROM subject_tombstones WHERE subject_id = ?')
         .pluck()
         .all(victim.subjectId),
     ).toEqual(['deletion_request']);
     const error = expectError(
-      thrown(() => vault.open({ subjectId: victim.subjectId }, victim.ref, victim.sealed)),
+      thrown(() =>
+        openUnaudited(vault, { subjectId: victim.subjectId }, victim.ref, victim.sealed),
+      ),
       VaultRuleError,
     );
     expect(error.rule).toBe('unknown_subject');
@@ -279,7 +295,10 @@ describe('restore', { timeout: 20_000 }, () => {
     });
     const again = await reopen(t.dir, t.source);
     expect(
-      again.db.prepare('SELECT COUNT(*) FROM subjects WHERE id = ?').pluck().get(victim.subjectId),
+      vaultDb(again)
+        .prepare('SELECT COUNT(*) FROM subjects WHERE id = ?')
+        .pluck()
+        .get(victim.subjectId),
     ).toBe(0);
   });
 });
@@ -302,7 +321,7 @@ interface ChainRow {
 
 function chainOf(vault: Vault): ChainRow[] {
   return (
-    vault.db.prepare('SELECT seq, action, hash FROM audit_log ORDER BY seq').all() as {
+    vaultDb(vault).prepare('SELECT seq, action, hash FROM audit_log ORDER BY seq').all() as {
       seq: number;
       action: string;
       hash: Uint8Array;
@@ -333,7 +352,7 @@ describe('restore keeps the audit trail continuous', { timeout: 20_000 }, () => 
     expect(after.map((e) => e.seq)).toEqual(after.map((_, i) => i + 1));
     const verification = vault.verifyAudit();
     expect(verification).toMatchObject({ ok: true, entries: after.length, lastSeq: after.length });
-    const restored = vault.db
+    const restored = vaultDb(vault)
       .prepare("SELECT details FROM audit_log WHERE action = 'vault.restored'")
       .pluck()
       .get() as string;
@@ -369,7 +388,7 @@ describe('restore keeps the audit trail continuous', { timeout: 20_000 }, () => 
     expect(vault.verifyAudit().ok).toBe(true);
     expect(
       JSON.parse(
-        vault.db
+        vaultDb(vault)
           .prepare("SELECT details FROM audit_log WHERE action = 'vault.restored'")
           .pluck()
           .get() as string,
@@ -428,7 +447,7 @@ describe('restore keeps the audit trail continuous', { timeout: 20_000 }, () => 
     expect(restored.verifyAudit().ok).toBe(true);
     expect(
       JSON.parse(
-        restored.db
+        vaultDb(restored)
           .prepare("SELECT details FROM audit_log WHERE action = 'vault.restored'")
           .pluck()
           .get() as string,
@@ -528,7 +547,10 @@ describe('restore re-applies destructions in the copy', { timeout: 20_000 }, () 
     });
     const vault = await reopen(t.dir, t.source);
     expect(
-      vault.db.prepare('SELECT COUNT(*) FROM subjects WHERE id = ?').pluck().get(victim.subjectId),
+      vaultDb(vault)
+        .prepare('SELECT COUNT(*) FROM subjects WHERE id = ?')
+        .pluck()
+        .get(victim.subjectId),
     ).toBe(0);
     vault.close();
     expect(

@@ -24,6 +24,7 @@ import {
   restoreTempPath,
   type KeySource,
 } from '../../../server/vault/index.js';
+import { openTextUnaudited, vaultDb } from '../../../server/vault/internal.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WRITER = path.join('test', 'fixtures', 'crash-writer.ts');
@@ -220,7 +221,7 @@ describe('vault under SIGKILL', () => {
     try {
       expect(vault.integrityProblems()).toEqual([]);
 
-      const rows = vault.db.prepare('SELECT id, profile_enc FROM subjects').all() as {
+      const rows = vaultDb(vault).prepare('SELECT id, profile_enc FROM subjects').all() as {
         id: string;
         profile_enc: Uint8Array | null;
       }[];
@@ -230,7 +231,7 @@ describe('vault under SIGKILL', () => {
         try {
           if (!row.profile_enc) throw new Error('no profile');
           const ref = { table: 'subjects', column: 'profile_enc', rowId: row.id };
-          values.set(row.id, vault.openText({ subjectId: row.id }, ref, row.profile_enc));
+          values.set(row.id, openTextUnaudited(vault, { subjectId: row.id }, ref, row.profile_enc));
         } catch {
           unreadable.push(row.id);
         }
@@ -250,7 +251,7 @@ describe('vault under SIGKILL', () => {
       expect(verification.ok, verification.message).toBe(true);
       // The chain holds vault.initialised plus one entry per record, and nothing else.
       expect(verification.entries).toBe(rows.length + 1);
-      const entries = vault.db
+      const entries = vaultDb(vault)
         .prepare('SELECT object_id, details FROM audit_log WHERE action = ? ORDER BY seq')
         .all(RECORD_ACTION) as { object_id: string | null; details: string }[];
       const counterOf = new Map<string, number[]>();
@@ -375,20 +376,20 @@ async function restoreFixture(subjects: number): Promise<RestoreFixture> {
         { table: 'subjects', column: 'profile_enc', rowId: id },
         syntheticBytes(`ZZTEST-PROFILE-${i}`, 20_000),
       );
-      vault.db.prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?').run(sealed, id);
+      vaultDb(vault).prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?').run(sealed, id);
     }
   });
   const victimId = ids[Math.floor(subjects / 2)]!;
   const victim = {
     subjectId: victimId,
     sealed: Buffer.from(
-      vault.db
+      vaultDb(vault)
         .prepare('SELECT profile_enc FROM subjects WHERE id = ?')
         .pluck()
         .get(victimId) as Uint8Array,
     ),
     wrappedDek: Buffer.from(
-      vault.db
+      vaultDb(vault)
         .prepare('SELECT wrapped_dek FROM subject_keys WHERE subject_id = ?')
         .pluck()
         .get(victimId) as Uint8Array,
@@ -493,14 +494,14 @@ describe('restore under SIGKILL', () => {
         const verification = vault.verifyAudit();
         expect(verification.ok, verification.message).toBe(true);
         expect(
-          vault.db
+          vaultDb(vault)
             .prepare('SELECT COUNT(*) FROM subjects WHERE id = ?')
             .pluck()
             .get(f.victim.subjectId),
         ).toBe(0);
         // every entry written before the first restore is still there
         expect(
-          vault.db
+          vaultDb(vault)
             .prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'test.after_backup'")
             .pluck()
             .get(),

@@ -28,6 +28,7 @@ import {
   thrown,
   track,
 } from './helpers.js';
+import { openTextUnaudited, vaultDb } from '../../../server/vault/internal.js';
 
 afterEach(cleanup);
 
@@ -78,9 +79,9 @@ describe('unlocking', { timeout: 20_000 }, () => {
       const reopened = track(
         await Vault.open(dir, { kind: 'passphrase', passphrase: SEEDED.passphrase }),
       );
-      expect(reopened.openText('system', { table: 't', column: 'c', rowId: 'r' }, sealed)).toBe(
-        SEEDED.surname,
-      );
+      expect(
+        openTextUnaudited(reopened, 'system', { table: 't', column: 'c', rowId: 'r' }, sealed),
+      ).toBe(SEEDED.surname);
     },
     SLOW,
   );
@@ -359,11 +360,13 @@ describe('changing the passphrase', { timeout: 20_000 }, () => {
       const subjectId = vault.createSubject();
       const ref = { table: 'subjects', column: 'profile_enc', rowId: subjectId };
       const sealed = vault.seal({ subjectId }, ref, SEEDED.surname);
-      vault.db.prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?').run(sealed, subjectId);
+      vaultDb(vault)
+        .prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?')
+        .run(sealed, subjectId);
       const keyIdBefore = readManifest(dir).keyId;
       vault.changePassphrase(SEEDED.newPassphrase, 'interactive', 'admin:zz1');
       expect(vault.verifyAudit().ok).toBe(true);
-      const actions = vault.db.prepare('SELECT action FROM audit_log').pluck().all();
+      const actions = vaultDb(vault).prepare('SELECT action FROM audit_log').pluck().all();
       expect(actions).toContain('keys.passphrase_changed');
       vault.close();
 
@@ -377,11 +380,11 @@ describe('changing the passphrase', { timeout: 20_000 }, () => {
       const reopened = track(
         await Vault.open(dir, { kind: 'passphrase', passphrase: SEEDED.newPassphrase }),
       );
-      const stored = reopened.db
+      const stored = vaultDb(reopened)
         .prepare('SELECT profile_enc FROM subjects WHERE id = ?')
         .pluck()
         .get(subjectId) as Uint8Array;
-      expect(reopened.openText({ subjectId }, ref, stored)).toBe(SEEDED.surname);
+      expect(openTextUnaudited(reopened, { subjectId }, ref, stored)).toBe(SEEDED.surname);
     },
     SLOW,
   );

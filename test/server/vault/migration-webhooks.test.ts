@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { migrate, sealedColumns, type WritableDb } from '../../../server/vault/index.js';
+import { migrate, type WritableDb } from '../../../server/vault/index.js';
+import { sealedColumns } from '../../../server/vault/backup.js';
 
 const at = '2026-01-01T00:00:00.000Z';
 

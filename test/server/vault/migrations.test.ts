@@ -14,6 +14,7 @@ import {
 } from '../../../server/vault/index.js';
 import type { Migration, WritableDb } from '../../../server/vault/index.js';
 import { cleanup, expectError, newVault, tempDir, thrown } from './helpers.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 afterEach(cleanup);
 
@@ -117,12 +118,12 @@ describe('openWritableDb', { timeout: 20_000 }, () => {
 
   it("sets the same pragmas on the vault's own connection", async () => {
     const { vault } = await newVault();
-    expect(vault.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(vault.db.pragma('synchronous', { simple: true })).toBe(2);
-    expect(vault.db.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(vault.db.pragma('secure_delete', { simple: true })).toBe(1);
+    expect(vaultDb(vault).pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(vaultDb(vault).pragma('synchronous', { simple: true })).toBe(2);
+    expect(vaultDb(vault).pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(vaultDb(vault).pragma('secure_delete', { simple: true })).toBe(1);
     expect(vault.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
-    for (const t of strictTables(vault.db)) expect(t.strict, t.name).toBe(1);
+    for (const t of strictTables(vaultDb(vault))) expect(t.strict, t.name).toBe(1);
   });
 
   it('does not create a missing file unless asked', () => {
@@ -254,10 +255,12 @@ describe('migration 002-destruction-pending (1 → 2)', () => {
 describe('vault schema', { timeout: 20_000 }, () => {
   it('stores only sealed values in _enc columns and only blind indexes in _bidx columns (BLOB)', async () => {
     const { vault } = await newVault();
-    const tables = strictTables(vault.db).map((t) => t.name);
+    const tables = strictTables(vaultDb(vault)).map((t) => t.name);
     let columns = 0;
     for (const table of tables) {
-      const info = vault.db.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as {
+      const info = vaultDb(vault)
+        .prepare('SELECT name, type FROM pragma_table_info(?)')
+        .all(table) as {
         name: string;
         type: string;
       }[];
@@ -271,7 +274,7 @@ describe('vault schema', { timeout: 20_000 }, () => {
 
   it('protects the audit log with append-only triggers', async () => {
     const { vault } = await newVault();
-    const triggers = vault.db
+    const triggers = vaultDb(vault)
       .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")
       .pluck()
       .all();

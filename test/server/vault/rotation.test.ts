@@ -11,6 +11,7 @@ import {
   reopen,
   thrown,
 } from './helpers.js';
+import { openTextUnaudited, openUnaudited, vaultDb } from '../../../server/vault/internal.js';
 
 afterEach(cleanup);
 
@@ -28,7 +29,9 @@ function store(vault: Vault, count: number): Stored[] {
     const ref = { table: 'subjects', column: 'profile_enc', rowId: subjectId };
     const plaintext = `${SEEDED.surname}-${i}`;
     const sealed = vault.seal({ subjectId }, ref, plaintext);
-    vault.db.prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?').run(sealed, subjectId);
+    vaultDb(vault)
+      .prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?')
+      .run(sealed, subjectId);
     out.push({ owner: { subjectId }, ref, sealed, plaintext });
   }
   const ref = { table: 'settings', column: 'value', rowId: 'zz_setting' };
@@ -42,11 +45,12 @@ function store(vault: Vault, count: number): Stored[] {
 }
 
 function expectAllOpen(vault: Vault, values: readonly Stored[]): void {
-  for (const v of values) expect(vault.openText(v.owner, v.ref, v.sealed)).toBe(v.plaintext);
+  for (const v of values)
+    expect(openTextUnaudited(vault, v.owner, v.ref, v.sealed)).toBe(v.plaintext);
 }
 
 function generations(vault: Vault): { generation: number; wrapped_kek: Buffer }[] {
-  return vault.db
+  return vaultDb(vault)
     .prepare('SELECT generation, wrapped_kek FROM key_generations ORDER BY generation')
     .all() as {
     generation: number;
@@ -61,10 +65,10 @@ describe('key rotation', { timeout: 20_000 }, () => {
     const values = store(vault, 25);
     const oldGeneration = generations(vault);
     expect(oldGeneration.map((g) => g.generation)).toEqual([1]);
-    const wrappedBefore = vault.db
+    const wrappedBefore = vaultDb(vault)
       .prepare('SELECT subject_id, wrapped_dek FROM subject_keys ORDER BY subject_id')
       .all();
-    const systemBefore = vault.db
+    const systemBefore = vaultDb(vault)
       .prepare("SELECT value FROM vault_meta WHERE key = 'system_dek'")
       .pluck()
       .get() as Buffer;
@@ -73,21 +77,21 @@ describe('key rotation', { timeout: 20_000 }, () => {
     expectAllOpen(vault, values);
     expect(generations(vault).map((g) => g.generation)).toEqual([2]);
     expect(
-      vault.db.prepare('SELECT DISTINCT kek_generation FROM subject_keys').pluck().all(),
+      vaultDb(vault).prepare('SELECT DISTINCT kek_generation FROM subject_keys').pluck().all(),
     ).toEqual([2]);
     expect(
-      vault.db
+      vaultDb(vault)
         .prepare("SELECT value FROM vault_meta WHERE key = 'system_dek_generation'")
         .pluck()
         .get(),
     ).toBe(2);
-    const wrappedAfter = vault.db
+    const wrappedAfter = vaultDb(vault)
       .prepare('SELECT subject_id, wrapped_dek FROM subject_keys ORDER BY subject_id')
       .all();
     expect(wrappedAfter).toHaveLength(wrappedBefore.length);
     expect(wrappedAfter).not.toEqual(wrappedBefore);
 
-    const entry = vault.db
+    const entry = vaultDb(vault)
       .prepare("SELECT actor, details FROM audit_log WHERE action = 'keys.rotated'")
       .get() as { actor: string; details: string };
     expect(entry.actor).toBe('admin:zz1');
@@ -111,7 +115,7 @@ describe('key rotation', { timeout: 20_000 }, () => {
     expectAllOpen(reopened, later);
     expect(reopened.verifyAudit().ok).toBe(true);
     expect(
-      reopened.db
+      vaultDb(reopened)
         .prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'keys.rotated'")
         .pluck()
         .get(),
@@ -131,7 +135,7 @@ describe('key rotation', { timeout: 20_000 }, () => {
     const [v] = store(vault, 1);
     vault.rotateKeys('system');
     expectError(
-      thrown(() => vault.open(v!.owner, { ...v!.ref, column: 'other' }, v!.sealed)),
+      thrown(() => openUnaudited(vault, v!.owner, { ...v!.ref, column: 'other' }, v!.sealed)),
       IntegrityError,
     );
   });
@@ -142,14 +146,14 @@ describe('key rotation', { timeout: 20_000 }, () => {
     const values = store(vault, 3);
     const victim = values[1]!.owner as { subjectId: string };
     const original = Buffer.from(
-      vault.db
+      vaultDb(vault)
         .prepare('SELECT wrapped_dek FROM subject_keys WHERE subject_id = ?')
         .pluck()
         .get(victim.subjectId) as Buffer,
     );
     const wrapped = Buffer.from(original);
     wrapped[wrapped.length - 1]! ^= 1;
-    vault.db
+    vaultDb(vault)
       .prepare('UPDATE subject_keys SET wrapped_dek = ? WHERE subject_id = ?')
       .run(wrapped, victim.subjectId);
     expectError(
@@ -158,18 +162,18 @@ describe('key rotation', { timeout: 20_000 }, () => {
     );
     expect(generations(vault).map((g) => g.generation)).toEqual([1]);
     expect(
-      vault.db
+      vaultDb(vault)
         .prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'keys.rotated'")
         .pluck()
         .get(),
     ).toBe(0);
     // the values whose keys are intact (and cached) still open
-    expect(vault.openText(values[0]!.owner, values[0]!.ref, values[0]!.sealed)).toBe(
+    expect(openTextUnaudited(vault, values[0]!.owner, values[0]!.ref, values[0]!.sealed)).toBe(
       values[0]!.plaintext,
     );
 
     // once repaired, a new rotation succeeds and every value opens, also after reopening
-    vault.db
+    vaultDb(vault)
       .prepare('UPDATE subject_keys SET wrapped_dek = ? WHERE subject_id = ?')
       .run(original, victim.subjectId);
     expect(vault.rotateKeys('system')).toEqual({ generation: 2, rewrapped: 3 });

@@ -20,6 +20,7 @@ import {
   thrown,
 } from './helpers.js';
 import type { Needle } from './helpers.js';
+import { openUnaudited, vaultDb } from '../../../server/vault/internal.js';
 
 afterEach(cleanup);
 
@@ -81,7 +82,7 @@ function seedSubject(vault: Vault, surname: string, documentNumber: string): See
   );
   const docBidx = vault.blindIndex('document_number', normaliseDocumentNumber(documentNumber));
   vault.transaction(() => {
-    vault.db
+    vaultDb(vault)
       .prepare('UPDATE subjects SET profile_enc = ?, name_dob_bidx = ? WHERE id = ?')
       .run(
         seal(
@@ -93,7 +94,7 @@ function seedSubject(vault: Vault, surname: string, documentNumber: string): See
         nameDob,
         subjectId,
       );
-    vault.db
+    vaultDb(vault)
       .prepare(
         `INSERT INTO verifications (id, subject_id, purpose, status, external_ref_enc, created_at, updated_at)
          VALUES (?, ?, 'one_off', 'approved', ?, ?, ?)`,
@@ -105,7 +106,7 @@ function seedSubject(vault: Vault, surname: string, documentNumber: string): See
         now,
         now,
       );
-    vault.db
+    vaultDb(vault)
       .prepare(
         `INSERT INTO consents (id, subject_id, verification_id, purpose, text_version, language, granted_at, evidence_enc)
          VALUES (?, ?, ?, 'biometric_processing', '1', 'en', ?, ?)`,
@@ -117,7 +118,7 @@ function seedSubject(vault: Vault, surname: string, documentNumber: string): See
         now,
         seal('consents', 'evidence_enc', consentId, syntheticImage(`${surname}-SIG`, 3000)),
       );
-    vault.db
+    vaultDb(vault)
       .prepare(
         `INSERT INTO documents (id, subject_id, verification_id, kind, format, issuing_state, document_number_bidx,
            document_number_masked, record_enc, created_at)
@@ -131,7 +132,7 @@ function seedSubject(vault: Vault, surname: string, documentNumber: string): See
         seal('documents', 'record_enc', documentId, JSON.stringify({ surname, documentNumber })),
         now,
       );
-    vault.db
+    vaultDb(vault)
       .prepare(
         `INSERT INTO document_images (id, document_id, subject_id, side, mime, image_enc, created_at)
          VALUES (?, ?, ?, 'front', 'image/jpeg', ?, ?)`,
@@ -143,7 +144,7 @@ function seedSubject(vault: Vault, surname: string, documentNumber: string): See
         seal('document_images', 'image_enc', imageId, syntheticImage(surname)),
         now,
       );
-    vault.db
+    vaultDb(vault)
       .prepare(
         `INSERT INTO biometric_templates (id, subject_id, verification_id, modality, model, model_version, template_enc, created_at)
          VALUES (?, ?, ?, 'face', 'zz-model', '1', ?, ?)`,
@@ -160,7 +161,7 @@ function seedSubject(vault: Vault, surname: string, documentNumber: string): See
         ),
         now,
       );
-    vault.db
+    vaultDb(vault)
       .prepare(
         `INSERT INTO biometric_samples (id, subject_id, verification_id, modality, mime, sample_enc, created_at)
          VALUES (?, ?, ?, 'face', 'image/jpeg', ?, ?)`,
@@ -172,7 +173,7 @@ function seedSubject(vault: Vault, surname: string, documentNumber: string): See
         seal('biometric_samples', 'sample_enc', sampleId, syntheticImage(`${surname}-SMP`, 20_000)),
         now,
       );
-    vault.db
+    vaultDb(vault)
       .prepare(
         `INSERT INTO reviews (id, verification_id, subject_id, status, notes_enc, created_at)
          VALUES (?, ?, ?, 'open', ?, ?)`,
@@ -185,7 +186,7 @@ function seedSubject(vault: Vault, surname: string, documentNumber: string): See
         now,
       );
   });
-  const wrappedDek = vault.db
+  const wrappedDek = vaultDb(vault)
     .prepare('SELECT wrapped_dek FROM subject_keys WHERE subject_id = ?')
     .pluck()
     .get(subjectId) as Uint8Array;
@@ -211,7 +212,7 @@ function seedSubject(vault: Vault, surname: string, documentNumber: string): See
 
 function expectReadable(vault: Vault, s: SeededSubject): void {
   for (const f of s.fields) {
-    expect(Buffer.from(vault.open({ subjectId: s.subjectId }, f.ref, f.sealed))).toEqual(
+    expect(Buffer.from(openUnaudited(vault, { subjectId: s.subjectId }, f.ref, f.sealed))).toEqual(
       Buffer.from(typeof f.plaintext === 'string' ? Buffer.from(f.plaintext) : f.plaintext),
     );
   }
@@ -219,7 +220,7 @@ function expectReadable(vault: Vault, s: SeededSubject): void {
 
 /** Tables with a subject_id column (except tombstones), from the live schema. */
 function subjectTables(vault: Vault): string[] {
-  const tables = vault.db
+  const tables = vaultDb(vault)
     .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
     .pluck()
     .all() as string[];
@@ -227,25 +228,25 @@ function subjectTables(vault: Vault): string[] {
     (t) =>
       t !== 'subject_tombstones' &&
       (
-        vault.db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t) as string[]
+        vaultDb(vault).prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t) as string[]
       ).includes('subject_id'),
   );
 }
 
 function rowsOf(vault: Vault, s: SeededSubject): Record<string, number> {
   const out: Record<string, number> = {
-    subjects: vault.db
+    subjects: vaultDb(vault)
       .prepare('SELECT COUNT(*) FROM subjects WHERE id = ?')
       .pluck()
       .get(s.subjectId) as number,
   };
   for (const t of subjectTables(vault)) {
-    out[t] = vault.db
+    out[t] = vaultDb(vault)
       .prepare(`SELECT COUNT(*) FROM ${t} WHERE subject_id = ?`)
       .pluck()
       .get(s.subjectId) as number;
   }
-  out.document_images_by_document = vault.db
+  out.document_images_by_document = vaultDb(vault)
     .prepare('SELECT COUNT(*) FROM document_images WHERE document_id = ?')
     .pluck()
     .get(s.documentId) as number;
@@ -330,13 +331,13 @@ describe('crypto-shredding', { timeout: 20_000 }, () => {
     // rows gone from every table, a tombstone kept
     expectNoRows(vault, victim);
     expect(
-      vault.db
+      vaultDb(vault)
         .prepare('SELECT reason FROM subject_tombstones WHERE subject_id = ?')
         .pluck()
         .get(victim.subjectId),
     ).toBe('deletion_request');
     expect(
-      vault.db
+      vaultDb(vault)
         .prepare('SELECT COUNT(*) FROM documents WHERE document_number_bidx = ?')
         .pluck()
         .get(victim.blindIndexes[1]),
@@ -345,7 +346,7 @@ describe('crypto-shredding', { timeout: 20_000 }, () => {
     // the remembered ciphertext no longer opens: the key is gone
     for (const f of victim.fields) {
       const error = expectError(
-        thrown(() => vault.open({ subjectId: victim.subjectId }, f.ref, f.sealed)),
+        thrown(() => openUnaudited(vault, { subjectId: victim.subjectId }, f.ref, f.sealed)),
         VaultRuleError,
         victim.secrets,
       );
@@ -365,7 +366,7 @@ describe('crypto-shredding', { timeout: 20_000 }, () => {
 
     expect(vault.verifyAudit().ok).toBe(true);
     expect(vault.integrityProblems()).toEqual([]);
-    const entry = vault.db
+    const entry = vaultDb(vault)
       .prepare("SELECT object_id, details FROM audit_log WHERE action = 'subjects.destroyed'")
       .get() as { object_id: string; details: string };
     expect(entry.object_id).toBe(victim.subjectId);
@@ -384,7 +385,8 @@ describe('crypto-shredding', { timeout: 20_000 }, () => {
     const reopened = await reopen(t.dir, t.source);
     expectError(
       thrown(() =>
-        reopened.open(
+        openUnaudited(
+          reopened,
           { subjectId: victim.subjectId },
           victim.fields[0]!.ref,
           victim.fields[0]!.sealed,
@@ -423,11 +425,13 @@ describe('crypto-shredding', { timeout: 20_000 }, () => {
     expect(() => vault.createSubject({ id: victim.subjectId })).toThrow(VaultRuleError);
     // An attacker with file access who removes the tombstone and re-creates the subject with a
     // fresh key still cannot open the old values.
-    vault.db.prepare('DELETE FROM subject_tombstones WHERE subject_id = ?').run(victim.subjectId);
+    vaultDb(vault)
+      .prepare('DELETE FROM subject_tombstones WHERE subject_id = ?')
+      .run(victim.subjectId);
     vault.createSubject({ id: victim.subjectId });
     for (const f of victim.fields) {
       expectError(
-        thrown(() => vault.open({ subjectId: victim.subjectId }, f.ref, f.sealed)),
+        thrown(() => openUnaudited(vault, { subjectId: victim.subjectId }, f.ref, f.sealed)),
         IntegrityError,
         victim.secrets,
       );
@@ -523,7 +527,7 @@ describe('legal hold', { timeout: 20_000 }, () => {
     expectSeededRowsPresent(vault, held);
     expect(rowsOf(vault, held).legal_holds).toBe(1);
     expect(
-      vault.db
+      vaultDb(vault)
         .prepare('SELECT COUNT(*) FROM subject_tombstones WHERE subject_id = ?')
         .pluck()
         .get(held.subjectId),
@@ -551,7 +555,10 @@ describe('legal hold', { timeout: 20_000 }, () => {
     });
     expectNoRows(vault, held);
     expect(leaks(rawDbFiles(t.dbFile), held.secrets)).toEqual([]);
-    const actions = vault.db.prepare('SELECT action FROM audit_log ORDER BY seq').pluck().all();
+    const actions = vaultDb(vault)
+      .prepare('SELECT action FROM audit_log ORDER BY seq')
+      .pluck()
+      .all();
     expect(actions).toEqual(
       expect.arrayContaining(['legal_hold.placed', 'legal_hold.released', 'subjects.destroyed']),
     );

@@ -6,6 +6,7 @@ import { verifyWebhookSignature } from '../../../server/webhooks/index.js';
 import { closeAppliances, newAppliance, type TestAppliance } from '../api/helpers.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { Receiver, type Received } from './receiver.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 
 /**
  * Deliveries to a real receiver on 127.0.0.1 from a real appliance (its feed, deliverer and API):
@@ -57,7 +58,7 @@ function emit(vault: Vault, n: number, tag: string): string[] {
   return vault.transaction(() =>
     Array.from({ length: n }, (_, i) =>
       String(
-        emitEvent(vault.db, {
+        emitEvent(vaultDb(vault), {
           type: 'template.deleted',
           payload: { templateId: `tpl_${tag}${i}`, subjectId: `sub_${tag}${i}`, modality: 'face' },
         }),
@@ -154,7 +155,7 @@ describe('webhook delivery to a receiver on 127.0.0.1', { timeout: 60_000 }, () 
       disabledReason: 'failures',
       consecutiveFailures: 3,
     });
-    const audit = t.appliance.vault.db
+    const audit = vaultDb(t.appliance.vault)
       .prepare("SELECT actor, object_id, details FROM audit_log WHERE action = 'webhook.disabled'")
       .all();
     expect(audit).toEqual([
@@ -238,7 +239,7 @@ describe('webhook delivery to a receiver on 127.0.0.1', { timeout: 60_000 }, () 
 
     expect((await request('POST', `/${id}/redeliver`, { eventId: 999_999 })).status).toBe(404);
     expect((await request('POST', `/${id}/deliveries/999999/redeliver`)).status).toBe(404);
-    const audit = t.appliance.vault.db
+    const audit = vaultDb(t.appliance.vault)
       .prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'webhook.redelivery_requested'")
       .pluck()
       .get();

@@ -6,7 +6,7 @@
  */
 import type { StoredEvent, Subscriber } from '../../../events/index.js';
 import { sodium } from '../../../vault/index.js';
-import type { Vault } from '../../../vault/index.js';
+import type { SealedReader, SystemAccess, Vault } from '../../../vault/index.js';
 import { allTemplates, deleteTemplate, storeTemplate } from '../../templates.js';
 import type { TemplateModel } from '../../templates.js';
 import {
@@ -42,6 +42,16 @@ export interface DamagedFaceRow {
   readonly id: string;
 }
 
+/** The audited system read that loading the index is (one entry per load, never per row). */
+const FACE_INDEX_READ: SystemAccess = {
+  actor: 'system',
+  action: 'face_index.loaded',
+  purpose: 'system',
+  objectType: null,
+  objectId: null,
+  details: { modality: 'face' },
+};
+
 /** Rows read per slice when the index loads in one go. */
 const LOAD_SLICE = 1000;
 
@@ -59,11 +69,19 @@ class IndexLoader {
   #templatesAfter: string | undefined = '';
   #fraudAfter: string | undefined = '';
 
+  /** Made at the first slice: the load is one audited system read of every face (see the vault). */
+  #reader: SealedReader | null = null;
+
   constructor(
     private readonly vault: Vault,
     private readonly index: FaceSearchIndex,
     private readonly onDamaged: (row: DamagedFaceRow) => void = () => undefined,
   ) {}
+
+  #sealedReader(): SealedReader {
+    this.#reader ??= this.vault.sealedReader(FACE_INDEX_READ);
+    return this.#reader;
+  }
 
   get done(): boolean {
     return this.#templatesAfter === undefined && this.#fraudAfter === undefined;
@@ -71,6 +89,12 @@ class IndexLoader {
 
   /** Reads up to `limit` rows of the table being read. */
   step(limit: number): void {
+    this.#step(limit);
+    if (this.done) this.#reader?.close();
+  }
+
+  #step(limit: number): void {
+    const reader = this.#sealedReader();
     const range = { after: this.#templatesAfter ?? this.#fraudAfter ?? '', limit };
     let count = 0;
     let last = range.after;
@@ -86,6 +110,7 @@ class IndexLoader {
     if (this.#templatesAfter !== undefined) {
       for (const stored of allTemplates(
         this.vault,
+        reader,
         'face',
         LOAD_SLICE,
         range,
@@ -107,7 +132,13 @@ class IndexLoader {
       return;
     }
     if (this.#fraudAfter === undefined) return;
-    for (const entry of fraudFaces(this.vault, LOAD_SLICE, range, damaged('fraud_list_entries'))) {
+    for (const entry of fraudFaces(
+      this.vault,
+      reader,
+      LOAD_SLICE,
+      range,
+      damaged('fraud_list_entries'),
+    )) {
       count += 1;
       last = entry.id;
       const added = this.#take(entry.id, entry.template, entry.model, (embedding) =>

@@ -4,10 +4,16 @@
  * data key (a fraud face belongs to no subject), model name and version
  * in clear. Adding and removing are audited with ids and codes only.
  */
-import { IntegrityError, cachedStatement, newId, sodium } from '../../../vault/index.js';
-import type { Vault } from '../../../vault/index.js';
+import { IntegrityError, newId, sodium } from '../../../vault/index.js';
+import type { SealedReader, Vault } from '../../../vault/index.js';
 import type { RowRange, TemplateModel } from '../../templates.js';
 import { serializeFaceTemplate } from '../match.js';
+import {
+  deleteFraudFaceRow,
+  fraudFaceRowPage,
+  insertFraudFaceRow,
+  type FraudRow,
+} from './fraud-list-store.js';
 
 /** Reason codes are codes (`synthetic_identity`, `confirmed_fraud`, …): never free text. */
 const REASON_CODE = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -59,22 +65,16 @@ export function addFraudFace(vault: Vault, input: NewFraudFace): string {
   const plain = serializeFaceTemplate({ model: input.model, vector: input.embedding });
   const sealed = vault.seal('system', fieldRef(id), plain);
   sodium().memzero(plain);
-  vault.transaction(() => {
-    cachedStatement(
-      vault.db,
-      `INSERT INTO fraud_list_entries
-         (id, list, template_enc, model, model_version, reason_code, source_verification_id, added_by, added_at)
-       VALUES (?, 'face', ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+  vault.write((db) => {
+    insertFraudFaceRow(db, {
       id,
       sealed,
-      input.model.name,
-      input.model.version,
-      input.reasonCode,
-      input.sourceVerificationId ?? null,
-      input.actor,
-      vault.now.toISOString(),
-    );
+      model: input.model,
+      reasonCode: input.reasonCode,
+      sourceVerificationId: input.sourceVerificationId ?? null,
+      addedBy: input.actor,
+      addedAt: vault.now.toISOString(),
+    });
     vault.audit({
       actor: input.actor,
       action: 'fraud_list.face_added',
@@ -88,11 +88,8 @@ export function addFraudFace(vault: Vault, input: NewFraudFace): string {
 
 /** Deletes a known-fraud face; returns whether it existed. */
 export function removeFraudFace(vault: Vault, entryId: string, actor: string): boolean {
-  return vault.transaction(() => {
-    const changes = cachedStatement(
-      vault.db,
-      `DELETE FROM fraud_list_entries WHERE id = ? AND list = 'face'`,
-    ).run(entryId).changes;
+  return vault.write((db) => {
+    const changes = deleteFraudFaceRow(db, entryId);
     if (changes === 0) return false;
     vault.audit({
       actor,
@@ -105,40 +102,33 @@ export function removeFraudFace(vault: Vault, entryId: string, actor: string): b
   });
 }
 
-interface FraudRow {
-  id: string;
-  template_enc: Uint8Array;
-  model: string;
-  model_version: string;
-  reason_code: string;
-  added_at: string;
-}
-
 /**
- * Every known-fraud face, decrypted one at a time, in id order, read in pages; `range` continues
+ * Every known-fraud face, opened one at a time by a system reader (audited once when made), in id order, read in pages; `range` continues
  * after an id and stops after `limit` rows. A row that fails authentication goes to `onDamaged`
  * and is skipped (without `onDamaged` its IntegrityError throws).
  */
 export function* fraudFaces(
   vault: Vault,
+  reader: SealedReader,
   pageSize = 1000,
   range: RowRange = {},
   onDamaged?: (id: string) => void,
 ): Generator<StoredFraudFace> {
-  const page = cachedStatement(
-    vault.db,
-    `SELECT id, template_enc, model, model_version, reason_code, added_at FROM fraud_list_entries
-       WHERE list = 'face' AND id > ? ORDER BY id LIMIT ?`,
-  );
+  const page = (after: string, size: number): FraudRow[] =>
+    vault.read((db) => fraudFaceRowPage(db, after, size));
   let after = range.after ?? '';
   let left = range.limit ?? Infinity;
   while (left > 0) {
     const size = Math.min(pageSize, left);
-    const rows = page.all(after, size) as FraudRow[];
+    const rows = page(after, size);
     for (const row of rows) {
       let template: Uint8Array;
       try {
-        template = vault.open('system', fieldRef(row.id), row.template_enc);
+        template = reader.open({
+          owner: 'system',
+          ref: fieldRef(row.id),
+          sealed: row.template_enc,
+        });
       } catch (error) {
         if (!onDamaged || !(error instanceof IntegrityError)) throw error;
         onDamaged(row.id);

@@ -28,6 +28,7 @@ import { generateFaceDocument } from '../../../gen/face-documents.js';
 import { cleanup, newVault } from '../../vault/helpers.js';
 import { describeWithDevData } from '../../../support/with-dev-data.js';
 import { MODEL_TIMEOUT, devImage } from './helpers.js';
+import { vaultDb } from '../../../../server/vault/internal.js';
 
 let engine: FaceEngine;
 
@@ -307,7 +308,7 @@ describeWithDevData('faces', 'templates in the vault', () => {
       // Opening the templates is a read of biometric data: audited with codes and counts only.
       const compared = () =>
         (
-          vault.db
+          vaultDb(vault)
             .prepare(
               "SELECT actor, details FROM audit_log WHERE action = 'biometric_template.compared' ORDER BY seq",
             )
@@ -323,9 +324,13 @@ describeWithDevData('faces', 'templates in the vault', () => {
             modality: 'face',
             templates: 1,
             outcome: same.status === 'verified' ? same.decision : '',
+            purpose: 'verification',
           },
         },
-        { actor: 'system', details: { modality: 'face', templates: 1, outcome: 'decline' } },
+        {
+          actor: 'system',
+          details: { modality: 'face', templates: 1, outcome: 'decline', purpose: 'verification' },
+        },
       ]);
 
       // A subject enrolled under another model version cannot be compared: re-enrol.
@@ -348,12 +353,8 @@ describeWithDevData('faces', 'templates in the vault', () => {
       expect(await verifyFace(vault, engine, vault.createSubject(), devImage(1, 5))).toEqual({
         status: 'not_enrolled',
       });
-      // The stale template was opened (model_mismatch); nothing was opened for the unenrolled one.
-      expect(compared().map((c) => c.details.outcome)).toEqual([
-        expect.any(String),
-        'decline',
-        'model_mismatch',
-      ]);
+      // Nothing was opened for the stale template (its model is in clear) nor the unenrolled one.
+      expect(compared().map((c) => c.details.outcome)).toEqual([expect.any(String), 'decline']);
       expect(removeStaleFaceTemplates(vault, stale, engine.model, 'kiosk:test')).toBe(1);
       expect(subjectTemplates(vault, stale, 'face')).toEqual([]);
     },

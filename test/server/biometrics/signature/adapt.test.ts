@@ -19,6 +19,7 @@ import { subjectTemplates } from '../../../../server/biometrics/templates.js';
 import type { Vault } from '../../../../server/vault/index.js';
 import { cleanup, newVault } from '../../vault/helpers.js';
 import { DRIFTED, LOOPS, ZIGZAG, syntheticSignature } from './synthetic.js';
+import { vaultDb } from '../../../../server/vault/internal.js';
 
 afterEach(cleanup);
 
@@ -213,7 +214,7 @@ describe('adaptSubjectSignature', () => {
   ): string {
     const id = `ver_${Math.random().toString(36).slice(2)}`;
     const at = vault.now.toISOString();
-    vault.db
+    vaultDb(vault)
       .prepare(
         `INSERT INTO verifications (id, subject_id, purpose, status, decision, created_at, updated_at, decided_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -268,7 +269,7 @@ describe('adaptSubjectSignature', () => {
     const after = verifySubjectSignature(vault, subjectId, probe);
     expect(before.ok && after.ok && after.score > before.score).toBe(true);
 
-    const rows = vault.db
+    const rows = vaultDb(vault)
       .prepare("SELECT actor, details FROM audit_log WHERE action = 'biometric_template.adapted'")
       .all() as { actor: string; details: string }[];
     expect(rows).toHaveLength(1);
@@ -292,7 +293,7 @@ describe('adaptSubjectSignature', () => {
     const onboarding = verification(vault, subjectId, 'approved', 'onboarding');
     enrolSubjectSignature(vault, subjectId, enrolment, { verificationId: onboarding });
     const anchors = () =>
-      vault.db
+      vaultDb(vault)
         .prepare(
           "SELECT id, created_at, verification_id FROM biometric_templates WHERE modality = 'signature'",
         )
@@ -332,7 +333,7 @@ describe('adaptSubjectSignature', () => {
       reason: 'not_accepted',
     });
     expect(subjectTemplates(vault, subjectId, 'signature').map((t) => t.id)).toEqual(ids);
-    const adaptations = vault.db
+    const adaptations = vaultDb(vault)
       .prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'biometric_template.adapted'")
       .get() as { n: number };
     expect(adaptations.n).toBe(0);

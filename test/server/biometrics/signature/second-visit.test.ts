@@ -17,6 +17,7 @@ import {
 import { subjectTemplates } from '../../../../server/biometrics/templates.js';
 import { cleanup, newVault } from '../../vault/helpers.js';
 import { DRIFTED, LOOPS, ZIGZAG, syntheticSignature } from './synthetic.js';
+import { vaultDb } from '../../../../server/vault/internal.js';
 
 afterEach(cleanup);
 
@@ -151,7 +152,7 @@ describe('addSubjectSecondVisit', () => {
     ]);
     const after = verifySubjectSignature(vault, subjectId, probe);
     expect(before.ok && after.ok && after.score > before.score).toBe(true);
-    const rows = vault.db
+    const rows = vaultDb(vault)
       .prepare("SELECT actor, details FROM audit_log WHERE action = 'biometric_template.extended'")
       .all() as { actor: string; details: string }[];
     expect(rows).toHaveLength(1);

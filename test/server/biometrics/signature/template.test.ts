@@ -16,6 +16,7 @@ import {
 import { storeTemplate, subjectTemplates } from '../../../../server/biometrics/templates.js';
 import { cleanup, fileContains, newVault, rawDbFiles } from '../../vault/helpers.js';
 import { LOOPS, ZIGZAG, syntheticSignature } from './synthetic.js';
+import { vaultDb } from '../../../../server/vault/internal.js';
 
 afterEach(cleanup);
 
@@ -149,14 +150,18 @@ describe('enrolSubjectSignature / verifySubjectSignature', () => {
     const subjectId = vault.createSubject();
     enrolSubjectSignature(vault, subjectId, enrolment);
     verifySubjectSignature(vault, subjectId, genuine, { actor: 'kiosk:test' });
-    const rows = vault.db
+    const rows = vaultDb(vault)
       .prepare("SELECT actor, details FROM audit_log WHERE action = 'biometric_template.compared'")
       .all() as { actor: string; details: string }[];
     expect(rows).toHaveLength(1);
     expect(rows[0]!.actor).toBe('kiosk:test');
     const details = JSON.parse(rows[0]!.details) as Record<string, unknown>;
-    expect(details).toMatchObject({ modality: 'signature', outcome: 'accept' });
-    expect(Object.keys(details).sort()).toEqual(['modality', 'outcome', 'templateId']);
+    expect(details).toMatchObject({
+      modality: 'signature',
+      outcome: 'accept',
+      purpose: 'verification',
+    });
+    expect(Object.keys(details).sort()).toEqual(['modality', 'outcome', 'purpose', 'templateId']);
   });
 
   it('replaces an earlier enrolment; a refused enrolment stores nothing', async () => {
@@ -230,7 +235,7 @@ describe('enrolSubjectSignature / verifySubjectSignature', () => {
       reason: 'replayed',
       closestReference: 0,
     });
-    const row = vault.db
+    const row = vaultDb(vault)
       .prepare("SELECT details FROM audit_log WHERE action = 'biometric_template.compared'")
       .get() as { details: string };
     expect(JSON.parse(row.details)).toMatchObject({ outcome: 'replayed' });

@@ -13,6 +13,7 @@ import {
 import type { DocumentLookups } from '../../../../server/documents/checks/index.js';
 import { Vault, newId, normaliseDocumentNumber } from '../../../../server/vault/index.js';
 import { context, mrzRecord } from './records.js';
+import { vaultDb } from '../../../../server/vault/internal.js';
 
 let dir: string;
 let vault: Vault;
@@ -22,7 +23,7 @@ const holder = mrzRecord({ documentNumber: 'XQ1234567', issuingState: 'FRA' });
 let holderId: string;
 
 function storeDocument(subjectId: string, number: string, issuingState: string | null): void {
-  vault.db
+  vaultDb(vault)
     .prepare(
       `INSERT INTO documents (id, subject_id, kind, format, issuing_state, document_number_bidx,
          record_enc, created_at) VALUES (?, ?, 'mrz', 'TD3', ?, ?, ?, ?)`,
@@ -39,7 +40,7 @@ function storeDocument(subjectId: string, number: string, issuingState: string |
 
 function setNameDob(subjectId: string, record: Parameters<typeof identityOf>[0]): void {
   const { nameAndBirthDate } = identityOf(record);
-  vault.db
+  vaultDb(vault)
     .prepare('UPDATE subjects SET name_dob_bidx = ? WHERE id = ?')
     .run(
       nameAndBirthDate === null ? null : vault.blindIndex('name_birth_date', nameAndBirthDate),
@@ -48,7 +49,7 @@ function setNameDob(subjectId: string, record: Parameters<typeof identityOf>[0])
 }
 
 function addFraud(number: string, issuingState: string | null): void {
-  vault.db
+  vaultDb(vault)
     .prepare(
       `INSERT INTO fraud_list_entries (id, list, value_bidx, reason_code, added_by, added_at)
        VALUES (?, 'document', ?, 'reported_stolen', 'test', ?)`,

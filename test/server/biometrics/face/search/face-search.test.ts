@@ -25,6 +25,16 @@ import {
   reopen,
   track,
 } from '../../../vault/helpers.js';
+import { vaultDb } from '../../../../../server/vault/internal.js';
+
+/** A system read, as the index load makes it (one audit entry). */
+const SYSTEM_READ = {
+  actor: 'system',
+  action: 'face_index.loaded',
+  purpose: 'system',
+  objectType: null,
+  objectId: null,
+} as const;
 
 /** The unattended key file newVault wrote for this vault. */
 function keyFileOf(vault: Vault): string {
@@ -112,7 +122,7 @@ describe('FaceSearch over a real vault', () => {
     });
     const after = rebuilt.search({ model: MODEL, embedding: embedding(2) }, { k: 3 });
     expect(after).toEqual(before);
-    const stored = [...fraudFaces(again)];
+    const stored = [...fraudFaces(again, again.sealedReader(SYSTEM_READ))];
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ id: fraudId, model: MODEL, reasonCode: 'confirmed_fraud' });
     expect(deserializeFaceTemplate(stored[0]!.template)).toEqual({
@@ -180,7 +190,7 @@ describe('FaceSearch over a real vault', () => {
     expect(search.search({ model: MODEL, embedding: embedding(4) }).fraud).toEqual([]);
 
     // destructions reach the index through the event feed
-    const feed = new EventFeed(vault.db);
+    const feed = new EventFeed(vaultDb(vault));
     feed.subscribe(search.subscriber());
     vault.destroySubject(bob, { actor: 'system', reason: 'test' });
     expect(search.index.has(b1)).toBe(true);
@@ -192,7 +202,7 @@ describe('FaceSearch over a real vault', () => {
     await feed.drain();
     expect(search.index.size).toBe(0);
     // replaying the same events removes nothing more
-    for (const event of readEvents(vault.db, 0)) expect(search.applyEvent(event)).toBe(0);
+    for (const event of readEvents(vaultDb(vault), 0)) expect(search.applyEvent(event)).toBe(0);
     vault.destroySubject(alice, { actor: 'system', reason: 'test' });
     await feed.drain();
     const c1 = search.enrol({
@@ -216,7 +226,7 @@ describe('FaceSearch over a real vault', () => {
   it('drops what a real retention run destroys, through the event feed', async () => {
     const { vault } = await newVault();
     const search = FaceSearch.open(vault, { model: MODEL });
-    const feed = new EventFeed(vault.db);
+    const feed = new EventFeed(vaultDb(vault));
     feed.subscribe(search.subscriber());
     feed.start();
     const kept = vault.createSubject();
@@ -283,7 +293,7 @@ describe('FaceSearch over a real vault', () => {
       reasonCode: 'confirmed_fraud',
       actor: 'user:usr_test',
     });
-    const chain = readAuditChain(vault.db, vault.installationId);
+    const chain = readAuditChain(vaultDb(vault), vault.installationId);
     const added = [...chain.entries].find((e) => e.action === 'fraud_list.face_added');
     expect(added).toMatchObject({ objectType: 'fraud_list_entry', objectId: id });
     expect(JSON.parse(added!.details)).toEqual({
@@ -310,7 +320,9 @@ describe('FaceSearch over a real vault', () => {
       FaceIndexError,
     );
     expect(
-      vault.db.prepare('SELECT COUNT(*) AS n FROM biometric_templates').get() as { n: number },
+      vaultDb(vault).prepare('SELECT COUNT(*) AS n FROM biometric_templates').get() as {
+        n: number;
+      },
     ).toEqual({ n: 0 });
     expect(() => search.search({ model: OLD_MODEL, embedding: embedding(1) })).toThrow(
       FaceIndexError,
@@ -378,9 +390,9 @@ describe('FaceSearch.openInBackground', () => {
     const dbFile = dataDirPaths(vault.dataDir).database;
     const victim = ids[5]!;
     const sealedOf = (sql: string, id: string): Buffer =>
-      Buffer.from(vault.db.prepare(sql).pluck().get(id) as Uint8Array);
+      Buffer.from(vaultDb(vault).prepare(sql).pluck().get(id) as Uint8Array);
     const template = sealedOf('SELECT template_enc FROM biometric_templates WHERE id = ?', victim);
-    const fraudId = vault.db
+    const fraudId = vaultDb(vault)
       .prepare("SELECT id FROM fraud_list_entries WHERE list = 'face' ORDER BY id LIMIT 1")
       .pluck()
       .get() as string;
