@@ -14,6 +14,11 @@ export const EMITTED_EVENT_TYPES = [
   'device.connected',
   'device.disconnected',
   'device.error',
+  'verification.created',
+  'verification.submitted',
+  'verification.decided',
+  'case.opened',
+  'case.decided',
 ] as const;
 
 /**
@@ -22,10 +27,6 @@ export const EMITTED_EVENT_TYPES = [
  * payloads are defined with the code that emits them.
  */
 export const RESERVED_EVENT_TYPES = [
-  'verification.created',
-  'verification.decided',
-  'case.opened',
-  'case.decided',
   'consent.granted',
   'consent.withdrawn',
   'privacy_request.received',
@@ -88,6 +89,35 @@ export interface EventPayloads {
   'device.disconnected': DeviceRef;
   /** A device failed (could not be opened, or its transport reported an error): the code only. */
   'device.error': DeviceRef & { readonly errorCode: string };
+  /** A verification session was created (its kind; the kiosk when started on one). */
+  'verification.created': {
+    readonly verificationId: string;
+    readonly kind: 'identity' | 'authentication';
+    readonly kioskId: string | null;
+  };
+  /** Its captures are complete and the checks run. */
+  'verification.submitted': { readonly verificationId: string };
+  /**
+   * The policy decided (or a case resolved it, `byCase`): the decision, the risk score, the
+   * ordered reason codes and the policy version. `review` opens a case.
+   */
+  'verification.decided': {
+    readonly verificationId: string;
+    readonly decision: 'approved' | 'declined' | 'review' | 'resubmission_requested';
+    readonly riskScore: number;
+    readonly reasons: readonly string[];
+    readonly policyVersion: string;
+    readonly byCase: boolean;
+  };
+  /** A review case was opened for a verification in review. */
+  'case.opened': { readonly caseId: string; readonly verificationId: string };
+  /** A case was resolved: the resolution and its reason code (never the reviewer's note). */
+  'case.decided': {
+    readonly caseId: string;
+    readonly verificationId: string;
+    readonly resolution: 'approved' | 'declined' | 'resubmission_requested';
+    readonly reasonCode: string;
+  };
 }
 
 /** An event to emit: its type and payload. */

@@ -42,3 +42,16 @@ export {
   type CaptureContext,
   type VelocityRule,
 } from './checks/signals.js';
+
+/**
+ * How a review case settles its verification: the verification service implements it (moving the
+ * session from review to the resolution with the machine's `resolve`, emitting
+ * verification.decided with byCase true, in the caller's transaction); the cases module calls it.
+ */
+export interface VerificationResolver {
+  resolve(
+    verificationId: string,
+    resolution: 'approved' | 'declined' | 'resubmission_requested',
+    actor: string,
+  ): void;
+}

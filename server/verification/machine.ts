@@ -33,7 +33,10 @@ export type SessionEvent =
   /** The policy's decision on a submitted session. */
   | { readonly type: 'decide'; readonly decision: Decision }
   /** A review case's resolution. */
-  | { readonly type: 'resolve'; readonly resolution: 'approved' | 'declined' }
+  | {
+      readonly type: 'resolve';
+      readonly resolution: 'approved' | 'declined' | 'resubmission_requested';
+    }
   | { readonly type: 'cancel' }
   | {
       readonly type: 'expire';
