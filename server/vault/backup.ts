@@ -43,6 +43,7 @@ import { LATEST_SCHEMA_VERSION } from './migrations/index.js';
 import { loadSodium, sodium } from './sodium.js';
 import { openUnaudited, vaultDb } from './internal.js';
 import { Vault } from './vault.js';
+import { readMetaText } from './opening.js';
 
 // ---- backup -------------------------------------------------------------------------------
 
@@ -125,16 +126,6 @@ function removeLeftovers(paths: { dir: string; database: string }): void {
   for (const name of fs.readdirSync(paths.dir)) {
     if (name.startsWith(prefix) && /\.restore-\d+\.tmp(-wal|-shm|-journal)?$/.test(name))
       fs.rmSync(path.join(paths.dir, name), { force: true });
-  }
-}
-
-function readMetaText(db: ReadableDb, key: string): string | null {
-  try {
-    const row = db.prepare('SELECT value FROM vault_meta WHERE key = ?').get(key) as
-      { value: unknown } | undefined;
-    return typeof row?.value === 'string' ? row.value : null;
-  } catch {
-    return null;
   }
 }
 

@@ -16,7 +16,8 @@ export const VAULT_INIT_STEPS = [
 ] as const;
 export type VaultInitStep = (typeof VAULT_INIT_STEPS)[number];
 
-function readMetaText(db: ReadableDb, key: string): string | null {
+/** A text value of vault_meta; null when absent or unreadable (a damaged or foreign file). */
+export function readMetaText(db: ReadableDb, key: string): string | null {
   try {
     const row = db.prepare('SELECT value FROM vault_meta WHERE key = ?').get(key) as
       { value: unknown } | undefined;

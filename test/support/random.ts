@@ -12,3 +12,18 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * The seed of a randomised test: the environment variable `name` when set (to replay a failure),
+ * else a fresh one. The caller prints it, so a failing run names the seed that replays it.
+ */
+export function seedFromEnv(name: string): number {
+  const given = process.env[name];
+  if (given !== undefined && given !== '') {
+    const n = Number(given);
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+      throw new Error(`${name} must be an integer in [0, 2^32)`);
+    return n;
+  }
+  return Math.floor(Math.random() * 0x100000000);
+}

@@ -1,4 +1,3 @@
-import * as http from 'node:http';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_SCOPES } from '../../../contract/index.js';
@@ -8,6 +7,7 @@ import type { Vault } from '../../../server/vault/index.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { closeAppliances, expectProblem, newAppliance, type TestAppliance } from './helpers.js';
 import { vaultDb } from '../../../server/vault/internal.js';
+import { raw, type RawResponse } from './auth-helpers.js';
 
 const servers: RunningServer[] = [];
 afterEach(async () => {
@@ -278,33 +278,3 @@ describe('every request schema against random JSON: only 4xx or success, never 5
     );
   });
 });
-
-interface RawResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A request sent byte for byte as given (fetch would resolve the path). */
-function raw(
-  port: number,
-  target: string,
-  method: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host: '127.0.0.1', port, path: target, method, headers, agent: false },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8').on('data', (s: string) => (text += s));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }),
-        );
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}

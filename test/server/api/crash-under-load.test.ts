@@ -17,17 +17,9 @@ import { integrityCheck } from '../../../server/vault/db.js';
 import { killChildren, runBin, spawnBin, waitForOutput, type Spawned } from '../cli/bin-helpers.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
 import { vaultDb, vaultSigner } from '../../../server/vault/internal.js';
+import { seedFromEnv } from '../../support/random.js';
 
-const SEED = (() => {
-  const given = process.env.VERIKIOSK_CRASH_SEED;
-  if (given !== undefined && given !== '') {
-    const n = Number(given);
-    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
-      throw new Error('VERIKIOSK_CRASH_SEED must be an integer in [0, 2^32)');
-    return n;
-  }
-  return Math.floor(Math.random() * 0x100000000);
-})();
+const SEED = seedFromEnv('VERIKIOSK_CRASH_SEED');
 const ROUNDS = Number(process.env.VERIKIOSK_CRASH_ROUNDS ?? 25);
 console.log(`crash-under-load seed ${SEED} (replay with VERIKIOSK_CRASH_SEED=${SEED})`);
 

@@ -25,6 +25,7 @@ import {
   type KeySource,
 } from '../../../server/vault/index.js';
 import { openTextUnaudited, vaultDb } from '../../../server/vault/internal.js';
+import { seedFromEnv } from '../../support/random.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WRITER = path.join('test', 'fixtures', 'crash-writer.ts');
@@ -54,16 +55,7 @@ interface RunOutcome {
  * The seed of every random choice in this file: VERIKIOSK_CRASH_SEED to replay a failure, else a
  * fresh one. Printed, and named in every failure message.
  */
-const SEED = (() => {
-  const given = process.env.VERIKIOSK_CRASH_SEED;
-  if (given !== undefined && given !== '') {
-    const n = Number(given);
-    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
-      throw new Error('VERIKIOSK_CRASH_SEED must be an integer in [0, 2^32)');
-    return n;
-  }
-  return Math.floor(Math.random() * 0x100000000);
-})();
+const SEED = seedFromEnv('VERIKIOSK_CRASH_SEED');
 console.log(`crash test seed ${SEED} (replay with VERIKIOSK_CRASH_SEED=${SEED})`);
 
 /** mulberry32: a small seeded generator, so a kill schedule can be replayed exactly. */

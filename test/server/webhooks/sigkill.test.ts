@@ -7,6 +7,7 @@ import { verifyWebhookSignature } from '../../../server/webhooks/index.js';
 import { killChildren, runBin, spawnBin, waitForOutput, type Spawned } from '../cli/bin-helpers.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
 import { Receiver } from './receiver.js';
+import { seedFromEnv, seededRandom } from '../../support/random.js';
 
 /**
  * The real appliance (`verikiosk start`, its own process) delivering to a receiver on 127.0.0.1
@@ -15,17 +16,6 @@ import { Receiver } from './receiver.js';
  * `verikiosk retention run` between runs. At the end the receiver holds every event id at least
  * once, every request validly signed; a duplicate is the same body under the same event id.
  */
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const receivers: Receiver[] = [];
 afterEach(async () => {
@@ -45,9 +35,9 @@ async function start(dataDir: string): Promise<{ served: Spawned; url: string }>
 
 describe('webhook delivery across SIGKILL of the appliance', { timeout: 240_000 }, () => {
   it('delivers every event at least once, validly signed, after kills mid-delivery and restarts (seeded)', async () => {
-    const seed = Number(process.env.KILL_SEED ?? Date.now() % 2 ** 31);
+    const seed = seedFromEnv('KILL_SEED');
     console.log(`webhook SIGKILL seed: ${seed} (replay with KILL_SEED=${seed})`);
-    const random = mulberry32(seed);
+    const random = seededRandom(seed);
     const dataDir = path.join(tempDir(), 'data');
     const init = await runBin(['init', '--unattended', '--json', '--data-dir', dataDir]);
     expect(init.code, init.stderr).toBe(0);
