@@ -167,12 +167,15 @@ describe('/api/v1/fraud-lists', () => {
 
     // audited with ids and codes only
     expect(
-      auditOf(vault, 'fraud_list.document_added').map((a) => [a.object_id, JSON.parse(a.details)]),
+      auditOf(vault, 'fraud_list.document_added').map((a): unknown[] => [
+        a.object_id,
+        JSON.parse(a.details),
+      ]),
     ).toEqual([
       [entry.id, { list: 'document', reason: 'reported_stolen', anyIssuer: false, expires: false }],
     ]);
     expect(
-      auditOf(vault, 'fraud_list.document_removed').map((a) => [
+      auditOf(vault, 'fraud_list.document_removed').map((a): unknown[] => [
         a.object_id,
         JSON.parse(a.details),
       ]),
