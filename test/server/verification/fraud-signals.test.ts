@@ -15,6 +15,7 @@ import {
   faceSignalChecks,
   vaultFraudLookups,
   type FraudLookups,
+  type VerificationCheck,
 } from '../../../server/verification/index.js';
 import { newId, normaliseDocumentNumber, type Vault } from '../../../server/vault/index.js';
 import { vaultDb } from '../../../server/vault/internal.js';
@@ -63,11 +64,9 @@ function verification(vault: Vault, createdAt: Date): string {
   return id;
 }
 
-const byCheck = (checks: { check: string }[]) =>
-  Object.fromEntries(checks.map((c) => [c.check, c])) as Record<
-    string,
-    { outcome: string; reasonCode: string | null }
-  >;
+type Checks = Record<'known_fraud_face' | 'duplicate_face' | 'velocity_face', VerificationCheck>;
+const byCheck = (checks: VerificationCheck[]): Checks =>
+  Object.fromEntries(checks.map((c) => [c.check, c])) as Checks;
 
 function signals(
   lookups: FraudLookups,
