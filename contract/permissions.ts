@@ -19,13 +19,19 @@ const STAFF_PERMISSIONS = [
  * `requireScope(scope)` when its role holds the scope (or `admin`, which implies every scope).
  * Branch staff run verifications at the desk, work the review queue (identity data and images)
  * and take privacy requests; a supervisor adds reports (four-eyes approvals and aggregated
- * figures); an auditor reads verifications, reports and privacy requests but never identity data
+ * figures) and keeps the fraud lists; an auditor reads verifications, reports and privacy requests but never identity data
  * or images; an admin holds everything.
  */
 export const ROLE_PERMISSIONS = {
   staff: STAFF_PERMISSIONS,
-  supervisor: [...STAFF_PERMISSIONS, 'reports:read'],
-  auditor: ['verifications:read', 'privacy:read', 'reports:read', 'metrics:read'],
+  supervisor: [...STAFF_PERMISSIONS, 'reports:read', 'fraud_lists:read', 'fraud_lists:write'],
+  auditor: [
+    'verifications:read',
+    'privacy:read',
+    'reports:read',
+    'metrics:read',
+    'fraud_lists:read',
+  ],
   admin: ['admin'],
 } as const satisfies Record<StaffRole, readonly ApiScope[]>;
 

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /**
  * API-2 scopes, plus `captures:write` (a capture station uploading images and pen samples) and
- * `metrics:read` (a Prometheus scraper). `admin` implies every other scope.
+ * `metrics:read` (a Prometheus scraper), and `fraud_lists:read`/`fraud_lists:write` (the known-fraud
+ * documents and faces). `admin` implies every other scope.
  */
 export const API_SCOPES = [
   'verifications:write',
@@ -14,6 +15,8 @@ export const API_SCOPES = [
   'privacy:write',
   'reports:read',
   'metrics:read',
+  'fraud_lists:read',
+  'fraud_lists:write',
   'admin',
 ] as const;
 export type ApiScope = (typeof API_SCOPES)[number];

@@ -23,6 +23,7 @@ import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
 import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
+import { FraudListService } from './fraud/index.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -182,6 +183,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     throw error;
   }
   const face = new LazyFaceEngine(faceEngineOptions(config.face));
+  const fraudLists = new FraudListService(vault, faceSearch, () => face.engine());
   const realtime = new Realtime({
     feed: events,
     devices,
@@ -210,6 +212,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     devices,
     realtime,
     webhooks,
+    fraudLists,
   });
   return {
     vault,

@@ -178,14 +178,15 @@ export const DOMAIN_ERRORS: readonly DomainErrorRow[] = [
   },
   {
     error: 'FraudListError',
-    types: ['rule_violation'],
+    types: ['rule_violation', 'unavailable'],
     matches: named('FraudListError'),
-    map: (e) =>
-      refused(
-        'rule_violation',
-        String((e as Error & { field?: unknown }).field),
-        'the fraud-list entry is refused',
-      ),
+    map: (e) => {
+      const field = String((e as Error & { field?: unknown }).field);
+      // The message names the rule and at most an image's rejection code, never a value.
+      return field === 'engine_busy'
+        ? fixed('unavailable', 'the face engine is busy; try again')
+        : refused('rule_violation', field, e.message);
+    },
   },
 ];
 

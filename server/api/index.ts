@@ -22,6 +22,8 @@ import type { ApplianceDevices } from '../devices/index.js';
 import type { SessionPolicy } from '../auth/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { WebhookService } from '../webhooks/index.js';
+import { fraudListRoutes } from './routes/fraud-lists.js';
+import type { FraudListService } from '../fraud/index.js';
 
 export { HttpError, problem } from './problem.js';
 export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
@@ -40,8 +42,8 @@ export {
   type RequireScopeOptions,
 } from './middleware/auth.js';
 
-/** Route groups that take image bodies (up to server.maxImageBytes); none is mounted yet. */
-export const IMAGE_UPLOAD_PREFIXES: readonly string[] = [];
+/** Route groups that take image bodies (up to server.maxImageBytes). */
+export const IMAGE_UPLOAD_PREFIXES: readonly string[] = ['/api/v1/fraud-lists/faces'];
 export { bodyLimitFor, bodyLimitsByRoute, type BodyLimits } from './middleware/body-limit.js';
 
 export interface ApiDeps extends HealthDeps {
@@ -52,6 +54,8 @@ export interface ApiDeps extends HealthDeps {
   rateLimit?: { enabled: boolean; perKey: BucketLimit; perAddress: BucketLimit } | undefined;
   /** Webhook endpoints (server/webhooks). */
   webhooks: WebhookService;
+  /** Known-fraud documents and faces (server/fraud). */
+  fraudLists: FraudListService;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
   /** The device manager and the SSE hub (absent: their routes answer 503). */
@@ -132,6 +136,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', authRoutes(deps.vault, sessions))
     .route('/api/v1', kioskRoutes(deps.vault))
     .route('/api/v1', webhookRoutes(deps.webhooks))
+    .route('/api/v1', fraudListRoutes(deps.fraudLists))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

@@ -51,6 +51,7 @@ export {
   FaceIndexError,
   FaceSearch,
   FaceTemplateError,
+  FraudListError,
   LazyFaceEngine,
   addFraudFace,
   assessLiveness,
@@ -65,6 +66,7 @@ export {
   probeFaceBackend,
   recognitionModelIdentity,
   removeFraudFace,
+  sameModel,
   scoreActiveLiveness,
   serializeFaceTemplate,
   stillImageLiveness,
@@ -72,8 +74,12 @@ export {
 } from './face/index.js';
 export type {
   DecodeLimits,
+  FaceAnalysis,
   FaceBackendInfo,
   FaceBusy,
+  FaceMatchThresholds,
+  FaceModel,
+  FaceSearchOptions,
   FaceCheck,
   FaceComparison,
   FaceDecision,
@@ -93,4 +99,6 @@ export type {
   FaceVerification,
 } from './face/index.js';
 // The template table's store, for retention's deletion of expired templates (with their events).
-export { deleteTemplateRows } from './templates-store.js';
+export { deleteTemplateRows, verificationsWithTemplates } from './templates-store.js';
+export { openTemplates, subjectTemplates } from './templates.js';
+export type { TemplateModel } from './templates.js';

@@ -89,3 +89,29 @@ export function deleteTemplateRows(db: WritableDb, ids: readonly string[], at: D
   for (const id of ids) if (deleteTemplateRow(db, id, at)) count += 1;
   return count;
 }
+
+/**
+ * VER-3 face velocity: how many verifications created since `since` (other than `exclude`) have
+ * one of these templates (the 1:N search's hits for a probe). Templates kept without a
+ * verification, or whose verification is gone, are not presentations.
+ */
+export function verificationsWithTemplates(
+  db: ReadableDb,
+  templateIds: readonly string[],
+  since: Date,
+  excludeVerificationId: string | null = null,
+): number {
+  if (templateIds.length === 0) return 0;
+  return cachedStatement(
+    db,
+    `SELECT COUNT(DISTINCT v.id) FROM biometric_templates t, json_each(@ids) AS hit
+       JOIN verifications v ON v.id = t.verification_id
+     WHERE t.id = hit.value AND v.created_at >= @since AND (@exclude IS NULL OR v.id <> @exclude)`,
+  )
+    .pluck()
+    .get({
+      ids: JSON.stringify(templateIds),
+      since: since.toISOString(),
+      exclude: excludeVerificationId,
+    }) as number;
+}

@@ -52,6 +52,7 @@ export {
   DOCUMENT_CHECKS,
   checkDocument,
   compareReadings,
+  documentPresentations,
   fraudDocumentIndexInput,
   identityOf,
   vaultDocumentLookups,

@@ -42,6 +42,15 @@ export {
   type CaptureContext,
   type VelocityRule,
 } from './checks/signals.js';
+export {
+  documentVelocityCheck,
+  faceSignalChecks,
+  vaultFraudLookups,
+  type FaceProbe,
+  type FaceSignalInput,
+  type FraudLookups,
+  type FraudSignalOptions,
+} from './checks/fraud.js';
 
 /**
  * How a review case settles its verification: the verification service implements it (moving the

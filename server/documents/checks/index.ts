@@ -47,3 +47,5 @@ export type {
   VisualZoneFields,
 } from './types.js';
 export { ANY_ISSUER, fraudDocumentIndexInput, vaultDocumentLookups } from './vault-lookups.js';
+
+export { documentPresentations } from './store.js';

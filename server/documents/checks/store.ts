@@ -4,8 +4,10 @@
  */
 import { cachedStatement, type ReadableDb } from '../../vault/index.js';
 
+/** An entry matches while it stands: not removed, and not past its expiry at the caller's time. */
 const FRAUD_SQL = `SELECT 1 FROM fraud_list_entries
-  WHERE list = 'document' AND value_bidx IN (?, ?) LIMIT 1`;
+  WHERE list = 'document' AND value_bidx IN (?, ?) AND removed_at IS NULL
+    AND (expires_at IS NULL OR expires_at > ?) LIMIT 1`;
 
 /**
  * A document row with this number (and issuer, when both are known) whose subject is not the
@@ -18,9 +20,44 @@ const OTHER_IDENTITY_SQL = `SELECT 1 FROM documents d JOIN subjects s ON s.id = 
     AND (@nameDob IS NULL OR s.name_dob_bidx IS NULL OR s.name_dob_bidx <> @nameDob)
   LIMIT 1`;
 
-/** Whether a fraud-list entry matches either blind index (issuer-specific or any issuer). */
-export function fraudDocumentListed(db: ReadableDb, own: Uint8Array, any: Uint8Array): boolean {
-  return cachedStatement(db, FRAUD_SQL).get(own, any) !== undefined;
+/**
+ * Whether a standing fraud-list entry matches either blind index (issuer-specific or any issuer)
+ * at `nowIso` (an ISO-8601 UTC time, as `expires_at` is written).
+ */
+export function fraudDocumentListed(
+  db: ReadableDb,
+  own: Uint8Array,
+  any: Uint8Array,
+  nowIso: string,
+): boolean {
+  return cachedStatement(db, FRAUD_SQL).get(own, any, nowIso) !== undefined;
+}
+
+const PRESENTATIONS_SQL = `SELECT COUNT(DISTINCT d.verification_id) FROM documents d
+  JOIN verifications v ON v.id = d.verification_id
+  WHERE d.document_number_bidx = @number AND v.created_at >= @since
+    AND (@issuer IS NULL OR d.issuing_state IS NULL OR d.issuing_state = @issuer)
+    AND (@exclude IS NULL OR d.verification_id <> @exclude)`;
+
+/**
+ * VER-3 velocity: how many verifications created since `since` presented a document with this
+ * number (`document_number` blind index), of this issuer when both are known; `exclude` leaves
+ * out the verification asking (so the caller adds its own presentation once).
+ */
+export function documentPresentations(
+  db: ReadableDb,
+  numberBlindIndex: Uint8Array,
+  since: Date,
+  options: { issuer?: string | null; excludeVerificationId?: string | null } = {},
+): number {
+  return cachedStatement(db, PRESENTATIONS_SQL)
+    .pluck()
+    .get({
+      number: numberBlindIndex,
+      since: since.toISOString(),
+      issuer: options.issuer ?? null,
+      exclude: options.excludeVerificationId ?? null,
+    }) as number;
 }
 
 /** Whether the number is on a document of another subject (see OTHER_IDENTITY_SQL). */

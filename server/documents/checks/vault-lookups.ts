@@ -35,7 +35,9 @@ export function vaultDocumentLookups(vault: Vault): DocumentLookups {
         'fraud_document',
         fraudDocumentIndexInput(documentNumberNormalised, null),
       );
-      return vault.read((db) => fraudDocumentListed(db, own, any));
+      // The vault's clock: an expired entry stops matching at its expiry (tests move the clock).
+      const now = vault.now.toISOString();
+      return vault.read((db) => fraudDocumentListed(db, own, any, now));
     },
     documentNumberSeenUnderOtherIdentity(
       documentNumberNormalised: string,

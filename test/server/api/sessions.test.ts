@@ -502,8 +502,16 @@ const EXPECTED: Record<StaffRole, ApiScope[]> = {
     'privacy:read',
     'privacy:write',
     'reports:read',
+    'fraud_lists:read',
+    'fraud_lists:write',
   ],
-  auditor: ['verifications:read', 'privacy:read', 'reports:read', 'metrics:read'],
+  auditor: [
+    'verifications:read',
+    'privacy:read',
+    'reports:read',
+    'metrics:read',
+    'fraud_lists:read',
+  ],
   admin: [...API_SCOPES],
 };
 

@@ -17,6 +17,7 @@ import {
   type FaceSearchResult,
 } from './face-index.js';
 import { addFraudFace, fraudFaces, removeFraudFace } from './fraud-list.js';
+import { standingFraudFaceIds } from './fraud-list-store.js';
 import { deserializeFaceTemplate, sameModel, serializeFaceTemplate } from '../match.js';
 
 export interface FaceIndexLoadReport {
@@ -231,6 +232,8 @@ export interface NewFraudEntry {
   readonly embedding: Float32Array;
   readonly reasonCode: string;
   readonly sourceVerificationId?: string | null;
+  /** When it stops matching (ISO-8601); null or absent: never. */
+  readonly expiresAt?: string | null;
   readonly actor: string;
 }
 
@@ -371,13 +374,21 @@ export class FaceSearch {
     return entryId;
   }
 
-  removeFraudFace(entryId: string, actor: string): boolean {
-    const existed = removeFraudFace(this.vault, entryId, actor);
+  /** Takes a face off the fraud list with a removal reason (see fraud-list.ts) and the index. */
+  removeFraudFace(entryId: string, actor: string, reason: string): boolean {
+    const existed = removeFraudFace(this.vault, entryId, actor, reason);
     this.index.remove(entryId);
     return existed;
   }
 
-  /** Nearest enrolled templates and fraud faces; refuses a probe of another model version. */
+  /**
+   * Nearest enrolled templates and fraud faces; refuses a probe of another model version.
+   *
+   * The vault is the truth of the fraud list: each fraud hit is confirmed against it at the
+   * vault's clock, and an entry that no longer stands (expired, or removed by another process)
+   * leaves the index and the search runs again, so a fraud face matches until the moment it
+   * expires or is removed and never after, whichever process removed it.
+   */
   search(
     probe: { model: TemplateModel; embedding: Float32Array },
     options?: FaceSearchOptions,
@@ -388,7 +399,16 @@ export class FaceSearch {
     if (this.#state === 'failed') {
       throw new FaceIndexError('load_failed', 'the face index could not be loaded');
     }
-    return this.index.search(probe, options);
+    for (;;) {
+      const result = this.index.search(probe, options);
+      if (result.fraud.length === 0) return result;
+      const ids = result.fraud.map((hit) => hit.entryId);
+      const now = this.vault.now.toISOString();
+      const standing = this.vault.read((db) => standingFraudFaceIds(db, ids, now));
+      if (standing.size === ids.length) return result;
+      // Each pass removes at least one entry, so this ends.
+      for (const id of ids) if (!standing.has(id)) this.index.remove(id);
+    }
   }
 
   /**

@@ -23,13 +23,15 @@ export function insertFraudFaceRow(
     sourceVerificationId: string | null;
     addedBy: string;
     addedAt: string;
+    expiresAt: string | null;
   },
 ): void {
   cachedStatement(
     db,
     `INSERT INTO fraud_list_entries
-       (id, list, template_enc, model, model_version, reason_code, source_verification_id, added_by, added_at)
-     VALUES (?, 'face', ?, ?, ?, ?, ?, ?, ?)`,
+       (id, list, template_enc, model, model_version, reason_code, source_verification_id, added_by,
+        added_at, expires_at)
+     VALUES (?, 'face', ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     row.id,
     row.sealed,
@@ -39,21 +41,60 @@ export function insertFraudFaceRow(
     row.sourceVerificationId,
     row.addedBy,
     row.addedAt,
+    row.expiresAt,
   );
 }
 
-/** Deletes a face entry; returns how many rows went (0 or 1). */
-export function deleteFraudFaceRow(db: WritableDb, entryId: string): number {
-  return cachedStatement(db, `DELETE FROM fraud_list_entries WHERE id = ? AND list = 'face'`).run(
-    entryId,
-  ).changes;
+/**
+ * Takes a face entry off the list: who, when and why are kept, the sealed template is erased.
+ * Returns whether a standing-or-expired (not yet removed) face entry had this id.
+ */
+export function removeFraudFaceRow(
+  db: WritableDb,
+  entryId: string,
+  removal: { removedAt: string; removedBy: string; reason: string },
+): boolean {
+  return (
+    cachedStatement(
+      db,
+      `UPDATE fraud_list_entries
+       SET removed_at = @at, removed_by = @by, removal_reason = @reason, template_enc = NULL
+       WHERE id = @id AND list = 'face' AND removed_at IS NULL`,
+    ).run({ id: entryId, at: removal.removedAt, by: removal.removedBy, reason: removal.reason })
+      .changes === 1
+  );
 }
 
-/** Up to `limit` face entries after `after`, in id order. */
-export function fraudFaceRowPage(db: ReadableDb, after: string, limit: number): FraudRow[] {
+/** The SQL of an entry that stands at @now: not removed, not past its expiry. */
+export const STANDING_ENTRY = `removed_at IS NULL AND (expires_at IS NULL OR expires_at > @now)`;
+
+/** Up to `limit` face entries standing at `nowIso`, after `after`, in id order. */
+export function fraudFaceRowPage(
+  db: ReadableDb,
+  after: string,
+  limit: number,
+  nowIso: string,
+): FraudRow[] {
   return cachedStatement(
     db,
     `SELECT id, template_enc, model, model_version, reason_code, added_at FROM fraud_list_entries
-     WHERE list = 'face' AND id > ? ORDER BY id LIMIT ?`,
-  ).all(after, limit) as FraudRow[];
+     WHERE list = 'face' AND id > @after AND ${STANDING_ENTRY} ORDER BY id LIMIT @limit`,
+  ).all({ after, limit, now: nowIso }) as FraudRow[];
+}
+
+/** Of these face entry ids, the ones standing at `nowIso` (a search confirms its hits with it). */
+export function standingFraudFaceIds(
+  db: ReadableDb,
+  ids: readonly string[],
+  nowIso: string,
+): Set<string> {
+  if (ids.length === 0) return new Set();
+  const rows = cachedStatement(
+    db,
+    `SELECT f.id FROM fraud_list_entries f, json_each(@ids) AS wanted
+     WHERE f.id = wanted.value AND f.list = 'face' AND ${STANDING_ENTRY}`,
+  )
+    .pluck()
+    .all({ ids: JSON.stringify(ids), now: nowIso }) as string[];
+  return new Set(rows);
 }

@@ -4,24 +4,33 @@
  * data key (a fraud face belongs to no subject), model name and version
  * in clear. Adding and removing are audited with ids and codes only.
  */
+import { FRAUD_LIST_REASONS, FRAUD_REMOVAL_REASONS } from '../../../../contract/fraud-lists.js';
 import { IntegrityError, newId, sodium } from '../../../vault/index.js';
 import type { SealedReader, Vault } from '../../../vault/index.js';
 import type { RowRange, TemplateModel } from '../../templates.js';
 import { serializeFaceTemplate } from '../match.js';
 import {
-  deleteFraudFaceRow,
   fraudFaceRowPage,
+  removeFraudFaceRow,
   insertFraudFaceRow,
   type FraudRow,
 } from './fraud-list-store.js';
 
-/** Reason codes are codes (`synthetic_identity`, `confirmed_fraud`, …): never free text. */
-const REASON_CODE = /^[a-z][a-z0-9_.-]{0,63}$/;
+/** Reason codes come from the fixed lists of contract/fraud-lists.ts: never free text. */
+const isOneOf = (list: readonly string[], code: string): boolean => list.includes(code);
 
 export class FraudListError extends Error {
   override name = 'FraudListError';
   constructor(
-    readonly field: 'reasonCode' | 'embedding',
+    readonly field:
+      | 'reasonCode'
+      | 'embedding'
+      | 'expiresAt'
+      | 'documentNumber'
+      | 'face_quality'
+      | 'image'
+      | 'engine_busy'
+      | 'model',
     message: string,
   ) {
     super(message);
@@ -33,6 +42,8 @@ export interface NewFraudFace {
   readonly embedding: Float32Array;
   readonly reasonCode: string;
   readonly sourceVerificationId?: string | null;
+  /** When it stops matching (ISO-8601 UTC, after now); null or absent: never. */
+  readonly expiresAt?: string | null;
   /** Who added it ("user:…", "system"). */
   readonly actor: string;
 }
@@ -52,11 +63,14 @@ function fieldRef(id: string): { table: string; column: string; rowId: string } 
 
 /** Seals and stores a known-fraud face; returns the entry id. */
 export function addFraudFace(vault: Vault, input: NewFraudFace): string {
-  if (!REASON_CODE.test(input.reasonCode))
+  if (!isOneOf(FRAUD_LIST_REASONS, input.reasonCode))
     throw new FraudListError(
       'reasonCode',
-      'reasonCode must be a lower-case code of up to 64 chars',
+      `reasonCode must be one of ${FRAUD_LIST_REASONS.join(', ')}`,
     );
+  const expiresAt = input.expiresAt ?? null;
+  if (expiresAt !== null && !(Date.parse(expiresAt) > vault.now.getTime()))
+    throw new FraudListError('expiresAt', 'expiresAt must be a time in the future');
   for (const value of input.embedding) {
     if (!Number.isFinite(value))
       throw new FraudListError('embedding', 'an embedding value is not a finite number');
@@ -74,36 +88,59 @@ export function addFraudFace(vault: Vault, input: NewFraudFace): string {
       sourceVerificationId: input.sourceVerificationId ?? null,
       addedBy: input.actor,
       addedAt: vault.now.toISOString(),
+      expiresAt: expiresAt === null ? null : new Date(expiresAt).toISOString(),
     });
     vault.audit({
       actor: input.actor,
       action: 'fraud_list.face_added',
       objectType: 'fraud_list_entry',
       objectId: id,
-      details: { list: 'face', reason: input.reasonCode, model: input.model.name },
+      details: {
+        list: 'face',
+        reason: input.reasonCode,
+        model: input.model.name,
+        expires: expiresAt !== null,
+      },
     });
   });
   return id;
 }
 
-/** Deletes a known-fraud face; returns whether it existed. */
-export function removeFraudFace(vault: Vault, entryId: string, actor: string): boolean {
+/**
+ * Takes a known-fraud face off the list with a reason: its sealed template is erased, its row
+ * keeps who added and removed it. Returns whether it stood (false: unknown or removed already).
+ */
+export function removeFraudFace(
+  vault: Vault,
+  entryId: string,
+  actor: string,
+  reason: string,
+): boolean {
+  if (!isOneOf(FRAUD_REMOVAL_REASONS, reason))
+    throw new FraudListError(
+      'reasonCode',
+      `a removal reason must be one of ${FRAUD_REMOVAL_REASONS.join(', ')}`,
+    );
   return vault.write((db) => {
-    const changes = deleteFraudFaceRow(db, entryId);
-    if (changes === 0) return false;
+    const removed = removeFraudFaceRow(db, entryId, {
+      removedAt: vault.now.toISOString(),
+      removedBy: actor,
+      reason,
+    });
+    if (!removed) return false;
     vault.audit({
       actor,
       action: 'fraud_list.face_removed',
       objectType: 'fraud_list_entry',
       objectId: entryId,
-      details: { list: 'face' },
+      details: { list: 'face', reason },
     });
     return true;
   });
 }
 
 /**
- * Every known-fraud face, opened one at a time by a system reader (audited once when made), in id order, read in pages; `range` continues
+ * Every known-fraud face standing at the vault's clock (not removed, not expired), opened one at a time by a system reader (audited once when made), in id order, read in pages; `range` continues
  * after an id and stops after `limit` rows. A row that fails authentication goes to `onDamaged`
  * and is skipped (without `onDamaged` its IntegrityError throws).
  */
@@ -114,8 +151,10 @@ export function* fraudFaces(
   range: RowRange = {},
   onDamaged?: (id: string) => void,
 ): Generator<StoredFraudFace> {
-  const page = (after: string, size: number): FraudRow[] =>
-    vault.read((db) => fraudFaceRowPage(db, after, size));
+  const page = (after: string, size: number): FraudRow[] => {
+    const now = vault.now.toISOString();
+    return vault.read((db) => fraudFaceRowPage(db, after, size, now));
+  };
   let after = range.after ?? '';
   let left = range.limit ?? Infinity;
   while (left > 0) {

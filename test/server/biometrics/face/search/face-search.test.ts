@@ -185,8 +185,8 @@ describe('FaceSearch over a real vault', () => {
 
     expect(search.deleteTemplate(a2, 'user:usr_test')).toBe(true);
     expect(search.index.has(a2)).toBe(false);
-    expect(search.removeFraudFace(f1, 'user:usr_test')).toBe(true);
-    expect(search.removeFraudFace(f1, 'user:usr_test')).toBe(false);
+    expect(search.removeFraudFace(f1, 'user:usr_test', 'added_in_error')).toBe(true);
+    expect(search.removeFraudFace(f1, 'user:usr_test', 'added_in_error')).toBe(false);
     expect(search.search({ model: MODEL, embedding: embedding(4) }).fraud).toEqual([]);
 
     // destructions reach the index through the event feed
@@ -300,6 +300,7 @@ describe('FaceSearch over a real vault', () => {
       list: 'face',
       reason: 'confirmed_fraud',
       model: MODEL.name,
+      expires: false,
     });
     expect(() =>
       addFraudFace(vault, {

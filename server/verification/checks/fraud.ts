@@ -1,0 +1,178 @@
+/**
+ * The fraud signals of a verification that need storage (VER-3): known-fraud faces, the same face
+ * under another subject (duplicate identity), and how often the same face or document was
+ * presented within the velocity window. The checks are pure over injected lookups;
+ * `vaultFraudLookups` implements the lookups over the vault and the 1:N face search.
+ *
+ * Distances are judged with the calibrated `live` thresholds (FACE-3): at or under the approve
+ * distance (false-match rate 10⁻⁴) a hit is the same face (fail); within the review band
+ * (10⁻³) it may be (warn: a person looks); beyond it there is no hit.
+ */
+import {
+  faceMatchThresholds,
+  verificationsWithTemplates,
+  type FaceMatchThresholds,
+  type FaceSearch,
+  type FaceSearchOptions,
+  type FaceSearchResult,
+  type TemplateModel,
+} from '../../biometrics/index.js';
+import { documentPresentations, type DocumentRecord } from '../../documents/index.js';
+import { normaliseDocumentNumber, type Vault } from '../../vault/index.js';
+import type { VerificationCheck } from '../policy.js';
+import { DEFAULT_VELOCITY, velocityCheck, type VelocityRule } from './signals.js';
+
+export interface FaceProbe {
+  readonly model: TemplateModel;
+  /** The selfie's descriptor (the fused burst probe). */
+  readonly embedding: Float32Array;
+}
+
+/** What the fraud signals read: the 1:N search and two counts from the stores. */
+export interface FraudLookups {
+  /** The 1:N search (FaceSearch.search); may throw while the index is not ready. */
+  searchFace(probe: FaceProbe, options: FaceSearchOptions): FaceSearchResult;
+  /** Verifications created since `since`, other than `exclude`, holding one of these templates. */
+  verificationsWithTemplates(
+    templateIds: readonly string[],
+    since: Date,
+    exclude: string | null,
+  ): number;
+  /**
+   * Verifications created since `since`, other than `exclude`, that presented this document
+   * number (normalised) of this issuer (any issuer when null).
+   */
+  documentPresentations(
+    documentNumberNormalised: string,
+    issuingState: string | null,
+    since: Date,
+    exclude: string | null,
+  ): number;
+}
+
+export interface FaceSignalInput {
+  readonly probe: FaceProbe;
+  /** The subject of this verification (its own templates are no duplicate), when known. */
+  readonly subjectId: string | null;
+  readonly verificationId: string;
+  readonly now: Date;
+}
+
+export interface FraudSignalOptions {
+  readonly thresholds?: FaceMatchThresholds;
+  readonly velocity?: VelocityRule;
+  /** Nearest templates and fraud faces looked at (default 64). */
+  readonly k?: number;
+}
+
+const HOUR = 3_600_000;
+
+function sinceOf(now: Date, rule: VelocityRule): Date {
+  return new Date(now.getTime() - rule.windowHours * HOUR);
+}
+
+/** A distance as a check result: fail when the same face, warn in the review band. */
+function hitCheck(
+  check: string,
+  distance: number | undefined,
+  thresholds: FaceMatchThresholds,
+): VerificationCheck {
+  if (distance === undefined || distance > thresholds.reviewMaxDistance)
+    return { check, outcome: 'pass', reasonCode: null };
+  const score = Math.max(0, Math.min(1, 1 - distance / thresholds.reviewMaxDistance));
+  return {
+    check,
+    outcome: distance <= thresholds.approveMaxDistance ? 'fail' : 'warn',
+    score,
+    reasonCode: check,
+  };
+}
+
+/**
+ * `known_fraud_face`, `duplicate_face` and `velocity_face` for the selfie's probe, in that order,
+ * from one 1:N search. Velocity counts this verification and every other one within the window
+ * whose enrolled face is the same face (approve distance), the subject's own included. A search
+ * that cannot run (the index still loading) makes all three `not_run`, never a pass.
+ */
+export function faceSignalChecks(
+  input: FaceSignalInput,
+  lookups: FraudLookups,
+  options: FraudSignalOptions = {},
+): VerificationCheck[] {
+  const thresholds = options.thresholds ?? faceMatchThresholds('live');
+  const rule = options.velocity ?? DEFAULT_VELOCITY;
+  let result: FaceSearchResult;
+  let others: number;
+  try {
+    result = lookups.searchFace(input.probe, {
+      k: options.k ?? 64,
+      maxDistance: thresholds.reviewMaxDistance,
+    });
+    const sameFace = result.templates
+      .filter((hit) => hit.distance <= thresholds.approveMaxDistance)
+      .map((hit) => hit.templateId);
+    others = lookups.verificationsWithTemplates(
+      sameFace,
+      sinceOf(input.now, rule),
+      input.verificationId,
+    );
+  } catch {
+    return ['known_fraud_face', 'duplicate_face', 'velocity_face'].map((check) => ({
+      check,
+      outcome: 'not_run',
+      reasonCode: null,
+    }));
+  }
+  const duplicate = result.templates.find((hit) => hit.subjectId !== input.subjectId);
+  return [
+    hitCheck('known_fraud_face', result.fraud[0]?.distance, thresholds),
+    hitCheck('duplicate_face', duplicate?.distance, thresholds),
+    velocityCheck('face', others + 1, rule),
+  ];
+}
+
+/**
+ * `velocity_document`: this verification and every other one within the window that presented
+ * the same document number (of the same issuer, when both are known). No number: `not_run`.
+ */
+export function documentVelocityCheck(
+  record: Pick<DocumentRecord, 'documentNumber' | 'issuingState'>,
+  verificationId: string,
+  now: Date,
+  lookups: Pick<FraudLookups, 'documentPresentations'>,
+  rule: VelocityRule = DEFAULT_VELOCITY,
+): VerificationCheck {
+  const number =
+    record.documentNumber === null ? '' : normaliseDocumentNumber(record.documentNumber);
+  if (number === '') return velocityCheck('document', null, rule);
+  let others: number;
+  try {
+    others = lookups.documentPresentations(
+      number,
+      record.issuingState,
+      sinceOf(now, rule),
+      verificationId,
+    );
+  } catch {
+    return velocityCheck('document', null, rule);
+  }
+  return velocityCheck('document', others + 1, rule);
+}
+
+/** The lookups over the vault (blind indexes, templates) and the appliance's 1:N face search. */
+export function vaultFraudLookups(vault: Vault, faceSearch: FaceSearch): FraudLookups {
+  return {
+    searchFace: (probe, options) => faceSearch.search(probe, options),
+    verificationsWithTemplates: (ids, since, exclude) =>
+      vault.read((db) => verificationsWithTemplates(db, ids, since, exclude)),
+    documentPresentations: (number, issuingState, since, exclude) => {
+      const bidx = vault.blindIndex('document_number', number);
+      return vault.read((db) =>
+        documentPresentations(db, bidx, since, {
+          issuer: issuingState,
+          excludeVerificationId: exclude,
+        }),
+      );
+    },
+  };
+}
