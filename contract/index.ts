@@ -13,3 +13,4 @@ export * from './verifications.js';
 export * from './devices.js';
 export * from './events.js';
 export * from './webhooks.js';
+export * from './cases.js';

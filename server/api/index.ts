@@ -21,6 +21,8 @@ import type { Realtime } from './sse/hub.js';
 import type { ApplianceDevices } from '../devices/index.js';
 import type { SessionPolicy } from '../auth/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { caseRoutes } from './routes/cases.js';
+import type { CaseService } from '../cases/index.js';
 import type { WebhookService } from '../webhooks/index.js';
 
 export { HttpError, problem } from './problem.js';
@@ -52,6 +54,8 @@ export interface ApiDeps extends HealthDeps {
   rateLimit?: { enabled: boolean; perKey: BucketLimit; perAddress: BucketLimit } | undefined;
   /** Webhook endpoints (server/webhooks). */
   webhooks: WebhookService;
+  /** Review cases (server/cases). */
+  cases: CaseService;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
   /** The device manager and the SSE hub (absent: their routes answer 503). */
@@ -132,6 +136,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', authRoutes(deps.vault, sessions))
     .route('/api/v1', kioskRoutes(deps.vault))
     .route('/api/v1', webhookRoutes(deps.webhooks))
+    .route('/api/v1', caseRoutes(deps.cases))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));
