@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readEvents } from '../../../server/events/index.js';
 import { vaultDb } from '../../../server/vault/internal.js';
-import { auditOf, auditText } from '../api/auth-helpers.js';
+import { serveAppliance } from '../../../server/app.js';
+import { auditOf, auditText, raw } from '../api/auth-helpers.js';
 import { expectProblem } from '../api/helpers.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import {
@@ -605,6 +606,45 @@ describe('cookie writes and bad input', () => {
     expect(auditOf(t.appliance.vault, 'case.assigned')).toEqual([]);
   });
 
+  it('over a real socket on 127.0.0.1: another origin is refused, the same origin with the token assigns', async () => {
+    const t = await caseAppliance();
+    const running = await serveAppliance(t.appliance, { host: '127.0.0.1', port: 0 });
+    try {
+      const port = Number(new URL(running.url).port);
+      const alice = await t.login('alice');
+      const { caseId } = await openCase(t);
+      const headers = {
+        'content-type': 'application/json',
+        cookie: alice.cookie,
+        'x-csrf-token': alice.csrf,
+      };
+      const body = JSON.stringify({ assignee: 'me' });
+      const path = `/api/v1/cases/${caseId}/assign`;
+      const foreign = await raw(
+        port,
+        path,
+        'POST',
+        { ...headers, origin: 'https://evil.example' },
+        body,
+      );
+      expect(foreign.status).toBe(403);
+      expect(
+        vaultDb(t.appliance.vault).prepare('SELECT assigned_to FROM reviews').pluck().get(),
+      ).toBeNull();
+      const same = await raw(
+        port,
+        path,
+        'POST',
+        { ...headers, origin: `http://127.0.0.1:${port}` },
+        body,
+      );
+      expect(same.status).toBe(200);
+      expect(JSON.parse(same.body)).toMatchObject({ assignedTo: t.users.alice!.id });
+    } finally {
+      await running.close();
+    }
+  });
+
   it('answers only 4xx to random JSON on every request schema (fast-check)', async () => {
     const t = await caseAppliance();
     const alice = await t.login('alice');
@@ -616,7 +656,6 @@ describe('cookie writes and bad input', () => {
       `/api/v1/cases/${caseId}/decision`,
       '/api/v1/case-filters',
     ];
-    const before = vaultDb(t.appliance.vault).prepare('SELECT * FROM reviews').all();
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...targets),
@@ -676,6 +715,10 @@ describe('cookie writes and bad input', () => {
       }),
       { seed, numRuns: 150 },
     );
-    void before;
+    // random input decided nothing and settled nothing
+    expect(
+      vaultDb(t.appliance.vault).prepare('SELECT status FROM reviews').pluck().all(),
+    ).not.toContain('decided');
+    expect(t.resolver.calls).toEqual([]);
   });
 });
