@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readEvents } from '../../../server/events/index.js';
-import { vaultDb } from '../../../server/vault/internal.js';
+import { openTextUnaudited, vaultDb } from '../../../server/vault/internal.js';
 import { serveAppliance } from '../../../server/app.js';
 import { auditOf, auditText, raw } from '../api/auth-helpers.js';
 import { expectProblem } from '../api/helpers.js';
@@ -456,6 +456,39 @@ describe('decisions', () => {
     expect((await expectProblem(response, 409)).rule).toBe('verification_not_pending');
     expect(untouched()).toEqual(before);
     expect(t.resolver.calls).toEqual([]);
+  });
+});
+
+describe('the note and the subject', () => {
+  it('seals the note under the subject’s key: it opens with it, and destroying the subject takes the case with it', async () => {
+    const t = await caseAppliance();
+    const alice = await t.login('alice');
+    const subjectId = t.appliance.vault.createSubject();
+    const verificationId = seedVerification(t, 'review', ['reading_corrected'], subjectId);
+    emitDecided(t, verificationId, 'review', ['reading_corrected']);
+    await t.appliance.events.drain();
+    const caseId = vaultDb(t.appliance.vault)
+      .prepare('SELECT id FROM reviews WHERE subject_id = ?')
+      .pluck()
+      .get(subjectId) as string;
+    const decided = await t.appliance.app.request(
+      `/api/v1/cases/${caseId}/decision`,
+      asStaff(alice, 'POST', {
+        resolution: 'declined',
+        reasonCode: 'policy_not_met',
+        note: 'ZZNOTE',
+      }),
+    );
+    expect(decided.status).toBe(200);
+    const sealed = vaultDb(t.appliance.vault)
+      .prepare('SELECT notes_enc FROM reviews WHERE id = ?')
+      .pluck()
+      .get(caseId) as Uint8Array;
+    const ref = { table: 'reviews', column: 'notes_enc', rowId: caseId };
+    expect(openTextUnaudited(t.appliance.vault, { subjectId }, ref, sealed)).toBe('ZZNOTE');
+    expect(() => openTextUnaudited(t.appliance.vault, 'system', ref, sealed)).toThrow();
+    t.appliance.vault.destroySubject(subjectId, { actor: 'test', reason: 'erasure' });
+    expect(caseCount(t)).toBe(0);
   });
 });
 

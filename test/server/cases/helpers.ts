@@ -124,6 +124,7 @@ export function seedVerification(
   t: CaseTest,
   status: 'review' | 'declined',
   reasons: string[],
+  subjectId: string | null = null,
 ): string {
   const id = newId('ver', t.clock.now().getTime());
   const at = t.clock.now().toISOString();
@@ -135,10 +136,20 @@ export function seedVerification(
   }));
   vaultDb(t.appliance.vault)
     .prepare(
-      `INSERT INTO verifications (id, purpose, status, checks, decision, risk_score, reason_codes,
-         created_at, updated_at, decided_at) VALUES (?, 'onboarding', ?, ?, ?, 42, ?, ?, ?, ?)`,
+      `INSERT INTO verifications (id, subject_id, purpose, status, checks, decision, risk_score,
+         reason_codes, created_at, updated_at, decided_at) VALUES (?, ?, 'onboarding', ?, ?, ?, 42, ?, ?, ?, ?)`,
     )
-    .run(id, status, JSON.stringify(checks), status, JSON.stringify(reasons), at, at, at);
+    .run(
+      id,
+      subjectId,
+      status,
+      JSON.stringify(checks),
+      status,
+      JSON.stringify(reasons),
+      at,
+      at,
+      at,
+    );
   return id;
 }
 
