@@ -133,7 +133,9 @@ export class CaseService {
     return this.vault.write((db) => {
       if (eventId !== null && caseOfEvent(db, eventId) !== null) return null;
       const verification = verificationForCase(db, decided.verificationId);
-      if (verification === undefined) return null; // destroyed since: nothing left to review
+      // Destroyed, or settled since (a late redelivery, a backlog replayed at first start):
+      // nothing left to review.
+      if (verification === undefined || !PENDING_STATES.has(verification.status)) return null;
       const now = this.vault.now;
       const id = newId('case', now.getTime());
       const inserted = insertCase(db, {

@@ -101,9 +101,15 @@ describe('cases opened from the event feed', () => {
     });
   });
 
-  it('skips a decision whose verification no longer exists (destroyed since) and moves on', async () => {
+  it('skips a decision whose verification no longer exists or was settled since, and moves on', async () => {
     const t = await caseAppliance();
     emitDecided(t, 'ver_01jf2m3k4n5p6q7r8s9t0v1w2x', 'review', ['reading_corrected']);
+    // a decision replayed late, for a verification settled since
+    const settled = seedVerification(t, 'review', ['reading_corrected']);
+    vaultDb(t.appliance.vault)
+      .prepare("UPDATE verifications SET status = 'approved' WHERE id = ?")
+      .run(settled);
+    emitDecided(t, settled, 'review', ['reading_corrected']);
     await t.appliance.events.drain();
     expect(caseCount(t)).toBe(0);
     const { caseId } = await openCase(t);
