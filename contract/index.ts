@@ -14,3 +14,4 @@ export * from './devices.js';
 export * from './events.js';
 export * from './webhooks.js';
 export * from './fraud-lists.js';
+export * from './cases.js';

@@ -17,10 +17,12 @@ import {
   type ApplianceDevices,
   type SimulateMode,
 } from './devices/index.js';
+import { CaseService, NO_RESOLVER } from './cases/index.js';
 import type { EventFeed } from './events/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
+import type { VerificationResolver } from './verification/index.js';
 import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { FraudListService } from './fraud/index.js';
@@ -51,6 +53,8 @@ export interface Appliance {
   /** Webhook endpoints and their deliverer (started by `attach`, once the server listens). */
   webhooks: WebhookService;
   webhookDelivery: WebhookDeliverer;
+  /** Review cases, opened from the feed (VER-4). */
+  cases: CaseService;
   /**
    * Stops everything. The vault, scheduler and search are closed before it returns; the promise
    * resolves when the devices have released their ports. Calling it again is harmless.
@@ -70,6 +74,8 @@ export interface ApplianceOptions {
   simulate?: SimulateMode | undefined;
   /** The vault's clock (tests drive session expiry and lockouts with it); the system's by default. */
   clock?: Clock | undefined;
+  /** How a decided case settles its verification (the verification service's). */
+  verificationResolver?: VerificationResolver | undefined;
 }
 
 export async function createAppliance(options: ApplianceOptions): Promise<Appliance> {
@@ -123,10 +129,12 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     settings: config.webhooks,
     logger,
   });
+  const cases = new CaseService(vault, config.cases, options.verificationResolver ?? NO_RESOLVER);
   let scheduler: RetentionScheduler;
   try {
     events.subscribe(faceSearch.subscriber());
     events.subscribe(webhookDelivery.subscriber());
+    events.subscribe(cases.subscriber());
     events.start();
     scheduler = startRetentionScheduler(vault, rules, {
       schedule: config.retention.schedule,
@@ -213,6 +221,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     realtime,
     webhooks,
     fraudLists,
+    cases,
   });
   return {
     vault,
@@ -228,6 +237,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     realtime,
     webhooks,
     webhookDelivery,
+    cases,
     close() {
       // Stopping the devices first ends their polling at once; their ports close in the background.
       realtime.close();

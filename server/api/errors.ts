@@ -177,6 +177,15 @@ export const DOMAIN_ERRORS: readonly DomainErrorRow[] = [
       ),
   },
   {
+    error: 'CaseError',
+    types: ['not_found', 'forbidden', 'conflict', 'rule_violation', 'unavailable'],
+    matches: named('CaseError'),
+    map: (e) => {
+      const { reason, problem } = e as Error & { reason: string; problem: ProblemCode };
+      return refused(problem, reason, e.message);
+    },
+  },
+  {
     error: 'FraudListError',
     types: ['rule_violation', 'unavailable'],
     matches: named('FraudListError'),

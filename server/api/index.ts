@@ -21,6 +21,8 @@ import type { Realtime } from './sse/hub.js';
 import type { ApplianceDevices } from '../devices/index.js';
 import type { SessionPolicy } from '../auth/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { caseRoutes } from './routes/cases.js';
+import type { CaseService } from '../cases/index.js';
 import type { WebhookService } from '../webhooks/index.js';
 import { fraudListRoutes } from './routes/fraud-lists.js';
 import type { FraudListService } from '../fraud/index.js';
@@ -56,6 +58,8 @@ export interface ApiDeps extends HealthDeps {
   webhooks: WebhookService;
   /** Known-fraud documents and faces (server/fraud). */
   fraudLists: FraudListService;
+  /** Review cases (server/cases). */
+  cases: CaseService;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
   /** The device manager and the SSE hub (absent: their routes answer 503). */
@@ -137,6 +141,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', kioskRoutes(deps.vault))
     .route('/api/v1', webhookRoutes(deps.webhooks))
     .route('/api/v1', fraudListRoutes(deps.fraudLists))
+    .route('/api/v1', caseRoutes(deps.cases))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

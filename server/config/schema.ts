@@ -585,6 +585,12 @@ const webhooksSchema = z.strictObject(
   { error: mustBe(AN_OBJECT) },
 );
 
+/** Review cases (VER-4): the SLA of a case, from when it opened. */
+const casesSchema = z.strictObject(
+  { slaHours: integerIn(1, 720).default(4) },
+  { error: mustBe(AN_OBJECT) },
+);
+
 export const configSchema = z.strictObject(
   {
     server: serverSchema.prefault({}),
@@ -596,6 +602,7 @@ export const configSchema = z.strictObject(
     logging: loggingSchema.prefault({}),
     face: faceSchema.prefault({}),
     webhooks: webhooksSchema.prefault({}),
+    cases: casesSchema.prefault({}),
   },
   { error: mustBe('a JSON object') },
 );

@@ -7,6 +7,7 @@ import { migration005ApiKeyLifecycle } from './005-api-key-lifecycle.js';
 import { migration006StaffSessions } from './006-staff-sessions.js';
 import { migration007Webhooks } from './007-webhooks.js';
 import { migration008FraudListLifecycle } from './008-fraud-list-lifecycle.js';
+import { migration009Cases } from './009-cases.js';
 
 export interface Migration {
   readonly version: number;
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006StaffSessions,
   migration007Webhooks,
   migration008FraudListLifecycle,
+  migration009Cases,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

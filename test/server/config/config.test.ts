@@ -109,6 +109,7 @@ describe('defaults', () => {
         allowInsecureHttp: false,
         pollMs: 1_000,
       },
+      cases: { slaHours: 4 },
     } satisfies Config);
   });
 
