@@ -26,6 +26,7 @@ import {
   misorderedShare,
   range,
   rates,
+  svcFigures,
   type AdaptationFigures,
   type Fold,
   type TaskData,
@@ -186,6 +187,7 @@ export function calibrationExperiment(
 ): void {
   const protocol = new Protocol(task, method);
   const rows = new Map<string, Row>();
+  const extraPerUser: number[] = [];
   const row = (name: string) => {
     let r = rows.get(name);
     if (!r) rows.set(name, (r = { testEer: [], frr: [], far: [], betas: [] }));
@@ -257,6 +259,45 @@ export function calibrationExperiment(
       }
     }
   }
+  // The verifier's choice itself fitted for transfer: by the training writers' inner
+  // leave-one-writer-out error (each writer scored at the EER threshold of the others' pooled
+  // scores), the threshold then at the training writers' pooled EER.
+  const inner: Row = { testEer: [], frr: [], far: [], betas: [] };
+  const innerChoices = new Map<string, number>();
+  for (const fold of folds) {
+    let best = { cost: Infinity, p: method.grid[0]! };
+    for (const p of method.grid) {
+      let rejected = 0;
+      let accepted = 0;
+      let g = 0;
+      let f = 0;
+      for (const w of fold.train) {
+        const others = svcFigures(
+          protocol,
+          fold.train.filter((u) => u !== w),
+          p,
+        );
+        const own = protocol.scores(w, p);
+        rejected += own.genuine.filter((x) => x < others.threshold).length;
+        accepted += own.skilled.filter((x) => x >= others.threshold).length;
+        g += own.genuine.length;
+        f += own.skilled.length;
+      }
+      const cost = (rejected / g + accepted / f) / 2;
+      if (cost < best.cost - 1e-12) best = { cost, p };
+    }
+    const train = svcFigures(protocol, fold.train, best.p);
+    const test = svcFigures(protocol, fold.test, best.p);
+    const at = rates(test.genuine, test.skilled, train.threshold);
+    inner.testEer.push(test.globalEer);
+    inner.frr.push(at.frr);
+    inner.far.push(at.far);
+    inner.betas.push([]);
+    const d = method.describe(best.p);
+    innerChoices.set(d, (innerChoices.get(d) ?? 0) + 1);
+    extraPerUser.push(test.perUserEer);
+  }
+  rows.set('choice by inner leave-one-writer-out HTER; pooled EER', inner);
   console.log(
     `EXPERIMENT calibration (${folds.length} folds; β grid −1..1 by 0.05 fitted on the training writers' pooled skilled EER; the verifier's choice fitted as in the headline; test writers: EER, and FRR / FAR at the training threshold)`,
   );
@@ -270,6 +311,9 @@ export function calibrationExperiment(
       `  ${name.padEnd(80)} EER ${spread(r.testEer)}  FRR ${spread(r.frr)}  FAR ${spread(r.far)}  HTER ${pct(mean(hter))}  |FRR−FAR| ${pct(mean(gap))}${betas}`,
     );
   }
+  console.log(
+    `  inner leave-one-writer-out choice: per-user mean ${spread(extraPerUser)}; chosen ${[...innerChoices].map(([k, n]) => `${n}× ${k}`).join('; ')}`,
+  );
 }
 
 const JOIN = [1, 0.9, 1.1, 1.25];
