@@ -176,6 +176,19 @@ export function rates(
   };
 }
 
+/** The share of (genuine, impostor) pairs ordered wrongly (ties count half): 1 − AUC. */
+export function misorderedShare(genuine: readonly number[], impostor: readonly number[]): number {
+  const f = Float64Array.from(impostor).sort();
+  let wrong = 0;
+  for (const g of genuine) {
+    const below = lowerBound(f, g);
+    let upTo = below;
+    while (upTo < f.length && f[upTo]! === g) upTo++;
+    wrong += f.length - upTo + (upTo - below) / 2;
+  }
+  return wrong / (genuine.length * f.length);
+}
+
 export const mean = (v: readonly number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
 
 // ---------------------------------------------------------------------------------------------
@@ -281,6 +294,11 @@ export interface AdaptationFigures {
   readonly poisonAdmitted: number;
   readonly poisonedFar: number;
   readonly honestFar: number;
+  /** Per writer: genuine probes rejected and skilled forgeries accepted at the threshold. */
+  readonly errors: readonly { user: number; rejected: number; accepted: number }[];
+  /** Pooled genuine (S16–S20) and skilled scores, for other criteria. */
+  readonly genuine: readonly number[];
+  readonly skilled: readonly number[];
 }
 
 /**
@@ -296,6 +314,10 @@ export function adaptationFigures<P>(
   threshold: number,
   mode: 'adaptation' | 'second-visit' = 'adaptation',
   maxAdapted = DEFAULT_VERIFIER_OPTIONS.maxAdapted,
+  /** What a presented signature must score to join (adapt.ts: the decision threshold). */
+  joinThreshold = threshold,
+  /** How many enrolment references (the oldest) later ones may replace; 0: all kept (adapt.ts). */
+  replace = 0,
 ): AdaptationFigures {
   const enrolment = (user: number) => range(1, 5).map((i) => task.id(user, i));
   const adapt = (user: number, presented: number[]) => {
@@ -307,9 +329,10 @@ export function adaptationFigures<P>(
       // Adaptation: each accepted by the template as it stands; a second visit (adapt.ts,
       // addSecondVisit): each accepted by the first visit's template, copies refused.
       const judge = mode === 'adaptation' ? t : first;
-      if (judge.replay(id) || judge.score(id) < threshold || t.replay(id)) continue;
+      if (judge.replay(id) || judge.score(id) < joinThreshold || t.replay(id)) continue;
       adapted = mode === 'adaptation' ? [...adapted, id].slice(-maxAdapted) : [...adapted, id];
-      t = method.template(task, [...enrolment(user), ...adapted], p, 5);
+      const r = laterReferences(enrolment(user), adapted, replace);
+      t = method.template(task, r.refs, p, r.enrolled);
       added++;
     }
     return { t, added };
@@ -318,6 +341,7 @@ export function adaptationFigures<P>(
   const skilled: number[] = [];
   const random: number[] = [];
   const perUser: number[] = [];
+  const errors: { user: number; rejected: number; accepted: number }[] = [];
   let added = 0;
   let admitted = 0;
   const poisoned = [0, 0];
@@ -333,6 +357,11 @@ export function adaptationFigures<P>(
     genuine.push(...g);
     skilled.push(...s);
     perUser.push(equalErrorRate(g, s).eer);
+    errors.push({
+      user,
+      rejected: g.filter((x) => x < threshold).length,
+      accepted: s.filter((x) => x >= threshold).length,
+    });
     for (const u of users) {
       if (u !== user) random.push(...range(16, 20).map((i) => a.t.score(task.id(u, i))));
     }
@@ -366,7 +395,23 @@ export function adaptationFigures<P>(
     poisonAdmitted: admitted,
     poisonedFar: poisoned[0]! / poisoned[1]!,
     honestFar: honest[0]! / honest[1]!,
+    errors,
+    genuine,
+    skilled,
   };
+}
+
+/**
+ * A template's references after later signatures joined: the enrolment ones, less the oldest
+ * `replace` of them when as many later ones have joined, then the later ones.
+ */
+export function laterReferences(
+  enrolment: readonly number[],
+  later: readonly number[],
+  replace = 0,
+): { refs: number[]; enrolled: number } {
+  const dropped = Math.min(later.length, replace, enrolment.length - 1);
+  return { refs: [...enrolment.slice(dropped), ...later], enrolled: enrolment.length - dropped };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,6 +487,7 @@ export function fitLaterSession<P>(
   threshold: number,
   exponents: readonly number[] = [0.5, 0.75, 1, 1.25, 1.5],
   laterFactors = true,
+  replace = 0,
 ): { p: P; calibration: LaterSessionCalibration; error: number } | null {
   if (!method.withLaterSession) return null;
   const with_ = method.withLaterSession.bind(method);
@@ -482,9 +528,9 @@ export function fitLaterSession<P>(
       const genuine: { d: number; w: number }[] = [];
       const skilled: { d: number; w: number }[] = [];
       for (const u of users) {
-        const refs = [...enrolment(u), ...joined.get(u)!];
-        const t = method.template(task, refs, q, 5);
-        const w = Math.min(1, joined.get(u)!.length / 5);
+        const r = laterReferences(enrolment(u), joined.get(u)!, replace);
+        const t = method.template(task, r.refs, q, r.enrolled);
+        const w = Math.min(1, joined.get(u)!.length / Math.max(1, r.enrolled));
         const d = (i: number) => 1 / t.score(task.id(u, i)) - 1;
         genuine.push(...range(16, 20).map((i) => ({ d: d(i), w })));
         skilled.push(...range(21, 40).map((i) => ({ d: d(i), w })));

@@ -2,7 +2,7 @@
  * SVC2004-protocol evaluation of the signature verifier, cross-validated across writers.
  *
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
- *     [--folds 2] [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba|norm|path-signature|synthetic]
+ *     [--folds 2] [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba|norm|path-signature|synthetic|calibration|adaptation|adaptation-pooled]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -55,6 +55,11 @@ import {
   type Signature,
   type VerifierOptions,
 } from '../../server/biometrics/signature/index.js';
+import {
+  adaptationExperiment,
+  calibrationExperiment,
+  pooledAdaptationExperiment,
+} from './signature-calibration.js';
 import { sigmaLognormalTask } from './sigma-lognormal.js';
 import {
   Protocol,
@@ -319,8 +324,20 @@ function printComparison(
 function main(): void {
   const { dirs, splits, folds, seed, users, experiment, fullGrid, dynamics, shape } = parseCli();
   const started = process.cpuUsage();
-  for (const dir of dirs)
-    evaluate(dir, splits, folds, seed, users, experiment, fullGrid, dynamics, shape);
+  if (experiment === 'adaptation-pooled') {
+    // Both tasks in one process: the adaptation settings fitted on both at once.
+    const tasks = dirs.map((dir) => {
+      const task = loadTask(dir, users);
+      return {
+        task,
+        method: verifierMethod(task, 'verifier', verifierGrid(task.pressure, fullGrid, dynamics)),
+      };
+    });
+    pooledAdaptationExperiment(tasks, writerFolds(tasks[0]!.task.users, splits, seed, folds));
+  } else {
+    for (const dir of dirs)
+      evaluate(dir, splits, folds, seed, users, experiment, fullGrid, dynamics, shape);
+  }
   const used = process.cpuUsage(started);
   console.log(`total CPU time ${((used.user + used.system) / 1e6).toFixed(1)} s`);
 }
@@ -427,6 +444,8 @@ function evaluate(
     });
   }
   printComparison(columns, folds);
+  if (experiment === 'calibration') calibrationExperiment(task, verifier, folds);
+  if (experiment === 'adaptation') adaptationExperiment(task, verifier, folds);
 
   // In-sample, labelled as such.
   const defaults = DEFAULT_VERIFIER_OPTIONS;
