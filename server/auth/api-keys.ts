@@ -1,8 +1,10 @@
+import type Database from 'better-sqlite3';
 import {
   VaultRuleError,
   cachedStatement,
   constantTimeEqual,
   newId,
+  type ReadableDb,
   type Vault,
 } from '../vault/index.js';
 import { API_SCOPES, type ApiScope } from '../../contract/index.js';
@@ -48,6 +50,43 @@ interface ApiClientRow {
   last_used_at: string | null;
   expires_at: string | null;
   rotated_from: string | null;
+}
+
+/**
+ * The columns of an ApiClient, in the order of `fromColumns`: never the key hash (nor
+ * created_by), which no caller shows.
+ */
+const CLIENT_COLUMNS =
+  'id, name, key_prefix, scopes, created_at, revoked_at, last_used_at, expires_at, rotated_from';
+
+type ClientColumns = [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+];
+
+/**
+ * An ApiClient from a row read as an array (`statement.raw()`): a row as an object costs the
+ * driver a property per column (measured with npm run bench -- api).
+ */
+function fromColumns(r: ClientColumns): ApiClient {
+  return {
+    id: r[0],
+    name: r[1],
+    keyPrefix: r[2],
+    scopes: JSON.parse(r[3]) as ApiScope[],
+    createdAt: r[4],
+    revokedAt: r[5],
+    lastUsedAt: r[6],
+    expiresAt: r[7],
+    rotatedFrom: r[8],
+  };
 }
 
 function toClient(r: ApiClientRow): ApiClient {
@@ -206,15 +245,21 @@ function isExpired(vault: Vault, client: ApiClient): boolean {
 
 export function getApiClient(vault: Vault, id: string): ApiClient | null {
   const row = vault.read((db) =>
-    cachedStatement(db, 'SELECT * FROM api_clients WHERE id = ?').get(id),
-  ) as ApiClientRow | undefined;
-  return row ? toClient(row) : null;
+    rawStatement(db, `SELECT ${CLIENT_COLUMNS} FROM api_clients WHERE id = ?`).get(id),
+  ) as ClientColumns | undefined;
+  return row ? fromColumns(row) : null;
+}
+
+/** A cached statement returning rows as arrays (its own SQL: a cached statement is shared). */
+function rawStatement(db: ReadableDb, sql: string): Database.Statement {
+  const statement = cachedStatement(db, `${sql} -- raw`);
+  return statement.reader ? statement.raw(true) : statement;
 }
 
 export function listApiClients(vault: Vault): ApiClient[] {
   return (
     vault.read((db) =>
-      db.prepare('SELECT * FROM api_clients ORDER BY created_at').all(),
+      db.prepare(`SELECT ${CLIENT_COLUMNS} FROM api_clients ORDER BY created_at`).all(),
     ) as ApiClientRow[]
   ).map(toClient);
 }
@@ -234,25 +279,61 @@ export function revokeApiClient(vault: Vault, id: string, actor: string): ApiCli
   });
 }
 
+/** An active key's row as authentication needs it: the client and its keyed hash. */
+interface ActiveKey {
+  client: ApiClient;
+  keyHash: Uint8Array;
+}
+
+/**
+ * The active keys read so far, by prefix, valid while the vault's change stamp is the one they
+ * were read under: any commit by another connection (the CLI revoking a key) or any change
+ * through this one (a revocation, a rotation, the last-used write) empties it, so a request is
+ * always judged on the database as it is. Only keys that exist and are not revoked are kept
+ * (bounded by the table); an unknown prefix is looked up every time.
+ */
+const activeKeys = new WeakMap<Vault, { stamp: string; byPrefix: Map<string, ActiveKey> }>();
+
+function activeKey(vault: Vault, prefix: string): ActiveKey | null {
+  const stamp = vault.changeStamp();
+  let cache = activeKeys.get(vault);
+  if (stamp !== null && cache?.stamp !== stamp) {
+    cache = { stamp, byPrefix: new Map() };
+    activeKeys.set(vault, cache);
+  }
+  const known = stamp === null ? undefined : cache?.byPrefix.get(prefix);
+  if (known !== undefined) return known;
+  // Cached statements: preparing them cost more than the rest of the check (npm run bench -- api).
+  const row = vault.read((db) =>
+    rawStatement(
+      db,
+      `SELECT ${CLIENT_COLUMNS}, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL`,
+    ).get(prefix),
+  ) as [...ClientColumns, Uint8Array] | undefined;
+  if (row === undefined) return null;
+  const found = {
+    client: fromColumns(row as unknown as ClientColumns),
+    keyHash: Uint8Array.from(row[9]),
+  };
+  // Read inside a transaction of this connection (stamp null): not kept, it may roll back.
+  if (stamp !== null) cache?.byPrefix.set(prefix, found);
+  return found;
+}
+
 /**
  * The active client holding this key, or null: unknown, revoked and expired keys alike.
- * Constant-time on the stored keyed hash. Records the use, at most once a minute per key (the row
- * just read says when it was last written), so a busy key does not cost a write per request.
+ * Constant-time on the stored keyed hash, computed for every request. The row comes from the
+ * database, or from `activeKeys` while nothing has changed since it was read. Records the use,
+ * at most once a minute per key (the row says when it was last written), so a busy key does not
+ * cost a write per request.
  */
 export function authenticateApiKey(vault: Vault, key: string): ApiClient | null {
   const prefix = bearerPrefix(API_KEY_TAG, key) ?? bearerPrefix(LEGACY_API_KEY_TAG, key);
   if (prefix === null) return null;
-  // Cached statements: preparing them cost more than the rest of the check (npm run bench -- api).
-  const row = vault.read((db) =>
-    cachedStatement(
-      db,
-      'SELECT *, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL',
-    ).get(prefix),
-  ) as (ApiClientRow & { key_hash: Uint8Array }) | undefined;
-  if (!row || !constantTimeEqual(Uint8Array.from(row.key_hash), vault.hashSecret(key))) {
-    return null;
-  }
-  const client = toClient(row);
+  const active = activeKey(vault, prefix);
+  if (active === null || !constantTimeEqual(active.keyHash, vault.hashSecret(key))) return null;
+  // A copy: the caller's principal, never the cached record.
+  const client = { ...active.client, scopes: [...active.client.scopes] };
   const now = vault.now;
   if (isExpired(vault, client)) return null;
   if (
@@ -261,6 +342,7 @@ export function authenticateApiKey(vault: Vault, key: string): ApiClient | null 
   ) {
     client.lastUsedAt = now.toISOString();
     const at = client.lastUsedAt;
+    // A change through this connection: the next request reads the row again.
     vault.write((db) =>
       cachedStatement(db, 'UPDATE api_clients SET last_used_at = ? WHERE id = ?').run(
         at,

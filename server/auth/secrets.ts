@@ -22,9 +22,16 @@ export function newBearerSecret(tag: string): { prefix: string; value: string } 
 
 /** The public prefix of a well-formed bearer secret with this tag, or null. */
 export function bearerPrefix(tag: string, value: string): string | null {
-  const match = new RegExp(`^${tag}_([a-z0-9]{${PREFIX_LENGTH}})_[A-Za-z0-9_-]{43}$`).exec(value);
-  return match?.[1] ?? null;
+  let pattern = bearerPatterns.get(tag);
+  if (pattern === undefined) {
+    pattern = new RegExp(`^${tag}_([a-z0-9]{${PREFIX_LENGTH}})_[A-Za-z0-9_-]{43}$`);
+    bearerPatterns.set(tag, pattern);
+  }
+  return pattern.exec(value)?.[1] ?? null;
 }
+
+/** The pattern of each tag, compiled once (the tags are the few constants of auth/). */
+const bearerPatterns = new Map<string, RegExp>();
 
 const PASSWORD_ALPHABET = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type Database from 'better-sqlite3';
 import {
   appendAudit,
   exportAudit,
@@ -299,6 +300,27 @@ export class Vault {
     const db = this.#db;
     const run = db.transaction(() => fn(db));
     return db.inTransaction ? run() : run.immediate();
+  }
+
+  /**
+   * A stamp that changes whenever the database may have changed since it was taken: a commit by
+   * any other connection (SQLite's `data_version`, the CLI in another process included) or a
+   * change through this one (its `total_changes()`, whichever door or trigger made it). Null
+   * inside a transaction of this connection, whose changes may yet roll back: nothing read there
+   * may be cached. For caches of rows that every request would otherwise read (api keys).
+   */
+  changeStamp(): string | null {
+    const db = this.#db;
+    if (db.inTransaction) return null;
+    let statements = stampStatements.get(db);
+    if (statements === undefined) {
+      statements = {
+        dataVersion: db.prepare('PRAGMA data_version').pluck(),
+        changes: db.prepare('SELECT total_changes()').pluck(),
+      };
+      stampStatements.set(db, statements);
+    }
+    return `${statements.dataVersion.get() as number}:${statements.changes.get() as number}`;
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (nested calls become savepoints): `write` without the handle. */
@@ -652,6 +674,12 @@ export class Vault {
     }
   }
 }
+
+/** The statements of `changeStamp`, per connection. */
+const stampStatements = new WeakMap<
+  WritableDb,
+  { dataVersion: Database.Statement; changes: Database.Statement }
+>();
 
 function refuseAsync<T>(value: T): T {
   if (value instanceof Promise) {

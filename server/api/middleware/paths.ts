@@ -16,9 +16,19 @@ export function rawRequestTarget(c: Context): string {
 
 /** The path of a request target (origin form or absolute form), without the query. */
 function targetPath(target: string): string {
-  const withoutQuery = target.split(/[?#]/, 1)[0] ?? '';
+  const end = queryStart(target);
+  const withoutQuery = end === -1 ? target : target.slice(0, end);
+  // Origin form (the usual case): no scheme to take off.
+  if (withoutQuery.startsWith('/')) return withoutQuery;
   const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(withoutQuery);
   return absolute ? withoutQuery.slice(absolute[0].length) || '/' : withoutQuery;
+}
+
+/** Where the query or the fragment of a request target starts, or -1. */
+function queryStart(target: string): number {
+  const query = target.indexOf('?');
+  const fragment = target.indexOf('#');
+  return query === -1 ? fragment : fragment === -1 ? query : Math.min(query, fragment);
 }
 
 /**
@@ -28,6 +38,11 @@ function targetPath(target: string): string {
  * encoded control characters; and empty segments (`//`).
  */
 export function ambiguity(path: string): string | null {
+  // Each case below needs a backslash, a `%`, a `.` or an empty segment (`//`): a path with none of
+  // them (most requests) is not ambiguous, and is passed without the scans.
+  if (!path.includes('%') && !path.includes('\\') && !path.includes('.') && !path.includes('//')) {
+    return null;
+  }
   if (path.includes('\\') || /%5c/i.test(path)) return 'a backslash';
   if (/%2f/i.test(path)) return 'an encoded slash';
   if (/%25/.test(path)) return 'an encoded percent sign';

@@ -18,6 +18,14 @@ export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<Api
   return async function requestId(c, next) {
     const id = generator();
     c.set('requestId', id);
+    const outgoing = c.env?.outgoing;
+    if (outgoing !== undefined && !outgoing.headersSent) {
+      // On the Node server the header goes on the socket's response, under whatever answer the
+      // app gives (an error, a stream, a Response made elsewhere): no Headers object is built
+      // for it, which cost a few µs per request (npm run bench -- api).
+      outgoing.setHeader(headerName, id);
+      return next();
+    }
     c.header(headerName, id);
     await next();
     if (!c.res.headers.has(headerName)) c.res.headers.set(headerName, id);
