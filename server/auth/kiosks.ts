@@ -1,9 +1,4 @@
-import {
-  VaultRuleError,
-  constantTimeEqual,
-  newId,
-  type Vault,
-} from '../vault/index.js';
+import { VaultRuleError, constantTimeEqual, newId, type Vault } from '../vault/index.js';
 import { KIOSK_LOCATION_PATTERN } from '../../contract/index.js';
 import { bearerPrefix, checkDisplayName, newBearerSecret } from './secrets.js';
 import {
