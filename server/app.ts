@@ -23,6 +23,7 @@ import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
 import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
+import { VerificationService } from './verification/index.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -50,6 +51,8 @@ export interface Appliance {
   /** Webhook endpoints and their deliverer (started by `attach`, once the server listens). */
   webhooks: WebhookService;
   webhookDelivery: WebhookDeliverer;
+  /** Verification sessions: create, captures, submit and decision; the cases' resolver. */
+  verifications: VerificationService;
   /**
    * Stops everything. The vault, scheduler and search are closed before it returns; the promise
    * resolves when the devices have released their ports. Calling it again is harmless.
@@ -190,6 +193,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     logger,
     metrics,
   });
+  const verifications = new VerificationService({ vault, config, face, devices });
   let closing: Promise<void> | undefined;
   const app = createApi({
     vault,
@@ -210,6 +214,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     devices,
     realtime,
     webhooks,
+    verifications,
   });
   return {
     vault,
@@ -225,6 +230,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     realtime,
     webhooks,
     webhookDelivery,
+    verifications,
     close() {
       // Stopping the devices first ends their polling at once; their ports close in the background.
       realtime.close();

@@ -21,6 +21,8 @@ import type { Realtime } from './sse/hub.js';
 import type { ApplianceDevices } from '../devices/index.js';
 import type { SessionPolicy } from '../auth/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { VERIFICATION_IMAGE_PREFIX, verificationRoutes } from './routes/verifications.js';
+import type { VerificationService } from '../verification/index.js';
 import type { WebhookService } from '../webhooks/index.js';
 
 export { HttpError, problem } from './problem.js';
@@ -40,8 +42,11 @@ export {
   type RequireScopeOptions,
 } from './middleware/auth.js';
 
-/** Route groups that take image bodies (up to server.maxImageBytes); none is mounted yet. */
-export const IMAGE_UPLOAD_PREFIXES: readonly string[] = [];
+/**
+ * Route groups that take image bodies (up to server.maxImageBytes): the verification captures
+ * (document images, selfie bursts); their JSON-only routes keep the JSON limit themselves.
+ */
+export const IMAGE_UPLOAD_PREFIXES: readonly string[] = [VERIFICATION_IMAGE_PREFIX];
 export { bodyLimitFor, bodyLimitsByRoute, type BodyLimits } from './middleware/body-limit.js';
 
 export interface ApiDeps extends HealthDeps {
@@ -52,6 +57,8 @@ export interface ApiDeps extends HealthDeps {
   rateLimit?: { enabled: boolean; perKey: BucketLimit; perAddress: BucketLimit } | undefined;
   /** Webhook endpoints (server/webhooks). */
   webhooks: WebhookService;
+  /** Verification sessions and their captures (server/verification). */
+  verifications: VerificationService;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
   /** The device manager and the SSE hub (absent: their routes answer 503). */
@@ -132,6 +139,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', authRoutes(deps.vault, sessions))
     .route('/api/v1', kioskRoutes(deps.vault))
     .route('/api/v1', webhookRoutes(deps.webhooks))
+    .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

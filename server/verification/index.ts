@@ -43,6 +43,14 @@ export {
   type VelocityRule,
 } from './checks/signals.js';
 
+export {
+  VerificationError,
+  VerificationService,
+  type Caller,
+  type VerificationErrorKind,
+  type VerificationServiceOptions,
+} from './service.js';
+
 /**
  * How a review case settles its verification: the verification service implements it (moving the
  * session from review to the resolution with the machine's `resolve`, emitting

@@ -6,6 +6,7 @@ import { migration004Events } from './004-events.js';
 import { migration005ApiKeyLifecycle } from './005-api-key-lifecycle.js';
 import { migration006StaffSessions } from './006-staff-sessions.js';
 import { migration007Webhooks } from './007-webhooks.js';
+import { migration008VerificationSessions } from './008-verification-sessions.js';
 
 export interface Migration {
   readonly version: number;
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005ApiKeyLifecycle,
   migration006StaffSessions,
   migration007Webhooks,
+  migration008VerificationSessions,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {
