@@ -214,6 +214,11 @@ export const DocumentTextCaptureSchema = z
   .strictObject({
     mrz: z.string().min(1).max(1000).optional(),
     barcode: z.string().min(1).max(65_536).optional(),
+    /** Base64 of the document's photo (JPEG or PNG) taken with the reading: its portrait is matched. */
+    image: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+      .optional(),
     deviceId,
   })
   .refine((body) => (body.mrz === undefined) !== (body.barcode === undefined), {

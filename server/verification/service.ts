@@ -54,6 +54,7 @@ import type { Config } from '../config/index.js';
 import { deviceApiId, type ApplianceDevices } from '../devices/index.js';
 import {
   checkDocument,
+  decodeImage,
   maskDocumentNumber,
   parseAamva,
   parseMrz,
@@ -189,6 +190,13 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 interface CaptureWrite {
   result?: CaptureResult;
   details?: Record<string, string | number | boolean | null>;
+}
+
+interface StoredImage {
+  bytes: Uint8Array;
+  mime: string;
+  width: number;
+  height: number;
 }
 
 const MEDIA_TYPES = new Set(['image/jpeg', 'image/png']);
@@ -374,7 +382,11 @@ export class VerificationService implements VerificationResolver {
   }
 
   /** A document as text (an MRZ or an AAMVA payload), taken as given: nothing is corrected. */
-  documentText(id: string, input: DocumentTextCapture, caller: Caller): VerificationDto {
+  async documentText(
+    id: string,
+    input: DocumentTextCapture,
+    caller: Caller,
+  ): Promise<VerificationDto> {
     this.#admit(id, caller, 'document');
     const source = this.#sourceOf(caller, input.deviceId);
     const record = input.mrz !== undefined ? parseMrz(input.mrz) : parseAamva(input.barcode ?? '');
@@ -385,7 +397,20 @@ export class VerificationService implements VerificationResolver {
         'the text is not a machine-readable zone or barcode that can be read',
       );
     }
-    this.#storeDocument(id, caller, source, { record, others: [] }, null);
+    let image: StoredImage | null = null;
+    if (input.image !== undefined) {
+      const bytes = new Uint8Array(Buffer.from(input.image, 'base64'));
+      const decoded = await decodeImage(bytes);
+      if (!decoded.ok) {
+        throw new VerificationError('invalid_media', decoded.reason, 'the image cannot be read');
+      }
+      if (decoded.format !== 'jpeg' && decoded.format !== 'png') {
+        throw new VerificationError('invalid_media', 'unsupported_format', 'send a JPEG or PNG');
+      }
+      const { width, height } = decoded.image;
+      image = { bytes, mime: `image/${decoded.format}`, width, height };
+    }
+    this.#storeDocument(id, caller, source, { record, others: [] }, image);
     return this.get(id, { ...caller, piiRead: false });
   }
 
@@ -945,7 +970,7 @@ export class VerificationService implements VerificationResolver {
     caller: Caller,
     source: CaptureSource,
     document: SealedDocument,
-    image: { bytes: Uint8Array; mime: string; width: number; height: number } | null,
+    image: StoredImage | null,
   ): void {
     const vault = this.#vault;
     const { record } = document;

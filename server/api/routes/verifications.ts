@@ -213,7 +213,7 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
         const body = c.req.valid('json');
         if (typeof body === 'string')
           throw new HttpError(400, 'malformed_body', 'send a JSON object');
-        return c.json(service.documentText(id, body, callerOf(c)), 200);
+        return c.json(await service.documentText(id, body, callerOf(c)), 200);
       }
       const image = IMAGE_TYPE.exec(type);
       if (image === null) {

@@ -63,19 +63,19 @@ export async function bodyOf(response: Response, status: number): Promise<Sessio
 
 const pad = (s: string, n: number) => (s + '<'.repeat(n)).slice(0, n);
 
-/** A TD3 (passport) MRZ with correct check digits; dates YYMMDD. */
+/** A French TD3 (passport) MRZ with correct check digits (no specimen name or state); dates YYMMDD. */
 export function td3(
   options: { number?: string; birth?: string; expiry?: string; surname?: string } = {},
 ): string {
-  const number = pad(options.number ?? 'L898902C3', 9);
+  const number = pad(options.number ?? 'AB7310925', 9);
   const birth = options.birth ?? '740812';
   const expiry = options.expiry ?? '340415';
-  const line1 = pad(`P<UTO${options.surname ?? 'ERIKSSON'}<<ANNA<MARIA`, 44);
+  const line1 = pad(`P<FRA${options.surname ?? 'MARTINEAU'}<<CLAIRE<ODILE`, 44);
   const personal = pad('', 14);
   const body =
     number +
     computeCheckDigit(number) +
-    'UTO' +
+    'FRA' +
     birth +
     computeCheckDigit(birth) +
     'F' +
