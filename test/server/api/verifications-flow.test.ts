@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createChallengePlan } from '../../../server/biometrics/index.js';
 import { signatureToJson } from '../../../server/biometrics/signature/index.js';
+import { deviceApiId } from '../../../server/devices/index.js';
 import { fraudDocumentIndexInput } from '../../../server/documents/index.js';
 import { newId } from '../../../server/vault/index.js';
 import { generateFaceDocument } from '../../gen/face-documents.js';
@@ -36,7 +37,8 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
   let t: T;
   let card: Buffer;
   beforeAll(async () => {
-    t = await setupVerifications();
+    // The simulated devices are attached: a capture may name one (it is then never approved).
+    t = await setupVerifications({ devices: { simulate: 'always' } });
     card = (await generateFaceDocument(face('amy', 1), 7)).jpeg;
     // Loading the face models takes long on a busy machine: once, before the tests.
     await t.appliance.face.warmUp();
@@ -46,7 +48,11 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
     cleanupDirs();
   });
 
-  async function capturedSession(mrz: string, selfiePerson: string): Promise<string> {
+  async function capturedSession(
+    mrz: string,
+    selfiePerson: string,
+    deviceId?: string,
+  ): Promise<string> {
     const { id } = await bodyOf(
       await t.call('POST', '/verifications', t.integrator, { kind: 'identity' }),
       201,
@@ -56,6 +62,7 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
       await t.call('POST', `/verifications/${id}/document`, t.integrator, {
         mrz,
         image: card.toString('base64'),
+        ...(deviceId === undefined ? {} : { deviceId }),
       }),
       200,
     );
@@ -158,5 +165,65 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
     expect(decided.reasons).not.toContain('specimen_document');
     expect(check(decided, 'face_match')?.outcome).toBe('pass');
     expect(decided.riskScore).toBe(100);
+  }, 120_000);
+
+  it('sends a document read by a simulated reader to a person: simulated_device', async () => {
+    const reader = t.appliance.devices.list().find((d) => d.kind === 'reader');
+    expect(reader?.source).toBe('simulator');
+    const id = await capturedSession(
+      td3({ number: 'S24681357' }),
+      'amy',
+      deviceApiId(reader?.id ?? ''),
+    );
+    const decided = await bodyOf(
+      await t.call('POST', `/verifications/${id}/submit`, t.integrator),
+      200,
+    );
+    expect(check(decided, 'capture_context')).toMatchObject({
+      outcome: 'warn',
+      reasonCode: 'simulated_device',
+    });
+    expect(decided.reasons).toContain('simulated_device');
+    expect(decided.decision).not.toBe('approved');
+    const unknown = await t.call('POST', '/verifications', t.integrator, { kind: 'identity' });
+    const { id: other } = await bodyOf(unknown, 201);
+    await t.call('POST', `/verifications/${other}/consent`, t.integrator, CONSENT);
+    const bad = await t.call('POST', `/verifications/${other}/document`, t.integrator, {
+      mrz: td3(),
+      deviceId: 'dev_00000000000000000000',
+    });
+    expect((await expectProblem(bad, 422)).rule).toBe('unknown_device');
+  }, 120_000);
+
+  it('authenticates a returning subject by signature: approved for the writer, declined for a forgery', async () => {
+    const enrolled = await capturedSession(td3({ number: 'R13579246' }), 'amy');
+    const { subjectId } = await bodyOf(
+      await t.call('GET', `/verifications/${enrolled}`, t.reader),
+      200,
+    );
+    async function authenticate(signatureIndex: number): Promise<SessionBody> {
+      const { id } = await bodyOf(
+        await t.call('POST', '/verifications', t.integrator, {
+          kind: 'authentication',
+          subjectId,
+        }),
+        201,
+      );
+      await bodyOf(
+        await t.call('POST', `/verifications/${id}/consent`, t.integrator, CONSENT),
+        200,
+      );
+      const signatures = [signatureToJson(readSvc2004(2, 1, signatureIndex))];
+      await bodyOf(
+        await t.call('POST', `/verifications/${id}/signature`, t.integrator, { signatures }),
+        200,
+      );
+      return bodyOf(await t.call('POST', `/verifications/${id}/submit`, t.integrator), 200);
+    }
+    const genuine = await authenticate(6);
+    expect(check(genuine, 'signature_match')?.outcome).toBe('pass');
+    expect(genuine).toMatchObject({ status: 'approved', decision: 'approved', reasons: [] });
+    const forged = await authenticate(21);
+    expect(forged).toMatchObject({ status: 'declined', reasons: ['signature_mismatch'] });
   }, 120_000);
 });
