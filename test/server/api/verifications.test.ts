@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { cleanSpec, generateDocumentImage } from '../../gen/document-images.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { auditOf, auditText, json } from './auth-helpers.js';
 import { closeAppliances, expectProblem } from './helpers.js';
@@ -312,4 +313,33 @@ describe('verification sessions through the API', () => {
     expect(got).toMatchObject({ status: 'expired', reasonCode: 'session_idle_timeout' });
     expect(json).toBeDefined();
   });
+});
+
+describe('a document image through the capture route', () => {
+  it('reads a generated passport page (MRZ by OCR), seals the image, masks the number', async () => {
+    const t = await setupVerifications();
+    const { id } = await bodyOf(
+      await t.call('POST', '/verifications', t.integrator, { kind: 'identity' }),
+      201,
+    );
+    await bodyOf(await t.call('POST', `/verifications/${id}/consent`, t.integrator, CONSENT), 200);
+    const page = await generateDocumentImage(cleanSpec('passport-td3', 11, { jpegQuality: 90 }));
+    const response = await t.app.request(`/api/v1/verifications/${id}/document`, {
+      method: 'POST',
+      headers: { ...bearer(t.integrator), 'content-type': 'image/jpeg' },
+      body: page.bytes,
+    });
+    const body = await bodyOf(response, 200);
+    expect(body.stepsDone).toEqual(['consent', 'document']);
+    expect(body.document).toMatchObject({ kind: 'mrz', fields: null });
+    const opened = await bodyOf(await t.call('GET', `/verifications/${id}`, t.piiReader), 200);
+    const truth = page.truth.mrz?.lines.join('\n') ?? '';
+    expect(truth).toContain(opened.document?.fields?.documentNumber ?? '?');
+    const image = t.vault.read((db) =>
+      db.prepare('SELECT mime, width, height, image_enc FROM document_images').get(),
+    ) as { mime: string; width: number; image_enc: Uint8Array };
+    expect(image).toMatchObject({ mime: 'image/jpeg' });
+    expect(image.width).toBeGreaterThan(100);
+    expect(Buffer.from(image.image_enc).subarray(0, 3)).not.toEqual(page.bytes.subarray(0, 3));
+  }, 120_000);
 });
