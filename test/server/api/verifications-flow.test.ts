@@ -201,7 +201,7 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
       await t.call('GET', `/verifications/${enrolled}`, t.reader),
       200,
     );
-    async function authenticate(signatureIndex: number): Promise<SessionBody> {
+    async function authenticate(signatureIndex: number, deviceId?: string): Promise<SessionBody> {
       const { id } = await bodyOf(
         await t.call('POST', '/verifications', t.integrator, {
           kind: 'authentication',
@@ -215,7 +215,10 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
       );
       const signatures = [signatureToJson(readSvc2004(2, 1, signatureIndex))];
       await bodyOf(
-        await t.call('POST', `/verifications/${id}/signature`, t.integrator, { signatures }),
+        await t.call('POST', `/verifications/${id}/signature`, t.integrator, {
+          signatures,
+          ...(deviceId === undefined ? {} : { deviceId }),
+        }),
         200,
       );
       return bodyOf(await t.call('POST', `/verifications/${id}/submit`, t.integrator), 200);
@@ -225,5 +228,32 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
     expect(genuine).toMatchObject({ status: 'approved', decision: 'approved', reasons: [] });
     const forged = await authenticate(21);
     expect(forged).toMatchObject({ status: 'declined', reasons: ['signature_mismatch'] });
+    // From a simulated pad the genuine signature goes to a person; a case settles it.
+    const pad = t.appliance.devices.list().find((d) => d.kind === 'pad');
+    const simulated = await authenticate(7, deviceApiId(pad?.id ?? ''));
+    expect(simulated).toMatchObject({ status: 'review', reasons: ['simulated_device'] });
+    t.appliance.verifications.resolve(simulated.id, 'approved', 'staff:usr_test');
+    const settled = await bodyOf(
+      await t.call('GET', `/verifications/${simulated.id}`, t.reader),
+      200,
+    );
+    expect(settled).toMatchObject({ status: 'approved', decision: 'approved' });
+    const last = t.vault.read((db) =>
+      db
+        .prepare(
+          "SELECT payload FROM events WHERE type = 'verification.decided' ORDER BY id DESC LIMIT 1",
+        )
+        .pluck()
+        .get(),
+    ) as string;
+    expect(JSON.parse(last)).toMatchObject({
+      verificationId: simulated.id,
+      decision: 'approved',
+      byCase: true,
+    });
+    // Only a session in review is settled by a case.
+    expect(() =>
+      t.appliance.verifications.resolve(simulated.id, 'declined', 'staff:usr_test'),
+    ).toThrow(expect.objectContaining({ rule: 'session_final' }));
   }, 120_000);
 });
