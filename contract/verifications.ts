@@ -53,3 +53,224 @@ export const VerificationStateSchema = z
 export const CaptureStepSchema = z.enum(CAPTURE_STEPS).meta({ id: 'CaptureStep' });
 export const CheckOutcomeSchema = z.enum(CHECK_OUTCOMES).meta({ id: 'CheckOutcome' });
 export const DecisionSchema = z.enum(DECISIONS).meta({ id: 'Decision' });
+
+// ---- the verification resource over HTTP (API-3) ---------------------------------------------
+
+const ID = /^[a-z]{2,5}_[0-9A-Za-z]{10,40}$/;
+const idString = (example: string) => z.string().regex(ID).meta({ example });
+
+/** An integrator's own reference for the session (a branch case number): no free text. */
+export const VERIFICATION_REFERENCE_PATTERN = /^[A-Za-z0-9._:/#-]{1,64}$/;
+
+export const VerificationCreateSchema = z
+  .strictObject({
+    kind: VerificationKindSchema,
+    reference: z.string().regex(VERIFICATION_REFERENCE_PATTERN).optional().meta({
+      description:
+        "The branch system's reference (1-64 letters, digits and . _ : / # -), sealed; shown with `pii:read`.",
+    }),
+    subjectId: idString('sub_01JF3M8X2K4Q9W7E5R6T').optional().meta({
+      description: 'The returning subject (authentication only; identity creates the subject).',
+    }),
+    kioskId: idString('ksk_01JF3M8X2K4Q9W7E5R6T').optional().meta({
+      description: 'The kiosk the session runs on (a kiosk token: its own, the default).',
+    }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.kind === 'authentication' && body.subjectId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['subjectId'], message: 'required' });
+    }
+    if (body.kind === 'identity' && body.subjectId !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['subjectId'], message: 'not allowed' });
+    }
+  })
+  .meta({ id: 'VerificationCreate' });
+export type VerificationCreate = z.infer<typeof VerificationCreateSchema>;
+
+export const VerificationCheckSchema = z
+  .object({
+    check: z.string(),
+    outcome: CheckOutcomeSchema,
+    score: z.number().optional(),
+    reasonCode: z.string().nullable(),
+  })
+  .meta({ id: 'VerificationCheck' });
+
+/** The document's fields: with `pii:read` only (the read is audited). */
+export const DocumentFieldsSchema = z
+  .object({
+    documentNumber: z.string().nullable(),
+    surname: z.string().nullable(),
+    givenNames: z.string().nullable(),
+    birthDate: z.string().nullable(),
+    expiryDate: z.string().nullable(),
+    nationality: z.string().nullable(),
+    sex: z.string().nullable(),
+  })
+  .meta({ id: 'DocumentFields' });
+export type DocumentFields = z.infer<typeof DocumentFieldsSchema>;
+
+export const VerificationDocumentSchema = z
+  .object({
+    kind: z.enum(['mrz', 'aamva', 'visual']),
+    format: z.string().nullable(),
+    issuingState: z.string().nullable(),
+    /** Always masked (last characters only). */
+    documentNumberMasked: z.string().nullable(),
+    /** Null without `pii:read`. */
+    fields: DocumentFieldsSchema.nullable(),
+  })
+  .meta({ id: 'VerificationDocument' });
+
+export const VerificationSchema = z
+  .object({
+    id: z.string(),
+    kind: VerificationKindSchema,
+    status: VerificationStateSchema,
+    subjectId: z.string().nullable(),
+    kioskId: z.string().nullable(),
+    /** Null without `pii:read`. */
+    reference: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    decidedAt: z.string().nullable(),
+    decision: DecisionSchema.nullable(),
+    riskScore: z.number().int().min(0).max(100).nullable(),
+    /** Ordered most severe first (the catalogue at /api/v1/reason-codes). */
+    reasons: z.array(z.string()),
+    /** Why the session is where it is (a timeout, a cancel, the resubmission limit). */
+    reasonCode: z.string().nullable(),
+    policyVersion: z.string().nullable(),
+    checks: z.array(VerificationCheckSchema),
+    stepsDone: z.array(CaptureStepSchema),
+    /** The capture to ask for next; null when nothing is missing. */
+    nextStep: CaptureStepSchema.nullable(),
+    resubmissions: z.number().int(),
+    document: VerificationDocumentSchema.nullable(),
+  })
+  .meta({ id: 'Verification' });
+export type VerificationDto = z.infer<typeof VerificationSchema>;
+
+export const VerificationListSchema = z
+  .object({
+    items: z.array(VerificationSchema),
+    /** Pass as `cursor` for the next page; null on the last page. */
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'VerificationList' });
+
+const isoInstant = z.iso.datetime({ offset: true });
+
+export const VerificationListQuerySchema = z
+  .strictObject({
+    status: VerificationStateSchema.optional(),
+    kind: VerificationKindSchema.optional(),
+    kioskId: idString('ksk_01JF3M8X2K4Q9W7E5R6T').optional(),
+    createdFrom: isoInstant.optional(),
+    createdTo: isoInstant.optional(),
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,200}$/)
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(100).optional(),
+  })
+  .meta({ id: 'VerificationListQuery' });
+export type VerificationListQuery = z.infer<typeof VerificationListQuerySchema>;
+
+export const VerificationIdParamsSchema = z.object({
+  id: z
+    .string()
+    .regex(ID)
+    .meta({ param: { name: 'id', in: 'path' }, example: 'ver_01JF3M8X2K4Q9W7E5R6T' }),
+});
+
+export const CONSENT_PURPOSES = [
+  'biometric_processing',
+  'identity_verification',
+  'data_sharing',
+] as const;
+
+export const ConsentCaptureSchema = z
+  .strictObject({
+    version: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/),
+    language: z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$/),
+    purposes: z
+      .array(z.enum(CONSENT_PURPOSES))
+      .min(1)
+      .max(CONSENT_PURPOSES.length)
+      .refine((list) => new Set(list).size === list.length, 'purposes must not repeat'),
+  })
+  .meta({ id: 'ConsentCapture' });
+export type ConsentCapture = z.infer<typeof ConsentCaptureSchema>;
+
+/** A device of the appliance the capture came from (GET /api/v1/devices), when one did. */
+const deviceId = z
+  .string()
+  .regex(/^dev_[0-9a-f]{8,64}$/)
+  .optional();
+
+/** An MRZ (TD1/TD2/TD3 lines) or an AAMVA barcode payload, as read: taken as given. */
+export const DocumentTextCaptureSchema = z
+  .strictObject({
+    mrz: z.string().min(1).max(1000).optional(),
+    barcode: z.string().min(1).max(65_536).optional(),
+    /** Base64 of the document's photo (JPEG or PNG) taken with the reading: its portrait is matched. */
+    image: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+      .optional(),
+    deviceId,
+  })
+  .refine((body) => (body.mrz === undefined) !== (body.barcode === undefined), {
+    message: 'exactly one of mrz and barcode',
+  })
+  .meta({ id: 'DocumentTextCapture' });
+export type DocumentTextCapture = z.infer<typeof DocumentTextCaptureSchema>;
+
+export const ChallengePlanSchema = z
+  .strictObject({
+    baselineEnd: z.number().int().min(0).max(60_000),
+    steps: z
+      .array(
+        z.strictObject({
+          action: z.enum(['turn_left', 'turn_right', 'blink']),
+          start: z.number().int().min(0).max(120_000),
+          end: z.number().int().min(0).max(120_000),
+        }),
+      )
+      .min(1)
+      .max(3),
+    duration: z.number().int().min(0).max(120_000),
+  })
+  .meta({ id: 'ChallengePlan' });
+
+/** Base64 of one JPEG or PNG camera frame. */
+const base64Image = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+  .min(16);
+
+export const SelfieCaptureSchema = z
+  .strictObject({
+    /** The liveness burst, in capture order: each frame with its time since the burst began. */
+    frames: z
+      .array(z.strictObject({ t: z.number().int().min(0).max(120_000), image: base64Image }))
+      .min(1)
+      .max(30),
+    plan: ChallengePlanSchema,
+    deviceId,
+  })
+  .meta({ id: 'SelfieCapture' });
+export type SelfieCapture = z.infer<typeof SelfieCaptureSchema>;
+
+export const SignatureCaptureSchema = z
+  .strictObject({
+    /**
+     * verikiosk signature JSON documents (format `verikiosk-signature`): 3-5 to enrol in an
+     * identity, one to verify in an authentication.
+     */
+    signatures: z.array(z.record(z.string(), z.unknown())).min(1).max(5),
+    deviceId,
+  })
+  .meta({ id: 'SignatureCapture' });
+export type SignatureCapture = z.infer<typeof SignatureCaptureSchema>;

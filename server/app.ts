@@ -17,7 +17,7 @@ import {
   type ApplianceDevices,
   type SimulateMode,
 } from './devices/index.js';
-import { CaseService, NO_RESOLVER } from './cases/index.js';
+import { CaseService } from './cases/index.js';
 import type { EventFeed } from './events/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
@@ -26,6 +26,7 @@ import type { VerificationResolver } from './verification/index.js';
 import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { FraudListService } from './fraud/index.js';
+import { VerificationService } from './verification/index.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -55,6 +56,8 @@ export interface Appliance {
   webhookDelivery: WebhookDeliverer;
   /** Review cases, opened from the feed (VER-4). */
   cases: CaseService;
+  /** Verification sessions: create, captures, submit and decision; the cases' resolver. */
+  verifications: VerificationService;
   /**
    * Stops everything. The vault, scheduler and search are closed before it returns; the promise
    * resolves when the devices have released their ports. Calling it again is harmless.
@@ -129,7 +132,15 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     settings: config.webhooks,
     logger,
   });
-  const cases = new CaseService(vault, config.cases, options.verificationResolver ?? NO_RESOLVER);
+  // A case settles its verification through the verification service (built below; called only
+  // when a case is decided), unless a test passes its own resolver.
+  const cases = new CaseService(
+    vault,
+    config.cases,
+    options.verificationResolver ?? {
+      resolve: (id, resolution, actor) => verifications.resolve(id, resolution, actor),
+    },
+  );
   let scheduler: RetentionScheduler;
   try {
     events.subscribe(faceSearch.subscriber());
@@ -200,6 +211,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     logger,
     metrics,
   });
+  const verifications = new VerificationService({ vault, config, face, devices });
   let closing: Promise<void> | undefined;
   const app = createApi({
     vault,
@@ -222,6 +234,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     webhooks,
     fraudLists,
     cases,
+    verifications,
   });
   return {
     vault,
@@ -238,6 +251,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     webhooks,
     webhookDelivery,
     cases,
+    verifications,
     close() {
       // Stopping the devices first ends their polling at once; their ports close in the background.
       realtime.close();

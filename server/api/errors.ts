@@ -186,6 +186,30 @@ export const DOMAIN_ERRORS: readonly DomainErrorRow[] = [
     },
   },
   {
+    error: 'VerificationError',
+    types: ['not_found', 'conflict', 'rule_violation', 'invalid_media', 'unavailable'],
+    matches: named('VerificationError'),
+    map: (e) => {
+      const { kind, rule, missing } = e as Error & {
+        kind: string;
+        rule: string;
+        missing: string[];
+      };
+      const type: ProblemCode =
+        kind === 'not_found'
+          ? 'not_found'
+          : kind === 'conflict'
+            ? 'conflict'
+            : kind === 'busy'
+              ? 'unavailable'
+              : kind === 'invalid_media'
+                ? 'invalid_media'
+                : 'rule_violation';
+      const extra = missing.length > 0 ? { rule, missing } : { rule };
+      return { status: PROBLEMS[type].status, type, detail: e.message, extra };
+    },
+  },
+  {
     error: 'FraudListError',
     types: ['rule_violation', 'unavailable'],
     matches: named('FraudListError'),

@@ -23,6 +23,8 @@ import type { SessionPolicy } from '../auth/index.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { caseRoutes } from './routes/cases.js';
 import type { CaseService } from '../cases/index.js';
+import { VERIFICATION_IMAGE_PREFIX, verificationRoutes } from './routes/verifications.js';
+import type { VerificationService } from '../verification/index.js';
 import type { WebhookService } from '../webhooks/index.js';
 import { fraudListRoutes } from './routes/fraud-lists.js';
 import type { FraudListService } from '../fraud/index.js';
@@ -44,8 +46,15 @@ export {
   type RequireScopeOptions,
 } from './middleware/auth.js';
 
-/** Route groups that take image bodies (up to server.maxImageBytes). */
-export const IMAGE_UPLOAD_PREFIXES: readonly string[] = ['/api/v1/fraud-lists/faces'];
+/**
+ * Route groups that take image bodies (up to server.maxImageBytes): fraud-list faces and the
+ * verification captures (document images, selfie bursts; their JSON-only routes keep the JSON
+ * limit themselves).
+ */
+export const IMAGE_UPLOAD_PREFIXES: readonly string[] = [
+  '/api/v1/fraud-lists/faces',
+  VERIFICATION_IMAGE_PREFIX,
+];
 export { bodyLimitFor, bodyLimitsByRoute, type BodyLimits } from './middleware/body-limit.js';
 
 export interface ApiDeps extends HealthDeps {
@@ -60,6 +69,8 @@ export interface ApiDeps extends HealthDeps {
   fraudLists: FraudListService;
   /** Review cases (server/cases). */
   cases: CaseService;
+  /** Verification sessions and their captures (server/verification). */
+  verifications: VerificationService;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
   /** The device manager and the SSE hub (absent: their routes answer 503). */
@@ -142,6 +153,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', webhookRoutes(deps.webhooks))
     .route('/api/v1', fraudListRoutes(deps.fraudLists))
     .route('/api/v1', caseRoutes(deps.cases))
+    .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

@@ -113,6 +113,11 @@ export function openApiDocument(app: OpenAPIHono<ApiEnv>, version: string) {
       { name: 'auth', description: 'Staff login, logout and session (cookie + X-CSRF-Token).' },
       { name: 'kiosks', description: 'Kiosks and their tokens (admin scope, audited).' },
       {
+        name: 'verifications',
+        description:
+          'Verification sessions: created, fed by the capture routes (consent first), submitted for a decision.',
+      },
+      {
         name: 'webhooks',
         description:
           'Signed event deliveries to integrators (admin scope, audited): `Verikiosk-Signature: t=<unix>,v1=<hex>`.',

@@ -98,6 +98,18 @@ export type {
   FaceTemplate,
   FaceVerification,
 } from './face/index.js';
+// The verification service's face match and captures (server/verification/service.ts).
+export {
+  DEFAULT_FACE_MATCH_RATES,
+  burstProbe,
+  decideFaceMatch,
+  estimatedFmr,
+  faceDistance,
+  templateOf,
+} from './face/index.js';
+export type { FaceAnalysisOk, LivenessFrame } from './face/index.js';
+export { signatureFromJson } from './signature/index.js';
+export { storeTemplate } from './templates.js';
 // The template table's store, for retention's deletion of expired templates (with their events).
 export { deleteTemplateRows, verificationsWithTemplates } from './templates-store.js';
 export { openTemplates, subjectTemplates } from './templates.js';

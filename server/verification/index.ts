@@ -52,6 +52,14 @@ export {
   type FraudSignalOptions,
 } from './checks/fraud.js';
 
+export {
+  VerificationError,
+  VerificationService,
+  type Caller,
+  type VerificationErrorKind,
+  type VerificationServiceOptions,
+} from './service.js';
+
 /**
  * How a review case settles its verification: the verification service implements it (moving the
  * session from review to the resolution with the machine's `resolve`, emitting

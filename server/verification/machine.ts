@@ -50,7 +50,9 @@ export const ACCEPTS: Readonly<Record<SessionEventType, readonly VerificationSta
   capture: ['created', 'in_progress', 'resubmission_requested'],
   submit: ['in_progress'],
   decide: ['submitted'],
-  resolve: ['review'],
+  // A case settles a session in review, or overrides a decline (four-eyes, server/cases): a
+  // declined session accepts nothing else.
+  resolve: ['review', 'declined'],
   cancel: ['created', 'in_progress', 'resubmission_requested', 'review'],
   expire: ['created', 'in_progress', 'resubmission_requested'],
 };

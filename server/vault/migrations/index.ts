@@ -8,6 +8,7 @@ import { migration006StaffSessions } from './006-staff-sessions.js';
 import { migration007Webhooks } from './007-webhooks.js';
 import { migration008FraudListLifecycle } from './008-fraud-list-lifecycle.js';
 import { migration009Cases } from './009-cases.js';
+import { migration010VerificationSessions } from './010-verification-sessions.js';
 
 export interface Migration {
   readonly version: number;
@@ -26,6 +27,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration007Webhooks,
   migration008FraudListLifecycle,
   migration009Cases,
+  migration010VerificationSessions,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

@@ -1,0 +1,1219 @@
+/**
+ * Verification sessions as a product path (VER-1…VER-3): the service the API's verification
+ * routes call. It composes the pure core (machine, plans, policy, check adaptors) with the vault
+ * (sessions, consents, sealed documents, templates, samples), the document readers and the face
+ * and signature engines.
+ *
+ * Every change follows one shape: load the session, ask the machine (a refusal changes nothing),
+ * do the slow work (parsing, image analysis) outside any transaction, then in one transaction
+ * re-load the session, ask the machine again (another request may have moved it meanwhile), and
+ * write the capture, the session, the audit entry and the events together. Personal data is
+ * sealed under the subject's key; it is opened only through `vault.openSealed` (audited with the
+ * actor and the purpose 'verification'). Audit details and events hold ids and codes only.
+ */
+import type { ReasonCode } from '../../contract/reason-codes.js';
+import type {
+  CaptureStep,
+  ConsentCapture,
+  Decision,
+  DocumentFields,
+  DocumentTextCapture,
+  SelfieCapture,
+  SignatureCapture,
+  VerificationCreate,
+  VerificationDto,
+  VerificationListQuery,
+} from '../../contract/verifications.js';
+import {
+  DEFAULT_FACE_MATCH_RATES,
+  assessLiveness,
+  burstProbe,
+  decideFaceMatch,
+  deserializeFaceTemplate,
+  enrolSubjectSignature,
+  estimatedFmr,
+  faceDistance,
+  faceMatchThresholds,
+  openTemplates,
+  sameModel,
+  serializeFaceTemplate,
+  signatureFromJson,
+  storeTemplate,
+  subjectTemplates,
+  templateOf,
+  verifySubjectSignature,
+  type FaceAnalysisOk,
+  type FaceComparison,
+  type FaceMatchRates,
+  type FaceTemplate,
+  type LazyFaceEngine,
+  type LivenessFrame,
+  type Signature,
+} from '../biometrics/index.js';
+import type { Config } from '../config/index.js';
+import { deviceApiId, type ApplianceDevices } from '../devices/index.js';
+import {
+  checkDocument,
+  decodeImage,
+  maskDocumentNumber,
+  parseAamva,
+  parseMrz,
+  readDocumentImage,
+  vaultDocumentLookups,
+  type DocumentRecord,
+  type MrzImageReader,
+} from '../documents/index.js';
+import { emitEvent } from '../events/index.js';
+import { newId, normaliseDocumentNumber, type Vault, type WritableDb } from '../vault/index.js';
+import { faceMatchCheck, livenessCheck } from './checks/face.js';
+import { captureContextCheck } from './checks/signals.js';
+import type { VerificationResolver } from './index.js';
+import {
+  timeoutOf,
+  transition,
+  type MachineRules,
+  type Refusal,
+  type Session,
+  type SessionEvent,
+  type SessionTimeouts,
+} from './machine.js';
+import {
+  DEFAULT_DECISION_POLICY,
+  decide,
+  type DecisionPolicy,
+  type VerificationCheck,
+} from './policy.js';
+import { DEFAULT_STEP_PLANS, nextStep, type StepPlans } from './steps.js';
+import * as store from './store.js';
+import type { CaptureResult, CaptureSource, VerificationRow } from './store.js';
+
+/** Why the service refused: `kind` picks the HTTP status, `rule` is the client's code. */
+export type VerificationErrorKind = 'not_found' | 'conflict' | 'refused' | 'invalid_media' | 'busy';
+
+export class VerificationError extends Error {
+  override name = 'VerificationError';
+  constructor(
+    readonly kind: VerificationErrorKind,
+    readonly rule: string,
+    message: string,
+    /** For steps_missing / step_out_of_order: the steps still needed. */
+    readonly missing: readonly CaptureStep[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const REFUSAL_MESSAGES: Readonly<Record<Refusal['code'], string>> = {
+  session_submitted: 'the session was submitted: it takes no more captures',
+  session_final: 'the session has ended',
+  not_allowed_in_state: 'the session does not allow this now',
+  consent_required: 'no capture before the consent is recorded',
+  step_not_in_plan: 'this kind of verification does not take this capture',
+  step_out_of_order: 'another capture must come first',
+  steps_missing: 'captures are missing',
+};
+
+function refusalError(refusal: Refusal): VerificationError {
+  const conflict =
+    refusal.code === 'session_submitted' ||
+    refusal.code === 'session_final' ||
+    refusal.code === 'not_allowed_in_state';
+  return new VerificationError(
+    conflict ? 'conflict' : 'refused',
+    refusal.code,
+    REFUSAL_MESSAGES[refusal.code],
+    refusal.missing ?? [],
+  );
+}
+
+/** Who is calling, as the service needs it. */
+export interface Caller {
+  /** The audit actor (`api:…`, `staff:…`, `kiosk:…`). */
+  readonly actor: string;
+  /** Set when the caller is a kiosk: its own id. */
+  readonly kioskId: string | null;
+  readonly apiClientId: string | null;
+  /** May see document fields and the reference (`pii:read`): the read is audited. */
+  readonly piiRead: boolean;
+}
+
+export interface VerificationServiceOptions {
+  vault: Vault;
+  config: Config;
+  face: LazyFaceEngine;
+  devices?: ApplianceDevices | undefined;
+  /** The MRZ OCR for document images; loaded on first use when absent. */
+  readMrz?: MrzImageReader | null;
+  plans?: StepPlans;
+  policy?: DecisionPolicy;
+}
+
+/** An open session expires this long after creation whatever happens (idle: config). */
+export const ABSOLUTE_TIMEOUT_MINUTES = 24 * 60;
+
+const PAGE_SIZE = 50;
+
+function sessionOf(row: VerificationRow): Session {
+  return {
+    kind: row.kind,
+    state: row.status,
+    done: row.stepsDone,
+    resubmissions: row.resubmissions,
+    createdAt: new Date(row.createdAt),
+    lastActivityAt: new Date(row.lastActivityAt),
+    reasonCode: row.reasonCode,
+  };
+}
+
+function encodeCursor(row: VerificationRow): string {
+  return Buffer.from(JSON.stringify([row.createdAt, row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string'
+    ) {
+      return { createdAt: value[0], id: value[1] };
+    }
+  } catch {
+    // falls through
+  }
+  throw new VerificationError('refused', 'invalid_cursor', 'the cursor is not one this API gave');
+}
+
+/** What a capture writes besides the capture row: its result and the audit entry's codes. */
+interface CaptureWrite {
+  result?: CaptureResult;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+interface StoredImage {
+  bytes: Uint8Array;
+  mime: string;
+  width: number;
+  height: number;
+}
+
+const MEDIA_TYPES = new Set(['image/jpeg', 'image/png']);
+
+/** A sealed document's plaintext: the record read, and the other readings for the cross-check. */
+interface SealedDocument {
+  record: DocumentRecord;
+  others: DocumentRecord[];
+}
+
+export class VerificationService implements VerificationResolver {
+  readonly #vault: Vault;
+  readonly #config: Config;
+  readonly #face: LazyFaceEngine;
+  readonly #devices: ApplianceDevices | undefined;
+  #readMrz: MrzImageReader | null | undefined;
+  readonly #rules: MachineRules;
+  readonly #policy: DecisionPolicy;
+  readonly #timeouts: SessionTimeouts;
+  readonly #rates: FaceMatchRates;
+
+  constructor(options: VerificationServiceOptions) {
+    this.#vault = options.vault;
+    this.#config = options.config;
+    this.#face = options.face;
+    this.#devices = options.devices;
+    this.#readMrz = options.readMrz;
+    this.#rules = {
+      plans: options.plans ?? DEFAULT_STEP_PLANS,
+      resubmissionLimit: options.config.policies.resubmissionLimit,
+    };
+    this.#policy = options.policy ?? DEFAULT_DECISION_POLICY;
+    this.#timeouts = {
+      idleMinutes: options.config.policies.sessionTimeoutMinutes,
+      absoluteMinutes: Math.max(
+        ABSOLUTE_TIMEOUT_MINUTES,
+        options.config.policies.sessionTimeoutMinutes,
+      ),
+    };
+    this.#rates = options.config.thresholds.face ?? DEFAULT_FACE_MATCH_RATES;
+  }
+
+  // ---- sessions ---------------------------------------------------------------------------------
+
+  create(input: VerificationCreate, caller: Caller): VerificationDto {
+    const vault = this.#vault;
+    let kioskId = input.kioskId ?? null;
+    if (caller.kioskId !== null) {
+      if (kioskId !== null && kioskId !== caller.kioskId) {
+        throw new VerificationError(
+          'refused',
+          'other_kiosk',
+          'a kiosk may start sessions on itself only',
+        );
+      }
+      kioskId = caller.kioskId;
+    }
+    const id = newId('ver');
+    const at = vault.now.toISOString();
+    vault.write((db) => {
+      if (kioskId !== null && !store.kioskExists(db, kioskId)) {
+        throw new VerificationError('refused', 'unknown_kiosk', 'no such kiosk');
+      }
+      let subjectId: string;
+      if (input.kind === 'authentication') {
+        subjectId = input.subjectId ?? '';
+        if (!store.subjectExists(db, subjectId)) {
+          throw new VerificationError('refused', 'unknown_subject', 'no such subject');
+        }
+      } else {
+        subjectId = vault.createSubject();
+      }
+      store.insertVerification(db, {
+        id,
+        kind: input.kind,
+        subjectId,
+        kioskId,
+        apiClientId: caller.apiClientId,
+        at,
+      });
+      if (input.reference !== undefined) {
+        const ref = { table: 'verifications', column: 'external_ref_enc', rowId: id };
+        store.setReference(db, id, vault.seal({ subjectId }, ref, input.reference));
+      }
+      emitEvent(
+        db,
+        {
+          type: 'verification.created',
+          payload: { verificationId: id, kind: input.kind, kioskId },
+        },
+        vault.now,
+      );
+      vault.audit({
+        actor: caller.actor,
+        action: 'verification.created',
+        objectType: 'verification',
+        objectId: id,
+        details: { kind: input.kind, kioskId },
+      });
+    });
+    return this.get(id, { ...caller, piiRead: false });
+  }
+
+  /** The session as the API shows it; document fields and the reference only with `piiRead`. */
+  get(id: string, caller: Caller): VerificationDto {
+    const row = this.#load(id, caller.actor);
+    return this.#dto(row, caller);
+  }
+
+  /** The session's kiosk, for requireKioskOwnsSession; not found: VerificationError. */
+  kioskOf(id: string): string | null {
+    const row = this.#vault.read((db) => store.getVerification(db, id));
+    if (row === null)
+      throw new VerificationError('not_found', 'unknown_verification', 'No such resource.');
+    return row.kioskId;
+  }
+
+  list(
+    query: VerificationListQuery,
+    caller: Caller,
+  ): {
+    items: VerificationDto[];
+    nextCursor: string | null;
+  } {
+    const limit = query.limit ?? PAGE_SIZE;
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = this.#vault.read((db) =>
+      store.listVerifications(db, {
+        status: query.status,
+        kind: query.kind,
+        kioskId: query.kioskId,
+        createdFrom: query.createdFrom && new Date(query.createdFrom).toISOString(),
+        createdTo: query.createdTo && new Date(query.createdTo).toISOString(),
+        after,
+        limit: limit + 1,
+      }),
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    // Lists never open sealed values: one audited read per row would be a bulk read.
+    const listed = { ...caller, piiRead: false };
+    return {
+      items: page.map((row) => this.#dto(row, listed)),
+      nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null,
+    };
+  }
+
+  cancel(id: string, caller: Caller): VerificationDto {
+    this.#apply(id, caller, { type: 'cancel' }, 'verification.cancelled');
+    return this.get(id, { ...caller, piiRead: false });
+  }
+
+  // ---- captures ---------------------------------------------------------------------------------
+
+  consent(id: string, input: ConsentCapture, caller: Caller): VerificationDto {
+    const vault = this.#vault;
+    this.#admit(id, caller, 'consent');
+    const needed = ['biometric_processing'];
+    const missing = needed.filter((p) => !input.purposes.includes(p as never));
+    if (missing.length > 0) {
+      throw new VerificationError(
+        'refused',
+        'consent_incomplete',
+        'the consent must cover biometric_processing: every capture is biometric',
+      );
+    }
+    this.#commit(id, caller, 'consent', 'api', {}, (db, row) => {
+      const at = vault.now.toISOString();
+      for (const purpose of input.purposes) {
+        store.insertConsent(db, {
+          id: newId('cns'),
+          subjectId: row.subjectId ?? '',
+          verificationId: id,
+          purpose,
+          version: input.version,
+          language: input.language,
+          at,
+        });
+      }
+      return { details: { purposes: input.purposes.length } };
+    });
+    return this.get(id, { ...caller, piiRead: false });
+  }
+
+  /** A document as text (an MRZ or an AAMVA payload), taken as given: nothing is corrected. */
+  async documentText(
+    id: string,
+    input: DocumentTextCapture,
+    caller: Caller,
+  ): Promise<VerificationDto> {
+    this.#admit(id, caller, 'document');
+    const source = this.#sourceOf(caller, input.deviceId);
+    const record = input.mrz !== undefined ? parseMrz(input.mrz) : parseAamva(input.barcode ?? '');
+    if (!isReading(record)) {
+      throw new VerificationError(
+        'invalid_media',
+        input.mrz !== undefined ? 'mrz_unreadable' : 'barcode_unreadable',
+        'the text is not a machine-readable zone or barcode that can be read',
+      );
+    }
+    let image: StoredImage | null = null;
+    if (input.image !== undefined) {
+      const bytes = new Uint8Array(Buffer.from(input.image, 'base64'));
+      const decoded = await decodeImage(bytes);
+      if (!decoded.ok) {
+        throw new VerificationError('invalid_media', decoded.reason, 'the image cannot be read');
+      }
+      if (decoded.format !== 'jpeg' && decoded.format !== 'png') {
+        throw new VerificationError('invalid_media', 'unsupported_format', 'send a JPEG or PNG');
+      }
+      const { width, height } = decoded.image;
+      image = { bytes, mime: `image/${decoded.format}`, width, height };
+    }
+    this.#storeDocument(id, caller, source, { record, others: [] }, image);
+    return this.get(id, { ...caller, piiRead: false });
+  }
+
+  /** A document image: decoded, barcodes and MRZ read (OCR), the image sealed. */
+  async documentImage(
+    id: string,
+    bytes: Uint8Array,
+    mime: string,
+    caller: Caller,
+  ): Promise<VerificationDto> {
+    if (!MEDIA_TYPES.has(mime)) {
+      throw new VerificationError(
+        'invalid_media',
+        'unsupported_format',
+        'send image/jpeg or image/png',
+      );
+    }
+    this.#admit(id, caller, 'document');
+    const source = this.#sourceOf(caller, undefined);
+    const readMrz = await this.#mrzReader();
+    const read = await readDocumentImage(bytes, readMrz === null ? {} : { readMrz });
+    if (!read.ok) {
+      throw new VerificationError('invalid_media', read.reason, 'the image cannot be read');
+    }
+    const [record, ...others] = read.records;
+    if (record === undefined || !isReading(record)) {
+      throw new VerificationError(
+        'invalid_media',
+        'document_not_read',
+        'no machine-readable zone or barcode was read from the image: take it again, flat and well lit',
+      );
+    }
+    this.#storeDocument(
+      id,
+      caller,
+      source,
+      { record, others },
+      {
+        bytes,
+        mime,
+        width: read.image.width,
+        height: read.image.height,
+      },
+    );
+    return this.get(id, { ...caller, piiRead: false });
+  }
+
+  /**
+   * The selfie: a liveness burst. Every frame is analysed; liveness is scored on the burst against
+   * the challenge plan; the probe for the face match is the fusion of the best frames
+   * (burstProbe), stored as a sealed template; the best frame is kept as a sealed sample.
+   */
+  async selfie(id: string, input: SelfieCapture, caller: Caller): Promise<VerificationDto> {
+    this.#admit(id, caller, 'selfie');
+    const source = this.#sourceOf(caller, input.deviceId);
+    const engine = this.#face.engine();
+    const images = input.frames.map((f) => new Uint8Array(Buffer.from(f.image, 'base64')));
+    const analyses = await Promise.all(
+      images.map((image) => engine.analyse(image, { role: 'selfie' })),
+    );
+    const frames: LivenessFrame[] = [];
+    const ok: FaceAnalysisOk[] = [];
+    for (const [i, analysis] of analyses.entries()) {
+      if (analysis.status === 'busy') {
+        throw new VerificationError('busy', 'face_engine_busy', 'the face engine is busy: retry');
+      }
+      const t = input.frames[i]?.t ?? 0;
+      if (analysis.status === 'rejected') {
+        if (analysis.reason !== 'no_face' && analysis.reason !== 'many_faces') {
+          throw new VerificationError('invalid_media', analysis.reason, 'a frame cannot be read');
+        }
+        frames.push({ t, imageWidth: 0, imageHeight: 0, faces: [] });
+        continue;
+      }
+      ok.push(analysis);
+      frames.push({
+        t,
+        imageWidth: analysis.image.width,
+        imageHeight: analysis.image.height,
+        faces: [analysis.face],
+      });
+    }
+    const probe = burstProbe(ok);
+    if (probe === null) {
+      throw new VerificationError('invalid_media', 'no_face', 'no frame shows a usable face');
+    }
+    const report = await assessLiveness({ plan: input.plan, frames });
+    const liveness = livenessCheck(report);
+    const best = probe.frames[0] ?? 0;
+    const bestImage = images[best] ?? new Uint8Array();
+    this.#commit(id, caller, 'selfie', source, {}, (db, row) => {
+      const subjectId = row.subjectId ?? '';
+      const templateId = storeTemplate(this.#vault, {
+        subjectId,
+        modality: 'face',
+        model: engine.model,
+        template: serializeFaceTemplate({ model: engine.model, vector: probe.descriptor }),
+        verificationId: id,
+        actor: caller.actor,
+      });
+      const sampleId = newId('smp');
+      const ref = { table: 'biometric_samples', column: 'sample_enc', rowId: sampleId };
+      store.insertSample(db, {
+        id: sampleId,
+        subjectId,
+        verificationId: id,
+        modality: 'face',
+        mime: 'application/octet-stream',
+        sampleEnc: this.#vault.seal({ subjectId }, ref, bestImage),
+        at: this.#vault.now.toISOString(),
+      });
+      return {
+        result: { templateId, sampleId, checks: [liveness] },
+        details: { frames: frames.length, fused: probe.frames.length, liveness: liveness.outcome },
+      };
+    });
+    return this.get(id, { ...caller, piiRead: false });
+  }
+
+  /**
+   * Signatures: 3-5 enrol the subject's template in an identity; one is verified against the
+   * enrolled template in an authentication.
+   */
+  signature(id: string, input: SignatureCapture, caller: Caller): VerificationDto {
+    const row = this.#admit(id, caller, 'signature');
+    const source = this.#sourceOf(caller, input.deviceId);
+    // Parsed first: a sample out of range is a SignatureFormatError (422) with nothing written.
+    const signatures: Signature[] = input.signatures.map((s) => signatureFromJson(s));
+    const subjectId = row.subjectId ?? '';
+    if (row.kind === 'identity' && (signatures.length < 3 || signatures.length > 5)) {
+      throw new VerificationError(
+        'refused',
+        'enrolment_needs_3_to_5',
+        'enrolment takes 3 to 5 signatures',
+      );
+    }
+    if (row.kind === 'authentication' && signatures.length !== 1) {
+      throw new VerificationError(
+        'refused',
+        'verify_needs_1',
+        'an authentication verifies one signature',
+      );
+    }
+    this.#commit(id, caller, 'signature', source, {}, (): CaptureWrite => {
+      if (row.kind === 'identity') {
+        const enrolled = enrolSubjectSignature(this.#vault, subjectId, signatures, {
+          actor: caller.actor,
+          verificationId: id,
+        });
+        if (!enrolled.ok) {
+          throw new VerificationError(
+            'invalid_media',
+            enrolled.reason,
+            'the signatures cannot be enrolled',
+          );
+        }
+        return {
+          result: { templateId: enrolled.templateId },
+          details: { signatures: signatures.length },
+        };
+      }
+      const outcome = verifySubjectSignature(this.#vault, subjectId, signatures[0]!, {
+        actor: caller.actor,
+        verificationId: id,
+      });
+      if (!outcome.ok) {
+        if (outcome.reason === 'poor_quality' || outcome.reason === 'invalid_input') {
+          throw new VerificationError(
+            'invalid_media',
+            outcome.reason,
+            'the signature cannot be used',
+          );
+        }
+        const check: VerificationCheck = {
+          check: 'signature_match',
+          outcome: outcome.reason === 'replayed' ? 'fail' : 'not_run',
+          reasonCode: outcome.reason === 'replayed' ? 'signature_mismatch' : null,
+        };
+        return { result: { checks: [check] }, details: { signature: outcome.reason } };
+      }
+      const check: VerificationCheck =
+        outcome.decision === 'accept'
+          ? { check: 'signature_match', outcome: 'pass', score: outcome.score, reasonCode: null }
+          : {
+              check: 'signature_match',
+              outcome: 'fail',
+              score: outcome.score,
+              reasonCode: 'signature_mismatch',
+            };
+      return {
+        result: {
+          checks: [check],
+          signature: { score: outcome.score, threshold: outcome.threshold },
+        },
+        details: { signature: outcome.decision },
+      };
+    });
+    return this.get(id, { ...caller, piiRead: false });
+  }
+
+  // ---- submit and decision ----------------------------------------------------------------------
+
+  /**
+   * Runs the checks on the captures, asks the policy, and records the submit and the decision in
+   * one transaction with verification.submitted and verification.decided.
+   */
+  async submit(id: string, caller: Caller): Promise<VerificationDto> {
+    const row = this.#load(id, caller.actor);
+    const refused = transition(sessionOf(row), { type: 'submit' }, this.#vault.now, this.#rules);
+    if (!refused.ok) throw refusalError(refused.refusal);
+    const checks = await this.#runChecks(row, caller);
+    const policyDecision = decide(checks, row.kind, this.#policy);
+    const vault = this.#vault;
+    vault.write((db) => {
+      const current = store.getVerification(db, id);
+      if (current === null)
+        throw new VerificationError('not_found', 'unknown_verification', 'No such resource.');
+      const now = vault.now;
+      const submitted = transition(sessionOf(current), { type: 'submit' }, now, this.#rules);
+      if (!submitted.ok) throw refusalError(submitted.refusal);
+      const decided = transition(
+        submitted.session,
+        { type: 'decide', decision: policyDecision.decision },
+        now,
+        this.#rules,
+      );
+      if (!decided.ok) throw refusalError(decided.refusal);
+      const session = decided.session;
+      const reasons: ReasonCode[] =
+        session.reasonCode !== null && !policyDecision.reasons.includes(session.reasonCode)
+          ? [session.reasonCode, ...policyDecision.reasons]
+          : [...policyDecision.reasons];
+      const state = session.state;
+      const decision: Decision =
+        state === 'approved' || state === 'declined' || state === 'review'
+          ? state
+          : 'resubmission_requested';
+      this.#save(db, id, session);
+      store.recordDecision(db, id, {
+        checks,
+        decision: decision === 'resubmission_requested' ? null : decision,
+        riskScore:
+          state === 'declined' && session.reasonCode !== null ? 100 : policyDecision.riskScore,
+        reasons,
+        policyVersion: policyDecision.policyVersion,
+        at: now.toISOString(),
+      });
+      emitEvent(db, { type: 'verification.submitted', payload: { verificationId: id } }, now);
+      emitEvent(
+        db,
+        {
+          type: 'verification.decided',
+          payload: {
+            verificationId: id,
+            decision,
+            riskScore: policyDecision.riskScore,
+            reasons,
+            policyVersion: policyDecision.policyVersion,
+            byCase: false,
+          },
+        },
+        now,
+      );
+      vault.audit({
+        actor: caller.actor,
+        action: 'verification.submitted',
+        objectType: 'verification',
+        objectId: id,
+        details: { checks: checks.length },
+      });
+      vault.audit({
+        actor: 'system',
+        action: 'verification.decided',
+        objectType: 'verification',
+        objectId: id,
+        details: {
+          decision,
+          riskScore: policyDecision.riskScore,
+          reasons,
+          policyVersion: policyDecision.policyVersion,
+        },
+      });
+    });
+    return this.get(id, { ...caller, piiRead: false });
+  }
+
+  /** VerificationResolver: a review case settles its session (in the caller's transaction). */
+  resolve(
+    verificationId: string,
+    resolution: 'approved' | 'declined' | 'resubmission_requested',
+    actor: string,
+  ): void {
+    const vault = this.#vault;
+    vault.write((db) => {
+      const row = store.getVerification(db, verificationId);
+      if (row === null) {
+        throw new VerificationError('not_found', 'unknown_verification', 'No such resource.');
+      }
+      const now = vault.now;
+      const result = transition(sessionOf(row), { type: 'resolve', resolution }, now, this.#rules);
+      if (!result.ok) throw refusalError(result.refusal);
+      this.#save(db, verificationId, result.session);
+      store.recordDecision(db, verificationId, {
+        checks: row.checks,
+        decision: resolution === 'resubmission_requested' ? null : resolution,
+        riskScore: row.riskScore ?? 0,
+        reasons: row.reasons,
+        policyVersion: row.policyVersion ?? this.#policy.version,
+        at: now.toISOString(),
+      });
+      emitEvent(
+        db,
+        {
+          type: 'verification.decided',
+          payload: {
+            verificationId,
+            decision: resolution,
+            riskScore: row.riskScore ?? 0,
+            reasons: row.reasons,
+            policyVersion: row.policyVersion ?? this.#policy.version,
+            byCase: true,
+          },
+        },
+        now,
+      );
+      vault.audit({
+        actor,
+        action: 'verification.resolved',
+        objectType: 'verification',
+        objectId: verificationId,
+        details: { resolution },
+      });
+    });
+  }
+
+  async #runChecks(row: VerificationRow, caller: Caller): Promise<VerificationCheck[]> {
+    const captures = this.#vault.read((db) => store.getCaptures(db, row.id));
+    const checks: VerificationCheck[] = [];
+    const documentId = captures.get('document')?.result.documentId;
+    let documentImage: Uint8Array | null = null;
+    if (documentId !== undefined) {
+      const opened = this.#openDocument(documentId, caller, true);
+      if (opened !== null) {
+        const { document, image } = opened;
+        documentImage = image;
+        const policy = this.#config.policies;
+        const results = checkDocument(document.record, {
+          now: this.#vault.now,
+          policy: {
+            minimumAge: policy.minimumAge,
+            ageOfMajority: policy.ageOfMajority,
+            ageOfMajorityByJurisdiction: policy.ageOfMajorityByJurisdiction,
+          },
+          otherReadings: document.others,
+          subjectId: row.subjectId,
+          lookups: vaultDocumentLookups(this.#vault),
+        });
+        checks.push(...results);
+      }
+    }
+    const selfie = captures.get('selfie')?.result;
+    if (selfie !== undefined) {
+      checks.push(...(selfie.checks ?? []));
+      if (selfie.templateId !== undefined) {
+        try {
+          checks.push(await this.#faceMatch(row, selfie.templateId, documentImage, caller));
+        } finally {
+          documentImage?.fill(0);
+        }
+      }
+    }
+    checks.push(...(captures.get('signature')?.result.checks ?? []));
+    const simulated = [...captures.values()].some((c) => c.source === 'simulated_device');
+    checks.push(captureContextCheck({ simulated }));
+    return checks;
+  }
+
+  /**
+   * The fused selfie probe against the document portrait (identity) or the subject's enrolled
+   * face templates (authentication), each read audited with the purpose 'verification'.
+   */
+  async #faceMatch(
+    row: VerificationRow,
+    probeTemplateId: string,
+    documentImage: Uint8Array | null,
+    caller: Caller,
+  ): Promise<VerificationCheck> {
+    const subjectId = row.subjectId ?? '';
+    const engine = this.#face.engine();
+    const model = engine.model;
+    const stored = subjectTemplates(this.#vault, subjectId, 'face').filter((t) =>
+      sameModel(t.model, model),
+    );
+    const probeRecord = stored.find((t) => t.id === probeTemplateId);
+    if (probeRecord === undefined)
+      return { check: 'face_match', outcome: 'not_run', reasonCode: null };
+    const references = stored.filter(
+      (t) => t.id !== probeTemplateId && t.verificationId !== row.id,
+    );
+    let reference: FaceTemplate[] = [];
+    let kind: 'live' | 'document' = 'live';
+    if (row.kind === 'identity') {
+      if (documentImage === null)
+        return { check: 'face_match', outcome: 'not_run', reasonCode: null };
+      const analysis = await engine.analyse(documentImage, { role: 'document' });
+      if (analysis.status === 'busy')
+        return { check: 'face_match', outcome: 'not_run', reasonCode: null };
+      if (analysis.status === 'rejected') {
+        return faceMatchCheck({
+          status: 'not_compared',
+          side: 'b',
+          reason: analysis.reason,
+          guidance: analysis.guidance,
+        });
+      }
+      reference = [templateOf(analysis, model)];
+      kind = 'document';
+    }
+    const opened = row.kind === 'identity' ? [probeRecord] : [probeRecord, ...references];
+    const access = {
+      actor: caller.actor,
+      action: 'biometric_template.compared',
+      purpose: 'verification',
+      objectType: 'subject',
+      objectId: subjectId,
+      details: { modality: 'face', templates: opened.length },
+    } as const;
+    return openTemplates<VerificationCheck>(this.#vault, opened, access, (templates) => {
+      const [probe, ...enrolled] = templates.map((t) => deserializeFaceTemplate(t.template));
+      const against = row.kind === 'identity' ? reference : enrolled;
+      if (probe === undefined || against.length === 0) {
+        return {
+          value: { check: 'face_match', outcome: 'not_run', reasonCode: null },
+          outcome: 'not_run',
+        };
+      }
+      const distance = Math.min(...against.map((t) => faceDistance(probe, t)));
+      const thresholds = faceMatchThresholds(kind, this.#rates);
+      const comparison = {
+        status: 'compared',
+        kind,
+        distance,
+        decision: decideFaceMatch(distance, thresholds),
+        reasonCodes: [],
+        estimatedFmr: estimatedFmr(distance, kind),
+        thresholds,
+        greyscaleMatch: false,
+      } as unknown as FaceComparison;
+      const check = faceMatchCheck(comparison);
+      return { value: check, outcome: check.outcome };
+    });
+  }
+
+  // ---- internals ----------------------------------------------------------------------------------
+
+  /** The session, after applying a timeout that has ended it. */
+  #load(id: string, actor: string): VerificationRow {
+    const vault = this.#vault;
+    const row = vault.read((db) => store.getVerification(db, id));
+    if (row === null)
+      throw new VerificationError('not_found', 'unknown_verification', 'No such resource.');
+    const reason = timeoutOf(sessionOf(row), vault.now, this.#timeouts);
+    if (reason === null) return row;
+    this.#apply(
+      id,
+      { actor, kioskId: null, apiClientId: null, piiRead: false },
+      {
+        type: 'expire',
+        reason,
+      },
+      'verification.expired',
+    );
+    return vault.read((db) => store.getVerification(db, id)) ?? row;
+  }
+
+  /** A transition with nothing else to write (cancel, expire), audited. */
+  #apply(id: string, caller: Caller, event: SessionEvent, action: string): void {
+    const vault = this.#vault;
+    vault.write((db) => {
+      const row = store.getVerification(db, id);
+      if (row === null)
+        throw new VerificationError('not_found', 'unknown_verification', 'No such resource.');
+      const result = transition(sessionOf(row), event, vault.now, this.#rules);
+      if (!result.ok) throw refusalError(result.refusal);
+      this.#save(db, id, result.session);
+      vault.audit({
+        actor: caller.actor,
+        action,
+        objectType: 'verification',
+        objectId: id,
+        details: { status: result.session.state, reason: result.session.reasonCode },
+      });
+    });
+  }
+
+  /** Refuses a capture the machine would refuse, before any work is done. */
+  #admit(id: string, caller: Caller, step: CaptureStep): VerificationRow {
+    const row = this.#load(id, caller.actor);
+    const result = transition(
+      sessionOf(row),
+      { type: 'capture', step },
+      this.#vault.now,
+      this.#rules,
+    );
+    if (!result.ok) throw refusalError(result.refusal);
+    return row;
+  }
+
+  /**
+   * Records a capture: in one transaction the machine is asked again, `write` stores the
+   * capture's rows, and the capture row, the session and the audit entry are written.
+   */
+  #commit(
+    id: string,
+    caller: Caller,
+    step: CaptureStep,
+    source: CaptureSource,
+    base: CaptureResult,
+    write: (db: WritableDb, row: VerificationRow) => CaptureWrite,
+  ): void {
+    const vault = this.#vault;
+    vault.write((db) => {
+      const row = store.getVerification(db, id);
+      if (row === null)
+        throw new VerificationError('not_found', 'unknown_verification', 'No such resource.');
+      const now = vault.now;
+      const result = transition(sessionOf(row), { type: 'capture', step }, now, this.#rules);
+      if (!result.ok) throw refusalError(result.refusal);
+      const captured = write(db, row);
+      store.putCapture(db, id, step, source, { ...base, ...captured.result }, now.toISOString());
+      if (source === 'simulated_device') store.markSimulated(db, id);
+      this.#save(db, id, result.session);
+      vault.audit({
+        actor: caller.actor,
+        action: 'verification.captured',
+        objectType: 'verification',
+        objectId: id,
+        details: { step, source, ...captured.details },
+      });
+    });
+  }
+
+  #save(db: WritableDb, id: string, session: Session): void {
+    const now = this.#vault.now.toISOString();
+    store.updateSession(db, id, {
+      status: session.state,
+      stepsDone: session.done,
+      resubmissions: session.resubmissions,
+      reasonCode: session.reasonCode,
+      lastActivityAt: session.lastActivityAt.toISOString(),
+      at: now,
+    });
+  }
+
+  #storeDocument(
+    id: string,
+    caller: Caller,
+    source: CaptureSource,
+    document: SealedDocument,
+    image: StoredImage | null,
+  ): void {
+    const vault = this.#vault;
+    const { record } = document;
+    this.#commit(id, caller, 'document', source, {}, (db, row) => {
+      const subjectId = row.subjectId ?? '';
+      const owner = { subjectId };
+      const documentId = newId('doc');
+      const number =
+        record.documentNumber === null ? '' : normaliseDocumentNumber(record.documentNumber);
+      store.deleteSessionDocuments(db, id);
+      const at = vault.now.toISOString();
+      store.insertDocument(db, {
+        id: documentId,
+        subjectId,
+        verificationId: id,
+        kind: record.kind,
+        format: record.format,
+        issuingState: record.issuingState,
+        documentNumberMasked: maskDocumentNumber(record),
+        numberBidx: number === '' ? null : vault.blindIndex('document_number', number),
+        recordEnc: vault.seal(
+          owner,
+          { table: 'documents', column: 'record_enc', rowId: documentId },
+          JSON.stringify(document),
+        ),
+        at,
+      });
+      if (image !== null) {
+        const imageId = newId('dim');
+        store.insertDocumentImage(db, {
+          id: imageId,
+          documentId,
+          subjectId,
+          mime: image.mime,
+          width: image.width,
+          height: image.height,
+          imageEnc: vault.seal(
+            owner,
+            { table: 'document_images', column: 'image_enc', rowId: imageId },
+            image.bytes,
+          ),
+          at,
+        });
+      }
+      return {
+        result: { documentId },
+        details: { kind: record.kind, format: record.format, image: image !== null },
+      };
+    });
+  }
+
+  /**
+   * Opens a session's document (and its image when asked), audited as a `pii.read` with the
+   * purpose 'verification'. The image is a copy the caller zeroes.
+   */
+  #openDocument(
+    documentId: string,
+    caller: Caller,
+    withImage: boolean,
+  ): { document: SealedDocument; image: Uint8Array | null } | null {
+    const vault = this.#vault;
+    const doc = vault.read((db) => store.getDocument(db, documentId));
+    if (doc === null) return null;
+    const img = withImage ? vault.read((db) => store.getDocumentImage(db, documentId)) : null;
+    const owner = { subjectId: doc.subjectId };
+    const fields = [
+      {
+        owner,
+        ref: { table: 'documents', column: 'record_enc', rowId: doc.id },
+        sealed: doc.recordEnc,
+      },
+      ...(img === null
+        ? []
+        : [
+            {
+              owner,
+              ref: { table: 'document_images', column: 'image_enc', rowId: img.id },
+              sealed: img.imageEnc,
+            },
+          ]),
+    ];
+    return vault.openSealed(
+      {
+        actor: caller.actor,
+        action: 'pii.read',
+        purpose: 'verification',
+        objectType: 'document',
+        objectId: doc.id,
+        details: { fields: fields.length },
+      },
+      fields,
+      ([record, image]) => ({
+        value: {
+          document: JSON.parse(new TextDecoder().decode(record)) as SealedDocument,
+          image: image === undefined ? null : new Uint8Array(image),
+        },
+        outcome: 'opened',
+      }),
+    );
+  }
+
+  #dto(row: VerificationRow, caller: Caller): VerificationDto {
+    const vault = this.#vault;
+    const doc = vault.read((db) => {
+      const captures = store.getCaptures(db, row.id);
+      const documentId = captures.get('document')?.result.documentId;
+      return documentId === undefined ? null : store.getDocument(db, documentId);
+    });
+    let reference: string | null = null;
+    let fields: DocumentFields | null = null;
+    if (caller.piiRead && (doc !== null || row.referenceEnc !== null)) {
+      const sealed = [];
+      const subjectOwner = { subjectId: row.subjectId ?? '' };
+      if (row.referenceEnc !== null) {
+        sealed.push({
+          owner: subjectOwner,
+          ref: { table: 'verifications', column: 'external_ref_enc', rowId: row.id },
+          sealed: row.referenceEnc,
+        });
+      }
+      if (doc !== null) {
+        sealed.push({
+          owner: { subjectId: doc.subjectId },
+          ref: { table: 'documents', column: 'record_enc', rowId: doc.id },
+          sealed: doc.recordEnc,
+        });
+      }
+      const opened = vault.openSealed(
+        {
+          actor: caller.actor,
+          action: 'pii.read',
+          purpose: 'verification',
+          objectType: 'verification',
+          objectId: row.id,
+          details: { fields: sealed.length },
+        },
+        sealed,
+        (plaintexts) => {
+          const text = plaintexts.map((p) => new TextDecoder().decode(p));
+          const ref = row.referenceEnc !== null ? (text.shift() ?? null) : null;
+          const docText = doc !== null ? text.shift() : undefined;
+          const record =
+            docText === undefined ? null : (JSON.parse(docText) as SealedDocument).record;
+          return {
+            value: {
+              ref,
+              fields:
+                record === null
+                  ? null
+                  : {
+                      documentNumber: record.documentNumber,
+                      surname: record.surname,
+                      givenNames: record.givenNames,
+                      birthDate: record.birthDate,
+                      expiryDate: record.expiryDate,
+                      nationality: record.nationality,
+                      sex: record.sex,
+                    },
+            },
+            outcome: 'opened',
+          };
+        },
+      );
+      reference = opened.ref;
+      fields = opened.fields;
+    }
+    const plan = this.#rules.plans[row.kind];
+    const open =
+      row.status === 'created' ||
+      row.status === 'in_progress' ||
+      row.status === 'resubmission_requested';
+    const decision =
+      row.status === 'approved' ||
+      row.status === 'declined' ||
+      row.status === 'review' ||
+      row.status === 'resubmission_requested'
+        ? row.decidedAt === null
+          ? null
+          : row.status
+        : null;
+    return {
+      id: row.id,
+      kind: row.kind,
+      status: row.status,
+      subjectId: row.subjectId,
+      kioskId: row.kioskId,
+      reference,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      decidedAt: row.decidedAt,
+      decision,
+      riskScore: row.riskScore,
+      reasons: row.reasons,
+      reasonCode: row.reasonCode,
+      policyVersion: row.policyVersion,
+      checks: row.checks.map((c) => ({
+        check: c.check,
+        outcome: c.outcome,
+        ...(c.score === undefined ? {} : { score: c.score }),
+        reasonCode: c.reasonCode,
+      })),
+      stepsDone: row.stepsDone,
+      nextStep: open ? nextStep(plan, row.stepsDone) : null,
+      resubmissions: row.resubmissions,
+      document:
+        doc === null
+          ? null
+          : {
+              kind: doc.kind,
+              format: doc.format,
+              issuingState: doc.issuingState,
+              documentNumberMasked: doc.documentNumberMasked,
+              fields,
+            },
+    };
+  }
+
+  /** Where a capture came from: a named appliance device (simulated or not), a kiosk, the API. */
+  #sourceOf(caller: Caller, deviceId: string | undefined): CaptureSource {
+    if (deviceId !== undefined) {
+      const device = this.#devices?.list().find((d) => deviceApiId(d.id) === deviceId);
+      if (device === undefined) {
+        throw new VerificationError(
+          'refused',
+          'unknown_device',
+          'no such device on this appliance',
+        );
+      }
+      return device.source === 'simulator' ? 'simulated_device' : 'device';
+    }
+    return caller.kioskId !== null ? 'kiosk' : 'api';
+  }
+
+  async #mrzReader(): Promise<MrzImageReader | null> {
+    if (this.#readMrz === undefined) {
+      const { loadMrzImageReader } = await import('../documents/index.js');
+      this.#readMrz = await loadMrzImageReader();
+    }
+    return this.#readMrz;
+  }
+}
+
+/** A record worth keeping: a format was recognised and a document number read. */
+function isReading(record: DocumentRecord): boolean {
+  return record.documentNumber !== null && record.documentNumber !== '';
+}
