@@ -17,23 +17,11 @@ import { integrityCheck } from '../../../server/vault/db.js';
 import { killChildren, runBin, spawnBin, waitForOutput, type Spawned } from '../cli/bin-helpers.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
 import { vaultDb, vaultSigner } from '../../../server/vault/internal.js';
-import { seedFromEnv } from '../../support/random.js';
+import { seedFromEnv, seededRandom } from '../../support/random.js';
 
 const SEED = seedFromEnv('VERIKIOSK_CRASH_SEED');
 const ROUNDS = Number(process.env.VERIKIOSK_CRASH_ROUNDS ?? 25);
 console.log(`crash-under-load seed ${SEED} (replay with VERIKIOSK_CRASH_SEED=${SEED})`);
-
-/** mulberry32: a small seeded generator, so a kill schedule can be replayed exactly. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** When to kill: a delay after spawning (often during start-up), or after the first acknowledged write. */
 type KillPlan = { after: 'spawn' | 'first-ack'; delayMs: number };

@@ -25,7 +25,7 @@ import {
   type KeySource,
 } from '../../../server/vault/index.js';
 import { openTextUnaudited, vaultDb } from '../../../server/vault/internal.js';
-import { seedFromEnv } from '../../support/random.js';
+import { seedFromEnv, seededRandom } from '../../support/random.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WRITER = path.join('test', 'fixtures', 'crash-writer.ts');
@@ -57,18 +57,6 @@ interface RunOutcome {
  */
 const SEED = seedFromEnv('VERIKIOSK_CRASH_SEED');
 console.log(`crash test seed ${SEED} (replay with VERIKIOSK_CRASH_SEED=${SEED})`);
-
-/** mulberry32: a small seeded generator, so a kill schedule can be replayed exactly. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = seededRandom(SEED);
 
