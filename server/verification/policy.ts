@@ -153,7 +153,11 @@ function findingOf(check: VerificationCheck, policy: DecisionPolicy): Finding | 
   // A code outside the catalogue is never passed on (it could carry anything): check_failed.
   const reason: ReasonCode = code !== null && isReasonCode(code) ? code : 'check_failed';
   const applied = policy.reasons[reason] ?? UNNAMED;
-  if (check.outcome === 'fail') return { reason, action: applied.onFail, weight: applied.weight };
+  // A failed check never approves, whatever its reason's rule says: at least a person looks.
+  if (check.outcome === 'fail') {
+    const action = applied.onFail === 'none' ? 'review' : applied.onFail;
+    return { reason, action, weight: applied.weight };
+  }
   return { reason, action: applied.onWarn, weight: applied.weight / 2 };
 }
 

@@ -66,6 +66,7 @@ import {
 import { emitEvent } from '../events/index.js';
 import { newId, normaliseDocumentNumber, type Vault, type WritableDb } from '../vault/index.js';
 import { faceMatchCheck, livenessCheck } from './checks/face.js';
+import { documentVelocityCheck, vaultDocumentPresentations } from './checks/fraud.js';
 import { captureContextCheck } from './checks/signals.js';
 import type { VerificationResolver } from './index.js';
 import {
@@ -769,6 +770,15 @@ export class VerificationService implements VerificationResolver {
           lookups: vaultDocumentLookups(this.#vault),
         });
         checks.push(...results);
+        // The same document presented more often than the velocity rule allows: a person looks.
+        checks.push(
+          documentVelocityCheck(
+            document.record,
+            row.id,
+            this.#vault.now,
+            vaultDocumentPresentations(this.#vault),
+          ),
+        );
       }
     }
     const selfie = captures.get('selfie')?.result;

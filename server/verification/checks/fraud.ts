@@ -160,11 +160,11 @@ export function documentVelocityCheck(
 }
 
 /** The lookups over the vault (blind indexes, templates) and the appliance's 1:N face search. */
-export function vaultFraudLookups(vault: Vault, faceSearch: FaceSearch): FraudLookups {
+/** The document-number count of the vault (no face index needed). */
+export function vaultDocumentPresentations(
+  vault: Vault,
+): Pick<FraudLookups, 'documentPresentations'> {
   return {
-    searchFace: (probe, options) => faceSearch.search(probe, options),
-    verificationsWithTemplates: (ids, since, exclude) =>
-      vault.read((db) => verificationsWithTemplates(db, ids, since, exclude)),
     documentPresentations: (number, issuingState, since, exclude) => {
       const bidx = vault.blindIndex('document_number', number);
       return vault.read((db) =>
@@ -174,5 +174,14 @@ export function vaultFraudLookups(vault: Vault, faceSearch: FaceSearch): FraudLo
         }),
       );
     },
+  };
+}
+
+export function vaultFraudLookups(vault: Vault, faceSearch: FaceSearch): FraudLookups {
+  return {
+    searchFace: (probe, options) => faceSearch.search(probe, options),
+    verificationsWithTemplates: (ids, since, exclude) =>
+      vault.read((db) => verificationsWithTemplates(db, ids, since, exclude)),
+    ...vaultDocumentPresentations(vault),
   };
 }

@@ -167,6 +167,22 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
     expect(decided.riskScore).toBe(100);
   }, 120_000);
 
+  it('counts the same document across sessions: beyond the velocity limit a person looks', async () => {
+    const mrz = td3({ number: 'V11223344' });
+    const checks: (string | undefined)[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = await capturedSession(mrz, 'amy');
+      const decided = await bodyOf(
+        await t.call('POST', `/verifications/${id}/submit`, t.integrator),
+        200,
+      );
+      checks.push(check(decided, 'velocity_document')?.outcome);
+      if (i === 3) expect(decided.reasons).toContain('velocity_document');
+    }
+    // Three presentations in 24 hours are allowed (this one included); the fourth warns.
+    expect(checks).toEqual(['pass', 'pass', 'pass', 'warn']);
+  }, 300_000);
+
   it('sends a document read by a simulated reader to a person: simulated_device', async () => {
     const reader = t.appliance.devices.list().find((d) => d.kind === 'reader');
     expect(reader?.source).toBe('simulator');

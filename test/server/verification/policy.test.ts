@@ -89,6 +89,15 @@ describe('decision policy', () => {
       'identity',
     );
     expect(simulated.decision).toBe('review');
+    // A failed check never approves, even one whose reason only informs when it warns.
+    const failedInfo = decide(
+      [
+        ...IDENTITY_PASSES,
+        { check: 'document_expiry', outcome: 'fail', reasonCode: 'document_expiring_soon' },
+      ],
+      'identity',
+    );
+    expect(failedInfo.decision).toBe('review');
   });
 
   it('authenticates by face (with liveness) or by signature', () => {
@@ -177,7 +186,7 @@ describe('decision policy properties', () => {
           }
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     );
   });
 
