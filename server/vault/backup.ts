@@ -31,7 +31,7 @@ import {
 } from './db.js';
 import { acquireApplianceLock, dataDirPaths } from './datadir.js';
 import { BackupError, DataDirError, VaultRuleError } from './errors.js';
-import { fsyncDir } from './files.js';
+import { fsyncDir, fsyncFile } from './files.js';
 import {
   KeyRing,
   readManifest,
@@ -528,15 +528,6 @@ function reapplyTombstones(copy: Vault, actor: string): number {
   if (present.length === 0) return 0;
   return copy.destroySubjects(present, { actor, reason: 'restore_reapply', reapply: true })
     .destroyed;
-}
-
-function fsyncFile(file: string): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /**

@@ -25,3 +25,13 @@ export function fsyncDir(dir: string): void {
     fs.closeSync(fd);
   }
 }
+
+/** Flushes a file's content to disk (the file must exist and be writable). */
+export function fsyncFile(file: string): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

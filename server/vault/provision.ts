@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { openReadableDb } from './db.js';
 import { dataDirPaths, dataDirState, notInitialisedError, runningAppliancePid } from './datadir.js';
 import { DataDirError } from './errors.js';
-import { fsyncDir, writeFileAtomic } from './files.js';
+import { fsyncDir, fsyncFile, writeFileAtomic } from './files.js';
 import {
   keyFileHoldsKey,
   readManifest,
@@ -69,15 +69,6 @@ export interface ProvisionOptions {
 
 function sha256(text: string | Uint8Array): string {
   return sodium().crypto_hash_sha256(text, 'hex');
-}
-
-function fsyncFile(file: string): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function exists(file: string): boolean {

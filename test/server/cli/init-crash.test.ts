@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { INIT_STEPS, openReadableDb, type InitStep } from '../../../server/vault/index.js';
 import { killChildren, runBin, spawnBin, waitForOutput } from './bin-helpers.js';
 import { cleanupDirs, tempDir } from './helpers.js';
+import { seedFromEnv, seededRandom } from '../../support/random.js';
 
 /**
  * First start is all or nothing. A real `verikiosk init` or `verikiosk start` child kills itself
@@ -110,23 +111,11 @@ function expectComplete(dataDir: string): void {
   expect(counts(dataDir)).toEqual({ admins: 1, apiClients: 1, kiosks: 1, installations: 1 });
 }
 
-/** mulberry32: a small seeded PRNG, so a failing schedule can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Which command is killed, which one recovers, and whether the data dir already exists (empty,
 // like a mount point) are drawn per step; replay with VERIKIOSK_TEST_SEED=<seed>.
-const SEED = Number(process.env.VERIKIOSK_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = seedFromEnv('VERIKIOSK_TEST_SEED');
 console.log(`init crash test: seed ${SEED} (replay with VERIKIOSK_TEST_SEED=${SEED})`);
-const random = prng(SEED);
+const random = seededRandom(SEED);
 const schedule = INIT_STEPS.map((step) => ({
   step,
   killed: random() < 0.5 ? ('init' as const) : ('start' as const),
