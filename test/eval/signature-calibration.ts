@@ -60,6 +60,24 @@ const COVARIATES = [
 ] as const;
 type Covariate = (typeof COVARIATES)[number];
 
+type LaterSessionArgs = Parameters<typeof fitLaterSession>;
+
+/** The later-session calibration refitted for each replacement count (its templates differ). */
+function laterSessionByReplacement(
+  task: LaterSessionArgs[0],
+  method: LaterSessionArgs[1],
+  train: LaterSessionArgs[2],
+  single: { p: LaterSessionArgs[3]; threshold: number },
+): Map<number, LaterSessionArgs[3]> {
+  return new Map(
+    REPLACE.map((replace) => [
+      replace,
+      fitLaterSession(task, method, train, single.p, single.threshold, undefined, true, replace)
+        ?.p ?? single.p,
+    ]),
+  );
+}
+
 function covariatesOf(
   task: TaskData,
   method: VerifierMethod,
@@ -355,22 +373,7 @@ export function adaptationExperiment(
     const single = fit(protocol, fold.train);
     const c0 = 1 / single.threshold - 1;
     const joinScore = (m: number) => 1 / (1 + m * c0);
-    // The later-session calibration refitted for each replacement count (its templates differ).
-    const pOf = new Map(
-      REPLACE.map((replace) => [
-        replace,
-        fitLaterSession(
-          task,
-          method,
-          fold.train,
-          single.p,
-          single.threshold,
-          undefined,
-          true,
-          replace,
-        )?.p ?? single.p,
-      ]),
-    );
+    const pOf = laterSessionByReplacement(task, method, fold.train, single);
     const figures = (users: readonly number[], s: { join: number; cap: number; replace: number }) =>
       adaptationFigures(
         task,
@@ -475,21 +478,7 @@ export function pooledAdaptationExperiment(
       const protocol = new Protocol(task, method);
       const single = fit(protocol, fold.train);
       const c0 = 1 / single.threshold - 1;
-      const pOf = new Map(
-        REPLACE.map((replace) => [
-          replace,
-          fitLaterSession(
-            task,
-            method,
-            fold.train,
-            single.p,
-            single.threshold,
-            undefined,
-            true,
-            replace,
-          )?.p ?? single.p,
-        ]),
-      );
+      const pOf = laterSessionByReplacement(task, method, fold.train, single);
       return (users: readonly number[], s: { join: number; cap: number; replace: number }) =>
         adaptationFigures(
           task,
