@@ -27,10 +27,10 @@ export function addBackupCommands(program: Command, io: CliIo): void {
       const retention = backupRetention(cfg);
       printLine(
         io.stdout,
-        `backup ${result.backupId} written to ${file} (${result.pages} pages). Keep the key (passphrase or key file) apart from it.` +
+        `backup written to ${file} (${result.pages} pages). Keep the key (passphrase or key file) apart from it.` +
           (retention === null
-            ? ''
-            : ` It can be restored for ${formatIsoDuration(retention)} (rule ${BACKUP_RULE_ID}); then its key is destroyed.`),
+            ? ` Backup ${result.backupId} never expires (rule ${BACKUP_RULE_ID} is off).`
+            : ` Backup ${result.backupId} can be restored for ${formatIsoDuration(retention)} (rule ${BACKUP_RULE_ID}); then its key is destroyed.`),
       );
     });
 

@@ -157,7 +157,7 @@ describe('backup retention, as separate processes', () => {
       const backup = path.join(tempDir(), 'vault.backup');
       const made = ok(verikiosk('backup', backup, '--data-dir', dataDir));
       expect(made.stdout).toMatch(
-        /backup bak_[0-9a-z]+ written to .* It can be restored for 30 days \(rule backups\.age\)/,
+        /backup written to .* Backup bak_[0-9a-z]+ can be restored for 30 days \(rule backups\.age\)/,
       );
       const offsite = path.join(tempDir(), 'offsite.backup');
       fs.copyFileSync(backup, offsite);
