@@ -109,7 +109,7 @@ export function authRoutes(vault: Vault, policy: SessionPolicy) {
     },
   });
   return apiRouter()
-    .openapi(loginRoute, (c) => {
+    .openapi(loginRoute, async (c) => {
       const address = clientAddress(c);
       const wait = throttle.wait(address);
       if (wait > 0) {
@@ -123,7 +123,7 @@ export function authRoutes(vault: Vault, policy: SessionPolicy) {
       }
       // Login CSRF: a page on another site must not log this browser into an account.
       if (!sameOrigin(c)) throw new HttpError(403, 'csrf', 'the request comes from another site');
-      const outcome = login(vault, c.req.valid('json'), policy);
+      const outcome = await login(vault, c.req.valid('json'), policy);
       if (!outcome.ok) {
         throttle.fail(address);
         throw new HttpError(401, 'unauthorized', LOGIN_FAILED);
