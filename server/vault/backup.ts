@@ -94,6 +94,22 @@ function backupTempPath(dataDir: string, backupId: string): string {
   return path.join(dataDir, `verikiosk.db.backup-${backupId}.tmp`);
 }
 
+/** A backup's temporary copy older than this was left by a killed backup: removed by the next. */
+const STALE_BACKUP_TEMP_MS = 6 * 3_600_000;
+
+/** Removes the temporary copies that killed backups left in the data dir (never a running one's). */
+function removeStaleBackupTemps(dataDir: string, now: number): void {
+  for (const name of fs.readdirSync(dataDir)) {
+    if (!/^verikiosk\.db\.backup-[0-9a-z_]+\.tmp(-wal|-shm|-journal)?$/.test(name)) continue;
+    const file = path.join(dataDir, name);
+    try {
+      if (now - fs.statSync(file).mtimeMs > STALE_BACKUP_TEMP_MS) fs.rmSync(file, { force: true });
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 /** How a subject's data key is labelled when wrapped under a backup's key. */
 function backupDekLabel(backupId: string, subjectId: string): string {
   return `dek|${subjectId}|backup|${backupId}`;
@@ -126,6 +142,7 @@ export async function backupVault(
     file,
     at,
   });
+  removeStaleBackupTemps(vault.dataDir, Date.now());
   const tmp = backupTempPath(vault.dataDir, backupId);
   let written = false;
   let pages = 0;

@@ -277,6 +277,23 @@ describe(
       });
     });
 
+    it('removes the temporary copy a killed backup left in the data dir, never a recent one', async () => {
+      const t = await newVault();
+      const stale = path.join(t.dir, 'verikiosk.db.backup-bak_killed.tmp');
+      const recent = path.join(t.dir, 'verikiosk.db.backup-bak_running.tmp');
+      fs.copyFileSync(t.dbFile, stale);
+      fs.copyFileSync(t.dbFile, recent);
+      const old = new Date(Date.now() - 7 * HOUR);
+      fs.utimesSync(stale, old, old);
+      await backupVault(t.vault, path.join(tempDir(), 'b.backup'), 'admin:zz1');
+      expect(fs.existsSync(stale)).toBe(false);
+      expect(fs.existsSync(recent)).toBe(true);
+      // its own temporary copy is gone too
+      expect(fs.readdirSync(t.dir).filter((n) => n.includes('.backup-'))).toEqual([
+        'verikiosk.db.backup-bak_running.tmp',
+      ]);
+    });
+
     it('refuses a backup whose key is not in this data dir (key_missing)', async () => {
       const t = await newVault();
       addProfile(t.vault, SEEDED.surname);
