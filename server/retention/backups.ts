@@ -44,9 +44,12 @@ export function backupRetentionCutoff(config: BoundConfig, now: Date): Date | nu
   return retention === null ? null : subtractIsoDuration(now, retention);
 }
 
-/** Runs sampled to find the longest gap: a year of an hourly schedule, any calendar pattern. */
-const RUNS_SAMPLED = 9000;
+/** Consecutive runs measured exactly (every pattern of minutes, hours and weekdays shows in them). */
+const EXACT_RUNS = 2000;
 const SAMPLE_FROM = new Date(Date.UTC(2024, 0, 1));
+const DAY_MS = 24 * 3_600_000;
+/** Beyond them, the wait for the next run from each day's start over two years (month patterns). */
+const SAMPLED_DAYS = 731;
 
 const gaps = new Map<string, number>();
 
@@ -58,18 +61,25 @@ function longestGapMs(schedule: string): number {
   return gap;
 }
 
+/**
+ * The longest time between two runs of the schedule, never underestimated: exact over the first
+ * runs, and where a longer wait shows from a day's start further on (a month or season left out),
+ * that wait plus the day the sampling may have missed.
+ */
 function measureLongestGapMs(schedule: string): number {
-  const runs = new Cron(schedule, {
-    paused: true,
-    mode: '5-or-6-parts',
-    timezone: 'UTC',
-  }).nextRuns(RUNS_SAMPLED, SAMPLE_FROM);
+  const cron = new Cron(schedule, { paused: true, mode: '5-or-6-parts', timezone: 'UTC' });
+  const runs = cron.nextRuns(EXACT_RUNS, SAMPLE_FROM);
   let longest = 0;
   for (let i = 1; i < runs.length; i += 1) {
     longest = Math.max(longest, runs[i]!.getTime() - runs[i - 1]!.getTime());
   }
-  // A schedule that fires once a year or less: the sample holds one run (or none).
-  return runs.length < 2 ? 366 * 24 * 3_600_000 * Math.max(1, runs.length) : longest;
+  for (let day = 0; day < SAMPLED_DAYS; day += 1) {
+    const from = SAMPLE_FROM.getTime() + day * DAY_MS;
+    const next = cron.nextRun(new Date(from));
+    const wait = next === null ? Number.POSITIVE_INFINITY : next.getTime() - from;
+    if (wait > longest) longest = wait + DAY_MS;
+  }
+  return longest;
 }
 
 /** The longest a calendar duration can be (months of 31 days, leap years), in ms. */
