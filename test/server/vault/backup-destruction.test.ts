@@ -314,6 +314,13 @@ describe(
       const daily = cfg({
         retention: { schedule: '0 3 * * 1-5', rules: { 'backups.age': { after: 'P14D' } } },
       });
+      // hourly but never in December: the December gap lies beyond the runs measured exactly and is
+      // still counted (at most a day over)
+      const gap = backupDestructionBound(
+        cfg({ retention: { schedule: '0 * * 1-11 *' } }),
+      ).longestRunGapMs;
+      expect(gap).toBeGreaterThanOrEqual(31 * DAY);
+      expect(gap).toBeLessThanOrEqual(33 * DAY);
       // weekdays only: Friday 03:00 to Monday 03:00
       expect(backupDestructionBound(daily)).toMatchObject({
         retention: 'P14D',
