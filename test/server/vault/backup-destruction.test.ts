@@ -294,6 +294,21 @@ describe(
       ]);
     });
 
+    it('restores a backup made before backup keys existed as before (its keys are under the master key: not reached)', async () => {
+      const t = await newVault();
+      const p = addProfile(t.vault, SEEDED.surname);
+      // What an earlier verikiosk wrote: the database as it is, via the SQLite backup API.
+      const legacy = path.join(tempDir(), 'legacy.backup');
+      await vaultDb(t.vault).backup(legacy);
+      expect(openWithMasterKeyOnly(legacy, t.keyFile, t.vault.installationId, p.subjectId)).toEqual(
+        { systemKeyOpens: true, subjectKeyOpens: true },
+      );
+      t.vault.close();
+      await restoreVault(t.dir, t.source, legacy, 'admin:zz1');
+      const vault = await reopen(t.dir, t.source);
+      expect(readProfile(vault, p)).toBe(SEEDED.surname);
+    });
+
     it('refuses a backup whose key is not in this data dir (key_missing)', async () => {
       const t = await newVault();
       addProfile(t.vault, SEEDED.surname);
