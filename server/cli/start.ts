@@ -11,6 +11,7 @@ import {
   refuseIfLocked,
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
+import { coreReadyMessage } from '../../contract/shell.js';
 import { dataDirFrom, resolveKeySource, type UnlockOptions } from './context.js';
 import { initialise, printProvisioned, printUnattendedWarning } from './init.js';
 import { printLine, UsageError, type CliIo } from './io.js';
@@ -22,6 +23,8 @@ export interface StartOptions extends UnlockOptions {
   port?: string | undefined;
   /** `--simulate`: attach the simulated pads and reader (otherwise config devices.simulate). */
   simulate?: boolean | undefined;
+  /** `--headless`: no kiosk shell (the systemd unit); no ready message over IPC. */
+  headless?: boolean | undefined;
 }
 
 function parsePort(value: string): number {
@@ -94,6 +97,9 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
           io.stdout,
           `verikiosk ${packageVersion()} serving on ${listener.url} (data dir ${dataDir})`,
         );
+        // The kiosk shell (main/core-process.ts) forks the core with an IPC channel and learns
+        // its URL from this message, not from stdout; a headless start has no shell to tell.
+        if (!options.headless && process.send) process.send(coreReadyMessage(listener.url));
         const signal = await io.waitForShutdown();
         logger.info('appliance.stopping', { signal });
         await listener.close();
@@ -126,7 +132,12 @@ export function addStartCommand(
       '--simulate',
       'attach the simulated signature pads and document reader (never without this flag unless config devices.simulate says so)',
     )
-    .action(async (o: CommonOptions & { host?: string; port?: string; simulate?: boolean }) => {
-      setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
-    });
+    .option('--headless', 'run without the kiosk shell (the systemd unit of the server package)')
+    .action(
+      async (
+        o: CommonOptions & { host?: string; port?: string; simulate?: boolean; headless?: boolean },
+      ) => {
+        setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
+      },
+    );
 }
