@@ -1,7 +1,8 @@
+import { X509Certificate, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { createAppliance, listenForAppliance } from '../app.js';
-import { isLoopbackHost, loadConfig } from '../config/index.js';
+import { isLoopbackHost, loadConfig, resolveDataDirPath } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import {
   acquireApplianceLock,
@@ -99,7 +100,13 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
         );
         // The kiosk shell (main/core-process.ts) forks the core with an IPC channel and learns
         // its URL from this message, not from stdout; a headless start has no shell to tell.
-        if (!options.headless && process.send) process.send(coreReadyMessage(listener.url));
+        if (!options.headless && process.send) {
+          const tls = config.server.tls;
+          const pem = tls ? fs.readFileSync(resolveDataDirPath(dataDir, tls.certFile)) : null;
+          const sha256 =
+            pem && createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+          process.send(coreReadyMessage(listener.url, sha256));
+        }
         const signal = await io.waitForShutdown();
         logger.info('appliance.stopping', { signal });
         await listener.close();
