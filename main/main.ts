@@ -112,8 +112,9 @@ async function showKiosk(url: string): Promise<void> {
 }
 
 function superviseCore(): void {
-  const args = process.argv.slice(app.isPackaged ? 1 : 2).filter((a) => !a.startsWith('--inspect'));
-  supervisor = new CoreSupervisor(() => forkCore(coreCommand(CLI_ENTRY, args, process.env)));
+  // The shell's own argv holds Chromium's switches (--ozone-platform=…): the core takes its
+  // settings from the environment instead ($VERIKIOSK_DATA_DIR, $CREDENTIALS_DIRECTORY).
+  supervisor = new CoreSupervisor(() => forkCore(coreCommand(CLI_ENTRY, [], process.env)));
   supervisor.on('ready', (message) => {
     const current = supervisor?.current;
     coreUrl = message.url;
