@@ -1,33 +1,41 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import * as readline from 'node:readline';
 
 /**
- * The core runs as its own Node process (Electron's binary in Node mode), started through the
- * CLI's `start` command: main never reaches into it, and a crash of one does not take the other.
+ * How the shell starts the core: the CLI's `start` in its own Node process, forked with an IPC
+ * channel over which the core sends its ready message (contract/shell.ts). The core runs on the
+ * system's Node (the packages depend on nodejs >= 20.19), not on Electron's: better-sqlite3 is
+ * not N-API, so one build cannot serve both ABIs, and Electron's headers cannot be fetched on our
+ * build machines. A crash of one process does not take the other.
  */
-export interface CoreProcess {
-  /** Resolves with the core's URL once it listens. */
-  ready: Promise<string>;
-  child: ChildProcess;
-  stop(): void;
+export interface CoreCommand {
+  /** The Node binary (default /usr/bin/node, or $VERIKIOSK_NODE). */
+  nodePath: string;
+  /** bin/verikiosk.js of the installed core. */
+  cliEntry: string;
+  /** Arguments after `start` (e.g. --data-dir). */
+  args: readonly string[];
+  env: NodeJS.ProcessEnv;
 }
 
-const SERVING = /serving on (https?:\/\/\S+)/;
+export function coreCommand(
+  cliEntry: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): CoreCommand {
+  // ELECTRON_RUN_AS_NODE must not leak: the child is a real Node.
+  const { ELECTRON_RUN_AS_NODE: _drop, ...rest } = env;
+  return { nodePath: env.VERIKIOSK_NODE || '/usr/bin/node', cliEntry, args, env: rest };
+}
 
-export function startCore(cliEntry: string, args: readonly string[]): CoreProcess {
-  const child = fork(cliEntry, ['start', ...args], {
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+/** `output`: where the core's stdout/stderr go (the shell's own, i.e. the journal, by default). */
+export function forkCore(
+  command: CoreCommand,
+  output: 'inherit' | 'ignore' = 'inherit',
+): ChildProcess {
+  return fork(command.cliEntry, ['start', ...command.args], {
+    execPath: command.nodePath,
+    env: command.env,
+    stdio: ['ignore', output, output, 'ipc'],
+    serialization: 'json',
   });
-  const ready = new Promise<string>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      const match = SERVING.exec(line);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`the core exited with code ${String(code)} before serving`)),
-    );
-  });
-  return { ready, child, stop: () => child.kill('SIGTERM') };
 }

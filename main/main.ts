@@ -1,100 +1,170 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, session } from 'electron';
-import { SHELL_VERSION_ARG } from './contract.js';
-import { startCore, type CoreProcess } from './core-process.js';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  Menu,
+  powerSaveBlocker,
+  session,
+  type IpcMainInvokeEvent,
+  type WebContents,
+} from 'electron';
+import { IPC } from './contract.js';
+import { coreCommand, forkCore } from './core-process.js';
+import {
+  certificateTrusted,
+  isCoreOrigin,
+  isExitGesture,
+  kioskUrl,
+  kioskWindowOptions,
+  navigationAllowed,
+  originOf,
+  permissionGranted,
+  staffExitAllowed,
+} from './policy.js';
+import { CoreSupervisor, waitForHealth } from './supervisor.js';
 
 /**
- * The Electron shell (UI-4): starts the core, opens the locked-down kiosk window on /kiosk, and
- * keeps both alive. No business logic lives here.
+ * The Electron shell (UI-4): supervises the core, opens the locked-down kiosk window on /kiosk
+ * once the core is healthy, and keeps both alive. The rules are the plain functions of
+ * policy.ts and supervisor.ts; this file only wires them to Electron. No business logic.
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CLI_ENTRY = path.join(here, '..', 'server', 'cli', 'run.js');
+/** dist/main -> the package root, where bin/verikiosk.js is (the app is not in an asar). */
+const CLI_ENTRY = path.join(here, '..', '..', 'bin', 'verikiosk.js');
 const PRELOAD = path.join(here, 'preload.cjs');
-const RESTART_DELAYS_MS = [500, 1000, 2000, 5000, 10000];
+/** Where the kiosk's token (vkk_…, from `verikiosk kiosks add`) is kept for the shell's user. */
+const KIOSK_TOKEN_FILE = process.env.VERIKIOSK_KIOSK_TOKEN_FILE || '/etc/verikiosk/kiosk.token';
 
-let core: CoreProcess | null = null;
+let coreUrl: string | null = null;
 let coreOrigin: string | null = null;
+let pinnedCertificate: string | null = null;
 let window: BrowserWindow | null = null;
-let quitting = false;
-let restarts = 0;
+let supervisor: CoreSupervisor | null = null;
 
-function lockDown(win: BrowserWindow): void {
-  const contents = win.webContents;
-  contents.on('will-navigate', (event, url) => {
-    if (new URL(url).origin !== coreOrigin) event.preventDefault();
-  });
-  contents.on('will-redirect', (event, url) => {
-    if (new URL(url).origin !== coreOrigin) event.preventDefault();
-  });
+function fromCore(event: IpcMainInvokeEvent): boolean {
+  return isCoreOrigin(event.senderFrame?.url ?? '', coreOrigin);
+}
+
+function guard(contents: WebContents): void {
+  const refuse = (event: { preventDefault(): void }, url: string): void => {
+    if (!navigationAllowed(url, coreOrigin)) event.preventDefault();
+  };
+  contents.on('will-navigate', refuse);
+  contents.on('will-frame-navigate', (event) => refuse(event, event.url));
+  contents.on('will-redirect', refuse);
+  contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  contents.on('render-process-gone', () => {
-    if (!quitting && coreOrigin) void win.loadURL(`${coreOrigin}/kiosk`);
-  });
 }
 
-function allowCameraForCoreOnly(): void {
-  session.defaultSession.setPermissionRequestHandler((contents, permission, callback, details) => {
-    const origin = new URL(details.requestingUrl).origin;
-    callback(permission === 'media' && origin === coreOrigin);
+function lockDownSession(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) => {
+    const mediaTypes = 'mediaTypes' in details ? details.mediaTypes : undefined;
+    callback(
+      permissionGranted(
+        { permission, requestingUrl: details.requestingUrl, mediaTypes },
+        coreOrigin,
+      ),
+    );
   });
-  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => {
-    return permission === 'media' && requestingOrigin === coreOrigin;
-  });
-}
-
-async function openKioskWindow(url: string): Promise<void> {
-  window = new BrowserWindow({
-    kiosk: true,
-    fullscreen: true,
-    autoHideMenuBar: true,
-    webPreferences: {
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webviewTag: false,
-      devTools: false,
-      spellcheck: false,
-      preload: PRELOAD,
-      additionalArguments: [`${SHELL_VERSION_ARG}${app.getVersion()}`],
-    },
-  });
-  lockDown(window);
-  await window.loadURL(`${url}/kiosk`);
-}
-
-function launchCore(): void {
-  const started = startCore(CLI_ENTRY, process.argv.slice(app.isPackaged ? 1 : 2));
-  core = started;
-  started.child.once('exit', () => {
-    if (quitting) return;
-    const delay = RESTART_DELAYS_MS[Math.min(restarts, RESTART_DELAYS_MS.length - 1)] ?? 10000;
-    restarts += 1;
-    setTimeout(launchCore, delay);
-  });
-  started.ready.then(
-    async (url) => {
-      restarts = 0;
-      coreOrigin = new URL(url).origin;
-      if (window) await window.loadURL(`${url}/kiosk`);
-      else await openKioskWindow(url);
-    },
-    () => undefined, // the exit handler restarts it
+  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    permissionGranted({ permission, requestingUrl: requestingOrigin }, coreOrigin),
   );
+  // Hardware is the core's (node-hid, serialport): the page gets no WebHID/WebSerial/WebUSB.
+  ses.setDevicePermissionHandler(() => false);
+  ses.setDisplayMediaRequestHandler((_request, callback) => callback({}));
+  ses.on('select-hid-device', (event, _details, callback) => {
+    event.preventDefault();
+    callback(null);
+  });
+  ses.on('select-serial-port', (event, _ports, _contents, callback) => {
+    event.preventDefault();
+    callback('');
+  });
+  ses.on('will-download', (event) => event.preventDefault());
+}
+
+async function showKiosk(url: string): Promise<void> {
+  if (!window) {
+    const win = new BrowserWindow(
+      kioskWindowOptions({
+        preload: PRELOAD,
+        shellVersion: app.getVersion(),
+        packaged: app.isPackaged,
+      }),
+    );
+    window = win;
+    win.once('ready-to-show', () => win.show());
+    win.webContents.on('render-process-gone', () => {
+      if (coreUrl) void win.loadURL(kioskUrl(coreUrl));
+    });
+    win.webContents.on('unresponsive', () => win.webContents.forcefullyCrashRenderer());
+    win.webContents.on('before-input-event', (_event, input) => {
+      if (isExitGesture(input)) win.webContents.send(IPC.staffExitGesture);
+    });
+    win.on('closed', () => (window = null));
+  }
+  await window.loadURL(kioskUrl(url));
+}
+
+function superviseCore(): void {
+  // The shell's own argv holds Chromium's switches (--ozone-platform=…): the core takes its
+  // settings from the environment instead ($VERIKIOSK_DATA_DIR, $CREDENTIALS_DIRECTORY).
+  supervisor = new CoreSupervisor(() => forkCore(coreCommand(CLI_ENTRY, [], process.env)));
+  supervisor.on('ready', (message) => {
+    const current = supervisor?.current;
+    coreUrl = message.url;
+    coreOrigin = originOf(message.url);
+    pinnedCertificate = message.certificateSha256;
+    void waitForHealth(message.url, { alive: () => supervisor?.current === current }).then(
+      (healthy) => (healthy ? showKiosk(message.url) : undefined),
+    );
+  });
+  supervisor.on('exit', () => {
+    coreOrigin = null;
+  });
+  supervisor.start();
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
+  Menu.setApplicationMenu(null);
   app.on('second-instance', () => window?.focus());
+  app.on('web-contents-created', (_event, contents) => guard(contents));
+  app.on('certificate-error', (event, _contents, url, _error, certificate, callback) => {
+    const trusted = certificateTrusted(url, certificate.data, coreOrigin, pinnedCertificate);
+    if (trusted) event.preventDefault();
+    callback(trusted);
+  });
   app.on('before-quit', () => {
-    quitting = true;
-    core?.stop();
+    void supervisor?.stop();
   });
   app.on('window-all-closed', () => app.quit());
+
+  ipcMain.handle(IPC.kioskToken, (event) => {
+    if (!fromCore(event)) return null;
+    try {
+      return fs.readFileSync(KIOSK_TOKEN_FILE, 'utf8').trim() || null;
+    } catch {
+      return null;
+    }
+  });
+  ipcMain.handle(IPC.staffExit, async (event, username: unknown, secret: unknown) => {
+    if (!fromCore(event) || !coreUrl) return false;
+    if (typeof username !== 'string' || typeof secret !== 'string') return false;
+    const allowed = await staffExitAllowed(coreUrl, { username, secret });
+    if (allowed) app.quit();
+    return allowed;
+  });
+
   void app.whenReady().then(() => {
-    allowCameraForCoreOnly();
-    launchCore();
+    powerSaveBlocker.start('prevent-display-sleep');
+    lockDownSession();
+    superviseCore();
   });
 }

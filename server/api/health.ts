@@ -12,7 +12,7 @@ import type { TelemetryAccess } from '../config/index.js';
 import type { RetentionScheduler } from '../retention/index.js';
 import { lastRetentionRun } from '../retention/index.js';
 import { countAuditEntries, countSubjects, type Vault } from '../vault/index.js';
-import type { Metrics } from '../metrics/index.js';
+import { readApplianceState, setApplianceState, type Metrics } from '../metrics/index.js';
 import type {
   FaceEngineStatus,
   FaceIndexLoadReport,
@@ -183,6 +183,11 @@ export function metricsRoutes(deps: HealthDeps) {
         metrics.destructionsPending.set(pending.count);
         metrics.destructionsPendingSeconds.set(
           pending.since === null ? 0 : Math.max(0, (Date.now() - Date.parse(pending.since)) / 1000),
+        );
+        setApplianceState(
+          metrics,
+          vault.read((db) => readApplianceState(db, Date.now())),
+          vault.dataDir,
         );
       } catch {
         // the gauges keep their last values; health reports the database problem

@@ -64,6 +64,7 @@ export {
   faceMatchThresholds,
   matchSelfieToDocument,
   probeFaceBackend,
+  faceApiModelDir,
   recognitionModelIdentity,
   removeFraudFace,
   sameModel,

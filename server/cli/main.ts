@@ -18,6 +18,7 @@ import { addBackupCommands } from './backup.js';
 import { addConfigCommands } from './config.js';
 import { addDeviceCommands } from './devices.js';
 import { addDocumentCommands } from './documents.js';
+import { addDoctorCommand } from './doctor.js';
 import { addFaceCommands } from './face.js';
 import { addInitCommand } from './init.js';
 import { addKeyCommands } from './keys.js';
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addInitCommand(program, io);
   addStartCommand(program, io, setExit);
   addStatusCommand(program, io);
+  addDoctorCommand(program, io, setExit);
   addConfigCommands(program, io, setExit);
   addAuditCommands(program, io, setExit, withUnlock);
   addRetentionCommands(program, io);

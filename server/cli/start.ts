@@ -1,7 +1,8 @@
+import { X509Certificate, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { createAppliance, listenForAppliance } from '../app.js';
-import { isLoopbackHost, loadConfig } from '../config/index.js';
+import { isLoopbackHost, loadConfig, resolveDataDirPath } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import {
   acquireApplianceLock,
@@ -11,6 +12,7 @@ import {
   refuseIfLocked,
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
+import { coreReadyMessage } from '../../contract/shell.js';
 import { dataDirFrom, resolveKeySource, type UnlockOptions } from './context.js';
 import { initialise, printProvisioned, printUnattendedWarning } from './init.js';
 import { printLine, UsageError, type CliIo } from './io.js';
@@ -22,6 +24,8 @@ export interface StartOptions extends UnlockOptions {
   port?: string | undefined;
   /** `--simulate`: attach the simulated pads and reader (otherwise config devices.simulate). */
   simulate?: boolean | undefined;
+  /** `--headless`: no kiosk shell (the systemd unit); no ready message over IPC. */
+  headless?: boolean | undefined;
 }
 
 function parsePort(value: string): number {
@@ -94,6 +98,15 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
           io.stdout,
           `verikiosk ${packageVersion()} serving on ${listener.url} (data dir ${dataDir})`,
         );
+        // The kiosk shell (main/core-process.ts) forks the core with an IPC channel and learns
+        // its URL from this message, not from stdout; a headless start has no shell to tell.
+        if (!options.headless && process.send) {
+          const tls = config.server.tls;
+          const pem = tls ? fs.readFileSync(resolveDataDirPath(dataDir, tls.certFile)) : null;
+          const sha256 =
+            pem && createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+          process.send(coreReadyMessage(listener.url, sha256));
+        }
         const signal = await io.waitForShutdown();
         logger.info('appliance.stopping', { signal });
         await listener.close();
@@ -126,7 +139,12 @@ export function addStartCommand(
       '--simulate',
       'attach the simulated signature pads and document reader (never without this flag unless config devices.simulate says so)',
     )
-    .action(async (o: CommonOptions & { host?: string; port?: string; simulate?: boolean }) => {
-      setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
-    });
+    .option('--headless', 'run without the kiosk shell (the systemd unit of the server package)')
+    .action(
+      async (
+        o: CommonOptions & { host?: string; port?: string; simulate?: boolean; headless?: boolean },
+      ) => {
+        setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
+      },
+    );
 }

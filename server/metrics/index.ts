@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+export { readApplianceState, setApplianceState, PRIVACY_DUE_SOON_DAYS } from './state.js';
+export type { ApplianceState } from './state.js';
 
 /**
  * The appliance's Prometheus metrics. Labels are fixed codes (routes, outcomes, categories),
@@ -19,6 +21,18 @@ export interface Metrics {
   /** Open Server-Sent Events streams, and clients dropped for not keeping up (api/sse/). */
   sseClients: Gauge<'stream'>;
   sseDropped: Counter<'stream'>;
+  /** Read at each scrape (state.ts): what the alert rules in packaging/ watch. */
+  webhookBacklog: Gauge;
+  webhookBacklogOldestSeconds: Gauge;
+  webhookFailing: Gauge;
+  retentionLastRun: Gauge;
+  privacyRequests: Gauge<'due'>;
+  dataDirFreeBytes: Gauge;
+  dataDirSizeBytes: Gauge;
+}
+
+function gauge(registry: Registry, name: string, help: string): Gauge {
+  return new Gauge({ name, help, registers: [registry] });
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -95,5 +109,41 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: '1 when the vault key is unlocked',
       registers: [registry],
     }),
+    webhookBacklog: gauge(
+      registry,
+      'verikiosk_webhook_backlog',
+      'Webhook deliveries not yet delivered',
+    ),
+    webhookBacklogOldestSeconds: gauge(
+      registry,
+      'verikiosk_webhook_backlog_oldest_seconds',
+      'Age of the oldest undelivered webhook delivery (0 when none)',
+    ),
+    webhookFailing: gauge(
+      registry,
+      'verikiosk_webhook_failing_deliveries',
+      'Undelivered webhook deliveries that failed at least once',
+    ),
+    retentionLastRun: gauge(
+      registry,
+      'verikiosk_retention_last_run_timestamp_seconds',
+      'When the last retention run finished (Unix time; 0 when never)',
+    ),
+    privacyRequests: new Gauge({
+      name: 'verikiosk_privacy_requests_open',
+      help: 'Open privacy requests by deadline: overdue, soon (within 7 days), later',
+      labelNames: ['due'],
+      registers: [registry],
+    }),
+    dataDirFreeBytes: gauge(
+      registry,
+      'verikiosk_data_dir_free_bytes',
+      "Free bytes on the data dir's file system (for unprivileged users)",
+    ),
+    dataDirSizeBytes: gauge(
+      registry,
+      'verikiosk_data_dir_size_bytes',
+      "Size of the data dir's file system in bytes",
+    ),
   };
 }

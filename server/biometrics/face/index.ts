@@ -14,6 +14,7 @@ export type {
 export {
   FaceEngineError,
   RECOGNITION_MODEL_NAME,
+  faceApiModelDir,
   probeFaceBackend,
   recognitionModelIdentity,
 } from './engine/backend.js';
