@@ -52,16 +52,19 @@ export function ageGate(
 
 const POLICY_VERSION = 'privacy-minors-1';
 
+const OPEN = new Set(['created', 'in_progress', 'resubmission_requested']);
+
 /**
  * Stops a session whose document shows a holder under the minimum age: nothing of theirs is
- * kept. Returns false (nothing done) when the session is gone or has no subject.
+ * kept. Returns false (nothing done) when the session is gone, has no subject or has ended.
  */
 export function stopUnderMinimumAge(vault: Vault, verificationId: string, actor: string): boolean {
   const stopped = vault.write((db) => {
     const row = db
-      .prepare('SELECT subject_id AS subjectId FROM verifications WHERE id = ?')
-      .get(verificationId) as { subjectId: string | null } | undefined;
-    if (row === undefined || row.subjectId === null) return false;
+      .prepare('SELECT subject_id AS subjectId, status FROM verifications WHERE id = ?')
+      .get(verificationId) as { subjectId: string | null; status: string } | undefined;
+    // Only an open session stops (one cancelled or expired meanwhile keeps its outcome).
+    if (row === undefined || row.subjectId === null || !OPEN.has(row.status)) return false;
     const now = vault.now;
     const at = now.toISOString();
     db.prepare('DELETE FROM verification_captures WHERE verification_id = ?').run(verificationId);
@@ -127,8 +130,6 @@ function sessionRow(vault: Vault, id: string): SessionRow | null {
     ) as SessionRow | undefined) ?? null
   );
 }
-
-const OPEN = new Set(['created', 'in_progress', 'resubmission_requested']);
 
 /**
  * Links a minor's open session to the guardian's approved identity session and records the

@@ -1023,7 +1023,8 @@ export class VerificationService implements VerificationResolver {
     const { record } = document;
     // Under the minimum age (issue 15, PRIV-4): the session stops and nothing is stored.
     if (ageGate(record, vault.now, this.#config.policies) === 'under_minimum') {
-      stopUnderMinimumAge(vault, id, caller.actor);
+      // Not stopped (the session ended meanwhile): the machine's refusal, and nothing stored.
+      if (!stopUnderMinimumAge(vault, id, caller.actor)) this.#admit(id, caller, 'document');
       return;
     }
     this.#commit(id, caller, 'document', source, {}, (db, row) => {
