@@ -82,7 +82,7 @@ export interface ApiDeps extends HealthDeps {
   /** config server.sessions: expiry and lockout of staff sessions. */
   sessions: SessionPolicy;
   /** The retention rules in force and the config they came from (the published schedule). */
-  privacy: { rules: readonly RetentionRule[]; config: Pick<Config, 'retention'> };
+  privacy: { rules: readonly RetentionRule[]; config: Pick<Config, 'retention' | 'policies'> };
 }
 
 /**
@@ -159,7 +159,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', fraudListRoutes(deps.fraudLists))
     .route('/api/v1', caseRoutes(deps.cases))
     .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
-    .route('/api/v1', consentRoutes(deps.vault))
+    .route('/api/v1', consentRoutes(deps.vault, deps.privacy.config.policies))
     .route('/', retentionScheduleRoutes(deps.vault, deps.privacy.rules, deps.privacy.config))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));

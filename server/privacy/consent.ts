@@ -49,8 +49,8 @@ export type ConsentErrorReason =
   | 'unknown_verification'
   | 'guardian_not_approved'
   | 'guardian_required'
-  | 'guardian_not_needed'
-  | 'guardian_is_minor';
+  | 'guardian_is_minor'
+  | 'kiosk_window_closed';
 
 /** A consent rule refused the request: `reason` is the client's `rule`; `kind` picks the status. */
 export class ConsentError extends Error {

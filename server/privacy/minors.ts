@@ -29,6 +29,11 @@ import * as store from './consent-store.js';
 
 export type AgeGate = 'adult' | 'under_minimum' | 'minor' | 'unknown';
 
+type AgePolicies = Pick<
+  Config['policies'],
+  'minimumAge' | 'ageOfMajority' | 'ageOfMajorityByJurisdiction'
+>;
+
 /** Where the document's holder stands against the policy's ages (unknown: no birth date read). */
 export function ageGate(
   record: DocumentRecord,
@@ -48,6 +53,45 @@ export function ageGate(
   if (check.reasonCode === 'under_minimum_age') return 'under_minimum';
   if (check.reasonCode === 'minor_guardian_required') return 'minor';
   return 'adult';
+}
+
+/** The age gate of a verification's stored document; 'unknown' without one. */
+function guardianAge(
+  vault: Vault,
+  verificationId: string,
+  actor: string,
+  policies: AgePolicies,
+): AgeGate {
+  const doc = vault.read((db) =>
+    db
+      .prepare(
+        `SELECT id, subject_id AS subjectId, record_enc AS recordEnc FROM documents
+         WHERE verification_id = ? ORDER BY created_at DESC LIMIT 1`,
+      )
+      .get(verificationId),
+  ) as { id: string; subjectId: string; recordEnc: Uint8Array } | undefined;
+  if (doc === undefined) return 'unknown';
+  return vault.openSealed(
+    {
+      actor,
+      action: 'pii.read',
+      purpose: 'verification',
+      objectType: 'document',
+      objectId: doc.id,
+      details: { fields: 1 },
+    },
+    [
+      {
+        owner: { subjectId: doc.subjectId },
+        ref: { table: 'documents', column: 'record_enc', rowId: doc.id },
+        sealed: doc.recordEnc,
+      },
+    ],
+    ([plain]) => {
+      const sealed = JSON.parse(new TextDecoder().decode(plain)) as { record: DocumentRecord };
+      return { value: ageGate(sealed.record, vault.now, policies), outcome: 'opened' };
+    },
+  );
 }
 
 const POLICY_VERSION = 'privacy-minors-1';
@@ -142,9 +186,32 @@ export function linkGuardian(
     guardianVerificationId: string;
     consent: ConsentCapture;
     actor: string;
+    policies: AgePolicies;
   },
 ): { verificationId: string; guardianVerificationId: string; linkedAt: string } {
   const release = prepareWrittenRelease(input.consent);
+  const approved = (row: SessionRow | null, minorSubject: string | null): row is SessionRow =>
+    row !== null &&
+    row.kind === 'identity' &&
+    row.status === 'approved' &&
+    row.subjectId !== null &&
+    row.subjectId !== minorSubject;
+  const notApproved = () =>
+    new ConsentError(
+      'guardian_not_approved',
+      'refused',
+      "the guardian's own identity verification must be approved first",
+    );
+  if (!approved(sessionRow(vault, input.guardianVerificationId), null)) throw notApproved();
+  // The guardian is of age by their own document. The read is audited (purpose 'verification')
+  // outside the link's transaction, so a refused link still leaves the read on record.
+  if (guardianAge(vault, input.guardianVerificationId, input.actor, input.policies) !== 'adult') {
+    throw new ConsentError(
+      'guardian_is_minor',
+      'refused',
+      "the guardian's own document must show an adult",
+    );
+  }
   return vault.write((db) => {
     const minor = sessionRow(vault, input.verificationId);
     if (minor === null || minor.subjectId === null) {
@@ -154,19 +221,8 @@ export function linkGuardian(
       throw new ConsentError('guardian_required', 'conflict', 'the session is no longer open');
     }
     const guardian = sessionRow(vault, input.guardianVerificationId);
-    if (
-      guardian === null ||
-      guardian.kind !== 'identity' ||
-      guardian.status !== 'approved' ||
-      guardian.subjectId === null ||
-      guardian.subjectId === minor.subjectId
-    ) {
-      throw new ConsentError(
-        'guardian_not_approved',
-        'refused',
-        "the guardian's own identity verification must be approved first",
-      );
-    }
+    if (!approved(guardian, minor.subjectId)) throw notApproved();
+    const guardianSubject = guardian.subjectId ?? '';
     const needed = purposeOfSession(minor.kind);
     if (!input.consent.texts.some((t) => t.purpose === needed)) {
       throw new ConsentError(
@@ -177,7 +233,7 @@ export function linkGuardian(
     }
     recordWrittenConsent(vault, db, {
       subjectId: minor.subjectId,
-      signerSubjectId: guardian.subjectId,
+      signerSubjectId: guardianSubject,
       verificationId: minor.id,
       kioskId: minor.kioskId,
       capture: input.consent,
@@ -193,7 +249,7 @@ export function linkGuardian(
       minorVerificationId: minor.id,
       minorSubjectId: minor.subjectId,
       guardianVerificationId: guardian.id,
-      guardianSubjectId: guardian.subjectId,
+      guardianSubjectId: guardianSubject,
       at,
       actor: input.actor,
     });

@@ -17,6 +17,7 @@ import {
   linkGuardian,
   withdrawConsent,
 } from '../../privacy/index.js';
+import type { Config } from '../../config/index.js';
 import type { Vault } from '../../vault/index.js';
 import {
   actorOf,
@@ -67,6 +68,25 @@ const ConsentRecordListSchema = z
   })
   .meta({ id: 'ConsentRecordList' });
 
+const OPEN_STATES = new Set(['created', 'in_progress', 'resubmission_requested', 'submitted']);
+
+/**
+ * A kiosk withdraws for the person in front of it: the subject of its own session while the
+ * session is open or within `minutes` of its last change. Later, the person asks staff (or
+ * proves who they are in a new session): a kiosk token alone must not be able to destroy the
+ * biometrics of everyone who ever used that kiosk.
+ */
+function kioskMayWithdraw(vault: Vault, verificationId: string, minutes: number): boolean {
+  const row = vault.read((db) =>
+    db
+      .prepare('SELECT status, updated_at AS updatedAt FROM verifications WHERE id = ?')
+      .get(verificationId),
+  ) as { status: string; updatedAt: string } | undefined;
+  if (row === undefined) return false;
+  if (OPEN_STATES.has(row.status)) return true;
+  return vault.now.getTime() - Date.parse(row.updatedAt) <= minutes * 60_000;
+}
+
 function sessionKiosk(vault: Vault, verificationId: string): string | null {
   const row = vault.read((db) =>
     db
@@ -85,7 +105,8 @@ function sessionKiosk(vault: Vault, verificationId: string): string | null {
  * and they hold no personal data), withdrawal (kiosk, staff, API), a subject's consent records,
  * and a minor's guardian.
  */
-export function consentRoutes(vault: Vault) {
+export function consentRoutes(vault: Vault, policies: Config['policies']) {
+  const kioskWithdrawalMinutes = policies.sessionTimeoutMinutes;
   const privacyRead = requireScope('privacy:read', { vault });
   const capture = requireScope('captures:write', { vault });
   /** privacy:write (staff, API), or a kiosk for the subject of one of its own sessions. */
@@ -181,6 +202,13 @@ export function consentRoutes(vault: Vault) {
           );
         }
         requireKioskOwnsSession(c, sessionKiosk(vault, body.verificationId));
+        if (!kioskMayWithdraw(vault, body.verificationId, kioskWithdrawalMinutes)) {
+          throw new ConsentError(
+            'kiosk_window_closed',
+            'refused',
+            'this session ended too long ago for a withdrawal at the kiosk: ask at the desk',
+          );
+        }
         channel = 'kiosk';
       }
       if (body.verificationId !== undefined) {
@@ -224,6 +252,7 @@ export function consentRoutes(vault: Vault) {
         guardianVerificationId: body.guardianVerificationId,
         consent: body.consent,
         actor: actorOf(c.get('principal') ?? null),
+        policies,
       });
       return c.json(result, 200);
     });

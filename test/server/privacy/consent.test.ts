@@ -11,7 +11,7 @@ import {
   RETENTION_SCHEDULE_PATH,
   type ConsentTextDto,
 } from '../../../contract/index.js';
-import { createApiClient } from '../../../server/auth/index.js';
+import { addStaffUser, createApiClient } from '../../../server/auth/index.js';
 import { recognitionModelIdentity, signatureToJson } from '../../../server/biometrics/index.js';
 import { resolveRetentionRules } from '../../../server/config/index.js';
 import {
@@ -20,7 +20,7 @@ import {
   renderConsentText,
 } from '../../../server/privacy/index.js';
 import { dataDirPaths, type Vault } from '../../../server/vault/index.js';
-import { auditOf } from '../api/auth-helpers.js';
+import { auditOf, loginAs } from '../api/auth-helpers.js';
 import { closeAppliances, expectProblem, testConfig } from '../api/helpers.js';
 import { bodyOf, setupVerifications, td3 } from '../api/verifications-support.js';
 import { LOOPS, syntheticSignature } from '../biometrics/signature/synthetic.js';
@@ -401,5 +401,64 @@ describe('withdrawal', () => {
       subjectId: 'sub_0000000000000000',
     });
     await expectProblem(unknown, 404);
+  });
+
+  it('at the kiosk only while the session is open or just ended; by staff with a session; the records list them', async () => {
+    const t = await setupVerifications({ face: { warmUpAtStart: false } });
+    const kiosk = t.kioskA.token;
+    const { id, subjectId } = await bodyOf(
+      await t.call('POST', '/verifications', kiosk, { kind: 'identity' }),
+      201,
+    );
+    await bodyOf(await t.call('POST', `/verifications/${id}/consent`, kiosk, CONSENT), 200);
+    // Another kiosk does not see the session.
+    const other = await t.call('POST', '/consents/withdraw', t.kioskB.token, {
+      purpose: 'data_sharing',
+      verificationId: id,
+    });
+    await expectProblem(other, 404);
+    // A kiosk names the session, never a subject.
+    const bySubject = await t.call('POST', '/consents/withdraw', kiosk, {
+      purpose: 'data_sharing',
+      subjectId,
+    });
+    await expectProblem(bySubject, 403);
+    await bodyOf(await t.call('POST', `/verifications/${id}/cancel`, t.integrator), 200);
+    t.clock.advance(t.appliance.config.policies.sessionTimeoutMinutes * 60_000 + 1);
+    const late = await t.call('POST', '/consents/withdraw', kiosk, {
+      purpose: 'data_sharing',
+      verificationId: id,
+    });
+    expect((await expectProblem(late, 422)).rule).toBe('kiosk_window_closed');
+
+    const password = 'zz-correct-horse-battery-1';
+    await addStaffUser(t.vault, { username: 'zzdesk', role: 'staff', password }, 'cli');
+    const staff = await loginAs(t.app, 'zzdesk', password);
+    const response = await t.app.request('/api/v1/consents/withdraw', {
+      method: 'POST',
+      headers: {
+        cookie: staff.cookie,
+        'x-csrf-token': staff.csrf,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ purpose: 'data_sharing', subjectId }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ channel: 'staff', withdrawn: 1, destroyed: [] });
+    const privacy = createApiClient(t.vault, { name: 'dpo', scopes: ['privacy:read'] }, 'test').key;
+    const list = await t.call('GET', `/subjects/${subjectId}/consents`, privacy);
+    expect(list.status).toBe(200);
+    const records = (
+      (await list.json()) as {
+        data: { purpose: string; withdrawalChannel: string | null; textHash: string }[];
+      }
+    ).data;
+    expect(records.map((r) => [r.purpose, r.withdrawalChannel])).toEqual([
+      ['biometric_processing', null],
+      ['authentication', null],
+      ['data_sharing', 'staff'],
+    ]);
+    for (const r of records) expect(r.textHash).toMatch(/^[0-9a-f]{64}$/);
+    await expectProblem(await t.call('GET', `/subjects/${subjectId}/consents`, t.reader), 403);
   });
 });

@@ -162,6 +162,7 @@ describe('between the minimum age and majority', () => {
     const early = await link({ guardianVerificationId: guardian.id, consent: CONSENT });
     expect((await expectProblem(early, 422)).rule).toBe('guardian_not_approved');
     service.resolve(guardian.id, 'approved', 'staff:test');
+
     // The guardian must consent to what the minor's session is for.
     const partial = await link({
       guardianVerificationId: guardian.id,
@@ -188,6 +189,14 @@ describe('between the minimum age and majority', () => {
     const decided = await service.submit(minor.id, caller);
     expect(decided.status).toBe('review');
     expect(decided.reasons).toContain('minor_guardian_required');
+    // Approved with its guardian, the minor still cannot be a guardian: their document says so.
+    service.resolve(minor.id, 'approved', 'staff:test');
+    const sibling = await session({ surname: 'BRAMWELLO', number: 'SB7731025', birth: '100101' });
+    const young = await t.call('POST', `/verifications/${sibling.id}/guardian`, t.integrator, {
+      guardianVerificationId: minor.id,
+      consent: CONSENT,
+    });
+    expect((await expectProblem(young, 422)).rule).toBe('guardian_is_minor');
     // One link per minor session.
     expect(
       count(t, 'SELECT COUNT(*) FROM guardian_links WHERE minor_verification_id = ?', minor.id),
