@@ -432,7 +432,7 @@ describe('withdrawal', () => {
     expect((await expectProblem(late, 422)).rule).toBe('kiosk_window_closed');
 
     const password = 'zz-correct-horse-battery-1';
-    await addStaffUser(t.vault, { username: 'zzdesk', role: 'staff', password }, 'cli');
+    addStaffUser(t.vault, { username: 'zzdesk', role: 'staff', password }, 'cli');
     const staff = await loginAs(t.app, 'zzdesk', password);
     const response = await t.app.request('/api/v1/consents/withdraw', {
       method: 'POST',
