@@ -119,7 +119,7 @@ export function consentsOf(db: ReadableDb, subjectId: string): ConsentRecordRow[
        verification_id AS verificationId, guardian_verification_id AS guardianVerificationId,
        signature_sample_id AS signatureSampleId, render_sample_id AS renderSampleId,
        withdrawn_at AS withdrawnAt, withdrawal_channel AS withdrawalChannel
-     FROM consents WHERE subject_id = ? ORDER BY granted_at, id`,
+     FROM consents WHERE subject_id = ? ORDER BY granted_at, rowid`,
   ).all(subjectId) as ConsentRecordRow[];
 }
 

@@ -258,6 +258,27 @@ export function hasConsent(vault: Vault, subjectId: string, purpose: ConsentPurp
   return vault.read((db) => store.hasConsent(db, subjectId, purpose));
 }
 
+/**
+ * Whether an event carrying a verification's result may go to the branch system (webhooks):
+ * `verification.decided` and `case.decided` only while the subject's `data_sharing` consent is
+ * in force. A session without a subject (stopped under the minimum age) holds nothing of anyone
+ * and is shared; other events are not results.
+ */
+export function resultShareable(
+  db: ReadableDb,
+  event: { readonly type: string; readonly payload: unknown },
+): boolean {
+  if (event.type !== 'verification.decided' && event.type !== 'case.decided') return true;
+  const verificationId = (event.payload as { verificationId?: unknown }).verificationId;
+  if (typeof verificationId !== 'string') return true;
+  const subjectId = db
+    .prepare('SELECT subject_id FROM verifications WHERE id = ?')
+    .pluck()
+    .get(verificationId) as string | null | undefined;
+  if (subjectId === undefined || subjectId === null) return true;
+  return store.hasConsent(db, subjectId, 'data_sharing');
+}
+
 // ---- the written release ------------------------------------------------------------------------
 
 /** The signature, parsed and rendered outside any transaction. */

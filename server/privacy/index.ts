@@ -14,6 +14,7 @@ export {
   recordWrittenConsent,
   renderConsentText,
   requireConsent,
+  resultShareable,
   textHash,
   withdrawConsent,
   type ConsentErrorReason,

@@ -18,8 +18,10 @@ import {
   CONSENT_TEMPLATES,
   publishConsentTexts,
   renderConsentText,
+  withdrawConsent,
 } from '../../../server/privacy/index.js';
 import { dataDirPaths, type Vault } from '../../../server/vault/index.js';
+import { VerificationService, type Caller } from '../../../server/verification/index.js';
 import { auditOf, loginAs } from '../api/auth-helpers.js';
 import { closeAppliances, expectProblem, testConfig } from '../api/helpers.js';
 import { bodyOf, setupVerifications, td3 } from '../api/verifications-support.js';
@@ -460,5 +462,60 @@ describe('withdrawal', () => {
     ]);
     for (const r of records) expect(r.textHash).toMatch(/^[0-9a-f]{64}$/);
     await expectProblem(await t.call('GET', `/subjects/${subjectId}/consents`, t.reader), 403);
+  });
+});
+
+describe('sharing the result with the branch system', () => {
+  it('sends a decision to the webhooks only while the subject consents to data_sharing', async () => {
+    const t = await setupVerifications({ face: { warmUpAtStart: false } });
+    t.appliance.webhooks.create(
+      { url: 'http://127.0.0.1:9/hook', events: ['verification.decided'] },
+      'test',
+    );
+    // Decisions without a selfie (plans are data): consent and document, then review.
+    const service = new VerificationService({
+      vault: t.vault,
+      config: t.appliance.config,
+      face: t.appliance.face,
+      plans: {
+        identity: [
+          { step: 'consent', after: [] },
+          { step: 'document', after: ['consent'] },
+        ],
+        authentication: [{ step: 'consent', after: [] }],
+      },
+    });
+    const caller: Caller = { actor: 'api:test', kioskId: null, apiClientId: null, piiRead: false };
+    const decided = async (consent: typeof CONSENT, number: string) => {
+      const { id } = service.create({ kind: 'identity' }, caller);
+      service.consent(id, consent, caller);
+      await service.documentText(id, { mrz: td3({ number }) }, caller);
+      expect((await service.submit(id, caller)).status).toBe('review');
+      return id;
+    };
+    const deliveries = (id: string) =>
+      t.vault.read((db) =>
+        db
+          .prepare('SELECT COUNT(*) FROM webhook_deliveries WHERE payload LIKE ?')
+          .pluck()
+          .get(`%${id}%`),
+      ) as number;
+    const private_ = await decided(writtenConsent(['biometric_processing']), 'PV1234567');
+    const shared = await decided(CONSENT, 'SH1234567');
+    await vi.waitFor(() => expect(deliveries(shared)).toBe(1), { timeout: 10_000 });
+    expect(deliveries(private_)).toBe(0);
+
+    // Withdrawn: the case's decision stays in the appliance; a later consenting session is sent.
+    const { subjectId } = service.get(shared, caller);
+    withdrawConsent(t.vault, {
+      subjectId: subjectId!,
+      purpose: 'data_sharing',
+      channel: 'api',
+      actor: 'api:test',
+    });
+    service.resolve(shared, 'approved', 'staff:test');
+    const later = await decided(CONSENT, 'LT1234567');
+    await vi.waitFor(() => expect(deliveries(later)).toBe(1), { timeout: 10_000 });
+    expect(deliveries(shared)).toBe(1);
   });
 });
