@@ -67,6 +67,12 @@ export const PROBLEMS = {
     description:
       'The body is not sent as `application/json` (or the media type the operation names).',
   },
+  not_acceptable: {
+    status: 406,
+    title: 'Not Acceptable',
+    description:
+      'The `Accept` header names no media type this resource is served as (the retention schedule: `text/html` or `application/json`).',
+  },
   rule_violation: {
     status: 422,
     title: 'Refused by a rule',

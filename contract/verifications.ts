@@ -184,24 +184,7 @@ export const VerificationIdParamsSchema = z.object({
     .meta({ param: { name: 'id', in: 'path' }, example: 'ver_01JF3M8X2K4Q9W7E5R6T' }),
 });
 
-export const CONSENT_PURPOSES = [
-  'biometric_processing',
-  'identity_verification',
-  'data_sharing',
-] as const;
-
-export const ConsentCaptureSchema = z
-  .strictObject({
-    version: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/),
-    language: z.string().regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$/),
-    purposes: z
-      .array(z.enum(CONSENT_PURPOSES))
-      .min(1)
-      .max(CONSENT_PURPOSES.length)
-      .refine((list) => new Set(list).size === list.length, 'purposes must not repeat'),
-  })
-  .meta({ id: 'ConsentCapture' });
-export type ConsentCapture = z.infer<typeof ConsentCaptureSchema>;
+// The consent capture (the written release) is in consents.ts.
 
 /** A device of the appliance the capture came from (GET /api/v1/devices), when one did. */
 const deviceId = z

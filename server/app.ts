@@ -26,6 +26,7 @@ import type { VerificationResolver } from './verification/index.js';
 import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { FraudListService } from './fraud/index.js';
+import { publishConsentTexts, recordRetentionPolicy } from './privacy/index.js';
 import { VerificationService } from './verification/index.js';
 import { packageVersion } from './version.js';
 
@@ -88,6 +89,9 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
   recordConfigChange(vault, config);
   const metrics = createMetrics();
   const rules = resolveRetentionRules(config);
+  // The policy in force is versioned (audited when it changes) and the consent texts naming its
+  // terms are republished when their wording changes (issue 15, PRIV-1/2).
+  publishConsentTexts(vault, rules, recordRetentionPolicy(vault, rules).version);
   // Loaded in slices after start-up: a large gallery must not keep the API from listening.
   // Searches answer 'loading' until it is ready.
   const loadStarted = performance.now();
@@ -235,6 +239,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     fraudLists,
     cases,
     verifications,
+    privacy: { rules, config },
   });
   return {
     vault,

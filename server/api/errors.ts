@@ -186,6 +186,17 @@ export const DOMAIN_ERRORS: readonly DomainErrorRow[] = [
     },
   },
   {
+    error: 'ConsentError',
+    types: ['not_found', 'conflict', 'rule_violation'],
+    matches: named('ConsentError'),
+    map: (e) => {
+      const { kind, reason } = e as Error & { kind: string; reason: string };
+      const type: ProblemCode =
+        kind === 'not_found' ? 'not_found' : kind === 'conflict' ? 'conflict' : 'rule_violation';
+      return { status: PROBLEMS[type].status, type, detail: e.message, extra: { rule: reason } };
+    },
+  },
+  {
     error: 'VerificationError',
     types: ['not_found', 'conflict', 'rule_violation', 'invalid_media', 'unavailable'],
     matches: named('VerificationError'),

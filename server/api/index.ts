@@ -28,6 +28,9 @@ import type { VerificationService } from '../verification/index.js';
 import type { WebhookService } from '../webhooks/index.js';
 import { fraudListRoutes } from './routes/fraud-lists.js';
 import type { FraudListService } from '../fraud/index.js';
+import type { Config, RetentionRule } from '../config/index.js';
+import { consentRoutes } from './routes/consents.js';
+import { retentionScheduleRoutes } from './routes/retention-schedule.js';
 
 export { HttpError, problem } from './problem.js';
 export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
@@ -78,6 +81,8 @@ export interface ApiDeps extends HealthDeps {
   realtime?: Realtime | undefined;
   /** config server.sessions: expiry and lockout of staff sessions. */
   sessions: SessionPolicy;
+  /** The retention rules in force and the config they came from (the published schedule). */
+  privacy: { rules: readonly RetentionRule[]; config: Pick<Config, 'retention' | 'policies'> };
 }
 
 /**
@@ -154,6 +159,8 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', fraudListRoutes(deps.fraudLists))
     .route('/api/v1', caseRoutes(deps.cases))
     .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
+    .route('/api/v1', consentRoutes(deps.vault, deps.privacy.config.policies))
+    .route('/', retentionScheduleRoutes(deps.vault, deps.privacy.rules, deps.privacy.config))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

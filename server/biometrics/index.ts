@@ -109,7 +109,7 @@ export {
   templateOf,
 } from './face/index.js';
 export type { FaceAnalysisOk, LivenessFrame } from './face/index.js';
-export { signatureFromJson } from './signature/index.js';
+export { signatureFromJson, signatureToJson } from './signature/index.js';
 export { storeTemplate } from './templates.js';
 // The template table's store, for retention's deletion of expired templates (with their events).
 export { deleteTemplateRows, verificationsWithTemplates } from './templates-store.js';

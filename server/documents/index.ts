@@ -50,11 +50,13 @@ export {
 export type { AamvaParse, AamvaStructure } from './aamva/index.js';
 export {
   DOCUMENT_CHECKS,
+  checkAge,
   checkDocument,
   compareReadings,
   documentPresentations,
   fraudDocumentIndexInput,
   identityOf,
+  majorityJurisdiction,
   vaultDocumentLookups,
 } from './checks/index.js';
 export type {

@@ -19,6 +19,8 @@ export const EMITTED_EVENT_TYPES = [
   'verification.decided',
   'case.opened',
   'case.decided',
+  'consent.granted',
+  'consent.withdrawn',
 ] as const;
 
 /**
@@ -27,8 +29,6 @@ export const EMITTED_EVENT_TYPES = [
  * payloads are defined with the code that emits them.
  */
 export const RESERVED_EVENT_TYPES = [
-  'consent.granted',
-  'consent.withdrawn',
   'privacy_request.received',
   'privacy_request.completed',
 ] as const;
@@ -117,6 +117,20 @@ export interface EventPayloads {
     readonly verificationId: string;
     readonly resolution: 'approved' | 'declined' | 'resubmission_requested';
     readonly reasonCode: string;
+  };
+  /** A written consent was recorded for these purposes (by the subject, or a minor's guardian). */
+  'consent.granted': {
+    readonly subjectId: string;
+    readonly verificationId: string;
+    readonly purposes: readonly string[];
+    readonly givenBy: 'subject' | 'guardian';
+  };
+  /** A consent was withdrawn (kiosk, staff or API); `withdrawn` records were in force. */
+  'consent.withdrawn': {
+    readonly subjectId: string;
+    readonly purpose: string;
+    readonly channel: 'kiosk' | 'staff' | 'api';
+    readonly withdrawn: number;
   };
 }
 

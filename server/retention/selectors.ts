@@ -16,25 +16,28 @@ interface RecordTable {
   table: string;
   /** How to reach the verification that collected the record, as a join clause onto `v`. */
   verificationJoin: string;
-  consentPurpose: 'biometric_processing' | 'identity_verification';
+  /** Consents whose withdrawal reaches the table (issue 15: both biometric purposes for biometrics). */
+  consentPurpose: string;
 }
+
+const BIOMETRIC_CONSENTS = `'biometric_processing', 'authentication'`;
 
 const RECORD_TABLES: Partial<Record<RetentionCategory, RecordTable>> = {
   biometric_templates: {
     table: 'biometric_templates',
     verificationJoin: 'JOIN verifications v ON v.id = x.verification_id',
-    consentPurpose: 'biometric_processing',
+    consentPurpose: BIOMETRIC_CONSENTS,
   },
   biometric_samples: {
     table: 'biometric_samples',
     verificationJoin: 'JOIN verifications v ON v.id = x.verification_id',
-    consentPurpose: 'biometric_processing',
+    consentPurpose: BIOMETRIC_CONSENTS,
   },
   document_images: {
     table: 'document_images',
     verificationJoin:
       'JOIN documents d ON d.id = x.document_id JOIN verifications v ON v.id = d.verification_id',
-    consentPurpose: 'identity_verification',
+    consentPurpose: `'identity_verification'`,
   },
 };
 
@@ -55,7 +58,7 @@ function recordSelector(t: RecordTable, basis: RetentionBasis): string {
       // Only what was collected before the withdrawal: a later fresh consent covers later data.
       return `SELECT x.id ${base}
         WHERE EXISTS (SELECT 1 FROM consents c WHERE c.subject_id = x.subject_id
-          AND c.purpose = '${t.consentPurpose}' AND c.withdrawn_at IS NOT NULL
+          AND c.purpose IN (${t.consentPurpose}) AND c.withdrawn_at IS NOT NULL
           AND c.withdrawn_at <= :cutoff AND x.created_at <= c.withdrawn_at) AND ${held}`;
     case 'deletion_request':
       return `SELECT x.id ${base}

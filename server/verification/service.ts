@@ -11,10 +11,10 @@
  * sealed under the subject's key; it is opened only through `vault.openSealed` (audited with the
  * actor and the purpose 'verification'). Audit details and events hold ids and codes only.
  */
+import type { ConsentCapture } from '../../contract/consents.js';
 import type { ReasonCode } from '../../contract/reason-codes.js';
 import type {
   CaptureStep,
-  ConsentCapture,
   Decision,
   DocumentFields,
   DocumentTextCapture,
@@ -64,6 +64,16 @@ import {
   type MrzImageReader,
 } from '../documents/index.js';
 import { emitEvent } from '../events/index.js';
+import {
+  ConsentError,
+  ageGate,
+  prepareWrittenRelease,
+  purposeOfSession,
+  recordWrittenConsent,
+  requireConsent,
+  requireGuardian,
+  stopUnderMinimumAge,
+} from '../privacy/index.js';
 import { newId, normaliseDocumentNumber, type Vault, type WritableDb } from '../vault/index.js';
 import { faceMatchCheck, livenessCheck } from './checks/face.js';
 import { documentVelocityCheck, vaultDocumentPresentations } from './checks/fraud.js';
@@ -352,34 +362,49 @@ export class VerificationService implements VerificationResolver {
 
   // ---- captures ---------------------------------------------------------------------------------
 
+  /**
+   * The written consent (issue 15, PRIV-1): the texts shown (each the current version) and the
+   * End-User's signature on the pad, stored sealed as a signature sample with its PNG render.
+   * The texts must cover the purpose of the session's captures (privacy/consent.ts).
+   */
   consent(id: string, input: ConsentCapture, caller: Caller): VerificationDto {
     const vault = this.#vault;
-    this.#admit(id, caller, 'consent');
-    const needed = ['biometric_processing'];
-    const missing = needed.filter((p) => !input.purposes.includes(p as never));
-    if (missing.length > 0) {
+    const admitted = this.#admit(id, caller, 'consent');
+    const needed = purposeOfSession(admitted.kind);
+    if (!input.texts.some((t) => t.purpose === needed)) {
       throw new VerificationError(
         'refused',
         'consent_incomplete',
-        'the consent must cover biometric_processing: every capture is biometric',
+        `the consent must cover ${needed}: the captures of this session are for it`,
       );
     }
-    this.#commit(id, caller, 'consent', 'api', {}, (db, row) => {
-      const at = vault.now.toISOString();
-      for (const purpose of input.purposes) {
-        store.insertConsent(db, {
-          id: newId('cns'),
-          subjectId: row.subjectId ?? '',
-          verificationId: id,
-          purpose,
-          version: input.version,
-          language: input.language,
-          at,
-        });
-      }
-      return { details: { purposes: input.purposes.length } };
+    const release = prepareWrittenRelease(input);
+    this.#commit(id, caller, 'consent', this.#sourceOf(caller, input.deviceId), {}, (db, row) => {
+      const subjectId = row.subjectId ?? '';
+      const { purposes } = recordWrittenConsent(vault, db, {
+        subjectId,
+        signerSubjectId: subjectId,
+        verificationId: id,
+        kioskId: row.kioskId,
+        capture: input,
+        release,
+        givenBy: 'subject',
+        guardianVerificationId: null,
+        actor: caller.actor,
+      });
+      return { details: { purposes: purposes.length } };
     });
     return this.get(id, { ...caller, piiRead: false });
+  }
+
+  /** No capture for a purpose without a consent for it in force (withdrawn: refused). */
+  #requireConsent(db: Parameters<typeof requireConsent>[0], row: VerificationRow): void {
+    try {
+      requireConsent(db, row.subjectId ?? '', purposeOfSession(row.kind));
+    } catch (error) {
+      if (!(error instanceof ConsentError)) throw error;
+      throw new VerificationError('refused', error.reason, error.message);
+    }
   }
 
   /** A document as text (an MRZ or an AAMVA payload), taken as given: nothing is corrected. */
@@ -622,7 +647,17 @@ export class VerificationService implements VerificationResolver {
     const row = this.#load(id, caller.actor);
     const refused = transition(sessionOf(row), { type: 'submit' }, this.#vault.now, this.#rules);
     if (!refused.ok) throw refusalError(refused.refusal);
+    this.#vault.read((db) => this.#requireConsent(db, row));
     const checks = await this.#runChecks(row, caller);
+    // A minor's session (issue 15, PRIV-4) needs its guardian's approved verification and consent.
+    if (checks.some((c) => c.reasonCode === 'minor_guardian_required')) {
+      try {
+        requireGuardian(this.#vault, id);
+      } catch (error) {
+        if (!(error instanceof ConsentError)) throw error;
+        throw new VerificationError('refused', error.reason, error.message);
+      }
+    }
     const policyDecision = decide(checks, row.kind, this.#policy);
     const vault = this.#vault;
     vault.write((db) => {
@@ -926,6 +961,7 @@ export class VerificationService implements VerificationResolver {
       this.#rules,
     );
     if (!result.ok) throw refusalError(result.refusal);
+    if (step !== 'consent') this.#vault.read((db) => this.#requireConsent(db, row));
     return row;
   }
 
@@ -949,6 +985,7 @@ export class VerificationService implements VerificationResolver {
       const now = vault.now;
       const result = transition(sessionOf(row), { type: 'capture', step }, now, this.#rules);
       if (!result.ok) throw refusalError(result.refusal);
+      if (step !== 'consent') this.#requireConsent(db, row);
       const captured = write(db, row);
       store.putCapture(db, id, step, source, { ...base, ...captured.result }, now.toISOString());
       if (source === 'simulated_device') store.markSimulated(db, id);
@@ -984,6 +1021,12 @@ export class VerificationService implements VerificationResolver {
   ): void {
     const vault = this.#vault;
     const { record } = document;
+    // Under the minimum age (issue 15, PRIV-4): the session stops and nothing is stored.
+    if (ageGate(record, vault.now, this.#config.policies) === 'under_minimum') {
+      // Not stopped (the session ended meanwhile): the machine's refusal, and nothing stored.
+      if (!stopUnderMinimumAge(vault, id, caller.actor)) this.#admit(id, caller, 'document');
+      return;
+    }
     this.#commit(id, caller, 'document', source, {}, (db, row) => {
       const subjectId = row.subjectId ?? '';
       const owner = { subjectId };

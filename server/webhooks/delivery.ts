@@ -12,6 +12,7 @@
  *   at once with its next attempt, after an exponential back-off with full jitter, and a run of
  *   `disableAfterFailures` failures turns the endpoint off (audited, ids only).
  */
+import { resultShareable } from '../privacy/index.js';
 import type { Subscriber, StoredEvent } from '../events/index.js';
 import { readEventCursor, readEvents, writeEventCursor } from '../events/index.js';
 import type { Logger } from '../log/index.js';
@@ -147,6 +148,8 @@ export class WebhookDeliverer {
       if (events.length === 0) return cursor;
       const endpoints = receivingEndpoints(db);
       for (const e of events) {
+        // A result goes to the branch system only with the subject's data_sharing consent.
+        if (!resultShareable(db, e)) continue;
         for (const endpoint of endpoints) {
           if (!wants(endpoint.events, e.type)) continue;
           insertDelivery(

@@ -139,7 +139,8 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
     method: 'post',
     path: '/verifications/{id}/consent',
     tags: TAGS,
-    summary: 'Record the consent shown and accepted (no capture before it)',
+    summary:
+      'The written consent: the texts shown and the signature on the pad (no capture before it)',
     security: captureSecurity,
     middleware: [small, capture, owns] as const,
     request: { ...params, body: { required: true, content: json(ConsentCaptureSchema) } },

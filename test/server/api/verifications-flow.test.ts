@@ -110,6 +110,7 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
     );
     expect(types).toEqual([
       'verification.created',
+      'consent.granted',
       'verification.submitted',
       'verification.decided',
     ]);

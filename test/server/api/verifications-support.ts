@@ -106,8 +106,5 @@ export function storedSession(vault: Vault, id: string) {
   }));
 }
 
-export const CONSENT = {
-  version: '2026-01',
-  language: 'en',
-  purposes: ['biometric_processing', 'identity_verification'],
-};
+// The written consent (issue 15): the current texts and a signature on the pad.
+export { CONSENT } from '../privacy/consent-fixtures.js';

@@ -167,7 +167,7 @@ describe('verification sessions through the API', () => {
     expect(storedSession(t.vault, id)).toMatchObject({ captures: 0, documents: 0 });
     const partial = await t.call('POST', `/verifications/${id}/consent`, t.integrator, {
       ...CONSENT,
-      purposes: ['identity_verification'],
+      texts: [{ purpose: 'data_sharing', version: CONSENT.texts[0]!.version }],
     });
     expect((await expectProblem(partial, 422)).rule).toBe('consent_incomplete');
     const consented = await bodyOf(
@@ -180,7 +180,7 @@ describe('verification sessions through the API', () => {
         .prepare('SELECT purpose, text_version, language FROM consents WHERE verification_id = ?')
         .all(id),
     );
-    expect(consents).toHaveLength(2);
+    expect(consents).toHaveLength(3);
 
     const doc = await bodyOf(
       await t.call('POST', `/verifications/${id}/document`, t.integrator, { mrz: td3() }),

@@ -1,0 +1,48 @@
+// Privacy operations (issue 15): written consent and its withdrawal (PRIV-1), the published
+// retention schedule (PRIV-2), minors (PRIV-4).
+export {
+  BIOMETRIC_PURPOSES,
+  ConsentError,
+  SIGNATURE_SAMPLE_MIME,
+  consentTexts,
+  hasConsent,
+  isConsentPurpose,
+  localPeriod,
+  prepareWrittenRelease,
+  publishConsentTexts,
+  purposeOfSession,
+  recordWrittenConsent,
+  renderConsentText,
+  requireConsent,
+  resultShareable,
+  textHash,
+  withdrawConsent,
+  type ConsentErrorReason,
+  type RenderedText,
+  type WrittenRelease,
+} from './consent.js';
+export { CONSENT_TEMPLATES, type ConsentTemplate } from './consent-texts/index.js';
+export { consentsOf, type ConsentRecordRow } from './consent-store.js';
+export {
+  ageGate,
+  linkGuardian,
+  minorStopCounts,
+  requireGuardian,
+  stopUnderMinimumAge,
+  type AgeGate,
+} from './minors.js';
+export {
+  backupRetentionBound,
+  currentPolicyVersion,
+  escapeHtml,
+  negotiateSchedule,
+  parseAccept,
+  recordRetentionPolicy,
+  renderScheduleHtml,
+  retentionPolicyHash,
+  retentionScheduleDocument,
+  type BackupBound,
+  type PolicyVersion,
+  type RetentionScheduleDocument,
+  type ScheduleFormat,
+} from './schedule.js';
