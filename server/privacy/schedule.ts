@@ -12,7 +12,11 @@
 import { createHash } from 'node:crypto';
 import type { Config, RetentionRule } from '../config/index.js';
 import { formatIsoDuration } from '../config/index.js';
-import { publishedSchedule, type PublishedSchedule } from '../retention/index.js';
+import {
+  backupDestructionBound,
+  publishedSchedule,
+  type PublishedSchedule,
+} from '../retention/index.js';
 import type { Vault } from '../vault/index.js';
 import { insertPolicyVersion, latestPolicyVersion } from './consent-store.js';
 
@@ -67,32 +71,19 @@ export function currentPolicyVersion(vault: Vault): PolicyVersion | null {
 
 /**
  * How long a backup keeps data destroyed in the live database (issue 15, "Backups must not undo
- * a destruction"). `bounded: false` says so plainly until a bound exists.
- *
- * FOR THE BACKUP WORK (helper h4): fill this from the backup retention rule or setting when it
- * lands. It reads a retention rule covering backups if one is in force (any rule whose id starts
- * with `backup`), and otherwise reports no bound.
+ * a destruction"): the `backups.age` retention rule plus the longest gap between two scheduled
+ * retention runs (`backupDestructionBound`, server/retention/backups.ts). Each backup's subject
+ * keys are wrapped under a key of that backup alone, destroyed when the backup expires, so this
+ * is a bound the mechanism keeps, not a promise. `bounded: false` says so when the rule is off.
  */
-export function backupRetentionBound(
-  rules: readonly RetentionRule[],
-  _config: Pick<Config, 'retention'>,
-): BackupBound {
-  const rule = rules.find((r) => r.id.startsWith('backup'));
-  if (rule !== undefined) {
-    const period = formatIsoDuration(rule.after);
-    return {
-      bounded: true,
-      after: rule.after,
-      period,
-      statement: `A backup keeps data destroyed here for at most ${period}: after that, nothing of it can be read from any backup.`,
-    };
-  }
+export function backupRetentionBound(config: Pick<Config, 'retention'>): BackupBound {
+  const bound = backupDestructionBound(config);
   return {
-    bounded: false,
-    after: null,
-    period: null,
-    statement:
-      'No backup retention period is configured: a backup taken before a destruction keeps the destroyed data until that backup is deleted.',
+    bounded: bound.boundMs !== null,
+    after: bound.retention,
+    period: bound.retention === null ? null : formatIsoDuration(bound.retention),
+    boundHours: bound.boundMs === null ? null : Math.ceil(bound.boundMs / 3_600_000),
+    statement: bound.text,
   };
 }
 
@@ -101,6 +92,8 @@ export interface BackupBound {
   /** ISO-8601 duration, or null when unbounded. */
   after: string | null;
   period: string | null;
+  /** Backup retention plus the longest gap between retention runs, in whole hours. */
+  boundHours: number | null;
   statement: string;
 }
 
@@ -122,7 +115,7 @@ export function retentionScheduleDocument(
     // A version is only claimed for the policy it was recorded for.
     policyVersion: recorded !== null && recorded.hash === hash ? recorded.version : null,
     policyHash: hash,
-    backups: backupRetentionBound(rules, config),
+    backups: backupRetentionBound(config),
   };
 }
 

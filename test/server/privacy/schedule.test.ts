@@ -4,7 +4,7 @@
  * policy changes versioned and audited; everything from the policy escaped in the HTML.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveRetentionRules, type RetentionRule } from '../../../server/config/index.js';
+import { resolveRetentionRules } from '../../../server/config/index.js';
 import {
   backupRetentionBound,
   recordRetentionPolicy,
@@ -42,7 +42,8 @@ describe('GET /privacy/retention-schedule', () => {
     expect(page).toContain('45 days');
     expect(page).toContain('Retention policy version 1');
     expect(page).toContain(retentionPolicyHash(rules));
-    expect(page).toContain('No backup retention period is configured');
+    expect(page).toContain('Backups are kept 30 days');
+    expect(page).toContain('nothing of it can be read from any backup');
 
     const json = await app.request(PATH, { headers: { accept: 'application/json' } });
     expect(json.status).toBe(200);
@@ -50,7 +51,7 @@ describe('GET /privacy/retention-schedule', () => {
     expect(doc).toMatchObject({
       policyVersion: 1,
       policyHash: retentionPolicyHash(rules),
-      backups: { bounded: false, after: null },
+      backups: { bounded: true, after: 'P30D', period: '30 days' },
     });
     const images = doc.categories.find((c) => c.category === 'document_images');
     expect(images?.rules).toEqual([
@@ -108,7 +109,7 @@ describe('the schedule as HTML', () => {
       legalHold: hostile,
       policyVersion: null,
       policyHash: hostile,
-      backups: { bounded: false, after: null, period: null, statement: hostile },
+      backups: { bounded: false, after: null, period: null, boundHours: null, statement: hostile },
     };
     const html = renderScheduleHtml(doc);
     expect(html).not.toContain('<script');
@@ -120,23 +121,22 @@ describe('the schedule as HTML', () => {
 });
 
 describe('the backup bound', () => {
-  it('states a backup retention rule when one is in force, and says plainly when none is', () => {
-    const rules = resolveRetentionRules(testConfig());
-    expect(backupRetentionBound(rules, testConfig())).toMatchObject({ bounded: false });
-    const withBackups: RetentionRule[] = [
-      ...rules,
-      {
-        id: 'backups.age',
-        categories: ['audit'],
-        basis: 'created',
-        after: 'P35D',
-        description: 'Backups are deleted at this age.',
-      },
-    ];
-    expect(backupRetentionBound(withBackups, testConfig())).toMatchObject({
+  it('states the bound the backup keys keep (retention plus the longest gap between runs), and says plainly when backups never expire', () => {
+    const daily = testConfig({
+      retention: { schedule: '0 3 * * *', rules: { 'backups.age': { after: 'P35D' } } },
+    });
+    expect(backupRetentionBound(daily)).toMatchObject({
       bounded: true,
       after: 'P35D',
+      boundHours: 35 * 24 + 24,
       statement: expect.stringContaining('35 days'),
     });
+    const off = testConfig({ retention: { rules: { 'backups.age': { enabled: false } } } });
+    expect(backupRetentionBound(off)).toMatchObject({
+      bounded: false,
+      after: null,
+      boundHours: null,
+    });
+    expect(backupRetentionBound(off).statement).toMatch(/not expired/);
   });
 });
