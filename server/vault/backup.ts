@@ -88,14 +88,6 @@ export async function backupVault(
   checkBackupTarget(file);
   const result = await vaultDb(vault).backup(file);
   fs.chmodSync(file, 0o600);
-  // The copy carries the live file's WAL mode, and every later open (this check, restore) would
-  // leave -wal/-shm files beside it: a backup is one self-contained rollback-journal file.
-  const own = new Database(file);
-  try {
-    own.pragma('journal_mode = DELETE');
-  } finally {
-    own.close();
-  }
   const check = new Database(file, { readonly: true });
   try {
     const problems = integrityCheck(check as ReadableDb);

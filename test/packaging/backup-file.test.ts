@@ -6,8 +6,9 @@ import { runBin } from '../server/cli/bin-helpers.js';
 
 /**
  * The package's preinst writes the pre-upgrade backup with `verikiosk backup` into
- * /var/backups/verikiosk: one self-contained file, nothing beside it (the install test found
- * -wal and -shm files left there, because the copy kept the live database's WAL mode).
+ * /var/backups/verikiosk: one self-contained file, nothing beside it. The install test found
+ * -wal and -shm files left there on h7's base (the copy kept the live database's WAL mode);
+ * main's backup rewrite (VACUUM INTO from a copy set to journal_mode DELETE) writes one file.
  */
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'verikiosk-backup-file-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
