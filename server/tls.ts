@@ -186,3 +186,25 @@ export function keyMatchesCertificate(certFile: string, keyFile: string): boolea
   const certificate = new X509Certificate(fs.readFileSync(certFile));
   return certificate.checkPrivateKey(createPrivateKey(fs.readFileSync(keyFile)));
 }
+
+/**
+ * TLS client options that trust exactly one certificate, the appliance's own (read from its data
+ * dir): it is the only trust anchor, and the peer must present that very certificate (SHA-256
+ * fingerprint), whatever name or address it is reached under (a wildcard bind such as 0.0.0.0 has
+ * no name of its own). For local tools that talk to the appliance (`status`).
+ */
+export function pinnedToCertificate(certPem: string | Buffer): {
+  ca: string | Buffer;
+  checkServerIdentity: (host: string, peer: { fingerprint256: string }) => Error | undefined;
+} {
+  const pinned = new X509Certificate(certPem).fingerprint256;
+  return {
+    ca: certPem,
+    checkServerIdentity: (_host, peer) =>
+      peer.fingerprint256 === pinned
+        ? undefined
+        : new Error(
+            `the appliance presented certificate ${peer.fingerprint256}, not the pinned ${pinned}`,
+          ),
+  };
+}

@@ -6,7 +6,7 @@
 import { constantTimeEqual, newId, type Vault } from '../vault/index.js';
 import { permissionsOf, type ApiScope, type StaffRole } from '../../contract/index.js';
 import { randomSecret } from './secrets.js';
-import { hashPassword, verifyPassword } from './staff.js';
+import { hashPasswordAsync, verifyPasswordAsync } from './staff.js';
 import {
   deleteExpiredSessions,
   deleteSession,
@@ -59,10 +59,10 @@ export function lockSeconds(failures: number, policy: SessionPolicy): number {
   return Math.min(policy.lockoutMaxSeconds, policy.lockoutSeconds * 2 ** Math.min(runs - 1, 30));
 }
 
-let dummyHash: string | undefined;
+let dummyHash: Promise<string> | undefined;
 /** A hash no password opens, verified when the username is unknown so the answer takes as long. */
-function unknownUserHash(): string {
-  dummyHash ??= hashPassword(randomSecret(24));
+function unknownUserHash(): Promise<string> {
+  dummyHash ??= hashPasswordAsync(randomSecret(24));
   return dummyHash;
 }
 
@@ -76,18 +76,25 @@ export type LoginOutcome =
  * user exists or not (a dummy hash), is locked or is disabled, so neither answer nor timing tells
  * them apart. A wrong password counts towards the lock; tries during a lock are refused and not
  * counted (they would only extend it). Audited by user id, never by the name typed.
+ *
+ * Argon2id runs in a worker thread (password-pool.ts), so other requests go on meanwhile; the
+ * user's row is read again in the writing transaction, so concurrent tries count every failure
+ * and a lock, a disabling or a password change made meanwhile applies to the answer.
  */
-export function login(
+export async function login(
   vault: Vault,
   input: { username: string; password: string },
   policy: SessionPolicy,
-): LoginOutcome {
+): Promise<LoginOutcome> {
   const username = input.username.toLowerCase();
-  const row = vault.read((db) => loginRowByUsername(db, username));
-  const passwordOk = verifyPassword(row?.password_hash ?? unknownUserHash(), input.password);
+  const seen = vault.read((db) => loginRowByUsername(db, username));
+  const checkedHash = seen?.password_hash ?? (await unknownUserHash());
+  const passwordMatches = await verifyPasswordAsync(checkedHash, input.password);
   const now = vault.now;
   const at = now.toISOString();
   return vault.write((db): LoginOutcome => {
+    const row = seen === null ? null : loginRowByUsername(db, username);
+    const passwordOk = passwordMatches && row !== null && row.password_hash === checkedHash;
     if (row === null) {
       vault.audit({
         actor: 'anonymous',

@@ -1,5 +1,6 @@
 import { VaultRuleError, newId, sodium, type Vault } from '../vault/index.js';
 import { STAFF_ROLES, type StaffRole } from '../../contract/index.js';
+import { passwordPool } from './password-pool.js';
 import { deleteSessionsOfUser, setLoginFailures } from './store.js';
 
 /** The roles and what each may do are one table in contract/permissions.ts. */
@@ -48,6 +49,16 @@ export function hashPassword(password: string): string {
     s.crypto_pwhash_OPSLIMIT_INTERACTIVE,
     s.crypto_pwhash_MEMLIMIT_INTERACTIVE,
   );
+}
+
+/** `hashPassword` in a worker thread (password-pool.ts): for the serving appliance. */
+export function hashPasswordAsync(password: string): Promise<string> {
+  return passwordPool().hash(password);
+}
+
+/** `verifyPassword` in a worker thread (password-pool.ts): logins never block the event loop. */
+export function verifyPasswordAsync(hash: string, password: string): Promise<boolean> {
+  return passwordPool().verify(hash, password);
 }
 
 export function verifyPassword(hash: string, password: string): boolean {

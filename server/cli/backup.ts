@@ -1,6 +1,7 @@
 /** `verikiosk backup <file>` (online, while serving) and `verikiosk restore <file>` (stopped only). */
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
+import { formatIsoDuration, loadConfig } from '../config/index.js';
+import { BACKUP_RULE_ID, backupRetention, backupRetentionCutoff } from '../retention/index.js';
 import {
   backupVault,
   checkBackupTarget,
@@ -22,9 +23,14 @@ export function addBackupCommands(program: Command, io: CliIo): void {
       // Checked before the vault is unlocked, so a bad path never asks for a passphrase.
       checkBackupTarget(file);
       const result = await withVault(o, io, ({ vault }) => backupVault(vault, file, 'cli'));
+      const { config: cfg } = loadConfig(dataDirFrom(o, io));
+      const retention = backupRetention(cfg);
       printLine(
         io.stdout,
-        `backup written to ${file} (${result.pages} pages). Keep the key (passphrase or key file) apart from it.`,
+        `backup written to ${file} (${result.pages} pages). Keep the key (passphrase or key file) apart from it.` +
+          (retention === null
+            ? ` Backup ${result.backupId} never expires (rule ${BACKUP_RULE_ID} is off).`
+            : ` Backup ${result.backupId} can be restored for ${formatIsoDuration(retention)} (rule ${BACKUP_RULE_ID}); then its key is destroyed.`),
       );
     });
 
@@ -40,7 +46,9 @@ export function addBackupCommands(program: Command, io: CliIo): void {
       refuseWhileServing(dataDir, 'restoring');
       const { config: cfg } = loadConfig(dataDir);
       const source = await resolveKeySource(o, dataDir, cfg, io);
-      const result = await restoreVault(dataDir, source, file, 'cli');
+      const result = await restoreVault(dataDir, source, file, 'cli', {
+        retentionCutoff: backupRetentionCutoff(cfg, new Date()),
+      });
       printLine(
         io.stdout,
         `restored ${file} into ${dataDir}; destructions re-applied: ${result.reappliedDestructions}`,

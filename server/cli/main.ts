@@ -28,6 +28,7 @@ import { addRetentionCommands } from './retention.js';
 import { addSignatureCommands } from './signature.js';
 import { addStartCommand } from './start.js';
 import { addStatusCommand } from './status.js';
+import { addTlsCommands } from './tls.js';
 import { addUserCommands } from './users.js';
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './options.js';
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addAuditCommands(program, io, setExit, withUnlock);
   addRetentionCommands(program, io);
   addBackupCommands(program, io);
+  addTlsCommands(program, io);
   addKeyCommands(program, io);
   addUserCommands(program, io);
   addApiKeyCommands(program, io);

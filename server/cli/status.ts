@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import type { Command } from 'commander';
 import { loadConfig, resolveDataDirPath } from '../config/index.js';
 import {
@@ -18,7 +19,7 @@ import {
 } from '../vault/index.js';
 import { packageVersion } from '../version.js';
 import { probeFaceBackend } from '../biometrics/index.js';
-import { certificateFileFingerprint } from '../tls.js';
+import { certificateFileFingerprint, pinnedToCertificate } from '../tls.js';
 import { dataDirFrom } from './context.js';
 import { printJson, printLine, type CliIo } from './io.js';
 import { withDataDir, type CommonOptions } from './options.js';
@@ -79,13 +80,58 @@ function tlsStatus(certFile: string): NonNullable<Status['tls']> {
   }
 }
 
-async function fetchHealth(url: string): Promise<unknown> {
+const HEALTH_TIMEOUT_MS = 1500;
+
+/**
+ * The running appliance's health, or null when it does not answer. Over HTTPS the appliance's own
+ * certificate (server.tls in the data dir) is the one trusted, pinned by its fingerprint: a
+ * self-signed appliance answers, anything else presenting another certificate does not.
+ */
+async function fetchHealth(url: string, certFile: string | null): Promise<unknown> {
+  if (!url.startsWith('https:')) {
+    try {
+      const response = await fetch(`${url}/api/v1/health`, {
+        signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
+      });
+      return await response.json();
+    } catch {
+      return null;
+    }
+  }
+  let pin: ReturnType<typeof pinnedToCertificate>;
   try {
-    const response = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1500) });
-    return await response.json();
+    if (certFile === null) return null;
+    pin = pinnedToCertificate(fs.readFileSync(certFile));
   } catch {
     return null;
   }
+  const target = new URL('/api/v1/health', url);
+  return new Promise<unknown>((resolve) => {
+    const request = https.get(
+      {
+        host: target.hostname.replace(/^\[|\]$/g, ''),
+        port: target.port,
+        path: target.pathname,
+        agent: false,
+        timeout: HEALTH_TIMEOUT_MS,
+        ...pin,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch {
+            resolve(null);
+          }
+        });
+        response.on('error', () => resolve(null));
+      },
+    );
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(null));
+  });
 }
 
 const COUNTED = [
@@ -130,7 +176,13 @@ export async function collectStatus(dataDir: string, io: CliIo): Promise<Status>
       running: pid !== null,
       pid,
       url,
-      health: pid !== null ? await fetchHealth(url) : null,
+      health:
+        pid !== null
+          ? await fetchHealth(
+              url,
+              config.server.tls ? resolveDataDirPath(paths.dir, config.server.tls.certFile) : null,
+            )
+          : null,
     },
     tls: config.server.tls
       ? tlsStatus(resolveDataDirPath(paths.dir, config.server.tls.certFile))

@@ -6,7 +6,9 @@ export type RetentionCategory =
   | 'document_images'
   | 'extracted_data'
   | 'decisions'
-  | 'audit';
+  | 'audit'
+  /** Backup files and, in every copy of them, whatever of their subjects' data they hold. */
+  | 'backups';
 
 /** The event a retention period counts from. */
 export type RetentionBasis =
@@ -90,6 +92,14 @@ const defaults = [
     after: 'P7Y',
     description:
       'Audit log entries, which hold no personal data, are destroyed once they reach this age.',
+  },
+  {
+    id: 'backups.age',
+    categories: ['backups'],
+    basis: 'created',
+    after: 'P30D',
+    description:
+      "Backups are kept this long; then the backup's own key is destroyed, so nothing of any subject in any copy of it can be opened, and the file is deleted.",
   },
 ] as const satisfies readonly RetentionRule[];
 

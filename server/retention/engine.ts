@@ -4,7 +4,13 @@ import {
   type RetentionRule,
 } from '../config/index.js';
 import { emitEvent } from '../events/index.js';
-import { countHeldSubjects, newId, type Vault, type WritableDb } from '../vault/index.js';
+import {
+  countHeldSubjects,
+  expireVaultBackups,
+  newId,
+  type Vault,
+  type WritableDb,
+} from '../vault/index.js';
 import { deleteTemplateRows } from '../biometrics/index.js';
 import { retentionTarget } from './selectors.js';
 import {
@@ -202,6 +208,10 @@ function applyRule(
       vault.recordDestroyedRows(count);
       return count;
     }
+    case 'backups':
+      // The backups' own keys, in the data dir's backup key store (see server/vault/backup.ts).
+      return expireVaultBackups(vault, cutoff, { dryRun: context.dryRun, actor: context.actor })
+        .backupIds.length;
     case 'subjects': {
       const ids = selectIds(db, target.select, params);
       if (ids.length === 0) return 0;

@@ -10,3 +10,10 @@ export { startRetentionScheduler } from './scheduler.js';
 export type { RetentionScheduler, SchedulerOptions } from './scheduler.js';
 export { publishedSchedule, renderSchedule } from './schedule.js';
 export type { PublishedSchedule } from './schedule.js';
+export {
+  BACKUP_RULE_ID,
+  backupDestructionBound,
+  backupRetention,
+  backupRetentionCutoff,
+} from './backups.js';
+export type { BackupDestructionBound } from './backups.js';

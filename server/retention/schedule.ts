@@ -23,6 +23,7 @@ const CATEGORY_TITLES: Record<RetentionCategory, string> = {
   extracted_data: 'Identity data read from documents',
   decisions: 'Verification decisions and their check results',
   audit: 'Audit log (holds no personal data)',
+  backups: 'Backups (every copy of what is listed above)',
 };
 
 const CATEGORY_ORDER: readonly RetentionCategory[] = [
@@ -32,6 +33,7 @@ const CATEGORY_ORDER: readonly RetentionCategory[] = [
   'extracted_data',
   'decisions',
   'audit',
+  'backups',
 ];
 
 const PURPOSES: Record<string, string> = {

@@ -118,7 +118,8 @@ function decisionSelector(basis: RetentionBasis): string {
 export type Target =
   | { kind: 'rows'; table: string; select: string }
   | { kind: 'subjects'; select: string }
-  | { kind: 'audit' };
+  | { kind: 'audit' }
+  | { kind: 'backups' };
 
 /** What a rule destroys in one category. */
 export function retentionTarget(rule: RetentionRule, category: RetentionCategory): Target {
@@ -127,6 +128,12 @@ export function retentionTarget(rule: RetentionRule, category: RetentionCategory
       throw new Error(`rule ${rule.id}: the audit log can only be kept by age (basis 'created')`);
     }
     return { kind: 'audit' };
+  }
+  if (category === 'backups') {
+    if (rule.basis !== 'created') {
+      throw new Error(`rule ${rule.id}: backups can only be kept by age (basis 'created')`);
+    }
+    return { kind: 'backups' };
   }
   if (category === 'extracted_data')
     return { kind: 'subjects', select: subjectSelector(rule.basis) };

@@ -33,6 +33,16 @@ import { acquireApplianceLock, dataDirPaths } from './datadir.js';
 import { BackupError, DataDirError, VaultRuleError } from './errors.js';
 import { fsyncDir, fsyncFile } from './files.js';
 import {
+  backupKeyFor,
+  createBackupKey,
+  discardBackupKey,
+  expireBackups,
+  type ExpiredBackups,
+} from './backup-keys.js';
+import { unwrapKey, wrapKey } from './crypto.js';
+import { newId } from './ids.js';
+import { KeyHierarchy } from './key-hierarchy.js';
+import {
   KeyRing,
   readManifest,
   unlockMasterKey,
@@ -41,7 +51,7 @@ import {
 } from './keys.js';
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js';
 import { loadSodium, sodium } from './sodium.js';
-import { openUnaudited, vaultDb } from './internal.js';
+import { openUnaudited, vaultDb, vaultKeyRing } from './internal.js';
 import { Vault } from './vault.js';
 import { readMetaText } from './opening.js';
 
@@ -79,25 +89,199 @@ export function checkBackupTarget(file: string): void {
   }
 }
 
-/** An online backup (SQLite backup API). Key material stays outside: only wrapped keys are in it. */
+/** Where a backup is built (in the data dir, beside the live file) before it is written out. */
+function backupTempPath(dataDir: string, backupId: string): string {
+  return path.join(dataDir, `verikiosk.db.backup-${backupId}.tmp`);
+}
+
+/** A backup's temporary copy older than this was left by a killed backup: removed by the next. */
+const STALE_BACKUP_TEMP_MS = 6 * 3_600_000;
+
+/** Removes the temporary copies that killed backups left in the data dir (never a running one's). */
+function removeStaleBackupTemps(dataDir: string, now: number): void {
+  for (const name of fs.readdirSync(dataDir)) {
+    if (!/^verikiosk\.db\.backup-[0-9a-z_]+\.tmp(-wal|-shm|-journal)?$/.test(name)) continue;
+    const file = path.join(dataDir, name);
+    try {
+      if (now - fs.statSync(file).mtimeMs > STALE_BACKUP_TEMP_MS) fs.rmSync(file, { force: true });
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** How a subject's data key is labelled when wrapped under a backup's key. */
+function backupDekLabel(backupId: string, subjectId: string): string {
+  return `dek|${subjectId}|backup|${backupId}`;
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b === 0);
+}
+
+/**
+ * An online backup (SQLite backup API), whose subjects' data keys are wrapped under a key of this
+ * backup alone, kept in the data dir's backup key store (backup-keys.ts) and never in the backup:
+ * when the backup passes the backup retention its key is destroyed, and nothing of its subjects
+ * opens in any copy of it, even with the master key. The snapshot is taken into a temporary file
+ * in the data dir, its subject keys re-wrapped there, and `VACUUM INTO` writes the backup as a
+ * fresh file, so no page of it still holds a data key wrapped the live way. The system data key
+ * (values that belong to no subject) stays under the master key's hierarchy.
+ */
 export async function backupVault(
   vault: Vault,
   file: string,
   actor: string,
-): Promise<{ pages: number }> {
+): Promise<{ pages: number; backupId: string }> {
   checkBackupTarget(file);
-  const result = await vaultDb(vault).backup(file);
-  fs.chmodSync(file, 0o600);
-  const check = new Database(file, { readonly: true });
+  const at = vault.now;
+  const backupId = newId('bak', at.getTime());
+  const ring = vaultKeyRing(vault);
+  const key = createBackupKey(vault.dataDir, ring, vault.installationId, {
+    id: backupId,
+    file,
+    at,
+  });
+  removeStaleBackupTemps(vault.dataDir, Date.now());
+  const tmp = backupTempPath(vault.dataDir, backupId);
+  let written = false;
+  let pages = 0;
   try {
-    const problems = integrityCheck(check as ReadableDb);
-    if (problems.length > 0)
-      throw new BackupError('corrupt', `the backup written to ${file} failed its integrity check`);
+    await vaultDb(vault).backup(tmp);
+    sealCopyForBackup(tmp, ring, vault.installationId, key, backupId, at, file);
+    fs.chmodSync(file, 0o600);
+    fsyncFile(file);
+    fsyncDir(path.dirname(path.resolve(file)));
+    const check = new Database(file, { readonly: true });
+    try {
+      const problems = integrityCheck(check as ReadableDb);
+      if (problems.length > 0)
+        throw new BackupError(
+          'corrupt',
+          `the backup written to ${file} failed its integrity check`,
+        );
+      pages = check.pragma('page_count', { simple: true }) as number;
+    } finally {
+      check.close();
+    }
+    written = true;
   } finally {
-    check.close();
+    sodium().memzero(key);
+    removeDatabaseFiles(tmp);
+    if (!written) {
+      removeDatabaseFiles(file);
+      discardBackupKey(vault.dataDir, backupId);
+    }
   }
-  vault.audit({ actor, action: 'vault.backup_created', details: { pages: result.totalPages } });
-  return { pages: result.totalPages };
+  vault.audit({ actor, action: 'vault.backup_created', details: { pages, backupId } });
+  return { pages, backupId };
+}
+
+/** Re-wraps the snapshot's subject keys under the backup's key and writes it out compacted. */
+function sealCopyForBackup(
+  tmp: string,
+  ring: KeyRing,
+  installationId: string,
+  key: Uint8Array,
+  backupId: string,
+  at: Date,
+  file: string,
+): void {
+  const db = new Database(tmp);
+  const hierarchy = new KeyHierarchy(db as WritableDb, ring, installationId);
+  try {
+    db.pragma('journal_mode = DELETE');
+    const rows = db
+      .prepare('SELECT subject_id, kek_generation, wrapped_dek FROM subject_keys')
+      .all() as { subject_id: string; kek_generation: number; wrapped_dek: Uint8Array }[];
+    const update = db.prepare('UPDATE subject_keys SET wrapped_dek = ? WHERE subject_id = ?');
+    db.transaction(() => {
+      for (const row of rows) {
+        if (isZero(row.wrapped_dek)) continue; // shredded, its row not yet gone
+        const dek = unwrapKey(
+          hierarchy.kek(row.kek_generation),
+          `dek|${row.subject_id}|${row.kek_generation}`,
+          row.wrapped_dek,
+        );
+        update.run(wrapKey(key, backupDekLabel(backupId, row.subject_id), dek), row.subject_id);
+        sodium().memzero(dek);
+      }
+      const meta = db.prepare('INSERT OR REPLACE INTO vault_meta (key, value) VALUES (?, ?)');
+      meta.run('backup_id', backupId);
+      meta.run('backup_created_at', at.toISOString());
+    }).immediate();
+    // A fresh file: the pages that held the keys wrapped the live way are not copied.
+    db.prepare('VACUUM INTO ?').run(path.resolve(file));
+  } finally {
+    hierarchy.wipe();
+    db.close();
+  }
+}
+
+/**
+ * The other way, in a restore's copy: every subject key re-wrapped from the backup's key under
+ * the copy's current key generation, and the backup's marks removed. A key that does not open is
+ * damage (sealed_value_broken).
+ */
+function unsealCopyFromBackup(
+  tmp: string,
+  ring: KeyRing,
+  installationId: string,
+  key: Uint8Array,
+  backupId: string,
+  backupFile: string,
+): void {
+  const db = new Database(tmp);
+  const hierarchy = new KeyHierarchy(db as WritableDb, ring, installationId);
+  try {
+    const generation = hierarchy.currentGeneration();
+    const kek = hierarchy.kek(generation);
+    const rows = db.prepare('SELECT subject_id, wrapped_dek FROM subject_keys').all() as {
+      subject_id: string;
+      wrapped_dek: Uint8Array;
+    }[];
+    const update = db.prepare(
+      'UPDATE subject_keys SET kek_generation = ?, wrapped_dek = ? WHERE subject_id = ?',
+    );
+    db.transaction(() => {
+      for (const row of rows) {
+        if (isZero(row.wrapped_dek)) continue;
+        let dek: Uint8Array;
+        try {
+          dek = unwrapKey(key, backupDekLabel(backupId, row.subject_id), row.wrapped_dek);
+        } catch {
+          throw new BackupError(
+            'sealed_value_broken',
+            `${backupFile} is damaged: the data key of subject ${row.subject_id} does not open under its backup key`,
+          );
+        }
+        update.run(
+          generation,
+          wrapKey(kek, `dek|${row.subject_id}|${generation}`, dek),
+          row.subject_id,
+        );
+        sodium().memzero(dek);
+      }
+      db.prepare("DELETE FROM vault_meta WHERE key IN ('backup_id', 'backup_created_at')").run();
+    }).immediate();
+  } finally {
+    hierarchy.wipe();
+    db.close();
+  }
+}
+
+/** The id of the backup in a file, or null when it is not one (or not readable). */
+export function backupIdOf(file: string): string | null {
+  try {
+    const db = openReadableDb(file);
+    try {
+      return readMetaText(db, 'backup_id');
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null;
+  }
 }
 
 // ---- restore ------------------------------------------------------------------------------
@@ -107,6 +291,15 @@ export interface RestoreOutcome {
   reappliedDestructions: number;
   /** Audit entries of the live database written after the backup, kept in the restored log. */
   auditEntriesCarried: number;
+}
+
+export interface RestoreOptions {
+  /**
+   * Backups made at or before this time are past the backup retention and refused as `expired`
+   * even before the retention scheduler has destroyed their key (the CLI passes the `backups.age`
+   * rule's cutoff).
+   */
+  retentionCutoff?: Date | null;
 }
 
 /** Where the restored database is built before it replaces the live one. */
@@ -182,6 +375,7 @@ export async function restoreVault(
   source: KeySource,
   backupFile: string,
   actor: string,
+  options: RestoreOptions = {},
 ): Promise<RestoreOutcome> {
   await loadSodium();
   const paths = dataDirPaths(dataDir);
@@ -197,12 +391,30 @@ export async function restoreVault(
     lock = acquireApplianceLock(paths.dir);
     removeLeftovers(paths);
     const backup = checkBackupFile(backupFile, manifest);
+    let backupId: string | null;
     try {
+      backupId = readMetaText(backup, 'backup_id');
       await backup.backup(tmp);
     } finally {
       backup.close();
     }
     fs.chmodSync(tmp, 0o600);
+    if (backupId !== null) {
+      // Refused here, before anything is written, when the backup's key is gone or due to go.
+      const key = backupKeyFor(
+        paths.dir,
+        keys,
+        manifest.installationId,
+        backupId,
+        backupFile,
+        options.retentionCutoff ?? null,
+      );
+      try {
+        unsealCopyFromBackup(tmp, keys, manifest.installationId, key, backupId, backupFile);
+      } finally {
+        sodium().memzero(key);
+      }
+    }
     const live = fs.existsSync(paths.database) ? paths.database : null;
     const copy = await Vault.openDatabaseFile(tmp, keys, manifest.installationId, paths.dir);
     let outcome: RestoreOutcome;
@@ -548,4 +760,34 @@ function closeLiveDatabase(live: string): void {
   }
   fs.rmSync(`${live}-wal`, { force: true });
   fs.rmSync(`${live}-shm`, { force: true });
+}
+
+// ---- backup retention ----------------------------------------------------------------------
+
+/**
+ * The backup retention applied (the retention engine's `backups` category): the key of every
+ * backup made at or before `cutoff` is destroyed, and its file deleted where it was written (see
+ * `expireBackups`); one `vault.backup_expired` audit entry per backup. A dry run only counts.
+ */
+export function expireVaultBackups(
+  vault: Vault,
+  cutoff: Date,
+  options: { dryRun: boolean; actor: string },
+): ExpiredBackups {
+  const outcome = expireBackups(vault.dataDir, cutoff, vault.now, {
+    dryRun: options.dryRun,
+    backupIdOf,
+  });
+  if (!options.dryRun) {
+    for (const backupId of outcome.backupIds) {
+      vault.audit({
+        actor: options.actor,
+        action: 'vault.backup_expired',
+        objectType: 'backup',
+        objectId: backupId,
+        details: { cutoff: cutoff.toISOString() },
+      });
+    }
+  }
+  return outcome;
 }

@@ -97,7 +97,11 @@ export class BackupError extends Error {
       /** The backup's audit chain is not a prefix of the live one: restoring would rewrite history. */
       | 'audit_diverged'
       /** The live database is unreadable or its audit chain is broken: move it aside first. */
-      | 'live_unusable',
+      | 'live_unusable'
+      /** The backup is past the backup retention: its key is destroyed (or due to be), nothing of its subjects opens. */
+      | 'expired'
+      /** The backup's key is not in this data dir's backup key store (backup-keys.db). */
+      | 'key_missing',
     message: string,
   ) {
     super(message);

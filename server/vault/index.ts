@@ -9,8 +9,17 @@ export type {
   SealedReader,
   SystemAccess,
 } from './personal-data.js';
-export { backupVault, checkBackupTarget, restoreVault, restoreTempPath } from './backup.js';
-export type { RestoreOutcome } from './backup.js';
+export {
+  backupIdOf,
+  backupVault,
+  checkBackupTarget,
+  expireVaultBackups,
+  restoreVault,
+  restoreTempPath,
+} from './backup.js';
+export type { RestoreOptions, RestoreOutcome } from './backup.js';
+export { BACKUP_KEY_STORE_FILE, backupKeyStorePath, listBackups } from './backup-keys.js';
+export type { BackupRecord, ExpiredBackups } from './backup-keys.js';
 export {
   KeyError,
   SchemaVersionError,

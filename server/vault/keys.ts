@@ -362,6 +362,7 @@ const SUBKEY = {
   kekWrap: 1,
   audit: 2,
   secretHash: 3,
+  backupKeyWrap: 4,
   blindIndexBase: 100,
 } as const;
 const KDF_CONTEXT = 'vkvault1';
@@ -383,6 +384,8 @@ export class KeyRing {
   readonly kekWrapKey: Uint8Array;
   readonly auditKeyPair: { publicKey: Uint8Array; privateKey: Uint8Array };
   readonly secretHashKey: Uint8Array;
+  /** Wraps the per-backup keys in the data dir's backup key store (backup-keys.ts). */
+  readonly backupKeyWrapKey: Uint8Array;
   private readonly blindIndexKeys = new Map<BlindIndexPurpose, Uint8Array>();
   private readonly masterKey: Uint8Array;
 
@@ -398,6 +401,12 @@ export class KeyRing {
     this.secretHashKey = s.crypto_kdf_derive_from_key(
       32,
       SUBKEY.secretHash,
+      KDF_CONTEXT,
+      masterKey,
+    );
+    this.backupKeyWrapKey = s.crypto_kdf_derive_from_key(
+      32,
+      SUBKEY.backupKeyWrap,
       KDF_CONTEXT,
       masterKey,
     );
@@ -426,6 +435,7 @@ export class KeyRing {
     s.memzero(this.kekWrapKey);
     s.memzero(this.auditKeyPair.privateKey);
     s.memzero(this.secretHashKey);
+    s.memzero(this.backupKeyWrapKey);
     for (const key of this.blindIndexKeys.values()) s.memzero(key);
   }
 }

@@ -64,6 +64,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   events: async (c) => (await import('./events.bench.js')).runEventBenchmarks(c),
   sse: async (c) => (await import('./sse.bench.js')).runSseBenchmarks(c),
   api: async (c) => (await import('./api.bench.js')).runApiBenchmarks(c),
+  login: async (c) => (await import('./login.bench.js')).runLoginBenchmarks(c),
   webhooks: async (c) => (await import('./webhooks.bench.js')).runWebhookBenchmarks(c),
 };
 

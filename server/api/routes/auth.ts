@@ -108,29 +108,34 @@ export function authRoutes(vault: Vault, policy: SessionPolicy) {
       ...problemResponses(401, 403, 429),
     },
   });
+  const loginQueue = new KeyedQueue();
   return apiRouter()
     .openapi(loginRoute, (c) => {
       const address = clientAddress(c);
-      const wait = throttle.wait(address);
-      if (wait > 0) {
-        throw new HttpError(
-          429,
-          'rate_limited',
-          `too many failed logins from this address; retry after ${wait} s`,
-          { retryAfterSeconds: wait },
-          { 'retry-after': String(wait) },
-        );
-      }
-      // Login CSRF: a page on another site must not log this browser into an account.
-      if (!sameOrigin(c)) throw new HttpError(403, 'csrf', 'the request comes from another site');
-      const outcome = login(vault, c.req.valid('json'), policy);
-      if (!outcome.ok) {
-        throttle.fail(address);
-        throw new HttpError(401, 'unauthorized', LOGIN_FAILED);
-      }
-      c.header('set-cookie', sessionCookie(outcome.token));
-      c.header('cache-control', 'no-store');
-      return c.json(toDto(vault, outcome.session, outcome.token), 200);
+      // One login at a time per address: the password is verified off the event loop, and
+      // concurrent tries must not all pass the address's throttle before the first fails.
+      return loginQueue.run(address, async () => {
+        const wait = throttle.wait(address);
+        if (wait > 0) {
+          throw new HttpError(
+            429,
+            'rate_limited',
+            `too many failed logins from this address; retry after ${wait} s`,
+            { retryAfterSeconds: wait },
+            { 'retry-after': String(wait) },
+          );
+        }
+        // Login CSRF: a page on another site must not log this browser into an account.
+        if (!sameOrigin(c)) throw new HttpError(403, 'csrf', 'the request comes from another site');
+        const outcome = await login(vault, c.req.valid('json'), policy);
+        if (!outcome.ok) {
+          throttle.fail(address);
+          throw new HttpError(401, 'unauthorized', LOGIN_FAILED);
+        }
+        c.header('set-cookie', sessionCookie(outcome.token));
+        c.header('cache-control', 'no-store');
+        return c.json(toDto(vault, outcome.session, outcome.token), 200);
+      });
     })
     .openapi(sessionRoute, (c) => {
       const principal = staffPrincipal(c, vault);
@@ -142,4 +147,23 @@ export function authRoutes(vault: Vault, policy: SessionPolicy) {
       endSession(vault, principal.session);
       return c.body(null, 204, { 'set-cookie': CLEAR_SESSION_COOKIE });
     });
+}
+
+/** Runs tasks one after another per key (different keys run concurrently). */
+class KeyedQueue {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return result;
+  }
 }

@@ -480,6 +480,25 @@ describe('lockout with back-off', () => {
         .status,
     ).toBe(200);
   });
+
+  it('concurrent logins from one address are taken one at a time: past the address limit they wait (429)', async () => {
+    const t = await applianceWithStaff({
+      server: {
+        sessions: { lockoutAfter: 100, addressLockoutAfter: 4, lockoutSeconds: 30 },
+      },
+    });
+    const { app } = t.appliance;
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const response = await app.request(
+          '/api/v1/auth/login',
+          post({ username: `zzguess${i}`, password: WRONG }),
+        );
+        return response.status;
+      }),
+    );
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429, 429, 429]);
+  });
 });
 
 /** What each role may reach, written out here independently of contract/permissions.ts. */

@@ -30,9 +30,9 @@ describe('verikiosk users unlock as a process', () => {
       };
       try {
         addStaffUser(vault, { username: 'zzteller', role: 'staff', password: PASSWORD }, 'cli');
-        login(vault, { username: 'zzteller', password: 'zz-wrong-password-1' }, policy);
-        login(vault, { username: 'zzteller', password: 'zz-wrong-password-1' }, policy);
-        expect(login(vault, { username: 'zzteller', password: PASSWORD }, policy)).toEqual({
+        await login(vault, { username: 'zzteller', password: 'zz-wrong-password-1' }, policy);
+        await login(vault, { username: 'zzteller', password: 'zz-wrong-password-1' }, policy);
+        expect(await login(vault, { username: 'zzteller', password: PASSWORD }, policy)).toEqual({
           ok: false,
           reason: 'locked',
         });
@@ -58,7 +58,9 @@ describe('verikiosk users unlock as a process', () => {
       }
       const again = await Vault.open(dataDir, { kind: 'key-file', path: keyFile });
       try {
-        expect(login(again, { username: 'zzteller', password: PASSWORD }, policy).ok).toBe(true);
+        expect((await login(again, { username: 'zzteller', password: PASSWORD }, policy)).ok).toBe(
+          true,
+        );
       } finally {
         again.close();
       }

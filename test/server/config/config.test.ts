@@ -653,6 +653,7 @@ describe('retention rules', () => {
       ['document_images.after_decision', 'final_decision', 'P90D'],
       ['records.inactivity', 'last_interaction', 'P5Y'],
       ['audit.age', 'created', 'P7Y'],
+      ['backups.age', 'created', 'P30D'],
     ]);
     const byId = new Map(DEFAULT_RETENTION_RULES.map((rule) => [rule.id, rule]));
     expect(byId.get('biometrics.one_off_decision')?.purpose).toBe('one_off');
@@ -662,6 +663,7 @@ describe('retention rules', () => {
     ]);
     expect(byId.get('records.inactivity')?.categories).toEqual(['extracted_data', 'decisions']);
     expect(byId.get('audit.age')?.categories).toEqual(['audit']);
+    expect(byId.get('backups.age')?.categories).toEqual(['backups']);
     for (const rule of DEFAULT_RETENTION_RULES) expect(rule.description.length).toBeGreaterThan(20);
   });
 
@@ -696,6 +698,7 @@ describe('retention rules', () => {
       'biometrics.deletion_request',
       'document_images.after_decision',
       'audit.age',
+      'backups.age',
     ]);
     expect(rules.find((rule) => rule.id === 'document_images.after_decision')?.after).toBe('P30D');
     expect(rules.find((rule) => rule.id === 'audit.age')?.after).toBe('P10Y');

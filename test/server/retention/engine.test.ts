@@ -113,7 +113,7 @@ describe('a real run', () => {
       trigger: 'manual',
       asOf: AS_OF.toISOString(),
       destroyed: SCENARIO_TOTAL,
-      rules: 7,
+      rules: 8,
     });
     // Every entry of this run is new: nothing written by the run was pruned with the old ones.
     expect([...destroyedEntries, ...runEntries].every((r) => r.seq > auditBefore)).toBe(true);

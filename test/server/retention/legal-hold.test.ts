@@ -29,7 +29,7 @@ function reachedSubjects(vault: Vault): Map<string, Set<string | null>> {
     for (const category of rule.categories) {
       if (!CATEGORIES.includes(category)) continue;
       const target = retentionTarget(rule, category);
-      if (target.kind === 'audit') continue;
+      if (target.kind === 'audit' || target.kind === 'backups') continue;
       const ids = selectIds(db, target.select, params);
       const subjects =
         target.kind === 'subjects'

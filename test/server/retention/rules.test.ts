@@ -55,6 +55,8 @@ describe('the cutoffs', () => {
       'records.inactivity decisions': CUTOFF.recordsInactivity,
       'records.inactivity extracted_data': CUTOFF.recordsInactivity,
       'audit.age audit': CUTOFF.audit,
+      // P30D, the same period as the one-off rule
+      'backups.age backups': CUTOFF.oneOffDecision,
     });
     expect(report.total).toBe(0);
   });

@@ -17,6 +17,7 @@ const CATEGORIES: readonly RetentionCategory[] = [
   'extracted_data',
   'decisions',
   'audit',
+  'backups',
 ];
 
 const GENERATED = new Date('2031-03-15T12:00:00.000Z');
@@ -49,6 +50,7 @@ describe('publishedSchedule', () => {
       extracted_data: ["5 years after the person's last interaction with us"],
       decisions: ["5 years after the person's last interaction with us"],
       audit: ['7 years after they are recorded'],
+      backups: ['30 days after they are recorded'],
     });
     const ruleIds = new Set(schedule.categories.flatMap((c) => c.rules.map((r) => r.ruleId)));
     expect([...ruleIds].sort()).toEqual([...RETENTION_RULE_IDS].sort());

@@ -7,7 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, hashDir, rawDb, tempDir } from './helpers.js';
+import { Vault, type WritableDb } from '../../../server/vault/index.js';
+import { vaultDb } from '../../../server/vault/internal.js';
+import { KeyHierarchy } from '../../../server/vault/key-hierarchy.js';
+import { KeyRing, readKeyFile } from '../../../server/vault/keys.js';
+import { SEEDED, cleanup, hashDir, rawDb, tempDir } from './helpers.js';
 
 afterEach(cleanup);
 
@@ -128,6 +132,76 @@ describe('verikiosk backup / restore / audit verify, as separate processes', () 
       expect(run.stderr).toMatch(/is damaged: the system data key does not open/);
       expect(run.stderr).not.toMatch(/internal error/);
       expect(hashDir(dataDir)).toEqual(before);
+    },
+  );
+});
+
+describe('backup retention, as separate processes', () => {
+  it(
+    'restores an old backup before the backup retention (destroying the subject again); after `retention run` passes it, restore refuses with exit 2 and no copy opens anything of the subject',
+    { timeout: 150_000 },
+    async () => {
+      const dataDir = path.join(tempDir(), 'data');
+      ok(verikiosk('init', '--unattended', '--json', '--data-dir', dataDir));
+      const keyFile = path.join(dataDir, 'master.key');
+      const source = { kind: 'key-file', path: keyFile } as const;
+      let vault = await Vault.open(dataDir, source);
+      const subjectId = vault.createSubject();
+      const ref = { table: 'subjects', column: 'profile_enc', rowId: subjectId };
+      vaultDb(vault)
+        .prepare('UPDATE subjects SET profile_enc = ? WHERE id = ?')
+        .run(vault.seal({ subjectId }, ref, SEEDED.surname), subjectId);
+      const installationId = vault.installationId;
+      vault.close();
+
+      const backup = path.join(tempDir(), 'vault.backup');
+      const made = ok(verikiosk('backup', backup, '--data-dir', dataDir));
+      expect(made.stdout).toMatch(
+        /backup written to .* Backup bak_[0-9a-z]+ can be restored for 30 days \(rule backups\.age\)/,
+      );
+      const offsite = path.join(tempDir(), 'offsite.backup');
+      fs.copyFileSync(backup, offsite);
+
+      vault = await Vault.open(dataDir, source);
+      expect(
+        vault.destroySubject(subjectId, { actor: 'admin:zz1', reason: 'test' }).destroyed,
+      ).toBe(1);
+      vault.close();
+      // Within the backup retention: the old backup restores, the subject is destroyed again.
+      expect(ok(verikiosk('restore', backup, '--data-dir', dataDir)).stdout).toMatch(
+        /destructions re-applied: 1/,
+      );
+
+      // The admin shortens the backup retention; the next retention run passes the backup.
+      const configFile = path.join(dataDir, 'config.json');
+      const config = fs.existsSync(configFile)
+        ? (JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>)
+        : {};
+      config.retention = { rules: { 'backups.age': { after: 'PT0S' } } };
+      fs.writeFileSync(configFile, JSON.stringify(config));
+      ok(verikiosk('retention', 'run', '--data-dir', dataDir));
+      expect(fs.existsSync(backup)).toBe(false);
+
+      const before = hashDir(dataDir);
+      const refused = verikiosk('restore', offsite, '--data-dir', dataDir);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/passed the backup retention; its key was destroyed/);
+      expect(refused.stderr).not.toMatch(/internal error/);
+      expect(hashDir(dataDir)).toEqual(before);
+
+      // The copy, raw and with the master key: nothing of the subject.
+      expect(fs.readFileSync(offsite).indexOf(Buffer.from(SEEDED.surname))).toBe(-1);
+      const ring = new KeyRing(readKeyFile(keyFile));
+      const db = rawDb(offsite);
+      const hierarchy = new KeyHierarchy(db as unknown as WritableDb, ring, installationId);
+      try {
+        expect(() => hierarchy.systemKey()).not.toThrow();
+        expect(() => hierarchy.subjectKey(subjectId)).toThrow();
+      } finally {
+        hierarchy.wipe();
+        ring.wipe();
+        db.close();
+      }
     },
   );
 });
