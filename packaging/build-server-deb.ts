@@ -188,7 +188,7 @@ export function buildServerDeb(options: { version?: string; outDir?: string }): 
     const debian = path.join(staging, 'DEBIAN');
     fs.mkdirSync(debian, { mode: 0o755 });
     fs.writeFileSync(path.join(debian, 'control'), control, { mode: 0o644 });
-    for (const script of ['postinst', 'prerm', 'postrm'])
+    for (const script of ['preinst', 'postinst', 'prerm', 'postrm'])
       install(`deb/${script}`, `DEBIAN/${script}`, 0o755);
 
     fs.mkdirSync(outDir, { recursive: true });

@@ -29,6 +29,7 @@ const KEY_FILE = path.join(KEY_DIR, 'master.key');
 const UNIT = '/usr/lib/systemd/system/verikiosk.service';
 const RULES = '/usr/lib/udev/rules.d/70-verikiosk.rules';
 const CREDENTIAL_NAME = 'verikiosk-master-key';
+const BACKUPS = '/var/backups/verikiosk';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -196,9 +197,9 @@ interface InitOutput {
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new InstallTestError('run as root (dpkg -i)');
-  if (installed() || fs.existsSync(DATA_DIR)) {
+  if (installed() || fs.existsSync(DATA_DIR) || fs.existsSync(BACKUPS)) {
     throw new InstallTestError(
-      `${PACKAGE_NAME} is installed or ${DATA_DIR} exists: refusing to touch a real installation`,
+      `${PACKAGE_NAME} is installed or ${DATA_DIR} or ${BACKUPS} exists: refusing to touch a real installation`,
     );
   }
   const started = Date.now();
@@ -302,6 +303,14 @@ async function main(): Promise<void> {
       'the upgrade kept the master key',
       fs.existsSync(KEY_FILE) && sha256(KEY_FILE) === keyHash,
     );
+    const backups = fs.existsSync(BACKUPS) ? fs.readdirSync(BACKUPS) : [];
+    check(
+      'preinst made a pre-upgrade backup as the service user',
+      backups.length === 1 &&
+        backups[0]!.startsWith(`pre-upgrade-${first.version}-`) &&
+        fs.statSync(path.join(BACKUPS, backups[0]!)).uid === uid,
+      backups.join(', '),
+    );
     service = startService(fs.readFileSync(UNIT, 'utf8'), credentials);
     await waitForHealth(base, service);
     const again = await fetch(`${base}/api/v1/verifications/${verification.id ?? 'missing'}`, {
@@ -331,6 +340,33 @@ async function main(): Promise<void> {
       ) === 0,
     );
 
+    const doctorArgv = asUser(unit.user, unit.umask, [
+      '/usr/bin/verikiosk',
+      'doctor',
+      '--data-dir',
+      DATA_DIR,
+      '--json',
+    ]);
+    let doctorOut: string;
+    try {
+      doctorOut = sh(
+        doctorArgv[0] as string,
+        doctorArgv.slice(1),
+        serviceEnv(unit.user, credentials),
+      );
+    } catch (error) {
+      // exit 3 (warnings) or 1 (failures) still prints the findings
+      doctorOut = /(\{[\s\S]*\})\s*$/.exec((error as Error).message)?.[1] ?? '{"findings":[]}';
+    }
+    const findings = (JSON.parse(doctorOut) as { findings: { check: string; severity: string }[] })
+      .findings;
+    const failures = findings.filter((f) => f.severity === 'fail').map((f) => f.check);
+    check(
+      'verikiosk doctor finds no failure in the installed package (models, backend, data dir)',
+      findings.length > 5 && failures.length === 0,
+      failures.join(', ') || doctorOut.slice(0, 400),
+    );
+
     // --- remove, purge ---------------------------------------------------------------------------
     sh('dpkg', ['-r', PACKAGE_NAME]);
     check(
@@ -350,6 +386,10 @@ async function main(): Promise<void> {
         !fs.existsSync(RULES) &&
         !installed(),
     );
+    check(
+      'dpkg -P keeps the pre-upgrade backups (unreadable now that the key is gone)',
+      fs.existsSync(BACKUPS) && fs.readdirSync(BACKUPS).length === 1,
+    );
   } finally {
     if (service) await stopService(service);
     if (touched && (installed() || fs.existsSync(DATA_DIR) || fs.existsSync(KEY_DIR))) {
@@ -358,6 +398,7 @@ async function main(): Promise<void> {
       fs.rmSync(DATA_DIR, { recursive: true, force: true });
       fs.rmSync(KEY_DIR, { recursive: true, force: true });
     }
+    if (touched) fs.rmSync(BACKUPS, { recursive: true, force: true });
     for (const dir of credentialDirs) fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(out, { recursive: true, force: true });
     process.stdout.write(`install test took ${Math.round((Date.now() - started) / 1000)} s\n`);
