@@ -28,6 +28,7 @@ import type { VerificationService } from '../verification/index.js';
 import type { WebhookService } from '../webhooks/index.js';
 import { fraudListRoutes } from './routes/fraud-lists.js';
 import type { FraudListService } from '../fraud/index.js';
+import { uiRoutes, type UiOptions } from './ui.js';
 
 export { HttpError, problem } from './problem.js';
 export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
@@ -56,6 +57,7 @@ export const IMAGE_UPLOAD_PREFIXES: readonly string[] = [
   VERIFICATION_IMAGE_PREFIX,
 ];
 export { bodyLimitFor, bodyLimitsByRoute, type BodyLimits } from './middleware/body-limit.js';
+export { rendererDistDir, type UiOptions } from './ui.js';
 
 export interface ApiDeps extends HealthDeps {
   logger: Logger;
@@ -78,6 +80,8 @@ export interface ApiDeps extends HealthDeps {
   realtime?: Realtime | undefined;
   /** config server.sessions: expiry and lockout of staff sessions. */
   sessions: SessionPolicy;
+  /** The built web UI served at /kiosk, /staff, /admin (absent: not served). */
+  ui?: UiOptions | undefined;
 }
 
 /**
@@ -142,6 +146,8 @@ export function createApi(deps: ApiDeps) {
       }
       return problemCataloguePage(c, code as ProblemCode);
     });
+  // The web UI's pages and assets: outside the typed client too.
+  if (deps.ui) app.route('/', uiRoutes(deps.ui));
   const typed = app
     .route('/api/v1', healthRoutes(deps))
     .route('/api/v1', apiKeyRoutes(deps.vault))

@@ -15,6 +15,7 @@ import { dataDirFrom, resolveKeySource, type UnlockOptions } from './context.js'
 import { initialise, printProvisioned, printUnattendedWarning } from './init.js';
 import { printLine, UsageError, type CliIo } from './io.js';
 import { withUnlock, type CommonOptions } from './options.js';
+import { ensureRendererBuilt } from './ui-build.js';
 
 export interface StartOptions extends UnlockOptions {
   dataDir: string;
@@ -53,6 +54,8 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
     );
   }
   refuseIfLocked(dataDir);
+  // A source checkout builds the web UI here when it changed (a fresh clone's first start).
+  await ensureRendererBuilt(io);
   const logger = createLogger({
     level: config.logging.level,
     write: (line) => io.stderr.write(`${line}\n`),
