@@ -46,6 +46,7 @@ export {
   verifyAuditChain,
   verifyAuditDb,
   countAuditEntries,
+  listAuditEntries,
   verifyAuditExport,
   auditKeyFingerprint,
   readAuditChain,

@@ -24,6 +24,8 @@ describe('the OpenAPI platform', () => {
     expect(Object.keys(doc.paths as Json).sort()).toEqual([
       '/api/v1/api-keys',
       '/api/v1/api-keys/{id}',
+      '/api/v1/audit',
+      '/api/v1/audit/status',
       '/api/v1/auth/login',
       '/api/v1/auth/logout',
       '/api/v1/auth/session',
