@@ -16,3 +16,5 @@ export * from './webhooks.js';
 export * from './fraud-lists.js';
 export * from './cases.js';
 export * from './audit.js';
+export * from './staff-users.js';
+export * from './retention.js';

@@ -237,6 +237,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     fraudLists,
     cases,
     verifications,
+    retentionRules: rules,
     ui: { dir: options.uiDir ?? rendererDistDir() },
   });
   return {

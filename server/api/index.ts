@@ -13,6 +13,9 @@ import { BEARER_SCHEME, SESSION_SCHEME, openApiDocument } from './openapi.js';
 import { problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
+import { retentionRoutes } from './routes/retention.js';
+import { staffUserRoutes } from './routes/staff-users.js';
+import type { RetentionRule } from '../config/index.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
@@ -81,6 +84,8 @@ export interface ApiDeps extends HealthDeps {
   realtime?: Realtime | undefined;
   /** config server.sessions: expiry and lockout of staff sessions. */
   sessions: SessionPolicy;
+  /** The retention rules (the admin pages' dry-run preview; absent: it answers 503). */
+  retentionRules?: readonly RetentionRule[] | undefined;
   /** The built web UI served at /kiosk, /staff, /admin (absent: not served). */
   ui?: UiOptions | undefined;
 }
@@ -162,6 +167,8 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', caseRoutes(deps.cases))
     .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
     .route('/api/v1', auditRoutes(deps.vault))
+    .route('/api/v1', staffUserRoutes(deps.vault))
+    .route('/api/v1', retentionRoutes(deps.vault, deps.retentionRules))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));
