@@ -15,3 +15,4 @@ export * from './events.js';
 export * from './webhooks.js';
 export * from './fraud-lists.js';
 export * from './cases.js';
+export * from './kiosk-devices.js';

@@ -29,6 +29,7 @@ import type { WebhookService } from '../webhooks/index.js';
 import { fraudListRoutes } from './routes/fraud-lists.js';
 import type { FraudListService } from '../fraud/index.js';
 import { uiRoutes, type UiOptions } from './ui.js';
+import { kioskDeviceRoutes } from './routes/kiosk-devices.js';
 
 export { HttpError, problem } from './problem.js';
 export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
@@ -160,6 +161,10 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', fraudListRoutes(deps.fraudLists))
     .route('/api/v1', caseRoutes(deps.cases))
     .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
+    .route(
+      '/api/v1',
+      kioskDeviceRoutes(deps.vault, deps.verifications, deps.devices, deps.bodyLimits.json),
+    )
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));
