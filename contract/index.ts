@@ -18,3 +18,4 @@ export * from './cases.js';
 export * from './audit.js';
 export * from './staff-users.js';
 export * from './retention.js';
+export * from './kiosk-devices.js';

@@ -33,6 +33,7 @@ import type { WebhookService } from '../webhooks/index.js';
 import { fraudListRoutes } from './routes/fraud-lists.js';
 import type { FraudListService } from '../fraud/index.js';
 import { uiRoutes, type UiOptions } from './ui.js';
+import { kioskDeviceRoutes } from './routes/kiosk-devices.js';
 
 export { HttpError, problem } from './problem.js';
 export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
@@ -169,6 +170,10 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', auditRoutes(deps.vault))
     .route('/api/v1', staffUserRoutes(deps.vault))
     .route('/api/v1', retentionRoutes(deps.vault, deps.retentionRules))
+    .route(
+      '/api/v1',
+      kioskDeviceRoutes(deps.vault, deps.verifications, deps.devices, deps.bodyLimits.json),
+    )
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

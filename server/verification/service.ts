@@ -415,6 +415,29 @@ export class VerificationService implements VerificationResolver {
     return this.get(id, { ...caller, piiRead: false });
   }
 
+  /**
+   * A document an appliance reader delivered (already parsed by server/documents), taken into the
+   * session as the document capture: the reading never passes through the kiosk's browser.
+   */
+  documentFromDevice(
+    id: string,
+    deviceId: string,
+    record: DocumentRecord,
+    caller: Caller,
+  ): VerificationDto {
+    this.#admit(id, caller, 'document');
+    const source = this.#sourceOf(caller, deviceId);
+    if (!isReading(record)) {
+      throw new VerificationError(
+        'invalid_media',
+        record.kind === 'aamva' ? 'barcode_unreadable' : 'mrz_unreadable',
+        'the reader delivered a document that cannot be read',
+      );
+    }
+    this.#storeDocument(id, caller, source, { record, others: [] }, null);
+    return this.get(id, { ...caller, piiRead: false });
+  }
+
   /** A document image: decoded, barcodes and MRZ read (OCR), the image sealed. */
   async documentImage(
     id: string,

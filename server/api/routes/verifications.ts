@@ -35,7 +35,7 @@ const json = <T>(schema: T) => ({ 'application/json': { schema } });
 /** The route prefix whose capture routes take image bodies (IMAGE_UPLOAD_PREFIXES). */
 export const VERIFICATION_IMAGE_PREFIX = '/api/v1/verifications/';
 
-function callerOf(c: Context<ApiEnv>): Caller {
+export function callerOf(c: Context<ApiEnv>): Caller {
   const principal = c.get('principal');
   return {
     actor: actorOf(principal),
