@@ -122,7 +122,12 @@ function CaseBody({
         </dl>
         {c.needsSecondReviewer && <p class="notice">{t('staff.case.fourEyesExplained')}</p>}
         {c.status !== 'decided' && !mine && (
-          <button type="button" onClick={() => void assign()} disabled={action.busy}>
+          <button
+            type="button"
+            class="assign-me"
+            onClick={() => void assign()}
+            disabled={action.busy}
+          >
             {t('staff.queue.assignToMe')}
           </button>
         )}
@@ -249,7 +254,7 @@ function Decision({ detail, onDecided }: { detail: CaseDetail; onDecided: () => 
         <h2 id="decision">{t('staff.case.decision')}</h2>
         <p>
           {t('staff.case.decidedAs', {
-            resolution: t(`staff.resolution.${c.resolution ?? 'approved'}`),
+            resolution: t(`staff.resolved.${c.resolution ?? 'approved'}`),
             reason: t(`staff.caseReason.${c.reasonCode ?? ''}`, {
               defaultValue: c.reasonCode ?? '',
             }),
@@ -283,7 +288,7 @@ function Decision({ detail, onDecided }: { detail: CaseDetail; onDecided: () => 
       {c.firstDecision && (
         <p class="notice">
           {t('staff.case.firstDecision', {
-            resolution: t(`staff.resolution.${c.firstDecision.resolution}`),
+            resolution: t(`staff.resolved.${c.firstDecision.resolution}`),
             reason: t(`staff.caseReason.${c.firstDecision.reasonCode}`, {
               defaultValue: c.firstDecision.reasonCode,
             }),

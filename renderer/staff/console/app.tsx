@@ -38,6 +38,29 @@ export interface ConsolePage {
   readonly view: (route: readonly string[]) => ComponentChildren;
 }
 
+/**
+ * Whether this browser holds a staff session cookie (HttpOnly: the page cannot see it), as a flag
+ * in localStorage: '1', no name or token. Stale after an expiry, which the first request finds.
+ */
+const LOGIN_FLAG = 'verikiosk.console.loggedIn';
+
+function rememberedLogin(): boolean {
+  try {
+    return localStorage.getItem(LOGIN_FLAG) === '1';
+  } catch {
+    return true;
+  }
+}
+
+function rememberLogin(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(LOGIN_FLAG, '1');
+    else localStorage.removeItem(LOGIN_FLAG);
+  } catch {
+    // storage refused: the session is asked for at every load
+  }
+}
+
 function hasScope(session: StaffSessionDto, scope: string): boolean {
   const held = session.permissions as readonly string[];
   return held.includes('admin') || held.includes(scope);
@@ -73,9 +96,17 @@ function ConsoleApp({ page }: { page: ConsolePage }) {
   );
 
   useEffect(() => {
+    // Asked only when this browser logged in before: a 401 would be logged as a console error.
+    if (!rememberedLogin()) {
+      setSession(null);
+      return;
+    }
     createApiClient(() => ({ kind: 'none' }))
       .get<StaffSessionDto>('/api/v1/auth/session')
-      .then(setSession, () => setSession(null));
+      .then(setSession, () => {
+        rememberLogin(false);
+        setSession(null);
+      });
   }, []);
 
   const navigate = useCallback((hash: string) => {
@@ -135,6 +166,7 @@ function ConsoleApp({ page }: { page: ConsolePage }) {
     } catch {
       // the session may have ended already
     }
+    rememberLogin(false);
     setSession(null);
     location.hash = '';
   };
@@ -191,16 +223,16 @@ function focusMain(event: Event) {
   document.getElementById('main')?.focus();
 }
 
-/** A screen: its heading takes focus when it mounts (a route change). */
+/** Whether a screen has been shown yet: the page's first screen leaves the focus alone. */
+let shownBefore = false;
+
+/** A screen: its heading takes focus when it mounts after a route change. */
 function Screen({ children }: { children: ComponentChildren }) {
   useEffect(() => {
     const heading = document.querySelector<HTMLElement>('main h1');
-    if (heading && document.activeElement !== document.body) {
-      heading.tabIndex = -1;
-      heading.focus();
-    } else if (heading) {
-      heading.tabIndex = -1;
-    }
+    if (heading) heading.tabIndex = -1;
+    if (shownBefore) heading?.focus();
+    shownBefore = true;
   }, []);
   return <>{children}</>;
 }
@@ -227,6 +259,7 @@ function Login({
         { username, password },
       );
       setPassword('');
+      rememberLogin(true);
       onLoggedIn(session);
     } catch (problem) {
       setError(problem instanceof ApiProblem ? problem : null);
