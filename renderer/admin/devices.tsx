@@ -87,7 +87,10 @@ export function DevicesScreen() {
                       <td>
                         {d.name}
                         {d.transport.source === 'simulator' && (
-                          <span class="badge warn"> {t('admin.devices.simulated')}</span>
+                          <>
+                            {' '}
+                            <span class="badge warn">{t('admin.devices.simulated')}</span>
+                          </>
                         )}
                       </td>
                       <td>{t(`admin.devices.kinds.${d.kind}`)}</td>
@@ -174,8 +177,10 @@ function LiveInk({ deviceId }: { deviceId: string }) {
         if (!ctx || !canvas.current) return;
         const data = JSON.parse(message.data) as Record<string, number | string>;
         if (message.event === 'resolution') resolution = data as unknown as Resolution;
-        else if (message.event === 'stroke-start' || message.event === 'stroke-end') last = null;
-        else if (message.event === 'state') setState(String(data.state));
+        else if (message.event === 'stroke-start' || message.event === 'stroke-end') {
+          last = null;
+          setSamples(count);
+        } else if (message.event === 'state') setState(String(data.state));
         else if (message.event === 'sample') {
           const { width, height } = canvas.current;
           const x = (Number(data.x) / resolution.maxX) * width;

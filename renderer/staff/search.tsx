@@ -1,6 +1,6 @@
 /**
- * Verification search: by the branch system's reference (GET /verifications?reference=…, where
- * the appliance indexes references) or by a verification id. Results show status, decision and
+ * Verification search: by the branch system's reference (GET /verifications?reference=…, a
+ * blind-index lookup that needs pii:read) or by a verification id. Results show status, decision and
  * reasons; a review case is reached from the queue.
  */
 import { useState } from 'preact/hooks';
@@ -17,7 +17,6 @@ export function SearchScreen() {
   const [query, setQuery] = useState('');
   const [results, setResults] = useState<VerificationDto[] | null>(null);
   const [problem, setProblem] = useState<ApiProblem | null>(null);
-  const [unsupported, setUnsupported] = useState(false);
   const [busy, setBusy] = useState(false);
   const search = async (event: Event) => {
     event.preventDefault();
@@ -25,7 +24,6 @@ export function SearchScreen() {
     if (value === '') return;
     setBusy(true);
     setProblem(null);
-    setUnsupported(false);
     try {
       if (VERIFICATION_ID.test(value) && value.startsWith('ver_')) {
         setResults([await getVerification(api, value)]);
@@ -35,11 +33,10 @@ export function SearchScreen() {
     } catch (error) {
       const p = error instanceof ApiProblem ? error : new ApiProblem(0, 'network', null, '');
       if (p.status === 404 && value.startsWith('ver_')) setResults([]);
-      // A core that does not index references refuses the unknown query parameter.
-      else if (p.status === 400 || p.status === 422) {
+      else {
         setResults(null);
-        setUnsupported(true);
-      } else setProblem(p);
+        setProblem(p);
+      }
     } finally {
       setBusy(false);
     }
@@ -63,7 +60,6 @@ export function SearchScreen() {
         </button>
       </form>
       <p class="muted">{t('staff.search.hint')}</p>
-      {unsupported && <p class="notice">{t('staff.search.referenceUnavailable')}</p>}
       {problem && (
         <p role="alert" class="error">
           <ProblemText problem={problem} t={t} />

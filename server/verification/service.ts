@@ -280,7 +280,12 @@ export class VerificationService implements VerificationResolver {
       });
       if (input.reference !== undefined) {
         const ref = { table: 'verifications', column: 'external_ref_enc', rowId: id };
-        store.setReference(db, id, vault.seal({ subjectId }, ref, input.reference));
+        store.setReference(
+          db,
+          id,
+          vault.seal({ subjectId }, ref, input.reference),
+          vault.blindIndex('verification_reference', input.reference),
+        );
       }
       emitEvent(
         db,
@@ -331,6 +336,10 @@ export class VerificationService implements VerificationResolver {
         kioskId: query.kioskId,
         createdFrom: query.createdFrom && new Date(query.createdFrom).toISOString(),
         createdTo: query.createdTo && new Date(query.createdTo).toISOString(),
+        referenceIndex:
+          query.reference === undefined
+            ? undefined
+            : this.#vault.blindIndex('verification_reference', query.reference),
         after,
         limit: limit + 1,
       }),

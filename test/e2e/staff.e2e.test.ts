@@ -137,6 +137,12 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
 
   it('has no WCAG 2.2 AA violation on any staff screen in English, Spanish and German', async () => {
     const { caseId } = await verificationInReview(appliance, integrator, 8);
+    const referenced = await integrator.json<{ id: string }>(
+      'POST',
+      '/verifications',
+      { kind: 'identity', reference: 'CRM-E2E-0042' },
+      201,
+    );
     const page = await newPage();
     const base = `${appliance.url}/staff`;
     await page.goto(base);
@@ -159,9 +165,13 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     await openRoute(page, base, 'audit');
     await page.getByText('The audit chain is intact.').waitFor();
     await openRoute(page, base, 'search');
-    const first = await integrator.json<{ items: { id: string }[] }>('GET', '/verifications');
-    await page.getByLabel('Branch reference or verification id').fill(first.items[0]!.id);
+    const search = page.getByLabel('Branch reference or verification id');
+    await search.fill('CRM-E2E-0042');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByText('1 verification found.').waitFor();
+    await page.getByRole('cell', { name: referenced.id }).waitFor();
+    await search.fill(caseId.replace('case_', 'ver_'));
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('0 verifications found.').waitFor();
   }, 400_000);
 });
