@@ -1,21 +1,24 @@
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { createTranslator, preferredLanguage, type Translator } from '../shared/i18n/index.js';
+import { createTranslator, preferredLanguage } from '../shared/i18n/index.js';
 import '../shared/base.css';
+import './kiosk.css';
+import { KioskApp } from './app.js';
 
-function Kiosk() {
-  const [i18n, setI18n] = useState<Translator | null>(null);
-  useEffect(() => {
-    void createTranslator(preferredLanguage()).then(setI18n);
-  }, []);
-  if (i18n === null) return null;
-  return (
-    <main>
-      <h1>{i18n.t('kiosk.welcome.title')}</h1>
-      <p>{i18n.t('kiosk.welcome.lead')}</p>
-    </main>
-  );
+const DEFAULT_IDLE_SECONDS = 90;
+
+/** `?idle=<seconds>` sets the idle timeout (a test bench, a busy branch); 2 at least. */
+function idleSeconds(): number {
+  const value = Number(new URLSearchParams(location.search).get('idle'));
+  return Number.isInteger(value) && value >= 2 ? value : DEFAULT_IDLE_SECONDS;
 }
 
-const root = document.getElementById('app');
-if (root) render(<Kiosk />, root);
+async function main(): Promise<void> {
+  const language = preferredLanguage();
+  const i18n = await createTranslator(language);
+  document.documentElement.lang = language;
+  const root = document.getElementById('app');
+  if (root)
+    render(<KioskApp i18n={i18n} defaultLanguage={language} idleSeconds={idleSeconds()} />, root);
+}
+
+void main();

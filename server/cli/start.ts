@@ -16,6 +16,7 @@ import { initialise, printProvisioned, printUnattendedWarning } from './init.js'
 import { printLine, UsageError, type CliIo } from './io.js';
 import { withUnlock, type CommonOptions } from './options.js';
 import { ensureRendererBuilt } from './ui-build.js';
+import { announceDemo } from './demo.js';
 
 export interface StartOptions extends UnlockOptions {
   dataDir: string;
@@ -23,6 +24,8 @@ export interface StartOptions extends UnlockOptions {
   port?: string | undefined;
   /** `--simulate`: attach the simulated pads and reader (otherwise config devices.simulate). */
   simulate?: boolean | undefined;
+  /** `--demo`: the simulators, and a demo kiosk whose link is printed (server/cli/demo.ts). */
+  demo?: boolean | undefined;
 }
 
 function parsePort(value: string): number {
@@ -85,7 +88,7 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
         keySource,
         config,
         logger,
-        simulate: options.simulate ? 'always' : undefined,
+        simulate: options.simulate || options.demo ? 'always' : undefined,
       });
       try {
         if (appliance.devices.simulated)
@@ -97,6 +100,7 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
           io.stdout,
           `verikiosk ${packageVersion()} serving on ${listener.url} (data dir ${dataDir})`,
         );
+        if (options.demo) announceDemo(appliance, listener.url, io);
         const signal = await io.waitForShutdown();
         logger.info('appliance.stopping', { signal });
         await listener.close();
@@ -129,7 +133,15 @@ export function addStartCommand(
       '--simulate',
       'attach the simulated signature pads and document reader (never without this flag unless config devices.simulate says so)',
     )
-    .action(async (o: CommonOptions & { host?: string; port?: string; simulate?: boolean }) => {
-      setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
-    });
+    .option(
+      '--demo',
+      'a first try: attach the simulators and print a kiosk link (sessions marked simulated, never approved without staff)',
+    )
+    .action(
+      async (
+        o: CommonOptions & { host?: string; port?: string; simulate?: boolean; demo?: boolean },
+      ) => {
+        setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
+      },
+    );
 }
