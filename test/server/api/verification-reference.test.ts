@@ -45,6 +45,16 @@ describe('the verification search by branch reference', () => {
     expect(Buffer.from(stored.external_ref_bidx).toString('latin1')).not.toContain('CRM');
 
     await expectProblem(await t.call('GET', '/verifications?reference=CRM-2291', t.reader), 403);
+
+    // Destroying the subject takes the index with the session: the reference finds nothing.
+    const created = t.vault.read((db) =>
+      db.prepare('SELECT subject_id FROM verifications WHERE id = ?').pluck().get(first),
+    ) as string;
+    t.vault.destroySubject(created, { actor: 'test', reason: 'test' });
+    const after = await t.call('GET', '/verifications?reference=CRM-2291', t.piiReader);
+    expect(((await after.json()) as { items: { id: string }[] }).items.map((v) => v.id)).toEqual([
+      again,
+    ]);
     await expectProblem(
       await t.call('GET', '/verifications?reference=no%20spaces', t.piiReader),
       400,
