@@ -16,3 +16,7 @@ export * from './webhooks.js';
 export * from './fraud-lists.js';
 export * from './cases.js';
 export * from './consents.js';
+export * from './audit.js';
+export * from './staff-users.js';
+export * from './retention.js';
+export * from './kiosk-devices.js';

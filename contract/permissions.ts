@@ -31,6 +31,7 @@ export const ROLE_PERMISSIONS = {
     'reports:read',
     'metrics:read',
     'fraud_lists:read',
+    'audit:read',
   ],
   admin: ['admin'],
 } as const satisfies Record<StaffRole, readonly ApiScope[]>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * API-2 scopes, plus `captures:write` (a capture station uploading images and pen samples) and
  * `metrics:read` (a Prometheus scraper), and `fraud_lists:read`/`fraud_lists:write` (the known-fraud
- * documents and faces). `admin` implies every other scope.
+ * documents and faces), and `audit:read` (the audit viewer: entries and the chain's status). `admin` implies every other scope.
  */
 export const API_SCOPES = [
   'verifications:write',
@@ -17,6 +17,7 @@ export const API_SCOPES = [
   'metrics:read',
   'fraud_lists:read',
   'fraud_lists:write',
+  'audit:read',
   'admin',
 ] as const;
 export type ApiScope = (typeof API_SCOPES)[number];

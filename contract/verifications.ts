@@ -168,6 +168,8 @@ export const VerificationListQuerySchema = z
     kioskId: idString('ksk_01JF3M8X2K4Q9W7E5R6T').optional(),
     createdFrom: isoInstant.optional(),
     createdTo: isoInstant.optional(),
+    /** Sessions created with this reference (needs `pii:read`: it is the branch's case number). */
+    reference: z.string().regex(VERIFICATION_REFERENCE_PATTERN).optional(),
     cursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,200}$/)

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer, type HttpBindings, type ServerType } from '@hono/node-server';
-import { Realtime, createApi, type AuditChainHealth } from './api/index.js';
+import { Realtime, createApi, rendererDistDir, type AuditChainHealth } from './api/index.js';
 import {
   FaceIndexError,
   FaceSearch,
@@ -80,6 +80,8 @@ export interface ApplianceOptions {
   clock?: Clock | undefined;
   /** How a decided case settles its verification (the verification service's). */
   verificationResolver?: VerificationResolver | undefined;
+  /** The built web UI (default dist/renderer of this package). */
+  uiDir?: string | undefined;
 }
 
 export async function createAppliance(options: ApplianceOptions): Promise<Appliance> {
@@ -240,6 +242,8 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     cases,
     verifications,
     privacy: { rules, config },
+    retentionRules: rules,
+    ui: { dir: options.uiDir ?? rendererDistDir() },
   });
   return {
     vault,

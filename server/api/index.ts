@@ -12,6 +12,9 @@ import { requestId } from './middleware/request-id.js';
 import { BEARER_SCHEME, SESSION_SCHEME, openApiDocument } from './openapi.js';
 import { problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { auditRoutes } from './routes/audit.js';
+import { retentionRoutes } from './routes/retention.js';
+import { staffUserRoutes } from './routes/staff-users.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
@@ -31,6 +34,8 @@ import type { FraudListService } from '../fraud/index.js';
 import type { Config, RetentionRule } from '../config/index.js';
 import { consentRoutes } from './routes/consents.js';
 import { retentionScheduleRoutes } from './routes/retention-schedule.js';
+import { uiRoutes, type UiOptions } from './ui.js';
+import { kioskDeviceRoutes } from './routes/kiosk-devices.js';
 
 export { HttpError, problem } from './problem.js';
 export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
@@ -59,6 +64,7 @@ export const IMAGE_UPLOAD_PREFIXES: readonly string[] = [
   VERIFICATION_IMAGE_PREFIX,
 ];
 export { bodyLimitFor, bodyLimitsByRoute, type BodyLimits } from './middleware/body-limit.js';
+export { rendererDistDir, type UiOptions } from './ui.js';
 
 export interface ApiDeps extends HealthDeps {
   logger: Logger;
@@ -83,6 +89,10 @@ export interface ApiDeps extends HealthDeps {
   sessions: SessionPolicy;
   /** The retention rules in force and the config they came from (the published schedule). */
   privacy: { rules: readonly RetentionRule[]; config: Pick<Config, 'retention' | 'policies'> };
+  /** The retention rules (the admin pages' dry-run preview; absent: it answers 503). */
+  retentionRules?: readonly RetentionRule[] | undefined;
+  /** The built web UI served at /kiosk, /staff, /admin (absent: not served). */
+  ui?: UiOptions | undefined;
 }
 
 /**
@@ -147,6 +157,8 @@ export function createApi(deps: ApiDeps) {
       }
       return problemCataloguePage(c, code as ProblemCode);
     });
+  // The web UI's pages and assets: outside the typed client too.
+  if (deps.ui) app.route('/', uiRoutes(deps.ui));
   const typed = app
     .route('/api/v1', healthRoutes(deps))
     .route('/api/v1', apiKeyRoutes(deps.vault))
@@ -161,6 +173,13 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
     .route('/api/v1', consentRoutes(deps.vault, deps.privacy.config.policies))
     .route('/', retentionScheduleRoutes(deps.vault, deps.privacy.rules, deps.privacy.config))
+    .route('/api/v1', auditRoutes(deps.vault))
+    .route('/api/v1', staffUserRoutes(deps.vault))
+    .route('/api/v1', retentionRoutes(deps.vault, deps.retentionRules))
+    .route(
+      '/api/v1',
+      kioskDeviceRoutes(deps.vault, deps.verifications, deps.devices, deps.bodyLimits.json),
+    )
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

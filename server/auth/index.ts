@@ -7,6 +7,7 @@ export {
   listStaffUsers,
   disableStaffUser,
   unlockStaffUser,
+  setStaffRole,
   hashPassword,
   verifyPassword,
 } from './staff.js';

@@ -201,3 +201,46 @@ export function unlockStaffUser(vault: Vault, idOrUsername: string, actor: strin
     return getStaffUser(vault, user.id) as StaffUser;
   });
 }
+
+/**
+ * Changes a staff user's role: their open sessions hold the new role's permissions from their
+ * next request (a session reads the role from the user). The last active admin keeps the role.
+ */
+export function setStaffRole(
+  vault: Vault,
+  idOrUsername: string,
+  role: StaffRole,
+  actor: string,
+): StaffUser {
+  if (!STAFF_ROLES.includes(role)) {
+    throw new VaultRuleError('role', `the role must be one of ${STAFF_ROLES.join(', ')}`);
+  }
+  return vault.transaction(() => {
+    const user = getStaffUser(vault, idOrUsername);
+    if (!user) throw new VaultRuleError('unknown_user', 'no such staff user');
+    if (user.role === role) return user;
+    if (user.role === 'admin' && user.disabledAt === null) {
+      const admins = vault.read((db) =>
+        db
+          .prepare(
+            "SELECT COUNT(*) AS n FROM staff_users WHERE role = 'admin' AND disabled_at IS NULL",
+          )
+          .get(),
+      ) as { n: number };
+      if (admins.n <= 1) {
+        throw new VaultRuleError('last_admin', 'the last active admin keeps the admin role');
+      }
+    }
+    vault.write((db) =>
+      db.prepare('UPDATE staff_users SET role = ? WHERE id = ?').run(role, user.id),
+    );
+    vault.audit({
+      actor,
+      action: 'staff_user.role_changed',
+      objectType: 'staff_user',
+      objectId: user.id,
+      details: { from: user.role, to: role },
+    });
+    return getStaffUser(vault, user.id) as StaffUser;
+  });
+}

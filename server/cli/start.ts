@@ -17,6 +17,8 @@ import { dataDirFrom, resolveKeySource, type UnlockOptions } from './context.js'
 import { initialise, printProvisioned, printUnattendedWarning } from './init.js';
 import { printLine, UsageError, type CliIo } from './io.js';
 import { withUnlock, type CommonOptions } from './options.js';
+import { ensureRendererBuilt } from './ui-build.js';
+import { announceDemo } from './demo.js';
 
 export interface StartOptions extends UnlockOptions {
   dataDir: string;
@@ -26,6 +28,8 @@ export interface StartOptions extends UnlockOptions {
   simulate?: boolean | undefined;
   /** `--headless`: no kiosk shell (the systemd unit); no ready message over IPC. */
   headless?: boolean | undefined;
+  /** `--demo`: the simulators, and a demo kiosk whose link is printed (server/cli/demo.ts). */
+  demo?: boolean | undefined;
 }
 
 function parsePort(value: string): number {
@@ -57,6 +61,8 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
     );
   }
   refuseIfLocked(dataDir);
+  // A source checkout builds the web UI here when it changed (a fresh clone's first start).
+  await ensureRendererBuilt(io);
   const logger = createLogger({
     level: config.logging.level,
     write: (line) => io.stderr.write(`${line}\n`),
@@ -86,7 +92,7 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
         keySource,
         config,
         logger,
-        simulate: options.simulate ? 'always' : undefined,
+        simulate: options.simulate || options.demo ? 'always' : undefined,
       });
       try {
         if (appliance.devices.simulated)
@@ -107,6 +113,7 @@ export async function start(options: StartOptions, io: CliIo): Promise<number> {
             pem && createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
           process.send(coreReadyMessage(listener.url, sha256));
         }
+        if (options.demo) announceDemo(appliance, listener.url, io);
         const signal = await io.waitForShutdown();
         logger.info('appliance.stopping', { signal });
         await listener.close();
@@ -140,9 +147,19 @@ export function addStartCommand(
       'attach the simulated signature pads and document reader (never without this flag unless config devices.simulate says so)',
     )
     .option('--headless', 'run without the kiosk shell (the systemd unit of the server package)')
+    .option(
+      '--demo',
+      'a first try: attach the simulators and print a kiosk link (sessions marked simulated, never approved without staff)',
+    )
     .action(
       async (
-        o: CommonOptions & { host?: string; port?: string; simulate?: boolean; headless?: boolean },
+        o: CommonOptions & {
+          host?: string;
+          port?: string;
+          simulate?: boolean;
+          headless?: boolean;
+          demo?: boolean;
+        },
       ) => {
         setExit(await start({ ...o, dataDir: dataDirFrom(o, io) }, io));
       },

@@ -798,3 +798,32 @@ export async function verifyAuditExport(
 export function countAuditEntries(db: ReadableDb): number {
   return (db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
 }
+
+/** A page of the audit log, newest first: entries numbered below `before` (all when absent). */
+export function listAuditEntries(
+  db: ReadableDb,
+  options: { before?: number | undefined; limit: number },
+): { items: Omit<AuditEntry, 'prevHash' | 'hash' | 'signature'>[]; nextBefore: number | null } {
+  const rows = db
+    .prepare(
+      `SELECT seq, at, actor, action, object_type, object_id, details FROM audit_log
+       WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
+    )
+    .all(options.before ?? Number.MAX_SAFE_INTEGER, options.limit + 1) as Pick<
+    AuditRow,
+    'seq' | 'at' | 'actor' | 'action' | 'object_type' | 'object_id' | 'details'
+  >[];
+  const page = rows.slice(0, options.limit);
+  return {
+    items: page.map((r) => ({
+      seq: r.seq,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      objectType: r.object_type,
+      objectId: r.object_id,
+      details: r.details,
+    })),
+    nextBefore: rows.length > options.limit ? (page[page.length - 1]?.seq ?? null) : null,
+  };
+}

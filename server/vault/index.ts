@@ -55,6 +55,7 @@ export {
   verifyAuditChain,
   verifyAuditDb,
   countAuditEntries,
+  listAuditEntries,
   verifyAuditExport,
   auditKeyFingerprint,
   readAuditChain,

@@ -372,6 +372,7 @@ export const BLIND_INDEX_PURPOSES = {
   document_number: 1,
   name_birth_date: 2,
   fraud_document: 3,
+  verification_reference: 4,
 } as const;
 export type BlindIndexPurpose = keyof typeof BLIND_INDEX_PURPOSES;
 

@@ -290,7 +290,12 @@ export class VerificationService implements VerificationResolver {
       });
       if (input.reference !== undefined) {
         const ref = { table: 'verifications', column: 'external_ref_enc', rowId: id };
-        store.setReference(db, id, vault.seal({ subjectId }, ref, input.reference));
+        store.setReference(
+          db,
+          id,
+          vault.seal({ subjectId }, ref, input.reference),
+          vault.blindIndex('verification_reference', input.reference),
+        );
       }
       emitEvent(
         db,
@@ -341,6 +346,10 @@ export class VerificationService implements VerificationResolver {
         kioskId: query.kioskId,
         createdFrom: query.createdFrom && new Date(query.createdFrom).toISOString(),
         createdTo: query.createdTo && new Date(query.createdTo).toISOString(),
+        referenceIndex:
+          query.reference === undefined
+            ? undefined
+            : this.#vault.blindIndex('verification_reference', query.reference),
         after,
         limit: limit + 1,
       }),
@@ -437,6 +446,29 @@ export class VerificationService implements VerificationResolver {
       image = { bytes, mime: `image/${decoded.format}`, width, height };
     }
     this.#storeDocument(id, caller, source, { record, others: [] }, image);
+    return this.get(id, { ...caller, piiRead: false });
+  }
+
+  /**
+   * A document an appliance reader delivered (already parsed by server/documents), taken into the
+   * session as the document capture: the reading never passes through the kiosk's browser.
+   */
+  documentFromDevice(
+    id: string,
+    deviceId: string,
+    record: DocumentRecord,
+    caller: Caller,
+  ): VerificationDto {
+    this.#admit(id, caller, 'document');
+    const source = this.#sourceOf(caller, deviceId);
+    if (!isReading(record)) {
+      throw new VerificationError(
+        'invalid_media',
+        record.kind === 'aamva' ? 'barcode_unreadable' : 'mrz_unreadable',
+        'the reader delivered a document that cannot be read',
+      );
+    }
+    this.#storeDocument(id, caller, source, { record, others: [] }, null);
     return this.get(id, { ...caller, piiRead: false });
   }
 

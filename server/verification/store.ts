@@ -106,8 +106,18 @@ export function insertVerification(db: WritableDb, v: NewVerification): void {
   ).run({ ...v, purpose: v.kind === 'identity' ? 'onboarding' : 'authentication' });
 }
 
-export function setReference(db: WritableDb, id: string, sealed: Uint8Array): void {
-  sql(db, 'UPDATE verifications SET external_ref_enc = ? WHERE id = ?').run(sealed, id);
+/** The reference sealed, and its blind index (the search by reference; migration 011). */
+export function setReference(
+  db: WritableDb,
+  id: string,
+  sealed: Uint8Array,
+  index: Uint8Array,
+): void {
+  sql(db, 'UPDATE verifications SET external_ref_enc = ?, external_ref_bidx = ? WHERE id = ?').run(
+    sealed,
+    index,
+    id,
+  );
 }
 
 export function getVerification(db: ReadableDb, id: string): VerificationRow | null {
@@ -171,6 +181,8 @@ export interface ListFilter {
   kioskId?: string | undefined;
   createdFrom?: string | undefined;
   createdTo?: string | undefined;
+  /** The blind index of a reference: only sessions created with it. */
+  referenceIndex?: Uint8Array | undefined;
   /** Only sessions of this kiosk (a kiosk's own list). */
   after?: { createdAt: string; id: string } | undefined;
   limit: number;
@@ -187,6 +199,7 @@ export function listVerifications(db: ReadableDb, f: ListFilter): VerificationRo
        AND (@kioskId IS NULL OR kiosk_id = @kioskId)
        AND (@createdFrom IS NULL OR created_at >= @createdFrom)
        AND (@createdTo IS NULL OR created_at < @createdTo)
+       AND (@referenceIndex IS NULL OR external_ref_bidx = @referenceIndex)
        AND (@afterAt IS NULL OR created_at < @afterAt OR (created_at = @afterAt AND id < @afterId))
      ORDER BY created_at DESC, id DESC LIMIT @limit`,
   ).all({
@@ -195,6 +208,7 @@ export function listVerifications(db: ReadableDb, f: ListFilter): VerificationRo
     kioskId: f.kioskId ?? null,
     createdFrom: f.createdFrom ?? null,
     createdTo: f.createdTo ?? null,
+    referenceIndex: f.referenceIndex ?? null,
     afterAt: f.after?.createdAt ?? null,
     afterId: f.after?.id ?? null,
     limit: f.limit,

@@ -56,6 +56,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'document-images': async (c) =>
     (await import('./document-images.bench.js')).runDocumentImageBenchmarks(c),
   face: async (c) => (await import('./face.bench.js')).runFaceBenchmarks(c),
+  ui: async (c) => (await import('./ui.bench.js')).runUiBenchmarks(c),
   devices: async (c) => (await import('./devices.bench.js')).runDeviceBenchmarks(c),
   'face-search': async (c) => (await import('./face-search.bench.js')).runFaceSearchBenchmarks(c),
   signature: async (c) => (await import('./signature.bench.js')).runSignatureBenchmarks(c),

@@ -35,7 +35,7 @@ const json = <T>(schema: T) => ({ 'application/json': { schema } });
 /** The route prefix whose capture routes take image bodies (IMAGE_UPLOAD_PREFIXES). */
 export const VERIFICATION_IMAGE_PREFIX = '/api/v1/verifications/';
 
-function callerOf(c: Context<ApiEnv>): Caller {
+export function callerOf(c: Context<ApiEnv>): Caller {
   const principal = c.get('principal');
   return {
     actor: actorOf(principal),
@@ -201,7 +201,15 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
 
   return apiRouter()
     .openapi(create, (c) => c.json(service.create(c.req.valid('json'), callerOf(c)), 201))
-    .openapi(list, (c) => c.json(service.list(c.req.valid('query'), callerOf(c)), 200))
+    .openapi(list, (c) => {
+      const query = c.req.valid('query');
+      const caller = callerOf(c);
+      // Whether a reference exists is the branch's data: searching by it needs pii:read.
+      if (query.reference !== undefined && !caller.piiRead) {
+        throw new HttpError(403, 'forbidden', 'searching by reference needs pii:read');
+      }
+      return c.json(service.list(query, caller), 200);
+    })
     .openapi(get, (c) => c.json(service.get(c.req.valid('param').id, callerOf(c)), 200))
     .openapi(cancel, (c) => c.json(service.cancel(c.req.valid('param').id, callerOf(c)), 200))
     .openapi(consent, (c) =>

@@ -10,6 +10,7 @@ import { migration008FraudListLifecycle } from './008-fraud-list-lifecycle.js';
 import { migration009Cases } from './009-cases.js';
 import { migration010VerificationSessions } from './010-verification-sessions.js';
 import { migration011Consent } from './011-consent.js';
+import { migration012VerificationReference } from './012-verification-reference.js';
 
 export interface Migration {
   readonly version: number;
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration009Cases,
   migration010VerificationSessions,
   migration011Consent,
+  migration012VerificationReference,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

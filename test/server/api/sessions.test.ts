@@ -530,6 +530,7 @@ const EXPECTED: Record<StaffRole, ApiScope[]> = {
     'reports:read',
     'metrics:read',
     'fraud_lists:read',
+    'audit:read',
   ],
   admin: [...API_SCOPES],
 };

@@ -1,0 +1,121 @@
+/**
+ * The document step: which document, what to do with it, then the reader's reading taken into
+ * the session by the core (a long poll, repeated until a document is read or the step is left).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import type { Device } from '../../contract/index.js';
+import { ApiProblem } from '../shared/api.js';
+import type { Translator } from '../shared/i18n/index.js';
+import type { KioskApi, Session } from './api.js';
+
+export const DOCUMENT_TYPES = ['passport', 'idCard', 'licence'] as const;
+export type DocumentType = (typeof DOCUMENT_TYPES)[number];
+
+const SPECIMENS = {
+  passport: 'passport-td3',
+  idCard: 'id-card-td1',
+  licence: 'driving-licence-aamva',
+} as const;
+
+type Status = 'waiting' | 'read' | 'failed';
+
+export interface DocumentStepProps {
+  i18n: Translator;
+  api: KioskApi;
+  sessionId: string;
+  reader: Device | null;
+  onRead: (session: Session) => void;
+  onFail: () => void;
+}
+
+export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: DocumentStepProps) {
+  const { t } = i18n;
+  const [type, setType] = useState<DocumentType | null>(null);
+  const [status, setStatus] = useState<Status>('waiting');
+
+  useEffect(() => {
+    if (type === null || reader === null) return;
+    const controller = new AbortController();
+    let next: number | undefined;
+    const poll = async (): Promise<void> => {
+      while (!controller.signal.aborted) {
+        try {
+          const session = await api.documentFromReader(sessionId, reader.id, controller.signal);
+          if (session === null) continue;
+          setStatus('read');
+          next = window.setTimeout(() => onRead(session), 1200);
+          return;
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          if (error instanceof ApiProblem && error.code === 'invalid_media') {
+            setStatus('failed');
+            continue;
+          }
+          onFail();
+          return;
+        }
+      }
+    };
+    void poll();
+    return () => {
+      controller.abort();
+      clearTimeout(next);
+    };
+  }, [type, reader]);
+
+  if (reader === null) {
+    return (
+      <p class="notice" role="alert">
+        {t('kiosk.document.noReader')}
+      </p>
+    );
+  }
+  if (type === null) {
+    return (
+      <fieldset class="choices">
+        <legend>{t('kiosk.document.choose')}</legend>
+        {DOCUMENT_TYPES.map((d) => (
+          <button key={d} type="button" class="choice" onClick={() => setType(d)}>
+            {t(`kiosk.document.${d}`)}
+          </button>
+        ))}
+      </fieldset>
+    );
+  }
+  const simulated = reader.transport.source === 'simulator';
+  return (
+    <div class="document">
+      <h2>{t(`kiosk.document.placeOnReader.${type}`)}</h2>
+      <div class={`reader-illustration reader-${type}`} aria-hidden="true" />
+      <p>{t(`kiosk.document.instructions.${type}`)}</p>
+      <p class={`reader-status status-${status}`} role="status" aria-live="polite">
+        {status === 'waiting' && (
+          <>
+            <span class="spinner" aria-hidden="true" />
+            {t('kiosk.document.waiting')}
+          </>
+        )}
+        {status === 'read' && t('kiosk.document.read')}
+        {status === 'failed' && t('kiosk.document.failed')}
+      </p>
+      <div class="row">
+        {status !== 'read' && (
+          <button type="button" class="secondary" onClick={() => setType(null)}>
+            {t('kiosk.document.other')}
+          </button>
+        )}
+        {simulated && status !== 'read' && (
+          <button
+            type="button"
+            class="secondary simulate"
+            onClick={() =>
+              void api.simulate(reader.id, { action: 'present', specimen: SPECIMENS[type] })
+            }
+          >
+            {t('kiosk.document.simulate')}
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

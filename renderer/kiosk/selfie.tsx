@@ -1,0 +1,159 @@
+/**
+ * The selfie step: the live camera in a face frame, light guidance, then the challenge (hold,
+ * turn, blink in a random order) with its prompt and progress while the burst is taken. The
+ * frames go to the core, which decides; the kiosk keeps none of them.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { SelfieCapture } from '../../contract/index.js';
+import type { Translator } from '../shared/i18n/index.js';
+import { closeCamera, grabJpeg, meanLuma, openCamera, wipeCanvas } from './camera.js';
+import { createChallengePlan, frameTimes, promptAt, type ChallengeAction } from './liveness.js';
+
+export interface SelfieStepProps {
+  i18n: Translator;
+  /** A message above the camera (a retry). */
+  notice: string | null;
+  onCaptured: (capture: SelfieCapture) => void;
+  onCameraError: () => void;
+}
+
+type Phase = 'starting' | 'framing' | 'challenge';
+
+export function SelfieStep({ i18n, notice, onCaptured, onCameraError }: SelfieStepProps) {
+  const { t } = i18n;
+  const video = useRef<HTMLVideoElement>(null);
+  const scratch = useRef<HTMLCanvasElement | null>(null);
+  const stream = useRef<MediaStream | null>(null);
+  const [phase, setPhase] = useState<Phase>('starting');
+  const [guidance, setGuidance] = useState<string>('centre');
+  const [prompt, setPrompt] = useState<{ prompt: ChallengeAction | 'hold'; index: number }>({
+    prompt: 'hold',
+    index: -1,
+  });
+  const [progress, setProgress] = useState(0);
+  const timers = useRef<number[]>([]);
+
+  useEffect(() => {
+    let cancelled = false;
+    scratch.current = document.createElement('canvas');
+    const element = video.current;
+    if (!element) return;
+    openCamera(element).then(
+      (opened) => {
+        if (cancelled) return closeCamera(null, opened);
+        stream.current = opened;
+        setPhase('framing');
+      },
+      () => {
+        if (!cancelled) onCameraError();
+      },
+    );
+    return () => {
+      cancelled = true;
+      for (const id of timers.current) clearTimeout(id);
+      closeCamera(video.current, stream.current);
+      stream.current = null;
+      wipeCanvas(scratch.current);
+      scratch.current = null;
+    };
+  }, []);
+
+  // Light guidance while framing (twice a second).
+  useEffect(() => {
+    if (phase !== 'framing') return;
+    const id = setInterval(() => {
+      const element = video.current;
+      if (!element || !scratch.current) return;
+      const luma = meanLuma(element, scratch.current);
+      setGuidance(luma === null ? 'noFace' : luma < 55 ? 'moreLight' : 'good');
+    }, 500);
+    return () => clearInterval(id);
+  }, [phase]);
+
+  const begin = () => {
+    const element = video.current;
+    const canvas = scratch.current;
+    if (!element || !canvas) return;
+    const plan = createChallengePlan();
+    const times = frameTimes(plan);
+    const frames: SelfieCapture['frames'] = [];
+    setPhase('challenge');
+    const started = performance.now();
+    const tick = () => {
+      const elapsed = performance.now() - started;
+      setPrompt(promptAt(plan, elapsed));
+      setProgress(Math.min(100, Math.round((elapsed / plan.duration) * 100)));
+      if (elapsed < plan.duration) timers.current.push(window.setTimeout(tick, 100));
+    };
+    tick();
+    times.forEach((at, i) => {
+      timers.current.push(
+        window.setTimeout(() => {
+          const image = grabJpeg(element, canvas);
+          const tMs = Math.round(performance.now() - started);
+          const previous = frames[frames.length - 1]?.t ?? -1;
+          if (image !== null) frames.push({ t: Math.max(tMs, previous + 1), image });
+          if (i === times.length - 1) {
+            wipeCanvas(canvas);
+            onCaptured({ frames: frames.splice(0), plan });
+          }
+        }, at),
+      );
+    });
+  };
+
+  const total = 3;
+  return (
+    <div class="selfie">
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <p>{t('kiosk.selfie.instructions')}</p>
+      <div class="camera">
+        <video
+          ref={video}
+          class="camera-video"
+          muted
+          playsInline
+          autoplay
+          aria-label={t('kiosk.selfie.cameraLabel')}
+        />
+        <div
+          class={`face-frame ${phase === 'challenge' ? `prompt-${prompt.prompt}` : ''}`}
+          aria-hidden="true"
+        />
+      </div>
+      {phase === 'framing' && (
+        <>
+          <p class="guidance" role="status" aria-live="polite">
+            {t(`kiosk.selfie.guidance.${guidance}`)}
+          </p>
+          <button type="button" class="primary-action" onClick={begin}>
+            {t('kiosk.selfie.start')}
+          </button>
+        </>
+      )}
+      {phase === 'challenge' && (
+        <>
+          <p class="prompt" role="status" aria-live="assertive" data-prompt={prompt.prompt}>
+            <span class={`prompt-cue cue-${prompt.prompt}`} aria-hidden="true" />
+            {t(`kiosk.selfie.prompt.${prompt.prompt}`)}
+          </p>
+          {prompt.index >= 0 && (
+            <p class="prompt-count">
+              {t('kiosk.selfie.progress', { current: prompt.index + 1, total })}
+            </p>
+          )}
+          <progress
+            class="challenge-progress"
+            max={100}
+            value={progress}
+            aria-label={t('kiosk.selfie.title')}
+          />
+        </>
+      )}
+    </div>
+  );
+}

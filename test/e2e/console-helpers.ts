@@ -1,0 +1,50 @@
+/** Browser steps shared by the staff console's and admin pages' end-to-end tests. */
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import { STAFF_PASSWORD } from './staff-fixtures.js';
+
+/** Logs in through the console's form (any language) and waits for the signed-in header. */
+export async function loginInBrowser(page: Page, url: string, username: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="password"]').fill(STAFF_PASSWORD);
+  await page.locator('form button[type="submit"]').click();
+  await page.locator('.console-user').waitFor();
+}
+
+/** Sets the console's language for the next loads (the picker's stored choice). */
+export async function chooseLanguage(page: Page, language: string): Promise<void> {
+  await page.locator('.language-picker select').selectOption(language);
+  await expect.poll(() => page.evaluate<string>('document.documentElement.lang')).toBe(language);
+}
+
+/** Navigates to a console route and waits for its heading and for loading to finish. */
+export async function openRoute(page: Page, base: string, route: string): Promise<void> {
+  await page.goto(`${base}#/${route}`);
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await page
+    .locator('[role="status"].muted')
+    .waitFor({ state: 'detached' })
+    .catch(() => {});
+}
+
+/**
+ * Keyboard only: presses Tab until the focused element matches `selector` (at most `limit`
+ * presses); fails when it never does. Every element focused on the way must show the focus ring.
+ */
+export async function tabTo(page: Page, selector: string, limit = 80): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    // A string: the tests' tsconfig has no DOM types.
+    const state = await page.evaluate<{ match: boolean; outline: string }>(`(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return { match: false, outline: 'n/a' };
+      const style = getComputedStyle(el);
+      return { match: el.matches(${JSON.stringify(selector)}), outline: style.outlineStyle + ' ' + style.outlineWidth };
+    })()`);
+    if (state.outline !== 'n/a')
+      expect(state.outline, 'a visible focus ring').toMatch(/^solid [1-9]/);
+    if (state.match) return;
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}

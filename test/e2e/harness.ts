@@ -1,0 +1,138 @@
+/**
+ * The end-to-end harness: a real appliance listening on 127.0.0.1 (port 0) with the simulated
+ * pads and reader attached, the built web UI (built here when renderer/ changed), and Debian's
+ * Chromium driven by playwright-core (never a downloaded browser), with axe-core's WCAG 2.2 AA
+ * rules and screenshots into test/e2e/artifacts/ (gitignored).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Result } from 'axe-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { listenForAppliance } from '../../server/app.js';
+import { registerKiosk } from '../../server/auth/index.js';
+import { ensureRendererBuilt } from '../../server/cli/ui-build.js';
+import { newAppliance, type TestAppliance } from '../server/api/helpers.js';
+
+export const CHROMIUM = process.env.VERIKIOSK_CHROMIUM ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+export const ARTIFACTS = path.resolve(import.meta.dirname, 'artifacts');
+
+/** axe-core tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA. */
+export const WCAG_AA_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+export interface E2eAppliance extends TestAppliance {
+  url: string;
+  /** A registered kiosk's token (the kiosk page's credentials). */
+  kioskToken: string;
+  kioskId: string;
+  close(): Promise<void>;
+}
+
+/** An appliance with simulated devices serving the built UI on 127.0.0.1. */
+export async function startE2eAppliance(
+  config: Record<string, unknown> = {},
+): Promise<E2eAppliance> {
+  await ensureRendererBuilt({ stderr: process.stderr });
+  const t = await newAppliance({ devices: { simulate: 'always' }, ...config }, 'warn');
+  const listener = await listenForAppliance(t.appliance.config, t.dataDir, {
+    host: '127.0.0.1',
+    port: 0,
+  });
+  listener.attach(t.appliance);
+  const { kiosk, token } = registerKiosk(t.appliance.vault, 'E2E kiosk', 'test', 'Test bench');
+  return {
+    ...t,
+    url: listener.url,
+    kioskToken: token,
+    kioskId: kiosk.id,
+    async close() {
+      await listener.close();
+      await t.appliance.close();
+    },
+  };
+}
+
+export interface BrowserOptions {
+  /** A Y4M file the fake camera plays (looped); absent: Chromium's own test pattern. */
+  video?: string;
+}
+
+export function launchChromium(options: BrowserOptions = {}): Promise<Browser> {
+  const args = [
+    '--no-sandbox',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    '--disable-gpu',
+  ];
+  if (options.video) args.push(`--use-file-for-fake-video-capture=${options.video}`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+}
+
+/**
+ * A context (AxeBuilder needs one, not browser.newPage()) with a kiosk-sized touch screen and the
+ * camera granted to the appliance's origin.
+ */
+export async function newKioskContext(browser: Browser, origin: string): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: { width: 1080, height: 1920 },
+    deviceScaleFactor: 0.5,
+    hasTouch: true,
+  });
+  await context.grantPermissions(['camera'], { origin });
+  return context;
+}
+
+/** The WCAG 2.2 AA violations axe-core finds on the page as it is now, one line each. */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(WCAG_AA_TAGS).analyze();
+  return results.violations.map(
+    (v: Result) =>
+      `${v.id} (${v.impact ?? 'n/a'}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+}
+
+/** Saves a full-page screenshot as test/e2e/artifacts/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** What the browser keeps for the page's origin (see TRACES_SCRIPT). */
+export interface BrowserTraces {
+  text: string;
+  values: string[];
+  localStorage: Record<string, string>;
+  sessionStorage: Record<string, string>;
+  indexedDb: string[];
+  caches: string[];
+  media: string[];
+}
+
+/**
+ * Runs in the page (a string: the tests' tsconfig has no DOM types): the DOM's text and input
+ * values, localStorage, sessionStorage, IndexedDB database names, Cache Storage entries, and
+ * every image, video and canvas element still in the DOM.
+ */
+const TRACES_SCRIPT = `(async () => {
+  const dump = (s) => Object.fromEntries(Array.from({ length: s.length }, (_, i) => [s.key(i), s.getItem(s.key(i))]));
+  const cacheEntries = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) cacheEntries.push(name + ' ' + request.url);
+  }
+  return {
+    text: document.body.innerText,
+    values: [...document.querySelectorAll('input, textarea')].map((e) => e.value),
+    localStorage: dump(localStorage),
+    sessionStorage: dump(sessionStorage),
+    indexedDb: (await indexedDB.databases()).map((d) => d.name ?? ''),
+    caches: cacheEntries,
+    media: [...document.querySelectorAll('img, video, canvas')].map((e) => e.outerHTML),
+  };
+})()`;
+
+/** Everything the browser keeps for the page's origin after a session. */
+export function browserTraces(page: Page): Promise<BrowserTraces> {
+  return page.evaluate<BrowserTraces>(TRACES_SCRIPT);
+}

@@ -1,0 +1,205 @@
+/**
+ * The kiosk end to end in Chromium against a real appliance with simulated devices: the camera is
+ * Chromium's fake capture device playing a Y4M made from a development face photo. A still
+ * photo held to the camera is exactly what active liveness must refuse, so the whole flow ends
+ * at "please see a member of staff"; afterwards nothing of the session is left in the page or
+ * the browser's storage. Every screen is checked with axe-core (WCAG 2.2 AA) and saved as a
+ * screenshot in test/e2e/artifacts/.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SPECIMEN_MRZ } from '../../device/simulators/index.js';
+import { createApiClient } from '../../server/auth/index.js';
+import { devDataPath } from '../support/dev-data.js';
+import { describeWithDevData } from '../support/with-dev-data.js';
+import { cleanupDirs, tempDir } from '../server/cli/helpers.js';
+import {
+  accessibilityViolations,
+  browserTraces,
+  hasChromium,
+  launchChromium,
+  newKioskContext,
+  screenshot,
+  startE2eAppliance,
+  type E2eAppliance,
+} from './harness.js';
+import { writeY4m } from './y4m.js';
+
+const describeKiosk = hasChromium ? describeWithDevData : () => undefined;
+
+describeKiosk('faces', 'the kiosk in Chromium', () => {
+  let appliance: E2eAppliance;
+  let browser: Browser;
+  beforeAll(async () => {
+    appliance = await startE2eAppliance();
+    // A still photo held to the camera: one frame, looped by Chromium.
+    const video = path.join(tempDir('vk-e2e-video-'), 'still.y4m');
+    const photo = readFileSync(devDataPath('faces', 'amy', 'amy1.png'));
+    await writeY4m(video, [photo], { width: 640, height: 480, fps: 15, faceSize: 320 });
+    browser = await launchChromium({ video });
+    // Loading the face models is slow on a busy machine: once, before the flow.
+    await appliance.appliance.face.warmUp();
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await appliance?.close();
+    cleanupDirs();
+  });
+
+  async function check(page: Page, name: string): Promise<void> {
+    expect(await accessibilityViolations(page), name).toEqual([]);
+    await screenshot(page, `kiosk-${name}`);
+  }
+
+  /** Waits for the screen's heading; on a timeout, says which screen the kiosk was on instead. */
+  async function heading(page: Page, name: string | RegExp): Promise<void> {
+    try {
+      await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 240_000 });
+    } catch (error) {
+      await screenshot(page, 'kiosk-failure');
+      const screen = await page.locator('.kiosk').getAttribute('data-screen');
+      const title = await page.locator('h1').innerText();
+      throw new Error(`expected "${String(name)}", the kiosk shows ${screen} "${title}"`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Clicks a simulator button until the step it feeds moves on (the device plays for a while). */
+  async function simulateUntil(page: Page, button: string | RegExp, done: () => Promise<boolean>) {
+    for (let attempt = 0; attempt < 10 && !(await done()); attempt++) {
+      await page.getByRole('button', { name: button }).click();
+      await page.waitForTimeout(2500);
+    }
+  }
+
+  it('a still photo ends at "please see a member of staff", leaving nothing behind', async () => {
+    const context = await newKioskContext(browser, appliance.url);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${appliance.url}/kiosk#token=${appliance.kioskToken}`);
+    await heading(page, 'Welcome');
+    // The token left the address bar at once.
+    expect(page.url()).not.toContain('vkk_');
+    expect(await page.getByRole('note').innerText()).toContain('simulated devices');
+    await check(page, 'welcome-en');
+    for (const [button, title, lang] of [
+      ['Español', 'Bienvenido', 'es'],
+      ['Deutsch', 'Willkommen', 'de'],
+      ['English', 'Welcome', 'en'],
+    ] as const) {
+      await page.getByRole('button', { name: button }).click();
+      await heading(page, title);
+      expect(await page.getAttribute('html', 'lang')).toBe(lang);
+      if (lang !== 'en') await check(page, `welcome-${lang}`);
+    }
+
+    await page.getByRole('button', { name: 'Start' }).click();
+    await heading(page, 'Your data and your consent');
+    await check(page, 'privacy-en');
+    const agree = page.getByRole('button', { name: 'I agree' });
+    expect(await agree.isDisabled()).toBe(true);
+    // Signed on the (simulated) pad: its pen stream is drawn live, then the consent is given.
+    await page.getByRole('button', { name: 'Simulated pad: sign' }).click();
+    await agree.and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
+    await screenshot(page, 'kiosk-privacy-signed-en');
+    await agree.click();
+
+    await heading(page, 'Your identity document');
+    await check(page, 'document-choice-en');
+    await page.getByRole('button', { name: 'Passport' }).click();
+    await page.getByRole('heading', { name: 'Place the passport on the reader' }).waitFor();
+    await check(page, 'document-reader-en');
+    const selfie = page.getByRole('heading', { level: 1, name: 'A photo of your face' });
+    await simulateUntil(page, /Simulated reader/, () => selfie.isVisible());
+
+    await heading(page, 'A photo of your face');
+    await page.getByRole('button', { name: "I'm ready" }).waitFor({ timeout: 60_000 });
+    await check(page, 'selfie-en');
+    await page.getByRole('button', { name: "I'm ready" }).click();
+    await page.locator('.prompt').waitFor();
+    await screenshot(page, 'kiosk-selfie-challenge-en');
+
+    await heading(page, 'Your signature');
+    await check(page, 'signature-en');
+    for (const n of [1, 2, 3]) {
+      await page.getByText(`Signature ${n} of 3`).waitFor();
+      const next = page.getByRole('button', { name: n === 3 ? 'Done' : 'Next' });
+      await simulateUntil(page, 'Simulated pad: sign', async () => !(await next.isDisabled()));
+      await next.click();
+    }
+
+    await heading(page, 'Please see a member of staff');
+    await check(page, 'outcome-staff-en');
+
+    // The core decided: the still failed active liveness, and the session is marked simulated.
+    const reader = createApiClient(
+      appliance.appliance.vault,
+      {
+        name: 'e2e reader',
+        scopes: ['verifications:read'],
+      },
+      'test',
+    );
+    const list = (await (
+      await appliance.appliance.app.request('/api/v1/verifications', {
+        headers: { authorization: `Bearer ${reader.key}` },
+      })
+    ).json()) as {
+      items: {
+        id: string;
+        decision: string;
+        checks: { check: string; outcome: string; reasonCode: string | null }[];
+        reasons: string[];
+      }[];
+    };
+    expect(list.items).toHaveLength(1);
+    const [decided] = list.items;
+    expect(decided!.decision).not.toBe('approved');
+    expect(decided!.checks.find((c) => c.check === 'liveness')).toMatchObject({
+      outcome: 'fail',
+      reasonCode: 'liveness_failed',
+    });
+    expect(decided!.reasons).toContain('simulated_device');
+
+    // Nothing personal in the page or the browser's storage after the outcome, nor after Finish.
+    const personal = ['ERIKSSON', 'ANNA', 'L898902C3', ...SPECIMEN_MRZ['passport-td3']];
+    for (const moment of ['outcome', 'finished']) {
+      if (moment === 'finished') {
+        await page.getByRole('button', { name: 'Finish' }).click();
+        await heading(page, 'Welcome');
+      }
+      const traces = await browserTraces(page);
+      const everything = JSON.stringify(traces);
+      for (const value of personal) expect(everything, moment).not.toContain(value);
+      expect(Object.keys(traces.localStorage)).toEqual(['verikiosk.kioskToken']);
+      expect(traces.sessionStorage).toEqual({});
+      expect(traces.indexedDb).toEqual([]);
+      expect(traces.caches).toEqual([]);
+      expect(traces.media).toEqual([]);
+      expect(traces.values).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 600_000);
+
+  it('an idle screen warns, then wipes back to the welcome', async () => {
+    const context = await newKioskContext(browser, appliance.url);
+    const page = await context.newPage();
+    await page.goto(`${appliance.url}/kiosk?idle=2#token=${appliance.kioskToken}`);
+    await heading(page, 'Welcome');
+    await page.getByRole('button', { name: 'Deutsch' }).click();
+    await page.getByRole('button', { name: 'Beginnen' }).click();
+    await heading(page, 'Ihre Daten und Ihre Einwilligung');
+    const warning = page.getByRole('alertdialog');
+    await warning.waitFor({ timeout: 60_000 });
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'kiosk-idle-de');
+    await heading(page, 'Welcome');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await context.close();
+  }, 180_000);
+});

@@ -1,0 +1,177 @@
+/**
+ * The staff console in Chromium against the real core: login, a review done in the console (a
+ * verification the policy sent to review, approved by a staff decision, the verification's
+ * decision updated), a keyboard-only pass (Tab and Enter) from login to the decision, and
+ * axe-core on every staff screen in English, Spanish and German.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { cleanupDirs } from '../server/cli/helpers.js';
+import { hasDevData } from '../support/dev-data.js';
+import { chooseLanguage, loginInBrowser, openRoute, tabTo } from './console-helpers.js';
+import {
+  accessibilityViolations,
+  hasChromium,
+  launchChromium,
+  screenshot,
+  startE2eAppliance,
+  type E2eAppliance,
+} from './harness.js';
+import {
+  STAFF_PASSWORD,
+  apiCaller,
+  staffUser,
+  verificationInReview,
+  type ApiCaller,
+} from './staff-fixtures.js';
+
+const LANGUAGES = ['en', 'es', 'de'] as const;
+
+describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Chromium', () => {
+  let appliance: E2eAppliance;
+  let browser: Browser;
+  let integrator: ApiCaller;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    appliance = await startE2eAppliance();
+    browser = await launchChromium();
+    integrator = apiCaller(appliance, [
+      'verifications:write',
+      'verifications:read',
+      'captures:write',
+    ]);
+    staffUser(appliance, 'desk', 'staff');
+    staffUser(appliance, 'desk2', 'staff');
+    staffUser(appliance, 'root', 'admin');
+  }, 180_000);
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await appliance?.close();
+    cleanupDirs();
+  });
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    contexts.push(context);
+    return context.newPage();
+  }
+
+  it('logs in and approves a verification in review from its case; the verification is approved', async () => {
+    const { verificationId, caseId } = await verificationInReview(appliance, integrator);
+    const page = await newPage();
+    await page.goto(`${appliance.url}/staff`);
+    await page.getByRole('heading', { level: 1, name: 'Staff login' }).waitFor();
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByLabel('Username').fill('desk');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'username or password is wrong' }).waitFor();
+    await page.getByLabel('Password').fill(STAFF_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByText('Signed in as desk (Branch staff)').waitFor();
+
+    await page.getByRole('heading', { level: 1, name: 'Review queue' }).waitFor();
+    const link = page.getByRole('link', { name: caseId });
+    await link.waitFor();
+    await screenshot(page, 'staff-queue-en');
+    await link.click();
+    await page.getByRole('heading', { level: 1, name: `Case ${caseId}` }).waitFor();
+    // The evidence: this authentication has no images; each figure says so.
+    await expect.poll(() => page.getByText('No image for this verification.').count()).toBe(4);
+    await expect(page.getByRole('cell', { name: 'simulated_device' }).count()).resolves.toBe(1);
+    await page.getByRole('radio', { name: 'Approve' }).check();
+    await page.getByLabel('Reason').selectOption('identity_confirmed_in_person');
+    await page.getByLabel('Note for the file (optional)').fill('Checked the card at the desk.');
+    await screenshot(page, 'staff-case-en');
+    await page.getByRole('button', { name: 'Record the decision' }).click();
+    await page.getByText('Decided: Approved (Identity confirmed in person).').waitFor();
+
+    const verification = await integrator.json<{ status: string; decision: string }>(
+      'GET',
+      `/verifications/${verificationId}`,
+    );
+    expect(verification).toMatchObject({ status: 'approved', decision: 'approved' });
+    const theCase = await integrator.json<{ case: { status: string; resolution: string } }>(
+      'GET',
+      `/cases/${caseId}`,
+    );
+    expect(theCase.case).toMatchObject({ status: 'decided', resolution: 'approved' });
+    // The note went to the core sealed: the page keeps nothing of it once decided.
+    expect(await page.content()).not.toContain('Checked the card at the desk.');
+
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Staff login' }).waitFor();
+  }, 240_000);
+
+  it('goes from login to a decision with Tab and Enter only, the focus always visible', async () => {
+    const { verificationId, caseId } = await verificationInReview(appliance, integrator, 7);
+    const page = await newPage();
+    await page.goto(`${appliance.url}/staff`);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await tabTo(page, 'input[name="username"]');
+    await page.keyboard.type('desk2');
+    await tabTo(page, 'input[name="password"]');
+    await page.keyboard.type(STAFF_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.locator('.console-user').waitFor();
+    await page.getByRole('link', { name: caseId }).waitFor();
+    await tabTo(page, `a[href="#/case/${caseId}"]`);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: `Case ${caseId}` }).waitFor();
+    // Focus moved to the new screen's heading: the next Tabs walk the case from the top.
+    expect(await page.evaluate<string>('document.activeElement.tagName')).toBe('H1');
+    await tabTo(page, 'button.assign-me');
+    await page.keyboard.press('Enter');
+    await page.getByText('The case is assigned to you.').waitFor();
+    // Approve with the first reason, as the form starts.
+    await tabTo(page, 'button[type="submit"]');
+    await page.keyboard.press('Enter');
+    await page.getByText('Decided: Approved (The document is genuine).').waitFor();
+    await screenshot(page, 'staff-keyboard-decided-en');
+    const verification = await integrator.json<{ status: string }>(
+      'GET',
+      `/verifications/${verificationId}`,
+    );
+    expect(verification.status).toBe('approved');
+  }, 240_000);
+
+  it('has no WCAG 2.2 AA violation on any staff screen in English, Spanish and German', async () => {
+    const { caseId } = await verificationInReview(appliance, integrator, 8);
+    const referenced = await integrator.json<{ id: string }>(
+      'POST',
+      '/verifications',
+      { kind: 'identity', reference: 'CRM-E2E-0042' },
+      201,
+    );
+    const page = await newPage();
+    const base = `${appliance.url}/staff`;
+    await page.goto(base);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    expect(await accessibilityViolations(page), 'login').toEqual([]);
+    await screenshot(page, 'staff-login-en');
+    await loginInBrowser(page, base, 'root');
+    const routes = ['queue', `case/${caseId}`, 'search', 'privacy', 'audit', 'reports'];
+    for (const language of LANGUAGES) {
+      await chooseLanguage(page, language);
+      for (const route of routes) {
+        await openRoute(page, base, route);
+        expect(await page.evaluate<string>('document.documentElement.lang')).toBe(language);
+        expect(await accessibilityViolations(page), `${route} in ${language}`).toEqual([]);
+        await screenshot(page, `staff-${route.split('/')[0]}-${language}`);
+      }
+    }
+    // The audit viewer shows the chain verified; the search answers by verification id.
+    await chooseLanguage(page, 'en');
+    await openRoute(page, base, 'audit');
+    await page.getByText('The audit chain is intact.').waitFor();
+    await openRoute(page, base, 'search');
+    const search = page.getByLabel('Branch reference or verification id');
+    await search.fill('CRM-E2E-0042');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('1 verification found.').waitFor();
+    await page.getByRole('cell', { name: referenced.id }).waitFor();
+    await search.fill(caseId.replace('case_', 'ver_'));
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('0 verifications found.').waitFor();
+  }, 400_000);
+});
