@@ -1,0 +1,6 @@
+/** The bank's fleet on NATS JetStream (issue 19): see engine.ts, membership.ts, node.ts, hub.ts. */
+export { fleetDocumentChecks, fleetIndexesOf, type FleetCheck } from './checks.js';
+export { FleetError, type FleetErrorReason } from './engine.js';
+export { FleetNode } from './node.js';
+export { HubNode } from './hub.js';
+export { fleetStatus, joinFleet, leaveFleet, loadFleetMember } from './membership.js';
