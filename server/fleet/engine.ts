@@ -286,6 +286,12 @@ export class NatsServerProcess {
     this.#exit = null;
   }
 
+  /** Re-reads the configuration (SIGHUP): users added or revoked take effect. */
+  reload(): void {
+    const pid = this.#child?.pid;
+    if (pid !== undefined) process.kill(pid, 'SIGHUP');
+  }
+
   /** Kills it at once (a crash: no clean shutdown). */
   kill(): Promise<void> {
     return this.stop('SIGKILL');
