@@ -19,6 +19,8 @@ import { addConfigCommands } from './config.js';
 import { addDeviceCommands } from './devices.js';
 import { addDocumentCommands } from './documents.js';
 import { addFaceCommands } from './face.js';
+import { addFleetCommands } from './fleet.js';
+import { FleetError } from '../fleet/index.js';
 import { addInitCommand } from './init.js';
 import { addKeyCommands } from './keys.js';
 import { addKioskCommands } from './kiosks.js';
@@ -61,6 +63,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addSignatureCommands(program, io, setExit);
   addDeviceCommands(program, io, setExit);
   addFaceCommands(program, io, setExit);
+  addFleetCommands(program, io);
 
   return program;
 }
@@ -75,6 +78,7 @@ function isRefusedInput(error: unknown): boolean {
     error instanceof ConfigError ||
     error instanceof VaultRuleError ||
     error instanceof ListenError ||
+    (error instanceof FleetError && !error.reason.startsWith('engine_')) ||
     (error instanceof DataDirError && error.reason !== 'unusable')
   );
 }
@@ -87,7 +91,12 @@ function describeError(error: unknown): string {
       ...error.issues.map((i) => `  ${i.message} [${i.rule}]`),
     ].join('\n');
   }
-  if (isRefusedInput(error) || error instanceof IntegrityError || error instanceof DataDirError) {
+  if (
+    isRefusedInput(error) ||
+    error instanceof IntegrityError ||
+    error instanceof DataDirError ||
+    error instanceof FleetError
+  ) {
     return (error as Error).message;
   }
   // A foreign error's message may quote data: name and code only.
@@ -97,7 +106,7 @@ function describeError(error: unknown): string {
 
 /**
  * Refuses an unknown command name before commander parses: commander shows the general help
- * for `verikiosk fleet --help` (the help flag wins over the unknown name) and exits 0.
+ * for `verikiosk flotilla --help` (the help flag wins over the unknown name) and exits 0.
  * Walks the command groups only; their options take no values.
  */
 function refuseUnknownCommand(program: Command, argv: readonly string[]): void {

@@ -259,7 +259,30 @@ function parseDecision(subject: string, data: Uint8Array): FleetDecision | null 
   return ok ? d : null;
 }
 
+/** The fleet report from the hub's reports database, small cells suppressed. */
+export function readHubReport(dir: string): FleetReportRow[] {
+  const file = hubPaths(dir).db;
+  if (!fs.existsSync(file)) return [];
+  const db = new Database(file, { readonly: true });
+  try {
+    return reportRows(db);
+  } finally {
+    db.close();
+  }
+}
+
+function reportRows(db: Database.Database): FleetReportRow[] {
+  const rows = db
+    .prepare(
+      'SELECT branch, decision, SUM(count) AS count FROM decisions GROUP BY branch, decision ORDER BY branch, decision',
+    )
+    .all() as { branch: string; decision: string; count: number }[];
+  return rows.map((r) => ({ ...r, count: r.count < SMALL_CELL_THRESHOLD ? null : r.count }));
+}
+
 export interface HubNodeOptions {
+  /** Run the reporting consumer (default true; false for a one-off admin command). */
+  readonly reporting?: boolean;
   readonly onError?: (error: unknown) => void;
   /** Durable name of the reporting consumer. */
   readonly consumer?: string;
@@ -298,7 +321,7 @@ export class HubNode {
     });
     const node = new HubNode(dir, state, nc, jetstream(nc), options);
     await node.ensureStreams();
-    node.#loop = node.#runReporting();
+    if (options.reporting !== false) node.#loop = node.#runReporting();
     return node;
   }
 
@@ -475,12 +498,7 @@ export class HubNode {
 
   /** Decisions per branch and outcome, counts below the threshold suppressed (null). */
   report(): FleetReportRow[] {
-    const rows = this.#db
-      .prepare(
-        'SELECT branch, decision, SUM(count) AS count FROM decisions GROUP BY branch, decision ORDER BY branch, decision',
-      )
-      .all() as { branch: string; decision: string; count: number }[];
-    return rows.map((r) => ({ ...r, count: r.count < SMALL_CELL_THRESHOLD ? null : r.count }));
+    return reportRows(this.#db);
   }
 
   /** Events counted (each branch event once), for tests and the bench; not a report. */

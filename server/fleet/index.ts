@@ -1,6 +1,21 @@
 /** The bank's fleet on NATS JetStream (issue 19): see engine.ts, membership.ts, node.ts, hub.ts. */
 export { fleetDocumentChecks, fleetIndexesOf, type FleetCheck } from './checks.js';
-export { FleetError, type FleetErrorReason } from './engine.js';
+export { FleetError, NatsServerProcess, type FleetErrorReason } from './engine.js';
 export { FleetNode } from './node.js';
-export { HubNode } from './hub.js';
-export { fleetStatus, joinFleet, leaveFleet, loadFleetMember } from './membership.js';
+export {
+  HubNode,
+  addBranch,
+  hubPaths,
+  initHub,
+  readHub,
+  readHubReport,
+  revokeBranch,
+} from './hub.js';
+export {
+  fleetStatus,
+  joinFleet,
+  leafPaths,
+  leaveFleet,
+  loadFleetMember,
+  parseCredentials,
+} from './membership.js';
