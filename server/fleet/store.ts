@@ -36,7 +36,7 @@ export function insertFleetKey(
   keyEnc: Uint8Array,
   addedAt: string,
 ): void {
-  cachedStatement(db, 'INSERT INTO fleet_keys (version, key_enc, added_at) VALUES (?, ?, ?)').run(
+  cachedStatement(db, 'INSERT INTO fleet_keys (id, key_enc, added_at) VALUES (?, ?, ?)').run(
     version,
     keyEnc,
     addedAt,
@@ -48,7 +48,7 @@ export function fleetKeyRows(
 ): { version: number; key_enc: Uint8Array; retired_at: string | null }[] {
   return cachedStatement(
     db,
-    'SELECT version, key_enc, retired_at FROM fleet_keys ORDER BY version',
+    'SELECT id AS version, key_enc, retired_at FROM fleet_keys ORDER BY id',
   ).all() as { version: number; key_enc: Uint8Array; retired_at: string | null }[];
 }
 

@@ -6,7 +6,8 @@ import type { Migration } from './index.js';
  * - `fleet_membership`: at most one row: the branch id, the hub's leaf-node URL, the appliance's
  *   leaf credentials (password sealed under the system key), the local leaf user's sealed
  *   password and port, the hub's ed25519 public key (verifies every list entry).
- * - `fleet_keys`: the fleet key by version, sealed; the highest version not retired indexes.
+ * - `fleet_keys`: the fleet key by version (`id`: sealed values bind to a row id), sealed; the
+ *   highest version not retired indexes.
  * - `fleet_signals`: per verification, its fleet indexes (document; name and birth date) and
  *   the document's type and issuer, written at check time (the number is in hand only then),
  *   read by the fleet publisher when the decision event is delivered. Never a value in clear.
@@ -32,7 +33,7 @@ CREATE TABLE fleet_membership (
   joined_at TEXT NOT NULL
 ) STRICT;
 CREATE TABLE fleet_keys (
-  version INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY CHECK (id >= 1),
   key_enc BLOB NOT NULL,
   added_at TEXT NOT NULL,
   retired_at TEXT
