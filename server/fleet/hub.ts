@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import {
   AckPolicy,
+  type JsMsg,
   jetstream,
   jetstreamManager,
   type ConsumerMessages,
@@ -65,6 +66,11 @@ export const hubPaths = (dir: string) => ({
   store: path.join(dir, 'jetstream'),
   db: path.join(dir, 'reports.db'),
 });
+
+/** Messages counted per transaction by the reporting consumer. */
+const REPORT_BATCH = 256;
+
+type Sighting = NonNullable<FleetDecision['signal']> & { branch: string; seenAt: string };
 
 /** Small-cell suppression: a count below this is reported as suppressed. */
 export const SMALL_CELL_THRESHOLD = 5;
@@ -369,18 +375,14 @@ export class HubNode {
         const messages = await consumer.consume({ max_messages: 500 });
         this.#messages = messages;
         if (this.#stopped) break;
+        // Batches: one transaction (one fsync) and one round of sighting publications per batch,
+        // acked after both. A crash before the acks means a redelivery the `processed` table
+        // and the sightings' message ids make harmless.
+        const batch: JsMsg[] = [];
         for await (const m of messages) {
-          const decision = parseDecision(m.subject, m.data);
-          if (decision === null) {
-            this.#db.prepare('INSERT INTO refused VALUES (?, ?)').run(m.subject, m.seq);
-          } else {
-            const sighting = this.#record(decision, m.seq);
-            // Published before the ack: a redelivery publishes again, the msg id drops it.
-            if (sighting) await this.#publishSighting(sighting);
-          }
-          m.ack();
-          this.#processedSeq = m.seq;
-          this.#wake();
+          batch.push(m);
+          if (batch.length < REPORT_BATCH && m.info.pending > 0) continue;
+          await this.#processBatch(batch.splice(0));
         }
       } catch (error) {
         if (this.#stopped) break;
@@ -390,21 +392,43 @@ export class HubNode {
     }
   }
 
-  /** Counts one decision once (a redelivered or re-sourced one is a no-op); its sighting, if any. */
-  #record(
-    d: FleetDecision,
-    seq: number,
-  ): (FleetDecision['signal'] & { branch: string; seenAt: string }) | null {
+  async #processBatch(batch: readonly JsMsg[]): Promise<void> {
+    const sightings: Sighting[] = [];
+    this.#db
+      .transaction(() => {
+        for (const m of batch) {
+          const decision = parseDecision(m.subject, m.data);
+          if (decision === null) {
+            this.#db.prepare('INSERT INTO refused VALUES (?, ?)').run(m.subject, m.seq);
+            continue;
+          }
+          const sighting = this.#record(decision, m.seq);
+          if (sighting) sightings.push(sighting);
+        }
+      })
+      .immediate();
+    await Promise.all(sightings.map((s) => this.#publishSighting(s)));
+    for (const m of batch) m.ack();
+    this.#processedSeq = batch.at(-1)?.seq ?? this.#processedSeq;
+    this.#wake();
+  }
+
+  /**
+   * Counts one decision once (a redelivered or re-sourced one is a no-op), inside
+   * #processBatch's transaction; returns its sighting, if any (published again on a redelivery:
+   * its message id makes that harmless).
+   */
+  #record(d: FleetDecision, seq: number): Sighting | null {
     const day = d.decidedAt.slice(0, 10);
-    const tx = this.#db.transaction(() => {
-      const fresh = this.#db
-        .prepare('INSERT OR IGNORE INTO processed (branch, event_id, stream_seq) VALUES (?, ?, ?)')
-        .run(d.branch, d.eventId, seq).changes;
-      if (fresh === 0) return;
+    const fresh = this.#db
+      .prepare('INSERT OR IGNORE INTO processed (branch, event_id, stream_seq) VALUES (?, ?, ?)')
+      .run(d.branch, d.eventId, seq).changes;
+    if (fresh > 0) {
       this.#db
         .prepare(
           `INSERT INTO decisions VALUES (?, ?, ?, ?, ?, 1, ?)
-           ON CONFLICT DO UPDATE SET count = count + 1, duration_ms_sum = duration_ms_sum + excluded.duration_ms_sum`,
+           ON CONFLICT DO UPDATE SET count = count + 1,
+             duration_ms_sum = duration_ms_sum + excluded.duration_ms_sum`,
         )
         .run(
           d.branch,
@@ -424,15 +448,12 @@ export class HubNode {
         this.#db
           .prepare('INSERT OR IGNORE INTO sightings VALUES (?, ?, ?, ?, ?)')
           .run(d.signal.keyVersion, d.signal.document, d.signal.identity, d.branch, d.decidedAt);
-    });
-    tx.immediate();
+    }
     if (!d.signal?.identity) return null;
     return { ...d.signal, branch: d.branch, seenAt: d.decidedAt };
   }
 
-  async #publishSighting(
-    s: NonNullable<FleetDecision['signal']> & { branch: string; seenAt: string },
-  ): Promise<void> {
+  async #publishSighting(s: Sighting): Promise<void> {
     const entry = {
       type: 'sighting',
       keyVersion: s.keyVersion,
