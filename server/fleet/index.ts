@@ -19,3 +19,4 @@ export {
   loadFleetMember,
   parseCredentials,
 } from './membership.js';
+export { startFleetInBackground, type FleetRunner } from './runner.js';

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { dropEventCursor, lastEventId, writeEventCursor } from '../events/index.js';
 import type { Vault } from '../vault/index.js';
 import {
   FleetError,
@@ -72,6 +73,9 @@ export function leafPaths(dataDir: string): { dir: string; config: string; store
   const dir = path.join(dataDir, 'fleet');
   return { dir, config: path.join(dir, 'leaf.conf'), store: path.join(dir, 'jetstream') };
 }
+
+/** The event feed subscriber of the fleet publisher (server/fleet/node.ts). */
+export const FLEET_SUBSCRIBER = 'fleet';
 
 const KEY_REF = (version: number) => ({
   table: 'fleet_keys',
@@ -151,6 +155,9 @@ export function joinFleet(vault: Vault, options: JoinOptions): FleetStatus {
       vault.seal('system', KEY_REF(c.fleetKey.version), c.fleetKey.key),
       now,
     );
+    // The fleet publishes what happens from the join on: its cursor starts here, in the same
+    // transaction, whenever the publisher first runs.
+    writeEventCursor(db, FLEET_SUBSCRIBER, lastEventId(db), vault.now);
     vault.audit({
       actor: options.actor,
       action: 'fleet.joined',
@@ -182,6 +189,7 @@ export function leaveFleet(vault: Vault, actor: string): void {
   const paths = leafPaths(vault.dataDir);
   vault.write((db) => {
     clearFleet(db);
+    dropEventCursor(db, FLEET_SUBSCRIBER);
     vault.audit({
       actor,
       action: 'fleet.left',

@@ -32,7 +32,7 @@ import {
   upSubject,
 } from './engine.js';
 import { verifyEnvelope } from './keys.js';
-import { loadFleetMember, type FleetMember } from './membership.js';
+import { FLEET_SUBSCRIBER, loadFleetMember, type FleetMember } from './membership.js';
 import {
   downlinkState,
   insertSighting,
@@ -204,8 +204,8 @@ export class FleetNode {
     }
     const node = new FleetNode(vault, member, nc, jetstream(nc), options);
     node.#unsubscribe = feed.subscribe({
-      name: 'fleet',
-      start: 'latest',
+      // Its cursor was written at the join (see joinFleet).
+      name: FLEET_SUBSCRIBER,
       handle: (event) => node.#publish(event),
     });
     node.#downlink = node.#runDownlink();
