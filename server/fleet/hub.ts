@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import {
   AckPolicy,
+  DeliverPolicy,
   type JsMsg,
   jetstream,
   jetstreamManager,
@@ -212,6 +213,8 @@ export function activeBranches(state: HubState): string[] {
 function openReports(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  // Not synchronous per commit: a commit lost with the machine is recounted (see ensureStreams).
+  db.pragma('synchronous = NORMAL');
   db.exec(`
 CREATE TABLE IF NOT EXISTS processed (
   branch TEXT NOT NULL, event_id INTEGER NOT NULL, stream_seq INTEGER NOT NULL,
@@ -355,16 +358,30 @@ export class HubNode {
         duplicate_window: 24 * 3600 * 1e9,
       });
     }
+    if (this.options.reporting === false) return;
+    // The reports database is the record of progress: the consumer is made afresh at each start
+    // from the last sequence it holds, so the consumer's ack state and the counts never disagree
+    // (a commit lost with the machine is simply read again; `processed` makes that a no-op).
     const name = this.options.consumer ?? 'reporting';
-    try {
-      await jsm.consumers.info(HUB_STREAM, name);
-    } catch {
-      await jsm.consumers.add(HUB_STREAM, {
-        durable_name: name,
-        ack_policy: AckPolicy.Explicit,
-        max_ack_pending: 1000,
-      });
-    }
+    await jsm.consumers.delete(HUB_STREAM, name).catch(() => false);
+    await jsm.consumers.add(HUB_STREAM, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      max_ack_pending: 1000,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: this.#lastCountedSeq() + 1,
+    });
+  }
+
+  #lastCountedSeq(): number {
+    return (
+      (this.#db
+        .prepare(
+          'SELECT MAX(seq) FROM (SELECT MAX(stream_seq) AS seq FROM processed UNION ALL SELECT MAX(stream_seq) FROM refused)',
+        )
+        .pluck()
+        .get() as number | null) ?? 0
+    );
   }
 
   async #runReporting(): Promise<void> {

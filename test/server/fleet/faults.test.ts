@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { readHub, revokeBranch } from '../../../server/fleet/hub.js';
+import { HubNode, readHub, revokeBranch } from '../../../server/fleet/hub.js';
 import { newSigningKeyPair, signEntry } from '../../../server/fleet/keys.js';
 import { fleetIndexesOf } from '../../../server/fleet/checks.js';
 import { fleetStatus } from '../../../server/fleet/membership.js';
@@ -72,6 +72,15 @@ describe.skipIf(!natsAvailable)('fleet faults', () => {
     const total = Object.values(expected()).reduce((a, b) => a + b, 0);
     expect(await hubStreamMessages(fleet)).toBe(total);
   }, 60_000);
+
+  it('the reporting process restarted: it resumes from its own database, each event once', async () => {
+    await fleet.hub!.stop();
+    for (const b of fleet.branches) decideAt(b, null);
+    fleet.hub = await HubNode.start(fleet.hubDir, { onError: (e) => fleet.errors.push(e) });
+    const expected = Object.fromEntries(fleet.branches.map((b) => [b.id, decidedAt(b)]));
+    await fleet.hub.until(() => JSON.stringify(counted(fleet)) === JSON.stringify(expected));
+    expect(await hubStreamMessages(fleet)).toBe(Object.values(expected).reduce((a, b) => a + b, 0));
+  });
 
   it('a leaf node killed mid-stream and restarted: its events arrive once each', async () => {
     const b2 = fleet.branches[1]!;
