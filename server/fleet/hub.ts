@@ -398,7 +398,7 @@ export class HubNode {
         const batch: JsMsg[] = [];
         for await (const m of messages) {
           batch.push(m);
-          if (batch.length < REPORT_BATCH && m.info.pending > 0) continue;
+          if (batch.length < REPORT_BATCH && messages.getPending() > 0) continue;
           await this.#processBatch(batch.splice(0));
         }
       } catch (error) {
