@@ -169,6 +169,12 @@ export const REASON_CODES = {
     staff:
       'Open the earlier verification and compare; follow the fraud procedure when they differ.',
   },
+  fleet_document_other_identity: {
+    meaning:
+      'Another branch saw this document number under another identity (fleet blind index) within the window.',
+    endUser: SEE_STAFF,
+    staff: 'Ask the fleet fraud team which branch saw it; compare the person with the document.',
+  },
   // Capture quality.
   image_quality_low: {
     meaning:

@@ -27,6 +27,7 @@ import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { FraudListService } from './fraud/index.js';
 import { publishConsentTexts, recordRetentionPolicy } from './privacy/index.js';
+import { startFleetInBackground, type FleetRunner } from './fleet/index.js';
 import { VerificationService } from './verification/index.js';
 import { packageVersion } from './version.js';
 
@@ -207,6 +208,10 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     vault.close();
     throw error;
   }
+  // In a fleet (issue 19): its leaf node and publisher, started in the background.
+  const fleet: FleetRunner = startFleetInBackground(vault, events, (error) =>
+    logger.warn('fleet.unavailable', errorFields(error)),
+  );
   const face = new LazyFaceEngine(faceEngineOptions(config.face));
   const fraudLists = new FraudListService(vault, faceSearch, () => face.engine());
   const realtime = new Realtime({
@@ -268,6 +273,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
       void face.close();
       clearInterval(destructionRetry);
       scheduler.stop();
+      void fleet.stop();
       void events.stop();
       void webhookDelivery.stop();
       faceSearch.close();

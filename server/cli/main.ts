@@ -20,6 +20,8 @@ import { addDeviceCommands } from './devices.js';
 import { addDocumentCommands } from './documents.js';
 import { addDoctorCommand } from './doctor.js';
 import { addFaceCommands } from './face.js';
+import { addFleetCommands } from './fleet.js';
+import { FleetError } from '../fleet/index.js';
 import { addInitCommand } from './init.js';
 import { addKeyCommands } from './keys.js';
 import { addKioskCommands } from './kiosks.js';
@@ -65,6 +67,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addSignatureCommands(program, io, setExit);
   addDeviceCommands(program, io, setExit);
   addFaceCommands(program, io, setExit);
+  addFleetCommands(program, io);
 
   return program;
 }
@@ -79,6 +82,7 @@ function isRefusedInput(error: unknown): boolean {
     error instanceof ConfigError ||
     error instanceof VaultRuleError ||
     error instanceof ListenError ||
+    (error instanceof FleetError && !error.reason.startsWith('engine_')) ||
     (error instanceof DataDirError && error.reason !== 'unusable')
   );
 }
@@ -91,7 +95,12 @@ function describeError(error: unknown): string {
       ...error.issues.map((i) => `  ${i.message} [${i.rule}]`),
     ].join('\n');
   }
-  if (isRefusedInput(error) || error instanceof IntegrityError || error instanceof DataDirError) {
+  if (
+    isRefusedInput(error) ||
+    error instanceof IntegrityError ||
+    error instanceof DataDirError ||
+    error instanceof FleetError
+  ) {
     return (error as Error).message;
   }
   // A foreign error's message may quote data: name and code only.
@@ -101,7 +110,7 @@ function describeError(error: unknown): string {
 
 /**
  * Refuses an unknown command name before commander parses: commander shows the general help
- * for `verikiosk fleet --help` (the help flag wins over the unknown name) and exits 0.
+ * for `verikiosk flotilla --help` (the help flag wins over the unknown name) and exits 0.
  * Walks the command groups only; their options take no values.
  */
 function refuseUnknownCommand(program: Command, argv: readonly string[]): void {

@@ -82,6 +82,9 @@ export type Clock = () => Date;
 const SYSTEM_SECRET_COLUMNS: ReadonlySet<string> = new Set([
   'webhook_endpoints.secret_enc',
   'webhook_endpoints.previous_secret_enc',
+  'fleet_membership.leaf_password_enc',
+  'fleet_membership.local_password_enc',
+  'fleet_keys.key_enc',
 ]);
 
 /** The vault's read and write doors, for code that needs nothing else of it. */

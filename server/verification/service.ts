@@ -97,6 +97,7 @@ import {
 import { DEFAULT_STEP_PLANS, nextStep, type StepPlans } from './steps.js';
 import * as store from './store.js';
 import type { CaptureResult, CaptureSource, VerificationRow } from './store.js';
+import { fleetDocumentChecks } from '../fleet/index.js';
 
 /** Why the service refused: `kind` picks the HTTP status, `rule` is the client's code. */
 export type VerificationErrorKind = 'not_found' | 'conflict' | 'refused' | 'invalid_media' | 'busy';
@@ -837,6 +838,8 @@ export class VerificationService implements VerificationResolver {
           lookups: vaultDocumentLookups(this.#vault),
         });
         checks.push(...results);
+        // The fleet's lists (issue 19): its signal is recorded, its signed lists looked up.
+        checks.push(...fleetDocumentChecks(this.#vault, row.id, document.record));
         // The same document presented more often than the velocity rule allows: a person looks.
         checks.push(
           documentVelocityCheck(

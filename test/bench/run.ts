@@ -67,6 +67,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   api: async (c) => (await import('./api.bench.js')).runApiBenchmarks(c),
   login: async (c) => (await import('./login.bench.js')).runLoginBenchmarks(c),
   webhooks: async (c) => (await import('./webhooks.bench.js')).runWebhookBenchmarks(c),
+  fleet: async (c) => (await import('./fleet.bench.js')).runFleetBenchmarks(c),
 };
 
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@ import { migration009Cases } from './009-cases.js';
 import { migration010VerificationSessions } from './010-verification-sessions.js';
 import { migration011Consent } from './011-consent.js';
 import { migration012VerificationReference } from './012-verification-reference.js';
+import { migration013Fleet } from './013-fleet.js';
 
 export interface Migration {
   readonly version: number;
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration010VerificationSessions,
   migration011Consent,
   migration012VerificationReference,
+  migration013Fleet,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

@@ -424,13 +424,13 @@ describe('usage and the other command groups as processes', () => {
     'an unknown command exits 2 naming it, with or without --help; help and version exit 0',
     async () => {
       for (const args of [
-        ['fleet', '--help'],
-        ['fleet'],
-        ['help', 'fleet'],
+        ['flotilla', '--help'],
+        ['flotilla'],
+        ['help', 'flotilla'],
         ['users', 'frob', '--help'],
       ]) {
         const run = await runBin(args);
-        const name = args.includes('frob') ? 'frob' : 'fleet';
+        const name = args.includes('frob') ? 'frob' : 'flotilla';
         expectRefused(run, new RegExp(`unknown command '${name}'`));
         expect(run.stdout).toBe('');
       }

@@ -1,0 +1,579 @@
+/**
+ * The hub side, for the bank's data centre: `fleet hub init` writes the hub's state (signing key,
+ * fleet key, users) and its nats-server configuration; `fleet hub add-branch` issues one
+ * appliance's credentials (a user limited to the subjects its leaf node needs); `HubNode` makes
+ * the streams (FLEET sources every branch stream; FLEET_DOWN holds the signed lists), runs the
+ * reporting consumer (aggregates with small-cell suppression, idempotent by branch and event id)
+ * and publishes signed list entries.
+ *
+ * First increment: the hub's secrets live in `hub.json` (0600) in the hub directory, not in a
+ * vault; see the architect notes.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type StreamSource,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { fraudDocumentIndexInput } from '../documents/index.js';
+import { loadSodium, normaliseDocumentNumber } from '../vault/index.js';
+import {
+  BRANCH_STREAM,
+  DOWN_STREAM,
+  DOWN_SUBJECTS,
+  FleetError,
+  HUB_STREAM,
+  branchDomain,
+  checkBranchId,
+  connectNats,
+  hubConfig,
+  upSubject,
+  writeConfigFile,
+  type UserEntry,
+} from './engine.js';
+import { FleetKey, newFleetKeyBytes, newSigningKeyPair, signEntry } from './keys.js';
+import type { FleetCredentials } from './membership.js';
+import type { FleetDecision } from './node.js';
+
+export interface HubState {
+  readonly kind: 'verikiosk-fleet-hub';
+  readonly version: 1;
+  readonly host: string;
+  readonly port: number;
+  readonly leafPort: number;
+  readonly monitorPort: number;
+  /** The URL appliances reach the leaf port at (may differ from host behind NAT). */
+  readonly publicLeafUrl: string;
+  readonly admin: { readonly user: string; readonly password: string };
+  readonly signing: { readonly publicKey: string; readonly privateKey: string };
+  readonly fleetKeys: readonly { readonly version: number; readonly key: string }[];
+  readonly branches: Readonly<
+    Record<string, { readonly user: string; readonly password: string; readonly revoked: boolean }>
+  >;
+}
+
+export const hubPaths = (dir: string) => ({
+  state: path.join(dir, 'hub.json'),
+  config: path.join(dir, 'hub.conf'),
+  store: path.join(dir, 'jetstream'),
+  db: path.join(dir, 'reports.db'),
+});
+
+/** Messages counted per transaction by the reporting consumer. */
+const REPORT_BATCH = 256;
+
+type Sighting = NonNullable<FleetDecision['signal']> & { branch: string; seenAt: string };
+
+/** Small-cell suppression: a count below this is reported as suppressed. */
+export const SMALL_CELL_THRESHOLD = 5;
+
+/**
+ * What a branch's leaf connection may send into the hub: JetStream API replies and the
+ * deliveries of the hub's source consumers (`$JSC.>`, `$JS.S.>`, flow control), and the few API
+ * calls its mirror of FLEET_DOWN makes. Nothing else: not `fleet.up.*` (its events reach the hub
+ * only by the hub sourcing its own domain), not the hub's API (no stream admin).
+ * Measured on nats-server 2.9.10: fewer subjects stop the sourcing or the mirror.
+ */
+export function branchPublishPermissions(): string[] {
+  return [
+    '$JSC.>',
+    '$JS.S.>',
+    '$JS.FC.>',
+    `$JS.hub.API.CONSUMER.CREATE.${DOWN_STREAM}`,
+    `$JS.hub.API.CONSUMER.CREATE.${DOWN_STREAM}.>`,
+    `$JS.hub.API.CONSUMER.DELETE.${DOWN_STREAM}.>`,
+    `$JS.hub.API.STREAM.INFO.${DOWN_STREAM}`,
+    `$JS.ACK.${DOWN_STREAM}.>`,
+  ];
+}
+
+export function readHub(dir: string): HubState {
+  const file = hubPaths(dir).state;
+  if (!fs.existsSync(file))
+    throw new FleetError('hub_not_initialised', `no fleet hub in ${dir}; run fleet hub init`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as HubState;
+}
+
+function writeHub(dir: string, state: HubState): void {
+  writeConfigFile(hubPaths(dir).state, `${JSON.stringify(state, null, 2)}\n`);
+  const users: UserEntry[] = [
+    { user: state.admin.user, password: state.admin.password },
+    ...Object.entries(state.branches)
+      .filter(([, b]) => !b.revoked)
+      .map(([, b]) => ({
+        user: b.user,
+        password: b.password,
+        publish: branchPublishPermissions(),
+      })),
+  ];
+  writeConfigFile(
+    hubPaths(dir).config,
+    hubConfig({
+      host: state.host,
+      port: state.port,
+      leafPort: state.leafPort,
+      monitorPort: state.monitorPort,
+      storeDir: hubPaths(dir).store,
+      users,
+    }),
+  );
+}
+
+export interface HubInitOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly leafPort: number;
+  readonly monitorPort: number;
+  readonly publicLeafUrl?: string;
+}
+
+export async function initHub(dir: string, options: HubInitOptions): Promise<HubState> {
+  await loadSodium();
+  if (fs.existsSync(hubPaths(dir).state))
+    throw new FleetError('hub_exists', `a fleet hub is already initialised in ${dir}`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pair = newSigningKeyPair();
+  const state: HubState = {
+    kind: 'verikiosk-fleet-hub',
+    version: 1,
+    host: options.host,
+    port: options.port,
+    leafPort: options.leafPort,
+    monitorPort: options.monitorPort,
+    publicLeafUrl: options.publicLeafUrl ?? `nats-leaf://${options.host}:${options.leafPort}`,
+    admin: { user: 'hub', password: randomBytes(24).toString('base64url') },
+    signing: {
+      publicKey: Buffer.from(pair.publicKey).toString('base64'),
+      privateKey: Buffer.from(pair.privateKey).toString('base64'),
+    },
+    fleetKeys: [{ version: 1, key: Buffer.from(newFleetKeyBytes()).toString('base64') }],
+    branches: {},
+  };
+  writeHub(dir, state);
+  return state;
+}
+
+/** Issues one appliance's credentials and adds its user to the hub configuration. */
+export function addBranch(dir: string, branch: string): FleetCredentials {
+  checkBranchId(branch);
+  const state = readHub(dir);
+  if (state.branches[branch] && !state.branches[branch].revoked)
+    throw new FleetError('refused', `branch ${branch} has credentials already`);
+  const password = randomBytes(24).toString('base64url');
+  const next: HubState = {
+    ...state,
+    branches: {
+      ...state.branches,
+      [branch]: { user: `branch-${branch}`, password, revoked: false },
+    },
+  };
+  writeHub(dir, next);
+  const key = next.fleetKeys.at(-1)!;
+  return {
+    kind: 'verikiosk-fleet-credentials',
+    version: 1,
+    branch,
+    hubLeafUrl: next.publicLeafUrl,
+    user: `branch-${branch}`,
+    password,
+    fleetKey: { version: key.version, key: key.key },
+    hubPublicKey: next.signing.publicKey,
+  };
+}
+
+/** Takes a branch's user out of the configuration (reload the hub to apply). */
+export function revokeBranch(dir: string, branch: string): void {
+  const state = readHub(dir);
+  const entry = state.branches[branch];
+  if (!entry) throw new FleetError('refused', `no branch ${branch} at this hub`);
+  writeHub(dir, {
+    ...state,
+    branches: { ...state.branches, [branch]: { ...entry, revoked: true } },
+  });
+}
+
+export function activeBranches(state: HubState): string[] {
+  return Object.entries(state.branches)
+    .filter(([, b]) => !b.revoked)
+    .map(([id]) => id)
+    .sort();
+}
+
+// ---- reports ---------------------------------------------------------------------------------
+
+function openReports(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // Not synchronous per commit: a commit lost with the machine is recounted (see ensureStreams).
+  db.pragma('synchronous = NORMAL');
+  db.exec(`
+CREATE TABLE IF NOT EXISTS processed (
+  branch TEXT NOT NULL, event_id INTEGER NOT NULL, stream_seq INTEGER NOT NULL,
+  PRIMARY KEY (branch, event_id)) STRICT;
+CREATE TABLE IF NOT EXISTS decisions (
+  branch TEXT NOT NULL, day TEXT NOT NULL, decision TEXT NOT NULL, document_type TEXT NOT NULL,
+  issuing_state TEXT NOT NULL, count INTEGER NOT NULL, duration_ms_sum INTEGER NOT NULL,
+  PRIMARY KEY (branch, day, decision, document_type, issuing_state)) STRICT;
+CREATE TABLE IF NOT EXISTS reasons (
+  branch TEXT NOT NULL, day TEXT NOT NULL, reason TEXT NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY (branch, day, reason)) STRICT;
+CREATE TABLE IF NOT EXISTS sightings (
+  key_version INTEGER NOT NULL, document TEXT NOT NULL, identity TEXT NOT NULL,
+  branch TEXT NOT NULL, seen_at TEXT NOT NULL,
+  PRIMARY KEY (key_version, document, identity, branch)) STRICT;
+CREATE TABLE IF NOT EXISTS refused (subject TEXT NOT NULL, stream_seq INTEGER NOT NULL) STRICT;
+`);
+  return db;
+}
+
+export interface FleetReportRow {
+  readonly branch: string;
+  readonly decision: string;
+  /** Null when fewer than SMALL_CELL_THRESHOLD (suppressed). */
+  readonly count: number | null;
+}
+
+const CODE = /^[a-z0-9_.:-]{1,64}$/;
+const ISSUER = /^[A-Z0-9<]{1,3}$/;
+
+/** The fleet decision in a sourced message, if well-formed and of the subject's branch. */
+function parseDecision(subject: string, data: Uint8Array): FleetDecision | null {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || parts[0] !== 'fleet' || parts[1] !== 'up') return null;
+  let d: FleetDecision;
+  try {
+    d = JSON.parse(new TextDecoder().decode(data)) as FleetDecision;
+  } catch {
+    return null;
+  }
+  const ok =
+    d?.v === 1 &&
+    d.branch === parts[2] &&
+    Number.isInteger(d.eventId) &&
+    CODE.test(d.decision) &&
+    Array.isArray(d.reasons) &&
+    d.reasons.every((r) => typeof r === 'string' && CODE.test(r)) &&
+    (d.documentType === null || CODE.test(d.documentType)) &&
+    (d.issuingState === null || ISSUER.test(d.issuingState)) &&
+    typeof d.decidedAt === 'string';
+  return ok ? d : null;
+}
+
+/** The fleet report from the hub's reports database, small cells suppressed. */
+export function readHubReport(dir: string): FleetReportRow[] {
+  const file = hubPaths(dir).db;
+  if (!fs.existsSync(file)) return [];
+  const db = new Database(file, { readonly: true });
+  try {
+    return reportRows(db);
+  } finally {
+    db.close();
+  }
+}
+
+function reportRows(db: Database.Database): FleetReportRow[] {
+  const rows = db
+    .prepare(
+      'SELECT branch, decision, SUM(count) AS count FROM decisions GROUP BY branch, decision ORDER BY branch, decision',
+    )
+    .all() as { branch: string; decision: string; count: number }[];
+  return rows.map((r) => ({ ...r, count: r.count < SMALL_CELL_THRESHOLD ? null : r.count }));
+}
+
+export interface HubNodeOptions {
+  /** Run the reporting consumer (default true; false for a one-off admin command). */
+  readonly reporting?: boolean;
+  readonly onError?: (error: unknown) => void;
+  /** Durable name of the reporting consumer. */
+  readonly consumer?: string;
+}
+
+export class HubNode {
+  #stopped = false;
+  #messages: ConsumerMessages | null = null;
+  #loop: Promise<void> | null = null;
+  readonly #db: Database.Database;
+  readonly #fleetKey: FleetKey;
+  #processedSeq = 0;
+  #waiters: { test: () => boolean; resolve: () => void }[] = [];
+
+  private constructor(
+    readonly dir: string,
+    readonly state: HubState,
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly options: HubNodeOptions,
+  ) {
+    this.#db = openReports(hubPaths(dir).db);
+    const key = state.fleetKeys.at(-1)!;
+    this.#fleetKey = new FleetKey(key.version, Buffer.from(key.key, 'base64'));
+  }
+
+  get clientUrl(): string {
+    return `nats://${this.state.host}:${this.state.port}`;
+  }
+
+  static async start(dir: string, options: HubNodeOptions = {}): Promise<HubNode> {
+    await loadSodium();
+    const state = readHub(dir);
+    const nc = await connectNats(`nats://${state.host}:${state.port}`, state.admin, {
+      name: 'fleet-hub',
+    });
+    const node = new HubNode(dir, state, nc, jetstream(nc), options);
+    await node.ensureStreams();
+    if (options.reporting !== false) node.#loop = node.#runReporting();
+    return node;
+  }
+
+  /** FLEET sourcing every active branch (filtered to that branch's own subjects), FLEET_DOWN. */
+  async ensureStreams(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    const sources: StreamSource[] = activeBranches(readHub(this.dir)).map((branch) => ({
+      name: BRANCH_STREAM,
+      filter_subject: `${upSubject(branch)}.>`,
+      external: { api: `$JS.${branchDomain(branch)}.API`, deliver: '' },
+    }));
+    const fleet = { name: HUB_STREAM, subjects: [], sources, duplicate_window: 24 * 3600 * 1e9 };
+    try {
+      await jsm.streams.info(HUB_STREAM);
+      await jsm.streams.update(HUB_STREAM, fleet);
+    } catch {
+      await jsm.streams.add(fleet);
+    }
+    try {
+      await jsm.streams.info(DOWN_STREAM);
+    } catch {
+      await jsm.streams.add({
+        name: DOWN_STREAM,
+        subjects: [DOWN_SUBJECTS],
+        duplicate_window: 24 * 3600 * 1e9,
+      });
+    }
+    if (this.options.reporting === false) return;
+    // The reports database is the record of progress: the consumer is made afresh at each start
+    // from the last sequence it holds, so the consumer's ack state and the counts never disagree
+    // (a commit lost with the machine is simply read again; `processed` makes that a no-op).
+    const name = this.options.consumer ?? 'reporting';
+    await jsm.consumers.delete(HUB_STREAM, name).catch(() => false);
+    await jsm.consumers.add(HUB_STREAM, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      max_ack_pending: 1000,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: this.#lastCountedSeq() + 1,
+    });
+  }
+
+  #lastCountedSeq(): number {
+    return (
+      (this.#db
+        .prepare(
+          'SELECT MAX(seq) FROM (SELECT MAX(stream_seq) AS seq FROM processed UNION ALL SELECT MAX(stream_seq) FROM refused)',
+        )
+        .pluck()
+        .get() as number | null) ?? 0
+    );
+  }
+
+  async #runReporting(): Promise<void> {
+    const name = this.options.consumer ?? 'reporting';
+    while (!this.#stopped) {
+      try {
+        const consumer = await this.js.consumers.get(HUB_STREAM, name);
+        const messages = await consumer.consume({ max_messages: 500 });
+        this.#messages = messages;
+        if (this.#stopped) break;
+        // Batches: one transaction (one fsync) and one round of sighting publications per batch,
+        // acked after both. A crash before the acks means a redelivery the `processed` table
+        // and the sightings' message ids make harmless.
+        const batch: JsMsg[] = [];
+        for await (const m of messages) {
+          batch.push(m);
+          if (batch.length < REPORT_BATCH && messages.getPending() > 0) continue;
+          await this.#processBatch(batch.splice(0));
+        }
+      } catch (error) {
+        if (this.#stopped) break;
+        this.options.onError?.(error);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  async #processBatch(batch: readonly JsMsg[]): Promise<void> {
+    const sightings: Sighting[] = [];
+    this.#db
+      .transaction(() => {
+        for (const m of batch) {
+          const decision = parseDecision(m.subject, m.data);
+          if (decision === null) {
+            this.#db.prepare('INSERT INTO refused VALUES (?, ?)').run(m.subject, m.seq);
+            continue;
+          }
+          const sighting = this.#record(decision, m.seq);
+          if (sighting) sightings.push(sighting);
+        }
+      })
+      .immediate();
+    await Promise.all(sightings.map((s) => this.#publishSighting(s)));
+    for (const m of batch) m.ack();
+    this.#processedSeq = batch.at(-1)?.seq ?? this.#processedSeq;
+    this.#wake();
+  }
+
+  /**
+   * Counts one decision once (a redelivered or re-sourced one is a no-op), inside
+   * #processBatch's transaction; returns its sighting, if any (published again on a redelivery:
+   * its message id makes that harmless).
+   */
+  #record(d: FleetDecision, seq: number): Sighting | null {
+    const day = d.decidedAt.slice(0, 10);
+    const fresh = this.#db
+      .prepare('INSERT OR IGNORE INTO processed (branch, event_id, stream_seq) VALUES (?, ?, ?)')
+      .run(d.branch, d.eventId, seq).changes;
+    if (fresh > 0) {
+      this.#db
+        .prepare(
+          `INSERT INTO decisions VALUES (?, ?, ?, ?, ?, 1, ?)
+           ON CONFLICT DO UPDATE SET count = count + 1,
+             duration_ms_sum = duration_ms_sum + excluded.duration_ms_sum`,
+        )
+        .run(
+          d.branch,
+          day,
+          d.decision,
+          d.documentType ?? '-',
+          d.issuingState ?? '-',
+          d.durationMs ?? 0,
+        );
+      for (const reason of new Set(d.reasons))
+        this.#db
+          .prepare(
+            `INSERT INTO reasons VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1`,
+          )
+          .run(d.branch, day, reason);
+      if (d.signal?.identity)
+        this.#db
+          .prepare('INSERT OR IGNORE INTO sightings VALUES (?, ?, ?, ?, ?)')
+          .run(d.signal.keyVersion, d.signal.document, d.signal.identity, d.branch, d.decidedAt);
+    }
+    if (!d.signal?.identity) return null;
+    return { ...d.signal, branch: d.branch, seenAt: d.decidedAt };
+  }
+
+  async #publishSighting(s: Sighting): Promise<void> {
+    const entry = {
+      type: 'sighting',
+      keyVersion: s.keyVersion,
+      document: s.document,
+      identity: s.identity,
+      branch: s.branch,
+      seenAt: s.seenAt,
+    };
+    await this.js.publish(
+      'fleet.down.sighting',
+      JSON.stringify(signEntry(entry, this.#signing())),
+      {
+        msgID: `sighting:${s.keyVersion}:${s.document}:${s.identity}:${s.branch}`,
+      },
+    );
+  }
+
+  #signing() {
+    return {
+      publicKey: Buffer.from(this.state.signing.publicKey, 'base64'),
+      privateKey: Buffer.from(this.state.signing.privateKey, 'base64'),
+    };
+  }
+
+  /**
+   * Adds a document to the fleet's fraud list: its fleet index is computed here (the number is
+   * typed at the hub by the fraud team and goes nowhere), signed and published to FLEET_DOWN.
+   * Returns the entry id and the stream sequence.
+   */
+  async addFraudDocument(input: {
+    documentNumber: string;
+    issuingState: string | null;
+    reason: string;
+    expiresAt?: string | null;
+  }): Promise<{ id: string; seq: number }> {
+    const number = normaliseDocumentNumber(input.documentNumber);
+    if (!/^[A-Z0-9]{1,40}$/.test(number))
+      throw new FleetError('invalid_entry', 'the document number must be letters and digits');
+    if (!CODE.test(input.reason)) throw new FleetError('invalid_entry', 'the reason is a code');
+    const id = `ffd_${randomBytes(10).toString('hex')}`;
+    const entry = {
+      type: 'fraud_document',
+      id,
+      keyVersion: this.#fleetKey.version,
+      document: this.#fleetKey.index(
+        'document',
+        fraudDocumentIndexInput(number, input.issuingState),
+      ),
+      reason: input.reason,
+      expiresAt: input.expiresAt ?? null,
+      removedAt: null,
+      signedAt: new Date().toISOString(),
+    };
+    const ack = await this.js.publish(
+      'fleet.down.fraud',
+      JSON.stringify(signEntry(entry, this.#signing())),
+      {
+        msgID: id,
+      },
+    );
+    return { id, seq: ack.seq };
+  }
+
+  /** Decisions per branch and outcome, counts below the threshold suppressed (null). */
+  report(): FleetReportRow[] {
+    return reportRows(this.#db);
+  }
+
+  /** Events counted (each branch event once), for tests and the bench; not a report. */
+  countedEvents(): { branch: string; events: number }[] {
+    return this.#db
+      .prepare('SELECT branch, COUNT(*) AS events FROM processed GROUP BY branch ORDER BY branch')
+      .all() as { branch: string; events: number }[];
+  }
+
+  refusedCount(): number {
+    return this.#db.prepare('SELECT COUNT(*) FROM refused').pluck().get() as number;
+  }
+
+  /** Resolves when `test` holds after some message was processed (or now). */
+  until(test: () => boolean): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ test, resolve }));
+  }
+
+  #wake(): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      if (!w.test()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  get processedSeq(): number {
+    return this.#processedSeq;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#messages?.close();
+    await this.#loop;
+    await this.nc.close();
+    this.#db.close();
+    this.#fleetKey.wipe();
+  }
+}

@@ -1,0 +1,22 @@
+/** The bank's fleet on NATS JetStream (issue 19): see engine.ts, membership.ts, node.ts, hub.ts. */
+export { fleetDocumentChecks, fleetIndexesOf, type FleetCheck } from './checks.js';
+export { FleetError, NatsServerProcess, type FleetErrorReason } from './engine.js';
+export { FleetNode } from './node.js';
+export {
+  HubNode,
+  addBranch,
+  hubPaths,
+  initHub,
+  readHub,
+  readHubReport,
+  revokeBranch,
+} from './hub.js';
+export {
+  fleetStatus,
+  joinFleet,
+  leafPaths,
+  leaveFleet,
+  loadFleetMember,
+  parseCredentials,
+} from './membership.js';
+export { startFleetInBackground, type FleetRunner } from './runner.js';

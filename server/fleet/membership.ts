@@ -1,0 +1,280 @@
+/**
+ * This appliance's membership of a fleet: `fleet join` seals the credentials the hub issued
+ * (leaf password, fleet key) in the vault and writes the leaf node's configuration the appliance
+ * owns; `fleet leave` removes both; `loadFleetMember` gives the running appliance what it needs.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dropEventCursor, lastEventId, writeEventCursor } from '../events/index.js';
+import type { Vault } from '../vault/index.js';
+import {
+  FleetError,
+  checkBranchId,
+  leafConfig,
+  writeConfigFile,
+  type NatsCredentials,
+} from './engine.js';
+import { FleetKey } from './keys.js';
+import {
+  clearFleet,
+  downlinkState,
+  fleetCounts,
+  fleetKeyRows,
+  insertFleetKey,
+  insertMembership,
+  membershipRow,
+} from './store.js';
+
+/** What `fleet hub add-branch` writes for one appliance (a secret file: 0600, carried by hand). */
+export interface FleetCredentials {
+  readonly kind: 'verikiosk-fleet-credentials';
+  readonly version: 1;
+  readonly branch: string;
+  readonly hubLeafUrl: string;
+  readonly user: string;
+  readonly password: string;
+  readonly fleetKey: { readonly version: number; readonly key: string };
+  readonly hubPublicKey: string;
+}
+
+export function parseCredentials(text: string): FleetCredentials {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new FleetError('invalid_credentials', 'the credentials file is not JSON');
+  }
+  const c = value as Partial<FleetCredentials>;
+  const ok =
+    typeof c === 'object' &&
+    c !== null &&
+    c.kind === 'verikiosk-fleet-credentials' &&
+    c.version === 1 &&
+    typeof c.branch === 'string' &&
+    typeof c.hubLeafUrl === 'string' &&
+    typeof c.user === 'string' &&
+    typeof c.password === 'string' &&
+    typeof c.fleetKey?.version === 'number' &&
+    typeof c.fleetKey.key === 'string' &&
+    Buffer.from(c.fleetKey.key, 'base64').length === 32 &&
+    typeof c.hubPublicKey === 'string' &&
+    Buffer.from(c.hubPublicKey, 'base64').length === 32;
+  if (!ok)
+    throw new FleetError(
+      'invalid_credentials',
+      'the credentials file is not a fleet credentials file',
+    );
+  return c as FleetCredentials;
+}
+
+/** Where the appliance keeps its leaf node: the configuration and the JetStream store. */
+export function leafPaths(dataDir: string): { dir: string; config: string; store: string } {
+  const dir = path.join(dataDir, 'fleet');
+  return { dir, config: path.join(dir, 'leaf.conf'), store: path.join(dir, 'jetstream') };
+}
+
+/** The event feed subscriber of the fleet publisher (server/fleet/node.ts). */
+export const FLEET_SUBSCRIBER = 'fleet';
+
+const KEY_REF = (version: number) => ({
+  table: 'fleet_keys',
+  column: 'key_enc',
+  rowId: String(version),
+});
+const LEAF_REF = { table: 'fleet_membership', column: 'leaf_password_enc', rowId: '1' };
+const LOCAL_REF = { table: 'fleet_membership', column: 'local_password_enc', rowId: '1' };
+
+function checkHubUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new FleetError('invalid_credentials', 'the hub URL is not a URL');
+  }
+  if (!['nats-leaf:', 'nats:', 'tls:'].includes(parsed.protocol) || parsed.username !== '')
+    throw new FleetError(
+      'invalid_credentials',
+      'the hub URL is nats-leaf://host:port (or tls://) without credentials in it',
+    );
+  return url;
+}
+
+export interface JoinOptions {
+  readonly hubUrl: string;
+  readonly credentials: FleetCredentials;
+  readonly branch: string;
+  /** The port the appliance's own leaf node listens on (127.0.0.1 only). */
+  readonly localPort: number;
+  readonly actor: string;
+}
+
+export interface FleetStatus {
+  readonly joined: boolean;
+  readonly branch?: string;
+  readonly hubLeafUrl?: string;
+  readonly keyVersion?: number;
+  readonly joinedAt?: string;
+  readonly leafConfig?: string;
+  readonly localPort?: number;
+  readonly signals?: number;
+  readonly fraudDocuments?: number;
+  readonly sightings?: number;
+  readonly downlinkSeq?: number;
+  readonly downlinkRejected?: number;
+}
+
+/** Joins the fleet: refused (nothing written) when joined already or the credentials are another branch's. */
+export function joinFleet(vault: Vault, options: JoinOptions): FleetStatus {
+  const branch = checkBranchId(options.branch);
+  const hubUrl = checkHubUrl(options.hubUrl);
+  const c = options.credentials;
+  if (c.branch !== branch)
+    throw new FleetError('invalid_credentials', 'these credentials were issued for another branch');
+  if (!Number.isInteger(options.localPort) || options.localPort < 1 || options.localPort > 65535)
+    throw new FleetError('refused', 'the local leaf port is 1-65535');
+  if (vault.read((db) => membershipRow(db)) !== undefined)
+    throw new FleetError('already_joined', 'this appliance is in a fleet already; leave it first');
+  const paths = leafPaths(vault.dataDir);
+  const localPassword = randomBytes(24).toString('base64url');
+  const now = vault.now.toISOString();
+  vault.write((db) => {
+    insertMembership(db, {
+      branch_id: branch,
+      hub_leaf_url: hubUrl,
+      leaf_user: c.user,
+      leaf_password_enc: vault.seal('system', LEAF_REF, c.password),
+      local_port: options.localPort,
+      local_password_enc: vault.seal('system', LOCAL_REF, localPassword),
+      hub_public_key: Buffer.from(c.hubPublicKey, 'base64'),
+      joined_at: now,
+    });
+    insertFleetKey(
+      db,
+      c.fleetKey.version,
+      vault.seal('system', KEY_REF(c.fleetKey.version), c.fleetKey.key),
+      now,
+    );
+    // The fleet publishes what happens from the join on: its cursor starts here, in the same
+    // transaction, whenever the publisher first runs.
+    writeEventCursor(db, FLEET_SUBSCRIBER, lastEventId(db), vault.now);
+    vault.audit({
+      actor: options.actor,
+      action: 'fleet.joined',
+      objectType: 'fleet',
+      objectId: branch,
+      details: { keyVersion: c.fleetKey.version },
+    });
+    // Inside the transaction: a configuration that cannot be written rolls the join back.
+    writeConfigFile(
+      paths.config,
+      leafConfig({
+        branch,
+        host: '127.0.0.1',
+        port: options.localPort,
+        monitorPort: null,
+        storeDir: paths.store,
+        hubLeafUrl: hubUrl,
+        credentials: { user: c.user, password: c.password },
+        localUser: { user: 'appliance', password: localPassword },
+      }),
+    );
+  });
+  return fleetStatus(vault);
+}
+
+export function leaveFleet(vault: Vault, actor: string): void {
+  const row = vault.read((db) => membershipRow(db));
+  if (row === undefined) throw new FleetError('not_joined', 'this appliance is not in a fleet');
+  const paths = leafPaths(vault.dataDir);
+  vault.write((db) => {
+    clearFleet(db);
+    dropEventCursor(db, FLEET_SUBSCRIBER);
+    vault.audit({
+      actor,
+      action: 'fleet.left',
+      objectType: 'fleet',
+      objectId: row.branch_id,
+      details: {},
+    });
+  });
+  fs.rmSync(paths.config, { force: true });
+  fs.rmSync(paths.store, { recursive: true, force: true });
+  forget(vault);
+}
+
+export function fleetStatus(vault: Vault): FleetStatus {
+  return vault.read((db) => {
+    const row = membershipRow(db);
+    if (row === undefined) return { joined: false };
+    const keys = fleetKeyRows(db).filter((k) => k.retired_at === null);
+    const counts = fleetCounts(db);
+    const down = downlinkState(db);
+    return {
+      joined: true,
+      branch: row.branch_id,
+      hubLeafUrl: row.hub_leaf_url,
+      keyVersion: keys.at(-1)?.version ?? 0,
+      joinedAt: row.joined_at,
+      leafConfig: leafPaths(vault.dataDir).config,
+      localPort: row.local_port,
+      signals: counts.signals,
+      fraudDocuments: counts.fraudDocuments,
+      sightings: counts.sightings,
+      downlinkSeq: down.last_seq,
+      downlinkRejected: down.rejected,
+    };
+  });
+}
+
+/** What the running appliance needs of its membership, opened once per vault. */
+export interface FleetMember {
+  readonly branch: string;
+  /** The current fleet key (the highest version not retired). */
+  readonly key: FleetKey;
+  readonly hubPublicKey: Uint8Array;
+  readonly localUrl: string;
+  readonly local: NatsCredentials;
+  readonly joinedAt: string;
+}
+
+const members = new WeakMap<Vault, FleetMember | null>();
+
+function forget(vault: Vault): void {
+  members.get(vault)?.key.wipe();
+  members.delete(vault);
+}
+
+/** The membership, or null when this appliance is in no fleet (cached; re-read after join/leave). */
+export function loadFleetMember(vault: Vault): FleetMember | null {
+  const row = vault.read((db) => membershipRow(db));
+  const cached = members.get(vault);
+  if (cached !== undefined && (cached?.joinedAt ?? null) === (row?.joined_at ?? null))
+    return cached;
+  forget(vault);
+  if (row === undefined) {
+    members.set(vault, null);
+    return null;
+  }
+  const keyRow = vault
+    .read((db) => fleetKeyRows(db))
+    .filter((k) => k.retired_at === null)
+    .at(-1);
+  if (keyRow === undefined) return null;
+  const keyText = vault.openSystemSecret(KEY_REF(keyRow.version), keyRow.key_enc);
+  const keyBytes = Buffer.from(keyText, 'base64');
+  const member: FleetMember = {
+    branch: row.branch_id,
+    key: new FleetKey(keyRow.version, keyBytes),
+    hubPublicKey: Uint8Array.from(row.hub_public_key),
+    localUrl: `nats://127.0.0.1:${row.local_port}`,
+    local: {
+      user: 'appliance',
+      password: vault.openSystemSecret(LOCAL_REF, row.local_password_enc),
+    },
+    joinedAt: row.joined_at,
+  };
+  keyBytes.fill(0);
+  members.set(vault, member);
+  return member;
+}

@@ -1,0 +1,180 @@
+/**
+ * A real fleet on 127.0.0.1 for tests and the bench: one hub nats-server and N branch leaf nodes,
+ * each with its own JetStream domain and temp store dir, from the configurations the product
+ * writes (`initHub`/`addBranch` for the hub, `joinFleet` for each appliance); each appliance a real
+ * vault with its event feed, fleet node and hub node. Servers are stopped by pid; readiness is a
+ * client connecting (and the hub reporting the leaf connections), never a sleep.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Vault, dataDirPaths } from '../../../server/vault/index.js';
+import { emitEvent, type EventFeed } from '../../../server/events/index.js';
+import { NatsServerProcess, freePort, natsServerBinary } from '../../../server/fleet/engine.js';
+import { HubNode, addBranch, hubPaths, initHub, readHub } from '../../../server/fleet/hub.js';
+import { joinFleet, leafPaths, loadFleetMember } from '../../../server/fleet/membership.js';
+import { FleetNode } from '../../../server/fleet/node.js';
+import { fleetDocumentChecks, type FleetCheck } from '../../../server/fleet/checks.js';
+import type { DocumentRecord } from '../../../server/documents/record.js';
+
+export const natsAvailable = fs.existsSync(natsServerBinary());
+
+export interface Branch {
+  readonly id: string;
+  readonly vault: Vault;
+  readonly feed: EventFeed;
+  readonly leaf: NatsServerProcess;
+  node: FleetNode | null;
+}
+
+export interface Fleet {
+  readonly root: string;
+  readonly hubDir: string;
+  readonly hubServer: NatsServerProcess;
+  hub: HubNode | null;
+  readonly branches: Branch[];
+  readonly errors: unknown[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `test` holds, polling every 20 ms; fails with `what` after `timeoutMs`. */
+export async function eventually(
+  what: string,
+  test: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function leafCount(monitorPort: number): Promise<number> {
+  try {
+    const body = (await (await fetch(`http://127.0.0.1:${monitorPort}/leafz`)).json()) as {
+      leafnodes: number;
+    };
+    return body.leafnodes;
+  } catch {
+    return -1;
+  }
+}
+
+/** Waits until the hub reports `n` leaf connections. */
+export async function waitForLeaves(fleet: Fleet, n: number): Promise<void> {
+  const state = readHub(fleet.hubDir);
+  await eventually(`${n} leaf connections`, async () => (await leafCount(state.monitorPort)) === n);
+}
+
+export async function startFleet(branchIds: readonly string[]): Promise<Fleet> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-fleet-'));
+  const hubDir = path.join(root, 'hub');
+  await initHub(hubDir, {
+    host: '127.0.0.1',
+    port: await freePort(),
+    leafPort: await freePort(),
+    monitorPort: await freePort(),
+  });
+  const credentials = branchIds.map((id) => addBranch(hubDir, id));
+  const state = readHub(hubDir);
+  const hubServer = new NatsServerProcess(
+    hubPaths(hubDir).config,
+    `nats://127.0.0.1:${state.port}`,
+    state.admin,
+  );
+  await hubServer.start();
+  const fleet: Fleet = { root, hubDir, hubServer, hub: null, branches: [], errors: [] };
+  for (const [i, id] of branchIds.entries()) {
+    const dataDir = path.join(root, id);
+    const vault = await Vault.init(dataDir, {
+      unattendedKeyFile: dataDirPaths(dataDir).defaultKeyFile,
+    });
+    joinFleet(vault, {
+      hubUrl: credentials[i]!.hubLeafUrl,
+      credentials: credentials[i]!,
+      branch: id,
+      localPort: await freePort(),
+      actor: 'test',
+    });
+    const member = loadFleetMember(vault)!;
+    const leaf = new NatsServerProcess(leafPaths(dataDir).config, member.localUrl, member.local);
+    await leaf.start();
+    const feed = vault.eventFeed({ pollMs: 50, retryMs: 50, maxRetryMs: 200 });
+    fleet.branches.push({ id, vault, feed, leaf, node: null });
+  }
+  await waitForLeaves(fleet, branchIds.length);
+  fleet.hub = await HubNode.start(hubDir, { onError: (e) => fleet.errors.push(e) });
+  for (const branch of fleet.branches) {
+    branch.node = await FleetNode.start(branch.vault, branch.feed, {
+      onError: (e) => fleet.errors.push(e),
+    });
+    branch.feed.start();
+  }
+  return fleet;
+}
+
+export async function stopFleet(fleet: Fleet | null): Promise<void> {
+  if (!fleet) return;
+  for (const b of fleet.branches) {
+    await b.node?.stop();
+    await b.feed.stop();
+    b.vault.close();
+  }
+  await fleet.hub?.stop().catch(() => undefined);
+  for (const b of fleet.branches) await b.leaf.stop();
+  await fleet.hubServer.stop();
+  fs.rmSync(fleet.root, { recursive: true, force: true });
+}
+
+let verificationSeq = 0;
+
+/**
+ * One decided verification at a branch, as the verification service leaves it for the fleet:
+ * its fleet checks run with the document record in hand (the signal recorded), then its
+ * `verification.decided` event written. Returns the fleet checks.
+ */
+export function decideAt(
+  branch: Branch,
+  record: DocumentRecord | null,
+  decision: 'approved' | 'declined' | 'review' = 'approved',
+): { verificationId: string; checks: FleetCheck[] } {
+  verificationSeq += 1;
+  const verificationId = `ver_${String(verificationSeq).padStart(26, '0')}`;
+  const checks = record === null ? [] : fleetDocumentChecks(branch.vault, verificationId, record);
+  const reasons = checks.flatMap((c) =>
+    c.outcome === 'fail' && c.reasonCode ? [c.reasonCode] : [],
+  );
+  branch.vault.write((db) =>
+    emitEvent(db, {
+      type: 'verification.decided',
+      payload: {
+        verificationId,
+        decision,
+        riskScore: decision === 'approved' ? 0 : 60,
+        reasons,
+        policyVersion: 'default-1',
+        byCase: false,
+      },
+    }),
+  );
+  return { verificationId, checks };
+}
+
+/** Every file under `dir` that contains any of `needles` (as UTF-8 bytes). */
+export function filesContaining(dir: string, needles: readonly string[]): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const file = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.isFile()) {
+        const bytes = fs.readFileSync(file);
+        if (needles.some((n) => bytes.includes(Buffer.from(n, 'utf8')))) hits.push(file);
+      }
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return hits;
+}
