@@ -45,6 +45,7 @@ import {
   type FaceAnalysisOk,
   type FaceComparison,
   type FaceMatchRates,
+  type FaceSearch,
   type FaceTemplate,
   type LazyFaceEngine,
   type LivenessFrame,
@@ -55,6 +56,7 @@ import { deviceApiId, type ApplianceDevices } from '../devices/index.js';
 import {
   checkDocument,
   decodeImage,
+  identityOf,
   maskDocumentNumber,
   parseAamva,
   parseMrz,
@@ -66,7 +68,13 @@ import {
 import { emitEvent } from '../events/index.js';
 import { newId, normaliseDocumentNumber, type Vault, type WritableDb } from '../vault/index.js';
 import { faceMatchCheck, livenessCheck } from './checks/face.js';
-import { documentVelocityCheck, vaultDocumentPresentations } from './checks/fraud.js';
+import {
+  documentVelocityCheck,
+  faceSignalChecks,
+  vaultDocumentPresentations,
+  vaultFraudLookups,
+  type FraudLookups,
+} from './checks/fraud.js';
 import { captureContextCheck } from './checks/signals.js';
 import type { VerificationResolver } from './index.js';
 import {
@@ -142,6 +150,11 @@ export interface VerificationServiceOptions {
   vault: Vault;
   config: Config;
   face: LazyFaceEngine;
+  /**
+   * The running 1:N index: every selfie probe joins it, and at submit the probe is searched for
+   * known-fraud faces, another subject's enrolled face and face velocity (checks/fraud.ts).
+   */
+  faceSearch: FaceSearch;
   devices?: ApplianceDevices | undefined;
   /** The MRZ OCR for document images; loaded on first use when absent. */
   readMrz?: MrzImageReader | null;
@@ -212,6 +225,8 @@ export class VerificationService implements VerificationResolver {
   readonly #vault: Vault;
   readonly #config: Config;
   readonly #face: LazyFaceEngine;
+  readonly #faceSearch: FaceSearch;
+  readonly #fraud: FraudLookups;
   readonly #devices: ApplianceDevices | undefined;
   #readMrz: MrzImageReader | null | undefined;
   readonly #rules: MachineRules;
@@ -223,6 +238,8 @@ export class VerificationService implements VerificationResolver {
     this.#vault = options.vault;
     this.#config = options.config;
     this.#face = options.face;
+    this.#faceSearch = options.faceSearch;
+    this.#fraud = vaultFraudLookups(options.vault, options.faceSearch);
     this.#devices = options.devices;
     this.#readMrz = options.readMrz;
     this.#rules = {
@@ -266,6 +283,14 @@ export class VerificationService implements VerificationResolver {
         subjectId = input.subjectId ?? '';
         if (!store.subjectExists(db, subjectId)) {
           throw new VerificationError('refused', 'unknown_subject', 'no such subject');
+        }
+        // A declined identity never serves an authentication (its templates prove nothing).
+        if (store.identityDeclined(db, subjectId)) {
+          throw new VerificationError(
+            'refused',
+            'identity_declined',
+            "the subject's identity verification was declined: it cannot be authenticated",
+          );
         }
       } else {
         subjectId = vault.createSubject();
@@ -502,6 +527,7 @@ export class VerificationService implements VerificationResolver {
     const liveness = livenessCheck(report);
     const best = probe.frames[0] ?? 0;
     const bestImage = images[best] ?? new Uint8Array();
+    let indexed: { templateId: string; subjectId: string } | null = null;
     this.#commit(id, caller, 'selfie', source, {}, (db, row) => {
       const subjectId = row.subjectId ?? '';
       const templateId = storeTemplate(this.#vault, {
@@ -523,11 +549,13 @@ export class VerificationService implements VerificationResolver {
         sampleEnc: this.#vault.seal({ subjectId }, ref, bestImage),
         at: this.#vault.now.toISOString(),
       });
+      indexed = { templateId, subjectId };
       return {
         result: { templateId, sampleId, checks: [liveness] },
         details: { frames: frames.length, fused: probe.frames.length, liveness: liveness.outcome },
       };
     });
+    this.#index(indexed, engine.model, probe.descriptor);
     return this.get(id, { ...caller, piiRead: false });
   }
 
@@ -750,6 +778,15 @@ export class VerificationService implements VerificationResolver {
   async #runChecks(row: VerificationRow, caller: Caller): Promise<VerificationCheck[]> {
     const captures = this.#vault.read((db) => store.getCaptures(db, row.id));
     const checks: VerificationCheck[] = [];
+    if (row.kind === 'authentication') {
+      // Declined after this session was created (a case can decline it): still refused here.
+      const declined = this.#vault.read((db) => store.identityDeclined(db, row.subjectId ?? ''));
+      checks.push(
+        declined
+          ? { check: 'enrolment', outcome: 'fail', reasonCode: 'identity_declined' }
+          : { check: 'enrolment', outcome: 'pass', reasonCode: null },
+      );
+    }
     const documentId = captures.get('document')?.result.documentId;
     let documentImage: Uint8Array | null = null;
     if (documentId !== undefined) {
@@ -786,7 +823,7 @@ export class VerificationService implements VerificationResolver {
       checks.push(...(selfie.checks ?? []));
       if (selfie.templateId !== undefined) {
         try {
-          checks.push(await this.#faceMatch(row, selfie.templateId, documentImage, caller));
+          checks.push(...(await this.#faceChecks(row, selfie.templateId, documentImage, caller)));
         } finally {
           documentImage?.fill(0);
         }
@@ -800,14 +837,24 @@ export class VerificationService implements VerificationResolver {
 
   /**
    * The fused selfie probe against the document portrait (identity) or the subject's enrolled
-   * face templates (authentication), each read audited with the purpose 'verification'.
+   * face templates (authentication), and the probe's 1:N signals (known-fraud face, another
+   * subject's enrolled face, face velocity), from one audited read with the purpose
+   * 'verification'. An authentication compares only with enrolments: templates kept without a
+   * verification or captured in an identity session that was not declined (never another
+   * authentication's probe, never a declined identity's capture).
    */
-  async #faceMatch(
+  async #faceChecks(
     row: VerificationRow,
     probeTemplateId: string,
     documentImage: Uint8Array | null,
     caller: Caller,
-  ): Promise<VerificationCheck> {
+  ): Promise<VerificationCheck[]> {
+    const notRun = (check: string): VerificationCheck => ({
+      check,
+      outcome: 'not_run',
+      reasonCode: null,
+    });
+    const signalsNotRun = ['known_fraud_face', 'duplicate_face', 'velocity_face'].map(notRun);
     const subjectId = row.subjectId ?? '';
     const engine = this.#face.engine();
     const model = engine.model;
@@ -815,29 +862,39 @@ export class VerificationService implements VerificationResolver {
       sameModel(t.model, model),
     );
     const probeRecord = stored.find((t) => t.id === probeTemplateId);
-    if (probeRecord === undefined)
-      return { check: 'face_match', outcome: 'not_run', reasonCode: null };
-    const references = stored.filter(
+    if (probeRecord === undefined) return [notRun('face_match'), ...signalsNotRun];
+    const candidates = stored.filter(
       (t) => t.id !== probeTemplateId && t.verificationId !== row.id,
     );
+    const enrolled = this.#vault.read((db) =>
+      store.enrolledTemplateIds(
+        db,
+        candidates.map((t) => t.id),
+        'not_declined',
+      ),
+    );
+    const references = candidates.filter((t) => enrolled.has(t.id));
     let reference: FaceTemplate[] = [];
     let kind: 'live' | 'document' = 'live';
+    let portrait: VerificationCheck | null = null;
     if (row.kind === 'identity') {
-      if (documentImage === null)
-        return { check: 'face_match', outcome: 'not_run', reasonCode: null };
-      const analysis = await engine.analyse(documentImage, { role: 'document' });
-      if (analysis.status === 'busy')
-        return { check: 'face_match', outcome: 'not_run', reasonCode: null };
-      if (analysis.status === 'rejected') {
-        return faceMatchCheck({
-          status: 'not_compared',
-          side: 'b',
-          reason: analysis.reason,
-          guidance: analysis.guidance,
-        });
+      if (documentImage === null) {
+        portrait = notRun('face_match');
+      } else {
+        const analysis = await engine.analyse(documentImage, { role: 'document' });
+        if (analysis.status === 'busy') portrait = notRun('face_match');
+        else if (analysis.status === 'rejected') {
+          portrait = faceMatchCheck({
+            status: 'not_compared',
+            side: 'b',
+            reason: analysis.reason,
+            guidance: analysis.guidance,
+          });
+        } else {
+          reference = [templateOf(analysis, model)];
+          kind = 'document';
+        }
       }
-      reference = [templateOf(analysis, model)];
-      kind = 'document';
     }
     const opened = row.kind === 'identity' ? [probeRecord] : [probeRecord, ...references];
     const access = {
@@ -848,14 +905,27 @@ export class VerificationService implements VerificationResolver {
       objectId: subjectId,
       details: { modality: 'face', templates: opened.length },
     } as const;
-    return openTemplates<VerificationCheck>(this.#vault, opened, access, (templates) => {
-      const [probe, ...enrolled] = templates.map((t) => deserializeFaceTemplate(t.template));
-      const against = row.kind === 'identity' ? reference : enrolled;
-      if (probe === undefined || against.length === 0) {
-        return {
-          value: { check: 'face_match', outcome: 'not_run', reasonCode: null },
-          outcome: 'not_run',
-        };
+    return openTemplates<VerificationCheck[]>(this.#vault, opened, access, (templates) => {
+      const [probe, ...enrolledFaces] = templates.map((t) => deserializeFaceTemplate(t.template));
+      if (probe === undefined) {
+        return { value: [notRun('face_match'), ...signalsNotRun], outcome: 'not_run' };
+      }
+      const signals = sameModel(probe.model, this.#faceSearch.model)
+        ? faceSignalChecks(
+            {
+              probe: { model: probe.model, embedding: probe.vector },
+              subjectId,
+              verificationId: row.id,
+              now: this.#vault.now,
+            },
+            this.#fraud,
+            { thresholds: faceMatchThresholds('live', this.#rates) },
+          )
+        : signalsNotRun;
+      const against = row.kind === 'identity' ? reference : enrolledFaces;
+      if (portrait !== null || against.length === 0) {
+        const check = portrait ?? notRun('face_match');
+        return { value: [check, ...signals], outcome: check.outcome };
       }
       const distance = Math.min(...against.map((t) => faceDistance(probe, t)));
       const thresholds = faceMatchThresholds(kind, this.#rates);
@@ -870,8 +940,24 @@ export class VerificationService implements VerificationResolver {
         greyscaleMatch: false,
       } as unknown as FaceComparison;
       const check = faceMatchCheck(comparison);
-      return { value: check, outcome: check.outcome };
+      return { value: [check, ...signals], outcome: check.outcome };
     });
+  }
+
+  /**
+   * A committed selfie probe joins the running 1:N index, so the next session's search sees it
+   * (the index loads every face template at start, so a restart agrees). Whether a hit counts as
+   * a duplicate identity is decided at search time from the vault (enrolledTemplateIds).
+   */
+  #index(
+    indexed: { templateId: string; subjectId: string } | null,
+    model: FaceTemplate['model'],
+    embedding: Float32Array,
+  ): void {
+    if (indexed === null || !sameModel(model, this.#faceSearch.model)) return;
+    const index = this.#faceSearch.index;
+    if (index.closed || index.has(indexed.templateId)) return;
+    index.addTemplate({ ...indexed, model, embedding });
   }
 
   // ---- internals ----------------------------------------------------------------------------------
@@ -992,6 +1078,16 @@ export class VerificationService implements VerificationResolver {
         record.documentNumber === null ? '' : normaliseDocumentNumber(record.documentNumber);
       store.deleteSessionDocuments(db, id);
       const at = vault.now.toISOString();
+      // The holder's name and birth date as the vault indexes them, so "this number under
+      // another identity" compares identities, not subjects (a new capture replaces it).
+      if (row.kind === 'identity') {
+        const { nameAndBirthDate } = identityOf(record, subjectId);
+        store.setSubjectNameDob(
+          db,
+          subjectId,
+          nameAndBirthDate === null ? null : vault.blindIndex('name_birth_date', nameAndBirthDate),
+        );
+      }
       store.insertDocument(db, {
         id: documentId,
         subjectId,
