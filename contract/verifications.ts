@@ -184,6 +184,17 @@ export const VerificationIdParamsSchema = z.object({
     .meta({ param: { name: 'id', in: 'path' }, example: 'ver_01JF3M8X2K4Q9W7E5R6T' }),
 });
 
+/** The images a session may hold: the document's photo, and the best frame of the selfie burst. */
+export const VERIFICATION_IMAGE_NAMES = ['document', 'selfie'] as const;
+export type VerificationImageName = (typeof VERIFICATION_IMAGE_NAMES)[number];
+
+export const VerificationImageParamsSchema = z.object({
+  id: VerificationIdParamsSchema.shape.id,
+  name: z
+    .enum(VERIFICATION_IMAGE_NAMES)
+    .meta({ param: { name: 'name', in: 'path' }, example: 'selfie' }),
+});
+
 export const CONSENT_PURPOSES = [
   'biometric_processing',
   'identity_verification',

@@ -22,6 +22,7 @@ import type {
   SignatureCapture,
   VerificationCreate,
   VerificationDto,
+  VerificationImageName,
   VerificationListQuery,
 } from '../../contract/verifications.js';
 import {
@@ -545,7 +546,7 @@ export class VerificationService implements VerificationResolver {
         subjectId,
         verificationId: id,
         modality: 'face',
-        mime: 'application/octet-stream',
+        mime: imageMime(bestImage, 'application/octet-stream'),
         sampleEnc: this.#vault.seal({ subjectId }, ref, bestImage),
         at: this.#vault.now.toISOString(),
       });
@@ -638,6 +639,69 @@ export class VerificationService implements VerificationResolver {
       };
     });
     return this.get(id, { ...caller, piiRead: false });
+  }
+
+  // ---- images ------------------------------------------------------------------------------------
+
+  /**
+   * One of a session's images (`document`: the document's photo; `selfie`: the best frame of the
+   * burst) for the staff console, opened as one audited `pii.read`. An API client sees only the
+   * sessions it created; a session, or an image, that is not there is not found.
+   */
+  image(
+    id: string,
+    name: VerificationImageName,
+    caller: Caller,
+  ): { bytes: Uint8Array<ArrayBuffer>; mime: string } {
+    const vault = this.#vault;
+    const found = vault.read((db) => {
+      const row = store.getVerification(db, id);
+      if (row === null) return null;
+      if (caller.apiClientId !== null && row.apiClientId !== caller.apiClientId) return null;
+      if (caller.kioskId !== null && row.kioskId !== caller.kioskId) return null;
+      const captures = store.getCaptures(db, id);
+      if (name === 'document') {
+        const documentId = captures.get('document')?.result.documentId;
+        const image = documentId === undefined ? null : store.getDocumentImage(db, documentId);
+        return image === null
+          ? null
+          : {
+              owner: { subjectId: image.subjectId },
+              ref: { table: 'document_images', column: 'image_enc', rowId: image.id },
+              sealed: image.imageEnc,
+              mime: image.mime,
+            };
+      }
+      const sampleId = captures.get('selfie')?.result.sampleId;
+      const sample = sampleId === undefined ? null : store.getSample(db, sampleId);
+      return sample === null
+        ? null
+        : {
+            owner: { subjectId: sample.subjectId },
+            ref: { table: 'biometric_samples', column: 'sample_enc', rowId: sample.id },
+            sealed: sample.sampleEnc,
+            mime: sample.mime,
+          };
+    });
+    if (found === null) {
+      throw new VerificationError('not_found', 'unknown_image', 'No such resource.');
+    }
+    const { mime, ...field } = found;
+    return vault.openSealed(
+      {
+        actor: caller.actor,
+        action: 'pii.read',
+        purpose: 'verification',
+        objectType: 'verification',
+        objectId: id,
+        details: { image: name },
+      },
+      [field],
+      ([bytes]) => {
+        const copy = new Uint8Array(bytes ?? new Uint8Array());
+        return { value: { bytes: copy, mime: imageMime(copy, mime) }, outcome: 'opened' };
+      },
+    );
   }
 
   // ---- submit and decision ----------------------------------------------------------------------
@@ -1317,6 +1381,15 @@ export class VerificationService implements VerificationResolver {
     }
     return this.#readMrz;
   }
+}
+
+/** The media type the bytes are (JPEG and PNG by their signature), else the one recorded. */
+export function imageMime(bytes: Uint8Array, recorded: string): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+    return 'image/png';
+  }
+  return recorded;
 }
 
 /** A record worth keeping: a format was recognised and a document number read. */

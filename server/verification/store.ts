@@ -359,13 +359,16 @@ export function insertDocumentImage(
 export function getDocumentImage(
   db: ReadableDb,
   documentId: string,
-): { id: string; imageEnc: Uint8Array } | null {
+): { id: string; subjectId: string; mime: string; imageEnc: Uint8Array } | null {
   const raw = sql(
     db,
-    `SELECT id, image_enc FROM document_images WHERE document_id = ? AND side = 'front'
-     ORDER BY created_at DESC LIMIT 1`,
-  ).get(documentId) as { id: string; image_enc: Uint8Array } | undefined;
-  return raw === undefined ? null : { id: raw.id, imageEnc: raw.image_enc };
+    `SELECT id, subject_id, mime, image_enc FROM document_images WHERE document_id = ?
+       AND side = 'front' ORDER BY created_at DESC LIMIT 1`,
+  ).get(documentId) as
+    { id: string; subject_id: string; mime: string; image_enc: Uint8Array } | undefined;
+  return raw === undefined
+    ? null
+    : { id: raw.id, subjectId: raw.subject_id, mime: raw.mime, imageEnc: raw.image_enc };
 }
 
 export function insertSample(
@@ -390,13 +393,14 @@ export function insertSample(
 export function getSample(
   db: ReadableDb,
   id: string,
-): { id: string; subjectId: string; sampleEnc: Uint8Array } | null {
-  const raw = sql(db, 'SELECT id, subject_id, sample_enc FROM biometric_samples WHERE id = ?').get(
-    id,
-  ) as { id: string; subject_id: string; sample_enc: Uint8Array } | undefined;
+): { id: string; subjectId: string; mime: string; sampleEnc: Uint8Array } | null {
+  const raw = sql(
+    db,
+    'SELECT id, subject_id, mime, sample_enc FROM biometric_samples WHERE id = ?',
+  ).get(id) as { id: string; subject_id: string; mime: string; sample_enc: Uint8Array } | undefined;
   return raw === undefined
     ? null
-    : { id: raw.id, subjectId: raw.subject_id, sampleEnc: raw.sample_enc };
+    : { id: raw.id, subjectId: raw.subject_id, mime: raw.mime, sampleEnc: raw.sample_enc };
 }
 
 export function kioskExists(db: ReadableDb, id: string): boolean {

@@ -7,6 +7,7 @@ import {
   SignatureCaptureSchema,
   VerificationCreateSchema,
   VerificationIdParamsSchema,
+  VerificationImageParamsSchema,
   VerificationListQuerySchema,
   VerificationListSchema,
   VerificationSchema,
@@ -56,6 +57,7 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
   const read = requireScope('verifications:read', { vault });
   const write = requireScope('verifications:write', { vault });
   const capture = requireScope('captures:write', { vault });
+  const images = requireScope('images:read', { vault });
   // The capture prefix takes image-sized bodies; the JSON-only captures keep the JSON limit.
   const small = bodyLimitFor(jsonLimit);
   /** verifications:write, or a kiosk starting a session on itself. */
@@ -119,6 +121,26 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
     request: params,
     responses: {
       200: { description: 'The session', content: json(VerificationSchema) },
+      ...problemResponses(400, 401, 403, 404, 429),
+    },
+  });
+  const image = createRoute({
+    method: 'get',
+    path: '/verifications/{id}/images/{name}',
+    tags: TAGS,
+    summary:
+      "A session's image (document photo, best selfie frame): images:read, an audited read; an API key sees its own sessions only",
+    security: securityOf('images:read'),
+    middleware: [images, owns] as const,
+    request: { params: VerificationImageParamsSchema },
+    responses: {
+      200: {
+        description: 'The image, as captured',
+        content: {
+          'image/jpeg': { schema: z.string().meta({ format: 'binary' }) },
+          'image/png': { schema: z.string().meta({ format: 'binary' }) },
+        },
+      },
       ...problemResponses(400, 401, 403, 404, 429),
     },
   });
@@ -202,6 +224,15 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
     .openapi(create, (c) => c.json(service.create(c.req.valid('json'), callerOf(c)), 201))
     .openapi(list, (c) => c.json(service.list(c.req.valid('query'), callerOf(c)), 200))
     .openapi(get, (c) => c.json(service.get(c.req.valid('param').id, callerOf(c)), 200))
+    .openapi(image, (c) => {
+      const { id, name } = c.req.valid('param');
+      const { bytes, mime } = service.image(id, name, callerOf(c));
+      return c.body(bytes, 200, {
+        'content-type': mime,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+    })
     .openapi(cancel, (c) => c.json(service.cancel(c.req.valid('param').id, callerOf(c)), 200))
     .openapi(consent, (c) =>
       c.json(service.consent(c.req.valid('param').id, c.req.valid('json'), callerOf(c)), 200),

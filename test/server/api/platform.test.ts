@@ -52,6 +52,7 @@ describe('the OpenAPI platform', () => {
       '/api/v1/verifications/{id}/cancel',
       '/api/v1/verifications/{id}/consent',
       '/api/v1/verifications/{id}/document',
+      '/api/v1/verifications/{id}/images/{name}',
       '/api/v1/verifications/{id}/selfie',
       '/api/v1/verifications/{id}/signature',
       '/api/v1/verifications/{id}/submit',

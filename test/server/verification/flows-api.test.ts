@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addStaffUser } from '../../../server/auth/index.js';
+import { addStaffUser, createApiClient } from '../../../server/auth/index.js';
 import { createChallengePlan } from '../../../server/biometrics/index.js';
 import { signatureToJson } from '../../../server/biometrics/signature/index.js';
 import { fraudDocumentIndexInput } from '../../../server/documents/index.js';
@@ -17,7 +17,7 @@ import { newId } from '../../../server/vault/index.js';
 import { generateFaceDocument } from '../../gen/face-documents.js';
 import { devDataPath } from '../../support/dev-data.js';
 import { describeWithDevData } from '../../support/with-dev-data.js';
-import { loginAs, type LoggedIn } from '../api/auth-helpers.js';
+import { auditOf, loginAs, type LoggedIn } from '../api/auth-helpers.js';
 import { closeAppliances, expectProblem } from '../api/helpers.js';
 import {
   CONSENT,
@@ -72,38 +72,37 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
   }
 
   /** An identity session with every capture: the card shows `cardPerson`, the selfie `selfie`. */
-  async function identity(mrz: string, cardPerson: string, selfie: string): Promise<string> {
+  async function identity(
+    mrz: string,
+    cardPerson: string,
+    selfie: string,
+    key = t.integrator,
+  ): Promise<string> {
     const { id } = await bodyOf(
-      await t.call('POST', '/verifications', t.integrator, { kind: 'identity' }),
+      await t.call('POST', '/verifications', key, { kind: 'identity' }),
       201,
     );
-    await bodyOf(await t.call('POST', `/verifications/${id}/consent`, t.integrator, CONSENT), 200);
+    await bodyOf(await t.call('POST', `/verifications/${id}/consent`, key, CONSENT), 200);
     await bodyOf(
-      await t.call('POST', `/verifications/${id}/document`, t.integrator, {
+      await t.call('POST', `/verifications/${id}/document`, key, {
         mrz,
         image: (await card(cardPerson)).toString('base64'),
       }),
       200,
     );
-    await selfieOf(id, selfie);
+    await selfieOf(id, selfie, key);
     const signatures = [1, 2, 3, 4, 5].map((n) => signatureToJson(readSvc2004(2, 3, n)));
-    await bodyOf(
-      await t.call('POST', `/verifications/${id}/signature`, t.integrator, { signatures }),
-      200,
-    );
+    await bodyOf(await t.call('POST', `/verifications/${id}/signature`, key, { signatures }), 200);
     return id;
   }
 
-  async function selfieOf(id: string, person: string): Promise<void> {
+  async function selfieOf(id: string, person: string, key = t.integrator): Promise<void> {
     const plan = createChallengePlan({}, (min) => min);
     const frames = [2, 3, 4].map((n, i) => ({
       t: Math.round((plan.duration * i) / 2),
       image: face(person, n).toString('base64'),
     }));
-    await bodyOf(
-      await t.call('POST', `/verifications/${id}/selfie`, t.integrator, { frames, plan }),
-      200,
-    );
+    await bodyOf(await t.call('POST', `/verifications/${id}/selfie`, key, { frames, plan }), 200);
   }
 
   const submit = async (id: string) =>
@@ -297,4 +296,60 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
     expect(other.decision).toBe('declined');
     expect(nameDob(other.subjectId)).not.toBe(nameDob(first.subjectId));
   }, 400_000);
+
+  it('serves a session’s images under images:read as an audited read, to its own API key or staff only', async () => {
+    const key = (name: string, scopes: Parameters<typeof createApiClient>[1]['scopes']) =>
+      createApiClient(t.vault, { name, scopes }, 'test').key;
+    const console = key('console', [
+      'verifications:write',
+      'captures:write',
+      'verifications:read',
+      'images:read',
+    ]);
+    const otherViewer = key('viewer', ['verifications:read', 'images:read']);
+    const id = await identity(td3({ number: 'I50000001' }), 'raj', 'raj', console);
+    const get = (name: string, headers: Record<string, string>) =>
+      t.app.request(`/api/v1/verifications/${id}/images/${name}`, { headers });
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+    const document = await get('document', bearer(console));
+    expect(document.status).toBe(200);
+    expect(document.headers.get('content-type')).toBe('image/jpeg');
+    expect(document.headers.get('cache-control')).toBe('no-store');
+    expect(Buffer.from(await document.arrayBuffer()).equals(await card('raj'))).toBe(true);
+    const selfie = await get('selfie', { cookie: alice.cookie });
+    expect(selfie.status).toBe(200);
+    expect(selfie.headers.get('content-type')).toBe('image/png');
+    const frame = Buffer.from(await selfie.arrayBuffer());
+    expect([2, 3, 4].some((n) => face('raj', n).equals(frame))).toBe(true);
+    const reads = auditOf(t.vault, 'pii.read').filter((a) => a.object_id === id);
+    expect(reads.map((a) => JSON.parse(a.details) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ image: 'document', purpose: 'verification' }),
+      expect.objectContaining({ image: 'selfie', purpose: 'verification' }),
+    ]);
+
+    // Without images:read: 403; another API client's session, or an image not taken: 404.
+    expect((await expectProblem(await get('selfie', bearer(t.integrator)), 403)).status).toBe(403);
+    expect((await expectProblem(await get('selfie', bearer(t.kioskA.token)), 403)).status).toBe(
+      403,
+    );
+    await expectProblem(await get('selfie', bearer(otherViewer)), 404);
+    const { id: empty } = await bodyOf(
+      await t.call('POST', '/verifications', console, { kind: 'identity' }),
+      201,
+    );
+    await expectProblem(
+      await t.app.request(`/api/v1/verifications/${empty}/images/selfie`, {
+        headers: bearer(console),
+      }),
+      404,
+    );
+    await expectProblem(await get('signature', bearer(console)), 400);
+    await expectProblem(
+      await t.app.request('/api/v1/verifications/ver_0000000000000000000000/images/selfie', {
+        headers: { cookie: alice.cookie },
+      }),
+      404,
+    );
+  }, 300_000);
 });
