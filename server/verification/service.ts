@@ -19,6 +19,7 @@ import type {
   DocumentFields,
   DocumentTextCapture,
   SelfieCapture,
+  SelfieForm,
   SignatureCapture,
   VerificationCreate,
   VerificationDto,
@@ -491,10 +492,45 @@ export class VerificationService implements VerificationResolver {
    * (burstProbe), stored as a sealed template; the best frame is kept as a sealed sample.
    */
   async selfie(id: string, input: SelfieCapture, caller: Caller): Promise<VerificationDto> {
+    return this.#selfie(
+      id,
+      {
+        frames: input.frames.map((f) => ({
+          t: f.t,
+          bytes: new Uint8Array(Buffer.from(f.image, 'base64')),
+        })),
+        plan: input.plan,
+        deviceId: input.deviceId,
+      },
+      caller,
+    );
+  }
+
+  /** The selfie as multipart/form-data: the same capture from file parts. */
+  async selfieForm(id: string, form: SelfieForm, caller: Caller): Promise<VerificationDto> {
+    this.#admit(id, caller, 'selfie');
+    const frames = await Promise.all(
+      form.frame.map(async (file, i) => ({
+        t: form.t[i] ?? 0,
+        bytes: new Uint8Array(await file.arrayBuffer()),
+      })),
+    );
+    return this.#selfie(id, { frames, plan: form.plan, deviceId: form.deviceId }, caller);
+  }
+
+  async #selfie(
+    id: string,
+    input: {
+      frames: { t: number; bytes: Uint8Array }[];
+      plan: SelfieCapture['plan'];
+      deviceId: string | undefined;
+    },
+    caller: Caller,
+  ): Promise<VerificationDto> {
     this.#admit(id, caller, 'selfie');
     const source = this.#sourceOf(caller, input.deviceId);
     const engine = this.#face.engine();
-    const images = input.frames.map((f) => new Uint8Array(Buffer.from(f.image, 'base64')));
+    const images = input.frames.map((f) => f.bytes);
     const analyses = await Promise.all(
       images.map((image) => engine.analyse(image, { role: 'selfie' })),
     );

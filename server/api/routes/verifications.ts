@@ -4,6 +4,7 @@ import {
   ConsentCaptureSchema,
   DocumentTextCaptureSchema,
   SelfieCaptureSchema,
+  SelfieFormSchema,
   SignatureCaptureSchema,
   VerificationCreateSchema,
   VerificationIdParamsSchema,
@@ -48,6 +49,7 @@ function callerOf(c: Context<ApiEnv>): Caller {
 
 const IMAGE_TYPE = /^image\/(jpeg|png)\s*(?:;|$)/i;
 const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
+const MULTIPART_TYPE = /^multipart\/form-data\s*;/i;
 
 /**
  * Verification sessions (VER-1…VER-3, API-3): created by an integrator or a kiosk, fed by the
@@ -190,10 +192,19 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
     method: 'post',
     path: '/verifications/{id}/selfie',
     tags: TAGS,
-    summary: 'The selfie: a liveness burst (base64 frames) with its challenge plan',
+    summary:
+      'The selfie: a liveness burst with its challenge plan, as JSON (base64 frames) or multipart/form-data (frame files)',
     security: captureSecurity,
     middleware: [capture, owns] as const,
-    request: { ...params, body: { required: true, content: json(SelfieCaptureSchema) } },
+    request: {
+      ...params,
+      body: {
+        content: {
+          ...json(SelfieCaptureSchema),
+          'multipart/form-data': { schema: SelfieFormSchema },
+        },
+      },
+    },
     responses: captureResponses,
   });
   const signature = createRoute({
@@ -258,9 +269,23 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
       const mime = `image/${(image[1] ?? '').toLowerCase()}`;
       return c.json(await service.documentImage(id, bytes, mime, callerOf(c)), 200);
     })
-    .openapi(selfie, async (c) =>
-      c.json(await service.selfie(c.req.valid('param').id, c.req.valid('json'), callerOf(c)), 200),
-    )
+    .openapi(selfie, async (c) => {
+      const { id } = c.req.valid('param');
+      const type = c.req.header('content-type') ?? '';
+      if (JSON_TYPE.test(type)) {
+        const body = c.req.valid('json');
+        if ('frames' in body) return c.json(await service.selfie(id, body, callerOf(c)), 200);
+      }
+      if (MULTIPART_TYPE.test(type)) {
+        const form = c.req.valid('form');
+        if ('frame' in form) return c.json(await service.selfieForm(id, form, callerOf(c)), 200);
+      }
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        'send application/json (base64 frames) or multipart/form-data (frame files)',
+      );
+    })
     .openapi(signature, (c) =>
       c.json(service.signature(c.req.valid('param').id, c.req.valid('json'), callerOf(c)), 200),
     )

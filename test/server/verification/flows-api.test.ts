@@ -352,4 +352,43 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
       404,
     );
   }, 300_000);
+
+  it('takes the selfie burst as multipart/form-data as well, with the same checks', async () => {
+    const { id } = await bodyOf(
+      await t.call('POST', '/verifications', t.integrator, { kind: 'identity' }),
+      201,
+    );
+    await bodyOf(await t.call('POST', `/verifications/${id}/consent`, t.integrator, CONSENT), 200);
+    await bodyOf(
+      await t.call('POST', `/verifications/${id}/document`, t.integrator, {
+        mrz: td3({ number: 'M60000001' }),
+        image: (await card('amy')).toString('base64'),
+      }),
+      200,
+    );
+    const plan = createChallengePlan({}, (min) => min);
+    const form = new FormData();
+    for (const [i, n] of [2, 3, 4].entries()) {
+      form.append('frame', new Blob([face('amy', n)], { type: 'image/png' }), `f${n}.png`);
+      form.append('t', String(Math.round((plan.duration * i) / 2)));
+    }
+    form.append('plan', JSON.stringify(plan));
+    const uploaded = await bodyOf(
+      await t.app.request(`/api/v1/verifications/${id}/selfie`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.integrator}` },
+        body: form,
+      }),
+      200,
+    );
+    expect(uploaded.stepsDone).toEqual(['consent', 'document', 'selfie']);
+    const signatures = [1, 2, 3, 4, 5].map((n) => signatureToJson(readSvc2004(2, 3, n)));
+    await bodyOf(
+      await t.call('POST', `/verifications/${id}/signature`, t.integrator, { signatures }),
+      200,
+    );
+    const decided = await submit(id);
+    expect(check(decided, 'face_match')?.outcome).toBe('pass');
+    expect(check(decided, 'liveness')?.outcome).toBe('fail');
+  }, 300_000);
 });
