@@ -287,7 +287,8 @@ const frameFile = z
   .refine(
     (file) => (SELFIE_FRAME_TYPES as readonly string[]).includes(file.type.toLowerCase()),
     'a frame is image/jpeg or image/png',
-  );
+  )
+  .meta({ type: 'string', format: 'binary' });
 
 /**
  * The selfie as multipart/form-data (a browser's FormData, curl -F): `frame` parts (JPEG or
@@ -297,7 +298,12 @@ const frameFile = z
  */
 export const SelfieFormSchema = z
   .strictObject({
-    frame: oneOrMany(frameFile).pipe(z.array(z.instanceof(File)).min(1).max(MAX_FRAMES)),
+    frame: oneOrMany(frameFile).pipe(
+      z
+        .array(z.instanceof(File).meta({ type: 'string', format: 'binary' }))
+        .min(1)
+        .max(MAX_FRAMES),
+    ),
     t: oneOrMany(
       z
         .string()
