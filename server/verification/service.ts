@@ -68,7 +68,13 @@ import {
   type MrzImageReader,
 } from '../documents/index.js';
 import { emitEvent } from '../events/index.js';
-import { newId, normaliseDocumentNumber, type Vault, type WritableDb } from '../vault/index.js';
+import {
+  newId,
+  normaliseDocumentNumber,
+  type PersonalDataAccess,
+  type Vault,
+  type WritableDb,
+} from '../vault/index.js';
 import { faceMatchCheck, livenessCheck } from './checks/face.js';
 import {
   documentVelocityCheck,
@@ -217,6 +223,12 @@ interface StoredImage {
 
 const MEDIA_TYPES = new Set(['image/jpeg', 'image/png']);
 
+/** What a document image's portrait gave: its template, or the face-match failure it makes. */
+type Portrait = { template: FaceTemplate } | { check: VerificationCheck };
+
+/** Portraits remembered between document capture and submit (sessions in flight at once). */
+const PORTRAIT_CACHE = 64;
+
 /** A sealed document's plaintext: the record read, and the other readings for the cross-check. */
 interface SealedDocument {
   record: DocumentRecord;
@@ -228,6 +240,8 @@ export class VerificationService implements VerificationResolver {
   readonly #config: Config;
   readonly #face: LazyFaceEngine;
   readonly #faceSearch: FaceSearch;
+  /** Document portraits analysed at capture, by document id, for the submit (see #storeDocument). */
+  readonly #portraits = new Map<string, Portrait>();
   readonly #fraud: FraudLookups;
   readonly #devices: ApplianceDevices | undefined;
   #readMrz: MrzImageReader | null | undefined;
@@ -438,7 +452,7 @@ export class VerificationService implements VerificationResolver {
       const { width, height } = decoded.image;
       image = { bytes, mime: `image/${decoded.format}`, width, height };
     }
-    this.#storeDocument(id, caller, source, { record, others: [] }, image);
+    await this.#storeDocument(id, caller, source, { record, others: [] }, image);
     return this.get(id, { ...caller, piiRead: false });
   }
 
@@ -471,7 +485,7 @@ export class VerificationService implements VerificationResolver {
         'no machine-readable zone or barcode was read from the image: take it again, flat and well lit',
       );
     }
-    this.#storeDocument(
+    await this.#storeDocument(
       id,
       caller,
       source,
@@ -923,7 +937,9 @@ export class VerificationService implements VerificationResolver {
       checks.push(...(selfie.checks ?? []));
       if (selfie.templateId !== undefined) {
         try {
-          checks.push(...(await this.#faceChecks(row, selfie.templateId, documentImage, caller)));
+          checks.push(
+            ...(await this.#faceChecks(row, selfie.templateId, documentId, documentImage, caller)),
+          );
         } finally {
           documentImage?.fill(0);
         }
@@ -946,6 +962,7 @@ export class VerificationService implements VerificationResolver {
   async #faceChecks(
     row: VerificationRow,
     probeTemplateId: string,
+    documentId: string | undefined,
     documentImage: Uint8Array | null,
     caller: Caller,
   ): Promise<VerificationCheck[]> {
@@ -978,22 +995,15 @@ export class VerificationService implements VerificationResolver {
     let kind: 'live' | 'document' = 'live';
     let portrait: VerificationCheck | null = null;
     if (row.kind === 'identity') {
-      if (documentImage === null) {
-        portrait = notRun('face_match');
-      } else {
-        const analysis = await engine.analyse(documentImage, { role: 'document' });
-        if (analysis.status === 'busy') portrait = notRun('face_match');
-        else if (analysis.status === 'rejected') {
-          portrait = faceMatchCheck({
-            status: 'not_compared',
-            side: 'b',
-            reason: analysis.reason,
-            guidance: analysis.guidance,
-          });
-        } else {
-          reference = [templateOf(analysis, model)];
-          kind = 'document';
-        }
+      const known = documentId === undefined ? undefined : this.#takePortrait(documentId);
+      const analysed =
+        known ?? (documentImage === null ? null : await this.#analysePortrait(documentImage));
+      if (analysed === null) portrait = notRun('face_match');
+      else if ('check' in analysed) portrait = analysed.check;
+      else if (!sameModel(analysed.template.model, model)) portrait = notRun('face_match');
+      else {
+        reference = [analysed.template];
+        kind = 'document';
       }
     }
     const opened = row.kind === 'identity' ? [probeRecord] : [probeRecord, ...references];
@@ -1005,6 +1015,28 @@ export class VerificationService implements VerificationResolver {
       objectId: subjectId,
       details: { modality: 'face', templates: opened.length },
     } as const;
+    try {
+      return this.#compareFaces(row, opened, access, reference, kind, portrait);
+    } finally {
+      for (const t of reference) t.vector.fill(0);
+    }
+  }
+
+  #compareFaces(
+    row: VerificationRow,
+    opened: ReturnType<typeof subjectTemplates>,
+    access: PersonalDataAccess,
+    reference: FaceTemplate[],
+    kind: 'live' | 'document',
+    portrait: VerificationCheck | null,
+  ): VerificationCheck[] {
+    const subjectId = row.subjectId ?? '';
+    const notRun = (check: string): VerificationCheck => ({
+      check,
+      outcome: 'not_run',
+      reasonCode: null,
+    });
+    const signalsNotRun = ['known_fraud_face', 'duplicate_face', 'velocity_face'].map(notRun);
     return openTemplates<VerificationCheck[]>(this.#vault, opened, access, (templates) => {
       const [probe, ...enrolledFaces] = templates.map((t) => deserializeFaceTemplate(t.template));
       if (probe === undefined) {
@@ -1042,6 +1074,48 @@ export class VerificationService implements VerificationResolver {
       const check = faceMatchCheck(comparison);
       return { value: [check, ...signals], outcome: check.outcome };
     });
+  }
+
+  /**
+   * The document portrait's template, or the failed face-match check its image gives (no face,
+   * several, too poor); null when the engine was too busy to answer (submit asks again).
+   */
+  async #analysePortrait(image: Uint8Array): Promise<Portrait | null> {
+    const engine = this.#face.engine();
+    const analysis = await engine.analyse(image, { role: 'document' });
+    if (analysis.status === 'busy') return null;
+    if (analysis.status === 'rejected') {
+      return {
+        check: faceMatchCheck({
+          status: 'not_compared',
+          side: 'b',
+          reason: analysis.reason,
+          guidance: analysis.guidance,
+        }),
+      };
+    }
+    return { template: templateOf(analysis, engine.model) };
+  }
+
+  /** Keeps a captured document's portrait for its submit (a bounded map, zeroed on the way out). */
+  #rememberPortrait(documentId: string, portrait: Portrait): void {
+    this.#portraits.set(documentId, portrait);
+    while (this.#portraits.size > PORTRAIT_CACHE) {
+      const oldest = this.#portraits.keys().next().value;
+      if (oldest === undefined) break;
+      const evicted = this.#takePortrait(oldest);
+      if (evicted !== undefined && 'template' in evicted) evicted.template.vector.fill(0);
+    }
+  }
+
+  /**
+   * A remembered portrait, taken out of the map (a submit uses it once; a resubmission's new
+   * document brings its own). Another process, or a restart, finds nothing: submit analyses.
+   */
+  #takePortrait(documentId: string): Portrait | undefined {
+    const portrait = this.#portraits.get(documentId);
+    this.#portraits.delete(documentId);
+    return portrait;
   }
 
   /**
@@ -1161,15 +1235,19 @@ export class VerificationService implements VerificationResolver {
     });
   }
 
-  #storeDocument(
+  async #storeDocument(
     id: string,
     caller: Caller,
     source: CaptureSource,
     document: SealedDocument,
     image: StoredImage | null,
-  ): void {
+  ): Promise<void> {
     const vault = this.#vault;
     const { record } = document;
+    // The portrait is analysed now, outside any transaction, so submit only compares: the face
+    // worker's queue (other kiosks' bursts) is waited on here, not between submit and decision.
+    const portrait = image === null ? null : await this.#analysePortrait(image.bytes);
+    let stored: string | null = null;
     this.#commit(id, caller, 'document', source, {}, (db, row) => {
       const subjectId = row.subjectId ?? '';
       const owner = { subjectId };
@@ -1221,11 +1299,13 @@ export class VerificationService implements VerificationResolver {
           at,
         });
       }
+      stored = documentId;
       return {
         result: { documentId },
         details: { kind: record.kind, format: record.format, image: image !== null },
       };
     });
+    if (stored !== null && portrait !== null) this.#rememberPortrait(stored, portrait);
   }
 
   /**
