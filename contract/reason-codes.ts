@@ -233,6 +233,13 @@ export const REASON_CODES = {
     endUser: SEE_STAFF,
     staff: 'Open the other subject and compare; follow the fraud procedure for a second identity.',
   },
+  identity_declined: {
+    meaning:
+      "The subject's identity verification was declined: their templates cannot authenticate anyone.",
+    endUser: SEE_STAFF,
+    staff:
+      'Open the declined identity verification; the customer must verify their identity again.',
+  },
   // Signature (SIG-1..3).
   signature_mismatch: {
     meaning: 'The signature does not match the enrolled signatures at the configured threshold.',

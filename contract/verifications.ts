@@ -188,6 +188,17 @@ export const VerificationIdParamsSchema = z.object({
 
 // The consent capture (the written release) is in consents.ts.
 
+/** The images a session may hold: the document's photo, and the best frame of the selfie burst. */
+export const VERIFICATION_IMAGE_NAMES = ['document', 'selfie'] as const;
+export type VerificationImageName = (typeof VERIFICATION_IMAGE_NAMES)[number];
+
+export const VerificationImageParamsSchema = z.object({
+  id: VerificationIdParamsSchema.shape.id,
+  name: z
+    .enum(VERIFICATION_IMAGE_NAMES)
+    .meta({ param: { name: 'name', in: 'path' }, example: 'selfie' }),
+});
+
 /** A device of the appliance the capture came from (GET /api/v1/devices), when one did. */
 const deviceId = z
   .string()
@@ -247,6 +258,63 @@ export const SelfieCaptureSchema = z
   })
   .meta({ id: 'SelfieCapture' });
 export type SelfieCapture = z.infer<typeof SelfieCaptureSchema>;
+
+/** The media types a multipart selfie frame may declare (the bytes are checked when decoded). */
+export const SELFIE_FRAME_TYPES = ['image/jpeg', 'image/png'] as const;
+const MAX_FRAMES = 30;
+
+const oneOrMany = <T extends z.ZodType>(item: T) =>
+  z.union([item, z.array(item).max(MAX_FRAMES)]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+const frameFile = z
+  .instanceof(File)
+  .refine((file) => file.size > 0, 'an empty frame')
+  .refine(
+    (file) => (SELFIE_FRAME_TYPES as readonly string[]).includes(file.type.toLowerCase()),
+    'a frame is image/jpeg or image/png',
+  )
+  .meta({ type: 'string', format: 'binary' });
+
+/**
+ * The selfie as multipart/form-data (a browser's FormData, curl -F): `frame` parts (JPEG or
+ * PNG files, in capture order), one `t` field per frame (ms since the burst began, same order),
+ * `plan` (the challenge plan as JSON) and an optional `deviceId`. The whole body is held to the
+ * image body limit (server.maxImageBytes) before it is parsed.
+ */
+export const SelfieFormSchema = z
+  .strictObject({
+    frame: oneOrMany(frameFile).pipe(
+      z
+        .array(z.instanceof(File).meta({ type: 'string', format: 'binary' }))
+        .min(1)
+        .max(MAX_FRAMES),
+    ),
+    t: oneOrMany(
+      z
+        .string()
+        .regex(/^\d{1,6}$/)
+        .transform(Number),
+    ).pipe(z.array(z.number().int().min(0).max(120_000)).min(1).max(MAX_FRAMES)),
+    plan: z
+      .string()
+      .max(4096)
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'plan is not JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(ChallengePlanSchema),
+    deviceId,
+  })
+  .refine((form) => form.frame.length === form.t.length, {
+    message: 'one t per frame',
+    path: ['t'],
+  })
+  .meta({ id: 'SelfieForm' });
+export type SelfieForm = z.infer<typeof SelfieFormSchema>;
 
 export const SignatureCaptureSchema = z
   .strictObject({

@@ -222,7 +222,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     logger,
     metrics,
   });
-  const verifications = new VerificationService({ vault, config, face, devices });
+  const verifications = new VerificationService({ vault, config, face, faceSearch, devices });
   let closing: Promise<void> | undefined;
   const app = createApi({
     vault,

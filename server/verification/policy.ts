@@ -64,17 +64,19 @@ const rule = (
 
 /** The default policy (SPEC §4 and VER-3): fraud and mismatches decline, bad captures resubmit. */
 export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
-  version: 'default-1',
+  version: 'default-2',
   required: {
     identity: ['document_valid', 'document_expiry', 'age', 'face_match', 'liveness'],
-    authentication: [['face_match', 'signature_match']],
+    authentication: ['enrolment', ['face_match', 'signature_match']],
   },
-  requiredWith: { face_match: ['liveness'] },
+  // A face compared is also searched 1:N: a fraud face or another identity's is never missed.
+  requiredWith: { face_match: ['liveness', 'known_fraud_face', 'duplicate_face'] },
   reasons: {
     // Fraud and mismatches: decline.
     specimen_document: rule('decline', 100),
     known_fraud_document: rule('decline', 100),
     known_fraud_face: rule('decline', 100),
+    identity_declined: rule('decline', 100),
     document_number_other_identity: rule('decline', 95),
     duplicate_face: rule('decline', 95),
     liveness_failed: rule('decline', 95),

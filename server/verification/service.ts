@@ -19,9 +19,11 @@ import type {
   DocumentFields,
   DocumentTextCapture,
   SelfieCapture,
+  SelfieForm,
   SignatureCapture,
   VerificationCreate,
   VerificationDto,
+  VerificationImageName,
   VerificationListQuery,
 } from '../../contract/verifications.js';
 import {
@@ -45,6 +47,7 @@ import {
   type FaceAnalysisOk,
   type FaceComparison,
   type FaceMatchRates,
+  type FaceSearch,
   type FaceTemplate,
   type LazyFaceEngine,
   type LivenessFrame,
@@ -55,6 +58,7 @@ import { deviceApiId, type ApplianceDevices } from '../devices/index.js';
 import {
   checkDocument,
   decodeImage,
+  identityOf,
   maskDocumentNumber,
   parseAamva,
   parseMrz,
@@ -74,9 +78,21 @@ import {
   requireGuardian,
   stopUnderMinimumAge,
 } from '../privacy/index.js';
-import { newId, normaliseDocumentNumber, type Vault, type WritableDb } from '../vault/index.js';
+import {
+  newId,
+  normaliseDocumentNumber,
+  type PersonalDataAccess,
+  type Vault,
+  type WritableDb,
+} from '../vault/index.js';
 import { faceMatchCheck, livenessCheck } from './checks/face.js';
-import { documentVelocityCheck, vaultDocumentPresentations } from './checks/fraud.js';
+import {
+  documentVelocityCheck,
+  faceSignalChecks,
+  vaultDocumentPresentations,
+  vaultFraudLookups,
+  type FraudLookups,
+} from './checks/fraud.js';
 import { captureContextCheck } from './checks/signals.js';
 import type { VerificationResolver } from './index.js';
 import {
@@ -153,6 +169,11 @@ export interface VerificationServiceOptions {
   vault: Vault;
   config: Config;
   face: LazyFaceEngine;
+  /**
+   * The running 1:N index: every selfie probe joins it, and at submit the probe is searched for
+   * known-fraud faces, another subject's enrolled face and face velocity (checks/fraud.ts).
+   */
+  faceSearch: FaceSearch;
   devices?: ApplianceDevices | undefined;
   /** The MRZ OCR for document images; loaded on first use when absent. */
   readMrz?: MrzImageReader | null;
@@ -213,6 +234,12 @@ interface StoredImage {
 
 const MEDIA_TYPES = new Set(['image/jpeg', 'image/png']);
 
+/** What a document image's portrait gave: its template, or the face-match failure it makes. */
+type Portrait = { template: FaceTemplate } | { check: VerificationCheck };
+
+/** Portraits remembered between document capture and submit (sessions in flight at once). */
+const PORTRAIT_CACHE = 64;
+
 /** A sealed document's plaintext: the record read, and the other readings for the cross-check. */
 interface SealedDocument {
   record: DocumentRecord;
@@ -223,6 +250,10 @@ export class VerificationService implements VerificationResolver {
   readonly #vault: Vault;
   readonly #config: Config;
   readonly #face: LazyFaceEngine;
+  readonly #faceSearch: FaceSearch;
+  /** Document portraits analysed at capture, by document id, for the submit (see #storeDocument). */
+  readonly #portraits = new Map<string, Portrait>();
+  readonly #fraud: FraudLookups;
   readonly #devices: ApplianceDevices | undefined;
   #readMrz: MrzImageReader | null | undefined;
   readonly #rules: MachineRules;
@@ -234,6 +265,8 @@ export class VerificationService implements VerificationResolver {
     this.#vault = options.vault;
     this.#config = options.config;
     this.#face = options.face;
+    this.#faceSearch = options.faceSearch;
+    this.#fraud = vaultFraudLookups(options.vault, options.faceSearch);
     this.#devices = options.devices;
     this.#readMrz = options.readMrz;
     this.#rules = {
@@ -277,6 +310,14 @@ export class VerificationService implements VerificationResolver {
         subjectId = input.subjectId ?? '';
         if (!store.subjectExists(db, subjectId)) {
           throw new VerificationError('refused', 'unknown_subject', 'no such subject');
+        }
+        // A declined identity never serves an authentication (its templates prove nothing).
+        if (store.identityDeclined(db, subjectId)) {
+          throw new VerificationError(
+            'refused',
+            'identity_declined',
+            "the subject's identity verification was declined: it cannot be authenticated",
+          );
         }
       } else {
         subjectId = vault.createSubject();
@@ -446,7 +487,7 @@ export class VerificationService implements VerificationResolver {
       const { width, height } = decoded.image;
       image = { bytes, mime: `image/${decoded.format}`, width, height };
     }
-    this.#storeDocument(id, caller, source, { record, others: [] }, image);
+    await this.#storeDocument(id, caller, source, { record, others: [] }, image);
     return this.get(id, { ...caller, piiRead: false });
   }
 
@@ -502,7 +543,7 @@ export class VerificationService implements VerificationResolver {
         'no machine-readable zone or barcode was read from the image: take it again, flat and well lit',
       );
     }
-    this.#storeDocument(
+    await this.#storeDocument(
       id,
       caller,
       source,
@@ -523,10 +564,45 @@ export class VerificationService implements VerificationResolver {
    * (burstProbe), stored as a sealed template; the best frame is kept as a sealed sample.
    */
   async selfie(id: string, input: SelfieCapture, caller: Caller): Promise<VerificationDto> {
+    return this.#selfie(
+      id,
+      {
+        frames: input.frames.map((f) => ({
+          t: f.t,
+          bytes: new Uint8Array(Buffer.from(f.image, 'base64')),
+        })),
+        plan: input.plan,
+        deviceId: input.deviceId,
+      },
+      caller,
+    );
+  }
+
+  /** The selfie as multipart/form-data: the same capture from file parts. */
+  async selfieForm(id: string, form: SelfieForm, caller: Caller): Promise<VerificationDto> {
+    this.#admit(id, caller, 'selfie');
+    const frames = await Promise.all(
+      form.frame.map(async (file, i) => ({
+        t: form.t[i] ?? 0,
+        bytes: new Uint8Array(await file.arrayBuffer()),
+      })),
+    );
+    return this.#selfie(id, { frames, plan: form.plan, deviceId: form.deviceId }, caller);
+  }
+
+  async #selfie(
+    id: string,
+    input: {
+      frames: { t: number; bytes: Uint8Array }[];
+      plan: SelfieCapture['plan'];
+      deviceId: string | undefined;
+    },
+    caller: Caller,
+  ): Promise<VerificationDto> {
     this.#admit(id, caller, 'selfie');
     const source = this.#sourceOf(caller, input.deviceId);
     const engine = this.#face.engine();
-    const images = input.frames.map((f) => new Uint8Array(Buffer.from(f.image, 'base64')));
+    const images = input.frames.map((f) => f.bytes);
     const analyses = await Promise.all(
       images.map((image) => engine.analyse(image, { role: 'selfie' })),
     );
@@ -560,6 +636,7 @@ export class VerificationService implements VerificationResolver {
     const liveness = livenessCheck(report);
     const best = probe.frames[0] ?? 0;
     const bestImage = images[best] ?? new Uint8Array();
+    let indexed: { templateId: string; subjectId: string } | null = null;
     this.#commit(id, caller, 'selfie', source, {}, (db, row) => {
       const subjectId = row.subjectId ?? '';
       const templateId = storeTemplate(this.#vault, {
@@ -577,15 +654,17 @@ export class VerificationService implements VerificationResolver {
         subjectId,
         verificationId: id,
         modality: 'face',
-        mime: 'application/octet-stream',
+        mime: imageMime(bestImage, 'application/octet-stream'),
         sampleEnc: this.#vault.seal({ subjectId }, ref, bestImage),
         at: this.#vault.now.toISOString(),
       });
+      indexed = { templateId, subjectId };
       return {
         result: { templateId, sampleId, checks: [liveness] },
         details: { frames: frames.length, fused: probe.frames.length, liveness: liveness.outcome },
       };
     });
+    this.#index(indexed, engine.model, probe.descriptor);
     return this.get(id, { ...caller, piiRead: false });
   }
 
@@ -668,6 +747,69 @@ export class VerificationService implements VerificationResolver {
       };
     });
     return this.get(id, { ...caller, piiRead: false });
+  }
+
+  // ---- images ------------------------------------------------------------------------------------
+
+  /**
+   * One of a session's images (`document`: the document's photo; `selfie`: the best frame of the
+   * burst) for the staff console, opened as one audited `pii.read`. An API client sees only the
+   * sessions it created; a session, or an image, that is not there is not found.
+   */
+  image(
+    id: string,
+    name: VerificationImageName,
+    caller: Caller,
+  ): { bytes: Uint8Array<ArrayBuffer>; mime: string } {
+    const vault = this.#vault;
+    const found = vault.read((db) => {
+      const row = store.getVerification(db, id);
+      if (row === null) return null;
+      if (caller.apiClientId !== null && row.apiClientId !== caller.apiClientId) return null;
+      if (caller.kioskId !== null && row.kioskId !== caller.kioskId) return null;
+      const captures = store.getCaptures(db, id);
+      if (name === 'document') {
+        const documentId = captures.get('document')?.result.documentId;
+        const image = documentId === undefined ? null : store.getDocumentImage(db, documentId);
+        return image === null
+          ? null
+          : {
+              owner: { subjectId: image.subjectId },
+              ref: { table: 'document_images', column: 'image_enc', rowId: image.id },
+              sealed: image.imageEnc,
+              mime: image.mime,
+            };
+      }
+      const sampleId = captures.get('selfie')?.result.sampleId;
+      const sample = sampleId === undefined ? null : store.getSample(db, sampleId);
+      return sample === null
+        ? null
+        : {
+            owner: { subjectId: sample.subjectId },
+            ref: { table: 'biometric_samples', column: 'sample_enc', rowId: sample.id },
+            sealed: sample.sampleEnc,
+            mime: sample.mime,
+          };
+    });
+    if (found === null) {
+      throw new VerificationError('not_found', 'unknown_image', 'No such resource.');
+    }
+    const { mime, ...field } = found;
+    return vault.openSealed(
+      {
+        actor: caller.actor,
+        action: 'pii.read',
+        purpose: 'verification',
+        objectType: 'verification',
+        objectId: id,
+        details: { image: name },
+      },
+      [field],
+      ([bytes]) => {
+        const copy = new Uint8Array(bytes ?? new Uint8Array());
+        return { value: { bytes: copy, mime: imageMime(copy, mime) }, outcome: 'opened' };
+      },
+    );
   }
 
   // ---- submit and decision ----------------------------------------------------------------------
@@ -818,6 +960,15 @@ export class VerificationService implements VerificationResolver {
   async #runChecks(row: VerificationRow, caller: Caller): Promise<VerificationCheck[]> {
     const captures = this.#vault.read((db) => store.getCaptures(db, row.id));
     const checks: VerificationCheck[] = [];
+    if (row.kind === 'authentication') {
+      // Declined after this session was created (a case can decline it): still refused here.
+      const declined = this.#vault.read((db) => store.identityDeclined(db, row.subjectId ?? ''));
+      checks.push(
+        declined
+          ? { check: 'enrolment', outcome: 'fail', reasonCode: 'identity_declined' }
+          : { check: 'enrolment', outcome: 'pass', reasonCode: null },
+      );
+    }
     const documentId = captures.get('document')?.result.documentId;
     let documentImage: Uint8Array | null = null;
     if (documentId !== undefined) {
@@ -856,7 +1007,9 @@ export class VerificationService implements VerificationResolver {
       checks.push(...(selfie.checks ?? []));
       if (selfie.templateId !== undefined) {
         try {
-          checks.push(await this.#faceMatch(row, selfie.templateId, documentImage, caller));
+          checks.push(
+            ...(await this.#faceChecks(row, selfie.templateId, documentId, documentImage, caller)),
+          );
         } finally {
           documentImage?.fill(0);
         }
@@ -870,14 +1023,25 @@ export class VerificationService implements VerificationResolver {
 
   /**
    * The fused selfie probe against the document portrait (identity) or the subject's enrolled
-   * face templates (authentication), each read audited with the purpose 'verification'.
+   * face templates (authentication), and the probe's 1:N signals (known-fraud face, another
+   * subject's enrolled face, face velocity), from one audited read with the purpose
+   * 'verification'. An authentication compares only with enrolments: templates kept without a
+   * verification or captured in an identity session that was not declined (never another
+   * authentication's probe, never a declined identity's capture).
    */
-  async #faceMatch(
+  async #faceChecks(
     row: VerificationRow,
     probeTemplateId: string,
+    documentId: string | undefined,
     documentImage: Uint8Array | null,
     caller: Caller,
-  ): Promise<VerificationCheck> {
+  ): Promise<VerificationCheck[]> {
+    const notRun = (check: string): VerificationCheck => ({
+      check,
+      outcome: 'not_run',
+      reasonCode: null,
+    });
+    const signalsNotRun = ['known_fraud_face', 'duplicate_face', 'velocity_face'].map(notRun);
     const subjectId = row.subjectId ?? '';
     const engine = this.#face.engine();
     const model = engine.model;
@@ -885,29 +1049,32 @@ export class VerificationService implements VerificationResolver {
       sameModel(t.model, model),
     );
     const probeRecord = stored.find((t) => t.id === probeTemplateId);
-    if (probeRecord === undefined)
-      return { check: 'face_match', outcome: 'not_run', reasonCode: null };
-    const references = stored.filter(
+    if (probeRecord === undefined) return [notRun('face_match'), ...signalsNotRun];
+    const candidates = stored.filter(
       (t) => t.id !== probeTemplateId && t.verificationId !== row.id,
     );
+    const enrolled = this.#vault.read((db) =>
+      store.enrolledTemplateIds(
+        db,
+        candidates.map((t) => t.id),
+        'not_declined',
+      ),
+    );
+    const references = candidates.filter((t) => enrolled.has(t.id));
     let reference: FaceTemplate[] = [];
     let kind: 'live' | 'document' = 'live';
+    let portrait: VerificationCheck | null = null;
     if (row.kind === 'identity') {
-      if (documentImage === null)
-        return { check: 'face_match', outcome: 'not_run', reasonCode: null };
-      const analysis = await engine.analyse(documentImage, { role: 'document' });
-      if (analysis.status === 'busy')
-        return { check: 'face_match', outcome: 'not_run', reasonCode: null };
-      if (analysis.status === 'rejected') {
-        return faceMatchCheck({
-          status: 'not_compared',
-          side: 'b',
-          reason: analysis.reason,
-          guidance: analysis.guidance,
-        });
+      const known = documentId === undefined ? undefined : this.#takePortrait(documentId);
+      const analysed =
+        known ?? (documentImage === null ? null : await this.#analysePortrait(documentImage));
+      if (analysed === null) portrait = notRun('face_match');
+      else if ('check' in analysed) portrait = analysed.check;
+      else if (!sameModel(analysed.template.model, model)) portrait = notRun('face_match');
+      else {
+        reference = [analysed.template];
+        kind = 'document';
       }
-      reference = [templateOf(analysis, model)];
-      kind = 'document';
     }
     const opened = row.kind === 'identity' ? [probeRecord] : [probeRecord, ...references];
     const access = {
@@ -918,14 +1085,49 @@ export class VerificationService implements VerificationResolver {
       objectId: subjectId,
       details: { modality: 'face', templates: opened.length },
     } as const;
-    return openTemplates<VerificationCheck>(this.#vault, opened, access, (templates) => {
-      const [probe, ...enrolled] = templates.map((t) => deserializeFaceTemplate(t.template));
-      const against = row.kind === 'identity' ? reference : enrolled;
-      if (probe === undefined || against.length === 0) {
-        return {
-          value: { check: 'face_match', outcome: 'not_run', reasonCode: null },
-          outcome: 'not_run',
-        };
+    try {
+      return this.#compareFaces(row, opened, access, reference, kind, portrait);
+    } finally {
+      for (const t of reference) t.vector.fill(0);
+    }
+  }
+
+  #compareFaces(
+    row: VerificationRow,
+    opened: ReturnType<typeof subjectTemplates>,
+    access: PersonalDataAccess,
+    reference: FaceTemplate[],
+    kind: 'live' | 'document',
+    portrait: VerificationCheck | null,
+  ): VerificationCheck[] {
+    const subjectId = row.subjectId ?? '';
+    const notRun = (check: string): VerificationCheck => ({
+      check,
+      outcome: 'not_run',
+      reasonCode: null,
+    });
+    const signalsNotRun = ['known_fraud_face', 'duplicate_face', 'velocity_face'].map(notRun);
+    return openTemplates<VerificationCheck[]>(this.#vault, opened, access, (templates) => {
+      const [probe, ...enrolledFaces] = templates.map((t) => deserializeFaceTemplate(t.template));
+      if (probe === undefined) {
+        return { value: [notRun('face_match'), ...signalsNotRun], outcome: 'not_run' };
+      }
+      const signals = sameModel(probe.model, this.#faceSearch.model)
+        ? faceSignalChecks(
+            {
+              probe: { model: probe.model, embedding: probe.vector },
+              subjectId,
+              verificationId: row.id,
+              now: this.#vault.now,
+            },
+            this.#fraud,
+            { thresholds: faceMatchThresholds('live', this.#rates) },
+          )
+        : signalsNotRun;
+      const against = row.kind === 'identity' ? reference : enrolledFaces;
+      if (portrait !== null || against.length === 0) {
+        const check = portrait ?? notRun('face_match');
+        return { value: [check, ...signals], outcome: check.outcome };
       }
       const distance = Math.min(...against.map((t) => faceDistance(probe, t)));
       const thresholds = faceMatchThresholds(kind, this.#rates);
@@ -940,8 +1142,66 @@ export class VerificationService implements VerificationResolver {
         greyscaleMatch: false,
       } as unknown as FaceComparison;
       const check = faceMatchCheck(comparison);
-      return { value: check, outcome: check.outcome };
+      return { value: [check, ...signals], outcome: check.outcome };
     });
+  }
+
+  /**
+   * The document portrait's template, or the failed face-match check its image gives (no face,
+   * several, too poor); null when the engine was too busy to answer (submit asks again).
+   */
+  async #analysePortrait(image: Uint8Array): Promise<Portrait | null> {
+    const engine = this.#face.engine();
+    const analysis = await engine.analyse(image, { role: 'document' });
+    if (analysis.status === 'busy') return null;
+    if (analysis.status === 'rejected') {
+      return {
+        check: faceMatchCheck({
+          status: 'not_compared',
+          side: 'b',
+          reason: analysis.reason,
+          guidance: analysis.guidance,
+        }),
+      };
+    }
+    return { template: templateOf(analysis, engine.model) };
+  }
+
+  /** Keeps a captured document's portrait for its submit (a bounded map, zeroed on the way out). */
+  #rememberPortrait(documentId: string, portrait: Portrait): void {
+    this.#portraits.set(documentId, portrait);
+    while (this.#portraits.size > PORTRAIT_CACHE) {
+      const oldest = this.#portraits.keys().next().value;
+      if (oldest === undefined) break;
+      const evicted = this.#takePortrait(oldest);
+      if (evicted !== undefined && 'template' in evicted) evicted.template.vector.fill(0);
+    }
+  }
+
+  /**
+   * A remembered portrait, taken out of the map (a submit uses it once; a resubmission's new
+   * document brings its own). Another process, or a restart, finds nothing: submit analyses.
+   */
+  #takePortrait(documentId: string): Portrait | undefined {
+    const portrait = this.#portraits.get(documentId);
+    this.#portraits.delete(documentId);
+    return portrait;
+  }
+
+  /**
+   * A committed selfie probe joins the running 1:N index, so the next session's search sees it
+   * (the index loads every face template at start, so a restart agrees). Whether a hit counts as
+   * a duplicate identity is decided at search time from the vault (enrolledTemplateIds).
+   */
+  #index(
+    indexed: { templateId: string; subjectId: string } | null,
+    model: FaceTemplate['model'],
+    embedding: Float32Array,
+  ): void {
+    if (indexed === null || !sameModel(model, this.#faceSearch.model)) return;
+    const index = this.#faceSearch.index;
+    if (index.closed || index.has(indexed.templateId)) return;
+    index.addTemplate({ ...indexed, model, embedding });
   }
 
   // ---- internals ----------------------------------------------------------------------------------
@@ -1047,13 +1307,13 @@ export class VerificationService implements VerificationResolver {
     });
   }
 
-  #storeDocument(
+  async #storeDocument(
     id: string,
     caller: Caller,
     source: CaptureSource,
     document: SealedDocument,
     image: StoredImage | null,
-  ): void {
+  ): Promise<void> {
     const vault = this.#vault;
     const { record } = document;
     // Under the minimum age (issue 15, PRIV-4): the session stops and nothing is stored.
@@ -1062,6 +1322,10 @@ export class VerificationService implements VerificationResolver {
       if (!stopUnderMinimumAge(vault, id, caller.actor)) this.#admit(id, caller, 'document');
       return;
     }
+    // The portrait is analysed now, outside any transaction, so submit only compares: the face
+    // worker's queue (other kiosks' bursts) is waited on here, not between submit and decision.
+    const portrait = image === null ? null : await this.#analysePortrait(image.bytes);
+    let stored: string | null = null;
     this.#commit(id, caller, 'document', source, {}, (db, row) => {
       const subjectId = row.subjectId ?? '';
       const owner = { subjectId };
@@ -1070,6 +1334,16 @@ export class VerificationService implements VerificationResolver {
         record.documentNumber === null ? '' : normaliseDocumentNumber(record.documentNumber);
       store.deleteSessionDocuments(db, id);
       const at = vault.now.toISOString();
+      // The holder's name and birth date as the vault indexes them, so "this number under
+      // another identity" compares identities, not subjects (a new capture replaces it).
+      if (row.kind === 'identity') {
+        const { nameAndBirthDate } = identityOf(record, subjectId);
+        store.setSubjectNameDob(
+          db,
+          subjectId,
+          nameAndBirthDate === null ? null : vault.blindIndex('name_birth_date', nameAndBirthDate),
+        );
+      }
       store.insertDocument(db, {
         id: documentId,
         subjectId,
@@ -1103,11 +1377,13 @@ export class VerificationService implements VerificationResolver {
           at,
         });
       }
+      stored = documentId;
       return {
         result: { documentId },
         details: { kind: record.kind, format: record.format, image: image !== null },
       };
     });
+    if (stored !== null && portrait !== null) this.#rememberPortrait(stored, portrait);
   }
 
   /**
@@ -1299,6 +1575,15 @@ export class VerificationService implements VerificationResolver {
     }
     return this.#readMrz;
   }
+}
+
+/** The media type the bytes are (JPEG and PNG by their signature), else the one recorded. */
+export function imageMime(bytes: Uint8Array, recorded: string): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) {
+    return 'image/png';
+  }
+  return recorded;
 }
 
 /** A record worth keeping: a format was recognised and a document number read. */

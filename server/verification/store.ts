@@ -373,13 +373,16 @@ export function insertDocumentImage(
 export function getDocumentImage(
   db: ReadableDb,
   documentId: string,
-): { id: string; imageEnc: Uint8Array } | null {
+): { id: string; subjectId: string; mime: string; imageEnc: Uint8Array } | null {
   const raw = sql(
     db,
-    `SELECT id, image_enc FROM document_images WHERE document_id = ? AND side = 'front'
-     ORDER BY created_at DESC LIMIT 1`,
-  ).get(documentId) as { id: string; image_enc: Uint8Array } | undefined;
-  return raw === undefined ? null : { id: raw.id, imageEnc: raw.image_enc };
+    `SELECT id, subject_id, mime, image_enc FROM document_images WHERE document_id = ?
+       AND side = 'front' ORDER BY created_at DESC LIMIT 1`,
+  ).get(documentId) as
+    { id: string; subject_id: string; mime: string; image_enc: Uint8Array } | undefined;
+  return raw === undefined
+    ? null
+    : { id: raw.id, subjectId: raw.subject_id, mime: raw.mime, imageEnc: raw.image_enc };
 }
 
 export function insertSample(
@@ -404,13 +407,14 @@ export function insertSample(
 export function getSample(
   db: ReadableDb,
   id: string,
-): { id: string; subjectId: string; sampleEnc: Uint8Array } | null {
-  const raw = sql(db, 'SELECT id, subject_id, sample_enc FROM biometric_samples WHERE id = ?').get(
-    id,
-  ) as { id: string; subject_id: string; sample_enc: Uint8Array } | undefined;
+): { id: string; subjectId: string; mime: string; sampleEnc: Uint8Array } | null {
+  const raw = sql(
+    db,
+    'SELECT id, subject_id, mime, sample_enc FROM biometric_samples WHERE id = ?',
+  ).get(id) as { id: string; subject_id: string; mime: string; sample_enc: Uint8Array } | undefined;
   return raw === undefined
     ? null
-    : { id: raw.id, subjectId: raw.subject_id, sampleEnc: raw.sample_enc };
+    : { id: raw.id, subjectId: raw.subject_id, mime: raw.mime, sampleEnc: raw.sample_enc };
 }
 
 export function kioskExists(db: ReadableDb, id: string): boolean {
@@ -419,4 +423,56 @@ export function kioskExists(db: ReadableDb, id: string): boolean {
 
 export function subjectExists(db: ReadableDb, id: string): boolean {
   return sql(db, 'SELECT 1 FROM subjects WHERE id = ?').get(id) !== undefined;
+}
+
+// ---- enrolments ----------------------------------------------------------------------------------
+
+/**
+ * Of these templates, the ones that are a subject's enrolment in the sense `standing` asks:
+ * - 'established' (the 1:N duplicate check): kept without a verification (enrolled by staff), or
+ *   captured in an identity session that was approved;
+ * - 'not_declined' (the references of an authentication): kept without a verification, or
+ *   captured in an identity session that did not end declined, expired or abandoned.
+ * An authentication's own probes are never an enrolment (they are what is being checked), and a
+ * template whose row is gone (a rolled-back capture the running index still holds) is none.
+ */
+export function enrolledTemplateIds(
+  db: ReadableDb,
+  templateIds: readonly string[],
+  standing: 'established' | 'not_declined',
+): Set<string> {
+  if (templateIds.length === 0) return new Set();
+  const rows = sql(
+    db,
+    `SELECT t.id FROM json_each(@ids) AS hit
+       JOIN biometric_templates t ON t.id = hit.value
+       LEFT JOIN verifications v ON v.id = t.verification_id
+     WHERE t.verification_id IS NULL
+        OR (coalesce(v.kind, 'identity') = 'identity' AND CASE @standing
+              WHEN 'established' THEN v.status = 'approved'
+              ELSE v.status NOT IN ('declined', 'expired', 'abandoned') END)`,
+  )
+    .pluck()
+    .all({ ids: JSON.stringify(templateIds), standing }) as string[];
+  return new Set(rows);
+}
+
+/** Whether an identity verification of the subject ended declined (and no case overrode it). */
+export function identityDeclined(db: ReadableDb, subjectId: string): boolean {
+  return (
+    sql(
+      db,
+      `SELECT 1 FROM verifications WHERE subject_id = ? AND kind = 'identity' AND status = 'declined'
+       LIMIT 1`,
+    ).get(subjectId) !== undefined
+  );
+}
+
+/** The holder's name-and-birth-date blind index, from the document read in their session. */
+export function setSubjectNameDob(
+  db: WritableDb,
+  subjectId: string,
+  bidx: Uint8Array | null,
+): void {
+  sql(db, 'UPDATE subjects SET name_dob_bidx = ? WHERE id = ?').run(bidx, subjectId);
 }

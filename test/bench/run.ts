@@ -68,6 +68,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   login: async (c) => (await import('./login.bench.js')).runLoginBenchmarks(c),
   webhooks: async (c) => (await import('./webhooks.bench.js')).runWebhookBenchmarks(c),
   fleet: async (c) => (await import('./fleet.bench.js')).runFleetBenchmarks(c),
+  verification: async (c) => (await import('./verification.bench.js')).runVerificationBenchmarks(c),
 };
 
 async function main(): Promise<void> {

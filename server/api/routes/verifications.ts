@@ -4,9 +4,11 @@ import {
   ConsentCaptureSchema,
   DocumentTextCaptureSchema,
   SelfieCaptureSchema,
+  SelfieFormSchema,
   SignatureCaptureSchema,
   VerificationCreateSchema,
   VerificationIdParamsSchema,
+  VerificationImageParamsSchema,
   VerificationListQuerySchema,
   VerificationListSchema,
   VerificationSchema,
@@ -47,6 +49,7 @@ export function callerOf(c: Context<ApiEnv>): Caller {
 
 const IMAGE_TYPE = /^image\/(jpeg|png)\s*(?:;|$)/i;
 const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
+const MULTIPART_TYPE = /^multipart\/form-data\s*;/i;
 
 /**
  * Verification sessions (VER-1…VER-3, API-3): created by an integrator or a kiosk, fed by the
@@ -56,6 +59,7 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
   const read = requireScope('verifications:read', { vault });
   const write = requireScope('verifications:write', { vault });
   const capture = requireScope('captures:write', { vault });
+  const images = requireScope('images:read', { vault });
   // The capture prefix takes image-sized bodies; the JSON-only captures keep the JSON limit.
   const small = bodyLimitFor(jsonLimit);
   /** verifications:write, or a kiosk starting a session on itself. */
@@ -122,6 +126,26 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
       ...problemResponses(400, 401, 403, 404, 429),
     },
   });
+  const image = createRoute({
+    method: 'get',
+    path: '/verifications/{id}/images/{name}',
+    tags: TAGS,
+    summary:
+      "A session's image (document photo, best selfie frame): images:read, an audited read; an API key sees its own sessions only",
+    security: securityOf('images:read'),
+    middleware: [images, owns] as const,
+    request: { params: VerificationImageParamsSchema },
+    responses: {
+      200: {
+        description: 'The image, as captured',
+        content: {
+          'image/jpeg': { schema: z.string().meta({ format: 'binary' }) },
+          'image/png': { schema: z.string().meta({ format: 'binary' }) },
+        },
+      },
+      ...problemResponses(400, 401, 403, 404, 429),
+    },
+  });
   const cancel = createRoute({
     method: 'post',
     path: '/verifications/{id}/cancel',
@@ -169,10 +193,19 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
     method: 'post',
     path: '/verifications/{id}/selfie',
     tags: TAGS,
-    summary: 'The selfie: a liveness burst (base64 frames) with its challenge plan',
+    summary:
+      'The selfie: a liveness burst with its challenge plan, as JSON (base64 frames) or multipart/form-data (frame files)',
     security: captureSecurity,
     middleware: [capture, owns] as const,
-    request: { ...params, body: { required: true, content: json(SelfieCaptureSchema) } },
+    request: {
+      ...params,
+      body: {
+        content: {
+          ...json(SelfieCaptureSchema),
+          'multipart/form-data': { schema: SelfieFormSchema },
+        },
+      },
+    },
     responses: captureResponses,
   });
   const signature = createRoute({
@@ -211,6 +244,15 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
       return c.json(service.list(query, caller), 200);
     })
     .openapi(get, (c) => c.json(service.get(c.req.valid('param').id, callerOf(c)), 200))
+    .openapi(image, (c) => {
+      const { id, name } = c.req.valid('param');
+      const { bytes, mime } = service.image(id, name, callerOf(c));
+      return c.body(bytes, 200, {
+        'content-type': mime,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+    })
     .openapi(cancel, (c) => c.json(service.cancel(c.req.valid('param').id, callerOf(c)), 200))
     .openapi(consent, (c) =>
       c.json(service.consent(c.req.valid('param').id, c.req.valid('json'), callerOf(c)), 200),
@@ -236,9 +278,23 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
       const mime = `image/${(image[1] ?? '').toLowerCase()}`;
       return c.json(await service.documentImage(id, bytes, mime, callerOf(c)), 200);
     })
-    .openapi(selfie, async (c) =>
-      c.json(await service.selfie(c.req.valid('param').id, c.req.valid('json'), callerOf(c)), 200),
-    )
+    .openapi(selfie, async (c) => {
+      const { id } = c.req.valid('param');
+      const type = c.req.header('content-type') ?? '';
+      if (JSON_TYPE.test(type)) {
+        const body = c.req.valid('json');
+        if ('frames' in body) return c.json(await service.selfie(id, body, callerOf(c)), 200);
+      }
+      if (MULTIPART_TYPE.test(type)) {
+        const form = c.req.valid('form');
+        if ('frame' in form) return c.json(await service.selfieForm(id, form, callerOf(c)), 200);
+      }
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        'send application/json (base64 frames) or multipart/form-data (frame files)',
+      );
+    })
     .openapi(signature, (c) =>
       c.json(service.signature(c.req.valid('param').id, c.req.valid('json'), callerOf(c)), 200),
     )

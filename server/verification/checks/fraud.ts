@@ -20,6 +20,7 @@ import {
 import { documentPresentations, type DocumentRecord } from '../../documents/index.js';
 import { normaliseDocumentNumber, type Vault } from '../../vault/index.js';
 import type { VerificationCheck } from '../policy.js';
+import { enrolledTemplateIds } from '../store.js';
 import { DEFAULT_VELOCITY, velocityCheck, type VelocityRule } from './signals.js';
 
 export interface FaceProbe {
@@ -32,6 +33,12 @@ export interface FaceProbe {
 export interface FraudLookups {
   /** The 1:N search (FaceSearch.search); may throw while the index is not ready. */
   searchFace(probe: FaceProbe, options: FaceSearchOptions): FaceSearchResult;
+  /**
+   * Of these templates, the established enrolments (kept without a verification, or from an
+   * approved identity): only those make a duplicate identity. The index also holds the probes of
+   * sessions still open, declined or authenticating, which count for velocity only.
+   */
+  enrolledTemplates(templateIds: readonly string[]): ReadonlySet<string>;
   /** Verifications created since `since`, other than `exclude`, holding one of these templates. */
   verificationsWithTemplates(
     templateIds: readonly string[],
@@ -103,6 +110,7 @@ export function faceSignalChecks(
   const rule = options.velocity ?? DEFAULT_VELOCITY;
   let result: FaceSearchResult;
   let others: number;
+  let enrolled: ReadonlySet<string>;
   try {
     result = lookups.searchFace(input.probe, {
       k: options.k ?? 64,
@@ -116,6 +124,9 @@ export function faceSignalChecks(
       sinceOf(input.now, rule),
       input.verificationId,
     );
+    enrolled = lookups.enrolledTemplates(
+      result.templates.filter((hit) => hit.subjectId !== input.subjectId).map((h) => h.templateId),
+    );
   } catch {
     return ['known_fraud_face', 'duplicate_face', 'velocity_face'].map((check) => ({
       check,
@@ -123,7 +134,9 @@ export function faceSignalChecks(
       reasonCode: null,
     }));
   }
-  const duplicate = result.templates.find((hit) => hit.subjectId !== input.subjectId);
+  const duplicate = result.templates.find(
+    (hit) => hit.subjectId !== input.subjectId && enrolled.has(hit.templateId),
+  );
   return [
     hitCheck('known_fraud_face', result.fraud[0]?.distance, thresholds),
     hitCheck('duplicate_face', duplicate?.distance, thresholds),
@@ -159,7 +172,6 @@ export function documentVelocityCheck(
   return velocityCheck('document', others + 1, rule);
 }
 
-/** The lookups over the vault (blind indexes, templates) and the appliance's 1:N face search. */
 /** The document-number count of the vault (no face index needed). */
 export function vaultDocumentPresentations(
   vault: Vault,
@@ -177,9 +189,11 @@ export function vaultDocumentPresentations(
   };
 }
 
+/** The lookups over the vault (blind indexes, templates) and the appliance's 1:N face search. */
 export function vaultFraudLookups(vault: Vault, faceSearch: FaceSearch): FraudLookups {
   return {
     searchFace: (probe, options) => faceSearch.search(probe, options),
+    enrolledTemplates: (ids) => vault.read((db) => enrolledTemplateIds(db, ids, 'established')),
     verificationsWithTemplates: (ids, since, exclude) =>
       vault.read((db) => verificationsWithTemplates(db, ids, since, exclude)),
     ...vaultDocumentPresentations(vault),

@@ -101,7 +101,7 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
     expect(decided).toMatchObject({
       status: 'resubmission_requested',
       decision: 'resubmission_requested',
-      policyVersion: 'default-1',
+      policyVersion: 'default-2',
       nextStep: null,
     });
     expect(decided.reasons[0]).toBe('liveness_inconclusive');

@@ -477,6 +477,7 @@ describe('sharing the result with the branch system', () => {
       vault: t.vault,
       config: t.appliance.config,
       face: t.appliance.face,
+      faceSearch: t.appliance.faceSearch,
       plans: {
         identity: [
           { step: 'consent', after: [] },

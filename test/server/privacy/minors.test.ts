@@ -134,6 +134,7 @@ describe('between the minimum age and majority', () => {
       vault: t.vault,
       config: t.appliance.config,
       face: t.appliance.face,
+      faceSearch: t.appliance.faceSearch,
       plans: {
         identity: [
           { step: 'consent', after: [] },

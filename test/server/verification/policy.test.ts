@@ -14,9 +14,8 @@ import { arbitraryRecord } from '../documents/checks/arbitrary.js';
 import { NOW, POLICY } from '../documents/checks/records.js';
 
 const pass = (check: string): VerificationCheck => ({ check, outcome: 'pass', reasonCode: null });
-const IDENTITY_PASSES = ['document_valid', 'document_expiry', 'age', 'face_match', 'liveness'].map(
-  pass,
-);
+const FACE_PASSES = ['face_match', 'liveness', 'known_fraud_face', 'duplicate_face'];
+const IDENTITY_PASSES = ['document_valid', 'document_expiry', 'age', ...FACE_PASSES].map(pass);
 const withResult = (check: VerificationCheck): VerificationCheck[] => [
   ...IDENTITY_PASSES.filter((c) => c.check !== check.check),
   check,
@@ -28,7 +27,7 @@ describe('decision policy', () => {
       decision: 'approved',
       riskScore: 0,
       reasons: [],
-      policyVersion: 'default-1',
+      policyVersion: 'default-2',
     });
   });
 
@@ -100,16 +99,50 @@ describe('decision policy', () => {
     expect(failedInfo.decision).toBe('review');
   });
 
-  it('authenticates by face (with liveness) or by signature', () => {
-    expect(decide([pass('signature_match')], 'authentication').decision).toBe('approved');
-    expect(decide([pass('face_match')], 'authentication')).toMatchObject({
+  it('authenticates by face (with liveness and the 1:N search) or by signature, of an identity not declined', () => {
+    const enrolled = pass('enrolment');
+    expect(decide([enrolled, pass('signature_match')], 'authentication').decision).toBe('approved');
+    expect(decide([enrolled, pass('face_match')], 'authentication')).toMatchObject({
       decision: 'review',
       reasons: ['check_not_run'],
     });
-    expect(decide([pass('face_match'), pass('liveness')], 'authentication').decision).toBe(
+    expect(
+      checksNotRun([enrolled, pass('face_match'), pass('liveness')], 'authentication', {
+        ...DEFAULT_DECISION_POLICY,
+      }),
+    ).toEqual(['known_fraud_face', 'duplicate_face']);
+    expect(decide([enrolled, ...FACE_PASSES.map(pass)], 'authentication').decision).toBe(
       'approved',
     );
-    expect(decide([], 'authentication').decision).toBe('review');
+    expect(decide([enrolled], 'authentication').decision).toBe('review');
+    // Without the enrolment check (the subject's identity standing) nothing approves.
+    expect(decide([pass('signature_match')], 'authentication').decision).toBe('review');
+    const declinedIdentity = decide(
+      [
+        { check: 'enrolment', outcome: 'fail', reasonCode: 'identity_declined' },
+        pass('signature_match'),
+      ],
+      'authentication',
+    );
+    expect(declinedIdentity).toMatchObject({
+      decision: 'declined',
+      reasons: ['identity_declined'],
+    });
+  });
+
+  it('declines a selfie on the known-fraud face list or enrolled under another identity', () => {
+    for (const reasonCode of ['known_fraud_face', 'duplicate_face']) {
+      const result = decide(
+        withResult({ check: reasonCode, outcome: 'fail', reasonCode }),
+        'identity',
+      );
+      expect(result).toMatchObject({ decision: 'declined', reasons: [reasonCode] });
+      const band = decide(
+        withResult({ check: reasonCode, outcome: 'warn', reasonCode }),
+        'identity',
+      );
+      expect(band).toMatchObject({ decision: 'review', reasons: [reasonCode] });
+    }
   });
 
   it('orders reasons most severe first, then by weight', () => {

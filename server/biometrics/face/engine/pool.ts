@@ -147,7 +147,10 @@ export class FaceEngine {
         : Array.from({ length: workers }, () => this.startWorker());
     this.ready = Promise.all(starts).then(
       () => {
-        if (this.state === 'starting') this.state = 'ready';
+        if (this.state !== 'starting') return;
+        this.state = 'ready';
+        // Jobs queued while the workers started: a worker's own 'ready' could not run them yet.
+        this.dispatch();
       },
       (error: unknown) => {
         this.fail(error instanceof Error ? error.message : 'the face engine failed to start');
