@@ -495,12 +495,12 @@ export class VerificationService implements VerificationResolver {
    * A document an appliance reader delivered (already parsed by server/documents), taken into the
    * session as the document capture: the reading never passes through the kiosk's browser.
    */
-  documentFromDevice(
+  async documentFromDevice(
     id: string,
     deviceId: string,
     record: DocumentRecord,
     caller: Caller,
-  ): VerificationDto {
+  ): Promise<VerificationDto> {
     this.#admit(id, caller, 'document');
     const source = this.#sourceOf(caller, deviceId);
     if (!isReading(record)) {
@@ -510,7 +510,7 @@ export class VerificationService implements VerificationResolver {
         'the reader delivered a document that cannot be read',
       );
     }
-    this.#storeDocument(id, caller, source, { record, others: [] }, null);
+    await this.#storeDocument(id, caller, source, { record, others: [] }, null);
     return this.get(id, { ...caller, piiRead: false });
   }
 

@@ -136,7 +136,7 @@ export function kioskDeviceRoutes(
       const signal = c.req.raw.signal;
       const record = await nextDocument(all, reader.id, waitMs ?? DEFAULT_WAIT_MS, signal);
       if (record === null) return c.body(null, 204);
-      return c.json(verifications.documentFromDevice(id, deviceId, record, callerOf(c)), 200);
+      return c.json(await verifications.documentFromDevice(id, deviceId, record, callerOf(c)), 200);
     })
     .openapi(simulate, (c) => {
       const all = running(devices);
