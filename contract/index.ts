@@ -15,3 +15,5 @@ export * from './events.js';
 export * from './webhooks.js';
 export * from './fraud-lists.js';
 export * from './cases.js';
+export * from './privacy-requests.js';
+export * from './reports.js';

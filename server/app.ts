@@ -27,6 +27,8 @@ import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { FraudListService } from './fraud/index.js';
 import { VerificationService } from './verification/index.js';
+import { PrivacyRequestService } from './privacy/requests/index.js';
+import { ReportService } from './reports/index.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -58,6 +60,8 @@ export interface Appliance {
   cases: CaseService;
   /** Verification sessions: create, captures, submit and decision; the cases' resolver. */
   verifications: VerificationService;
+  /** Data-subject requests (PRIV-3): their export jobs run in the background. */
+  privacyRequests: PrivacyRequestService;
   /**
    * Stops everything. The vault, scheduler and search are closed before it returns; the promise
    * resolves when the devices have released their ports. Calling it again is harmless.
@@ -212,6 +216,12 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     metrics,
   });
   const verifications = new VerificationService({ vault, config, face, devices });
+  const privacyRequests = new PrivacyRequestService(vault, config.privacyRequests, {
+    registry: metrics.registry,
+    onExportError: (request, error) =>
+      logger.error('privacy_request.export_failed', { request, ...errorFields(error) }),
+  });
+  privacyRequests.resumeExports();
   let closing: Promise<void> | undefined;
   const app = createApi({
     vault,
@@ -235,6 +245,8 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     fraudLists,
     cases,
     verifications,
+    privacyRequests,
+    reports: new ReportService(vault, config.reports.minCellSize),
   });
   return {
     vault,
@@ -252,6 +264,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     webhookDelivery,
     cases,
     verifications,
+    privacyRequests,
     close() {
       // Stopping the devices first ends their polling at once; their ports close in the background.
       realtime.close();

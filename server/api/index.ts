@@ -28,6 +28,10 @@ import type { VerificationService } from '../verification/index.js';
 import type { WebhookService } from '../webhooks/index.js';
 import { fraudListRoutes } from './routes/fraud-lists.js';
 import type { FraudListService } from '../fraud/index.js';
+import { privacyRequestRoutes } from './routes/privacy-requests.js';
+import type { PrivacyRequestService } from '../privacy/requests/index.js';
+import { reportRoutes } from './routes/reports.js';
+import type { ReportService } from '../reports/index.js';
 
 export { HttpError, problem } from './problem.js';
 export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
@@ -71,6 +75,9 @@ export interface ApiDeps extends HealthDeps {
   cases: CaseService;
   /** Verification sessions and their captures (server/verification). */
   verifications: VerificationService;
+  /** Data-subject requests (server/privacy/requests) and reports (server/reports). */
+  privacyRequests: PrivacyRequestService;
+  reports: ReportService;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
   /** The device manager and the SSE hub (absent: their routes answer 503). */
@@ -154,6 +161,8 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', fraudListRoutes(deps.fraudLists))
     .route('/api/v1', caseRoutes(deps.cases))
     .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
+    .route('/api/v1', privacyRequestRoutes(deps.privacyRequests))
+    .route('/api/v1', reportRoutes(deps.reports, deps.vault))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

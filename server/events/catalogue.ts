@@ -19,6 +19,7 @@ export const EMITTED_EVENT_TYPES = [
   'verification.decided',
   'case.opened',
   'case.decided',
+  'privacy_request.completed',
 ] as const;
 
 /**
@@ -30,7 +31,6 @@ export const RESERVED_EVENT_TYPES = [
   'consent.granted',
   'consent.withdrawn',
   'privacy_request.received',
-  'privacy_request.completed',
 ] as const;
 
 export const EVENT_TYPES = [...EMITTED_EVENT_TYPES, ...RESERVED_EVENT_TYPES] as const;
@@ -117,6 +117,13 @@ export interface EventPayloads {
     readonly verificationId: string;
     readonly resolution: 'approved' | 'declined' | 'resubmission_requested';
     readonly reasonCode: string;
+  };
+  /** A data-subject request was fulfilled (or refused by a rule): its type and outcome code. */
+  'privacy_request.completed': {
+    readonly requestId: string;
+    readonly subjectId: string;
+    readonly type: string;
+    readonly outcome: string;
   };
 }
 

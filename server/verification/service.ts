@@ -86,6 +86,7 @@ import {
 } from './policy.js';
 import { DEFAULT_STEP_PLANS, nextStep, type StepPlans } from './steps.js';
 import * as store from './store.js';
+import { isSubjectRestricted } from '../privacy/requests/index.js';
 import type { CaptureResult, CaptureSource, VerificationRow } from './store.js';
 
 /** Why the service refused: `kind` picks the HTTP status, `rule` is the client's code. */
@@ -266,6 +267,14 @@ export class VerificationService implements VerificationResolver {
         subjectId = input.subjectId ?? '';
         if (!store.subjectExists(db, subjectId)) {
           throw new VerificationError('refused', 'unknown_subject', 'no such subject');
+        }
+        // PRIV-3: a restricted subject's data is not processed.
+        if (isSubjectRestricted(db, subjectId)) {
+          throw new VerificationError(
+            'refused',
+            'subject_restricted',
+            'the processing of this subject is restricted',
+          );
         }
       } else {
         subjectId = vault.createSubject();

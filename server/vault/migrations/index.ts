@@ -9,6 +9,7 @@ import { migration007Webhooks } from './007-webhooks.js';
 import { migration008FraudListLifecycle } from './008-fraud-list-lifecycle.js';
 import { migration009Cases } from './009-cases.js';
 import { migration010VerificationSessions } from './010-verification-sessions.js';
+import { migration011PrivacyRequests } from './011-privacy-requests.js';
 
 export interface Migration {
   readonly version: number;
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration008FraudListLifecycle,
   migration009Cases,
   migration010VerificationSessions,
+  migration011PrivacyRequests,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {
