@@ -110,8 +110,17 @@ export const EXPORT_SECTIONS: readonly ExportSection[] = [
     table: 'privacy_requests',
     where: 'subject_ref = :subject OR subject_id = :subject',
     idColumn: 'id',
-    sealed: { requester_enc: 'text', evidence_enc: 'text', payload_enc: 'json' },
+    // requester_enc (migration 001) is written by no code: it would be sealed where no subject owns it.
+    omit: ['requester_enc'],
     json: ['purposes', 'retained'],
+  },
+  {
+    // The bundles themselves are left out: each was released to the subject already.
+    table: 'privacy_request_data',
+    where: OF_SUBJECT,
+    idColumn: 'id',
+    sealed: { evidence_enc: 'text', change_enc: 'json' },
+    omit: ['bundle_enc'],
   },
   { table: 'subject_objections', where: OF_SUBJECT, idColumn: 'subject_id' },
 ];
@@ -120,7 +129,6 @@ export const EXPORT_SECTIONS: readonly ExportSection[] = [
 export const EXPORT_EXCLUDED: Readonly<Record<string, string>> = {
   subject_keys: "the subject's wrapped data key: key material, never released",
   subject_tombstones: 'ids of destroyed subjects only: a living subject has none',
-  privacy_request_exports: 'earlier export bundles themselves (each was released to the subject)',
   fraud_list_entries:
     'fraud-prevention records kept under a legal duty; disclosed by staff on request where the law allows',
 };

@@ -139,19 +139,20 @@ export class PrivacyRequestService {
         filedBy: caller.actor,
         identityMethod: input.identity.method,
         identityRef: proof.ref,
-        evidenceEnc:
-          input.identity.method === 'staff_evidence'
-            ? vault.seal(
-                owner,
-                { table: 'privacy_requests', column: 'evidence_enc', rowId: id },
-                input.identity.evidence,
-              )
-            : null,
-        payloadEnc: null,
         purposes,
         receivedAt: at,
         dueAt: dueDate(regime, now).toISOString(),
       });
+      if (input.identity.method === 'staff_evidence') {
+        const ref = { table: 'privacy_request_data', column: 'evidence_enc', rowId: id };
+        store.setRequestValue(
+          db,
+          id,
+          subjectId,
+          'evidence_enc',
+          vault.seal(owner, ref, input.identity.evidence),
+        );
+      }
       vault.audit({
         actor: caller.actor,
         action: 'privacy_request.received',
@@ -317,7 +318,6 @@ export class PrivacyRequestService {
         : [];
     // Completed first: the destruction below sets the request's subject_id to NULL.
     this.#complete(db, id, subjectId, 'deletion', 'fulfilled', actor, {}, retained);
-    store.clearSealedRequestValues(db, subjectId);
     const outcome = vault.destroySubject(subjectId, { actor, reason: 'deletion_request' });
     return outcome.destroyed > 0;
   }
@@ -365,7 +365,7 @@ export class PrivacyRequestService {
             sealedRecord: vault.seal(owner, ref, JSON.stringify(stored)),
             sealedChange: vault.seal(
               owner,
-              { table: 'privacy_requests', column: 'payload_enc', rowId: id },
+              { table: 'privacy_request_data', column: 'change_enc', rowId: id },
               JSON.stringify({ documentId: doc.id, old, new: correction.fields }),
             ),
           },
@@ -374,13 +374,13 @@ export class PrivacyRequestService {
       },
     );
     store.replaceDocumentRecord(db, doc.id, sealedRecord);
-    db.prepare('UPDATE privacy_requests SET payload_enc = ? WHERE id = ?').run(sealedChange, id);
+    store.setRequestValue(db, id, subjectId, 'change_enc', sealedChange);
     vault.audit({
       actor,
       action: 'document.corrected',
       objectType: 'document',
       objectId: doc.id,
-      // The field names only: old and new values are sealed on the request (payload_enc).
+      // The field names only: old and new values are sealed with the request (change_enc).
       details: { request: id, fields },
     });
     this.#complete(db, id, subjectId, 'correction', 'fulfilled', actor, { fields });
@@ -483,7 +483,7 @@ export class PrivacyRequestService {
           items: built.items,
           bundleEnc: vault.seal(
             { subjectId },
-            { table: 'privacy_request_exports', column: 'bundle_enc', rowId: id },
+            { table: 'privacy_request_data', column: 'bundle_enc', rowId: id },
             built.zip,
           ),
           at: vault.now.toISOString(),
@@ -523,7 +523,7 @@ export class PrivacyRequestService {
       [
         {
           owner: { subjectId: bundle.subjectId },
-          ref: { table: 'privacy_request_exports', column: 'bundle_enc', rowId: id },
+          ref: { table: 'privacy_request_data', column: 'bundle_enc', rowId: id },
           sealed: bundle.bundleEnc,
         },
       ],

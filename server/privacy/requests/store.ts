@@ -1,6 +1,6 @@
 /**
  * The store of data-subject requests (migrations 001 and 011): `privacy_requests`,
- * `privacy_request_exports` and `subject_objections`. Db-first functions over the vault's branded
+ * `privacy_request_data` and `subject_objections`. Db-first functions over the vault's branded
  * handles; the service decides, this file only reads and writes rows.
  */
 import type {
@@ -35,7 +35,6 @@ export interface RequestRow {
   extendedAt: string | null;
   extensionReason: ExtensionReason | null;
   completedAt: string | null;
-  payloadEnc: Uint8Array | null;
   purposes: string[];
   retained: RetainedItem[];
   progress: number | null;
@@ -62,7 +61,6 @@ interface RawRow {
   extended_at: string | null;
   extension_reason: ExtensionReason | null;
   completed_at: string | null;
-  payload_enc: Uint8Array | null;
   purposes: string;
   retained: string;
   progress: number | null;
@@ -72,9 +70,9 @@ interface RawRow {
 
 const COLUMNS = `p.id, p.type, p.subject_id, p.subject_ref, p.regime, p.status, p.channel, p.kiosk_id,
   p.filed_by, p.identity_method, p.identity_ref, p.outcome_code, p.received_at, p.acknowledged_at,
-  p.due_at, p.extended_at, p.extension_reason, p.completed_at, p.payload_enc, p.purposes, p.retained,
-  p.progress, e.bytes AS export_bytes, e.items AS export_items`;
-const FROM = 'FROM privacy_requests p LEFT JOIN privacy_request_exports e ON e.request_id = p.id';
+  p.due_at, p.extended_at, p.extension_reason, p.completed_at, p.purposes, p.retained,
+  p.progress, e.bundle_bytes AS export_bytes, e.bundle_items AS export_items`;
+const FROM = 'FROM privacy_requests p LEFT JOIN privacy_request_data e ON e.id = p.id';
 
 function toRow(raw: RawRow): RequestRow {
   return {
@@ -96,7 +94,6 @@ function toRow(raw: RawRow): RequestRow {
     extendedAt: raw.extended_at,
     extensionReason: raw.extension_reason,
     completedAt: raw.completed_at,
-    payloadEnc: raw.payload_enc,
     purposes: JSON.parse(raw.purposes) as string[],
     retained: JSON.parse(raw.retained) as RetainedItem[],
     progress: raw.progress,
@@ -115,8 +112,6 @@ export interface NewRequest {
   filedBy: string;
   identityMethod: IdentityMethod;
   identityRef: string | null;
-  evidenceEnc: Uint8Array | null;
-  payloadEnc: Uint8Array | null;
   purposes: readonly string[];
   receivedAt: string;
   dueAt: string;
@@ -127,9 +122,9 @@ export function insertRequest(db: WritableDb, r: NewRequest): void {
   sql(
     db,
     `INSERT INTO privacy_requests (id, subject_id, subject_ref, type, regime, status, channel, kiosk_id,
-       filed_by, identity_verified_by, identity_method, identity_ref, evidence_enc, payload_enc, purposes,
+       filed_by, identity_verified_by, identity_method, identity_ref, purposes,
        received_at, acknowledged_at, due_at, progress)
-     VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     r.id,
     r.subjectId,
@@ -142,8 +137,6 @@ export function insertRequest(db: WritableDb, r: NewRequest): void {
     r.identityMethod,
     r.identityMethod,
     r.identityRef,
-    r.evidenceEnc,
-    r.payloadEnc,
     JSON.stringify(r.purposes),
     r.receivedAt,
     r.receivedAt,
@@ -274,13 +267,19 @@ export function extendRequest(
   ).run(at, reason, dueAt, id);
 }
 
-/** Forgets the sealed values of a subject's requests (their key is about to be destroyed). */
-export function clearSealedRequestValues(db: WritableDb, subjectRef: string): void {
+/** Stores one sealed value of a request (owned by the subject: it goes with them). */
+export function setRequestValue(
+  db: WritableDb,
+  id: string,
+  subjectId: string,
+  column: 'evidence_enc' | 'change_enc',
+  sealed: Uint8Array,
+): void {
   sql(
     db,
-    `UPDATE privacy_requests SET requester_enc = NULL, evidence_enc = NULL, payload_enc = NULL
-     WHERE subject_ref = ?`,
-  ).run(subjectRef);
+    'INSERT INTO privacy_request_data (id, subject_id) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
+  ).run(id, subjectId);
+  db.prepare(`UPDATE privacy_request_data SET ${column} = ? WHERE id = ?`).run(sealed, id);
 }
 
 export function insertExport(
@@ -296,9 +295,11 @@ export function insertExport(
 ): void {
   sql(
     db,
-    `INSERT OR REPLACE INTO privacy_request_exports (request_id, subject_id, bytes, items, bundle_enc, created_at)
-     VALUES (?, ?, ?, ?, ?, ?)`,
-  ).run(e.requestId, e.subjectId, e.bytes, e.items, e.bundleEnc, e.at);
+    `INSERT INTO privacy_request_data (id, subject_id, bundle_enc, bundle_bytes, bundle_items, bundle_at)
+     VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET bundle_enc = excluded.bundle_enc, bundle_bytes = excluded.bundle_bytes,
+       bundle_items = excluded.bundle_items, bundle_at = excluded.bundle_at`,
+  ).run(e.requestId, e.subjectId, e.bundleEnc, e.bytes, e.items, e.at);
 }
 
 export function getExport(
@@ -307,7 +308,7 @@ export function getExport(
 ): { subjectId: string; bundleEnc: Uint8Array } | null {
   const raw = sql(
     db,
-    'SELECT subject_id, bundle_enc FROM privacy_request_exports WHERE request_id = ?',
+    'SELECT subject_id, bundle_enc FROM privacy_request_data WHERE id = ? AND bundle_enc IS NOT NULL',
   ).get(requestId) as { subject_id: string; bundle_enc: Uint8Array } | undefined;
   return raw === undefined ? null : { subjectId: raw.subject_id, bundleEnc: raw.bundle_enc };
 }
@@ -318,7 +319,8 @@ export function pendingExports(db: ReadableDb): string[] {
     db,
     `SELECT p.id FROM privacy_requests p
      WHERE p.type IN ('access', 'portability') AND p.completed_at IS NULL AND p.subject_id IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM privacy_request_exports e WHERE e.request_id = p.id) ORDER BY p.id`,
+       AND NOT EXISTS (SELECT 1 FROM privacy_request_data e WHERE e.id = p.id AND e.bundle_enc IS NOT NULL)
+     ORDER BY p.id`,
   )
     .pluck()
     .all() as string[];
