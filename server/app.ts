@@ -27,7 +27,7 @@ import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { FraudListService } from './fraud/index.js';
 import { VerificationService } from './verification/index.js';
-import { PrivacyRequestService } from './privacy/requests/index.js';
+import { PrivacyRequestService } from './privacy/index.js';
 import { ReportService } from './reports/index.js';
 import { packageVersion } from './version.js';
 

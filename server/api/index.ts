@@ -29,7 +29,7 @@ import type { WebhookService } from '../webhooks/index.js';
 import { fraudListRoutes } from './routes/fraud-lists.js';
 import type { FraudListService } from '../fraud/index.js';
 import { privacyRequestRoutes } from './routes/privacy-requests.js';
-import type { PrivacyRequestService } from '../privacy/requests/index.js';
+import type { PrivacyRequestService } from '../privacy/index.js';
 import { reportRoutes } from './routes/reports.js';
 import type { ReportService } from '../reports/index.js';
 

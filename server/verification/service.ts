@@ -86,7 +86,7 @@ import {
 } from './policy.js';
 import { DEFAULT_STEP_PLANS, nextStep, type StepPlans } from './steps.js';
 import * as store from './store.js';
-import { isSubjectRestricted } from '../privacy/requests/index.js';
+import { isSubjectRestricted } from '../privacy/index.js';
 import type { CaptureResult, CaptureSource, VerificationRow } from './store.js';
 
 /** Why the service refused: `kind` picks the HTTP status, `rule` is the client's code. */

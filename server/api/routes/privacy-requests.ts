@@ -9,7 +9,7 @@ import {
   PrivacyRequestSchema,
   type ApiScope,
 } from '../../../contract/index.js';
-import type { PrivacyRequestService, RequestCaller } from '../../privacy/requests/index.js';
+import type { PrivacyRequestService, RequestCaller } from '../../privacy/index.js';
 import {
   actorOf,
   authenticateRequest,

@@ -222,7 +222,8 @@ export async function buildSubjectExport(
           if (value === null) {
             out[column.replace(/_enc$/, '')] = null;
           } else if (as === 'file') {
-            const mime = String(row[section.mimeColumn ?? ''] ?? 'application/octet-stream');
+            const declared = row[section.mimeColumn ?? ''];
+            const mime = typeof declared === 'string' ? declared : 'application/octet-stream';
             const path = `files/${section.table}/${id}-${column.replace(/_enc$/, '')}.${MIME_EXTENSIONS[mime] ?? 'bin'}`;
             files[path] = value;
             fileList.push({
@@ -287,7 +288,7 @@ function openSlice(
 ): { row: Row; opened: Record<string, Uint8Array | null> }[] {
   const fields: SealedField[] = [];
   const slots: { row: number; column: string }[] = [];
-  const opened = slice.map(() => ({}) as Record<string, Uint8Array | null>);
+  const opened: Record<string, Uint8Array | null>[] = slice.map(() => ({}));
   slice.forEach((row, i) => {
     for (const column of Object.keys(section.sealed ?? {})) {
       if (!(column in row)) continue;
@@ -339,8 +340,8 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return escapeHtml(JSON.stringify(value));
-  return escapeHtml(String(value));
+  if (typeof value === 'string') return escapeHtml(value);
+  return escapeHtml(JSON.stringify(value));
 }
 
 /** The human-readable page: each table with its rows, files linked. */

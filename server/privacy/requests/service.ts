@@ -88,13 +88,13 @@ export class PrivacyRequestService {
     this.#runExports = options.runExports ?? true;
     this.#onExportError = options.onExportError ?? (() => undefined);
     if (options.registry !== undefined) {
-      const service = this;
-      new Gauge({
+      const gauge = new Gauge({
         name: 'verikiosk_privacy_requests_overdue',
         help: 'Data-subject requests open past their due time',
         registers: [options.registry],
-        collect() {
-          if (service.vault.isOpen) this.set(service.overdueCount());
+        // Read at each scrape: the count moves with the clock, not only with writes.
+        collect: () => {
+          if (this.vault.isOpen) gauge.set(this.overdueCount());
         },
       });
     }
@@ -236,12 +236,12 @@ export class PrivacyRequestService {
           );
         }
         if (
-          row!.decided_at === null ||
-          now.getTime() - Date.parse(row!.decided_at) > AUTHENTICATION_FRESH_MS
+          row.decided_at === null ||
+          now.getTime() - Date.parse(row.decided_at) > AUTHENTICATION_FRESH_MS
         ) {
           refuse('authentication_stale', 'the authentication is too old to prove identity now');
         }
-        if (caller.kioskId !== null && row!.kiosk_id !== caller.kioskId) {
+        if (caller.kioskId !== null && row.kiosk_id !== caller.kioskId) {
           refuse('authentication_other_kiosk', 'the authentication was made at another kiosk');
         }
         return { ref: proof.verificationId };
@@ -340,7 +340,7 @@ export class PrivacyRequestService {
     }
     const owner = { subjectId };
     const ref = { table: 'documents', column: 'record_enc', rowId: doc.id };
-    const fields = Object.keys(correction.fields) as (keyof Correction['fields'] & string)[];
+    const fields = Object.keys(correction.fields) as (keyof Correction['fields'])[];
     const { sealedRecord, sealedChange } = vault.openSealed(
       {
         actor,
