@@ -26,31 +26,30 @@ export const ReportParamsSchema = z.strictObject({
   report: z.enum(REPORT_NAMES).meta({ param: { name: 'report', in: 'path' } }),
 });
 
-export const ReportQuerySchema = z
-  .strictObject({
-    /** First day of the period (UTC, inclusive). */
-    from: z
-      .string()
-      .regex(DATE)
-      .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)))
-      .meta({ param: { name: 'from', in: 'query' }, example: '2026-01-01' }),
-    /** Last day of the period (UTC, inclusive). */
-    to: z
-      .string()
-      .regex(DATE)
-      .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)))
-      .meta({ param: { name: 'to', in: 'query' }, example: '2026-03-31' }),
-    /** The time buckets of the `volumes` report's columns (default month). */
-    bucket: z
-      .enum(REPORT_BUCKETS)
-      .optional()
-      .meta({ param: { name: 'bucket', in: 'query' } }),
-    /** `csv` or `json`; absent: by the Accept header (JSON unless text/csv is asked for). */
-    format: z
-      .enum(['json', 'csv'])
-      .optional()
-      .meta({ param: { name: 'format', in: 'query' } }),
-  });
+export const ReportQuerySchema = z.strictObject({
+  /** First day of the period (UTC, inclusive). */
+  from: z
+    .string()
+    .regex(DATE)
+    .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)))
+    .meta({ param: { name: 'from', in: 'query' }, example: '2026-01-01' }),
+  /** Last day of the period (UTC, inclusive). */
+  to: z
+    .string()
+    .regex(DATE)
+    .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)))
+    .meta({ param: { name: 'to', in: 'query' }, example: '2026-03-31' }),
+  /** The time buckets of the `volumes` report's columns (default month). */
+  bucket: z
+    .enum(REPORT_BUCKETS)
+    .optional()
+    .meta({ param: { name: 'bucket', in: 'query' } }),
+  /** `csv` or `json`; absent: by the Accept header (JSON unless text/csv is asked for). */
+  format: z
+    .enum(['json', 'csv'])
+    .optional()
+    .meta({ param: { name: 'format', in: 'query' } }),
+});
 
 /** At most three years in one report. */
 export const MAX_REPORT_DAYS = 3 * 366;

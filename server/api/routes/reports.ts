@@ -42,13 +42,19 @@ export function reportRoutes(service: ReportService, vault: Vault) {
     const query = c.req.valid('query');
     const days = (Date.parse(query.to) - Date.parse(query.from)) / 86_400_000;
     if (days < 0 || days > MAX_REPORT_DAYS) {
-      throw new HttpError(400, 'invalid_request', 'the period must run forwards, for at most three years', {
-        errors: [{ in: 'query', path: days < 0 ? 'from' : 'to', rule: 'period' }],
-      });
+      throw new HttpError(
+        400,
+        'invalid_request',
+        'the period must run forwards, for at most three years',
+        {
+          errors: [{ in: 'query', path: days < 0 ? 'from' : 'to', rule: 'period' }],
+        },
+      );
     }
     const report = service.report(c.req.valid('param').report, query);
     const accept = c.req.header('accept') ?? '';
-    const csv = query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/i.test(accept));
+    const csv =
+      query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/i.test(accept));
     if (csv) {
       return c.body(reportCsv(report), 200, {
         'content-type': 'text/csv; charset=utf-8',
