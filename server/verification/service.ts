@@ -86,7 +86,7 @@ import {
 } from './policy.js';
 import { DEFAULT_STEP_PLANS, nextStep, type StepPlans } from './steps.js';
 import * as store from './store.js';
-import { isSubjectRestricted } from '../privacy/index.js';
+import { isSubjectRestricted, subjectObjectsTo } from '../privacy/index.js';
 import type { CaptureResult, CaptureSource, VerificationRow } from './store.js';
 
 /** Why the service refused: `kind` picks the HTTP status, `rule` is the client's code. */
@@ -1100,7 +1100,12 @@ export class VerificationService implements VerificationResolver {
     });
     let reference: string | null = null;
     let fields: DocumentFields | null = null;
-    if (caller.piiRead && (doc !== null || row.referenceEnc !== null)) {
+    // PRIV-3 objection: a subject who objected to data sharing is not shown to the branch system.
+    const sharingRefused =
+      caller.apiClientId !== null &&
+      row.subjectId !== null &&
+      vault.read((db) => subjectObjectsTo(db, row.subjectId ?? '', 'data_sharing'));
+    if (caller.piiRead && !sharingRefused && (doc !== null || row.referenceEnc !== null)) {
       const sealed = [];
       const subjectOwner = { subjectId: row.subjectId ?? '' };
       if (row.referenceEnc !== null) {

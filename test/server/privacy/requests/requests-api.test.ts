@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { unzipSync } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApiClient } from '../../../../server/auth/index.js';
 import { dataDirPaths } from '../../../../server/vault/index.js';
 import { openTextUnaudited, vaultDb } from '../../../../server/vault/internal.js';
 import { auditOf, auditText, MINUTE } from '../../api/auth-helpers.js';
@@ -476,8 +477,19 @@ describe('correction, restriction, objection, consent withdrawal', { timeout: 60
     expect(refused.rule).toBe('subject_restricted');
   });
 
-  it('records an objection to an optional purpose', async () => {
+  it('records an objection to data sharing and applies it: the branch system no longer sees the subject’s document fields', async () => {
     const s = seedSubject(t, 12, { face: false });
+    const piiKey = createApiClient(
+      t.vault,
+      { name: 'branch-pii', scopes: ['verifications:read', 'pii:read'] },
+      'test',
+    ).key;
+    type Verification = { document: { fields: Record<string, unknown> | null } | null };
+    const shown = await bodyOf<Verification>(
+      await t.call('GET', `/verifications/${s.identityVerificationId}`, piiKey),
+      200,
+    );
+    expect(shown.document?.fields).toMatchObject({ surname: 'ZZSURNAME12QX' });
     const done = await bodyOf<Dto>(
       await t.call('POST', '/privacy/requests', t.branch, {
         type: 'objection',
@@ -492,6 +504,12 @@ describe('correction, restriction, objection, consent withdrawal', { timeout: 60
     expect(t.vault.read((db) => subjectObjectsTo(db, s.subjectId, 'service_improvement'))).toBe(
       false,
     );
+    const withheld = await bodyOf<Verification>(
+      await t.call('GET', `/verifications/${s.identityVerificationId}`, piiKey),
+      200,
+    );
+    expect(withheld.document).not.toBeNull();
+    expect(withheld.document?.fields).toBeNull();
   });
 
   it('withdraws biometric consent: consents marked, templates and samples destroyed, the face index forgets them', async () => {
