@@ -221,6 +221,54 @@ describe('access and portability', { timeout: 60_000 }, () => {
     expect(JSON.stringify(data.tables)).not.toContain(other.subjectId);
   });
 
+  it('builds a large export in slices while the API keeps answering, the request showing its progress', async () => {
+    const s = seedSubject(t, 14, { face: false });
+    t.vault.write((db) => {
+      const insert = db.prepare(
+        `INSERT INTO biometric_samples (id, subject_id, modality, mime, sample_enc, created_at)
+         VALUES (?, ?, 'face', 'image/jpeg', ?, ?)`,
+      );
+      for (let i = 0; i < 1000; i++) {
+        const id = `bsm_zz${String(i).padStart(24, '0')}`;
+        const sealed = t.vault.seal(
+          { subjectId: s.subjectId },
+          { table: 'biometric_samples', column: 'sample_enc', rowId: id },
+          new Uint8Array(2048).fill(i % 251),
+        );
+        insert.run(id, s.subjectId, sealed, t.vault.now.toISOString());
+      }
+    });
+    const filed = await bodyOf<Dto>(
+      await t.call('POST', '/privacy/requests', t.branch, {
+        type: 'access',
+        subjectId: s.subjectId,
+        identity: byDocument(s),
+      }),
+      201,
+    );
+    const seen: number[] = [];
+    for (;;) {
+      const now = await bodyOf<Dto>(
+        await t.call('GET', `/privacy/requests/${filed.id}`, t.reader),
+        200,
+      );
+      seen.push(now.progress ?? -1);
+      if (now.status === 'completed') break;
+      // Let the job's next slice run (it yields to the loop between slices).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // The API answered while the job ran, and saw it move.
+    expect(seen.some((p) => p > 0 && p < 100)).toBe(true);
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen[seen.length - 1]).toBe(100);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]!);
+    const zip = await t.call('GET', `/privacy/requests/${filed.id}/export`, t.branch);
+    const files = unzipSync(new Uint8Array(await zip.arrayBuffer()));
+    expect(Object.keys(files).filter((f) => f.startsWith('files/biometric_samples/'))).toHaveLength(
+      1001,
+    );
+  });
+
   it('refuses an authentication that is stale or was made at another kiosk', async () => {
     const s = seedSubject(t, 4, { kioskId: t.kiosk.kiosk.id });
     const body = { type: 'access', subjectId: s.subjectId, identity: byAuthentication(s) };
@@ -451,8 +499,12 @@ describe('correction, restriction, objection, consent withdrawal', { timeout: 60
     expect(auditText(t.vault)).not.toMatch(/ZZCORRECTED|ZZSURNAME|1974-08/);
   });
 
-  it('restricts a subject: a new verification for them is refused with subject_restricted', async () => {
+  it('restricts a subject: a new verification for them is refused with subject_restricted; the completion reaches webhooks', async () => {
     const s = seedSubject(t, 11, { face: false });
+    t.appliance.webhooks.create(
+      { url: 'http://127.0.0.1:9/hook', events: ['privacy_request.completed'] },
+      'test',
+    );
     const before = await t.call('POST', '/verifications', t.verifier, {
       kind: 'authentication',
       subjectId: s.subjectId,
@@ -475,6 +527,21 @@ describe('correction, restriction, objection, consent withdrawal', { timeout: 60
       422,
     );
     expect(refused.rule).toBe('subject_restricted');
+    // privacy_request.completed is fanned out to the subscribed endpoint (ids and codes only).
+    await vi.waitFor(
+      () => {
+        const rows = t.vault.read((db) =>
+          db.prepare('SELECT event_type, payload FROM webhook_deliveries').all(),
+        ) as { event_type: string; payload: string }[];
+        expect(rows.map((r) => r.event_type)).toEqual(['privacy_request.completed']);
+        expect(JSON.parse(rows[0]!.payload)).toMatchObject({
+          subjectId: s.subjectId,
+          type: 'restriction',
+          outcome: 'fulfilled',
+        });
+      },
+      { timeout: 10_000 },
+    );
   });
 
   it('records an objection to data sharing and applies it: the branch system no longer sees the subject’s document fields', async () => {
