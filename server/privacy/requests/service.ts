@@ -558,13 +558,14 @@ export class PrivacyRequestService {
     return {
       items: page.map((r) => this.#dto(r)),
       nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
-      overdue: this.overdueCount(),
+      overdue: this.overdueCount(caller.kioskId),
     };
   }
 
-  overdueCount(): number {
+  /** Open requests past their due time (a kiosk's own only, when one is named). */
+  overdueCount(kioskId: string | null = null): number {
     const now = this.vault.now.toISOString();
-    return this.vault.read((db) => store.countOverdue(db, now));
+    return this.vault.read((db) => store.countOverdue(db, now, kioskId));
   }
 
   /** Extends the deadline once, with a reason code (GDPR: two more months; CCPA: 45 more days). */

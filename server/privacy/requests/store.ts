@@ -198,11 +198,15 @@ export function listRequests(db: ReadableDb, f: ListFilter): RequestRow[] {
   ).map(toRow);
 }
 
-/** Open requests past their due time. */
-export function countOverdue(db: ReadableDb, at: string): number {
-  return sql(db, 'SELECT COUNT(*) FROM privacy_requests WHERE completed_at IS NULL AND due_at < ?')
+/** Open requests past their due time (those a kiosk filed, when one is named). */
+export function countOverdue(db: ReadableDb, at: string, kioskId: string | null = null): number {
+  return sql(
+    db,
+    `SELECT COUNT(*) FROM privacy_requests WHERE completed_at IS NULL AND due_at < ?
+       AND (? IS NULL OR kiosk_id = ?)`,
+  )
     .pluck()
-    .get(at) as number;
+    .get(at, kioskId, kioskId) as number;
 }
 
 /** Access and portability requests of a subject received since `since` and not rejected (CCPA). */

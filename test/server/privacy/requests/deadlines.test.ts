@@ -90,6 +90,12 @@ describe('deadlines', () => {
     );
     expect(late.items.map((r) => [r.id, r.overdue])).toEqual([[filed.id, true]]);
     expect(late.overdue).toBe(1);
+    // A kiosk sees only what it filed, the overdue count included.
+    const kioskView = await bodyOf<List>(
+      await t.call('GET', '/privacy/requests', t.kiosk.token),
+      200,
+    );
+    expect(kioskView).toMatchObject({ items: [], overdue: 0 });
     expect(await gauge()).toBe('1');
 
     // Extending needs privacy:write; then the due time moves by two months, once.
