@@ -10,7 +10,7 @@
  * purpose `access_request`). The job runs in slices with a yield between them, so the API keeps
  * answering while a large export is built.
  */
-import { zip, type Zippable } from 'fflate';
+import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { ReadableDb, SealedField, Vault } from '../../vault/index.js';
 
 /** How a sealed column is put into the export. */
@@ -177,7 +177,7 @@ export async function buildSubjectExport(
   );
   const params = { subject: subjectId, verifications: JSON.stringify(verifications) };
   const tables: Record<string, Row[]> = {};
-  const files: Zippable = {};
+  const files: Record<string, Uint8Array> = {};
   const fileList: {
     path: string;
     table: string;
@@ -272,11 +272,41 @@ export async function buildSubjectExport(
   const encoder = new TextEncoder();
   files['data.json'] = encoder.encode(JSON.stringify(data, null, 2));
   files['summary.html'] = encoder.encode(summaryHtml(data));
-  const bundle = await new Promise<Uint8Array>((resolve, reject) =>
-    zip(files, { level: 6 }, (error, out) => (error ? reject(error) : resolve(out))),
-  );
-  for (const file of fileList) (files[file.path] as Uint8Array).fill(0);
+  const bundle = await zipInSlices(files);
+  for (const file of fileList) files[file.path]?.fill(0);
   return { zip: bundle, items };
+}
+
+/**
+ * The zip, one file per turn of the event loop: images are stored as they are (already
+ * compressed), the rest deflated. fflate's one-call `zip` deflates every file under 160 kB in one
+ * synchronous loop and starts a worker per larger one at once; this keeps both bounded.
+ */
+async function zipInSlices(files: Record<string, Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const state: { failure: Error | null } = { failure: null };
+  const archive = new Zip((error, chunk) => {
+    if (error) state.failure = error;
+    else chunks.push(chunk);
+  });
+  for (const [name, bytes] of Object.entries(files)) {
+    const entry = /\.(jpg|png)$/.test(name)
+      ? new ZipPassThrough(name)
+      : new ZipDeflate(name, { level: 6 });
+    archive.add(entry);
+    entry.push(bytes, true);
+    if (state.failure !== null) throw state.failure;
+    await yieldToLoop();
+  }
+  archive.end();
+  if (state.failure !== null) throw state.failure;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 /** Opens the sealed columns of a slice in one audited read; plaintexts are copied out. */

@@ -254,8 +254,8 @@ describe('access and portability', { timeout: 60_000 }, () => {
       );
       seen.push(now.progress ?? -1);
       if (now.status === 'completed') break;
-      // Let the job's next slice run (it yields to the loop between slices).
-      await new Promise((resolve) => setImmediate(resolve));
+      // Let the job run a few slices (it yields to the loop between slices and between files).
+      for (let i = 0; i < 25; i++) await new Promise((resolve) => setImmediate(resolve));
     }
     // The API answered while the job ran, and saw it move.
     expect(seen.some((p) => p > 0 && p < 100)).toBe(true);
