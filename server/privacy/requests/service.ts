@@ -94,7 +94,11 @@ export class PrivacyRequestService {
         registers: [options.registry],
         // Read at each scrape: the count moves with the clock, not only with writes.
         collect: () => {
-          if (this.vault.isOpen) gauge.set(this.overdueCount());
+          try {
+            if (this.vault.isOpen) gauge.set(this.overdueCount());
+          } catch {
+            // the gauge keeps its last value; health reports the database problem
+          }
         },
       });
     }
