@@ -12,6 +12,7 @@ import { apiRouter, problemResponses } from '../openapi.js';
 import { HttpError } from '../problem.js';
 
 const SECURITY: Record<string, string[]>[] = [{ apiKey: ['reports:read'] }, { session: [] }];
+const MAX_DAILY_REPORT_DAYS = 92;
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 /**
@@ -50,6 +51,12 @@ export function reportRoutes(service: ReportService, vault: Vault) {
           errors: [{ in: 'query', path: days < 0 ? 'from' : 'to', rule: 'period' }],
         },
       );
+    }
+    // Daily columns over a long period would make a table too wide to suppress (or read).
+    if (query.bucket === 'day' && days > MAX_DAILY_REPORT_DAYS) {
+      throw new HttpError(400, 'invalid_request', 'daily buckets cover at most 92 days', {
+        errors: [{ in: 'query', path: 'bucket', rule: 'period' }],
+      });
     }
     const report = service.report(c.req.valid('param').report, query);
     const accept = c.req.header('accept') ?? '';

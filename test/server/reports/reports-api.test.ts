@@ -152,6 +152,10 @@ describe('reports', () => {
     );
     expect(JSON.stringify(backwards)).toContain('period');
     await expectProblem(await get('/reports/outcomes?from=2020-01-01&to=2026-05-01'), 400);
+    await expectProblem(
+      await get('/reports/volumes?from=2026-01-01&to=2026-12-31&bucket=day'),
+      400,
+    );
     await expectProblem(await get('/reports/nonsense?from=2026-05-01&to=2026-05-31'), 400);
   });
 });
