@@ -65,6 +65,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   sse: async (c) => (await import('./sse.bench.js')).runSseBenchmarks(c),
   api: async (c) => (await import('./api.bench.js')).runApiBenchmarks(c),
   webhooks: async (c) => (await import('./webhooks.bench.js')).runWebhookBenchmarks(c),
+  reports: async (c) => (await import('./reports.bench.js')).runReportBenchmarks(c),
 };
 
 async function main(): Promise<void> {
