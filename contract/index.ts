@@ -20,3 +20,5 @@ export * from './audit.js';
 export * from './staff-users.js';
 export * from './retention.js';
 export * from './kiosk-devices.js';
+export * from './privacy-requests.js';
+export * from './reports.js';

@@ -103,6 +103,18 @@ export const PROBLEMS = {
     description:
       'A sealed value did not authenticate (altered, moved or its key destroyed). The operator should run `verikiosk status` and check the audit chain.',
   },
+  identity_unverified: {
+    status: 422,
+    title: 'Identity not verified',
+    description:
+      'A data-subject request whose requester was not proven to be the subject: the authentication is not an approved, recent one of theirs, the document presented is not theirs, or evidence was recorded by someone other than staff. `rule` names which. Nothing was recorded or released.',
+  },
+  privacy_request_limit: {
+    status: 422,
+    title: 'Request limit reached',
+    description:
+      'Under the CCPA a business need not answer more than two access or portability requests of a person in twelve months (config `privacyRequests.ccpaAccessRequestsPerYear`). The earlier answers stand.',
+  },
   unavailable: {
     status: 503,
     title: 'Service Unavailable',

@@ -305,6 +305,14 @@ export const REASON_CODES = {
     endUser: 'Your session has ended. Please start again.',
     staff: 'Start a new verification when the customer is ready.',
   },
+  // Privacy (PRIV-3).
+  subject_restricted: {
+    meaning:
+      'The person asked for the processing of their data to be restricted: no verification runs for them.',
+    endUser: 'Please see a member of staff.',
+    staff:
+      'Verify the customer by the branch manual procedure; the restriction stays until they lift it.',
+  },
 } as const satisfies Record<string, ReasonCodeEntry>;
 
 export type ReasonCode = keyof typeof REASON_CODES;

@@ -29,6 +29,8 @@ import { FraudListService } from './fraud/index.js';
 import { publishConsentTexts, recordRetentionPolicy } from './privacy/index.js';
 import { startFleetInBackground, type FleetRunner } from './fleet/index.js';
 import { VerificationService } from './verification/index.js';
+import { PrivacyRequestService } from './privacy/index.js';
+import { ReportService } from './reports/index.js';
 import { packageVersion } from './version.js';
 
 /**
@@ -60,6 +62,8 @@ export interface Appliance {
   cases: CaseService;
   /** Verification sessions: create, captures, submit and decision; the cases' resolver. */
   verifications: VerificationService;
+  /** Data-subject requests (PRIV-3): their export jobs run in the background. */
+  privacyRequests: PrivacyRequestService;
   /**
    * Stops everything. The vault, scheduler and search are closed before it returns; the promise
    * resolves when the devices have released their ports. Calling it again is harmless.
@@ -223,6 +227,12 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     metrics,
   });
   const verifications = new VerificationService({ vault, config, face, faceSearch, devices });
+  const privacyRequests = new PrivacyRequestService(vault, config.privacyRequests, {
+    registry: metrics.registry,
+    onExportError: (request, error) =>
+      logger.error('privacy_request.export_failed', { request, ...errorFields(error) }),
+  });
+  privacyRequests.resumeExports();
   let closing: Promise<void> | undefined;
   const app = createApi({
     vault,
@@ -249,6 +259,8 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     privacy: { rules, config },
     retentionRules: rules,
     ui: { dir: options.uiDir ?? rendererDistDir() },
+    privacyRequests,
+    reports: new ReportService(vault, config.reports.minCellSize),
   });
   return {
     vault,
@@ -266,6 +278,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     webhookDelivery,
     cases,
     verifications,
+    privacyRequests,
     close() {
       // Stopping the devices first ends their polling at once; their ports close in the background.
       realtime.close();

@@ -221,6 +221,15 @@ export const DOMAIN_ERRORS: readonly DomainErrorRow[] = [
     },
   },
   {
+    error: 'PrivacyRequestError',
+    types: ['not_found', 'conflict', 'identity_unverified', 'privacy_request_limit'],
+    matches: named('PrivacyRequestError'),
+    map: (e) => {
+      const { reason, problem } = e as Error & { reason: string; problem: ProblemCode };
+      return refused(problem, reason, e.message);
+    },
+  },
+  {
     error: 'FraudListError',
     types: ['rule_violation', 'unavailable'],
     matches: named('FraudListError'),

@@ -36,6 +36,10 @@ import { consentRoutes } from './routes/consents.js';
 import { retentionScheduleRoutes } from './routes/retention-schedule.js';
 import { uiRoutes, type UiOptions } from './ui.js';
 import { kioskDeviceRoutes } from './routes/kiosk-devices.js';
+import { privacyRequestRoutes } from './routes/privacy-requests.js';
+import type { PrivacyRequestService } from '../privacy/index.js';
+import { reportRoutes } from './routes/reports.js';
+import type { ReportService } from '../reports/index.js';
 
 export { HttpError, problem } from './problem.js';
 export { Realtime, type RealtimeDeps, type SseStats } from './sse/hub.js';
@@ -80,6 +84,9 @@ export interface ApiDeps extends HealthDeps {
   cases: CaseService;
   /** Verification sessions and their captures (server/verification). */
   verifications: VerificationService;
+  /** Data-subject requests (server/privacy/requests) and reports (server/reports). */
+  privacyRequests: PrivacyRequestService;
+  reports: ReportService;
   /** The clock of the rate limiter (tests). */
   now?: () => number;
   /** The device manager and the SSE hub (absent: their routes answer 503). */
@@ -180,6 +187,8 @@ export function createApi(deps: ApiDeps) {
       '/api/v1',
       kioskDeviceRoutes(deps.vault, deps.verifications, deps.devices, deps.bodyLimits.json),
     )
+    .route('/api/v1', privacyRequestRoutes(deps.privacyRequests))
+    .route('/api/v1', reportRoutes(deps.reports, deps.vault))
     .route('/', metricsRoutes(deps));
   typed.notFound((c) => problem(c, 404, 'not_found', 'No such resource.'));
   typed.onError(problemErrorHandler(deps.logger));

@@ -591,6 +591,32 @@ const casesSchema = z.strictObject(
   { error: mustBe(AN_OBJECT) },
 );
 
+/**
+ * Data-subject requests (PRIV-3): the appliance's jurisdiction (a request may name the subject's),
+ * the regime each jurisdiction falls under (its deadline), and the CCPA limit of access requests a
+ * year. Reports (PRIV-5): cells under `minCellSize` are suppressed.
+ */
+const privacyRequestsSchema = z.strictObject(
+  {
+    jurisdiction: z
+      .string()
+      .regex(JURISDICTION, { error: mustBe('an ISO 3166 code') })
+      .default('DE'),
+    regimeByJurisdiction: z
+      .record(z.string().regex(JURISDICTION), z.enum(['gdpr', 'ccpa', 'other']), {
+        error: mustBe('an object mapping ISO 3166 codes to gdpr, ccpa or other'),
+      })
+      .default(() => ({ US: 'other' as const, 'US-CA': 'ccpa' as const })),
+    defaultRegime: z.enum(['gdpr', 'ccpa', 'other']).default('gdpr'),
+    ccpaAccessRequestsPerYear: integerIn(1, 100).default(2),
+  },
+  { error: mustBe(AN_OBJECT) },
+);
+const reportsSchema = z.strictObject(
+  { minCellSize: integerIn(1, 1000).default(5) },
+  { error: mustBe(AN_OBJECT) },
+);
+
 export const configSchema = z.strictObject(
   {
     server: serverSchema.prefault({}),
@@ -603,6 +629,8 @@ export const configSchema = z.strictObject(
     face: faceSchema.prefault({}),
     webhooks: webhooksSchema.prefault({}),
     cases: casesSchema.prefault({}),
+    privacyRequests: privacyRequestsSchema.prefault({}),
+    reports: reportsSchema.prefault({}),
   },
   { error: mustBe('a JSON object') },
 );

@@ -21,6 +21,7 @@ export const EMITTED_EVENT_TYPES = [
   'case.decided',
   'consent.granted',
   'consent.withdrawn',
+  'privacy_request.completed',
 ] as const;
 
 /**
@@ -28,10 +29,7 @@ export const EMITTED_EVENT_TYPES = [
  * subscribers and webhook configurations can name them, refused by `emitEvent` until their
  * payloads are defined with the code that emits them.
  */
-export const RESERVED_EVENT_TYPES = [
-  'privacy_request.received',
-  'privacy_request.completed',
-] as const;
+export const RESERVED_EVENT_TYPES = ['privacy_request.received'] as const;
 
 export const EVENT_TYPES = [...EMITTED_EVENT_TYPES, ...RESERVED_EVENT_TYPES] as const;
 
@@ -131,6 +129,13 @@ export interface EventPayloads {
     readonly purpose: string;
     readonly channel: 'kiosk' | 'staff' | 'api';
     readonly withdrawn: number;
+  };
+  /** A data-subject request was fulfilled (or refused by a rule): its type and outcome code. */
+  'privacy_request.completed': {
+    readonly requestId: string;
+    readonly subjectId: string;
+    readonly type: string;
+    readonly outcome: string;
   };
 }
 

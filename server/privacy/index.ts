@@ -1,4 +1,4 @@
-// Privacy operations (issue 15): written consent and its withdrawal (PRIV-1), the published
+// Privacy operations (issue 15), the public surface of server/privacy/: written consent and its withdrawal (PRIV-1), the published
 // retention schedule (PRIV-2), minors (PRIV-4).
 export {
   BIOMETRIC_PURPOSES,
@@ -46,3 +46,19 @@ export {
   type RetentionScheduleDocument,
   type ScheduleFormat,
 } from './schedule.js';
+// Data-subject requests (PRIV-3).
+export {
+  EXPORT_EXCLUDED,
+  EXPORT_SECTIONS,
+  PrivacyRequestError,
+  PrivacyRequestService,
+  dueDate,
+  extendedDueDate,
+  isSubjectRestricted,
+  regimeOf,
+  subjectObjectsTo,
+  type ExportSection,
+  type PrivacyRequestServiceOptions,
+  type PrivacyRequestSettings,
+  type RequestCaller,
+} from './requests/index.js';

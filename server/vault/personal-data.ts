@@ -20,8 +20,17 @@ export const PERSONAL_DATA_ACTIONS = [
 ] as const;
 export type PersonalDataAction = (typeof PERSONAL_DATA_ACTIONS)[number];
 
-/** Why it is read: a subject's own process, or the appliance itself (`system`). */
-export const ACCESS_PURPOSES = ['verification', 'adaptation', 'system'] as const;
+/**
+ * Why it is read: a subject's own process, the appliance itself (`system`), or a data-subject
+ * request of theirs (an access or portability export; a correction reading the values it changes).
+ */
+export const ACCESS_PURPOSES = [
+  'verification',
+  'adaptation',
+  'system',
+  'access_request',
+  'correction_request',
+] as const;
 export type AccessPurpose = (typeof ACCESS_PURPOSES)[number];
 
 export interface PersonalDataAccess {

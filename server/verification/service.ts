@@ -71,6 +71,8 @@ import { emitEvent } from '../events/index.js';
 import {
   ConsentError,
   ageGate,
+  isSubjectRestricted,
+  subjectObjectsTo,
   prepareWrittenRelease,
   purposeOfSession,
   recordWrittenConsent,
@@ -310,6 +312,14 @@ export class VerificationService implements VerificationResolver {
         subjectId = input.subjectId ?? '';
         if (!store.subjectExists(db, subjectId)) {
           throw new VerificationError('refused', 'unknown_subject', 'no such subject');
+        }
+        // PRIV-3: a restricted subject's data is not processed.
+        if (isSubjectRestricted(db, subjectId)) {
+          throw new VerificationError(
+            'refused',
+            'subject_restricted',
+            'the processing of this subject is restricted',
+          );
         }
         // A declined identity never serves an authentication (its templates prove nothing).
         if (store.identityDeclined(db, subjectId)) {
@@ -1445,7 +1455,12 @@ export class VerificationService implements VerificationResolver {
     });
     let reference: string | null = null;
     let fields: DocumentFields | null = null;
-    if (caller.piiRead && (doc !== null || row.referenceEnc !== null)) {
+    // PRIV-3 objection: a subject who objected to data sharing is not shown to the branch system.
+    const sharingRefused =
+      caller.apiClientId !== null &&
+      row.subjectId !== null &&
+      vault.read((db) => subjectObjectsTo(db, row.subjectId ?? '', 'data_sharing'));
+    if (caller.piiRead && !sharingRefused && (doc !== null || row.referenceEnc !== null)) {
       const sealed = [];
       const subjectOwner = { subjectId: row.subjectId ?? '' };
       if (row.referenceEnc !== null) {

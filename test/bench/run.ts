@@ -69,6 +69,7 @@ const GROUPS: Record<string, (ctx: BenchContext) => Promise<void>> = {
   webhooks: async (c) => (await import('./webhooks.bench.js')).runWebhookBenchmarks(c),
   fleet: async (c) => (await import('./fleet.bench.js')).runFleetBenchmarks(c),
   verification: async (c) => (await import('./verification.bench.js')).runVerificationBenchmarks(c),
+  reports: async (c) => (await import('./reports.bench.js')).runReportBenchmarks(c),
 };
 
 async function main(): Promise<void> {

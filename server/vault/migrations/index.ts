@@ -12,6 +12,7 @@ import { migration010VerificationSessions } from './010-verification-sessions.js
 import { migration011Consent } from './011-consent.js';
 import { migration012VerificationReference } from './012-verification-reference.js';
 import { migration013Fleet } from './013-fleet.js';
+import { migration014PrivacyRequests } from './014-privacy-requests.js';
 
 export interface Migration {
   readonly version: number;
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration011Consent,
   migration012VerificationReference,
   migration013Fleet,
+  migration014PrivacyRequests,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

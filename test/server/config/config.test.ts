@@ -110,6 +110,13 @@ describe('defaults', () => {
         pollMs: 1_000,
       },
       cases: { slaHours: 4 },
+      privacyRequests: {
+        jurisdiction: 'DE',
+        regimeByJurisdiction: { US: 'other', 'US-CA': 'ccpa' },
+        defaultRegime: 'gdpr',
+        ccpaAccessRequestsPerYear: 2,
+      },
+      reports: { minCellSize: 5 },
     } satisfies Config);
   });
 
