@@ -123,6 +123,20 @@ export const EXPORT_SECTIONS: readonly ExportSection[] = [
     omit: ['bundle_enc'],
   },
   { table: 'subject_objections', where: OF_SUBJECT, idColumn: 'subject_id' },
+  {
+    // A minor's session linked to a guardian's verification: either side sees the link.
+    table: 'guardian_links',
+    where: 'minor_subject_id = :subject OR guardian_subject_id = :subject',
+    idColumn: 'id',
+  },
+  {
+    // What the fleet was told of a verification: the document's type and issuer. The fleet
+    // indexes are keyed hashes under the fleet key, meaningless without it: left out.
+    table: 'fleet_signals',
+    where: OF_VERIFICATIONS,
+    idColumn: 'verification_id',
+    omit: ['document_fidx', 'identity_fidx'],
+  },
 ];
 
 /** Tables that reference a subject and are not exported, with the reason. */

@@ -10,7 +10,8 @@ import type { Migration } from './index.js';
  *   highest version not retired indexes.
  * - `fleet_signals`: per verification, its fleet indexes (document; name and birth date) and
  *   the document's type and issuer, written at check time (the number is in hand only then),
- *   read by the fleet publisher when the decision event is delivered. Never a value in clear.
+ *   read by the fleet publisher when the decision event is delivered. Never a value in clear;
+ *   it goes with its verification (a destroyed subject leaves no fleet index behind).
  * - `fleet_fraud_documents`, `fleet_sightings`: the hub's signed lists as received (verified
  *   before they are written), looked up by the next verification.
  * - `fleet_downlink`: the last sequence read from the local mirror of the hub's list stream and
@@ -39,7 +40,7 @@ CREATE TABLE fleet_keys (
   retired_at TEXT
 ) STRICT;
 CREATE TABLE fleet_signals (
-  verification_id TEXT PRIMARY KEY,
+  verification_id TEXT PRIMARY KEY REFERENCES verifications (id) ON DELETE CASCADE,
   key_version INTEGER NOT NULL,
   document_fidx TEXT NOT NULL,
   identity_fidx TEXT,

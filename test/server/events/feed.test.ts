@@ -63,6 +63,7 @@ describe('the catalogue', () => {
         'case.decided',
         'consent.granted',
         'consent.withdrawn',
+        'privacy_request.completed',
       ]),
     );
     for (const family of ['privacy_request.'])
@@ -80,7 +81,7 @@ describe('the catalogue', () => {
     const error = (() => {
       try {
         emitEvent(vaultDb(vault), {
-          type: 'privacy_request.completed',
+          type: 'privacy_request.received',
           payload: {},
         } as unknown as DomainEvent);
       } catch (e) {

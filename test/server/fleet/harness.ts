@@ -16,6 +16,7 @@ import { joinFleet, leafPaths, loadFleetMember } from '../../../server/fleet/mem
 import { FleetNode } from '../../../server/fleet/node.js';
 import { fleetDocumentChecks, type FleetCheck } from '../../../server/fleet/checks.js';
 import type { DocumentRecord } from '../../../server/documents/record.js';
+import { insertVerification } from '../../../server/verification/store.js';
 
 export const natsAvailable = fs.existsSync(natsServerBinary());
 
@@ -142,6 +143,18 @@ export function decideAt(
 ): { verificationId: string; checks: FleetCheck[] } {
   verificationSeq += 1;
   const verificationId = `ver_${String(verificationSeq).padStart(26, '0')}`;
+  // The session the service would have: its fleet signal goes with it (cascade on destruction).
+  const subjectId = branch.vault.createSubject();
+  branch.vault.write((db) =>
+    insertVerification(db, {
+      id: verificationId,
+      kind: 'identity',
+      subjectId,
+      kioskId: null,
+      apiClientId: null,
+      at: branch.vault.now.toISOString(),
+    }),
+  );
   const checks = record === null ? [] : fleetDocumentChecks(branch.vault, verificationId, record);
   const reasons = checks.flatMap((c) =>
     c.outcome === 'fail' && c.reasonCode ? [c.reasonCode] : [],
