@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONSENT_PURPOSES } from './consents.js';
 
 /**
  * Data-subject requests (PRIV-3): access, portability, deletion, correction, restriction,
@@ -53,12 +54,8 @@ export type ExtensionReason = (typeof EXTENSION_REASONS)[number];
 export const OBJECTION_PURPOSES = ['data_sharing', 'service_improvement'] as const;
 export type ObjectionPurpose = (typeof OBJECTION_PURPOSES)[number];
 
-/** The consent purposes a withdrawal may name (the CHECK of consents.purpose). */
-export const WITHDRAWABLE_PURPOSES = [
-  'biometric_processing',
-  'identity_verification',
-  'data_sharing',
-] as const;
+/** The consent purposes a withdrawal may name: those a consent is given for (contract/consents.ts). */
+export const WITHDRAWABLE_PURPOSES = CONSENT_PURPOSES;
 
 /** The document fields a correction may change (the number is the document's identity: present it again instead). */
 export const CORRECTABLE_FIELDS = [

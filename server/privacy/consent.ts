@@ -413,73 +413,87 @@ export function recordWrittenConsent(
  * stands), each category with a destruction certificate. Idempotent: a second withdrawal finds
  * nothing in force and destroys what (if anything) was collected since.
  */
-export function withdrawConsent(
-  vault: Vault,
-  input: { subjectId: string; purpose: ConsentPurpose; channel: WithdrawalChannel; actor: string },
-): ConsentWithdrawalResult {
-  const { subjectId, purpose, channel, actor } = input;
-  const result = vault.write((db): ConsentWithdrawalResult => {
-    if (!store.subjectExists(db, subjectId)) {
-      throw new ConsentError('unknown_subject', 'not_found', 'No such resource.');
-    }
-    const now = vault.now;
-    const at = now.toISOString();
-    const withdrawn = store.markWithdrawn(db, { subjectId, purpose, at, actor, channel });
-    const held = vault.activeLegalHolds(subjectId) > 0;
-    const destroyed: ConsentWithdrawalResult['destroyed'] = [];
-    if (BIOMETRIC_PURPOSES.includes(purpose) && !held) {
-      const templates = deleteTemplateRows(db, store.templateIdsOf(db, subjectId), now);
-      const samples = store.deleteSamplesOf(db, subjectId);
-      vault.recordDestroyedRows(templates + samples);
-      for (const [category, count] of [
-        ['biometric_templates', templates],
-        ['biometric_samples', samples],
-      ] as const) {
-        if (count === 0) continue;
-        const certificateId = newId('dcert');
-        const entry = vault.audit({
-          actor,
-          action: 'consent.destroyed',
-          objectType: 'destruction_certificate',
-          objectId: certificateId,
-          details: { category, count, rule: 'biometrics.consent_withdrawn', purpose, channel },
-        });
-        store.insertCertificate(db, {
-          id: certificateId,
-          category,
-          ruleId: 'biometrics.consent_withdrawn',
-          count,
-          at,
-          auditSeq: entry.seq,
-        });
-        destroyed.push({ category, count, certificateId });
-      }
-    }
-    vault.audit({
-      actor,
-      action: 'consent.withdrawn',
-      objectType: 'subject',
-      objectId: subjectId,
-      details: { purpose, channel, withdrawn, held },
-    });
-    emitEvent(
-      db,
-      { type: 'consent.withdrawn', payload: { subjectId, purpose, channel, withdrawn } },
-      now,
-    );
-    return {
-      subjectId,
-      purpose,
-      channel,
-      withdrawnAt: at,
-      withdrawn,
-      destroyed,
-      heldByLegalHold: held,
-    };
-  });
+export function withdrawConsent(vault: Vault, input: WithdrawalInput): ConsentWithdrawalResult {
+  const result = vault.write((db) => withdrawConsentIn(vault, db, input));
   // The deleted rows' page images leave the WAL and the file (pending until then: see the vault).
   if (result.destroyed.length > 0) vault.checkpoint();
   return result;
+}
+
+export interface WithdrawalInput {
+  subjectId: string;
+  purpose: ConsentPurpose;
+  channel: WithdrawalChannel;
+  actor: string;
+}
+
+/**
+ * The withdrawal inside the caller's transaction (a data-subject request's): the caller
+ * checkpoints after its commit when `destroyed` is not empty.
+ */
+export function withdrawConsentIn(
+  vault: Vault,
+  db: WritableDb,
+  input: WithdrawalInput,
+): ConsentWithdrawalResult {
+  const { subjectId, purpose, channel, actor } = input;
+  if (!store.subjectExists(db, subjectId)) {
+    throw new ConsentError('unknown_subject', 'not_found', 'No such resource.');
+  }
+  const now = vault.now;
+  const at = now.toISOString();
+  const withdrawn = store.markWithdrawn(db, { subjectId, purpose, at, actor, channel });
+  const held = vault.activeLegalHolds(subjectId) > 0;
+  const destroyed: ConsentWithdrawalResult['destroyed'] = [];
+  if (BIOMETRIC_PURPOSES.includes(purpose) && !held) {
+    const templates = deleteTemplateRows(db, store.templateIdsOf(db, subjectId), now);
+    const samples = store.deleteSamplesOf(db, subjectId);
+    vault.recordDestroyedRows(templates + samples);
+    for (const [category, count] of [
+      ['biometric_templates', templates],
+      ['biometric_samples', samples],
+    ] as const) {
+      if (count === 0) continue;
+      const certificateId = newId('dcert');
+      const entry = vault.audit({
+        actor,
+        action: 'consent.destroyed',
+        objectType: 'destruction_certificate',
+        objectId: certificateId,
+        details: { category, count, rule: 'biometrics.consent_withdrawn', purpose, channel },
+      });
+      store.insertCertificate(db, {
+        id: certificateId,
+        category,
+        ruleId: 'biometrics.consent_withdrawn',
+        count,
+        at,
+        auditSeq: entry.seq,
+      });
+      destroyed.push({ category, count, certificateId });
+    }
+  }
+  vault.audit({
+    actor,
+    action: 'consent.withdrawn',
+    objectType: 'subject',
+    objectId: subjectId,
+    details: { purpose, channel, withdrawn, held },
+  });
+  emitEvent(
+    db,
+    { type: 'consent.withdrawn', payload: { subjectId, purpose, channel, withdrawn } },
+    now,
+  );
+  return {
+    subjectId,
+    purpose,
+    channel,
+    withdrawnAt: at,
+    withdrawn,
+    destroyed,
+    heldByLegalHold: held,
+  };
 }
 
 export function isConsentPurpose(value: string): value is ConsentPurpose {

@@ -21,7 +21,6 @@ import type {
   RequestChannel,
   RetainedItem,
 } from '../../../contract/index.js';
-import { deleteTemplateRows } from '../../biometrics/index.js';
 import { emitEvent } from '../../events/index.js';
 import { newId, normaliseDocumentNumber, type Vault, type WritableDb } from '../../vault/index.js';
 import {
@@ -31,6 +30,8 @@ import {
   twelveMonthsBefore,
   type RegimeSettings,
 } from './deadlines.js';
+import type { ConsentPurpose } from '../../../contract/consents.js';
+import { withdrawConsentIn } from '../consent.js';
 import { buildSubjectExport } from './export.js';
 import * as store from './store.js';
 
@@ -115,6 +116,7 @@ export class PrivacyRequestService {
     const subjectId = input.subjectId;
     const owner = { subjectId };
     let deletion = false;
+    let withdrew = false;
     vault.write((db) => {
       if (store.subjectStatus(db, subjectId) === null) {
         throw new PrivacyRequestError('unknown_subject', 'not_found', 'No such subject.');
@@ -192,12 +194,14 @@ export class PrivacyRequestService {
           });
           return;
         case 'consent_withdrawal':
-          this.#withdraw(db, id, subjectId, purposes, caller.actor);
+          withdrew = this.#withdraw(db, id, subjectId, [...new Set(input.purposes)], caller);
           return;
       }
     });
     // The destruction reaches the files once this transaction has committed (see vault).
     if (deletion) vault.retryPendingDestructions();
+    // The withdrawn biometrics' page images leave the WAL and the file.
+    if (withdrew) vault.checkpoint();
     if (input.type === 'access' || input.type === 'portability') this.startExport(id);
     return this.get(id, caller);
   }
@@ -391,39 +395,46 @@ export class PrivacyRequestService {
   }
 
   /**
-   * Withdraws consent for the purposes; withdrawing biometric processing destroys the subject's
-   * templates (each with its event: the face index drops them) and samples at once.
+   * Withdraws consent for the purposes through the one withdrawal mechanism (PRIV-1: the
+   * capture gate stops, a biometric purpose destroys the templates and samples with destruction
+   * certificates unless a legal hold keeps them, the face index drops them through the feed);
+   * withdrawing data sharing is also recorded as an objection.
    */
   #withdraw(
     db: WritableDb,
     id: string,
     subjectId: string,
-    purposes: readonly string[],
-    actor: string,
-  ): void {
+    purposes: readonly ConsentPurpose[],
+    caller: RequestCaller,
+  ): boolean {
     const vault = this.vault;
-    const now = vault.now;
-    const withdrawn = store.withdrawConsents(db, subjectId, purposes, now.toISOString());
-    let templates = 0;
-    let samples = 0;
-    if (purposes.includes('biometric_processing')) {
-      templates = deleteTemplateRows(db, store.subjectBiometricIds(db, subjectId).templates, now);
-      samples = store.deleteBiometricSamples(db, subjectId);
-      vault.recordDestroyedRows(templates + samples);
-    }
+    const results = purposes.map((purpose) =>
+      withdrawConsentIn(vault, db, {
+        subjectId,
+        purpose,
+        channel: caller.channel,
+        actor: caller.actor,
+      }),
+    );
     store.insertObjections(
       db,
       subjectId,
       purposes.filter((p) => p === 'data_sharing'),
       id,
-      now.toISOString(),
+      vault.now.toISOString(),
     );
-    this.#complete(db, id, subjectId, 'consent_withdrawal', 'fulfilled', actor, {
+    const destroyed = results.flatMap((r) => r.destroyed);
+    const count = (category: string) =>
+      destroyed.filter((d) => d.category === category).reduce((n, d) => n + d.count, 0);
+    this.#complete(db, id, subjectId, 'consent_withdrawal', 'fulfilled', caller.actor, {
       purposes,
-      consents: withdrawn,
-      templates,
-      samples,
+      consents: results.reduce((n, r) => n + r.withdrawn, 0),
+      templates: count('biometric_templates'),
+      samples: count('biometric_samples'),
+      certificates: destroyed.map((d) => d.certificateId),
+      heldByLegalHold: results.some((r) => r.heldByLegalHold),
     });
+    return destroyed.length > 0;
   }
 
   // ---- exports --------------------------------------------------------------------------------

@@ -367,38 +367,6 @@ export function objectsTo(db: ReadableDb, subjectId: string, purpose: string): b
   );
 }
 
-/** Withdraws the subject's standing consents for these purposes; returns how many. */
-export function withdrawConsents(
-  db: WritableDb,
-  subjectId: string,
-  purposes: readonly string[],
-  at: string,
-): number {
-  return sql(
-    db,
-    `UPDATE consents SET withdrawn_at = ? WHERE subject_id = ? AND withdrawn_at IS NULL
-       AND purpose IN (SELECT value FROM json_each(?))`,
-  ).run(at, subjectId, JSON.stringify(purposes)).changes;
-}
-
-export function subjectBiometricIds(
-  db: ReadableDb,
-  subjectId: string,
-): { templates: string[]; samples: number } {
-  return {
-    templates: sql(db, 'SELECT id FROM biometric_templates WHERE subject_id = ? ORDER BY id')
-      .pluck()
-      .all(subjectId) as string[],
-    samples: sql(db, 'SELECT COUNT(*) FROM biometric_samples WHERE subject_id = ?')
-      .pluck()
-      .get(subjectId) as number,
-  };
-}
-
-export function deleteBiometricSamples(db: WritableDb, subjectId: string): number {
-  return sql(db, 'DELETE FROM biometric_samples WHERE subject_id = ?').run(subjectId).changes;
-}
-
 // ---- identity proofs ----------------------------------------------------------------------------
 
 /** The authentication session, when it is this subject's and approved. */

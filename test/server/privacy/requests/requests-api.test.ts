@@ -616,5 +616,15 @@ describe('correction, restriction, objection, consent withdrawal', { timeout: 60
       templates: 0,
       samples: 0,
     });
+    // The one withdrawal mechanism: a destruction certificate per destroyed category.
+    const certificates = t.vault.read((db) =>
+      db
+        .prepare(
+          "SELECT category FROM destruction_certificates WHERE rule_id = 'biometrics.consent_withdrawn' ORDER BY category",
+        )
+        .pluck()
+        .all(),
+    );
+    expect(certificates).toEqual(['biometric_samples', 'biometric_templates']);
   });
 });
