@@ -147,13 +147,16 @@ try {
   const id = session.id;
   console.log(`verification ${id} ${session.status} next=${session.nextStep}`);
 
-  // 2. The consent the customer saw and accepted (its version and language).
+  // 2. The written consent: the current texts the customer was shown (GET /consent-texts is
+  //    public: the kiosk shows them before any capture) and their signature on the pad. Without
+  //    data_sharing in force, the decision is not sent to the branch system's webhooks.
+  const signatures = JSON.parse(readFileSync(args.signatures, 'utf8'));
+  const { data: texts } = await api('GET', '/consent-texts?language=en');
+  const shown = texts
+    .filter((t) => t.purpose === 'biometric_processing' || t.purpose === 'data_sharing')
+    .map(({ purpose, version }) => ({ purpose, version }));
   await api('POST', `/verifications/${id}/consent`, {
-    json: {
-      version: '2026-01',
-      language: 'en',
-      purposes: ['biometric_processing', 'identity_verification'],
-    },
+    json: { language: 'en', texts: shown, signature: signatures[0] },
   });
 
   // 3. The document: the MRZ as read (taken as given, never corrected) and its photo.
@@ -183,7 +186,6 @@ try {
   console.log(`selfie next=${step.nextStep}`);
 
   // 5. The signatures (3-5 verikiosk-signature JSON documents to enrol).
-  const signatures = JSON.parse(readFileSync(args.signatures, 'utf8'));
   step = await api('POST', `/verifications/${id}/signature`, { json: { signatures } });
   console.log(`signature next=${step.nextStep}`);
 
