@@ -183,9 +183,10 @@ export function KioskApp({ i18n, defaultLanguage, idleSeconds }: KioskAppProps) 
       if (signed.current) await submit(updated.id);
       else setScreen({ name: 'signature' });
     } catch (error) {
+      // No usable face, or the face engine busy with other kiosks: one more burst.
       const retry =
         error instanceof ApiProblem &&
-        error.code === 'invalid_media' &&
+        (error.code === 'invalid_media' || error.code === 'unavailable') &&
         selfieAttempts.current < SELFIE_ATTEMPTS;
       if (retry) setScreen({ name: 'selfie', notice: t('kiosk.selfie.guidance.noFace') });
       else fail();
