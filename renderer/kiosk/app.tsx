@@ -183,9 +183,10 @@ export function KioskApp({ i18n, defaultLanguage, idleSeconds }: KioskAppProps) 
       if (signed.current) await submit(updated.id);
       else setScreen({ name: 'signature' });
     } catch (error) {
+      // No usable face, or the face engine busy with other kiosks: one more burst.
       const retry =
         error instanceof ApiProblem &&
-        error.code === 'invalid_media' &&
+        (error.code === 'invalid_media' || error.code === 'unavailable') &&
         selfieAttempts.current < SELFIE_ATTEMPTS;
       if (retry) setScreen({ name: 'selfie', notice: t('kiosk.selfie.guidance.noFace') });
       else fail();
@@ -485,7 +486,7 @@ function Privacy({
 }) {
   const { t } = i18n;
   const [schedule, setSchedule] = useState<RetentionSchedule | null | undefined>(undefined);
-  const [text, setText] = useState<ConsentText | null>(null);
+  const [text, setText] = useState<ConsentText | null | undefined>(undefined);
   const [empty, setEmpty] = useState(true);
   const [busy, setBusy] = useState(false);
   const ink = useRef(new Ink(screenDevice(1, 1)));
@@ -503,18 +504,27 @@ function Privacy({
         {schedule && (
           <>
             <dl class="retention">
-              {schedule.items.map((item) => (
-                <div key={item.label}>
+              {schedule.items.map((item, i) => (
+                <div key={`${item.label}-${String(i)}`}>
                   <dt>{item.label}</dt>
                   <dd>
-                    {item.days === null
-                      ? t('kiosk.privacy.forever')
-                      : t('kiosk.privacy.days', { count: item.days })}
+                    {item.days !== null ? (
+                      t('kiosk.privacy.days', { count: item.days })
+                    ) : item.period !== null ? (
+                      <span lang="en">{item.period}</span>
+                    ) : (
+                      t('kiosk.privacy.forever')
+                    )}
                     {item.description && <span class="muted"> · {item.description}</span>}
                   </dd>
                 </div>
               ))}
             </dl>
+            {schedule.backups && (
+              <p class="muted" lang="en">
+                {schedule.backups}
+              </p>
+            )}
             {schedule.publishedAt && (
               <p class="muted">
                 {t('kiosk.privacy.retentionPublished', {
@@ -527,7 +537,16 @@ function Privacy({
       </section>
       <section aria-labelledby="consent-title">
         <h2 id="consent-title">{t('kiosk.privacy.consentTitle')}</h2>
-        <p class="consent-text">{text?.text ?? t('kiosk.privacy.consentText')}</p>
+        {text === undefined && <p>{t('common.loading')}</p>}
+        {text === null && <p>{t('kiosk.privacy.consentUnavailable')}</p>}
+        {text?.texts.map((shown) => (
+          <div class="consent-text" key={shown.purpose}>
+            <h3>{shown.title}</h3>
+            {shown.body.split(/\n{2,}/).map((paragraph, i) => (
+              <p key={i}>{paragraph}</p>
+            ))}
+          </div>
+        ))}
         {text && (
           <p class="muted">{t('kiosk.privacy.consentVersion', { version: text.version })}</p>
         )}
@@ -552,9 +571,9 @@ function Privacy({
         <button
           type="button"
           class="primary-action"
-          disabled={empty || busy || text === null}
+          disabled={empty || busy || !text}
           onClick={() => {
-            if (text === null) return;
+            if (!text) return;
             setBusy(true);
             const signature = ink.current.toJson();
             ink.current.clear();

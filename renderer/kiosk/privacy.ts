@@ -1,20 +1,22 @@
 /**
  * What the End-User reads before the first capture: the published retention schedule
- * (`GET /privacy/retention-schedule`, JSON by content negotiation, PRIV-2) and the consent text
- * (PRIV-1). Both are fetched here and only here, so the privacy work can change their shapes in
- * one place. Until the core publishes them, the kiosk shows what it can: the schedule's absence
- * is said plainly, and the consent text comes from the kiosk's catalogue with its own version.
+ * (`GET /privacy/retention-schedule`, JSON by content negotiation, PRIV-2) and the consent texts
+ * (`GET /api/v1/consent-texts`, PRIV-1: versioned per language and purpose, each with its hash on
+ * the core). Both are fetched here and only here. The consent is recorded as the written release:
+ * the texts shown (purpose and version) and the End-User's signature.
  */
-import type { ConsentCapture } from '../../contract/index.js';
+import type { ConsentCapture, ConsentPurpose, ConsentTextDto } from '../../contract/index.js';
 import type { ApiClient } from '../shared/api.js';
 import type { Language } from '../shared/i18n/index.js';
 import type { KioskApi, Session } from './api.js';
 
 export interface RetentionItem {
-  /** What is kept (a category name, already in the reader's language when the core gives one). */
+  /** What is kept (the category's title as the core publishes it). */
   label: string;
-  /** How long, in days; null: until deletion is asked for. */
+  /** How long, in whole days, when the rule is in days; null: see `period`. */
   days: number | null;
+  /** The core's own wording of the period (e.g. "1 year"), shown when it is not in days. */
+  period: string | null;
   description: string | null;
 }
 
@@ -22,48 +24,58 @@ export interface RetentionSchedule {
   items: RetentionItem[];
   publishedAt: string | null;
   version: string | null;
+  /** How long a backup can keep destroyed data (the core's statement). */
+  backups: string | null;
 }
 
+/** The consent texts shown together: one per purpose the session needs, in one language. */
 export interface ConsentText {
-  /** The version recorded with the consent. */
+  /** The versions recorded with the consent, e.g. "biometric_processing 2026-12-07.1". */
   version: string;
-  /** Null: use the kiosk catalogue's `kiosk.privacy.consentText`. */
-  text: string | null;
-  purposes: ConsentCapture['purposes'];
+  texts: { purpose: ConsentPurpose; version: string; title: string; body: string }[];
 }
 
-/** The version of the catalogue's own consent text (used until the core serves texts). */
-export const CATALOGUE_CONSENT_VERSION = 'kiosk-1';
+/** The purposes an identity session at the kiosk asks consent for. */
+export const KIOSK_CONSENT_PURPOSES: readonly ConsentPurpose[] = [
+  'biometric_processing',
+  'data_sharing',
+];
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** Reads a schedule tolerantly: `items` or `rules` of {category|name|label, days|retentionDays}. */
+const DAYS = /^P(\d+)D$/;
+
+/** Reads the core's published schedule: categories, each with its rules in force. */
 function scheduleOf(body: unknown): RetentionSchedule | null {
   if (typeof body !== 'object' || body === null) return null;
   const record = body as Record<string, unknown>;
-  const list = Array.isArray(record.items)
-    ? record.items
-    : Array.isArray(record.rules)
-      ? record.rules
-      : null;
-  if (list === null) return null;
+  if (!Array.isArray(record.categories)) return null;
   const items: RetentionItem[] = [];
-  for (const raw of list as unknown[]) {
+  for (const raw of record.categories as unknown[]) {
     if (typeof raw !== 'object' || raw === null) continue;
-    const r = raw as Record<string, unknown>;
-    const label = str(r.label) ?? str(r.title) ?? str(r.name) ?? str(r.category);
-    if (label === null) continue;
-    items.push({
-      label,
-      days: num(r.days) ?? num(r.retentionDays) ?? num(r.keepDays),
-      description: str(r.description) ?? str(r.purpose),
-    });
+    const category = raw as Record<string, unknown>;
+    const label = str(category.title) ?? str(category.category);
+    if (label === null || !Array.isArray(category.rules)) continue;
+    for (const ruleRaw of category.rules as unknown[]) {
+      if (typeof ruleRaw !== 'object' || ruleRaw === null) continue;
+      const rule = ruleRaw as Record<string, unknown>;
+      const days = DAYS.exec(str(rule.after) ?? '');
+      items.push({
+        label,
+        days: days ? Number(days[1]) : null,
+        period: str(rule.period),
+        description: str(rule.description),
+      });
+    }
   }
+  const backups = record.backups as Record<string, unknown> | undefined;
+  const version = num(record.policyVersion);
   return {
     items,
-    publishedAt: str(record.publishedAt) ?? str(record.generatedAt),
-    version: str(record.version),
+    publishedAt: str(record.generatedAt),
+    version: version === null ? null : String(version),
+    backups: str(backups?.statement),
   };
 }
 
@@ -82,26 +94,42 @@ export async function loadRetentionSchedule(
   }
 }
 
-/** The consent text for this language: the catalogue's until the core publishes texts. */
-export function loadConsentText(_client: ApiClient, _language: Language): Promise<ConsentText> {
-  return Promise.resolve({
-    version: CATALOGUE_CONSENT_VERSION,
-    text: null,
-    purposes: ['biometric_processing', 'identity_verification'],
-  });
+/** The current consent texts for this language and the kiosk's purposes (null: unavailable). */
+export async function loadConsentText(
+  client: ApiClient,
+  language: Language,
+): Promise<ConsentText | null> {
+  try {
+    const { data } = await client.get<{ data: ConsentTextDto[] }>('/api/v1/consent-texts', {
+      query: { language },
+    });
+    const texts = KIOSK_CONSENT_PURPOSES.map((purpose) => data.find((t) => t.purpose === purpose));
+    if (texts.some((t) => t === undefined)) return null;
+    const shown = texts.flatMap((t) =>
+      t ? [{ purpose: t.purpose, version: t.version, title: t.title, body: t.body }] : [],
+    );
+    return { version: shown.map((t) => t.version).join(', '), texts: shown };
+  } catch {
+    return null;
+  }
 }
 
 /**
- * Records the consent. `signature` is the End-User's written release (verikiosk signature
- * JSON, with the pad's device id when signed on a pad); the consent route does not take it yet,
- * so it stays in memory only and is dropped with the session.
+ * Records the consent: the texts shown and the End-User's written release (verikiosk signature
+ * JSON, with the pad's device id when signed on a pad).
  */
 export function recordConsent(
   api: KioskApi,
   sessionId: string,
   text: ConsentText,
   language: Language,
-  _signature: { signature: unknown; deviceId?: string | undefined },
+  release: { signature: unknown; deviceId?: string | undefined },
 ): Promise<Session> {
-  return api.consent(sessionId, { version: text.version, language, purposes: text.purposes });
+  const body: ConsentCapture = {
+    language,
+    texts: text.texts.map(({ purpose, version }) => ({ purpose, version })),
+    signature: release.signature as Record<string, unknown>,
+    ...(release.deviceId === undefined ? {} : { deviceId: release.deviceId }),
+  };
+  return api.consent(sessionId, body);
 }

@@ -8,7 +8,7 @@ import type { Device } from '../../contract/index.js';
 import { openSse } from '../shared/sse.js';
 import type { Translator } from '../shared/i18n/index.js';
 import type { Ink } from './ink.js';
-import { drawInk, drawSegment, screenDevice, type InkSample } from './ink.js';
+import { drawInk, drawSegment, padDevice, screenDevice, type InkSample } from './ink.js';
 
 /** A probe the pen-to-ink benchmark installs; called after each sample is drawn. */
 declare global {
@@ -65,15 +65,9 @@ export function SignaturePad({ i18n, ink, pad, token, onChange, onSimulate }: Si
       headers: () => ({ authorization: `Bearer ${token()}` }),
       onMessage(message) {
         const element = canvas.current;
-        const data = JSON.parse(message.data) as Record<string, number>;
+        const data = JSON.parse(message.data) as Record<string, number | undefined>;
         if (message.event === 'resolution') {
-          ink.device = {
-            resolution: { value: data.unitsPerInch ?? 1000, unit: 'dpi' },
-            samplingRateHz: 200,
-            pressureMax: data.maxPressure ?? 0,
-            width: data.maxX ?? 1,
-            height: data.maxY ?? 1,
-          };
+          ink.device = padDevice(data);
         } else if (message.event === 'stroke-start') {
           ink.strokeStart();
           previous = null;

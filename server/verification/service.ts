@@ -188,6 +188,9 @@ export const ABSOLUTE_TIMEOUT_MINUTES = 24 * 60;
 
 const PAGE_SIZE = 50;
 
+/** Selfie frames handed to the face engine at once (below its default queue of 8). */
+const SELFIE_ANALYSIS_BATCH = 4;
+
 function sessionOf(row: VerificationRow): Session {
   return {
     kind: row.kind,
@@ -613,9 +616,15 @@ export class VerificationService implements VerificationResolver {
     const source = this.#sourceOf(caller, input.deviceId);
     const engine = this.#face.engine();
     const images = input.frames.map((f) => f.bytes);
-    const analyses = await Promise.all(
-      images.map((image) => engine.analyse(image, { role: 'selfie' })),
-    );
+    // A few frames at a time: a whole burst (up to 30) at once would overflow the engine's queue
+    // (config face.maxQueue, 8 by default) and be refused as busy with the appliance idle.
+    const analyses: Awaited<ReturnType<typeof engine.analyse>>[] = [];
+    for (let i = 0; i < images.length; i += SELFIE_ANALYSIS_BATCH) {
+      const batch = images.slice(i, i + SELFIE_ANALYSIS_BATCH);
+      analyses.push(
+        ...(await Promise.all(batch.map((image) => engine.analyse(image, { role: 'selfie' })))),
+      );
+    }
     const frames: LivenessFrame[] = [];
     const ok: FaceAnalysisOk[] = [];
     for (const [i, analysis] of analyses.entries()) {

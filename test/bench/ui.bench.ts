@@ -79,7 +79,12 @@ export async function runUiBenchmarks(ctx: BenchContext): Promise<void> {
       await page.evaluate('globalThis.verikioskInkDrawn.length = 0');
       await devices.simulated?.sign(pad.driver.includes('wacom') ? 'wacom' : 'topaz');
       // Wait until the page drew every sample the pad sent.
-      await page.waitForFunction(`globalThis.verikioskInkDrawn.length >= ${emitted.length}`);
+      // (polled: waitForFunction evaluates a string, which the page's CSP rightly forbids)
+      while (
+        (await page.evaluate<number>('globalThis.verikioskInkDrawn.length')) < emitted.length
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       const drawn = await page.evaluate<number[]>('globalThis.verikioskInkDrawn.slice()');
       emitted.forEach((at, k) => {
         const done = drawn[k];
