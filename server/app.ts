@@ -32,6 +32,7 @@ import { VerificationService } from './verification/index.js';
 import { PrivacyRequestService } from './privacy/index.js';
 import { ReportService } from './reports/index.js';
 import { packageVersion } from './version.js';
+import { OWN_ERROR } from './own-error.js';
 
 /**
  * The composition root: builds the vault, metrics, scheduler, face engine and search, device
@@ -301,9 +302,6 @@ export interface RunningServer {
   url: string;
   close(): Promise<void>;
 }
-
-/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
-const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
 
 /** The listening socket could not be opened: `code` is the system's (EADDRINUSE, EACCES, …). */
 export class ListenError extends Error {

@@ -11,7 +11,6 @@ import {
   type CaseDecisionInput,
   type CaseDetail,
   type CaseFilter,
-  type ProblemCode,
   type SavedCaseFilter,
 } from '../../contract/index.js';
 import {
@@ -22,6 +21,7 @@ import {
 } from '../events/index.js';
 import { DEFAULT_DECISION_POLICY, type VerificationResolver } from '../verification/index.js';
 import { newId, type KeyOwner, type Vault } from '../vault/index.js';
+import { RefusalError } from '../own-error.js';
 import {
   activeStaffRole,
   assignCase,
@@ -40,20 +40,9 @@ import {
   type FilterRow,
 } from './store.js';
 
-/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
-const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
-
 /** A refused case operation: `reason` says which rule, `problem` how the API answers. */
-export class CaseError extends Error {
+export class CaseError extends RefusalError {
   override name = 'CaseError';
-  readonly [OWN_ERROR] = true;
-  constructor(
-    readonly reason: string,
-    readonly problem: ProblemCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Who acts on a case: the audit actor, the staff user (null for an API key), supervisor rights. */

@@ -1,5 +1,4 @@
-/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
-const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
+import { OWN_ERROR } from '../own-error.js';
 
 /**
  * The vault's named errors. Messages never contain personal data: they name files, tables,

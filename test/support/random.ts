@@ -27,3 +27,17 @@ export function seedFromEnv(name: string): number {
   }
   return Math.floor(Math.random() * 0x100000000);
 }
+
+/**
+ * A deterministic synthetic face embedding (no face data): a 32-bit LCG from `seed`, values in
+ * [-0.25, 0.25); two seeds give vectors far apart.
+ */
+export function syntheticEmbedding(seed: number, dimension = 128): Float32Array {
+  let state = seed >>> 0;
+  const out = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    out[i] = (state / 2 ** 32 - 0.5) / 2;
+  }
+  return out;
+}

@@ -17,7 +17,6 @@ import type {
   PrivacyRequestCreate,
   PrivacyRequestDto,
   PrivacyRequestListQuery,
-  ProblemCode,
   RequestChannel,
   RetainedItem,
 } from '../../../contract/index.js';
@@ -34,21 +33,11 @@ import type { ConsentPurpose } from '../../../contract/consents.js';
 import { withdrawConsentIn } from '../consent.js';
 import { buildSubjectExport } from './export.js';
 import * as store from './store.js';
-
-/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
-const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
+import { RefusalError } from '../../own-error.js';
 
 /** A refused request: `reason` names the rule, `problem` how the API answers. No value inside. */
-export class PrivacyRequestError extends Error {
+export class PrivacyRequestError extends RefusalError {
   override name = 'PrivacyRequestError';
-  readonly [OWN_ERROR] = true;
-  constructor(
-    readonly reason: string,
-    readonly problem: ProblemCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Who files or reads a request. */

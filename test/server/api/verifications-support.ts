@@ -7,6 +7,7 @@ import type { ApiScope } from '../../../contract/index.js';
 import { createApiClient, registerKiosk } from '../../../server/auth/index.js';
 import { computeCheckDigit } from '../../../server/documents/index.js';
 import type { Vault } from '../../../server/vault/index.js';
+import { VerificationService } from '../../../server/verification/index.js';
 import { json, manualClock } from './auth-helpers.js';
 import { newAppliance } from './helpers.js';
 
@@ -108,3 +109,26 @@ export function storedSession(vault: Vault, id: string) {
 
 // The written consent (issue 15): the current texts and a signature on the pad.
 export { CONSENT } from '../privacy/consent-fixtures.js';
+
+/**
+ * A verification service over the appliance's vault whose plans need no selfie (plans are data
+ * the service takes): identity is consent then document, authentication consent only. It lets a
+ * test reach submit without the face engine and live frames.
+ */
+export function consentAndDocumentService(
+  t: Awaited<ReturnType<typeof setupVerifications>>,
+): VerificationService {
+  return new VerificationService({
+    vault: t.vault,
+    config: t.appliance.config,
+    face: t.appliance.face,
+    faceSearch: t.appliance.faceSearch,
+    plans: {
+      identity: [
+        { step: 'consent', after: [] },
+        { step: 'document', after: ['consent'] },
+      ],
+      authentication: [{ step: 'consent', after: [] }],
+    },
+  });
+}

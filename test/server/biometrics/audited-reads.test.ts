@@ -8,21 +8,11 @@ import type { Vault } from '../../../server/vault/index.js';
 import { vaultDb } from '../../../server/vault/internal.js';
 import { cleanup, newVault, reopen } from '../vault/helpers.js';
 import { LOOPS, syntheticSignature } from './signature/synthetic.js';
+import { syntheticEmbedding as embedding } from '../../support/random.js';
 
 afterEach(cleanup);
 
 const MODEL = { name: 'face-api-recognition', version: '1.7.15' } as const;
-
-/** A deterministic synthetic embedding (no face data). */
-function embedding(seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(128);
-  for (let i = 0; i < out.length; i++) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    out[i] = (state / 2 ** 32 - 0.5) / 2;
-  }
-  return out;
-}
 
 function entries(vault: Vault, action: string): Record<string, unknown>[] {
   return (

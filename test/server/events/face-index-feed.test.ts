@@ -16,6 +16,7 @@ import { Vault, backupVault, dataDirPaths, restoreVault } from '../../../server/
 import { runBin } from '../cli/bin-helpers.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
 import { vaultDb } from '../../../server/vault/internal.js';
+import { syntheticEmbedding as embedding } from '../../support/random.js';
 
 /**
  * Every destructive path reaches a running appliance's 1:N face index through the event feed:
@@ -34,16 +35,6 @@ afterEach(async () => {
   }
   cleanupDirs();
 });
-
-function embedding(seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(128);
-  for (let i = 0; i < out.length; i++) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    out[i] = (state / 2 ** 32 - 0.5) / 2;
-  }
-  return out;
-}
 
 interface Enrolled {
   subjectId: string;

@@ -11,8 +11,20 @@ import * as path from 'node:path';
 import { Vault, dataDirPaths } from '../../../server/vault/index.js';
 import { emitEvent, type EventFeed } from '../../../server/events/index.js';
 import { NatsServerProcess, freePort, natsServerBinary } from '../../../server/fleet/engine.js';
-import { HubNode, addBranch, hubPaths, initHub, readHub } from '../../../server/fleet/hub.js';
-import { joinFleet, leafPaths, loadFleetMember } from '../../../server/fleet/membership.js';
+import {
+  HubNode,
+  addBranch,
+  hubPaths,
+  initHub,
+  readHub,
+  type HubState,
+} from '../../../server/fleet/hub.js';
+import {
+  joinFleet,
+  leafPaths,
+  loadFleetMember,
+  type FleetCredentials,
+} from '../../../server/fleet/membership.js';
 import { FleetNode } from '../../../server/fleet/node.js';
 import { fleetDocumentChecks, type FleetCheck } from '../../../server/fleet/checks.js';
 import type { DocumentRecord } from '../../../server/documents/record.js';
@@ -69,9 +81,14 @@ export async function waitForLeaves(fleet: Fleet, n: number): Promise<void> {
   await eventually(`${n} leaf connections`, async () => (await leafCount(state.monitorPort)) === n);
 }
 
-export async function startFleet(branchIds: readonly string[]): Promise<Fleet> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-fleet-'));
-  const hubDir = path.join(root, 'hub');
+/**
+ * A hub in `hubDir` on free ports with a branch's credentials per id, its nats-server started
+ * (the caller stops it).
+ */
+export async function startHubServer(
+  hubDir: string,
+  branchIds: readonly string[],
+): Promise<{ credentials: FleetCredentials[]; state: HubState; hubServer: NatsServerProcess }> {
   await initHub(hubDir, {
     host: '127.0.0.1',
     port: await freePort(),
@@ -86,19 +103,31 @@ export async function startFleet(branchIds: readonly string[]): Promise<Fleet> {
     state.admin,
   );
   await hubServer.start();
+  return { credentials, state, hubServer };
+}
+
+/** Joins the appliance to the fleet as the credentials' branch, its leaf on a free local port. */
+export async function joinBranch(vault: Vault, credentials: FleetCredentials): Promise<void> {
+  joinFleet(vault, {
+    hubUrl: credentials.hubLeafUrl,
+    credentials,
+    branch: credentials.branch,
+    localPort: await freePort(),
+    actor: 'test',
+  });
+}
+
+export async function startFleet(branchIds: readonly string[]): Promise<Fleet> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-fleet-'));
+  const hubDir = path.join(root, 'hub');
+  const { credentials, hubServer } = await startHubServer(hubDir, branchIds);
   const fleet: Fleet = { root, hubDir, hubServer, hub: null, branches: [], errors: [] };
   for (const [i, id] of branchIds.entries()) {
     const dataDir = path.join(root, id);
     const vault = await Vault.init(dataDir, {
       unattendedKeyFile: dataDirPaths(dataDir).defaultKeyFile,
     });
-    joinFleet(vault, {
-      hubUrl: credentials[i]!.hubLeafUrl,
-      credentials: credentials[i]!,
-      branch: id,
-      localPort: await freePort(),
-      actor: 'test',
-    });
+    await joinBranch(vault, credentials[i]!);
     const member = loadFleetMember(vault)!;
     const leaf = new NatsServerProcess(leafPaths(dataDir).config, member.localUrl, member.local);
     await leaf.start();

@@ -16,9 +16,9 @@ import {
   type WritableDb,
 } from '../../../server/vault/index.js';
 import { sealedColumns } from '../../../server/vault/backup.js';
-import { freePort } from '../../../server/fleet/engine.js';
 import { addBranch, initHub } from '../../../server/fleet/hub.js';
-import { fleetStatus, joinFleet, loadFleetMember } from '../../../server/fleet/membership.js';
+import { fleetStatus, loadFleetMember } from '../../../server/fleet/membership.js';
+import { joinBranch } from './harness.js';
 
 const at = '2026-01-01T00:00:00.000Z';
 const dirs: string[] = [];
@@ -84,13 +84,7 @@ describe('migration 013-fleet (12 → 13)', () => {
     const dataDir = path.join(root, 'data');
     const keyFile = dataDirPaths(dataDir).defaultKeyFile;
     const vault = await Vault.init(dataDir, { unattendedKeyFile: keyFile });
-    joinFleet(vault, {
-      hubUrl: credentials.hubLeafUrl,
-      credentials,
-      branch: 'b1',
-      localPort: await freePort(),
-      actor: 'test',
-    });
+    await joinBranch(vault, credentials);
     const backup = path.join(root, 'backup.db');
     await backupVault(vault, backup, 'test');
     const password = loadFleetMember(vault)!.local.password;

@@ -8,11 +8,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Vault, dataDirPaths } from '../../../server/vault/index.js';
-import { NatsServerProcess, connectNats, freePort } from '../../../server/fleet/engine.js';
-import { HubNode, addBranch, hubPaths, initHub, readHub } from '../../../server/fleet/hub.js';
-import { joinFleet, loadFleetMember } from '../../../server/fleet/membership.js';
+import { connectNats } from '../../../server/fleet/engine.js';
+import { HubNode } from '../../../server/fleet/hub.js';
+import { loadFleetMember } from '../../../server/fleet/membership.js';
 import { startFleetInBackground } from '../../../server/fleet/runner.js';
-import { decideAt, eventually, natsAvailable, type Branch } from './harness.js';
+import {
+  decideAt,
+  eventually,
+  joinBranch,
+  natsAvailable,
+  startHubServer,
+  type Branch,
+} from './harness.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -24,20 +31,11 @@ describe.skipIf(!natsAvailable)('the appliance carries its fleet', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-fleet-run-'));
     cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
     const hubDir = path.join(root, 'hub');
-    await initHub(hubDir, {
-      host: '127.0.0.1',
-      port: await freePort(),
-      leafPort: await freePort(),
-      monitorPort: await freePort(),
-    });
-    const credentials = addBranch(hubDir, 'b1');
-    const state = readHub(hubDir);
-    const hubServer = new NatsServerProcess(
-      hubPaths(hubDir).config,
-      `nats://127.0.0.1:${state.port}`,
-      state.admin,
-    );
-    await hubServer.start();
+    const {
+      credentials: [credentials],
+      state,
+      hubServer,
+    } = await startHubServer(hubDir, ['b1']);
     cleanups.push(() => hubServer.stop());
     const hub = await HubNode.start(hubDir);
     cleanups.push(() => hub.stop());
@@ -55,13 +53,7 @@ describe.skipIf(!natsAvailable)('the appliance carries its fleet', () => {
     });
     await idle.stop();
 
-    joinFleet(vault, {
-      hubUrl: credentials.hubLeafUrl,
-      credentials,
-      branch: 'b1',
-      localPort: await freePort(),
-      actor: 'test',
-    });
+    await joinBranch(vault, credentials!);
     const errors: unknown[] = [];
     const runner = startFleetInBackground(vault, feed, (e) => errors.push(e));
     feed.start();

@@ -21,14 +21,20 @@ import {
   withdrawConsent,
 } from '../../../server/privacy/index.js';
 import { dataDirPaths, type Vault } from '../../../server/vault/index.js';
-import { VerificationService, type Caller } from '../../../server/verification/index.js';
+import type { Caller } from '../../../server/verification/index.js';
 import { auditOf, loginAs } from '../api/auth-helpers.js';
 import { closeAppliances, expectProblem, testConfig } from '../api/helpers.js';
-import { bodyOf, setupVerifications, td3 } from '../api/verifications-support.js';
+import {
+  bodyOf,
+  consentAndDocumentService,
+  setupVerifications,
+  td3,
+} from '../api/verifications-support.js';
 import { LOOPS, syntheticSignature } from '../biometrics/signature/synthetic.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { fileContains, rawDbFiles } from '../vault/helpers.js';
 import { CONSENT, FIRST_VERSION, writtenConsent } from './consent-fixtures.js';
+import { syntheticEmbedding as embedding } from '../../support/random.js';
 
 afterEach(() => {
   closeAppliances();
@@ -36,16 +42,6 @@ afterEach(() => {
 });
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
-function embedding(seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(128);
-  for (let i = 0; i < out.length; i++) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    out[i] = (state / 2 ** 32 - 0.5) / 2;
-  }
-  return out;
-}
 
 interface ConsentRow {
   purpose: string;
@@ -473,19 +469,7 @@ describe('sharing the result with the branch system', () => {
       'test',
     );
     // Decisions without a selfie (plans are data): consent and document, then review.
-    const service = new VerificationService({
-      vault: t.vault,
-      config: t.appliance.config,
-      face: t.appliance.face,
-      faceSearch: t.appliance.faceSearch,
-      plans: {
-        identity: [
-          { step: 'consent', after: [] },
-          { step: 'document', after: ['consent'] },
-        ],
-        authentication: [{ step: 'consent', after: [] }],
-      },
-    });
+    const service = consentAndDocumentService(t);
     const caller: Caller = { actor: 'api:test', kioskId: null, apiClientId: null, piiRead: false };
     const decided = async (consent: typeof CONSENT, number: string) => {
       const { id } = service.create({ kind: 'identity' }, caller);

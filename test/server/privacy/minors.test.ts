@@ -6,13 +6,18 @@
  * written consent.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { VerificationService, type Caller } from '../../../server/verification/index.js';
+import type { Caller } from '../../../server/verification/index.js';
 import { ageGate, minorStopCounts } from '../../../server/privacy/index.js';
 import { dataDirPaths, normaliseDocumentNumber } from '../../../server/vault/index.js';
 import type { DocumentRecord } from '../../../server/documents/index.js';
 import { auditText } from '../api/auth-helpers.js';
 import { closeAppliances, expectProblem, testConfig } from '../api/helpers.js';
-import { bodyOf, setupVerifications, td3 } from '../api/verifications-support.js';
+import {
+  bodyOf,
+  consentAndDocumentService,
+  setupVerifications,
+  td3,
+} from '../api/verifications-support.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { fileContains, rawDbFiles } from '../vault/helpers.js';
 import { CONSENT, writtenConsent } from './consent-fixtures.js';
@@ -130,19 +135,7 @@ describe('between the minimum age and majority', () => {
    */
   it("refuses the submit without a guardian, and takes it with the guardian's approved verification and consent", async () => {
     const t = await setupVerifications();
-    const service = new VerificationService({
-      vault: t.vault,
-      config: t.appliance.config,
-      face: t.appliance.face,
-      faceSearch: t.appliance.faceSearch,
-      plans: {
-        identity: [
-          { step: 'consent', after: [] },
-          { step: 'document', after: ['consent'] },
-        ],
-        authentication: [{ step: 'consent', after: [] }],
-      },
-    });
+    const service = consentAndDocumentService(t);
     const caller: Caller = { actor: 'api:test', kioskId: null, apiClientId: null, piiRead: false };
     const session = async (holder: typeof TEEN) => {
       const created = service.create({ kind: 'identity' }, caller);

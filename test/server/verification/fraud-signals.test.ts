@@ -21,23 +21,13 @@ import { newId, normaliseDocumentNumber, type Vault } from '../../../server/vaul
 import { vaultDb } from '../../../server/vault/internal.js';
 import { cleanup, newVault } from '../vault/helpers.js';
 import { manualClock } from '../api/auth-helpers.js';
+import { syntheticEmbedding as embedding } from '../../support/random.js';
 
 afterEach(cleanup);
 
 const MODEL = { name: 'face-api-recognition', version: '1.7.15' } as const;
 const HOUR = 3_600_000;
 const LIVE = faceMatchThresholds('live');
-
-/** A seeded unit-scale 128-d vector (LCG): far from any other seed's. */
-function embedding(seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(128);
-  for (let i = 0; i < 128; i++) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    out[i] = (state / 2 ** 32 - 0.5) / 2;
-  }
-  return out;
-}
 
 /** `base` moved by exactly `distance` along the first axis. */
 function near(base: Float32Array, distance: number): Float32Array {

@@ -8,12 +8,9 @@
  * inherit: the worker is started from a tiny bootstrap that registers tsx first. The compiled
  * build (dist/) starts worker.js directly.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../../../worker-threads.js';
 import {
   FaceEngineError,
   loadFaceApi,
@@ -83,28 +80,16 @@ interface Slot {
   readonly close: () => Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
-
-/** tsx's ESM register API (its CommonJS twin resolves its own files wrongly inside a worker). */
-function tsxEsmApi(): string {
-  const manifest = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as {
-    exports: Record<string, { import?: { default?: string } }>;
-  };
-  const entry = pkg.exports['./esm/api']?.import?.default;
-  if (entry === undefined)
-    throw new FaceEngineError('tsx has no ESM register API', 'worker_failed');
-  return path.join(path.dirname(manifest), entry);
-}
-
+/** The worker thread, started through server/worker-threads.ts (tsx bootstrap in a source checkout). */
 function spawnWorker(settings: WorkerSettings): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts'))
-    return new Worker(new URL('./worker.js', here), { workerData: { settings } });
-  const tsx = pathToFileURL(tsxEsmApi()).href;
-  const target = new URL('./worker.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: { settings } });
+  try {
+    return spawnModuleWorker(import.meta.url, 'worker', { workerData: { settings } });
+  } catch (error) {
+    throw new FaceEngineError(
+      error instanceof Error ? error.message : String(error),
+      'worker_failed',
+    );
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import { recognitionModelIdentity } from '../../../../server/biometrics/index.js
 import { newId, normaliseDocumentNumber, type Vault } from '../../../../server/vault/index.js';
 import { json, loginAs, manualClock } from '../../api/auth-helpers.js';
 import { newAppliance } from '../../api/helpers.js';
+import { syntheticEmbedding as embedding } from '../../../support/random.js';
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -73,16 +74,6 @@ export interface SeededSubject {
   /** Plaintexts stored (sealed) only for this subject. */
   markers: string[];
   embeddingSeed: number;
-}
-
-export function embedding(seed: number): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(128);
-  for (let i = 0; i < out.length; i++) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    out[i] = (state / 2 ** 32 - 0.5) / 2;
-  }
-  return out;
 }
 
 /** A 1x1 PNG carrying a marker in a text chunk (the bytes are what matters, not the picture). */

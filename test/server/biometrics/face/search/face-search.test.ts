@@ -26,6 +26,7 @@ import {
   track,
 } from '../../../vault/helpers.js';
 import { vaultDb } from '../../../../../server/vault/internal.js';
+import { syntheticEmbedding as embedding } from '../../../../support/random.js';
 
 /** A system read, as the index load makes it (one audit entry). */
 const SYSTEM_READ = {
@@ -43,16 +44,6 @@ function keyFileOf(vault: Vault): string {
 
 const MODEL = { name: 'face-api-recognition', version: '1.7.15' } as const;
 const OLD_MODEL = { name: 'face-api-recognition', version: '1.6.0' } as const;
-
-function embedding(seed: number, dimension = 128): Float32Array {
-  let state = seed >>> 0;
-  const out = new Float32Array(dimension);
-  for (let i = 0; i < dimension; i++) {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    out[i] = (state / 2 ** 32 - 0.5) / 2;
-  }
-  return out;
-}
 
 afterEach(cleanup);
 
