@@ -11,6 +11,7 @@ import { signatureToJson } from '../../server/biometrics/signature/index.js';
 import { addStaffUser, createApiClient, type StaffRole } from '../../server/auth/index.js';
 import { deviceApiId } from '../../server/devices/index.js';
 import { readSvc2004 } from '../server/biometrics/signature/svc.js';
+import { CONSENT } from '../server/privacy/consent-fixtures.js';
 import type { E2eAppliance } from './harness.js';
 
 export const STAFF_PASSWORD = 'zz-e2e-staff-password-1';
@@ -56,12 +57,6 @@ export function apiCaller(
     },
   };
 }
-
-const CONSENT = {
-  version: '2026-01',
-  language: 'en',
-  purposes: ['biometric_processing', 'identity_verification'],
-};
 
 interface Session {
   id: string;
