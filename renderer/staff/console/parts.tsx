@@ -43,7 +43,7 @@ export function TextField({
   required?: boolean;
   maxLength?: number;
   size?: number;
-  autocomplete?: 'off';
+  autocomplete?: 'off' | 'username';
   /** The id of a hint that describes the field. */
   describedBy?: string;
 }) {
