@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Device, DeviceTest } from '../../contract/index.js';
 import { openSse } from '../shared/sse.js';
 import { useConsole } from '../staff/console/context.js';
+import { RowButton, Section, Table } from '../staff/console/parts.js';
 import { Feedback, Loaded, useAction, useLoad, When } from '../staff/console/ui.js';
 import { listDevices, penStreamUrl, testDevice } from './api.js';
 
@@ -68,76 +69,66 @@ export function DevicesScreen() {
             {list.items.length === 0 ? (
               <p>{t('admin.devices.none')}</p>
             ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('admin.devices.name')}</th>
-                    <th scope="col">{t('admin.devices.kind')}</th>
-                    <th scope="col">{t('admin.devices.state')}</th>
-                    <th scope="col">{t('admin.devices.lastSeen')}</th>
-                    <th scope="col">{t('admin.devices.counters')}</th>
-                    <th scope="col">
-                      <span class="visually-hidden">{t('staff.queue.actions')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.items.map((d) => (
-                    <tr key={d.id}>
-                      <td>
-                        {d.name}
-                        {d.transport.source === 'simulator' && (
-                          <>
-                            {' '}
-                            <span class="badge warn">{t('admin.devices.simulated')}</span>
-                          </>
-                        )}
-                      </td>
-                      <td>{t(`admin.devices.kinds.${d.kind}`)}</td>
-                      <td>
-                        <span class={`badge ${d.state === 'connected' ? 'pass' : 'fail'}`}>
-                          {t(`admin.devices.states.${d.state}`)}
-                        </span>
-                        {d.lastError && (
-                          <div class="muted">
-                            <code>{d.lastError.code}</code>
-                          </div>
-                        )}
-                      </td>
-                      <td>
-                        <When at={d.lastSeen} />
-                      </td>
-                      <td>
-                        {t('admin.devices.countersValue', {
-                          reads: d.counters.reads,
-                          samples: d.counters.samples,
-                        })}
-                      </td>
-                      <td class="row">
-                        <button
-                          type="button"
-                          class="small secondary"
-                          aria-label={t('admin.devices.testNamed', { name: d.name })}
-                          onClick={() => void test(d)}
+              <Table
+                headers={[
+                  t('admin.devices.name'),
+                  t('admin.devices.kind'),
+                  t('admin.devices.state'),
+                  t('admin.devices.lastSeen'),
+                  t('admin.devices.counters'),
+                ]}
+              >
+                {list.items.map((d) => (
+                  <tr key={d.id}>
+                    <td>
+                      {d.name}
+                      {d.transport.source === 'simulator' && (
+                        <>
+                          {' '}
+                          <span class="badge warn">{t('admin.devices.simulated')}</span>
+                        </>
+                      )}
+                    </td>
+                    <td>{t(`admin.devices.kinds.${d.kind}`)}</td>
+                    <td>
+                      <span class={`badge ${d.state === 'connected' ? 'pass' : 'fail'}`}>
+                        {t(`admin.devices.states.${d.state}`)}
+                      </span>
+                      {d.lastError && (
+                        <div class="muted">
+                          <code>{d.lastError.code}</code>
+                        </div>
+                      )}
+                    </td>
+                    <td>
+                      <When at={d.lastSeen} />
+                    </td>
+                    <td>
+                      {t('admin.devices.countersValue', {
+                        reads: d.counters.reads,
+                        samples: d.counters.samples,
+                      })}
+                    </td>
+                    <td class="row">
+                      <RowButton
+                        label={t('admin.devices.testNamed', { name: d.name })}
+                        onClick={() => void test(d)}
+                      >
+                        {t('admin.devices.test')}
+                      </RowButton>
+                      {d.kind === 'pad' && (
+                        <RowButton
+                          aria-pressed={inkOf === d.id}
+                          label={t('admin.devices.inkNamed', { name: d.name })}
+                          onClick={() => setInkOf(inkOf === d.id ? null : d.id)}
                         >
-                          {t('admin.devices.test')}
-                        </button>
-                        {d.kind === 'pad' && (
-                          <button
-                            type="button"
-                            class="small secondary"
-                            aria-pressed={inkOf === d.id}
-                            aria-label={t('admin.devices.inkNamed', { name: d.name })}
-                            onClick={() => setInkOf(inkOf === d.id ? null : d.id)}
-                          >
-                            {t('admin.devices.ink')}
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                          {t('admin.devices.ink')}
+                        </RowButton>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             )}
             {list.buses.some((b) => !b.available) && (
               <ul>
@@ -208,8 +199,7 @@ function LiveInk({ deviceId }: { deviceId: string }) {
     c?.getContext('2d')?.clearRect(0, 0, c.width, c.height);
   };
   return (
-    <section aria-labelledby="ink">
-      <h2 id="ink">{t('admin.devices.inkTitle')}</h2>
+    <Section id="ink" title={t('admin.devices.inkTitle')}>
       <p class="muted">{t('admin.devices.inkHint')}</p>
       <canvas
         ref={canvas}
@@ -226,6 +216,6 @@ function LiveInk({ deviceId }: { deviceId: string }) {
       <button type="button" class="secondary" onClick={clear}>
         {t('admin.devices.clearInk')}
       </button>
-    </section>
+    </Section>
   );
 }

@@ -2,9 +2,10 @@
 import { useState } from 'preact/hooks';
 import { API_SCOPES, type ApiScope } from '../../contract/index.js';
 import { useConsole } from '../staff/console/context.js';
-import { Feedback, Loaded, useAction, useLoad, When } from '../staff/console/ui.js';
+import { ListTable, RowButton, Section, TextField } from '../staff/console/parts.js';
+import { Feedback, useAction, useLoad, When } from '../staff/console/ui.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './api.js';
-import { ShownOnce } from './secret.js';
+import { useShownOnce } from './secret.js';
 
 export function ApiKeysScreen() {
   const { t, api } = useConsole();
@@ -12,12 +13,15 @@ export function ApiKeysScreen() {
   const action = useAction();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ApiScope[]>(['verifications:read']);
-  const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
+  const created = useShownOnce();
   const create = async (event: Event) => {
     event.preventDefault();
     const result = await action.run(() => createApiKey(api, { name: name.trim(), scopes }));
     if (result) {
-      setCreated({ name: result.apiKey.name, key: result.key });
+      created.show({
+        label: t('admin.keys.createdLabel', { name: result.apiKey.name }),
+        secret: result.key,
+      });
       setName('');
       reload();
     }
@@ -30,26 +34,17 @@ export function ApiKeysScreen() {
   return (
     <>
       <h1>{t('admin.keys.title')}</h1>
-      {created && (
-        <ShownOnce
-          label={t('admin.keys.createdLabel', { name: created.name })}
-          secret={created.key}
-          onDismiss={() => setCreated(null)}
-        />
-      )}
-      <section aria-labelledby="key-create">
-        <h2 id="key-create">{t('admin.keys.create')}</h2>
+      {created.panel}
+      <Section id="key-create" title={t('admin.keys.create')}>
         <form class="stack" onSubmit={(e) => void create(e)}>
-          <label class="field">
-            <span>{t('admin.keys.name')}</span>
-            <input
-              name="name"
-              required
-              maxLength={64}
-              value={name}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label={t('admin.keys.name')}
+            name="name"
+            required
+            maxLength={64}
+            value={name}
+            onValue={setName}
+          />
           <fieldset>
             <legend>{t('admin.keys.scopes')}</legend>
             <div class="row">
@@ -73,72 +68,55 @@ export function ApiKeysScreen() {
             </button>
           </div>
         </form>
-      </section>
+      </Section>
       <Feedback message={action.message} />
-      <section aria-labelledby="key-list">
-        <h2 id="key-list">{t('admin.keys.list')}</h2>
-        <Loaded load={load}>
-          {({ items }) =>
-            items.length === 0 ? (
-              <p>{t('admin.keys.none')}</p>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('admin.keys.name')}</th>
-                    <th scope="col">{t('admin.keys.prefix')}</th>
-                    <th scope="col">{t('admin.keys.scopes')}</th>
-                    <th scope="col">{t('admin.keys.created')}</th>
-                    <th scope="col">{t('admin.keys.lastUsed')}</th>
-                    <th scope="col">{t('admin.keys.state')}</th>
-                    <th scope="col">
-                      <span class="visually-hidden">{t('staff.queue.actions')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((key) => (
-                    <tr key={key.id}>
-                      <td>{key.name}</td>
-                      <td>
-                        <code>{key.keyPrefix}</code>
-                      </td>
-                      <td>
-                        {key.scopes.map((s) => (
-                          <code key={s} class="badge">
-                            {s}
-                          </code>
-                        ))}
-                      </td>
-                      <td>
-                        <When at={key.createdAt} />
-                      </td>
-                      <td>
-                        <When at={key.lastUsedAt} />
-                      </td>
-                      <td>
-                        {key.revokedAt ? t('admin.keys.revokedState') : t('admin.keys.active')}
-                      </td>
-                      <td>
-                        {!key.revokedAt && (
-                          <button
-                            type="button"
-                            class="small danger"
-                            aria-label={t('admin.keys.revokeNamed', { name: key.name })}
-                            onClick={() => void revoke(key.id)}
-                          >
-                            {t('admin.keys.revoke')}
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
-        </Loaded>
-      </section>
+      <Section id="key-list" title={t('admin.keys.list')}>
+        <ListTable
+          load={load}
+          empty={t('admin.keys.none')}
+          headers={[
+            t('admin.keys.name'),
+            t('admin.keys.prefix'),
+            t('admin.keys.scopes'),
+            t('admin.keys.created'),
+            t('admin.keys.lastUsed'),
+            t('admin.keys.state'),
+          ]}
+          row={(key) => (
+            <tr key={key.id}>
+              <td>{key.name}</td>
+              <td>
+                <code>{key.keyPrefix}</code>
+              </td>
+              <td>
+                {key.scopes.map((s) => (
+                  <code key={s} class="badge">
+                    {s}
+                  </code>
+                ))}
+              </td>
+              <td>
+                <When at={key.createdAt} />
+              </td>
+              <td>
+                <When at={key.lastUsedAt} />
+              </td>
+              <td>{key.revokedAt ? t('admin.keys.revokedState') : t('admin.keys.active')}</td>
+              <td>
+                {!key.revokedAt && (
+                  <RowButton
+                    kind="danger"
+                    label={t('admin.keys.revokeNamed', { name: key.name })}
+                    onClick={() => void revoke(key.id)}
+                  >
+                    {t('admin.keys.revoke')}
+                  </RowButton>
+                )}
+              </td>
+            </tr>
+          )}
+        />
+      </Section>
     </>
   );
 }

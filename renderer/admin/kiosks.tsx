@@ -1,9 +1,10 @@
 /** Kiosks and their tokens: register (token shown once), rotate the token, revoke. */
 import { useState } from 'preact/hooks';
 import { useConsole } from '../staff/console/context.js';
-import { Feedback, Loaded, useAction, useLoad, When } from '../staff/console/ui.js';
+import { ListTable, RowButton, Section, TextField } from '../staff/console/parts.js';
+import { Feedback, useAction, useLoad, When } from '../staff/console/ui.js';
 import { createKiosk, listKiosks, revokeKiosk, rotateKioskToken } from './api.js';
-import { ShownOnce } from './secret.js';
+import { useShownOnce } from './secret.js';
 
 export function KiosksScreen() {
   const { t, api } = useConsole();
@@ -11,14 +12,19 @@ export function KiosksScreen() {
   const action = useAction();
   const [name, setName] = useState('');
   const [location, setLocation] = useState('');
-  const [token, setToken] = useState<{ name: string; token: string } | null>(null);
+  const token = useShownOnce();
+  const showToken = (result: { kiosk: { name: string }; token: string }) =>
+    token.show({
+      label: t('admin.kiosks.tokenLabel', { name: result.kiosk.name }),
+      secret: result.token,
+    });
   const create = async (event: Event) => {
     event.preventDefault();
     const result = await action.run(() =>
       createKiosk(api, { name: name.trim(), location: location.trim() }),
     );
     if (result) {
-      setToken({ name: result.kiosk.name, token: result.token });
+      showToken(result);
       setName('');
       setLocation('');
       reload();
@@ -27,7 +33,7 @@ export function KiosksScreen() {
   const rotate = async (id: string) => {
     const result = await action.run(() => rotateKioskToken(api, id));
     if (result) {
-      setToken({ name: result.kiosk.name, token: result.token });
+      showToken(result);
       reload();
     }
   };
@@ -37,104 +43,76 @@ export function KiosksScreen() {
   return (
     <>
       <h1>{t('admin.kiosks.title')}</h1>
-      {token && (
-        <ShownOnce
-          label={t('admin.kiosks.tokenLabel', { name: token.name })}
-          secret={token.token}
-          onDismiss={() => setToken(null)}
-        />
-      )}
-      <section aria-labelledby="kiosk-create">
-        <h2 id="kiosk-create">{t('admin.kiosks.create')}</h2>
+      {token.panel}
+      <Section id="kiosk-create" title={t('admin.kiosks.create')}>
         <form class="row" onSubmit={(e) => void create(e)}>
-          <label class="field">
-            <span>{t('admin.kiosks.name')}</span>
-            <input
-              name="name"
-              required
-              maxLength={64}
-              value={name}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-          </label>
-          <label class="field">
-            <span>{t('admin.kiosks.location')}</span>
-            <input
-              name="location"
-              required
-              maxLength={120}
-              value={location}
-              onInput={(e) => setLocation(e.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label={t('admin.kiosks.name')}
+            name="name"
+            required
+            maxLength={64}
+            value={name}
+            onValue={setName}
+          />
+          <TextField
+            label={t('admin.kiosks.location')}
+            name="location"
+            required
+            maxLength={120}
+            value={location}
+            onValue={setLocation}
+          />
           <button type="submit" disabled={action.busy}>
             {t('admin.kiosks.submit')}
           </button>
         </form>
-      </section>
+      </Section>
       <Feedback message={action.message} />
-      <section aria-labelledby="kiosk-list">
-        <h2 id="kiosk-list">{t('admin.kiosks.list')}</h2>
-        <Loaded load={load}>
-          {({ items }) =>
-            items.length === 0 ? (
-              <p>{t('admin.kiosks.none')}</p>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('admin.kiosks.name')}</th>
-                    <th scope="col">{t('admin.kiosks.location')}</th>
-                    <th scope="col">{t('admin.kiosks.prefix')}</th>
-                    <th scope="col">{t('admin.kiosks.lastSeen')}</th>
-                    <th scope="col">{t('admin.keys.state')}</th>
-                    <th scope="col">
-                      <span class="visually-hidden">{t('staff.queue.actions')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((k) => (
-                    <tr key={k.id}>
-                      <td>{k.name}</td>
-                      <td>{k.location ?? '—'}</td>
-                      <td>
-                        <code>{k.tokenPrefix}</code>
-                      </td>
-                      <td>
-                        <When at={k.lastSeenAt} />
-                      </td>
-                      <td>{k.revokedAt ? t('admin.keys.revokedState') : t('admin.keys.active')}</td>
-                      <td class="row">
-                        {!k.revokedAt && (
-                          <>
-                            <button
-                              type="button"
-                              class="small secondary"
-                              aria-label={t('admin.kiosks.rotateNamed', { name: k.name })}
-                              onClick={() => void rotate(k.id)}
-                            >
-                              {t('admin.kiosks.rotate')}
-                            </button>
-                            <button
-                              type="button"
-                              class="small danger"
-                              aria-label={t('admin.kiosks.revokeNamed', { name: k.name })}
-                              onClick={() => void revoke(k.id)}
-                            >
-                              {t('admin.keys.revoke')}
-                            </button>
-                          </>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
-        </Loaded>
-      </section>
+      <Section id="kiosk-list" title={t('admin.kiosks.list')}>
+        <ListTable
+          load={load}
+          empty={t('admin.kiosks.none')}
+          headers={[
+            t('admin.kiosks.name'),
+            t('admin.kiosks.location'),
+            t('admin.kiosks.prefix'),
+            t('admin.kiosks.lastSeen'),
+            t('admin.keys.state'),
+          ]}
+          row={(k) => (
+            <tr key={k.id}>
+              <td>{k.name}</td>
+              <td>{k.location ?? '—'}</td>
+              <td>
+                <code>{k.tokenPrefix}</code>
+              </td>
+              <td>
+                <When at={k.lastSeenAt} />
+              </td>
+              <td>{k.revokedAt ? t('admin.keys.revokedState') : t('admin.keys.active')}</td>
+              <td class="row">
+                {!k.revokedAt && (
+                  <>
+                    <RowButton
+                      label={t('admin.kiosks.rotateNamed', { name: k.name })}
+                      onClick={() => void rotate(k.id)}
+                    >
+                      {t('admin.kiosks.rotate')}
+                    </RowButton>
+                    <RowButton
+                      kind="danger"
+                      label={t('admin.kiosks.revokeNamed', { name: k.name })}
+                      onClick={() => void revoke(k.id)}
+                    >
+                      {t('admin.keys.revoke')}
+                    </RowButton>
+                  </>
+                )}
+              </td>
+            </tr>
+          )}
+        />
+      </Section>
     </>
   );
 }

@@ -1,20 +1,26 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useConsole } from '../staff/console/context.js';
 
 /**
  * A secret shown once (an API key, a kiosk token, a webhook signing secret): the core keeps only
- * its keyed hash, so this is the only time it can be read. It lives in this component's props
- * only and is gone when dismissed.
+ * its keyed hash, so this is the only time it can be read. It lives in the hook's state only and
+ * is gone when dismissed.
  */
-export function ShownOnce({
-  label,
-  secret,
-  onDismiss,
-}: {
-  label: string;
-  secret: string;
-  onDismiss: () => void;
-}) {
+export interface Secret {
+  readonly label: string;
+  readonly secret: string;
+}
+
+/** `show` a secret; `panel` is the focused region showing it (null when none is shown). */
+export function useShownOnce() {
+  const [shown, setShown] = useState<Secret | null>(null);
+  const panel = shown && (
+    <ShownOnce label={shown.label} secret={shown.secret} onDismiss={() => setShown(null)} />
+  );
+  return { show: setShown, panel };
+}
+
+function ShownOnce({ label, secret, onDismiss }: Secret & { onDismiss: () => void }) {
   const { t } = useConsole();
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => ref.current?.focus(), []);

@@ -5,7 +5,8 @@
 import { useState } from 'preact/hooks';
 import type { Webhook } from '../../contract/index.js';
 import { useConsole } from '../staff/console/context.js';
-import { Feedback, Loaded, useAction, useLoad, When } from '../staff/console/ui.js';
+import { ListTable, RowButton, Section, TextField } from '../staff/console/parts.js';
+import { Feedback, useAction, useLoad, When } from '../staff/console/ui.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -14,7 +15,7 @@ import {
   redeliver,
   setWebhookEnabled,
 } from './api.js';
-import { ShownOnce } from './secret.js';
+import { useShownOnce } from './secret.js';
 
 export function WebhooksScreen() {
   const { t, api } = useConsole();
@@ -23,7 +24,7 @@ export function WebhooksScreen() {
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState('*');
   const [description, setDescription] = useState('');
-  const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
+  const secret = useShownOnce();
   const [selected, setSelected] = useState<string | null>(null);
   const create = async (event: Event) => {
     event.preventDefault();
@@ -39,7 +40,10 @@ export function WebhooksScreen() {
       }),
     );
     if (result) {
-      setSecret({ url: result.webhook.url, secret: result.secret });
+      secret.show({
+        label: t('admin.webhooks.secretLabel', { url: result.webhook.url }),
+        secret: result.secret,
+      });
       setUrl('');
       setDescription('');
       reload();
@@ -60,15 +64,8 @@ export function WebhooksScreen() {
   return (
     <>
       <h1>{t('admin.webhooks.title')}</h1>
-      {secret && (
-        <ShownOnce
-          label={t('admin.webhooks.secretLabel', { url: secret.url })}
-          secret={secret.secret}
-          onDismiss={() => setSecret(null)}
-        />
-      )}
-      <section aria-labelledby="webhook-create">
-        <h2 id="webhook-create">{t('admin.webhooks.create')}</h2>
+      {secret.panel}
+      <Section id="webhook-create" title={t('admin.webhooks.create')}>
         <form class="stack" onSubmit={(e) => void create(e)}>
           <div class="row">
             <label class="field">
@@ -82,25 +79,21 @@ export function WebhooksScreen() {
                 onInput={(e) => setUrl(e.currentTarget.value)}
               />
             </label>
-            <label class="field">
-              <span>{t('admin.webhooks.events')}</span>
-              <input
-                name="events"
-                required
-                aria-describedby="events-hint"
-                value={events}
-                onInput={(e) => setEvents(e.currentTarget.value)}
-              />
-            </label>
-            <label class="field">
-              <span>{t('admin.webhooks.description')}</span>
-              <input
-                name="description"
-                maxLength={200}
-                value={description}
-                onInput={(e) => setDescription(e.currentTarget.value)}
-              />
-            </label>
+            <TextField
+              label={t('admin.webhooks.events')}
+              name="events"
+              required
+              describedBy="events-hint"
+              value={events}
+              onValue={setEvents}
+            />
+            <TextField
+              label={t('admin.webhooks.description')}
+              name="description"
+              maxLength={200}
+              value={description}
+              onValue={setDescription}
+            />
           </div>
           <p id="events-hint" class="muted">
             {t('admin.webhooks.eventsHint')}
@@ -111,87 +104,65 @@ export function WebhooksScreen() {
             </button>
           </div>
         </form>
-      </section>
+      </Section>
       <Feedback message={action.message} />
-      <section aria-labelledby="webhook-list">
-        <h2 id="webhook-list">{t('admin.webhooks.list')}</h2>
-        <Loaded load={load}>
-          {({ items }) =>
-            items.length === 0 ? (
-              <p>{t('admin.webhooks.none')}</p>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('admin.webhooks.url')}</th>
-                    <th scope="col">{t('admin.webhooks.events')}</th>
-                    <th scope="col">{t('admin.keys.state')}</th>
-                    <th scope="col">{t('admin.webhooks.pending')}</th>
-                    <th scope="col">
-                      <span class="visually-hidden">{t('staff.queue.actions')}</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((w) => (
-                    <tr key={w.id}>
-                      <td>
-                        <code>{w.url}</code>
-                        {w.description && <div class="muted">{w.description}</div>}
-                      </td>
-                      <td>
-                        {w.events.map((e) => (
-                          <code key={e} class="badge">
-                            {e}
-                          </code>
-                        ))}
-                      </td>
-                      <td>
-                        {w.enabled
-                          ? t('admin.webhooks.enabled')
-                          : t(`admin.webhooks.disabled.${w.disabledReason ?? 'manual'}`)}
-                      </td>
-                      <td>{w.pendingDeliveries}</td>
-                      <td class="row">
-                        <button
-                          type="button"
-                          class="small secondary"
-                          aria-pressed={selected === w.id}
-                          aria-label={t('admin.webhooks.deliveriesOf', { url: w.url })}
-                          onClick={() => setSelected(selected === w.id ? null : w.id)}
-                        >
-                          {t('admin.webhooks.deliveries')}
-                        </button>
-                        <button
-                          type="button"
-                          class="small secondary"
-                          aria-label={t(
-                            w.enabled ? 'admin.webhooks.disableOf' : 'admin.webhooks.enableOf',
-                            {
-                              url: w.url,
-                            },
-                          )}
-                          onClick={() => void toggle(w)}
-                        >
-                          {t(w.enabled ? 'admin.webhooks.disable' : 'admin.webhooks.enable')}
-                        </button>
-                        <button
-                          type="button"
-                          class="small danger"
-                          aria-label={t('admin.webhooks.deleteOf', { url: w.url })}
-                          onClick={() => void remove(w)}
-                        >
-                          {t('admin.webhooks.delete')}
-                        </button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
-        </Loaded>
-      </section>
+      <Section id="webhook-list" title={t('admin.webhooks.list')}>
+        <ListTable
+          load={load}
+          empty={t('admin.webhooks.none')}
+          headers={[
+            t('admin.webhooks.url'),
+            t('admin.webhooks.events'),
+            t('admin.keys.state'),
+            t('admin.webhooks.pending'),
+          ]}
+          row={(w) => (
+            <tr key={w.id}>
+              <td>
+                <code>{w.url}</code>
+                {w.description && <div class="muted">{w.description}</div>}
+              </td>
+              <td>
+                {w.events.map((e) => (
+                  <code key={e} class="badge">
+                    {e}
+                  </code>
+                ))}
+              </td>
+              <td>
+                {w.enabled
+                  ? t('admin.webhooks.enabled')
+                  : t(`admin.webhooks.disabled.${w.disabledReason ?? 'manual'}`)}
+              </td>
+              <td>{w.pendingDeliveries}</td>
+              <td class="row">
+                <RowButton
+                  aria-pressed={selected === w.id}
+                  label={t('admin.webhooks.deliveriesOf', { url: w.url })}
+                  onClick={() => setSelected(selected === w.id ? null : w.id)}
+                >
+                  {t('admin.webhooks.deliveries')}
+                </RowButton>
+                <RowButton
+                  label={t(w.enabled ? 'admin.webhooks.disableOf' : 'admin.webhooks.enableOf', {
+                    url: w.url,
+                  })}
+                  onClick={() => void toggle(w)}
+                >
+                  {t(w.enabled ? 'admin.webhooks.disable' : 'admin.webhooks.enable')}
+                </RowButton>
+                <RowButton
+                  kind="danger"
+                  label={t('admin.webhooks.deleteOf', { url: w.url })}
+                  onClick={() => void remove(w)}
+                >
+                  {t('admin.webhooks.delete')}
+                </RowButton>
+              </td>
+            </tr>
+          )}
+        />
+      </Section>
       {selected && <Deliveries key={selected} webhookId={selected} />}
     </>
   );
@@ -206,60 +177,44 @@ function Deliveries({ webhookId }: { webhookId: string }) {
       reload();
   };
   return (
-    <section aria-labelledby="deliveries">
-      <h2 id="deliveries">{t('admin.webhooks.deliveryLog')}</h2>
+    <Section id="deliveries" title={t('admin.webhooks.deliveryLog')}>
       <Feedback message={action.message} />
-      <Loaded load={load}>
-        {({ items }) =>
-          items.length === 0 ? (
-            <p>{t('admin.webhooks.noDeliveries')}</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('admin.webhooks.delivery')}</th>
-                  <th scope="col">{t('admin.webhooks.event')}</th>
-                  <th scope="col">{t('admin.keys.state')}</th>
-                  <th scope="col">{t('admin.webhooks.attempts')}</th>
-                  <th scope="col">{t('admin.webhooks.lastAttempt')}</th>
-                  <th scope="col">{t('admin.webhooks.result')}</th>
-                  <th scope="col">
-                    <span class="visually-hidden">{t('staff.queue.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((d) => (
-                  <tr key={d.id}>
-                    <td>{d.id}</td>
-                    <td>
-                      <code>{d.eventType}</code> #{d.eventId}
-                    </td>
-                    <td>{t(`admin.webhooks.deliveryState.${d.state}`)}</td>
-                    <td>{d.attempts}</td>
-                    <td>
-                      <When at={d.lastAttemptAt} />
-                    </td>
-                    <td>
-                      {d.lastStatus ?? '—'} {d.lastError && <code>{d.lastError}</code>}
-                    </td>
-                    <td>
-                      <button
-                        type="button"
-                        class="small secondary"
-                        aria-label={t('admin.webhooks.redeliverOf', { id: d.id })}
-                        onClick={() => void again(d.id)}
-                      >
-                        {t('admin.webhooks.redeliver')}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Loaded>
-    </section>
+      <ListTable
+        load={load}
+        empty={t('admin.webhooks.noDeliveries')}
+        headers={[
+          t('admin.webhooks.delivery'),
+          t('admin.webhooks.event'),
+          t('admin.keys.state'),
+          t('admin.webhooks.attempts'),
+          t('admin.webhooks.lastAttempt'),
+          t('admin.webhooks.result'),
+        ]}
+        row={(d) => (
+          <tr key={d.id}>
+            <td>{d.id}</td>
+            <td>
+              <code>{d.eventType}</code> #{d.eventId}
+            </td>
+            <td>{t(`admin.webhooks.deliveryState.${d.state}`)}</td>
+            <td>{d.attempts}</td>
+            <td>
+              <When at={d.lastAttemptAt} />
+            </td>
+            <td>
+              {d.lastStatus ?? '—'} {d.lastError && <code>{d.lastError}</code>}
+            </td>
+            <td>
+              <RowButton
+                label={t('admin.webhooks.redeliverOf', { id: d.id })}
+                onClick={() => void again(d.id)}
+              >
+                {t('admin.webhooks.redeliver')}
+              </RowButton>
+            </td>
+          </tr>
+        )}
+      />
+    </Section>
   );
 }

@@ -16,7 +16,8 @@ import {
 } from './api.js';
 import { useConsole } from './console/context.js';
 import { hashOf } from './console/router.js';
-import { Feedback, Loaded, ProblemText, useAction, useLoad, When } from './console/ui.js';
+import { RowButton, Section, Table, TextField } from './console/parts.js';
+import { Feedback, Loaded, Loading, ProblemAlert, useAction, useLoad, When } from './console/ui.js';
 
 export function QueueScreen() {
   const { t, api, session } = useConsole();
@@ -156,8 +157,7 @@ export function QueueScreen() {
         </label>
       </form>
 
-      <section aria-labelledby="saved-filters">
-        <h2 id="saved-filters">{t('staff.queue.savedFilters')}</h2>
+      <Section id="saved-filters" title={t('staff.queue.savedFilters')}>
         <Loaded load={saved}>
           {({ items }) =>
             items.length === 0 ? (
@@ -173,14 +173,12 @@ export function QueueScreen() {
                     >
                       {t('staff.queue.apply', { name: item.name })}
                     </button>
-                    <button
-                      type="button"
-                      class="small secondary"
-                      aria-label={t('staff.queue.deleteFilter', { name: item.name })}
+                    <RowButton
+                      label={t('staff.queue.deleteFilter', { name: item.name })}
                       onClick={() => void remove(item.id)}
                     >
                       ×
-                    </button>
+                    </RowButton>
                   </li>
                 ))}
               </ul>
@@ -188,108 +186,91 @@ export function QueueScreen() {
           }
         </Loaded>
         <form class="row" onSubmit={(e) => void save(e)}>
-          <label class="field">
-            <span>{t('staff.queue.filterName')}</span>
-            <input
-              name="filterName"
-              required
-              maxLength={60}
-              value={filterName}
-              onInput={(e) => setFilterName(e.currentTarget.value)}
-            />
-          </label>
+          <TextField
+            label={t('staff.queue.filterName')}
+            name="filterName"
+            required
+            maxLength={60}
+            value={filterName}
+            onValue={setFilterName}
+          />
           <button type="submit" class="secondary" disabled={action.busy}>
             {t('staff.queue.saveFilter')}
           </button>
         </form>
-      </section>
+      </Section>
 
       <Feedback message={action.message} />
 
-      <section aria-labelledby="cases-heading">
-        <h2 id="cases-heading">{t('staff.queue.cases')}</h2>
-        {problem && (
-          <p role="alert" class="error">
-            <ProblemText problem={problem} t={t} />
-          </p>
-        )}
-        {pages === null && !problem && (
-          <p role="status" class="muted">
-            {t('common.loading')}
-          </p>
-        )}
+      <Section id="cases-heading" title={t('staff.queue.cases')}>
+        {problem && <ProblemAlert problem={problem} />}
+        {pages === null && !problem && <Loading />}
         {pages && pages.items.length === 0 && <p>{t('staff.queue.empty')}</p>}
         {pages && pages.items.length > 0 && (
-          <table>
-            <caption class="visually-hidden">{t('staff.queue.cases')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('staff.queue.case')}</th>
-                <th scope="col">{t('staff.queue.policy')}</th>
-                <th scope="col">{t('staff.queue.reasons')}</th>
-                <th scope="col">{t('staff.queue.status')}</th>
-                <th scope="col">{t('staff.queue.assignee')}</th>
-                <th scope="col">{t('staff.queue.due')}</th>
-                <th scope="col">
-                  <span class="visually-hidden">{t('staff.queue.actions')}</span>
-                </th>
+          <Table
+            caption={t('staff.queue.cases')}
+            headers={[
+              t('staff.queue.case'),
+              t('staff.queue.policy'),
+              t('staff.queue.reasons'),
+              t('staff.queue.status'),
+              t('staff.queue.assignee'),
+              t('staff.queue.due'),
+            ]}
+          >
+            {pages.items.map((item) => (
+              <tr key={item.id}>
+                <td>
+                  <a href={hashOf('case', item.id)}>
+                    <code>{item.id}</code>
+                  </a>
+                </td>
+                <td>{t(`staff.policyDecision.${item.policyDecision}`)}</td>
+                <td>
+                  {item.policyReasons.map((code) => (
+                    <code key={code} class="badge">
+                      {code}
+                    </code>
+                  ))}
+                  {item.needsSecondReviewer && (
+                    <span class="badge warn">{t('staff.case.fourEyes')}</span>
+                  )}
+                </td>
+                <td>{t(`staff.caseStatus.${item.status}`)}</td>
+                <td>
+                  {item.assignedTo === null
+                    ? t('staff.queue.unassigned')
+                    : item.assignedTo === session.user.id
+                      ? t('staff.queue.me')
+                      : item.assignedTo}
+                </td>
+                <td>
+                  <When at={item.dueAt} />{' '}
+                  {item.overdue && <span class="badge overdue">{t('staff.queue.overdue')}</span>}
+                </td>
+                <td>
+                  {item.status !== 'decided' && item.assignedTo !== session.user.id && (
+                    <button
+                      type="button"
+                      class="small"
+                      disabled={action.busy}
+                      aria-label={t('staff.queue.assignToMeCase', { id: item.id })}
+                      onClick={() => void assignToMe(item)}
+                    >
+                      {t('staff.queue.assignToMe')}
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {pages.items.map((item) => (
-                <tr key={item.id}>
-                  <td>
-                    <a href={hashOf('case', item.id)}>
-                      <code>{item.id}</code>
-                    </a>
-                  </td>
-                  <td>{t(`staff.policyDecision.${item.policyDecision}`)}</td>
-                  <td>
-                    {item.policyReasons.map((code) => (
-                      <code key={code} class="badge">
-                        {code}
-                      </code>
-                    ))}
-                    {item.needsSecondReviewer && (
-                      <span class="badge warn">{t('staff.case.fourEyes')}</span>
-                    )}
-                  </td>
-                  <td>{t(`staff.caseStatus.${item.status}`)}</td>
-                  <td>
-                    {item.assignedTo === null
-                      ? t('staff.queue.unassigned')
-                      : item.assignedTo === session.user.id
-                        ? t('staff.queue.me')
-                        : item.assignedTo}
-                  </td>
-                  <td>
-                    <When at={item.dueAt} />{' '}
-                    {item.overdue && <span class="badge overdue">{t('staff.queue.overdue')}</span>}
-                  </td>
-                  <td>
-                    {item.status !== 'decided' && item.assignedTo !== session.user.id && (
-                      <button
-                        type="button"
-                        class="small"
-                        disabled={action.busy}
-                        aria-label={t('staff.queue.assignToMeCase', { id: item.id })}
-                        onClick={() => void assignToMe(item)}
-                      >
-                        {t('staff.queue.assignToMe')}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
         {pages?.next && (
           <button type="button" class="secondary" onClick={() => void more()}>
             {t('staff.queue.more')}
           </button>
         )}
-      </section>
+      </Section>
     </>
   );
 }

@@ -8,7 +8,7 @@ import type { VerificationDto } from '../../contract/index.js';
 import { ApiProblem } from '../shared/api.js';
 import { findVerificationsByReference, getVerification } from './api.js';
 import { useConsole } from './console/context.js';
-import { ProblemText, When } from './console/ui.js';
+import { ProblemAlert, When } from './console/ui.js';
 
 const VERIFICATION_ID = /^[a-z]{2,5}_[0-9A-Za-z]{10,40}$/;
 
@@ -60,11 +60,7 @@ export function SearchScreen() {
         </button>
       </form>
       <p class="muted">{t('staff.search.hint')}</p>
-      {problem && (
-        <p role="alert" class="error">
-          <ProblemText problem={problem} t={t} />
-        </p>
-      )}
+      {problem && <ProblemAlert problem={problem} />}
       <div role="status">
         {results !== null && <p>{t('staff.search.found', { count: results.length })}</p>}
       </div>

@@ -21,6 +21,7 @@ import { ConsoleContext, type Console } from './context.js';
 import { createConsoleTranslator, storedLanguage } from './i18n.js';
 import { parseHash } from './router.js';
 import { ProblemText } from './ui.js';
+import { TextField } from './parts.js';
 
 export interface NavItem {
   /** The first route segment, e.g. 'queue'. */
@@ -272,16 +273,14 @@ function Login({
     <main id="main" class="login">
       <h1>{t('console.login.title')}</h1>
       <form onSubmit={(e) => void submit(e)} class="stack">
-        <label class="field">
-          <span>{t('console.login.username')}</span>
-          <input
-            name="username"
-            autocomplete="username"
-            required
-            value={username}
-            onInput={(e) => setUsername(e.currentTarget.value)}
-          />
-        </label>
+        <TextField
+          label={t('console.login.username')}
+          name="username"
+          autocomplete="username"
+          required
+          value={username}
+          onValue={setUsername}
+        />
         <label class="field">
           <span>{t('console.login.password')}</span>
           <input

@@ -66,23 +66,30 @@ export function Loaded<T>({
   load: Load<T>;
   children: (value: T) => ComponentChildren;
 }) {
-  const { t } = useConsole();
-  if (load.state === 'loading') {
-    return (
-      <p role="status" class="muted">
-        {t('common.loading')}
-      </p>
-    );
-  }
+  if (load.state === 'loading') return <Loading />;
   if (load.state === 'unavailable') return <Unavailable />;
-  if (load.state === 'error') {
-    return (
-      <p role="alert" class="error">
-        <ProblemText problem={load.problem} t={t} />
-      </p>
-    );
-  }
+  if (load.state === 'error') return <ProblemAlert problem={load.problem} />;
   return <>{children(load.value)}</>;
+}
+
+/** "Loading", politely announced. */
+export function Loading() {
+  const { t } = useConsole();
+  return (
+    <p role="status" class="muted">
+      {t('common.loading')}
+    </p>
+  );
+}
+
+/** A refusal or failure, announced at once, in the reader's language. */
+export function ProblemAlert({ problem }: { problem: ApiProblem }) {
+  const { t } = useConsole();
+  return (
+    <p role="alert" class="error">
+      <ProblemText problem={problem} t={t} />
+    </p>
+  );
 }
 
 export function Unavailable() {

@@ -6,6 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { useConsole } from '../console/context.js';
+import { RowButton, Section, SelectField, Table, TextField } from '../console/parts.js';
 import { Feedback, Loaded, useAction, useLoad, When } from '../console/ui.js';
 import {
   EXTENSION_REASONS,
@@ -50,80 +51,71 @@ function RequestTable({ items, onChange }: { items: PrivacyRequest[]; onChange: 
       onChange();
   };
   return (
-    <section aria-labelledby="privacy-queue">
-      <h2 id="privacy-queue">{t('staff.privacy.queue')}</h2>
-      <label class="field">
-        <span>{t('staff.privacy.extensionReason')}</span>
-        <select
-          name="extensionReason"
-          value={reason}
-          onChange={(e) => setReason(e.currentTarget.value)}
-        >
-          {EXTENSION_REASONS.map((r) => (
-            <option key={r} value={r}>
-              {t(`staff.privacy.extensionReasons.${r}`)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{t('staff.privacy.request')}</th>
-            <th scope="col">{t('staff.privacy.type')}</th>
-            <th scope="col">{t('staff.privacy.status')}</th>
-            <th scope="col">{t('staff.privacy.due')}</th>
-            <th scope="col">{t('staff.privacy.export')}</th>
-            <th scope="col">
-              <span class="visually-hidden">{t('staff.queue.actions')}</span>
-            </th>
+    <Section id="privacy-queue" title={t('staff.privacy.queue')}>
+      <SelectField
+        label={t('staff.privacy.extensionReason')}
+        name="extensionReason"
+        value={reason}
+        options={EXTENSION_REASONS}
+        optionLabel={(r) => t(`staff.privacy.extensionReasons.${r}`)}
+        onValue={setReason}
+      />
+      <Table
+        headers={[
+          t('staff.privacy.request'),
+          t('staff.privacy.type'),
+          t('staff.privacy.status'),
+          t('staff.privacy.due'),
+          t('staff.privacy.export'),
+        ]}
+      >
+        {items.map((r) => (
+          <tr key={r.id}>
+            <td>
+              <code>{r.id}</code>
+            </td>
+            <td>{t(`staff.privacy.types.${r.type}`, { defaultValue: r.type })}</td>
+            <td>{t(`staff.privacy.statuses.${r.status}`, { defaultValue: r.status })}</td>
+            <td>
+              <When at={r.dueAt} />{' '}
+              {r.overdue && <span class="badge overdue">{t('staff.queue.overdue')}</span>}
+            </td>
+            <td>
+              {r.export ? (
+                <a href={exportUrl(r.id)} download>
+                  {t('staff.privacy.download', {
+                    size: i18n.formatNumber(Math.ceil(r.export.bytes / 1024)),
+                  })}
+                </a>
+              ) : r.progress !== null ? (
+                t('staff.privacy.progress', { progress: r.progress })
+              ) : (
+                '—'
+              )}
+            </td>
+            <td>
+              {r.completedAt === null && r.extendedAt === null && (
+                <RowButton
+                  label={t('staff.privacy.extendRequest', { id: r.id })}
+                  onClick={() => void extend(r.id)}
+                >
+                  {t('staff.privacy.extend')}
+                </RowButton>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {items.map((r) => (
-            <tr key={r.id}>
-              <td>
-                <code>{r.id}</code>
-              </td>
-              <td>{t(`staff.privacy.types.${r.type}`, { defaultValue: r.type })}</td>
-              <td>{t(`staff.privacy.statuses.${r.status}`, { defaultValue: r.status })}</td>
-              <td>
-                <When at={r.dueAt} />{' '}
-                {r.overdue && <span class="badge overdue">{t('staff.queue.overdue')}</span>}
-              </td>
-              <td>
-                {r.export ? (
-                  <a href={exportUrl(r.id)} download>
-                    {t('staff.privacy.download', {
-                      size: i18n.formatNumber(Math.ceil(r.export.bytes / 1024)),
-                    })}
-                  </a>
-                ) : r.progress !== null ? (
-                  t('staff.privacy.progress', { progress: r.progress })
-                ) : (
-                  '—'
-                )}
-              </td>
-              <td>
-                {r.completedAt === null && r.extendedAt === null && (
-                  <button
-                    type="button"
-                    class="small secondary"
-                    aria-label={t('staff.privacy.extendRequest', { id: r.id })}
-                    onClick={() => void extend(r.id)}
-                  >
-                    {t('staff.privacy.extend')}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
       <Feedback message={action.message} />
-    </section>
+    </Section>
   );
 }
+
+const IDENTITY_METHODS: readonly IdentityProof['method'][] = [
+  'authentication',
+  'document',
+  'staff_evidence',
+];
 
 function FileRequest({ onFiled }: { onFiled: () => void }) {
   const { t, api } = useConsole();
@@ -155,57 +147,40 @@ function FileRequest({ onFiled }: { onFiled: () => void }) {
     }
   };
   return (
-    <section aria-labelledby="privacy-file">
-      <h2 id="privacy-file">{t('staff.privacy.file')}</h2>
+    <Section id="privacy-file" title={t('staff.privacy.file')}>
       <form class="stack" onSubmit={(e) => void submit(e)}>
         <div class="row">
-          <label class="field">
-            <span>{t('staff.privacy.type')}</span>
-            <select
-              name="type"
-              value={type}
-              onChange={(e) => setType(e.currentTarget.value as PrivacyRequestCreate['type'])}
-            >
-              {REQUEST_TYPES.map((r) => (
-                <option key={r} value={r}>
-                  {t(`staff.privacy.types.${r}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            <span>{t('staff.privacy.subject')}</span>
-            <input
-              name="subjectId"
-              required
-              value={subjectId}
-              onInput={(e) => setSubjectId(e.currentTarget.value)}
-            />
-          </label>
-          <label class="field">
-            <span>{t('staff.privacy.identityMethod')}</span>
-            <select
-              name="identityMethod"
-              value={method}
-              onChange={(e) => setMethod(e.currentTarget.value as IdentityProof['method'])}
-            >
-              {(['authentication', 'document', 'staff_evidence'] as const).map((m) => (
-                <option key={m} value={m}>
-                  {t(`staff.privacy.methods.${m}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            <span>{t(`staff.privacy.proof.${method}`)}</span>
-            <input
-              name="proof"
-              required
-              autocomplete="off"
-              value={proof}
-              onInput={(e) => setProof(e.currentTarget.value)}
-            />
-          </label>
+          <SelectField
+            label={t('staff.privacy.type')}
+            name="type"
+            value={type}
+            options={REQUEST_TYPES}
+            optionLabel={(r) => t(`staff.privacy.types.${r}`)}
+            onValue={setType}
+          />
+          <TextField
+            label={t('staff.privacy.subject')}
+            name="subjectId"
+            required
+            value={subjectId}
+            onValue={setSubjectId}
+          />
+          <SelectField
+            label={t('staff.privacy.identityMethod')}
+            name="identityMethod"
+            value={method}
+            options={IDENTITY_METHODS}
+            optionLabel={(m) => t(`staff.privacy.methods.${m}`)}
+            onValue={setMethod}
+          />
+          <TextField
+            label={t(`staff.privacy.proof.${method}`)}
+            name="proof"
+            required
+            autocomplete="off"
+            value={proof}
+            onValue={setProof}
+          />
         </div>
         {type === 'deletion' && (
           <label class="check">
@@ -230,6 +205,6 @@ function FileRequest({ onFiled }: { onFiled: () => void }) {
         </div>
       </form>
       <Feedback message={action.message} />
-    </section>
+    </Section>
   );
 }
