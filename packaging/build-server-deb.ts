@@ -154,6 +154,24 @@ export function buildServerDeb(options: { version?: string; outDir?: string }): 
       throw new PackagingError(`tsc failed:\n${out}`, 'compile');
     }
     fs.rmSync(path.join(app, 'dist', 'main'), { recursive: true, force: true });
+    // The web UI (kiosk, staff console, admin pages) the core serves: staff on the branch network
+    // reach a headless appliance's console with their browser.
+    try {
+      run('npx', [
+        'vite',
+        'build',
+        '--config',
+        'renderer/vite.config.ts',
+        '--outDir',
+        path.join(app, 'dist', 'renderer'),
+        '--emptyOutDir',
+        '--logLevel',
+        'warn',
+      ]);
+    } catch (error) {
+      const out = outputOf(error, 'stdout');
+      throw new PackagingError(`vite build failed:\n${out}`, 'compile');
+    }
 
     fs.writeFileSync(
       path.join(app, 'package.json'),

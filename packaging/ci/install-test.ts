@@ -278,6 +278,15 @@ async function main(): Promise<void> {
     const health = await waitForHealth(base, service);
     const healthBody = (await health.json()) as { status?: string };
     check('/api/v1/health answers ok', healthBody.status === 'ok', JSON.stringify(healthBody));
+    for (const page of ['/kiosk', '/staff', '/admin']) {
+      const ui = await fetch(`${base}${page}`);
+      const html = await ui.text();
+      check(
+        `${page} serves the packaged web UI`,
+        ui.status === 200 && /<script type="module"[^>]*src="\/assets\//.test(html),
+        `${String(ui.status)} ${html.slice(0, 120)}`,
+      );
+    }
     const created = await fetch(`${base}/api/v1/verifications`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
