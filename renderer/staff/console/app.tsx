@@ -5,7 +5,7 @@
  * screen's heading, so keyboard and screen-reader users land on what changed.
  */
 import { render, type ComponentChildren } from 'preact';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { StaffSessionDto } from '../../../contract/index.js';
 import { ApiProblem, createApiClient } from '../../shared/api.js';
 import {
@@ -227,13 +227,35 @@ function focusMain(event: Event) {
 /** Whether a screen has been shown yet: the page's first screen leaves the focus alone. */
 let shownBefore = false;
 
-/** A screen: its heading takes focus when it mounts after a route change. */
+/**
+ * A screen: its heading takes focus after a route change, in the same commit that renders it
+ * (a layout effect: a plain effect runs after paint, so a keyboard user's next Tab could start
+ * from the page, which the keyboard e2e caught on a loaded machine), and again when the heading
+ * appears or is replaced once the screen's data has loaded. It never takes the focus from where
+ * the user put it.
+ */
 function Screen({ children }: { children: ComponentChildren }) {
-  useEffect(() => {
-    const heading = document.querySelector<HTMLElement>('main h1');
-    if (heading) heading.tabIndex = -1;
-    if (shownBefore) heading?.focus();
+  useLayoutEffect(() => {
+    const main = document.getElementById('main');
+    const first = !shownBefore;
     shownBefore = true;
+    let focused: HTMLElement | null = null;
+    const take = () => {
+      const heading = main?.querySelector<HTMLElement>('h1') ?? null;
+      if (heading === null || heading === focused) return;
+      heading.tabIndex = -1;
+      if (first) return;
+      const active = document.activeElement;
+      const free = active === null || active === document.body || active === main;
+      if (focused !== null && !free) return;
+      heading.focus();
+      focused = heading;
+    };
+    take();
+    if (main === null) return;
+    const observer = new MutationObserver(take);
+    observer.observe(main, { childList: true, subtree: true });
+    return () => observer.disconnect();
   }, []);
   return <>{children}</>;
 }
