@@ -73,6 +73,19 @@ export const BEARER_SCHEME = 'apiKey';
 /** A staff session: the `vk_session` cookie, with `X-CSRF-Token` on writes. */
 export const SESSION_SCHEME = 'session';
 
+/** A JSON body or response of this schema. */
+export const json = <T>(schema: T) => ({ 'application/json': { schema } });
+
+/**
+ * An operation's security for the document: an API key with the scope, or a staff session (whose
+ * role grants the scope). Typed as a list of records: an inline literal in `createRoute` turns
+ * `hc<AppType>`'s paths into `[x: string]`.
+ */
+export const securityOf = (scope: string): Record<string, string[]>[] => [
+  { [BEARER_SCHEME]: [scope] },
+  { [SESSION_SCHEME]: [] },
+];
+
 /** The responses every authenticated operation may give, for the document. */
 export const problemResponses = (...statuses: number[]) =>
   Object.fromEntries(

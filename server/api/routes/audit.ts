@@ -8,9 +8,9 @@ import {
 } from '../../../contract/index.js';
 import { countAuditEntries, listAuditEntries, type Vault } from '../../vault/index.js';
 import { requireScope } from '../middleware/auth.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, securityOf, problemResponses } from '../openapi.js';
 
-const SECURITY: Record<string, string[]>[] = [{ apiKey: ['audit:read'] }, { session: [] }];
+const SECURITY = securityOf('audit:read');
 
 function parseDetails(details: string): AuditEntryDto['details'] {
   try {

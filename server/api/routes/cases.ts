@@ -15,12 +15,11 @@ import {
 } from '../../../contract/index.js';
 import type { CaseService, Reviewer } from '../../cases/index.js';
 import { actorOf, requireScope, type ApiEnv } from '../middleware/auth.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, json, securityOf, problemResponses } from '../openapi.js';
 
 const TAGS = ['cases'];
-const READ: Record<string, string[]>[] = [{ apiKey: ['verifications:read'] }, { session: [] }];
-const WRITE: Record<string, string[]>[] = [{ apiKey: ['verifications:write'] }, { session: [] }];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
+const READ = securityOf('verifications:read');
+const WRITE = securityOf('verifications:write');
 
 /** The caller as a reviewer: its audit actor, its staff user, whether it may re-assign. */
 function reviewerOf(c: Context<ApiEnv>): Reviewer {

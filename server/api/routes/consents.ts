@@ -27,15 +27,10 @@ import {
   requireScope,
   type ApiEnv,
 } from '../middleware/auth.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, json, securityOf, problemResponses } from '../openapi.js';
 import { HttpError } from '../problem.js';
 
 const TAGS = ['privacy'];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
-const securityOf = (scope: string): Record<string, string[]>[] => [
-  { apiKey: [scope] },
-  { session: [] },
-];
 
 const SubjectParamsSchema = z.object({
   id: z

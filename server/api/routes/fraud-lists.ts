@@ -10,15 +10,10 @@ import {
 } from '../../../contract/index.js';
 import type { FraudListService } from '../../fraud/index.js';
 import { requireScope } from '../middleware/auth.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, json, securityOf, problemResponses } from '../openapi.js';
 import { actorOf } from './api-keys.js';
 
 const TAGS = ['fraud-lists'];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
-const security = (scope: string): Record<string, string[]>[] => [
-  { apiKey: [scope] },
-  { session: [] },
-];
 
 /**
  * The known-fraud documents and faces (VER-3): `fraud_lists:read` to list, `fraud_lists:write`
@@ -28,8 +23,8 @@ const security = (scope: string): Record<string, string[]>[] => [
 export function fraudListRoutes(fraud: FraudListService) {
   const read = requireScope('fraud_lists:read', { vault: fraud.vault });
   const write = requireScope('fraud_lists:write', { vault: fraud.vault });
-  const reader = { tags: TAGS, security: security('fraud_lists:read'), middleware: read };
-  const writer = { tags: TAGS, security: security('fraud_lists:write'), middleware: write };
+  const reader = { tags: TAGS, security: securityOf('fraud_lists:read'), middleware: read };
+  const writer = { tags: TAGS, security: securityOf('fraud_lists:write'), middleware: write };
   const list = createRoute({
     ...reader,
     method: 'get',

@@ -15,14 +15,12 @@ import type { VerificationService } from '../../verification/index.js';
 import { HttpError } from '../errors.js';
 import { requireKioskOwnsSession, requireScope, type ApiEnv } from '../middleware/auth.js';
 import { bodyLimitFor } from '../middleware/body-limit.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, json, problemResponses, securityOf } from '../openapi.js';
 import { actorOf } from './api-keys.js';
 import { callerOf } from './verifications.js';
 
 /** How long a request waits for a document on the reader unless it says (ms). */
 const DEFAULT_WAIT_MS = 25_000;
-
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 function running(devices: ApplianceDevices | undefined): ApplianceDevices {
   if (!devices) throw new HttpError(503, 'unavailable', 'the device manager is not running');
@@ -75,10 +73,7 @@ export function kioskDeviceRoutes(
     requireKioskOwnsSession(c, verifications.kioskOf(c.req.param('id') ?? ''));
     await next();
   };
-  const captureSecurity: Record<string, string[]>[] = [
-    { apiKey: ['captures:write'] },
-    { session: [] },
-  ];
+  const captureSecurity = securityOf('captures:write');
   const fromReader = createRoute({
     method: 'post',
     path: '/verifications/{id}/document/from-reader',

@@ -16,7 +16,7 @@ import {
 } from '../../auth/index.js';
 import type { Vault } from '../../vault/index.js';
 import { requireScope } from '../middleware/auth.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, securityOf, problemResponses } from '../openapi.js';
 import { actorOf } from './api-keys.js';
 
 function toDto(kiosk: Kiosk): KioskDto {
@@ -32,7 +32,7 @@ function toDto(kiosk: Kiosk): KioskDto {
 }
 
 /** An admin key, or the session of a staff admin. */
-const SECURITY: Record<string, string[]>[] = [{ apiKey: ['admin'] }, { session: [] }];
+const SECURITY = securityOf('admin');
 
 /** Kiosks registered by an admin, each with its token (shown once) and location. */
 export function kioskRoutes(vault: Vault) {

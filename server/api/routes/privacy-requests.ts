@@ -17,15 +17,10 @@ import {
   requireScope,
   type ApiEnv,
 } from '../middleware/auth.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, json, securityOf, problemResponses } from '../openapi.js';
 import { HttpError } from '../problem.js';
 
 const TAGS = ['privacy-requests'];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
-const security = (scope: string): Record<string, string[]>[] => [
-  { apiKey: [scope] },
-  { session: [] },
-];
 
 function callerOf(c: Context<ApiEnv>): RequestCaller {
   const principal = c.get('principal');
@@ -57,7 +52,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
   const extendGuard = requireScope('privacy:write', { vault });
   const file = createRoute({
     tags: TAGS,
-    security: security('privacy:write'),
+    security: securityOf('privacy:write'),
     middleware: [write] as const,
     method: 'post',
     path: '/privacy/requests',
@@ -75,7 +70,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
   });
   const list = createRoute({
     tags: TAGS,
-    security: security('privacy:read'),
+    security: securityOf('privacy:read'),
     middleware: [read] as const,
     method: 'get',
     path: '/privacy/requests',
@@ -88,7 +83,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
   });
   const get = createRoute({
     tags: TAGS,
-    security: security('privacy:read'),
+    security: securityOf('privacy:read'),
     middleware: [read] as const,
     method: 'get',
     path: '/privacy/requests/{id}',
@@ -101,7 +96,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
   });
   const extend = createRoute({
     tags: TAGS,
-    security: security('privacy:write'),
+    security: securityOf('privacy:write'),
     middleware: [extendGuard] as const,
     method: 'post',
     path: '/privacy/requests/{id}/extend',
@@ -117,7 +112,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
   });
   const download = createRoute({
     tags: TAGS,
-    security: security('privacy:read'),
+    security: securityOf('privacy:read'),
     middleware: [read] as const,
     method: 'get',
     path: '/privacy/requests/{id}/export',

@@ -8,12 +8,11 @@ import {
 import type { Vault } from '../../vault/index.js';
 import { reportCsv, type ReportService } from '../../reports/index.js';
 import { requireScope } from '../middleware/auth.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, json, securityOf, problemResponses } from '../openapi.js';
 import { HttpError } from '../problem.js';
 
-const SECURITY: Record<string, string[]>[] = [{ apiKey: ['reports:read'] }, { session: [] }];
+const SECURITY = securityOf('reports:read');
 const MAX_DAILY_REPORT_DAYS = 92;
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 /**
  * Aggregated, anonymised reports (PRIV-5) with `reports:read`: JSON, or CSV when `?format=csv` or

@@ -4,7 +4,7 @@ import type { RetentionRule } from '../../config/index.js';
 import { runRetention } from '../../retention/index.js';
 import type { Vault } from '../../vault/index.js';
 import { requireScope } from '../middleware/auth.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, securityOf, problemResponses } from '../openapi.js';
 import { HttpError } from '../problem.js';
 import { actorOf } from './api-keys.js';
 
@@ -13,7 +13,7 @@ import { actorOf } from './api-keys.js';
  * counted by the engine in a transaction it rolls back, so the numbers are a real run's and
  * nothing is written. Without rules (an appliance built without them) it answers 503.
  */
-const SECURITY: Record<string, string[]>[] = [{ apiKey: ['admin'] }, { session: [] }];
+const SECURITY = securityOf('admin');
 
 export function retentionRoutes(vault: Vault, rules: readonly RetentionRule[] | undefined) {
   const preview = createRoute({

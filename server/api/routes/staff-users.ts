@@ -18,13 +18,12 @@ import {
 } from '../../auth/index.js';
 import type { Vault } from '../../vault/index.js';
 import { requireScope } from '../middleware/auth.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, json, securityOf, problemResponses } from '../openapi.js';
 import { HttpError } from '../problem.js';
 import { actorOf } from './api-keys.js';
 
 const TAGS = ['staff-users'];
-const SECURITY: Record<string, string[]>[] = [{ apiKey: ['admin'] }, { session: [] }];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
+const SECURITY = securityOf('admin');
 
 /**
  * Staff users and their roles (admin scope, audited by the auth module): list, create with a

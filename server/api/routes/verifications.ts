@@ -24,15 +24,10 @@ import {
   type ApiEnv,
 } from '../middleware/auth.js';
 import { bodyLimitFor } from '../middleware/body-limit.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, json, securityOf, problemResponses } from '../openapi.js';
 import { HttpError } from '../problem.js';
 
 const TAGS = ['verifications'];
-const securityOf = (scope: string): Record<string, string[]>[] => [
-  { apiKey: [scope] },
-  { session: [] },
-];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 /** The route prefix whose capture routes take image bodies (IMAGE_UPLOAD_PREFIXES). */
 export const VERIFICATION_IMAGE_PREFIX = '/api/v1/verifications/';

@@ -14,12 +14,11 @@ import {
 } from '../../../contract/index.js';
 import type { WebhookService } from '../../webhooks/index.js';
 import { requireScope } from '../middleware/auth.js';
-import { apiRouter, problemResponses } from '../openapi.js';
+import { apiRouter, json, problemResponses } from '../openapi.js';
 import { actorOf } from './api-keys.js';
 
 const SECURITY = [{ apiKey: ['admin'] }];
 const TAGS = ['webhooks'];
-const json = <T>(schema: T) => ({ 'application/json': { schema } });
 
 /** Webhook endpoints, their secrets and delivery logs: `admin` only. */
 export function webhookRoutes(webhooks: WebhookService) {
