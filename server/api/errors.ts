@@ -71,6 +71,12 @@ const fixed = (type: ProblemCode, detail: string): Omit<ClassifiedError, 'header
   extra: {},
 });
 
+/** A service's refusal (server/own-error.ts RefusalError): its problem, with its rule. */
+const fromRefusal = (error: Error): Omit<ClassifiedError, 'headers'> => {
+  const { reason, problem } = error as Error & { reason: string; problem: ProblemCode };
+  return refused(problem, reason, error.message);
+};
+
 /** A class the capability does not export: recognised by its name (STYLE: small predicates). */
 const named = (name: string) => (error: Error) => error.name === name;
 
@@ -180,10 +186,7 @@ export const DOMAIN_ERRORS: readonly DomainErrorRow[] = [
     error: 'CaseError',
     types: ['not_found', 'forbidden', 'conflict', 'rule_violation', 'unavailable'],
     matches: named('CaseError'),
-    map: (e) => {
-      const { reason, problem } = e as Error & { reason: string; problem: ProblemCode };
-      return refused(problem, reason, e.message);
-    },
+    map: fromRefusal,
   },
   {
     error: 'ConsentError',
@@ -224,10 +227,7 @@ export const DOMAIN_ERRORS: readonly DomainErrorRow[] = [
     error: 'PrivacyRequestError',
     types: ['not_found', 'conflict', 'identity_unverified', 'privacy_request_limit'],
     matches: named('PrivacyRequestError'),
-    map: (e) => {
-      const { reason, problem } = e as Error & { reason: string; problem: ProblemCode };
-      return refused(problem, reason, e.message);
-    },
+    map: fromRefusal,
   },
   {
     error: 'FraudListError',
