@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-
-/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
-const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
+import { OWN_ERROR } from '../own-error.js';
 
 /** The process's streams and environment, passed in so the CLI runs in tests without a process. */
 export interface CliIo {

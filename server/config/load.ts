@@ -7,9 +7,7 @@ import { fallbackMessage, toConfigIssues, type ConfigIssue } from './issues.js';
 import { findJsonSyntaxProblem } from './json-syntax.js';
 import { DEFAULT_RETENTION_RULES } from './retention-rules.js';
 import { configSchema, type Config } from './schema.js';
-
-/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
-const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
+import { OWN_ERROR } from '../own-error.js';
 
 export const CONFIG_FILE_NAME = 'config.json';
 

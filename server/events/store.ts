@@ -11,9 +11,7 @@ import {
   type DomainEvent,
   type StoredEvent,
 } from './catalogue.js';
-
-/** Marks verikiosk's own errors for the logger (a registry symbol: no import of log/ needed). */
-const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
+import { OWN_ERROR } from '../own-error.js';
 
 export type EventErrorReason =
   'invalid_payload' | 'unknown_type' | 'invalid_subscriber' | 'duplicate_subscriber';

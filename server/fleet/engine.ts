@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { OWN_ERROR } from '../own-error.js';
 
 /** Where Debian installs the server; `VERIKIOSK_NATS_SERVER` names another binary. */
 export const DEFAULT_NATS_SERVER = '/usr/sbin/nats-server';
@@ -19,8 +20,6 @@ export const DEFAULT_NATS_SERVER = '/usr/sbin/nats-server';
 export function natsServerBinary(env: NodeJS.ProcessEnv = process.env): string {
   return env.VERIKIOSK_NATS_SERVER ?? DEFAULT_NATS_SERVER;
 }
-
-const OWN_ERROR: unique symbol = Symbol.for('verikiosk.own-error');
 
 export type FleetErrorReason =
   | 'engine_missing'
