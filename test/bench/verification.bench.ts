@@ -11,7 +11,6 @@
  * Needs the development faces and SVC2004 signatures; figures only, no assertions.
  * `npm run bench -- verification`.
  */
-import { readFileSync } from 'node:fs';
 
 import { createAppliance, serveAppliance, type Appliance } from '../../server/app.js';
 import { registerKiosk } from '../../server/auth/index.js';
@@ -23,7 +22,7 @@ import { createLogger } from '../../server/log/index.js';
 import { Vault, dataDirPaths } from '../../server/vault/index.js';
 import { generateFaceDocument } from '../gen/face-documents.js';
 import { readSvc2004 } from '../server/biometrics/signature/svc.js';
-import { devDataPath, hasDevData } from '../support/dev-data.js';
+import { devFace, hasDevData } from '../support/dev-data.js';
 import { formatMs, type BenchContext } from './harness.js';
 
 const KIOSKS = 4;
@@ -85,11 +84,12 @@ export async function runVerificationBenchmarks(ctx: BenchContext): Promise<void
     const idleHealth: number[] = [];
     for (let i = 0; i < HEALTH_SAMPLES; i++) idleHealth.push(await health());
 
-    const face = (person: string, n: number) =>
-      readFileSync(devDataPath('faces', person, `${person}${n}.png`));
     const cards = new Map<string, string>();
     for (const person of PEOPLE) {
-      cards.set(person, (await generateFaceDocument(face(person, 1), 7)).jpeg.toString('base64'));
+      cards.set(
+        person,
+        (await generateFaceDocument(devFace(person, 1), 7)).jpeg.toString('base64'),
+      );
     }
     const signatures = [1, 2, 3].map((n) => signatureToJson(readSvc2004(2, 5, n)));
     const plan = createChallengePlan({}, (min) => min);
@@ -144,7 +144,7 @@ export async function runVerificationBenchmarks(ctx: BenchContext): Promise<void
         });
         const form = new FormData();
         for (const [i, n] of [2, 3, 4].entries()) {
-          form.append('frame', new Blob([face(person, n)], { type: 'image/png' }), `${n}.png`);
+          form.append('frame', new Blob([devFace(person, n)], { type: 'image/png' }), `${n}.png`);
           form.append('t', String(Math.round((plan.duration * i) / 2)));
         }
         form.append('plan', JSON.stringify(plan));

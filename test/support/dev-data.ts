@@ -5,7 +5,7 @@
  * has neither; the tests that need a data set are then skipped, and the run's totals line is
  * followed by one line saying where the data was looked for and how many tests were skipped.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -25,6 +25,11 @@ export type DevDataSet = keyof typeof DEV_DATA_SETS;
 
 export function devDataPath(set: DevDataSet, ...parts: string[]): string {
   return path.join(DEV_DATA_DIR, DEV_DATA_SETS[set], ...parts);
+}
+
+/** A development face image: `faces/<person>/<person><n>.png`. */
+export function devFace(person: string, n: number): Buffer {
+  return readFileSync(devDataPath('faces', person, `${person}${String(n)}.png`));
 }
 
 export function hasDevData(set: DevDataSet): boolean {

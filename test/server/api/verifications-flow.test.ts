@@ -5,7 +5,6 @@
  * decision here carries liveness_failed beside the reason under test (an approval needs a live
  * burst, which this data cannot give).
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createChallengePlan } from '../../../server/biometrics/index.js';
 import { signatureToJson } from '../../../server/biometrics/signature/index.js';
@@ -13,7 +12,7 @@ import { deviceApiId } from '../../../server/devices/index.js';
 import { fraudDocumentIndexInput } from '../../../server/documents/index.js';
 import { newId } from '../../../server/vault/index.js';
 import { generateFaceDocument } from '../../gen/face-documents.js';
-import { devDataPath } from '../../support/dev-data.js';
+import { devFace } from '../../support/dev-data.js';
 import { describeWithDevData } from '../../support/with-dev-data.js';
 import { readSvc2004 } from '../biometrics/signature/svc.js';
 import { cleanupDirs } from '../cli/helpers.js';
@@ -28,9 +27,6 @@ import {
   type SessionBody,
 } from './verifications-support.js';
 
-const face = (person: string, n: number) =>
-  readFileSync(devDataPath('faces', person, `${person}${n}.png`));
-
 type T = Awaited<ReturnType<typeof setupVerifications>>;
 
 describeWithDevData('faces', 'the identity flow through the API', () => {
@@ -39,7 +35,7 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
   beforeAll(async () => {
     // The simulated devices are attached: a capture may name one (it is then never approved).
     t = await setupVerifications({ devices: { simulate: 'always' } });
-    card = (await generateFaceDocument(face('amy', 1), 7)).jpeg;
+    card = (await generateFaceDocument(devFace('amy', 1), 7)).jpeg;
     // Loading the face models takes long on a busy machine: once, before the tests.
     await t.appliance.face.warmUp();
   }, 400_000);
@@ -69,7 +65,7 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
     const plan = createChallengePlan({}, (min) => min);
     const frames = [2, 3, 4].map((n, i) => ({
       t: Math.round((plan.duration * i) / 2),
-      image: face(selfiePerson, n).toString('base64'),
+      image: devFace(selfiePerson, n).toString('base64'),
     }));
     await bodyOf(
       await t.call('POST', `/verifications/${id}/selfie`, t.integrator, { frames, plan }),

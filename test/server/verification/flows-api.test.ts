@@ -7,7 +7,6 @@
  * (four-eyes approval of a declined session). The development photos are stills, so liveness
  * never passes: decisions here are declines, reviews or requests for a new capture.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addStaffUser, createApiClient } from '../../../server/auth/index.js';
 import { createChallengePlan } from '../../../server/biometrics/index.js';
@@ -15,7 +14,7 @@ import { signatureToJson } from '../../../server/biometrics/signature/index.js';
 import { fraudDocumentIndexInput } from '../../../server/documents/index.js';
 import { newId } from '../../../server/vault/index.js';
 import { generateFaceDocument } from '../../gen/face-documents.js';
-import { devDataPath } from '../../support/dev-data.js';
+import { devFace } from '../../support/dev-data.js';
 import { describeWithDevData } from '../../support/with-dev-data.js';
 import { auditOf, loginAs, type LoggedIn } from '../api/auth-helpers.js';
 import { closeAppliances, expectProblem } from '../api/helpers.js';
@@ -29,9 +28,6 @@ import {
 import { readSvc2004 } from '../biometrics/signature/svc.js';
 import { asStaff } from '../cases/helpers.js';
 import { cleanupDirs } from '../cli/helpers.js';
-
-const face = (person: string, n: number) =>
-  readFileSync(devDataPath('faces', person, `${person}${n}.png`));
 
 type T = Awaited<ReturnType<typeof setupVerifications>>;
 const PASSWORD = 'zz-correct-horse-battery-1';
@@ -65,7 +61,7 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
   async function card(person: string): Promise<Buffer> {
     let made = cards.get(person);
     if (made === undefined) {
-      made = (await generateFaceDocument(face(person, 1), 7)).jpeg;
+      made = (await generateFaceDocument(devFace(person, 1), 7)).jpeg;
       cards.set(person, made);
     }
     return made;
@@ -100,7 +96,7 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
     const plan = createChallengePlan({}, (min) => min);
     const frames = [2, 3, 4].map((n, i) => ({
       t: Math.round((plan.duration * i) / 2),
-      image: face(person, n).toString('base64'),
+      image: devFace(person, n).toString('base64'),
     }));
     await bodyOf(await t.call('POST', `/verifications/${id}/selfie`, key, { frames, plan }), 200);
   }
@@ -321,7 +317,7 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
     expect(selfie.status).toBe(200);
     expect(selfie.headers.get('content-type')).toBe('image/png');
     const frame = Buffer.from(await selfie.arrayBuffer());
-    expect([2, 3, 4].some((n) => face('raj', n).equals(frame))).toBe(true);
+    expect([2, 3, 4].some((n) => devFace('raj', n).equals(frame))).toBe(true);
     const reads = auditOf(t.vault, 'pii.read').filter((a) => a.object_id === id);
     expect(reads.map((a) => JSON.parse(a.details) as Record<string, unknown>)).toEqual([
       expect.objectContaining({ image: 'document', purpose: 'verification' }),
@@ -369,7 +365,7 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
     const plan = createChallengePlan({}, (min) => min);
     const form = new FormData();
     for (const [i, n] of [2, 3, 4].entries()) {
-      form.append('frame', new Blob([face('amy', n)], { type: 'image/png' }), `f${n}.png`);
+      form.append('frame', new Blob([devFace('amy', n)], { type: 'image/png' }), `f${n}.png`);
       form.append('t', String(Math.round((plan.duration * i) / 2)));
     }
     form.append('plan', JSON.stringify(plan));
