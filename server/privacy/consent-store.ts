@@ -135,10 +135,6 @@ export function markWithdrawn(
   ).run(w).changes;
 }
 
-export function subjectExists(db: ReadableDb, subjectId: string): boolean {
-  return sql(db, 'SELECT 1 FROM subjects WHERE id = ?').get(subjectId) !== undefined;
-}
-
 export function kioskBranch(db: ReadableDb, kioskId: string): string | null {
   const row = sql(db, 'SELECT location FROM kiosks WHERE id = ?').get(kioskId) as
     { location: string | null } | undefined;

@@ -37,7 +37,13 @@ import {
 } from '../biometrics/index.js';
 import { tryParseIsoDuration, type RetentionRule } from '../config/index.js';
 import { emitEvent } from '../events/index.js';
-import { newId, type ReadableDb, type Vault, type WritableDb } from '../vault/index.js';
+import {
+  newId,
+  subjectExists,
+  type ReadableDb,
+  type Vault,
+  type WritableDb,
+} from '../vault/index.js';
 import { CONSENT_TEMPLATES, type ConsentTemplate } from './consent-texts/index.js';
 import * as store from './consent-store.js';
 
@@ -437,7 +443,7 @@ export function withdrawConsentIn(
   input: WithdrawalInput,
 ): ConsentWithdrawalResult {
   const { subjectId, purpose, channel, actor } = input;
-  if (!store.subjectExists(db, subjectId)) {
+  if (!subjectExists(db, subjectId)) {
     throw new ConsentError('unknown_subject', 'not_found', 'No such resource.');
   }
   const now = vault.now;

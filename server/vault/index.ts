@@ -1,7 +1,13 @@
 export { Vault } from './vault.js';
 export type { KeyOwner, Clock, DestroyOutcome, PendingDestructions, VaultDoors } from './vault.js';
 export { underLegalHold, notUnderLegalHold, countHeldSubjects } from './legal-holds.js';
-export { countSubjects } from './subjects.js';
+export {
+  countSubjects,
+  restrictSubject,
+  setSubjectNameDob,
+  subjectExists,
+  subjectStatus,
+} from './subjects.js';
 export type {
   PersonalDataAccess,
   SealedField,

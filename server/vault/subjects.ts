@@ -34,3 +34,29 @@ export function touchSubject(db: WritableDb, subjectId: string, at: string): voi
 export function countSubjects(db: ReadableDb): number {
   return (cachedStatement(db, 'SELECT COUNT(*) AS n FROM subjects').get() as { n: number }).n;
 }
+
+/** Whether a living subject has this id. */
+export function subjectExists(db: ReadableDb, subjectId: string): boolean {
+  return cachedStatement(db, 'SELECT 1 FROM subjects WHERE id = ?').get(subjectId) !== undefined;
+}
+
+/** The subject's processing status (a restriction request sets `restricted`); null: no such subject. */
+export function subjectStatus(db: ReadableDb, subjectId: string): 'active' | 'restricted' | null {
+  const row = cachedStatement(db, 'SELECT status FROM subjects WHERE id = ?').get(subjectId) as
+    { status: 'active' | 'restricted' } | undefined;
+  return row?.status ?? null;
+}
+
+/** Restricts the subject's processing (a data-subject request): no new verification runs. */
+export function restrictSubject(db: WritableDb, subjectId: string): void {
+  cachedStatement(db, "UPDATE subjects SET status = 'restricted' WHERE id = ?").run(subjectId);
+}
+
+/** The holder's name-and-birth-date blind index, from the document read in their session. */
+export function setSubjectNameDob(
+  db: WritableDb,
+  subjectId: string,
+  bidx: Uint8Array | null,
+): void {
+  cachedStatement(db, 'UPDATE subjects SET name_dob_bidx = ? WHERE id = ?').run(bidx, subjectId);
+}

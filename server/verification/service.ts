@@ -83,6 +83,8 @@ import {
 import {
   newId,
   normaliseDocumentNumber,
+  setSubjectNameDob,
+  subjectExists,
   type PersonalDataAccess,
   type Vault,
   type WritableDb,
@@ -313,7 +315,7 @@ export class VerificationService implements VerificationResolver {
       let subjectId: string;
       if (input.kind === 'authentication') {
         subjectId = input.subjectId ?? '';
-        if (!store.subjectExists(db, subjectId)) {
+        if (!subjectExists(db, subjectId)) {
           throw new VerificationError('refused', 'unknown_subject', 'no such subject');
         }
         // PRIV-3: a restricted subject's data is not processed.
@@ -1357,7 +1359,7 @@ export class VerificationService implements VerificationResolver {
       // another identity" compares identities, not subjects (a new capture replaces it).
       if (row.kind === 'identity') {
         const { nameAndBirthDate } = identityOf(record, subjectId);
-        store.setSubjectNameDob(
+        setSubjectNameDob(
           db,
           subjectId,
           nameAndBirthDate === null ? null : vault.blindIndex('name_birth_date', nameAndBirthDate),

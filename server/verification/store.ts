@@ -421,10 +421,6 @@ export function kioskExists(db: ReadableDb, id: string): boolean {
   return sql(db, 'SELECT 1 FROM kiosks WHERE id = ? AND revoked_at IS NULL').get(id) !== undefined;
 }
 
-export function subjectExists(db: ReadableDb, id: string): boolean {
-  return sql(db, 'SELECT 1 FROM subjects WHERE id = ?').get(id) !== undefined;
-}
-
 // ---- enrolments ----------------------------------------------------------------------------------
 
 /**
@@ -466,13 +462,4 @@ export function identityDeclined(db: ReadableDb, subjectId: string): boolean {
        LIMIT 1`,
     ).get(subjectId) !== undefined
   );
-}
-
-/** The holder's name-and-birth-date blind index, from the document read in their session. */
-export function setSubjectNameDob(
-  db: WritableDb,
-  subjectId: string,
-  bidx: Uint8Array | null,
-): void {
-  sql(db, 'UPDATE subjects SET name_dob_bidx = ? WHERE id = ?').run(bidx, subjectId);
 }

@@ -18,7 +18,7 @@ import {
   withdrawConsent,
 } from '../../privacy/index.js';
 import type { Config } from '../../config/index.js';
-import type { Vault } from '../../vault/index.js';
+import { subjectExists, type Vault } from '../../vault/index.js';
 import {
   actorOf,
   authenticateRequest,
@@ -235,8 +235,7 @@ export function consentRoutes(vault: Vault, policies: Config['policies']) {
     })
     .openapi(records, (c) => {
       const { id } = c.req.valid('param');
-      const exists = vault.read((db) => db.prepare('SELECT 1 FROM subjects WHERE id = ?').get(id));
-      if (exists === undefined)
+      if (!vault.read((db) => subjectExists(db, id)))
         throw new ConsentError('unknown_subject', 'not_found', 'No such resource.');
       return c.json({ data: vault.read((db) => consentsOf(db, id)) }, 200);
     })

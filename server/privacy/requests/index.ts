@@ -1,6 +1,6 @@
 // Data-subject requests (PRIV-3): the service, its error, and the two questions other
 // capabilities ask of a subject: is their processing restricted, did they object to a purpose.
-import { cachedStatement, type ReadableDb } from '../../vault/index.js';
+import { subjectStatus, type ReadableDb } from '../../vault/index.js';
 import { objectsTo } from './store.js';
 
 export {
@@ -18,9 +18,7 @@ export { dueDate, extendedDueDate, regimeOf } from './deadlines.js';
  * verification runs for them (reason code `subject_restricted`).
  */
 export function isSubjectRestricted(db: ReadableDb, subjectId: string): boolean {
-  const row = cachedStatement(db, 'SELECT status FROM subjects WHERE id = ?').get(subjectId) as
-    { status: string } | undefined;
-  return row?.status === 'restricted';
+  return subjectStatus(db, subjectId) === 'restricted';
 }
 
 /** Whether the subject objected to an optional purpose (`data_sharing`, `service_improvement`). */

@@ -21,7 +21,14 @@ import type {
   RetainedItem,
 } from '../../../contract/index.js';
 import { emitEvent } from '../../events/index.js';
-import { newId, normaliseDocumentNumber, type Vault, type WritableDb } from '../../vault/index.js';
+import {
+  newId,
+  normaliseDocumentNumber,
+  restrictSubject,
+  subjectStatus,
+  type Vault,
+  type WritableDb,
+} from '../../vault/index.js';
 import {
   dueDate,
   extendedDueDate,
@@ -107,7 +114,7 @@ export class PrivacyRequestService {
     let deletion = false;
     let withdrew = false;
     vault.write((db) => {
-      if (store.subjectStatus(db, subjectId) === null) {
+      if (subjectStatus(db, subjectId) === null) {
         throw new PrivacyRequestError('unknown_subject', 'not_found', 'No such subject.');
       }
       const proof = this.#verifyIdentity(db, input.identity, subjectId, caller, now);
@@ -173,7 +180,7 @@ export class PrivacyRequestService {
           this.#correct(db, id, subjectId, input.correction, caller.actor);
           return;
         case 'restriction':
-          store.restrictSubject(db, subjectId);
+          restrictSubject(db, subjectId);
           this.#complete(db, id, subjectId, input.type, 'fulfilled', caller.actor, {});
           return;
         case 'objection':
@@ -476,7 +483,7 @@ export class PrivacyRequestService {
     try {
       vault.write((db) => {
         // The subject may have been destroyed while the job ran: nothing to hand out then.
-        if (store.subjectStatus(db, subjectId) === null) {
+        if (subjectStatus(db, subjectId) === null) {
           this.#complete(db, id, subjectId, row.type, 'subject_destroyed', 'system', {});
           return;
         }

@@ -332,16 +332,6 @@ export function pendingExports(db: ReadableDb): string[] {
 
 // ---- subjects: restriction and objections ---------------------------------------------------------
 
-export function subjectStatus(db: ReadableDb, subjectId: string): 'active' | 'restricted' | null {
-  const row = sql(db, 'SELECT status FROM subjects WHERE id = ?').get(subjectId) as
-    { status: 'active' | 'restricted' } | undefined;
-  return row?.status ?? null;
-}
-
-export function restrictSubject(db: WritableDb, subjectId: string): void {
-  sql(db, "UPDATE subjects SET status = 'restricted' WHERE id = ?").run(subjectId);
-}
-
 export function insertObjections(
   db: WritableDb,
   subjectId: string,
