@@ -29,6 +29,10 @@ export interface Metrics {
   privacyRequests: Gauge<'due'>;
   dataDirFreeBytes: Gauge;
   dataDirSizeBytes: Gauge;
+  /** Sessions stopped under the minimum age, by reason: the `minor_stops` counts (no personal data). */
+  minorStops: Counter<'reason'>;
+  /** Stored face templates by recogniser (name, version) and whether it is the one in use. */
+  faceTemplates: Gauge<'model' | 'version' | 'current'>;
 }
 
 function gauge(registry: Registry, name: string, help: string): Gauge {
@@ -145,5 +149,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       'verikiosk_data_dir_size_bytes',
       "Size of the data dir's file system in bytes",
     ),
+    minorStops: new Counter({
+      name: 'verikiosk_minor_stops_total',
+      help: 'Verification sessions stopped under the minimum age, by reason (read from minor_stops at each scrape)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    faceTemplates: new Gauge({
+      name: 'verikiosk_face_templates',
+      help: 'Stored face templates by recogniser model and version; current="false" ones cannot be compared (re-enrol: verikiosk faces reenrol-plan)',
+      labelNames: ['model', 'version', 'current'],
+      registers: [registry],
+    }),
   };
 }

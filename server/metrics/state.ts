@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { minorStopTotals } from '../privacy/index.js';
 import type { ReadableDb } from '../vault/index.js';
 import type { Metrics } from './index.js';
 
@@ -15,6 +16,8 @@ export interface ApplianceState {
   privacyOpen: number;
   privacyDueSoon: number;
   privacyOverdue: number;
+  /** Sessions stopped under the minimum age since installation, by reason. */
+  minorStops: { reason: string; count: number }[];
 }
 
 /** Open privacy requests due within this many days count as "due soon". */
@@ -48,6 +51,7 @@ export function readApplianceState(db: ReadableDb, now: number): ApplianceState 
     privacyOpen: privacy.open,
     privacyDueSoon: privacy.soon - privacy.overdue,
     privacyOverdue: privacy.overdue,
+    minorStops: minorStopTotals(db),
   };
 }
 
@@ -62,6 +66,9 @@ export function setApplianceState(metrics: Metrics, state: ApplianceState, dataD
   );
   metrics.privacyRequests.set({ due: 'soon' }, state.privacyDueSoon);
   metrics.privacyRequests.set({ due: 'overdue' }, state.privacyOverdue);
+  // A counter kept in the database (it survives restarts): exposed as its running total.
+  metrics.minorStops.reset();
+  for (const { reason, count } of state.minorStops) metrics.minorStops.inc({ reason }, count);
   const fsStat = fs.statfsSync(dataDir);
   metrics.dataDirFreeBytes.set(fsStat.bavail * fsStat.bsize);
   metrics.dataDirSizeBytes.set(fsStat.blocks * fsStat.bsize);

@@ -164,6 +164,12 @@ export function insertCertificate(
 
 // ---- minors -------------------------------------------------------------------------------------
 
+/**
+ * Why a session is stopped and counted in `minor_stops`: the one reason today (a holder under the
+ * minimum age). A second reason would need a `reason` column; the metric's label is ready for it.
+ */
+export const MINOR_STOP_REASONS = ['under_minimum_age'] as const;
+
 /** Counts one session stopped under the minimum age on this day (no id, no personal data). */
 export function countMinorStop(db: WritableDb, day: string): void {
   sql(
@@ -178,6 +184,12 @@ export function minorStops(db: ReadableDb): { day: string; count: number }[] {
     day: string;
     count: number;
   }[];
+}
+
+/** Every session stopped so far, by reason (for /metrics; the table is never pruned). */
+export function minorStopTotals(db: ReadableDb): { reason: string; count: number }[] {
+  const total = sql(db, 'SELECT COALESCE(SUM(count), 0) FROM minor_stops').pluck().get() as number;
+  return [{ reason: MINOR_STOP_REASONS[0], count: total }];
 }
 
 export function insertGuardianLink(

@@ -22,7 +22,12 @@ export {
   type WrittenRelease,
 } from './consent.js';
 export { CONSENT_TEMPLATES, type ConsentTemplate } from './consent-texts/index.js';
-export { consentsOf, type ConsentRecordRow } from './consent-store.js';
+export {
+  MINOR_STOP_REASONS,
+  consentsOf,
+  minorStopTotals,
+  type ConsentRecordRow,
+} from './consent-store.js';
 export {
   ageGate,
   linkGuardian,
