@@ -31,10 +31,23 @@ export interface ExportSection {
   readonly omit?: readonly string[];
   /** Text columns holding JSON. */
   readonly json?: readonly string[];
+  /**
+   * URL columns exported as their origin only (scheme, host, port): a receiver is named, but a
+   * token in its path or query is the receiver's secret, not the subject's data.
+   */
+  readonly origin?: readonly string[];
+  /** False when the row ids are not audit objects (integer ids that would match unrelated entries). */
+  readonly auditObjects?: false;
 }
 
 const OF_SUBJECT = 'subject_id = :subject';
 const OF_VERIFICATIONS = 'verification_id IN (SELECT value FROM json_each(:verifications))';
+/**
+ * A domain event's payload (server/events/catalogue.ts) names the subject by `subjectId` and their
+ * verifications by `verificationId` (cases, consents, privacy requests and decisions carry one).
+ */
+const PAYLOAD_ABOUT_SUBJECT = (column: string) =>
+  `json_extract(${column}, '$.subjectId') = :subject OR json_extract(${column}, '$.verificationId') IN (SELECT value FROM json_each(:verifications))`;
 
 /** The tables an export covers, in the order of the bundle. */
 export const EXPORT_SECTIONS: readonly ExportSection[] = [
@@ -137,6 +150,35 @@ export const EXPORT_SECTIONS: readonly ExportSection[] = [
     idColumn: 'verification_id',
     omit: ['document_fidx', 'identity_fidx'],
   },
+  {
+    // What happened to the subject's data, as the event feed told it (ids and codes). Events are
+    // kept 30 days (server/events/feed.ts): older ones are gone, their deliveries below remain.
+    table: 'events',
+    where: PAYLOAD_ABOUT_SUBJECT('payload'),
+    idColumn: 'id',
+    json: ['payload'],
+    auditObjects: false,
+  },
+  {
+    // What was sent about the subject to the branch system, when, and how it went (GDPR art. 15
+    // (1)(c): the recipients). The body is the event's payload; never a signature or secret.
+    table: 'webhook_deliveries',
+    where: PAYLOAD_ABOUT_SUBJECT('payload'),
+    idColumn: 'id',
+    json: ['payload'],
+    auditObjects: false,
+  },
+  {
+    // The receivers of those deliveries, named by origin and description: their secrets, the
+    // path and query of their URL (often a token) and who configured them are left out.
+    table: 'webhook_endpoints',
+    where: `id IN (SELECT endpoint_id FROM webhook_deliveries WHERE ${PAYLOAD_ABOUT_SUBJECT('payload')})`,
+    idColumn: 'id',
+    omit: ['secret_enc', 'previous_secret_enc', 'previous_secret_expires_at', 'created_by'],
+    json: ['events'],
+    origin: ['url'],
+    auditObjects: false,
+  },
 ];
 
 /** Tables that reference a subject and are not exported, with the reason. */
@@ -222,14 +264,18 @@ export async function buildSubjectExport(
       const rows = openSlice(vault, section, slice, input);
       for (const { row, opened } of rows) {
         const id = String(row[section.idColumn]);
-        objectIds.add(id);
+        if (section.auditObjects !== false) objectIds.add(id);
         const out: Row = {};
         for (const [column, value] of Object.entries(row)) {
           if (column === 'vk_rowid' || section.omit?.includes(column)) continue;
           if (column.endsWith('_enc')) continue;
           if (value instanceof Uint8Array) continue;
           out[column] =
-            section.json?.includes(column) && typeof value === 'string' ? parseJson(value) : value;
+            section.origin?.includes(column) && typeof value === 'string'
+              ? originOf(value)
+              : section.json?.includes(column) && typeof value === 'string'
+                ? parseJson(value)
+                : value;
         }
         for (const [column, value] of Object.entries(opened)) {
           const as = section.sealed?.[column];
@@ -372,6 +418,16 @@ function openSlice(
   return slice.map((row, i) => ({ row, opened: opened[i]! }));
 }
 
+/** A URL's origin (`https://crm.example:8443`); null for a value that is not a URL. */
+function originOf(value: string): string | null {
+  try {
+    const origin = new URL(value).origin;
+    return origin === 'null' ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -435,7 +491,12 @@ export function exportCoverage(): { covered: string[]; excluded: string[] } {
   return { covered: EXPORT_SECTIONS.map((s) => s.table), excluded: Object.keys(EXPORT_EXCLUDED) };
 }
 
-/** For tests: the subject-referencing columns of the schema (see the completeness test). */
+/**
+ * For tests: the subject-referencing columns of the schema (see the completeness test): a
+ * `subject_id` or `subject_ref`, a foreign key to subjects or verifications, a `…verification_id`,
+ * and a `payload` (a domain event's payload names subjects and verifications by id inside JSON,
+ * where no foreign key can show it: the events table and the webhook deliveries).
+ */
 export function subjectReferencingTables(db: ReadableDb): Map<string, string[]> {
   const tables = db
     .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
@@ -457,6 +518,9 @@ export function subjectReferencingTables(db: ReadableDb): Map<string, string[]> 
       (c) =>
         c === 'subject_id' ||
         c === 'subject_ref' ||
+        // A domain event's payload, wherever it is kept, names subjects and verifications.
+        c === 'payload' ||
+        c === 'payload_enc' ||
         /(^|_)verification_id$/.test(c) ||
         fks.some((f) => f.col === c && (f.parent === 'subjects' || f.parent === 'verifications')),
     );
