@@ -105,10 +105,49 @@ const jurisdiction = z
       "The subject's jurisdiction (ISO 3166, e.g. `DE`, `US-CA`); it picks the regime and its deadline. Absent: the appliance's (config privacyRequests.jurisdiction).",
   });
 
+/**
+ * Who asks, when it is not (only) the subject: under the CCPA an authorised agent, under the GDPR
+ * a representative or a holder of parental responsibility (`guardian`). The subject's identity is
+ * still proven (`identity`); an agent or guardian also gives their name and what staff checked of
+ * their authorisation (a signed permission, a power of attorney). The contact is where the answer
+ * goes when it comes later (an export, an extension): sealed under the subject's key, shown to
+ * privacy staff only through an audited read, shredded with the subject.
+ */
+export const REQUESTER_RELATIONS = ['subject', 'authorised_agent', 'guardian'] as const;
+export type RequesterRelation = (typeof REQUESTER_RELATIONS)[number];
+
+export const RequesterSchema = z
+  .strictObject({
+    relation: z.enum(REQUESTER_RELATIONS),
+    name: z.string().trim().min(1).max(200).optional(),
+    email: z.email().max(254).optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ()./-]{5,32}$/)
+      .optional(),
+    postal: z.string().trim().min(5).max(500).optional(),
+    /** What staff checked of an agent's or guardian's authorisation. */
+    authorisation: z.string().trim().min(10).max(2000).optional(),
+  })
+  .refine((r) => r.email !== undefined || r.phone !== undefined || r.postal !== undefined, {
+    message: 'names a way to reach the requester (email, phone or postal)',
+  })
+  .refine(
+    (r) => r.relation === 'subject' || (r.name !== undefined && r.authorisation !== undefined),
+    {
+      message: 'an agent or guardian gives their name and the authorisation checked',
+    },
+  )
+  .meta({ id: 'PrivacyRequester' });
+export type Requester = z.infer<typeof RequesterSchema>;
+
 const base = {
   subjectId,
   identity: IdentityProofSchema,
   jurisdiction,
+  /** Absent: the subject asks and answers are given where they asked. */
+  requester: RequesterSchema.optional(),
 };
 
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
@@ -179,6 +218,10 @@ export const PrivacyRequestSchema = z
     status: z.enum(PRIVACY_REQUEST_STATUSES),
     channel: z.enum(REQUEST_CHANNELS),
     filedBy: z.string(),
+    /** Who asked: the subject, or an agent or guardian for them. */
+    requester: z.enum(REQUESTER_RELATIONS),
+    /** A contact for the answer is on file (see GET …/requester); false once shredded. */
+    requesterContact: z.boolean(),
     identityMethod: z.enum(IDENTITY_METHODS).nullable(),
     receivedAt: z.string(),
     acknowledgedAt: z.string().nullable(),

@@ -225,7 +225,13 @@ export const DOMAIN_ERRORS: readonly DomainErrorRow[] = [
   },
   {
     error: 'PrivacyRequestError',
-    types: ['not_found', 'conflict', 'identity_unverified', 'privacy_request_limit'],
+    types: [
+      'not_found',
+      'conflict',
+      'identity_unverified',
+      'privacy_request_limit',
+      'rule_violation',
+    ],
     matches: named('PrivacyRequestError'),
     map: fromRefusal,
   },

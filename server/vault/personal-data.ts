@@ -30,6 +30,8 @@ export const ACCESS_PURPOSES = [
   'system',
   'access_request',
   'correction_request',
+  /** A request's requester contact, read by privacy staff to send the answer. */
+  'request_answer',
 ] as const;
 export type AccessPurpose = (typeof ACCESS_PURPOSES)[number];
 

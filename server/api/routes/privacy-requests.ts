@@ -7,6 +7,7 @@ import {
   PrivacyRequestListQuerySchema,
   PrivacyRequestListSchema,
   PrivacyRequestSchema,
+  RequesterSchema,
   type ApiScope,
 } from '../../../contract/index.js';
 import type { PrivacyRequestService, RequestCaller } from '../../privacy/index.js';
@@ -128,7 +129,28 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
       ...problemResponses(400, 401, 403, 404, 409, 429),
     },
   });
+  const requester = createRoute({
+    tags: TAGS,
+    security: securityOf('privacy:write'),
+    middleware: [extendGuard] as const,
+    method: 'get',
+    path: '/privacy/requests/{id}/requester',
+    summary: "The requester's contact, to send the answer (an audited read of personal data)",
+    description:
+      'Privacy staff only: needs `privacy:write` and `pii:read`; never a kiosk. 404 `requester_not_on_file` when none was given or the subject was destroyed.',
+    request: { params: PrivacyRequestIdParamsSchema },
+    responses: {
+      200: { description: 'Who asked and how to reach them', content: json(RequesterSchema) },
+      ...problemResponses(400, 401, 403, 404, 429),
+    },
+  });
   return apiRouter()
+    .openapi(requester, (c) => {
+      if (!hasScope(c.get('principal'), 'pii:read')) {
+        throw new HttpError(403, 'forbidden', 'these credentials lack the pii:read scope');
+      }
+      return c.json(service.requester(c.req.valid('param').id, callerOf(c)), 200);
+    })
     .openapi(file, (c) => c.json(service.file(c.req.valid('json'), callerOf(c)), 201))
     .openapi(list, (c) => c.json(service.list(c.req.valid('query'), callerOf(c)), 200))
     .openapi(get, (c) => c.json(service.get(c.req.valid('param').id, callerOf(c)), 200))

@@ -123,8 +123,6 @@ export const EXPORT_SECTIONS: readonly ExportSection[] = [
     table: 'privacy_requests',
     where: 'subject_ref = :subject OR subject_id = :subject',
     idColumn: 'id',
-    // requester_enc (migration 001) is written by no code: it would be sealed where no subject owns it.
-    omit: ['requester_enc'],
     json: ['purposes', 'retained'],
   },
   {
@@ -132,7 +130,8 @@ export const EXPORT_SECTIONS: readonly ExportSection[] = [
     table: 'privacy_request_data',
     where: OF_SUBJECT,
     idColumn: 'id',
-    sealed: { evidence_enc: 'text', change_enc: 'json' },
+    // The requester's contact: where the answers to the subject's requests go (theirs to see).
+    sealed: { evidence_enc: 'text', change_enc: 'json', requester_enc: 'json' },
     omit: ['bundle_enc'],
   },
   { table: 'subject_objections', where: OF_SUBJECT, idColumn: 'subject_id' },

@@ -18,6 +18,7 @@ import type {
   PrivacyRequestDto,
   PrivacyRequestListQuery,
   RequestChannel,
+  Requester,
   RetainedItem,
 } from '../../../contract/index.js';
 import { emitEvent } from '../../events/index.js';
@@ -113,6 +114,15 @@ export class PrivacyRequestService {
     const owner = { subjectId };
     let deletion = false;
     let withdrew = false;
+    const requester = input.requester ?? null;
+    // The kiosk files for the person in front of it, proven by their own face or document.
+    if (caller.channel === 'kiosk' && requester !== null && requester.relation !== 'subject') {
+      throw new PrivacyRequestError(
+        'agent_not_at_kiosk',
+        'rule_violation',
+        'an agent or guardian files at the desk or through the branch system, not at a kiosk',
+      );
+    }
     vault.write((db) => {
       if (subjectStatus(db, subjectId) === null) {
         throw new PrivacyRequestError('unknown_subject', 'not_found', 'No such subject.');
@@ -139,6 +149,7 @@ export class PrivacyRequestService {
         channel: caller.channel,
         kioskId: caller.kioskId,
         filedBy: caller.actor,
+        requester: requester?.relation ?? 'subject',
         identityMethod: input.identity.method,
         identityRef: proof.ref,
         purposes,
@@ -155,6 +166,17 @@ export class PrivacyRequestService {
           vault.seal(owner, ref, input.identity.evidence),
         );
       }
+      if (requester !== null) {
+        // Where the answer goes: the subject's data (their request), sealed under their key.
+        const ref = { table: 'privacy_request_data', column: 'requester_enc', rowId: id };
+        store.setRequestValue(
+          db,
+          id,
+          subjectId,
+          'requester_enc',
+          vault.seal(owner, ref, JSON.stringify(requester)),
+        );
+      }
       vault.audit({
         actor: caller.actor,
         action: 'privacy_request.received',
@@ -165,6 +187,7 @@ export class PrivacyRequestService {
           subject: subjectId,
           regime,
           channel: caller.channel,
+          requester: requester?.relation ?? 'subject',
           identityMethod: input.identity.method,
           identityRef: proof.ref,
         },
@@ -542,6 +565,46 @@ export class PrivacyRequestService {
     );
   }
 
+  /**
+   * The requester's contact, for privacy staff sending the answer: one audited read (purpose
+   * `request_answer`). Not for kiosks; gone once the subject is shredded.
+   */
+  requester(id: string, caller: RequestCaller): Requester {
+    if (caller.kioskId !== null) {
+      throw new PrivacyRequestError('unknown_request', 'not_found', 'No such resource.');
+    }
+    const row = this.#load(id, caller);
+    const contact = this.vault.read((db) => store.requesterContact(db, id));
+    if (contact === null) {
+      throw new PrivacyRequestError(
+        'requester_not_on_file',
+        'not_found',
+        'no requester contact is on file for this request (none was given, or the subject was destroyed)',
+      );
+    }
+    return this.vault.openSealed(
+      {
+        actor: caller.actor,
+        action: 'pii.read',
+        purpose: 'request_answer',
+        objectType: 'privacy_request',
+        objectId: id,
+        details: { requester: row.requester },
+      },
+      [
+        {
+          owner: { subjectId: contact.subjectId },
+          ref: { table: 'privacy_request_data', column: 'requester_enc', rowId: id },
+          sealed: contact.requesterEnc,
+        },
+      ],
+      ([plain]) => ({
+        value: JSON.parse(new TextDecoder().decode(plain)) as Requester,
+        outcome: 'shown',
+      }),
+    );
+  }
+
   // ---- reading and deadlines --------------------------------------------------------------------
 
   get(id: string, caller: RequestCaller): PrivacyRequestDto {
@@ -629,6 +692,8 @@ export class PrivacyRequestService {
       status: row.status,
       channel: row.channel,
       filedBy: row.filedBy,
+      requester: row.requester,
+      requesterContact: row.requesterContact,
       identityMethod: row.identityMethod,
       receivedAt: row.receivedAt,
       acknowledgedAt: row.acknowledgedAt,

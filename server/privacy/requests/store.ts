@@ -10,6 +10,7 @@ import type {
   PrivacyRequestStatus,
   PrivacyRequestType,
   RequestChannel,
+  RequesterRelation,
   RetainedItem,
 } from '../../../contract/privacy-requests.js';
 import { cachedStatement, type ReadableDb, type WritableDb } from '../../vault/index.js';
@@ -26,6 +27,8 @@ export interface RequestRow {
   channel: RequestChannel;
   kioskId: string | null;
   filedBy: string;
+  requester: RequesterRelation;
+  requesterContact: boolean;
   identityMethod: IdentityMethod | null;
   identityRef: string | null;
   outcome: string | null;
@@ -52,6 +55,8 @@ interface RawRow {
   channel: RequestChannel;
   kiosk_id: string | null;
   filed_by: string;
+  requester: RequesterRelation;
+  requester_contact: number;
   identity_method: IdentityMethod | null;
   identity_ref: string | null;
   outcome_code: string | null;
@@ -71,7 +76,8 @@ interface RawRow {
 const COLUMNS = `p.id, p.type, p.subject_id, p.subject_ref, p.regime, p.status, p.channel, p.kiosk_id,
   p.filed_by, p.identity_method, p.identity_ref, p.outcome_code, p.received_at, p.acknowledged_at,
   p.due_at, p.extended_at, p.extension_reason, p.completed_at, p.purposes, p.retained,
-  p.progress, e.bundle_bytes AS export_bytes, e.bundle_items AS export_items`;
+  p.progress, e.bundle_bytes AS export_bytes, e.bundle_items AS export_items, p.requester,
+  e.requester_enc IS NOT NULL AS requester_contact`;
 const FROM = 'FROM privacy_requests p LEFT JOIN privacy_request_data e ON e.id = p.id';
 
 function toRow(raw: RawRow): RequestRow {
@@ -85,6 +91,8 @@ function toRow(raw: RawRow): RequestRow {
     channel: raw.channel,
     kioskId: raw.kiosk_id,
     filedBy: raw.filed_by,
+    requester: raw.requester,
+    requesterContact: raw.requester_contact === 1,
     identityMethod: raw.identity_method,
     identityRef: raw.identity_ref,
     outcome: raw.outcome_code,
@@ -110,6 +118,7 @@ export interface NewRequest {
   channel: RequestChannel;
   kioskId: string | null;
   filedBy: string;
+  requester: RequesterRelation;
   identityMethod: IdentityMethod;
   identityRef: string | null;
   purposes: readonly string[];
@@ -122,9 +131,9 @@ export function insertRequest(db: WritableDb, r: NewRequest): void {
   sql(
     db,
     `INSERT INTO privacy_requests (id, subject_id, subject_ref, type, regime, status, channel, kiosk_id,
-       filed_by, identity_verified_by, identity_method, identity_ref, purposes,
+       filed_by, requester, identity_verified_by, identity_method, identity_ref, purposes,
        received_at, acknowledged_at, due_at, progress)
-     VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     r.id,
     r.subjectId,
@@ -134,6 +143,7 @@ export function insertRequest(db: WritableDb, r: NewRequest): void {
     r.channel,
     r.kioskId,
     r.filedBy,
+    r.requester,
     r.identityMethod,
     r.identityMethod,
     r.identityRef,
@@ -143,6 +153,18 @@ export function insertRequest(db: WritableDb, r: NewRequest): void {
     r.dueAt,
     r.type === 'access' || r.type === 'portability' ? 0 : null,
   );
+}
+
+/** The requester's sealed contact and the subject whose key seals it; null when none is on file. */
+export function requesterContact(
+  db: ReadableDb,
+  id: string,
+): { subjectId: string; requesterEnc: Uint8Array } | null {
+  const row = sql(
+    db,
+    'SELECT subject_id AS subjectId, requester_enc AS requesterEnc FROM privacy_request_data WHERE id = ? AND requester_enc IS NOT NULL',
+  ).get(id) as { subjectId: string; requesterEnc: Uint8Array } | undefined;
+  return row ?? null;
 }
 
 export function getRequest(db: ReadableDb, id: string): RequestRow | null {
@@ -276,7 +298,7 @@ export function setRequestValue(
   db: WritableDb,
   id: string,
   subjectId: string,
-  column: 'evidence_enc' | 'change_enc',
+  column: 'evidence_enc' | 'change_enc' | 'requester_enc',
   sealed: Uint8Array,
 ): void {
   sql(

@@ -55,6 +55,7 @@ describe('the OpenAPI platform', () => {
       '/api/v1/privacy/requests/{id}',
       '/api/v1/privacy/requests/{id}/export',
       '/api/v1/privacy/requests/{id}/extend',
+      '/api/v1/privacy/requests/{id}/requester',
       '/api/v1/reason-codes',
       '/api/v1/reports/{report}',
       '/api/v1/retention/preview',

@@ -286,17 +286,24 @@ export class Seeder {
     const id = newId('prq');
     vaultDb(this.vault)
       .prepare(
-        `INSERT INTO privacy_requests (id, subject_id, type, regime, status, requester_enc, received_at, due_at)
-         VALUES (?, ?, ?, 'gdpr', ?, ?, ?, ?)`,
+        `INSERT INTO privacy_requests (id, subject_id, type, regime, status, received_at, due_at)
+         VALUES (?, ?, ?, 'gdpr', ?, ?, ?)`,
       )
       .run(
         id,
         options.subjectId,
         options.type ?? 'deletion',
         options.status,
-        this.#sealed(options.subjectId, 'privacy_requests', 'requester_enc', id),
         options.receivedAt,
         shift(options.receivedAt, 30 * DAY),
+      );
+    // The requester's contact, sealed under the subject's key (migration 015).
+    vaultDb(this.vault)
+      .prepare('INSERT INTO privacy_request_data (id, subject_id, requester_enc) VALUES (?, ?, ?)')
+      .run(
+        id,
+        options.subjectId,
+        this.#sealed(options.subjectId, 'privacy_request_data', 'requester_enc', id),
       );
     return id;
   }
