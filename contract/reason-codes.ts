@@ -280,6 +280,13 @@ export const REASON_CODES = {
     endUser: SEE_STAFF,
     staff: 'See which check did not run and complete it by hand.',
   },
+  face_model_changed: {
+    meaning:
+      "The subject's face templates were made by another face recogniser than the one in use (a model change): they cannot be compared, so the face check did not run.",
+    endUser: SEE_STAFF,
+    staff:
+      'Verify the person by their document, then capture their face again (verikiosk faces reenrol-plan lists who needs it).',
+  },
   check_failed: {
     meaning: 'A check failed or warned without a reason this catalogue names.',
     endUser: SEE_STAFF,

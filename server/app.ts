@@ -9,6 +9,7 @@ import {
   LazyFaceEngine,
   faceEngineOptions,
   recognitionModelIdentity,
+  reenrolmentPlan,
 } from './biometrics/index.js';
 import { resolveDataDirPath, resolveRetentionRules, type Config } from './config/index.js';
 import {
@@ -121,6 +122,18 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
         damaged: report.damaged,
         ms: Math.round(performance.now() - loadStarted),
       });
+      // A recogniser change leaves templates that are never compared: say how many, and to whom.
+      const plan = vault.read((db) => reenrolmentPlan(db, faceSearch.model));
+      if (plan.subjectsToRecapture.length > 0 || plan.staleFraudFaces > 0) {
+        logger.warn('face_templates.other_model', {
+          otherModels: plan.models.filter((m) => !m.current).length,
+          otherModelTemplates: plan.models
+            .filter((m) => !m.current)
+            .reduce((n, m) => n + m.templates, 0),
+          subjectsToRecapture: plan.subjectsToRecapture.length,
+          staleFraudFaces: plan.staleFraudFaces,
+        });
+      }
     },
     (error: unknown) => {
       // Closed while loading: the appliance is stopping, nothing to report.

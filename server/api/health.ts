@@ -45,7 +45,13 @@ export interface HealthDeps {
   face?: { status(): FaceEngineStatus | null } | undefined;
   /** The 1:N face index (FACE-5), loaded in the background after start. */
   faceSearch?:
-    { readonly state: FaceSearchState; readonly loaded: FaceIndexLoadReport } | undefined;
+    | {
+        readonly state: FaceSearchState;
+        readonly loaded: FaceIndexLoadReport;
+        /** The recogniser in use: templates of others are counted apart in /metrics. */
+        readonly model?: { readonly name: string; readonly version: string };
+      }
+    | undefined;
   /**
    * Who sees /metrics and health details without a `metrics:read` key (config server.metrics):
    * 'loopback' lets callers on this machine through, 'scope' nobody, 'public' everyone.
@@ -186,7 +192,7 @@ export function metricsRoutes(deps: HealthDeps) {
         );
         setApplianceState(
           metrics,
-          vault.read((db) => readApplianceState(db, Date.now())),
+          vault.read((db) => readApplianceState(db, Date.now(), deps.faceSearch?.model ?? null)),
           vault.dataDir,
         );
       } catch {

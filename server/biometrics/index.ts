@@ -111,6 +111,8 @@ export {
 export type { FaceAnalysisOk, LivenessFrame } from './face/index.js';
 export { signatureFromJson, signatureToJson } from './signature/index.js';
 export { storeTemplate } from './templates.js';
+export { faceModelCounts, reenrolmentPlan } from './reenrolment.js';
+export type { ModelCount, ReenrolmentPlan } from './reenrolment.js';
 // The template table's store, for retention's deletion of expired templates (with their events).
 export { deleteTemplateRows, verificationsWithTemplates } from './templates-store.js';
 export { openTemplates, subjectTemplates } from './templates.js';

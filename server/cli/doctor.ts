@@ -10,7 +10,12 @@ import * as path from 'node:path';
 import { Cron } from 'croner';
 import type { Command } from 'commander';
 import { loadConfig, resolveDataDirPath, type Config } from '../config/index.js';
-import { faceApiModelDir, probeFaceBackend } from '../biometrics/index.js';
+import {
+  faceApiModelDir,
+  probeFaceBackend,
+  recognitionModelIdentity,
+  reenrolmentPlan,
+} from '../biometrics/index.js';
 import { defaultModelDirectory } from '../documents/index.js';
 import { certificateFileFingerprint } from '../tls.js';
 import {
@@ -33,7 +38,7 @@ import { withDataDir, type CommonOptions } from './options.js';
 export type Severity = 'ok' | 'warn' | 'fail';
 
 export interface Finding {
-  /** A stable id: data_dir, key_source, database, audit_chain, models, backend, devices, tls, disk, clock, retention. */
+  /** A stable id: data_dir, key_source, database, audit_chain, models, backend, devices, tls, disk, clock, retention, face_templates. */
   check: string;
   severity: Severity;
   message: string;
@@ -446,6 +451,37 @@ function checkRetention(ctx: DoctorContext, db: ReadableDb): Finding {
   );
 }
 
+/** Face templates of another recogniser than the one in use (a model change): never compared. */
+function checkFaceTemplates(db: ReadableDb): Finding {
+  let plan;
+  try {
+    plan = reenrolmentPlan(db, recognitionModelIdentity());
+  } catch {
+    return ok(
+      'face_templates',
+      'not checked: the face recogniser cannot be identified (see models)',
+    );
+  }
+  const templates = plan.models.reduce((n, m) => n + m.templates, 0);
+  const stale = plan.models.filter((m) => !m.current && m.templates + m.fraudFaces > 0);
+  if (stale.length === 0) {
+    return ok(
+      'face_templates',
+      `${templates} face template(s), all of the recogniser in use (${plan.current.name} ${plan.current.version})`,
+    );
+  }
+  const staleTemplates = stale.reduce((n, m) => n + m.templates, 0);
+  return warn(
+    'face_templates',
+    `${staleTemplates} of ${templates} face template(s) are of another recogniser (${stale
+      .map((m) => `${m.model} ${m.version}`)
+      .join(
+        ', ',
+      )}): ${plan.subjectsToRecapture.length} subject(s) need a new capture, ${plan.staleFraudFaces} fraud-list face(s) are not searched`,
+    'they are never compared (face checks answer not_run, face_model_changed): run `verikiosk faces reenrol-plan` for the subjects to capture again at their next visit',
+  );
+}
+
 export async function runDoctor(ctx: DoctorContext): Promise<Finding[]> {
   const findings: Finding[] = [checkDataDir(ctx)];
   if (findings[0]?.severity === 'fail' && dataDirState(ctx.dataDir) !== 'initialised') {
@@ -475,7 +511,7 @@ export async function runDoctor(ctx: DoctorContext): Promise<Finding[]> {
       }
     }
     findings.push(checkModels(), checkBackend(), checkDevices(ctx), checkTls(ctx), checkDisk(ctx));
-    if (db) findings.push(checkClock(ctx, db), checkRetention(ctx, db));
+    if (db) findings.push(checkClock(ctx, db), checkRetention(ctx, db), checkFaceTemplates(db));
   } finally {
     db?.close();
   }

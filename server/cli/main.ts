@@ -20,6 +20,7 @@ import { addDeviceCommands } from './devices.js';
 import { addDocumentCommands } from './documents.js';
 import { addDoctorCommand } from './doctor.js';
 import { addFaceCommands } from './face.js';
+import { addFacesCommands } from './faces.js';
 import { addFleetCommands } from './fleet.js';
 import { FleetError } from '../fleet/index.js';
 import { addInitCommand } from './init.js';
@@ -67,6 +68,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addSignatureCommands(program, io, setExit);
   addDeviceCommands(program, io, setExit);
   addFaceCommands(program, io, setExit);
+  addFacesCommands(program, io, setExit);
   addFleetCommands(program, io);
 
   return program;

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { faceModelCounts, type ModelCount, type TemplateModel } from '../biometrics/index.js';
 import { minorStopTotals } from '../privacy/index.js';
 import type { ReadableDb } from '../vault/index.js';
 import type { Metrics } from './index.js';
@@ -18,6 +19,8 @@ export interface ApplianceState {
   privacyOverdue: number;
   /** Sessions stopped under the minimum age since installation, by reason. */
   minorStops: { reason: string; count: number }[];
+  /** Face templates per recogniser, when the one in use is known (an appliance with face search). */
+  faceTemplates: ModelCount[] | null;
 }
 
 /** Open privacy requests due within this many days count as "due soon". */
@@ -25,7 +28,11 @@ export const PRIVACY_DUE_SOON_DAYS = 7;
 
 const OPEN = "status NOT IN ('completed', 'rejected')";
 
-export function readApplianceState(db: ReadableDb, now: number): ApplianceState {
+export function readApplianceState(
+  db: ReadableDb,
+  now: number,
+  faceModel: TemplateModel | null = null,
+): ApplianceState {
   const backlog = db
     .prepare(
       "SELECT COUNT(*) AS n, MIN(created_at) AS oldest, COALESCE(SUM(attempts > 0), 0) AS failing FROM webhook_deliveries WHERE state = 'pending'",
@@ -52,6 +59,7 @@ export function readApplianceState(db: ReadableDb, now: number): ApplianceState 
     privacyDueSoon: privacy.soon - privacy.overdue,
     privacyOverdue: privacy.overdue,
     minorStops: minorStopTotals(db),
+    faceTemplates: faceModel === null ? null : faceModelCounts(db, faceModel),
   };
 }
 
@@ -69,6 +77,16 @@ export function setApplianceState(metrics: Metrics, state: ApplianceState, dataD
   // A counter kept in the database (it survives restarts): exposed as its running total.
   metrics.minorStops.reset();
   for (const { reason, count } of state.minorStops) metrics.minorStops.inc({ reason }, count);
+  if (state.faceTemplates !== null) {
+    // Reset first: a recogniser whose last template went leaves no stale series behind.
+    metrics.faceTemplates.reset();
+    for (const m of state.faceTemplates) {
+      metrics.faceTemplates.set(
+        { model: m.model, version: m.version, current: String(m.current) },
+        m.templates,
+      );
+    }
+  }
   const fsStat = fs.statfsSync(dataDir);
   metrics.dataDirFreeBytes.set(fsStat.bavail * fsStat.bsize);
   metrics.dataDirSizeBytes.set(fsStat.blocks * fsStat.bsize);

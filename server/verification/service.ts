@@ -1066,9 +1066,14 @@ export class VerificationService implements VerificationResolver {
     const subjectId = row.subjectId ?? '';
     const engine = this.#face.engine();
     const model = engine.model;
-    const stored = subjectTemplates(this.#vault, subjectId, 'face').filter((t) =>
-      sameModel(t.model, model),
-    );
+    const all = subjectTemplates(this.#vault, subjectId, 'face');
+    const stored = all.filter((t) => sameModel(t.model, model));
+    // Templates of another recogniser are never compared (issue 17): not_run, not a score.
+    const modelChanged: VerificationCheck = {
+      check: 'face_match',
+      outcome: 'not_run',
+      reasonCode: 'face_model_changed',
+    };
     const probeRecord = stored.find((t) => t.id === probeTemplateId);
     if (probeRecord === undefined) return [notRun('face_match'), ...signalsNotRun];
     const candidates = stored.filter(
@@ -1085,13 +1090,20 @@ export class VerificationService implements VerificationResolver {
     let reference: FaceTemplate[] = [];
     let kind: 'live' | 'document' = 'live';
     let portrait: VerificationCheck | null = null;
+    if (
+      row.kind === 'authentication' &&
+      references.length === 0 &&
+      all.some((t) => !sameModel(t.model, model) && t.verificationId !== row.id)
+    ) {
+      portrait = modelChanged;
+    }
     if (row.kind === 'identity') {
       const known = documentId === undefined ? undefined : this.#takePortrait(documentId);
       const analysed =
         known ?? (documentImage === null ? null : await this.#analysePortrait(documentImage));
       if (analysed === null) portrait = notRun('face_match');
       else if ('check' in analysed) portrait = analysed.check;
-      else if (!sameModel(analysed.template.model, model)) portrait = notRun('face_match');
+      else if (!sameModel(analysed.template.model, model)) portrait = modelChanged;
       else {
         reference = [analysed.template];
         kind = 'document';
@@ -1144,7 +1156,7 @@ export class VerificationService implements VerificationResolver {
             this.#fraud,
             { thresholds: faceMatchThresholds('live', this.#rates) },
           )
-        : signalsNotRun;
+        : signalsNotRun.map((c) => ({ ...c, reasonCode: 'face_model_changed' }));
       const against = row.kind === 'identity' ? reference : enrolledFaces;
       if (portrait !== null || against.length === 0) {
         const check = portrait ?? notRun('face_match');

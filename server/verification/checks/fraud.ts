@@ -9,6 +9,7 @@
  * (10⁻³) it may be (warn: a person looks); beyond it there is no hit.
  */
 import {
+  FaceIndexError,
   faceMatchThresholds,
   verificationsWithTemplates,
   type FaceMatchThresholds,
@@ -127,11 +128,13 @@ export function faceSignalChecks(
     enrolled = lookups.enrolledTemplates(
       result.templates.filter((hit) => hit.subjectId !== input.subjectId).map((h) => h.templateId),
     );
-  } catch {
+  } catch (error) {
+    // A probe of another recogniser than the index's is never compared (issue 17).
+    const modelChanged = error instanceof FaceIndexError && error.reason === 'model_mismatch';
     return ['known_fraud_face', 'duplicate_face', 'velocity_face'].map((check) => ({
       check,
       outcome: 'not_run',
-      reasonCode: null,
+      reasonCode: modelChanged ? 'face_model_changed' : null,
     }));
   }
   const duplicate = result.templates.find(
