@@ -72,6 +72,7 @@ describe('verikiosk doctor', () => {
       tls: 'ok',
       clock: 'ok',
       retention: 'ok',
+      face_templates: 'ok',
     });
     // Disk depends on the machine; the exit code follows the worst finding either way.
     expect(code).toBe(body.exitCode);
