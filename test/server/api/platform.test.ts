@@ -28,6 +28,7 @@ describe('the OpenAPI platform', () => {
       '/api/v1/audit/status',
       '/api/v1/auth/login',
       '/api/v1/auth/logout',
+      '/api/v1/auth/password',
       '/api/v1/auth/session',
       '/api/v1/case-filters',
       '/api/v1/case-filters/{id}',
