@@ -199,6 +199,42 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     expect(old.status).toBe(401);
   }, 240_000);
 
+  it("sets the user's own kiosk PIN with the keyboard; the kiosk's exit then opens with it, checked by the core", async () => {
+    const page = await newPage();
+    const base = `${appliance.url}/staff`;
+    await loginInBrowser(page, base, 'desk');
+    await openRoute(page, base, 'pin');
+    await page.getByRole('heading', { level: 1, name: 'My kiosk PIN' }).waitFor();
+    const exit = (pin: string) =>
+      fetch(`${appliance.url}/api/v1/kiosk/exit`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${appliance.kioskToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ pin }),
+      }).then((r) => r.json() as Promise<{ allowed: boolean }>);
+    expect(await exit('582039')).toEqual({ allowed: false });
+    const fill = async (pin: string) => {
+      await tabTo(page, 'input[name="currentPassword"]');
+      await page.keyboard.type(STAFF_PASSWORD);
+      await tabTo(page, 'input[name="pin"]');
+      await page.keyboard.type(pin);
+      await tabTo(page, 'input[name="repeatPin"]');
+      await page.keyboard.type(pin);
+      await page.keyboard.press('Enter');
+    };
+    await fill('123456');
+    await page.getByRole('alert').filter({ hasText: 'not one digit repeated nor a run' }).waitFor();
+    expect(await accessibilityViolations(page), 'PIN refused').toEqual([]);
+    await openRoute(page, base, 'pin');
+    await fill('582039');
+    await page.getByRole('status').filter({ hasText: 'Your PIN is saved.' }).waitFor();
+    // Nothing of the PIN stays in the form.
+    expect(await page.locator('input[name="pin"]').inputValue()).toBe('');
+    expect(await exit('582039')).toEqual({ allowed: true });
+  }, 240_000);
+
   it('has no WCAG 2.2 AA violation on any staff screen in English, Spanish and German', async () => {
     const { caseId } = await verificationInReview(appliance, integrator, 8);
     const referenced = await integrator.json<{ id: string }>(
@@ -214,7 +250,7 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     expect(await accessibilityViolations(page), 'login').toEqual([]);
     await screenshot(page, 'staff-login-en');
     await loginInBrowser(page, base, 'root');
-    const routes = ['queue', `case/${caseId}`, 'search', 'privacy', 'audit', 'reports'];
+    const routes = ['queue', `case/${caseId}`, 'search', 'privacy', 'audit', 'reports', 'pin'];
     for (const language of LANGUAGES) {
       await chooseLanguage(page, language);
       for (const route of routes) {
