@@ -29,6 +29,40 @@ export const StaffSessionSchema = z
     expiresAt: z.string(),
     /** The session ends here unless a request comes sooner. */
     idleExpiresAt: z.string(),
+    /**
+     * The user must change their password (POST /auth/password) before anything else: until
+     * then every other route answers 403 `password_change_required`.
+     */
+    mustChangePassword: z.boolean(),
   })
   .meta({ id: 'StaffSession' });
 export type StaffSessionDto = z.infer<typeof StaffSessionSchema>;
+
+export const PasswordChangeSchema = z
+  .strictObject({
+    currentPassword: z.string().min(1).max(1024),
+    /** At least 12 characters (server/auth MIN_PASSWORD_LENGTH), not the current one. */
+    newPassword: z.string().min(1).max(1024),
+  })
+  .meta({ id: 'PasswordChange' });
+export type PasswordChange = z.infer<typeof PasswordChangeSchema>;
+
+export const StaffPinSchema = z
+  .strictObject({
+    currentPassword: z.string().min(1).max(1024),
+    /** 6-12 digits, not one digit repeated nor a run (the core says which rule refused it). */
+    pin: z.string().min(1).max(64),
+  })
+  .meta({ id: 'StaffPin' });
+export type StaffPin = z.infer<typeof StaffPinSchema>;
+
+export const KioskExitSchema = z
+  .strictObject({ pin: z.string().regex(/^[0-9]{1,12}$/) })
+  .meta({ id: 'KioskExit' });
+export type KioskExit = z.infer<typeof KioskExitSchema>;
+
+/** Whether the PIN opens the kiosk's exit; never whose PIN it was. */
+export const KioskExitAnswerSchema = z
+  .object({ allowed: z.boolean() })
+  .meta({ id: 'KioskExitAnswer' });
+export type KioskExitAnswer = z.infer<typeof KioskExitAnswerSchema>;

@@ -34,6 +34,12 @@ export const PROBLEMS = {
     title: 'Forbidden',
     description: 'The credentials are valid but lack the scope the operation needs.',
   },
+  password_change_required: {
+    status: 403,
+    title: 'Password change required',
+    description:
+      'The staff user logged in with a password someone else set (a generated first password) and must change it (`POST /api/v1/auth/password`) before anything else; until then the session opens only that, `GET /api/v1/auth/session` and logout.',
+  },
   csrf: {
     status: 403,
     title: 'Cross-site request refused',

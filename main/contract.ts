@@ -10,8 +10,8 @@ export interface KioskBridge {
   kioskToken(): Promise<string | null>;
   /** Called when a staff member made the exit gesture: show the staff PIN pad. */
   onStaffExitGesture(listener: () => void): void;
-  /** Closes the kiosk if the core accepts the staff member's credentials; false otherwise. */
-  requestStaffExit(username: string, secret: string): Promise<boolean>;
+  /** Closes the kiosk if the core accepts the staff PIN (POST /api/v1/kiosk/exit); false otherwise. */
+  requestStaffExit(pin: string): Promise<boolean>;
 }
 
 export const BRIDGE_KEY = 'verikioskShell';

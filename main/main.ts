@@ -45,6 +45,14 @@ let pinnedCertificate: string | null = null;
 let window: BrowserWindow | null = null;
 let supervisor: CoreSupervisor | null = null;
 
+function readKioskToken(): string | null {
+  try {
+    return fs.readFileSync(KIOSK_TOKEN_FILE, 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 function fromCore(event: IpcMainInvokeEvent): boolean {
   return isCoreOrigin(event.senderFrame?.url ?? '', coreOrigin);
 }
@@ -146,18 +154,11 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('window-all-closed', () => app.quit());
 
-  ipcMain.handle(IPC.kioskToken, (event) => {
-    if (!fromCore(event)) return null;
-    try {
-      return fs.readFileSync(KIOSK_TOKEN_FILE, 'utf8').trim() || null;
-    } catch {
-      return null;
-    }
-  });
-  ipcMain.handle(IPC.staffExit, async (event, username: unknown, secret: unknown) => {
-    if (!fromCore(event) || !coreUrl) return false;
-    if (typeof username !== 'string' || typeof secret !== 'string') return false;
-    const allowed = await staffExitAllowed(coreUrl, { username, secret });
+  ipcMain.handle(IPC.kioskToken, (event) => (fromCore(event) ? readKioskToken() : null));
+  ipcMain.handle(IPC.staffExit, async (event, pin: unknown) => {
+    if (!fromCore(event) || !coreUrl || typeof pin !== 'string') return false;
+    // The kiosk's own token asks: the core answers for this kiosk's exit and counts its tries.
+    const allowed = await staffExitAllowed(coreUrl, readKioskToken(), pin);
     if (allowed) app.quit();
     return allowed;
   });

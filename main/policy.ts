@@ -139,35 +139,34 @@ export function isExitGesture(input: KeyStroke): boolean {
   );
 }
 
+/** A PIN as the kiosk's exit takes it (the core's rule for a PIN being set is 6-12 digits). */
+const EXIT_PIN = /^[0-9]{1,12}$/;
+
 /**
- * Asks the core whether a staff member may close the kiosk: their credentials at
- * /api/v1/auth/login (Argon2id, rate-limited and audited there), then the session is ended at
- * once. The shell never decides on its own; an unreachable core refuses.
+ * Asks the core whether a staff PIN opens the kiosk's exit: POST /api/v1/kiosk/exit with the
+ * kiosk's own token (the PIN is checked there, against Argon2id hashes, with a lock after wrong
+ * PINs at this kiosk, and audited with the staff member it belongs to). The answer is allowed or
+ * not, never whose PIN it was. The shell never decides on its own: no token, a malformed PIN, an
+ * unreachable core, a locked exit (429) or any other answer refuses.
  */
 export async function staffExitAllowed(
   coreUrl: string,
-  credentials: { username: string; secret: string },
+  kioskToken: string | null,
+  pin: string,
   fetchImpl: typeof fetch = fetch,
 ): Promise<boolean> {
+  if (kioskToken === null || kioskToken === '' || !EXIT_PIN.test(pin)) return false;
   let response: Response;
   try {
-    response = await fetchImpl(new URL('/api/v1/auth/login', coreUrl), {
+    response = await fetchImpl(new URL('/api/v1/kiosk/exit', coreUrl), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: credentials.username, password: credentials.secret }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${kioskToken}` },
+      body: JSON.stringify({ pin }),
     });
   } catch {
     return false;
   }
   if (response.status !== 200) return false;
-  // End the session just made: the shell needs the answer, not a staff session.
-  const session = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const body = (await response.json().catch(() => ({}))) as { csrfToken?: unknown };
-  if (session && typeof body.csrfToken === 'string') {
-    await fetchImpl(new URL('/api/v1/auth/logout', coreUrl), {
-      method: 'POST',
-      headers: { cookie: session, 'x-csrf-token': body.csrfToken },
-    }).catch(() => undefined);
-  }
-  return true;
+  const body = (await response.json().catch(() => ({}))) as { allowed?: unknown };
+  return body.allowed === true;
 }

@@ -18,11 +18,7 @@ contextBridge.exposeInMainWorld(
     onStaffExitGesture: (listener: () => void): void => {
       ipcRenderer.on('verikiosk:staff-exit-gesture', () => listener());
     },
-    requestStaffExit: (username: string, secret: string): Promise<boolean> =>
-      ipcRenderer.invoke(
-        'verikiosk:staff-exit',
-        String(username),
-        String(secret),
-      ) as Promise<boolean>,
+    requestStaffExit: (pin: string): Promise<boolean> =>
+      ipcRenderer.invoke('verikiosk:staff-exit', String(pin)) as Promise<boolean>,
   }),
 );

@@ -3,6 +3,7 @@ import { AuditScreen } from './audit.js';
 import { CaseScreen } from './case.js';
 import { mountConsole } from './console/app.js';
 import { useConsole } from './console/context.js';
+import { PinScreen } from './pin.js';
 import { PrivacyScreen } from './privacy/screen.js';
 import { QueueScreen } from './queue.js';
 import { ReportsScreen } from './reports/screen.js';
@@ -28,6 +29,7 @@ mountConsole({
     { route: 'privacy', label: 'staff.nav.privacy', scope: 'privacy:read' },
     { route: 'audit', label: 'staff.nav.audit', scope: 'audit:read' },
     { route: 'reports', label: 'staff.nav.reports', scope: 'reports:read' },
+    { route: 'pin', label: 'staff.nav.pin' },
   ],
   view: (route) => {
     switch (route[0]) {
@@ -43,6 +45,8 @@ mountConsole({
         return <AuditScreen />;
       case 'reports':
         return <ReportsScreen />;
+      case 'pin':
+        return <PinScreen />;
       default:
         return <NotFound />;
     }

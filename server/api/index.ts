@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/devices.js';
 import { eventRoutes } from './routes/events.js';
 import { kioskRoutes } from './routes/kiosks.js';
+import { kioskExitRoutes } from './routes/kiosk-exit.js';
 import { reasonCodeRoutes } from './routes/reason-codes.js';
 import type { Realtime } from './sse/hub.js';
 import type { ApplianceDevices } from '../devices/index.js';
@@ -174,6 +175,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', deviceRoutes(deps.vault, deps.devices, deps.realtime))
     .route('/api/v1', authRoutes(deps.vault, sessions))
     .route('/api/v1', kioskRoutes(deps.vault))
+    .route('/api/v1', kioskExitRoutes(deps.vault, sessions))
     .route('/api/v1', webhookRoutes(deps.webhooks))
     .route('/api/v1', fraudListRoutes(deps.fraudLists))
     .route('/api/v1', caseRoutes(deps.cases))

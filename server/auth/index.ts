@@ -40,7 +40,9 @@ export { generatePassword, randomSecret } from './secrets.js';
 export {
   SESSION_SEEN_RESOLUTION_MS,
   authenticateSession,
+  changePassword,
   checkCsrfToken,
+  confirmPassword,
   csrfTokenFor,
   endSession,
   lockSeconds,
@@ -48,3 +50,11 @@ export {
 } from './sessions.js';
 export type { LoginOutcome, SessionPolicy, StaffSession } from './sessions.js';
 export { LoginThrottle } from './throttle.js';
+export {
+  PIN_MAX_DIGITS,
+  PIN_MIN_DIGITS,
+  checkPinRules,
+  setStaffPin,
+  tryKioskExit,
+} from './pins.js';
+export type { KioskExitOutcome } from './pins.js';

@@ -3,15 +3,24 @@
  * logout. The cookie holds a random token; the database holds only its keyed hash, so a copy of
  * the database (a backup) opens no session.
  */
-import { constantTimeEqual, newId, type Vault } from '../vault/index.js';
+import {
+  VaultRuleError,
+  constantTimeEqual,
+  newId,
+  type Vault,
+  type WritableDb,
+} from '../vault/index.js';
 import { permissionsOf, type ApiScope, type StaffRole } from '../../contract/index.js';
 import { randomSecret } from './secrets.js';
-import { hashPasswordAsync, verifyPasswordAsync } from './staff.js';
+import { MIN_PASSWORD_LENGTH, hashPasswordAsync, verifyPasswordAsync } from './staff.js';
 import {
   deleteExpiredSessions,
+  deleteOtherSessionsOfUser,
   deleteSession,
   insertSession,
+  loginRowById,
   loginRowByUsername,
+  setPasswordHash,
   sessionByTokenHash,
   setLoginFailures,
   touchSession,
@@ -48,6 +57,12 @@ export interface StaffSession {
   lastSeenAt: string;
   expiresAt: string;
   idleExpiresAt: string;
+  /**
+   * The user's password was set by someone else (a first password, generated): until they
+   * change it, the session opens only the password change, the session itself and logout
+   * (PASSWORD_CHANGE_ROUTES in the API's auth middleware). Read from the user at every request.
+   */
+  mustChangePassword: boolean;
 }
 
 const MINUTE = 60_000;
@@ -117,20 +132,8 @@ export async function login(
     if (row.locked_until !== null && row.locked_until > at) return failed('locked');
     if (!passwordOk) {
       const failures = row.failed_logins + 1;
-      const seconds = failures % policy.lockoutAfter === 0 ? lockSeconds(failures, policy) : 0;
-      const lockedUntil =
-        seconds > 0 ? new Date(now.getTime() + seconds * 1000).toISOString() : null;
-      setLoginFailures(db, row.id, failures, lockedUntil);
       const outcome = failed('wrong_password', failures);
-      if (lockedUntil !== null) {
-        vault.audit({
-          actor: 'system',
-          action: 'staff_user.locked',
-          objectType: 'staff_user',
-          objectId: row.id,
-          details: { failures, seconds },
-        });
-      }
+      countFailure(vault, db, row.id, failures, policy);
       return outcome;
     }
     setLoginFailures(db, row.id, 0, null);
@@ -166,8 +169,123 @@ export async function login(
       lastSeenAt: at,
       expiresAt,
       idleExpiresAt: new Date(now.getTime() + policy.idleMinutes * MINUTE).toISOString(),
+      mustChangePassword: row.must_change_password === 1,
     };
     return { ok: true, session, token };
+  });
+}
+
+/**
+ * Records the `failures`-th wrong password in a row of a user (a login, or a password check
+ * behind a session: a password change, a PIN change): each run of `lockoutAfter` locks the
+ * user's logins for lockSeconds. Inside the caller's writing transaction.
+ */
+function countFailure(
+  vault: Vault,
+  db: WritableDb,
+  userId: string,
+  failures: number,
+  policy: SessionPolicy,
+): void {
+  const now = vault.now;
+  const seconds = failures % policy.lockoutAfter === 0 ? lockSeconds(failures, policy) : 0;
+  const lockedUntil = seconds > 0 ? new Date(now.getTime() + seconds * 1000).toISOString() : null;
+  setLoginFailures(db, userId, failures, lockedUntil);
+  if (lockedUntil !== null) {
+    vault.audit({
+      actor: 'system',
+      action: 'staff_user.locked',
+      objectType: 'staff_user',
+      objectId: userId,
+      details: { failures, seconds },
+    });
+  }
+}
+
+/**
+ * Checks the password of a session's user again (a password or PIN change asks for it, so an
+ * unattended console cannot be used to take the account). A wrong password counts towards the
+ * user's lock as a failed login does, and a locked user is refused; both answer `current_password`
+ * (422), audited as `<action>_failed`. Argon2id runs in the password pool.
+ * Resolves to the hash that was checked, for the caller's write to confirm it is still current.
+ */
+export async function confirmPassword(
+  vault: Vault,
+  session: StaffSession,
+  password: string,
+  policy: SessionPolicy,
+  action: string,
+): Promise<string> {
+  const seen = vault.read((db) => loginRowById(db, session.userId));
+  const matches = seen !== null && (await verifyPasswordAsync(seen.password_hash, password));
+  const refusal = vault.write((db): string | null => {
+    const row = loginRowById(db, session.userId);
+    if (row === null) return 'the user no longer exists';
+    const at = vault.now.toISOString();
+    const locked = row.locked_until !== null && row.locked_until > at;
+    if (!locked && matches && row.password_hash === seen?.password_hash) return null;
+    const failures = locked ? undefined : row.failed_logins + 1;
+    vault.audit({
+      actor: `staff:${row.id}`,
+      action: `${action}_failed`,
+      objectType: 'staff_user',
+      objectId: row.id,
+      details:
+        failures === undefined ? { reason: 'locked' } : { reason: 'wrong_password', failures },
+    });
+    if (failures !== undefined) countFailure(vault, db, row.id, failures, policy);
+    return locked
+      ? 'the account is locked after failed passwords; try again later'
+      : 'the current password is wrong';
+  });
+  if (refusal !== null) throw new VaultRuleError('current_password', refusal);
+  return seen?.password_hash ?? '';
+}
+
+/**
+ * A staff member changes their own password: the current one is checked again (confirmPassword),
+ * the new one must be at least MIN_PASSWORD_LENGTH characters and differ from it. The forced
+ * change at first login is done with it, and every other session of the user ends (a password
+ * someone else knew may have opened them). Audited `staff_user.password_changed`.
+ */
+export async function changePassword(
+  vault: Vault,
+  session: StaffSession,
+  input: { currentPassword: string; newPassword: string },
+  policy: SessionPolicy,
+): Promise<void> {
+  if (input.newPassword.length < MIN_PASSWORD_LENGTH) {
+    throw new VaultRuleError(
+      'password_length',
+      `a password must be at least ${MIN_PASSWORD_LENGTH} characters`,
+    );
+  }
+  if (input.newPassword === input.currentPassword) {
+    throw new VaultRuleError('password_reuse', 'the new password must differ from the current one');
+  }
+  const checked = await confirmPassword(
+    vault,
+    session,
+    input.currentPassword,
+    policy,
+    'staff_user.password_change',
+  );
+  const hash = await hashPasswordAsync(input.newPassword);
+  vault.write((db) => {
+    const row = loginRowById(db, session.userId);
+    // Changed meanwhile (another session, an admin): this change was made against an old password.
+    if (row === null || row.password_hash !== checked || row.disabled_at !== null) {
+      throw new VaultRuleError('current_password', 'the password was changed meanwhile');
+    }
+    setPasswordHash(db, row.id, hash);
+    const ended = deleteOtherSessionsOfUser(db, row.id, session.id);
+    vault.audit({
+      actor: `staff:${row.id}`,
+      action: 'staff_user.password_changed',
+      objectType: 'staff_user',
+      objectId: row.id,
+      details: { forced: row.must_change_password === 1, endedSessions: ended },
+    });
   });
 }
 
@@ -207,6 +325,7 @@ export function authenticateSession(
     lastSeenAt,
     expiresAt: row.expires_at,
     idleExpiresAt: new Date(Date.parse(lastSeenAt) + policy.idleMinutes * MINUTE).toISOString(),
+    mustChangePassword: row.must_change_password === 1,
   };
 }
 

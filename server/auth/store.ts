@@ -16,15 +16,34 @@ export interface LoginRow {
   failed_logins: number;
   locked_until: string | null;
   disabled_at: string | null;
+  must_change_password: number;
 }
+
+const LOGIN_COLUMNS =
+  'id, username, role, password_hash, failed_logins, locked_until, disabled_at, must_change_password';
 
 export function loginRowByUsername(db: ReadableDb, username: string): LoginRow | null {
   const row = cachedStatement(
     db,
-    `SELECT id, username, role, password_hash, failed_logins, locked_until, disabled_at
-     FROM staff_users WHERE username = ?`,
+    `SELECT ${LOGIN_COLUMNS} FROM staff_users WHERE username = ?`,
   ).get(username) as LoginRow | undefined;
   return row ?? null;
+}
+
+export function loginRowById(db: ReadableDb, id: string): LoginRow | null {
+  const row = cachedStatement(db, `SELECT ${LOGIN_COLUMNS} FROM staff_users WHERE id = ?`).get(
+    id,
+  ) as LoginRow | undefined;
+  return row ?? null;
+}
+
+/** A new password: the forced change is done, and the run of failures forgotten. */
+export function setPasswordHash(db: WritableDb, userId: string, hash: string): void {
+  cachedStatement(
+    db,
+    `UPDATE staff_users SET password_hash = ?, must_change_password = 0, failed_logins = 0,
+       locked_until = NULL WHERE id = ?`,
+  ).run(hash, userId);
 }
 
 /** Records the run of failures since the last success, and the lock it earned (or null). */
@@ -52,6 +71,7 @@ export interface SessionRow {
   username: string;
   role: StaffRole;
   disabled_at: string | null;
+  must_change_password: number;
 }
 
 export function insertSession(
@@ -70,7 +90,7 @@ export function sessionByTokenHash(db: ReadableDb, tokenHash: Uint8Array): Sessi
   const row = cachedStatement(
     db,
     `SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at,
-            u.username, u.role, u.disabled_at
+            u.username, u.role, u.disabled_at, u.must_change_password
      FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
      WHERE s.token_hash = ?`,
   ).get(tokenHash) as SessionRow | undefined;
@@ -95,6 +115,14 @@ export function deleteExpiredSessions(db: WritableDb, now: string, idleCutoff: s
 
 export function deleteSessionsOfUser(db: WritableDb, userId: string): number {
   return cachedStatement(db, 'DELETE FROM staff_sessions WHERE user_id = ?').run(userId).changes;
+}
+
+/** Ends every session of a user but one (a password change keeps the session that made it). */
+export function deleteOtherSessionsOfUser(db: WritableDb, userId: string, keep: string): number {
+  return cachedStatement(db, 'DELETE FROM staff_sessions WHERE user_id = ? AND id <> ?').run(
+    userId,
+    keep,
+  ).changes;
 }
 
 export function countSessions(db: ReadableDb): number {
@@ -179,4 +207,57 @@ export function setKioskToken(
 
 export function touchKiosk(db: WritableDb, id: string, at: string): void {
   cachedStatement(db, 'UPDATE kiosks SET last_seen_at = ? WHERE id = ?').run(at, id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff PINs and the kiosk exit
+
+export function setPinHash(db: WritableDb, userId: string, hash: string, at: string): void {
+  cachedStatement(db, 'UPDATE staff_users SET pin_hash = ?, pin_set_at = ? WHERE id = ?').run(
+    hash,
+    at,
+    userId,
+  );
+}
+
+export interface PinRow {
+  id: string;
+  pin_hash: string;
+}
+
+/** The PINs that may open a kiosk's exit: active users, not locked out, with a PIN set. */
+export function activePins(db: ReadableDb, now: string): PinRow[] {
+  return cachedStatement(
+    db,
+    `SELECT id, pin_hash FROM staff_users
+     WHERE pin_hash IS NOT NULL AND disabled_at IS NULL
+       AND (locked_until IS NULL OR locked_until <= ?)
+     ORDER BY id`,
+  ).all(now) as PinRow[];
+}
+
+export interface KioskExitRow {
+  exit_failures: number;
+  exit_locked_until: string | null;
+  revoked_at: string | null;
+}
+
+export function kioskExitState(db: ReadableDb, kioskId: string): KioskExitRow | null {
+  const row = cachedStatement(
+    db,
+    'SELECT exit_failures, exit_locked_until, revoked_at FROM kiosks WHERE id = ?',
+  ).get(kioskId) as KioskExitRow | undefined;
+  return row ?? null;
+}
+
+export function setKioskExitFailures(
+  db: WritableDb,
+  kioskId: string,
+  failures: number,
+  lockedUntil: string | null,
+): void {
+  cachedStatement(
+    db,
+    'UPDATE kiosks SET exit_failures = ?, exit_locked_until = ? WHERE id = ?',
+  ).run(failures, lockedUntil, kioskId);
 }

@@ -9,9 +9,12 @@
 import { expect } from 'vitest';
 import { signatureToJson } from '../../server/biometrics/signature/index.js';
 import { addStaffUser, createApiClient, type StaffRole } from '../../server/auth/index.js';
+import { createChallengePlan } from '../../server/biometrics/index.js';
 import { deviceApiId } from '../../server/devices/index.js';
 import { readSvc2004 } from '../server/biometrics/signature/svc.js';
 import { writtenConsent } from '../server/privacy/consent-fixtures.js';
+import { td3 } from '../server/api/verifications-support.js';
+import { devFace } from '../support/dev-data.js';
 import type { E2eAppliance } from './harness.js';
 
 export const STAFF_PASSWORD = 'zz-e2e-staff-password-1';
@@ -113,4 +116,53 @@ export async function verificationInReview(
   const opened = items.find((c) => c.verificationId === auth.id);
   expect(opened, 'a case for the verification in review').toBeDefined();
   return { verificationId: auth.id, caseId: opened?.id ?? '' };
+}
+
+/**
+ * A verification the policy declined for a fraud-type reason, so its case needs four eyes to
+ * approve (server/cases/service.ts needsSecondReviewer): a supervisor's key lists a document
+ * number as reported stolen (POST /fraud-lists/documents), then an identity session reads that
+ * document's MRZ, takes a development face still as the selfie and SVC2004 signatures, and is
+ * submitted: declined with known_fraud_document, and the case service opens its case.
+ */
+export async function verificationNeedingFourEyes(
+  appliance: E2eAppliance,
+  integrator: ApiCaller,
+  number = 'E2E400001',
+): Promise<{ verificationId: string; caseId: string }> {
+  const lists = apiCaller(appliance, ['fraud_lists:write']);
+  await lists.json(
+    'POST',
+    '/fraud-lists/documents',
+    { documentNumber: number, issuingState: 'FRA', reason: 'reported_stolen' },
+    201,
+  );
+  const identity = await integrator.json<Session>(
+    'POST',
+    '/verifications',
+    { kind: 'identity' },
+    201,
+  );
+  await integrator.json('POST', `/verifications/${identity.id}/consent`, CONSENT);
+  await integrator.json('POST', `/verifications/${identity.id}/document`, {
+    mrz: td3({ number }),
+  });
+  const plan = createChallengePlan({}, (min) => min);
+  const frames = [2, 3, 4].map((n, i) => ({
+    t: Math.round((plan.duration * i) / 2),
+    image: devFace('stuart', n).toString('base64'),
+  }));
+  await integrator.json('POST', `/verifications/${identity.id}/selfie`, { frames, plan });
+  const signatures = [1, 2, 3, 4, 5].map((n) => signatureToJson(readSvc2004(2, 3, n)));
+  await integrator.json('POST', `/verifications/${identity.id}/signature`, { signatures });
+  const decided = await integrator.json<Session>('POST', `/verifications/${identity.id}/submit`);
+  expect(decided.status).toBe('declined');
+  expect(decided.reasons).toContain('known_fraud_document');
+  await appliance.appliance.events.drain();
+  const { items } = await integrator.json<{
+    items: { id: string; verificationId: string; needsSecondReviewer: boolean }[];
+  }>('GET', '/cases?status=open');
+  const opened = items.find((c) => c.verificationId === identity.id);
+  expect(opened?.needsSecondReviewer, 'a four-eyes case for the declined verification').toBe(true);
+  return { verificationId: identity.id, caseId: opened?.id ?? '' };
 }

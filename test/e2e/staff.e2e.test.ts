@@ -135,6 +135,106 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     expect(verification.status).toBe('approved');
   }, 240_000);
 
+  it('makes a new user change the generated password first, with the keyboard only, accessible in every language', async () => {
+    const admin = apiCaller(appliance, ['admin']);
+    const created = await admin.json<{ password: string; user: { mustChangePassword: boolean } }>(
+      'POST',
+      '/staff-users',
+      { username: 'newcomer', role: 'staff' },
+      201,
+    );
+    expect(created.user.mustChangePassword).toBe(true);
+    const page = await newPage();
+    await page.goto(`${appliance.url}/staff#/queue`);
+    await page.getByRole('heading', { level: 1, name: 'Staff login' }).waitFor();
+    await tabTo(page, 'input[name="username"]');
+    await page.keyboard.type('newcomer');
+    await tabTo(page, 'input[name="password"]');
+    await page.keyboard.type(created.password);
+    await page.keyboard.press('Enter');
+    // The change comes first: no queue, no navigation, whatever the URL asked for.
+    const heading = page.getByRole('heading', { level: 1, name: 'Choose your own password' });
+    await heading.waitFor();
+    expect(await page.evaluate<string>('document.activeElement.tagName')).toBe('H1');
+    expect(await page.getByRole('navigation').count()).toBe(0);
+    expect(await page.getByRole('heading', { name: 'Review queue' }).count()).toBe(0);
+    for (const language of LANGUAGES) {
+      await chooseLanguage(page, language);
+      expect(await accessibilityViolations(page), `password change in ${language}`).toEqual([]);
+      await screenshot(page, `staff-password-change-${language}`);
+    }
+    await chooseLanguage(page, 'en');
+    // The core refuses everything else to this session, whatever the page does.
+    const refused = await page.evaluate<{ status: number; type: string }>(`fetch('/api/v1/cases')
+      .then(async (r) => ({ status: r.status, type: (await r.json()).type }))`);
+    expect(refused).toEqual({ status: 403, type: '/api/v1/problems/password_change_required' });
+
+    // Keyboard only: a wrong current password first (announced), then the change.
+    await tabTo(page, 'input[name="currentPassword"]');
+    await page.keyboard.type('zz-not-my-password-1');
+    await tabTo(page, 'input[name="newPassword"]');
+    await page.keyboard.type('zz-newcomer-own-pass-1');
+    await tabTo(page, 'input[name="repeatPassword"]');
+    await page.keyboard.type('zz-newcomer-own-pass-1');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'The current password is wrong' }).waitFor();
+    expect(await accessibilityViolations(page), 'password change refused').toEqual([]);
+    // Back to the current password with Shift+Tab, from the field the Enter was pressed in.
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate<string>('document.activeElement.name')).toBe('currentPassword');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(created.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Review queue' }).waitFor();
+    await page.getByText('Signed in as newcomer (Branch staff)').waitFor();
+    const after = await page.evaluate<number>(`fetch('/api/v1/cases').then((r) => r.status)`);
+    expect(after).toBe(200);
+    // Only the new password opens the account from now on.
+    const old = await fetch(`${appliance.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'newcomer', password: created.password }),
+    });
+    expect(old.status).toBe(401);
+  }, 240_000);
+
+  it("sets the user's own kiosk PIN with the keyboard; the kiosk's exit then opens with it, checked by the core", async () => {
+    const page = await newPage();
+    const base = `${appliance.url}/staff`;
+    await loginInBrowser(page, base, 'desk');
+    await openRoute(page, base, 'pin');
+    await page.getByRole('heading', { level: 1, name: 'My kiosk PIN' }).waitFor();
+    const exit = (pin: string) =>
+      fetch(`${appliance.url}/api/v1/kiosk/exit`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${appliance.kioskToken}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ pin }),
+      }).then((r) => r.json() as Promise<{ allowed: boolean }>);
+    expect(await exit('582039')).toEqual({ allowed: false });
+    const fill = async (pin: string) => {
+      await tabTo(page, 'input[name="currentPassword"]');
+      await page.keyboard.type(STAFF_PASSWORD);
+      await tabTo(page, 'input[name="pin"]');
+      await page.keyboard.type(pin);
+      await tabTo(page, 'input[name="repeatPin"]');
+      await page.keyboard.type(pin);
+      await page.keyboard.press('Enter');
+    };
+    await fill('123456');
+    await page.getByRole('alert').filter({ hasText: 'not one digit repeated nor a run' }).waitFor();
+    expect(await accessibilityViolations(page), 'PIN refused').toEqual([]);
+    await openRoute(page, base, 'pin');
+    await fill('582039');
+    await page.getByRole('status').filter({ hasText: 'Your PIN is saved.' }).waitFor();
+    // Nothing of the PIN stays in the form.
+    expect(await page.locator('input[name="pin"]').inputValue()).toBe('');
+    expect(await exit('582039')).toEqual({ allowed: true });
+  }, 240_000);
+
   it('has no WCAG 2.2 AA violation on any staff screen in English, Spanish and German', async () => {
     const { caseId } = await verificationInReview(appliance, integrator, 8);
     const referenced = await integrator.json<{ id: string }>(
@@ -150,7 +250,7 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     expect(await accessibilityViolations(page), 'login').toEqual([]);
     await screenshot(page, 'staff-login-en');
     await loginInBrowser(page, base, 'root');
-    const routes = ['queue', `case/${caseId}`, 'search', 'privacy', 'audit', 'reports'];
+    const routes = ['queue', `case/${caseId}`, 'search', 'privacy', 'audit', 'reports', 'pin'];
     for (const language of LANGUAGES) {
       await chooseLanguage(page, language);
       for (const route of routes) {

@@ -11,7 +11,9 @@ import { bin, cleanEnv, runBin } from '../server/cli/bin-helpers.js';
 
 /**
  * The shell's side of the real core: `verikiosk start` forked as the shell forks it, its ready
- * message over IPC, /api/v1/health, and the staff exit check against its login.
+ * message over IPC, /api/v1/health, and the staff exit: a staff PIN checked by the core for the
+ * kiosk's own token (POST /api/v1/kiosk/exit), set by the admin through the API after the forced
+ * change of the generated password.
  */
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'verikiosk-core-ready-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -20,8 +22,12 @@ describe('the core forked by the shell', () => {
   it('sends its URL over IPC, serves health, and checks a staff exit', async () => {
     const init = await runBin(['init', '--data-dir', dataDir, '--unattended', '--json']);
     expect(init.code).toBe(0);
-    const admin = (JSON.parse(init.stdout) as { admin: { username: string; password: string } })
-      .admin;
+    const provisioned = JSON.parse(init.stdout) as {
+      admin: { username: string; password: string };
+      kioskToken: { token: string };
+    };
+    const { admin } = provisioned;
+    const kioskToken = provisioned.kioskToken.token;
 
     const command = coreCommand(
       bin,
@@ -39,13 +45,53 @@ describe('the core forked by the shell', () => {
       expect(message.certificateSha256).toBeNull();
       await expect(waitForHealth(message.url)).resolves.toBe(true);
 
-      const wrong = { username: admin.username, secret: `${admin.password}x` };
-      await expect(staffExitAllowed(message.url, wrong)).resolves.toBe(false);
-      const right = { username: admin.username, secret: admin.password };
-      await expect(staffExitAllowed(message.url, right)).resolves.toBe(true);
-      await expect(staffExitAllowed('http://127.0.0.1:1', right)).resolves.toBe(false);
+      // No PIN set yet: nothing opens the exit, the admin's password least of all.
+      await expect(staffExitAllowed(message.url, kioskToken, admin.password)).resolves.toBe(false);
+      await expect(staffExitAllowed(message.url, kioskToken, '480213')).resolves.toBe(false);
+      await setPinThroughApi(message.url, admin, '480213');
+
+      await expect(staffExitAllowed(message.url, kioskToken, '480214')).resolves.toBe(false);
+      await expect(staffExitAllowed(message.url, kioskToken, '480213')).resolves.toBe(true);
+      // The PIN opens only with a kiosk's token, and only a core that answers.
+      await expect(staffExitAllowed(message.url, null, '480213')).resolves.toBe(false);
+      await expect(staffExitAllowed(message.url, 'vkk_not_a_token', '480213')).resolves.toBe(false);
+      await expect(staffExitAllowed('http://127.0.0.1:1', kioskToken, '480213')).resolves.toBe(
+        false,
+      );
     } finally {
       await supervisor.stop();
     }
-  });
+  }, 120_000);
 });
+
+/** The admin logs in, changes the generated password (forced), then sets their PIN. */
+async function setPinThroughApi(
+  url: string,
+  admin: { username: string; password: string },
+  pin: string,
+): Promise<void> {
+  const post = (path: string, body: unknown, session?: { cookie: string; csrf: string }) =>
+    fetch(new URL(path, url), {
+      method: path === '/api/v1/auth/pin' ? 'PUT' : 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(session ? { cookie: session.cookie, 'x-csrf-token': session.csrf } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  const login = await post('/api/v1/auth/login', admin);
+  expect(login.status).toBe(200);
+  const session = {
+    cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
+    csrf: ((await login.json()) as { csrfToken: string }).csrfToken,
+  };
+  const ownPassword = 'zz-admin-own-password-1';
+  const changed = await post(
+    '/api/v1/auth/password',
+    { currentPassword: admin.password, newPassword: ownPassword },
+    session,
+  );
+  expect(changed.status).toBe(200);
+  const set = await post('/api/v1/auth/pin', { currentPassword: ownPassword, pin }, session);
+  expect(set.status).toBe(204);
+}

@@ -22,6 +22,7 @@ import { createConsoleTranslator, storedLanguage } from './i18n.js';
 import { parseHash } from './router.js';
 import { ProblemText } from './ui.js';
 import { TextField } from './parts.js';
+import { PasswordChange } from './password.js';
 
 export interface NavItem {
   /** The first route segment, e.g. 'queue'. */
@@ -152,15 +153,6 @@ function ConsoleApp({ page }: { page: ConsolePage }) {
     );
   }
 
-  const value: Console = {
-    i18n,
-    t,
-    api,
-    session,
-    route,
-    navigate,
-    can: (scope) => hasScope(session, scope),
-  };
   const logout = async () => {
     try {
       await api.post('/api/v1/auth/logout');
@@ -170,6 +162,37 @@ function ConsoleApp({ page }: { page: ConsolePage }) {
     rememberLogin(false);
     setSession(null);
     location.hash = '';
+  };
+  const logoutButton = (
+    <button type="button" class="secondary" onClick={() => void logout()}>
+      {t('console.logout')}
+    </button>
+  );
+
+  // A first password someone else set: the core opens nothing else until it is changed.
+  if (session.mustChangePassword) {
+    return (
+      <>
+        <header class="console-header">
+          <span class="console-brand">
+            {t('common.appName')} · {t(`${page.page}.title`)}
+          </span>
+          {languagePicker}
+          {logoutButton}
+        </header>
+        <PasswordChange t={t} api={api} onChanged={setSession} />
+      </>
+    );
+  }
+
+  const value: Console = {
+    i18n,
+    t,
+    api,
+    session,
+    route,
+    navigate,
+    can: (scope) => hasScope(session, scope),
   };
   const visibleNav = page.nav.filter((item) => item.scope === undefined || value.can(item.scope));
   const current = route[0] ?? visibleNav[0]?.route ?? '';
@@ -208,9 +231,7 @@ function ConsoleApp({ page }: { page: ConsolePage }) {
             role: t(`console.roles.${session.user.role}`),
           })}
         </span>
-        <button type="button" class="secondary" onClick={() => void logout()}>
-          {t('console.logout')}
-        </button>
+        {logoutButton}
       </header>
       <main id="main" tabIndex={-1}>
         <Screen key={route.join('/')}>{page.view(route.length ? route : [current])}</Screen>

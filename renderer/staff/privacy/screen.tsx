@@ -4,7 +4,7 @@
  * identity proof; a deletion asks for an explicit confirmation first. What staff type here goes
  * to the core only: nothing is kept in the browser.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useConsole } from '../console/context.js';
 import { RowButton, Section, SelectField, Table, TextField } from '../console/parts.js';
 import { Feedback, Loaded, useAction, useLoad, When } from '../console/ui.js';
@@ -20,11 +20,25 @@ import {
   type PrivacyRequestCreate,
 } from './api.js';
 
+const EXPORT_POLL_MS = 2000;
+
 export function PrivacyScreen() {
   const { t, api } = useConsole();
   const [load, reload] = useLoad((signal) => listPrivacyRequests(api, signal), [], {
     notFoundIsUnavailable: true,
   });
+  // An export is built in the background: while one runs, the desk asks again, so its progress
+  // and then its download appear without a reload.
+  const exporting =
+    load.state === 'ok' &&
+    load.value.items.some(
+      (r) => (r.type === 'access' || r.type === 'portability') && r.completedAt === null,
+    );
+  useEffect(() => {
+    if (!exporting) return;
+    const timer = setInterval(reload, EXPORT_POLL_MS);
+    return () => clearInterval(timer);
+  }, [exporting, reload]);
   return (
     <>
       <h1>{t('staff.privacy.title')}</h1>

@@ -109,8 +109,34 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * may hold a staff session. Nothing presented: null. Credentials presented that do not open
  * anything (unknown, revoked, expired, ended): 401, never a silent downgrade to anonymous.
  * A cookie-authenticated write must pass the CSRF check (checkCsrf).
+ *
+ * A staff session whose user must change their password (a generated first password) is
+ * refused here with 403 `password_change_required`, whatever the route: only the routes that
+ * pass `pendingPasswordChange: 'allow'` (the password change, the session, logout; and the rate
+ * limiter, which only counts the caller) see it. Every route that looks at credentials comes
+ * through this function, so no route can forget the rule.
  */
-export function authenticateRequest(c: Context<ApiEnv>, vault: Vault): Principal | null {
+export function authenticateRequest(
+  c: Context<ApiEnv>,
+  vault: Vault,
+  options: { pendingPasswordChange?: 'allow' } = {},
+): Principal | null {
+  const principal = resolvePrincipal(c, vault);
+  if (
+    principal?.kind === 'staff' &&
+    principal.session.mustChangePassword &&
+    options.pendingPasswordChange !== 'allow'
+  ) {
+    throw new HttpError(
+      403,
+      'password_change_required',
+      'this staff user must change their password first (POST /api/v1/auth/password)',
+    );
+  }
+  return principal;
+}
+
+function resolvePrincipal(c: Context<ApiEnv>, vault: Vault): Principal | null {
   const known = c.get('principal');
   if (known !== undefined) return known;
   const header = c.req.header('authorization');

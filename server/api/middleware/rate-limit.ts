@@ -103,7 +103,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
     if (c.req.header('authorization') !== undefined || hasSessionCookie(c)) {
       let principal = null;
       try {
-        principal = authenticateRequest(c, options.vault);
+        principal = authenticateRequest(c, options.vault, { pendingPasswordChange: 'allow' });
       } catch {
         // Invalid credentials (401), a failed CSRF check (403) or a database that cannot check
         // them (503): the route answers, as it would without a limiter; the address bucket has

@@ -2,15 +2,20 @@ import { createRoute } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import {
   LoginSchema,
+  PasswordChangeSchema,
   SESSION_COOKIE,
+  StaffPinSchema,
   StaffSessionSchema,
   type StaffSessionDto,
 } from '../../../contract/index.js';
 import {
   LoginThrottle,
+  authenticateSession,
+  changePassword,
   csrfTokenFor,
   endSession,
   login,
+  setStaffPin,
   type SessionPolicy,
   type StaffSession,
 } from '../../auth/index.js';
@@ -33,6 +38,7 @@ function toDto(vault: Vault, session: StaffSession, token: string): StaffSession
     csrfToken: csrfTokenFor(vault, token),
     expiresAt: session.expiresAt,
     idleExpiresAt: session.idleExpiresAt,
+    mustChangePassword: session.mustChangePassword,
   };
 }
 
@@ -41,7 +47,8 @@ const sessionCookie = (token: string) =>
   `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; Secure; SameSite=Strict`;
 
 function staffPrincipal(c: Context<ApiEnv>, vault: Vault): Extract<Principal, { kind: 'staff' }> {
-  const principal = authenticateRequest(c, vault);
+  // These routes serve a session that must change its password too: they are how it does.
+  const principal = authenticateRequest(c, vault, { pendingPasswordChange: 'allow' });
   if (principal === null) {
     throw new HttpError(401, 'unauthorized', 'no staff session: log in first');
   }
@@ -108,6 +115,40 @@ export function authRoutes(vault: Vault, policy: SessionPolicy) {
       ...problemResponses(401, 403, 429),
     },
   });
+  const passwordRoute = createRoute({
+    method: 'post',
+    path: '/auth/password',
+    tags: ['auth'],
+    summary:
+      'Change your own password (needs X-CSRF-Token and the current password); ends your other sessions',
+    security: [{ session: [] }],
+    request: {
+      body: { required: true, content: { 'application/json': { schema: PasswordChangeSchema } } },
+    },
+    responses: {
+      200: {
+        description:
+          'Changed: the session, no longer bound to a password change. A wrong current password counts towards the lock as a failed login does (422, rule `current_password`).',
+        content: { 'application/json': { schema: StaffSessionSchema } },
+      },
+      ...problemResponses(400, 401, 403, 413, 422, 429),
+    },
+  });
+  const pinRoute = createRoute({
+    method: 'put',
+    path: '/auth/pin',
+    tags: ['auth'],
+    summary:
+      'Set your own staff PIN (6-12 digits), which opens the kiosk shell’s exit (needs X-CSRF-Token and the current password)',
+    security: [{ session: [] }],
+    request: {
+      body: { required: true, content: { 'application/json': { schema: StaffPinSchema } } },
+    },
+    responses: {
+      204: { description: 'Set; it replaces an earlier PIN' },
+      ...problemResponses(400, 401, 403, 413, 422, 429),
+    },
+  });
   const loginQueue = new KeyedQueue();
   return apiRouter()
     .openapi(loginRoute, (c) => {
@@ -142,6 +183,26 @@ export function authRoutes(vault: Vault, policy: SessionPolicy) {
       c.header('cache-control', 'no-store');
       return c.json(toDto(vault, principal.session, principal.token), 200);
     })
+    .openapi(passwordRoute, async (c) => {
+      const principal = staffPrincipal(c, vault);
+      await changePassword(vault, principal.session, c.req.valid('json'), policy);
+      const session = authenticateSession(vault, principal.token, policy);
+      if (session === null) throw new HttpError(401, 'unauthorized', 'the session has ended');
+      c.header('cache-control', 'no-store');
+      return c.json(toDto(vault, session, principal.token), 200);
+    })
+    .openapi(pinRoute, async (c) => {
+      const principal = staffPrincipal(c, vault);
+      if (principal.session.mustChangePassword) {
+        throw new HttpError(
+          403,
+          'password_change_required',
+          'this staff user must change their password first (POST /api/v1/auth/password)',
+        );
+      }
+      await setStaffPin(vault, principal.session, c.req.valid('json'), policy);
+      return c.body(null, 204);
+    })
     .openapi(logoutRoute, (c) => {
       const principal = staffPrincipal(c, vault);
       endSession(vault, principal.session);
@@ -150,7 +211,7 @@ export function authRoutes(vault: Vault, policy: SessionPolicy) {
 }
 
 /** Runs tasks one after another per key (different keys run concurrently). */
-class KeyedQueue {
+export class KeyedQueue {
   readonly #tails = new Map<string, Promise<unknown>>();
 
   run<T>(key: string, task: () => Promise<T>): Promise<T> {

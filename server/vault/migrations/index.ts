@@ -14,6 +14,7 @@ import { migration012VerificationReference } from './012-verification-reference.
 import { migration013Fleet } from './013-fleet.js';
 import { migration014PrivacyRequests } from './014-privacy-requests.js';
 import { migration015PrivacyRequester } from './015-privacy-requester.js';
+import { migration016StaffPin } from './016-staff-pin.js';
 
 export interface Migration {
   readonly version: number;
@@ -38,6 +39,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration013Fleet,
   migration014PrivacyRequests,
   migration015PrivacyRequester,
+  migration016StaffPin,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

@@ -1,0 +1,130 @@
+/**
+ * Four eyes in the staff console, in Chromium against the real core: a verification the policy
+ * declined for a fraud-type reason (a document number listed as stolen) opens a case whose
+ * approval needs two different reviewers. The first reviewer approves and the case waits; the
+ * same reviewer cannot give the second approval (the console offers no form, and the core
+ * refuses it if asked anyway); another staff user confirms it and the verification is approved.
+ * axe-core on each of those screens.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { cleanupDirs } from '../server/cli/helpers.js';
+import { hasDevData } from '../support/dev-data.js';
+import { loginInBrowser } from './console-helpers.js';
+import {
+  accessibilityViolations,
+  hasChromium,
+  launchChromium,
+  screenshot,
+  startE2eAppliance,
+  type E2eAppliance,
+} from './harness.js';
+import { apiCaller, staffUser, verificationNeedingFourEyes } from './staff-fixtures.js';
+
+const hasData = hasDevData('svc2004') && hasDevData('faces');
+
+describe.skipIf(!hasChromium || !hasData)('four-eyes review in the staff console', () => {
+  let appliance: E2eAppliance;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    appliance = await startE2eAppliance();
+    browser = await launchChromium();
+    staffUser(appliance, 'first', 'staff');
+    staffUser(appliance, 'second', 'staff');
+  }, 180_000);
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await appliance?.close();
+    cleanupDirs();
+  });
+
+  async function loggedIn(username: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await loginInBrowser(page, `${appliance.url}/staff`, username);
+    return page;
+  }
+
+  async function openCase(page: Page, caseId: string): Promise<void> {
+    await page.goto(`${appliance.url}/staff#/case/${caseId}`);
+    await page.getByRole('heading', { level: 1, name: `Case ${caseId}` }).waitFor();
+  }
+
+  it('takes two different reviewers to approve what the policy declined', async () => {
+    const integrator = apiCaller(appliance, [
+      'verifications:write',
+      'verifications:read',
+      'captures:write',
+    ]);
+    const { verificationId, caseId } = await verificationNeedingFourEyes(appliance, integrator);
+
+    // The first reviewer: takes the case and approves; the case now waits for someone else.
+    const first = await loggedIn('first');
+    await openCase(first, caseId);
+    await first
+      .getByText('The policy declined this verification: approving it needs a second')
+      .waitFor();
+    expect(await accessibilityViolations(first), 'case needing four eyes').toEqual([]);
+    await first.getByRole('button', { name: 'Assign to me' }).click();
+    await first.getByText('The case is assigned to you.').waitFor();
+    await first.getByRole('radio', { name: 'Approve' }).check();
+    await first.getByLabel('Reason').selectOption('identity_confirmed_in_person');
+    await first.getByText('Approving waits for a second reviewer.').waitFor();
+    await first.getByRole('button', { name: 'Record the decision' }).click();
+    await first
+      .getByText('You made the first decision: a different reviewer must make the second.')
+      .waitFor();
+    await first
+      .getByText("First reviewer's proposal: Approved (Identity confirmed in person).")
+      .waitFor();
+    // No way to give the second approval in the console: the form is gone.
+    expect(await first.getByRole('button', { name: 'Record the decision' }).count()).toBe(0);
+    expect(await accessibilityViolations(first), 'awaiting the second reviewer').toEqual([]);
+    await screenshot(first, 'staff-four-eyes-awaiting-en');
+    expect(
+      (await integrator.json<{ status: string }>('GET', `/verifications/${verificationId}`)).status,
+    ).toBe('declined');
+    const waiting = await integrator.json<{ case: { status: string } }>('GET', `/cases/${caseId}`);
+    expect(waiting.case.status).toBe('awaiting_second');
+
+    // Asked anyway from the same session (the page's own cookie and CSRF token), the core refuses.
+    const again = await first.evaluate<{ status: number; rule: string }>(`(async () => {
+      const session = await (await fetch('/api/v1/auth/session')).json();
+      const response = await fetch('/api/v1/cases/${caseId}/decision', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrfToken },
+        body: JSON.stringify({ resolution: 'approved', reasonCode: 'identity_confirmed_in_person' }),
+      });
+      return { status: response.status, rule: (await response.json()).rule };
+    })()`);
+    expect(again).toEqual({ status: 409, rule: 'four_eyes' });
+
+    // Another staff member sees the proposal and confirms it.
+    const second = await loggedIn('second');
+    await openCase(second, caseId);
+    await second
+      .getByText("First reviewer's proposal: Approved (Identity confirmed in person).")
+      .waitFor();
+    expect(await accessibilityViolations(second), 'second reviewer').toEqual([]);
+    await screenshot(second, 'staff-four-eyes-second-en');
+    await second.getByRole('radio', { name: 'Approve' }).check();
+    await second.getByLabel('Reason').selectOption('identity_confirmed_in_person');
+    await second.getByRole('button', { name: 'Record the decision' }).click();
+    await second.getByText('Decided: Approved (Identity confirmed in person).').waitFor();
+    expect(await accessibilityViolations(second), 'decided').toEqual([]);
+
+    const theCase = await integrator.json<{
+      case: { status: string; resolution: string; secondReviewer: string | null };
+    }>('GET', `/cases/${caseId}`);
+    expect(theCase.case).toMatchObject({ status: 'decided', resolution: 'approved' });
+    expect(theCase.case.secondReviewer).not.toBeNull();
+    const verification = await integrator.json<{ status: string; decision: string }>(
+      'GET',
+      `/verifications/${verificationId}`,
+    );
+    expect(verification).toMatchObject({ status: 'approved', decision: 'approved' });
+  }, 400_000);
+});
