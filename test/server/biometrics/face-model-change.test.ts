@@ -117,7 +117,7 @@ describe('a face-model change', () => {
         await t.call('POST', `/verifications/${id}/selfie`, t.integrator, { frames, plan }),
         200,
       );
-      const decided = await bodyOf<SessionBody>(
+      const decided = await bodyOf(
         await t.call('POST', `/verifications/${id}/submit`, t.integrator),
         200,
       );
