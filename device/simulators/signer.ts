@@ -17,11 +17,11 @@
  * measures both the same way (an affine fit after DTW alignment, decomposed; what it leaves;
  * the alignment's distance from the diagonal) on SVC2004 Task 2 users 1–20, S1–S10 each, and
  * the simulated signer's test checks the result. Median per person, SVC2004 then simulated:
- * duration CV 5.7% / 5.6%, affine scale SD 0.041 / 0.039, aspect SD 0.049 / 0.044, rotation SD
- * 1.2° / 1.0°, slant SD 0.039 / 0.043, mean-pressure CV 4.9% / 4.8%, pace warp 0.020 / 0.016 of
- * the signature, residual 13% / 9% of the ink's RMS radius, its correlation length 2.1% / 1.8%
- * of the signature; the enrolment's mean DTW distance per signature (what the verifier's
- * consistency check bounds at 0.28) 0.135 / 0.151 (median), 0.223 / 0.208 (max). The local
+ * duration CV 5.7% / 5.4%, affine scale SD 0.041 / 0.036, aspect SD 0.049 / 0.044, rotation SD
+ * 1.2° / 1.0°, slant SD 0.039 / 0.045, mean-pressure CV 4.9% / 4.6%, pace warp 0.020 / 0.020 of
+ * the signature, residual 13% / 9% of the ink's RMS radius, its correlation length 2.1% / 1.9%
+ * of the signature; the enrolment's mean DTW distance per signature over S1–S3 (what the
+ * verifier's consistency check bounds at 0.28) 0.142 / 0.157 (median). The local
  * deformation stays below the real residual because the simulated timing and pressure already
  * put the DTW distance slightly above the real one.
  */

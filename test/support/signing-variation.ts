@@ -2,10 +2,22 @@
  * How much one person's signatures differ from one signing to the next, measured the same way on
  * real genuine signatures (SVC2004) and on the simulated signer's: the global changes (duration,
  * size, rotation, slant, mean pressure) and what is left after them (the smooth local
- * deformation). `npx tsx test/support/signing-variation.ts` prints the SVC2004 figures the
- * simulated signer's amplitudes were set from (device/simulators/signer.ts).
+ * deformation). `npx tsx test/support/signing-variation.ts` prints both side by side (the
+ * quartiles over SVC2004 Task 2 users 1–20, S1–S10, and over 20 simulated persons' ten signings
+ * on the simulated Wacom): what the simulated signer's amplitudes were set from
+ * (device/simulators/signer.ts).
  */
-import { mmPerUnit, type Signature } from '../../server/biometrics/signature/index.js';
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { createSimulatedSigner } from '../../device/simulators/index.js';
+import {
+  buildSignatureTemplate,
+  mmPerUnit,
+  parseSvcSignature,
+  type Signature,
+} from '../../server/biometrics/signature/index.js';
+import { devDataPath } from './dev-data.js';
+import { captureOnPad } from './pad-capture.js';
 
 interface Point {
   x: number;
@@ -285,3 +297,42 @@ export function summarise(
   }
   return out;
 }
+
+/** Prints the SVC2004 and the simulated signer's quartiles per measure (needs the data set). */
+async function main(): Promise<void> {
+  const real: Signature[][] = [];
+  for (let user = 1; user <= 20; user++) {
+    real.push(
+      Array.from({ length: 10 }, (_, i) =>
+        parseSvcSignature(
+          readFileSync(devDataPath('svc2004', 'task2', `U${user}S${i + 1}.TXT`), 'utf8'),
+        ),
+      ),
+    );
+  }
+  const simulated: Signature[][] = [];
+  for (let person = 1; person <= 20; person++) {
+    const signer = createSimulatedSigner(person);
+    const ten: Signature[] = [];
+    for (let k = 0; k < 10; k++) ten.push(await captureOnPad('wacom', signer.sign(k)));
+    simulated.push(ten);
+  }
+  const enrolment = (people: Signature[][]) =>
+    median(
+      people.flatMap(
+        (s) => buildSignatureTemplate(s.slice(0, 3)).statistics.perReference.dynamics as number[],
+      ),
+    );
+  const a = summarise(real.map(personVariation));
+  const b = summarise(simulated.map(personVariation));
+  const f = (q: number[]) => q.map((v) => v.toFixed(4)).join(' ');
+  console.log('measure (quartiles)       SVC2004 Task 2            simulated (Wacom)');
+  for (const key of Object.keys(a)) console.log(key.padEnd(26), f(a[key]!), '  ', f(b[key]!));
+  console.log(
+    'enrolment DTW distance (median)',
+    enrolment(real).toFixed(3),
+    enrolment(simulated).toFixed(3),
+  );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
