@@ -184,9 +184,8 @@ export function createTopazDecoder(options: {
   let info: { model: number; serial: number } | undefined;
   const tracker = new StrokeTracker();
 
-  function handle(decoded: TopazPacket, out: PadEvent[]): void {
+  function handle(decoded: TopazPacket, t: number, out: PadEvent[]): void {
     stats.packets += 1;
-    const t = now();
     switch (decoded.kind) {
       case 'coordinate': {
         const x = calibration
@@ -225,6 +224,9 @@ export function createTopazDecoder(options: {
     },
     push(chunk) {
       const out: PadEvent[] = [];
+      // The packets of one read arrived together: one arrival time for all of them (the clock
+      // moving on while they are decoded is not pen time, and would read as a far faster pad).
+      const t = now();
       for (const byte of chunk) {
         if ((byte & 0x80) !== 0) {
           if (filled > 0) stats.dropped += 1;
@@ -236,7 +238,7 @@ export function createTopazDecoder(options: {
           packet[filled++] = byte;
           if (filled === 5) {
             filled = 0;
-            handle(decodeTopazPacket(packet), out);
+            handle(decodeTopazPacket(packet), t, out);
           }
         }
       }

@@ -3,6 +3,8 @@ export type { PlaybackOptions, TimedChunk } from './pacing.js';
 export { playChunks } from './pacing.js';
 export type { SignaturePoint, SimulatedSignature } from './signature.js';
 export { generateSyntheticSignature } from './signature.js';
+export type { SigningVariation, SimulatedSigner } from './signer.js';
+export { SIGNING_VARIATION, createSimulatedSigner, ownSignature } from './signer.js';
 export type { SpecimenDocument } from './specimens.js';
 export {
   SPECIMEN_AAMVA,

@@ -25,7 +25,8 @@ function join(chunks: readonly TimedChunk[]): Uint8Array {
 
 /**
  * Sends timed chunks through `write`, waiting for each chunk's time when `realtime`; chunks due
- * within 10 ms of each other go in one write (a pad's UART delivers several packets per read).
+ * within 10 ms of each other, or all those already due when the playback runs late, go in one
+ * write (a pad's UART delivers several packets per read), at most 64.
  * `separate`: one write per chunk (HID reports are never joined).
  */
 export async function playChunks(
@@ -45,7 +46,11 @@ export async function playChunks(
       if (wait > 0) await new Promise<void>((resolve) => timers.setTimeout(resolve, wait));
     }
     const batch: TimedChunk[] = [];
-    const limit = realtime ? first.t + BATCH_MS : Number.POSITIVE_INFINITY;
+    // Late (a busy host), everything already due goes at once, as a serial port's buffer
+    // hands over all it holds in one read.
+    const limit = realtime
+      ? Math.max(first.t + BATCH_MS, timers.now() - start)
+      : Number.POSITIVE_INFINITY;
     while (i < chunks.length && batch.length < 64) {
       const chunk = chunks[i];
       if (!chunk || chunk.t > limit) break;

@@ -27,7 +27,9 @@ function random(seed: number): () => number {
  * A synthetic, realistic-looking signature: a cursive baseline of loops (sums of sines with a
  * drifting phase, like handwriting models' oscillation theory), 2–3 strokes with pen lifts, a
  * pressure profile that rises and falls within each stroke, sampled at `rateHz`. No person's
- * data: the shipped simulator uses this; tests may replay SVC2004 files read at run time.
+ * data. One drawing, not a person: every seed is another drawing, and three seeds' drawings are
+ * not one person's signings (the simulated pads sign with signer.ts, which is); tests may replay
+ * SVC2004 files read at run time.
  */
 export function generateSyntheticSignature(seed = 1, rateHz = 200): SimulatedSignature {
   const rnd = random(seed);

@@ -4,14 +4,15 @@ import type { Timers } from '../transport/index.js';
 import { createTopazPadSimulator, createWacomStuSimulator } from './pads.js';
 import type { PlaybackOptions } from './pacing.js';
 import { createReaderSimulator } from './reader.js';
-import { generateSyntheticSignature } from './signature.js';
 import type { SimulatedSignature } from './signature.js';
+import { createSimulatedSigner } from './signer.js';
+import type { SimulatedSigner } from './signer.js';
 import type { SpecimenDocument } from './specimens.js';
 
 export interface SimulatedDevices {
   /** For the device manager's `virtualDevices`. */
   devices: VirtualDevice[];
-  /** Signs on a simulated pad (a synthetic signature unless one is given). */
+  /** Signs on a simulated pad: the simulated person's next signing unless a signature is given. */
   sign(
     pad?: 'topaz' | 'wacom',
     signature?: SimulatedSignature,
@@ -25,13 +26,19 @@ export interface SimulatedDevices {
  * The appliance's simulated hardware (`verikiosk start --simulate`): a Topaz pad speaking its
  * serial packets and a reader sending STX/ETX frames, each over an in-memory serial transport,
  * and a Wacom STU-540 over in-memory HID. They go through the same drivers as real devices.
+ * `signer`: who signs on the pads when no signature is given (default: simulated person 1).
  */
-export function createSimulatedDevices(options: { timers?: Timers } = {}): SimulatedDevices {
+export function createSimulatedDevices(
+  options: { timers?: Timers; signer?: SimulatedSigner } = {},
+): SimulatedDevices {
   const timers = options.timers ?? systemTimers;
+  // One simulated person signs at this appliance, a little differently each time, so that an
+  // enrolment takes their signings and a later signing is theirs (device/simulators/signer.ts).
+  const signer = options.signer ?? createSimulatedSigner(1);
+  let signing = 0;
   const topaz = createTopazPadSimulator({ timers });
   const wacom = createWacomStuSimulator({ timers });
   const reader = createReaderSimulator({ timers, framing: 'stx-etx' });
-  let seed = 1;
   const devices: VirtualDevice[] = [
     {
       id: 'topaz-pad',
@@ -65,7 +72,7 @@ export function createSimulatedDevices(options: { timers?: Timers } = {}): Simul
   return {
     devices,
     sign(pad = 'topaz', signature, playback) {
-      const chosen = signature ?? generateSyntheticSignature(seed++);
+      const chosen = signature ?? signer.sign(signing++);
       return pad === 'topaz' ? topaz.play(chosen, playback) : wacom.play(chosen, playback);
     },
     present: (document) => reader.present(document),

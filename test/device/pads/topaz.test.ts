@@ -76,26 +76,44 @@ describe('Topaz decoder', () => {
   ];
   const wire = concat(...points.map((p) => encodeTopazCoordinate({ ...p, near: true })));
 
-  it('emits strokes with calibrated coordinates across any chunking', () => {
+  it('emits strokes with calibrated coordinates across any chunking, stamped when their read arrived', () => {
     fc.assert(
       fc.property(cutPoints, (cuts) => {
         let clock = 0;
         const decoder = createTopazDecoder({ model: gem1x5, now: () => (clock += 5) });
-        const events = [...splitAt(wire, cuts).flatMap((c) => decoder.push(c)), ...decoder.flush()];
+        // Packets completed by one read share its arrival time, however long decoding takes
+        // (the clock moves on at every reading): the time of the read each packet ended in.
+        const arrival: number[] = [];
+        const events: PadEvent[] = [];
+        let received = 0;
+        for (const chunk of splitAt(wire, cuts)) {
+          events.push(...decoder.push(chunk));
+          received += chunk.length;
+          while (arrival.length < Math.floor(received / 5)) arrival.push(clock);
+        }
+        events.push(...decoder.flush());
+        const at = (k: number) => arrival[k]!;
         const resolution = { maxX: 2000, maxY: 600, maxPressure: 1, unitsPerInch: null };
         expect(events).toEqual<PadEvent[]>([
-          { type: 'strokeStart', t: 5 },
-          { type: 'sample', x: 0, y: 0, pressure: 1, t: 5, resolution },
-          { type: 'sample', x: 1000, y: 300, pressure: 1, t: 10, resolution },
-          { type: 'sample', x: 2000, y: 600, pressure: 1, t: 15, resolution },
-          { type: 'strokeEnd', t: 20 },
-          { type: 'strokeStart', t: 25 },
-          { type: 'sample', x: 600, y: 250, pressure: 1, t: 25, resolution },
-          { type: 'strokeEnd', t: 30 },
+          { type: 'strokeStart', t: at(0) },
+          { type: 'sample', x: 0, y: 0, pressure: 1, t: at(0), resolution },
+          { type: 'sample', x: 1000, y: 300, pressure: 1, t: at(1), resolution },
+          { type: 'sample', x: 2000, y: 600, pressure: 1, t: at(2), resolution },
+          { type: 'strokeEnd', t: at(3) },
+          { type: 'strokeStart', t: at(4) },
+          { type: 'sample', x: 600, y: 250, pressure: 1, t: at(4), resolution },
+          { type: 'strokeEnd', t: at(5) },
         ]);
         expect(decoder.stats).toEqual({ packets: 6, dropped: 0, noiseBytes: 0 });
       }),
     );
+  });
+
+  it('stamps the packets of one read with one time, not the clock moving on while decoding', () => {
+    let clock = 0;
+    const decoder = createTopazDecoder({ model: gem1x5, now: () => (clock += 0.005) });
+    const samples = decoder.push(wire).filter((e) => e.type === 'sample');
+    expect(new Set(samples.map((e) => e.t)).size).toBe(1);
   });
 
   it('passes raw coordinates through for uncalibrated models; resyncs on a sync byte', () => {
