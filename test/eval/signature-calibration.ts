@@ -511,8 +511,10 @@ export function pooledAdaptationExperiment(
     `EXPERIMENT adaptation, settings fitted on both tasks' training writers (${folds.length} folds): chosen ${chosen.join('; ')}`,
   );
   tasks.forEach(({ task }, k) => {
+    const d = results[k]!.fitted.map((f, i) => f - results[k]!.today[i]!);
+    const se = (sd(d) * Math.sqrt(d.length / Math.max(1, d.length - 1))) / Math.sqrt(d.length);
     console.log(
-      `  ${task.dir}: test adaptation EER today ${spread(results[k]!.today)}, fitted ${spread(results[k]!.fitted)}; poisoning forgery admitted ${admitted[k]!.today} / ${admitted[k]!.fitted}`,
+      `  ${task.dir}: test adaptation EER today ${spread(results[k]!.today)}, fitted ${spread(results[k]!.fitted)}; paired by fold ${(mean(d) * 100).toFixed(2)} ± ${(se * 100).toFixed(2)} points (better in ${d.filter((x) => x < -1e-12).length}, worse in ${d.filter((x) => x > 1e-12).length}); poisoning forgery admitted ${admitted[k]!.today} / ${admitted[k]!.fitted}`,
     );
   });
 }

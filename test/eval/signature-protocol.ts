@@ -773,11 +773,21 @@ export interface DbaChoice {
   readonly options: VerifierOptions;
   /** Weight of the DBA mean-template term in the fused distance (0: the verifier alone). */
   readonly dbaWeight: number;
+  /** Where DBA starts: the medoid reference (Petitjean) or the Euclidean barycentre (EB-DBA). */
+  readonly start?: 'medoid' | 'euclidean';
+  /**
+   * The per-writer normaliser: the references' mean distance to the mean of all of them ('in',
+   * which the references helped make), or leave-one-out ('loo': each reference's distance to
+   * the mean of the others, as a probe's is to a mean it did not make).
+   */
+  readonly normaliser?: 'in' | 'loo';
 }
 
 /**
  * Experiment: the verifier's distance fused with the distance to the references' DTW barycentre
- * (dba.ts), normalised by the references' mean distance to that barycentre to the same power.
+ * (dba.ts), normalised by the references' distance to that barycentre (or leave-one-out) to the
+ * same power; weight 1 is Okawa's single mean template with the verifier's duration and speed
+ * factors.
  */
 export function verifierDbaMethod(
   task: TaskData,
@@ -793,18 +803,38 @@ export function verifierDbaMethod(
   return {
     name,
     grid,
-    key: (g) => `${inner.key(g.options)}|${g.dbaWeight}`,
-    describe: (g) => `${inner.describe(g.options)}, DBA weight ${g.dbaWeight}`,
-    template(_task, refs, g) {
+    key: (g) =>
+      `${inner.key(g.options)}|${g.dbaWeight}|${g.start ?? 'medoid'}|${g.normaliser ?? 'in'}`,
+    describe: (g) =>
+      `${inner.describe(g.options)}, DBA weight ${g.dbaWeight} (${g.start ?? 'medoid'}, ${g.normaliser ?? 'in'})`,
+    template(_task, refs, g, enrolled) {
       const o = g.options;
-      const t = inner.template(task, refs, o);
+      const t = inner.template(task, refs, o, enrolled);
       const cache = inner.cacheOf(o);
-      const key = `${representationKey(o)}|${refs.join(',')}`;
+      const start = g.start ?? 'medoid';
+      const normaliser = g.normaliser ?? 'in';
+      const key = `${representationKey(o)}|${start}|${normaliser}|${refs.join(',')}`;
       let entry = means.get(key);
       if (!entry && g.dbaWeight > 0) {
         const sequences = refs.map((r) => cache.prepared[r]!.dynamics);
-        const m = dbaMean(sequences, o.bandFraction);
-        const spread = mean(sequences.map((s) => dtwDistance(s, m, o.bandFraction)));
+        const m = dbaMean(sequences, o.bandFraction, 5, start);
+        const spread =
+          normaliser === 'in' || sequences.length < 3
+            ? mean(sequences.map((s) => dtwDistance(s, m, o.bandFraction)))
+            : mean(
+                sequences.map((s, i) =>
+                  dtwDistance(
+                    s,
+                    dbaMean(
+                      sequences.filter((_, j) => j !== i),
+                      o.bandFraction,
+                      5,
+                      start,
+                    ),
+                    o.bandFraction,
+                  ),
+                ),
+              );
         entry = { mean: m, spread: Math.max(spread, 1e-6), probes: new Map() };
         means.set(key, entry);
       }
@@ -823,7 +853,7 @@ export function verifierDbaMethod(
             e.probes.set(probe, d);
           }
           const result = scoreFromDistances(
-            inner.statisticsOf(refs, o),
+            inner.statisticsOf(refs, o, enrolled),
             { dynamics: refs.map((r) => cache.get(probe, r)), shape: null },
             cache.prepared[probe]!,
             task.pressure,

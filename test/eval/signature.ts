@@ -307,6 +307,22 @@ function printComparison(
       `  ${label.padEnd(width)}${columns.map((c) => spread(c.results.map(get)).padEnd(30)).join('')}`,
     );
   }
+  // Paired by fold against the first column: the folds share writers, so the difference per
+  // fold is far less noisy than the columns' own spread.
+  const first = columns[0]!;
+  for (const c of columns.slice(1)) {
+    const diff = (get: (r: FoldResult) => number) => {
+      const d = c.results.map((r, k) => get(r) - get(first.results[k]!));
+      const m = mean(d);
+      const sd = Math.sqrt(d.reduce((sum, x) => sum + (x - m) ** 2, 0) / Math.max(1, d.length - 1));
+      const better = d.filter((x) => x < -1e-12).length;
+      const worse = d.filter((x) => x > 1e-12).length;
+      return `${m >= 0 ? '+' : ''}${(m * 100).toFixed(2)} ± ${((sd / Math.sqrt(d.length)) * 100).toFixed(2)} points (better in ${better}, worse in ${worse} of ${d.length} folds)`;
+    };
+    console.log(
+      `  ${c.name} − ${first.name}, paired by fold (mean ± standard error): skilled EER ${diff((r) => r.testEer)}; per-user ${diff((r) => r.perUser)}; adaptation ${diff((r) => r.adaptation.globalEer)}`,
+    );
+  }
   for (const c of columns) {
     const admitted = c.results.reduce((s, r) => s + r.adaptation.poisonAdmitted, 0);
     const added = c.results.reduce((s, r) => s + r.adaptation.added, 0);
@@ -371,11 +387,26 @@ function evaluate(
     { name: baseline.name, results: crossValidate(task, baseline, folds) },
   ];
   if (experiment === 'dba') {
-    const grid = verifierGrid(task.pressure, fullGrid, dynamics, shape).flatMap((options) =>
+    const base = verifierGrid(task.pressure, fullGrid, dynamics, shape);
+    const grid = base.flatMap((options) =>
       [0, 0.25, 0.5, 0.75, 1].map((dbaWeight) => ({ options, dbaWeight })),
     );
     const dba = verifierDbaMethod(task, 'verifier + DBA', grid);
     columns.push({ name: dba.name, results: crossValidate(task, dba, folds) });
+    // Okawa's single mean template alone (EB-DBA start, leave-one-out normaliser), and fused.
+    const okawa = { start: 'euclidean', normaliser: 'loo' } as const;
+    const alone = verifierDbaMethod(
+      task,
+      'EB-DBA mean alone',
+      base.map((options) => ({ options, dbaWeight: 1, ...okawa })),
+    );
+    columns.push({ name: alone.name, results: crossValidate(task, alone, folds) });
+    const fused = verifierDbaMethod(
+      task,
+      'verifier + EB-DBA (loo)',
+      grid.map((g) => ({ ...g, ...okawa })),
+    );
+    columns.push({ name: fused.name, results: crossValidate(task, fused, folds) });
   }
   if (experiment === 'norm') {
     const base = verifierGrid(task.pressure, fullGrid, dynamics, shape);
