@@ -23,6 +23,7 @@ import { parseSvcSignature, type Signature } from '../../server/biometrics/signa
 import {
   DEFAULT_VERIFIER_OPTIONS,
   buildSignatureTemplate,
+  enrolmentSetAside,
   featureOptions,
   scoreFromDistances,
   scorePreparedSignature,
@@ -124,6 +125,8 @@ export interface Method<P> {
   template(task: TaskData, refs: readonly number[], p: P, enrolled?: number): TemplateScorer;
   /** The choice with a later-session calibration (verify.ts laterSession), when it has one. */
   withLaterSession?(p: P, later: LaterSessionCalibration | undefined): P;
+  /** The choice with later references setting aside that many enrolment ones (replaceEnrolment). */
+  withReplacement?(p: P, replace: number): P;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -665,6 +668,7 @@ export function verifierMethod(
       o.spreadFloor ?? 0,
       o.aggregate,
       o.laterSession ?? null,
+      o.replaceEnrolment ?? 0,
     ]);
   const statisticsOf = (
     refs: readonly number[],
@@ -698,12 +702,17 @@ export function verifierMethod(
     describe: (o) => {
       const mode = (value: number | undefined, without: number | undefined) =>
         task.pressure ? (value ?? 0) : (without ?? value ?? 0);
-      return `exponent ${mode(o.normalisationExponent, o.normalisationExponentWithoutPressure)}, duration^${mode(o.durationExponent, o.durationExponentWithoutPressure)}, slowness^${mode(o.speedExponent, o.speedExponentWithoutPressure)}, nearest ${o.nearestCount ?? 3}, band ${o.bandFraction}, ${o.featureRateHz} Hz`;
+      return `exponent ${mode(o.normalisationExponent, o.normalisationExponentWithoutPressure)}, duration^${mode(o.durationExponent, o.durationExponentWithoutPressure)}, slowness^${mode(o.speedExponent, o.speedExponentWithoutPressure)}, nearest ${o.nearestCount ?? 3}, band ${o.bandFraction}, ${o.featureRateHz} Hz, channels ${Object.keys(o.dynamics).join(',')}`;
     },
     cacheOf,
     statisticsOf,
     withLaterSession: (options, laterSession) => ({ ...options, laterSession }),
-    template(_task, refs, options, enrolled) {
+    withReplacement: (options, replaceEnrolment) => ({ ...options, replaceEnrolment }),
+    template(_task, all, options, given = all.length) {
+      // As buildSignatureTemplate: later references set the oldest enrolment ones aside.
+      const aside = enrolmentSetAside(given, all.length - given, options);
+      const refs = all.slice(aside);
+      const enrolled = given - aside;
       const cache = cacheOf(options);
       const s = statisticsOf(refs, options, enrolled);
       const shapeCache = options.weights.shape > 0 ? shapeCacheOf(options) : null;
@@ -1101,4 +1110,44 @@ export function enrolmentBoundFolds(
       mixedSets: testMixed.length,
     };
   });
+}
+
+/**
+ * How many enrolment references later ones set aside (verify.ts replaceEnrolment), fitted on
+ * some writers of every task given (the choice is not per pressure mode): for each count
+ * (0–4), each task's verifier choice and threshold fitted on those writers as the headline
+ * does, its later-session calibration refitted for templates built so, and the adaptation
+ * protocol's skilled EER on the same writers, summed over the tasks; the lowest wins (ties: the
+ * smaller count, keeping more of the enrolment).
+ */
+export function fitReplacement(
+  tasks: readonly { task: TaskData; method: VerifierMethod }[],
+  users: readonly number[],
+  counts: readonly number[] = [0, 1, 2, 3, 4],
+): { replace: number; cost: number } {
+  const singles = tasks.map(({ task, method }) => ({
+    task,
+    method,
+    single: fit(new Protocol(task, method), users),
+  }));
+  let best = { replace: 0, cost: Infinity };
+  for (const replace of counts) {
+    let cost = 0;
+    for (const { task, method, single } of singles) {
+      const later = fitLaterSession(
+        task,
+        method,
+        users,
+        single.p,
+        single.threshold,
+        undefined,
+        true,
+        replace,
+      );
+      const p = method.withReplacement!(later?.p ?? single.p, replace);
+      cost += adaptationFigures(task, method, users, p, single.threshold).globalEer;
+    }
+    if (cost < best.cost - 1e-12) best = { replace, cost };
+  }
+  return best;
 }

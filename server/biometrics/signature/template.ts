@@ -74,6 +74,8 @@ export function scoringOptionsDigest(options: VerifierOptions): string {
     options.durationExponentWithoutPressure ?? null,
     options.speedExponentWithoutPressure ?? null,
     options.laterSession ?? null,
+    // Appended only when set, so templates enrolled before the option existed keep their digest.
+    ...(options.replaceEnrolment ? [{ replaceEnrolment: options.replaceEnrolment }] : []),
   ];
   // Channel specs are records: sort their keys so the digest does not depend on key order.
   const canonical = JSON.stringify(scoring, (_key, value: unknown) =>

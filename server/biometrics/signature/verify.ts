@@ -123,6 +123,13 @@ export interface VerifierOptions extends FeatureOptions {
    */
   readonly maxAdapted: number;
   /**
+   * How many of the oldest enrolment references later ones (second-visit, then adapted) set
+   * aside as they join: with k later references, the oldest min(k, this, enrolment − 1)
+   * enrolment signatures stay stored but are no longer compared with, so the template follows
+   * the signer's latest sessions. 0 or absent: every enrolment signature stays a reference.
+   */
+  readonly replaceEnrolment?: number;
+  /**
    * A probe whose nearest reference is closer than this × the references' mean distance to
    * their own nearest other one is refused as a replay: two genuine signatures are never that
    * alike (SVC2004 users 1–20: no second-session probe came closer than 0.63×, while copies
@@ -273,7 +280,10 @@ export interface SignatureTemplate {
   readonly secondVisit: readonly Signature[];
   /** The feature options the references were prepared with; probes are prepared the same way. */
   readonly features: FeatureOptions;
-  /** The enrolment signatures', the second visit's, then the adapted ones', prepared. */
+  /**
+   * The enrolment signatures' (less any set aside: replaceEnrolment), the second visit's, then
+   * the adapted ones', prepared.
+   */
   readonly references: readonly PreparedSignature[];
   readonly statistics: UserStatistics;
 }
@@ -506,9 +516,11 @@ export function buildSignatureTemplate(
   adapted: readonly Signature[] = [],
   secondVisit: readonly Signature[] = [],
 ): SignatureTemplate {
-  const count = signatures.length + secondVisit.length + adapted.length;
+  const set = enrolmentSetAside(signatures.length, secondVisit.length + adapted.length, options);
+  const enrolled = signatures.length - set;
+  const count = enrolled + secondVisit.length + adapted.length;
   const features = featureOptions(options);
-  const references = [...signatures, ...secondVisit, ...adapted].map((s) =>
+  const references = [...signatures.slice(set), ...secondVisit, ...adapted].map((s) =>
     prepareSignature(s, features),
   );
   // Pairwise distances among the references.
@@ -534,8 +546,21 @@ export function buildSignatureTemplate(
       shp[i]![j] = shp[j]![i] = s;
     }
   }
-  const statistics = templateStatistics(references, dyn, shp, options, signatures.length);
+  const statistics = templateStatistics(references, dyn, shp, options, enrolled);
   return { signatures, adapted, secondVisit, features, references, statistics };
+}
+
+/**
+ * How many of the oldest enrolment signatures `later` later references set aside
+ * (replaceEnrolment); at least one enrolment signature always stays a reference.
+ */
+export function enrolmentSetAside(
+  enrolment: number,
+  later: number,
+  options: VerifierOptions,
+): number {
+  const replace = Math.max(0, Math.floor(options.replaceEnrolment ?? 0));
+  return Math.max(0, Math.min(later, replace, enrolment - 1));
 }
 
 /**

@@ -339,3 +339,44 @@ describe('adaptSubjectSignature', () => {
     expect(adaptations.n).toBe(0);
   });
 });
+
+describe('replaceEnrolment: later references set the oldest enrolment ones aside', () => {
+  const replacing: VerifierOptions = { ...DEFAULT_VERIFIER_OPTIONS, replaceEnrolment: 3 };
+  const later = [21, 22, 23, 24].map(drifted);
+
+  it('compares with the newest references only, keeping every enrolment signature stored', () => {
+    const kept = buildSignatureTemplate(enrolment, DEFAULT_VERIFIER_OPTIONS, later.slice(0, 2));
+    const set = buildSignatureTemplate(enrolment, replacing, later.slice(0, 2));
+    expect(kept.references).toHaveLength(7);
+    // Two later references set the two oldest enrolment signatures aside.
+    expect(set.references).toHaveLength(5);
+    expect(set.signatures).toBe(enrolment);
+    expect(set.statistics.laterShare).toBeCloseTo(2 / 3, 12);
+    // The references are exactly those of a template of the newer signatures alone.
+    const same = buildSignatureTemplate(
+      enrolment.slice(2),
+      DEFAULT_VERIFIER_OPTIONS,
+      later.slice(0, 2),
+    );
+    expect(set.statistics.nearestMean).toEqual(same.statistics.nearestMean);
+    // Never more than replaceEnrolment, and never the last enrolment signature.
+    expect(buildSignatureTemplate(enrolment, replacing, later).references).toHaveLength(6);
+    const all = { ...DEFAULT_VERIFIER_OPTIONS, replaceEnrolment: 9 };
+    expect(buildSignatureTemplate(enrolment, all, later).references).toHaveLength(5);
+    // Second-visit signatures are later references too.
+    expect(
+      buildSignatureTemplate(enrolment, replacing, [], later.slice(0, 1)).references,
+    ).toHaveLength(5);
+  });
+
+  it('a stored template reads back the same, and its digest differs from one that keeps them', () => {
+    const template = buildSignatureTemplate(enrolment, replacing, later.slice(0, 3));
+    const bytes = serialiseSignatureTemplate(template, replacing);
+    const read = deserialiseSignatureTemplate(bytes, replacing);
+    expect(read.references).toHaveLength(template.references.length);
+    expect(read.statistics).toEqual(template.statistics);
+    expect(() =>
+      deserialiseSignatureTemplate(bytes, { ...replacing, replaceEnrolment: 0 }),
+    ).toThrow(SignatureTemplateError);
+  });
+});
