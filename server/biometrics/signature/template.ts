@@ -31,7 +31,7 @@ export const SIGNATURE_TEMPLATE_FORMAT = 'verikiosk.signature-template';
  * Bump the version whenever feature extraction, the statistics or DEFAULT_VERIFIER_OPTIONS'
  * scoring options change; the options digest catches a forgotten bump as well.
  */
-export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '7' };
+export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '8' };
 
 export type SignatureTemplateProblem =
   /** Not JSON, not a signature template, or a malformed signature inside. */

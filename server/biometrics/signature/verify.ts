@@ -159,10 +159,13 @@ export interface VerifierOptions extends FeatureOptions {
  * headline figures score on the other half, so they estimate these defaults on new writers.
  * The decision is therefore distance ≤ (1/threshold − 1) × spread^exponent / (duration and
  * speed factors): the operating point scales with the enrolment's own leave-one-out spread.
+ * Later references (second-visit, adapted) set aside the oldest enrolment ones as they join,
+ * up to 3 of the 5 (replaceEnrolment): the count eval:signature fits per fold on both tasks'
+ * training writers by their adaptation EER, here on all 20 (issue 18; docs/signatures.md).
  * A template with adapted or second-visit references is scored with the later-session
- * calibration (at w = 1: exponent 1 in both modes; with pressure duration^0, slowness^0.1,
- * distance scale 0.3923; without duration^0.3, slowness^0, scale 1.0534), fitted by the same
- * evaluation on the two-visit rule of all 20 writers (fitLaterSession).
+ * calibration (at w = 1: with pressure exponent 1, duration^0, slowness^0.1, distance scale
+ * 0.4061; without exponent 0.75, duration^0, slowness^0.2, scale 1.7411), fitted by the same
+ * evaluation on the two-visit rule of all 20 writers, with that replacement (fitLaterSession).
  */
 export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   dynamics: { x: 1, y: 1, dx: 1, dy: 1, p: 1, v: 1 },
@@ -184,14 +187,15 @@ export const DEFAULT_VERIFIER_OPTIONS: VerifierOptions = {
   speedExponentWithoutPressure: 0.1,
   laterSession: {
     exponent: 1,
-    exponentWithoutPressure: 1,
-    distanceScale: 0.3923,
-    distanceScaleWithoutPressure: 1.0534,
+    exponentWithoutPressure: 0.75,
+    distanceScale: 0.4061,
+    distanceScaleWithoutPressure: 1.7411,
     durationExponent: 0,
-    durationExponentWithoutPressure: 0.3,
+    durationExponentWithoutPressure: 0,
     speedExponent: 0.1,
-    speedExponentWithoutPressure: 0,
+    speedExponentWithoutPressure: 0.2,
   },
+  replaceEnrolment: 3,
   threshold: 0.6731,
   thresholdWithoutPressure: 0.4392,
   consistencyFactor: 2,
