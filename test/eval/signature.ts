@@ -2,7 +2,8 @@
  * SVC2004-protocol evaluation of the signature verifier, cross-validated across writers.
  *
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
- *     [--folds 2] [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba|norm|path-signature|synthetic|calibration|adaptation|adaptation-pooled]
+ *     [--folds 2] [--users 1-20] [--grid full|channels] [--replace n] [--dynamics channels]
+ *     [--shape channels] [--experiment dba|norm|path-signature|synthetic|calibration|adaptation|adaptation-pooled]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -26,7 +27,12 @@
  * poisoning check presents S11–S14 then the forgery S21 and scores S22–S40 at the threshold.
  * Templates with adapted or second-visit references are scored with the later-session
  * calibration (verify.ts laterSession), fitted per fold on the training writers as well
- * (fitLaterSession in signature-protocol.ts).
+ * (fitLaterSession in signature-protocol.ts), and set aside as many of the oldest enrolment
+ * references as replaceEnrolment says: a count fitted per fold on the training writers of every
+ * task in the run (fitReplacement; --replace n fixes it instead). Each column after the first
+ * also prints its difference from the verifier paired by fold (mean ± standard error): the
+ * folds share writers, so that is the yardstick for a change, not the columns' min–max.
+ * --grid channels fits the channel set per fold as well (CHANNEL_SETS).
  *
  * Experiments (docs/signatures.md): --grid full also fits feature rate, band and nearest count;
  * --dynamics x,y,dx,dy,p,v,area:0.5 sets the main representation's channels of the grid;
