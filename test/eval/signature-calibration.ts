@@ -465,12 +465,15 @@ export function adaptationExperiment(
  */
 export function pooledAdaptationExperiment(
   tasks: readonly { task: TaskData; method: VerifierMethod }[],
-  folds: readonly Fold[],
+  cvFolds: readonly Fold[],
 ): void {
   const settings = REPLACE.flatMap((replace) =>
     JOIN.flatMap((join) => CAPS.map((cap) => ({ join, cap, replace }))),
   );
   const results = tasks.map(() => ({ today: [] as number[], fitted: [] as number[] }));
+  // IN-SAMPLE as well: what the same procedure chooses on all the writers (what would ship).
+  const everyone = tasks[0]!.task.users;
+  const folds = [...cvFolds, { split: -1, seed: NaN, train: everyone, test: everyone }];
   const admitted = tasks.map(() => ({ today: 0, fitted: 0 }));
   const chosen: string[] = [];
   for (const fold of folds) {
@@ -498,6 +501,13 @@ export function pooledAdaptationExperiment(
       if (cost < best.cost - 1e-12) best = { cost, s };
     }
     chosen.push(`×${best.s.join}/cap ${best.s.cap}/replace ${best.s.replace}`);
+    if (fold.split === -1) {
+      console.log(
+        `IN-SAMPLE: on all ${everyone.length} writers the procedure chooses join ×${best.s.join}, cap ${best.s.cap}, replace ${best.s.replace} (summed training adaptation EER ${pct(best.cost)})`,
+      );
+      chosen.pop();
+      continue;
+    }
     prepared.forEach((figures, k) => {
       const today = figures(fold.test, settings[0]!);
       const fitted = figures(fold.test, best.s);
@@ -508,11 +518,13 @@ export function pooledAdaptationExperiment(
     });
   }
   console.log(
-    `EXPERIMENT adaptation, settings fitted on both tasks' training writers (${folds.length} folds): chosen ${chosen.join('; ')}`,
+    `EXPERIMENT adaptation, settings fitted on both tasks' training writers (${cvFolds.length} folds): chosen ${chosen.join('; ')}`,
   );
   tasks.forEach(({ task }, k) => {
+    const d = results[k]!.fitted.map((f, i) => f - results[k]!.today[i]!);
+    const se = (sd(d) * Math.sqrt(d.length / Math.max(1, d.length - 1))) / Math.sqrt(d.length);
     console.log(
-      `  ${task.dir}: test adaptation EER today ${spread(results[k]!.today)}, fitted ${spread(results[k]!.fitted)}; poisoning forgery admitted ${admitted[k]!.today} / ${admitted[k]!.fitted}`,
+      `  ${task.dir}: test adaptation EER today ${spread(results[k]!.today)}, fitted ${spread(results[k]!.fitted)}; paired by fold ${(mean(d) * 100).toFixed(2)} ± ${(se * 100).toFixed(2)} points (better in ${d.filter((x) => x < -1e-12).length}, worse in ${d.filter((x) => x > 1e-12).length}); poisoning forgery admitted ${admitted[k]!.today} / ${admitted[k]!.fitted}`,
     );
   });
 }

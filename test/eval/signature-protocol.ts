@@ -23,6 +23,7 @@ import { parseSvcSignature, type Signature } from '../../server/biometrics/signa
 import {
   DEFAULT_VERIFIER_OPTIONS,
   buildSignatureTemplate,
+  enrolmentSetAside,
   featureOptions,
   scoreFromDistances,
   scorePreparedSignature,
@@ -124,6 +125,8 @@ export interface Method<P> {
   template(task: TaskData, refs: readonly number[], p: P, enrolled?: number): TemplateScorer;
   /** The choice with a later-session calibration (verify.ts laterSession), when it has one. */
   withLaterSession?(p: P, later: LaterSessionCalibration | undefined): P;
+  /** The choice with later references setting aside that many enrolment ones (replaceEnrolment). */
+  withReplacement?(p: P, replace: number): P;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -665,6 +668,7 @@ export function verifierMethod(
       o.spreadFloor ?? 0,
       o.aggregate,
       o.laterSession ?? null,
+      o.replaceEnrolment ?? 0,
     ]);
   const statisticsOf = (
     refs: readonly number[],
@@ -698,12 +702,17 @@ export function verifierMethod(
     describe: (o) => {
       const mode = (value: number | undefined, without: number | undefined) =>
         task.pressure ? (value ?? 0) : (without ?? value ?? 0);
-      return `exponent ${mode(o.normalisationExponent, o.normalisationExponentWithoutPressure)}, duration^${mode(o.durationExponent, o.durationExponentWithoutPressure)}, slowness^${mode(o.speedExponent, o.speedExponentWithoutPressure)}, nearest ${o.nearestCount ?? 3}, band ${o.bandFraction}, ${o.featureRateHz} Hz`;
+      return `exponent ${mode(o.normalisationExponent, o.normalisationExponentWithoutPressure)}, duration^${mode(o.durationExponent, o.durationExponentWithoutPressure)}, slowness^${mode(o.speedExponent, o.speedExponentWithoutPressure)}, nearest ${o.nearestCount ?? 3}, band ${o.bandFraction}, ${o.featureRateHz} Hz, channels ${Object.keys(o.dynamics).join(',')}`;
     },
     cacheOf,
     statisticsOf,
     withLaterSession: (options, laterSession) => ({ ...options, laterSession }),
-    template(_task, refs, options, enrolled) {
+    withReplacement: (options, replaceEnrolment) => ({ ...options, replaceEnrolment }),
+    template(_task, all, options, given = all.length) {
+      // As buildSignatureTemplate: later references set the oldest enrolment ones aside.
+      const aside = enrolmentSetAside(given, all.length - given, options);
+      const refs = all.slice(aside);
+      const enrolled = given - aside;
       const cache = cacheOf(options);
       const s = statisticsOf(refs, options, enrolled);
       const shapeCache = options.weights.shape > 0 ? shapeCacheOf(options) : null;
@@ -773,11 +782,21 @@ export interface DbaChoice {
   readonly options: VerifierOptions;
   /** Weight of the DBA mean-template term in the fused distance (0: the verifier alone). */
   readonly dbaWeight: number;
+  /** Where DBA starts: the medoid reference (Petitjean) or the Euclidean barycentre (EB-DBA). */
+  readonly start?: 'medoid' | 'euclidean';
+  /**
+   * The per-writer normaliser: the references' mean distance to the mean of all of them ('in',
+   * which the references helped make), or leave-one-out ('loo': each reference's distance to
+   * the mean of the others, as a probe's is to a mean it did not make).
+   */
+  readonly normaliser?: 'in' | 'loo';
 }
 
 /**
  * Experiment: the verifier's distance fused with the distance to the references' DTW barycentre
- * (dba.ts), normalised by the references' mean distance to that barycentre to the same power.
+ * (dba.ts), normalised by the references' distance to that barycentre (or leave-one-out) to the
+ * same power; weight 1 is Okawa's single mean template with the verifier's duration and speed
+ * factors.
  */
 export function verifierDbaMethod(
   task: TaskData,
@@ -793,18 +812,38 @@ export function verifierDbaMethod(
   return {
     name,
     grid,
-    key: (g) => `${inner.key(g.options)}|${g.dbaWeight}`,
-    describe: (g) => `${inner.describe(g.options)}, DBA weight ${g.dbaWeight}`,
-    template(_task, refs, g) {
+    key: (g) =>
+      `${inner.key(g.options)}|${g.dbaWeight}|${g.start ?? 'medoid'}|${g.normaliser ?? 'in'}`,
+    describe: (g) =>
+      `${inner.describe(g.options)}, DBA weight ${g.dbaWeight} (${g.start ?? 'medoid'}, ${g.normaliser ?? 'in'})`,
+    template(_task, refs, g, enrolled) {
       const o = g.options;
-      const t = inner.template(task, refs, o);
+      const t = inner.template(task, refs, o, enrolled);
       const cache = inner.cacheOf(o);
-      const key = `${representationKey(o)}|${refs.join(',')}`;
+      const start = g.start ?? 'medoid';
+      const normaliser = g.normaliser ?? 'in';
+      const key = `${representationKey(o)}|${start}|${normaliser}|${refs.join(',')}`;
       let entry = means.get(key);
       if (!entry && g.dbaWeight > 0) {
         const sequences = refs.map((r) => cache.prepared[r]!.dynamics);
-        const m = dbaMean(sequences, o.bandFraction);
-        const spread = mean(sequences.map((s) => dtwDistance(s, m, o.bandFraction)));
+        const m = dbaMean(sequences, o.bandFraction, 5, start);
+        const spread =
+          normaliser === 'in' || sequences.length < 3
+            ? mean(sequences.map((s) => dtwDistance(s, m, o.bandFraction)))
+            : mean(
+                sequences.map((s, i) =>
+                  dtwDistance(
+                    s,
+                    dbaMean(
+                      sequences.filter((_, j) => j !== i),
+                      o.bandFraction,
+                      5,
+                      start,
+                    ),
+                    o.bandFraction,
+                  ),
+                ),
+              );
         entry = { mean: m, spread: Math.max(spread, 1e-6), probes: new Map() };
         means.set(key, entry);
       }
@@ -823,7 +862,7 @@ export function verifierDbaMethod(
             e.probes.set(probe, d);
           }
           const result = scoreFromDistances(
-            inner.statisticsOf(refs, o),
+            inner.statisticsOf(refs, o, enrolled),
             { dynamics: refs.map((r) => cache.get(probe, r)), shape: null },
             cache.prepared[probe]!,
             task.pressure,
@@ -1071,4 +1110,44 @@ export function enrolmentBoundFolds(
       mixedSets: testMixed.length,
     };
   });
+}
+
+/**
+ * How many enrolment references later ones set aside (verify.ts replaceEnrolment), fitted on
+ * some writers of every task given (the choice is not per pressure mode): for each count
+ * (0–4), each task's verifier choice and threshold fitted on those writers as the headline
+ * does, its later-session calibration refitted for templates built so, and the adaptation
+ * protocol's skilled EER on the same writers, summed over the tasks; the lowest wins (ties: the
+ * smaller count, keeping more of the enrolment).
+ */
+export function fitReplacement(
+  tasks: readonly { task: TaskData; method: VerifierMethod }[],
+  users: readonly number[],
+  counts: readonly number[] = [0, 1, 2, 3, 4],
+): { replace: number; cost: number } {
+  const singles = tasks.map(({ task, method }) => ({
+    task,
+    method,
+    single: fit(new Protocol(task, method), users),
+  }));
+  let best = { replace: 0, cost: Infinity };
+  for (const replace of counts) {
+    let cost = 0;
+    for (const { task, method, single } of singles) {
+      const later = fitLaterSession(
+        task,
+        method,
+        users,
+        single.p,
+        single.threshold,
+        undefined,
+        true,
+        replace,
+      );
+      const p = method.withReplacement!(later?.p ?? single.p, replace);
+      cost += adaptationFigures(task, method, users, p, single.threshold).globalEer;
+    }
+    if (cost < best.cost - 1e-12) best = { replace, cost };
+  }
+  return best;
 }

@@ -2,7 +2,8 @@
  * SVC2004-protocol evaluation of the signature verifier, cross-validated across writers.
  *
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
- *     [--folds 2] [--users 1-20] [--grid full] [--dynamics channels] [--shape channels] [--experiment dba|norm|path-signature|synthetic|calibration|adaptation|adaptation-pooled]
+ *     [--folds 2] [--users 1-20] [--grid full|channels] [--replace n] [--dynamics channels]
+ *     [--shape channels] [--experiment dba|norm|path-signature|synthetic|calibration|adaptation|adaptation-pooled]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -26,7 +27,12 @@
  * poisoning check presents S11–S14 then the forgery S21 and scores S22–S40 at the threshold.
  * Templates with adapted or second-visit references are scored with the later-session
  * calibration (verify.ts laterSession), fitted per fold on the training writers as well
- * (fitLaterSession in signature-protocol.ts).
+ * (fitLaterSession in signature-protocol.ts), and set aside as many of the oldest enrolment
+ * references as replaceEnrolment says: a count fitted per fold on the training writers of every
+ * task in the run (fitReplacement; --replace n fixes it instead). Each column after the first
+ * also prints its difference from the verifier paired by fold (mean ± standard error): the
+ * folds share writers, so that is the yardstick for a change, not the columns' min–max.
+ * --grid channels fits the channel set per fold as well (CHANNEL_SETS).
  *
  * Experiments (docs/signatures.md): --grid full also fits feature rate, band and nearest count;
  * --dynamics x,y,dx,dy,p,v,area:0.5 sets the main representation's channels of the grid;
@@ -70,6 +76,7 @@ import {
   equalErrorRate,
   fit,
   fitLaterSession,
+  fitReplacement,
   loadTask,
   mean,
   range,
@@ -86,6 +93,7 @@ import {
   type PathSignatureChoice,
   type Method,
   type TaskData,
+  type VerifierMethod,
 } from './signature-protocol.js';
 
 export { equalErrorRate };
@@ -98,6 +106,9 @@ interface Args {
   users: [number, number];
   experiment: string | undefined;
   fullGrid: boolean;
+  channelsGrid: boolean;
+  /** --replace n: the headline's later references set aside n enrolment ones (experiment). */
+  replace: number | undefined;
   dynamics: RepresentationSpec | undefined;
   shape: { spec: RepresentationSpec; weight: number } | undefined;
 }
@@ -126,6 +137,7 @@ function parseCli(): Args {
       dynamics: { type: 'string' },
       shape: { type: 'string' },
       'shape-weight': { type: 'string', default: '0.25' },
+      replace: { type: 'string' },
     },
   });
   if (!values.data) {
@@ -145,6 +157,8 @@ function parseCli(): Args {
     users: [Math.max(1, from), Math.min(20, to)],
     experiment: values.experiment,
     fullGrid: values.grid === 'full',
+    channelsGrid: values.grid === 'channels',
+    replace: values.replace === undefined ? undefined : Number(values.replace),
     // x,y,dx,dy,p,v,area:0.5: the main representation's channels (and weights) for the grid.
     dynamics: values.dynamics ? channelSpec(values.dynamics) : undefined,
     // A second representation fused with the first (its own DTW and normaliser).
@@ -176,8 +190,10 @@ export function verifierGrid(
               grid.push({
                 ...DEFAULT_VERIFIER_OPTIONS,
                 // The shipped later-session calibration was fitted on all 20 writers: a grid
-                // point carries none until fitLaterSession fits one on the training writers.
+                // point carries none until fitLaterSession fits one on the training writers;
+                // nor a replacement count until crossValidate gives it one.
                 laterSession: undefined,
+                replaceEnrolment: 0,
                 ...(dynamics ? { dynamics } : {}),
                 ...(shape
                   ? { shape: shape.spec, weights: { dynamics: 1, shape: shape.weight, global: 0 } }
@@ -206,6 +222,17 @@ export function verifierGrid(
   return grid;
 }
 
+/**
+ * --grid channels: the channel set fitted per fold as well, among the shipped one, the plain DTW
+ * baseline's (direction instead of speed) and both; set in earlier rounds on all 20 writers,
+ * so fitting it per fold measures what that in-sample choice is worth on new writers.
+ */
+const CHANNEL_SETS: RepresentationSpec[] = [
+  { x: 1, y: 1, dx: 1, dy: 1, p: 1, v: 1 },
+  { x: 1, y: 1, dx: 1, dy: 1, p: 1, cos: 1, sin: 1 },
+  { x: 1, y: 1, dx: 1, dy: 1, p: 1, v: 1, cos: 1, sin: 1 },
+];
+
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 const spread = (v: readonly number[]) =>
   `${pct(mean(v))} [${pct(Math.min(...v))}–${pct(Math.max(...v))}]`;
@@ -230,14 +257,32 @@ function crossValidate<P>(
   laterSession = true,
   /** Fits the choice elsewhere (synthetic writers) instead of on the fold's training writers. */
   fitter?: (fold: Fold, protocol: Protocol<P>) => { p: P; threshold: number },
+  /** How many enrolment references later ones set aside (default: the shipped option). */
+  replacement: (fold: Fold, fitted: { p: P; threshold: number }) => number = () =>
+    DEFAULT_VERIFIER_OPTIONS.replaceEnrolment ?? 0,
 ): FoldResult[] {
   const protocol = new Protocol(task, method);
   return folds.map((fold) => {
     const fitted = fitter ? fitter(fold, protocol) : fit(protocol, fold.train);
+    // Later references set aside this many enrolment ones (replaceEnrolment): the later-session
+    // calibration is fitted on templates built so, and the adaptation rows scored with it.
+    const replace = method.withReplacement ? replacement(fold, fitted) : 0;
     const later = laterSession
-      ? fitLaterSession(task, method, fold.train, fitted.p, fitted.threshold)
+      ? fitLaterSession(
+          task,
+          method,
+          fold.train,
+          fitted.p,
+          fitted.threshold,
+          undefined,
+          true,
+          replace,
+        )
       : null;
-    const adapted = later?.p ?? fitted.p;
+    const adapted =
+      replace > 0 && method.withReplacement
+        ? method.withReplacement(later?.p ?? fitted.p, replace)
+        : (later?.p ?? fitted.p);
     const test = svcFigures(protocol, fold.test, fitted.p);
     const at = rates(test.genuine, test.skilled, fitted.threshold);
     const random: number[] = [];
@@ -307,6 +352,22 @@ function printComparison(
       `  ${label.padEnd(width)}${columns.map((c) => spread(c.results.map(get)).padEnd(30)).join('')}`,
     );
   }
+  // Paired by fold against the first column: the folds share writers, so the difference per
+  // fold is far less noisy than the columns' own spread.
+  const first = columns[0]!;
+  for (const c of columns.slice(1)) {
+    const diff = (get: (r: FoldResult) => number) => {
+      const d = c.results.map((r, k) => get(r) - get(first.results[k]!));
+      const m = mean(d);
+      const sd = Math.sqrt(d.reduce((sum, x) => sum + (x - m) ** 2, 0) / Math.max(1, d.length - 1));
+      const better = d.filter((x) => x < -1e-12).length;
+      const worse = d.filter((x) => x > 1e-12).length;
+      return `${m >= 0 ? '+' : ''}${(m * 100).toFixed(2)} ± ${((sd / Math.sqrt(d.length)) * 100).toFixed(2)} points (better in ${better}, worse in ${worse} of ${d.length} folds)`;
+    };
+    console.log(
+      `  ${c.name} − ${first.name}, paired by fold (mean ± standard error): skilled EER ${diff((r) => r.testEer)}; per-user ${diff((r) => r.perUser)}; adaptation ${diff((r) => r.adaptation.globalEer)}`,
+    );
+  }
   for (const c of columns) {
     const admitted = c.results.reduce((s, r) => s + r.adaptation.poisonAdmitted, 0);
     const added = c.results.reduce((s, r) => s + r.adaptation.added, 0);
@@ -322,7 +383,8 @@ function printComparison(
 }
 
 function main(): void {
-  const { dirs, splits, folds, seed, users, experiment, fullGrid, dynamics, shape } = parseCli();
+  const args = parseCli();
+  const { dirs, splits, folds, seed, users, experiment, fullGrid, dynamics } = args;
   const started = process.cpuUsage();
   if (experiment === 'adaptation-pooled') {
     // Both tasks in one process: the adaptation settings fitted on both at once.
@@ -335,31 +397,45 @@ function main(): void {
     });
     pooledAdaptationExperiment(tasks, writerFolds(tasks[0]!.task.users, splits, seed, folds));
   } else {
-    for (const dir of dirs)
-      evaluate(dir, splits, folds, seed, users, experiment, fullGrid, dynamics, shape);
+    const tasks = dirs.map((dir) => {
+      const task = loadTask(dir, users);
+      const verifier = verifierMethod(
+        task,
+        'verifier',
+        args.channelsGrid
+          ? CHANNEL_SETS.flatMap((set) => verifierGrid(task.pressure, fullGrid, set, args.shape))
+          : verifierGrid(task.pressure, fullGrid, dynamics, args.shape),
+      );
+      return { task, method: verifier };
+    });
+    const cv = writerFolds(tasks[0]!.task.users, splits, seed, folds);
+    // The replacement count is not per pressure mode: fitted per fold on the training writers
+    // of every task of the run at once (--replace n fixes it instead).
+    const replacements = new Map(
+      cv.map((fold) => [fold, args.replace ?? fitReplacement(tasks, fold.train).replace]),
+    );
+    const shipped = fitReplacement(tasks, tasks[0]!.task.users);
+    for (const { task, method } of tasks)
+      evaluate(task, method, args, replacements, shipped.replace);
+    console.log(
+      `replacement of enrolment references by later ones (replaceEnrolment, fitted per fold on the training writers of ${tasks.length === 2 ? 'both tasks' : 'this task'}): ${[...replacements.values()].join(' ')}; IN-SAMPLE, on all ${tasks[0]!.task.users.length} writers the procedure chooses ${shipped.replace} (summed adaptation EER ${pct(shipped.cost)}; shipped ${DEFAULT_VERIFIER_OPTIONS.replaceEnrolment ?? 0})`,
+    );
   }
   const used = process.cpuUsage(started);
   console.log(`total CPU time ${((used.user + used.system) / 1e6).toFixed(1)} s`);
 }
 
 function evaluate(
-  dir: string,
-  splits: number,
-  k: number,
-  seed: number,
-  userRange: [number, number],
-  experiment: string | undefined,
-  fullGrid: boolean,
-  dynamics: RepresentationSpec | undefined,
-  shape: { spec: RepresentationSpec; weight: number } | undefined,
+  task: TaskData,
+  verifier: VerifierMethod,
+  args: Args,
+  replacements: ReadonlyMap<Fold, number>,
+  /** The replacement count the procedure chooses on all writers (in-sample). */
+  inSampleReplace: number,
 ): void {
-  const task = loadTask(dir, userRange);
-  const folds = writerFolds(task.users, splits, seed, k);
-  const verifier = verifierMethod(
-    task,
-    'verifier',
-    verifierGrid(task.pressure, fullGrid, dynamics, shape),
-  );
+  const { splits, folds: k, seed, experiment, fullGrid, dynamics, shape } = args;
+  const dir = task.dir;
+  const folds = [...replacements.keys()];
   checkAgainstVerifier(task, verifier, DEFAULT_VERIFIER_OPTIONS);
   const baseline = baselineMethod(task);
   console.log(`data: ${dir} (${task.pressure ? 'with' : 'without'} pressure)`);
@@ -367,15 +443,40 @@ function evaluate(
     `writers ${task.users[0]}–${task.users.at(-1)}, enrol S1–S5; HEADLINE, cross-validated: ${k}-fold by writer × ${splits} seeded splits (seeds ${range(seed, seed + splits - 1).join(', ')}), every tuned choice and the threshold fitted on the training writers (${verifier.grid.length} verifier settings; the baseline fits its threshold only)`,
   );
   const columns = [
-    { name: verifier.name, results: crossValidate(task, verifier, folds) },
+    {
+      name: verifier.name,
+      results: crossValidate(
+        task,
+        verifier,
+        folds,
+        true,
+        undefined,
+        (fold) => replacements.get(fold) ?? 0,
+      ),
+    },
     { name: baseline.name, results: crossValidate(task, baseline, folds) },
   ];
   if (experiment === 'dba') {
-    const grid = verifierGrid(task.pressure, fullGrid, dynamics, shape).flatMap((options) =>
+    const base = verifierGrid(task.pressure, fullGrid, dynamics, shape);
+    const grid = base.flatMap((options) =>
       [0, 0.25, 0.5, 0.75, 1].map((dbaWeight) => ({ options, dbaWeight })),
     );
     const dba = verifierDbaMethod(task, 'verifier + DBA', grid);
     columns.push({ name: dba.name, results: crossValidate(task, dba, folds) });
+    // Okawa's single mean template alone (EB-DBA start, leave-one-out normaliser), and fused.
+    const okawa = { start: 'euclidean', normaliser: 'loo' } as const;
+    const alone = verifierDbaMethod(
+      task,
+      'EB-DBA mean alone',
+      base.map((options) => ({ options, dbaWeight: 1, ...okawa })),
+    );
+    columns.push({ name: alone.name, results: crossValidate(task, alone, folds) });
+    const fused = verifierDbaMethod(
+      task,
+      'verifier + EB-DBA (loo)',
+      grid.map((g) => ({ ...g, ...okawa })),
+    );
+    columns.push({ name: fused.name, results: crossValidate(task, fused, folds) });
   }
   if (experiment === 'norm') {
     const base = verifierGrid(task.pressure, fullGrid, dynamics, shape);
@@ -470,9 +571,18 @@ function evaluate(
   console.log(
     `IN-SAMPLE (every writer both fits and scores): shipped defaults skilled EER global ${pct(shipped.globalEer)}, per-user mean ${pct(shipped.perUserEer)}; at the shipped threshold ${shippedThreshold}: FRR ${pct(at.frr)}, skilled FAR ${pct(at.far)}; adaptation protocol ${pct(adaptation.globalEer)} (per-user ${pct(adaptation.perUserEer)}); two visits ${pct(twoVisits.globalEer)} (per-user ${pct(twoVisits.perUserEer)}); plain DTW ${pct(base.globalEer)} / ${pct(base.perUserEer)}`,
   );
-  const allLater = fitLaterSession(task, verifier, task.users, allFit.p, allFit.threshold);
+  const allLater = fitLaterSession(
+    task,
+    verifier,
+    task.users,
+    allFit.p,
+    allFit.threshold,
+    undefined,
+    true,
+    inSampleReplace,
+  );
   console.log(
-    `IN-SAMPLE: the fitting procedure on all ${task.users.length} writers chooses ${verifier.describe(allFit.p)}, threshold ${allFit.threshold.toFixed(4)} (skilled EER ${pct(allFit.figures.globalEer)} / per-user ${pct(allFit.figures.perUserEer)}); later-session exponent ${allLater?.calibration.exponent}, duration^${allLater?.calibration.durationExponent}, slowness^${allLater?.calibration.speedExponent}, distance scale ${allLater?.calibration.distanceScale.toFixed(4)} (two-visit error at the threshold ${pct(allLater?.error ?? NaN)})`,
+    `IN-SAMPLE: the fitting procedure on all ${task.users.length} writers chooses ${verifier.describe(allFit.p)}, threshold ${allFit.threshold.toFixed(4)} (skilled EER ${pct(allFit.figures.globalEer)} / per-user ${pct(allFit.figures.perUserEer)}); later-session exponent ${allLater?.calibration.exponent}, duration^${allLater?.calibration.durationExponent}, slowness^${allLater?.calibration.speedExponent}, distance scale ${allLater?.calibration.distanceScale.toFixed(4)} with later references replacing ${inSampleReplace} enrolment ones (two-visit error at the threshold ${pct(allLater?.error ?? NaN)})`,
   );
   evaluateSpeed(task);
   evaluateConsistency(task);

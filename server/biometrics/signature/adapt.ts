@@ -8,8 +8,9 @@
  * Safeguards, because an adapted forgery would make the next forgery easier: the probe must be
  * accepted by the current template (never a rejected or reviewed one), it may not repeat a
  * reference (verifySignature refuses a replay of captured data), the enrolment signatures
- * are always kept, and only the newest `maxAdapted` adapted ones are (so one bad adaptation ages
- * out). Whether a verification was approved is the caller's to establish: subject.ts accepts
+ * are always stored (later references set aside at most `replaceEnrolment` of the oldest as
+ * references, never the last), and only the newest `maxAdapted` adapted ones are kept (so one
+ * bad adaptation ages out). Whether a verification was approved is the caller's to establish: subject.ts accepts
  * only an approved verification of the same subject.
  */
 import type { Signature } from './model.js';

@@ -31,7 +31,7 @@ export const SIGNATURE_TEMPLATE_FORMAT = 'verikiosk.signature-template';
  * Bump the version whenever feature extraction, the statistics or DEFAULT_VERIFIER_OPTIONS'
  * scoring options change; the options digest catches a forgotten bump as well.
  */
-export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '7' };
+export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '8' };
 
 export type SignatureTemplateProblem =
   /** Not JSON, not a signature template, or a malformed signature inside. */
@@ -74,6 +74,8 @@ export function scoringOptionsDigest(options: VerifierOptions): string {
     options.durationExponentWithoutPressure ?? null,
     options.speedExponentWithoutPressure ?? null,
     options.laterSession ?? null,
+    // Appended only when set, so templates enrolled before the option existed keep their digest.
+    ...(options.replaceEnrolment ? [{ replaceEnrolment: options.replaceEnrolment }] : []),
   ];
   // Channel specs are records: sort their keys so the digest does not depend on key order.
   const canonical = JSON.stringify(scoring, (_key, value: unknown) =>

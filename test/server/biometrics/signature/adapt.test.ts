@@ -58,7 +58,8 @@ describe('adaptSignatureTemplate', () => {
     for (const seed of [21, 22, 23]) current = adapted(current, drifted(seed));
     expect(current.signatures).toBe(template.signatures);
     expect(current.adapted).toHaveLength(3);
-    expect(current.references).toHaveLength(8);
+    // The three adapted references set the three oldest enrolment ones aside (replaceEnrolment).
+    expect(current.references).toHaveLength(5);
     expect(score(current, probe)).toBeGreaterThan(before + 0.05);
     // The enrolled shape still passes and the other shape still fails.
     expect(score(current, syntheticSignature(LOOPS, { seed: 11 }))).toBeGreaterThanOrEqual(
@@ -101,7 +102,8 @@ describe('adaptSignatureTemplate', () => {
     if (!result.ok) return;
     expect(result.template.adapted).toEqual([b, c]);
     expect(result.template.signatures).toEqual(enrolment);
-    expect(result.template.references).toHaveLength(7);
+    // Two adapted references, which set the two oldest enrolment ones aside.
+    expect(result.template.references).toHaveLength(5);
   });
 });
 
@@ -117,6 +119,8 @@ describe('the later-session calibration', () => {
     durationExponent: 0.15,
     speedExponent: 0.2,
     laterSession: { exponent: 1, distanceScale: 0.4, durationExponent: 0.3, speedExponent: 0 },
+    // Every enrolment signature stays a reference here, so the share is later / 5.
+    replaceEnrolment: 0,
   };
   const distance = (template: SignatureTemplate, probe: Signature, options: VerifierOptions) => {
     const outcome = verifySignature(template, probe, options);
@@ -337,5 +341,43 @@ describe('adaptSubjectSignature', () => {
       .prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'biometric_template.adapted'")
       .get() as { n: number };
     expect(adaptations.n).toBe(0);
+  });
+});
+
+describe('replaceEnrolment: later references set the oldest enrolment ones aside', () => {
+  const replacing: VerifierOptions = { ...DEFAULT_VERIFIER_OPTIONS, replaceEnrolment: 3 };
+  const keeping: VerifierOptions = { ...DEFAULT_VERIFIER_OPTIONS, replaceEnrolment: 0 };
+  const later = [21, 22, 23, 24].map(drifted);
+
+  it('compares with the newest references only, keeping every enrolment signature stored', () => {
+    const kept = buildSignatureTemplate(enrolment, keeping, later.slice(0, 2));
+    const set = buildSignatureTemplate(enrolment, replacing, later.slice(0, 2));
+    expect(kept.references).toHaveLength(7);
+    // Two later references set the two oldest enrolment signatures aside.
+    expect(set.references).toHaveLength(5);
+    expect(set.signatures).toBe(enrolment);
+    expect(set.statistics.laterShare).toBeCloseTo(2 / 3, 12);
+    // The references are exactly those of a template of the newer signatures alone.
+    const same = buildSignatureTemplate(enrolment.slice(2), keeping, later.slice(0, 2));
+    expect(set.statistics.nearestMean).toEqual(same.statistics.nearestMean);
+    // Never more than replaceEnrolment, and never the last enrolment signature.
+    expect(buildSignatureTemplate(enrolment, replacing, later).references).toHaveLength(6);
+    const all = { ...DEFAULT_VERIFIER_OPTIONS, replaceEnrolment: 9 };
+    expect(buildSignatureTemplate(enrolment, all, later).references).toHaveLength(5);
+    // Second-visit signatures are later references too.
+    expect(
+      buildSignatureTemplate(enrolment, replacing, [], later.slice(0, 1)).references,
+    ).toHaveLength(5);
+  });
+
+  it('a stored template reads back the same, and its digest differs from one that keeps them', () => {
+    const template = buildSignatureTemplate(enrolment, replacing, later.slice(0, 3));
+    const bytes = serialiseSignatureTemplate(template, replacing);
+    const read = deserialiseSignatureTemplate(bytes, replacing);
+    expect(read.references).toHaveLength(template.references.length);
+    expect(read.statistics).toEqual(template.statistics);
+    expect(() =>
+      deserialiseSignatureTemplate(bytes, { ...replacing, replaceEnrolment: 0 }),
+    ).toThrow(SignatureTemplateError);
   });
 });
