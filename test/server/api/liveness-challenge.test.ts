@@ -6,7 +6,9 @@
  * challenge is refused too: that needs a capture through the face engine, in
  * test/server/verification/flows-api.test.ts.)
  */
+import { hc } from 'hono/client';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AppType } from '../../../server/api/index.js';
 import { LIVENESS_CHALLENGE_TTL_SECONDS } from '../../../server/verification/index.js';
 import { cleanupDirs } from '../cli/helpers.js';
 import { auditOf } from './auth-helpers.js';
@@ -156,6 +158,18 @@ describe('the liveness challenge is issued by the core', () => {
     expect(mine.status).toBe(201);
     const theirs = await t.call('POST', `/verifications/${id}/liveness-challenge`, t.kioskB.token);
     await expectProblem(theirs, 404);
+    // The typed client (hc<AppType>) knows the route and its answer's contract type.
+    const client = hc<AppType>('http://appliance', {
+      fetch: (input: string | URL | Request, init?: RequestInit) => t.app.request(input, init),
+      headers: bearer(t.kioskA.token),
+    });
+    const typed = await client.api.v1.verifications[':id']['liveness-challenge'].$post({
+      param: { id },
+    });
+    if (typed.status !== 201) throw new Error(`unexpected ${String(typed.status)}`);
+    const issued = await typed.json();
+    expect(issued.plan.steps).toHaveLength(3);
+    expect(issued.verificationId).toBe(id);
     // Read-only keys cannot draw one.
     const reader = await t.call('POST', `/verifications/${id}/liveness-challenge`, t.reader);
     await expectProblem(reader, 403);
