@@ -240,6 +240,12 @@ export const REASON_CODES = {
     staff:
       'Open the declined identity verification; the customer must verify their identity again.',
   },
+  identity_not_approved: {
+    meaning:
+      "The subject's identity verification is not approved yet (open, in review or resubmitting).",
+    endUser: SEE_STAFF,
+    staff: 'Finish the identity verification first (its case or a new capture), then authenticate.',
+  },
   // Signature (SIG-1..3).
   signature_mismatch: {
     meaning: 'The signature does not match the enrolled signatures at the configured threshold.',

@@ -223,6 +223,10 @@ export const DocumentTextCaptureSchema = z
   .meta({ id: 'DocumentTextCapture' });
 export type DocumentTextCapture = z.infer<typeof DocumentTextCaptureSchema>;
 
+/**
+ * The active liveness challenge: which actions to ask for, in which windows (ms since the burst
+ * began). The core draws it (POST /verifications/{id}/liveness-challenge); the client follows it.
+ */
 export const ChallengePlanSchema = z
   .strictObject({
     baselineEnd: z.number().int().min(0).max(60_000),
@@ -239,6 +243,32 @@ export const ChallengePlanSchema = z
     duration: z.number().int().min(0).max(120_000),
   })
   .meta({ id: 'ChallengePlan' });
+export type ChallengePlan = z.infer<typeof ChallengePlanSchema>;
+
+/** A challenge id (`lch_…`): what a selfie capture names, never the plan itself. */
+const challengeId = z
+  .string()
+  .regex(/^lch_[0-9A-Za-z]{10,40}$/)
+  .meta({
+    example: 'lch_01JF3M8X2K4Q9W7E5R6T',
+    description:
+      'The challenge issued by POST /verifications/{id}/liveness-challenge: the burst is judged against its stored plan.',
+  });
+
+/**
+ * A liveness challenge issued by the core to one session: the plan to follow, drawn with the
+ * CSPRNG and stored on the session. It is valid until `expiresAt`, for one selfie capture of this
+ * session only; a new request replaces it.
+ */
+export const LivenessChallengeSchema = z
+  .object({
+    id: z.string(),
+    verificationId: z.string(),
+    plan: ChallengePlanSchema,
+    expiresAt: z.string(),
+  })
+  .meta({ id: 'LivenessChallenge' });
+export type LivenessChallengeDto = z.infer<typeof LivenessChallengeSchema>;
 
 /** Base64 of one JPEG or PNG camera frame. */
 const base64Image = z
@@ -253,7 +283,7 @@ export const SelfieCaptureSchema = z
       .array(z.strictObject({ t: z.number().int().min(0).max(120_000), image: base64Image }))
       .min(1)
       .max(30),
-    plan: ChallengePlanSchema,
+    challengeId,
     deviceId,
   })
   .meta({ id: 'SelfieCapture' });
@@ -278,7 +308,7 @@ const frameFile = z
 /**
  * The selfie as multipart/form-data (a browser's FormData, curl -F): `frame` parts (JPEG or
  * PNG files, in capture order), one `t` field per frame (ms since the burst began, same order),
- * `plan` (the challenge plan as JSON) and an optional `deviceId`. The whole body is held to the
+ * `challengeId` (the challenge the core issued) and an optional `deviceId`. The whole body is held to the
  * image body limit (server.maxImageBytes) before it is parsed.
  */
 export const SelfieFormSchema = z
@@ -295,18 +325,7 @@ export const SelfieFormSchema = z
         .regex(/^\d{1,6}$/)
         .transform(Number),
     ).pipe(z.array(z.number().int().min(0).max(120_000)).min(1).max(MAX_FRAMES)),
-    plan: z
-      .string()
-      .max(4096)
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'plan is not JSON' });
-          return z.NEVER;
-        }
-      })
-      .pipe(ChallengePlanSchema),
+    challengeId,
     deviceId,
   })
   .refine((form) => form.frame.length === form.t.length, {

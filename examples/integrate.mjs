@@ -168,12 +168,15 @@ try {
   });
   console.log(`document ${step.document?.documentNumberMasked ?? '?'} next=${step.nextStep}`);
 
-  // 4. The selfie burst as multipart/form-data: the frames, their times, the challenge plan.
-  const plan = {
-    baselineEnd: 800,
-    steps: [{ action: 'turn_left', start: 800, end: 2600 }],
-    duration: 2600,
-  };
+  // 4. The liveness challenge: the appliance draws the plan (which actions, when) and keeps it;
+  //    the front end shows the prompts and takes the frames at those times. Then the selfie
+  //    burst as multipart/form-data: the frames, their times, and the challenge's id (one use,
+  //    valid for a couple of minutes). The burst is judged against the plan the appliance kept.
+  const challenge = await api('POST', `/verifications/${id}/liveness-challenge`);
+  const { plan } = challenge;
+  console.log(
+    `challenge ${challenge.id} ${plan.steps.map((s) => s.action).join(',')} in ${plan.duration} ms`,
+  );
   const form = new FormData();
   args.selfie.forEach((path, i) => {
     const type = path.toLowerCase().endsWith('.png') ? 'image/png' : 'image/jpeg';
@@ -181,7 +184,7 @@ try {
     const last = Math.max(1, args.selfie.length - 1);
     form.append('t', String(Math.round((plan.duration * i) / last)));
   });
-  form.append('plan', JSON.stringify(plan));
+  form.append('challengeId', challenge.id);
   step = await api('POST', `/verifications/${id}/selfie`, { form });
   console.log(`selfie next=${step.nextStep}`);
 

@@ -23,7 +23,7 @@ import type { EventFeed } from './events/index.js';
 import { errorFields, type Logger } from './log/index.js';
 import { createMetrics, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
-import type { VerificationResolver } from './verification/index.js';
+import type { ChallengeRandom, VerificationResolver } from './verification/index.js';
 import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { FraudListService } from './fraud/index.js';
@@ -85,6 +85,8 @@ export interface ApplianceOptions {
   simulate?: SimulateMode | undefined;
   /** The vault's clock (tests drive session expiry and lockouts with it); the system's by default. */
   clock?: Clock | undefined;
+  /** Tests only: pins the liveness challenges' draw (node:crypto randomInt by default). */
+  challengeRandom?: ChallengeRandom | undefined;
   /** How a decided case settles its verification (the verification service's). */
   verificationResolver?: VerificationResolver | undefined;
   /** The built web UI (default dist/renderer of this package). */
@@ -240,7 +242,14 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     logger,
     metrics,
   });
-  const verifications = new VerificationService({ vault, config, face, faceSearch, devices });
+  const verifications = new VerificationService({
+    vault,
+    config,
+    face,
+    faceSearch,
+    devices,
+    challengeRandom: options.challengeRandom,
+  });
   const privacyRequests = new PrivacyRequestService(vault, config.privacyRequests, {
     registry: metrics.registry,
     onExportError: (request, error) =>

@@ -5,6 +5,7 @@
 import type {
   ConsentCapture,
   DeviceList,
+  LivenessChallengeDto,
   SelfieCapture,
   SimulateDevice,
   VerificationDto,
@@ -20,6 +21,8 @@ export interface KioskApi {
   consent(id: string, body: ConsentCapture): Promise<Session>;
   /** The reader's next document into the session; null when nothing was presented in time. */
   documentFromReader(id: string, deviceId: string, signal?: AbortSignal): Promise<Session | null>;
+  /** The core draws the session's liveness challenge; the selfie names it. */
+  livenessChallenge(id: string): Promise<LivenessChallengeDto>;
   selfie(id: string, body: SelfieCapture): Promise<Session>;
   signatures(id: string, signatures: unknown[], deviceId?: string): Promise<Session>;
   submit(id: string): Promise<Session>;
@@ -42,6 +45,8 @@ export function kioskApi(token: () => string): KioskApi {
       );
       return answer ?? null;
     },
+    livenessChallenge: (id) =>
+      client.post<LivenessChallengeDto>(`${session(id)}/liveness-challenge`),
     selfie: (id, body) => client.post<Session>(`${session(id)}/selfie`, body),
     signatures: (id, signatures, deviceId) =>
       client.post<Session>(`${session(id)}/signature`, {

@@ -308,12 +308,14 @@ export function KioskApp({ i18n, defaultLanguage, idleSeconds }: KioskAppProps) 
             onFail={fail}
           />
         )}
-        {screen.name === 'selfie' && (
+        {screen.name === 'selfie' && session && (
           <SelfieStep
             i18n={i18n}
             notice={screen.notice}
+            challenge={() => api.current.livenessChallenge(session.id)}
             onCaptured={(capture) => void onSelfie(capture)}
             onCameraError={fail}
+            onFail={fail}
           />
         )}
         {(screen.name === 'uploading' || screen.name === 'checking') && (

@@ -1,25 +1,38 @@
 /**
  * The selfie step: the live camera in a face frame, light guidance, then the challenge (hold,
- * turn, blink in a random order) with its prompt and progress while the burst is taken. The
- * frames go to the core, which decides; the kiosk keeps none of them.
+ * turn, blink in the order and at the times the core drew) with its prompt and progress while
+ * the burst is taken. The kiosk asks the core for the challenge when the person starts, follows
+ * its plan, and sends the frames with the challenge's id: the core judges them against the plan
+ * it stored. The kiosk keeps none of the frames.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { SelfieCapture } from '../../contract/index.js';
+import type { LivenessChallengeDto, SelfieCapture } from '../../contract/index.js';
 import type { Translator } from '../shared/i18n/index.js';
 import { closeCamera, grabJpeg, meanLuma, openCamera, wipeCanvas } from './camera.js';
-import { createChallengePlan, frameTimes, promptAt, type ChallengeAction } from './liveness.js';
+import { frameTimes, promptAt, type ChallengeAction } from './liveness.js';
 
 export interface SelfieStepProps {
   i18n: Translator;
   /** A message above the camera (a retry). */
   notice: string | null;
+  /** Asks the core for this session's liveness challenge (one per burst). */
+  challenge: () => Promise<LivenessChallengeDto>;
   onCaptured: (capture: SelfieCapture) => void;
   onCameraError: () => void;
+  /** The core gave no challenge. */
+  onFail: () => void;
 }
 
-type Phase = 'starting' | 'framing' | 'challenge';
+type Phase = 'starting' | 'framing' | 'preparing' | 'challenge';
 
-export function SelfieStep({ i18n, notice, onCaptured, onCameraError }: SelfieStepProps) {
+export function SelfieStep({
+  i18n,
+  notice,
+  challenge,
+  onCaptured,
+  onCameraError,
+  onFail,
+}: SelfieStepProps) {
   const { t } = i18n;
   const video = useRef<HTMLVideoElement>(null);
   const scratch = useRef<HTMLCanvasElement | null>(null);
@@ -70,11 +83,19 @@ export function SelfieStep({ i18n, notice, onCaptured, onCameraError }: SelfieSt
     return () => clearInterval(id);
   }, [phase]);
 
-  const begin = () => {
+  const begin = async () => {
+    if (!video.current || !scratch.current) return;
+    setPhase('preparing');
+    let issued: LivenessChallengeDto;
+    try {
+      issued = await challenge();
+    } catch {
+      return onFail();
+    }
     const element = video.current;
     const canvas = scratch.current;
     if (!element || !canvas) return;
-    const plan = createChallengePlan();
+    const { plan } = issued;
     const times = frameTimes(plan);
     const frames: SelfieCapture['frames'] = [];
     setPhase('challenge');
@@ -95,7 +116,7 @@ export function SelfieStep({ i18n, notice, onCaptured, onCameraError }: SelfieSt
           if (image !== null) frames.push({ t: Math.max(tMs, previous + 1), image });
           if (i === times.length - 1) {
             wipeCanvas(canvas);
-            onCaptured({ frames: frames.splice(0), plan });
+            onCaptured({ frames: frames.splice(0), challengeId: issued.id });
           }
         }, at),
       );
@@ -130,7 +151,7 @@ export function SelfieStep({ i18n, notice, onCaptured, onCameraError }: SelfieSt
           <p class="guidance" role="status" aria-live="polite">
             {t(`kiosk.selfie.guidance.${guidance}`)}
           </p>
-          <button type="button" class="primary-action" onClick={begin}>
+          <button type="button" class="primary-action" onClick={() => void begin()}>
             {t('kiosk.selfie.start')}
           </button>
         </>

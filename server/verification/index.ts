@@ -53,9 +53,11 @@ export {
 } from './checks/fraud.js';
 
 export {
+  LIVENESS_CHALLENGE_TTL_SECONDS,
   VerificationError,
   VerificationService,
   type Caller,
+  type ChallengeRandom,
   type VerificationErrorKind,
   type VerificationServiceOptions,
 } from './service.js';

@@ -64,7 +64,7 @@ const rule = (
 
 /** The default policy (SPEC §4 and VER-3): fraud and mismatches decline, bad captures resubmit. */
 export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
-  version: 'default-2',
+  version: 'default-3',
   required: {
     identity: ['document_valid', 'document_expiry', 'age', 'face_match', 'liveness'],
     authentication: ['enrolment', ['face_match', 'signature_match']],
@@ -77,6 +77,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
     known_fraud_document: rule('decline', 100),
     known_fraud_face: rule('decline', 100),
     identity_declined: rule('decline', 100),
+    identity_not_approved: rule('decline', 100),
     document_number_other_identity: rule('decline', 95),
     duplicate_face: rule('decline', 95),
     liveness_failed: rule('decline', 95),

@@ -18,6 +18,7 @@ import type {
   Decision,
   DocumentFields,
   DocumentTextCapture,
+  LivenessChallengeDto,
   SelfieCapture,
   SelfieForm,
   SignatureCapture,
@@ -30,6 +31,7 @@ import {
   DEFAULT_FACE_MATCH_RATES,
   assessLiveness,
   burstProbe,
+  createChallengePlan,
   decideFaceMatch,
   deserializeFaceTemplate,
   enrolSubjectSignature,
@@ -50,6 +52,7 @@ import {
   type FaceSearch,
   type FaceTemplate,
   type LazyFaceEngine,
+  type ChallengePlan,
   type LivenessFrame,
   type Signature,
 } from '../biometrics/index.js';
@@ -86,6 +89,7 @@ import {
   setSubjectNameDob,
   subjectExists,
   type PersonalDataAccess,
+  type ReadableDb,
   type Vault,
   type WritableDb,
 } from '../vault/index.js';
@@ -158,6 +162,26 @@ function refusalError(refusal: Refusal): VerificationError {
   );
 }
 
+/**
+ * Which identity standings an authentication refuses (at create, 422; at submit, the `enrolment`
+ * check fails with the same code): only an approved identity or a kept enrolment serves one.
+ */
+const STANDING_REFUSALS: Readonly<
+  Record<store.IdentityStanding, { code: ReasonCode; message: string } | null>
+> = {
+  declined: {
+    code: 'identity_declined',
+    message: "the subject's identity verification was declined: it cannot be authenticated",
+  },
+  pending: {
+    code: 'identity_not_approved',
+    message:
+      "the subject's identity verification is not approved (yet): it cannot be authenticated",
+  },
+  approved: null,
+  enrolled: null,
+};
+
 /** Who is calling, as the service needs it. */
 export interface Caller {
   /** The audit actor (`api:…`, `staff:…`, `kiosk:…`). */
@@ -183,12 +207,26 @@ export interface VerificationServiceOptions {
   readMrz?: MrzImageReader | null;
   plans?: StepPlans;
   policy?: DecisionPolicy;
+  /**
+   * The draw of the liveness challenges: node:crypto randomInt (a CSPRNG) unless a test pins it,
+   * as it pins the clock (a burst of development stills is judged by where its frames fall).
+   */
+  challengeRandom?: ChallengeRandom | undefined;
 }
+
+/** An integer in [min, maxExclusive) (createChallengePlan's random source). */
+export type ChallengeRandom = NonNullable<Parameters<typeof createChallengePlan>[1]>;
 
 /** An open session expires this long after creation whatever happens (idle: config). */
 export const ABSOLUTE_TIMEOUT_MINUTES = 24 * 60;
 
 const PAGE_SIZE = 50;
+
+/**
+ * How long an issued liveness challenge stays valid: long enough to frame the face, follow the
+ * plan (under 10 s) and upload the burst; too short to render a replay that follows a new plan.
+ */
+export const LIVENESS_CHALLENGE_TTL_SECONDS = 120;
 
 /** Selfie frames handed to the face engine at once (below its default queue of 8). */
 const SELFIE_ANALYSIS_BATCH = 4;
@@ -267,6 +305,7 @@ export class VerificationService implements VerificationResolver {
   readonly #policy: DecisionPolicy;
   readonly #timeouts: SessionTimeouts;
   readonly #rates: FaceMatchRates;
+  readonly #challengeRandom: ChallengeRandom | undefined;
 
   constructor(options: VerificationServiceOptions) {
     this.#vault = options.vault;
@@ -289,6 +328,7 @@ export class VerificationService implements VerificationResolver {
       ),
     };
     this.#rates = options.config.thresholds.face ?? DEFAULT_FACE_MATCH_RATES;
+    this.#challengeRandom = options.challengeRandom;
   }
 
   // ---- sessions ---------------------------------------------------------------------------------
@@ -326,14 +366,10 @@ export class VerificationService implements VerificationResolver {
             'the processing of this subject is restricted',
           );
         }
-        // A declined identity never serves an authentication (its templates prove nothing).
-        if (store.identityDeclined(db, subjectId)) {
-          throw new VerificationError(
-            'refused',
-            'identity_declined',
-            "the subject's identity verification was declined: it cannot be authenticated",
-          );
-        }
+        // Only an approved identity (or a kept enrolment) serves an authentication: a declined
+        // one's templates prove nothing, a pending one's are not established yet.
+        const refusal = STANDING_REFUSALS[store.identityStanding(db, subjectId)];
+        if (refusal !== null) throw new VerificationError('refused', refusal.code, refusal.message);
       } else {
         subjectId = vault.createSubject();
       }
@@ -574,8 +610,79 @@ export class VerificationService implements VerificationResolver {
   }
 
   /**
+   * Issues the session's liveness challenge: a plan drawn with the CSPRNG (node:crypto randomInt,
+   * createChallengePlan), stored on the session and returned to the client to follow. Only when
+   * the session would take a selfie now (state, step order, consent, no restriction); a new
+   * challenge replaces the previous one. Valid for LIVENESS_CHALLENGE_TTL_SECONDS and one selfie.
+   */
+  livenessChallenge(id: string, caller: Caller): LivenessChallengeDto {
+    this.#admit(id, caller, 'selfie');
+    const vault = this.#vault;
+    const plan = createChallengePlan({}, this.#challengeRandom);
+    const challengeId = newId('lch');
+    const expiresAt = new Date(
+      vault.now.getTime() + LIVENESS_CHALLENGE_TTL_SECONDS * 1000,
+    ).toISOString();
+    vault.write((db) => {
+      const row = store.getVerification(db, id);
+      if (row === null)
+        throw new VerificationError('not_found', 'unknown_verification', 'No such resource.');
+      this.#admissible(db, row, 'selfie');
+      store.setLivenessChallenge(db, id, {
+        id: challengeId,
+        plan: JSON.stringify(plan),
+        expiresAt,
+      });
+      vault.audit({
+        actor: caller.actor,
+        action: 'verification.liveness_challenge_issued',
+        objectType: 'verification',
+        objectId: id,
+        details: { challengeId, steps: plan.steps.length },
+      });
+    });
+    return {
+      id: challengeId,
+      verificationId: id,
+      plan: { baselineEnd: plan.baselineEnd, steps: [...plan.steps], duration: plan.duration },
+      expiresAt,
+    };
+  }
+
+  /**
+   * The stored plan of the challenge a selfie names, refused unless it is this session's current
+   * challenge, unused, and received before it expired. `receivedAt` is when the burst arrived
+   * (the face analysis after it may take a while); checked again in the capture's transaction.
+   */
+  #challengePlan(db: ReadableDb, id: string, challengeId: string, receivedAt: Date): ChallengePlan {
+    const challenge = store.getLivenessChallenge(db, id);
+    if (challenge === null || challenge.id !== challengeId) {
+      throw new VerificationError(
+        'refused',
+        'liveness_challenge_unknown',
+        'this session issued no such liveness challenge: ask for one (liveness-challenge) and follow it',
+      );
+    }
+    if (challenge.usedAt !== null) {
+      throw new VerificationError(
+        'conflict',
+        'liveness_challenge_used',
+        'this liveness challenge was used already: ask for a new one',
+      );
+    }
+    if (receivedAt.getTime() > new Date(challenge.expiresAt).getTime()) {
+      throw new VerificationError(
+        'conflict',
+        'liveness_challenge_expired',
+        'this liveness challenge has expired: ask for a new one',
+      );
+    }
+    return JSON.parse(challenge.plan) as ChallengePlan;
+  }
+
+  /**
    * The selfie: a liveness burst. Every frame is analysed; liveness is scored on the burst against
-   * the challenge plan; the probe for the face match is the fusion of the best frames
+   * the plan of the challenge the core issued (never a plan the client sends); the probe for the face match is the fusion of the best frames
    * (burstProbe), stored as a sealed template; the best frame is kept as a sealed sample.
    */
   async selfie(id: string, input: SelfieCapture, caller: Caller): Promise<VerificationDto> {
@@ -586,7 +693,7 @@ export class VerificationService implements VerificationResolver {
           t: f.t,
           bytes: new Uint8Array(Buffer.from(f.image, 'base64')),
         })),
-        plan: input.plan,
+        challengeId: input.challengeId,
         deviceId: input.deviceId,
       },
       caller,
@@ -602,19 +709,28 @@ export class VerificationService implements VerificationResolver {
         bytes: new Uint8Array(await file.arrayBuffer()),
       })),
     );
-    return this.#selfie(id, { frames, plan: form.plan, deviceId: form.deviceId }, caller);
+    return this.#selfie(
+      id,
+      { frames, challengeId: form.challengeId, deviceId: form.deviceId },
+      caller,
+    );
   }
 
   async #selfie(
     id: string,
     input: {
       frames: { t: number; bytes: Uint8Array }[];
-      plan: SelfieCapture['plan'];
+      challengeId: string;
       deviceId: string | undefined;
     },
     caller: Caller,
   ): Promise<VerificationDto> {
+    const receivedAt = this.#vault.now;
     this.#admit(id, caller, 'selfie');
+    // Judged against the plan the core drew for this session, never one the client names.
+    const plan = this.#vault.read((db) =>
+      this.#challengePlan(db, id, input.challengeId, receivedAt),
+    );
     const source = this.#sourceOf(caller, input.deviceId);
     const engine = this.#face.engine();
     const images = input.frames.map((f) => f.bytes);
@@ -653,12 +769,15 @@ export class VerificationService implements VerificationResolver {
     if (probe === null) {
       throw new VerificationError('invalid_media', 'no_face', 'no frame shows a usable face');
     }
-    const report = await assessLiveness({ plan: input.plan, frames });
+    const report = await assessLiveness({ plan, frames });
     const liveness = livenessCheck(report);
     const best = probe.frames[0] ?? 0;
     const bestImage = images[best] ?? new Uint8Array();
     let indexed: { templateId: string; subjectId: string } | null = null;
     this.#commit(id, caller, 'selfie', source, {}, (db, row) => {
+      // One use: another request may have used (or replaced) the challenge meanwhile.
+      this.#challengePlan(db, id, input.challengeId, receivedAt);
+      store.useLivenessChallenge(db, id, this.#vault.now.toISOString());
       const subjectId = row.subjectId ?? '';
       const templateId = storeTemplate(this.#vault, {
         subjectId,
@@ -682,7 +801,12 @@ export class VerificationService implements VerificationResolver {
       indexed = { templateId, subjectId };
       return {
         result: { templateId, sampleId, checks: [liveness] },
-        details: { frames: frames.length, fused: probe.frames.length, liveness: liveness.outcome },
+        details: {
+          frames: frames.length,
+          fused: probe.frames.length,
+          liveness: liveness.outcome,
+          challengeId: input.challengeId,
+        },
       };
     });
     this.#index(indexed, engine.model, probe.descriptor);
@@ -843,7 +967,10 @@ export class VerificationService implements VerificationResolver {
     const row = this.#load(id, caller.actor);
     const refused = transition(sessionOf(row), { type: 'submit' }, this.#vault.now, this.#rules);
     if (!refused.ok) throw refusalError(refused.refusal);
-    this.#vault.read((db) => this.#requireConsent(db, row));
+    this.#vault.read((db) => {
+      this.#requireUnrestricted(db, row);
+      this.#requireConsent(db, row);
+    });
     const checks = await this.#runChecks(row, caller);
     // A minor's session (issue 15, PRIV-4) needs its guardian's approved verification and consent.
     if (checks.some((c) => c.reasonCode === 'minor_guardian_required')) {
@@ -863,6 +990,9 @@ export class VerificationService implements VerificationResolver {
       const now = vault.now;
       const submitted = transition(sessionOf(current), { type: 'submit' }, now, this.#rules);
       if (!submitted.ok) throw refusalError(submitted.refusal);
+      // The restriction and the consent as they stand now, in the transaction that decides.
+      this.#requireUnrestricted(db, current);
+      this.#requireConsent(db, current);
       const decided = transition(
         submitted.session,
         { type: 'decide', decision: policyDecision.decision },
@@ -982,12 +1112,13 @@ export class VerificationService implements VerificationResolver {
     const captures = this.#vault.read((db) => store.getCaptures(db, row.id));
     const checks: VerificationCheck[] = [];
     if (row.kind === 'authentication') {
-      // Declined after this session was created (a case can decline it): still refused here.
-      const declined = this.#vault.read((db) => store.identityDeclined(db, row.subjectId ?? ''));
+      // The standing as it is now (a case can decline an identity after this session began).
+      const standing = this.#vault.read((db) => store.identityStanding(db, row.subjectId ?? ''));
+      const refusal = STANDING_REFUSALS[standing];
       checks.push(
-        declined
-          ? { check: 'enrolment', outcome: 'fail', reasonCode: 'identity_declined' }
-          : { check: 'enrolment', outcome: 'pass', reasonCode: null },
+        refusal === null
+          ? { check: 'enrolment', outcome: 'pass', reasonCode: null }
+          : { check: 'enrolment', outcome: 'fail', reasonCode: refusal.code },
       );
     }
     const documentId = captures.get('document')?.result.documentId;
@@ -1083,7 +1214,6 @@ export class VerificationService implements VerificationResolver {
       store.enrolledTemplateIds(
         db,
         candidates.map((t) => t.id),
-        'not_declined',
       ),
     );
     const references = candidates.filter((t) => enrolled.has(t.id));
@@ -1282,6 +1412,16 @@ export class VerificationService implements VerificationResolver {
   /** Refuses a capture the machine would refuse, before any work is done. */
   #admit(id: string, caller: Caller, step: CaptureStep): VerificationRow {
     const row = this.#load(id, caller.actor);
+    this.#vault.read((db) => this.#admissible(db, row, step));
+    return row;
+  }
+
+  /**
+   * Whether the session takes this capture now: the machine, the subject's restriction (PRIV-3:
+   * a restricted subject's data is not processed, whenever the restriction came) and, after the
+   * consent step, a consent in force. Asked before the work and again in the writing transaction.
+   */
+  #admissible(db: ReadableDb, row: VerificationRow, step: CaptureStep): Session {
     const result = transition(
       sessionOf(row),
       { type: 'capture', step },
@@ -1289,8 +1429,20 @@ export class VerificationService implements VerificationResolver {
       this.#rules,
     );
     if (!result.ok) throw refusalError(result.refusal);
-    if (step !== 'consent') this.#vault.read((db) => this.#requireConsent(db, row));
-    return row;
+    this.#requireUnrestricted(db, row);
+    if (step !== 'consent') this.#requireConsent(db, row);
+    return result.session;
+  }
+
+  /** PRIV-3: nothing of a restricted subject is processed (captures, submit, challenges). */
+  #requireUnrestricted(db: ReadableDb, row: VerificationRow): void {
+    if (row.subjectId !== null && isSubjectRestricted(db, row.subjectId)) {
+      throw new VerificationError(
+        'refused',
+        'subject_restricted',
+        'the processing of this subject is restricted',
+      );
+    }
   }
 
   /**
@@ -1311,13 +1463,11 @@ export class VerificationService implements VerificationResolver {
       if (row === null)
         throw new VerificationError('not_found', 'unknown_verification', 'No such resource.');
       const now = vault.now;
-      const result = transition(sessionOf(row), { type: 'capture', step }, now, this.#rules);
-      if (!result.ok) throw refusalError(result.refusal);
-      if (step !== 'consent') this.#requireConsent(db, row);
+      const session = this.#admissible(db, row, step);
       const captured = write(db, row);
       store.putCapture(db, id, step, source, { ...base, ...captured.result }, now.toISOString());
       if (source === 'simulated_device') store.markSimulated(db, id);
-      this.#save(db, id, result.session);
+      this.#save(db, id, session);
       vault.audit({
         actor: caller.actor,
         action: 'verification.captured',

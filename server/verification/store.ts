@@ -175,6 +175,52 @@ export function markSimulated(db: WritableDb, id: string): void {
   sql(db, 'UPDATE verifications SET simulated = 1 WHERE id = ?').run(id);
 }
 
+// ---- the liveness challenge (migration 015) --------------------------------------------------------
+
+/** The challenge the core issued to a session: its plan is what the selfie is judged against. */
+export interface LivenessChallengeRow {
+  id: string;
+  /** The plan as issued (JSON of server/biometrics ChallengePlan). */
+  plan: string;
+  expiresAt: string;
+  usedAt: string | null;
+}
+
+/** Issues a challenge to the session, replacing any earlier one (used or not). */
+export function setLivenessChallenge(
+  db: WritableDb,
+  verificationId: string,
+  challenge: { id: string; plan: string; expiresAt: string },
+): void {
+  sql(
+    db,
+    `UPDATE verifications SET liveness_challenge_id = @id, liveness_plan = @plan,
+       liveness_challenge_expires_at = @expiresAt, liveness_challenge_used_at = NULL
+     WHERE id = @verificationId`,
+  ).run({ ...challenge, verificationId });
+}
+
+export function getLivenessChallenge(
+  db: ReadableDb,
+  verificationId: string,
+): LivenessChallengeRow | null {
+  const row = sql(
+    db,
+    `SELECT liveness_challenge_id AS id, liveness_plan AS plan,
+       liveness_challenge_expires_at AS expiresAt, liveness_challenge_used_at AS usedAt
+     FROM verifications WHERE id = ? AND liveness_challenge_id IS NOT NULL`,
+  ).get(verificationId) as LivenessChallengeRow | undefined;
+  return row ?? null;
+}
+
+/** Marks the session's challenge used (in the selfie capture's transaction). */
+export function useLivenessChallenge(db: WritableDb, verificationId: string, at: string): void {
+  sql(db, 'UPDATE verifications SET liveness_challenge_used_at = ? WHERE id = ?').run(
+    at,
+    verificationId,
+  );
+}
+
 export interface ListFilter {
   status?: VerificationState | undefined;
   kind?: VerificationKind | undefined;
@@ -424,19 +470,14 @@ export function kioskExists(db: ReadableDb, id: string): boolean {
 // ---- enrolments ----------------------------------------------------------------------------------
 
 /**
- * Of these templates, the ones that are a subject's enrolment in the sense `standing` asks:
- * - 'established' (the 1:N duplicate check): kept without a verification (enrolled by staff), or
- *   captured in an identity session that was approved;
- * - 'not_declined' (the references of an authentication): kept without a verification, or
- *   captured in an identity session that did not end declined, expired or abandoned.
- * An authentication's own probes are never an enrolment (they are what is being checked), and a
- * template whose row is gone (a rolled-back capture the running index still holds) is none.
+ * Of these templates, a subject's established enrolments: kept without a verification (enrolled
+ * by staff), or captured in an identity session that was approved. One rule for the 1:N duplicate
+ * check and for the references of an authentication (before, an authentication also compared
+ * with the captures of an identity still in review or asked to resubmit). An authentication's own
+ * probes are never an enrolment (they are what is being checked), and a template whose row is
+ * gone (a rolled-back capture the running index still holds) is none.
  */
-export function enrolledTemplateIds(
-  db: ReadableDb,
-  templateIds: readonly string[],
-  standing: 'established' | 'not_declined',
-): Set<string> {
+export function enrolledTemplateIds(db: ReadableDb, templateIds: readonly string[]): Set<string> {
   if (templateIds.length === 0) return new Set();
   const rows = sql(
     db,
@@ -444,22 +485,34 @@ export function enrolledTemplateIds(
        JOIN biometric_templates t ON t.id = hit.value
        LEFT JOIN verifications v ON v.id = t.verification_id
      WHERE t.verification_id IS NULL
-        OR (coalesce(v.kind, 'identity') = 'identity' AND CASE @standing
-              WHEN 'established' THEN v.status = 'approved'
-              ELSE v.status NOT IN ('declined', 'expired', 'abandoned') END)`,
+        OR (coalesce(v.kind, 'identity') = 'identity' AND v.status = 'approved')`,
   )
     .pluck()
-    .all({ ids: JSON.stringify(templateIds), standing }) as string[];
+    .all({ ids: JSON.stringify(templateIds) }) as string[];
   return new Set(rows);
 }
 
-/** Whether an identity verification of the subject ended declined (and no case overrode it). */
-export function identityDeclined(db: ReadableDb, subjectId: string): boolean {
-  return (
-    sql(
-      db,
-      `SELECT 1 FROM verifications WHERE subject_id = ? AND kind = 'identity' AND status = 'declined'
-       LIMIT 1`,
-    ).get(subjectId) !== undefined
-  );
+/**
+ * What an authentication of the subject may rest on: `declined` (an identity verification of
+ * theirs ended declined, and no case overrode it), else `approved` (one ended approved), else
+ * `enrolled` (a template kept without a verification: enrolled by staff), else `pending` (an
+ * identity created, in progress, submitted, in review or asked to resubmit, or none at all).
+ */
+export type IdentityStanding = 'declined' | 'approved' | 'enrolled' | 'pending';
+
+export function identityStanding(db: ReadableDb, subjectId: string): IdentityStanding {
+  const row = sql(
+    db,
+    `SELECT
+       EXISTS (SELECT 1 FROM verifications
+               WHERE subject_id = @subjectId AND kind = 'identity' AND status = 'declined') AS declined,
+       EXISTS (SELECT 1 FROM verifications
+               WHERE subject_id = @subjectId AND kind = 'identity' AND status = 'approved') AS approved,
+       EXISTS (SELECT 1 FROM biometric_templates
+               WHERE subject_id = @subjectId AND verification_id IS NULL) AS kept`,
+  ).get({ subjectId }) as { declined: number; approved: number; kept: number };
+  if (row.declined === 1) return 'declined';
+  if (row.approved === 1) return 'approved';
+  if (row.kept === 1) return 'enrolled';
+  return 'pending';
 }

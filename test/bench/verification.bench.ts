@@ -14,7 +14,6 @@
 
 import { createAppliance, serveAppliance, type Appliance } from '../../server/app.js';
 import { registerKiosk } from '../../server/auth/index.js';
-import { createChallengePlan } from '../../server/biometrics/index.js';
 import { signatureToJson } from '../../server/biometrics/signature/index.js';
 import { computeCheckDigit } from '../../server/documents/index.js';
 import { parseConfig } from '../../server/config/index.js';
@@ -92,7 +91,6 @@ export async function runVerificationBenchmarks(ctx: BenchContext): Promise<void
       );
     }
     const signatures = [1, 2, 3].map((n) => signatureToJson(readSvc2004(2, 5, n)));
-    const plan = createChallengePlan({}, (min) => min);
 
     let busy = 0;
     /** One request; a 503 (face engine busy) is retried after a short pause, as a kiosk does. */
@@ -142,12 +140,21 @@ export async function runVerificationBenchmarks(ctx: BenchContext): Promise<void
           mrz: mrz(`B${k}${String(s).padStart(7, '0')}`),
           image: cards.get(person),
         });
+        // The core draws the challenge; the burst names it (its times follow the plan).
+        const challenge = (await call(
+          token,
+          'POST',
+          `/verifications/${id}/liveness-challenge`,
+        )) as {
+          id: string;
+          plan: { duration: number };
+        };
         const form = new FormData();
         for (const [i, n] of [2, 3, 4].entries()) {
           form.append('frame', new Blob([devFace(person, n)], { type: 'image/png' }), `${n}.png`);
-          form.append('t', String(Math.round((plan.duration * i) / 2)));
+          form.append('t', String(Math.round((challenge.plan.duration * i) / 2)));
         }
-        form.append('plan', JSON.stringify(plan));
+        form.append('challengeId', challenge.id);
         await call(token, 'POST', `/verifications/${id}/selfie`, form);
         await call(token, 'POST', `/verifications/${id}/signature`, { signatures });
         const submitted = performance.now();

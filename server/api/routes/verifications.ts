@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import {
   ConsentCaptureSchema,
   DocumentTextCaptureSchema,
+  LivenessChallengeSchema,
   SelfieCaptureSchema,
   SelfieFormSchema,
   SignatureCaptureSchema,
@@ -184,12 +185,26 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
     },
     responses: captureResponses,
   });
+  const challenge = createRoute({
+    method: 'post',
+    path: '/verifications/{id}/liveness-challenge',
+    tags: TAGS,
+    summary:
+      'Issue the liveness challenge: the core draws the plan, stores it on the session (one use, a bounded lifetime) and returns it to follow; the selfie names it by id',
+    security: captureSecurity,
+    middleware: [small, capture, owns] as const,
+    request: params,
+    responses: {
+      201: { description: 'The challenge to follow', content: json(LivenessChallengeSchema) },
+      ...problemResponses(400, 401, 403, 404, 409, 422, 429),
+    },
+  });
   const selfie = createRoute({
     method: 'post',
     path: '/verifications/{id}/selfie',
     tags: TAGS,
     summary:
-      'The selfie: a liveness burst with its challenge plan, as JSON (base64 frames) or multipart/form-data (frame files)',
+      'The selfie: a liveness burst following the issued challenge (challengeId), as JSON (base64 frames) or multipart/form-data (frame files)',
     security: captureSecurity,
     middleware: [capture, owns] as const,
     request: {
@@ -273,6 +288,9 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
       const mime = `image/${(image[1] ?? '').toLowerCase()}`;
       return c.json(await service.documentImage(id, bytes, mime, callerOf(c)), 200);
     })
+    .openapi(challenge, (c) =>
+      c.json(service.livenessChallenge(c.req.valid('param').id, callerOf(c)), 201),
+    )
     .openapi(selfie, async (c) => {
       const { id } = c.req.valid('param');
       const type = c.req.header('content-type') ?? '';

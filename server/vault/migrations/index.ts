@@ -15,6 +15,7 @@ import { migration013Fleet } from './013-fleet.js';
 import { migration014PrivacyRequests } from './014-privacy-requests.js';
 import { migration015PrivacyRequester } from './015-privacy-requester.js';
 import { migration016StaffPin } from './016-staff-pin.js';
+import { migration017LivenessChallenges } from './017-liveness-challenges.js';
 
 export interface Migration {
   readonly version: number;
@@ -40,6 +41,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration014PrivacyRequests,
   migration015PrivacyRequester,
   migration016StaffPin,
+  migration017LivenessChallenges,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

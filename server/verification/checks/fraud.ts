@@ -196,7 +196,7 @@ export function vaultDocumentPresentations(
 export function vaultFraudLookups(vault: Vault, faceSearch: FaceSearch): FraudLookups {
   return {
     searchFace: (probe, options) => faceSearch.search(probe, options),
-    enrolledTemplates: (ids) => vault.read((db) => enrolledTemplateIds(db, ids, 'established')),
+    enrolledTemplates: (ids) => vault.read((db) => enrolledTemplateIds(db, ids)),
     verificationsWithTemplates: (ids, since, exclude) =>
       vault.read((db) => verificationsWithTemplates(db, ids, since, exclude)),
     ...vaultDocumentPresentations(vault),

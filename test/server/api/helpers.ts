@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { createAppliance, type Appliance } from '../../../server/app.js';
+import { createAppliance, type Appliance, type ApplianceOptions } from '../../../server/app.js';
 import { parseConfig, type Config } from '../../../server/config/index.js';
 import { createLogger, type LogLevel } from '../../../server/log/index.js';
 import { Vault, dataDirPaths, type Clock } from '../../../server/vault/index.js';
@@ -30,6 +30,8 @@ export async function newAppliance(
   level: LogLevel = 'debug',
   /** The vault's clock, to drive expiries without waiting. */
   clock?: Clock,
+  /** More appliance options (e.g. a pinned liveness-challenge draw). */
+  options: Pick<ApplianceOptions, 'challengeRandom'> = {},
 ): Promise<TestAppliance> {
   const dataDir = tempDir('vk-api-test-');
   const keyFile = dataDirPaths(dataDir).defaultKeyFile;
@@ -49,6 +51,7 @@ export async function newAppliance(
     config: testConfig(configInput),
     logger,
     clock,
+    ...options,
   });
   open.push(appliance);
   return { appliance, dataDir, keyFile, logs, rawLogs };

@@ -75,6 +75,7 @@ describe('the OpenAPI platform', () => {
       '/api/v1/verifications/{id}/document/from-reader',
       '/api/v1/verifications/{id}/guardian',
       '/api/v1/verifications/{id}/images/{name}',
+      '/api/v1/verifications/{id}/liveness-challenge',
       '/api/v1/verifications/{id}/selfie',
       '/api/v1/verifications/{id}/signature',
       '/api/v1/verifications/{id}/submit',

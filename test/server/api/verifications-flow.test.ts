@@ -6,7 +6,7 @@
  * burst, which this data cannot give).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createChallengePlan } from '../../../server/biometrics/index.js';
+import { enrolSubjectSignature } from '../../../server/biometrics/index.js';
 import { signatureToJson } from '../../../server/biometrics/signature/index.js';
 import { deviceApiId } from '../../../server/devices/index.js';
 import { fraudDocumentIndexInput } from '../../../server/documents/index.js';
@@ -20,7 +20,9 @@ import { auditText } from './auth-helpers.js';
 import { closeAppliances, expectProblem } from './helpers.js';
 import {
   CONSENT,
+  PINNED_CHALLENGE,
   bodyOf,
+  issueChallenge,
   setupVerifications,
   storedSession,
   td3,
@@ -34,7 +36,10 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
   let card: Buffer;
   beforeAll(async () => {
     // The simulated devices are attached: a capture may name one (it is then never approved).
-    t = await setupVerifications({ devices: { simulate: 'always' } });
+    t = await setupVerifications(
+      { devices: { simulate: 'always' } },
+      { challengeRandom: PINNED_CHALLENGE },
+    );
     card = (await generateFaceDocument(devFace('amy', 1), 7)).jpeg;
     // Loading the face models takes long on a busy machine: once, before the tests.
     await t.appliance.face.warmUp();
@@ -62,13 +67,13 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
       }),
       200,
     );
-    const plan = createChallengePlan({}, (min) => min);
+    const { id: challengeId, plan } = await issueChallenge(t, id);
     const frames = [2, 3, 4].map((n, i) => ({
       t: Math.round((plan.duration * i) / 2),
       image: devFace(selfiePerson, n).toString('base64'),
     }));
     await bodyOf(
-      await t.call('POST', `/verifications/${id}/selfie`, t.integrator, { frames, plan }),
+      await t.call('POST', `/verifications/${id}/selfie`, t.integrator, { frames, challengeId }),
       200,
     );
     const signatures = [1, 2, 3, 4, 5].map((n) => signatureToJson(readSvc2004(2, 1, n)));
@@ -97,7 +102,7 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
     expect(decided).toMatchObject({
       status: 'resubmission_requested',
       decision: 'resubmission_requested',
-      policyVersion: 'default-2',
+      policyVersion: 'default-3',
       nextStep: null,
     });
     expect(decided.reasons[0]).toBe('liveness_inconclusive');
@@ -210,10 +215,25 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
 
   it('authenticates a returning subject by signature: approved for the writer, declined for a forgery', async () => {
     const enrolled = await capturedSession(td3({ number: 'R13579246' }), 'amy');
-    const { subjectId } = await bodyOf(
-      await t.call('GET', `/verifications/${enrolled}`, t.reader),
+    // The identity is not approved (the stills ask for a new capture): nothing rests on it yet.
+    const { subjectId, status } = await bodyOf(
+      await t.call('POST', `/verifications/${enrolled}/submit`, t.integrator),
       200,
     );
+    expect(status).toBe('resubmission_requested');
+    const early = await t.call('POST', '/verifications', t.integrator, {
+      kind: 'authentication',
+      subjectId,
+    });
+    expect((await expectProblem(early, 422)).rule).toBe('identity_not_approved');
+    // Staff enrol the customer's signatures at the counter: a kept enrolment serves.
+    const kept = enrolSubjectSignature(
+      t.vault,
+      subjectId ?? '',
+      [1, 2, 3, 4, 5].map((n) => readSvc2004(2, 1, n)),
+      { actor: 'staff:usr_test' },
+    );
+    expect(kept.ok).toBe(true);
     async function authenticate(signatureIndex: number, deviceId?: string): Promise<SessionBody> {
       const { id } = await bodyOf(
         await t.call('POST', '/verifications', t.integrator, {

@@ -45,6 +45,7 @@ describe('the verification routes under random input', () => {
         image: fc.oneof(fc.base64String({ maxLength: 40 }), value),
         frames: fc.oneof(fc.array(fc.record({ t: fc.integer(), image: fc.base64String() })), value),
         plan: value,
+        challengeId: fc.oneof(fc.constant('lch_01JF3M8X2K4Q9W7E5R6T'), value),
         signatures: fc.oneof(
           fc.array(fc.dictionary(fc.string(), fc.jsonValue()), { maxLength: 2 }),
           value,

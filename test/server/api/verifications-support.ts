@@ -3,19 +3,30 @@
  * built with real check digits, and the session's rows as stored.
  */
 import { expect } from 'vitest';
-import type { ApiScope } from '../../../contract/index.js';
+import type { ApiScope, LivenessChallengeDto } from '../../../contract/index.js';
 import { createApiClient, registerKiosk } from '../../../server/auth/index.js';
 import { computeCheckDigit } from '../../../server/documents/index.js';
 import type { Vault } from '../../../server/vault/index.js';
-import { VerificationService } from '../../../server/verification/index.js';
+import { VerificationService, type ChallengeRandom } from '../../../server/verification/index.js';
 import { json, manualClock } from './auth-helpers.js';
 import { newAppliance } from './helpers.js';
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-export async function setupVerifications(config: Record<string, unknown> = {}) {
+/**
+ * The liveness challenge's draw pinned to each range's minimum (order and times fixed), for the
+ * flows that send development stills: a burst of stills is judged by where its frames fall in
+ * the plan, so these tests pin the core's draw as they pin its clock. Production draws with
+ * node:crypto randomInt (test/server/api/liveness-challenge.test.ts checks the unpinned draw).
+ */
+export const PINNED_CHALLENGE: ChallengeRandom = (min) => min;
+
+export async function setupVerifications(
+  config: Record<string, unknown> = {},
+  options: { challengeRandom?: ChallengeRandom } = {},
+) {
   const clock = manualClock();
-  const t = await newAppliance(config, 'debug', clock.now);
+  const t = await newAppliance(config, 'debug', clock.now, options);
   const { vault } = t.appliance;
   const key = (name: string, scopes: ApiScope[]) =>
     createApiClient(vault, { name, scopes }, 'test').key;
@@ -105,6 +116,18 @@ export function storedSession(vault: Vault, id: string) {
       .pluck()
       .get(id) as number,
   }));
+}
+
+/** The challenge the core issues to the session (POST …/liveness-challenge), asserted 201. */
+export async function issueChallenge(
+  t: Pick<Awaited<ReturnType<typeof setupVerifications>>, 'call' | 'integrator'>,
+  id: string,
+  key = t.integrator,
+): Promise<LivenessChallengeDto> {
+  const response = await t.call('POST', `/verifications/${id}/liveness-challenge`, key);
+  const text = await response.text();
+  expect(response.status, text).toBe(201);
+  return JSON.parse(text) as LivenessChallengeDto;
 }
 
 // The written consent (issue 15): the current texts and a signature on the pad.

@@ -15,7 +15,7 @@ import { generateFaceDocument } from '../../gen/face-documents.js';
 import { devDataPath, hasDevData } from '../../support/dev-data.js';
 import { describeWithDevData } from '../../support/with-dev-data.js';
 import { closeAppliances, newAppliance } from '../api/helpers.js';
-import { td3 } from '../api/verifications-support.js';
+import { PINNED_CHALLENGE, td3 } from '../api/verifications-support.js';
 import { readSvc2004 } from '../biometrics/signature/svc.js';
 import { spawnBin, repoRoot } from '../cli/bin-helpers.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
@@ -31,7 +31,13 @@ describeWithDevData('faces', 'the integration example against a real appliance',
   it.skipIf(!hasDevData('svc2004'))(
     'creates a verification, uploads the captures, prints the decision and verifies the signed webhook',
     async () => {
-      const t = await newAppliance({ server: { rateLimit: { enabled: false } } });
+      // The core's challenge draw pinned (the stills' liveness outcome depends on the plan).
+      const t = await newAppliance(
+        { server: { rateLimit: { enabled: false } } },
+        'debug',
+        undefined,
+        { challengeRandom: PINNED_CHALLENGE },
+      );
       const { vault } = t.appliance;
       const key = createApiClient(
         vault,
@@ -83,6 +89,20 @@ describeWithDevData('faces', 'the integration example against a real appliance',
       expect(code, `${out}\n${run.stderr()}\n${t.rawLogs.slice(-15).join('\n')}`).toBe(0);
       const id = /^verification (ver_\S+) created next=consent$/m.exec(out)?.[1];
       expect(id).toBeDefined();
+      // The example followed the challenge the appliance drew, and the burst used it up.
+      const challengeId =
+        /^challenge (lch_\S+) (?:blink|turn_left|turn_right)(?:,(?:blink|turn_left|turn_right)){2} in \d+ ms$/m.exec(
+          out,
+        )?.[1];
+      expect(challengeId).toBeDefined();
+      const used = vault.read((db) =>
+        db
+          .prepare(
+            'SELECT liveness_challenge_id AS id, liveness_challenge_used_at IS NOT NULL AS used FROM verifications WHERE id = ?',
+          )
+          .get(id),
+      );
+      expect(used).toEqual({ id: challengeId, used: 1 });
       // The development photos are stills: the burst cannot pass the challenge.
       const decision = /^decision (\S+) /m.exec(out)?.[1];
       expect(decision).toBe('resubmission_requested');

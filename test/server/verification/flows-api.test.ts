@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addStaffUser, createApiClient } from '../../../server/auth/index.js';
-import { createChallengePlan } from '../../../server/biometrics/index.js';
+import { enrolFace } from '../../../server/biometrics/index.js';
 import { signatureToJson } from '../../../server/biometrics/signature/index.js';
 import { fraudDocumentIndexInput } from '../../../server/documents/index.js';
 import { newId } from '../../../server/vault/index.js';
@@ -20,7 +20,9 @@ import { auditOf, loginAs, type LoggedIn } from '../api/auth-helpers.js';
 import { closeAppliances, expectProblem } from '../api/helpers.js';
 import {
   CONSENT,
+  PINNED_CHALLENGE,
   bodyOf,
+  issueChallenge,
   setupVerifications,
   td3,
   type SessionBody,
@@ -39,7 +41,7 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
   let bob: LoggedIn;
   let sam: LoggedIn;
   beforeAll(async () => {
-    t = await setupVerifications();
+    t = await setupVerifications({}, { challengeRandom: PINNED_CHALLENGE });
     for (const [name, role] of [
       ['alice', 'staff'],
       ['bob', 'staff'],
@@ -93,12 +95,18 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
   }
 
   async function selfieOf(id: string, person: string, key = t.integrator): Promise<void> {
-    const plan = createChallengePlan({}, (min) => min);
+    const challenge = await issueChallenge(t, id, key);
     const frames = [2, 3, 4].map((n, i) => ({
-      t: Math.round((plan.duration * i) / 2),
+      t: Math.round((challenge.plan.duration * i) / 2),
       image: devFace(person, n).toString('base64'),
     }));
-    await bodyOf(await t.call('POST', `/verifications/${id}/selfie`, key, { frames, plan }), 200);
+    await bodyOf(
+      await t.call('POST', `/verifications/${id}/selfie`, key, {
+        frames,
+        challengeId: challenge.id,
+      }),
+      200,
+    );
   }
 
   const submit = async (id: string) =>
@@ -236,9 +244,31 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
     });
     expect((await expectProblem(refused, 422)).rule).toBe('identity_declined');
 
-    // A subject enrolled (not declined) with leonard's face; an impostor tries twice.
-    const enrolled = await identity(td3({ number: 'A30000002' }), 'leonard', 'leonard');
-    const subjectId = await subjectOf(enrolled);
+    // An identity not approved (the stills ask for a new capture): no authentication rests on it.
+    const pending = await submit(
+      await identity(td3({ number: 'A30000002' }), 'leonard', 'leonard'),
+    );
+    expect(pending.status).toBe('resubmission_requested');
+    const subjectId = pending.subjectId ?? '';
+    const notYet = await t.call('POST', '/verifications', t.integrator, {
+      kind: 'authentication',
+      subjectId,
+    });
+    expect((await expectProblem(notYet, 422)).rule).toBe('identity_not_approved');
+    // Staff enrol the person's face (a kept enrolment): that alone is the reference, never the
+    // pending identity's selfie. An impostor then tries twice.
+    let kept = 'not tried';
+    // The first of the person's photos that passes the enrolment quality gate.
+    for (const n of [1, 2, 3, 4, 5]) {
+      const enrolment = await enrolFace(t.appliance.faceSearch, t.appliance.face.engine(), {
+        subjectId,
+        image: devFace('leonard', n),
+        actor: 'staff:zzdesk',
+      });
+      kept = enrolment.status;
+      if (kept === 'enrolled') break;
+    }
+    expect(kept).toBe('enrolled');
     async function byFace(person: string): Promise<SessionBody> {
       const { id } = await bodyOf(
         await t.call('POST', '/verifications', t.integrator, { kind: 'authentication', subjectId }),
@@ -254,6 +284,16 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
     const genuine = await byFace('leonard');
     expect(check(genuine, 'face_match')?.outcome).toBe('pass');
     expect(check(genuine, 'enrolment')?.outcome).toBe('pass');
+    // Opened for the comparison: the probe and the kept enrolment (not the pending identity's).
+    const compared = auditOf(t.vault, 'biometric_template.compared').filter(
+      (e) => e.object_id === subjectId,
+    );
+    const opened = compared.map(
+      (e) => (JSON.parse(e.details ?? '{}') as { templates?: number }).templates,
+    );
+    // 1: the identity's own submit (its probe alone); 2: the probe and the kept enrolment. A 3
+    // would be the pending identity's selfie taken as a reference (before this rule).
+    expect(opened).toEqual([1, 2]);
     const impostor = await byFace('sheldon');
     expect(check(impostor, 'face_match')).toMatchObject({
       outcome: 'fail',
@@ -362,13 +402,13 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
       }),
       200,
     );
-    const plan = createChallengePlan({}, (min) => min);
+    const { id: challengeId, plan } = await issueChallenge(t, id);
     const form = new FormData();
     for (const [i, n] of [2, 3, 4].entries()) {
       form.append('frame', new Blob([devFace('amy', n)], { type: 'image/png' }), `f${n}.png`);
       form.append('t', String(Math.round((plan.duration * i) / 2)));
     }
-    form.append('plan', JSON.stringify(plan));
+    form.append('challengeId', challengeId);
     const uploaded = await bodyOf(
       await t.app.request(`/api/v1/verifications/${id}/selfie`, {
         method: 'POST',
@@ -378,6 +418,30 @@ describeWithDevData('faces', 'fraud signals and enrolment rules through the API'
       200,
     );
     expect(uploaded.stepsDone).toEqual(['consent', 'document', 'selfie']);
+    // One use: the same challenge again (the same burst replayed) is refused, nothing written.
+    const replay = new FormData();
+    for (const [i, n] of [2, 3, 4].entries()) {
+      replay.append('frame', new Blob([devFace('amy', n)], { type: 'image/png' }), `f${n}.png`);
+      replay.append('t', String(Math.round((plan.duration * i) / 2)));
+    }
+    replay.append('challengeId', challengeId);
+    const used = await t.app.request(`/api/v1/verifications/${id}/selfie`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.integrator}` },
+      body: replay,
+    });
+    expect((await expectProblem(used, 409)).rule).toBe('liveness_challenge_used');
+    const audited = t.vault.read((db) =>
+      db
+        .prepare(
+          "SELECT details FROM audit_log WHERE action = 'verification.captured' AND object_id = ? AND details LIKE '%selfie%'",
+        )
+        .pluck()
+        .all(id),
+    ) as string[];
+    expect(audited.map((d) => (JSON.parse(d) as { challengeId?: string }).challengeId)).toEqual([
+      challengeId,
+    ]);
     const signatures = [1, 2, 3, 4, 5].map((n) => signatureToJson(readSvc2004(2, 3, n)));
     await bodyOf(
       await t.call('POST', `/verifications/${id}/signature`, t.integrator, { signatures }),

@@ -22,11 +22,8 @@ afterEach(() => {
   cleanupDirs();
 });
 
-const PLAN = {
-  baselineEnd: 600,
-  steps: [{ action: 'blink', start: 600, end: 2000 }],
-  duration: 2000,
-};
+/** A well-formed challenge id (the form names the issued challenge, never a plan). */
+const CHALLENGE = 'lch_01JF3M8X2K4Q9W7E5R6T';
 
 const file = fc
   .record({
@@ -40,13 +37,17 @@ const file = fc
 const text = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.nat({ max: 200_000 }).map(String),
-  fc.constant(JSON.stringify(PLAN)),
+  fc.constant(CHALLENGE),
+  fc.constant(JSON.stringify({ baselineEnd: 600, steps: [], duration: 2000 })),
   fc.json({ maxDepth: 3 }),
 );
 const field = fc.oneof(text, file, fc.array(fc.oneof(text, file), { maxLength: 35 }));
 /** A form as the multipart parser hands it over: any keys, strings, files or lists of both. */
 const form = fc.dictionary(
-  fc.oneof(fc.constantFrom('frame', 't', 'plan', 'deviceId'), fc.string({ maxLength: 8 })),
+  fc.oneof(
+    fc.constantFrom('frame', 't', 'challengeId', 'plan', 'deviceId'),
+    fc.string({ maxLength: 8 }),
+  ),
   field,
   { maxKeys: 6 },
 );
@@ -59,7 +60,7 @@ describe('the multipart selfie schema', () => {
       fc.property(form, (input) => {
         const parsed = SelfieFormSchema.safeParse(input);
         if (!parsed.success) return;
-        const { frame, t, plan } = parsed.data;
+        const { frame, t, challengeId } = parsed.data;
         expect(frame.length).toBeGreaterThanOrEqual(1);
         expect(frame.length).toBeLessThanOrEqual(30);
         expect(t).toHaveLength(frame.length);
@@ -68,7 +69,9 @@ describe('the multipart selfie schema', () => {
           expect(SELFIE_FRAME_TYPES).toContain(f.type.toLowerCase());
         }
         for (const ms of t) expect(Number.isInteger(ms) && ms >= 0 && ms <= 120_000).toBe(true);
-        expect(plan.steps.length).toBeGreaterThanOrEqual(1);
+        expect(challengeId).toMatch(/^lch_[0-9A-Za-z]{10,40}$/);
+        // A plan is never taken from the client.
+        expect(parsed.data).not.toHaveProperty('plan');
       }),
       { seed, numRuns: 1500 },
     );
@@ -76,21 +79,34 @@ describe('the multipart selfie schema', () => {
 
   it('accepts one frame or many, each with its time, and refuses near misses', () => {
     const png = (n = 8) => new File([new Uint8Array(n).fill(7)], 'a.png', { type: 'image/png' });
-    const plan = JSON.stringify(PLAN);
-    expect(SelfieFormSchema.safeParse({ frame: png(), t: '0', plan }).success).toBe(true);
-    const many = SelfieFormSchema.parse({ frame: [png(), png()], t: ['0', '900'], plan });
+    const challengeId = CHALLENGE;
+    expect(SelfieFormSchema.safeParse({ frame: png(), t: '0', challengeId }).success).toBe(true);
+    const many = SelfieFormSchema.parse({
+      frame: [png(), png()],
+      t: ['0', '900'],
+      challengeId,
+    });
     expect(many.t).toEqual([0, 900]);
+    const plan = JSON.stringify({
+      baselineEnd: 600,
+      steps: [{ action: 'blink', start: 600, end: 2000 }],
+      duration: 2000,
+    });
     const refused = [
-      { frame: [png(), png()], t: '0', plan },
-      { frame: png(0), t: '0', plan },
-      { frame: new File(['x'], 'a.txt', { type: 'text/plain' }), t: '0', plan },
-      { frame: png(), t: '-1', plan },
-      { frame: png(), t: '1e3', plan },
-      { frame: png(), t: '0', plan: '{' },
-      { frame: png(), t: '0', plan: '{}' },
-      { frame: 'not a file', t: '0', plan },
-      { frame: png(), t: '0', plan, extra: 'x' },
-      { frame: Array.from({ length: 31 }, () => png()), t: Array(31).fill('0'), plan },
+      { frame: [png(), png()], t: '0', challengeId },
+      { frame: png(0), t: '0', challengeId },
+      { frame: new File(['x'], 'a.txt', { type: 'text/plain' }), t: '0', challengeId },
+      { frame: png(), t: '-1', challengeId },
+      { frame: png(), t: '1e3', challengeId },
+      { frame: png(), t: '0', challengeId: 'lch_short' },
+      { frame: png(), t: '0', challengeId: '{}' },
+      { frame: png(), t: '0' },
+      // A plan chosen by the client is no longer taken, with or without a challenge.
+      { frame: png(), t: '0', plan },
+      { frame: png(), t: '0', challengeId, plan },
+      { frame: 'not a file', t: '0', challengeId },
+      { frame: png(), t: '0', challengeId, extra: 'x' },
+      { frame: Array.from({ length: 31 }, () => png()), t: Array(31).fill('0'), challengeId },
     ];
     for (const input of refused) expect(SelfieFormSchema.safeParse(input).success).toBe(false);
   });
@@ -114,22 +130,22 @@ describe('the multipart selfie route', () => {
     const formOf = (
       frames: { bytes: Uint8Array; type: string }[],
       times: string[],
-      plan: string,
+      challengeId: string,
     ) => {
       const data = new FormData();
       for (const f of frames) data.append('frame', new Blob([f.bytes], { type: f.type }), 'f');
       for (const ms of times) data.append('t', ms);
-      data.append('plan', plan);
+      data.append('challengeId', challengeId);
       return data;
     };
     const png = { bytes: new Uint8Array(1024).fill(1), type: 'image/png' };
     const big = { bytes: new Uint8Array(100 * 1024).fill(1), type: 'image/png' };
-    const plan = JSON.stringify(PLAN);
-    await expectProblem(await post(formOf([big], ['0'], plan)), 413);
-    await expectProblem(await post(formOf([png, png], ['0'], plan)), 400);
-    await expectProblem(await post(formOf([png], ['0'], '{not json')), 400);
+    const challenge = CHALLENGE;
+    await expectProblem(await post(formOf([big], ['0'], challenge)), 413);
+    await expectProblem(await post(formOf([png, png], ['0'], challenge)), 400);
+    await expectProblem(await post(formOf([png], ['0'], '{not an id')), 400);
     await expectProblem(
-      await post(formOf([{ bytes: png.bytes, type: 'text/plain' }], ['0'], plan)),
+      await post(formOf([{ bytes: png.bytes, type: 'text/plain' }], ['0'], challenge)),
       400,
     );
     await expectProblem(
