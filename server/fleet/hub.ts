@@ -42,7 +42,7 @@ import {
 } from './engine.js';
 import { FleetKey, newFleetKeyBytes, newSigningKeyPair, signEntry } from './keys.js';
 import type { FleetCredentials } from './membership.js';
-import type { FleetDecision } from './node.js';
+import { messageId, type FleetDecision } from './node.js';
 
 export interface HubState {
   readonly kind: 'verikiosk-fleet-hub';
@@ -210,15 +210,27 @@ export function activeBranches(state: HubState): string[] {
 
 // ---- reports ---------------------------------------------------------------------------------
 
-function openReports(file: string): Database.Database {
+export function openReports(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  // A reports database of the first increment counted by (branch, event id), which repeat after
+  // an appliance's restore: its rows become message ids of the old form (see node.ts messageId).
+  const old = db
+    .prepare("SELECT 1 FROM pragma_table_info('processed') WHERE name = 'event_id'")
+    .get();
+  if (old)
+    db.exec(`BEGIN IMMEDIATE;
+CREATE TABLE processed_by_msg (
+  msg_id TEXT PRIMARY KEY, branch TEXT NOT NULL, stream_seq INTEGER NOT NULL) STRICT;
+INSERT INTO processed_by_msg SELECT branch || ':' || event_id, branch, stream_seq FROM processed;
+DROP TABLE processed;
+ALTER TABLE processed_by_msg RENAME TO processed;
+COMMIT;`);
   // Not synchronous per commit: a commit lost with the machine is recounted (see ensureStreams).
   db.pragma('synchronous = NORMAL');
   db.exec(`
 CREATE TABLE IF NOT EXISTS processed (
-  branch TEXT NOT NULL, event_id INTEGER NOT NULL, stream_seq INTEGER NOT NULL,
-  PRIMARY KEY (branch, event_id)) STRICT;
+  msg_id TEXT PRIMARY KEY, branch TEXT NOT NULL, stream_seq INTEGER NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS decisions (
   branch TEXT NOT NULL, day TEXT NOT NULL, decision TEXT NOT NULL, document_type TEXT NOT NULL,
   issuing_state TEXT NOT NULL, count INTEGER NOT NULL, duration_ms_sum INTEGER NOT NULL,
@@ -244,6 +256,7 @@ export interface FleetReportRow {
 
 const CODE = /^[a-z0-9_.:-]{1,64}$/;
 const ISSUER = /^[A-Z0-9<]{1,3}$/;
+const ORIGIN = /^([A-Za-z0-9_-]{1,64}\.[0-9a-f]{16})?$/;
 
 /** The fleet decision in a sourced message, if well-formed and of the subject's branch. */
 function parseDecision(subject: string, data: Uint8Array): FleetDecision | null {
@@ -259,13 +272,14 @@ function parseDecision(subject: string, data: Uint8Array): FleetDecision | null 
     d?.v === 1 &&
     d.branch === parts[2] &&
     Number.isInteger(d.eventId) &&
+    (d.origin === undefined || (typeof d.origin === 'string' && ORIGIN.test(d.origin))) &&
     CODE.test(d.decision) &&
     Array.isArray(d.reasons) &&
     d.reasons.every((r) => typeof r === 'string' && CODE.test(r)) &&
     (d.documentType === null || CODE.test(d.documentType)) &&
     (d.issuingState === null || ISSUER.test(d.issuingState)) &&
     typeof d.decidedAt === 'string';
-  return ok ? d : null;
+  return ok ? { ...d, origin: d.origin ?? '' } : null;
 }
 
 /** The fleet report from the hub's reports database, small cells suppressed. */
@@ -438,8 +452,8 @@ export class HubNode {
   #record(d: FleetDecision, seq: number): Sighting | null {
     const day = d.decidedAt.slice(0, 10);
     const fresh = this.#db
-      .prepare('INSERT OR IGNORE INTO processed (branch, event_id, stream_seq) VALUES (?, ?, ?)')
-      .run(d.branch, d.eventId, seq).changes;
+      .prepare('INSERT OR IGNORE INTO processed (msg_id, branch, stream_seq) VALUES (?, ?, ?)')
+      .run(messageId(d.branch, d.origin, d.eventId), d.branch, seq).changes;
     if (fresh > 0) {
       this.#db
         .prepare(

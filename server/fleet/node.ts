@@ -32,9 +32,11 @@ import {
   upSubject,
 } from './engine.js';
 import { verifyEnvelope } from './keys.js';
-import { FLEET_SUBSCRIBER, loadFleetMember, type FleetMember } from './membership.js';
+import { FLEET_SUBSCRIBER, loadFleetMember, newEpoch, type FleetMember } from './membership.js';
 import {
   downlinkState,
+  epochOf,
+  startEpoch,
   insertSighting,
   saveDownlink,
   signalRow,
@@ -46,6 +48,11 @@ import {
 export interface FleetDecision {
   readonly v: 1;
   readonly eventId: number;
+  /**
+   * Where the event id is unique: `<installation id>.<epoch>` (see migration 015 and
+   * `messageId`); '' for a membership older than epochs.
+   */
+  readonly origin: string;
   readonly branch: string;
   readonly kioskId: string | null;
   readonly kind: string | null;
@@ -74,6 +81,23 @@ export const BRANCH_STREAM_LIMITS = {
   duplicateWindowMs: 24 * 3_600_000,
 } as const;
 
+/**
+ * The message id of an appliance's event: the branch, where the id is unique (installation and
+ * epoch) and the event id. Event ids are unique only within one history of the database: a
+ * restore without the live database hands out ids again, so each restore starts a new epoch.
+ */
+export function messageId(branch: string, origin: string, eventId: number): string {
+  return origin === '' ? `${branch}:${eventId}` : `${branch}:${origin}:${eventId}`;
+}
+
+/** The origin (installation and epoch) the event with this id is published under. */
+export function originOf(vault: Vault, member: FleetMember, eventId: number): string {
+  const epoch = vault.read((db) => epochOf(db, eventId));
+  if (epoch === undefined)
+    throw new FleetError('not_joined', 'no message epoch covers this event (join again)');
+  return epoch === '' ? '' : `${member.installation}.${epoch}`;
+}
+
 export function decisionMessage(
   vault: Vault,
   member: FleetMember,
@@ -87,6 +111,7 @@ export function decisionMessage(
   return {
     v: 1,
     eventId: event.id,
+    origin: originOf(vault, member, event.id),
     branch: member.branch,
     kioskId: facts?.kiosk_id ?? null,
     kind: facts?.kind ?? null,
@@ -213,12 +238,25 @@ export class FleetNode {
   }
 
   async #publish(event: StoredEvent): Promise<void> {
+    if (event.type === 'vault.restored') {
+      // The ids after this one may repeat ids published before the restore (a restore without
+      // the live database): they go under a new epoch. Kept if written already (a redelivery).
+      this.vault.write((db) =>
+        startEpoch(db, {
+          firstEventId: event.id,
+          epoch: newEpoch(),
+          reason: 'restore',
+          at: this.vault.now.toISOString(),
+        }),
+      );
+      return;
+    }
     if (event.type !== 'verification.decided') return;
     const message = decisionMessage(this.vault, this.member, event);
     const ack = await this.js.publish(
       `${upSubject(this.member.branch)}.decision`,
       JSON.stringify(message),
-      { msgID: `${this.member.branch}:${event.id}`, timeout: 5000 },
+      { msgID: messageId(this.member.branch, message.origin, event.id), timeout: 5000 },
     );
     if (ack.duplicate) this.#duplicates += 1;
   }

@@ -13,6 +13,7 @@ import { migration011Consent } from './011-consent.js';
 import { migration012VerificationReference } from './012-verification-reference.js';
 import { migration013Fleet } from './013-fleet.js';
 import { migration014PrivacyRequests } from './014-privacy-requests.js';
+import { migration015FleetEpochsRotation } from './015-fleet-epochs-rotation.js';
 
 export interface Migration {
   readonly version: number;
@@ -36,6 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration012VerificationReference,
   migration013Fleet,
   migration014PrivacyRequests,
+  migration015FleetEpochsRotation,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {
