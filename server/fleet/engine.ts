@@ -73,6 +73,8 @@ export const HUB_STREAM = 'FLEET';
 /** The hub's signed list stream (fraud entries, cross-branch sightings), mirrored to branches. */
 export const DOWN_STREAM = 'FLEET_DOWN';
 export const DOWN_SUBJECTS = 'fleet.down.>';
+/** Where a branch asks the hub whether a document was seen under another identity. */
+export const reuseSubject = (branch: string): string => `fleet.svc.reuse.${branch}`;
 /** The branch's local mirror of DOWN_STREAM. */
 export const BRANCH_DOWN_MIRROR = 'FLEET_DOWN_MIRROR';
 

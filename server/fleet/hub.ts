@@ -23,7 +23,7 @@ import {
   type JetStreamClient,
   type StreamSource,
 } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { fraudDocumentIndexInput } from '../documents/index.js';
 import { loadSodium, normaliseDocumentNumber } from '../vault/index.js';
 import {
@@ -36,6 +36,7 @@ import {
   checkBranchId,
   connectNats,
   hubConfig,
+  reuseSubject,
   upSubject,
   writeConfigFile,
   type UserEntry,
@@ -43,6 +44,7 @@ import {
 import { FleetKey, newFleetKeyBytes, newSigningKeyPair, signEntry } from './keys.js';
 import type { FleetCredentials } from './membership.js';
 import { messageId, type FleetDecision } from './node.js';
+import { FLEET_SIGHTING_WINDOW_DAYS } from './checks.js';
 
 export interface HubState {
   readonly kind: 'verikiosk-fleet-hub';
@@ -71,7 +73,15 @@ export const hubPaths = (dir: string) => ({
 /** Messages counted per transaction by the reporting consumer. */
 const REPORT_BATCH = 256;
 
-type Sighting = NonNullable<FleetDecision['signal']> & { branch: string; seenAt: string };
+/** A document the hub has seen under two identities within the window (sent down signed). */
+interface Conflict {
+  readonly keyVersion: number;
+  readonly document: string;
+  readonly seenAt: string;
+}
+
+/** How far back a sighting counts for the reuse answer and for a conflict (checks.ts). */
+const SIGHTING_WINDOW_MS = FLEET_SIGHTING_WINDOW_DAYS * 86_400_000;
 
 /** Small-cell suppression: a count below this is reported as suppressed. */
 export const SMALL_CELL_THRESHOLD = 5;
@@ -79,12 +89,15 @@ export const SMALL_CELL_THRESHOLD = 5;
 /**
  * What a branch's leaf connection may send into the hub: JetStream API replies and the
  * deliveries of the hub's source consumers (`$JSC.>`, `$JS.S.>`, flow control), and the few API
- * calls its mirror of FLEET_DOWN makes. Nothing else: not `fleet.up.*` (its events reach the hub
- * only by the hub sourcing its own domain), not the hub's API (no stream admin).
+ * calls its mirror of FLEET_DOWN makes, and its own reuse questions. Nothing else: not
+ * `fleet.up.*` (its events reach the hub only by the hub sourcing its own domain), not the hub's
+ * API (no stream admin), not another branch's questions.
  * Measured on nats-server 2.9.10: fewer subjects stop the sourcing or the mirror.
  */
-export function branchPublishPermissions(): string[] {
+export function branchPublishPermissions(branch: string): string[] {
   return [
+    // Its own reuse questions (request/reply; the hub answers on the branch's inbox).
+    reuseSubject(branch),
     '$JSC.>',
     '$JS.S.>',
     '$JS.FC.>',
@@ -109,10 +122,10 @@ function writeHub(dir: string, state: HubState): void {
     { user: state.admin.user, password: state.admin.password },
     ...Object.entries(state.branches)
       .filter(([, b]) => !b.revoked)
-      .map(([, b]) => ({
+      .map(([id, b]) => ({
         user: b.user,
         password: b.password,
-        publish: branchPublishPermissions(),
+        publish: branchPublishPermissions(id),
       })),
   ];
   writeConfigFile(
@@ -313,6 +326,7 @@ export interface HubNodeOptions {
 
 export class HubNode {
   #stopped = false;
+  #reuse: Subscription | null = null;
   #messages: ConsumerMessages | null = null;
   #loop: Promise<void> | null = null;
   readonly #db: Database.Database;
@@ -344,7 +358,19 @@ export class HubNode {
     });
     const node = new HubNode(dir, state, nc, jetstream(nc), options);
     await node.ensureStreams();
-    if (options.reporting !== false) node.#loop = node.#runReporting();
+    if (options.reporting !== false) {
+      node.#loop = node.#runReporting();
+      // The reuse questions, answered by the process that keeps the sightings (a queue group:
+      // several hub processes may answer).
+      node.#reuse = nc.subscribe(`${reuseSubject('*')}`, {
+        queue: 'reuse',
+        callback: (error, m) => {
+          if (error) return;
+          const reply = node.#answerReuse(m.subject, m.data);
+          if (reply !== null) m.respond(reply);
+        },
+      });
+    }
     return node;
   }
 
@@ -424,7 +450,7 @@ export class HubNode {
   }
 
   async #processBatch(batch: readonly JsMsg[]): Promise<void> {
-    const sightings: Sighting[] = [];
+    const conflicts = new Map<string, Conflict>();
     this.#db
       .transaction(() => {
         for (const m of batch) {
@@ -433,12 +459,12 @@ export class HubNode {
             this.#db.prepare('INSERT INTO refused VALUES (?, ?)').run(m.subject, m.seq);
             continue;
           }
-          const sighting = this.#record(decision, m.seq);
-          if (sighting) sightings.push(sighting);
+          const conflict = this.#record(decision, m.seq);
+          if (conflict) conflicts.set(`${conflict.keyVersion}:${conflict.document}`, conflict);
         }
       })
       .immediate();
-    await Promise.all(sightings.map((s) => this.#publishSighting(s)));
+    await Promise.all([...conflicts.values()].map((c) => this.#publishConflict(c)));
     for (const m of batch) m.ack();
     this.#processedSeq = batch.at(-1)?.seq ?? this.#processedSeq;
     this.#wake();
@@ -446,10 +472,10 @@ export class HubNode {
 
   /**
    * Counts one decision once (a redelivered or re-sourced one is a no-op), inside
-   * #processBatch's transaction; returns its sighting, if any (published again on a redelivery:
-   * its message id makes that harmless).
+   * #processBatch's transaction; returns the conflict its sighting makes, if any (published
+   * again on a redelivery: its message id makes that harmless).
    */
-  #record(d: FleetDecision, seq: number): Sighting | null {
+  #record(d: FleetDecision, seq: number): Conflict | null {
     const day = d.decidedAt.slice(0, 10);
     const fresh = this.#db
       .prepare('INSERT OR IGNORE INTO processed (msg_id, branch, stream_seq) VALUES (?, ?, ?)')
@@ -475,31 +501,103 @@ export class HubNode {
             `INSERT INTO reasons VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1`,
           )
           .run(d.branch, day, reason);
-      if (d.signal?.identity)
-        this.#db
-          .prepare('INSERT OR IGNORE INTO sightings VALUES (?, ?, ?, ?, ?)')
-          .run(d.signal.keyVersion, d.signal.document, d.signal.identity, d.branch, d.decidedAt);
     }
     if (!d.signal?.identity) return null;
-    return { ...d.signal, branch: d.branch, seenAt: d.decidedAt };
+    return this.#recordSighting({
+      keyVersion: d.signal.keyVersion,
+      document: d.signal.document,
+      identity: d.signal.identity,
+      branch: d.branch,
+      seenAt: d.decidedAt,
+    });
   }
 
-  async #publishSighting(s: Sighting): Promise<void> {
+  /**
+   * Keeps a sighting (the latest time per document, identity and branch) and returns the
+   * document's conflict when the hub has seen it under two identities within the window. Only
+   * conflicts go down to the branches (their offline fallback); a branch asks about the rest.
+   */
+  #recordSighting(s: {
+    keyVersion: number;
+    document: string;
+    identity: string;
+    branch: string;
+    seenAt: string;
+  }): Conflict | null {
+    this.#db
+      .prepare(
+        `INSERT INTO sightings VALUES (@keyVersion, @document, @identity, @branch, @seenAt)
+         ON CONFLICT DO UPDATE SET seen_at = MAX(seen_at, excluded.seen_at)`,
+      )
+      .run(s);
+    const since = new Date(Date.parse(s.seenAt) - SIGHTING_WINDOW_MS).toISOString();
+    const identities = this.#db
+      .prepare(
+        `SELECT COUNT(DISTINCT identity) FROM sightings
+         WHERE key_version = ? AND document = ? AND seen_at >= ?`,
+      )
+      .pluck()
+      .get(s.keyVersion, s.document, since) as number;
+    return identities >= 2
+      ? { keyVersion: s.keyVersion, document: s.document, seenAt: s.seenAt }
+      : null;
+  }
+
+  /** Once a day at most per document (message id), while it keeps being seen. */
+  async #publishConflict(c: Conflict): Promise<void> {
     const entry = {
-      type: 'sighting',
-      keyVersion: s.keyVersion,
-      document: s.document,
-      identity: s.identity,
-      branch: s.branch,
-      seenAt: s.seenAt,
+      type: 'conflict',
+      keyVersion: c.keyVersion,
+      document: c.document,
+      seenAt: c.seenAt,
     };
     await this.js.publish(
-      'fleet.down.sighting',
+      'fleet.down.conflict',
       JSON.stringify(signEntry(entry, this.#signing())),
-      {
-        msgID: `sighting:${s.keyVersion}:${s.document}:${s.identity}:${s.branch}`,
-      },
+      { msgID: `conflict:${c.keyVersion}:${c.document}:${c.seenAt.slice(0, 10)}` },
     );
+  }
+
+  /**
+   * The answer to a branch's reuse question: whether another branch saw one of the documents
+   * under another identity within the window. The branch is the subject's (its permissions let
+   * it ask as itself only); the answer is signed and carries the question's nonce.
+   */
+  #answerReuse(subject: string, data: Uint8Array): Uint8Array | null {
+    const branch = subject.split('.')[3];
+    let q: { v?: unknown; nonce?: unknown; questions?: unknown };
+    try {
+      q = JSON.parse(new TextDecoder().decode(data)) as typeof q;
+    } catch {
+      return null;
+    }
+    if (
+      branch === undefined ||
+      q?.v !== 1 ||
+      typeof q.nonce !== 'string' ||
+      !/^[0-9a-f]{8,64}$/.test(q.nonce) ||
+      !Array.isArray(q.questions) ||
+      q.questions.length > 8
+    )
+      return null;
+    const since = new Date(Date.now() - SIGHTING_WINDOW_MS).toISOString();
+    const seenElsewhere = this.#db.prepare(
+      `SELECT 1 FROM sightings WHERE key_version = ? AND document = ? AND identity <> ?
+         AND branch <> ? AND seen_at >= ? LIMIT 1`,
+    );
+    let seen = false;
+    for (const item of q.questions as unknown[]) {
+      const x = item as { keyVersion?: unknown; document?: unknown; identity?: unknown };
+      if (
+        typeof x?.keyVersion !== 'number' ||
+        typeof x.document !== 'string' ||
+        typeof x.identity !== 'string'
+      )
+        return null;
+      if (seenElsewhere.get(x.keyVersion, x.document, x.identity, branch, since)) seen = true;
+    }
+    const answer = { type: 'reuse_answer', nonce: q.nonce, seen };
+    return new TextEncoder().encode(JSON.stringify(signEntry(answer, this.#signing())));
   }
 
   #signing() {
@@ -584,6 +682,7 @@ export class HubNode {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#reuse?.unsubscribe();
     await this.#messages?.close();
     await this.#loop;
     await this.nc.close();

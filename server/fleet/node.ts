@@ -29,15 +29,18 @@ import {
   FleetError,
   HUB_DOMAIN,
   connectNats,
+  reuseSubject,
   upSubject,
 } from './engine.js';
 import { verifyEnvelope } from './keys.js';
+import { randomBytes } from 'node:crypto';
 import { FLEET_SUBSCRIBER, loadFleetMember, newEpoch, type FleetMember } from './membership.js';
 import {
   downlinkState,
   epochOf,
   startEpoch,
   insertSighting,
+  upsertConflict,
   saveDownlink,
   signalRow,
   upsertFraudDocument,
@@ -166,6 +169,18 @@ function applyEntry(vault: Vault, entry: unknown, now: string): boolean {
     );
     return true;
   }
+  if (e.type === 'conflict') {
+    if (typeof e.document !== 'string' || !HEX32.test(e.document) || !isIso(e.seenAt)) return false;
+    vault.write((db) =>
+      upsertConflict(db, {
+        keyVersion: e.keyVersion as number,
+        documentFidx: e.document as string,
+        seenAt: e.seenAt as string,
+      }),
+    );
+    return true;
+  }
+  // Sent down by the first increment's hub (every sighting to every branch): still understood.
   if (e.type === 'sighting') {
     if (
       typeof e.document !== 'string' ||
@@ -195,6 +210,23 @@ export interface FleetNodeOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** The fleet node running on a vault, for the verification's reuse question (see checks.ts). */
+const running = new WeakMap<Vault, FleetNode>();
+
+export function runningFleetNode(vault: Vault): FleetNode | null {
+  return running.get(vault) ?? null;
+}
+
+/** How long a verification waits for the hub's answer before the local conflicts decide. */
+export const REUSE_TIMEOUT_MS = 1500;
+
+/** One question to the hub: a document's fleet indexes and the identity presenting it. */
+export interface ReuseQuestion {
+  readonly keyVersion: number;
+  readonly document: string;
+  readonly identity: string | null;
+}
+
 export class FleetNode {
   #stopped = false;
   #unsubscribe: (() => void) | null = null;
@@ -202,6 +234,7 @@ export class FleetNode {
   #downlink: Promise<void> | null = null;
   #applied = 0;
   #duplicates = 0;
+  #lookupBytes = 0;
   #waiters: { seq: number; resolve: () => void }[] = [];
 
   private constructor(
@@ -234,7 +267,31 @@ export class FleetNode {
       handle: (event) => node.#publish(event),
     });
     node.#downlink = node.#runDownlink();
+    running.set(vault, node);
     return node;
+  }
+
+  /**
+   * Asks the hub whether another branch saw this document under another identity within the
+   * window, under any of the given key versions. The answer is signed by the hub and bound to a
+   * fresh nonce; null when there is none to trust (no link, no responder, a bad signature): the
+   * caller then decides from what is local.
+   */
+  async askReuse(questions: readonly ReuseQuestion[]): Promise<boolean | null> {
+    if (questions.length === 0 || this.#stopped || this.nc.isClosed()) return null;
+    const nonce = randomBytes(12).toString('hex');
+    const body = JSON.stringify({ v: 1, nonce, questions });
+    const reply = await this.nc.request(reuseSubject(this.member.branch), body, {
+      timeout: REUSE_TIMEOUT_MS,
+    });
+    this.#lookupBytes += body.length + reply.data.length;
+    const answer = verifyEnvelope(reply.data, this.member.hubPublicKey) as {
+      type?: unknown;
+      nonce?: unknown;
+      seen?: unknown;
+    } | null;
+    if (answer?.type !== 'reuse_answer' || answer.nonce !== nonce) return null;
+    return typeof answer.seen === 'boolean' ? answer.seen : null;
   }
 
   async #publish(event: StoredEvent): Promise<void> {
@@ -259,6 +316,11 @@ export class FleetNode {
       { msgID: messageId(this.member.branch, message.origin, event.id), timeout: 5000 },
     );
     if (ack.duplicate) this.#duplicates += 1;
+  }
+
+  /** Bytes of the reuse questions sent and answers received (request/reply), since start. */
+  get lookupBytes(): number {
+    return this.#lookupBytes;
   }
 
   /** Publications the branch stream dropped as duplicates (redelivered events), since start. */
@@ -310,6 +372,7 @@ export class FleetNode {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (running.get(this.vault) === this) running.delete(this.vault);
     this.#unsubscribe?.();
     await this.#messages?.close();
     await this.#downlink;

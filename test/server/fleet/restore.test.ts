@@ -42,13 +42,13 @@ describe.skipIf(!natsAvailable)('fleet: an appliance restored from a backup', ()
     const hub = fleet.hub!;
     const b1 = fleet.branches[0]!;
     const counted = () => hub.countedEvents().find((r) => r.branch === 'b1')?.events ?? 0;
-    for (let i = 0; i < 3; i++) decideAt(b1, DOC);
+    for (let i = 0; i < 3; i++) await decideAt(b1, DOC);
     await hub.until(() => counted() === 3);
 
     // Two decisions not yet published when the backup is taken: the backup's cursor is behind
     // them, so the restored appliance publishes them again (they must stay duplicates).
     await b1.node!.stop();
-    for (let i = 0; i < 2; i++) decideAt(b1, DOC);
+    for (let i = 0; i < 2; i++) await decideAt(b1, DOC);
     const backup = path.join(fleet.root, 'b1-backup.db');
     await backupVault(b1.vault, backup, 'test');
     b1.node = await FleetNode.start(b1.vault, b1.feed, { onError: (e) => fleet.errors.push(e) });
@@ -57,7 +57,7 @@ describe.skipIf(!natsAvailable)('fleet: an appliance restored from a backup', ()
 
     // Four more decisions after the backup, published: their event ids are the ones the restore
     // will hand out again.
-    for (let i = 0; i < 4; i++) decideAt(b1, null, 'declined');
+    for (let i = 0; i < 4; i++) await decideAt(b1, null, 'declined');
     await hub.until(() => counted() === 9);
 
     // The database is lost; the backup is restored into the data dir (keys kept).
@@ -79,7 +79,7 @@ describe.skipIf(!natsAvailable)('fleet: an appliance restored from a backup', ()
     feed.start();
 
     // Three new decisions, with event ids already used before the restore.
-    for (let i = 0; i < 3; i++) decideAt(restored, DOC, 'review');
+    for (let i = 0; i < 3; i++) await decideAt(restored, DOC, 'review');
     await feed.drain();
     // The two replayed decisions were dropped as duplicates by their unchanged message ids; the
     // three new ones were not.
