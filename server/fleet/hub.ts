@@ -25,7 +25,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { fraudDocumentIndexInput } from '../documents/index.js';
-import { loadSodium, normaliseDocumentNumber } from '../vault/index.js';
+import { loadSodium, normaliseDocumentNumber, sodium } from '../vault/index.js';
 import {
   BRANCH_STREAM,
   DOWN_STREAM,
@@ -57,7 +57,20 @@ export interface HubState {
   readonly publicLeafUrl: string;
   readonly admin: { readonly user: string; readonly password: string };
   readonly signing: { readonly publicKey: string; readonly privateKey: string };
-  readonly fleetKeys: readonly { readonly version: number; readonly key: string }[];
+  /**
+   * The fleet keys held, oldest first; the last one indexes. An older one carries the end of its
+   * grace (`destroyAfter`), after which it is removed from this file.
+   */
+  readonly fleetKeys: readonly {
+    readonly version: number;
+    readonly key: string;
+    readonly destroyAfter?: string;
+  }[];
+  /**
+   * Seals what the hub must keep to re-index at a rotation: the fraud list's document numbers
+   * (typed by the fraud team; the hub is their only holder in the fleet). Made when first needed.
+   */
+  readonly storageKey?: string;
   readonly branches: Readonly<
     Record<string, { readonly user: string; readonly password: string; readonly revoked: boolean }>
   >;
@@ -221,6 +234,59 @@ export function activeBranches(state: HubState): string[] {
     .sort();
 }
 
+/** The hub's storage key, made (and written to hub.json) when first needed. */
+function storageKeyOf(dir: string): Uint8Array {
+  const state = readHub(dir);
+  if (state.storageKey) return Buffer.from(state.storageKey, 'base64');
+  const key = sodium().randombytes_buf(32);
+  writeHub(dir, { ...state, storageKey: Buffer.from(key).toString('base64') });
+  return key;
+}
+
+function sealForHub(key: Uint8Array, id: string, text: string): Uint8Array {
+  const s = sodium();
+  const nonce = s.randombytes_buf(s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  const box = s.crypto_aead_xchacha20poly1305_ietf_encrypt(text, id, null, nonce, key);
+  return Buffer.concat([nonce, box]);
+}
+
+function openForHub(key: Uint8Array, id: string, sealed: Uint8Array): string {
+  const s = sodium();
+  const n = s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  const plain = s.crypto_aead_xchacha20poly1305_ietf_decrypt(
+    null,
+    sealed.subarray(n),
+    id,
+    sealed.subarray(0, n),
+    key,
+  );
+  return new TextDecoder().decode(plain);
+}
+
+/**
+ * Removes from hub.json the fleet keys whose grace ended and, from the reports database, the
+ * sightings indexed under them (they match nothing any more; the appliances sent theirs again
+ * under the new key). Returns the destroyed versions.
+ */
+export function destroyExpiredHubKeys(dir: string, now: Date = new Date()): number[] {
+  const state = readHub(dir);
+  const iso = now.toISOString();
+  const gone = state.fleetKeys
+    .slice(0, -1)
+    .filter((k) => k.destroyAfter !== undefined && k.destroyAfter <= iso)
+    .map((k) => k.version);
+  if (gone.length === 0) return [];
+  writeHub(dir, { ...state, fleetKeys: state.fleetKeys.filter((k) => !gone.includes(k.version)) });
+  const db = openReports(hubPaths(dir).db);
+  try {
+    const drop = db.prepare('DELETE FROM sightings WHERE key_version = ?');
+    db.transaction(() => gone.forEach((v) => drop.run(v)))();
+  } finally {
+    db.close();
+  }
+  return gone;
+}
+
 // ---- reports ---------------------------------------------------------------------------------
 
 export function openReports(file: string): Database.Database {
@@ -256,6 +322,9 @@ CREATE TABLE IF NOT EXISTS sightings (
   branch TEXT NOT NULL, seen_at TEXT NOT NULL,
   PRIMARY KEY (key_version, document, identity, branch)) STRICT;
 CREATE TABLE IF NOT EXISTS refused (subject TEXT NOT NULL, stream_seq INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS fraud_entries (
+  id TEXT PRIMARY KEY, number_enc BLOB NOT NULL, issuer TEXT, reason TEXT NOT NULL,
+  expires_at TEXT, created_at TEXT NOT NULL) STRICT;
 `);
   return db;
 }
@@ -293,6 +362,47 @@ function parseDecision(subject: string, data: Uint8Array): FleetDecision | null 
     (d.issuingState === null || ISSUER.test(d.issuingState)) &&
     typeof d.decidedAt === 'string';
   return ok ? { ...d, origin: d.origin ?? '' } : null;
+}
+
+/** A re-indexed signal an appliance sent up after a key rotation (see node.ts), if well-formed. */
+function parseSignal(
+  subject: string,
+  data: Uint8Array,
+): {
+  keyVersion: number;
+  document: string;
+  identity: string;
+  branch: string;
+  seenAt: string;
+} | null {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || parts[0] !== 'fleet' || parts[1] !== 'up') return null;
+  let d: Record<string, unknown>;
+  try {
+    d = JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const hex = /^[0-9a-f]{32}$/;
+  const ok =
+    d?.v === 1 &&
+    d.branch === parts[2] &&
+    Number.isInteger(d.keyVersion) &&
+    typeof d.document === 'string' &&
+    hex.test(d.document) &&
+    typeof d.identity === 'string' &&
+    hex.test(d.identity) &&
+    typeof d.seenAt === 'string' &&
+    !Number.isNaN(Date.parse(d.seenAt));
+  return ok
+    ? {
+        keyVersion: d.keyVersion as number,
+        document: d.document as string,
+        identity: d.identity as string,
+        branch: parts[2]!,
+        seenAt: d.seenAt as string,
+      }
+    : null;
 }
 
 /** The fleet report from the hub's reports database, small cells suppressed. */
@@ -352,6 +462,7 @@ export class HubNode {
 
   static async start(dir: string, options: HubNodeOptions = {}): Promise<HubNode> {
     await loadSodium();
+    destroyExpiredHubKeys(dir);
     const state = readHub(dir);
     const nc = await connectNats(`nats://${state.host}:${state.port}`, state.admin, {
       name: 'fleet-hub',
@@ -454,6 +565,15 @@ export class HubNode {
     this.#db
       .transaction(() => {
         for (const m of batch) {
+          if (m.subject.endsWith('.signal')) {
+            // A signal indexed again under a new key (a rotation): a sighting, nothing counted.
+            const signal = parseSignal(m.subject, m.data);
+            const conflict = signal === null ? null : this.#recordSighting(signal);
+            if (signal === null)
+              this.#db.prepare('INSERT INTO refused VALUES (?, ?)').run(m.subject, m.seq);
+            if (conflict) conflicts.set(`${conflict.keyVersion}:${conflict.document}`, conflict);
+            continue;
+          }
           const decision = parseDecision(m.subject, m.data);
           if (decision === null) {
             this.#db.prepare('INSERT INTO refused VALUES (?, ?)').run(m.subject, m.seq);
@@ -623,27 +743,128 @@ export class HubNode {
       throw new FleetError('invalid_entry', 'the document number must be letters and digits');
     if (!CODE.test(input.reason)) throw new FleetError('invalid_entry', 'the reason is a code');
     const id = `ffd_${randomBytes(10).toString('hex')}`;
-    const entry = {
-      type: 'fraud_document',
+    // Kept sealed, so a key rotation can index the entry again under the new key.
+    this.#db
+      .prepare('INSERT INTO fraud_entries VALUES (?, ?, ?, ?, ?, ?)')
+      .run(
+        id,
+        sealForHub(storageKeyOf(this.dir), id, number),
+        input.issuingState,
+        input.reason,
+        input.expiresAt ?? null,
+        new Date().toISOString(),
+      );
+    const seq = await this.#publishFraud(this.#fleetKey, {
       id,
-      keyVersion: this.#fleetKey.version,
-      document: this.#fleetKey.index(
-        'document',
-        fraudDocumentIndexInput(number, input.issuingState),
-      ),
+      number,
+      issuer: input.issuingState,
       reason: input.reason,
       expiresAt: input.expiresAt ?? null,
+    });
+    return { id, seq };
+  }
+
+  /** Publishes one fraud entry under `key`; its entry id names the key version after the first. */
+  async #publishFraud(
+    key: FleetKey,
+    e: {
+      id: string;
+      number: string;
+      issuer: string | null;
+      reason: string;
+      expiresAt: string | null;
+    },
+  ): Promise<number> {
+    const entryId = key.version === 1 ? e.id : `${e.id}.v${key.version}`;
+    const entry = {
+      type: 'fraud_document',
+      id: entryId,
+      keyVersion: key.version,
+      document: key.index('document', fraudDocumentIndexInput(e.number, e.issuer)),
+      reason: e.reason,
+      expiresAt: e.expiresAt,
       removedAt: null,
       signedAt: new Date().toISOString(),
     };
     const ack = await this.js.publish(
       'fleet.down.fraud',
       JSON.stringify(signEntry(entry, this.#signing())),
-      {
-        msgID: id,
-      },
+      { msgID: entryId },
     );
-    return { id, seq: ack.seq };
+    return ack.seq;
+  }
+
+  /**
+   * Rotates the fleet key: a new version, written to hub.json (new credentials carry it), sent
+   * down wrapped under the current version (signed; only an appliance holding that key opens
+   * it), the older versions' grace started (`graceMs`), and every fraud entry indexed again under
+   * the new version. The appliances re-index their own signals and send them up again; the hub's
+   * sightings under a destroyed version go with it (`destroyExpiredHubKeys`).
+   */
+  async rotateKey(graceMs: number): Promise<{ version: number; seq: number; reissued: number }> {
+    const state = readHub(this.dir);
+    const current = state.fleetKeys.at(-1)!;
+    const nextBytes = newFleetKeyBytes();
+    const version = current.version + 1;
+    const destroyAfter = new Date(Date.now() + graceMs).toISOString();
+    const currentKey = new FleetKey(current.version, Buffer.from(current.key, 'base64'));
+    const nextKey = new FleetKey(version, nextBytes);
+    try {
+      const wrapped = currentKey.wrapKey({ version, key: nextBytes });
+      writeHub(this.dir, {
+        ...state,
+        fleetKeys: [
+          ...state.fleetKeys.map((k) => ({ ...k, destroyAfter: k.destroyAfter ?? destroyAfter })),
+          { version, key: Buffer.from(nextBytes).toString('base64') },
+        ],
+      });
+      const entry = {
+        type: 'fleet_key',
+        keyVersion: version,
+        wrappedUnder: current.version,
+        ...wrapped,
+        destroyOldAfter: destroyAfter,
+        signedAt: new Date().toISOString(),
+      };
+      const ack = await this.js.publish(
+        'fleet.down.key',
+        JSON.stringify(signEntry(entry, this.#signing())),
+        { msgID: `fleet-key:${version}` },
+      );
+      const storage = storageKeyOf(this.dir);
+      const rows = this.#db
+        .prepare('SELECT id, number_enc, issuer, reason, expires_at FROM fraud_entries ORDER BY id')
+        .all() as {
+        id: string;
+        number_enc: Uint8Array;
+        issuer: string | null;
+        reason: string;
+        expires_at: string | null;
+      }[];
+      for (const row of rows) {
+        const number = openForHub(storage, row.id, row.number_enc);
+        await this.#publishFraud(nextKey, {
+          id: row.id,
+          number,
+          issuer: row.issuer,
+          reason: row.reason,
+          expiresAt: row.expires_at,
+        });
+      }
+      return { version, seq: ack.seq, reissued: rows.length };
+    } finally {
+      currentKey.wipe();
+      nextKey.wipe();
+      sodium().memzero(nextBytes);
+    }
+  }
+
+  /** Sightings the hub keeps under one key version (for tests and the bench). */
+  sightingsUnder(version: number): number {
+    return this.#db
+      .prepare('SELECT COUNT(*) FROM sightings WHERE key_version = ?')
+      .pluck()
+      .get(version) as number;
   }
 
   /** Decisions per branch and outcome, counts below the threshold suppressed (null). */

@@ -21,7 +21,7 @@ import {
   type JetStreamClient,
 } from '@nats-io/jetstream';
 import type { EventFeed, StoredEvent } from '../events/index.js';
-import type { Vault } from '../vault/index.js';
+import type { SystemAccess, Vault } from '../vault/index.js';
 import {
   BRANCH_DOWN_MIRROR,
   BRANCH_STREAM,
@@ -34,12 +34,30 @@ import {
 } from './engine.js';
 import { verifyEnvelope } from './keys.js';
 import { randomBytes } from 'node:crypto';
-import { FLEET_SUBSCRIBER, loadFleetMember, newEpoch, type FleetMember } from './membership.js';
+import {
+  FLEET_SUBSCRIBER,
+  addFleetKey,
+  destroyExpiredFleetKeys,
+  loadFleetMember,
+  newEpoch,
+  type FleetMember,
+} from './membership.js';
+import {
+  FLEET_SIGHTING_WINDOW_DAYS,
+  SIGNAL_INPUTS_REF,
+  fleetIndexesUnder,
+  type FleetIndexInputs,
+} from './checks.js';
 import {
   downlinkState,
   epochOf,
   startEpoch,
+  dropSignal,
   insertSighting,
+  markResent,
+  reindexSignal,
+  signalsBelowVersion,
+  signalsToResend,
   upsertConflict,
   saveDownlink,
   signalRow,
@@ -144,6 +162,7 @@ const isIso = (v: unknown): v is string => typeof v === 'string' && !Number.isNa
 function applyEntry(vault: Vault, entry: unknown, now: string): boolean {
   const e = entry as Record<string, unknown>;
   if (typeof e !== 'object' || e === null || typeof e.keyVersion !== 'number') return false;
+  if (e.type === 'fleet_key') return applyKeyEntry(vault, e);
   if (e.type === 'fraud_document') {
     if (
       typeof e.id !== 'string' ||
@@ -205,6 +224,55 @@ function applyEntry(vault: Vault, entry: unknown, now: string): boolean {
   return false;
 }
 
+/**
+ * A new fleet key version, wrapped under one this appliance holds: opened and kept (sealed), the
+ * older ones' grace started. One this appliance holds already (a redelivery, or the version its
+ * credentials carried) is fine; one it cannot open is refused.
+ */
+function applyKeyEntry(vault: Vault, e: Record<string, unknown>): boolean {
+  const version = e.keyVersion as number;
+  if (
+    !Number.isInteger(version) ||
+    typeof e.wrappedUnder !== 'number' ||
+    typeof e.nonce !== 'string' ||
+    typeof e.box !== 'string' ||
+    !isIso(e.destroyOldAfter)
+  )
+    return false;
+  const member = loadFleetMember(vault);
+  if (member === null) return false;
+  if (member.keys.some((k) => k.key.version >= version)) return true;
+  const under = member.keys.find((k) => k.key.version === e.wrappedUnder);
+  const bytes = under?.key.unwrapKey(version, { nonce: e.nonce, box: e.box }) ?? null;
+  if (bytes === null) return false;
+  try {
+    addFleetKey(vault, version, Buffer.from(bytes).toString('base64'), e.destroyOldAfter);
+  } finally {
+    bytes.fill(0);
+  }
+  return true;
+}
+
+/** The signal an appliance sends up again after re-indexing it under a new key. */
+export interface FleetSignalMessage {
+  readonly v: 1;
+  readonly branch: string;
+  readonly keyVersion: number;
+  readonly document: string;
+  readonly identity: string;
+  readonly seenAt: string;
+}
+
+/** What a re-index opens: the signals' sealed inputs, read once per run (one audit entry). */
+const REINDEX_READ: SystemAccess = {
+  actor: 'system',
+  action: 'pii.read',
+  purpose: 'system',
+  objectType: 'fleet',
+  objectId: null,
+  details: { reason: 'fleet_key_rotation' },
+};
+
 export interface FleetNodeOptions {
   /** Told about failures (codes only). */
   readonly onError?: (error: unknown) => void;
@@ -235,6 +303,7 @@ export class FleetNode {
   #applied = 0;
   #duplicates = 0;
   #lookupBytes = 0;
+  #maintenance: Promise<void> = Promise.resolve();
   #waiters: { seq: number; resolve: () => void }[] = [];
 
   private constructor(
@@ -268,7 +337,98 @@ export class FleetNode {
     });
     node.#downlink = node.#runDownlink();
     running.set(vault, node);
+    // A rotation interrupted by a stop, or a grace that ended while stopped.
+    void node.maintain();
     return node;
+  }
+
+  /**
+   * Key upkeep, one run at a time: destroys the keys whose grace ended, re-indexes the signals
+   * held under an older version than the current one (from their sealed inputs: neither the old
+   * key nor the document record is needed) and sends those within the sighting window up again,
+   * so the hub finds them under the new version. Resolves when done; failures go to onError and
+   * the next run (next start or key) takes over.
+   */
+  maintain(): Promise<void> {
+    this.#maintenance = this.#maintenance.then(async () => {
+      try {
+        await this.#maintainOnce();
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    });
+    return this.#maintenance;
+  }
+
+  async #maintainOnce(): Promise<void> {
+    destroyExpiredFleetKeys(this.vault);
+    const member = loadFleetMember(this.vault);
+    if (member === null) return;
+    const key = member.key;
+    const since = new Date(
+      this.vault.now.getTime() - FLEET_SIGHTING_WINDOW_DAYS * 86_400_000,
+    ).toISOString();
+    for (;;) {
+      const rows = this.vault.read((db) => signalsBelowVersion(db, key.version, 200));
+      if (rows.length === 0) break;
+      const reader = this.vault.sealedReader(REINDEX_READ);
+      try {
+        this.vault.write((db) => {
+          for (const row of rows) {
+            if (row.inputs_enc === null || row.subject_id === null) {
+              dropSignal(db, row.verification_id);
+              continue;
+            }
+            const plain = reader.open({
+              owner: { subjectId: row.subject_id },
+              ref: SIGNAL_INPUTS_REF(row.verification_id),
+              sealed: row.inputs_enc,
+            });
+            let inputs: FleetIndexInputs;
+            try {
+              inputs = JSON.parse(new TextDecoder().decode(plain)) as FleetIndexInputs;
+            } finally {
+              plain.fill(0);
+            }
+            const ix = fleetIndexesUnder(key, inputs);
+            reindexSignal(db, {
+              verificationId: row.verification_id,
+              keyVersion: ix.keyVersion,
+              documentFidx: ix.document,
+              identityFidx: ix.identity,
+              resendSince: since,
+            });
+          }
+        });
+      } finally {
+        reader.close();
+      }
+    }
+    for (;;) {
+      const rows = this.vault.read((db) => signalsToResend(db, 200));
+      if (rows.length === 0 || this.#stopped) break;
+      for (const row of rows) {
+        if (row.identity_fidx !== null) {
+          const message: FleetSignalMessage = {
+            v: 1,
+            branch: this.member.branch,
+            keyVersion: row.key_version,
+            document: row.document_fidx,
+            identity: row.identity_fidx,
+            seenAt: row.created_at,
+          };
+          await this.js.publish(
+            `${upSubject(this.member.branch)}.signal`,
+            JSON.stringify(message),
+            {
+              msgID: `${this.member.branch}:${this.member.installation}:signal:${row.verification_id}:${row.key_version}`,
+              timeout: 5000,
+            },
+          );
+        }
+        this.vault.write((db) => markResent(db, row.verification_id, row.key_version));
+      }
+    }
   }
 
   /**
@@ -354,6 +514,7 @@ export class FleetNode {
         for await (const m of messages) {
           const entry = verifyEnvelope(m.data, this.member.hubPublicKey);
           const ok = entry !== null && applyEntry(this.vault, entry, this.vault.now.toISOString());
+          if (ok && (entry as { type?: unknown }).type === 'fleet_key') void this.maintain();
           this.vault.write((db) => saveDownlink(db, m.seq, ok ? 0 : 1));
           this.#applied = m.seq;
           this.#waiters = this.#waiters.filter((w) => {

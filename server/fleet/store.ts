@@ -325,12 +325,15 @@ export function reindexSignal(
     keyVersion: number;
     documentFidx: string;
     identityFidx: string | null;
+    /** Only a signal this recent is sent again (an older one counts for no lookup). */
+    resendSince: string;
   },
 ): void {
   cachedStatement(
     db,
     `UPDATE fleet_signals SET key_version = @keyVersion, document_fidx = @documentFidx,
-       identity_fidx = @identityFidx, resend = 1 WHERE verification_id = @verificationId`,
+       identity_fidx = @identityFidx, resend = (created_at >= @resendSince)
+     WHERE verification_id = @verificationId`,
   ).run(row);
 }
 
