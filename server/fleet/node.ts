@@ -508,7 +508,9 @@ export class FleetNode {
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: from,
         });
-        const messages = await consumer.consume();
+        // Short pulls: after a leaf restart a stalled pull is noticed (missed heartbeats) in
+        // seconds, not after the default 30 s.
+        const messages = await consumer.consume({ expires: 2000 });
         this.#messages = messages;
         if (this.#stopped) break;
         for await (const m of messages) {
