@@ -44,6 +44,7 @@ import {
 import { FleetKey, newFleetKeyBytes, newSigningKeyPair, signEntry } from './keys.js';
 import type { FleetCredentials } from './membership.js';
 import { messageId, type FleetDecision } from './node.js';
+import { issueFleetCertificate, makeFleetCa, type CertificateAndKey } from '../tls.js';
 import { FLEET_SIGHTING_WINDOW_DAYS } from './checks.js';
 
 export interface HubState {
@@ -71,6 +72,11 @@ export interface HubState {
    * (typed by the fraud team; the hub is their only holder in the fleet). Made when first needed.
    */
   readonly storageKey?: string;
+  /**
+   * The fleet CA (its key signs each branch's client certificate at add-branch) and the hub's
+   * leaf-port certificate: mutual TLS on every leaf link. Absent in a first-increment hub.
+   */
+  readonly tls?: { readonly ca: CertificateAndKey; readonly server: CertificateAndKey };
   readonly branches: Readonly<
     Record<string, { readonly user: string; readonly password: string; readonly revoked: boolean }>
   >;
@@ -78,6 +84,11 @@ export interface HubState {
 
 export const hubPaths = (dir: string) => ({
   state: path.join(dir, 'hub.json'),
+  tls: {
+    cert: path.join(dir, 'leaf-cert.pem'),
+    key: path.join(dir, 'leaf-key.pem'),
+    ca: path.join(dir, 'fleet-ca.pem'),
+  },
   config: path.join(dir, 'hub.conf'),
   store: path.join(dir, 'jetstream'),
   db: path.join(dir, 'reports.db'),
@@ -141,9 +152,16 @@ function writeHub(dir: string, state: HubState): void {
         publish: branchPublishPermissions(id),
       })),
   ];
+  const tls = hubPaths(dir).tls;
+  if (state.tls) {
+    writeConfigFile(tls.cert, state.tls.server.certPem);
+    writeConfigFile(tls.key, state.tls.server.keyPem);
+    writeConfigFile(tls.ca, state.tls.ca.certPem);
+  }
   writeConfigFile(
     hubPaths(dir).config,
     hubConfig({
+      ...(state.tls ? { leafTls: tls } : {}),
       host: state.host,
       port: state.port,
       leafPort: state.leafPort,
@@ -168,6 +186,7 @@ export async function initHub(dir: string, options: HubInitOptions): Promise<Hub
     throw new FleetError('hub_exists', `a fleet hub is already initialised in ${dir}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const pair = newSigningKeyPair();
+  const ca = makeFleetCa();
   const state: HubState = {
     kind: 'verikiosk-fleet-hub',
     version: 1,
@@ -183,6 +202,14 @@ export async function initHub(dir: string, options: HubInitOptions): Promise<Hub
     },
     fleetKeys: [{ version: 1, key: Buffer.from(newFleetKeyBytes()).toString('base64') }],
     branches: {},
+    tls: {
+      ca,
+      server: issueFleetCertificate(ca, {
+        commonName: 'verikiosk fleet hub',
+        usage: 'server',
+        host: options.host,
+      }),
+    },
   };
   writeHub(dir, state);
   return state;
@@ -213,6 +240,14 @@ export function addBranch(dir: string, branch: string): FleetCredentials {
     password,
     fleetKey: { version: key.version, key: key.key },
     hubPublicKey: next.signing.publicKey,
+    ...(next.tls
+      ? {
+          tls: {
+            ca: next.tls.ca.certPem,
+            ...issueFleetCertificate(next.tls.ca, { commonName: branch, usage: 'client' }),
+          },
+        }
+      : {}),
   };
 }
 

@@ -39,6 +39,8 @@ export interface FleetCredentials {
   readonly password: string;
   readonly fleetKey: { readonly version: number; readonly key: string };
   readonly hubPublicKey: string;
+  /** Mutual TLS on the leaf link: the fleet CA, this appliance's client certificate and key. */
+  readonly tls?: { readonly ca: string; readonly certPem: string; readonly keyPem: string };
 }
 
 export function parseCredentials(text: string): FleetCredentials {
@@ -62,7 +64,11 @@ export function parseCredentials(text: string): FleetCredentials {
     typeof c.fleetKey.key === 'string' &&
     Buffer.from(c.fleetKey.key, 'base64').length === 32 &&
     typeof c.hubPublicKey === 'string' &&
-    Buffer.from(c.hubPublicKey, 'base64').length === 32;
+    Buffer.from(c.hubPublicKey, 'base64').length === 32 &&
+    (c.tls === undefined ||
+      (typeof c.tls.ca === 'string' &&
+        typeof c.tls.certPem === 'string' &&
+        typeof c.tls.keyPem === 'string'));
   if (!ok)
     throw new FleetError(
       'invalid_credentials',
@@ -72,9 +78,23 @@ export function parseCredentials(text: string): FleetCredentials {
 }
 
 /** Where the appliance keeps its leaf node: the configuration and the JetStream store. */
-export function leafPaths(dataDir: string): { dir: string; config: string; store: string } {
+export function leafPaths(dataDir: string): {
+  dir: string;
+  config: string;
+  store: string;
+  tls: { cert: string; key: string; ca: string };
+} {
   const dir = path.join(dataDir, 'fleet');
-  return { dir, config: path.join(dir, 'leaf.conf'), store: path.join(dir, 'jetstream') };
+  return {
+    dir,
+    config: path.join(dir, 'leaf.conf'),
+    store: path.join(dir, 'jetstream'),
+    tls: {
+      cert: path.join(dir, 'cert.pem'),
+      key: path.join(dir, 'key.pem'),
+      ca: path.join(dir, 'fleet-ca.pem'),
+    },
+  };
 }
 
 /** A message epoch: random, so that no two joins or restores can ever share one. */
@@ -178,7 +198,13 @@ export function joinFleet(vault: Vault, options: JoinOptions): FleetStatus {
       objectId: branch,
       details: { keyVersion: c.fleetKey.version },
     });
-    // Inside the transaction: a configuration that cannot be written rolls the join back.
+    // Inside the transaction: a configuration that cannot be written rolls the join back. The
+    // certificate's key sits beside the leaf configuration (0600), which nats-server reads.
+    if (c.tls) {
+      writeConfigFile(paths.tls.ca, c.tls.ca);
+      writeConfigFile(paths.tls.cert, c.tls.certPem);
+      writeConfigFile(paths.tls.key, c.tls.keyPem);
+    }
     writeConfigFile(
       paths.config,
       leafConfig({
@@ -190,6 +216,7 @@ export function joinFleet(vault: Vault, options: JoinOptions): FleetStatus {
         hubLeafUrl: hubUrl,
         credentials: { user: c.user, password: c.password },
         localUser: { user: 'appliance', password: localPassword },
+        ...(c.tls ? { tls: paths.tls } : {}),
       }),
     );
   });
@@ -212,6 +239,7 @@ export function leaveFleet(vault: Vault, actor: string): void {
     });
   });
   fs.rmSync(paths.config, { force: true });
+  for (const file of Object.values(paths.tls)) fs.rmSync(file, { force: true });
   fs.rmSync(paths.store, { recursive: true, force: true });
   forget(vault);
 }
