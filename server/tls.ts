@@ -208,3 +208,113 @@ export function pinnedToCertificate(certPem: string | Buffer): {
           ),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The fleet's certificate authority (issue 19): the hub's leaf port and each branch appliance
+// authenticate each other with certificates it issues (mutual TLS on the leaf link).
+
+export interface CertificateAndKey {
+  /** PEM, public. */
+  readonly certPem: string;
+  /** PKCS#8 PEM, secret. */
+  readonly keyPem: string;
+}
+
+function pem(der: Buffer): string {
+  return `-----BEGIN CERTIFICATE-----\n${der
+    .toString('base64')
+    .replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+}
+
+function certificateFor(options: {
+  subjectCn: string;
+  issuerCn: string;
+  publicKeyDer: Buffer;
+  signingKey: ReturnType<typeof createPrivateKey>;
+  extensions: Buffer[];
+  days: number;
+  now: Date;
+}): string {
+  const ecdsaSha256 = sequence(oid('1.2.840.10045.4.3.2'));
+  const name = (cn: string) => sequence(set(sequence(oid('2.5.4.3'), utf8(cn))));
+  const serial = randomBytes(16);
+  serial[0] = serial[0]! & 0x7f;
+  const tbs = sequence(
+    explicit(0, integer(Buffer.from([2]))),
+    integer(serial),
+    ecdsaSha256,
+    name(options.issuerCn),
+    sequence(
+      time(new Date(options.now.getTime() - 5 * 60_000)),
+      time(new Date(options.now.getTime() + options.days * 86_400_000)),
+    ),
+    name(options.subjectCn),
+    options.publicKeyDer,
+    explicit(3, sequence(...options.extensions)),
+  );
+  return pem(sequence(tbs, ecdsaSha256, bitString(sign('sha256', tbs, options.signingKey))));
+}
+
+const FLEET_CA_CN = 'verikiosk fleet CA';
+
+/** A new fleet CA (EC P-256, self-signed, may sign certificates only). */
+export function makeFleetCa(now: Date = new Date()): CertificateAndKey {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const certPem = certificateFor({
+    subjectCn: FLEET_CA_CN,
+    issuerCn: FLEET_CA_CN,
+    publicKeyDer: publicKey.export({ type: 'spki', format: 'der' }),
+    signingKey: privateKey,
+    extensions: [
+      sequence(oid('2.5.29.19'), TRUE, octets(sequence(TRUE))), // basicConstraints: a CA
+      sequence(oid('2.5.29.15'), TRUE, octets(tlv(0x03, Buffer.from([0x01, 0x06])))), // keyCertSign, cRLSign
+    ],
+    days: 3650,
+    now,
+  });
+  return { certPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+}
+
+/**
+ * A certificate the fleet CA issues: `server` for the hub's leaf port (serverAuth, its names),
+ * `client` for one branch appliance (clientAuth, its branch as the common name).
+ */
+export function issueFleetCertificate(
+  ca: CertificateAndKey,
+  options: { commonName: string; usage: 'server' | 'client'; host?: string },
+  now: Date = new Date(),
+): CertificateAndKey {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const usageOid = options.usage === 'server' ? '1.3.6.1.5.5.7.3.1' : '1.3.6.1.5.5.7.3.2';
+  const extensions = [
+    sequence(oid('2.5.29.19'), TRUE, octets(sequence())),
+    sequence(oid('2.5.29.15'), TRUE, octets(tlv(0x03, Buffer.from([0x07, 0x80])))),
+    sequence(oid('2.5.29.37'), octets(sequence(oid(usageOid)))),
+  ];
+  if (options.host !== undefined) {
+    const names = certificateNames(options.host);
+    extensions.push(
+      sequence(
+        oid('2.5.29.17'),
+        octets(
+          sequence(
+            ...names.dns.map((n) => tlv(0x82, Buffer.from(n, 'ascii'))),
+            ...names.ips.map((ip) => tlv(0x87, ipBytes(ip))),
+          ),
+        ),
+      ),
+    );
+  }
+  const certPem = certificateFor({
+    subjectCn: options.commonName,
+    issuerCn: FLEET_CA_CN,
+    publicKeyDer: publicKey.export({ type: 'spki', format: 'der' }),
+    signingKey: createPrivateKey(ca.keyPem),
+    extensions,
+    days: SELF_SIGNED_VALIDITY_DAYS,
+    now,
+  });
+  if (!new X509Certificate(certPem).verify(new X509Certificate(ca.certPem).publicKey))
+    throw new Error('the issued certificate does not verify under the fleet CA');
+  return { certPem, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+}

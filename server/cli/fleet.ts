@@ -221,6 +221,33 @@ export function addFleetCommands(program: Command, io: CliIo): void {
     );
 
   hub
+    .command('rotate-key')
+    .description(
+      'rotate the fleet key: a new version sent down wrapped under the current one, the fraud list indexed again; the old key is destroyed after the grace period',
+    )
+    .requiredOption('--dir <dir>', 'the hub directory (the hub server must be running)')
+    .option('--grace-days <days>', 'how long the old key still matches (days, may be decimal)', '7')
+    .option('--json', 'print JSON')
+    .action(async (o: { dir: string; graceDays: string; json?: boolean }) => {
+      const days = Number(o.graceDays);
+      if (!Number.isFinite(days) || days < 0 || days > 365)
+        throw new UsageError('--grace-days is a number of days, 0-365');
+      readHub(o.dir);
+      const node = await HubNode.start(o.dir, { reporting: false });
+      try {
+        const rotated = await node.rotateKey(days * 86_400_000);
+        if (o.json) printJson(io.stdout, rotated);
+        else
+          printLine(
+            io.stdout,
+            `fleet key v${rotated.version} sent down (sequence ${rotated.seq}); ${rotated.reissued} fraud entries indexed again`,
+          );
+      } finally {
+        await node.stop();
+      }
+    });
+
+  hub
     .command('report')
     .description(`decisions per branch and outcome (cells under 5 suppressed)`)
     .requiredOption('--dir <dir>', 'the hub directory')

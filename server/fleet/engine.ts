@@ -73,6 +73,8 @@ export const HUB_STREAM = 'FLEET';
 /** The hub's signed list stream (fraud entries, cross-branch sightings), mirrored to branches. */
 export const DOWN_STREAM = 'FLEET_DOWN';
 export const DOWN_SUBJECTS = 'fleet.down.>';
+/** Where a branch asks the hub whether a document was seen under another identity. */
+export const reuseSubject = (branch: string): string => `fleet.svc.reuse.${branch}`;
 /** The branch's local mirror of DOWN_STREAM. */
 export const BRANCH_DOWN_MIRROR = 'FLEET_DOWN_MIRROR';
 
@@ -94,6 +96,15 @@ export interface HubConfigOptions {
   /** Users of the fleet account: the hub's own services and one per appliance. */
   readonly users: readonly UserEntry[];
   readonly serverName?: string;
+  /** Mutual TLS on the leaf port: the hub's certificate and the fleet CA every leaf must chain to. */
+  readonly leafTls?: TlsFiles;
+}
+
+/** Certificate, key and CA files (PEM) of one side of the leaf link. */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
 }
 
 export interface LeafConfigOptions {
@@ -109,6 +120,8 @@ export interface LeafConfigOptions {
   readonly localUser: { readonly user: string; readonly password: string };
   /** Bytes the branch's JetStream may hold on disk (bounded: a week offline never fills it). */
   readonly maxFileStore?: number;
+  /** The appliance's client certificate and the fleet CA (mutual TLS to the hub). */
+  readonly tls?: TlsFiles;
 }
 
 function permissions(entry: UserEntry): Record<string, unknown> {
@@ -135,7 +148,22 @@ export function hubConfig(options: HubConfigOptions): string {
         })),
       },
     },
-    leafnodes: { host: options.host, port: options.leafPort },
+    leafnodes: {
+      host: options.host,
+      port: options.leafPort,
+      ...(options.leafTls
+        ? {
+            tls: {
+              cert_file: options.leafTls.cert,
+              key_file: options.leafTls.key,
+              ca_file: options.leafTls.ca,
+              // A leaf without a certificate of the fleet CA is refused before any password.
+              verify: true,
+              timeout: 5,
+            },
+          }
+        : {}),
+    },
   };
   if (options.monitorPort !== null) config.http = `${options.host}:${options.monitorPort}`;
   return `${JSON.stringify(config, null, 2)}\n`;
@@ -161,7 +189,25 @@ export function leafConfig(options: LeafConfigOptions): string {
         users: [{ user: options.localUser.user, password: options.localUser.password }],
       },
     },
-    leafnodes: { remotes: [{ url: url.toString(), account: FLEET_ACCOUNT }] },
+    leafnodes: {
+      remotes: [
+        {
+          url: url.toString(),
+          account: FLEET_ACCOUNT,
+          ...(options.tls
+            ? {
+                tls: {
+                  ...(options.tls.cert !== ''
+                    ? { cert_file: options.tls.cert, key_file: options.tls.key }
+                    : {}),
+                  ca_file: options.tls.ca,
+                  timeout: 5,
+                },
+              }
+            : {}),
+        },
+      ],
+    },
   };
   if (options.monitorPort !== null) config.http = `${options.host}:${options.monitorPort}`;
   return `${JSON.stringify(config, null, 2)}\n`;

@@ -23,9 +23,9 @@ import {
   type JetStreamClient,
   type StreamSource,
 } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { fraudDocumentIndexInput } from '../documents/index.js';
-import { loadSodium, normaliseDocumentNumber } from '../vault/index.js';
+import { loadSodium, normaliseDocumentNumber, sodium } from '../vault/index.js';
 import {
   BRANCH_STREAM,
   DOWN_STREAM,
@@ -36,13 +36,16 @@ import {
   checkBranchId,
   connectNats,
   hubConfig,
+  reuseSubject,
   upSubject,
   writeConfigFile,
   type UserEntry,
 } from './engine.js';
 import { FleetKey, newFleetKeyBytes, newSigningKeyPair, signEntry } from './keys.js';
 import type { FleetCredentials } from './membership.js';
-import type { FleetDecision } from './node.js';
+import { messageId, type FleetDecision } from './node.js';
+import { issueFleetCertificate, makeFleetCa, type CertificateAndKey } from '../tls.js';
+import { FLEET_SIGHTING_WINDOW_DAYS } from './checks.js';
 
 export interface HubState {
   readonly kind: 'verikiosk-fleet-hub';
@@ -55,7 +58,25 @@ export interface HubState {
   readonly publicLeafUrl: string;
   readonly admin: { readonly user: string; readonly password: string };
   readonly signing: { readonly publicKey: string; readonly privateKey: string };
-  readonly fleetKeys: readonly { readonly version: number; readonly key: string }[];
+  /**
+   * The fleet keys held, oldest first; the last one indexes. An older one carries the end of its
+   * grace (`destroyAfter`), after which it is removed from this file.
+   */
+  readonly fleetKeys: readonly {
+    readonly version: number;
+    readonly key: string;
+    readonly destroyAfter?: string;
+  }[];
+  /**
+   * Seals what the hub must keep to re-index at a rotation: the fraud list's document numbers
+   * (typed by the fraud team; the hub is their only holder in the fleet). Made when first needed.
+   */
+  readonly storageKey?: string;
+  /**
+   * The fleet CA (its key signs each branch's client certificate at add-branch) and the hub's
+   * leaf-port certificate: mutual TLS on every leaf link. Absent in a first-increment hub.
+   */
+  readonly tls?: { readonly ca: CertificateAndKey; readonly server: CertificateAndKey };
   readonly branches: Readonly<
     Record<string, { readonly user: string; readonly password: string; readonly revoked: boolean }>
   >;
@@ -63,6 +84,11 @@ export interface HubState {
 
 export const hubPaths = (dir: string) => ({
   state: path.join(dir, 'hub.json'),
+  tls: {
+    cert: path.join(dir, 'leaf-cert.pem'),
+    key: path.join(dir, 'leaf-key.pem'),
+    ca: path.join(dir, 'fleet-ca.pem'),
+  },
   config: path.join(dir, 'hub.conf'),
   store: path.join(dir, 'jetstream'),
   db: path.join(dir, 'reports.db'),
@@ -71,7 +97,15 @@ export const hubPaths = (dir: string) => ({
 /** Messages counted per transaction by the reporting consumer. */
 const REPORT_BATCH = 256;
 
-type Sighting = NonNullable<FleetDecision['signal']> & { branch: string; seenAt: string };
+/** A document the hub has seen under two identities within the window (sent down signed). */
+interface Conflict {
+  readonly keyVersion: number;
+  readonly document: string;
+  readonly seenAt: string;
+}
+
+/** How far back a sighting counts for the reuse answer and for a conflict (checks.ts). */
+const SIGHTING_WINDOW_MS = FLEET_SIGHTING_WINDOW_DAYS * 86_400_000;
 
 /** Small-cell suppression: a count below this is reported as suppressed. */
 export const SMALL_CELL_THRESHOLD = 5;
@@ -79,12 +113,15 @@ export const SMALL_CELL_THRESHOLD = 5;
 /**
  * What a branch's leaf connection may send into the hub: JetStream API replies and the
  * deliveries of the hub's source consumers (`$JSC.>`, `$JS.S.>`, flow control), and the few API
- * calls its mirror of FLEET_DOWN makes. Nothing else: not `fleet.up.*` (its events reach the hub
- * only by the hub sourcing its own domain), not the hub's API (no stream admin).
+ * calls its mirror of FLEET_DOWN makes, and its own reuse questions. Nothing else: not
+ * `fleet.up.*` (its events reach the hub only by the hub sourcing its own domain), not the hub's
+ * API (no stream admin), not another branch's questions.
  * Measured on nats-server 2.9.10: fewer subjects stop the sourcing or the mirror.
  */
-export function branchPublishPermissions(): string[] {
+export function branchPublishPermissions(branch: string): string[] {
   return [
+    // Its own reuse questions (request/reply; the hub answers on the branch's inbox).
+    reuseSubject(branch),
     '$JSC.>',
     '$JS.S.>',
     '$JS.FC.>',
@@ -109,15 +146,22 @@ function writeHub(dir: string, state: HubState): void {
     { user: state.admin.user, password: state.admin.password },
     ...Object.entries(state.branches)
       .filter(([, b]) => !b.revoked)
-      .map(([, b]) => ({
+      .map(([id, b]) => ({
         user: b.user,
         password: b.password,
-        publish: branchPublishPermissions(),
+        publish: branchPublishPermissions(id),
       })),
   ];
+  const tls = hubPaths(dir).tls;
+  if (state.tls) {
+    writeConfigFile(tls.cert, state.tls.server.certPem);
+    writeConfigFile(tls.key, state.tls.server.keyPem);
+    writeConfigFile(tls.ca, state.tls.ca.certPem);
+  }
   writeConfigFile(
     hubPaths(dir).config,
     hubConfig({
+      ...(state.tls ? { leafTls: tls } : {}),
       host: state.host,
       port: state.port,
       leafPort: state.leafPort,
@@ -142,6 +186,7 @@ export async function initHub(dir: string, options: HubInitOptions): Promise<Hub
     throw new FleetError('hub_exists', `a fleet hub is already initialised in ${dir}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const pair = newSigningKeyPair();
+  const ca = makeFleetCa();
   const state: HubState = {
     kind: 'verikiosk-fleet-hub',
     version: 1,
@@ -157,6 +202,14 @@ export async function initHub(dir: string, options: HubInitOptions): Promise<Hub
     },
     fleetKeys: [{ version: 1, key: Buffer.from(newFleetKeyBytes()).toString('base64') }],
     branches: {},
+    tls: {
+      ca,
+      server: issueFleetCertificate(ca, {
+        commonName: 'verikiosk fleet hub',
+        usage: 'server',
+        host: options.host,
+      }),
+    },
   };
   writeHub(dir, state);
   return state;
@@ -187,6 +240,14 @@ export function addBranch(dir: string, branch: string): FleetCredentials {
     password,
     fleetKey: { version: key.version, key: key.key },
     hubPublicKey: next.signing.publicKey,
+    ...(next.tls
+      ? {
+          tls: {
+            ca: next.tls.ca.certPem,
+            ...issueFleetCertificate(next.tls.ca, { commonName: branch, usage: 'client' }),
+          },
+        }
+      : {}),
   };
 }
 
@@ -208,17 +269,82 @@ export function activeBranches(state: HubState): string[] {
     .sort();
 }
 
+/** The hub's storage key, made (and written to hub.json) when first needed. */
+function storageKeyOf(dir: string): Uint8Array {
+  const state = readHub(dir);
+  if (state.storageKey) return Buffer.from(state.storageKey, 'base64');
+  const key = sodium().randombytes_buf(32);
+  writeHub(dir, { ...state, storageKey: Buffer.from(key).toString('base64') });
+  return key;
+}
+
+function sealForHub(key: Uint8Array, id: string, text: string): Uint8Array {
+  const s = sodium();
+  const nonce = s.randombytes_buf(s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+  const box = s.crypto_aead_xchacha20poly1305_ietf_encrypt(text, id, null, nonce, key);
+  return Buffer.concat([nonce, box]);
+}
+
+function openForHub(key: Uint8Array, id: string, sealed: Uint8Array): string {
+  const s = sodium();
+  const n = s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  const plain = s.crypto_aead_xchacha20poly1305_ietf_decrypt(
+    null,
+    sealed.subarray(n),
+    id,
+    sealed.subarray(0, n),
+    key,
+  );
+  return new TextDecoder().decode(plain);
+}
+
+/**
+ * Removes from hub.json the fleet keys whose grace ended and, from the reports database, the
+ * sightings indexed under them (they match nothing any more; the appliances sent theirs again
+ * under the new key). Returns the destroyed versions.
+ */
+export function destroyExpiredHubKeys(dir: string, now: Date = new Date()): number[] {
+  const state = readHub(dir);
+  const iso = now.toISOString();
+  const gone = state.fleetKeys
+    .slice(0, -1)
+    .filter((k) => k.destroyAfter !== undefined && k.destroyAfter <= iso)
+    .map((k) => k.version);
+  if (gone.length === 0) return [];
+  writeHub(dir, { ...state, fleetKeys: state.fleetKeys.filter((k) => !gone.includes(k.version)) });
+  const db = openReports(hubPaths(dir).db);
+  try {
+    const drop = db.prepare('DELETE FROM sightings WHERE key_version = ?');
+    db.transaction(() => gone.forEach((v) => drop.run(v)))();
+  } finally {
+    db.close();
+  }
+  return gone;
+}
+
 // ---- reports ---------------------------------------------------------------------------------
 
-function openReports(file: string): Database.Database {
+export function openReports(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  // A reports database of the first increment counted by (branch, event id), which repeat after
+  // an appliance's restore: its rows become message ids of the old form (see node.ts messageId).
+  const old = db
+    .prepare("SELECT 1 FROM pragma_table_info('processed') WHERE name = 'event_id'")
+    .get();
+  if (old)
+    db.exec(`BEGIN IMMEDIATE;
+CREATE TABLE processed_by_msg (
+  msg_id TEXT PRIMARY KEY, branch TEXT NOT NULL, stream_seq INTEGER NOT NULL) STRICT;
+INSERT INTO processed_by_msg SELECT branch || ':' || event_id, branch, stream_seq FROM processed;
+DROP TABLE processed;
+ALTER TABLE processed_by_msg RENAME TO processed;
+COMMIT;`);
   // Not synchronous per commit: a commit lost with the machine is recounted (see ensureStreams).
   db.pragma('synchronous = NORMAL');
   db.exec(`
 CREATE TABLE IF NOT EXISTS processed (
-  branch TEXT NOT NULL, event_id INTEGER NOT NULL, stream_seq INTEGER NOT NULL,
-  PRIMARY KEY (branch, event_id)) STRICT;
+  msg_id TEXT PRIMARY KEY, branch TEXT NOT NULL, stream_seq INTEGER NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS decisions (
   branch TEXT NOT NULL, day TEXT NOT NULL, decision TEXT NOT NULL, document_type TEXT NOT NULL,
   issuing_state TEXT NOT NULL, count INTEGER NOT NULL, duration_ms_sum INTEGER NOT NULL,
@@ -231,6 +357,9 @@ CREATE TABLE IF NOT EXISTS sightings (
   branch TEXT NOT NULL, seen_at TEXT NOT NULL,
   PRIMARY KEY (key_version, document, identity, branch)) STRICT;
 CREATE TABLE IF NOT EXISTS refused (subject TEXT NOT NULL, stream_seq INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS fraud_entries (
+  id TEXT PRIMARY KEY, number_enc BLOB NOT NULL, issuer TEXT, reason TEXT NOT NULL,
+  expires_at TEXT, created_at TEXT NOT NULL) STRICT;
 `);
   return db;
 }
@@ -244,6 +373,7 @@ export interface FleetReportRow {
 
 const CODE = /^[a-z0-9_.:-]{1,64}$/;
 const ISSUER = /^[A-Z0-9<]{1,3}$/;
+const ORIGIN = /^([A-Za-z0-9_-]{1,64}\.[0-9a-f]{16})?$/;
 
 /** The fleet decision in a sourced message, if well-formed and of the subject's branch. */
 function parseDecision(subject: string, data: Uint8Array): FleetDecision | null {
@@ -259,13 +389,55 @@ function parseDecision(subject: string, data: Uint8Array): FleetDecision | null 
     d?.v === 1 &&
     d.branch === parts[2] &&
     Number.isInteger(d.eventId) &&
+    (d.origin === undefined || (typeof d.origin === 'string' && ORIGIN.test(d.origin))) &&
     CODE.test(d.decision) &&
     Array.isArray(d.reasons) &&
     d.reasons.every((r) => typeof r === 'string' && CODE.test(r)) &&
     (d.documentType === null || CODE.test(d.documentType)) &&
     (d.issuingState === null || ISSUER.test(d.issuingState)) &&
     typeof d.decidedAt === 'string';
-  return ok ? d : null;
+  return ok ? { ...d, origin: d.origin ?? '' } : null;
+}
+
+/** A re-indexed signal an appliance sent up after a key rotation (see node.ts), if well-formed. */
+function parseSignal(
+  subject: string,
+  data: Uint8Array,
+): {
+  keyVersion: number;
+  document: string;
+  identity: string;
+  branch: string;
+  seenAt: string;
+} | null {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || parts[0] !== 'fleet' || parts[1] !== 'up') return null;
+  let d: Record<string, unknown>;
+  try {
+    d = JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const hex = /^[0-9a-f]{32}$/;
+  const ok =
+    d?.v === 1 &&
+    d.branch === parts[2] &&
+    Number.isInteger(d.keyVersion) &&
+    typeof d.document === 'string' &&
+    hex.test(d.document) &&
+    typeof d.identity === 'string' &&
+    hex.test(d.identity) &&
+    typeof d.seenAt === 'string' &&
+    !Number.isNaN(Date.parse(d.seenAt));
+  return ok
+    ? {
+        keyVersion: d.keyVersion as number,
+        document: d.document as string,
+        identity: d.identity as string,
+        branch: parts[2]!,
+        seenAt: d.seenAt as string,
+      }
+    : null;
 }
 
 /** The fleet report from the hub's reports database, small cells suppressed. */
@@ -299,6 +471,7 @@ export interface HubNodeOptions {
 
 export class HubNode {
   #stopped = false;
+  #reuse: Subscription | null = null;
   #messages: ConsumerMessages | null = null;
   #loop: Promise<void> | null = null;
   readonly #db: Database.Database;
@@ -324,13 +497,26 @@ export class HubNode {
 
   static async start(dir: string, options: HubNodeOptions = {}): Promise<HubNode> {
     await loadSodium();
+    destroyExpiredHubKeys(dir);
     const state = readHub(dir);
     const nc = await connectNats(`nats://${state.host}:${state.port}`, state.admin, {
       name: 'fleet-hub',
     });
     const node = new HubNode(dir, state, nc, jetstream(nc), options);
     await node.ensureStreams();
-    if (options.reporting !== false) node.#loop = node.#runReporting();
+    if (options.reporting !== false) {
+      node.#loop = node.#runReporting();
+      // The reuse questions, answered by the process that keeps the sightings (a queue group:
+      // several hub processes may answer).
+      node.#reuse = nc.subscribe(`${reuseSubject('*')}`, {
+        queue: 'reuse',
+        callback: (error, m) => {
+          if (error) return;
+          const reply = node.#answerReuse(m.subject, m.data);
+          if (reply !== null) m.respond(reply);
+        },
+      });
+    }
     return node;
   }
 
@@ -410,21 +596,30 @@ export class HubNode {
   }
 
   async #processBatch(batch: readonly JsMsg[]): Promise<void> {
-    const sightings: Sighting[] = [];
+    const conflicts = new Map<string, Conflict>();
     this.#db
       .transaction(() => {
         for (const m of batch) {
+          if (m.subject.endsWith('.signal')) {
+            // A signal indexed again under a new key (a rotation): a sighting, nothing counted.
+            const signal = parseSignal(m.subject, m.data);
+            const conflict = signal === null ? null : this.#recordSighting(signal);
+            if (signal === null)
+              this.#db.prepare('INSERT INTO refused VALUES (?, ?)').run(m.subject, m.seq);
+            if (conflict) conflicts.set(`${conflict.keyVersion}:${conflict.document}`, conflict);
+            continue;
+          }
           const decision = parseDecision(m.subject, m.data);
           if (decision === null) {
             this.#db.prepare('INSERT INTO refused VALUES (?, ?)').run(m.subject, m.seq);
             continue;
           }
-          const sighting = this.#record(decision, m.seq);
-          if (sighting) sightings.push(sighting);
+          const conflict = this.#record(decision, m.seq);
+          if (conflict) conflicts.set(`${conflict.keyVersion}:${conflict.document}`, conflict);
         }
       })
       .immediate();
-    await Promise.all(sightings.map((s) => this.#publishSighting(s)));
+    await Promise.all([...conflicts.values()].map((c) => this.#publishConflict(c)));
     for (const m of batch) m.ack();
     this.#processedSeq = batch.at(-1)?.seq ?? this.#processedSeq;
     this.#wake();
@@ -432,14 +627,14 @@ export class HubNode {
 
   /**
    * Counts one decision once (a redelivered or re-sourced one is a no-op), inside
-   * #processBatch's transaction; returns its sighting, if any (published again on a redelivery:
-   * its message id makes that harmless).
+   * #processBatch's transaction; returns the conflict its sighting makes, if any (published
+   * again on a redelivery: its message id makes that harmless).
    */
-  #record(d: FleetDecision, seq: number): Sighting | null {
+  #record(d: FleetDecision, seq: number): Conflict | null {
     const day = d.decidedAt.slice(0, 10);
     const fresh = this.#db
-      .prepare('INSERT OR IGNORE INTO processed (branch, event_id, stream_seq) VALUES (?, ?, ?)')
-      .run(d.branch, d.eventId, seq).changes;
+      .prepare('INSERT OR IGNORE INTO processed (msg_id, branch, stream_seq) VALUES (?, ?, ?)')
+      .run(messageId(d.branch, d.origin, d.eventId), d.branch, seq).changes;
     if (fresh > 0) {
       this.#db
         .prepare(
@@ -461,31 +656,103 @@ export class HubNode {
             `INSERT INTO reasons VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1`,
           )
           .run(d.branch, day, reason);
-      if (d.signal?.identity)
-        this.#db
-          .prepare('INSERT OR IGNORE INTO sightings VALUES (?, ?, ?, ?, ?)')
-          .run(d.signal.keyVersion, d.signal.document, d.signal.identity, d.branch, d.decidedAt);
     }
     if (!d.signal?.identity) return null;
-    return { ...d.signal, branch: d.branch, seenAt: d.decidedAt };
+    return this.#recordSighting({
+      keyVersion: d.signal.keyVersion,
+      document: d.signal.document,
+      identity: d.signal.identity,
+      branch: d.branch,
+      seenAt: d.decidedAt,
+    });
   }
 
-  async #publishSighting(s: Sighting): Promise<void> {
+  /**
+   * Keeps a sighting (the latest time per document, identity and branch) and returns the
+   * document's conflict when the hub has seen it under two identities within the window. Only
+   * conflicts go down to the branches (their offline fallback); a branch asks about the rest.
+   */
+  #recordSighting(s: {
+    keyVersion: number;
+    document: string;
+    identity: string;
+    branch: string;
+    seenAt: string;
+  }): Conflict | null {
+    this.#db
+      .prepare(
+        `INSERT INTO sightings VALUES (@keyVersion, @document, @identity, @branch, @seenAt)
+         ON CONFLICT DO UPDATE SET seen_at = MAX(seen_at, excluded.seen_at)`,
+      )
+      .run(s);
+    const since = new Date(Date.parse(s.seenAt) - SIGHTING_WINDOW_MS).toISOString();
+    const identities = this.#db
+      .prepare(
+        `SELECT COUNT(DISTINCT identity) FROM sightings
+         WHERE key_version = ? AND document = ? AND seen_at >= ?`,
+      )
+      .pluck()
+      .get(s.keyVersion, s.document, since) as number;
+    return identities >= 2
+      ? { keyVersion: s.keyVersion, document: s.document, seenAt: s.seenAt }
+      : null;
+  }
+
+  /** Once a day at most per document (message id), while it keeps being seen. */
+  async #publishConflict(c: Conflict): Promise<void> {
     const entry = {
-      type: 'sighting',
-      keyVersion: s.keyVersion,
-      document: s.document,
-      identity: s.identity,
-      branch: s.branch,
-      seenAt: s.seenAt,
+      type: 'conflict',
+      keyVersion: c.keyVersion,
+      document: c.document,
+      seenAt: c.seenAt,
     };
     await this.js.publish(
-      'fleet.down.sighting',
+      'fleet.down.conflict',
       JSON.stringify(signEntry(entry, this.#signing())),
-      {
-        msgID: `sighting:${s.keyVersion}:${s.document}:${s.identity}:${s.branch}`,
-      },
+      { msgID: `conflict:${c.keyVersion}:${c.document}:${c.seenAt.slice(0, 10)}` },
     );
+  }
+
+  /**
+   * The answer to a branch's reuse question: whether another branch saw one of the documents
+   * under another identity within the window. The branch is the subject's (its permissions let
+   * it ask as itself only); the answer is signed and carries the question's nonce.
+   */
+  #answerReuse(subject: string, data: Uint8Array): Uint8Array | null {
+    const branch = subject.split('.')[3];
+    let q: { v?: unknown; nonce?: unknown; questions?: unknown };
+    try {
+      q = JSON.parse(new TextDecoder().decode(data)) as typeof q;
+    } catch {
+      return null;
+    }
+    if (
+      branch === undefined ||
+      q?.v !== 1 ||
+      typeof q.nonce !== 'string' ||
+      !/^[0-9a-f]{8,64}$/.test(q.nonce) ||
+      !Array.isArray(q.questions) ||
+      q.questions.length > 8
+    )
+      return null;
+    const since = new Date(Date.now() - SIGHTING_WINDOW_MS).toISOString();
+    const seenElsewhere = this.#db.prepare(
+      `SELECT 1 FROM sightings WHERE key_version = ? AND document = ? AND identity <> ?
+         AND branch <> ? AND seen_at >= ? LIMIT 1`,
+    );
+    let seen = false;
+    for (const item of q.questions as unknown[]) {
+      const x = item as { keyVersion?: unknown; document?: unknown; identity?: unknown };
+      if (
+        typeof x?.keyVersion !== 'number' ||
+        typeof x.document !== 'string' ||
+        typeof x.identity !== 'string'
+      )
+        return null;
+      if (seenElsewhere.get(x.keyVersion, x.document, x.identity, branch, since)) seen = true;
+    }
+    const answer = { type: 'reuse_answer', nonce: q.nonce, seen };
+    return new TextEncoder().encode(JSON.stringify(signEntry(answer, this.#signing())));
   }
 
   #signing() {
@@ -511,27 +778,128 @@ export class HubNode {
       throw new FleetError('invalid_entry', 'the document number must be letters and digits');
     if (!CODE.test(input.reason)) throw new FleetError('invalid_entry', 'the reason is a code');
     const id = `ffd_${randomBytes(10).toString('hex')}`;
-    const entry = {
-      type: 'fraud_document',
+    // Kept sealed, so a key rotation can index the entry again under the new key.
+    this.#db
+      .prepare('INSERT INTO fraud_entries VALUES (?, ?, ?, ?, ?, ?)')
+      .run(
+        id,
+        sealForHub(storageKeyOf(this.dir), id, number),
+        input.issuingState,
+        input.reason,
+        input.expiresAt ?? null,
+        new Date().toISOString(),
+      );
+    const seq = await this.#publishFraud(this.#fleetKey, {
       id,
-      keyVersion: this.#fleetKey.version,
-      document: this.#fleetKey.index(
-        'document',
-        fraudDocumentIndexInput(number, input.issuingState),
-      ),
+      number,
+      issuer: input.issuingState,
       reason: input.reason,
       expiresAt: input.expiresAt ?? null,
+    });
+    return { id, seq };
+  }
+
+  /** Publishes one fraud entry under `key`; its entry id names the key version after the first. */
+  async #publishFraud(
+    key: FleetKey,
+    e: {
+      id: string;
+      number: string;
+      issuer: string | null;
+      reason: string;
+      expiresAt: string | null;
+    },
+  ): Promise<number> {
+    const entryId = key.version === 1 ? e.id : `${e.id}.v${key.version}`;
+    const entry = {
+      type: 'fraud_document',
+      id: entryId,
+      keyVersion: key.version,
+      document: key.index('document', fraudDocumentIndexInput(e.number, e.issuer)),
+      reason: e.reason,
+      expiresAt: e.expiresAt,
       removedAt: null,
       signedAt: new Date().toISOString(),
     };
     const ack = await this.js.publish(
       'fleet.down.fraud',
       JSON.stringify(signEntry(entry, this.#signing())),
-      {
-        msgID: id,
-      },
+      { msgID: entryId },
     );
-    return { id, seq: ack.seq };
+    return ack.seq;
+  }
+
+  /**
+   * Rotates the fleet key: a new version, written to hub.json (new credentials carry it), sent
+   * down wrapped under the current version (signed; only an appliance holding that key opens
+   * it), the older versions' grace started (`graceMs`), and every fraud entry indexed again under
+   * the new version. The appliances re-index their own signals and send them up again; the hub's
+   * sightings under a destroyed version go with it (`destroyExpiredHubKeys`).
+   */
+  async rotateKey(graceMs: number): Promise<{ version: number; seq: number; reissued: number }> {
+    const state = readHub(this.dir);
+    const current = state.fleetKeys.at(-1)!;
+    const nextBytes = newFleetKeyBytes();
+    const version = current.version + 1;
+    const destroyAfter = new Date(Date.now() + graceMs).toISOString();
+    const currentKey = new FleetKey(current.version, Buffer.from(current.key, 'base64'));
+    const nextKey = new FleetKey(version, nextBytes);
+    try {
+      const wrapped = currentKey.wrapKey({ version, key: nextBytes });
+      writeHub(this.dir, {
+        ...state,
+        fleetKeys: [
+          ...state.fleetKeys.map((k) => ({ ...k, destroyAfter: k.destroyAfter ?? destroyAfter })),
+          { version, key: Buffer.from(nextBytes).toString('base64') },
+        ],
+      });
+      const entry = {
+        type: 'fleet_key',
+        keyVersion: version,
+        wrappedUnder: current.version,
+        ...wrapped,
+        destroyOldAfter: destroyAfter,
+        signedAt: new Date().toISOString(),
+      };
+      const ack = await this.js.publish(
+        'fleet.down.key',
+        JSON.stringify(signEntry(entry, this.#signing())),
+        { msgID: `fleet-key:${version}` },
+      );
+      const storage = storageKeyOf(this.dir);
+      const rows = this.#db
+        .prepare('SELECT id, number_enc, issuer, reason, expires_at FROM fraud_entries ORDER BY id')
+        .all() as {
+        id: string;
+        number_enc: Uint8Array;
+        issuer: string | null;
+        reason: string;
+        expires_at: string | null;
+      }[];
+      for (const row of rows) {
+        const number = openForHub(storage, row.id, row.number_enc);
+        await this.#publishFraud(nextKey, {
+          id: row.id,
+          number,
+          issuer: row.issuer,
+          reason: row.reason,
+          expiresAt: row.expires_at,
+        });
+      }
+      return { version, seq: ack.seq, reissued: rows.length };
+    } finally {
+      currentKey.wipe();
+      nextKey.wipe();
+      sodium().memzero(nextBytes);
+    }
+  }
+
+  /** Sightings the hub keeps under one key version (for tests and the bench). */
+  sightingsUnder(version: number): number {
+    return this.#db
+      .prepare('SELECT COUNT(*) FROM sightings WHERE key_version = ?')
+      .pluck()
+      .get(version) as number;
   }
 
   /** Decisions per branch and outcome, counts below the threshold suppressed (null). */
@@ -570,6 +938,7 @@ export class HubNode {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#reuse?.unsubscribe();
     await this.#messages?.close();
     await this.#loop;
     await this.nc.close();

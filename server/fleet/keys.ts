@@ -14,13 +14,15 @@ import { sodium } from '../vault/index.js';
 import { FleetError } from './engine.js';
 
 const FLEET_KDF_CONTEXT = 'vkfleet1';
-const SUBKEY = { document: 1, identity: 2 } as const;
-export type FleetIndexPurpose = keyof typeof SUBKEY;
+const SUBKEY = { document: 1, identity: 2, wrap: 3 } as const;
+export type FleetIndexPurpose = 'document' | 'identity';
 
 /** A fleet key of one version, with its two purpose subkeys. */
 export class FleetKey {
   readonly #document: Uint8Array;
   readonly #identity: Uint8Array;
+  /** Wraps the next version's key at a rotation (only holders of this version can open it). */
+  readonly #wrap: Uint8Array;
 
   constructor(
     readonly version: number,
@@ -31,6 +33,40 @@ export class FleetKey {
     const s = sodium();
     this.#document = s.crypto_kdf_derive_from_key(32, SUBKEY.document, FLEET_KDF_CONTEXT, key);
     this.#identity = s.crypto_kdf_derive_from_key(32, SUBKEY.identity, FLEET_KDF_CONTEXT, key);
+    this.#wrap = s.crypto_kdf_derive_from_key(32, SUBKEY.wrap, FLEET_KDF_CONTEXT, key);
+  }
+
+  /** Seals the next fleet key (its version bound as associated data) under this one. */
+  wrapKey(next: { version: number; key: Uint8Array }): { nonce: string; box: string } {
+    const s = sodium();
+    const nonce = s.randombytes_buf(s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    const box = s.crypto_aead_xchacha20poly1305_ietf_encrypt(
+      next.key,
+      `fleet-key:${next.version}:${this.version}`,
+      null,
+      nonce,
+      this.#wrap,
+    );
+    return {
+      nonce: Buffer.from(nonce).toString('base64'),
+      box: Buffer.from(box).toString('base64'),
+    };
+  }
+
+  /** Opens a key wrapped by `wrapKey`; null when it does not open (not ours, or altered). */
+  unwrapKey(version: number, wrapped: { nonce: string; box: string }): Uint8Array | null {
+    try {
+      const key = sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(
+        null,
+        Buffer.from(wrapped.box, 'base64'),
+        `fleet-key:${version}:${this.version}`,
+        Buffer.from(wrapped.nonce, 'base64'),
+        this.#wrap,
+      );
+      return key.length === 32 ? key : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The fleet index (hex) of an already-normalised value. */
@@ -42,6 +78,7 @@ export class FleetKey {
   wipe(): void {
     sodium().memzero(this.#document);
     sodium().memzero(this.#identity);
+    sodium().memzero(this.#wrap);
   }
 }
 

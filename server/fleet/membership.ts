@@ -24,6 +24,9 @@ import {
   insertFleetKey,
   insertMembership,
   membershipRow,
+  destroyExpiredKeys,
+  retireKeysBelow,
+  startEpoch,
 } from './store.js';
 
 /** What `fleet hub add-branch` writes for one appliance (a secret file: 0600, carried by hand). */
@@ -36,6 +39,8 @@ export interface FleetCredentials {
   readonly password: string;
   readonly fleetKey: { readonly version: number; readonly key: string };
   readonly hubPublicKey: string;
+  /** Mutual TLS on the leaf link: the fleet CA, this appliance's client certificate and key. */
+  readonly tls?: { readonly ca: string; readonly certPem: string; readonly keyPem: string };
 }
 
 export function parseCredentials(text: string): FleetCredentials {
@@ -59,7 +64,11 @@ export function parseCredentials(text: string): FleetCredentials {
     typeof c.fleetKey.key === 'string' &&
     Buffer.from(c.fleetKey.key, 'base64').length === 32 &&
     typeof c.hubPublicKey === 'string' &&
-    Buffer.from(c.hubPublicKey, 'base64').length === 32;
+    Buffer.from(c.hubPublicKey, 'base64').length === 32 &&
+    (c.tls === undefined ||
+      (typeof c.tls.ca === 'string' &&
+        typeof c.tls.certPem === 'string' &&
+        typeof c.tls.keyPem === 'string'));
   if (!ok)
     throw new FleetError(
       'invalid_credentials',
@@ -69,9 +78,28 @@ export function parseCredentials(text: string): FleetCredentials {
 }
 
 /** Where the appliance keeps its leaf node: the configuration and the JetStream store. */
-export function leafPaths(dataDir: string): { dir: string; config: string; store: string } {
+export function leafPaths(dataDir: string): {
+  dir: string;
+  config: string;
+  store: string;
+  tls: { cert: string; key: string; ca: string };
+} {
   const dir = path.join(dataDir, 'fleet');
-  return { dir, config: path.join(dir, 'leaf.conf'), store: path.join(dir, 'jetstream') };
+  return {
+    dir,
+    config: path.join(dir, 'leaf.conf'),
+    store: path.join(dir, 'jetstream'),
+    tls: {
+      cert: path.join(dir, 'cert.pem'),
+      key: path.join(dir, 'key.pem'),
+      ca: path.join(dir, 'fleet-ca.pem'),
+    },
+  };
+}
+
+/** A message epoch: random, so that no two joins or restores can ever share one. */
+export function newEpoch(): string {
+  return randomBytes(8).toString('hex');
 }
 
 /** The event feed subscriber of the fleet publisher (server/fleet/node.ts). */
@@ -114,6 +142,8 @@ export interface FleetStatus {
   readonly branch?: string;
   readonly hubLeafUrl?: string;
   readonly keyVersion?: number;
+  /** Every fleet key version held (older ones until their grace ends). */
+  readonly keyVersions?: readonly number[];
   readonly joinedAt?: string;
   readonly leafConfig?: string;
   readonly localPort?: number;
@@ -156,8 +186,11 @@ export function joinFleet(vault: Vault, options: JoinOptions): FleetStatus {
       now,
     );
     // The fleet publishes what happens from the join on: its cursor starts here, in the same
-    // transaction, whenever the publisher first runs.
-    writeEventCursor(db, FLEET_SUBSCRIBER, lastEventId(db), vault.now);
+    // transaction, whenever the publisher first runs; under a fresh message epoch (an event id
+    // this appliance published before a restore and a leave can never come back as a duplicate).
+    const from = lastEventId(db);
+    writeEventCursor(db, FLEET_SUBSCRIBER, from, vault.now);
+    startEpoch(db, { firstEventId: from + 1, epoch: newEpoch(), reason: 'join', at: now });
     vault.audit({
       actor: options.actor,
       action: 'fleet.joined',
@@ -165,7 +198,13 @@ export function joinFleet(vault: Vault, options: JoinOptions): FleetStatus {
       objectId: branch,
       details: { keyVersion: c.fleetKey.version },
     });
-    // Inside the transaction: a configuration that cannot be written rolls the join back.
+    // Inside the transaction: a configuration that cannot be written rolls the join back. The
+    // certificate's key sits beside the leaf configuration (0600), which nats-server reads.
+    if (c.tls) {
+      writeConfigFile(paths.tls.ca, c.tls.ca);
+      writeConfigFile(paths.tls.cert, c.tls.certPem);
+      writeConfigFile(paths.tls.key, c.tls.keyPem);
+    }
     writeConfigFile(
       paths.config,
       leafConfig({
@@ -177,6 +216,7 @@ export function joinFleet(vault: Vault, options: JoinOptions): FleetStatus {
         hubLeafUrl: hubUrl,
         credentials: { user: c.user, password: c.password },
         localUser: { user: 'appliance', password: localPassword },
+        ...(c.tls ? { tls: paths.tls } : {}),
       }),
     );
   });
@@ -199,6 +239,7 @@ export function leaveFleet(vault: Vault, actor: string): void {
     });
   });
   fs.rmSync(paths.config, { force: true });
+  for (const file of Object.values(paths.tls)) fs.rmSync(file, { force: true });
   fs.rmSync(paths.store, { recursive: true, force: true });
   forget(vault);
 }
@@ -207,7 +248,7 @@ export function fleetStatus(vault: Vault): FleetStatus {
   return vault.read((db) => {
     const row = membershipRow(db);
     if (row === undefined) return { joined: false };
-    const keys = fleetKeyRows(db).filter((k) => k.retired_at === null);
+    const keys = fleetKeyRows(db);
     const counts = fleetCounts(db);
     const down = downlinkState(db);
     return {
@@ -215,6 +256,7 @@ export function fleetStatus(vault: Vault): FleetStatus {
       branch: row.branch_id,
       hubLeafUrl: row.hub_leaf_url,
       keyVersion: keys.at(-1)?.version ?? 0,
+      keyVersions: keys.map((k) => k.version),
       joinedAt: row.joined_at,
       leafConfig: leafPaths(vault.dataDir).config,
       localPort: row.local_port,
@@ -230,42 +272,55 @@ export function fleetStatus(vault: Vault): FleetStatus {
 /** What the running appliance needs of its membership, opened once per vault. */
 export interface FleetMember {
   readonly branch: string;
-  /** The current fleet key (the highest version not retired). */
+  /** This appliance's installation id (several appliances may serve one branch). */
+  readonly installation: string;
+  /** The current fleet key (the highest version): new signals are indexed under it. */
   readonly key: FleetKey;
+  /**
+   * Every key held, oldest first: lookups use each one still in its grace period, so a document
+   * seen before a rotation is still found until the fleet has re-indexed.
+   */
+  readonly keys: readonly { readonly key: FleetKey; readonly destroyAfter: string | null }[];
   readonly hubPublicKey: Uint8Array;
   readonly localUrl: string;
   readonly local: NatsCredentials;
   readonly joinedAt: string;
 }
 
-const members = new WeakMap<Vault, FleetMember | null>();
+const members = new WeakMap<Vault, { stamp: string; member: FleetMember | null }>();
 
 function forget(vault: Vault): void {
-  members.get(vault)?.key.wipe();
+  for (const k of members.get(vault)?.member?.keys ?? []) k.key.wipe();
   members.delete(vault);
 }
 
-/** The membership, or null when this appliance is in no fleet (cached; re-read after join/leave). */
+/**
+ * The membership, or null when this appliance is in no fleet (cached; re-read after a join, a
+ * leave, a new key or a destroyed one).
+ */
 export function loadFleetMember(vault: Vault): FleetMember | null {
-  const row = vault.read((db) => membershipRow(db));
+  const [row, keyRows] = vault.read((db) => [membershipRow(db), fleetKeyRows(db)] as const);
+  const stamp = `${row?.joined_at ?? ''}|${keyRows.map((k) => `${k.version}:${k.destroy_after ?? ''}`).join(',')}`;
   const cached = members.get(vault);
-  if (cached !== undefined && (cached?.joinedAt ?? null) === (row?.joined_at ?? null))
-    return cached;
+  if (cached !== undefined && cached.stamp === stamp) return cached.member;
   forget(vault);
-  if (row === undefined) {
-    members.set(vault, null);
+  if (row === undefined || keyRows.length === 0) {
+    members.set(vault, { stamp, member: null });
     return null;
   }
-  const keyRow = vault
-    .read((db) => fleetKeyRows(db))
-    .filter((k) => k.retired_at === null)
-    .at(-1);
-  if (keyRow === undefined) return null;
-  const keyText = vault.openSystemSecret(KEY_REF(keyRow.version), keyRow.key_enc);
-  const keyBytes = Buffer.from(keyText, 'base64');
+  const keys = keyRows.map((k) => {
+    const bytes = Buffer.from(vault.openSystemSecret(KEY_REF(k.version), k.key_enc), 'base64');
+    try {
+      return { key: new FleetKey(k.version, bytes), destroyAfter: k.destroy_after };
+    } finally {
+      bytes.fill(0);
+    }
+  });
   const member: FleetMember = {
     branch: row.branch_id,
-    key: new FleetKey(keyRow.version, keyBytes),
+    installation: vault.installationId,
+    key: keys.at(-1)!.key,
+    keys,
     hubPublicKey: Uint8Array.from(row.hub_public_key),
     localUrl: `nats://127.0.0.1:${row.local_port}`,
     local: {
@@ -274,7 +329,50 @@ export function loadFleetMember(vault: Vault): FleetMember | null {
     },
     joinedAt: row.joined_at,
   };
-  keyBytes.fill(0);
-  members.set(vault, member);
+  members.set(vault, { stamp, member });
   return member;
+}
+
+/**
+ * Stores a fleet key version the hub distributed (already verified and unwrapped by the caller)
+ * and starts the grace of the older ones: they stop indexing now and are destroyed after
+ * `destroyAfter`. A version held already is kept as it is (a redelivered entry).
+ */
+export function addFleetKey(
+  vault: Vault,
+  version: number,
+  keyBase64: string,
+  destroyOldAfter: string,
+): void {
+  const now = vault.now.toISOString();
+  vault.write((db) => {
+    const held = fleetKeyRows(db).map((k) => k.version);
+    if (held.includes(version) || held.some((v) => v > version)) return;
+    insertFleetKey(db, version, vault.seal('system', KEY_REF(version), keyBase64), now);
+    retireKeysBelow(db, version, now, destroyOldAfter);
+    vault.audit({
+      actor: 'system',
+      action: 'fleet.key_added',
+      objectType: 'fleet',
+      objectId: String(version),
+      details: { keyVersion: version },
+    });
+  });
+}
+
+/** Destroys the fleet keys whose grace ended; their versions. */
+export function destroyExpiredFleetKeys(vault: Vault): number[] {
+  const now = vault.now.toISOString();
+  return vault.write((db) => {
+    const gone = destroyExpiredKeys(db, now);
+    for (const version of gone)
+      vault.audit({
+        actor: 'system',
+        action: 'fleet.key_destroyed',
+        objectType: 'fleet',
+        objectId: String(version),
+        details: { keyVersion: version },
+      });
+    return gone;
+  });
 }

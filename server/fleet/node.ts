@@ -21,7 +21,7 @@ import {
   type JetStreamClient,
 } from '@nats-io/jetstream';
 import type { EventFeed, StoredEvent } from '../events/index.js';
-import type { Vault } from '../vault/index.js';
+import type { SystemAccess, Vault } from '../vault/index.js';
 import {
   BRANCH_DOWN_MIRROR,
   BRANCH_STREAM,
@@ -29,13 +29,36 @@ import {
   FleetError,
   HUB_DOMAIN,
   connectNats,
+  reuseSubject,
   upSubject,
 } from './engine.js';
 import { verifyEnvelope } from './keys.js';
-import { FLEET_SUBSCRIBER, loadFleetMember, type FleetMember } from './membership.js';
+import { randomBytes } from 'node:crypto';
+import {
+  FLEET_SUBSCRIBER,
+  addFleetKey,
+  destroyExpiredFleetKeys,
+  loadFleetMember,
+  newEpoch,
+  type FleetMember,
+} from './membership.js';
+import {
+  FLEET_SIGHTING_WINDOW_DAYS,
+  SIGNAL_INPUTS_REF,
+  fleetIndexesUnder,
+  type FleetIndexInputs,
+} from './checks.js';
 import {
   downlinkState,
+  epochOf,
+  startEpoch,
+  dropSignal,
   insertSighting,
+  markResent,
+  reindexSignal,
+  signalsBelowVersion,
+  signalsToResend,
+  upsertConflict,
   saveDownlink,
   signalRow,
   upsertFraudDocument,
@@ -46,6 +69,11 @@ import {
 export interface FleetDecision {
   readonly v: 1;
   readonly eventId: number;
+  /**
+   * Where the event id is unique: `<installation id>.<epoch>` (see migration 018 and
+   * `messageId`); '' for a membership older than epochs.
+   */
+  readonly origin: string;
   readonly branch: string;
   readonly kioskId: string | null;
   readonly kind: string | null;
@@ -74,6 +102,23 @@ export const BRANCH_STREAM_LIMITS = {
   duplicateWindowMs: 24 * 3_600_000,
 } as const;
 
+/**
+ * The message id of an appliance's event: the branch, where the id is unique (installation and
+ * epoch) and the event id. Event ids are unique only within one history of the database: a
+ * restore without the live database hands out ids again, so each restore starts a new epoch.
+ */
+export function messageId(branch: string, origin: string, eventId: number): string {
+  return origin === '' ? `${branch}:${eventId}` : `${branch}:${origin}:${eventId}`;
+}
+
+/** The origin (installation and epoch) the event with this id is published under. */
+export function originOf(vault: Vault, member: FleetMember, eventId: number): string {
+  const epoch = vault.read((db) => epochOf(db, eventId));
+  if (epoch === undefined)
+    throw new FleetError('not_joined', 'no message epoch covers this event (join again)');
+  return epoch === '' ? '' : `${member.installation}.${epoch}`;
+}
+
 export function decisionMessage(
   vault: Vault,
   member: FleetMember,
@@ -87,6 +132,7 @@ export function decisionMessage(
   return {
     v: 1,
     eventId: event.id,
+    origin: originOf(vault, member, event.id),
     branch: member.branch,
     kioskId: facts?.kiosk_id ?? null,
     kind: facts?.kind ?? null,
@@ -116,6 +162,7 @@ const isIso = (v: unknown): v is string => typeof v === 'string' && !Number.isNa
 function applyEntry(vault: Vault, entry: unknown, now: string): boolean {
   const e = entry as Record<string, unknown>;
   if (typeof e !== 'object' || e === null || typeof e.keyVersion !== 'number') return false;
+  if (e.type === 'fleet_key') return applyKeyEntry(vault, e);
   if (e.type === 'fraud_document') {
     if (
       typeof e.id !== 'string' ||
@@ -141,6 +188,18 @@ function applyEntry(vault: Vault, entry: unknown, now: string): boolean {
     );
     return true;
   }
+  if (e.type === 'conflict') {
+    if (typeof e.document !== 'string' || !HEX32.test(e.document) || !isIso(e.seenAt)) return false;
+    vault.write((db) =>
+      upsertConflict(db, {
+        keyVersion: e.keyVersion as number,
+        documentFidx: e.document as string,
+        seenAt: e.seenAt as string,
+      }),
+    );
+    return true;
+  }
+  // Sent down by the first increment's hub (every sighting to every branch): still understood.
   if (e.type === 'sighting') {
     if (
       typeof e.document !== 'string' ||
@@ -165,9 +224,75 @@ function applyEntry(vault: Vault, entry: unknown, now: string): boolean {
   return false;
 }
 
+/**
+ * A new fleet key version, wrapped under one this appliance holds: opened and kept (sealed), the
+ * older ones' grace started. One this appliance holds already (a redelivery, or the version its
+ * credentials carried) is fine; one it cannot open is refused.
+ */
+function applyKeyEntry(vault: Vault, e: Record<string, unknown>): boolean {
+  const version = e.keyVersion as number;
+  if (
+    !Number.isInteger(version) ||
+    typeof e.wrappedUnder !== 'number' ||
+    typeof e.nonce !== 'string' ||
+    typeof e.box !== 'string' ||
+    !isIso(e.destroyOldAfter)
+  )
+    return false;
+  const member = loadFleetMember(vault);
+  if (member === null) return false;
+  if (member.keys.some((k) => k.key.version >= version)) return true;
+  const under = member.keys.find((k) => k.key.version === e.wrappedUnder);
+  const bytes = under?.key.unwrapKey(version, { nonce: e.nonce, box: e.box }) ?? null;
+  if (bytes === null) return false;
+  try {
+    addFleetKey(vault, version, Buffer.from(bytes).toString('base64'), e.destroyOldAfter);
+  } finally {
+    bytes.fill(0);
+  }
+  return true;
+}
+
+/** The signal an appliance sends up again after re-indexing it under a new key. */
+export interface FleetSignalMessage {
+  readonly v: 1;
+  readonly branch: string;
+  readonly keyVersion: number;
+  readonly document: string;
+  readonly identity: string;
+  readonly seenAt: string;
+}
+
+/** What a re-index opens: the signals' sealed inputs, read once per run (one audit entry). */
+const REINDEX_READ: SystemAccess = {
+  actor: 'system',
+  action: 'pii.read',
+  purpose: 'system',
+  objectType: 'fleet',
+  objectId: null,
+  details: { reason: 'fleet_key_rotation' },
+};
+
 export interface FleetNodeOptions {
   /** Told about failures (codes only). */
   readonly onError?: (error: unknown) => void;
+}
+
+/** The fleet node running on a vault, for the verification's reuse question (see checks.ts). */
+const running = new WeakMap<Vault, FleetNode>();
+
+export function runningFleetNode(vault: Vault): FleetNode | null {
+  return running.get(vault) ?? null;
+}
+
+/** How long a verification waits for the hub's answer before the local conflicts decide. */
+export const REUSE_TIMEOUT_MS = 1500;
+
+/** One question to the hub: a document's fleet indexes and the identity presenting it. */
+export interface ReuseQuestion {
+  readonly keyVersion: number;
+  readonly document: string;
+  readonly identity: string | null;
 }
 
 export class FleetNode {
@@ -177,6 +302,8 @@ export class FleetNode {
   #downlink: Promise<void> | null = null;
   #applied = 0;
   #duplicates = 0;
+  #lookupBytes = 0;
+  #maintenance: Promise<void> = Promise.resolve();
   #waiters: { seq: number; resolve: () => void }[] = [];
 
   private constructor(
@@ -209,18 +336,151 @@ export class FleetNode {
       handle: (event) => node.#publish(event),
     });
     node.#downlink = node.#runDownlink();
+    running.set(vault, node);
+    // A rotation interrupted by a stop, or a grace that ended while stopped.
+    void node.maintain();
     return node;
   }
 
+  /**
+   * Key upkeep, one run at a time: destroys the keys whose grace ended, re-indexes the signals
+   * held under an older version than the current one (from their sealed inputs: neither the old
+   * key nor the document record is needed) and sends those within the sighting window up again,
+   * so the hub finds them under the new version. Resolves when done; failures go to onError and
+   * the next run (next start or key) takes over.
+   */
+  maintain(): Promise<void> {
+    this.#maintenance = this.#maintenance.then(async () => {
+      try {
+        await this.#maintainOnce();
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    });
+    return this.#maintenance;
+  }
+
+  async #maintainOnce(): Promise<void> {
+    destroyExpiredFleetKeys(this.vault);
+    const member = loadFleetMember(this.vault);
+    if (member === null) return;
+    const key = member.key;
+    const since = new Date(
+      this.vault.now.getTime() - FLEET_SIGHTING_WINDOW_DAYS * 86_400_000,
+    ).toISOString();
+    for (;;) {
+      const rows = this.vault.read((db) => signalsBelowVersion(db, key.version, 200));
+      if (rows.length === 0) break;
+      const reader = this.vault.sealedReader(REINDEX_READ);
+      try {
+        this.vault.write((db) => {
+          for (const row of rows) {
+            if (row.inputs_enc === null || row.subject_id === null) {
+              dropSignal(db, row.verification_id);
+              continue;
+            }
+            const plain = reader.open({
+              owner: { subjectId: row.subject_id },
+              ref: SIGNAL_INPUTS_REF(row.verification_id),
+              sealed: row.inputs_enc,
+            });
+            let inputs: FleetIndexInputs;
+            try {
+              inputs = JSON.parse(new TextDecoder().decode(plain)) as FleetIndexInputs;
+            } finally {
+              plain.fill(0);
+            }
+            const ix = fleetIndexesUnder(key, inputs);
+            reindexSignal(db, {
+              verificationId: row.verification_id,
+              keyVersion: ix.keyVersion,
+              documentFidx: ix.document,
+              identityFidx: ix.identity,
+              resendSince: since,
+            });
+          }
+        });
+      } finally {
+        reader.close();
+      }
+    }
+    for (;;) {
+      const rows = this.vault.read((db) => signalsToResend(db, 200));
+      if (rows.length === 0 || this.#stopped) break;
+      for (const row of rows) {
+        if (row.identity_fidx !== null) {
+          const message: FleetSignalMessage = {
+            v: 1,
+            branch: this.member.branch,
+            keyVersion: row.key_version,
+            document: row.document_fidx,
+            identity: row.identity_fidx,
+            seenAt: row.created_at,
+          };
+          await this.js.publish(
+            `${upSubject(this.member.branch)}.signal`,
+            JSON.stringify(message),
+            {
+              msgID: `${this.member.branch}:${this.member.installation}:signal:${row.verification_id}:${row.key_version}`,
+              timeout: 5000,
+            },
+          );
+        }
+        this.vault.write((db) => markResent(db, row.verification_id, row.key_version));
+      }
+    }
+  }
+
+  /**
+   * Asks the hub whether another branch saw this document under another identity within the
+   * window, under any of the given key versions. The answer is signed by the hub and bound to a
+   * fresh nonce; null when there is none to trust (no link, no responder, a bad signature): the
+   * caller then decides from what is local.
+   */
+  async askReuse(questions: readonly ReuseQuestion[]): Promise<boolean | null> {
+    if (questions.length === 0 || this.#stopped || this.nc.isClosed()) return null;
+    const nonce = randomBytes(12).toString('hex');
+    const body = JSON.stringify({ v: 1, nonce, questions });
+    const reply = await this.nc.request(reuseSubject(this.member.branch), body, {
+      timeout: REUSE_TIMEOUT_MS,
+    });
+    this.#lookupBytes += body.length + reply.data.length;
+    const answer = verifyEnvelope(reply.data, this.member.hubPublicKey) as {
+      type?: unknown;
+      nonce?: unknown;
+      seen?: unknown;
+    } | null;
+    if (answer?.type !== 'reuse_answer' || answer.nonce !== nonce) return null;
+    return typeof answer.seen === 'boolean' ? answer.seen : null;
+  }
+
   async #publish(event: StoredEvent): Promise<void> {
+    if (event.type === 'vault.restored') {
+      // The ids after this one may repeat ids published before the restore (a restore without
+      // the live database): they go under a new epoch. Kept if written already (a redelivery).
+      this.vault.write((db) =>
+        startEpoch(db, {
+          firstEventId: event.id,
+          epoch: newEpoch(),
+          reason: 'restore',
+          at: this.vault.now.toISOString(),
+        }),
+      );
+      return;
+    }
     if (event.type !== 'verification.decided') return;
     const message = decisionMessage(this.vault, this.member, event);
     const ack = await this.js.publish(
       `${upSubject(this.member.branch)}.decision`,
       JSON.stringify(message),
-      { msgID: `${this.member.branch}:${event.id}`, timeout: 5000 },
+      { msgID: messageId(this.member.branch, message.origin, event.id), timeout: 5000 },
     );
     if (ack.duplicate) this.#duplicates += 1;
+  }
+
+  /** Bytes of the reuse questions sent and answers received (request/reply), since start. */
+  get lookupBytes(): number {
+    return this.#lookupBytes;
   }
 
   /** Publications the branch stream dropped as duplicates (redelivered events), since start. */
@@ -248,12 +508,15 @@ export class FleetNode {
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: from,
         });
-        const messages = await consumer.consume();
+        // Short pulls: after a leaf restart a stalled pull is noticed (missed heartbeats) in
+        // seconds, not after the default 30 s.
+        const messages = await consumer.consume({ expires: 2000 });
         this.#messages = messages;
         if (this.#stopped) break;
         for await (const m of messages) {
           const entry = verifyEnvelope(m.data, this.member.hubPublicKey);
           const ok = entry !== null && applyEntry(this.vault, entry, this.vault.now.toISOString());
+          if (ok && (entry as { type?: unknown }).type === 'fleet_key') void this.maintain();
           this.vault.write((db) => saveDownlink(db, m.seq, ok ? 0 : 1));
           this.#applied = m.seq;
           this.#waiters = this.#waiters.filter((w) => {
@@ -272,6 +535,7 @@ export class FleetNode {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (running.get(this.vault) === this) running.delete(this.vault);
     this.#unsubscribe?.();
     await this.#messages?.close();
     await this.#downlink;

@@ -1,5 +1,5 @@
 /**
- * The fleet's rows (migration 011), as db-first functions. Indexes are hex fleet blind indexes;
+ * The fleet's rows (migrations 013 and 018), as db-first functions. Indexes are hex fleet blind indexes;
  * no document number, name or birth date is ever written here.
  */
 import { cachedStatement, type ReadableDb, type WritableDb } from '../vault/index.js';
@@ -36,20 +36,24 @@ export function insertFleetKey(
   keyEnc: Uint8Array,
   addedAt: string,
 ): void {
-  cachedStatement(db, 'INSERT INTO fleet_keys (id, key_enc, added_at) VALUES (?, ?, ?)').run(
-    version,
-    keyEnc,
-    addedAt,
-  );
+  cachedStatement(
+    db,
+    'INSERT OR IGNORE INTO fleet_keys (id, key_enc, added_at) VALUES (?, ?, ?)',
+  ).run(version, keyEnc, addedAt);
 }
 
-export function fleetKeyRows(
-  db: ReadableDb,
-): { version: number; key_enc: Uint8Array; retired_at: string | null }[] {
+export interface FleetKeyRow {
+  version: number;
+  key_enc: Uint8Array;
+  retired_at: string | null;
+  destroy_after: string | null;
+}
+
+export function fleetKeyRows(db: ReadableDb): FleetKeyRow[] {
   return cachedStatement(
     db,
-    'SELECT id AS version, key_enc, retired_at FROM fleet_keys ORDER BY id',
-  ).all() as { version: number; key_enc: Uint8Array; retired_at: string | null }[];
+    'SELECT id AS version, key_enc, retired_at, destroy_after FROM fleet_keys ORDER BY id',
+  ).all() as FleetKeyRow[];
 }
 
 /** Leaving the fleet: every fleet row goes (membership, keys, signals, lists, position). */
@@ -61,6 +65,9 @@ export function clearFleet(db: WritableDb): void {
     'fleet_fraud_documents',
     'fleet_sightings',
     'fleet_downlink',
+    'fleet_epochs',
+    'fleet_conflicts',
+    'fleet_signal_inputs',
   ]) {
     cachedStatement(db, `DELETE FROM ${table}`).run();
   }
@@ -214,4 +221,163 @@ export function fleetCounts(db: ReadableDb): {
     fraudDocuments: count('fleet_fraud_documents'),
     sightings: count('fleet_sightings'),
   };
+}
+
+// ---- message epochs (migration 018) ------------------------------------------------------------
+
+/** Starts a new epoch at `firstEventId` (kept if one starts there already: a redelivery). */
+export function startEpoch(
+  db: WritableDb,
+  row: { firstEventId: number; epoch: string; reason: 'join' | 'restore'; at: string },
+): void {
+  cachedStatement(
+    db,
+    `INSERT OR IGNORE INTO fleet_epochs (first_event_id, epoch, reason, created_at)
+     VALUES (@firstEventId, @epoch, @reason, @at)`,
+  ).run(row);
+}
+
+/** The epoch the event with this id is published under ('' for the pre-018 message ids). */
+export function epochOf(db: ReadableDb, eventId: number): string | undefined {
+  return cachedStatement(
+    db,
+    'SELECT epoch FROM fleet_epochs WHERE first_event_id <= ? ORDER BY first_event_id DESC LIMIT 1',
+  )
+    .pluck()
+    .get(eventId) as string | undefined;
+}
+
+// ---- conflicts (documents the hub saw under two identities) -----------------------------------
+
+export function upsertConflict(
+  db: WritableDb,
+  row: { keyVersion: number; documentFidx: string; seenAt: string },
+): void {
+  cachedStatement(
+    db,
+    `INSERT INTO fleet_conflicts (key_version, document_fidx, seen_at)
+     VALUES (@keyVersion, @documentFidx, @seenAt)
+     ON CONFLICT DO UPDATE SET seen_at = MAX(seen_at, excluded.seen_at)`,
+  ).run(row);
+}
+
+export function conflictKnown(
+  db: ReadableDb,
+  keyVersion: number,
+  documentFidx: string,
+  sinceIso: string,
+): boolean {
+  return (
+    cachedStatement(
+      db,
+      `SELECT 1 FROM fleet_conflicts WHERE key_version = ? AND document_fidx = ? AND seen_at >= ?`,
+    ).get(keyVersion, documentFidx, sinceIso) !== undefined
+  );
+}
+
+// ---- signal inputs and re-indexing (fleet-key rotation) ---------------------------------------
+
+export function upsertSignalInputs(
+  db: WritableDb,
+  row: { verificationId: string; subjectId: string; inputsEnc: Uint8Array },
+): void {
+  cachedStatement(
+    db,
+    `INSERT INTO fleet_signal_inputs (id, subject_id, inputs_enc) VALUES (?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET inputs_enc = excluded.inputs_enc`,
+  ).run(row.verificationId, row.subjectId, row.inputsEnc);
+}
+
+export function verificationSubject(db: ReadableDb, verificationId: string): string | null {
+  return (
+    (cachedStatement(db, 'SELECT subject_id FROM verifications WHERE id = ?')
+      .pluck()
+      .get(verificationId) as string | null | undefined) ?? null
+  );
+}
+
+/** Signals indexed under an older version than `version`, with their sealed inputs if kept. */
+export function signalsBelowVersion(
+  db: ReadableDb,
+  version: number,
+  limit: number,
+): {
+  verification_id: string;
+  subject_id: string | null;
+  inputs_enc: Uint8Array | null;
+}[] {
+  return cachedStatement(
+    db,
+    `SELECT s.verification_id, i.subject_id, i.inputs_enc FROM fleet_signals s
+       LEFT JOIN fleet_signal_inputs i ON i.id = s.verification_id
+     WHERE s.key_version < ? ORDER BY s.verification_id LIMIT ?`,
+  ).all(version, limit) as {
+    verification_id: string;
+    subject_id: string | null;
+    inputs_enc: Uint8Array | null;
+  }[];
+}
+
+export function reindexSignal(
+  db: WritableDb,
+  row: {
+    verificationId: string;
+    keyVersion: number;
+    documentFidx: string;
+    identityFidx: string | null;
+    /** Only a signal this recent is sent again (an older one counts for no lookup). */
+    resendSince: string;
+  },
+): void {
+  cachedStatement(
+    db,
+    `UPDATE fleet_signals SET key_version = @keyVersion, document_fidx = @documentFidx,
+       identity_fidx = @identityFidx, resend = (created_at >= @resendSince)
+     WHERE verification_id = @verificationId`,
+  ).run(row);
+}
+
+/** A signal that cannot be re-indexed (its inputs are gone) goes: it would match nothing. */
+export function dropSignal(db: WritableDb, verificationId: string): void {
+  cachedStatement(db, 'DELETE FROM fleet_signals WHERE verification_id = ?').run(verificationId);
+}
+
+export function signalsToResend(db: ReadableDb, limit: number): SignalRow[] {
+  return cachedStatement(
+    db,
+    'SELECT * FROM fleet_signals WHERE resend = 1 ORDER BY verification_id LIMIT ?',
+  ).all(limit) as SignalRow[];
+}
+
+export function markResent(db: WritableDb, verificationId: string, keyVersion: number): void {
+  cachedStatement(
+    db,
+    'UPDATE fleet_signals SET resend = 0 WHERE verification_id = ? AND key_version = ?',
+  ).run(verificationId, keyVersion);
+}
+
+/** Older keys than `current` stop indexing now and are destroyed after `destroyAfter`. */
+export function retireKeysBelow(
+  db: WritableDb,
+  current: number,
+  retiredAt: string,
+  destroyAfter: string,
+): void {
+  cachedStatement(
+    db,
+    `UPDATE fleet_keys SET retired_at = COALESCE(retired_at, ?),
+       destroy_after = COALESCE(destroy_after, ?) WHERE id < ?`,
+  ).run(retiredAt, destroyAfter, current);
+}
+
+/** Deletes the keys whose grace ended (their sealed bytes go with the row); their versions. */
+export function destroyExpiredKeys(db: WritableDb, nowIso: string): number[] {
+  const versions = cachedStatement(
+    db,
+    'SELECT id FROM fleet_keys WHERE destroy_after IS NOT NULL AND destroy_after <= ? ORDER BY id',
+  )
+    .pluck()
+    .all(nowIso) as number[];
+  for (const v of versions) cachedStatement(db, 'DELETE FROM fleet_keys WHERE id = ?').run(v);
+  return versions;
 }

@@ -1142,7 +1142,7 @@ export class VerificationService implements VerificationResolver {
         });
         checks.push(...results);
         // The fleet's lists (issue 19): its signal is recorded, its signed lists looked up.
-        checks.push(...fleetDocumentChecks(this.#vault, row.id, document.record));
+        checks.push(...(await fleetDocumentChecks(this.#vault, row.id, document.record)));
         // The same document presented more often than the velocity rule allows: a person looks.
         checks.push(
           documentVelocityCheck(

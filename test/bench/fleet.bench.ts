@@ -10,8 +10,10 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { readHub } from '../../server/fleet/hub.js';
 import { fleetDocumentChecks } from '../../server/fleet/checks.js';
 import { mrzRecord } from '../server/documents/checks/records.js';
+import { insertVerification } from '../../server/verification/store.js';
 import {
   decideAt,
+  eventually,
   natsAvailable,
   startFleet,
   stopFleet,
@@ -56,7 +58,7 @@ async function burst(
   const target = counted(fleet) + perBranch * fleet.branches.length;
   const start = performance.now();
   for (let i = 0; i < perBranch; i++)
-    for (const b of fleet.branches) decideAt(b, record(offset + i));
+    for (const b of fleet.branches) await decideAt(b, record(offset + i));
   await Promise.all(fleet.branches.map((b) => b.feed.drain()));
   const emitMs = performance.now() - start;
   await fleet.hub!.until(() => counted(fleet) >= target);
@@ -73,6 +75,7 @@ export async function runFleetBenchmarks(ctx: BenchContext): Promise<void> {
   const catchUp: string[][] = [];
   let baseline: number | null = null;
   let bytesPerEvent = 0;
+  const down: string[][] = [];
   for (const n of sizes) {
     const fleet = await startFleet(Array.from({ length: n }, (_, i) => `b${i + 1}`));
     try {
@@ -94,12 +97,38 @@ export async function runFleetBenchmarks(ctx: BenchContext): Promise<void> {
       const jsm = await jetstreamManager(fleet.branches[0]!.node!.nc);
       const info = await jsm.streams.info('FLEET_UP');
       bytesPerEvent = info.state.bytes / Math.max(1, info.state.messages);
+      // What travels down to each appliance for the fleet's decisions: its mirror of the hub's
+      // lists (once the mirror caught up with FLEET_DOWN) plus its own reuse questions and answers.
+      const hubDown = await (await jetstreamManager(fleet.hub!.nc)).streams.info('FLEET_DOWN');
+      let mirrored = 0;
+      let asked = 0;
+      for (const b of fleet.branches) {
+        const bjsm = await jetstreamManager(b.node!.nc);
+        await eventually('the mirror caught up', async () => {
+          const m = await bjsm.streams.info('FLEET_DOWN_MIRROR');
+          return m.state.last_seq >= hubDown.state.last_seq;
+        });
+        mirrored += (await bjsm.streams.info('FLEET_DOWN_MIRROR')).state.bytes;
+        asked += b.node!.lookupBytes;
+      }
+      const decisions = (EVENTS + 1) * n;
+      const perAppliance = (mirrored + asked) / n;
+      down.push([
+        `${n}`,
+        formatCount(decisions),
+        `${Math.round(mirrored / n)} B`,
+        `${Math.round(asked / n)} B`,
+        `${(perAppliance / decisions).toFixed(1)} B`,
+        // 1,000 branches, 500 decisions a day each, a 30-day window: the bytes one appliance gets
+        // grow with the fleet's decisions (mirror) or with its own (questions).
+        mib((mirrored / n / decisions) * 1000 * 500 * 30 + (asked / n / (EVENTS + 1)) * 500 * 30),
+      ]);
 
       // Outage: the hub is killed, every branch keeps deciding, the hub comes back.
       await fleet.hubServer.kill();
       const offset = EVENTS + 1;
       for (let i = 0; i < EVENTS; i++)
-        for (const b of fleet.branches) decideAt(b, record(offset + i));
+        for (const b of fleet.branches) await decideAt(b, record(offset + i));
       await Promise.all(fleet.branches.map((b) => b.feed.drain()));
       const target = counted(fleet) + EVENTS * n;
       const restart = performance.now();
@@ -131,43 +160,73 @@ export async function runFleetBenchmarks(ctx: BenchContext): Promise<void> {
     headers: ['branches', 'idle', 'after the runs', 'per branch'],
     rows: memory,
   });
+  ctx.table('fleet: bytes down to each appliance (list mirror + its own reuse lookups)', {
+    headers: [
+      'branches',
+      'fleet decisions',
+      'mirror per appliance',
+      'lookups per appliance',
+      'per fleet decision',
+      '30 days at 1,000 branches',
+    ],
+    rows: down,
+  });
   ctx.note(
     `branch stream: ${Math.round(bytesPerEvent)} bytes per decision event; a week offline at 500 decisions a day is ${mib(bytesPerEvent * 3500)} (stream bound 512 MiB)`,
   );
 
-  // Lookups at a branch with a large fleet list and many sightings.
+  // Lookups at a branch with a large fleet list and many conflicts: online (the reuse question
+  // answered by the hub) and with the hub's reporting process down (the local conflicts decide).
   const fleet = await startFleet(['lookup']);
   try {
     const b = fleet.branches[0]!;
+    const now = new Date().toISOString();
     b.vault.write((db) => {
       const fraud = db.prepare(
         `INSERT INTO fleet_fraud_documents (entry_id, key_version, document_fidx, reason_code,
            signed_at, received_at) VALUES (?, 1, ?, 'confirmed_fraud', ?, ?)`,
       );
-      const seen = db.prepare(
-        `INSERT INTO fleet_sightings (key_version, document_fidx, identity_fidx, branch_id, seen_at)
-         VALUES (1, ?, ?, 'other', ?)`,
+      const conflict = db.prepare(
+        `INSERT INTO fleet_conflicts (key_version, document_fidx, seen_at) VALUES (1, ?, ?)`,
       );
-      const now = new Date().toISOString();
       for (let i = 0; i < LOOKUP_ROWS; i++) {
         const hex = i.toString(16).padStart(32, '0');
         fraud.run(`ffd_${i}`, hex, now, now);
-        seen.run(hex, hex.split('').reverse().join(''), now);
+        conflict.run(hex.split('').reverse().join(''), now);
       }
     });
-    const start = performance.now();
-    for (let i = 0; i < LOOKUPS; i++) fleetDocumentChecks(b.vault, `ver_bench_${i}`, record(i));
-    const ms = performance.now() - start;
-    ctx.table('fleet: lookups at a branch (signal written + fraud list + sightings)', {
-      headers: ['list rows', 'lookups', 'rate', 'per lookup'],
-      rows: [
-        [
-          formatCount(LOOKUP_ROWS),
-          formatCount(LOOKUPS),
-          formatRate(perSecond(LOOKUPS, ms)),
-          formatMs(ms / LOOKUPS),
-        ],
-      ],
+    const subjectId = b.vault.createSubject();
+    b.vault.write((db) => {
+      for (let i = 0; i < 2 * LOOKUPS; i++)
+        insertVerification(db, {
+          id: `ver_bench_${i}`,
+          kind: 'identity',
+          subjectId,
+          kioskId: null,
+          apiClientId: null,
+          at: now,
+        });
+    });
+    const lookups = async (offset: number) => {
+      const start = performance.now();
+      for (let i = 0; i < LOOKUPS; i++)
+        await fleetDocumentChecks(b.vault, `ver_bench_${offset + i}`, record(offset + i));
+      return performance.now() - start;
+    };
+    const online = await lookups(0);
+    await fleet.hub!.stop();
+    fleet.hub = null;
+    const offline = await lookups(LOOKUPS);
+    const row = (mode: string, ms: number) => [
+      mode,
+      formatCount(LOOKUP_ROWS),
+      formatCount(LOOKUPS),
+      formatRate(perSecond(LOOKUPS, ms)),
+      formatMs(ms / LOOKUPS),
+    ];
+    ctx.table('fleet: lookups at a branch (signal written + fraud list + reuse question)', {
+      headers: ['reuse answered by', 'list rows', 'lookups', 'rate', 'per lookup'],
+      rows: [row('the hub (request/reply)', online), row('local conflicts (hub down)', offline)],
     });
   } finally {
     await stopFleet(fleet);

@@ -16,6 +16,7 @@ import { migration014PrivacyRequests } from './014-privacy-requests.js';
 import { migration015PrivacyRequester } from './015-privacy-requester.js';
 import { migration016StaffPin } from './016-staff-pin.js';
 import { migration017LivenessChallenges } from './017-liveness-challenges.js';
+import { migration018FleetEpochsRotation } from './018-fleet-epochs-rotation.js';
 
 export interface Migration {
   readonly version: number;
@@ -42,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration015PrivacyRequester,
   migration016StaffPin,
   migration017LivenessChallenges,
+  migration018FleetEpochsRotation,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {

@@ -56,14 +56,14 @@ describe.skipIf(!natsAvailable)('fleet faults', () => {
   afterAll(() => stopFleet(fleet), 30_000);
 
   it('hub killed while branches keep deciding, then restarted: nothing lost, nothing duplicated', async () => {
-    for (const b of fleet.branches) decideAt(b, DOC);
+    for (const b of fleet.branches) await decideAt(b, DOC);
     const expected = () => Object.fromEntries(fleet.branches.map((b) => [b.id, decidedAt(b)]));
     await fleet.hub!.until(() => JSON.stringify(counted(fleet)) === JSON.stringify(expected()));
     await fleet.hubServer.kill();
     // Offline: each branch keeps accepting (its own leaf node, its own domain).
     for (const b of fleet.branches) {
       const n = 5 + Math.floor(random() * 20);
-      for (let i = 0; i < n; i++) decideAt(b, i % 3 === 0 ? DOC : null);
+      for (let i = 0; i < n; i++) await decideAt(b, i % 3 === 0 ? DOC : null);
       await b.feed.drain();
     }
     await fleet.hubServer.start();
@@ -75,7 +75,7 @@ describe.skipIf(!natsAvailable)('fleet faults', () => {
 
   it('the reporting process restarted: it resumes from its own database, each event once', async () => {
     await fleet.hub!.stop();
-    for (const b of fleet.branches) decideAt(b, null);
+    for (const b of fleet.branches) await decideAt(b, null);
     fleet.hub = await HubNode.start(fleet.hubDir, { onError: (e) => fleet.errors.push(e) });
     const expected = Object.fromEntries(fleet.branches.map((b) => [b.id, decidedAt(b)]));
     await fleet.hub.until(() => JSON.stringify(counted(fleet)) === JSON.stringify(expected));
@@ -86,7 +86,7 @@ describe.skipIf(!natsAvailable)('fleet faults', () => {
     const b2 = fleet.branches[1]!;
     const killAfter = 1 + Math.floor(random() * 10);
     for (let i = 0; i < 20; i++) {
-      decideAt(b2, null);
+      await decideAt(b2, null);
       if (i === killAfter) await b2.leaf.kill();
     }
     await b2.leaf.start();
@@ -123,8 +123,10 @@ describe.skipIf(!natsAvailable)('fleet faults', () => {
     for (const [i, b] of fleet.branches.entries()) {
       await b.node!.waitForSeq(genuine.seq);
       expect(fleetStatus(b.vault).downlinkRejected).toBe(rejectedBefore[i]! + 2);
-      expect(decideAt(b, DOC).checks[0]?.outcome).toBe('pass');
-      expect(decideAt(b, { ...DOC, documentNumber: 'QZ8000999' }).checks[0]?.outcome).toBe('fail');
+      expect((await decideAt(b, DOC)).checks[0]?.outcome).toBe('pass');
+      expect((await decideAt(b, { ...DOC, documentNumber: 'QZ8000999' })).checks[0]?.outcome).toBe(
+        'fail',
+      );
     }
   });
 
@@ -166,7 +168,7 @@ describe.skipIf(!natsAvailable)('fleet faults', () => {
     const forged = { v: 1, eventId: 999_999, branch: 'b2', decision: 'approved', reasons: [] };
     await jetstream(b1.node!.nc).publish('fleet.up.b2.decision', JSON.stringify(forged));
     const b2Before = counted(fleet).b2;
-    decideAt(b1, null);
+    await decideAt(b1, null);
     await fleet.hub!.until(() => counted(fleet).b1 === decidedAt(b1));
     expect(counted(fleet).b2).toBe(b2Before);
   });

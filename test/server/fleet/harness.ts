@@ -165,11 +165,11 @@ let verificationSeq = 0;
  * its fleet checks run with the document record in hand (the signal recorded), then its
  * `verification.decided` event written. Returns the fleet checks.
  */
-export function decideAt(
+export async function decideAt(
   branch: Branch,
   record: DocumentRecord | null,
   decision: 'approved' | 'declined' | 'review' = 'approved',
-): { verificationId: string; checks: FleetCheck[] } {
+): Promise<{ verificationId: string; checks: FleetCheck[] }> {
   verificationSeq += 1;
   const verificationId = `ver_${String(verificationSeq).padStart(26, '0')}`;
   // The session the service would have: its fleet signal goes with it (cascade on destruction).
@@ -184,7 +184,8 @@ export function decideAt(
       at: branch.vault.now.toISOString(),
     }),
   );
-  const checks = record === null ? [] : fleetDocumentChecks(branch.vault, verificationId, record);
+  const checks =
+    record === null ? [] : await fleetDocumentChecks(branch.vault, verificationId, record);
   const reasons = checks.flatMap((c) =>
     c.outcome === 'fail' && c.reasonCode ? [c.reasonCode] : [],
   );

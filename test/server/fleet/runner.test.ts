@@ -64,7 +64,7 @@ describe.skipIf(!natsAvailable)('the appliance carries its fleet', () => {
       };
       return body.leafnodes === 1;
     });
-    decideAt({ vault, feed } as Branch, null, 'approved');
+    await decideAt({ vault, feed } as Branch, null, 'approved');
     await hub.until(() => hub.countedEvents().length === 1);
     expect(hub.countedEvents()).toEqual([{ branch: 'b1', events: 1 }]);
     await runner.stop();
