@@ -37,7 +37,7 @@ import { retentionScheduleRoutes } from './routes/retention-schedule.js';
 import { uiRoutes, type UiOptions } from './ui.js';
 import { kioskDeviceRoutes } from './routes/kiosk-devices.js';
 import { privacyRequestRoutes } from './routes/privacy-requests.js';
-import type { PrivacyRequestService } from '../privacy/index.js';
+import { backupRetentionBoundInBackground, type PrivacyRequestService } from '../privacy/index.js';
 import { reportRoutes } from './routes/reports.js';
 import type { ReportService } from '../reports/index.js';
 
@@ -126,6 +126,9 @@ export function createApi(deps: ApiDeps) {
     description: 'A staff session (POST /api/v1/auth/login); writes also need `X-CSRF-Token`.',
   });
   app.use('*', platform(deps));
+  // The published schedule's backup bound, computed once from the config, from now on in slices.
+  const backups = backupRetentionBoundInBackground(deps.privacy.config);
+  backups.catch(() => undefined); // a failure is answered by the route, never unhandled
   let document: ReturnType<typeof openApiDocument> | undefined;
   // `app` and `typed` are one object: the routes mounted below are in its registry.
   const documentOf = () => (document ??= openApiDocument(app, deps.version));
@@ -158,7 +161,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', caseRoutes(deps.cases))
     .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
     .route('/api/v1', consentRoutes(deps.vault, deps.privacy.config.policies))
-    .route('/', retentionScheduleRoutes(deps.vault, deps.privacy.rules, deps.privacy.config))
+    .route('/', retentionScheduleRoutes(deps.vault, deps.privacy.rules, backups))
     .route('/api/v1', auditRoutes(deps.vault))
     .route('/api/v1', staffUserRoutes(deps.vault))
     .route('/api/v1', retentionRoutes(deps.vault, deps.retentionRules))

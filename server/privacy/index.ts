@@ -33,6 +33,7 @@ export {
 } from './minors.js';
 export {
   backupRetentionBound,
+  backupRetentionBoundInBackground,
   currentPolicyVersion,
   escapeHtml,
   negotiateSchedule,
