@@ -8,6 +8,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 import verikiosk from './.eslint/plugin.js';
+import { TABLE_OWNERS } from './.eslint/rules/table-owners.js';
 
 const root = import.meta.dirname;
 const typescriptFiles = ['**/*.{ts,mts,cts,tsx}'];
@@ -85,6 +86,7 @@ export default defineConfig(
     rules: {
       'no-console': 'off',
       'verikiosk/import-boundaries': ['error', { root }],
+      'verikiosk/table-owners': ['error', { root, tables: TABLE_OWNERS }],
     },
   },
 

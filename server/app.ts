@@ -26,7 +26,7 @@ import { startRetentionScheduler, type RetentionScheduler } from './retention/in
 import type { ChallengeRandom, VerificationResolver } from './verification/index.js';
 import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
 import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
-import { FraudListService } from './fraud/index.js';
+import { FraudListService, fraudFaceRows } from './fraud/index.js';
 import { publishConsentTexts, recordRetentionPolicy } from './privacy/index.js';
 import { startFleetInBackground, type FleetRunner } from './fleet/index.js';
 import { VerificationService } from './verification/index.js';
@@ -108,7 +108,8 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
   const loadStarted = performance.now();
   const faceSearch = FaceSearch.openInBackground(
     vault,
-    { model: recognitionModelIdentity() },
+    // The fraud list's face rows come from the table's owner (server/fraud/store.ts).
+    { model: recognitionModelIdentity(), fraudRows: fraudFaceRows },
     // One damaged row is skipped, never fatal: say which (its id only) so it can be looked at.
     {
       onDamaged: (row) => logger.warn('face_search.damaged_row', { table: row.table, id: row.id }),

@@ -1,14 +1,14 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { PROBLEM_CODES, type ProblemCode } from '../../contract/index.js';
 import type { Logger } from '../log/index.js';
 import { problemCataloguePage, referencePage } from './docs.js';
 import { healthRoutes, metricsRoutes, type HealthDeps } from './health.js';
 import type { ApiEnv } from './middleware/auth.js';
-import { bodyLimitsByRoute, type BodyLimits } from './middleware/body-limit.js';
-import { refuseAmbiguousPaths } from './middleware/paths.js';
-import { rateLimit, type BucketLimit } from './middleware/rate-limit.js';
-import { requestId } from './middleware/request-id.js';
+import { bodyLimitStep, type BodyLimits } from './middleware/body-limit.js';
+import { refuseAmbiguousPath } from './middleware/paths.js';
+import { rateLimitStep, type BucketLimit } from './middleware/rate-limit.js';
+import { requestIdStep } from './middleware/request-id.js';
 import { BEARER_SCHEME, SESSION_SCHEME, openApiDocument } from './openapi.js';
 import { problem, problemErrorHandler } from './problem.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
@@ -38,7 +38,7 @@ import { retentionScheduleRoutes } from './routes/retention-schedule.js';
 import { uiRoutes, type UiOptions } from './ui.js';
 import { kioskDeviceRoutes } from './routes/kiosk-devices.js';
 import { privacyRequestRoutes } from './routes/privacy-requests.js';
-import type { PrivacyRequestService } from '../privacy/index.js';
+import { backupRetentionBoundInBackground, type PrivacyRequestService } from '../privacy/index.js';
 import { reportRoutes } from './routes/reports.js';
 import type { ReportService } from '../reports/index.js';
 
@@ -107,11 +107,10 @@ export interface ApiDeps extends HealthDeps {
  * The core's HTTP app. Capabilities mount their sub-apps under /api/v1 here (the API issue adds
  * verifications, reviews, privacy, …); `/metrics` stays at the root for Prometheus.
  *
- * Order: a request id first (every answer and log line carries it), metrics observe every request
- * (a refused one included), then ambiguous paths are refused before anything looks at the path,
- * then body limits, then rate limits (per address, then per key), then the routes with their own
- * auth. Routes are declared with their schemas (routes/, openapi.ts), so the document at
- * /api/v1/openapi.json is the one the validators use.
+ * Every request first passes the platform's steps (`platform` below: request id, metrics,
+ * ambiguous paths, body and rate limits), then the routes with their own auth. Routes are
+ * declared with their schemas (routes/, openapi.ts), so the document at /api/v1/openapi.json is
+ * the one the validators use.
  */
 export function createApi(deps: ApiDeps) {
   const app = new OpenAPIHono<ApiEnv>();
@@ -127,27 +126,10 @@ export function createApi(deps: ApiDeps) {
     name: 'vk_session',
     description: 'A staff session (POST /api/v1/auth/login); writes also need `X-CSRF-Token`.',
   });
-  const { sessions } = deps;
-  app
-    .use('*', requestId())
-    .use('*', async (c, next) => {
-      c.set('sessionPolicy', sessions);
-      await next();
-    })
-    .use('*', requestMetrics(deps))
-    .use('*', refuseAmbiguousPaths())
-    .use('/api/*', bodyLimitsByRoute(deps.bodyLimits, IMAGE_UPLOAD_PREFIXES));
-  if (deps.rateLimit?.enabled) {
-    app.use(
-      '/api/*',
-      rateLimit({
-        vault: deps.vault,
-        perKey: deps.rateLimit.perKey,
-        perAddress: deps.rateLimit.perAddress,
-        now: deps.now,
-      }),
-    );
-  }
+  app.use('*', platform(deps));
+  // The published schedule's backup bound, computed once from the config, from now on in slices.
+  const backups = backupRetentionBoundInBackground(deps.privacy.config);
+  backups.catch(() => undefined); // a failure is answered by the route, never unhandled
   let document: ReturnType<typeof openApiDocument> | undefined;
   // `app` and `typed` are one object: the routes mounted below are in its registry.
   const documentOf = () => (document ??= openApiDocument(app, deps.version));
@@ -173,7 +155,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', reasonCodeRoutes())
     .route('/api/v1', eventRoutes(deps.vault, deps.realtime))
     .route('/api/v1', deviceRoutes(deps.vault, deps.devices, deps.realtime))
-    .route('/api/v1', authRoutes(deps.vault, sessions))
+    .route('/api/v1', authRoutes(deps.vault, deps.sessions))
     .route('/api/v1', kioskRoutes(deps.vault))
     .route('/api/v1', kioskExitRoutes(deps.vault, sessions))
     .route('/api/v1', webhookRoutes(deps.webhooks))
@@ -181,7 +163,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', caseRoutes(deps.cases))
     .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
     .route('/api/v1', consentRoutes(deps.vault, deps.privacy.config.policies))
-    .route('/', retentionScheduleRoutes(deps.vault, deps.privacy.rules, deps.privacy.config))
+    .route('/', retentionScheduleRoutes(deps.vault, deps.privacy.rules, backups))
     .route('/api/v1', auditRoutes(deps.vault))
     .route('/api/v1', staffUserRoutes(deps.vault))
     .route('/api/v1', retentionRoutes(deps.vault, deps.retentionRules))
@@ -200,15 +182,50 @@ export function createApi(deps: ApiDeps) {
 export type AppType = ReturnType<typeof createApi>;
 
 /**
- * Counts each request under the status its client was sent. The error handler has already turned
- * any error into that response by the time `next` returns; should an error still escape, it is
- * counted as what Hono will send for it (its status, or 500).
+ * What the platform does for every request, in order, as one middleware (six of them, one async
+ * frame each, cost more than the steps: npm run bench -- api): a request id (every answer and log
+ * line carries it); the session policy; metrics around everything after (a refused request
+ * included); ambiguous paths refused before anything looks at the path; then, under /api, the body
+ * limit and the rate limits (per address, then per caller). The routes check their own auth.
+ *
+ * Metrics count each request under the status its client was sent: a step's refusal is answered
+ * here by the error handler, a route's error has been by the time `next` returns; an error that
+ * still escapes is counted as what Hono will send for it (its status, or 500).
  */
-function requestMetrics(deps: Pick<ApiDeps, 'metrics'>) {
-  return async function requestMetrics(c: Context<ApiEnv>, next: () => Promise<void>) {
+function platform(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
+  const assignRequestId = requestIdStep();
+  const checkBodyLimit = bodyLimitStep(deps.bodyLimits, IMAGE_UPLOAD_PREFIXES);
+  const checkRateLimit = deps.rateLimit?.enabled
+    ? rateLimitStep({
+        vault: deps.vault,
+        perKey: deps.rateLimit.perKey,
+        perAddress: deps.rateLimit.perAddress,
+        now: deps.now,
+      })
+    : null;
+  const { sessions, metrics } = deps;
+  const onError = problemErrorHandler(deps.logger);
+  return async function platform(c, next) {
+    const afterResponse = assignRequestId(c);
+    c.set('sessionPolicy', sessions);
     const started = performance.now();
     let escaped: unknown = undefined;
     try {
+      try {
+        refuseAmbiguousPath(c);
+        const path = c.req.path;
+        // Hono's '/api/*': /api itself and everything below it.
+        if (path.startsWith('/api/') || path === '/api') {
+          const reading = checkBodyLimit(c);
+          if (reading !== null) await reading;
+          checkRateLimit?.(c);
+        }
+      } catch (error) {
+        // Refused by a step: answered by the error handler here, as Hono answers a middleware's
+        // error, so the metrics below count what the client got (a hang-up mid-body is a 499).
+        c.res = await onError(error as Error, c);
+        return;
+      }
       await next();
     } catch (error) {
       escaped = error;
@@ -217,11 +234,12 @@ function requestMetrics(deps: Pick<ApiDeps, 'metrics'>) {
       // The matched route pattern, never the raw path (which may hold ids).
       const route = c.req.routePath || 'unmatched';
       const status = escaped === undefined ? c.res.status : statusOf(escaped);
-      deps.metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
-      deps.metrics.httpDuration.observe(
+      metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
+      metrics.httpDuration.observe(
         { method: c.req.method, route },
         (performance.now() - started) / 1000,
       );
+      if (escaped === undefined) afterResponse?.(c);
     }
   };
 }

@@ -281,8 +281,19 @@ export function revokeApiClient(vault: Vault, id: string, actor: string): ApiCli
 
 /** An active key's row as authentication needs it: the client and its keyed hash. */
 interface ActiveKey {
-  client: ApiClient;
+  /** Frozen: handed to every request that presents the key, never copied per request. */
+  client: Readonly<ApiClient>;
   keyHash: Uint8Array;
+  /** client.lastUsedAt in ms since the epoch (NaN: never used). */
+  lastUsedMs: number;
+  /**
+   * The key presented when the keyed hash last matched, so the requests after it are checked by
+   * a constant-time comparison of strings instead of a keyed hash each (libsodium's BLAKE2b cost
+   * more than the rest of the check: npm run bench -- api). In memory only, and only as long as
+   * the row is kept (every change to the database empties the cache); the process holds the
+   * vault's keys anyway, and every presented key passes through it.
+   */
+  verified: string | null;
 }
 
 /**
@@ -311,9 +322,13 @@ function activeKey(vault: Vault, prefix: string): ActiveKey | null {
     ).get(prefix),
   ) as [...ClientColumns, Uint8Array] | undefined;
   if (row === undefined) return null;
-  const found = {
-    client: fromColumns(row as unknown as ClientColumns),
+  const client = fromColumns(row as unknown as ClientColumns);
+  Object.freeze(client.scopes);
+  const found: ActiveKey = {
+    client: Object.freeze(client),
     keyHash: Uint8Array.from(row[9]),
+    lastUsedMs: client.lastUsedAt === null ? Number.NaN : Date.parse(client.lastUsedAt),
+    verified: null,
   };
   // Read inside a transaction of this connection (stamp null): not kept, it may roll back.
   if (stamp !== null) cache?.byPrefix.set(prefix, found);
@@ -321,34 +336,48 @@ function activeKey(vault: Vault, prefix: string): ActiveKey | null {
 }
 
 /**
+ * Whether two strings are equal, in time that depends on their length only (bearer keys have a
+ * fixed, public length): every character is compared, whatever the first difference.
+ */
+function sameKey(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}
+
+/** Whether `key` is the one whose keyed hash `active` holds (see ActiveKey.verified). */
+function matches(vault: Vault, active: ActiveKey, key: string): boolean {
+  if (active.verified !== null) return sameKey(active.verified, key);
+  if (!constantTimeEqual(active.keyHash, vault.hashSecret(key))) return false;
+  active.verified = key;
+  return true;
+}
+
+/**
  * The active client holding this key, or null: unknown, revoked and expired keys alike.
- * Constant-time on the stored keyed hash, computed for every request. The row comes from the
- * database, or from `activeKeys` while nothing has changed since it was read. Records the use,
- * at most once a minute per key (the row says when it was last written), so a busy key does not
- * cost a write per request.
+ * Constant-time on the stored keyed hash (or, once it matched, on the key it matched; see
+ * ActiveKey.verified). The row comes from the database, or from `activeKeys` while nothing has
+ * changed since it was read; the client returned is frozen (shared by the requests that present
+ * the key). Records the use, at most once a minute per key (the row says when it was last
+ * written), so a busy key does not cost a write per request.
  */
 export function authenticateApiKey(vault: Vault, key: string): ApiClient | null {
   const prefix = bearerPrefix(API_KEY_TAG, key) ?? bearerPrefix(LEGACY_API_KEY_TAG, key);
   if (prefix === null) return null;
   const active = activeKey(vault, prefix);
-  if (active === null || !constantTimeEqual(active.keyHash, vault.hashSecret(key))) return null;
-  // A copy: the caller's principal, never the cached record.
-  const client = { ...active.client, scopes: [...active.client.scopes] };
-  const now = vault.now;
-  if (isExpired(vault, client)) return null;
-  if (
-    client.lastUsedAt === null ||
-    now.getTime() - Date.parse(client.lastUsedAt) >= LAST_USED_RESOLUTION_MS
-  ) {
-    client.lastUsedAt = now.toISOString();
-    const at = client.lastUsedAt;
-    // A change through this connection: the next request reads the row again.
-    vault.write((db) =>
-      cachedStatement(db, 'UPDATE api_clients SET last_used_at = ? WHERE id = ?').run(
-        at,
-        client.id,
-      ),
-    );
-  }
-  return client;
+  if (active === null || !matches(vault, active, key)) return null;
+  if (isExpired(vault, active.client)) return null;
+  const now = vault.now.getTime();
+  // NaN (never used) compares false: written below.
+  if (now - active.lastUsedMs < LAST_USED_RESOLUTION_MS) return active.client;
+  const at = new Date(now).toISOString();
+  // A change through this connection: the next request reads the row again.
+  vault.write((db) =>
+    cachedStatement(db, 'UPDATE api_clients SET last_used_at = ? WHERE id = ?').run(
+      at,
+      active.client.id,
+    ),
+  );
+  return { ...active.client, scopes: [...active.client.scopes], lastUsedAt: at };
 }

@@ -81,6 +81,8 @@ export type {
   FaceMatchThresholds,
   FaceModel,
   FaceSearchOptions,
+  FraudFaceRow,
+  FraudFaceRows,
   FaceCheck,
   FaceComparison,
   FaceDecision,

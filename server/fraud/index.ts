@@ -3,6 +3,7 @@ export { FraudListService, type FraudFaceEngine, type FraudListQuery } from './s
 export {
   fraudEntryPage,
   fraudEntryRow,
+  fraudFaceRows,
   insertFraudDocumentRow,
   removeFraudEntryRow,
   standingDocumentEntry,

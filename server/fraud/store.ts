@@ -1,11 +1,13 @@
 /**
- * The rows of `fraud_list_entries` common to both lists, as db-first functions: the document
- * rows (a keyed blind index, never the number), the listing (ids and codes, never a value) and
- * the removal, which keeps the row's history and erases its value. The face rows' templates are
- * written and read by server/biometrics/face/search/fraud-list-store.ts.
+ * The one store of `fraud_list_entries`, as db-first functions: the document rows (a keyed blind
+ * index, never the number), the face rows (a sealed template; nothing here decrypts), the listing
+ * (ids and codes, never a value) and the removal, which keeps the row's history and erases its
+ * value. The 1:N face search keeps its index of the face list through `fraudFaceRows`, the store
+ * interface it declares (biometrics/face/search/fraud-list.ts) and the composition root hands it.
  */
 import { cachedStatement, type ReadableDb, type WritableDb } from '../vault/index.js';
 import type { FraudListKind } from '../../contract/fraud-lists.js';
+import type { FraudFaceRow, FraudFaceRows } from '../biometrics/index.js';
 
 /** An entry stands at @now: not removed, not past its expiry. */
 const STANDING = `removed_at IS NULL AND (expires_at IS NULL OR expires_at > @now)`;
@@ -114,3 +116,51 @@ export function removeFraudEntryRow(
     }) as FraudListKind | undefined;
   return list ?? null;
 }
+
+/** The face rows, as the face search's store interface (FraudFaceRows) wants them. */
+export const fraudFaceRows: FraudFaceRows = {
+  insert(db, row) {
+    cachedStatement(
+      db,
+      `INSERT INTO fraud_list_entries
+         (id, list, template_enc, model, model_version, reason_code, source_verification_id,
+          added_by, added_at, expires_at)
+       VALUES (?, 'face', ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      row.id,
+      row.sealed,
+      row.model.name,
+      row.model.version,
+      row.reasonCode,
+      row.sourceVerificationId,
+      row.addedBy,
+      row.addedAt,
+      row.expiresAt,
+    );
+  },
+
+  remove(db, entryId, removal) {
+    const list = removeFraudEntryRow(db, entryId, { ...removal, list: 'face' });
+    return list !== null;
+  },
+
+  page(db, after, limit, nowIso) {
+    return cachedStatement(
+      db,
+      `SELECT id, template_enc, model, model_version, reason_code, added_at FROM fraud_list_entries
+       WHERE list = 'face' AND id > @after AND ${STANDING} ORDER BY id LIMIT @limit`,
+    ).all({ after, limit, now: nowIso }) as FraudFaceRow[];
+  },
+
+  standingIds(db, ids, nowIso) {
+    if (ids.length === 0) return new Set();
+    const rows = cachedStatement(
+      db,
+      `SELECT f.id FROM fraud_list_entries f, json_each(@ids) AS wanted
+       WHERE f.id = wanted.value AND f.list = 'face' AND ${STANDING}`,
+    )
+      .pluck()
+      .all({ ids: JSON.stringify(ids), now: nowIso }) as string[];
+    return new Set(rows);
+  },
+};

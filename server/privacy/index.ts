@@ -38,6 +38,7 @@ export {
 } from './minors.js';
 export {
   backupRetentionBound,
+  backupRetentionBoundInBackground,
   currentPolicyVersion,
   escapeHtml,
   negotiateSchedule,

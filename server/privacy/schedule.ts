@@ -14,7 +14,9 @@ import type { Config, RetentionRule } from '../config/index.js';
 import { formatIsoDuration } from '../config/index.js';
 import {
   backupDestructionBound,
+  backupDestructionBoundInBackground,
   publishedSchedule,
+  type BackupDestructionBound,
   type PublishedSchedule,
 } from '../retention/index.js';
 import type { Vault } from '../vault/index.js';
@@ -77,7 +79,21 @@ export function currentPolicyVersion(vault: Vault): PolicyVersion | null {
  * is a bound the mechanism keeps, not a promise. `bounded: false` says so when the rule is off.
  */
 export function backupRetentionBound(config: Pick<Config, 'retention'>): BackupBound {
-  const bound = backupDestructionBound(config);
+  return toBackupBound(backupDestructionBound(config));
+}
+
+/**
+ * `backupRetentionBound` computed between other work (the run gap is measured in slices): what
+ * the appliance computes once at start for the published schedule, which depends on the config
+ * alone; a request only reads it.
+ */
+export async function backupRetentionBoundInBackground(
+  config: Pick<Config, 'retention'>,
+): Promise<BackupBound> {
+  return toBackupBound(await backupDestructionBoundInBackground(config));
+}
+
+function toBackupBound(bound: BackupDestructionBound): BackupBound {
   return {
     bounded: bound.boundMs !== null,
     after: bound.retention,
@@ -103,10 +119,11 @@ export interface RetentionScheduleDocument extends PublishedSchedule {
   backups: BackupBound;
 }
 
+/** The published schedule: the rules in force, the policy version, and `backups` (computed once). */
 export function retentionScheduleDocument(
   vault: Vault,
   rules: readonly RetentionRule[],
-  config: Pick<Config, 'retention'>,
+  backups: BackupBound,
 ): RetentionScheduleDocument {
   const hash = retentionPolicyHash(rules);
   const recorded = currentPolicyVersion(vault);
@@ -115,7 +132,7 @@ export function retentionScheduleDocument(
     // A version is only claimed for the policy it was recorded for.
     policyVersion: recorded !== null && recorded.hash === hash ? recorded.version : null,
     policyHash: hash,
-    backups: backupRetentionBound(config),
+    backups,
   };
 }
 

@@ -13,6 +13,8 @@ export type { PublishedSchedule } from './schedule.js';
 export {
   BACKUP_RULE_ID,
   backupDestructionBound,
+  backupDestructionBoundInBackground,
+  gapMeasurements,
   backupRetention,
   backupRetentionCutoff,
 } from './backups.js';

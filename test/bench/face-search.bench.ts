@@ -30,6 +30,7 @@ import {
   timedAsync,
   type BenchContext,
 } from './harness.js';
+import { fraudFaceRows } from '../../server/fraud/index.js';
 
 const MODEL = { name: 'face-api-recognition', version: 'bench' } as const;
 const DIMENSION = 128;
@@ -252,13 +253,13 @@ async function benchLoad(ctx: BenchContext, count: number): Promise<void> {
       });
     }
     // A first load warms the page cache, so neither measured one pays for a cold read.
-    FaceSearch.open(vault, { model: MODEL }).close();
-    const once = timed(() => FaceSearch.open(vault, { model: MODEL }));
+    FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL }).close();
+    const once = timed(() => FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL }));
     once.value.close();
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
     const background = await timedAsync(async () => {
-      const search = FaceSearch.openInBackground(vault, { model: MODEL });
+      const search = FaceSearch.openInBackground(vault, { fraudRows: fraudFaceRows, model: MODEL });
       await search.ready;
       return search;
     });

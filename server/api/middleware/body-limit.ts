@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { HttpError } from '../errors.js';
 import type { ApiEnv } from './auth.js';
 
@@ -24,32 +24,49 @@ function tooLarge(maxBytes: number): never {
  */
 export function bodyLimitFor(maxBytes: number): MiddlewareHandler<ApiEnv> {
   return async function bodyLimit(c, next) {
-    if (BODYLESS.has(c.req.method)) return next();
-    const declared = c.req.header('content-length');
-    const chunked = c.req.header('transfer-encoding') !== undefined;
-    if (declared !== undefined && !chunked) {
-      // Node's parser holds the body to the declared length: this is the whole decision.
-      return Number.parseInt(declared, 10) > maxBytes ? tooLarge(maxBytes) : next();
-    }
-    const body = c.req.raw.body;
-    if (!body) return next();
-    const reader: ReadableStreamDefaultReader<Uint8Array> = body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const read = await reader.read();
-      if (read.done) break;
-      const value = read.value;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        void reader.cancel().catch(() => {});
-        tooLarge(maxBytes);
-      }
-      chunks.push(value);
-    }
-    c.req.raw = new Request(c.req.raw, { body: Buffer.concat(chunks, size) });
+    const reading = checkBody(c, maxBytes);
+    if (reading !== null) await reading;
     return next();
   };
+}
+
+/**
+ * The check of `bodyLimitFor`: throws the 413 or returns null when the headers decide (no body,
+ * or a declared length), else a promise that reads a chunked body up to the limit.
+ */
+function checkBody(c: Context<ApiEnv>, maxBytes: number): Promise<void> | null {
+  if (BODYLESS.has(c.req.method)) return null;
+  const declared = c.req.header('content-length');
+  const chunked = c.req.header('transfer-encoding') !== undefined;
+  if (declared !== undefined && !chunked) {
+    // Node's parser holds the body to the declared length: this is the whole decision.
+    if (Number.parseInt(declared, 10) > maxBytes) tooLarge(maxBytes);
+    return null;
+  }
+  const body = c.req.raw.body;
+  return body ? readWithin(c, body, maxBytes) : null;
+}
+
+async function readWithin(
+  c: Context<ApiEnv>,
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<void> {
+  const reader: ReadableStreamDefaultReader<Uint8Array> = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const read = await reader.read();
+    if (read.done) break;
+    const value = read.value;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      void reader.cancel().catch(() => {});
+      tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  c.req.raw = new Request(c.req.raw, { body: Buffer.concat(chunks, size) });
 }
 
 /**
@@ -61,10 +78,23 @@ export function bodyLimitsByRoute(
   limits: BodyLimits,
   imagePrefixes: readonly string[],
 ): MiddlewareHandler<ApiEnv> {
-  const json = bodyLimitFor(limits.json);
-  const image = bodyLimitFor(limits.image);
-  return function bodyLimitByRoute(c, next) {
+  const check = bodyLimitStep(limits, imagePrefixes);
+  return async function bodyLimitByRoute(c, next) {
+    const reading = check(c);
+    if (reading !== null) await reading;
+    return next();
+  };
+}
+
+/** The check of `bodyLimitsByRoute`, for a middleware that runs several steps (api/index.ts). */
+export function bodyLimitStep(
+  limits: BodyLimits,
+  imagePrefixes: readonly string[],
+): (c: Context<ApiEnv>) => Promise<void> | null {
+  return function checkBodyLimit(c) {
+    if (BODYLESS.has(c.req.method)) return null;
     const path = c.req.path;
-    return (imagePrefixes.some((prefix) => path.startsWith(prefix)) ? image : json)(c, next);
+    const image = imagePrefixes.some((prefix) => path.startsWith(prefix));
+    return checkBody(c, image ? limits.image : limits.json);
   };
 }

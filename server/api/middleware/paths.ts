@@ -63,10 +63,15 @@ export function ambiguity(path: string): string | null {
  */
 export function refuseAmbiguousPaths(): MiddlewareHandler {
   return async function refuseAmbiguousPaths(c, next) {
-    const reason = ambiguity(targetPath(rawRequestTarget(c)));
-    if (reason !== null) {
-      throw new HttpError(400, 'ambiguous_path', `the request path contains ${reason}`);
-    }
+    refuseAmbiguousPath(c);
     await next();
   };
+}
+
+/** The check of `refuseAmbiguousPaths`, for a middleware that runs several steps (api/index.ts). */
+export function refuseAmbiguousPath(c: Context): void {
+  const reason = ambiguity(targetPath(rawRequestTarget(c)));
+  if (reason !== null) {
+    throw new HttpError(400, 'ambiguous_path', `the request path contains ${reason}`);
+  }
 }

@@ -94,9 +94,18 @@ const hasSessionCookie = (c: Context<ApiEnv>) => getCookie(c, SESSION_COOKIE) !=
  * many addresses has one budget).
  */
 export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> {
+  const check = rateLimitStep(options);
+  return async function rateLimit(c, next) {
+    check(c);
+    await next();
+  };
+}
+
+/** The check of `rateLimit` (throws the 429), for a middleware that runs several steps (api/index.ts). */
+export function rateLimitStep(options: RateLimitOptions): (c: Context<ApiEnv>) => void {
   const byAddress = new TokenBuckets(options.perAddress, options.now);
   const byKey = new TokenBuckets(options.perKey, options.now);
-  return async function rateLimit(c, next) {
+  return function checkRateLimit(c) {
     const addressWait = byAddress.take(clientAddress(c));
     if (addressWait > 0) refuse(addressWait, 'address');
     // A key, a kiosk token or a staff session: each caller has its own budget.
@@ -114,6 +123,5 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> 
         if (keyWait > 0) refuse(keyWait, CALLER[principal.kind]);
       }
     }
-    await next();
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { ApiEnv } from './auth.js';
 
 export interface RequestIdOptions {
@@ -14,8 +14,24 @@ export interface RequestIdOptions {
  * Always generated here: an id offered by the client would be its input echoed back.
  */
 export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<ApiEnv> {
-  const { headerName = 'X-Request-Id', generator = randomUUID } = options;
+  const assign = requestIdStep(options);
   return async function requestId(c, next) {
+    const after = assign(c);
+    await next();
+    after?.(c);
+  };
+}
+
+/**
+ * The step of `requestId` for a middleware that runs several steps (api/index.ts): sets the id
+ * and returns what to do once the response exists (null on the Node server, where the header is
+ * already on the socket's response).
+ */
+export function requestIdStep(
+  options: RequestIdOptions = {},
+): (c: Context<ApiEnv>) => ((c: Context<ApiEnv>) => void) | null {
+  const { headerName = 'X-Request-Id', generator = randomUUID } = options;
+  return function assignRequestId(c) {
     const id = generator();
     c.set('requestId', id);
     const outgoing = c.env?.outgoing;
@@ -24,10 +40,11 @@ export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<Api
       // app gives (an error, a stream, a Response made elsewhere): no Headers object is built
       // for it, which cost a few µs per request (npm run bench -- api).
       outgoing.setHeader(headerName, id);
-      return next();
+      return null;
     }
     c.header(headerName, id);
-    await next();
-    if (!c.res.headers.has(headerName)) c.res.headers.set(headerName, id);
+    return (done) => {
+      if (!done.res.headers.has(headerName)) done.res.headers.set(headerName, id);
+    };
   };
 }

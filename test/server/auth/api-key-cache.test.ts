@@ -115,4 +115,29 @@ describe('API key authentication against the database as it is', () => {
     ).toThrow('roll back');
     expect(authenticateApiKey(vault, key.key)?.scopes).toEqual(['reports:read']);
   });
+
+  it('a kept key is checked without a keyed hash per request; a wrong secret on its prefix is still refused', async () => {
+    const t = await newAppliance();
+    const { vault } = t.appliance;
+    const crm = createApiClient(vault, { name: 'crm', scopes: ['reports:read'] }, 'cli');
+    // The first use writes last_used_at (which empties the kept rows): the hashes from here on.
+    expect(authenticateApiKey(vault, crm.key)?.id).toBe(crm.client.id);
+    const hashSecret = vault.hashSecret.bind(vault);
+    let hashes = 0;
+    vault.hashSecret = (secret: string) => {
+      hashes++;
+      return hashSecret(secret);
+    };
+    for (let i = 0; i < 20; i++) expect(authenticateApiKey(vault, crm.key)?.id).toBe(crm.client.id);
+    expect(hashes).toBe(1);
+    // Same prefix and length, another secret (its last character changed): refused, kept or not.
+    const last = crm.key.at(-1) === 'A' ? 'B' : 'A';
+    const forged = `${crm.key.slice(0, -1)}${last}`;
+    expect(authenticateApiKey(vault, forged)).toBeNull();
+    expect(authenticateApiKey(vault, crm.key)?.id).toBe(crm.client.id);
+    // The client handed out is shared and frozen: a caller cannot change what the next one sees.
+    const client = authenticateApiKey(vault, crm.key)!;
+    expect(() => client.scopes.push('admin')).toThrow(TypeError);
+    expect(authenticateApiKey(vault, crm.key)?.scopes).toEqual(['reports:read']);
+  });
 });

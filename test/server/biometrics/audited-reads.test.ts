@@ -9,6 +9,7 @@ import { vaultDb } from '../../../server/vault/internal.js';
 import { cleanup, newVault, reopen } from '../vault/helpers.js';
 import { LOOPS, syntheticSignature } from './signature/synthetic.js';
 import { syntheticEmbedding as embedding } from '../../support/random.js';
+import { fraudFaceRows } from '../../../server/fraud/index.js';
 
 afterEach(cleanup);
 
@@ -42,7 +43,7 @@ describe('template reads go through the audited door', () => {
 
   it('audits the face index load once per load as a system read, not once per row', async () => {
     const { vault, dir, source } = await newVault();
-    const search = FaceSearch.open(vault, { model: MODEL });
+    const search = FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL });
     expect(entries(vault, 'face_index.loaded')).toHaveLength(1);
     for (let i = 0; i < 5; i++) {
       search.enrol({
@@ -60,7 +61,7 @@ describe('template reads go through the audited door', () => {
     vault.close();
 
     const again = await reopen(dir, source);
-    const rebuilt = FaceSearch.open(again, { model: MODEL });
+    const rebuilt = FaceSearch.open(again, { fraudRows: fraudFaceRows, model: MODEL });
     expect(rebuilt.loaded).toMatchObject({ templates: 5, fraud: 1 });
     const loads = entries(again, 'face_index.loaded');
     expect(loads).toHaveLength(2);

@@ -17,6 +17,7 @@ import { runBin } from '../cli/bin-helpers.js';
 import { cleanupDirs, tempDir } from '../cli/helpers.js';
 import { vaultDb } from '../../../server/vault/internal.js';
 import { syntheticEmbedding as embedding } from '../../support/random.js';
+import { fraudFaceRows } from '../../../server/fraud/index.js';
 
 /**
  * Every destructive path reaches a running appliance's 1:N face index through the event feed:
@@ -62,7 +63,10 @@ async function seededDataDir(ages: readonly number[]): Promise<{
       face: { warmUpAtStart: false },
     }),
   );
-  const search = FaceSearch.open(vault, { model: recognitionModelIdentity() });
+  const search = FaceSearch.open(vault, {
+    fraudRows: fraudFaceRows,
+    model: recognitionModelIdentity(),
+  });
   const enrolled = ages.map((days, i) => {
     const at = new Date(Date.now() - days * DAY);
     const subjectId = vault.createSubject({ at });

@@ -16,6 +16,7 @@ import {
 import { auditOf } from '../api/auth-helpers.js';
 import { closeAppliances, expectProblem, newAppliance, testConfig } from '../api/helpers.js';
 import { cleanupDirs } from '../cli/helpers.js';
+import { gapMeasurements } from '../../../server/retention/index.js';
 
 afterEach(() => {
   closeAppliances();
@@ -87,8 +88,12 @@ describe('GET /privacy/retention-schedule', () => {
       previous: retentionPolicyHash(base),
     });
     // The schedule claims a version only for the policy it was recorded for.
-    expect(retentionScheduleDocument(vault, base, testConfig()).policyVersion).toBe(3);
-    expect(retentionScheduleDocument(vault, changed, testConfig()).policyVersion).toBe(null);
+    expect(
+      retentionScheduleDocument(vault, base, backupRetentionBound(testConfig())).policyVersion,
+    ).toBe(3);
+    expect(
+      retentionScheduleDocument(vault, changed, backupRetentionBound(testConfig())).policyVersion,
+    ).toBe(null);
   });
 });
 
@@ -138,5 +143,29 @@ describe('the backup bound', () => {
       boundHours: null,
     });
     expect(backupRetentionBound(off).statement).toMatch(/not expired/);
+  });
+});
+
+describe('the backup bound of the published schedule', () => {
+  it('is measured once, at start, and read by every request: no request measures the run gap', async () => {
+    // A schedule no other test uses, so its run gap has not been measured in this process yet.
+    const schedule = '41 */2 * * *';
+    const before = gapMeasurements.count;
+    const t = await newAppliance({ retention: { schedule } });
+    // Started with the appliance, before any request.
+    expect(gapMeasurements.count).toBe(before + 1);
+    for (let i = 0; i < 5; i++) {
+      const response = await t.appliance.app.request(PATH, {
+        headers: { accept: 'application/json' },
+      });
+      expect(response.status).toBe(200);
+      const doc = (await response.json()) as RetentionScheduleDocument;
+      expect(doc.backups.statement).toMatch(/ and 2 hours after data is destroyed/);
+      expect(doc.backups.boundHours).toBe(
+        backupRetentionBound(testConfig({ retention: { schedule } })).boundHours,
+      );
+    }
+    // The sliced measurement found the schedule's gap (two hours); the requests measured nothing.
+    expect(gapMeasurements.count).toBe(before + 1);
   });
 });

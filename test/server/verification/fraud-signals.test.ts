@@ -22,6 +22,7 @@ import { vaultDb } from '../../../server/vault/internal.js';
 import { cleanup, newVault } from '../vault/helpers.js';
 import { manualClock } from '../api/auth-helpers.js';
 import { syntheticEmbedding as embedding } from '../../support/random.js';
+import { fraudFaceRows } from '../../../server/fraud/index.js';
 
 afterEach(cleanup);
 
@@ -39,7 +40,7 @@ function near(base: Float32Array, distance: number): Float32Array {
 async function setup() {
   const clock = manualClock('2026-06-01T12:00:00.000Z');
   const { vault } = await newVault({ clock: clock.now });
-  const search = FaceSearch.open(vault, { model: MODEL });
+  const search = FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL });
   return { clock, vault, search, lookups: vaultFraudLookups(vault, search) };
 }
 
@@ -109,7 +110,7 @@ describe('known-fraud faces in the 1:N search', () => {
       reasonCode: 'identity_theft',
       actor: 'user:u',
     });
-    expect(removeFraudFace(vault, second, 'user:other', 'court_order')).toBe(true);
+    expect(removeFraudFace(vault, fraudFaceRows, second, 'user:other', 'court_order')).toBe(true);
     expect(search.index.has(second)).toBe(true);
     expect(signals(lookups, face, clock.now()).known_fraud_face.outcome).toBe('pass');
     expect(search.index.has(second)).toBe(false);
@@ -119,7 +120,7 @@ describe('known-fraud faces in the 1:N search', () => {
         .prepare('SELECT template_enc FROM fraud_list_entries WHERE id = ?')
         .get(second),
     ).toEqual({ template_enc: null });
-    expect(FaceSearch.open(vault, { model: MODEL }).loaded.fraud).toBe(0);
+    expect(FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL }).loaded.fraud).toBe(0);
   });
 
   it('stop matching at their expiry on the vault clock, and are not loaded once expired', async () => {
@@ -132,13 +133,13 @@ describe('known-fraud faces in the 1:N search', () => {
       expiresAt,
       actor: 'user:u',
     });
-    expect(FaceSearch.open(vault, { model: MODEL }).loaded.fraud).toBe(1);
+    expect(FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL }).loaded.fraud).toBe(1);
     clock.advance(2 * HOUR - 1);
     expect(signals(lookups, face, clock.now()).known_fraud_face.outcome).toBe('fail');
     clock.advance(1);
     expect(signals(lookups, face, clock.now()).known_fraud_face.outcome).toBe('pass');
     expect(search.index.has(id)).toBe(false);
-    expect(FaceSearch.open(vault, { model: MODEL }).loaded.fraud).toBe(0);
+    expect(FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL }).loaded.fraud).toBe(0);
   });
 });
 
@@ -214,7 +215,7 @@ describe('duplicate faces and face velocity', () => {
 
   it('does not pass when the index cannot answer (still loading)', async () => {
     const { vault } = await setup();
-    const loading = FaceSearch.openInBackground(vault, { model: MODEL });
+    const loading = FaceSearch.openInBackground(vault, { fraudRows: fraudFaceRows, model: MODEL });
     const checks = faceSignalChecks(
       {
         probe: { model: MODEL, embedding: embedding(1) },

@@ -16,8 +16,7 @@ import {
   type FaceSearchOptions,
   type FaceSearchResult,
 } from './face-index.js';
-import { addFraudFace, fraudFaces, removeFraudFace } from './fraud-list.js';
-import { standingFraudFaceIds } from './fraud-list-store.js';
+import { addFraudFace, fraudFaces, removeFraudFace, type FraudFaceRows } from './fraud-list.js';
 import { deserializeFaceTemplate, sameModel, serializeFaceTemplate } from '../match.js';
 
 export interface FaceIndexLoadReport {
@@ -75,6 +74,7 @@ class IndexLoader {
 
   constructor(
     private readonly vault: Vault,
+    private readonly fraudRows: FraudFaceRows,
     private readonly index: FaceSearchIndex,
     private readonly onDamaged: (row: DamagedFaceRow) => void = () => undefined,
   ) {}
@@ -135,6 +135,7 @@ class IndexLoader {
     if (this.#fraudAfter === undefined) return;
     for (const entry of fraudFaces(
       this.vault,
+      this.fraudRows,
       reader,
       LOAD_SLICE,
       range,
@@ -191,11 +192,11 @@ class IndexLoader {
 /** Builds the whole index from the vault at once (see IndexLoader). */
 export function loadFaceSearchIndex(
   vault: Vault,
-  options: FaceIndexOptions,
+  options: FaceSearchOpenOptions,
   onDamaged?: (row: DamagedFaceRow) => void,
 ): { index: FaceSearchIndex; report: FaceIndexLoadReport } {
   const index = new FaceSearchIndex(options);
-  const loader = new IndexLoader(vault, index, onDamaged);
+  const loader = new IndexLoader(vault, options.fraudRows, index, onDamaged);
   loadAll(loader, index);
   return { index, report: loader.report };
 }
@@ -210,6 +211,11 @@ function loadAll(loader: IndexLoader, index: FaceSearchIndex): void {
 }
 
 export type FaceSearchState = 'loading' | 'ready' | 'failed';
+
+/** The index's options and the face rows of the fraud list, from their owner (server/fraud). */
+export interface FaceSearchOpenOptions extends FaceIndexOptions {
+  readonly fraudRows: FraudFaceRows;
+}
 
 export interface LoadOptions {
   /** Told of each row skipped because it failed authentication (for a warning with its id). */
@@ -244,6 +250,7 @@ export class FaceSearch {
 
   private constructor(
     readonly vault: Vault,
+    private readonly fraudRows: FraudFaceRows,
     readonly index: FaceSearchIndex,
     private readonly loader: IndexLoader,
     sliceRows: number | null,
@@ -283,11 +290,11 @@ export class FaceSearch {
   }
 
   /** At unlock: builds the whole index from the vault before returning. */
-  static open(vault: Vault, options: FaceIndexOptions, load: LoadOptions = {}): FaceSearch {
+  static open(vault: Vault, options: FaceSearchOpenOptions, load: LoadOptions = {}): FaceSearch {
     const index = new FaceSearchIndex(options);
-    const loader = new IndexLoader(vault, index, load.onDamaged);
+    const loader = new IndexLoader(vault, options.fraudRows, index, load.onDamaged);
     loadAll(loader, index);
-    return new FaceSearch(vault, index, loader, null);
+    return new FaceSearch(vault, options.fraudRows, index, loader, null);
   }
 
   /**
@@ -298,14 +305,15 @@ export class FaceSearch {
    */
   static openInBackground(
     vault: Vault,
-    options: FaceIndexOptions,
+    options: FaceSearchOpenOptions,
     load: BackgroundLoadOptions = {},
   ): FaceSearch {
     const index = new FaceSearchIndex(options);
     return new FaceSearch(
       vault,
+      options.fraudRows,
       index,
-      new IndexLoader(vault, index, load.onDamaged),
+      new IndexLoader(vault, options.fraudRows, index, load.onDamaged),
       load.sliceRows ?? 256,
     );
   }
@@ -369,14 +377,14 @@ export class FaceSearch {
   /** Adds a face to the known-fraud list (sealed under the system key) and indexes it. */
   addFraudFace(input: NewFraudEntry): string {
     this.#checked(input.embedding);
-    const entryId = addFraudFace(this.vault, { ...input, model: this.model });
+    const entryId = addFraudFace(this.vault, this.fraudRows, { ...input, model: this.model });
     this.index.addFraud({ entryId, model: this.model, embedding: input.embedding });
     return entryId;
   }
 
   /** Takes a face off the fraud list with a removal reason (see fraud-list.ts) and the index. */
   removeFraudFace(entryId: string, actor: string, reason: string): boolean {
-    const existed = removeFraudFace(this.vault, entryId, actor, reason);
+    const existed = removeFraudFace(this.vault, this.fraudRows, entryId, actor, reason);
     this.index.remove(entryId);
     return existed;
   }
@@ -404,7 +412,7 @@ export class FaceSearch {
       if (result.fraud.length === 0) return result;
       const ids = result.fraud.map((hit) => hit.entryId);
       const now = this.vault.now.toISOString();
-      const standing = this.vault.read((db) => standingFraudFaceIds(db, ids, now));
+      const standing = this.vault.read((db) => this.fraudRows.standingIds(db, ids, now));
       if (standing.size === ids.length) return result;
       // Each pass removes at least one entry, so this ends.
       for (const id of ids) if (!standing.has(id)) this.index.remove(id);

@@ -3,18 +3,56 @@
  * (the engine's `serializeFaceTemplate` bytes, as for enrolled templates) sealed under the system
  * data key (a fraud face belongs to no subject), model name and version
  * in clear. Adding and removing are audited with ids and codes only.
+ *
+ * The table is server/fraud's (its store.ts is the one place with SQL on it): this module seals,
+ * opens and audits, and reaches the rows only through `FraudFaceRows`, which the owner implements
+ * (`fraudFaceRows`) and the composition root hands to the face search.
  */
 import { FRAUD_LIST_REASONS, FRAUD_REMOVAL_REASONS } from '../../../../contract/fraud-lists.js';
 import { IntegrityError, newId, sodium } from '../../../vault/index.js';
-import type { SealedReader, Vault } from '../../../vault/index.js';
+import type { ReadableDb, SealedReader, Vault, WritableDb } from '../../../vault/index.js';
 import type { RowRange, TemplateModel } from '../../templates.js';
 import { serializeFaceTemplate } from '../match.js';
-import {
-  fraudFaceRowPage,
-  removeFraudFaceRow,
-  insertFraudFaceRow,
-  type FraudRow,
-} from './fraud-list-store.js';
+
+/** A face row of the fraud list as stored: the template sealed. */
+export interface FraudFaceRow {
+  id: string;
+  template_enc: Uint8Array;
+  model: string;
+  model_version: string;
+  reason_code: string;
+  added_at: string;
+}
+
+/** The face rows of `fraud_list_entries`, as the table's owner (server/fraud) keeps them. */
+export interface FraudFaceRows {
+  insert(
+    db: WritableDb,
+    row: {
+      id: string;
+      sealed: Uint8Array;
+      model: { name: string; version: string };
+      reasonCode: string;
+      sourceVerificationId: string | null;
+      addedBy: string;
+      addedAt: string;
+      expiresAt: string | null;
+    },
+  ): void;
+  /**
+   * Takes a face entry off the list: who, when and why are kept, the sealed template erased.
+   * Returns whether a not yet removed face entry had this id.
+   */
+  remove(
+    db: WritableDb,
+    entryId: string,
+    removal: { removedAt: string; removedBy: string; reason: string },
+  ): boolean;
+  /** Up to `limit` face entries standing at `nowIso`, after `after`, in id order. */
+  page(db: ReadableDb, after: string, limit: number, nowIso: string): FraudFaceRow[];
+  /** Of these face entry ids, the ones standing at `nowIso` (a search confirms its hits with it). */
+  standingIds(db: ReadableDb, ids: readonly string[], nowIso: string): Set<string>;
+}
 
 /** Reason codes come from the fixed lists of contract/fraud-lists.ts: never free text. */
 const isOneOf = (list: readonly string[], code: string): boolean => list.includes(code);
@@ -62,7 +100,7 @@ function fieldRef(id: string): { table: string; column: string; rowId: string } 
 }
 
 /** Seals and stores a known-fraud face; returns the entry id. */
-export function addFraudFace(vault: Vault, input: NewFraudFace): string {
+export function addFraudFace(vault: Vault, rows: FraudFaceRows, input: NewFraudFace): string {
   if (!isOneOf(FRAUD_LIST_REASONS, input.reasonCode))
     throw new FraudListError(
       'reasonCode',
@@ -80,7 +118,7 @@ export function addFraudFace(vault: Vault, input: NewFraudFace): string {
   const sealed = vault.seal('system', fieldRef(id), plain);
   sodium().memzero(plain);
   vault.write((db) => {
-    insertFraudFaceRow(db, {
+    rows.insert(db, {
       id,
       sealed,
       model: input.model,
@@ -112,6 +150,7 @@ export function addFraudFace(vault: Vault, input: NewFraudFace): string {
  */
 export function removeFraudFace(
   vault: Vault,
+  rows: FraudFaceRows,
   entryId: string,
   actor: string,
   reason: string,
@@ -122,7 +161,7 @@ export function removeFraudFace(
       `a removal reason must be one of ${FRAUD_REMOVAL_REASONS.join(', ')}`,
     );
   return vault.write((db) => {
-    const removed = removeFraudFaceRow(db, entryId, {
+    const removed = rows.remove(db, entryId, {
       removedAt: vault.now.toISOString(),
       removedBy: actor,
       reason,
@@ -146,21 +185,22 @@ export function removeFraudFace(
  */
 export function* fraudFaces(
   vault: Vault,
+  rows: FraudFaceRows,
   reader: SealedReader,
   pageSize = 1000,
   range: RowRange = {},
   onDamaged?: (id: string) => void,
 ): Generator<StoredFraudFace> {
-  const page = (after: string, size: number): FraudRow[] => {
+  const page = (after: string, size: number): FraudFaceRow[] => {
     const now = vault.now.toISOString();
-    return vault.read((db) => fraudFaceRowPage(db, after, size, now));
+    return vault.read((db) => rows.page(db, after, size, now));
   };
   let after = range.after ?? '';
   let left = range.limit ?? Infinity;
   while (left > 0) {
     const size = Math.min(pageSize, left);
-    const rows = page(after, size);
-    for (const row of rows) {
+    const found = page(after, size);
+    for (const row of found) {
       let template: Uint8Array;
       try {
         template = reader.open({
@@ -181,9 +221,9 @@ export function* fraudFaces(
         template,
       };
     }
-    left -= rows.length;
-    const last = rows.at(-1);
-    if (last === undefined || rows.length < size) return;
+    left -= found.length;
+    const last = found.at(-1);
+    if (last === undefined || found.length < size) return;
     after = last.id;
   }
 }

@@ -8,6 +8,7 @@ export type {
   FaceSearchState,
   EnrolFace,
   NewFraudEntry,
+  FaceSearchOpenOptions,
 } from './face-search.js';
 export { FaceSearchIndex, FaceIndexError } from './face-index.js';
 export type {
@@ -22,5 +23,5 @@ export type {
   FraudHit,
 } from './face-index.js';
 export { addFraudFace, removeFraudFace, fraudFaces, FraudListError } from './fraud-list.js';
-export type { NewFraudFace, StoredFraudFace } from './fraud-list.js';
+export type { FraudFaceRow, FraudFaceRows, NewFraudFace, StoredFraudFace } from './fraud-list.js';
 export type { KernelKind } from './rows.js';

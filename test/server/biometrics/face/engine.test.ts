@@ -29,6 +29,7 @@ import { cleanup, newVault } from '../../vault/helpers.js';
 import { describeWithDevData } from '../../../support/with-dev-data.js';
 import { MODEL_TIMEOUT, devImage } from './helpers.js';
 import { vaultDb } from '../../../../server/vault/internal.js';
+import { fraudFaceRows } from '../../../../server/fraud/index.js';
 
 let engine: FaceEngine;
 
@@ -266,7 +267,7 @@ describeWithDevData('faces', 'templates in the vault', () => {
     'enrols a good selfie, verifies the same person, declines another, and refuses other model versions',
     async () => {
       const { vault } = await newVault();
-      const search = FaceSearch.open(vault, { model: engine.model });
+      const search = FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: engine.model });
       const subjectId = vault.createSubject();
       const enrolled = await enrolFace(search, engine, {
         subjectId,
@@ -285,6 +286,7 @@ describeWithDevData('faces', 'templates in the vault', () => {
 
       // An engine whose recogniser differs from the index's stores nothing.
       const otherIndex = FaceSearch.open(vault, {
+        fraudRows: fraudFaceRows,
         model: { name: engine.model.name, version: '0.0.1+000000000000' },
       });
       expect(

@@ -27,6 +27,7 @@ import {
 } from '../../../vault/helpers.js';
 import { vaultDb } from '../../../../../server/vault/internal.js';
 import { syntheticEmbedding as embedding } from '../../../../support/random.js';
+import { fraudFaceRows } from '../../../../../server/fraud/index.js';
 
 /** A system read, as the index load makes it (one audit entry). */
 const SYSTEM_READ = {
@@ -58,7 +59,7 @@ function rawBytes(vector: Float32Array): Uint8Array {
 describe('FaceSearch over a real vault', () => {
   it('persists templates and fraud faces sealed, and rebuilds the same index after a restart', async () => {
     const { vault, dir, source, dbFile } = await newVault();
-    const search = FaceSearch.open(vault, { model: MODEL });
+    const search = FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL });
     expect(search.loaded).toEqual({
       templates: 0,
       fraud: 0,
@@ -103,7 +104,7 @@ describe('FaceSearch over a real vault', () => {
     vault.close();
 
     const again = await reopen(dir, source);
-    const rebuilt = FaceSearch.open(again, { model: MODEL });
+    const rebuilt = FaceSearch.open(again, { fraudRows: fraudFaceRows, model: MODEL });
     expect(rebuilt.loaded).toEqual({
       templates: 3,
       fraud: 1,
@@ -113,7 +114,7 @@ describe('FaceSearch over a real vault', () => {
     });
     const after = rebuilt.search({ model: MODEL, embedding: embedding(2) }, { k: 3 });
     expect(after).toEqual(before);
-    const stored = [...fraudFaces(again, again.sealedReader(SYSTEM_READ))];
+    const stored = [...fraudFaces(again, fraudFaceRows, again.sealedReader(SYSTEM_READ))];
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ id: fraudId, model: MODEL, reasonCode: 'confirmed_fraud' });
     expect(deserializeFaceTemplate(stored[0]!.template)).toEqual({
@@ -146,7 +147,7 @@ describe('FaceSearch over a real vault', () => {
         template,
         actor: 'system',
       });
-    const search = FaceSearch.open(vault, { model: MODEL });
+    const search = FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL });
     expect(search.loaded).toEqual({
       templates: 1,
       fraud: 0,
@@ -162,7 +163,7 @@ describe('FaceSearch over a real vault', () => {
 
   it('removes deleted templates, fraud faces and destroyed subjects from the index', async () => {
     const { vault } = await newVault();
-    const search = FaceSearch.open(vault, { model: MODEL });
+    const search = FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL });
     const alice = vault.createSubject();
     const bob = vault.createSubject();
     const a1 = search.enrol({ subjectId: alice, embedding: embedding(1), actor: 'system' });
@@ -205,7 +206,10 @@ describe('FaceSearch over a real vault', () => {
     await feed.stop();
 
     // what the vault holds now is what a fresh index holds
-    const { index, report } = loadFaceSearchIndex(vault, { model: MODEL });
+    const { index, report } = loadFaceSearchIndex(vault, {
+      fraudRows: fraudFaceRows,
+      model: MODEL,
+    });
     expect(report).toMatchObject({ fraud: 0, templates: 1 });
     expect(index.has(c1)).toBe(true);
     expect(index.has(a1)).toBe(false);
@@ -216,7 +220,7 @@ describe('FaceSearch over a real vault', () => {
 
   it('drops what a real retention run destroys, through the event feed', async () => {
     const { vault } = await newVault();
-    const search = FaceSearch.open(vault, { model: MODEL });
+    const search = FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL });
     const feed = new EventFeed(vaultDb(vault));
     feed.subscribe(search.subscriber());
     feed.start();
@@ -278,7 +282,7 @@ describe('FaceSearch over a real vault', () => {
 
   it('audits fraud-list changes with ids and codes only', async () => {
     const { vault } = await newVault();
-    const id = addFraudFace(vault, {
+    const id = addFraudFace(vault, fraudFaceRows, {
       model: MODEL,
       embedding: embedding(9),
       reasonCode: 'confirmed_fraud',
@@ -294,7 +298,7 @@ describe('FaceSearch over a real vault', () => {
       expires: false,
     });
     expect(() =>
-      addFraudFace(vault, {
+      addFraudFace(vault, fraudFaceRows, {
         model: MODEL,
         embedding: embedding(9),
         reasonCode: 'Seen with a Jane Doe passport',
@@ -306,7 +310,7 @@ describe('FaceSearch over a real vault', () => {
 
   it('refuses an embedding of the wrong shape before writing anything', async () => {
     const { vault } = await newVault();
-    const search = FaceSearch.open(vault, { model: MODEL });
+    const search = FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL });
     const subjectId = vault.createSubject();
     expect(() => search.enrol({ subjectId, embedding: embedding(1, 64), actor: 'system' })).toThrow(
       FaceIndexError,
@@ -327,7 +331,7 @@ describe('FaceSearch.openInBackground', () => {
   /** A vault holding `count` enrolled faces (seeds 1…count) and two fraud faces; ids by id order. */
   async function gallery(count: number) {
     const { vault } = await newVault();
-    const seed = FaceSearch.open(vault, { model: MODEL });
+    const seed = FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL });
     const ids = new Map<string, number>();
     for (let i = 1; i <= count; i++) {
       const subjectId = vault.createSubject();
@@ -347,7 +351,11 @@ describe('FaceSearch.openInBackground', () => {
 
   it('loads in slices, refuses searches until ready, then holds what open would', async () => {
     const { vault } = await gallery(40);
-    const search = FaceSearch.openInBackground(vault, { model: MODEL }, { sliceRows: 7 });
+    const search = FaceSearch.openInBackground(
+      vault,
+      { fraudRows: fraudFaceRows, model: MODEL },
+      { sliceRows: 7 },
+    );
     expect(search.state).toBe('loading');
     const probe = { model: MODEL, embedding: embedding(12) };
     let refused: unknown;
@@ -368,7 +376,7 @@ describe('FaceSearch.openInBackground', () => {
       damaged: 0,
     });
     expect(search.state).toBe('ready');
-    const whole = FaceSearch.open(vault, { model: MODEL });
+    const whole = FaceSearch.open(vault, { fraudRows: fraudFaceRows, model: MODEL });
     expect(search.search(probe, { k: 5 })).toEqual(whole.search(probe, { k: 5 }));
     expect(search.search({ model: MODEL, embedding: embedding(902) }).fraud).toEqual(
       whole.search({ model: MODEL, embedding: embedding(902) }).fraud,
@@ -408,7 +416,7 @@ describe('FaceSearch.openInBackground', () => {
     // One row per slice: the damaged rows fall on slice boundaries too.
     const search = FaceSearch.openInBackground(
       again,
-      { model: MODEL },
+      { fraudRows: fraudFaceRows, model: MODEL },
       { sliceRows: 1, onDamaged: (row) => damaged.push(row) },
     );
     expect(await search.ready).toEqual({
@@ -430,7 +438,7 @@ describe('FaceSearch.openInBackground', () => {
     const other = search.search({ model: MODEL, embedding: embedding(seedOf(victim)) }, { k: 1 });
     expect(other.templates[0]?.templateId).not.toBe(victim);
     // The same at once (open), without a callback.
-    const whole = FaceSearch.open(again, { model: MODEL });
+    const whole = FaceSearch.open(again, { fraudRows: fraudFaceRows, model: MODEL });
     expect(whole.loaded.damaged).toBe(2);
     expect(whole.loaded.templates).toBe(11);
     whole.close();
@@ -439,7 +447,11 @@ describe('FaceSearch.openInBackground', () => {
 
   it('keeps what is enrolled and deleted while it loads', async () => {
     const { vault, ids, seedOf } = await gallery(30);
-    const search = FaceSearch.openInBackground(vault, { model: MODEL }, { sliceRows: 5 });
+    const search = FaceSearch.openInBackground(
+      vault,
+      { fraudRows: fraudFaceRows, model: MODEL },
+      { sliceRows: 5 },
+    );
     const first = ids[0]!;
     const last = ids.at(-1)!;
     // Before any slice: a new enrolment, and a row the loader has not reached yet.
@@ -467,7 +479,11 @@ describe('FaceSearch.openInBackground', () => {
 
   it('stops when closed while loading, and says so in ready', async () => {
     const { vault } = await gallery(10);
-    const search = FaceSearch.openInBackground(vault, { model: MODEL }, { sliceRows: 2 });
+    const search = FaceSearch.openInBackground(
+      vault,
+      { fraudRows: fraudFaceRows, model: MODEL },
+      { sliceRows: 2 },
+    );
     await tick();
     search.close();
     await expect(search.ready).rejects.toMatchObject({ reason: 'closed' });
