@@ -157,7 +157,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', deviceRoutes(deps.vault, deps.devices, deps.realtime))
     .route('/api/v1', authRoutes(deps.vault, deps.sessions))
     .route('/api/v1', kioskRoutes(deps.vault))
-    .route('/api/v1', kioskExitRoutes(deps.vault, sessions))
+    .route('/api/v1', kioskExitRoutes(deps.vault, deps.sessions))
     .route('/api/v1', webhookRoutes(deps.webhooks))
     .route('/api/v1', fraudListRoutes(deps.fraudLists))
     .route('/api/v1', caseRoutes(deps.cases))
