@@ -7,9 +7,8 @@
  * enrolled by an identity session's signature step (SVC2004 writer 2's genuine signatures).
  */
 import { expect } from 'vitest';
-import { signatureToJson } from '../../server/biometrics/signature/index.js';
+import { enrolSubjectSignature, signatureToJson } from '../../server/biometrics/signature/index.js';
 import { addStaffUser, createApiClient, type StaffRole } from '../../server/auth/index.js';
-import { createChallengePlan } from '../../server/biometrics/index.js';
 import { deviceApiId } from '../../server/devices/index.js';
 import { readSvc2004 } from '../server/biometrics/signature/svc.js';
 import { writtenConsent } from '../server/privacy/consent-fixtures.js';
@@ -87,11 +86,15 @@ export async function verificationInReview(
     { kind: 'identity' },
     201,
   );
-  await integrator.json('POST', `/verifications/${identity.id}/consent`, CONSENT);
-  const enrolment = [1, 2, 3, 4, 5].map((n) => signatureToJson(readSvc2004(2, 2, n)));
-  await integrator.json('POST', `/verifications/${identity.id}/signature`, {
-    signatures: enrolment,
-  });
+  // Authentication rests only on an approved identity or an enrolment staff kept at the counter
+  // (identity_not_approved otherwise): staff enrol the customer's signatures.
+  const kept = enrolSubjectSignature(
+    appliance.appliance.vault,
+    identity.subjectId ?? '',
+    [1, 2, 3, 4, 5].map((n) => readSvc2004(2, 2, n)),
+    { actor: 'staff:e2e' },
+  );
+  expect(kept.ok).toBe(true);
   const pad = appliance.appliance.devices.list().find((d) => d.kind === 'pad');
   expect(pad?.source).toBe('simulator');
   const auth = await integrator.json<Session>(
@@ -147,12 +150,22 @@ export async function verificationNeedingFourEyes(
   await integrator.json('POST', `/verifications/${identity.id}/document`, {
     mrz: td3({ number }),
   });
-  const plan = createChallengePlan({}, (min) => min);
+  // The core issues the liveness challenge; the stills follow its timing (and fail it: the
+  // decision rests on the listed document anyway).
+  const challenge = await integrator.json<{ id: string; plan: { duration: number } }>(
+    'POST',
+    `/verifications/${identity.id}/liveness-challenge`,
+    undefined,
+    201,
+  );
   const frames = [2, 3, 4].map((n, i) => ({
-    t: Math.round((plan.duration * i) / 2),
+    t: Math.round((challenge.plan.duration * i) / 2),
     image: devFace('stuart', n).toString('base64'),
   }));
-  await integrator.json('POST', `/verifications/${identity.id}/selfie`, { frames, plan });
+  await integrator.json('POST', `/verifications/${identity.id}/selfie`, {
+    frames,
+    challengeId: challenge.id,
+  });
   const signatures = [1, 2, 3, 4, 5].map((n) => signatureToJson(readSvc2004(2, 3, n)));
   await integrator.json('POST', `/verifications/${identity.id}/signature`, { signatures });
   const decided = await integrator.json<Session>('POST', `/verifications/${identity.id}/submit`);

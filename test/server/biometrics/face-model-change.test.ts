@@ -6,7 +6,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../../server/auth/index.js';
 import {
-  createChallengePlan,
   recognitionModelIdentity,
   serializeFaceTemplate,
   storeTemplate,
@@ -19,9 +18,10 @@ import { itWithDevData } from '../../support/with-dev-data.js';
 import { closeAppliances, newAppliance } from '../api/helpers.js';
 import {
   CONSENT,
+  PINNED_CHALLENGE,
   bodyOf,
+  issueChallenge,
   setupVerifications,
-  type SessionBody,
 } from '../api/verifications-support.js';
 import { cleanupDirs } from '../cli/helpers.js';
 
@@ -94,7 +94,7 @@ describe('a face-model change', () => {
     'faces',
     'does not compare an authentication selfie with templates of another recogniser: face_match not_run, face_model_changed, and a person decides',
     async () => {
-      const t = await setupVerifications();
+      const t = await setupVerifications({}, { challengeRandom: PINNED_CHALLENGE });
       await t.appliance.face.warmUp();
       await t.appliance.faceSearch.ready;
       const subjectId = t.vault.createSubject();
@@ -108,13 +108,16 @@ describe('a face-model change', () => {
         await t.call('POST', `/verifications/${id}/consent`, t.integrator, CONSENT),
         200,
       );
-      const plan = createChallengePlan({}, (min) => min);
+      const challenge = await issueChallenge(t, id);
       const frames = [2, 3, 4].map((n, i) => ({
-        t: Math.round((plan.duration * i) / 2),
+        t: Math.round((challenge.plan.duration * i) / 2),
         image: devFace('leonard', n).toString('base64'),
       }));
       await bodyOf(
-        await t.call('POST', `/verifications/${id}/selfie`, t.integrator, { frames, plan }),
+        await t.call('POST', `/verifications/${id}/selfie`, t.integrator, {
+          frames,
+          challengeId: challenge.id,
+        }),
         200,
       );
       const decided = await bodyOf(
