@@ -53,6 +53,14 @@ describe('sample times read in bursts', () => {
     expect(sampleClock(burst.samples, 250).rateHz).toBe(100);
   });
 
+  it('leave equal stamps as they are (stamping slips in SVC2004, not packets)', () => {
+    // The sample after a repeated stamp comes one ordinary interval later, as in SVC2004.
+    const slipped = genuine.samples.map((s, i) => (i === 40 ? { ...s, t: s.t - 10 } : s));
+    const clock = sampleClock(slipped, 250);
+    expect([...clock.t]).toEqual(slipped.map((s) => s.t));
+    expect(clock.rateHz).toBe(100);
+  });
+
   it('prepare and score exactly as the evenly-timed twin', () => {
     for (const size of [2, 3, 5]) {
       const features = DEFAULT_VERIFIER_OPTIONS;
