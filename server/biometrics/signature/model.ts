@@ -74,8 +74,22 @@ export function mmPerUnit(device: SignatureDevice): number {
   return 1 / perMm;
 }
 
+/**
+ * Whether the signature's pressure carries information: a pressure scale finer than touch or no
+ * touch (a touch-only pad reports pressureMax 1) and at least two pressure levels among the
+ * pen-down samples. A constant pressure (every sample 1 on a touch-only pad, or a pad that sends
+ * a fixed value) tells nothing, and is scored as without pressure (its own channels, calibration
+ * and threshold), not as a flat pressure channel under the with-pressure threshold.
+ */
 export function hasPressure(signature: Signature): boolean {
-  return signature.device.pressureMax > 0 && signature.samples.some((s) => s.pressure > 0);
+  if (signature.device.pressureMax <= 1) return false;
+  let level: number | null = null;
+  for (const s of signature.samples) {
+    if (!s.penDown) continue;
+    if (level === null) level = s.pressure;
+    else if (s.pressure !== level) return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,7 +24,9 @@ import {
   SIGNATURE_MODEL,
   SignatureTemplateError,
   deserialiseSignatureTemplate,
+  retemplatableVersion,
   serialiseSignatureTemplate,
+  upgradeSignatureTemplate,
 } from './template.js';
 import {
   DEFAULT_VERIFIER_OPTIONS,
@@ -96,10 +98,20 @@ export type SubjectVerificationOutcome =
   (VerificationOutcome & { readonly templateId?: string }) | TemplateUnavailable;
 
 type LoadedTemplate =
-  | { readonly ok: true; readonly stored: TemplateRecord; readonly template: SignatureTemplate }
+  | {
+      readonly ok: true;
+      readonly stored: TemplateRecord;
+      readonly template: SignatureTemplate;
+      /** The earlier model version it was rebuilt from (not yet stored back), if it was. */
+      readonly upgradedFrom?: string;
+    }
   | TemplateUnavailable;
 
-/** An opened signature template, refused when another model or options made it. */
+/**
+ * An opened signature template: one of the current model as it is, one of an earlier version of
+ * it rebuilt under the current model (template.ts, SIGNATURE_RETEMPLATABLE_FROM); any other model
+ * or version, or other options, refused.
+ */
 function parseTemplate(
   stored: StoredTemplate,
   record: TemplateRecord,
@@ -111,18 +123,24 @@ function parseTemplate(
     templateId: stored.id,
     problem,
   });
-  if (
-    stored.model.name !== SIGNATURE_MODEL.name ||
-    stored.model.version !== SIGNATURE_MODEL.version
-  ) {
+  const current =
+    stored.model.name === SIGNATURE_MODEL.name && stored.model.version === SIGNATURE_MODEL.version;
+  if (!current && retemplatableVersion(stored.model) === null) {
     return incompatible('model_mismatch');
   }
   try {
-    return {
-      ok: true,
-      stored: record,
-      template: deserialiseSignatureTemplate(stored.template, verifier),
-    };
+    return current
+      ? {
+          ok: true,
+          stored: record,
+          template: deserialiseSignatureTemplate(stored.template, verifier),
+        }
+      : {
+          ok: true,
+          stored: record,
+          template: upgradeSignatureTemplate(stored.template, stored.model, verifier),
+          upgradedFrom: stored.model.version,
+        };
   } catch (error) {
     if (!(error instanceof SignatureTemplateError)) throw error;
     return incompatible(error.problem);
@@ -130,8 +148,52 @@ function parseTemplate(
 }
 
 /**
+ * Stores a template rebuilt from an earlier model version back in place of the old row (as
+ * adaptation does: one transaction, the old row's retention anchors kept), audited as
+ * biometric_template.retemplated with ids and versions only. When another process re-templated
+ * or replaced the row meanwhile, nothing is stored: the rebuilt template is compared all the same.
+ */
+function storeUpgraded(
+  vault: Vault,
+  loaded: Extract<LoadedTemplate, { ok: true }>,
+  verifier: VerifierOptions,
+  actor: string,
+): LoadedTemplate {
+  const fromVersion = loaded.upgradedFrom;
+  if (fromVersion === undefined) return loaded;
+  const previous = loaded.stored;
+  const bytes = serialiseSignatureTemplate(loaded.template, verifier);
+  return vault.transaction((): LoadedTemplate => {
+    const latest = subjectTemplates(vault, previous.subjectId, 'signature').at(-1);
+    if (latest?.id !== previous.id)
+      return { ok: true, stored: previous, template: loaded.template };
+    const templateId = replaceTemplate(vault, previous, bytes, actor);
+    vault.audit({
+      actor,
+      action: 'biometric_template.retemplated',
+      objectType: 'subject',
+      objectId: previous.subjectId,
+      details: {
+        templateId,
+        previousTemplateId: previous.id,
+        modality: 'signature',
+        fromVersion,
+        toVersion: SIGNATURE_MODEL.version,
+      },
+    });
+    const stored = subjectTemplates(vault, previous.subjectId, 'signature').find(
+      (t) => t.id === templateId,
+    );
+    if (stored === undefined) throw new Error('the re-templated signature template was not stored');
+    return { ok: true, stored, template: loaded.template };
+  });
+}
+
+/**
  * Opens the subject's latest signature template through the vault's audited door and runs `use`
  * on it (parsed, or why it cannot be compared); one audit entry with the outcome `use` reports.
+ * A template of an earlier model version is re-templated and stored back first (storeUpgraded),
+ * so `use` sees the new row.
  */
 function withLatestTemplate<T>(
   vault: Vault,
@@ -152,7 +214,9 @@ function withLatestTemplate<T>(
       details: { templateId: stored.id, modality: 'signature' },
     },
     ([opened]) => {
-      return use(parseTemplate(opened!, stored, verifier), stored);
+      const parsed = parseTemplate(opened!, stored, verifier);
+      const loaded = parsed.ok ? storeUpgraded(vault, parsed, verifier, access.actor) : parsed;
+      return use(loaded, loaded.ok ? loaded.stored : stored);
     },
   );
 }
@@ -199,8 +263,9 @@ function replaceTemplate(
 }
 
 /**
- * Verifies a probe against the subject's latest signature template. A template of another model
- * version is refused (re-enrol), never compared. Each comparison is audited, without scores.
+ * Verifies a probe against the subject's latest signature template. A template of an earlier
+ * version of the model is re-templated and stored back first; one of a later version or another
+ * model is refused (re-enrol), never compared. Each comparison is audited, without scores.
  */
 export function verifySubjectSignature(
   vault: Vault,

@@ -5,8 +5,11 @@
  * derived from those signatures deterministically, so it is rebuilt on load rather than stored
  * twice.
  *
- * A template written by another model version, or under other scoring options, is refused, never
- * compared: its statistics would not mean what the threshold assumes.
+ * A template written by another model version, or under other scoring options, is never compared
+ * as it stands: its statistics would not mean what the threshold assumes. One of an earlier
+ * version of this model, from SIGNATURE_RETEMPLATABLE_FROM on, is rebuilt from its raw signatures
+ * under the current model (`upgradeSignatureTemplate`) and stored back by subject.ts; one of a
+ * later version or another model stays refused.
  */
 import { createHash } from 'node:crypto';
 import type { TemplateModel } from '../templates.js';
@@ -32,6 +35,17 @@ export const SIGNATURE_TEMPLATE_FORMAT = 'verikiosk.signature-template';
  * scoring options change; the options digest catches a forgotten bump as well.
  */
 export const SIGNATURE_MODEL: TemplateModel = { name: 'verikiosk-signature-dtw', version: '8' };
+
+/**
+ * The earliest model version whose stored document this code rebuilds under the current model.
+ * Every version so far (1 to 8) stored the same document: the raw signatures in the one signature
+ * JSON format (model.ts), with `adapted` and `secondVisit` optional arrays added later (absent
+ * reads as empty); everything else (features, statistics, calibration) is derived on load, so a
+ * version change that only changes how signatures are scored is re-templatable. A change that
+ * drops the raw signatures or changes their format must raise this to its own version (or teach
+ * `rebuild` to read the older shape): documents before it are then refused, and re-enrolled.
+ */
+export const SIGNATURE_RETEMPLATABLE_FROM = 1;
 
 export type SignatureTemplateProblem =
   /** Not JSON, not a signature template, or a malformed signature inside. */
@@ -131,6 +145,55 @@ export function deserialiseSignatureTemplate(
   bytes: Uint8Array,
   options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
 ): SignatureTemplate {
+  const document = parseDocument(bytes);
+  if (document.model !== SIGNATURE_MODEL.name || document.version !== SIGNATURE_MODEL.version) {
+    throw modelMismatch(document);
+  }
+  if (document.options !== scoringOptionsDigest(options)) {
+    throw new SignatureTemplateError(
+      'options_mismatch',
+      'the signature template was enrolled under other scoring options',
+    );
+  }
+  return rebuild(document, options);
+}
+
+/**
+ * The model version number of a stored template if this code can re-template it: the same model
+ * name, an earlier version, from SIGNATURE_RETEMPLATABLE_FROM on; null otherwise.
+ */
+export function retemplatableVersion(model: TemplateModel): number | null {
+  if (model.name !== SIGNATURE_MODEL.name || !/^[1-9][0-9]{0,8}$/.test(model.version)) return null;
+  const version = Number(model.version);
+  return version >= SIGNATURE_RETEMPLATABLE_FROM && version < Number(SIGNATURE_MODEL.version)
+    ? version
+    : null;
+}
+
+/**
+ * Rebuilds a template stored by an earlier version of this model (`stored`, the model recorded
+ * beside it) under the current model and `options`: the same enrolment, second-visit and adapted
+ * signatures, their features and statistics derived anew. The options digest it carries described
+ * the earlier model's scoring and is not compared. A later version, another model, or a document
+ * whose model is not `stored` is refused as model_mismatch; a malformed one as malformed.
+ */
+export function upgradeSignatureTemplate(
+  bytes: Uint8Array,
+  stored: TemplateModel,
+  options: VerifierOptions = DEFAULT_VERIFIER_OPTIONS,
+): SignatureTemplate {
+  const document = parseDocument(bytes);
+  if (
+    retemplatableVersion(stored) === null ||
+    document.model !== stored.name ||
+    document.version !== stored.version
+  ) {
+    throw modelMismatch(document);
+  }
+  return rebuild(document, options);
+}
+
+function parseDocument(bytes: Uint8Array): Partial<Record<keyof TemplateDocument, unknown>> {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -144,22 +207,27 @@ export function deserialiseSignatureTemplate(
   if (document.format !== SIGNATURE_TEMPLATE_FORMAT) {
     throw new SignatureTemplateError('malformed', 'not a signature template');
   }
-  if (document.model !== SIGNATURE_MODEL.name || document.version !== SIGNATURE_MODEL.version) {
-    const found =
-      typeof document.model === 'string' && typeof document.version === 'string'
-        ? `${document.model.slice(0, 64)} ${document.version.slice(0, 16)}`
-        : 'an unnamed model';
-    throw new SignatureTemplateError(
-      'model_mismatch',
-      `the signature template was made by ${found}, not ${SIGNATURE_MODEL.name} ${SIGNATURE_MODEL.version}`,
-    );
-  }
-  if (document.options !== scoringOptionsDigest(options)) {
-    throw new SignatureTemplateError(
-      'options_mismatch',
-      'the signature template was enrolled under other scoring options',
-    );
-  }
+  return document;
+}
+
+function modelMismatch(
+  document: Partial<Record<keyof TemplateDocument, unknown>>,
+): SignatureTemplateError {
+  const found =
+    typeof document.model === 'string' && typeof document.version === 'string'
+      ? `${document.model.slice(0, 64)} ${document.version.slice(0, 16)}`
+      : 'an unnamed model';
+  return new SignatureTemplateError(
+    'model_mismatch',
+    `the signature template was made by ${found}, not ${SIGNATURE_MODEL.name} ${SIGNATURE_MODEL.version}`,
+  );
+}
+
+/** The template a checked document holds, built under `options`. */
+function rebuild(
+  document: Partial<Record<keyof TemplateDocument, unknown>>,
+  options: VerifierOptions,
+): SignatureTemplate {
   const list = document.signatures;
   if (
     !Array.isArray(list) ||
