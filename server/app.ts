@@ -126,7 +126,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
         ms: Math.round(performance.now() - loadStarted),
       });
       // A recogniser change leaves templates that are never compared: say how many, and to whom.
-      const plan = vault.read((db) => reenrolmentPlan(db, faceSearch.model));
+      const plan = vault.read((db) => reenrolmentPlan(db, faceSearch.model, fraudFaceRows));
       if (plan.subjectsToRecapture.length > 0 || plan.staleFraudFaces > 0) {
         logger.warn('face_templates.other_model', {
           otherModels: plan.models.filter((m) => !m.current).length,

@@ -11,7 +11,11 @@
  * are random). The doctor, `/metrics`, the start-up log and `verikiosk faces reenrol-plan` share it.
  */
 import { cachedStatement, type ReadableDb } from '../vault/index.js';
+import type { FraudFaceRows } from './face/search/fraud-list.js';
 import type { TemplateModel } from './templates.js';
+
+/** The fraud list's face counts, from the table's owner (server/fraud/store.ts `fraudFaceRows`). */
+export type FraudFaceCounts = Pick<FraudFaceRows, 'countsByModel'>;
 
 export interface ModelCount {
   readonly model: string;
@@ -38,25 +42,33 @@ export interface ReenrolmentPlan {
 }
 
 /** Face templates and fraud-list faces per recogniser (name, version). */
-export function faceModelCounts(db: ReadableDb, current: TemplateModel): ModelCount[] {
-  const rows = cachedStatement(
+export function faceModelCounts(
+  db: ReadableDb,
+  current: TemplateModel,
+  fraudRows: FraudFaceCounts,
+): ModelCount[] {
+  const counts = new Map<
+    string,
+    { model: string; version: string; templates: number; subjects: number; fraud: number }
+  >();
+  const at = (model: string, version: string) => {
+    const key = JSON.stringify([model, version]);
+    let row = counts.get(key);
+    if (row === undefined) {
+      row = { model, version, templates: 0, subjects: 0, fraud: 0 };
+      counts.set(key, row);
+    }
+    return row;
+  };
+  const templates = cachedStatement(
     db,
-    `SELECT model, version, SUM(templates) AS templates, SUM(subjects) AS subjects, SUM(fraud) AS fraud
-     FROM (
-       SELECT model, model_version AS version, COUNT(*) AS templates,
-         COUNT(DISTINCT subject_id) AS subjects, 0 AS fraud
-       FROM biometric_templates WHERE modality = 'face' GROUP BY model, model_version
-       UNION ALL
-       SELECT model, model_version, 0, 0, COUNT(*) FROM fraud_list_entries
-       WHERE list = 'face' AND model IS NOT NULL GROUP BY model, model_version
-     ) GROUP BY model, version`,
-  ).all() as {
-    model: string;
-    version: string;
-    templates: number;
-    subjects: number;
-    fraud: number;
-  }[];
+    `SELECT model, model_version AS version, COUNT(*) AS templates,
+       COUNT(DISTINCT subject_id) AS subjects
+     FROM biometric_templates WHERE modality = 'face' GROUP BY model, model_version`,
+  ).all() as { model: string; version: string; templates: number; subjects: number }[];
+  for (const t of templates) Object.assign(at(t.model, t.version), t);
+  for (const f of fraudRows.countsByModel(db)) at(f.model, f.version).fraud += f.total;
+  const rows = [...counts.values()];
   const isCurrent = (r: { model: string; version: string }) =>
     r.model === current.name && r.version === current.version;
   return rows
@@ -77,7 +89,11 @@ export function faceModelCounts(db: ReadableDb, current: TemplateModel): ModelCo
 }
 
 /** What a change of recogniser leaves to do: counts per model and the subjects to capture again. */
-export function reenrolmentPlan(db: ReadableDb, current: TemplateModel): ReenrolmentPlan {
+export function reenrolmentPlan(
+  db: ReadableDb,
+  current: TemplateModel,
+  fraudRows: FraudFaceCounts,
+): ReenrolmentPlan {
   const subjects = cachedStatement(
     db,
     `SELECT subject_id FROM biometric_templates WHERE modality = 'face'
@@ -87,16 +103,13 @@ export function reenrolmentPlan(db: ReadableDb, current: TemplateModel): Reenrol
   )
     .pluck()
     .all(current.name, current.version) as string[];
-  const staleFraud = cachedStatement(
-    db,
-    `SELECT COUNT(*) FROM fraud_list_entries WHERE list = 'face' AND removed_at IS NULL
-       AND model IS NOT NULL AND NOT (model = ? AND model_version = ?)`,
-  )
-    .pluck()
-    .get(current.name, current.version) as number;
+  const staleFraud = fraudRows
+    .countsByModel(db)
+    .filter((f) => !(f.model === current.name && f.version === current.version))
+    .reduce((n, f) => n + f.standing, 0);
   return {
     current,
-    models: faceModelCounts(db, current),
+    models: faceModelCounts(db, current, fraudRows),
     subjectsToRecapture: subjects,
     staleFraudFaces: staleFraud,
   };

@@ -5,6 +5,7 @@
  *
  * Exit code by the worst finding: 0 all ok, 3 warnings only, 1 a check failed (2 stays usage).
  */
+import { fraudFaceRows } from '../fraud/index.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Cron } from 'croner';
@@ -455,7 +456,7 @@ function checkRetention(ctx: DoctorContext, db: ReadableDb): Finding {
 function checkFaceTemplates(db: ReadableDb): Finding {
   let plan;
   try {
-    plan = reenrolmentPlan(db, recognitionModelIdentity());
+    plan = reenrolmentPlan(db, recognitionModelIdentity(), fraudFaceRows);
   } catch {
     return ok(
       'face_templates',

@@ -8,6 +8,7 @@
  * the subjects are named by their random ids only. Exit 0 nothing to do, 3 subjects or fraud-list
  * faces to capture again (as `doctor`'s warnings), 1 failure, 2 usage.
  */
+import { fraudFaceRows } from '../fraud/index.js';
 import type { Command } from 'commander';
 import { recognitionModelIdentity, reenrolmentPlan } from '../biometrics/index.js';
 import { dataDirPaths, dataDirState, notInitialisedError, openReadableDb } from '../vault/index.js';
@@ -37,7 +38,7 @@ export function addFacesCommands(
       const db = openReadableDb(dataDirPaths(dataDir).database);
       let plan;
       try {
-        plan = reenrolmentPlan(db, current);
+        plan = reenrolmentPlan(db, current, fraudFaceRows);
       } finally {
         db.close();
       }

@@ -152,6 +152,16 @@ export const fraudFaceRows: FraudFaceRows = {
     ).all({ after, limit, now: nowIso }) as FraudFaceRow[];
   },
 
+  countsByModel(db) {
+    return cachedStatement(
+      db,
+      `SELECT model, model_version AS version, COUNT(*) AS total,
+         SUM(removed_at IS NULL) AS standing
+       FROM fraud_list_entries WHERE list = 'face' AND model IS NOT NULL
+       GROUP BY model, model_version`,
+    ).all() as { model: string; version: string; total: number; standing: number }[];
+  },
+
   standingIds(db, ids, nowIso) {
     if (ids.length === 0) return new Set();
     const rows = cachedStatement(

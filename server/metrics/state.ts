@@ -1,3 +1,4 @@
+import { fraudFaceRows } from '../fraud/index.js';
 import * as fs from 'node:fs';
 import { faceModelCounts, type ModelCount, type TemplateModel } from '../biometrics/index.js';
 import { minorStopTotals } from '../privacy/index.js';
@@ -59,7 +60,7 @@ export function readApplianceState(
     privacyDueSoon: privacy.soon - privacy.overdue,
     privacyOverdue: privacy.overdue,
     minorStops: minorStopTotals(db),
-    faceTemplates: faceModel === null ? null : faceModelCounts(db, faceModel),
+    faceTemplates: faceModel === null ? null : faceModelCounts(db, faceModel, fraudFaceRows),
   };
 }
 

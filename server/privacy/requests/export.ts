@@ -150,6 +150,14 @@ export const EXPORT_SECTIONS: readonly ExportSection[] = [
     omit: ['document_fidx', 'identity_fidx'],
   },
   {
+    // What those indexes were computed from (the normalised document number, name and birth
+    // date), kept sealed under the subject's key only so a fleet-key rotation can re-index.
+    table: 'fleet_signal_inputs',
+    where: OF_SUBJECT,
+    idColumn: 'id',
+    sealed: { inputs_enc: 'json' },
+  },
+  {
     // What happened to the subject's data, as the event feed told it (ids and codes). Events are
     // kept 30 days (server/events/feed.ts): older ones are gone, their deliveries below remain.
     table: 'events',

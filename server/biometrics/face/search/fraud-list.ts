@@ -52,6 +52,13 @@ export interface FraudFaceRows {
   page(db: ReadableDb, after: string, limit: number, nowIso: string): FraudFaceRow[];
   /** Of these face entry ids, the ones standing at `nowIso` (a search confirms its hits with it). */
   standingIds(db: ReadableDb, ids: readonly string[], nowIso: string): Set<string>;
+  /**
+   * Face entries per recogniser that made them: `total` standing or removed, `standing` not
+   * removed (a model change leaves those unsearched until listed again). Clear columns only.
+   */
+  countsByModel(
+    db: ReadableDb,
+  ): readonly { model: string; version: string; total: number; standing: number }[];
 }
 
 /** Reason codes come from the fixed lists of contract/fraud-lists.ts: never free text. */
