@@ -12,7 +12,7 @@ export interface SimulatedSignature {
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same signature. */
-function random(seed: number): () => number {
+export function seededPrng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -32,7 +32,7 @@ function random(seed: number): () => number {
  * SVC2004 files read at run time.
  */
 export function generateSyntheticSignature(seed = 1, rateHz = 200): SimulatedSignature {
-  const rnd = random(seed);
+  const rnd = seededPrng(seed);
   const dt = 1000 / rateHz;
   const strokes: SignaturePoint[][] = [];
   const strokeCount = 2 + Math.floor(rnd() * 2);

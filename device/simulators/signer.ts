@@ -25,7 +25,7 @@
  * deformation stays below the real residual because the simulated timing and pressure already
  * put the DTW distance slightly above the real one.
  */
-import type { SignaturePoint, SimulatedSignature } from './signature.js';
+import { seededPrng, type SignaturePoint, type SimulatedSignature } from './signature.js';
 
 /** The standard deviations of one signing's changes against the person's own signature. */
 export interface SigningVariation {
@@ -85,18 +85,6 @@ export interface SimulatedSigner {
   sign(signing: number): SimulatedSignature;
 }
 
-/** mulberry32 */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A standard normal variate (Box–Muller), from a uniform source. */
 function gaussian(rnd: () => number): () => number {
   return () => {
@@ -149,7 +137,7 @@ function along(stroke: readonly SignaturePoint[], u: number): SignaturePoint {
  * lift. Two persons differ in the number and shape of their letters, not only in a few numbers.
  */
 export function ownSignature(person: number, rateHz = 200): SimulatedSignature {
-  const rnd = random(mix(person, 0x5157));
+  const rnd = seededPrng(mix(person, 0x5157));
   const between = (lo: number, hi: number) => lo + (hi - lo) * rnd();
   const dt = 1000 / rateHz;
   const words = 1 + Math.floor(rnd() * 3);
@@ -297,7 +285,7 @@ export function createSimulatedSigner(
   return {
     person,
     sign(signing) {
-      const normal = gaussian(random(mix(person, signing)));
+      const normal = gaussian(seededPrng(mix(person, signing)));
       // The global affine change (about the ink's centre) and the shift on the pad.
       const scale = Math.exp(v.scale * normal());
       const aspect = Math.exp(v.aspect * normal());
