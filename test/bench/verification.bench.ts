@@ -21,6 +21,7 @@ import { createLogger } from '../../server/log/index.js';
 import { Vault, dataDirPaths } from '../../server/vault/index.js';
 import { generateFaceDocument } from '../gen/face-documents.js';
 import { readSvc2004 } from '../server/biometrics/signature/svc.js';
+import { CONSENT } from '../server/privacy/consent-fixtures.js';
 import { devFace, hasDevData } from '../support/dev-data.js';
 import { formatMs, type BenchContext } from './harness.js';
 
@@ -131,11 +132,8 @@ export async function runVerificationBenchmarks(ctx: BenchContext): Promise<void
         const { id } = (await call(token, 'POST', '/verifications', { kind: 'identity' })) as {
           id: string;
         };
-        await call(token, 'POST', `/verifications/${id}/consent`, {
-          version: '2026-01',
-          language: 'en',
-          purposes: ['biometric_processing', 'identity_verification'],
-        });
+        // The written release: the current texts shown and the signature on the pad.
+        await call(token, 'POST', `/verifications/${id}/consent`, CONSENT);
         await call(token, 'POST', `/verifications/${id}/document`, {
           mrz: mrz(`B${k}${String(s).padStart(7, '0')}`),
           image: cards.get(person),
