@@ -10,9 +10,15 @@ export interface KioskBridge {
   kioskToken(): Promise<string | null>;
   /** Called when a staff member made the exit gesture: show the staff PIN pad. */
   onStaffExitGesture(listener: () => void): void;
-  /** Closes the kiosk if the core accepts the staff PIN (POST /api/v1/kiosk/exit); false otherwise. */
-  requestStaffExit(pin: string): Promise<boolean>;
+  /**
+   * Closes the kiosk if the core accepts the staff PIN (POST /api/v1/kiosk/exit): 'allowed';
+   * 'locked' while the core refuses this kiosk's exit after wrong PINs (429); 'refused' otherwise.
+   */
+  requestStaffExit(pin: string): Promise<StaffExitAnswer>;
 }
+
+/** The core's answer to a staff PIN, never whose PIN it was. */
+export type StaffExitAnswer = 'allowed' | 'refused' | 'locked';
 
 export const BRIDGE_KEY = 'verikioskShell';
 

@@ -22,7 +22,7 @@ import {
   navigationAllowed,
   originOf,
   permissionGranted,
-  staffExitAllowed,
+  staffExitAnswer,
 } from './policy.js';
 import { CoreSupervisor, waitForHealth } from './supervisor.js';
 
@@ -156,11 +156,11 @@ if (!app.requestSingleInstanceLock()) {
 
   ipcMain.handle(IPC.kioskToken, (event) => (fromCore(event) ? readKioskToken() : null));
   ipcMain.handle(IPC.staffExit, async (event, pin: unknown) => {
-    if (!fromCore(event) || !coreUrl || typeof pin !== 'string') return false;
+    if (!fromCore(event) || !coreUrl || typeof pin !== 'string') return 'refused';
     // The kiosk's own token asks: the core answers for this kiosk's exit and counts its tries.
-    const allowed = await staffExitAllowed(coreUrl, readKioskToken(), pin);
-    if (allowed) app.quit();
-    return allowed;
+    const answer = await staffExitAnswer(coreUrl, readKioskToken(), pin);
+    if (answer === 'allowed') app.quit();
+    return answer;
   });
 
   void app.whenReady().then(() => {

@@ -5,7 +5,7 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { SHELL_VERSION_ARG } from './contract.js';
+import { SHELL_VERSION_ARG, type StaffExitAnswer } from './contract.js';
 
 /** The core's origin (scheme://host:port) of a URL, or null when it does not parse. */
 export function originOf(url: string): string | null {
@@ -145,17 +145,18 @@ const EXIT_PIN = /^[0-9]{1,12}$/;
 /**
  * Asks the core whether a staff PIN opens the kiosk's exit: POST /api/v1/kiosk/exit with the
  * kiosk's own token (the PIN is checked there, against Argon2id hashes, with a lock after wrong
- * PINs at this kiosk, and audited with the staff member it belongs to). The answer is allowed or
- * not, never whose PIN it was. The shell never decides on its own: no token, a malformed PIN, an
- * unreachable core, a locked exit (429) or any other answer refuses.
+ * PINs at this kiosk, and audited with the staff member it belongs to). The answer is allowed,
+ * refused or locked (429: this kiosk's exit is locked after wrong PINs), never whose PIN it was.
+ * The shell never decides on its own: no token, a malformed PIN, an unreachable core or any other
+ * answer refuses.
  */
-export async function staffExitAllowed(
+export async function staffExitAnswer(
   coreUrl: string,
   kioskToken: string | null,
   pin: string,
   fetchImpl: typeof fetch = fetch,
-): Promise<boolean> {
-  if (kioskToken === null || kioskToken === '' || !EXIT_PIN.test(pin)) return false;
+): Promise<StaffExitAnswer> {
+  if (kioskToken === null || kioskToken === '' || !EXIT_PIN.test(pin)) return 'refused';
   let response: Response;
   try {
     response = await fetchImpl(new URL('/api/v1/kiosk/exit', coreUrl), {
@@ -164,9 +165,20 @@ export async function staffExitAllowed(
       body: JSON.stringify({ pin }),
     });
   } catch {
-    return false;
+    return 'refused';
   }
-  if (response.status !== 200) return false;
+  if (response.status === 429) return 'locked';
+  if (response.status !== 200) return 'refused';
   const body = (await response.json().catch(() => ({}))) as { allowed?: unknown };
-  return body.allowed === true;
+  return body.allowed === true ? 'allowed' : 'refused';
+}
+
+/** Whether a staff PIN opens the kiosk's exit (staffExitAnswer is 'allowed'). */
+export async function staffExitAllowed(
+  coreUrl: string,
+  kioskToken: string | null,
+  pin: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<boolean> {
+  return (await staffExitAnswer(coreUrl, kioskToken, pin, fetchImpl)) === 'allowed';
 }

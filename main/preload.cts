@@ -18,7 +18,9 @@ contextBridge.exposeInMainWorld(
     onStaffExitGesture: (listener: () => void): void => {
       ipcRenderer.on('verikiosk:staff-exit-gesture', () => listener());
     },
-    requestStaffExit: (pin: string): Promise<boolean> =>
-      ipcRenderer.invoke('verikiosk:staff-exit', String(pin)) as Promise<boolean>,
+    requestStaffExit: (pin: string): Promise<'allowed' | 'refused' | 'locked'> =>
+      ipcRenderer.invoke('verikiosk:staff-exit', String(pin)) as Promise<
+        'allowed' | 'refused' | 'locked'
+      >,
   }),
 );

@@ -3,7 +3,7 @@
 //
 //   renderer/  browser code: no Node built-ins, no native or server-only packages (SERVER_ONLY_PACKAGES);
 //              nothing from server/, device/, main/ except type-only imports from server/ (the
-//              API's types); contract/ freely.
+//              API's types) and from main/contract.ts (the kiosk shell's bridge); contract/ freely.
 //   contract/  the API's shared schemas and types, imported as values by server/ and renderer/:
 //              pure TS, so no Node built-ins, no server-only packages, and nothing from server/,
 //              device/, main/, renderer/ (not even types).
@@ -173,6 +173,10 @@ function check(fromPath, fromAbsolute, root, { specifier, typeOnly }) {
     case 'renderer':
       if (targetArea === 'server') {
         return typeOnly ? null : { messageId: 'rendererServerValue', data: { target } };
+      }
+      // The shell's preload bridge crosses into the page: its types only (main/contract.ts).
+      if (targetArea === 'main' && typeOnly && /^main\/contract\.[cm]?[jt]s$/.test(target)) {
+        return null;
       }
       if (targetArea === 'device' || targetArea === 'main') {
         return { messageId: 'rendererForbidden', data: { area: targetArea, target } };

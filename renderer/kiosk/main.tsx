@@ -3,6 +3,7 @@ import { createTranslator, preferredLanguage } from '../shared/i18n/index.js';
 import '../shared/base.css';
 import './kiosk.css';
 import { KioskApp } from './app.js';
+import { StaffExit, shellBridge } from './staff-exit.js';
 
 const DEFAULT_IDLE_SECONDS = 90;
 
@@ -17,8 +18,16 @@ async function main(): Promise<void> {
   const i18n = await createTranslator(language);
   document.documentElement.lang = language;
   const root = document.getElementById('app');
+  // The staff exit exists only inside the kiosk shell (its preload exposes the bridge).
+  const bridge = shellBridge();
   if (root)
-    render(<KioskApp i18n={i18n} defaultLanguage={language} idleSeconds={idleSeconds()} />, root);
+    render(
+      <>
+        <KioskApp i18n={i18n} defaultLanguage={language} idleSeconds={idleSeconds()} />
+        {bridge && <StaffExit i18n={i18n} bridge={bridge} idleSeconds={idleSeconds()} />}
+      </>,
+      root,
+    );
 }
 
 void main();

@@ -48,6 +48,10 @@ describe('verikiosk/import-boundaries', () => {
   describe('renderer/ (rule 1)', () => {
     ruleTester.run('import-boundaries', rule, {
       valid: [
+        valid({
+          file: 'renderer/kiosk/staff-exit.tsx',
+          code: "import type { KioskBridge } from '../../main/contract.js';",
+        }),
         valid({ file: 'renderer/kiosk/main.ts', code: "import { hc } from 'hono/client';" }),
         valid({
           file: 'renderer/kiosk/main.ts',
@@ -154,6 +158,14 @@ describe('verikiosk/import-boundaries', () => {
         invalid(
           { file: 'renderer/main.ts', code: "import type { Pad } from '../device/index.js';" },
           'rendererForbidden',
+        ),
+        invalid(
+          {
+            file: 'renderer/kiosk/bridge.ts',
+            code: "import { BRIDGE_KEY } from '../../main/contract.js';",
+          },
+          'rendererForbidden',
+          { area: 'main', target: 'main/contract.js' },
         ),
         invalid(
           {
