@@ -83,7 +83,9 @@ export function StaffExit({
       <div
         class="staff-exit-corner"
         data-testid="staff-exit-corner"
-        onPointerDown={() => {
+        onPointerDown={(event) => {
+          // The press must not move the focus: it returns where it was when the pad closes.
+          event.preventDefault();
           release();
           press.current = setTimeout(() => {
             press.current = null;
@@ -93,6 +95,7 @@ export function StaffExit({
         onPointerUp={release}
         onPointerLeave={release}
         onPointerCancel={release}
+        onMouseDown={(e) => e.preventDefault()}
         onContextMenu={(e) => e.preventDefault()}
       />
       {open && <PinPad i18n={i18n} bridge={bridge} idleSeconds={idleSeconds} onClose={hide} />}
