@@ -531,7 +531,7 @@ export interface HubNodeOptions {
   /** The clock of the reuse limit (ms since the epoch); tests inject one. */
   readonly now?: () => number;
   /** Told of each refused reuse question: the branch id and a code, nothing else. */
-  readonly onRefusal?: (branch: string, reason: 'rate_limited') => void;
+  readonly onRefusal?: (branch: string, reason: 'rate_limited', refusedToday: number) => void;
 }
 
 export class HubNode {
@@ -808,14 +808,14 @@ export class HubNode {
       q.questions.length > 8
     )
       return null;
-    const retryAfterMs = this.#takeReuseToken(branch);
-    if (retryAfterMs !== null) {
-      this.options.onRefusal?.(branch, 'rate_limited');
+    const refused = this.#takeReuseToken(branch);
+    if (refused !== null) {
+      this.options.onRefusal?.(branch, 'rate_limited', refused.refusedToday);
       const refusal = {
         type: 'reuse_refused',
         nonce: q.nonce,
         reason: 'rate_limited',
-        retryAfterMs,
+        retryAfterMs: refused.retryAfterMs,
       };
       return new TextEncoder().encode(JSON.stringify(signEntry(refusal, this.#signing())));
     }
@@ -841,15 +841,15 @@ export class HubNode {
 
   /**
    * Takes one token from the branch's bucket: null when taken, else the milliseconds until one
-   * is there (the refusal counted per branch and day). The bucket is a row in the reports
+   * is there and the branch's refusals that day (the refusal counted per branch and day). The bucket is a row in the reports
    * database (one small write per question), so a hub restart does not hand out a fresh burst.
    */
-  #takeReuseToken(branch: string): number | null {
+  #takeReuseToken(branch: string): { retryAfterMs: number; refusedToday: number } | null {
     const now = this.options.now?.() ?? Date.now();
     const { perHour, burst } = this.#reuseLimit;
     const msPerToken = 3_600_000 / perHour;
     return this.#db
-      .transaction((): number | null => {
+      .transaction(() => {
         const row = this.#db
           .prepare('SELECT tokens, at_ms FROM reuse_buckets WHERE branch = ?')
           .get(branch) as { tokens: number; at_ms: number } | undefined;
@@ -861,16 +861,19 @@ export class HubNode {
             `INSERT INTO reuse_buckets VALUES (?, ?, ?)
              ON CONFLICT DO UPDATE SET tokens = excluded.tokens, at_ms = excluded.at_ms`,
           )
-          .run(branch, taken ? tokens - 1 : tokens, now);
+          // A clock set back does not refill: the bucket's time only moves forward.
+          .run(branch, taken ? tokens - 1 : tokens, Math.max(now, row?.at_ms ?? now));
         if (taken) return null;
         const at = new Date(now).toISOString();
-        this.#db
+        const refusedToday = this.#db
           .prepare(
             `INSERT INTO reuse_refusals VALUES (?, ?, 1, ?)
-             ON CONFLICT DO UPDATE SET count = count + 1, last_at = excluded.last_at`,
+             ON CONFLICT DO UPDATE SET count = count + 1, last_at = excluded.last_at
+             RETURNING count`,
           )
-          .run(branch, at.slice(0, 10), at);
-        return Math.ceil((1 - tokens) * msPerToken);
+          .pluck()
+          .get(branch, at.slice(0, 10), at) as number;
+        return { retryAfterMs: Math.ceil((1 - tokens) * msPerToken), refusedToday };
       })
       .immediate();
   }

@@ -18,6 +18,7 @@ import {
 import { FleetError } from '../../../server/fleet/engine.js';
 import { verifyEnvelope } from '../../../server/fleet/keys.js';
 import { mrzRecord } from '../documents/checks/records.js';
+import { runBin } from '../cli/bin-helpers.js';
 import {
   decideAt,
   eventually,
@@ -46,7 +47,7 @@ describe.skipIf(!natsAvailable)('fleet: the reuse question is rate-limited per b
     fleet.hub = await HubNode.start(fleet.hubDir, {
       onError: (e) => fleet.errors.push(e),
       now: () => clock,
-      onRefusal: (branch, reason) => refusalsTold.push(`${branch}:${reason}`),
+      onRefusal: (branch, reason, today) => refusalsTold.push(`${branch}:${reason}:${today}`),
     });
   };
   const refusedAtHub = (branch: string) =>
@@ -156,7 +157,7 @@ describe.skipIf(!natsAvailable)('fleet: the reuse question is rate-limited per b
       retryAfterMs: 60_000,
     });
     expect(refusedAtHub('b1')).toBe(3);
-    expect(refusalsTold).toEqual(['b1:rate_limited', 'b1:rate_limited', 'b1:rate_limited']);
+    expect(refusalsTold).toEqual(['b1:rate_limited:1', 'b1:rate_limited:2', 'b1:rate_limited:3']);
 
     // b2 has its own bucket: still answered online.
     expect(await reuseCheck(b2, 6, 'QZ6100005')).toBe('pass');
@@ -185,5 +186,9 @@ describe.skipIf(!natsAvailable)('fleet: the reuse question is rate-limited per b
     expect(readHubReuseRefusals(fleet.hubDir)).toEqual([
       { branch: 'b1', day: '2026-03-02', refused: 5, lastAt: new Date(clock).toISOString() },
     ]);
+    const cli = await runBin(['fleet', 'hub', 'report', '--dir', fleet.hubDir, '--reuse-refusals']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/b1\s+2026-03-02\s+5\s/);
+    expect(cli.stdout).not.toMatch(/b2/);
   });
 });
