@@ -13,7 +13,6 @@ import {
   REUSE_LIMIT_DEFAULT,
   readHub,
   readHubReuseRefusals,
-  setReuseLimit,
 } from '../../../server/fleet/hub.js';
 import { FleetError } from '../../../server/fleet/engine.js';
 import { verifyEnvelope } from '../../../server/fleet/keys.js';
@@ -43,11 +42,15 @@ describe.skipIf(!natsAvailable)('fleet: the reuse question is rate-limited per b
   const refusalsTold: string[] = [];
   const countedAt = (id: string) =>
     fleet.hub!.countedEvents().find((r) => r.branch === id)?.events ?? 0;
+  const hubOptions = {
+    now: () => clock,
+    onRefusal: (branch: string, reason: string, today: number) =>
+      refusalsTold.push(`${branch}:${reason}:${today}`),
+  };
   const startHub = async () => {
     fleet.hub = await HubNode.start(fleet.hubDir, {
+      ...hubOptions,
       onError: (e) => fleet.errors.push(e),
-      now: () => clock,
-      onRefusal: (branch, reason, today) => refusalsTold.push(`${branch}:${reason}:${today}`),
     });
   };
   const refusedAtHub = (branch: string) =>
@@ -92,11 +95,11 @@ describe.skipIf(!natsAvailable)('fleet: the reuse question is rate-limited per b
   }
 
   beforeAll(async () => {
-    fleet = await startFleet(['b1', 'b2']);
-    // A small burst for the test (the defaults are in hub.json's absence: REUSE_LIMIT_DEFAULT).
-    await fleet.hub!.stop();
-    setReuseLimit(fleet.hubDir, { perHour: 60, burst: 3 });
-    await startHub();
+    // A small burst for the test, written to hub.json (absent there: REUSE_LIMIT_DEFAULT).
+    fleet = await startFleet(['b1', 'b2'], {
+      reuseLimit: { perHour: 60, burst: 3 },
+      hub: hubOptions,
+    });
   }, 60_000);
   afterAll(() => stopFleet(fleet), 30_000);
 
