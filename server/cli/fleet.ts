@@ -16,6 +16,7 @@ import {
   parseCredentials,
   readHub,
   readHubReport,
+  readHubReuseRefusals,
   revokeBranch,
 } from '../fleet/index.js';
 import { withVault } from './context.js';
@@ -252,8 +253,20 @@ export function addFleetCommands(program: Command, io: CliIo): void {
     .description(`decisions per branch and outcome (cells under 5 suppressed)`)
     .requiredOption('--dir <dir>', 'the hub directory')
     .option('--json', 'print JSON')
-    .action((o: { dir: string; json?: boolean }) => {
+    .option('--reuse-refusals', "reuse questions refused per branch and day (the hub's rate limit)")
+    .action((o: { dir: string; json?: boolean; reuseRefusals?: boolean }) => {
       readHub(o.dir);
+      if (o.reuseRefusals) {
+        const refused = readHubReuseRefusals(o.dir);
+        if (o.json) printJson(io.stdout, refused);
+        else
+          printTable(
+            io.stdout,
+            ['branch', 'day', 'refused', 'last'],
+            refused.map((r) => [r.branch, r.day, String(r.refused), r.lastAt]),
+          );
+        return;
+      }
       const rows = readHubReport(o.dir);
       if (o.json) printJson(io.stdout, rows);
       else
@@ -270,6 +283,13 @@ export function addFleetCommands(program: Command, io: CliIo): void {
     .requiredOption('--dir <dir>', 'the hub directory (the hub server must be running)')
     .action(async (o: { dir: string }) => {
       const node = await HubNode.start(o.dir, {
+        // A probing branch: logged at its 1st, 10th, 100th... refusal of the day (no documents).
+        onRefusal: (branch, reason, today) => {
+          if (/^10*$/.test(String(today)))
+            io.stderr.write(
+              `fleet hub: branch ${branch} reuse question refused (${reason}, ${today} today)\n`,
+            );
+        },
         onError: (error) =>
           io.stderr.write(
             `fleet hub: ${error instanceof FleetError ? error.message : 'consumer error'}\n`,

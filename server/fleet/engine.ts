@@ -32,7 +32,8 @@ export type FleetErrorReason =
   | 'invalid_entry'
   | 'hub_not_initialised'
   | 'hub_exists'
-  | 'refused';
+  | 'refused'
+  | 'rate_limited';
 
 /** A fleet operation that cannot proceed; the message names no personal data and no secret. */
 export class FleetError extends Error {

@@ -80,6 +80,34 @@ export interface HubState {
   readonly branches: Readonly<
     Record<string, { readonly user: string; readonly password: string; readonly revoked: boolean }>
   >;
+  /** The per-branch limit on reuse questions; REUSE_LIMIT_DEFAULT when absent. */
+  readonly reuseLimit?: ReuseLimit;
+}
+
+/**
+ * A token bucket per branch on the reuse questions: `burst` questions at once, refilled at
+ * `perHour`. A branch asks once per decided session with a document (a few hundred a day at the
+ * busiest branch, a few dozen in its busiest hour), so the defaults never refuse an honest branch
+ * and cap a compromised one probing document numbers at ~1,400 a day instead of thousands a
+ * second.
+ */
+export interface ReuseLimit {
+  readonly perHour: number;
+  readonly burst: number;
+}
+
+export const REUSE_LIMIT_DEFAULT: ReuseLimit = { perHour: 60, burst: 120 };
+
+function checkReuseLimit(limit: ReuseLimit): ReuseLimit {
+  const ok = (n: number, max: number) => Number.isFinite(n) && n > 0 && n <= max;
+  if (!ok(limit.perHour, 1_000_000) || !ok(limit.burst, 1_000_000) || limit.burst < 1)
+    throw new FleetError('refused', 'the reuse limit is a positive rate per hour and burst');
+  return { perHour: limit.perHour, burst: limit.burst };
+}
+
+/** Sets the hub's per-branch reuse limit in hub.json (a running hub takes it at its next start). */
+export function setReuseLimit(dir: string, limit: ReuseLimit): void {
+  writeHub(dir, { ...readHub(dir), reuseLimit: checkReuseLimit(limit) });
 }
 
 export const hubPaths = (dir: string) => ({
@@ -357,6 +385,11 @@ CREATE TABLE IF NOT EXISTS sightings (
   branch TEXT NOT NULL, seen_at TEXT NOT NULL,
   PRIMARY KEY (key_version, document, identity, branch)) STRICT;
 CREATE TABLE IF NOT EXISTS refused (subject TEXT NOT NULL, stream_seq INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS reuse_buckets (
+  branch TEXT PRIMARY KEY, tokens REAL NOT NULL, at_ms INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS reuse_refusals (
+  branch TEXT NOT NULL, day TEXT NOT NULL, count INTEGER NOT NULL, last_at TEXT NOT NULL,
+  PRIMARY KEY (branch, day)) STRICT;
 CREATE TABLE IF NOT EXISTS fraud_entries (
   id TEXT PRIMARY KEY, number_enc BLOB NOT NULL, issuer TEXT, reason TEXT NOT NULL,
   expires_at TEXT, created_at TEXT NOT NULL) STRICT;
@@ -452,6 +485,34 @@ export function readHubReport(dir: string): FleetReportRow[] {
   }
 }
 
+/** Reuse questions refused per branch and day (a branch probing the oracle shows here). */
+export interface ReuseRefusalRow {
+  readonly branch: string;
+  readonly day: string;
+  readonly refused: number;
+  readonly lastAt: string;
+}
+
+function refusalRows(db: Database.Database): ReuseRefusalRow[] {
+  return db
+    .prepare(
+      'SELECT branch, day, count AS refused, last_at AS lastAt FROM reuse_refusals ORDER BY day, branch',
+    )
+    .all() as ReuseRefusalRow[];
+}
+
+/** The reuse refusals from the hub's reports database (for `fleet hub report`). */
+export function readHubReuseRefusals(dir: string): ReuseRefusalRow[] {
+  const file = hubPaths(dir).db;
+  if (!fs.existsSync(file)) return [];
+  const db = openReports(file);
+  try {
+    return refusalRows(db);
+  } finally {
+    db.close();
+  }
+}
+
 function reportRows(db: Database.Database): FleetReportRow[] {
   const rows = db
     .prepare(
@@ -467,6 +528,10 @@ export interface HubNodeOptions {
   readonly onError?: (error: unknown) => void;
   /** Durable name of the reporting consumer. */
   readonly consumer?: string;
+  /** The clock of the reuse limit (ms since the epoch); tests inject one. */
+  readonly now?: () => number;
+  /** Told of each refused reuse question: the branch id and a code, nothing else. */
+  readonly onRefusal?: (branch: string, reason: 'rate_limited', refusedToday: number) => void;
 }
 
 export class HubNode {
@@ -478,6 +543,7 @@ export class HubNode {
   readonly #fleetKey: FleetKey;
   #processedSeq = 0;
   #waiters: { test: () => boolean; resolve: () => void }[] = [];
+  readonly #reuseLimit: ReuseLimit;
 
   private constructor(
     readonly dir: string,
@@ -489,6 +555,7 @@ export class HubNode {
     this.#db = openReports(hubPaths(dir).db);
     const key = state.fleetKeys.at(-1)!;
     this.#fleetKey = new FleetKey(key.version, Buffer.from(key.key, 'base64'));
+    this.#reuseLimit = checkReuseLimit(state.reuseLimit ?? REUSE_LIMIT_DEFAULT);
   }
 
   get clientUrl(): string {
@@ -512,7 +579,13 @@ export class HubNode {
         queue: 'reuse',
         callback: (error, m) => {
           if (error) return;
-          const reply = node.#answerReuse(m.subject, m.data);
+          let reply: Uint8Array | null;
+          try {
+            reply = node.#answerReuse(m.subject, m.data);
+          } catch (e) {
+            options.onError?.(e);
+            return;
+          }
           if (reply !== null) m.respond(reply);
         },
       });
@@ -735,6 +808,17 @@ export class HubNode {
       q.questions.length > 8
     )
       return null;
+    const refused = this.#takeReuseToken(branch);
+    if (refused !== null) {
+      this.options.onRefusal?.(branch, 'rate_limited', refused.refusedToday);
+      const refusal = {
+        type: 'reuse_refused',
+        nonce: q.nonce,
+        reason: 'rate_limited',
+        retryAfterMs: refused.retryAfterMs,
+      };
+      return new TextEncoder().encode(JSON.stringify(signEntry(refusal, this.#signing())));
+    }
     const since = new Date(Date.now() - SIGHTING_WINDOW_MS).toISOString();
     const seenElsewhere = this.#db.prepare(
       `SELECT 1 FROM sightings WHERE key_version = ? AND document = ? AND identity <> ?
@@ -753,6 +837,50 @@ export class HubNode {
     }
     const answer = { type: 'reuse_answer', nonce: q.nonce, seen };
     return new TextEncoder().encode(JSON.stringify(signEntry(answer, this.#signing())));
+  }
+
+  /**
+   * Takes one token from the branch's bucket: null when taken, else the milliseconds until one
+   * is there and the branch's refusals that day (the refusal counted per branch and day). The bucket is a row in the reports
+   * database (one small write per question), so a hub restart does not hand out a fresh burst.
+   */
+  #takeReuseToken(branch: string): { retryAfterMs: number; refusedToday: number } | null {
+    const now = this.options.now?.() ?? Date.now();
+    const { perHour, burst } = this.#reuseLimit;
+    const msPerToken = 3_600_000 / perHour;
+    return this.#db
+      .transaction(() => {
+        const row = this.#db
+          .prepare('SELECT tokens, at_ms FROM reuse_buckets WHERE branch = ?')
+          .get(branch) as { tokens: number; at_ms: number } | undefined;
+        const elapsed = row === undefined ? 0 : Math.max(0, now - row.at_ms);
+        const tokens = Math.min(burst, (row?.tokens ?? burst) + elapsed / msPerToken);
+        const taken = tokens >= 1;
+        this.#db
+          .prepare(
+            `INSERT INTO reuse_buckets VALUES (?, ?, ?)
+             ON CONFLICT DO UPDATE SET tokens = excluded.tokens, at_ms = excluded.at_ms`,
+          )
+          // A clock set back does not refill: the bucket's time only moves forward.
+          .run(branch, taken ? tokens - 1 : tokens, Math.max(now, row?.at_ms ?? now));
+        if (taken) return null;
+        const at = new Date(now).toISOString();
+        const refusedToday = this.#db
+          .prepare(
+            `INSERT INTO reuse_refusals VALUES (?, ?, 1, ?)
+             ON CONFLICT DO UPDATE SET count = count + 1, last_at = excluded.last_at
+             RETURNING count`,
+          )
+          .pluck()
+          .get(branch, at.slice(0, 10), at) as number;
+        return { retryAfterMs: Math.ceil((1 - tokens) * msPerToken), refusedToday };
+      })
+      .immediate();
+  }
+
+  /** Reuse questions refused per branch and day (for `fleet hub report` and tests). */
+  reuseRefusals(): ReuseRefusalRow[] {
+    return refusalRows(this.#db);
   }
 
   #signing() {

@@ -9,7 +9,9 @@ export {
   initHub,
   readHub,
   readHubReport,
+  readHubReuseRefusals,
   revokeBranch,
+  setReuseLimit,
 } from './hub.js';
 export {
   fleetStatus,

@@ -303,6 +303,8 @@ export class FleetNode {
   #applied = 0;
   #duplicates = 0;
   #lookupBytes = 0;
+  #reuseAnswered = 0;
+  #reuseRefused = 0;
   #maintenance: Promise<void> = Promise.resolve();
   #waiters: { seq: number; resolve: () => void }[] = [];
 
@@ -449,8 +451,25 @@ export class FleetNode {
       type?: unknown;
       nonce?: unknown;
       seen?: unknown;
+      reason?: unknown;
+      retryAfterMs?: unknown;
     } | null;
-    if (answer?.type !== 'reuse_answer' || answer.nonce !== nonce) return null;
+    if (answer?.nonce !== nonce) return null;
+    if (answer.type === 'reuse_refused') {
+      // The hub's per-branch limit: treated as a hub that cannot answer (the mirrored conflicts
+      // and fraud list decide), counted and told by code only.
+      this.#reuseRefused += 1;
+      const retry = typeof answer.retryAfterMs === 'number' ? answer.retryAfterMs : null;
+      this.options.onError?.(
+        new FleetError(
+          'rate_limited',
+          `the hub refused a reuse question (${answer.reason === 'rate_limited' ? 'rate limited' : 'refused'}${retry === null ? '' : `, retry after ${Math.ceil(retry / 1000)} s`}); decided from the mirrored lists`,
+        ),
+      );
+      return null;
+    }
+    if (answer.type !== 'reuse_answer') return null;
+    this.#reuseAnswered += 1;
     return typeof answer.seen === 'boolean' ? answer.seen : null;
   }
 
@@ -481,6 +500,11 @@ export class FleetNode {
   /** Bytes of the reuse questions sent and answers received (request/reply), since start. */
   get lookupBytes(): number {
     return this.#lookupBytes;
+  }
+
+  /** Reuse questions the hub answered, and refused under its per-branch limit, since start. */
+  get reuseStats(): { answered: number; refused: number } {
+    return { answered: this.#reuseAnswered, refused: this.#reuseRefused };
   }
 
   /** Publications the branch stream dropped as duplicates (redelivered events), since start. */

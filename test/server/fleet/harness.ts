@@ -17,7 +17,10 @@ import {
   hubPaths,
   initHub,
   readHub,
+  setReuseLimit,
+  type HubNodeOptions,
   type HubState,
+  type ReuseLimit,
 } from '../../../server/fleet/hub.js';
 import {
   joinFleet,
@@ -117,10 +120,18 @@ export async function joinBranch(vault: Vault, credentials: FleetCredentials): P
   });
 }
 
-export async function startFleet(branchIds: readonly string[]): Promise<Fleet> {
+/**
+ * `reuseLimit` overrides the hub's per-branch limit on reuse questions (the bench asks far more
+ * than a branch does); `hub` adds options to the hub node (an injected clock).
+ */
+export async function startFleet(
+  branchIds: readonly string[],
+  options: { reuseLimit?: ReuseLimit; hub?: HubNodeOptions } = {},
+): Promise<Fleet> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-fleet-'));
   const hubDir = path.join(root, 'hub');
   const { credentials, hubServer } = await startHubServer(hubDir, branchIds);
+  if (options.reuseLimit) setReuseLimit(hubDir, options.reuseLimit);
   const fleet: Fleet = { root, hubDir, hubServer, hub: null, branches: [], errors: [] };
   for (const [i, id] of branchIds.entries()) {
     const dataDir = path.join(root, id);
@@ -135,7 +146,10 @@ export async function startFleet(branchIds: readonly string[]): Promise<Fleet> {
     fleet.branches.push({ id, vault, feed, leaf, node: null });
   }
   await waitForLeaves(fleet, branchIds.length);
-  fleet.hub = await HubNode.start(hubDir, { onError: (e) => fleet.errors.push(e) });
+  fleet.hub = await HubNode.start(hubDir, {
+    ...options.hub,
+    onError: (e) => fleet.errors.push(e),
+  });
   for (const branch of fleet.branches) {
     branch.node = await FleetNode.start(branch.vault, branch.feed, {
       onError: (e) => fleet.errors.push(e),

@@ -1,0 +1,197 @@
+/**
+ * The hub's per-branch limit on the reuse question (an oracle for a branch holding the fleet
+ * key), on real nats-server processes: a branch asking beyond its burst gets signed, typed
+ * refusals and its verifications still decide from the mirrored conflicts (as offline), another
+ * branch is unaffected, the bucket refills on the hub's (injected) clock and survives a restart,
+ * and the refusals are counted per branch for the fraud team.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import {
+  HubNode,
+  REUSE_LIMIT_DEFAULT,
+  readHub,
+  readHubReuseRefusals,
+} from '../../../server/fleet/hub.js';
+import { FleetError } from '../../../server/fleet/engine.js';
+import { verifyEnvelope } from '../../../server/fleet/keys.js';
+import { mrzRecord } from '../documents/checks/records.js';
+import { runBin } from '../cli/bin-helpers.js';
+import {
+  decideAt,
+  eventually,
+  natsAvailable,
+  startFleet,
+  stopFleet,
+  type Branch,
+  type Fleet,
+} from './harness.js';
+
+const person = (n: number, documentNumber: string) =>
+  mrzRecord({
+    documentNumber,
+    surname: `LIMITPERSONA${'ABCDEFGHIJKLMNOP'[n]}`,
+    givenNames: 'ODILE',
+    birthDate: `19${50 + n}-05-06`,
+  });
+
+describe.skipIf(!natsAvailable)('fleet: the reuse question is rate-limited per branch', () => {
+  let fleet: Fleet;
+  let clock = Date.parse('2026-03-02T09:00:00Z');
+  const refusalsTold: string[] = [];
+  const countedAt = (id: string) =>
+    fleet.hub!.countedEvents().find((r) => r.branch === id)?.events ?? 0;
+  const hubOptions = {
+    now: () => clock,
+    onRefusal: (branch: string, reason: string, today: number) =>
+      refusalsTold.push(`${branch}:${reason}:${today}`),
+  };
+  const startHub = async () => {
+    fleet.hub = await HubNode.start(fleet.hubDir, {
+      ...hubOptions,
+      onError: (e) => fleet.errors.push(e),
+    });
+  };
+  const refusedAtHub = (branch: string) =>
+    fleet
+      .hub!.reuseRefusals()
+      .filter((r) => r.branch === branch)
+      .reduce((n, r) => n + r.refused, 0);
+  const reuseCheck = async (b: Branch, n: number, documentNumber: string) =>
+    (await decideAt(b, person(n, documentNumber))).checks[1]?.outcome;
+
+  /**
+   * Decides at `b` until the hub has told it something (answered or refused): right after a hub
+   * (re)start its answering subscription may not have reached the leaf yet (no responders: the
+   * branch decides locally and nothing is counted at the hub). Returns the decisions made.
+   */
+  async function decideUntilHeard(
+    b: Branch,
+    n: number,
+    documentNumber: string,
+  ): Promise<{ outcome: string | undefined; decisions: number }> {
+    const before = b.node!.reuseStats;
+    for (let decisions = 1; ; decisions++) {
+      const outcome = await reuseCheck(b, n, documentNumber);
+      const after = b.node!.reuseStats;
+      if (after.answered + after.refused > before.answered + before.refused)
+        return { outcome, decisions };
+      if (decisions >= 50) throw new Error(`the hub never answered ${b.id}`);
+    }
+  }
+
+  async function mirrorsCaughtUp(): Promise<void> {
+    const hubDown = await (await jetstreamManager(fleet.hub!.nc)).streams.info('FLEET_DOWN');
+    for (const b of fleet.branches) {
+      const jsm = await jetstreamManager(b.node!.nc);
+      await eventually(
+        `${b.id}'s mirror`,
+        async () =>
+          (await jsm.streams.info('FLEET_DOWN_MIRROR')).state.last_seq >= hubDown.state.last_seq,
+      );
+      await b.node!.waitForSeq(hubDown.state.last_seq);
+    }
+  }
+
+  beforeAll(async () => {
+    // A small burst for the test, written to hub.json (absent there: REUSE_LIMIT_DEFAULT).
+    fleet = await startFleet(['b1', 'b2'], {
+      reuseLimit: { perHour: 60, burst: 3 },
+      hub: hubOptions,
+    });
+  }, 60_000);
+  afterAll(() => stopFleet(fleet), 30_000);
+
+  it('has defaults that an honest branch (a few hundred sessions a day) never reaches', () => {
+    expect(REUSE_LIMIT_DEFAULT.burst).toBeGreaterThanOrEqual(60);
+    expect(REUSE_LIMIT_DEFAULT.perHour * 24).toBeGreaterThanOrEqual(1000);
+    expect(readHub(fleet.hubDir).reuseLimit).toEqual({ perHour: 60, burst: 3 });
+  });
+
+  it('a branch beyond its burst is refused (signed, typed) and still decides from the mirrored lists; another branch is unaffected', async () => {
+    const [b1, b2] = fleet.branches as [Branch, Branch];
+    const first = await decideUntilHeard(b2, 0, 'QZ6100001');
+    expect(first.outcome).toBe('pass');
+    await fleet.hub!.until(() => countedAt('b2') === first.decisions);
+    // b1: three questions answered (the burst), the first one a reuse found online.
+    expect(await reuseCheck(b1, 1, 'QZ6100001')).toBe('fail');
+    expect(await reuseCheck(b1, 2, 'QZ6100002')).toBe('pass');
+    expect(await reuseCheck(b1, 3, 'QZ6100003')).toBe('pass');
+    expect(b1.node!.reuseStats).toEqual({ answered: 3, refused: 0 });
+    // b1's first decision makes a conflict the hub mirrors down: the offline fallback.
+    await fleet.hub!.until(() => countedAt('b1') === 3 && countedAt('b2') >= 1);
+    await mirrorsCaughtUp();
+
+    // Beyond the burst: refused, and the mirrored conflict still decides.
+    expect(await reuseCheck(b1, 4, 'QZ6100001')).toBe('fail');
+    expect(await reuseCheck(b1, 5, 'QZ6100004')).toBe('pass');
+    expect(b1.node!.reuseStats).toEqual({ answered: 3, refused: 2 });
+    const told = fleet.errors.filter(
+      (e): e is FleetError => e instanceof FleetError && e.reason === 'rate_limited',
+    );
+    expect(told).toHaveLength(2);
+    expect(told[0]!.message).toMatch(/rate limited, retry after \d+ s/);
+    expect(told.map((e) => e.message).join()).not.toMatch(/QZ61|LIMITPERSONA|ODILE/);
+
+    // The refusal itself, as the hub sends it: signed, typed, bound to the nonce, retry-after.
+    const state = readHub(fleet.hubDir);
+    const nc = await connect({
+      servers: `nats://127.0.0.1:${state.port}`,
+      user: state.branches.b1!.user,
+      pass: state.branches.b1!.password,
+      reconnect: false,
+    });
+    const nonce = 'ab'.repeat(12);
+    const reply = await nc.request(
+      'fleet.svc.reuse.b1',
+      JSON.stringify({
+        v: 1,
+        nonce,
+        questions: [{ keyVersion: 1, document: '0'.repeat(32), identity: '1'.repeat(32) }],
+      }),
+      { timeout: 5000 },
+    );
+    await nc.close();
+    expect(verifyEnvelope(reply.data, Buffer.from(state.signing.publicKey, 'base64'))).toEqual({
+      type: 'reuse_refused',
+      nonce,
+      reason: 'rate_limited',
+      retryAfterMs: 60_000,
+    });
+    expect(refusedAtHub('b1')).toBe(3);
+    expect(refusalsTold).toEqual(['b1:rate_limited:1', 'b1:rate_limited:2', 'b1:rate_limited:3']);
+
+    // b2 has its own bucket: still answered online.
+    expect(await reuseCheck(b2, 6, 'QZ6100005')).toBe('pass');
+    expect(b2.node!.reuseStats).toEqual({ answered: 2, refused: 0 });
+    expect(await reuseCheck(b2, 10, 'QZ6100001')).toBe('fail');
+    expect(b2.node!.reuseStats).toEqual({ answered: 3, refused: 0 });
+    expect(refusedAtHub('b2')).toBe(0);
+  });
+
+  it('the bucket refills on the hub clock, survives a hub restart, and the refusals stay on record', async () => {
+    const [b1] = fleet.branches as [Branch];
+    // One minute at 60 an hour: one question more, then refused again.
+    clock += 60_000;
+    expect(await reuseCheck(b1, 7, 'QZ6100006')).toBe('pass');
+    expect(b1.node!.reuseStats).toEqual({ answered: 4, refused: 2 });
+    expect(await reuseCheck(b1, 8, 'QZ6100007')).toBe('pass');
+    expect(b1.node!.reuseStats).toEqual({ answered: 4, refused: 3 });
+
+    // A restart does not hand out a fresh burst: the bucket is in the reports database.
+    await fleet.hub!.stop();
+    await startHub();
+    expect((await decideUntilHeard(b1, 9, 'QZ6100008')).outcome).toBe('pass');
+    expect(b1.node!.reuseStats).toEqual({ answered: 4, refused: 4 });
+
+    // What the fraud team reads (`fleet hub report`): refusals per branch and day, no documents.
+    expect(readHubReuseRefusals(fleet.hubDir)).toEqual([
+      { branch: 'b1', day: '2026-03-02', refused: 5, lastAt: new Date(clock).toISOString() },
+    ]);
+    const cli = await runBin(['fleet', 'hub', 'report', '--dir', fleet.hubDir, '--reuse-refusals']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/b1\s+2026-03-02\s+5\s/);
+    expect(cli.stdout).not.toMatch(/b2/);
+  });
+});
