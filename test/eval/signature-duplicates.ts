@@ -11,7 +11,7 @@
  * speed factors stay those of the real references. count and scale are fitted per fold with the
  * verifier's grid on the training writers (count 0 is the verifier).
  */
-import { type Method, type TaskData, type VerifierMethod } from './signature-protocol.js';
+import type { Method, TaskData, VerifierMethod } from './signature-protocol.js';
 import { dtwDistance } from '../../server/biometrics/signature/dtw.js';
 import {
   prepareSignature,
