@@ -4,7 +4,7 @@
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
  *     [--folds 2] [--users 1-20] [--grid full|channels] [--replace n] [--dynamics channels]
  *     [--shape channels] [--experiment dba|norm|path-signature|synthetic|calibration|adaptation|adaptation-pooled|
- *       cohort|replace-order|recency|duplicates]
+ *       cohort|replace-order|recency|duplicates|stability]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -46,7 +46,9 @@
  * (signature-cohort.ts); --experiment replace-order sets aside the enrolment references
  * farthest from / nearest to the later ones instead of the oldest (signature-replace-order.ts);
  * --experiment recency weights later references over enrolment ones (signature-recency.ts);
- * --experiment duplicates adds synthetic duplicates of the enrolment (signature-duplicates.ts).
+ * --experiment duplicates adds synthetic duplicates of the enrolment (signature-duplicates.ts);
+ * --experiment stability weights the alignment by the references' local stability
+ * (signature-stability.ts).
  *
  * IN-SAMPLE (labelled so): the shipped defaults (DEFAULT_VERIFIER_OPTIONS) on all writers, and
  * what the fitting procedure chooses on all of them. DTW distances are computed once per feature
@@ -76,6 +78,7 @@ import { cohortGrid, verifierCohortMethod } from './signature-cohort.js';
 import { replaceOrderMethod } from './signature-replace-order.js';
 import { fitRecency, recencyMethod } from './signature-recency.js';
 import { duplicateGrid, verifierDuplicatesMethod } from './signature-duplicates.js';
+import { stabilityGrid, verifierStabilityMethod } from './signature-stability.js';
 import { sigmaLognormalTask } from './sigma-lognormal.js';
 import {
   Protocol,
@@ -616,6 +619,26 @@ function evaluate(
       'verifier + duplicates',
       verifier,
       duplicateGrid(verifierGrid(task.pressure, fullGrid, dynamics, shape)),
+    );
+    columns.push({
+      name: m.name,
+      results: crossValidate(
+        task,
+        m,
+        folds,
+        true,
+        undefined,
+        (fold) => replacements.get(fold) ?? 0,
+      ),
+    });
+  }
+  if (experiment === 'stability') {
+    // Local-stability weighted DTW (signature-stability.ts), α fitted per fold.
+    const m = verifierStabilityMethod(
+      task,
+      'verifier + stability',
+      verifier,
+      stabilityGrid(verifierGrid(task.pressure, fullGrid, dynamics, shape)),
     );
     columns.push({
       name: m.name,
