@@ -3,7 +3,8 @@
  *
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
  *     [--folds 2] [--users 1-20] [--grid full|channels] [--replace n] [--dynamics channels]
- *     [--shape channels] [--experiment dba|norm|path-signature|synthetic|calibration|adaptation|adaptation-pooled]
+ *     [--shape channels] [--experiment dba|norm|path-signature|synthetic|calibration|adaptation|adaptation-pooled|
+ *       cohort|replace-order|recency|duplicates|stability]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -40,7 +41,14 @@
  * --experiment dba adds a column fusing the distance to a DTW-barycentre mean template (dba.ts);
  * --experiment norm z-norms the distance by the reference set's own distances; --experiment
  * path-signature fuses a log-signature feature distance (path-signature.ts); --experiment
- * synthetic fits the grid on sigma-lognormal synthetic writers (sigma-lognormal.ts).
+ * synthetic fits the grid on sigma-lognormal synthetic writers (sigma-lognormal.ts);
+ * --experiment cohort T-norms the distance by a cohort of the fold's training writers
+ * (signature-cohort.ts); --experiment replace-order sets aside the enrolment references
+ * farthest from / nearest to the later ones instead of the oldest (signature-replace-order.ts);
+ * --experiment recency weights later references over enrolment ones (signature-recency.ts);
+ * --experiment duplicates adds synthetic duplicates of the enrolment (signature-duplicates.ts);
+ * --experiment stability weights the alignment by the references' local stability
+ * (signature-stability.ts).
  *
  * IN-SAMPLE (labelled so): the shipped defaults (DEFAULT_VERIFIER_OPTIONS) on all writers, and
  * what the fitting procedure chooses on all of them. DTW distances are computed once per feature
@@ -66,6 +74,11 @@ import {
   calibrationExperiment,
   pooledAdaptationExperiment,
 } from './signature-calibration.js';
+import { cohortGrid, verifierCohortMethod } from './signature-cohort.js';
+import { replaceOrderMethod } from './signature-replace-order.js';
+import { fitRecency, recencyMethod } from './signature-recency.js';
+import { duplicateGrid, verifierDuplicatesMethod } from './signature-duplicates.js';
+import { stabilityGrid, verifierStabilityMethod } from './signature-stability.js';
 import { sigmaLognormalTask } from './sigma-lognormal.js';
 import {
   Protocol,
@@ -542,6 +555,101 @@ function evaluate(
         p: synFit.p,
         threshold: svcFigures(protocol, fold.train, synFit.p).threshold,
       })),
+    });
+  }
+  if (experiment === 'cohort') {
+    // T-norm against a cohort of the fold's training writers (signature-cohort.ts): one method
+    // per fold (its cohort), sharing the distance caches; replacement and later-session
+    // calibration fitted as the headline's.
+    const grid = cohortGrid(verifierGrid(task.pressure, fullGrid, dynamics, shape));
+    const results = folds.flatMap((fold) =>
+      crossValidate(
+        task,
+        verifierCohortMethod(task, 'verifier + cohort', verifier, grid, fold.train),
+        [fold],
+        true,
+        undefined,
+        () => replacements.get(fold) ?? 0,
+      ),
+    );
+    columns.push({ name: 'verifier + cohort', results });
+  }
+  if (experiment === 'replace-order') {
+    // Which enrolment references later ones replace (signature-replace-order.ts), the count
+    // fitted per fold as the headline's.
+    for (const order of ['farthest', 'nearest'] as const) {
+      const m = replaceOrderMethod(task, `replacing the ${order}`, verifier, order);
+      columns.push({
+        name: m.name,
+        results: crossValidate(
+          task,
+          m,
+          folds,
+          true,
+          undefined,
+          (fold) => replacements.get(fold) ?? 0,
+        ),
+      });
+    }
+  }
+  if (experiment === 'recency') {
+    // Newer references weighted over the enrolment's (signature-recency.ts), γ fitted per fold.
+    const gammas = folds.map((fold) =>
+      fitRecency(task, verifier, fold, replacements.get(fold) ?? 0),
+    );
+    console.log(`recency weight γ fitted per fold: ${gammas.join(' ')}`);
+    columns.push({
+      name: 'recency-weighted',
+      results: folds.flatMap((fold, k) =>
+        crossValidate(
+          task,
+          recencyMethod(task, verifier, gammas[k]!),
+          [fold],
+          true,
+          undefined,
+          () => replacements.get(fold) ?? 0,
+        ),
+      ),
+    });
+  }
+  if (experiment === 'duplicates') {
+    // Synthetic duplicates of the enrolment references (signature-duplicates.ts), fitted per fold.
+    const m = verifierDuplicatesMethod(
+      task,
+      'verifier + duplicates',
+      verifier,
+      duplicateGrid(verifierGrid(task.pressure, fullGrid, dynamics, shape)),
+    );
+    columns.push({
+      name: m.name,
+      results: crossValidate(
+        task,
+        m,
+        folds,
+        true,
+        undefined,
+        (fold) => replacements.get(fold) ?? 0,
+      ),
+    });
+  }
+  if (experiment === 'stability') {
+    // Local-stability weighted DTW (signature-stability.ts), α fitted per fold.
+    const m = verifierStabilityMethod(
+      task,
+      'verifier + stability',
+      verifier,
+      stabilityGrid(verifierGrid(task.pressure, fullGrid, dynamics, shape)),
+    );
+    columns.push({
+      name: m.name,
+      results: crossValidate(
+        task,
+        m,
+        folds,
+        true,
+        undefined,
+        (fold) => replacements.get(fold) ?? 0,
+      ),
     });
   }
   printComparison(columns, folds);
