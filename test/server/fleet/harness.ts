@@ -31,6 +31,7 @@ import {
 import { FleetNode } from '../../../server/fleet/node.js';
 import { fleetDocumentChecks, type FleetCheck } from '../../../server/fleet/checks.js';
 import type { DocumentRecord } from '../../../server/documents/record.js';
+import { mrzRecord } from '../documents/checks/records.js';
 import { insertVerification } from '../../../server/verification/store.js';
 
 export const natsAvailable = fs.existsSync(natsServerBinary());
@@ -234,4 +235,24 @@ export function filesContaining(dir: string, needles: readonly string[]): string
   };
   if (fs.existsSync(dir)) walk(dir);
   return hits;
+}
+
+/**
+ * A maker of obviously fictional people for one test file: person n has the surname
+ * `<surname><letter n>`, the given names, and the birth date `born` moved n years later, and
+ * carries the given document number (two people with one number: the reuse the fleet catches).
+ */
+export function personMaker(series: {
+  readonly surname: string;
+  readonly givenNames: string;
+  readonly born: string;
+}): (n: number, documentNumber: string) => DocumentRecord {
+  const [year, month, day] = series.born.split('-');
+  return (n, documentNumber) =>
+    mrzRecord({
+      documentNumber,
+      surname: `${series.surname}${'ABCDEFGHIJKLMNOPQRSTUVWXYZ'[n]}`,
+      givenNames: series.givenNames,
+      birthDate: `${Number(year) + n}-${month}-${day}`,
+    });
 }

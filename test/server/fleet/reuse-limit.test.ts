@@ -16,25 +16,19 @@ import {
 } from '../../../server/fleet/hub.js';
 import { FleetError } from '../../../server/fleet/engine.js';
 import { verifyEnvelope } from '../../../server/fleet/keys.js';
-import { mrzRecord } from '../documents/checks/records.js';
 import { runBin } from '../cli/bin-helpers.js';
 import {
   decideAt,
   eventually,
   natsAvailable,
+  personMaker,
   startFleet,
   stopFleet,
   type Branch,
   type Fleet,
 } from './harness.js';
 
-const person = (n: number, documentNumber: string) =>
-  mrzRecord({
-    documentNumber,
-    surname: `LIMITPERSONA${'ABCDEFGHIJKLMNOP'[n]}`,
-    givenNames: 'ODILE',
-    birthDate: `19${50 + n}-05-06`,
-  });
+const person = personMaker({ surname: 'LIMITPERSONA', givenNames: 'ODILE', born: '1950-05-06' });
 
 describe.skipIf(!natsAvailable)('fleet: the reuse question is rate-limited per branch', () => {
   let fleet: Fleet;

@@ -9,24 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { HubNode, readHub } from '../../../server/fleet/hub.js';
-import { mrzRecord } from '../documents/checks/records.js';
 import {
   decideAt,
   eventually,
   natsAvailable,
+  personMaker,
   startFleet,
   stopFleet,
   type Branch,
   type Fleet,
 } from './harness.js';
 
-const person = (n: number, documentNumber: string) =>
-  mrzRecord({
-    documentNumber,
-    surname: `REUSEPERSONA${'ABCDEFGHIJ'[n]}`,
-    givenNames: 'NOEMIE',
-    birthDate: `19${60 + n}-03-04`,
-  });
+const person = personMaker({ surname: 'REUSEPERSONA', givenNames: 'NOEMIE', born: '1960-03-04' });
 
 const tableCount = (b: Branch, table: string) =>
   b.vault.read((db) => db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number);
