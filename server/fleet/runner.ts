@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import type { EventFeed } from '../events/index.js';
 import type { Vault } from '../vault/index.js';
 import { NatsServerProcess, connectNats, natsServerBinary } from './engine.js';
-import { leafPaths, loadFleetMember } from './membership.js';
+import { leafPaths, loadFleetMember, rewriteLeafConfig } from './membership.js';
 import { FleetNode } from './node.js';
 
 export interface FleetRunner {
@@ -40,6 +40,7 @@ export function startFleetInBackground(
         })
         .catch(() => false);
       if (!answering && fs.existsSync(natsServerBinary())) {
+        rewriteLeafConfig(vault);
         leaf = new NatsServerProcess(
           leafPaths(vault.dataDir).config,
           member.localUrl,

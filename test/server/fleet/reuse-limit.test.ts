@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import {
   HubNode,
   REUSE_LIMIT_DEFAULT,
@@ -128,14 +127,10 @@ describe.skipIf(!natsAvailable)('fleet: the reuse question is rate-limited per b
     expect(told[0]!.message).toMatch(/rate limited, retry after \d+ s/);
     expect(told.map((e) => e.message).join()).not.toMatch(/QZ61|LIMITPERSONA|ODILE/);
 
-    // The refusal itself, as the hub sends it: signed, typed, bound to the nonce, retry-after.
+    // The refusal itself, as the hub sends it (asked through b1's leaf): signed, typed, bound to
+    // the nonce, retry-after.
     const state = readHub(fleet.hubDir);
-    const nc = await connect({
-      servers: `nats://127.0.0.1:${state.port}`,
-      user: state.branches.b1!.user,
-      pass: state.branches.b1!.password,
-      reconnect: false,
-    });
+    const nc = fleet.branches[0]!.node!.nc;
     const nonce = 'ab'.repeat(12);
     const reply = await nc.request(
       'fleet.svc.reuse.b1',
@@ -146,7 +141,6 @@ describe.skipIf(!natsAvailable)('fleet: the reuse question is rate-limited per b
       }),
       { timeout: 5000 },
     );
-    await nc.close();
     expect(verifyEnvelope(reply.data, Buffer.from(state.signing.publicKey, 'base64'))).toEqual({
       type: 'reuse_refused',
       nonce,
