@@ -28,7 +28,7 @@ import {
   loadFleetMember,
   type FleetCredentials,
 } from '../../../server/fleet/membership.js';
-import { FleetNode } from '../../../server/fleet/node.js';
+import { FleetNode, type FleetNodeOptions } from '../../../server/fleet/node.js';
 import { fleetDocumentChecks, type FleetCheck } from '../../../server/fleet/checks.js';
 import type { DocumentRecord } from '../../../server/documents/record.js';
 import { mrzRecord } from '../documents/checks/records.js';
@@ -123,11 +123,17 @@ export async function joinBranch(vault: Vault, credentials: FleetCredentials): P
 
 /**
  * `reuseLimit` overrides the hub's per-branch limit on reuse questions (the bench asks far more
- * than a branch does); `hub` adds options to the hub node (an injected clock).
+ * than a branch does); `hub` adds options to the hub node (an injected clock), `node` to each
+ * branch's fleet node.
  */
 export async function startFleet(
   branchIds: readonly string[],
-  options: { reuseLimit?: ReuseLimit; hub?: HubNodeOptions } = {},
+  options: {
+    reuseLimit?: ReuseLimit;
+    hub?: HubNodeOptions;
+    /** Options of each branch's fleet node, by branch id (a clock, a reuse outcome hook). */
+    node?: (id: string) => Omit<FleetNodeOptions, 'onError'>;
+  } = {},
 ): Promise<Fleet> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-fleet-'));
   const hubDir = path.join(root, 'hub');
@@ -153,6 +159,7 @@ export async function startFleet(
   });
   for (const branch of fleet.branches) {
     branch.node = await FleetNode.start(branch.vault, branch.feed, {
+      ...options.node?.(branch.id),
       onError: (e) => fleet.errors.push(e),
     });
     branch.feed.start();
