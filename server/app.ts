@@ -230,8 +230,11 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     throw error;
   }
   // In a fleet (issue 19): its leaf node and publisher, started in the background.
-  const fleet: FleetRunner = startFleetInBackground(vault, events, (error) =>
-    logger.warn('fleet.unavailable', errorFields(error)),
+  const fleet: FleetRunner = startFleetInBackground(
+    vault,
+    events,
+    (error) => logger.warn('fleet.unavailable', errorFields(error)),
+    { onReuse: (outcome) => metrics.fleetReuseQuestions.inc({ outcome }) },
   );
   const face = new LazyFaceEngine(faceEngineOptions(config.face));
   const fraudLists = new FraudListService(vault, faceSearch, () => face.engine());

@@ -172,12 +172,17 @@ export function addFleetCommands(program: Command, io: CliIo): void {
 
   hub
     .command('revoke')
-    .description("revoke a branch's credentials (reload the hub to apply)")
+    .description(
+      "revoke a branch: its certificate is refused at its next link, the running hub stops sourcing and answering it; restart the hub's nats-server to cut a link that is up",
+    )
     .requiredOption('--dir <dir>', 'the hub directory')
     .requiredOption('--branch <id>', 'the branch id')
     .action((o: { dir: string; branch: string }) => {
       revokeBranch(o.dir, o.branch);
-      printLine(io.stdout, `branch ${o.branch} revoked; reload the hub (SIGHUP) to apply`);
+      printLine(
+        io.stdout,
+        `branch ${o.branch} revoked: fleet hub run stops sourcing and answering it; reload the hub (SIGHUP) to refuse new links, restart it to cut a link that is up`,
+      );
     });
 
   hub

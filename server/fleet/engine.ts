@@ -81,7 +81,14 @@ export const BRANCH_DOWN_MIRROR = 'FLEET_DOWN_MIRROR';
 
 export interface UserEntry {
   readonly user: string;
-  readonly password: string;
+  /**
+   * Absent for a user named by its leaf certificate (`leafnodes.tls.verify_and_map`): then the
+   * user must be `leafOnly`, since nats-server 2.9.10 lets a plain client log in as a
+   * password-less user with any password (measured).
+   */
+  readonly password?: string;
+  /** May connect only as a leaf node (`allowed_connection_types: ["LEAFNODE"]`). */
+  readonly leafOnly?: boolean;
   /** Subjects this user may publish; absent: any. */
   readonly publish?: readonly string[];
   /** Subjects this user may subscribe to; absent: any. */
@@ -142,11 +149,16 @@ export function hubConfig(options: HubConfigOptions): string {
     accounts: {
       [FLEET_ACCOUNT]: {
         jetstream: 'enabled',
-        users: options.users.map((u) => ({
-          user: u.user,
-          password: u.password,
-          ...(u.publish || u.subscribe ? { permissions: permissions(u) } : {}),
-        })),
+        users: options.users.map((u) => {
+          if (u.password === undefined && !u.leafOnly)
+            throw new FleetError('refused', 'a user without a password may only be a leaf');
+          return {
+            user: u.user,
+            ...(u.password !== undefined ? { password: u.password } : {}),
+            ...(u.leafOnly ? { allowed_connection_types: ['LEAFNODE'] } : {}),
+            ...(u.publish || u.subscribe ? { permissions: permissions(u) } : {}),
+          };
+        }),
       },
     },
     leafnodes: {
@@ -158,8 +170,9 @@ export function hubConfig(options: HubConfigOptions): string {
               cert_file: options.leafTls.cert,
               key_file: options.leafTls.key,
               ca_file: options.leafTls.ca,
-              // A leaf without a certificate of the fleet CA is refused before any password.
-              verify: true,
+              // A leaf without a certificate of the fleet CA is refused; the certificate's
+              // subject names the leaf's user (its branch), no password.
+              verify_and_map: true,
               timeout: 5,
             },
           }
@@ -173,8 +186,12 @@ export function hubConfig(options: HubConfigOptions): string {
 /** A branch appliance's leaf node: its own domain, bound to the hub's fleet account. */
 export function leafConfig(options: LeafConfigOptions): string {
   const url = new URL(options.hubLeafUrl);
-  url.username = encodeURIComponent(options.credentials.user);
-  url.password = encodeURIComponent(options.credentials.password);
+  // With a client certificate the hub maps the certificate to the branch's user; a password
+  // sent as well fails that mapping (measured on 2.9.10), so it goes only to a hub without TLS.
+  if (!options.tls || options.tls.cert === '') {
+    url.username = encodeURIComponent(options.credentials.user);
+    url.password = encodeURIComponent(options.credentials.password);
+  }
   const config: Record<string, unknown> = {
     server_name: `leaf-${options.branch}`,
     host: options.host,

@@ -77,12 +77,27 @@ export interface HubState {
    * leaf-port certificate: mutual TLS on every leaf link. Absent in a first-increment hub.
    */
   readonly tls?: { readonly ca: CertificateAndKey; readonly server: CertificateAndKey };
-  readonly branches: Readonly<
-    Record<string, { readonly user: string; readonly password: string; readonly revoked: boolean }>
-  >;
+  readonly branches: Readonly<Record<string, HubBranch>>;
   /** The per-branch limit on reuse questions; REUSE_LIMIT_DEFAULT when absent. */
   readonly reuseLimit?: ReuseLimit;
 }
+
+/** One branch's credentials as the hub keeps them. */
+export interface HubBranch {
+  /** The password user (a hub without TLS only). */
+  readonly user: string;
+  readonly password: string;
+  /**
+   * The common name of the branch's client certificate, which names its leaf user at a hub with
+   * TLS (`CN=<certificateCn>`). Fresh at each add-branch, so credentials issued again after a
+   * revocation never re-admit the revoked certificate. Absent before it was kept: the branch id.
+   */
+  readonly certificateCn?: string;
+  readonly revoked: boolean;
+}
+
+/** The hub's leaf user of a branch with a certificate (its subject, as verify_and_map reads it). */
+export const certificateUser = (id: string, b: HubBranch): string => `CN=${b.certificateCn ?? id}`;
 
 /**
  * A token bucket per branch on the reuse questions: `burst` questions at once, refilled at
@@ -121,6 +136,15 @@ export const hubPaths = (dir: string) => ({
   store: path.join(dir, 'jetstream'),
   db: path.join(dir, 'reports.db'),
 });
+
+/** How often a running hub node looks whether hub.json changed (branches added or revoked). */
+const BRANCH_WATCH_MS = 1000;
+
+/** hub.json's modification time and size: changes when a branch is added or revoked. */
+function hubStamp(dir: string): string {
+  const st = fs.statSync(hubPaths(dir).state);
+  return `${st.mtimeMs}:${st.size}:${st.ino}`;
+}
 
 /** Messages counted per transaction by the reporting consumer. */
 const REPORT_BATCH = 256;
@@ -174,11 +198,13 @@ function writeHub(dir: string, state: HubState): void {
     { user: state.admin.user, password: state.admin.password },
     ...Object.entries(state.branches)
       .filter(([, b]) => !b.revoked)
-      .map(([id, b]) => ({
-        user: b.user,
-        password: b.password,
-        publish: branchPublishPermissions(id),
-      })),
+      .map(([id, b]): UserEntry =>
+        // With TLS the branch is its certificate (mapped, leaf connections only): another
+        // branch's password names nobody, and a revoked certificate maps to no user.
+        state.tls
+          ? { user: certificateUser(id, b), leafOnly: true, publish: branchPublishPermissions(id) }
+          : { user: b.user, password: b.password, publish: branchPublishPermissions(id) },
+      ),
   ];
   const tls = hubPaths(dir).tls;
   if (state.tls) {
@@ -250,11 +276,12 @@ export function addBranch(dir: string, branch: string): FleetCredentials {
   if (state.branches[branch] && !state.branches[branch].revoked)
     throw new FleetError('refused', `branch ${branch} has credentials already`);
   const password = randomBytes(24).toString('base64url');
+  const certificateCn = `${branch}.${randomBytes(6).toString('hex')}`;
   const next: HubState = {
     ...state,
     branches: {
       ...state.branches,
-      [branch]: { user: `branch-${branch}`, password, revoked: false },
+      [branch]: { user: `branch-${branch}`, password, certificateCn, revoked: false },
     },
   };
   writeHub(dir, next);
@@ -272,18 +299,24 @@ export function addBranch(dir: string, branch: string): FleetCredentials {
       ? {
           tls: {
             ca: next.tls.ca.certPem,
-            ...issueFleetCertificate(next.tls.ca, { commonName: branch, usage: 'client' }),
+            ...issueFleetCertificate(next.tls.ca, { commonName: certificateCn, usage: 'client' }),
           },
         }
       : {}),
   };
 }
 
-/** Takes a branch's user out of the configuration (reload the hub to apply). */
+/**
+ * Takes a branch's user out of the configuration: its certificate (or password) maps to no user
+ * at the next link, and a running hub node stops sourcing the branch and answering it (it reads
+ * hub.json again when it changes). A reload refuses new links; nats-server 2.9.10 keeps an
+ * established leaf link across a reload (measured), so a hub restart cuts it.
+ */
 export function revokeBranch(dir: string, branch: string): void {
   const state = readHub(dir);
   const entry = state.branches[branch];
   if (!entry) throw new FleetError('refused', `no branch ${branch} at this hub`);
+  if (entry.revoked) throw new FleetError('refused', `branch ${branch} is revoked already`);
   writeHub(dir, {
     ...state,
     branches: { ...state.branches, [branch]: { ...entry, revoked: true } },
@@ -544,6 +577,11 @@ export class HubNode {
   #processedSeq = 0;
   #waiters: { test: () => boolean; resolve: () => void }[] = [];
   readonly #reuseLimit: ReuseLimit;
+  /** The branches not revoked, as of hub.json's last change (`#branchesStamp`). */
+  #active: ReadonlySet<string>;
+  #branchesStamp: string;
+  #watch: NodeJS.Timeout | null = null;
+  #watching: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly dir: string,
@@ -556,6 +594,8 @@ export class HubNode {
     const key = state.fleetKeys.at(-1)!;
     this.#fleetKey = new FleetKey(key.version, Buffer.from(key.key, 'base64'));
     this.#reuseLimit = checkReuseLimit(state.reuseLimit ?? REUSE_LIMIT_DEFAULT);
+    this.#branchesStamp = hubStamp(dir);
+    this.#active = new Set(activeBranches(state));
   }
 
   get clientUrl(): string {
@@ -572,6 +612,11 @@ export class HubNode {
     const node = new HubNode(dir, state, nc, jetstream(nc), options);
     await node.ensureStreams();
     if (options.reporting !== false) {
+      // A branch added or revoked while the hub runs: hub.json changes, the sources follow.
+      node.#watch = setInterval(() => {
+        node.#watching = node.#watching.then(() => node.refreshBranches()).catch(options.onError);
+      }, BRANCH_WATCH_MS);
+      node.#watch.unref();
       node.#loop = node.#runReporting();
       // The reuse questions, answered by the process that keeps the sightings (a queue group:
       // several hub processes may answer).
@@ -593,15 +638,35 @@ export class HubNode {
     return node;
   }
 
-  /** FLEET sourcing every active branch (filtered to that branch's own subjects), FLEET_DOWN. */
-  async ensureStreams(): Promise<void> {
+  /**
+   * Reads the branches again when hub.json changed: a revoked branch is no longer sourced (its
+   * events published from then on stay in its own stream) nor answered; an added one is sourced.
+   * Runs every BRANCH_WATCH_MS in the reporting process; callable at once (tests, commands).
+   */
+  async refreshBranches(): Promise<void> {
+    const stamp = hubStamp(this.dir);
+    if (stamp === this.#branchesStamp || this.#stopped) return;
+    const active = new Set(activeBranches(readHub(this.dir)));
     const jsm = await jetstreamManager(this.nc);
-    const sources: StreamSource[] = activeBranches(readHub(this.dir)).map((branch) => ({
+    await jsm.streams.update(HUB_STREAM, this.#fleetStreamConfig([...active]));
+    this.#active = active;
+    this.#branchesStamp = stamp;
+  }
+
+  /** FLEET: sourcing each given branch's stream, filtered to that branch's own subjects. */
+  #fleetStreamConfig(branches: readonly string[]) {
+    const sources: StreamSource[] = branches.map((branch) => ({
       name: BRANCH_STREAM,
       filter_subject: `${upSubject(branch)}.>`,
       external: { api: `$JS.${branchDomain(branch)}.API`, deliver: '' },
     }));
-    const fleet = { name: HUB_STREAM, subjects: [], sources, duplicate_window: 24 * 3600 * 1e9 };
+    return { name: HUB_STREAM, subjects: [], sources, duplicate_window: 24 * 3600 * 1e9 };
+  }
+
+  /** FLEET sourcing every active branch (filtered to that branch's own subjects), FLEET_DOWN. */
+  async ensureStreams(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    const fleet = this.#fleetStreamConfig(activeBranches(readHub(this.dir)));
     try {
       await jsm.streams.info(HUB_STREAM);
       await jsm.streams.update(HUB_STREAM, fleet);
@@ -793,6 +858,8 @@ export class HubNode {
    */
   #answerReuse(subject: string, data: Uint8Array): Uint8Array | null {
     const branch = subject.split('.')[3];
+    // A revoked branch whose link is still up (until the hub restarts) gets no answer.
+    if (branch === undefined || !this.#active.has(branch)) return null;
     let q: { v?: unknown; nonce?: unknown; questions?: unknown };
     try {
       q = JSON.parse(new TextDecoder().decode(data)) as typeof q;
@@ -1066,6 +1133,8 @@ export class HubNode {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    if (this.#watch) clearInterval(this.#watch);
+    await this.#watching.catch(() => undefined);
     this.#reuse?.unsubscribe();
     await this.#messages?.close();
     await this.#loop;

@@ -207,20 +207,63 @@ export function joinFleet(vault: Vault, options: JoinOptions): FleetStatus {
     }
     writeConfigFile(
       paths.config,
-      leafConfig({
+      leafConfigOf(vault.dataDir, {
         branch,
-        host: '127.0.0.1',
-        port: options.localPort,
-        monitorPort: null,
-        storeDir: paths.store,
-        hubLeafUrl: hubUrl,
+        localPort: options.localPort,
+        hubUrl,
         credentials: { user: c.user, password: c.password },
-        localUser: { user: 'appliance', password: localPassword },
-        ...(c.tls ? { tls: paths.tls } : {}),
+        localPassword,
       }),
     );
   });
   return fleetStatus(vault);
+}
+
+function leafConfigOf(
+  dataDir: string,
+  o: {
+    branch: string;
+    localPort: number;
+    hubUrl: string;
+    credentials: { user: string; password: string };
+    localPassword: string;
+  },
+): string {
+  const paths = leafPaths(dataDir);
+  return leafConfig({
+    branch: o.branch,
+    host: '127.0.0.1',
+    port: o.localPort,
+    monitorPort: null,
+    storeDir: paths.store,
+    hubLeafUrl: o.hubUrl,
+    credentials: o.credentials,
+    localUser: { user: 'appliance', password: o.localPassword },
+    ...(fs.existsSync(paths.tls.cert) ? { tls: paths.tls } : {}),
+  });
+}
+
+/**
+ * Writes the leaf node's configuration again from the vault, as this version writes it (the
+ * appliance does so before starting its leaf): a configuration written by an older version
+ * sent its password to a hub that now names the leaf by its certificate, which refuses that.
+ */
+export function rewriteLeafConfig(vault: Vault): void {
+  const row = vault.read((db) => membershipRow(db));
+  if (row === undefined) return;
+  writeConfigFile(
+    leafPaths(vault.dataDir).config,
+    leafConfigOf(vault.dataDir, {
+      branch: row.branch_id,
+      localPort: row.local_port,
+      hubUrl: row.hub_leaf_url,
+      credentials: {
+        user: row.leaf_user,
+        password: vault.openSystemSecret(LEAF_REF, row.leaf_password_enc),
+      },
+      localPassword: vault.openSystemSecret(LOCAL_REF, row.local_password_enc),
+    }),
+  );
 }
 
 export function leaveFleet(vault: Vault, actor: string): void {

@@ -276,7 +276,18 @@ const REINDEX_READ: SystemAccess = {
 export interface FleetNodeOptions {
   /** Told about failures (codes only). */
   readonly onError?: (error: unknown) => void;
+  /** Told of each reuse question's fate (a code, for the appliance's metrics). */
+  readonly onReuse?: (outcome: ReuseOutcome) => void;
+  /** The clock of the hub's retry-after (ms since the epoch); the vault's clock by default. */
+  readonly now?: () => number;
 }
+
+/**
+ * What became of a reuse question: answered by the hub, refused under its limit, held (not
+ * asked: the hub's retry-after has not passed) or unanswered (no link or responder, timeout,
+ * bad signature).
+ */
+export type ReuseOutcome = 'answered' | 'refused' | 'held' | 'unanswered';
 
 /** The fleet node running on a vault, for the verification's reuse question (see checks.ts). */
 const running = new WeakMap<Vault, FleetNode>();
@@ -284,6 +295,9 @@ const running = new WeakMap<Vault, FleetNode>();
 export function runningFleetNode(vault: Vault): FleetNode | null {
   return running.get(vault) ?? null;
 }
+
+/** The longest a hub's retry-after holds the reuse question back (a day). */
+const MAX_REUSE_RETRY_MS = 86_400_000;
 
 /** How long a verification waits for the hub's answer before the local conflicts decide. */
 export const REUSE_TIMEOUT_MS = 1500;
@@ -305,6 +319,9 @@ export class FleetNode {
   #lookupBytes = 0;
   #reuseAnswered = 0;
   #reuseRefused = 0;
+  #reuseHeld = 0;
+  /** Until when (ms) the hub asked not to be asked again (its signed `retryAfterMs`). */
+  #reuseRetryAt = 0;
   #maintenance: Promise<void> = Promise.resolve();
   #waiters: { seq: number; resolve: () => void }[] = [];
 
@@ -441,6 +458,28 @@ export class FleetNode {
    */
   async askReuse(questions: readonly ReuseQuestion[]): Promise<boolean | null> {
     if (questions.length === 0 || this.#stopped || this.nc.isClosed()) return null;
+    if (this.#now() < this.#reuseRetryAt) {
+      // The hub refused under its limit and said when to ask again: until then the mirrored
+      // conflicts and fraud list decide, as offline, and the hub is not asked.
+      this.#reuseHeld += 1;
+      this.options.onReuse?.('held');
+      return null;
+    }
+    let answer: boolean | null = null;
+    let outcome: ReuseOutcome = 'unanswered';
+    try {
+      [answer, outcome] = await this.#ask(questions);
+    } finally {
+      this.options.onReuse?.(outcome);
+    }
+    return answer;
+  }
+
+  #now(): number {
+    return this.options.now?.() ?? this.vault.now.getTime();
+  }
+
+  async #ask(questions: readonly ReuseQuestion[]): Promise<[boolean | null, ReuseOutcome]> {
     const nonce = randomBytes(12).toString('hex');
     const body = JSON.stringify({ v: 1, nonce, questions });
     const reply = await this.nc.request(reuseSubject(this.member.branch), body, {
@@ -454,23 +493,28 @@ export class FleetNode {
       reason?: unknown;
       retryAfterMs?: unknown;
     } | null;
-    if (answer?.nonce !== nonce) return null;
+    if (answer?.nonce !== nonce) return [null, 'unanswered'];
     if (answer.type === 'reuse_refused') {
       // The hub's per-branch limit: treated as a hub that cannot answer (the mirrored conflicts
-      // and fraud list decide), counted and told by code only.
+      // and fraud list decide), counted and told by code only; not asked again before its
+      // retry-after (at most a day: a hub's typo cannot silence the question for ever).
       this.#reuseRefused += 1;
-      const retry = typeof answer.retryAfterMs === 'number' ? answer.retryAfterMs : null;
+      const retry =
+        typeof answer.retryAfterMs === 'number' && Number.isFinite(answer.retryAfterMs)
+          ? Math.min(Math.max(answer.retryAfterMs, 0), MAX_REUSE_RETRY_MS)
+          : null;
+      if (retry !== null) this.#reuseRetryAt = this.#now() + retry;
       this.options.onError?.(
         new FleetError(
           'rate_limited',
           `the hub refused a reuse question (${answer.reason === 'rate_limited' ? 'rate limited' : 'refused'}${retry === null ? '' : `, retry after ${Math.ceil(retry / 1000)} s`}); decided from the mirrored lists`,
         ),
       );
-      return null;
+      return [null, 'refused'];
     }
-    if (answer.type !== 'reuse_answer') return null;
+    if (answer.type !== 'reuse_answer') return [null, 'unanswered'];
     this.#reuseAnswered += 1;
-    return typeof answer.seen === 'boolean' ? answer.seen : null;
+    return [typeof answer.seen === 'boolean' ? answer.seen : null, 'answered'];
   }
 
   async #publish(event: StoredEvent): Promise<void> {
@@ -502,9 +546,12 @@ export class FleetNode {
     return this.#lookupBytes;
   }
 
-  /** Reuse questions the hub answered, and refused under its per-branch limit, since start. */
-  get reuseStats(): { answered: number; refused: number } {
-    return { answered: this.#reuseAnswered, refused: this.#reuseRefused };
+  /**
+   * Reuse questions the hub answered, refused under its per-branch limit, and held back (not
+   * asked before the hub's retry-after), since start.
+   */
+  get reuseStats(): { answered: number; refused: number; held: number } {
+    return { answered: this.#reuseAnswered, refused: this.#reuseRefused, held: this.#reuseHeld };
   }
 
   /** Publications the branch stream dropped as duplicates (redelivered events), since start. */

@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import type { EventFeed } from '../events/index.js';
 import type { Vault } from '../vault/index.js';
 import { NatsServerProcess, connectNats, natsServerBinary } from './engine.js';
-import { leafPaths, loadFleetMember } from './membership.js';
-import { FleetNode } from './node.js';
+import { leafPaths, loadFleetMember, rewriteLeafConfig } from './membership.js';
+import { FleetNode, type FleetNodeOptions } from './node.js';
 
 export interface FleetRunner {
   stop(): Promise<void>;
@@ -21,6 +21,7 @@ export function startFleetInBackground(
   vault: Vault,
   feed: EventFeed,
   onError: (error: unknown) => void,
+  nodeOptions: Omit<FleetNodeOptions, 'onError'> = {},
 ): FleetRunner {
   let stopped = false;
   let node: FleetNode | null = null;
@@ -40,6 +41,7 @@ export function startFleetInBackground(
         })
         .catch(() => false);
       if (!answering && fs.existsSync(natsServerBinary())) {
+        rewriteLeafConfig(vault);
         leaf = new NatsServerProcess(
           leafPaths(vault.dataDir).config,
           member.localUrl,
@@ -48,7 +50,7 @@ export function startFleetInBackground(
         await leaf.start();
       }
       if (stopped) return;
-      node = await FleetNode.start(vault, feed, { onError });
+      node = await FleetNode.start(vault, feed, { ...nodeOptions, onError });
     } catch (error) {
       onError(error);
       if (!stopped) {

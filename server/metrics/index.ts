@@ -33,6 +33,8 @@ export interface Metrics {
   minorStops: Counter<'reason'>;
   /** Stored face templates by recogniser (name, version) and whether it is the one in use. */
   faceTemplates: Gauge<'model' | 'version' | 'current'>;
+  /** The fleet's reuse questions by outcome (answered, refused, held, unanswered): codes only. */
+  fleetReuseQuestions: Counter<'outcome'>;
 }
 
 function gauge(registry: Registry, name: string, help: string): Gauge {
@@ -149,6 +151,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       'verikiosk_data_dir_size_bytes',
       "Size of the data dir's file system in bytes",
     ),
+    fleetReuseQuestions: new Counter({
+      name: 'verikiosk_fleet_reuse_questions_total',
+      help: "Reuse questions to the fleet hub by outcome: answered, refused (the hub's per-branch limit), held (not asked before the hub's retry-after), unanswered",
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     minorStops: new Counter({
       name: 'verikiosk_minor_stops_total',
       help: 'Verification sessions stopped under the minimum age, by reason (read from minor_stops at each scrape)',

@@ -28,9 +28,10 @@ import {
   loadFleetMember,
   type FleetCredentials,
 } from '../../../server/fleet/membership.js';
-import { FleetNode } from '../../../server/fleet/node.js';
+import { FleetNode, type FleetNodeOptions } from '../../../server/fleet/node.js';
 import { fleetDocumentChecks, type FleetCheck } from '../../../server/fleet/checks.js';
 import type { DocumentRecord } from '../../../server/documents/record.js';
+import { mrzRecord } from '../documents/checks/records.js';
 import { insertVerification } from '../../../server/verification/store.js';
 
 export const natsAvailable = fs.existsSync(natsServerBinary());
@@ -122,11 +123,17 @@ export async function joinBranch(vault: Vault, credentials: FleetCredentials): P
 
 /**
  * `reuseLimit` overrides the hub's per-branch limit on reuse questions (the bench asks far more
- * than a branch does); `hub` adds options to the hub node (an injected clock).
+ * than a branch does); `hub` adds options to the hub node (an injected clock), `node` to each
+ * branch's fleet node.
  */
 export async function startFleet(
   branchIds: readonly string[],
-  options: { reuseLimit?: ReuseLimit; hub?: HubNodeOptions } = {},
+  options: {
+    reuseLimit?: ReuseLimit;
+    hub?: HubNodeOptions;
+    /** Options of each branch's fleet node, by branch id (a clock, a reuse outcome hook). */
+    node?: (id: string) => Omit<FleetNodeOptions, 'onError'>;
+  } = {},
 ): Promise<Fleet> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-fleet-'));
   const hubDir = path.join(root, 'hub');
@@ -152,6 +159,7 @@ export async function startFleet(
   });
   for (const branch of fleet.branches) {
     branch.node = await FleetNode.start(branch.vault, branch.feed, {
+      ...options.node?.(branch.id),
       onError: (e) => fleet.errors.push(e),
     });
     branch.feed.start();
@@ -234,4 +242,24 @@ export function filesContaining(dir: string, needles: readonly string[]): string
   };
   if (fs.existsSync(dir)) walk(dir);
   return hits;
+}
+
+/**
+ * A maker of obviously fictional people for one test file: person n has the surname
+ * `<surname><letter n>`, the given names, and the birth date `born` moved n years later, and
+ * carries the given document number (two people with one number: the reuse the fleet catches).
+ */
+export function personMaker(series: {
+  readonly surname: string;
+  readonly givenNames: string;
+  readonly born: string;
+}): (n: number, documentNumber: string) => DocumentRecord {
+  const [year, month, day] = series.born.split('-');
+  return (n, documentNumber) =>
+    mrzRecord({
+      documentNumber,
+      surname: `${series.surname}${'ABCDEFGHIJKLMNOPQRSTUVWXYZ'[n]}`,
+      givenNames: series.givenNames,
+      birthDate: `${Number(year) + n}-${month}-${day}`,
+    });
 }

@@ -3,7 +3,8 @@
  * for a certificate of the fleet CA (`fleet hub init` makes the CA, `add-branch` issues each
  * appliance a clientAuth certificate in its credentials, `fleet join` writes it beside the leaf
  * configuration). A leaf with the right password but no certificate, or a certificate of another
- * CA, is refused; the appliance's own link works.
+ * CA, is refused; the appliance's own link works. The certificate names the branch at the hub
+ * (`verify_and_map`): a password cannot make a leaf another branch.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,7 +15,9 @@ import {
   leafConfig,
   writeConfigFile,
 } from '../../../server/fleet/engine.js';
+import { connect } from '@nats-io/transport-node';
 import { addBranch, hubPaths, readHub } from '../../../server/fleet/hub.js';
+import { leafPaths } from '../../../server/fleet/membership.js';
 import { issueFleetCertificate, makeFleetCa } from '../../../server/tls.js';
 import {
   eventually,
@@ -39,9 +42,9 @@ describe.skipIf(!natsAvailable)('fleet: mutual TLS on the leaf link', () => {
 
   it("the hub's leaf port requires a fleet certificate; the appliance's link has one", async () => {
     const hubConf = JSON.parse(fs.readFileSync(hubPaths(fleet.hubDir).config, 'utf8')) as {
-      leafnodes: { tls?: { verify?: boolean } };
+      leafnodes: { tls?: { verify_and_map?: boolean } };
     };
-    expect(hubConf.leafnodes.tls?.verify).toBe(true);
+    expect(hubConf.leafnodes.tls?.verify_and_map).toBe(true);
     const b1Leaf = JSON.parse(
       fs.readFileSync(path.join(fleet.root, 'b1', 'fleet', 'leaf.conf'), 'utf8'),
     ) as { leafnodes: { remotes: { tls?: { cert_file: string } }[] } };
@@ -105,5 +108,93 @@ describe.skipIf(!natsAvailable)('fleet: mutual TLS on the leaf link', () => {
     }
     // Only b1's link: neither intruder got in.
     await waitForLeaves(fleet, 1);
+  }, 60_000);
+
+  it("the certificate names the branch: with another branch's password it is refused; alone it links as its own branch only", async () => {
+    const b3 = addBranch(fleet.hubDir, 'b3');
+    fleet.hubServer.reload();
+    const state = readHub(fleet.hubDir);
+    const b1Tls = leafPaths(path.join(fleet.root, 'b1')).tls;
+    const dir = path.join(fleet.root, 'b1-copy');
+    const authErrors = () =>
+      fleet.hubServer.log.split('\n').filter((l) => /authentication error/i.test(l));
+
+    // b1's certificate, b3's password (the credentials of a branch it is not): refused.
+    const before = authErrors().length;
+    const port = await freePort();
+    const text = leafConfig({
+      branch: 'b3',
+      host: '127.0.0.1',
+      port,
+      monitorPort: null,
+      storeDir: path.join(dir, 'js-a'),
+      hubLeafUrl: state.publicLeafUrl,
+      credentials: { user: b3.user, password: b3.password },
+      localUser: { user: 'local', password: 'local-password' },
+      tls: b1Tls,
+    });
+    const config = JSON.parse(text) as { leafnodes: { remotes: { url: string }[] } };
+    const url = new URL(config.leafnodes.remotes[0]!.url);
+    url.username = b3.user;
+    url.password = b3.password;
+    config.leafnodes.remotes[0]!.url = url.toString();
+    writeConfigFile(path.join(dir, 'a.conf'), JSON.stringify(config));
+    const local = { user: 'local', password: 'local-password' };
+    const a = new NatsServerProcess(path.join(dir, 'a.conf'), `nats://127.0.0.1:${port}`, local);
+    extra.push(a);
+    await a.start();
+    await eventually(
+      "the hub refusing b1's certificate with b3's password",
+      () => authErrors().length > before,
+    );
+    await a.stop();
+    await waitForLeaves(fleet, 1);
+
+    // b1's certificate alone, from another machine claiming to be b3: it links as b1, so the hub
+    // takes its b1 questions and drops its b3 ones.
+    const port2 = await freePort();
+    writeConfigFile(
+      path.join(dir, 'b.conf'),
+      leafConfig({
+        branch: 'b3',
+        host: '127.0.0.1',
+        port: port2,
+        monitorPort: null,
+        storeDir: path.join(dir, 'js-b'),
+        hubLeafUrl: state.publicLeafUrl,
+        credentials: { user: b3.user, password: b3.password },
+        localUser: local,
+        tls: b1Tls,
+      }),
+    );
+    const b = new NatsServerProcess(path.join(dir, 'b.conf'), `nats://127.0.0.1:${port2}`, local);
+    extra.push(b);
+    await b.start();
+    await waitForLeaves(fleet, 2);
+    const hubClient = await connect({
+      servers: `nats://127.0.0.1:${state.port}`,
+      user: state.admin.user,
+      pass: state.admin.password,
+    });
+    const seen: string[] = [];
+    hubClient.subscribe('fleet.svc.reuse.>', { callback: (_e, m) => void seen.push(m.subject) });
+    await hubClient.flush();
+    const client = await connect({
+      servers: b.clientUrl,
+      user: local.user,
+      pass: local.password,
+    });
+    // The hub's interest reaches the leaf asynchronously: send until b1's question arrives; b3's,
+    // sent before each of them on the same connection, would have arrived first.
+    await eventually('a b1 question at the hub', async () => {
+      client.publish('fleet.svc.reuse.b3', '{}');
+      client.publish('fleet.svc.reuse.b1', '{}');
+      await client.flush();
+      return seen.includes('fleet.svc.reuse.b1');
+    });
+    expect(seen).not.toContain('fleet.svc.reuse.b3');
+    await client.close();
+    await hubClient.close();
+    await b.stop();
   }, 60_000);
 });

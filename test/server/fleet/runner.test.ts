@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Vault, dataDirPaths } from '../../../server/vault/index.js';
 import { connectNats } from '../../../server/fleet/engine.js';
 import { HubNode } from '../../../server/fleet/hub.js';
-import { loadFleetMember } from '../../../server/fleet/membership.js';
+import { leafPaths, loadFleetMember } from '../../../server/fleet/membership.js';
 import { startFleetInBackground } from '../../../server/fleet/runner.js';
 import {
   decideAt,
@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 describe.skipIf(!natsAvailable)('the appliance carries its fleet', () => {
-  it('starts its own leaf node and publisher when joined; stop ends both', async () => {
+  it('starts its own leaf node (its configuration written again) and publisher when joined; stop ends both', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-fleet-run-'));
     cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
     const hubDir = path.join(root, 'hub');
@@ -54,6 +54,17 @@ describe.skipIf(!natsAvailable)('the appliance carries its fleet', () => {
     await idle.stop();
 
     await joinBranch(vault, credentials!);
+    // The leaf configuration as the version before certificate mapping wrote it (the password in
+    // the remote URL), which this hub refuses: the appliance writes it again before its leaf starts.
+    const leafConf = leafPaths(dataDir).config;
+    const old = JSON.parse(fs.readFileSync(leafConf, 'utf8')) as {
+      leafnodes: { remotes: { url: string }[] };
+    };
+    const url = new URL(old.leafnodes.remotes[0]!.url);
+    url.username = credentials!.user;
+    url.password = credentials!.password;
+    old.leafnodes.remotes[0]!.url = url.toString();
+    fs.writeFileSync(leafConf, JSON.stringify(old));
     const errors: unknown[] = [];
     const runner = startFleetInBackground(vault, feed, (e) => errors.push(e));
     feed.start();
