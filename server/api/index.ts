@@ -68,7 +68,7 @@ export const IMAGE_UPLOAD_PREFIXES: readonly string[] = [
   '/api/v1/fraud-lists/faces',
   VERIFICATION_IMAGE_PREFIX,
 ];
-export { bodyLimitFor, bodyLimitsByRoute, type BodyLimits } from './middleware/body-limit.js';
+export { bodyLimitFor, bodyLimitStep, type BodyLimits } from './middleware/body-limit.js';
 export { rendererDistDir, type UiOptions } from './ui.js';
 
 export interface ApiDeps extends HealthDeps {
@@ -234,11 +234,7 @@ function platform(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
       // The matched route pattern, never the raw path (which may hold ids).
       const route = c.req.routePath || 'unmatched';
       const status = escaped === undefined ? c.res.status : statusOf(escaped);
-      metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
-      metrics.httpDuration.observe(
-        { method: c.req.method, route },
-        (performance.now() - started) / 1000,
-      );
+      metrics.http.record(c.req.method, route, status, (performance.now() - started) / 1000);
       if (escaped === undefined) afterResponse?.(c);
     }
   };

@@ -1,4 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { HttpMetrics } from './http.js';
+export { HttpMetrics } from './http.js';
 export { readApplianceState, setApplianceState, PRIVACY_DUE_SOON_DAYS } from './state.js';
 export type { ApplianceState } from './state.js';
 
@@ -8,8 +10,8 @@ export type { ApplianceState } from './state.js';
  */
 export interface Metrics {
   registry: Registry;
-  httpRequests: Counter<'method' | 'route' | 'status'>;
-  httpDuration: Histogram<'method' | 'route'>;
+  /** verikiosk_http_requests_total and verikiosk_http_request_duration_seconds (http.ts). */
+  http: HttpMetrics;
   retentionDestroyed: Counter<'category' | 'rule'>;
   retentionRuns: Counter<'trigger' | 'outcome'>;
   auditEntries: Gauge;
@@ -48,19 +50,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     collectDefaultMetrics({ register: registry, prefix: 'verikiosk_' });
   return {
     registry,
-    httpRequests: new Counter({
-      name: 'verikiosk_http_requests_total',
-      help: 'HTTP requests by method, route pattern and status',
-      labelNames: ['method', 'route', 'status'],
-      registers: [registry],
-    }),
-    httpDuration: new Histogram({
-      name: 'verikiosk_http_request_duration_seconds',
-      help: 'HTTP request duration by method and route pattern',
-      labelNames: ['method', 'route'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    }),
+    http: new HttpMetrics(
+      registry,
+      {
+        requests: 'verikiosk_http_requests_total',
+        duration: 'verikiosk_http_request_duration_seconds',
+      },
+      {
+        requests: 'HTTP requests by method, route pattern and status',
+        duration: 'HTTP request duration by method and route pattern',
+      },
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    ),
     retentionDestroyed: new Counter({
       name: 'verikiosk_retention_destroyed_total',
       help: 'Records destroyed by the retention engine, by category and rule',

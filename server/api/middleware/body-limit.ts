@@ -72,21 +72,9 @@ async function readWithin(
 /**
  * The limit of each request by its route group: paths under one of `imagePrefixes` (the image
  * upload groups, e.g. '/api/v1/captures/') get `limits.image`, every other path `limits.json`.
- * One middleware on /api/* so a route nobody thought about gets the small limit.
+ * A step of the platform middleware (api/index.ts) on /api/*, so a route nobody thought about
+ * gets the small limit. Null when there is no body to read; else the reading, which throws 413.
  */
-export function bodyLimitsByRoute(
-  limits: BodyLimits,
-  imagePrefixes: readonly string[],
-): MiddlewareHandler<ApiEnv> {
-  const check = bodyLimitStep(limits, imagePrefixes);
-  return async function bodyLimitByRoute(c, next) {
-    const reading = check(c);
-    if (reading !== null) await reading;
-    return next();
-  };
-}
-
-/** The check of `bodyLimitsByRoute`, for a middleware that runs several steps (api/index.ts). */
 export function bodyLimitStep(
   limits: BodyLimits,
   imagePrefixes: readonly string[],

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { HttpError } from '../problem.js';
 
@@ -59,16 +59,9 @@ export function ambiguity(path: string): string | null {
 /**
  * Refuses a request whose path is ambiguous with a 400 problem, before routing, so that no
  * route-based rule (auth, body limits) can be sidestepped by a spelling of the path that the
- * router resolves differently from the rule. Mounted ahead of every route.
+ * router resolves differently from the rule. A step of the platform middleware (api/index.ts),
+ * ahead of every route.
  */
-export function refuseAmbiguousPaths(): MiddlewareHandler {
-  return async function refuseAmbiguousPaths(c, next) {
-    refuseAmbiguousPath(c);
-    await next();
-  };
-}
-
-/** The check of `refuseAmbiguousPaths`, for a middleware that runs several steps (api/index.ts). */
 export function refuseAmbiguousPath(c: Context): void {
   const reason = ambiguity(targetPath(rawRequestTarget(c)));
   if (reason !== null) {

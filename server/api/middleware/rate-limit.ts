@@ -1,5 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { SESSION_COOKIE } from '../../../contract/index.js';
 import type { Vault } from '../../vault/index.js';
@@ -89,19 +89,11 @@ const CALLER = { api_client: 'API key', kiosk: 'kiosk', staff: 'staff user' } as
 const hasSessionCookie = (c: Context<ApiEnv>) => getCookie(c, SESSION_COOKIE) !== undefined;
 
 /**
- * Limits requests per client address (every request, a refused one included, so guessing keys
- * costs the guesser) and then per caller: an API key, a kiosk or a staff user (a key shared by
- * many addresses has one budget).
+ * The rate-limit step of the platform middleware (api/index.ts): limits requests per client
+ * address (every request, a refused one included, so guessing keys costs the guesser) and then
+ * per caller: an API key, a kiosk or a staff user (a key shared by many addresses has one
+ * budget). Throws the 429.
  */
-export function rateLimit(options: RateLimitOptions): MiddlewareHandler<ApiEnv> {
-  const check = rateLimitStep(options);
-  return async function rateLimit(c, next) {
-    check(c);
-    await next();
-  };
-}
-
-/** The check of `rateLimit` (throws the 429), for a middleware that runs several steps (api/index.ts). */
 export function rateLimitStep(options: RateLimitOptions): (c: Context<ApiEnv>) => void {
   const byAddress = new TokenBuckets(options.perAddress, options.now);
   const byKey = new TokenBuckets(options.perKey, options.now);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type { ApiEnv } from './auth.js';
 
 export interface RequestIdOptions {
@@ -9,23 +9,11 @@ export interface RequestIdOptions {
 }
 
 /**
- * Gives each request an id (in the `requestId` variable, the `X-Request-Id` response header, every
- * problem and the log lines about the request) so a client can quote it and an operator find it.
- * Always generated here: an id offered by the client would be its input echoed back.
- */
-export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<ApiEnv> {
-  const assign = requestIdStep(options);
-  return async function requestId(c, next) {
-    const after = assign(c);
-    await next();
-    after?.(c);
-  };
-}
-
-/**
- * The step of `requestId` for a middleware that runs several steps (api/index.ts): sets the id
- * and returns what to do once the response exists (null on the Node server, where the header is
- * already on the socket's response).
+ * The request-id step of the platform middleware (api/index.ts). Gives each request an id (in the
+ * `requestId` variable, the `X-Request-Id` response header, every problem and the log lines about
+ * the request) so a client can quote it and an operator find it. Always generated here: an id
+ * offered by the client would be its input echoed back. Returns what to do once the response
+ * exists (null on the Node server, where the header is already on the socket's response).
  */
 export function requestIdStep(
   options: RequestIdOptions = {},

@@ -84,11 +84,14 @@ describeWithDevData('faces', 'known-fraud faces through the API', () => {
       expect(same.reasonCode).toBe('known_fraud_face');
       expect((await knownFraudFace(1, 1)).known_fraud_face).toMatchObject({ outcome: 'pass' });
 
-      const removed = await appliance.app.request(`/api/v1/fraud-lists/${entry.id}/remove`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ reason: 'added_in_error' }),
-      });
+      const removed = await appliance.app.request(
+        `/api/v1/fraud-lists/entries/${entry.id}/remove`,
+        {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ reason: 'added_in_error' }),
+        },
+      );
       expect(removed.status).toBe(200);
       expect(appliance.faceSearch.index.has(entry.id)).toBe(false);
       expect((await knownFraudFace(0, 3)).known_fraud_face).toMatchObject({ outcome: 'pass' });

@@ -96,7 +96,7 @@ describe('/api/v1/fraud-lists', () => {
     expect((JSON.parse(listed) as { items: Entry[] }).items.map((e) => e.id)).toEqual([entry.id]);
     // a reader cannot write
     await expectProblem(
-      await app.request(`/api/v1/fraud-lists/${entry.id}/remove`, {
+      await app.request(`/api/v1/fraud-lists/entries/${entry.id}/remove`, {
         method: 'POST',
         headers: bearer(reader),
         body: JSON.stringify({ reason: 'added_in_error' }),
@@ -120,7 +120,7 @@ describe('/api/v1/fraud-lists', () => {
     expect(again.rule).toBe('already_listed');
     expect(JSON.stringify(again)).not.toMatch(/7654321/);
 
-    const removed = await app.request(`/api/v1/fraud-lists/${entry.id}/remove`, {
+    const removed = await app.request(`/api/v1/fraud-lists/entries/${entry.id}/remove`, {
       method: 'POST',
       headers: bearer(writer),
       body: JSON.stringify({ reason: 'investigation_closed' }),
@@ -139,7 +139,7 @@ describe('/api/v1/fraud-lists', () => {
         .get(entry.id),
     ).toEqual({ value_bidx: null });
     const twice = await expectProblem(
-      await app.request(`/api/v1/fraud-lists/${entry.id}/remove`, {
+      await app.request(`/api/v1/fraud-lists/entries/${entry.id}/remove`, {
         method: 'POST',
         headers: bearer(writer),
         body: JSON.stringify({ reason: 'investigation_closed' }),
@@ -148,7 +148,7 @@ describe('/api/v1/fraud-lists', () => {
     );
     expect(twice.rule).toBe('already_removed');
     await expectProblem(
-      await app.request('/api/v1/fraud-lists/fdo_01jf2m3k4n5p6q7r8s9t0v1w2x/remove', {
+      await app.request('/api/v1/fraud-lists/entries/fdo_01jf2m3k4n5p6q7r8s9t0v1w2x/remove', {
         method: 'POST',
         headers: bearer(writer),
         body: JSON.stringify({ reason: 'investigation_closed' }),
@@ -339,7 +339,7 @@ describe('/api/v1/fraud-lists', () => {
     const target = fc.constantFrom(
       '/api/v1/fraud-lists/documents',
       '/api/v1/fraud-lists/faces',
-      '/api/v1/fraud-lists/fdo_01jf2m3k4n5p6q7r8s9t0v1w2x/remove',
+      '/api/v1/fraud-lists/entries/fdo_01jf2m3k4n5p6q7r8s9t0v1w2x/remove',
     );
     const query = fc.dictionary(
       fc.constantFrom('list', 'include', 'after', 'limit', 'x'),
