@@ -113,6 +113,8 @@ export interface BrowserBenchOptions {
   browser?: BrowserOptions;
   /** Runs once the appliance and the browser are up (staff users, API keys, a first page). */
   setup?: (bench: BrowserBench) => void | Promise<void>;
+  /** The `beforeAll` time limit (default 180 s: a first run builds the web UI). */
+  setupTimeout?: number;
 }
 
 /** Starts an appliance and Chromium; `close` stops both (contexts first). */
@@ -154,7 +156,7 @@ export function withStaffBrowser(options: BrowserBenchOptions = {}): BrowserBenc
   beforeAll(async () => {
     current = await startBrowserBench(options);
     await options.setup?.(current);
-  }, 180_000);
+  }, options.setupTimeout ?? 180_000);
   afterAll(async () => {
     await current?.close();
     current = undefined;
