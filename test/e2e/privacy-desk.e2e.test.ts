@@ -213,4 +213,70 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the privacy desk in Chr
     expect(await page.content()).not.toContain(AGENT.name);
     expect(reads(), 'hiding reads nothing more').toHaveLength(1);
   }, 300_000);
+
+  it('names a failed identity proof and records nothing; withdraws the purposes staff tick; shows what a deletion kept under a legal hold', async () => {
+    const appliance = bench.appliance;
+    const reader = apiCaller(appliance, ['privacy:read']);
+    const requestsOf = async (subjectId: string) =>
+      (
+        await reader.json<{
+          items: { id: string; subjectId: string; type: string; purposes: string[] }[];
+        }>('GET', `/privacy/requests?subjectId=${subjectId}`)
+      ).items;
+    const subjectId = await subjectThroughApi(integratorOf(), 6);
+    const page = await bench.newPage();
+    const base = `${appliance.url}/staff`;
+    await loginInBrowser(page, base, 'desk');
+    await openRoute(page, base, 'privacy');
+    const form = page.getByRole('region', { name: 'File a request' });
+
+    // A document that is not the subject's: the refusal is named, nothing is recorded.
+    await form.locator('select[name="type"]').selectOption('consent_withdrawal');
+    await form.getByLabel('Subject id').fill(subjectId);
+    await form.getByLabel('How the requester proved who they are').selectOption('document');
+    await form.getByLabel('Document number').fill('ZZ0000000');
+    await form.getByLabel('Sharing the result with the branch system').check();
+    await form.getByRole('button', { name: 'File the request' }).click();
+    await form
+      .getByRole('alert')
+      .filter({ hasText: "The document presented is not one of this subject's." })
+      .waitFor();
+    expect(await requestsOf(subjectId)).toEqual([]);
+
+    // Proven by staff: the purposes ticked are the purposes withdrawn.
+    await form.getByLabel('How the requester proved who they are').selectOption('staff_evidence');
+    await form.getByLabel('What you checked').fill(EVIDENCE);
+    await form.getByRole('button', { name: 'File the request' }).click();
+    await form.getByRole('status').filter({ hasText: 'Request filed.' }).waitFor();
+    const [withdrawal] = await requestsOf(subjectId);
+    expect(withdrawal).toMatchObject({ type: 'consent_withdrawal' });
+    expect([...(withdrawal?.purposes ?? [])].sort()).toEqual([
+      'biometric_processing',
+      'data_sharing',
+    ]);
+    const withdrawn = page.getByRole('row').filter({ hasText: withdrawal?.id ?? '' });
+    await withdrawn.getByText('Fulfilled').waitFor();
+
+    // A deletion for a subject under a legal hold: nothing destroyed, and the desk says why.
+    appliance.appliance.vault.placeLegalHold(subjectId, 'litigation', 'test');
+    await form.locator('select[name="type"]').selectOption('deletion');
+    await form.getByLabel('What you checked').fill(EVIDENCE);
+    const submit = form.getByRole('button', { name: 'File the request' });
+    expect(await submit.isDisabled(), 'a deletion waits for the confirmation').toBe(true);
+    await form.getByLabel(/^I confirm that this person's data is to be deleted/).check();
+    await submit.click();
+    await form.getByRole('status').filter({ hasText: 'Request filed.' }).waitFor();
+    const deletion = (await requestsOf(subjectId)).find((r) => r.type === 'deletion');
+    const held = page.getByRole('row').filter({ hasText: deletion?.id ?? 'none' });
+    await held.waitFor();
+    await expect
+      .poll(() => held.textContent(), { timeout: 30_000 })
+      .toContain("Kept under a legal hold: the subject's data (1)");
+    await held.getByText('Kept under a legal hold', { exact: true }).waitFor();
+    await held.getByText("Kept under a legal hold: the subject's data (1)").waitFor();
+    expect(await accessibilityViolations(page), 'privacy desk with refusals and outcomes').toEqual(
+      [],
+    );
+    await screenshot(page, 'staff-privacy-outcomes-en');
+  }, 300_000);
 });

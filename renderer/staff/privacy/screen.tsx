@@ -115,7 +115,9 @@ function Outcome({ request }: { request: PrivacyRequest }) {
   if (request.outcome === null) return <>—</>;
   return (
     <>
-      {t(`staff.privacy.outcomes.${request.outcome}`, { defaultValue: request.outcome })}
+      <span>
+        {t(`staff.privacy.outcomes.${request.outcome}`, { defaultValue: request.outcome })}
+      </span>
       {request.deadlineMet === false && (
         <>
           {' '}
