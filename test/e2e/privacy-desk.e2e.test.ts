@@ -274,6 +274,15 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the privacy desk in Chr
       .toContain("Kept under a legal hold: the subject's data (1)");
     await held.getByText('Kept under a legal hold', { exact: true }).waitFor();
     await held.getByText("Kept under a legal hold: the subject's data (1)").waitFor();
+
+    // One subject's history with the desk: their two requests, no one else's.
+    await page.getByLabel("Show one subject's requests").fill(subjectId);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    const queue = page.getByRole('region', { name: 'Requests' });
+    await expect
+      .poll(() => queue.getByRole('row').count(), { timeout: 30_000 })
+      .toBe(3 /* the header and two requests */);
+    for (const r of [withdrawal?.id, deletion?.id]) await queue.getByText(r ?? 'none').waitFor();
     expect(await accessibilityViolations(page), 'privacy desk with refusals and outcomes').toEqual(
       [],
     );

@@ -91,10 +91,13 @@ export interface PrivacyRequestPage {
 
 export const PAGE_SIZE = 100;
 
+/** The shape of a subject id (contract ID), checked by the browser before a filter is sent. */
+export const SUBJECT_ID_PATTERN = 'sub_[0-9a-hjkmnp-tv-z]{26}';
+
 export const listPrivacyRequests = (
   api: ApiClient,
   signal?: AbortSignal,
-  query: { after?: string; overdue?: boolean } = {},
+  query: { after?: string; overdue?: boolean; subjectId?: string } = {},
 ) =>
   api.get<PrivacyRequestPage>('/api/v1/privacy/requests', {
     signal,
@@ -102,6 +105,7 @@ export const listPrivacyRequests = (
       limit: PAGE_SIZE,
       ...(query.after === undefined ? {} : { after: query.after }),
       ...(query.overdue ? { overdue: 'true' } : {}),
+      ...(query.subjectId === undefined ? {} : { subjectId: query.subjectId }),
     },
   });
 

@@ -27,6 +27,7 @@ import {
   OBJECTION_PURPOSES,
   REQUESTER_RELATIONS,
   REQUEST_TYPES,
+  SUBJECT_ID_PATTERN,
   WITHDRAWABLE_PURPOSES,
   exportUrl,
   extendPrivacyRequest,
@@ -47,21 +48,20 @@ export function PrivacyScreen() {
   const { t, api } = useConsole();
   const [pages, setPages] = useState(1);
   const [overdueOnly, setOverdueOnly] = useState(false);
+  const [subject, setSubject] = useState<string | null>(null);
   const [load, reload] = useLoad(
     async (signal) => {
       // The pages asked for so far, read again together: a poll keeps every shown row current.
-      let page = await listPrivacyRequests(api, signal, { overdue: overdueOnly });
+      const query = { overdue: overdueOnly, ...(subject === null ? {} : { subjectId: subject }) };
+      let page = await listPrivacyRequests(api, signal, query);
       const items = [...page.items];
       for (let n = 1; n < pages && page.nextCursor !== null; n++) {
-        page = await listPrivacyRequests(api, signal, {
-          overdue: overdueOnly,
-          after: page.nextCursor,
-        });
+        page = await listPrivacyRequests(api, signal, { ...query, after: page.nextCursor });
         items.push(...page.items);
       }
       return { ...page, items } satisfies PrivacyRequestPage;
     },
-    [pages, overdueOnly],
+    [pages, overdueOnly, subject],
     { notFoundIsUnavailable: true },
   );
   // An export is built in the background: while one runs, the desk asks again, so its progress
@@ -95,6 +95,13 @@ export function PrivacyScreen() {
               />
               <span>{t('staff.privacy.overdueOnly')}</span>
             </label>
+            <SubjectFilter
+              subject={subject}
+              onSubject={(id) => {
+                setSubject(id);
+                setPages(1);
+              }}
+            />
             <RequestTable items={list.items} onChange={reload} />
             {list.nextCursor !== null && (
               <button type="button" class="secondary" onClick={() => setPages((n) => n + 1)}>
@@ -106,6 +113,55 @@ export function PrivacyScreen() {
         )}
       </Loaded>
     </>
+  );
+}
+
+/** Shows one subject's requests only (their whole history with the desk), or everyone's. */
+function SubjectFilter({
+  subject,
+  onSubject,
+}: {
+  subject: string | null;
+  onSubject: (id: string | null) => void;
+}) {
+  const { t } = useConsole();
+  const [typed, setTyped] = useState(subject ?? '');
+  return (
+    <form
+      class="row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubject(typed.trim() === '' ? null : typed.trim());
+      }}
+    >
+      <label class="field">
+        <span>{t('staff.privacy.filterSubject')}</span>
+        <input
+          name="subjectFilter"
+          pattern={SUBJECT_ID_PATTERN}
+          title={t('staff.privacy.subjectFormat')}
+          value={typed}
+          onInput={(e) => setTyped(e.currentTarget.value)}
+        />
+      </label>
+      <div>
+        <button type="submit" class="secondary">
+          {t('staff.privacy.filter')}
+        </button>{' '}
+        {subject !== null && (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              setTyped('');
+              onSubject(null);
+            }}
+          >
+            {t('staff.privacy.filterClear')}
+          </button>
+        )}
+      </div>
+    </form>
   );
 }
 
