@@ -14,7 +14,7 @@ import { readSvc2004 } from '../server/biometrics/signature/svc.js';
 import { auditOf, auditText } from '../server/api/auth-helpers.js';
 import { writtenConsent } from '../server/privacy/consent-fixtures.js';
 import { hasDevData } from '../support/dev-data.js';
-import { loginInBrowser, openRoute, tabTo } from './console-helpers.js';
+import { chooseLanguage, loginInBrowser, openRoute, tabTo } from './console-helpers.js';
 import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
 import { apiCaller, staffUser, type ApiCaller } from './staff-fixtures.js';
 
@@ -212,6 +212,19 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the privacy desk in Chr
       .toBe(true);
     expect(await page.content()).not.toContain(AGENT.name);
     expect(reads(), 'hiding reads nothing more').toHaveLength(1);
+
+    // In Spanish and German too, accessible; each look is a new audited read.
+    for (const [n, language] of (['es', 'de'] as const).entries()) {
+      await chooseLanguage(page, language);
+      await page.locator(opener).click();
+      const shown = page.locator('#privacy-requester');
+      await shown.getByText(AGENT.name).waitFor();
+      expect(await accessibilityViolations(page), `requester shown (${language})`).toEqual([]);
+      await screenshot(page, `staff-privacy-requester-${language}`);
+      await shown.getByRole('button').click();
+      await shown.waitFor({ state: 'detached' });
+      expect(reads()).toHaveLength(2 + n);
+    }
   }, 300_000);
 
   it('names a failed identity proof and records nothing; withdraws the purposes staff tick; shows what a deletion kept under a legal hold', async () => {
