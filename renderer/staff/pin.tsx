@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { useConsole } from './console/context.js';
+import { PasswordField } from './console/parts.js';
 import { Feedback, useAction } from './console/ui.js';
 
 export function PinScreen() {
@@ -32,39 +33,31 @@ export function PinScreen() {
     }
   };
   const pinField = (name: string, label: string, value: string, onValue: (v: string) => void) => (
-    <label class="field">
-      <span>{label}</span>
-      <input
-        name={name}
-        type="password"
-        inputMode="numeric"
-        autocomplete="off"
-        pattern="[0-9]{6,12}"
-        minLength={6}
-        maxLength={12}
-        required
-        aria-describedby="pin-hint"
-        value={value}
-        onInput={(e) => onValue(e.currentTarget.value)}
-      />
-    </label>
+    <PasswordField
+      label={label}
+      name={name}
+      numeric
+      autocomplete="off"
+      pattern="[0-9]{6,12}"
+      minLength={6}
+      maxLength={12}
+      describedBy="pin-hint"
+      value={value}
+      onValue={onValue}
+    />
   );
   return (
     <>
       <h1>{t('staff.pin.title')}</h1>
       <p id="pin-hint">{t('staff.pin.intro')}</p>
       <form class="stack" onSubmit={(e) => void submit(e)}>
-        <label class="field">
-          <span>{t('console.password.current')}</span>
-          <input
-            name="currentPassword"
-            type="password"
-            autocomplete="current-password"
-            required
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
+        <PasswordField
+          label={t('console.password.current')}
+          name="currentPassword"
+          autocomplete="current-password"
+          value={password}
+          onValue={setPassword}
+        />
         {pinField('pin', t('staff.pin.pin'), pin, setPin)}
         {pinField('repeatPin', t('staff.pin.repeat'), repeat, setRepeat)}
         <div class="row">

@@ -3,41 +3,23 @@
  * then never again; it works against the API) and a webhook (its secret shown once; listed),
  * watches a simulated pad's live ink, and axe-core checks every admin screen in en/es/de.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { deviceApiId } from '../../server/devices/index.js';
-import { cleanupDirs } from '../server/cli/helpers.js';
 import { chooseLanguage, loginInBrowser, openRoute } from './console-helpers.js';
-import {
-  accessibilityViolations,
-  hasChromium,
-  launchChromium,
-  screenshot,
-  startE2eAppliance,
-  type E2eAppliance,
-} from './harness.js';
+import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
 import { apiCaller, staffUser } from './staff-fixtures.js';
 
 describe.skipIf(!hasChromium)('the admin pages in Chromium', () => {
-  let appliance: E2eAppliance;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let base: string;
-  beforeAll(async () => {
-    appliance = await startE2eAppliance();
-    browser = await launchChromium();
-    staffUser(appliance, 'root', 'admin');
-    context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    page = await context.newPage();
-    base = `${appliance.url}/admin`;
-    await loginInBrowser(page, base, 'root');
-  }, 180_000);
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await appliance?.close();
-    cleanupDirs();
+  const bench = withStaffBrowser({
+    setup: async ({ appliance, newPage }) => {
+      staffUser(appliance, 'root', 'admin');
+      page = await newPage();
+      base = `${appliance.url}/admin`;
+      await loginInBrowser(page, base, 'root');
+    },
   });
 
   it('creates an API key shown once, which then works against the API', async () => {
@@ -54,13 +36,13 @@ describe.skipIf(!hasChromium)('the admin pages in Chromium', () => {
     await shown.waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'Branch CRM', exact: true }).waitFor();
     expect(await page.content()).not.toContain(key);
-    const keys = await apiCaller(appliance, ['admin']).json<{ items: { name: string }[] }>(
+    const keys = await apiCaller(bench.appliance, ['admin']).json<{ items: { name: string }[] }>(
       'GET',
       '/api-keys',
     );
     expect(keys.items.filter((k) => k.name === 'Branch CRM')).toHaveLength(1);
     // The key is real: it reads verifications, and the list never shows it again.
-    const response = await fetch(`${appliance.url}/api/v1/verifications`, {
+    const response = await fetch(`${bench.appliance.url}/api/v1/verifications`, {
       headers: { authorization: `Bearer ${key}` },
     });
     expect(response.status).toBe(200);
@@ -84,7 +66,7 @@ describe.skipIf(!hasChromium)('the admin pages in Chromium', () => {
       .click();
     await page.getByText('No deliveries yet.').waitFor();
     await screenshot(page, 'admin-webhooks-en');
-    const admin = apiCaller(appliance, ['admin']);
+    const admin = apiCaller(bench.appliance, ['admin']);
     const { items } = await admin.json<{ items: { url: string; events: string[] }[] }>(
       'GET',
       '/webhooks',
@@ -99,11 +81,11 @@ describe.skipIf(!hasChromium)('the admin pages in Chromium', () => {
 
   it("shows the simulated pad's live ink as it signs", async () => {
     await openRoute(page, base, 'devices');
-    const pad = appliance.appliance.devices.list().find((d) => d.kind === 'pad');
+    const pad = bench.appliance.appliance.devices.list().find((d) => d.kind === 'pad');
     expect(pad?.source).toBe('simulator');
     await page.getByRole('button', { name: `Show the live ink of ${pad?.name ?? ''}` }).click();
     await page.getByRole('heading', { name: 'Live ink' }).waitFor();
-    const admin = apiCaller(appliance, ['admin']);
+    const admin = apiCaller(bench.appliance, ['admin']);
     const id = deviceApiId(pad?.id ?? '');
     // The stream opens asynchronously: sign until the page has drawn samples.
     for (let i = 0; i < 20; i++) {

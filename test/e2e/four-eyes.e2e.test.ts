@@ -6,60 +6,44 @@
  * refuses it if asked anyway); another staff user confirms it and the verification is approved.
  * axe-core on each of those screens.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { cleanupDirs } from '../server/cli/helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { hasDevData } from '../support/dev-data.js';
 import { loginInBrowser } from './console-helpers.js';
-import {
-  accessibilityViolations,
-  hasChromium,
-  launchChromium,
-  screenshot,
-  startE2eAppliance,
-  type E2eAppliance,
-} from './harness.js';
+import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
 import { apiCaller, staffUser, verificationNeedingFourEyes } from './staff-fixtures.js';
 
 const hasData = hasDevData('svc2004') && hasDevData('faces');
 
 describe.skipIf(!hasChromium || !hasData)('four-eyes review in the staff console', () => {
-  let appliance: E2eAppliance;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  beforeAll(async () => {
-    appliance = await startE2eAppliance();
-    browser = await launchChromium();
-    staffUser(appliance, 'first', 'staff');
-    staffUser(appliance, 'second', 'staff');
-  }, 180_000);
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await appliance?.close();
-    cleanupDirs();
+  const bench = withStaffBrowser({
+    setup: ({ appliance }) => {
+      staffUser(appliance, 'first', 'staff');
+      staffUser(appliance, 'second', 'staff');
+    },
   });
 
   async function loggedIn(username: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    await loginInBrowser(page, `${appliance.url}/staff`, username);
+    const page = await bench.newPage();
+    await loginInBrowser(page, `${bench.appliance.url}/staff`, username);
     return page;
   }
 
   async function openCase(page: Page, caseId: string): Promise<void> {
-    await page.goto(`${appliance.url}/staff#/case/${caseId}`);
+    await page.goto(`${bench.appliance.url}/staff#/case/${caseId}`);
     await page.getByRole('heading', { level: 1, name: `Case ${caseId}` }).waitFor();
   }
 
   it('takes two different reviewers to approve what the policy declined', async () => {
-    const integrator = apiCaller(appliance, [
+    const integrator = apiCaller(bench.appliance, [
       'verifications:write',
       'verifications:read',
       'captures:write',
     ]);
-    const { verificationId, caseId } = await verificationNeedingFourEyes(appliance, integrator);
+    const { verificationId, caseId } = await verificationNeedingFourEyes(
+      bench.appliance,
+      integrator,
+    );
 
     // The first reviewer: takes the case and approves; the case now waits for someone else.
     const first = await loggedIn('first');

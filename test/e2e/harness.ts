@@ -8,11 +8,19 @@ import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Result } from 'axe-core';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { listenForAppliance } from '../../server/app.js';
 import { registerKiosk } from '../../server/auth/index.js';
 import { ensureRendererBuilt } from '../../server/cli/ui-build.js';
 import { newAppliance, type TestAppliance } from '../server/api/helpers.js';
+import { cleanupDirs } from '../server/cli/helpers.js';
 
 export const CHROMIUM = process.env.VERIKIOSK_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -81,6 +89,94 @@ export async function newKioskContext(browser: Browser, origin: string): Promise
   });
   await context.grantPermissions(['camera'], { origin });
   return context;
+}
+
+/** The console's desktop viewport (staff and admin pages). */
+export const DESKTOP_VIEWPORT = { width: 1366, height: 900 } as const;
+
+/**
+ * A running appliance and Chromium for one test file: contexts made through `newContext` or
+ * `newPage` (a desktop viewport unless told otherwise) are closed with it.
+ */
+export interface BrowserBench {
+  readonly appliance: E2eAppliance;
+  readonly browser: Browser;
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+  /** A page in a context of its own. */
+  newPage(options?: BrowserContextOptions): Promise<Page>;
+  close(): Promise<void>;
+}
+
+export interface BrowserBenchOptions {
+  /** The appliance's config over the test defaults (see startE2eAppliance). */
+  config?: Record<string, unknown>;
+  browser?: BrowserOptions;
+  /** Runs once the appliance and the browser are up (staff users, API keys, a first page). */
+  setup?: (bench: BrowserBench) => void | Promise<void>;
+  /** The `beforeAll` time limit (default 180 s: a first run builds the web UI). */
+  setupTimeout?: number;
+}
+
+/** Starts an appliance and Chromium; `close` stops both (contexts first). */
+export async function startBrowserBench(options: BrowserBenchOptions = {}): Promise<BrowserBench> {
+  const appliance = await startE2eAppliance(options.config);
+  let browser: Browser;
+  try {
+    browser = await launchChromium(options.browser);
+  } catch (error) {
+    await appliance.close();
+    throw error;
+  }
+  const contexts: BrowserContext[] = [];
+  const newContext = async (contextOptions: BrowserContextOptions = {}) => {
+    const context = await browser.newContext({ viewport: DESKTOP_VIEWPORT, ...contextOptions });
+    contexts.push(context);
+    return context;
+  };
+  return {
+    appliance,
+    browser,
+    newContext,
+    newPage: async (contextOptions) => (await newContext(contextOptions)).newPage(),
+    async close() {
+      for (const context of contexts.splice(0)) await context.close();
+      await browser.close();
+      await appliance.close();
+    },
+  };
+}
+
+/**
+ * The set-up of a browser test file, registered in the calling `describe`: `beforeAll` starts the
+ * bench (and runs `setup`), `afterAll` closes it and removes the temporary directories. The
+ * returned bench is usable inside the tests (reading it before `beforeAll` ran throws).
+ */
+export function withStaffBrowser(options: BrowserBenchOptions = {}): BrowserBench {
+  let current: BrowserBench | undefined;
+  beforeAll(async () => {
+    current = await startBrowserBench(options);
+    await options.setup?.(current);
+  }, options.setupTimeout ?? 180_000);
+  afterAll(async () => {
+    await current?.close();
+    current = undefined;
+    cleanupDirs();
+  });
+  const bench = (): BrowserBench => {
+    if (current === undefined) throw new Error('the browser bench is not running (see beforeAll)');
+    return current;
+  };
+  return {
+    get appliance() {
+      return bench().appliance;
+    },
+    get browser() {
+      return bench().browser;
+    },
+    newContext: (contextOptions) => bench().newContext(contextOptions),
+    newPage: (contextOptions) => bench().newPage(contextOptions),
+    close: () => bench().close(),
+  };
 }
 
 /** The WCAG 2.2 AA violations axe-core finds on the page as it is now, one line each. */

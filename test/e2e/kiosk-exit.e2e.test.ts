@@ -5,21 +5,18 @@
  * (policy.ts staffExitAnswer with the kiosk's token). A staff member sets a PIN through the API
  * first. Without the bridge (a plain browser) the exit does not exist.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { BRIDGE_KEY, type StaffExitAnswer } from '../../main/contract.js';
 import { staffExitAnswer } from '../../main/policy.js';
 import { addStaffUser } from '../../server/auth/index.js';
 import { loginAs, json } from '../server/api/auth-helpers.js';
-import { cleanupDirs } from '../server/cli/helpers.js';
 import {
   accessibilityViolations,
   hasChromium,
-  launchChromium,
   newKioskContext,
   screenshot,
-  startE2eAppliance,
-  type E2eAppliance,
+  withStaffBrowser,
 } from './harness.js';
 
 const describeExit = hasChromium ? describe : describe.skip;
@@ -42,12 +39,9 @@ const BRIDGE_SCRIPT = `
 `;
 
 describeExit('the kiosk staff exit in Chromium', () => {
-  let appliance: E2eAppliance;
-  let browser: Browser;
   const answers: StaffExitAnswer[] = [];
-
-  beforeAll(async () => {
-    appliance = await startE2eAppliance({
+  const bench = withStaffBrowser({
+    config: {
       server: {
         sessions: {
           lockoutAfter: 3,
@@ -56,37 +50,34 @@ describeExit('the kiosk staff exit in Chromium', () => {
           addressLockoutAfter: 1000,
         },
       },
-    });
-    addStaffUser(
-      appliance.appliance.vault,
-      { username: 'zzexit', role: 'staff', password: PASSWORD },
-      'cli',
-    );
-    const session = await loginAs(appliance.appliance.app, 'zzexit', PASSWORD);
-    const set = await appliance.appliance.app.request('/api/v1/auth/pin', {
-      method: 'PUT',
-      headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, ...json },
-      body: JSON.stringify({ currentPassword: PASSWORD, pin: PIN }),
-    });
-    expect(set.status).toBe(204);
-    browser = await launchChromium();
-  }, 300_000);
-  afterAll(async () => {
-    await browser?.close();
-    await appliance?.close();
-    cleanupDirs();
+    },
+    setup: async ({ appliance }) => {
+      addStaffUser(
+        appliance.appliance.vault,
+        { username: 'zzexit', role: 'staff', password: PASSWORD },
+        'cli',
+      );
+      const session = await loginAs(appliance.appliance.app, 'zzexit', PASSWORD);
+      const set = await appliance.appliance.app.request('/api/v1/auth/pin', {
+        method: 'PUT',
+        headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, ...json },
+        body: JSON.stringify({ currentPassword: PASSWORD, pin: PIN }),
+      });
+      expect(set.status).toBe(204);
+    },
+    setupTimeout: 300_000,
   });
 
   async function shellPage(query = ''): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await newKioskContext(browser, appliance.url);
+    const context = await newKioskContext(bench.browser, bench.appliance.url);
     const page = await context.newPage();
     await page.exposeFunction('__vkTestStaffExit', async (pin: string) => {
-      const answer = await staffExitAnswer(appliance.url, appliance.kioskToken, pin);
+      const answer = await staffExitAnswer(bench.appliance.url, bench.appliance.kioskToken, pin);
       answers.push(answer);
       return answer;
     });
     await page.addInitScript(BRIDGE_SCRIPT);
-    await page.goto(`${appliance.url}/kiosk${query}#token=${appliance.kioskToken}`);
+    await page.goto(`${bench.appliance.url}/kiosk${query}#token=${bench.appliance.kioskToken}`);
     await page.getByRole('heading', { level: 1, name: 'Welcome' }).waitFor({ timeout: 60_000 });
     return { context, page };
   }
@@ -195,9 +186,9 @@ describeExit('the kiosk staff exit in Chromium', () => {
   }, 180_000);
 
   it('does not exist in a plain browser without the bridge', async () => {
-    const context = await newKioskContext(browser, appliance.url);
+    const context = await newKioskContext(bench.browser, bench.appliance.url);
     const page = await context.newPage();
-    await page.goto(`${appliance.url}/kiosk#token=${appliance.kioskToken}`);
+    await page.goto(`${bench.appliance.url}/kiosk#token=${bench.appliance.kioskToken}`);
     await page.getByRole('heading', { level: 1, name: 'Welcome' }).waitFor({ timeout: 60_000 });
     expect(await page.evaluate<string>(`typeof window[${JSON.stringify(BRIDGE_KEY)}]`)).toBe(
       'undefined',

@@ -4,19 +4,10 @@
  * decision updated), a keyboard-only pass (Tab and Enter) from login to the decision, and
  * axe-core on every staff screen in English, Spanish and German.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { cleanupDirs } from '../server/cli/helpers.js';
+import { describe, expect, it } from 'vitest';
 import { hasDevData } from '../support/dev-data.js';
 import { chooseLanguage, loginInBrowser, openRoute, tabTo } from './console-helpers.js';
-import {
-  accessibilityViolations,
-  hasChromium,
-  launchChromium,
-  screenshot,
-  startE2eAppliance,
-  type E2eAppliance,
-} from './harness.js';
+import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
 import {
   STAFF_PASSWORD,
   apiCaller,
@@ -28,39 +19,25 @@ import {
 const LANGUAGES = ['en', 'es', 'de'] as const;
 
 describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Chromium', () => {
-  let appliance: E2eAppliance;
-  let browser: Browser;
   let integrator: ApiCaller;
-  const contexts: BrowserContext[] = [];
-  beforeAll(async () => {
-    appliance = await startE2eAppliance();
-    browser = await launchChromium();
-    integrator = apiCaller(appliance, [
-      'verifications:write',
-      'verifications:read',
-      'captures:write',
-    ]);
-    staffUser(appliance, 'desk', 'staff');
-    staffUser(appliance, 'desk2', 'staff');
-    staffUser(appliance, 'root', 'admin');
-  }, 180_000);
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await appliance?.close();
-    cleanupDirs();
+  const bench = withStaffBrowser({
+    setup: ({ appliance }) => {
+      integrator = apiCaller(appliance, [
+        'verifications:write',
+        'verifications:read',
+        'captures:write',
+      ]);
+      staffUser(appliance, 'desk', 'staff');
+      staffUser(appliance, 'desk2', 'staff');
+      staffUser(appliance, 'root', 'admin');
+    },
   });
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    contexts.push(context);
-    return context.newPage();
-  }
+  const newPage = () => bench.newPage();
 
   it('logs in and approves a verification in review from its case; the verification is approved', async () => {
-    const { verificationId, caseId } = await verificationInReview(appliance, integrator);
+    const { verificationId, caseId } = await verificationInReview(bench.appliance, integrator);
     const page = await newPage();
-    await page.goto(`${appliance.url}/staff`);
+    await page.goto(`${bench.appliance.url}/staff`);
     await page.getByRole('heading', { level: 1, name: 'Staff login' }).waitFor();
     await page.getByLabel('Password').fill('not the password');
     await page.getByLabel('Username').fill('desk');
@@ -104,9 +81,9 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
   }, 240_000);
 
   it('goes from login to a decision with Tab and Enter only, the focus always visible', async () => {
-    const { verificationId, caseId } = await verificationInReview(appliance, integrator, 7);
+    const { verificationId, caseId } = await verificationInReview(bench.appliance, integrator, 7);
     const page = await newPage();
-    await page.goto(`${appliance.url}/staff`);
+    await page.goto(`${bench.appliance.url}/staff`);
     await page.getByRole('heading', { level: 1 }).waitFor();
     await tabTo(page, 'input[name="username"]');
     await page.keyboard.type('desk2');
@@ -136,7 +113,7 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
   }, 240_000);
 
   it('makes a new user change the generated password first, with the keyboard only, accessible in every language', async () => {
-    const admin = apiCaller(appliance, ['admin']);
+    const admin = apiCaller(bench.appliance, ['admin']);
     const created = await admin.json<{ password: string; user: { mustChangePassword: boolean } }>(
       'POST',
       '/staff-users',
@@ -145,7 +122,7 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     );
     expect(created.user.mustChangePassword).toBe(true);
     const page = await newPage();
-    await page.goto(`${appliance.url}/staff#/queue`);
+    await page.goto(`${bench.appliance.url}/staff#/queue`);
     await page.getByRole('heading', { level: 1, name: 'Staff login' }).waitFor();
     await tabTo(page, 'input[name="username"]');
     await page.keyboard.type('newcomer');
@@ -191,7 +168,7 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     const after = await page.evaluate<number>(`fetch('/api/v1/cases').then((r) => r.status)`);
     expect(after).toBe(200);
     // Only the new password opens the account from now on.
-    const old = await fetch(`${appliance.url}/api/v1/auth/login`, {
+    const old = await fetch(`${bench.appliance.url}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'newcomer', password: created.password }),
@@ -201,15 +178,15 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
 
   it("sets the user's own kiosk PIN with the keyboard; the kiosk's exit then opens with it, checked by the core", async () => {
     const page = await newPage();
-    const base = `${appliance.url}/staff`;
+    const base = `${bench.appliance.url}/staff`;
     await loginInBrowser(page, base, 'desk');
     await openRoute(page, base, 'pin');
     await page.getByRole('heading', { level: 1, name: 'My kiosk PIN' }).waitFor();
     const exit = (pin: string) =>
-      fetch(`${appliance.url}/api/v1/kiosk/exit`, {
+      fetch(`${bench.appliance.url}/api/v1/kiosk/exit`, {
         method: 'POST',
         headers: {
-          authorization: `Bearer ${appliance.kioskToken}`,
+          authorization: `Bearer ${bench.appliance.kioskToken}`,
           'content-type': 'application/json',
         },
         body: JSON.stringify({ pin }),
@@ -236,7 +213,7 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
   }, 240_000);
 
   it('has no WCAG 2.2 AA violation on any staff screen in English, Spanish and German', async () => {
-    const { caseId } = await verificationInReview(appliance, integrator, 8);
+    const { caseId } = await verificationInReview(bench.appliance, integrator, 8);
     const referenced = await integrator.json<{ id: string }>(
       'POST',
       '/verifications',
@@ -244,7 +221,7 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
       201,
     );
     const page = await newPage();
-    const base = `${appliance.url}/staff`;
+    const base = `${bench.appliance.url}/staff`;
     await page.goto(base);
     await page.getByRole('heading', { level: 1 }).waitFor();
     expect(await accessibilityViolations(page), 'login').toEqual([]);

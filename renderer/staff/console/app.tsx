@@ -21,7 +21,7 @@ import { ConsoleContext, type Console } from './context.js';
 import { createConsoleTranslator, storedLanguage } from './i18n.js';
 import { parseHash } from './router.js';
 import { ProblemText } from './ui.js';
-import { TextField } from './parts.js';
+import { PasswordField, TextField } from './parts.js';
 import { PasswordChange } from './password.js';
 
 export interface NavItem {
@@ -324,17 +324,13 @@ function Login({
           value={username}
           onValue={setUsername}
         />
-        <label class="field">
-          <span>{t('console.login.password')}</span>
-          <input
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-        </label>
+        <PasswordField
+          label={t('console.login.password')}
+          name="password"
+          autocomplete="current-password"
+          value={password}
+          onValue={setPassword}
+        />
         {error && (
           <p role="alert" class="error">
             {error.status === 401 ? (

@@ -64,6 +64,55 @@ export function TextField({
   );
 }
 
+/**
+ * A labelled password (or PIN) input, required: the console's one password field (login,
+ * password change, the kiosk PIN). `autocomplete` tells password managers what it holds.
+ */
+export function PasswordField({
+  label,
+  value,
+  onValue,
+  name,
+  autocomplete,
+  minLength,
+  maxLength,
+  pattern,
+  numeric,
+  describedBy,
+}: {
+  label: ComponentChildren;
+  value: string;
+  onValue: (value: string) => void;
+  name: string;
+  autocomplete: 'current-password' | 'new-password' | 'off';
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  /** Digits only (a PIN): a numeric keyboard on touch screens. */
+  numeric?: boolean;
+  /** The id of a hint that describes the field. */
+  describedBy?: string;
+}) {
+  return (
+    <label class="field">
+      <span>{label}</span>
+      <input
+        name={name}
+        type="password"
+        inputMode={numeric ? 'numeric' : undefined}
+        autocomplete={autocomplete}
+        pattern={pattern}
+        minLength={minLength}
+        maxLength={maxLength}
+        required
+        aria-describedby={describedBy}
+        value={value}
+        onInput={(e) => onValue(e.currentTarget.value)}
+      />
+    </label>
+  );
+}
+
 /** A labelled choice among `options`, each shown as `optionLabel(option)`. */
 export function SelectField<V extends string>({
   label,

@@ -8,6 +8,7 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { StaffSessionDto } from '../../../contract/index.js';
 import { ApiProblem, type ApiClient } from '../../shared/api.js';
 import type { Translator } from '../../shared/i18n/index.js';
+import { PasswordField } from './parts.js';
 import { ProblemText } from './ui.js';
 
 /** The core's rule (server/auth MIN_PASSWORD_LENGTH); the core checks it again. */
@@ -62,19 +63,15 @@ export function PasswordChange({
     autocomplete: 'current-password' | 'new-password',
     describedBy?: string,
   ) => (
-    <label class="field">
-      <span>{label}</span>
-      <input
-        name={name}
-        type="password"
-        autocomplete={autocomplete}
-        required
-        minLength={autocomplete === 'new-password' ? MIN_PASSWORD_LENGTH : undefined}
-        aria-describedby={describedBy}
-        value={value}
-        onInput={(e) => onValue(e.currentTarget.value)}
-      />
-    </label>
+    <PasswordField
+      label={label}
+      name={name}
+      autocomplete={autocomplete}
+      minLength={autocomplete === 'new-password' ? MIN_PASSWORD_LENGTH : undefined}
+      describedBy={describedBy}
+      value={value}
+      onValue={onValue}
+    />
   );
   return (
     <main id="main" class="login">

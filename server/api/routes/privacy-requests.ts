@@ -1,4 +1,4 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import {
   PrivacyRequestCreateSchema,
@@ -22,6 +22,27 @@ import { apiRouter, json, securityOf, problemResponses } from '../openapi.js';
 import { HttpError } from '../problem.js';
 
 const TAGS = ['privacy-requests'];
+
+/** What a route of this file declares beyond the shape `route` gives every one of them. */
+type RouteSpec = Omit<RouteConfig, 'tags' | 'security' | 'middleware'>;
+
+/**
+ * A route of this file: its tag, the scope it is documented under and the guard that enforces
+ * it (a kiosk may pass some guards: see `scopeOrKiosk`), then the method, path, request and
+ * responses. The keys keep the order the OpenAPI document is generated in.
+ */
+function route<const S extends RouteSpec>(
+  scope: ApiScope,
+  guard: MiddlewareHandler<ApiEnv>,
+  spec: S,
+) {
+  return createRoute({
+    tags: TAGS,
+    security: securityOf(scope),
+    middleware: [guard] as const,
+    ...spec,
+  });
+}
 
 function callerOf(c: Context<ApiEnv>): RequestCaller {
   const principal = c.get('principal');
@@ -51,10 +72,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
   const write = scopeOrKiosk('privacy:write');
   const read = scopeOrKiosk('privacy:read');
   const extendGuard = requireScope('privacy:write', { vault });
-  const file = createRoute({
-    tags: TAGS,
-    security: securityOf('privacy:write'),
-    middleware: [write] as const,
+  const file = route('privacy:write', write, {
     method: 'post',
     path: '/privacy/requests',
     summary: "File a data-subject request, with proof of the requester's identity",
@@ -69,10 +87,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
       ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
     },
   });
-  const list = createRoute({
-    tags: TAGS,
-    security: securityOf('privacy:read'),
-    middleware: [read] as const,
+  const list = route('privacy:read', read, {
     method: 'get',
     path: '/privacy/requests',
     summary: 'The request queue, newest first; overdue requests flagged and counted',
@@ -82,10 +97,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
       ...problemResponses(400, 401, 403, 429),
     },
   });
-  const get = createRoute({
-    tags: TAGS,
-    security: securityOf('privacy:read'),
-    middleware: [read] as const,
+  const get = route('privacy:read', read, {
     method: 'get',
     path: '/privacy/requests/{id}',
     summary: 'One request: deadlines, outcome, what was retained, an export’s progress',
@@ -95,10 +107,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
       ...problemResponses(400, 401, 403, 404, 429),
     },
   });
-  const extend = createRoute({
-    tags: TAGS,
-    security: securityOf('privacy:write'),
-    middleware: [extendGuard] as const,
+  const extend = route('privacy:write', extendGuard, {
     method: 'post',
     path: '/privacy/requests/{id}/extend',
     summary: 'Extend the deadline once, with a reason (GDPR: two months; CCPA: 45 days)',
@@ -111,10 +120,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
       ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429),
     },
   });
-  const download = createRoute({
-    tags: TAGS,
-    security: securityOf('privacy:read'),
-    middleware: [read] as const,
+  const download = route('privacy:read', read, {
     method: 'get',
     path: '/privacy/requests/{id}/export',
     summary: 'Download the export bundle (zip: data.json, summary.html, files) once ready',
@@ -129,10 +135,7 @@ export function privacyRequestRoutes(service: PrivacyRequestService) {
       ...problemResponses(400, 401, 403, 404, 409, 429),
     },
   });
-  const requester = createRoute({
-    tags: TAGS,
-    security: securityOf('privacy:write'),
-    middleware: [extendGuard] as const,
+  const requester = route('privacy:write', extendGuard, {
     method: 'get',
     path: '/privacy/requests/{id}/requester',
     summary: "The requester's contact, to send the answer (an audited read of personal data)",
