@@ -236,3 +236,38 @@ describe('electron-builder.yml', () => {
     });
   });
 });
+
+describe('npm ci and the tests without the Electron binary', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    allowScripts?: Record<string, boolean>;
+  };
+  const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { hasInstallScript?: boolean }>;
+  };
+
+  it('runs no install script that would download Electron', () => {
+    const electron = lock.packages['node_modules/electron'];
+    expect(electron).toBeDefined();
+    // Electron 45 has none (it fetches its binary on first require); if a version brings one
+    // back, npm's allowScripts must keep it off, as it keeps every unlisted package's.
+    if (electron?.hasInstallScript === true) expect(pkg.allowScripts?.electron).not.toBe(true);
+    expect(Object.keys(pkg.allowScripts ?? {})).not.toContain('electron');
+  });
+
+  it("loads Electron's module only in what Electron runs (in Node its first load would download)", () => {
+    const runtimeImport = /^import\s+(?!type\b)[^;]*from\s+'electron'|require\('electron'\)/m;
+    const sources = (dir: string): string[] =>
+      fs
+        .readdirSync(path.join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => /\.(c|m)?ts$/.test(f))
+        .map((f) => path.join(dir, f));
+    const offenders = ['main', 'server', 'contract', 'device', 'test']
+      .flatMap(sources)
+      .filter((f) => runtimeImport.test(fs.readFileSync(path.join(repoRoot, f), 'utf8')));
+    // The shell's entry and its preload run inside Electron, where 'electron' is built in.
+    expect(offenders.sort()).toEqual(['main/main.ts', 'main/preload.cts']);
+    // The pattern finds a runtime import (the check can fail).
+    expect(runtimeImport.test("import { app } from 'electron';")).toBe(true);
+    expect(runtimeImport.test("import type { App } from 'electron';")).toBe(false);
+  });
+});
