@@ -149,6 +149,38 @@ describe('electron-builder.yml', () => {
     );
   });
 
+  it("backs up the vault before an upgrade (the server package's preinst) and restarts after it", () => {
+    const fpm = (config.deb as Json).fpm as string[];
+    expect(fpm).toContain('--before-install=packaging/deb/preinst');
+    const preinst = path.join(repoRoot, 'packaging/deb/preinst');
+    expect(fs.statSync(preinst).mode & 0o111).not.toBe(0);
+    // electron-builder passes no before-install of its own that this one would clash with.
+    const fpmTarget = fs.readFileSync(
+      path.join(builderLib, 'out', 'targets', 'FpmTarget.js'),
+      'utf8',
+    );
+    expect(fpmTarget).toContain('"--after-install"');
+    expect(fpmTarget).not.toContain('"--before-install"');
+    // dpkg's calls: a first install and an upgrade of a machine with no vault do nothing; an
+    // unknown call fails.
+    const run = (...args: string[]): number => {
+      try {
+        execFileSync('sh', [preinst, ...args], { stdio: 'pipe' });
+        return 0;
+      } catch (error) {
+        return (error as { status: number }).status;
+      }
+    };
+    if (!fs.existsSync('/var/lib/verikiosk/keys.json')) expect(run('upgrade', '0.0.1')).toBe(0);
+    expect(run('install')).toBe(0);
+    expect(run('bogus')).toBe(1);
+    const script = fs.readFileSync(
+      path.join(repoRoot, (config.deb as Json).afterInstall as string),
+      'utf8',
+    );
+    expect(script).toMatch(/systemctl try-restart verikiosk-kiosk\.service verikiosk\.service/);
+  });
+
   it("keeps electron-builder's chrome-sandbox logic and creates the user in after-install", () => {
     const script = fs.readFileSync(
       path.join(repoRoot, (config.deb as Json).afterInstall as string),
