@@ -65,7 +65,9 @@ export function readApplianceState(
     minorStops: minorStopTotals(db),
     faceTemplates: faceModel === null ? null : faceModelCounts(db, faceModel, fraudFaceRows),
     verifications: db
-      .prepare('SELECT kind, status, COUNT(*) AS count FROM verifications GROUP BY kind, status')
+      .prepare(
+        "SELECT coalesce(kind, 'identity') AS kind, status, COUNT(*) AS count FROM verifications GROUP BY 1, 2",
+      )
       .all() as { kind: string; status: string; count: number }[],
   };
 }
