@@ -21,6 +21,7 @@ import {
   type VerificationCheck,
 } from '../../../server/verification/index.js';
 import type { Vault } from '../../../server/vault/index.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 import { devFace } from '../../support/dev-data.js';
 import { syntheticEmbedding } from '../../support/random.js';
 import { itWithDevData } from '../../support/with-dev-data.js';
@@ -201,6 +202,38 @@ describe('a face-model change', () => {
       reasonCode: null,
     });
     search.close();
+  });
+
+  it("serves a check's evidence counts through the API", async () => {
+    const t = await newAppliance({ face: { warmUpAtStart: false } });
+    const { vault, app } = t.appliance;
+    const id = 'ver_01jf2m3k4n5p6q7r8s9t0v1w2y';
+    const at = vault.now.toISOString();
+    const checks: VerificationCheck[] = [
+      {
+        check: 'duplicate_face',
+        outcome: 'warn',
+        reasonCode: 'face_model_changed',
+        evidence: { unsearchedSubjects: 3 },
+      },
+    ];
+    vaultDb(vault)
+      .prepare(
+        `INSERT INTO verifications (id, kind, purpose, status, checks, created_at, updated_at)
+         VALUES (?, 'identity', 'onboarding', 'review', ?, ?, ?)`,
+      )
+      .run(id, JSON.stringify(checks), at, at);
+    const key = createApiClient(
+      vault,
+      { name: 'branch', scopes: ['verifications:read'] },
+      'test',
+    ).key;
+    const response = await app.request(`/api/v1/verifications/${id}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { checks: VerificationCheck[] };
+    expect(body.checks).toEqual(checks);
   });
 
   it('forgets an unsearchable subject the feed destroys', async () => {
