@@ -288,10 +288,10 @@ export const REASON_CODES = {
   },
   face_model_changed: {
     meaning:
-      "The subject's face templates were made by another face recogniser than the one in use (a model change): they cannot be compared, so the face check did not run.",
+      'Templates of another face recogniser (a model change) cannot be compared: a face match did not run, or a 1:N face search could not see them (evidence: counts).',
     endUser: SEE_STAFF,
     staff:
-      'Verify the person by their document, then capture their face again (verikiosk faces reenrol-plan lists who needs it).',
+      'Check the document and earlier records by hand, capture faces again: verikiosk faces reenrol-plan lists who needs it.',
   },
   check_failed: {
     meaning: 'A check failed or warned without a reason this catalogue names.',

@@ -93,6 +93,11 @@ export const VerificationCheckSchema = z
     outcome: CheckOutcomeSchema,
     score: z.number().optional(),
     reasonCode: z.string().nullable(),
+    /** Counts that explain the outcome (e.g. `unsearchedSubjects` after a face-model change). */
+    evidence: z
+      .record(z.string(), z.number().int().nonnegative())
+      .optional()
+      .describe('Counts behind the outcome, never identifiers'),
   })
   .meta({ id: 'VerificationCheck' });
 

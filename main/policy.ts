@@ -126,7 +126,7 @@ export interface KeyStroke {
 /**
  * The staff exit gesture on a keyboard: Ctrl+Alt+Shift+E (a customer at a touch screen has no
  * keyboard; a service technician has one). The touch gesture lives in the kiosk UI, which asks
- * through the bridge; both end at the staff check against the core (staffExitAllowed).
+ * through the bridge; both end at the staff check against the core (staffExitAnswer).
  */
 export function isExitGesture(input: KeyStroke): boolean {
   return (
@@ -171,14 +171,4 @@ export async function staffExitAnswer(
   if (response.status !== 200) return 'refused';
   const body = (await response.json().catch(() => ({}))) as { allowed?: unknown };
   return body.allowed === true ? 'allowed' : 'refused';
-}
-
-/** Whether a staff PIN opens the kiosk's exit (staffExitAnswer is 'allowed'). */
-export async function staffExitAllowed(
-  coreUrl: string,
-  kioskToken: string | null,
-  pin: string,
-  fetchImpl: typeof fetch = fetch,
-): Promise<boolean> {
-  return (await staffExitAnswer(coreUrl, kioskToken, pin, fetchImpl)) === 'allowed';
 }

@@ -21,7 +21,7 @@ import {
 import { CaseService } from './cases/index.js';
 import type { EventFeed } from './events/index.js';
 import { errorFields, type Logger } from './log/index.js';
-import { createMetrics, type Metrics } from './metrics/index.js';
+import { createMetrics, decisionsSubscriber, type Metrics } from './metrics/index.js';
 import { startRetentionScheduler, type RetentionScheduler } from './retention/index.js';
 import type { ChallengeRandom, VerificationResolver } from './verification/index.js';
 import { Vault, sodium, type Clock, type KeySource } from './vault/index.js';
@@ -174,6 +174,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     events.subscribe(faceSearch.subscriber());
     events.subscribe(webhookDelivery.subscriber());
     events.subscribe(cases.subscriber());
+    events.subscribe(decisionsSubscriber(metrics));
     events.start();
     scheduler = startRetentionScheduler(vault, rules, {
       schedule: config.retention.schedule,

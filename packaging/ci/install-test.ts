@@ -8,8 +8,9 @@
  * LoadCredential=, the unit's own ExecStart run as its User= with the credential (systemd may not
  * run here, so this process plays its part: the credentials directory, the user, the umask),
  * /api/v1/health and a verification created through the API; then an upgrade to the rebuilt
- * package and the same data, keys and audit chain afterwards; then `dpkg -r` keeps the data dir
- * and the key, and `dpkg -P` removes them.
+ * package and the same data, keys and audit chain afterwards; a rollback (the older package, then
+ * `verikiosk restore` of the pre-upgrade backup) and forward again; then `dpkg -r` keeps the data
+ * dir and the key, and `dpkg -P` removes them.
  *
  * It refuses to run where verikiosk-server is already installed or /var/lib/verikiosk exists: it
  * would otherwise destroy a real installation. Prints "install test: N passed, N failed".
@@ -331,8 +332,56 @@ async function main(): Promise<void> {
       again.status === 200 && againBody.id === verification.id,
       String(again.status),
     );
+    // Made on the new version: a rollback to the pre-upgrade backup does not have it.
+    const afterUpgrade = (await (
+      await fetch(`${base}/api/v1/verifications`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'identity', kioskId: init.kioskToken.kioskId }),
+      })
+    ).json()) as { id?: string };
     check('the service stops cleanly after the upgrade', (await stopService(service)) === 0);
     service = null;
+
+    // --- rollback (docs/operations.md, Upgrade): the old package, then the pre-upgrade backup --
+    const preUpgrade = path.join(BACKUPS, backups[0] ?? 'missing');
+    sh('dpkg', ['-i', first.file]);
+    check(
+      'dpkg -i of the older package downgrades',
+      sh('/usr/bin/verikiosk', ['--version']).trim() === first.version,
+    );
+    const restoreArgv = asUser(unit.user, unit.umask, [
+      '/usr/bin/verikiosk',
+      'restore',
+      '--data-dir',
+      DATA_DIR,
+      preUpgrade,
+    ]);
+    check(
+      'verikiosk restore of the pre-upgrade backup, as the service user with the credential',
+      exitCode(
+        restoreArgv[0] as string,
+        restoreArgv.slice(1),
+        serviceEnv(unit.user, credentials),
+      ) === 0,
+    );
+    service = startService(fs.readFileSync(UNIT, 'utf8'), credentials);
+    await waitForHealth(base, service);
+    const kept = await fetch(`${base}/api/v1/verifications/${verification.id ?? 'missing'}`, {
+      headers: auth,
+    });
+    const gone = await fetch(`${base}/api/v1/verifications/${afterUpgrade.id ?? 'missing'}`, {
+      headers: auth,
+    });
+    check(
+      'after the rollback the old version serves the data as it was before the upgrade',
+      kept.status === 200 && gone.status === 404,
+      `${String(kept.status)} ${String(gone.status)}`,
+    );
+    check('the service stops cleanly after the rollback', (await stopService(service)) === 0);
+    service = null;
+    // Forward again, as an admin would once the problem is fixed.
+    sh('dpkg', ['-i', second.file]);
     const auditVerify = asUser(unit.user, unit.umask, [
       '/usr/bin/verikiosk',
       'audit',
@@ -397,7 +446,8 @@ async function main(): Promise<void> {
     );
     check(
       'dpkg -P keeps the pre-upgrade backups (unreadable now that the key is gone)',
-      fs.existsSync(BACKUPS) && fs.readdirSync(BACKUPS).length === 1,
+      fs.existsSync(BACKUPS) && fs.readdirSync(BACKUPS).length === 3,
+      fs.existsSync(BACKUPS) ? fs.readdirSync(BACKUPS).join(', ') : 'none',
     );
   } finally {
     if (service) await stopService(service);

@@ -70,3 +70,9 @@ install -m 0644 "$APP/systemd/verikiosk-kiosk.service" /usr/lib/systemd/system/v
 if [ -d /run/systemd/system ]; then
     systemctl daemon-reload || true
 fi
+
+# An upgrade (dpkg configure with the old version in $2): running services restart on the new
+# code, which migrates the schema at its first start, after the preinst's backup.
+if [ "$1" = configure ] && [ -n "$2" ] && [ -d /run/systemd/system ]; then
+    systemctl try-restart verikiosk-kiosk.service verikiosk.service || true
+fi

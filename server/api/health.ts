@@ -12,7 +12,12 @@ import type { TelemetryAccess } from '../config/index.js';
 import type { RetentionScheduler } from '../retention/index.js';
 import { lastRetentionRun } from '../retention/index.js';
 import { countAuditEntries, countSubjects, type Vault } from '../vault/index.js';
-import { readApplianceState, setApplianceState, type Metrics } from '../metrics/index.js';
+import {
+  readApplianceState,
+  setApplianceState,
+  setDeviceStates,
+  type Metrics,
+} from '../metrics/index.js';
 import type {
   FaceEngineStatus,
   FaceIndexLoadReport,
@@ -50,8 +55,21 @@ export interface HealthDeps {
         readonly loaded: FaceIndexLoadReport;
         /** The recogniser in use: templates of others are counted apart in /metrics. */
         readonly model?: { readonly name: string; readonly version: string };
+        /** The running index's size, for /metrics. */
+        readonly index?: {
+          readonly templateCount: number;
+          readonly fraudCount: number;
+          readonly closed: boolean;
+        };
+        /** What a search cannot see after a change of recogniser (FaceSearch.gap). */
+        gap?(excludeSubjectId: string | null): {
+          readonly subjects: number;
+          readonly fraudFaces: number;
+        };
       }
     | undefined;
+  /** The device manager: devices by kind and state in /metrics. */
+  devices?: { list(): readonly { readonly kind: string; readonly state: string }[] } | undefined;
   /**
    * Who sees /metrics and health details without a `metrics:read` key (config server.metrics):
    * 'loopback' lets callers on this machine through, 'scope' nobody, 'public' everyone.
@@ -197,6 +215,21 @@ export function metricsRoutes(deps: HealthDeps) {
         );
       } catch {
         // the gauges keep their last values; health reports the database problem
+      }
+      if (deps.devices) setDeviceStates(metrics, deps.devices.list());
+      const faceSearch = deps.faceSearch;
+      if (faceSearch?.index && !faceSearch.index.closed && faceSearch.state === 'ready') {
+        metrics.faceIndexEntries.set({ kind: 'template' }, faceSearch.index.templateCount);
+        metrics.faceIndexEntries.set({ kind: 'fraud' }, faceSearch.index.fraudCount);
+        try {
+          const gap = faceSearch.gap?.(null);
+          if (gap) {
+            metrics.faceIndexUnsearchable.set({ kind: 'subjects' }, gap.subjects);
+            metrics.faceIndexUnsearchable.set({ kind: 'fraud_faces' }, gap.fraudFaces);
+          }
+        } catch {
+          // the database is down: health says so
+        }
       }
       metrics.keyUnlocked.set(1);
       if (deps.auditChain) metrics.auditChainOk.set(deps.auditChain.state.ok ? 1 : 0);

@@ -91,6 +91,7 @@ export type {
   FaceIndexLoadReport,
   DamagedFaceRow,
   FaceSearchState,
+  FaceSearchGap,
   FaceEnrolment,
   FaceMatchRates,
   FaceReason,

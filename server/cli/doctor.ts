@@ -519,6 +519,26 @@ export async function runDoctor(ctx: DoctorContext): Promise<Finding[]> {
   return findings;
 }
 
+/** The doctor's context for this machine: the environment may point at test folders. */
+export function doctorContext(
+  dataDir: string,
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  now: Date = new Date(),
+): DoctorContext {
+  return {
+    dataDir,
+    config,
+    env,
+    now,
+    uid: process.getuid?.() ?? 0,
+    udevRuleDirs: (
+      env.VERIKIOSK_UDEV_RULES_DIRS ?? '/etc/udev/rules.d:/usr/lib/udev/rules.d:/lib/udev/rules.d'
+    ).split(':'),
+    devDir: env.VERIKIOSK_DEV_DIR ?? '/dev',
+  };
+}
+
 export function doctorExitCode(findings: readonly Finding[]): number {
   if (findings.some((f) => f.severity === 'fail')) return 1;
   if (findings.some((f) => f.severity === 'warn')) return EXIT_WARNINGS;
@@ -543,18 +563,7 @@ export function addDoctorCommand(
     .action(async (o: CommonOptions) => {
       const dataDir = dataDirFrom(o, io);
       const { config } = loadConfig(dataDir);
-      const findings = await runDoctor({
-        dataDir,
-        config,
-        env: io.env,
-        now: new Date(),
-        uid: process.getuid?.() ?? 0,
-        udevRuleDirs: (
-          io.env.VERIKIOSK_UDEV_RULES_DIRS ??
-          '/etc/udev/rules.d:/usr/lib/udev/rules.d:/lib/udev/rules.d'
-        ).split(':'),
-        devDir: io.env.VERIKIOSK_DEV_DIR ?? '/dev',
-      });
+      const findings = await runDoctor(doctorContext(dataDir, config, io.env));
       if (o.json) printJson(io.stdout, { findings, exitCode: doctorExitCode(findings) });
       else {
         for (const f of findings) {

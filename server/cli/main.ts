@@ -31,6 +31,7 @@ import { addRetentionCommands } from './retention.js';
 import { addSignatureCommands } from './signature.js';
 import { addStartCommand } from './start.js';
 import { addStatusCommand } from './status.js';
+import { addSupportBundleCommand } from './support-bundle.js';
 import { addTlsCommands } from './tls.js';
 import { addUserCommands } from './users.js';
 
@@ -55,6 +56,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addStartCommand(program, io, setExit);
   addStatusCommand(program, io);
   addDoctorCommand(program, io, setExit);
+  addSupportBundleCommand(program, io);
   addConfigCommands(program, io, setExit);
   addAuditCommands(program, io, setExit, withUnlock);
   addRetentionCommands(program, io);

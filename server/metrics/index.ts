@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Subscriber } from '../events/index.js';
 import { HttpMetrics } from './http.js';
 export { HttpMetrics } from './http.js';
 export { readApplianceState, setApplianceState, PRIVACY_DUE_SOON_DAYS } from './state.js';
@@ -37,6 +38,15 @@ export interface Metrics {
   faceTemplates: Gauge<'model' | 'version' | 'current'>;
   /** The fleet's reuse questions by outcome (answered, refused, held, unanswered): codes only. */
   fleetReuseQuestions: Counter<'outcome'>;
+  /** Verification sessions kept, by kind and status (read at each scrape). */
+  verifications: Gauge<'kind' | 'status'>;
+  /** Decisions since start, from the event feed (policy or a case, any process). */
+  decisions: Counter<'decision' | 'by'>;
+  /** Devices known now, by kind and state (read at each scrape). */
+  devices: Gauge<'kind' | 'state'>;
+  /** The running 1:N face index: entries by kind, and what it cannot see (issue 17). */
+  faceIndexEntries: Gauge<'kind'>;
+  faceIndexUnsearchable: Gauge<'kind'>;
 }
 
 function gauge(registry: Registry, name: string, help: string): Gauge {
@@ -170,5 +180,66 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['model', 'version', 'current'],
       registers: [registry],
     }),
+    verifications: new Gauge({
+      name: 'verikiosk_verifications',
+      help: 'Verification sessions kept, by kind and status (read at each scrape)',
+      labelNames: ['kind', 'status'],
+      registers: [registry],
+    }),
+    decisions: new Counter({
+      name: 'verikiosk_verification_decisions_total',
+      help: 'Verification decisions since start, by decision and by whom (policy or case)',
+      labelNames: ['decision', 'by'],
+      registers: [registry],
+    }),
+    devices: new Gauge({
+      name: 'verikiosk_devices',
+      help: 'Devices known now, by kind (pad, reader) and state (connecting, connected, disconnected, error)',
+      labelNames: ['kind', 'state'],
+      registers: [registry],
+    }),
+    faceIndexEntries: new Gauge({
+      name: 'verikiosk_face_index_entries',
+      help: 'Entries in the running 1:N face index, by kind (template, fraud)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    faceIndexUnsearchable: new Gauge({
+      name: 'verikiosk_face_index_unsearchable',
+      help: 'What the 1:N face search cannot see after a change of recogniser: subjects whose templates are all of another recogniser, standing fraud faces of another recogniser',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
   };
+}
+
+/**
+ * Counts decisions as the event feed delivers them (`verification.decided`, whichever process
+ * decided: the policy at submit or a reviewer's case). Starts at the newest event: a counter
+ * counts from the start of this process, as Prometheus expects.
+ */
+export function decisionsSubscriber(metrics: Metrics, name = 'metrics_decisions'): Subscriber {
+  return {
+    name,
+    start: 'latest',
+    handle: (event) => {
+      if (event.type !== 'verification.decided') return;
+      metrics.decisions.inc({
+        decision: event.payload.decision,
+        by: event.payload.byCase ? 'case' : 'policy',
+      });
+    },
+  };
+}
+
+/** The devices gauge: every kind and state a series (0 when none), from the manager's list. */
+export function setDeviceStates(
+  metrics: Metrics,
+  devices: readonly { kind: string; state: string }[],
+): void {
+  metrics.devices.reset();
+  for (const kind of ['pad', 'reader'])
+    for (const state of ['connecting', 'connected', 'disconnected', 'error'])
+      metrics.devices.set({ kind, state }, 0);
+  for (const d of devices) metrics.devices.inc({ kind: d.kind, state: d.state });
 }

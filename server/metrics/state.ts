@@ -2,6 +2,7 @@ import { fraudFaceRows } from '../fraud/index.js';
 import * as fs from 'node:fs';
 import { faceModelCounts, type ModelCount, type TemplateModel } from '../biometrics/index.js';
 import { minorStopTotals } from '../privacy/index.js';
+import { VERIFICATION_KINDS, VERIFICATION_STATES } from '../../contract/verifications.js';
 import type { ReadableDb } from '../vault/index.js';
 import type { Metrics } from './index.js';
 
@@ -22,6 +23,8 @@ export interface ApplianceState {
   minorStops: { reason: string; count: number }[];
   /** Face templates per recogniser, when the one in use is known (an appliance with face search). */
   faceTemplates: ModelCount[] | null;
+  /** Verification sessions kept, by kind and status. */
+  verifications: { kind: string; status: string; count: number }[];
 }
 
 /** Open privacy requests due within this many days count as "due soon". */
@@ -61,6 +64,11 @@ export function readApplianceState(
     privacyOverdue: privacy.overdue,
     minorStops: minorStopTotals(db),
     faceTemplates: faceModel === null ? null : faceModelCounts(db, faceModel, fraudFaceRows),
+    verifications: db
+      .prepare(
+        "SELECT coalesce(kind, 'identity') AS kind, status, COUNT(*) AS count FROM verifications GROUP BY 1, 2",
+      )
+      .all() as { kind: string; status: string; count: number }[],
   };
 }
 
@@ -88,6 +96,11 @@ export function setApplianceState(metrics: Metrics, state: ApplianceState, dataD
       );
     }
   }
+  // Every kind and status is a series (0 when none), so a rule can watch one that is empty now.
+  for (const kind of VERIFICATION_KINDS)
+    for (const status of VERIFICATION_STATES) metrics.verifications.set({ kind, status }, 0);
+  for (const v of state.verifications)
+    metrics.verifications.set({ kind: v.kind, status: v.status }, v.count);
   const fsStat = fs.statfsSync(dataDir);
   metrics.dataDirFreeBytes.set(fsStat.bavail * fsStat.bsize);
   metrics.dataDirSizeBytes.set(fsStat.blocks * fsStat.bsize);

@@ -18,6 +18,8 @@ export interface VerificationCheck {
   readonly outcome: CheckOutcome;
   readonly score?: number;
   readonly reasonCode: string | null;
+  /** Counts that explain a warn or fail (e.g. `unsearchedSubjects`): numbers, never ids. */
+  readonly evidence?: Readonly<Record<string, number>>;
 }
 
 export type PolicyAction = 'decline' | 'resubmit' | 'review' | 'none';
@@ -64,7 +66,7 @@ const rule = (
 
 /** The default policy (SPEC §4 and VER-3): fraud and mismatches decline, bad captures resubmit. */
 export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
-  version: 'default-3',
+  version: 'default-4',
   required: {
     identity: ['document_valid', 'document_expiry', 'age', 'face_match', 'liveness'],
     authentication: ['enrolment', ['face_match', 'signature_match']],
@@ -121,6 +123,9 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
     birth_date_missing: rule('review', 30),
     simulated_device: rule('review', 0),
     check_not_run: rule('review', 30),
+    // After a change of face recogniser: a 1:N search that could not see every subject or fraud
+    // face warns; a person looks (onWarn 'none' accepts the partial search).
+    face_model_changed: rule('review', 30),
     check_failed: rule('review', 50),
     // Information only.
     document_expiring_soon: rule('none', 5, 'none'),

@@ -1361,10 +1361,13 @@ export class VerificationService implements VerificationResolver {
     model: FaceTemplate['model'],
     embedding: Float32Array,
   ): void {
-    if (indexed === null || !sameModel(model, this.#faceSearch.model)) return;
+    if (indexed === null) return;
     const index = this.#faceSearch.index;
     if (index.closed || index.has(indexed.templateId)) return;
-    index.addTemplate({ ...indexed, model, embedding });
+    // A probe of another recogniser than the index's is never compared, but counted as unseen.
+    if (!sameModel(model, this.#faceSearch.model))
+      index.noteOtherModelTemplate(indexed.templateId, indexed.subjectId);
+    else index.addTemplate({ ...indexed, model, embedding });
   }
 
   // ---- internals ----------------------------------------------------------------------------------
@@ -1723,6 +1726,7 @@ export class VerificationService implements VerificationResolver {
         outcome: c.outcome,
         ...(c.score === undefined ? {} : { score: c.score }),
         reasonCode: c.reasonCode,
+        ...(c.evidence === undefined ? {} : { evidence: { ...c.evidence } }),
       })),
       stepsDone: row.stepsDone,
       nextStep: open ? nextStep(plan, row.stepsDone) : null,

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isCoreReadyMessage, type CoreReadyMessage } from '../../contract/shell.js';
 import { coreCommand, forkCore } from '../../main/core-process.js';
-import { staffExitAllowed } from '../../main/policy.js';
+import { staffExitAnswer } from '../../main/policy.js';
 import { CoreSupervisor, waitForHealth } from '../../main/supervisor.js';
 import { bin, cleanEnv, runBin } from '../server/cli/bin-helpers.js';
 
@@ -46,18 +46,30 @@ describe('the core forked by the shell', () => {
       await expect(waitForHealth(message.url)).resolves.toBe(true);
 
       // No PIN set yet: nothing opens the exit, the admin's password least of all.
-      await expect(staffExitAllowed(message.url, kioskToken, admin.password)).resolves.toBe(false);
-      await expect(staffExitAllowed(message.url, kioskToken, '480213')).resolves.toBe(false);
+      await expect(staffExitAnswer(message.url, kioskToken, admin.password)).resolves.toBe(
+        'refused',
+      );
+      await expect(staffExitAnswer(message.url, kioskToken, '480213')).resolves.toBe('refused');
       await setPinThroughApi(message.url, admin, '480213');
 
-      await expect(staffExitAllowed(message.url, kioskToken, '480214')).resolves.toBe(false);
-      await expect(staffExitAllowed(message.url, kioskToken, '480213')).resolves.toBe(true);
+      await expect(staffExitAnswer(message.url, kioskToken, '480214')).resolves.toBe('refused');
+      await expect(staffExitAnswer(message.url, kioskToken, '480213')).resolves.toBe('allowed');
       // The PIN opens only with a kiosk's token, and only a core that answers.
-      await expect(staffExitAllowed(message.url, null, '480213')).resolves.toBe(false);
-      await expect(staffExitAllowed(message.url, 'vkk_not_a_token', '480213')).resolves.toBe(false);
-      await expect(staffExitAllowed('http://127.0.0.1:1', kioskToken, '480213')).resolves.toBe(
-        false,
+      await expect(staffExitAnswer(message.url, null, '480213')).resolves.toBe('refused');
+      await expect(staffExitAnswer(message.url, 'vkk_not_a_token', '480213')).resolves.toBe(
+        'refused',
       );
+      await expect(staffExitAnswer('http://127.0.0.1:1', kioskToken, '480213')).resolves.toBe(
+        'refused',
+      );
+      // Wrong PINs lock this kiosk's exit (auth.pins.lockoutAfter, 5 by default): then even the
+      // right PIN is answered 'locked', and the shell stays.
+      const wrong: string[] = [];
+      for (const pin of ['111111', '222222', '333333', '444444', '555555']) {
+        wrong.push(await staffExitAnswer(message.url, kioskToken, pin));
+      }
+      expect(wrong.slice(0, 4)).toEqual(['refused', 'refused', 'refused', 'refused']);
+      await expect(staffExitAnswer(message.url, kioskToken, '480213')).resolves.toBe('locked');
     } finally {
       await supervisor.stop();
     }

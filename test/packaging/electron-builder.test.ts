@@ -149,6 +149,38 @@ describe('electron-builder.yml', () => {
     );
   });
 
+  it("backs up the vault before an upgrade (the server package's preinst) and restarts after it", () => {
+    const fpm = (config.deb as Json).fpm as string[];
+    expect(fpm).toContain('--before-install=packaging/deb/preinst');
+    const preinst = path.join(repoRoot, 'packaging/deb/preinst');
+    expect(fs.statSync(preinst).mode & 0o111).not.toBe(0);
+    // electron-builder passes no before-install of its own that this one would clash with.
+    const fpmTarget = fs.readFileSync(
+      path.join(builderLib, 'out', 'targets', 'FpmTarget.js'),
+      'utf8',
+    );
+    expect(fpmTarget).toContain('"--after-install"');
+    expect(fpmTarget).not.toContain('"--before-install"');
+    // dpkg's calls: a first install and an upgrade of a machine with no vault do nothing; an
+    // unknown call fails.
+    const run = (...args: string[]): number => {
+      try {
+        execFileSync('sh', [preinst, ...args], { stdio: 'pipe' });
+        return 0;
+      } catch (error) {
+        return (error as { status: number }).status;
+      }
+    };
+    if (!fs.existsSync('/var/lib/verikiosk/keys.json')) expect(run('upgrade', '0.0.1')).toBe(0);
+    expect(run('install')).toBe(0);
+    expect(run('bogus')).toBe(1);
+    const script = fs.readFileSync(
+      path.join(repoRoot, (config.deb as Json).afterInstall as string),
+      'utf8',
+    );
+    expect(script).toMatch(/systemctl try-restart verikiosk-kiosk\.service verikiosk\.service/);
+  });
+
   it("keeps electron-builder's chrome-sandbox logic and creates the user in after-install", () => {
     const script = fs.readFileSync(
       path.join(repoRoot, (config.deb as Json).afterInstall as string),
@@ -234,5 +266,40 @@ describe('electron-builder.yml', () => {
       };
       expect(packaged(without)('models/mrz-ocr/model.json')).toBe(false);
     });
+  });
+});
+
+describe('npm ci and the tests without the Electron binary', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    allowScripts?: Record<string, boolean>;
+  };
+  const lock = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { hasInstallScript?: boolean }>;
+  };
+
+  it('runs no install script that would download Electron', () => {
+    const electron = lock.packages['node_modules/electron'];
+    expect(electron).toBeDefined();
+    // Electron 45 has none (it fetches its binary on first require); if a version brings one
+    // back, npm's allowScripts must keep it off, as it keeps every unlisted package's.
+    if (electron?.hasInstallScript === true) expect(pkg.allowScripts?.electron).not.toBe(true);
+    expect(Object.keys(pkg.allowScripts ?? {})).not.toContain('electron');
+  });
+
+  it("loads Electron's module only in what Electron runs (in Node its first load would download)", () => {
+    const runtimeImport = /^import\s+(?!type\b)[^;]*from\s+'electron'|require\('electron'\)/m;
+    const sources = (dir: string): string[] =>
+      fs
+        .readdirSync(path.join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => /\.(c|m)?ts$/.test(f))
+        .map((f) => path.join(dir, f));
+    const offenders = ['main', 'server', 'contract', 'device', 'test']
+      .flatMap(sources)
+      .filter((f) => runtimeImport.test(fs.readFileSync(path.join(repoRoot, f), 'utf8')));
+    // The shell's entry and its preload run inside Electron, where 'electron' is built in.
+    expect(offenders.sort()).toEqual(['main/main.ts', 'main/preload.cts']);
+    // The pattern finds a runtime import (the check can fail).
+    expect(runtimeImport.test("import { app } from 'electron';")).toBe(true);
+    expect(runtimeImport.test("import type { App } from 'electron';")).toBe(false);
   });
 });

@@ -66,6 +66,7 @@ export type {
   FaceIndexLoadReport,
   DamagedFaceRow,
   FaceSearchState,
+  FaceSearchGap,
   FaceSearchOptions,
   FaceSearchResult,
   FraudFaceRow,

@@ -14,6 +14,7 @@ import {
   verificationsWithTemplates,
   type FaceMatchThresholds,
   type FaceSearch,
+  type FaceSearchGap,
   type FaceSearchOptions,
   type FaceSearchResult,
   type TemplateModel,
@@ -34,6 +35,11 @@ export interface FaceProbe {
 export interface FraudLookups {
   /** The 1:N search (FaceSearch.search); may throw while the index is not ready. */
   searchFace(probe: FaceProbe, options: FaceSearchOptions): FaceSearchResult;
+  /**
+   * What that search could not see (FaceSearch.gap): subjects other than `subjectId` whose face
+   * templates are all of another recogniser, and standing fraud faces of another recogniser.
+   */
+  searchGap(subjectId: string | null): FaceSearchGap;
   /**
    * Of these templates, the established enrolments (kept without a verification, or from an
    * approved identity): only those make a duplicate identity. The index also holds the probes of
@@ -97,8 +103,29 @@ function hitCheck(
 }
 
 /**
+ * A 1:N check that found nothing in a gallery it could search only in part (a change of
+ * recogniser, issue 17): not a pass but a `warn`, reason `face_model_changed`, with how many it
+ * could not see as evidence (a count, never an id). A hit keeps its own result. The policy's rule
+ * for the reason decides whether a person looks.
+ */
+function partialCoverage(
+  check: VerificationCheck,
+  unsearched: number,
+  evidenceKey: 'unsearchedSubjects' | 'unsearchedFraudFaces',
+): VerificationCheck {
+  if (check.outcome !== 'pass' || unsearched === 0) return check;
+  return {
+    check: check.check,
+    outcome: 'warn',
+    reasonCode: 'face_model_changed',
+    evidence: { [evidenceKey]: unsearched },
+  };
+}
+
+/**
  * `known_fraud_face`, `duplicate_face` and `velocity_face` for the selfie's probe, in that order,
- * from one 1:N search. Velocity counts this verification and every other one within the window
+ * from one 1:N search. Where the search covered only part of the gallery (templates or fraud
+ * faces of another recogniser), `known_fraud_face` and `duplicate_face` warn instead of passing. Velocity counts this verification and every other one within the window
  * whose enrolled face is the same face (approve distance), the subject's own included. A search
  * that cannot run (the index still loading) makes all three `not_run`, never a pass.
  */
@@ -112,6 +139,7 @@ export function faceSignalChecks(
   let result: FaceSearchResult;
   let others: number;
   let enrolled: ReadonlySet<string>;
+  let gap: FaceSearchGap;
   try {
     result = lookups.searchFace(input.probe, {
       k: options.k ?? 64,
@@ -128,6 +156,7 @@ export function faceSignalChecks(
     enrolled = lookups.enrolledTemplates(
       result.templates.filter((hit) => hit.subjectId !== input.subjectId).map((h) => h.templateId),
     );
+    gap = lookups.searchGap(input.subjectId);
   } catch (error) {
     // A probe of another recogniser than the index's is never compared (issue 17).
     const modelChanged = error instanceof FaceIndexError && error.reason === 'model_mismatch';
@@ -141,8 +170,16 @@ export function faceSignalChecks(
     (hit) => hit.subjectId !== input.subjectId && enrolled.has(hit.templateId),
   );
   return [
-    hitCheck('known_fraud_face', result.fraud[0]?.distance, thresholds),
-    hitCheck('duplicate_face', duplicate?.distance, thresholds),
+    partialCoverage(
+      hitCheck('known_fraud_face', result.fraud[0]?.distance, thresholds),
+      gap.fraudFaces,
+      'unsearchedFraudFaces',
+    ),
+    partialCoverage(
+      hitCheck('duplicate_face', duplicate?.distance, thresholds),
+      gap.subjects,
+      'unsearchedSubjects',
+    ),
     velocityCheck('face', others + 1, rule),
   ];
 }
@@ -196,6 +233,7 @@ export function vaultDocumentPresentations(
 export function vaultFraudLookups(vault: Vault, faceSearch: FaceSearch): FraudLookups {
   return {
     searchFace: (probe, options) => faceSearch.search(probe, options),
+    searchGap: (subjectId) => faceSearch.gap(subjectId),
     enrolledTemplates: (ids) => vault.read((db) => enrolledTemplateIds(db, ids)),
     verificationsWithTemplates: (ids, since, exclude) =>
       vault.read((db) => verificationsWithTemplates(db, ids, since, exclude)),

@@ -102,7 +102,7 @@ describeWithDevData('faces', 'the identity flow through the API', () => {
     expect(decided).toMatchObject({
       status: 'resubmission_requested',
       decision: 'resubmission_requested',
-      policyVersion: 'default-3',
+      policyVersion: 'default-4',
       nextStep: null,
     });
     expect(decided.reasons[0]).toBe('liveness_inconclusive');

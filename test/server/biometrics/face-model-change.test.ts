@@ -6,12 +6,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../../server/auth/index.js';
 import {
+  FaceSearch,
+  addFraudFace,
   recognitionModelIdentity,
+  removeFraudFace,
   serializeFaceTemplate,
   storeTemplate,
 } from '../../../server/biometrics/index.js';
-import { faceSignalChecks, vaultFraudLookups } from '../../../server/verification/index.js';
+import { fraudFaceRows } from '../../../server/fraud/index.js';
+import {
+  decide,
+  faceSignalChecks,
+  vaultFraudLookups,
+  type VerificationCheck,
+} from '../../../server/verification/index.js';
 import type { Vault } from '../../../server/vault/index.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 import { devFace } from '../../support/dev-data.js';
 import { syntheticEmbedding } from '../../support/random.js';
 import { itWithDevData } from '../../support/with-dev-data.js';
@@ -88,6 +98,159 @@ describe('a face-model change', () => {
         reasonCode: 'face_model_changed',
       })),
     );
+  });
+
+  it('warns duplicate_face and known_fraud_face (face_model_changed, counts only) when the search could see only part of the gallery', async () => {
+    const t = await newAppliance({ face: { warmUpAtStart: false } });
+    const { vault } = t.appliance;
+    const current = recognitionModelIdentity();
+    // Before the upgrade: subject A enrolled under the old recogniser only, B under both,
+    // C under the new one; one fraud face listed under the old recogniser.
+    const [a, b, c, probeSubject] = [1, 2, 3, 4].map(() => vault.createSubject()) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    storeFace(vault, a, OLD, 21);
+    storeFace(vault, b, OLD, 22);
+    const bCurrent = storeFace(vault, b, current, 23);
+    storeFace(vault, c, current, 24);
+    const oldFraud = addFraudFace(vault, fraudFaceRows, {
+      model: OLD,
+      embedding: syntheticEmbedding(25),
+      reasonCode: 'confirmed_fraud',
+      actor: 'test',
+    });
+    // The appliance restarts with the new recogniser: the index loads what it can compare.
+    const search = FaceSearch.open(vault, { model: current, fraudRows: fraudFaceRows });
+    expect(search.loaded).toMatchObject({ templates: 2, otherModel: 3 });
+    const lookups = vaultFraudLookups(vault, search);
+    const signals = (seed: number, subjectId: string): VerificationCheck[] =>
+      faceSignalChecks(
+        {
+          probe: { model: current, embedding: syntheticEmbedding(seed) },
+          subjectId,
+          verificationId: 'ver_01jf2m3k4n5p6q7r8s9t0v1w2x',
+          now: vault.now,
+        },
+        lookups,
+      );
+
+    // A stranger's face: nothing found, but A and the old fraud face were not searched.
+    const partial = signals(99, probeSubject);
+    expect(partial).toEqual([
+      {
+        check: 'known_fraud_face',
+        outcome: 'warn',
+        reasonCode: 'face_model_changed',
+        evidence: { unsearchedFraudFaces: 1 },
+      },
+      {
+        check: 'duplicate_face',
+        outcome: 'warn',
+        reasonCode: 'face_model_changed',
+        evidence: { unsearchedSubjects: 1 },
+      },
+      { check: 'velocity_face', outcome: 'pass', reasonCode: null },
+    ]);
+    for (const id of [a, b, c, probeSubject, oldFraud])
+      expect(JSON.stringify(partial)).not.toContain(id);
+    // The policy's data decides: by default a person looks.
+    const passed = (check: string): VerificationCheck => ({
+      check,
+      outcome: 'pass',
+      reasonCode: null,
+    });
+    const decision = decide(
+      [
+        ...['document_valid', 'document_expiry', 'age', 'face_match', 'liveness'].map(passed),
+        ...partial,
+      ],
+      'identity',
+    );
+    expect(decision).toMatchObject({ decision: 'review', reasons: ['face_model_changed'] });
+
+    // A real hit keeps its own result (C is enrolled under the new recogniser).
+    expect(signals(24, probeSubject)[1]).toMatchObject({
+      check: 'duplicate_face',
+      outcome: 'fail',
+      reasonCode: 'duplicate_face',
+    });
+    // A's own session does not count A as unsearched.
+    expect(signals(99, a)[1]).toEqual({
+      check: 'duplicate_face',
+      outcome: 'pass',
+      reasonCode: null,
+    });
+    // B loses the template of the new recogniser: B is unsearchable again.
+    search.deleteTemplate(bCurrent, 'test');
+    expect(signals(99, probeSubject)[1]).toMatchObject({ evidence: { unsearchedSubjects: 2 } });
+    // A and B are captured again: the search covers every subject.
+    search.enrol({ subjectId: a, embedding: syntheticEmbedding(31), actor: 'test' });
+    search.enrol({ subjectId: b, embedding: syntheticEmbedding(32), actor: 'test' });
+    expect(signals(99, probeSubject)[1]).toEqual({
+      check: 'duplicate_face',
+      outcome: 'pass',
+      reasonCode: null,
+    });
+    // The old fraud face is taken off the list (through the vault, as another process would).
+    expect(removeFraudFace(vault, fraudFaceRows, oldFraud, 'test', 'added_in_error')).toBe(true);
+    expect(signals(99, probeSubject)[0]).toEqual({
+      check: 'known_fraud_face',
+      outcome: 'pass',
+      reasonCode: null,
+    });
+    search.close();
+  });
+
+  it("serves a check's evidence counts through the API", async () => {
+    const t = await newAppliance({ face: { warmUpAtStart: false } });
+    const { vault, app } = t.appliance;
+    const id = 'ver_01jf2m3k4n5p6q7r8s9t0v1w2y';
+    const at = vault.now.toISOString();
+    const checks: VerificationCheck[] = [
+      {
+        check: 'duplicate_face',
+        outcome: 'warn',
+        reasonCode: 'face_model_changed',
+        evidence: { unsearchedSubjects: 3 },
+      },
+    ];
+    vaultDb(vault)
+      .prepare(
+        `INSERT INTO verifications (id, kind, purpose, status, checks, created_at, updated_at)
+         VALUES (?, 'identity', 'onboarding', 'review', ?, ?, ?)`,
+      )
+      .run(id, JSON.stringify(checks), at, at);
+    const key = createApiClient(
+      vault,
+      { name: 'branch', scopes: ['verifications:read'] },
+      'test',
+    ).key;
+    const response = await app.request(`/api/v1/verifications/${id}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { checks: VerificationCheck[] };
+    expect(body.checks).toEqual(checks);
+  });
+
+  it('forgets an unsearchable subject the feed destroys', async () => {
+    const t = await newAppliance({ face: { warmUpAtStart: false } });
+    const { vault } = t.appliance;
+    const current = recognitionModelIdentity();
+    const a = vault.createSubject();
+    storeFace(vault, a, OLD, 41);
+    const search = FaceSearch.open(vault, { model: current, fraudRows: fraudFaceRows });
+    expect(search.gap(null)).toEqual({ subjects: 1, fraudFaces: 0 });
+    search.applyEvent({
+      seq: 1,
+      type: 'subject.destroyed',
+      payload: { subjectIds: [a] },
+    } as unknown as Parameters<FaceSearch['applyEvent']>[0]);
+    expect(search.gap(null)).toEqual({ subjects: 0, fraudFaces: 0 });
+    search.close();
   });
 
   itWithDevData(

@@ -27,7 +27,7 @@ describe('decision policy', () => {
       decision: 'approved',
       riskScore: 0,
       reasons: [],
-      policyVersion: 'default-3',
+      policyVersion: 'default-4',
     });
   });
 

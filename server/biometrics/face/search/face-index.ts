@@ -74,6 +74,17 @@ export interface FaceSearchResult {
   readonly scanned: number;
 }
 
+/**
+ * What a search of this index cannot see (issue 17): after a change of recogniser, the stored
+ * templates and fraud faces of another model are never compared. Counts only.
+ */
+export interface FaceIndexGap {
+  /** Subjects whose face templates are all of another recogniser (the excluded one not counted). */
+  readonly subjects: number;
+  /** Fraud-list faces of another recogniser, by id (confirmed standing by FaceSearch). */
+  readonly fraudEntryIds: readonly string[];
+}
+
 export interface FaceIndexOptions {
   readonly model: TemplateModel;
   /** Floats per embedding (128 for the face-api recogniser). */
@@ -158,6 +169,14 @@ export class FaceSearchIndex {
   #fraudCount = 0;
   readonly #rowOf = new Map<string, number>();
   readonly #templatesOf = new Map<string, Set<string>>();
+  /**
+   * Entries of another recogniser, held by id only (no vector): what a search misses. A subject
+   * with such templates and none held above is unsearchable until captured again.
+   */
+  readonly #otherTemplates = new Map<string, string>();
+  readonly #otherTemplatesOf = new Map<string, Set<string>>();
+  readonly #otherFraud = new Set<string>();
+  readonly #unsearchable = new Set<string>();
   #closed = false;
 
   constructor(options: FaceIndexOptions) {
@@ -201,6 +220,48 @@ export class FaceSearchIndex {
 
   has(id: string): boolean {
     return this.#rowOf.has(id);
+  }
+
+  /**
+   * Notes a stored template of another recogniser (never compared): its subject stays
+   * unsearchable until the index holds a template of theirs of this recogniser.
+   */
+  noteOtherModelTemplate(templateId: string, subjectId: string): void {
+    this.#open();
+    if (this.#otherTemplates.has(templateId)) return;
+    this.#otherTemplates.set(templateId, subjectId);
+    let ids = this.#otherTemplatesOf.get(subjectId);
+    if (!ids) this.#otherTemplatesOf.set(subjectId, (ids = new Set()));
+    ids.add(templateId);
+    if (!this.#templatesOf.has(subjectId)) this.#unsearchable.add(subjectId);
+  }
+
+  /** Notes a standing fraud-list face of another recogniser (never compared). */
+  noteOtherModelFraud(entryId: string): void {
+    this.#open();
+    this.#otherFraud.add(entryId);
+  }
+
+  /** What a search cannot see now; `excludeSubjectId` (the probe's own subject) is not counted. */
+  gap(excludeSubjectId: string | null = null): FaceIndexGap {
+    this.#open();
+    const own = excludeSubjectId !== null && this.#unsearchable.has(excludeSubjectId) ? 1 : 0;
+    return { subjects: this.#unsearchable.size - own, fraudEntryIds: [...this.#otherFraud] };
+  }
+
+  /** Forgets an entry of another recogniser; returns whether one had this id. */
+  #forgetOther(id: string): boolean {
+    if (this.#otherFraud.delete(id)) return true;
+    const subjectId = this.#otherTemplates.get(id);
+    if (subjectId === undefined) return false;
+    this.#otherTemplates.delete(id);
+    const ids = this.#otherTemplatesOf.get(subjectId);
+    ids?.delete(id);
+    if (!ids || ids.size === 0) {
+      this.#otherTemplatesOf.delete(subjectId);
+      this.#unsearchable.delete(subjectId);
+    }
+    return true;
   }
 
   #open(): void {
@@ -269,6 +330,8 @@ export class FaceSearchIndex {
       let ids = this.#templatesOf.get(subjectId);
       if (!ids) this.#templatesOf.set(subjectId, (ids = new Set()));
       ids.add(id);
+      // Captured again under this recogniser: searchable from now on.
+      this.#unsearchable.delete(subjectId);
     }
   }
 
@@ -276,12 +339,18 @@ export class FaceSearchIndex {
     const ids = this.#templatesOf.get(subjectId);
     if (!ids) return;
     ids.delete(id);
-    if (ids.size === 0) this.#templatesOf.delete(subjectId);
+    if (ids.size > 0) return;
+    this.#templatesOf.delete(subjectId);
+    if (this.#otherTemplatesOf.has(subjectId)) this.#unsearchable.add(subjectId);
   }
 
-  /** Removes an entry (template or fraud face) by id; returns whether it was held. */
+  /**
+   * Removes an entry (template or fraud face) by id; returns whether it was held. An entry of
+   * another recogniser noted here is forgotten (it is not counted as held).
+   */
   remove(id: string): boolean {
     this.#open();
+    if (this.#forgetOther(id)) return false;
     const row = this.#rowOf.get(id);
     if (row === undefined) return false;
     const last = this.#count - 1;
@@ -310,6 +379,7 @@ export class FaceSearchIndex {
     this.#open();
     let removed = 0;
     for (const subjectId of subjectIds) {
+      for (const id of [...(this.#otherTemplatesOf.get(subjectId) ?? [])]) this.#forgetOther(id);
       const ids = this.#templatesOf.get(subjectId);
       if (!ids) continue;
       for (const id of [...ids]) if (this.remove(id)) removed += 1;
@@ -391,6 +461,10 @@ export class FaceSearchIndex {
     this.#kinds.fill(0);
     this.#rowOf.clear();
     this.#templatesOf.clear();
+    this.#otherTemplates.clear();
+    this.#otherTemplatesOf.clear();
+    this.#otherFraud.clear();
+    this.#unsearchable.clear();
     this.#count = 0;
     this.#fraudCount = 0;
   }

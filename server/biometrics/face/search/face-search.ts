@@ -119,13 +119,18 @@ class IndexLoader {
       )) {
         count += 1;
         last = stored.id;
-        const added = this.#take(stored.id, stored.template, stored.model, (embedding) =>
-          this.index.addTemplate({
-            templateId: stored.id,
-            subjectId: stored.subjectId,
-            model: stored.model,
-            embedding,
-          }),
+        const added = this.#take(
+          stored.id,
+          stored.template,
+          stored.model,
+          (embedding) =>
+            this.index.addTemplate({
+              templateId: stored.id,
+              subjectId: stored.subjectId,
+              model: stored.model,
+              embedding,
+            }),
+          () => this.index.noteOtherModelTemplate(stored.id, stored.subjectId),
         );
         if (added) this.report.templates += 1;
       }
@@ -143,8 +148,12 @@ class IndexLoader {
     )) {
       count += 1;
       last = entry.id;
-      const added = this.#take(entry.id, entry.template, entry.model, (embedding) =>
-        this.index.addFraud({ entryId: entry.id, model: entry.model, embedding }),
+      const added = this.#take(
+        entry.id,
+        entry.template,
+        entry.model,
+        (embedding) => this.index.addFraud({ entryId: entry.id, model: entry.model, embedding }),
+        () => this.index.noteOtherModelFraud(entry.id),
       );
       if (added) this.report.fraud += 1;
     }
@@ -156,12 +165,15 @@ class IndexLoader {
     template: Uint8Array,
     model: TemplateModel,
     add: (v: Float32Array) => void,
+    noteOther: () => void,
   ): boolean {
     try {
       // Enrolled while the index was loading: indexed already.
       if (this.index.has(id)) return false;
       if (!sameModel(model, this.index.model)) {
+        // Never compared, but remembered by id: a search says what it could not see.
         this.report.otherModel += 1;
+        noteOther();
         return false;
       }
       let vector: Float32Array;
@@ -211,6 +223,14 @@ function loadAll(loader: IndexLoader, index: FaceSearchIndex): void {
 }
 
 export type FaceSearchState = 'loading' | 'ready' | 'failed';
+
+/** What a 1:N search cannot see after a change of recogniser: counts, never ids. */
+export interface FaceSearchGap {
+  /** Subjects (other than the probe's) whose face templates are all of another recogniser. */
+  readonly subjects: number;
+  /** Standing fraud-list faces of another recogniser. */
+  readonly fraudFaces: number;
+}
 
 /** The index's options and the face rows of the fraud list, from their owner (server/fraud). */
 export interface FaceSearchOpenOptions extends FaceIndexOptions {
@@ -417,6 +437,23 @@ export class FaceSearch {
       // Each pass removes at least one entry, so this ends.
       for (const id of ids) if (!standing.has(id)) this.index.remove(id);
     }
+  }
+
+  /**
+   * What a search cannot see now (issue 17): subjects whose face templates are all of another
+   * recogniser (`excludeSubjectId`, the probe's own, not counted), and standing fraud faces of
+   * another recogniser, confirmed against the vault at its clock (an expired or removed one is
+   * forgotten). Counts only. Zero everywhere once everyone is captured again.
+   */
+  gap(excludeSubjectId: string | null): FaceSearchGap {
+    const gap = this.index.gap(excludeSubjectId);
+    if (gap.fraudEntryIds.length === 0) return { subjects: gap.subjects, fraudFaces: 0 };
+    const now = this.vault.now.toISOString();
+    const standing = this.vault.read((db) =>
+      this.fraudRows.standingIds(db, gap.fraudEntryIds, now),
+    );
+    for (const id of gap.fraudEntryIds) if (!standing.has(id)) this.index.remove(id);
+    return { subjects: gap.subjects, fraudFaces: standing.size };
   }
 
   /**

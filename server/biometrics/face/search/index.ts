@@ -6,6 +6,7 @@ export type {
   FaceIndexLoadReport,
   LoadOptions,
   FaceSearchState,
+  FaceSearchGap,
   EnrolFace,
   NewFraudEntry,
   FaceSearchOpenOptions,
@@ -14,6 +15,7 @@ export { FaceSearchIndex, FaceIndexError } from './face-index.js';
 export type {
   FaceIndexErrorReason,
   FaceIndexOptions,
+  FaceIndexGap,
   FaceEmbedding,
   EnrolledFace,
   FraudFace,
