@@ -52,8 +52,11 @@ export interface FaceBox {
 }
 
 export interface FaceMeasurement {
-  /** The faces the core found in the latest frame, largest first; null before any answer. */
-  readonly faces: readonly FaceBox[] | null;
+  /**
+   * The faces the core found in the latest frame, largest first; null before any answer;
+   * 'unavailable' when the core gives no guidance (light, motion and blur are still judged).
+   */
+  readonly faces: readonly FaceBox[] | null | 'unavailable';
   /** Mean luma (0-255) over the face (or the frame's centre without a face). */
   readonly brightness: number | null;
   /** Variance of the Laplacian on the face resampled to 112×112 grey (the core's measure). */
@@ -118,9 +121,29 @@ function above(value: number, max: number, shown: boolean): boolean {
 export function faceCue(m: FaceMeasurement, shown: FaceCue, limits = FACE_LIMITS): FaceCue {
   const is = (cue: FaceCue) => shown === cue;
   if (m.faces === null) return 'searching';
-  const [face] = m.faces;
+  if (m.faces !== 'unavailable') {
+    const geometry = faceGeometryCue(m.faces, is, limits);
+    if (geometry !== null) return geometry;
+  }
+  if (m.brightness !== null) {
+    if (below(m.brightness, limits.minBrightness, is('tooDark'))) return 'tooDark';
+    if (above(m.brightness, limits.maxBrightness, is('tooBright'))) return 'tooBright';
+  }
+  if (m.motion !== null && above(m.motion, limits.maxMotion, is('holdStill'))) return 'holdStill';
+  if (m.sharpness !== null && below(m.sharpness, limits.minSharpness, is('blurry')))
+    return 'blurry';
+  return 'good';
+}
+
+/** Where the face is (count, distance, centring, pose); null when that is all right. */
+function faceGeometryCue(
+  faces: readonly FaceBox[],
+  is: (cue: FaceCue) => boolean,
+  limits: typeof FACE_LIMITS,
+): FaceCue | null {
+  const [face] = faces;
   if (face === undefined) return 'noFace';
-  const others = m.faces.filter((f) => f.width >= face.width * limits.secondFaceShare);
+  const others = faces.filter((f) => f.width >= face.width * limits.secondFaceShare);
   if (others.length > 1) return 'manyFaces';
   if (below(face.width, limits.minWidth, is('tooFar'))) return 'tooFar';
   if (above(face.width, limits.maxWidth, is('tooClose'))) return 'tooClose';
@@ -134,14 +157,7 @@ export function faceCue(m: FaceMeasurement, shown: FaceCue, limits = FACE_LIMITS
     above(Math.abs(face.pitch ?? 0), limits.maxPitch, is('faceTurned'))
   )
     return 'faceTurned';
-  if (m.brightness !== null) {
-    if (below(m.brightness, limits.minBrightness, is('tooDark'))) return 'tooDark';
-    if (above(m.brightness, limits.maxBrightness, is('tooBright'))) return 'tooBright';
-  }
-  if (m.motion !== null && above(m.motion, limits.maxMotion, is('holdStill'))) return 'holdStill';
-  if (m.sharpness !== null && below(m.sharpness, limits.minSharpness, is('blurry')))
-    return 'blurry';
-  return 'good';
+  return null;
 }
 
 /** The one message for a document frame, given the message shown now. */

@@ -64,6 +64,12 @@ describe('face guidance: one message per frame, most urgent first', () => {
     ['moving', { motion: 20 }, 'holdStill'],
     ['blurry', { sharpness: 20 }, 'blurry'],
     ['a good frame', {}, 'good'],
+    [
+      'no face guidance from the core: light is still judged',
+      { faces: 'unavailable', brightness: 30 },
+      'tooDark',
+    ],
+    ['no face guidance from the core, a good light', { faces: 'unavailable' }, 'good'],
     // Several problems: the one to fix first (distance before light before blur).
     ['far and dark and blurry', { faces: [centred(0.1)], brightness: 30, sharpness: 5 }, 'tooFar'],
     ['dark and blurry', { brightness: 30, sharpness: 5 }, 'tooDark'],
