@@ -1,0 +1,103 @@
+/**
+ * The document held to the kiosk's camera, end to end in Chromium against a real appliance: the
+ * fake camera plays a Y4M of a generated passport page held inside the on-screen outline. The
+ * End-User chooses the camera instead of the reader, the live guidance lets the photo be taken
+ * once the page is sharp and free of glare, the core reads the MRZ from the photo, and the kiosk
+ * shows back what was read (kind, issuing state, the number's last characters) to confirm or
+ * retake; confirming moves on to the selfie.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanSpec, generateDocumentImage } from '../gen/document-images.js';
+import { heldToCamera } from '../support/held-document.js';
+import { cleanupDirs, tempDir } from '../server/cli/helpers.js';
+import {
+  accessibilityViolations,
+  hasChromium,
+  launchChromium,
+  newKioskContext,
+  screenshot,
+  startE2eAppliance,
+  type E2eAppliance,
+} from './harness.js';
+import { rgbToI420 } from './y4m.js';
+
+const describeCamera = hasChromium ? describe : describe.skip;
+
+/** A Y4M of one still frame (Chromium loops it): the JPEG decoded to I420 at its own size. */
+async function stillY4m(file: string, jpeg: Buffer): Promise<void> {
+  const { data, info } = await sharp(jpeg)
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const header = Buffer.from(`YUV4MPEG2 W${info.width} H${info.height} F15:1 Ip A1:1 C420jpeg\n`);
+  writeFileSync(
+    file,
+    Buffer.concat([header, Buffer.from('FRAME\n'), rgbToI420(data, info.width, info.height)]),
+  );
+}
+
+describeCamera('the kiosk reads a document held to the camera', () => {
+  let appliance: E2eAppliance;
+  let browser: Browser;
+  let lines: string[] = [];
+  beforeAll(async () => {
+    appliance = await startE2eAppliance();
+    const page = await generateDocumentImage(cleanSpec('passport-td3', 31, { noise: 2 }));
+    lines = page.truth.mrz?.lines ?? [];
+    const video = path.join(tempDir('vk-e2e-doc-'), 'page.y4m');
+    await stillY4m(video, await heldToCamera(page.bytes));
+    browser = await launchChromium({ video });
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await appliance?.close();
+    cleanupDirs();
+  });
+
+  it('guides, takes the photo, shows what was read, and moves on once confirmed', async () => {
+    const context = await newKioskContext(browser, appliance.url);
+    const page = await context.newPage();
+    const heading = (name: string) =>
+      page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 120_000 });
+    await page.goto(`${appliance.url}/kiosk#token=${appliance.kioskToken}`);
+    await heading('Welcome');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await heading('Your data and your consent');
+    const agree = page.getByRole('button', { name: 'I agree' });
+    await page.getByRole('button', { name: 'Simulated pad: sign' }).click();
+    await agree.and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
+    await agree.click();
+
+    await heading('Your identity document');
+    await page.getByRole('button', { name: 'Passport' }).click();
+    await page.getByRole('button', { name: 'Use the camera instead' }).click();
+    await page.getByRole('heading', { name: 'Hold the page to the camera' }).waitFor();
+    const take = page.getByRole('button', { name: 'Take the photo' });
+    await page.locator('.document-camera .guidance[data-cue="good"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('.document-camera .guidance').getAttribute('aria-live')).toBe(
+      'polite',
+    );
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'kiosk-document-camera-en');
+    await take.click();
+
+    await page
+      .getByRole('heading', { name: 'Is this your document?' })
+      .waitFor({ timeout: 180_000 });
+    const shown = await page.locator('.document-read').innerText();
+    const state = (lines[0] ?? '').slice(2, 5).replace(/</g, '');
+    const number = (lines[1] ?? '').slice(0, 9).replace(/</g, '');
+    expect(shown).toContain(`Issued by: ${state}`);
+    // Only the number's last characters, never the whole number, reach the kiosk's page.
+    expect(await page.content()).not.toContain(number);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await screenshot(page, 'kiosk-document-confirm-en');
+    await page.getByRole('button', { name: 'Yes, continue' }).click();
+    await heading('A photo of your face');
+    await context.close();
+  }, 600_000);
+});
