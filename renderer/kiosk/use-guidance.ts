@@ -33,8 +33,11 @@ const BACK_OFF_MS = 1000;
 /** The downscaled frame the core sees. */
 const CORE_FRAME_WIDTH = 320;
 
-/** The document outline on screen, as fractions of the frame (kiosk.css .document-outline). */
-export const DOCUMENT_OUTLINE: Region = { x: 0.1, y: 0.17, width: 0.8, height: 0.66 };
+/**
+ * The document outline on screen, as fractions of the 16:9 frame (kiosk.css .document-outline):
+ * 742×504 px of 1280×720, the shape of a passport page (125×88 mm) or an ID-1 card.
+ */
+export const DOCUMENT_OUTLINE: Region = { x: 0.21, y: 0.15, width: 0.58, height: 0.7 };
 const CENTRE: Region = { x: 0.3, y: 0.25, width: 0.4, height: 0.5 };
 
 /** The inner face (brows to chin), where the core measures exposure and blur. */

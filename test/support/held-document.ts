@@ -3,7 +3,7 @@ import sharp from 'sharp';
 
 /**
  * A camera frame of a page held in the kiosk's outline (renderer/kiosk/use-guidance.ts
- * DOCUMENT_OUTLINE: 80 % of the width), on a dim background, as the kiosk's JPEG.
+ * DOCUMENT_OUTLINE: 58 % of the width, 70 % of the height), on a dim background, as the kiosk's JPEG.
  */
 export async function heldToCamera(page: Buffer | null, width = 1280, height = 720) {
   const background = sharp({
@@ -11,7 +11,7 @@ export async function heldToCamera(page: Buffer | null, width = 1280, height = 7
   });
   if (page === null) return background.jpeg({ quality: 92 }).toBuffer();
   const fitted = await sharp(page)
-    .resize({ width: Math.round(width * 0.78), height: Math.round(height * 0.64), fit: 'inside' })
+    .resize({ width: Math.round(width * 0.56), height: Math.round(height * 0.68), fit: 'inside' })
     .toBuffer({ resolveWithObject: true });
   return background
     .composite([
