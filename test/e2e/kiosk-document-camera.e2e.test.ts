@@ -89,24 +89,33 @@ describeCamera('the kiosk reads a document held to the camera', () => {
     ],
   } as const;
 
-  /** From the welcome to the camera's good frame, in one language; checks the screen. */
+  /** axe (WCAG 2.2 AA) on the screen, and its screenshot in test/e2e/artifacts/. */
+  async function check(page: Page, name: string): Promise<void> {
+    expect(await accessibilityViolations(page), name).toEqual([]);
+    await screenshot(page, `kiosk-${name}`);
+  }
+
+  /** From the welcome to the camera's good frame, in one language; checks each screen. */
   async function toGoodFrame(page: Page, language: keyof typeof LABELS): Promise<void> {
     const [name, start, sign, accept, passport, camera, good] = LABELS[language];
     await page.goto(`${appliance.url}/kiosk#token=${appliance.kioskToken}`);
     await page.getByRole('button', { name }).click({ timeout: 120_000 });
     await page.getByRole('button', { name: start }).click();
     const agree = page.getByRole('button', { name: accept, exact: true });
+    await agree.waitFor();
+    if (language !== 'en') await check(page, `privacy-${language}`);
     await page.getByRole('button', { name: sign }).click();
     await agree.and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
     await agree.click();
+    await page.getByRole('button', { name: passport }).waitFor();
+    if (language !== 'en') await check(page, `document-choice-${language}`);
     await page.getByRole('button', { name: passport }).click();
     await page.getByRole('button', { name: camera }).click();
     await page.locator('.document-camera .guidance[data-cue="good"]').waitFor({ timeout: 60_000 });
     const guidance = page.locator('.document-camera .guidance');
     expect(await guidance.getAttribute('aria-live')).toBe('polite');
     expect(await guidance.innerText()).toBe(good);
-    expect(await accessibilityViolations(page)).toEqual([]);
-    await screenshot(page, `kiosk-document-camera-${language}`);
+    await check(page, `document-camera-${language}`);
   }
 
   it.each(['es', 'de'] as const)(
@@ -143,14 +152,9 @@ describeCamera('the kiosk reads a document held to the camera', () => {
     await heading('A photo of your face');
     // The camera still shows the page: the core finds no face or only the page's small portrait,
     // so the face guidance says so and the challenge cannot start.
-    await page.waitForFunction(
-      () => {
-        const cue = document.querySelector('.selfie .guidance')?.getAttribute('data-cue');
-        return cue === 'noFace' || cue === 'tooFar';
-      },
-      undefined,
-      { timeout: 240_000 },
-    );
+    await page
+      .locator('.selfie .guidance[data-cue="noFace"], .selfie .guidance[data-cue="tooFar"]')
+      .waitFor({ timeout: 240_000 });
     expect(await page.getByRole('button', { name: "I'm ready" }).isDisabled()).toBe(true);
     await screenshot(page, 'kiosk-selfie-guidance-en');
     await context.close();
