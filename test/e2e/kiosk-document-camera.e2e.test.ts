@@ -119,10 +119,20 @@ describeCamera('the kiosk reads a document held to the camera', () => {
   }
 
   it.each(['es', 'de'] as const)(
-    'guides in %s, with no accessibility violation',
+    'guides in %s to the selfie, with no accessibility violation',
     async (language) => {
       const context = await newKioskContext(browser, appliance.url);
-      await toGoodFrame(await context.newPage(), language);
+      const page = await context.newPage();
+      await toGoodFrame(page, language);
+      // The confirmation and the selfie's framing in this language too.
+      await page.locator('.document-camera .primary-action').click();
+      await page.locator('.document-read').waitFor({ timeout: 180_000 });
+      await check(page, `document-confirm-${language}`);
+      await page.locator('.document-read .primary-action').click();
+      await page
+        .locator('.selfie .guidance[data-cue="noFace"], .selfie .guidance[data-cue="tooFar"]')
+        .waitFor({ timeout: 240_000 });
+      await check(page, `selfie-guidance-${language}`);
       await context.close();
     },
     300_000,
