@@ -10,6 +10,7 @@ export * from './problems.js';
 export * from './scopes.js';
 export * from './reason-codes.js';
 export * from './verifications.js';
+export * from './frame-guidance.js';
 export * from './devices.js';
 export * from './events.js';
 export * from './webhooks.js';

@@ -5,6 +5,7 @@
 import type {
   ConsentCapture,
   DeviceList,
+  FrameGuidanceDto,
   LivenessChallengeDto,
   SelfieCapture,
   SimulateDevice,
@@ -24,6 +25,10 @@ export interface KioskApi {
   /** The core draws the session's liveness challenge; the selfie names it. */
   livenessChallenge(id: string): Promise<LivenessChallengeDto>;
   selfie(id: string, body: SelfieCapture): Promise<Session>;
+  /** Where the core's face detector sees faces in a downscaled live frame (advisory; not kept). */
+  frameGuidance(id: string, jpeg: Blob, signal?: AbortSignal): Promise<FrameGuidanceDto>;
+  /** A photo of the document page, read by the core (MRZ/barcode OCR) into the session. */
+  documentImage(id: string, jpeg: Blob): Promise<Session>;
   signatures(id: string, signatures: unknown[], deviceId?: string): Promise<Session>;
   submit(id: string): Promise<Session>;
   simulate(deviceId: string, body: SimulateDevice): Promise<void>;
@@ -48,6 +53,17 @@ export function kioskApi(token: () => string): KioskApi {
     livenessChallenge: (id) =>
       client.post<LivenessChallengeDto>(`${session(id)}/liveness-challenge`),
     selfie: (id, body) => client.post<Session>(`${session(id)}/selfie`, body),
+    frameGuidance: (id, jpeg, signal) =>
+      client.request<FrameGuidanceDto>('POST', `${session(id)}/frame-guidance`, {
+        body: jpeg,
+        contentType: 'image/jpeg',
+        signal,
+      }),
+    documentImage: (id, jpeg) =>
+      client.request<Session>('POST', `${session(id)}/document`, {
+        body: jpeg,
+        contentType: 'image/jpeg',
+      }),
     signatures: (id, signatures, deviceId) =>
       client.post<Session>(`${session(id)}/signature`, {
         signatures,

@@ -311,6 +311,8 @@ export function KioskApp({ i18n, defaultLanguage, idleSeconds }: KioskAppProps) 
         {screen.name === 'selfie' && session && (
           <SelfieStep
             i18n={i18n}
+            api={api.current}
+            sessionId={session.id}
             notice={screen.notice}
             challenge={() => api.current.livenessChallenge(session.id)}
             onCaptured={(capture) => void onSelfie(capture)}

@@ -1,12 +1,15 @@
 /**
  * The document step: which document, what to do with it, then the reader's reading taken into
  * the session by the core (a long poll, repeated until a document is read or the step is left).
+ * Without a reader, or when the End-User chooses it (a reading that keeps failing), the page is
+ * held to the camera instead (document-camera.tsx) and read by the core from the photo.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { Device } from '../../contract/index.js';
 import { ApiProblem } from '../shared/api.js';
 import type { Translator } from '../shared/i18n/index.js';
 import type { KioskApi, Session } from './api.js';
+import { DocumentCamera } from './document-camera.js';
 
 export const DOCUMENT_TYPES = ['passport', 'idCard', 'licence'] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
@@ -32,9 +35,11 @@ export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: D
   const { t } = i18n;
   const [type, setType] = useState<DocumentType | null>(null);
   const [status, setStatus] = useState<Status>('waiting');
+  const [camera, setCamera] = useState(false);
+  const useCamera = reader === null || camera;
 
   useEffect(() => {
-    if (type === null || reader === null) return;
+    if (type === null || reader === null || camera) return;
     const controller = new AbortController();
     let next: number | undefined;
     const poll = async (): Promise<void> => {
@@ -61,15 +66,8 @@ export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: D
       controller.abort();
       clearTimeout(next);
     };
-  }, [type, reader]);
+  }, [type, reader, camera]);
 
-  if (reader === null) {
-    return (
-      <p class="notice" role="alert">
-        {t('kiosk.document.noReader')}
-      </p>
-    );
-  }
   if (type === null) {
     return (
       <fieldset class="choices">
@@ -80,6 +78,22 @@ export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: D
           </button>
         ))}
       </fieldset>
+    );
+  }
+  if (useCamera || reader === null) {
+    return (
+      <DocumentCamera
+        i18n={i18n}
+        api={api}
+        sessionId={sessionId}
+        type={type}
+        onRead={onRead}
+        onCancel={() => {
+          setCamera(false);
+          setType(null);
+        }}
+        onFail={onFail}
+      />
     );
   }
   const simulated = reader.transport.source === 'simulator';
@@ -102,6 +116,11 @@ export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: D
         {status !== 'read' && (
           <button type="button" class="secondary" onClick={() => setType(null)}>
             {t('kiosk.document.other')}
+          </button>
+        )}
+        {status !== 'read' && (
+          <button type="button" class="secondary" onClick={() => setCamera(true)}>
+            {t('kiosk.document.camera.useCamera')}
           </button>
         )}
         {simulated && status !== 'read' && (

@@ -1,5 +1,7 @@
 /**
- * The selfie step: the live camera in a face frame, light guidance, then the challenge (hold,
+ * The selfie step: the live camera in a face frame, live guidance (use-guidance.ts: where the
+ * core's detector sees the face, light, blur, motion; "I'm ready" only once the frame is good),
+ * then the challenge (hold,
  * turn, blink in the order and at the times the core drew) with its prompt and progress while
  * the burst is taken. The kiosk asks the core for the challenge when the person starts, follows
  * its plan, and sends the frames with the challenge's id: the core judges them against the plan
@@ -8,11 +10,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LivenessChallengeDto, SelfieCapture } from '../../contract/index.js';
 import type { Translator } from '../shared/i18n/index.js';
-import { closeCamera, grabJpeg, meanLuma, openCamera, wipeCanvas } from './camera.js';
+import type { KioskApi } from './api.js';
+import { closeCamera, grabJpeg, openCamera, wipeCanvas } from './camera.js';
+import { useFaceGuidance } from './use-guidance.js';
 import { frameTimes, promptAt, type ChallengeAction } from './liveness.js';
 
 export interface SelfieStepProps {
   i18n: Translator;
+  api: KioskApi;
+  sessionId: string;
   /** A message above the camera (a retry). */
   notice: string | null;
   /** Asks the core for this session's liveness challenge (one per burst). */
@@ -27,6 +33,8 @@ type Phase = 'starting' | 'framing' | 'preparing' | 'challenge';
 
 export function SelfieStep({
   i18n,
+  api,
+  sessionId,
   notice,
   challenge,
   onCaptured,
@@ -38,7 +46,6 @@ export function SelfieStep({
   const scratch = useRef<HTMLCanvasElement | null>(null);
   const stream = useRef<MediaStream | null>(null);
   const [phase, setPhase] = useState<Phase>('starting');
-  const [guidance, setGuidance] = useState<string>('centre');
   const [prompt, setPrompt] = useState<{ prompt: ChallengeAction | 'hold'; index: number }>({
     prompt: 'hold',
     index: -1,
@@ -71,20 +78,11 @@ export function SelfieStep({
     };
   }, []);
 
-  // Light guidance while framing (twice a second).
-  useEffect(() => {
-    if (phase !== 'framing') return;
-    const id = setInterval(() => {
-      const element = video.current;
-      if (!element || !scratch.current) return;
-      const luma = meanLuma(element, scratch.current);
-      setGuidance(luma === null ? 'noFace' : luma < 55 ? 'moreLight' : 'good');
-    }, 500);
-    return () => clearInterval(id);
-  }, [phase]);
+  // Live guidance while framing; the challenge starts only from a good frame.
+  const guidance = useFaceGuidance({ video, active: phase === 'framing', api, sessionId });
 
   const begin = async () => {
-    if (!video.current || !scratch.current) return;
+    if (!video.current || !scratch.current || !guidance.ready) return;
     setPhase('preparing');
     let issued: LivenessChallengeDto;
     try {
@@ -142,16 +140,26 @@ export function SelfieStep({
           aria-label={t('kiosk.selfie.cameraLabel')}
         />
         <div
-          class={`face-frame ${phase === 'challenge' ? `prompt-${prompt.prompt}` : ''}`}
+          class={`face-frame ${phase === 'challenge' ? `prompt-${prompt.prompt}` : `guide-${guidance.cue}`}`}
           aria-hidden="true"
         />
       </div>
       {phase === 'framing' && (
         <>
-          <p class="guidance" role="status" aria-live="polite">
-            {t(`kiosk.selfie.guidance.${guidance}`)}
+          <p
+            class={`guidance guide-${guidance.cue}`}
+            role="status"
+            aria-live="polite"
+            data-cue={guidance.cue}
+          >
+            {t(`kiosk.selfie.guidance.${guidance.cue}`)}
           </p>
-          <button type="button" class="primary-action" onClick={() => void begin()}>
+          <button
+            type="button"
+            class="primary-action"
+            disabled={!guidance.ready}
+            onClick={() => void begin()}
+          >
             {t('kiosk.selfie.start')}
           </button>
         </>

@@ -28,6 +28,8 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { caseRoutes } from './routes/cases.js';
 import type { CaseService } from '../cases/index.js';
 import { VERIFICATION_IMAGE_PREFIX, verificationRoutes } from './routes/verifications.js';
+import type { LazyFaceEngine } from '../biometrics/index.js';
+import { frameGuidanceRoutes } from './routes/frame-guidance.js';
 import type { VerificationService } from '../verification/index.js';
 import type { WebhookService } from '../webhooks/index.js';
 import { fraudListRoutes } from './routes/fraud-lists.js';
@@ -72,6 +74,8 @@ export { bodyLimitFor, bodyLimitStep, type BodyLimits } from './middleware/body-
 export { rendererDistDir, type UiOptions } from './ui.js';
 
 export interface ApiDeps extends HealthDeps {
+  /** The face engine: health reads its status; the kiosk's frame guidance uses it. */
+  face?: LazyFaceEngine | undefined;
   logger: Logger;
   /** config server.bodyLimitBytes (JSON routes) and server.maxImageBytes (image uploads). */
   bodyLimits: BodyLimits;
@@ -162,6 +166,7 @@ export function createApi(deps: ApiDeps) {
     .route('/api/v1', fraudListRoutes(deps.fraudLists))
     .route('/api/v1', caseRoutes(deps.cases))
     .route('/api/v1', verificationRoutes(deps.vault, deps.verifications, deps.bodyLimits.json))
+    .route('/api/v1', frameGuidanceRoutes(deps.vault, deps.verifications, deps.face, deps.now))
     .route('/api/v1', consentRoutes(deps.vault, deps.privacy.config.policies))
     .route('/', retentionScheduleRoutes(deps.vault, deps.privacy.rules, backups))
     .route('/api/v1', auditRoutes(deps.vault))

@@ -60,6 +60,8 @@ export {
   createChallengePlan,
   deserializeFaceTemplate,
   enrolFace,
+  eyeOpenness,
+  headPose,
   faceEngineOptions,
   faceMatchThresholds,
   matchSelfieToDocument,

@@ -73,6 +73,7 @@ describe('the OpenAPI platform', () => {
       '/api/v1/verifications/{id}/consent',
       '/api/v1/verifications/{id}/document',
       '/api/v1/verifications/{id}/document/from-reader',
+      '/api/v1/verifications/{id}/frame-guidance',
       '/api/v1/verifications/{id}/guardian',
       '/api/v1/verifications/{id}/images/{name}',
       '/api/v1/verifications/{id}/liveness-challenge',
