@@ -1,4 +1,7 @@
 /** The kiosk camera: open, grab frames as JPEG, measure light; always stopped on leave. */
+import type { RefObject } from 'preact';
+import { useEffect } from 'preact/hooks';
+
 export async function openCamera(
   video: HTMLVideoElement,
   size: { width: number; height: number } = { width: 640, height: 480 },
@@ -18,6 +21,38 @@ export function closeCamera(video: HTMLVideoElement | null, stream: MediaStream 
     video.pause();
     video.srcObject = null;
   }
+}
+
+/**
+ * The camera on `video` while the component is mounted: `onOpen` once it plays, `onFail` when it
+ * cannot be opened (neither after leaving); stopped on leave, a late-opening stream included.
+ */
+export function useCamera(
+  video: RefObject<HTMLVideoElement | null>,
+  handlers: { onOpen: () => void; onFail: () => void },
+  size?: { width: number; height: number },
+): void {
+  useEffect(() => {
+    let cancelled = false;
+    let stream: MediaStream | null = null;
+    const element = video.current;
+    if (!element) return;
+    openCamera(element, size).then(
+      (opened) => {
+        if (cancelled) return closeCamera(null, opened);
+        stream = opened;
+        handlers.onOpen();
+      },
+      () => {
+        if (!cancelled) handlers.onFail();
+      },
+    );
+    return () => {
+      cancelled = true;
+      closeCamera(video.current, stream);
+      stream = null;
+    };
+  }, []);
 }
 
 /** The current frame as base64 JPEG (no data: prefix), at most 480 px wide. */

@@ -6,11 +6,11 @@
  * or retake: the kind of document, the issuing state and the number's last characters (a kiosk
  * token never sees the document's fields). The photo is not kept in the page.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { ApiProblem } from '../shared/api.js';
 import type { Translator } from '../shared/i18n/index.js';
 import type { KioskApi, Session } from './api.js';
-import { closeCamera, grabBlob, openCamera, wipeCanvas } from './camera.js';
+import { grabBlob, useCamera, wipeCanvas } from './camera.js';
 import type { DocumentType } from './document-step.js';
 import { useDocumentGuidance } from './use-guidance.js';
 
@@ -34,32 +34,12 @@ export function DocumentCamera(props: DocumentCameraProps) {
   const { i18n, api, sessionId, type, onRead, onCancel, onFail } = props;
   const { t } = i18n;
   const video = useRef<HTMLVideoElement>(null);
-  const stream = useRef<MediaStream | null>(null);
   const [phase, setPhase] = useState<Phase>('starting');
   const [notRead, setNotRead] = useState(false);
   const [read, setRead] = useState<Session | null>(null);
   const guidance = useDocumentGuidance({ video, active: phase === 'framing' });
 
-  useEffect(() => {
-    let cancelled = false;
-    const element = video.current;
-    if (!element) return;
-    openCamera(element, { width: 1280, height: 720 }).then(
-      (opened) => {
-        if (cancelled) return closeCamera(null, opened);
-        stream.current = opened;
-        setPhase('framing');
-      },
-      () => {
-        if (!cancelled) onFail();
-      },
-    );
-    return () => {
-      cancelled = true;
-      closeCamera(video.current, stream.current);
-      stream.current = null;
-    };
-  }, []);
+  useCamera(video, { onOpen: () => setPhase('framing'), onFail }, { width: 1280, height: 720 });
 
   const capture = async () => {
     const element = video.current;

@@ -11,7 +11,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LivenessChallengeDto, SelfieCapture } from '../../contract/index.js';
 import type { Translator } from '../shared/i18n/index.js';
 import type { KioskApi } from './api.js';
-import { closeCamera, grabJpeg, openCamera, wipeCanvas } from './camera.js';
+import { grabJpeg, useCamera, wipeCanvas } from './camera.js';
 import { useFaceGuidance } from './use-guidance.js';
 import { frameTimes, promptAt, type ChallengeAction } from './liveness.js';
 
@@ -44,7 +44,6 @@ export function SelfieStep({
   const { t } = i18n;
   const video = useRef<HTMLVideoElement>(null);
   const scratch = useRef<HTMLCanvasElement | null>(null);
-  const stream = useRef<MediaStream | null>(null);
   const [phase, setPhase] = useState<Phase>('starting');
   const [prompt, setPrompt] = useState<{ prompt: ChallengeAction | 'hold'; index: number }>({
     prompt: 'hold',
@@ -54,29 +53,14 @@ export function SelfieStep({
   const timers = useRef<number[]>([]);
 
   useEffect(() => {
-    let cancelled = false;
     scratch.current = document.createElement('canvas');
-    const element = video.current;
-    if (!element) return;
-    openCamera(element).then(
-      (opened) => {
-        if (cancelled) return closeCamera(null, opened);
-        stream.current = opened;
-        setPhase('framing');
-      },
-      () => {
-        if (!cancelled) onCameraError();
-      },
-    );
     return () => {
-      cancelled = true;
       for (const id of timers.current) clearTimeout(id);
-      closeCamera(video.current, stream.current);
-      stream.current = null;
       wipeCanvas(scratch.current);
       scratch.current = null;
     };
   }, []);
+  useCamera(video, { onOpen: () => setPhase('framing'), onFail: onCameraError });
 
   // Live guidance while framing; the challenge starts only from a good frame.
   const guidance = useFaceGuidance({ video, active: phase === 'framing', api, sessionId });
