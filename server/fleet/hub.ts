@@ -149,6 +149,46 @@ function hubStamp(dir: string): string {
 /** Messages counted per transaction by the reporting consumer. */
 const REPORT_BATCH = 256;
 
+const IDLE = Symbol('idle');
+
+/**
+ * Batches of at most `size` items of `source`: a batch is handed over when it is full or when
+ * no further item is buffered (none arrived by the next turn of the event loop), so the tail of
+ * a burst is never held waiting for traffic that may not come; the items of an ended source are
+ * handed over too. The reporting consumer once asked `getPending()` instead, which counts the
+ * callbacks the client queues among messages (@nats-io/nats-core's QueuedIterator): the last
+ * messages of a catch-up then waited, unacked, for the 30 s ack wait and a redelivery.
+ */
+export async function* batchesOf<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  const items = source[Symbol.asyncIterator]();
+  let next = items.next();
+  let batch: T[] = [];
+  for (;;) {
+    const r =
+      batch.length === 0
+        ? await next
+        : await Promise.race([
+            next,
+            new Promise<typeof IDLE>((resolve) => setImmediate(resolve, IDLE)),
+          ]);
+    if (r === IDLE) {
+      yield batch;
+      batch = [];
+      continue;
+    }
+    if (r.done) {
+      if (batch.length > 0) yield batch;
+      return;
+    }
+    batch.push(r.value);
+    next = items.next();
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+}
+
 /** A document the hub has seen under two identities within the window (sent down signed). */
 interface Conflict {
   readonly keyVersion: number;
@@ -719,12 +759,8 @@ export class HubNode {
         // Batches: one transaction (one fsync) and one round of sighting publications per batch,
         // acked after both. A crash before the acks means a redelivery the `processed` table
         // and the sightings' message ids make harmless.
-        const batch: JsMsg[] = [];
-        for await (const m of messages) {
-          batch.push(m);
-          if (batch.length < REPORT_BATCH && messages.getPending() > 0) continue;
-          await this.#processBatch(batch.splice(0));
-        }
+        for await (const batch of batchesOf<JsMsg>(messages, REPORT_BATCH))
+          await this.#processBatch(batch);
       } catch (error) {
         if (this.#stopped) break;
         this.options.onError?.(error);
