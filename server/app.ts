@@ -235,7 +235,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     vault,
     events,
     (error) => logger.warn('fleet.unavailable', errorFields(error)),
-    { onReuse: (outcome) => metrics.fleetReuseQuestions.inc({ outcome }) },
+    { onReuse: (outcome) => metrics.fleetReuseQuestions.inc({ outcome }), faces: faceSearch },
   );
   const face = new LazyFaceEngine(faceEngineOptions(config.face));
   const fraudLists = new FraudListService(vault, faceSearch, () => face.engine());

@@ -149,6 +149,46 @@ function hubStamp(dir: string): string {
 /** Messages counted per transaction by the reporting consumer. */
 const REPORT_BATCH = 256;
 
+const IDLE = Symbol('idle');
+
+/**
+ * Batches of at most `size` items of `source`: a batch is handed over when it is full or when
+ * no further item is buffered (none arrived by the next turn of the event loop), so the tail of
+ * a burst is never held waiting for traffic that may not come; the items of an ended source are
+ * handed over too. The reporting consumer once asked `getPending()` instead, which counts the
+ * callbacks the client queues among messages (@nats-io/nats-core's QueuedIterator): the last
+ * messages of a catch-up then waited, unacked, for the 30 s ack wait and a redelivery.
+ */
+export async function* batchesOf<T>(source: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  const items = source[Symbol.asyncIterator]();
+  let next = items.next();
+  let batch: T[] = [];
+  for (;;) {
+    const r =
+      batch.length === 0
+        ? await next
+        : await Promise.race([
+            next,
+            new Promise<typeof IDLE>((resolve) => setImmediate(resolve, IDLE)),
+          ]);
+    if (r === IDLE) {
+      yield batch;
+      batch = [];
+      continue;
+    }
+    if (r.done) {
+      if (batch.length > 0) yield batch;
+      return;
+    }
+    batch.push(r.value);
+    next = items.next();
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+}
+
 /** A document the hub has seen under two identities within the window (sent down signed). */
 interface Conflict {
   readonly keyVersion: number;
@@ -423,6 +463,10 @@ CREATE TABLE IF NOT EXISTS reuse_buckets (
 CREATE TABLE IF NOT EXISTS reuse_refusals (
   branch TEXT NOT NULL, day TEXT NOT NULL, count INTEGER NOT NULL, last_at TEXT NOT NULL,
   PRIMARY KEY (branch, day)) STRICT;
+CREATE TABLE IF NOT EXISTS fraud_faces (
+  id TEXT PRIMARY KEY, template_enc BLOB NOT NULL, model TEXT NOT NULL, model_version TEXT NOT NULL,
+  reason TEXT NOT NULL, legal_basis TEXT NOT NULL, reference TEXT NOT NULL, added_by TEXT NOT NULL,
+  expires_at TEXT NOT NULL, created_at TEXT NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS fraud_entries (
   id TEXT PRIMARY KEY, number_enc BLOB NOT NULL, issuer TEXT, reason TEXT NOT NULL,
   expires_at TEXT, created_at TEXT NOT NULL) STRICT;
@@ -438,6 +482,9 @@ export interface FleetReportRow {
 }
 
 const CODE = /^[a-z0-9_.:-]{1,64}$/;
+const MODEL_PART = /^[A-Za-z0-9_.-]{1,64}$/;
+/** The longest a fleet fraud face may stand before the fraud team renews it. */
+export const FRAUD_FACE_MAX_DAYS = 366;
 const ISSUER = /^[A-Z0-9<]{1,3}$/;
 const ORIGIN = /^([A-Za-z0-9_-]{1,64}\.[0-9a-f]{16})?$/;
 
@@ -719,12 +766,8 @@ export class HubNode {
         // Batches: one transaction (one fsync) and one round of sighting publications per batch,
         // acked after both. A crash before the acks means a redelivery the `processed` table
         // and the sightings' message ids make harmless.
-        const batch: JsMsg[] = [];
-        for await (const m of messages) {
-          batch.push(m);
-          if (batch.length < REPORT_BATCH && messages.getPending() > 0) continue;
-          await this.#processBatch(batch.splice(0));
-        }
+        for await (const batch of batchesOf<JsMsg>(messages, REPORT_BATCH))
+          await this.#processBatch(batch);
       } catch (error) {
         if (this.#stopped) break;
         this.options.onError?.(error);
@@ -992,6 +1035,98 @@ export class HubNode {
       expiresAt: input.expiresAt ?? null,
     });
     return { id, seq };
+  }
+
+  /**
+   * Adds a known-fraud face for the fleet: the fraud team's template (an embedding of the
+   * appliances' face model) under a documented legal basis, with a case reference, the adding
+   * person's id and a mandatory expiry (at most FRAUD_FACE_MAX_DAYS ahead). Kept sealed under the
+   * hub's storage key; sent down sealed under the fleet key (only the fleet's appliances open
+   * it), bound to its entry id and key version, in an entry signed by the hub.
+   */
+  async addFraudFace(input: {
+    embedding: Float32Array;
+    model: { name: string; version: string };
+    reason: string;
+    legalBasis: string;
+    reference: string;
+    addedBy: string;
+    expiresAt: string;
+  }): Promise<{ id: string; seq: number }> {
+    for (const [field, value] of [
+      ['reason', input.reason],
+      ['legal basis', input.legalBasis],
+      ['reference', input.reference],
+      ['added by', input.addedBy],
+    ] as const)
+      if (!CODE.test(value)) throw new FleetError('invalid_entry', `the ${field} is a code`);
+    if (!MODEL_PART.test(input.model.name) || !MODEL_PART.test(input.model.version))
+      throw new FleetError('invalid_entry', 'the face model is a name and a version');
+    const expires = Date.parse(input.expiresAt);
+    if (!(expires > Date.now()) || expires > Date.now() + FRAUD_FACE_MAX_DAYS * 86_400_000)
+      throw new FleetError(
+        'invalid_entry',
+        `a fleet fraud face expires in the future, within ${FRAUD_FACE_MAX_DAYS} days`,
+      );
+    if (input.embedding.length === 0 || !input.embedding.every((v) => Number.isFinite(v)))
+      throw new FleetError('invalid_entry', 'the template is a vector of finite numbers');
+    const id = `ffc_${randomBytes(10).toString('hex')}`;
+    const bytes = new Uint8Array(
+      input.embedding.buffer.slice(
+        input.embedding.byteOffset,
+        input.embedding.byteOffset + input.embedding.byteLength,
+      ),
+    );
+    try {
+      const e = {
+        id,
+        model: input.model,
+        reason: input.reason,
+        legalBasis: input.legalBasis,
+        reference: input.reference,
+        addedBy: input.addedBy,
+        expiresAt: new Date(expires).toISOString(),
+      };
+      this.#db
+        .prepare('INSERT INTO fraud_faces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(
+          id,
+          sealForHub(storageKeyOf(this.dir), id, Buffer.from(bytes).toString('base64')),
+          e.model.name,
+          e.model.version,
+          e.reason,
+          e.legalBasis,
+          e.reference,
+          e.addedBy,
+          e.expiresAt,
+          new Date().toISOString(),
+        );
+      const sealed = this.#fleetKey.sealFace(id, bytes);
+      const entry = {
+        type: 'fraud_face',
+        id,
+        keyVersion: this.#fleetKey.version,
+        model: e.model.name,
+        modelVersion: e.model.version,
+        dim: input.embedding.length,
+        ...sealed,
+        reason: e.reason,
+        legalBasis: e.legalBasis,
+        reference: e.reference,
+        addedBy: e.addedBy,
+        expiresAt: e.expiresAt,
+        removedAt: null,
+        signedAt: new Date().toISOString(),
+      };
+      const ack = await this.js.publish(
+        'fleet.down.fraud',
+        JSON.stringify(signEntry(entry, this.#signing())),
+        { msgID: id },
+      );
+      return { id, seq: ack.seq };
+    } finally {
+      bytes.fill(0);
+    }
   }
 
   /** Publishes one fraud entry under `key`; its entry id names the key version after the first. */

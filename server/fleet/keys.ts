@@ -14,7 +14,7 @@ import { sodium } from '../vault/index.js';
 import { FleetError } from './engine.js';
 
 const FLEET_KDF_CONTEXT = 'vkfleet1';
-const SUBKEY = { document: 1, identity: 2, wrap: 3 } as const;
+const SUBKEY = { document: 1, identity: 2, wrap: 3, face: 4 } as const;
 export type FleetIndexPurpose = 'document' | 'identity';
 
 /** A fleet key of one version, with its two purpose subkeys. */
@@ -23,6 +23,8 @@ export class FleetKey {
   readonly #identity: Uint8Array;
   /** Wraps the next version's key at a rotation (only holders of this version can open it). */
   readonly #wrap: Uint8Array;
+  /** Seals known-fraud face templates for the fleet (only holders of this version open them). */
+  readonly #face: Uint8Array;
 
   constructor(
     readonly version: number,
@@ -34,6 +36,39 @@ export class FleetKey {
     this.#document = s.crypto_kdf_derive_from_key(32, SUBKEY.document, FLEET_KDF_CONTEXT, key);
     this.#identity = s.crypto_kdf_derive_from_key(32, SUBKEY.identity, FLEET_KDF_CONTEXT, key);
     this.#wrap = s.crypto_kdf_derive_from_key(32, SUBKEY.wrap, FLEET_KDF_CONTEXT, key);
+    this.#face = s.crypto_kdf_derive_from_key(32, SUBKEY.face, FLEET_KDF_CONTEXT, key);
+  }
+
+  /** Seals a fraud face template for the fleet, bound to its list entry id and this version. */
+  sealFace(entryId: string, template: Uint8Array): { nonce: string; box: string } {
+    const s = sodium();
+    const nonce = s.randombytes_buf(s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    const box = s.crypto_aead_xchacha20poly1305_ietf_encrypt(
+      template,
+      `fleet-face:${entryId}:${this.version}`,
+      null,
+      nonce,
+      this.#face,
+    );
+    return {
+      nonce: Buffer.from(nonce).toString('base64'),
+      box: Buffer.from(box).toString('base64'),
+    };
+  }
+
+  /** Opens a template sealed by `sealFace`; null when it does not open (not ours, or altered). */
+  openFace(entryId: string, sealed: { nonce: string; box: string }): Uint8Array | null {
+    try {
+      return sodium().crypto_aead_xchacha20poly1305_ietf_decrypt(
+        null,
+        Buffer.from(sealed.box, 'base64'),
+        `fleet-face:${entryId}:${this.version}`,
+        Buffer.from(sealed.nonce, 'base64'),
+        this.#face,
+      );
+    } catch {
+      return null;
+    }
   }
 
   /** Seals the next fleet key (its version bound as associated data) under this one. */
@@ -79,6 +114,7 @@ export class FleetKey {
     sodium().memzero(this.#document);
     sodium().memzero(this.#identity);
     sodium().memzero(this.#wrap);
+    sodium().memzero(this.#face);
   }
 }
 

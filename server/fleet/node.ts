@@ -33,6 +33,7 @@ import {
   upSubject,
 } from './engine.js';
 import { verifyEnvelope } from './keys.js';
+import { faceEntryAddedBy } from '../fraud/index.js';
 import { randomBytes } from 'node:crypto';
 import {
   FLEET_SUBSCRIBER,
@@ -158,11 +159,114 @@ export function decisionMessage(
 const HEX32 = /^[0-9a-f]{32}$/;
 const isIso = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
 
+/**
+ * The part of the appliance's 1:N face search a fleet fraud face goes into (FaceSearch): the
+ * face is kept there sealed under the appliance's own vault, as its own fraud faces are.
+ */
+export interface FleetFaceList {
+  readonly model: { readonly name: string; readonly version: string };
+  addFraudFace(input: {
+    embedding: Float32Array;
+    reasonCode: string;
+    sourceVerificationId?: string | null;
+    expiresAt?: string | null;
+    actor: string;
+  }): string;
+}
+
+const FLEET_CODE = /^[a-z0-9_.:-]{1,64}$/;
+
+/** The actor (and provenance) of a face the fleet sent: the hub's entry id. */
+export const fleetFaceActor = (entryId: string): string => `fleet:${entryId}`;
+
+/**
+ * A known-fraud face from the hub: opened with the fleet key of its version and added to the
+ * appliance's face list (once: a redelivery finds it by its actor), with its expiry; its legal
+ * basis and case reference audited with it. False when it cannot be used here: no face list,
+ * another face model, a key this appliance does not hold, a template that does not open.
+ */
+function applyFaceEntry(
+  vault: Vault,
+  e: Record<string, unknown>,
+  faces: FleetFaceList | null,
+  now: string,
+): boolean {
+  if (
+    typeof e.id !== 'string' ||
+    !/^ffc_[0-9a-f]{20}$/.test(e.id) ||
+    typeof e.model !== 'string' ||
+    typeof e.modelVersion !== 'string' ||
+    typeof e.dim !== 'number' ||
+    !Number.isInteger(e.dim) ||
+    e.dim < 1 ||
+    e.dim > 4096 ||
+    typeof e.nonce !== 'string' ||
+    typeof e.box !== 'string' ||
+    ![e.reason, e.legalBasis, e.reference, e.addedBy].every(
+      (v) => typeof v === 'string' && FLEET_CODE.test(v),
+    ) ||
+    !isIso(e.expiresAt) ||
+    e.removedAt !== null ||
+    !isIso(e.signedAt)
+  )
+    return false;
+  if (faces === null) return false;
+  if (faces.model.name !== e.model || faces.model.version !== e.modelVersion) return false;
+  const actor = fleetFaceActor(e.id);
+  if (vault.read((db) => faceEntryAddedBy(db, actor)) !== undefined) return true;
+  // Expired on arrival: nothing to match, nothing kept.
+  if (Date.parse(e.expiresAt) <= Date.parse(now)) return true;
+  const key = loadFleetMember(vault)?.keys.find((k) => k.key.version === e.keyVersion)?.key;
+  const bytes = key?.openFace(e.id, { nonce: e.nonce, box: e.box }) ?? null;
+  if (bytes === null) return false;
+  try {
+    if (bytes.length !== e.dim * 4) return false;
+    const embedding = new Float32Array(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+    );
+    try {
+      const localId = faces.addFraudFace({
+        embedding,
+        reasonCode: e.reason as string,
+        sourceVerificationId: null,
+        expiresAt: e.expiresAt,
+        actor,
+      });
+      vault.audit({
+        actor,
+        action: 'fleet.fraud_face_received',
+        objectType: 'fraud_list_entry',
+        objectId: localId,
+        details: {
+          legalBasis: e.legalBasis as string,
+          reference: e.reference as string,
+          addedBy: e.addedBy as string,
+          keyVersion: e.keyVersion as number,
+        },
+      });
+    } catch {
+      // A reason this appliance's list does not know, a vector its index refuses.
+      return false;
+    } finally {
+      embedding.fill(0);
+    }
+  } finally {
+    bytes.fill(0);
+  }
+  return true;
+}
+
 /** Applies one verified entry; false when its shape is not one this version knows. */
-function applyEntry(vault: Vault, entry: unknown, now: string): boolean {
+function applyEntry(
+  vault: Vault,
+  entry: unknown,
+  now: string,
+  faces: FleetFaceList | null = null,
+): boolean {
   const e = entry as Record<string, unknown>;
   if (typeof e !== 'object' || e === null || typeof e.keyVersion !== 'number') return false;
   if (e.type === 'fleet_key') return applyKeyEntry(vault, e);
+  if (e.type === 'fraud_face') return applyFaceEntry(vault, e, faces, now);
   if (e.type === 'fraud_document') {
     if (
       typeof e.id !== 'string' ||
@@ -280,6 +384,8 @@ export interface FleetNodeOptions {
   readonly onReuse?: (outcome: ReuseOutcome) => void;
   /** The clock of the hub's retry-after (ms since the epoch); the vault's clock by default. */
   readonly now?: () => number;
+  /** The appliance's face list, for the hub's known-fraud faces (refused without one). */
+  readonly faces?: FleetFaceList;
 }
 
 /**
@@ -586,7 +692,9 @@ export class FleetNode {
         if (this.#stopped) break;
         for await (const m of messages) {
           const entry = verifyEnvelope(m.data, this.member.hubPublicKey);
-          const ok = entry !== null && applyEntry(this.vault, entry, this.vault.now.toISOString());
+          const ok =
+            entry !== null &&
+            applyEntry(this.vault, entry, this.vault.now.toISOString(), this.options.faces ?? null);
           if (ok && (entry as { type?: unknown }).type === 'fleet_key') void this.maintain();
           this.vault.write((db) => saveDownlink(db, m.seq, ok ? 0 : 1));
           this.#applied = m.seq;

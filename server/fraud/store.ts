@@ -117,6 +117,16 @@ export function removeFraudEntryRow(
   return list ?? null;
 }
 
+/** The id of a face entry added by `addedBy` (a fleet entry's actor), standing or not. */
+export function faceEntryAddedBy(db: ReadableDb, addedBy: string): string | undefined {
+  return cachedStatement(
+    db,
+    "SELECT id FROM fraud_list_entries WHERE list = 'face' AND added_by = ? LIMIT 1",
+  )
+    .pluck()
+    .get(addedBy) as string | undefined;
+}
+
 /** The face rows, as the face search's store interface (FraudFaceRows) wants them. */
 export const fraudFaceRows: FraudFaceRows = {
   insert(db, row) {
