@@ -4,10 +4,12 @@
  * it without a kiosk (a remote channel: an attack there must not flood the queue). Both sessions
  * go through the HTTP API with the same captures: a development face still repeated through the
  * core's challenge (a photo held to the camera), which active liveness refuses as an attack.
- * Overriding the kiosk's decline takes two different reviewers.
+ * Overriding the kiosk's decline takes two different reviewers. The rule is also checked from
+ * the event feed with seeded rows, which runs without the development faces.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addStaffUser } from '../../../server/auth/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { addStaffUser, registerKiosk } from '../../../server/auth/index.js';
+import { vaultDb } from '../../../server/vault/internal.js';
 import { signatureToJson } from '../../../server/biometrics/signature/index.js';
 import { devFace } from '../../support/dev-data.js';
 import { describeWithDevData } from '../../support/with-dev-data.js';
@@ -24,7 +26,13 @@ import {
 } from '../api/verifications-support.js';
 import { readSvc2004 } from '../biometrics/signature/svc.js';
 import { cleanupDirs } from '../cli/helpers.js';
-import { asStaff } from './helpers.js';
+import {
+  asStaff,
+  caseAppliance,
+  closeCaseAppliances,
+  emitDecided,
+  seedVerification,
+} from './helpers.js';
 
 type T = Awaited<ReturnType<typeof setupVerifications>>;
 const PASSWORD = 'zz-correct-horse-battery-1';
@@ -144,4 +152,38 @@ describeWithDevData('faces', 'a liveness decline on a kiosk opens a case', () =>
     expect(decided.reasons).not.toContain('duplicate_face');
     expect(casesOf(decided.id)).toEqual([]);
   }, 300_000);
+});
+
+describe('the kiosk rule from the event feed (seeded rows, no face data)', () => {
+  afterEach(() => {
+    closeCaseAppliances();
+    cleanupDirs();
+  });
+
+  it('opens a case for a liveness_failed decline only when the verification names a kiosk', async () => {
+    const t = await caseAppliance();
+    const { kiosk } = registerKiosk(t.appliance.vault, 'Counter A', 'test', 'Branch 1');
+    const declined = (kioskId: string | null, reasons: string[]) => {
+      const id = seedVerification(t, 'declined', reasons);
+      vaultDb(t.appliance.vault)
+        .prepare('UPDATE verifications SET kiosk_id = ? WHERE id = ?')
+        .run(kioskId, id);
+      emitDecided(t, id, 'declined', reasons);
+      return id;
+    };
+    const onKiosk = declined(kiosk.id, ['specimen_document', 'liveness_failed']);
+    const remote = declined(null, ['liveness_failed']);
+    // Another decline on a kiosk opens none: only the listed reasons do.
+    const expired = declined(kiosk.id, ['document_expired']);
+    // A fraud match opens one on any channel, as before.
+    const fraud = declined(null, ['known_fraud_document', 'liveness_failed']);
+    await t.appliance.events.drain();
+    const opened = vaultDb(t.appliance.vault)
+      .prepare('SELECT verification_id FROM reviews ORDER BY verification_id')
+      .pluck()
+      .all();
+    expect(opened).toEqual([onKiosk, fraud].sort());
+    expect(opened).not.toContain(remote);
+    expect(opened).not.toContain(expired);
+  });
 });
