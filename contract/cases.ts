@@ -46,6 +46,15 @@ export const CASE_OPENING_DECLINE_REASONS = [
   'duplicate_face',
 ] as const;
 
+/**
+ * Declines that open a case only when the session was started on a kiosk: staff are at the
+ * counter the customer is sent to ("please see a member of staff") and can check the person in
+ * person. The same decline of a session an integrator started without a kiosk (a remote channel)
+ * opens none: an attack on a remote channel must not flood the queue. Overriding either needs
+ * four eyes, as every decline does.
+ */
+export const KIOSK_CASE_OPENING_DECLINE_REASONS = ['liveness_failed'] as const;
+
 const caseId = z
   .string()
   .regex(/^case_[0-9a-hjkmnp-tv-z]{26}$/)

@@ -216,7 +216,8 @@ export const REASON_CODES = {
       'The liveness check saw a presentation attack (a photo, a screen, a mask) or the challenge was not performed.',
     endUser:
       'We could not confirm you are present. Please try again, following the instructions on screen.',
-    staff: 'Watch the customer repeat the check; follow the fraud procedure for an attack.',
+    staff:
+      'A kiosk session opens a case: check the person in person (approving takes two reviewers); an attack: fraud procedure.',
   },
   liveness_inconclusive: {
     meaning: 'The liveness check could not decide (too few frames, face lost, poor light).',

@@ -7,6 +7,7 @@
  */
 import {
   CASE_OPENING_DECLINE_REASONS,
+  KIOSK_CASE_OPENING_DECLINE_REASONS,
   type Case,
   type CaseDecisionInput,
   type CaseDetail,
@@ -75,6 +76,22 @@ export function needsSecondReviewer(
   return reasons.some((r) => rules[r]?.onFail === 'decline');
 }
 
+/**
+ * Whether a decision opens a case: `always` (review, or a fraud or duplicate decline), `on_kiosk`
+ * (a decline whose only case-opening reasons open one when the session was started on a kiosk),
+ * or `none`.
+ */
+export function caseOpening(
+  decided: Pick<EventPayloads['verification.decided'], 'decision' | 'reasons'>,
+): 'always' | 'on_kiosk' | 'none' {
+  if (decided.decision === 'review') return 'always';
+  if (decided.decision !== 'declined') return 'none';
+  const among = (list: readonly string[]) => decided.reasons.some((r) => list.includes(r));
+  if (among(CASE_OPENING_DECLINE_REASONS)) return 'always';
+  if (among(KIOSK_CASE_OPENING_DECLINE_REASONS)) return 'on_kiosk';
+  return 'none';
+}
+
 function parseList(text: string): string[] {
   try {
     const value: unknown = JSON.parse(text);
@@ -103,28 +120,27 @@ export class CaseService {
   }
 
   /**
-   * Opens a case for a `review` decision, or a decline by a fraud or duplicate match; null when
-   * none is needed or one exists (the same event delivered again, or a case still pending).
+   * Opens a case for a `review` decision, a decline by a fraud or duplicate match, or a decline a
+   * kiosk's staff check in person (KIOSK_CASE_OPENING_DECLINE_REASONS, on a kiosk session only);
+   * null when none is needed or one exists (the same event delivered again, or a case still
+   * pending).
    */
   openFromDecision(
     eventId: number | null,
     decided: EventPayloads['verification.decided'],
   ): string | null {
     if (decided.byCase) return null;
-    const opens =
-      decided.decision === 'review' ||
-      (decided.decision === 'declined' &&
-        decided.reasons.some((r) =>
-          (CASE_OPENING_DECLINE_REASONS as readonly string[]).includes(r),
-        ));
-    if (!opens) return null;
-    const policyDecision = decided.decision;
+    const opens = caseOpening(decided);
+    if (opens === 'none') return null;
+    const policyDecision = decided.decision as 'review' | 'declined';
     return this.vault.write((db) => {
       if (eventId !== null && caseOfEvent(db, eventId) !== null) return null;
       const verification = verificationForCase(db, decided.verificationId);
       // Destroyed, or settled since (a late redelivery, a backlog replayed at first start):
       // nothing left to review.
       if (verification === undefined || !PENDING_STATES.has(verification.status)) return null;
+      // A remote session's decline of this kind stays a decline: no one is at a counter.
+      if (opens === 'on_kiosk' && verification.kiosk_id === null) return null;
       const now = this.vault.now;
       const id = newId('case', now.getTime());
       const inserted = insertCase(db, {

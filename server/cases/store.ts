@@ -200,12 +200,14 @@ export interface VerificationForCase {
   risk_score: number | null;
   reason_codes: string;
   checks: string;
+  /** The kiosk the session was started on (null: an integrator's, remote). */
+  kiosk_id: string | null;
 }
 
 export function verificationForCase(db: ReadableDb, id: string): VerificationForCase | undefined {
   return db
     .prepare(
-      'SELECT id, subject_id, status, purpose, risk_score, reason_codes, checks FROM verifications WHERE id = ?',
+      'SELECT id, subject_id, status, purpose, risk_score, reason_codes, checks, kiosk_id FROM verifications WHERE id = ?',
     )
     .get(id) as VerificationForCase | undefined;
 }

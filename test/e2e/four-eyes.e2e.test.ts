@@ -7,9 +7,15 @@
  * axe-core on each of those screens.
  */
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { hasDevData } from '../support/dev-data.js';
-import { loginInBrowser } from './console-helpers.js';
+import {
+  NEEDS_SECOND,
+  approveAsFirstReviewer,
+  approveAsSecondReviewer,
+  openCaseScreen,
+  proposal,
+  staffPage,
+} from './console-steps.js';
 import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
 import { apiCaller, staffUser, verificationNeedingFourEyes } from './staff-fixtures.js';
 
@@ -23,17 +29,6 @@ describe.skipIf(!hasChromium || !hasData)('four-eyes review in the staff console
     },
   });
 
-  async function loggedIn(username: string): Promise<Page> {
-    const page = await bench.newPage();
-    await loginInBrowser(page, `${bench.appliance.url}/staff`, username);
-    return page;
-  }
-
-  async function openCase(page: Page, caseId: string): Promise<void> {
-    await page.goto(`${bench.appliance.url}/staff#/case/${caseId}`);
-    await page.getByRole('heading', { level: 1, name: `Case ${caseId}` }).waitFor();
-  }
-
   it('takes two different reviewers to approve what the policy declined', async () => {
     const integrator = apiCaller(bench.appliance, [
       'verifications:write',
@@ -46,24 +41,12 @@ describe.skipIf(!hasChromium || !hasData)('four-eyes review in the staff console
     );
 
     // The first reviewer: takes the case and approves; the case now waits for someone else.
-    const first = await loggedIn('first');
-    await openCase(first, caseId);
-    await first
-      .getByText('The policy declined this verification: approving it needs a second')
-      .waitFor();
+    const first = await staffPage(bench, 'first');
+    await openCaseScreen(first, bench.appliance.url, caseId);
+    await first.getByText(NEEDS_SECOND).waitFor();
     expect(await accessibilityViolations(first), 'case needing four eyes').toEqual([]);
-    await first.getByRole('button', { name: 'Assign to me' }).click();
-    await first.getByText('The case is assigned to you.').waitFor();
-    await first.getByRole('radio', { name: 'Approve' }).check();
-    await first.getByLabel('Reason').selectOption('identity_confirmed_in_person');
-    await first.getByText('Approving waits for a second reviewer.').waitFor();
-    await first.getByRole('button', { name: 'Record the decision' }).click();
-    await first
-      .getByText('You made the first decision: a different reviewer must make the second.')
-      .waitFor();
-    await first
-      .getByText("First reviewer's proposal: Approved (Identity confirmed in person).")
-      .waitFor();
+    await approveAsFirstReviewer(first);
+    await first.getByText(proposal('Identity confirmed in person')).waitFor();
     // No way to give the second approval in the console: the form is gone.
     expect(await first.getByRole('button', { name: 'Record the decision' }).count()).toBe(0);
     expect(await accessibilityViolations(first), 'awaiting the second reviewer').toEqual([]);
@@ -87,17 +70,12 @@ describe.skipIf(!hasChromium || !hasData)('four-eyes review in the staff console
     expect(again).toEqual({ status: 409, rule: 'four_eyes' });
 
     // Another staff member sees the proposal and confirms it.
-    const second = await loggedIn('second');
-    await openCase(second, caseId);
-    await second
-      .getByText("First reviewer's proposal: Approved (Identity confirmed in person).")
-      .waitFor();
+    const second = await staffPage(bench, 'second');
+    await openCaseScreen(second, bench.appliance.url, caseId);
+    await second.getByText(proposal('Identity confirmed in person')).waitFor();
     expect(await accessibilityViolations(second), 'second reviewer').toEqual([]);
     await screenshot(second, 'staff-four-eyes-second-en');
-    await second.getByRole('radio', { name: 'Approve' }).check();
-    await second.getByLabel('Reason').selectOption('identity_confirmed_in_person');
-    await second.getByRole('button', { name: 'Record the decision' }).click();
-    await second.getByText('Decided: Approved (Identity confirmed in person).').waitFor();
+    await approveAsSecondReviewer(second);
     expect(await accessibilityViolations(second), 'decided').toEqual([]);
 
     const theCase = await integrator.json<{
