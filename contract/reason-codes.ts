@@ -215,7 +215,7 @@ export const REASON_CODES = {
     meaning:
       'The liveness check saw a presentation attack (a photo, a screen, a mask) or the challenge was not performed.',
     endUser:
-      'We could not confirm you are present. Please try again, following the instructions on screen.',
+      'We could not confirm you are present. Please see a member of staff, or start again later.',
     staff:
       'A kiosk session opens a case: check the person in person (approving takes two reviewers); an attack: fraud procedure.',
   },
