@@ -2,10 +2,12 @@
  * The document step: which document, what to do with it, then the reader's reading taken into
  * the session by the core (a long poll, repeated until a document is read or the step is left).
  * Without a reader, or when the End-User chooses it (a reading that keeps failing), the page is
- * held to the camera instead (document-camera.tsx) and read by the core from the photo.
+ * held to the camera instead (document-camera.tsx) and read by the core from the photo, when the
+ * session's policy takes an image (`documentSources`); without a usable source the End-User is
+ * sent to a member of staff.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { Device } from '../../contract/index.js';
+import type { Device, DocumentSource } from '../../contract/index.js';
 import { ApiProblem } from '../shared/api.js';
 import type { Translator } from '../shared/i18n/index.js';
 import type { KioskApi, Session } from './api.js';
@@ -27,16 +29,22 @@ export interface DocumentStepProps {
   api: KioskApi;
   sessionId: string;
   reader: Device | null;
+  /** Where the session's policy takes the document from (the session's `documentSources`). */
+  sources: readonly DocumentSource[];
   onRead: (session: Session) => void;
   onFail: () => void;
 }
 
-export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: DocumentStepProps) {
+export function DocumentStep(props: DocumentStepProps) {
+  const { i18n, api, sessionId, sources, onRead, onFail } = props;
   const { t } = i18n;
   const [type, setType] = useState<DocumentType | null>(null);
   const [status, setStatus] = useState<Status>('waiting');
-  const [camera, setCamera] = useState(false);
-  const useCamera = reader === null || camera;
+  const [choseCamera, setCamera] = useState(false);
+  const imageAllowed = sources.includes('image');
+  const reader = sources.includes('reader') ? props.reader : null;
+  const camera = imageAllowed && choseCamera;
+  const useCamera = imageAllowed && (reader === null || camera);
 
   useEffect(() => {
     if (type === null || reader === null || camera) return;
@@ -68,6 +76,13 @@ export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: D
     };
   }, [type, reader, camera]);
 
+  if (reader === null && !imageAllowed) {
+    return (
+      <div class="document">
+        <p role="alert">{t('kiosk.document.noReader')}</p>
+      </div>
+    );
+  }
   if (type === null) {
     return (
       <fieldset class="choices">
@@ -118,7 +133,7 @@ export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: D
             {t('kiosk.document.other')}
           </button>
         )}
-        {status !== 'read' && (
+        {status !== 'read' && imageAllowed && (
           <button type="button" class="secondary" onClick={() => setCamera(true)}>
             {t('kiosk.document.camera.useCamera')}
           </button>
