@@ -302,6 +302,7 @@ export function KioskApp({ i18n, defaultLanguage, idleSeconds }: KioskAppProps) 
             sessionId={session.id}
             reader={devices.reader}
             sources={session.documentSources}
+            token={() => token.current ?? ''}
             onRead={(read) => {
               setSession(read);
               setScreen({ name: 'selfie', notice: null });

@@ -9,6 +9,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Device, DocumentSource } from '../../contract/index.js';
 import { ApiProblem } from '../shared/api.js';
+import { openSse } from '../shared/sse.js';
 import type { Translator } from '../shared/i18n/index.js';
 import type { KioskApi, Session } from './api.js';
 import { DocumentCamera } from './document-camera.js';
@@ -22,7 +23,7 @@ const SPECIMENS = {
   licence: 'driving-licence-aamva',
 } as const;
 
-type Status = 'waiting' | 'read' | 'failed';
+type Status = 'waiting' | 'reading' | 'read' | 'failed';
 
 export interface DocumentStepProps {
   i18n: Translator;
@@ -31,12 +32,14 @@ export interface DocumentStepProps {
   reader: Device | null;
   /** Where the session's policy takes the document from (the session's `documentSources`). */
   sources: readonly DocumentSource[];
+  /** The kiosk's token, for the reader's progress stream. */
+  token: () => string;
   onRead: (session: Session) => void;
   onFail: () => void;
 }
 
 export function DocumentStep(props: DocumentStepProps) {
-  const { i18n, api, sessionId, sources, onRead, onFail } = props;
+  const { i18n, api, sessionId, sources, token, onRead, onFail } = props;
   const { t } = i18n;
   const [type, setType] = useState<DocumentType | null>(null);
   const [status, setStatus] = useState<Status>('waiting');
@@ -74,6 +77,20 @@ export function DocumentStep(props: DocumentStepProps) {
       controller.abort();
       clearTimeout(next);
     };
+  }, [type, reader, camera]);
+
+  // The reader's own progress (device events over SSE): "reading" while a document arrives.
+  useEffect(() => {
+    if (type === null || reader === null || camera) return;
+    const connection = openSse(`/api/v1/devices/${encodeURIComponent(reader.id)}/reader`, {
+      headers: () => ({ authorization: `Bearer ${token()}` }),
+      onMessage(message) {
+        if (message.event === 'reading') {
+          setStatus((now) => (now === 'read' ? now : 'reading'));
+        }
+      },
+    });
+    return () => connection.close();
   }, [type, reader, camera]);
 
   if (reader === null && !imageAllowed) {
@@ -122,6 +139,12 @@ export function DocumentStep(props: DocumentStepProps) {
           <>
             <span class="spinner" aria-hidden="true" />
             {t('kiosk.document.waiting')}
+          </>
+        )}
+        {status === 'reading' && (
+          <>
+            <span class="spinner" aria-hidden="true" />
+            {t('kiosk.document.reading')}
           </>
         )}
         {status === 'read' && t('kiosk.document.read')}
