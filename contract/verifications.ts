@@ -39,6 +39,14 @@ export function isFinalState(state: VerificationState): state is FinalState {
 export const CAPTURE_STEPS = ['consent', 'document', 'selfie', 'signature'] as const;
 export type CaptureStep = (typeof CAPTURE_STEPS)[number];
 
+/**
+ * Where a document capture may come from: an appliance reader (`from-reader`), an image (the
+ * kiosk camera or an upload, read by OCR) or text (an MRZ or barcode payload). Policy data per
+ * kind (the document step of the step plan) says which a session takes.
+ */
+export const DOCUMENT_SOURCES = ['reader', 'image', 'text'] as const;
+export type DocumentSource = (typeof DOCUMENT_SOURCES)[number];
+
 export const CHECK_OUTCOMES = ['pass', 'warn', 'fail', 'not_run'] as const;
 export type CheckOutcome = (typeof CHECK_OUTCOMES)[number];
 
@@ -51,6 +59,7 @@ export const VerificationStateSchema = z
   .enum(VERIFICATION_STATES)
   .meta({ id: 'VerificationState' });
 export const CaptureStepSchema = z.enum(CAPTURE_STEPS).meta({ id: 'CaptureStep' });
+export const DocumentSourceSchema = z.enum(DOCUMENT_SOURCES).meta({ id: 'DocumentSource' });
 export const CheckOutcomeSchema = z.enum(CHECK_OUTCOMES).meta({ id: 'CheckOutcome' });
 export const DecisionSchema = z.enum(DECISIONS).meta({ id: 'Decision' });
 
@@ -150,6 +159,8 @@ export const VerificationSchema = z
     stepsDone: z.array(CaptureStepSchema),
     /** The capture to ask for next; null when nothing is missing. */
     nextStep: CaptureStepSchema.nullable(),
+    /** Where this kind's document capture may come from (empty: the kind takes no document). */
+    documentSources: z.array(DocumentSourceSchema),
     resubmissions: z.number().int(),
     document: VerificationDocumentSchema.nullable(),
   })

@@ -29,7 +29,11 @@ import { WebhookDeliverer, WebhookService } from './webhooks/index.js';
 import { FraudListService, fraudFaceRows } from './fraud/index.js';
 import { publishConsentTexts, recordRetentionPolicy } from './privacy/index.js';
 import { startFleetInBackground, type FleetRunner } from './fleet/index.js';
-import { VerificationService } from './verification/index.js';
+import {
+  DEFAULT_STEP_PLANS,
+  VerificationService,
+  withDocumentSources,
+} from './verification/index.js';
 import { PrivacyRequestService } from './privacy/index.js';
 import { ReportService } from './reports/index.js';
 import { packageVersion } from './version.js';
@@ -254,6 +258,7 @@ export async function createAppliance(options: ApplianceOptions): Promise<Applia
     faceSearch,
     devices,
     challengeRandom: options.challengeRandom,
+    plans: withDocumentSources(DEFAULT_STEP_PLANS, config.policies.documentSources),
   });
   const privacyRequests = new PrivacyRequestService(vault, config.privacyRequests, {
     registry: metrics.registry,

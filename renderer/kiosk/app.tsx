@@ -301,6 +301,8 @@ export function KioskApp({ i18n, defaultLanguage, idleSeconds }: KioskAppProps) 
             api={api.current}
             sessionId={session.id}
             reader={devices.reader}
+            sources={session.documentSources}
+            token={() => token.current ?? ''}
             onRead={(read) => {
               setSession(read);
               setScreen({ name: 'selfie', notice: null });

@@ -2,11 +2,14 @@
  * The document step: which document, what to do with it, then the reader's reading taken into
  * the session by the core (a long poll, repeated until a document is read or the step is left).
  * Without a reader, or when the End-User chooses it (a reading that keeps failing), the page is
- * held to the camera instead (document-camera.tsx) and read by the core from the photo.
+ * held to the camera instead (document-camera.tsx) and read by the core from the photo, when the
+ * session's policy takes an image (`documentSources`); without a usable source the End-User is
+ * sent to a member of staff.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { Device } from '../../contract/index.js';
+import type { Device, DocumentSource } from '../../contract/index.js';
 import { ApiProblem } from '../shared/api.js';
+import { openSse } from '../shared/sse.js';
 import type { Translator } from '../shared/i18n/index.js';
 import type { KioskApi, Session } from './api.js';
 import { DocumentCamera } from './document-camera.js';
@@ -20,23 +23,31 @@ const SPECIMENS = {
   licence: 'driving-licence-aamva',
 } as const;
 
-type Status = 'waiting' | 'read' | 'failed';
+type Status = 'waiting' | 'reading' | 'read' | 'failed';
 
 export interface DocumentStepProps {
   i18n: Translator;
   api: KioskApi;
   sessionId: string;
   reader: Device | null;
+  /** Where the session's policy takes the document from (the session's `documentSources`). */
+  sources: readonly DocumentSource[];
+  /** The kiosk's token, for the reader's progress stream. */
+  token: () => string;
   onRead: (session: Session) => void;
   onFail: () => void;
 }
 
-export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: DocumentStepProps) {
+export function DocumentStep(props: DocumentStepProps) {
+  const { i18n, api, sessionId, sources, token, onRead, onFail } = props;
   const { t } = i18n;
   const [type, setType] = useState<DocumentType | null>(null);
   const [status, setStatus] = useState<Status>('waiting');
-  const [camera, setCamera] = useState(false);
-  const useCamera = reader === null || camera;
+  const [choseCamera, setCamera] = useState(false);
+  const imageAllowed = sources.includes('image');
+  const reader = sources.includes('reader') ? props.reader : null;
+  const camera = imageAllowed && choseCamera;
+  const useCamera = imageAllowed && (reader === null || camera);
 
   useEffect(() => {
     if (type === null || reader === null || camera) return;
@@ -68,6 +79,27 @@ export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: D
     };
   }, [type, reader, camera]);
 
+  // The reader's own progress (device events over SSE): "reading" while a document arrives.
+  useEffect(() => {
+    if (type === null || reader === null || camera) return;
+    const connection = openSse(`/api/v1/devices/${encodeURIComponent(reader.id)}/reader`, {
+      headers: () => ({ authorization: `Bearer ${token()}` }),
+      onMessage(message) {
+        if (message.event === 'reading') {
+          setStatus((now) => (now === 'read' ? now : 'reading'));
+        }
+      },
+    });
+    return () => connection.close();
+  }, [type, reader, camera]);
+
+  if (reader === null && !imageAllowed) {
+    return (
+      <div class="document">
+        <p role="alert">{t('kiosk.document.noReader')}</p>
+      </div>
+    );
+  }
   if (type === null) {
     return (
       <fieldset class="choices">
@@ -109,6 +141,12 @@ export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: D
             {t('kiosk.document.waiting')}
           </>
         )}
+        {status === 'reading' && (
+          <>
+            <span class="spinner" aria-hidden="true" />
+            {t('kiosk.document.reading')}
+          </>
+        )}
         {status === 'read' && t('kiosk.document.read')}
         {status === 'failed' && t('kiosk.document.failed')}
       </p>
@@ -118,7 +156,7 @@ export function DocumentStep({ i18n, api, sessionId, reader, onRead, onFail }: D
             {t('kiosk.document.other')}
           </button>
         )}
-        {status !== 'read' && (
+        {status !== 'read' && imageAllowed && (
           <button type="button" class="secondary" onClick={() => setCamera(true)}>
             {t('kiosk.document.camera.useCamera')}
           </button>

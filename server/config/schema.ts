@@ -373,6 +373,15 @@ const retentionSchema = z.strictObject(
 
 const JURISDICTION = /^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$/;
 
+const DOCUMENT_SOURCE_LIST = ['reader', 'image', 'text'] as const;
+const documentSourcesSchema = z
+  .array(oneOf(DOCUMENT_SOURCE_LIST), { error: mustBe('a list of document sources') })
+  .min(1, { error: mustBe('a non-empty list of document sources') })
+  .refine((list) => new Set(list).size === list.length, {
+    error: mustBe('a list without repeats'),
+    params: { rule: 'format' satisfies ConfigRule },
+  });
+
 const policiesSchema = z
   .strictObject(
     {
@@ -388,6 +397,13 @@ const policiesSchema = z
         .default(() => ({ 'US-AL': 19, 'US-NE': 19, 'US-MS': 21 })),
       resubmissionLimit: integerIn(0, 100).default(3),
       sessionTimeoutMinutes: integerIn(1, 1440).default(30),
+      /** Where a kind's document may come from (all of reader, image, text when absent). */
+      documentSources: z
+        .strictObject(
+          { identity: documentSourcesSchema.optional() },
+          { error: mustBe('an object mapping "identity" to document sources') },
+        )
+        .optional(),
     },
     { error: mustBe(AN_OBJECT) },
   )

@@ -27,6 +27,8 @@ export {
 } from './policy.js';
 export {
   DEFAULT_STEP_PLANS,
+  documentSources,
+  withDocumentSources,
   missingSteps,
   nextStep,
   refuseStep,

@@ -17,6 +17,7 @@ import type {
   CaptureStep,
   Decision,
   DocumentFields,
+  DocumentSource,
   DocumentTextCapture,
   LivenessChallengeDto,
   SelfieCapture,
@@ -118,7 +119,7 @@ import {
   type DecisionPolicy,
   type VerificationCheck,
 } from './policy.js';
-import { DEFAULT_STEP_PLANS, nextStep, type StepPlans } from './steps.js';
+import { DEFAULT_STEP_PLANS, documentSources, nextStep, type StepPlans } from './steps.js';
 import * as store from './store.js';
 import type { CaptureResult, CaptureSource, VerificationRow } from './store.js';
 import { fleetDocumentChecks } from '../fleet/index.js';
@@ -138,6 +139,12 @@ export class VerificationError extends Error {
     super(message);
   }
 }
+
+const DOCUMENT_SOURCE_NAMES: Readonly<Record<DocumentSource, string>> = {
+  reader: 'a document reader',
+  image: 'an image',
+  text: 'text (an MRZ or barcode payload)',
+};
 
 const REFUSAL_MESSAGES: Readonly<Record<Refusal['code'], string>> = {
   session_submitted: 'the session was submitted: it takes no more captures',
@@ -515,7 +522,7 @@ export class VerificationService implements VerificationResolver {
     input: DocumentTextCapture,
     caller: Caller,
   ): Promise<VerificationDto> {
-    this.#admit(id, caller, 'document');
+    this.#admitDocument(id, caller, 'text');
     const source = this.#sourceOf(caller, input.deviceId);
     const record = input.mrz !== undefined ? parseMrz(input.mrz) : parseAamva(input.barcode ?? '');
     if (!isReading(record)) {
@@ -552,7 +559,7 @@ export class VerificationService implements VerificationResolver {
     record: DocumentRecord,
     caller: Caller,
   ): Promise<VerificationDto> {
-    this.#admit(id, caller, 'document');
+    this.#admitDocument(id, caller, 'reader');
     const source = this.#sourceOf(caller, deviceId);
     if (!isReading(record)) {
       throw new VerificationError(
@@ -579,7 +586,7 @@ export class VerificationService implements VerificationResolver {
         'send image/jpeg or image/png',
       );
     }
-    this.#admit(id, caller, 'document');
+    this.#admitDocument(id, caller, 'image');
     const source = this.#sourceOf(caller, undefined);
     const readMrz = await this.#mrzReader();
     const read = await readDocumentImage(bytes, readMrz === null ? {} : { readMrz });
@@ -1420,6 +1427,31 @@ export class VerificationService implements VerificationResolver {
   }
 
   /**
+   * Refuses now what a document capture from `source` would be refused (state, order, consent,
+   * the plan's sources): the reader route asks before it waits for a document to be presented.
+   */
+  admitDocument(id: string, source: DocumentSource, caller: Caller): void {
+    this.#admitDocument(id, caller, source);
+  }
+
+  /**
+   * #admit for the document step, and the source refused unless the kind's plan allows it
+   * (policy data: a kind may take the document from the reader only, never from a photo).
+   */
+  #admitDocument(id: string, caller: Caller, source: DocumentSource): VerificationRow {
+    const row = this.#admit(id, caller, 'document');
+    const allowed = documentSources(this.#rules.plans[row.kind]);
+    if (!allowed.includes(source)) {
+      throw new VerificationError(
+        'refused',
+        'document_source_not_allowed',
+        `this kind of verification does not take a document from ${DOCUMENT_SOURCE_NAMES[source]}: allowed are ${allowed.join(', ')}`,
+      );
+    }
+    return row;
+  }
+
+  /**
    * Whether the session takes this capture now: the machine, the subject's restriction (PRIV-3:
    * a restricted subject's data is not processed, whenever the restriction came) and, after the
    * consent step, a consent in force. Asked before the work and again in the writing transaction.
@@ -1730,6 +1762,7 @@ export class VerificationService implements VerificationResolver {
       })),
       stepsDone: row.stepsDone,
       nextStep: open ? nextStep(plan, row.stepsDone) : null,
+      documentSources: [...documentSources(plan)],
       resubmissions: row.resubmissions,
       document:
         doc === null

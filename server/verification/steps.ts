@@ -4,7 +4,12 @@
  * order that respects `after`. Consent comes before any capture: no document image (it holds a
  * portrait), selfie or signature is taken without it.
  */
-import type { CaptureStep, VerificationKind } from '../../contract/verifications.js';
+import {
+  DOCUMENT_SOURCES,
+  type CaptureStep,
+  type DocumentSource,
+  type VerificationKind,
+} from '../../contract/verifications.js';
 
 export interface PlannedStep {
   readonly step: CaptureStep;
@@ -15,6 +20,8 @@ export interface PlannedStep {
    * or by signature). Without a group the step is required.
    */
   readonly anyOf?: string;
+  /** The document step only: where the document may come from (all sources when absent). */
+  readonly sources?: readonly DocumentSource[];
 }
 
 export type StepPlans = Readonly<Record<VerificationKind, readonly PlannedStep[]>>;
@@ -23,7 +30,7 @@ export type StepPlans = Readonly<Record<VerificationKind, readonly PlannedStep[]
 export const DEFAULT_STEP_PLANS: StepPlans = {
   identity: [
     { step: 'consent', after: [] },
-    { step: 'document', after: ['consent'] },
+    { step: 'document', after: ['consent'], sources: DOCUMENT_SOURCES },
     { step: 'selfie', after: ['consent'] },
     { step: 'signature', after: ['consent'] },
   ],
@@ -33,6 +40,35 @@ export const DEFAULT_STEP_PLANS: StepPlans = {
     { step: 'signature', after: ['consent'], anyOf: 'biometric' },
   ],
 };
+
+/** The document sources a plan allows: none without a document step, all when it names none. */
+export function documentSources(plan: readonly PlannedStep[]): readonly DocumentSource[] {
+  const document = plan.find((p) => p.step === 'document');
+  if (document === undefined) return [];
+  return document.sources ?? DOCUMENT_SOURCES;
+}
+
+/**
+ * The plans with the document step of some kinds limited to the given sources (config
+ * `policies.documentSources`); a kind whose plan has no document step is left as it is.
+ */
+export function withDocumentSources(
+  plans: StepPlans,
+  sources: Partial<Record<VerificationKind, readonly DocumentSource[]>> | undefined,
+): StepPlans {
+  if (sources === undefined) return plans;
+  const out = { ...plans };
+  for (const [kind, allowed] of Object.entries(sources) as [
+    VerificationKind,
+    readonly DocumentSource[] | undefined,
+  ][]) {
+    if (allowed === undefined) continue;
+    out[kind] = plans[kind].map((p) =>
+      p.step === 'document' ? { ...p, sources: [...allowed] } : p,
+    );
+  }
+  return out;
+}
 
 export type StepRefusal =
   | { readonly code: 'step_not_in_plan'; readonly step: CaptureStep }

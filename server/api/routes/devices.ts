@@ -147,6 +147,24 @@ export function deviceRoutes(
       ...problemResponses(400, 401, 403, 404, 422, 429, 503),
     },
   });
+  const reader = createRoute({
+    method: 'get',
+    path: '/devices/{id}/reader',
+    tags: ['devices'],
+    summary: "Server-Sent Events: a document reader's progress (never what it read)",
+    description:
+      'Events: `reading` {} when the reader delivers a part of a document (an MRZ line, a barcode), `read` {} when a whole document was parsed, `discarded` {reason}, `state` {state}. No ids, no document data. A client that does not keep up is dropped.',
+    security: SECURITY,
+    middleware: [scope] as const,
+    request: { params: DeviceIdParamsSchema },
+    responses: {
+      200: {
+        description: 'The reader stream (`text/event-stream`)',
+        content: { 'text/event-stream': { schema: z.object({}) } },
+      },
+      ...problemResponses(400, 401, 403, 404, 422, 429, 503),
+    },
+  });
   return apiRouter()
     .openapi(list, (c) => {
       const running = devicesOf(devices);
@@ -199,6 +217,18 @@ export function deviceRoutes(
       // Pen samples are biometric data: who watched which pad is audited (never the samples).
       vault.audit({ actor: actorOf(c), action: 'device.pen_stream', details: { deviceId: id } });
       const opened = hub.openPen(status.id, c.env?.outgoing);
+      return new Response(opened.body, { status: 200, headers: SSE_HEADERS });
+    })
+    .openapi(reader, (c) => {
+      const running = devicesOf(devices);
+      const hub = realtimeOf(realtime);
+      const status = find(running, c.req.valid('param').id);
+      if (status.kind !== 'reader') {
+        throw new HttpError(422, 'rule_violation', 'this device is not a document reader', {
+          rule: 'not_a_reader',
+        });
+      }
+      const opened = hub.openReader(status.id, c.env?.outgoing);
       return new Response(opened.body, { status: 200, headers: SSE_HEADERS });
     });
 }

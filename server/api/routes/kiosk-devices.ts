@@ -128,6 +128,8 @@ export function kioskDeviceRoutes(
           rule: 'not_a_reader',
         });
       }
+      // Refused before the wait: a session that would not take the reader's document.
+      verifications.admitDocument(id, 'reader', callerOf(c));
       const signal = c.req.raw.signal;
       const record = await nextDocument(all, reader.id, waitMs ?? DEFAULT_WAIT_MS, signal);
       if (record === null) return c.body(null, 204);

@@ -84,6 +84,7 @@ export class Realtime {
   readonly #streams = new Set<SseStream>();
   readonly #eventClients = new Set<EventClient>();
   readonly #penClients = new Map<string, Map<SseStream, string>>();
+  readonly #readerClients = new Map<string, Set<SseStream>>();
   readonly #stats: SseStats = {
     open: 0,
     opened: 0,
@@ -108,7 +109,16 @@ export class Realtime {
       }),
       deps.devices.on((event) => {
         if (event.type === 'pad') this.#penEvent(event.deviceId, event.event);
-        else if (event.type === 'state') this.#penState(event.device.id, event.device.state);
+        else if (event.type === 'state') {
+          this.#penState(event.device.id, event.device.state);
+          this.#readerFrame(event.device.id, 'state', { state: event.device.state });
+        }
+        // A reader's progress, never what it read: a frame arrived (reading), a document parsed.
+        else if (event.type === 'read') this.#readerFrame(event.deviceId, 'reading', {});
+        else if (event.type === 'document') this.#readerFrame(event.deviceId, 'read', {});
+        else if (event.type === 'discarded') {
+          this.#readerFrame(event.deviceId, 'discarded', { reason: event.reason });
+        }
       }),
     );
     this.#position = deps.feed.cursorOf(SSE_SUBSCRIBER) ?? 0;
@@ -176,6 +186,27 @@ export class Realtime {
     return stream;
   }
 
+  /** A stream of one reader's progress (by the manager's id): `reading`, `read`, `state`. */
+  openReader(managerId: string, outgoing?: ServerResponse): SseStream {
+    this.#admit();
+    let clients = this.#readerClients.get(managerId);
+    if (!clients) {
+      clients = new Set();
+      this.#readerClients.set(managerId, clients);
+    }
+    const set = clients;
+    const stream = this.#open('reader', outgoing, {
+      onEnd: () => {
+        set.delete(stream);
+        if (set.size === 0 && this.#readerClients.get(managerId) === set)
+          this.#readerClients.delete(managerId);
+      },
+    });
+    set.add(stream);
+    stream.send(sseComment('connected'));
+    return stream;
+  }
+
   /** Ends every stream (with a final comment) and stops listening. */
   close(): void {
     if (this.#closed) return;
@@ -199,7 +230,7 @@ export class Realtime {
   }
 
   #open(
-    kind: 'events' | 'pen',
+    kind: 'events' | 'pen' | 'reader',
     outgoing: ServerResponse | undefined,
     hooks: { onRoom?: () => void; onEnd: () => void },
   ): SseStream {
@@ -318,6 +349,13 @@ export class Realtime {
       }
       if (stream.send(frame)) this.#stats.deliveredPen += 1;
     }
+  }
+
+  #readerFrame(managerId: string, event: string, data: Record<string, string>): void {
+    const clients = this.#readerClients.get(managerId);
+    if (!clients) return;
+    const frame = sseFrame(event, data);
+    for (const stream of clients) stream.send(frame);
   }
 
   #penState(managerId: string, state: string): void {

@@ -42,6 +42,7 @@ describe('the OpenAPI platform', () => {
       '/api/v1/devices',
       '/api/v1/devices/{id}',
       '/api/v1/devices/{id}/pen',
+      '/api/v1/devices/{id}/reader',
       '/api/v1/devices/{id}/simulate',
       '/api/v1/devices/{id}/test',
       '/api/v1/events',

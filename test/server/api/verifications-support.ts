@@ -60,6 +60,7 @@ export interface SessionBody {
   checks: { check: string; outcome: string; reasonCode: string | null }[];
   stepsDone: string[];
   nextStep: string | null;
+  documentSources: string[];
   document: {
     kind: string;
     documentNumberMasked: string | null;
