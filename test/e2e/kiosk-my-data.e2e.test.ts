@@ -383,6 +383,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
       const tag = language === 'Deutsch' ? 'de' : 'es';
       const kiosk = await openKiosk(language);
       const { page } = kiosk;
+      await check(page, `welcome-${tag}`);
       await page.getByRole('button', { name: words.entry }).click();
       await h1(page, words.title);
       if (tag === 'de') await check(page, 'choose-de');
@@ -409,4 +410,20 @@ describeKiosk('My data at the kiosk in Chromium', () => {
       await kiosk.context.close();
     }
   }, 300_000);
+
+  it('an idle My data screen warns, then wipes back to the welcome', async () => {
+    const context = await newKioskContext(browser, appliance.url);
+    const page = await context.newPage();
+    await page.goto(`${appliance.url}/kiosk?idle=2#token=${appliance.kioskToken}`);
+    await h1(page, 'Welcome');
+    await page.getByRole('button', { name: /^My data/ }).click();
+    await page.getByRole('button', { name: 'Get a copy of my data' }).click();
+    await page.getByLabel('Customer reference').fill('sub_00000000000000000000000000');
+    await page.getByRole('alertdialog').waitFor({ timeout: 60_000 });
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await h1(page, 'Welcome');
+    expect(await page.getByRole('button', { name: /^My data/ }).isVisible()).toBe(true);
+    expect(JSON.stringify(await browserTraces(page))).not.toContain('sub_0000');
+    await context.close();
+  }, 180_000);
 });
