@@ -12,7 +12,11 @@
  */
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimulatedSigner, type SimulatedSignature } from '../../device/simulators/index.js';
+import {
+  createSimulatedSigner,
+  generateSyntheticSignature,
+  type SimulatedSignature,
+} from '../../device/simulators/index.js';
 import { enrolSubjectSignature } from '../../server/biometrics/signature/index.js';
 import { captureOnPad } from '../support/pad-capture.js';
 import { seedFromEnv } from '../support/random.js';
@@ -167,8 +171,9 @@ describeKiosk('My data at the kiosk in Chromium', () => {
   }
 
   /**
-   * The consent to the authentication signed on the pad (anyone's signature: it is the written
-   * release, not the proof), then one signing of simulated person `person` on the pad, and Done.
+   * The consent to the authentication signed on the pad (a short synthetic signature: it is the
+   * written release, not the proof, and a long one can pass the consent route's 64 KiB body
+   * limit), then one signing of simulated person `person` on the pad, and Done.
    * Each signing is played by the test and drawn in full before the button is pressed, so no
    * sample of one box arrives in the next.
    */
@@ -205,7 +210,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
     const agree = page.getByRole('button', { name: words.agree, exact: true });
     await agree.waitFor();
     await check(page, checks.consent);
-    await signOnPad('consent', createSimulatedSigner(person + 7).sign(1));
+    await signOnPad('consent', generateSyntheticSignature(person));
     await agree.click();
     await h1(page, words.signTitle);
     await check(page, checks.sign);
