@@ -6,12 +6,13 @@
  * storage.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Device, SelfieCapture } from '../../contract/index.js';
+import type { ConsentPurpose, Device, SelfieCapture } from '../../contract/index.js';
 import { ApiProblem } from '../shared/api.js';
 import { LANGUAGES, LANGUAGE_NAMES, type Language, type Translator } from '../shared/i18n/index.js';
 import { kioskApi, type KioskApi, type Session } from './api.js';
 import { DocumentStep } from './document-step.js';
 import { Ink, screenDevice } from './ink.js';
+import { MyData, MyDataEntry } from './my-data.js';
 import {
   loadConsentText,
   loadRetentionSchedule,
@@ -39,7 +40,8 @@ type Screen =
   | { name: 'uploading' }
   | { name: 'signature' }
   | { name: 'checking' }
-  | { name: 'outcome'; verified: boolean };
+  | { name: 'outcome'; verified: boolean }
+  | { name: 'myData' };
 
 const STEP_OF: Partial<Record<Screen['name'], number>> = {
   privacy: 0,
@@ -208,6 +210,7 @@ export function KioskApp({ i18n, defaultLanguage, idleSeconds }: KioskAppProps) 
       screen.name === 'outcome' && screen.verified
         ? 'kiosk.outcome.verified'
         : 'kiosk.outcome.staff',
+    myData: '',
   };
   const step = STEP_OF[screen.name];
 
@@ -244,9 +247,11 @@ export function KioskApp({ i18n, defaultLanguage, idleSeconds }: KioskAppProps) 
         )}
       </header>
       <main class="kiosk-main">
-        <h1 ref={heading} tabIndex={-1}>
-          {t(titleKey[screen.name])}
-        </h1>
+        {screen.name !== 'myData' && (
+          <h1 ref={heading} tabIndex={-1}>
+            {t(titleKey[screen.name])}
+          </h1>
+        )}
         {screen.name === 'setup' && (
           <Setup
             i18n={i18n}
@@ -267,6 +272,25 @@ export function KioskApp({ i18n, defaultLanguage, idleSeconds }: KioskAppProps) 
               void refreshDevices();
               setScreen({ name: 'privacy' });
             }}
+          />
+        )}
+        {screen.name === 'welcome' && (
+          <MyDataEntry
+            language={language}
+            onOpen={() => {
+              void refreshDevices();
+              setScreen({ name: 'myData' });
+            }}
+          />
+        )}
+        {screen.name === 'myData' && (
+          <MyData
+            i18n={i18n}
+            api={api.current}
+            language={language}
+            pad={devices.pad}
+            token={() => token.current ?? ''}
+            onDone={wipe}
           />
         )}
         {screen.name === 'privacy' && (
@@ -361,6 +385,7 @@ export function KioskApp({ i18n, defaultLanguage, idleSeconds }: KioskAppProps) 
         {screen.name !== 'setup' &&
           screen.name !== 'welcome' &&
           screen.name !== 'outcome' &&
+          screen.name !== 'myData' &&
           screen.name !== 'checking' &&
           screen.name !== 'uploading' && (
             <button type="button" class="secondary cancel" onClick={wipe}>
@@ -470,12 +495,13 @@ function Welcome({
   );
 }
 
-function Privacy({
+export function Privacy({
   i18n,
   api,
   language,
   pad,
   token,
+  purposes,
   onAccept,
   onDecline,
 }: {
@@ -484,6 +510,8 @@ function Privacy({
   language: Language;
   pad: Device | null;
   token: () => string;
+  /** The consent purposes shown (default: an identity session's). */
+  purposes?: readonly ConsentPurpose[];
   onAccept: (
     text: ConsentText,
     signature: { signature: unknown; deviceId?: string | undefined },
@@ -498,7 +526,7 @@ function Privacy({
   const ink = useRef(new Ink(screenDevice(1, 1)));
   useEffect(() => {
     void loadRetentionSchedule(api.client, language).then(setSchedule);
-    void loadConsentText(api.client, language).then(setText);
+    void loadConsentText(api.client, language, purposes).then(setText);
   }, [language]);
   useEffect(() => () => ink.current.clear(), []);
   return (

@@ -94,16 +94,17 @@ export async function loadRetentionSchedule(
   }
 }
 
-/** The current consent texts for this language and the kiosk's purposes (null: unavailable). */
+/** The current consent texts for this language and the purposes (null: unavailable). */
 export async function loadConsentText(
   client: ApiClient,
   language: Language,
+  purposes: readonly ConsentPurpose[] = KIOSK_CONSENT_PURPOSES,
 ): Promise<ConsentText | null> {
   try {
     const { data } = await client.get<{ data: ConsentTextDto[] }>('/api/v1/consent-texts', {
       query: { language },
     });
-    const texts = KIOSK_CONSENT_PURPOSES.map((purpose) => data.find((t) => t.purpose === purpose));
+    const texts = purposes.map((purpose) => data.find((t) => t.purpose === purpose));
     if (texts.some((t) => t === undefined)) return null;
     const shown = texts.flatMap((t) =>
       t ? [{ purpose: t.purpose, version: t.version, title: t.title, body: t.body }] : [],

@@ -1,0 +1,434 @@
+/**
+ * "My data" at the kiosk end to end in Chromium (PRIV-3): an enrolled subject files a
+ * data-subject request for themselves after proving who they are by signing on the (simulated)
+ * pad, and the request reaches the core with the kiosk as its channel and the authentication as
+ * its proof; a signature that is not theirs files nothing. The subject is set up the way the
+ * staff e2e fixtures do it: an identity created through the API, and staff keep the customer's
+ * signatures as their enrolment (here three signings of a simulated person, captured on the
+ * simulated pad as the kiosk captures them). A signature from the simulated pad is never
+ * approved without a person (capture_context warns simulated_device), so the kiosk waits while a
+ * member of staff decides the case the event feed opened, as staff at the desk would. Every new
+ * screen is checked with axe-core (WCAG 2.2 AA).
+ */
+import type { Browser, Page, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createSimulatedSigner,
+  generateSyntheticSignature,
+  type SimulatedSignature,
+} from '../../device/simulators/index.js';
+import { enrolSubjectSignature } from '../../server/biometrics/signature/index.js';
+import { captureOnPad } from '../support/pad-capture.js';
+import { seedFromEnv } from '../support/random.js';
+import {
+  accessibilityViolations,
+  browserTraces,
+  hasChromium,
+  launchChromium,
+  newKioskContext,
+  screenshot,
+  startE2eAppliance,
+  type E2eAppliance,
+} from './harness.js';
+import { apiCaller, staffUser, type ApiCaller } from './staff-fixtures.js';
+
+const describeKiosk = hasChromium ? describe : describe.skip;
+
+interface RequestDto {
+  id: string;
+  type: string;
+  subjectId: string;
+  channel: string;
+  filedBy: string;
+  identityMethod: string | null;
+  status: string;
+  dueAt: string;
+}
+
+describeKiosk('My data at the kiosk in Chromium', () => {
+  let appliance: E2eAppliance;
+  let browser: Browser;
+  let integrator: ApiCaller;
+  let privacy: ApiCaller;
+  const seed = seedFromEnv('VERIKIOSK_E2E_SEED');
+  beforeAll(async () => {
+    console.log(`kiosk my-data e2e signer seed ${seed}`);
+    appliance = await startE2eAppliance();
+    browser = await launchChromium();
+    integrator = apiCaller(appliance, ['verifications:write', 'verifications:read']);
+    privacy = apiCaller(appliance, ['privacy:read']);
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await appliance?.close();
+  });
+
+  const padKind = (): 'wacom' | 'topaz' => {
+    const pad = appliance.appliance.devices.list().find((d) => d.kind === 'pad');
+    return pad?.driver.includes('wacom') ? 'wacom' : 'topaz';
+  };
+
+  /** A subject whose enrolment staff kept: three signings of simulated person `person`. */
+  async function enrolledSubject(person: number): Promise<string> {
+    const identity = await integrator.json<{ subjectId: string }>(
+      'POST',
+      '/verifications',
+      { kind: 'identity' },
+      201,
+    );
+    const signer = createSimulatedSigner(person);
+    const samples = [];
+    for (const n of [1, 2, 3]) samples.push(await captureOnPad(padKind(), signer.sign(n)));
+    const kept = enrolSubjectSignature(appliance.appliance.vault, identity.subjectId, samples, {
+      actor: 'staff:e2e',
+    });
+    expect(kept.ok).toBe(true);
+    return identity.subjectId;
+  }
+
+  async function requestsOf(subjectId: string): Promise<RequestDto[]> {
+    const { items } = await privacy.json<{ items: RequestDto[] }>(
+      'GET',
+      `/privacy/requests?subjectId=${subjectId}`,
+    );
+    return items;
+  }
+
+  async function check(page: Page, name: string): Promise<void> {
+    expect(await accessibilityViolations(page), name).toEqual([]);
+    await screenshot(page, `kiosk-my-data-${name}`);
+  }
+
+  const refusals: string[] = [];
+
+  /** Waits for the screen's heading; on a timeout, says where the kiosk was instead. */
+  async function h1(page: Page, name: string | RegExp): Promise<void> {
+    try {
+      await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 120_000 });
+    } catch (error) {
+      const screen = await page.locator('.kiosk').getAttribute('data-screen');
+      const step = await page
+        .locator('.my-data')
+        .getAttribute('data-step', { timeout: 1000 })
+        .catch(() => null);
+      await screenshot(page, 'kiosk-my-data-failure');
+      const title = await page.locator('h1').innerText({ timeout: 1000 });
+      throw new Error(
+        `expected "${String(name)}", the kiosk shows ${screen}/${step} "${title}"; refusals: ${refusals.join(' | ')}`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** The kiosk page, its pen streams counted (each signature box opens its own). */
+  async function openKiosk(language: 'English' | 'Español' | 'Deutsch') {
+    const context = await newKioskContext(browser, appliance.url);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('framenavigated', (f) => refusals.push(`navigated ${new URL(f.url()).pathname}`));
+    page.on('request', (r) => {
+      if (r.url().includes('/api/v1/') && r.method() === 'POST') {
+        refusals.push(`POST ${new URL(r.url()).pathname}`);
+      }
+    });
+    // Refusals from the core, named in a failure (statuses and problem types only).
+    page.on('response', (r) => {
+      if (r.status() >= 400 && r.url().includes('/api/v1/')) {
+        void r.text().then((body) => {
+          refusals.push(`${r.status()} ${new URL(r.url()).pathname} ${body.slice(0, 300)}`);
+        });
+      }
+    });
+    const pen = { answered: 0, open: 0 };
+    const isPen = (url: string) => new URL(url).pathname.endsWith('/pen');
+    page.on('response', (r) => {
+      if (isPen(r.url())) {
+        pen.answered += 1;
+        pen.open += 1;
+      }
+    });
+    const ended = (request: Request) => {
+      if (!isPen(request.url())) return;
+      void request.response().then((answered) => {
+        if (answered) pen.open -= 1;
+      });
+    };
+    page.on('requestfinished', ended);
+    page.on('requestfailed', ended);
+    await page.goto(`${appliance.url}/kiosk#token=${appliance.kioskToken}`);
+    await h1(page, 'Welcome');
+    await page.getByRole('button', { name: language }).click();
+    return { context, page, errors, pen };
+  }
+
+  /** Polls (the page's CSP forbids waitForFunction's evaluated strings) until `done`. */
+  async function until(page: Page, what: string, done: () => Promise<boolean> | boolean) {
+    for (let polls = 0; !(await done()); polls++) {
+      if (polls > 3000) throw new Error(`the kiosk never got there: ${what}`);
+      await page.waitForTimeout(20);
+    }
+  }
+
+  /**
+   * The consent to the authentication signed on the pad (a short synthetic signature: it is the
+   * written release, not the proof, and a long one can pass the consent route's 64 KiB body
+   * limit), then one signing of simulated person `person` on the pad, and Done.
+   * Each signing is played by the test and drawn in full before the button is pressed, so no
+   * sample of one box arrives in the next.
+   */
+  async function proveBySignature(
+    kiosk: Awaited<ReturnType<typeof openKiosk>>,
+    person: number,
+    words: { agree: string; done: string; signTitle: string },
+    checks: { consent: string; sign: string },
+  ): Promise<void> {
+    const { page, pen } = kiosk;
+    type Probe = { verikioskInkProbe?: () => void; verikioskInkDrawn?: number };
+    const drawn = () => page.evaluate(() => (globalThis as Probe).verikioskInkDrawn ?? 0);
+    await page.evaluate(() => {
+      const g = globalThis as Probe;
+      g.verikioskInkDrawn = 0;
+      g.verikioskInkProbe = () => {
+        g.verikioskInkDrawn = (g.verikioskInkDrawn ?? 0) + 1;
+      };
+    });
+    // The consent box's stream may be open already; each later box opens a new one.
+    let penAnswered = -1;
+    const signOnPad = async (what: string, signature: SimulatedSignature) => {
+      await until(
+        page,
+        `${what}: the box's pen stream`,
+        () => pen.answered > penAnswered && pen.open > 0,
+      );
+      const samples = signature.strokes.reduce((count, stroke) => count + stroke.length, 0);
+      const target = (await drawn()) + samples;
+      await appliance.appliance.devices.simulated!.sign(padKind(), signature);
+      await until(page, `${what}: drawn`, async () => (await drawn()) >= target);
+      penAnswered = pen.answered;
+    };
+    const agree = page.getByRole('button', { name: words.agree, exact: true });
+    await agree.waitFor();
+    await check(page, checks.consent);
+    await signOnPad('consent', generateSyntheticSignature(person));
+    await agree.click();
+    await h1(page, words.signTitle);
+    await check(page, checks.sign);
+    await signOnPad('proof', createSimulatedSigner(person).sign(4));
+    await page.getByRole('button', { name: words.done }).click();
+  }
+
+  it('an enrolled subject files an access request after signing; the core records kiosk and proof', async () => {
+    const subjectId = await enrolledSubject(seed);
+    const kiosk = await openKiosk('English');
+    const { page } = kiosk;
+    await page.getByRole('button', { name: /^My data/ }).click();
+    await h1(page, 'Your data');
+    await check(page, 'choose-en');
+    await page.getByRole('button', { name: 'Get a copy of my data' }).click();
+    await h1(page, 'Your customer reference');
+    await check(page, 'reference-en');
+    const field = page.getByLabel('Customer reference');
+    await field.fill('not-a-reference');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('alert').waitFor();
+    await check(page, 'reference-invalid-en');
+    await field.fill(subjectId);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await h1(page, 'Before we check your signature');
+    // The typed reference left the page with the form.
+    expect(await page.content()).not.toContain(subjectId);
+    await proveBySignature(
+      kiosk,
+      seed,
+      {
+        agree: 'I agree',
+        done: 'Done',
+        signTitle: 'Sign to show it is you',
+      },
+      { consent: 'consent-en', sign: 'sign-en' },
+    );
+
+    // The simulated pad sends the authentication to a person: the kiosk says so and waits.
+    await page
+      .getByRole('status')
+      .getByText('A member of staff is checking your signature')
+      .waitFor({ timeout: 120_000 });
+    await check(page, 'waiting-en');
+    expect(await requestsOf(subjectId)).toEqual([]);
+    const auth = appliance.appliance.vault.read((db) =>
+      db
+        .prepare(
+          `SELECT id, status, reason_codes AS reasons FROM verifications
+           WHERE kind = 'authentication' AND subject_id = ?`,
+        )
+        .get(subjectId),
+    ) as { id: string; status: string; reasons: string };
+    expect(auth.status).toBe('review');
+    expect(JSON.parse(auth.reasons)).toEqual(['simulated_device']);
+    await appliance.appliance.events.drain();
+    const review = appliance.appliance.vault.read((db) =>
+      db.prepare(`SELECT id FROM reviews WHERE verification_id = ?`).get(auth.id),
+    ) as { id: string } | undefined;
+    expect(review, 'a case for the authentication').toBeDefined();
+    const reviewer = staffUser(appliance, 'my-data-reviewer', 'staff');
+    appliance.appliance.cases.decide(
+      review?.id ?? '',
+      { resolution: 'approved', reasonCode: 'identity_confirmed_in_person' },
+      { actor: `staff:${reviewer}`, staffUserId: reviewer, supervisor: false },
+    );
+
+    await h1(page, 'Your request is received');
+    await check(page, 'filed-en');
+    const [filed, ...others] = await requestsOf(subjectId);
+    expect(others).toEqual([]);
+    expect(filed).toMatchObject({
+      type: 'access',
+      subjectId,
+      channel: 'kiosk',
+      filedBy: `kiosk:${appliance.kioskId}`,
+      identityMethod: 'authentication',
+    });
+    // The receipt is the core's answer: its number and due date.
+    expect(await page.locator('.my-data-receipt').innerText()).toContain(filed?.id ?? '-');
+    const identityRef = appliance.appliance.vault.read((db) =>
+      db.prepare(`SELECT identity_ref AS ref FROM privacy_requests WHERE id = ?`).get(filed?.id),
+    ) as { ref: string };
+    expect(identityRef.ref).toBe(auth.id);
+
+    await page.getByRole('button', { name: 'Finish' }).click();
+    await h1(page, 'Welcome');
+    const traces = JSON.stringify(await browserTraces(page));
+    expect(traces).not.toContain(subjectId);
+    expect(traces).not.toContain(filed?.id ?? '-');
+    expect(kiosk.errors).toEqual([]);
+    await kiosk.context.close();
+  }, 600_000);
+
+  it('someone else signing files nothing (Spanish)', async () => {
+    const subjectId = await enrolledSubject(seed);
+    const before = await requestsOf(subjectId);
+    const kiosk = await openKiosk('Español');
+    const { page } = kiosk;
+    await page.getByRole('button', { name: /^Mis datos/ }).click();
+    await h1(page, 'Sus datos');
+    await check(page, 'choose-es');
+    await page.getByRole('button', { name: 'Borrar mis datos' }).click();
+    await h1(page, 'Su referencia de cliente');
+    await check(page, 'reference-es');
+    await page.getByLabel('Referencia de cliente').fill(subjectId);
+    await page.getByRole('button', { name: 'Continuar' }).click();
+    await h1(page, 'Antes de comprobar su firma');
+    await proveBySignature(
+      kiosk,
+      seed + 1,
+      {
+        agree: 'Acepto',
+        done: 'Hecho',
+        signTitle: 'Firme para demostrar que es usted',
+      },
+      { consent: 'consent-es', sign: 'sign-es' },
+    );
+    await h1(page, 'No hemos podido confirmar que es usted');
+    await check(page, 'refused-es');
+    const auth = appliance.appliance.vault.read((db) =>
+      db
+        .prepare(
+          `SELECT status, reason_codes AS reasons FROM verifications
+           WHERE kind = 'authentication' AND subject_id = ?`,
+        )
+        .get(subjectId),
+    ) as { status: string; reasons: string };
+    expect(auth.status).toBe('declined');
+    expect(await requestsOf(subjectId)).toEqual(before);
+    // The subject was not deleted: their enrolment is still there.
+    const subject = appliance.appliance.vault.read((db) =>
+      db.prepare(`SELECT id FROM subjects WHERE id = ?`).get(subjectId),
+    );
+    expect(subject).toBeDefined();
+    await page.getByRole('button', { name: 'Terminar' }).click();
+    await h1(page, 'Welcome');
+    expect(kiosk.errors).toEqual([]);
+    await kiosk.context.close();
+  }, 600_000);
+
+  it('the choice, purposes, reference and correction screens in German and Spanish', async () => {
+    for (const [language, words] of [
+      [
+        'Deutsch',
+        {
+          entry: /^Meine Daten/,
+          title: 'Ihre Daten',
+          objection: 'Meine Daten für manche Zwecke nicht mehr verwenden',
+          purposes: 'Welche Verwendungen?',
+          purpose: 'Diesen Dienst verbessern',
+          next: 'Weiter',
+          reference: 'Ihre Kundenreferenz',
+          back: 'Zurück',
+          correction: 'Meine Daten berichtigen',
+          finish: 'Fertig',
+        },
+      ],
+      [
+        'Español',
+        {
+          entry: /^Mis datos/,
+          title: 'Sus datos',
+          objection: 'Dejar de usar mis datos para algunos fines',
+          purposes: '¿Qué usos?',
+          purpose: 'Mejorar este servicio',
+          next: 'Continuar',
+          reference: 'Su referencia de cliente',
+          back: 'Atrás',
+          correction: 'Corregir mis datos',
+          finish: 'Terminar',
+        },
+      ],
+    ] as const) {
+      const tag = language === 'Deutsch' ? 'de' : 'es';
+      const kiosk = await openKiosk(language);
+      const { page } = kiosk;
+      await check(page, `welcome-${tag}`);
+      await page.getByRole('button', { name: words.entry }).click();
+      await h1(page, words.title);
+      if (tag === 'de') await check(page, 'choose-de');
+      await page.getByRole('button', { name: words.objection }).click();
+      await h1(page, words.purposes);
+      const next = page.getByRole('button', { name: words.next });
+      expect(await next.isDisabled()).toBe(true);
+      await check(page, `purposes-${tag}`);
+      // Keyboard: the checkbox is reached and ticked without a pointer.
+      await page.getByLabel(words.purpose).focus();
+      await page.keyboard.press('Space');
+      expect(await next.isDisabled()).toBe(false);
+      await next.click();
+      await h1(page, words.reference);
+      if (tag === 'de') await check(page, 'reference-de');
+      await page.getByRole('button', { name: words.back }).click();
+      await h1(page, words.title);
+      await page.getByRole('button', { name: words.correction }).click();
+      await h1(page, words.correction);
+      await check(page, `correction-${tag}`);
+      await page.getByRole('button', { name: words.finish }).click();
+      await h1(page, 'Welcome');
+      expect(kiosk.errors).toEqual([]);
+      await kiosk.context.close();
+    }
+  }, 300_000);
+
+  it('an idle My data screen warns, then wipes back to the welcome', async () => {
+    const context = await newKioskContext(browser, appliance.url);
+    const page = await context.newPage();
+    await page.goto(`${appliance.url}/kiosk?idle=2#token=${appliance.kioskToken}`);
+    await h1(page, 'Welcome');
+    await page.getByRole('button', { name: /^My data/ }).click();
+    await page.getByRole('button', { name: 'Get a copy of my data' }).click();
+    await page.getByLabel('Customer reference').fill('sub_00000000000000000000000000');
+    await page.getByRole('alertdialog').waitFor({ timeout: 60_000 });
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await h1(page, 'Welcome');
+    expect(await page.getByRole('button', { name: /^My data/ }).isVisible()).toBe(true);
+    expect(JSON.stringify(await browserTraces(page))).not.toContain('sub_0000');
+    await context.close();
+  }, 180_000);
+});
