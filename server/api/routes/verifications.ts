@@ -162,7 +162,9 @@ export function verificationRoutes(vault: Vault, service: VerificationService, j
     summary:
       'The written consent: the texts shown and the signature on the pad (no capture before it)',
     security: captureSecurity,
-    middleware: [small, capture, owns] as const,
+    // The written release carries the pad's signature: the capture prefix's limit, as the
+    // signature capture has (a slow signer's release passes 64 KiB of JSON).
+    middleware: [capture, owns] as const,
     request: { ...params, body: { required: true, content: json(ConsentCaptureSchema) } },
     responses: captureResponses,
   });

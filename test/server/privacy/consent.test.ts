@@ -217,6 +217,25 @@ describe('the written release', () => {
     expect(auditOf(t.vault, 'consent.granted')).toHaveLength(1);
   });
 
+  it('takes a long signature on the pad: the written release has the signature capture’s body limit, not the small JSON one', async () => {
+    const t = await setupVerifications();
+    const kiosk = t.kioskA.token;
+    const session = await bodyOf(
+      await t.call('POST', '/verifications', kiosk, { kind: 'identity' }),
+      201,
+    );
+    // A slow, long signature (25 s at 100 Hz): well above the JSON routes' 64 KiB.
+    const signature = signatureToJson(
+      syntheticSignature(LOOPS, { seed: 9, samples: 2500 }),
+    ) as unknown as Record<string, unknown>;
+    const consent = { ...writtenConsent(['biometric_processing']), signature };
+    expect(JSON.stringify(consent).length).toBeGreaterThan(64 * 1024);
+    await bodyOf(await t.call('POST', `/verifications/${session.id}/consent`, kiosk, consent), 200);
+    expect(consentRows(t.vault, session.subjectId!).map((r) => r.purpose)).toEqual([
+      'biometric_processing',
+    ]);
+  });
+
   it('refuses a text version that is not the current one, an unreadable signature, and a consent not covering the session, writing nothing', async () => {
     const t = await setupVerifications();
     const { id, subjectId } = await bodyOf(
