@@ -86,7 +86,7 @@ export interface SimulatedSigner {
 }
 
 /** A standard normal variate (Box–Muller), from a uniform source. */
-function gaussian(rnd: () => number): () => number {
+export function gaussian(rnd: () => number): () => number {
   return () => {
     const u = Math.max(rnd(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
@@ -97,7 +97,11 @@ function gaussian(rnd: () => number): () => number {
  * A smooth random function of writing time: Gaussian offsets (standard deviation 1) at knots
  * `knotMs` apart, joined by Catmull–Rom cubics.
  */
-function smoothNoise(normal: () => number, spanMs: number, knotMs: number): (t: number) => number {
+export function smoothNoise(
+  normal: () => number,
+  spanMs: number,
+  knotMs: number,
+): (t: number) => number {
   const knots = Array.from({ length: Math.ceil(spanMs / knotMs) + 4 }, () => normal());
   return (t) => {
     const at = Math.max(0, t) / knotMs;

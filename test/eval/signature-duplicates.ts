@@ -24,7 +24,7 @@ import {
   scoreFromDistances,
   type VerifierOptions,
 } from '../../server/biometrics/signature/verify.js';
-import { SIGNING_VARIATION } from '../../device/simulators/signer.js';
+import { SIGNING_VARIATION, gaussian, smoothNoise } from '../../device/simulators/signer.js';
 import { seededRandom } from '../support/random.js';
 
 export interface DuplicateChoice {
@@ -40,31 +40,6 @@ export function duplicateGrid(base: readonly VerifierOptions[]): DuplicateChoice
     for (const scale of [0.5, 1, 1.5]) grid.push({ options, count: 2, scale });
   }
   return grid;
-}
-
-function gaussian(rnd: () => number): () => number {
-  return () => {
-    const u = Math.max(rnd(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
-  };
-}
-
-/** Smooth noise of unit deviation over [0, span] with knots `knot` apart (Catmull–Rom). */
-function smoothNoise(normal: () => number, span: number, knot: number): (t: number) => number {
-  const knots = Array.from({ length: Math.ceil(span / knot) + 4 }, () => normal());
-  return (t) => {
-    const at = Math.max(0, t) / knot;
-    const i = Math.min(Math.floor(at), knots.length - 4);
-    const f = at - i;
-    const [p0, p1, p2, p3] = [knots[i]!, knots[i + 1]!, knots[i + 2]!, knots[i + 3]!];
-    return (
-      0.5 *
-      (2 * p1 +
-        (-p0 + p2) * f +
-        (2 * p0 - 5 * p1 + 4 * p2 - p3) * f * f +
-        (-p0 + 3 * p1 - 3 * p2 + p3) * f * f * f)
-    );
-  };
 }
 
 /** One synthetic duplicate of a real signature (seeded), its variation scaled by `scale`. */

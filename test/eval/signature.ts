@@ -557,6 +557,11 @@ function evaluate(
       })),
     });
   }
+  /** A column of a method fitted per fold, its replacements fitted as the headline's. */
+  const replacingColumn = <P>(m: Method<P>) => ({
+    name: m.name,
+    results: crossValidate(task, m, folds, true, undefined, (fold) => replacements.get(fold) ?? 0),
+  });
   if (experiment === 'cohort') {
     // T-norm against a cohort of the fold's training writers (signature-cohort.ts): one method
     // per fold (its cohort), sharing the distance caches; replacement and later-session
@@ -578,18 +583,9 @@ function evaluate(
     // Which enrolment references later ones replace (signature-replace-order.ts), the count
     // fitted per fold as the headline's.
     for (const order of ['farthest', 'nearest'] as const) {
-      const m = replaceOrderMethod(task, `replacing the ${order}`, verifier, order);
-      columns.push({
-        name: m.name,
-        results: crossValidate(
-          task,
-          m,
-          folds,
-          true,
-          undefined,
-          (fold) => replacements.get(fold) ?? 0,
-        ),
-      });
+      columns.push(
+        replacingColumn(replaceOrderMethod(task, `replacing the ${order}`, verifier, order)),
+      );
     }
   }
   if (experiment === 'recency') {
@@ -614,43 +610,29 @@ function evaluate(
   }
   if (experiment === 'duplicates') {
     // Synthetic duplicates of the enrolment references (signature-duplicates.ts), fitted per fold.
-    const m = verifierDuplicatesMethod(
-      task,
-      'verifier + duplicates',
-      verifier,
-      duplicateGrid(verifierGrid(task.pressure, fullGrid, dynamics, shape)),
-    );
-    columns.push({
-      name: m.name,
-      results: crossValidate(
-        task,
-        m,
-        folds,
-        true,
-        undefined,
-        (fold) => replacements.get(fold) ?? 0,
+    columns.push(
+      replacingColumn(
+        verifierDuplicatesMethod(
+          task,
+          'verifier + duplicates',
+          verifier,
+          duplicateGrid(verifierGrid(task.pressure, fullGrid, dynamics, shape)),
+        ),
       ),
-    });
+    );
   }
   if (experiment === 'stability') {
     // Local-stability weighted DTW (signature-stability.ts), α fitted per fold.
-    const m = verifierStabilityMethod(
-      task,
-      'verifier + stability',
-      verifier,
-      stabilityGrid(verifierGrid(task.pressure, fullGrid, dynamics, shape)),
-    );
-    columns.push({
-      name: m.name,
-      results: crossValidate(
-        task,
-        m,
-        folds,
-        true,
-        undefined,
-        (fold) => replacements.get(fold) ?? 0,
+    columns.push(
+      replacingColumn(
+        verifierStabilityMethod(
+          task,
+          'verifier + stability',
+          verifier,
+          stabilityGrid(verifierGrid(task.pressure, fullGrid, dynamics, shape)),
+        ),
       ),
-    });
+    );
   }
   printComparison(columns, folds);
   if (experiment === 'calibration') calibrationExperiment(task, verifier, folds);
