@@ -21,7 +21,7 @@ import {
   type RetentionSchedule,
 } from './privacy.js';
 import { SelfieStep } from './selfie.js';
-import { SignaturePad } from './signature-pad.js';
+import { SignaturePad, simulateSigning } from './signature-pad.js';
 import { forgetKioskToken, isKioskToken, loadKioskToken, saveKioskToken } from './token.js';
 
 /** How many signatures an identity enrols (the core takes 3-5). */
@@ -591,11 +591,7 @@ export function Privacy({
           pad={pad}
           token={token}
           onChange={setEmpty}
-          onSimulate={
-            pad?.transport.source === 'simulator'
-              ? () => void api.simulate(pad.id, { action: 'sign' })
-              : undefined
-          }
+          onSimulate={simulateSigning(api, pad)}
         />
       </section>
       <div class="row actions">
@@ -661,11 +657,7 @@ function Signatures({
         pad={pad}
         token={token}
         onChange={setEmpty}
-        onSimulate={
-          pad?.transport.source === 'simulator'
-            ? () => void api.simulate(pad.id, { action: 'sign' })
-            : undefined
-        }
+        onSimulate={simulateSigning(api, pad)}
       />
       <div class="row actions">
         <button

@@ -24,7 +24,7 @@ import { Privacy } from './app.js';
 import { Ink, screenDevice } from './ink.js';
 import { myDataText, type MyDataKey } from './my-data-strings.js';
 import { recordConsent } from './privacy.js';
-import { SignaturePad } from './signature-pad.js';
+import { SignaturePad, simulateSigning } from './signature-pad.js';
 
 /** The request types the End-User files at the kiosk (a correction needs a person: see below). */
 export const KIOSK_REQUEST_TYPES = [
@@ -379,11 +379,7 @@ export function MyData({ i18n, api, language, pad, token, onDone }: MyDataProps)
             pad={pad}
             token={token}
             onChange={setSignedEmpty}
-            onSimulate={
-              pad?.transport.source === 'simulator'
-                ? () => void api.simulate(pad.id, { action: 'sign' })
-                : undefined
-            }
+            onSimulate={simulateSigning(api, pad)}
           />
           <div class="row actions">
             <button

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Device } from '../../contract/index.js';
 import { openSse } from '../shared/sse.js';
 import type { Translator } from '../shared/i18n/index.js';
+import type { KioskApi } from './api.js';
 import type { Ink } from './ink.js';
 import { drawInk, drawSegment, padDevice, screenDevice, type InkSample } from './ink.js';
 
@@ -25,6 +26,13 @@ export interface SignaturePadProps {
   onChange: (empty: boolean) => void;
   /** The demo's button: asks the simulated pad to sign. */
   onSimulate?: (() => void) | undefined;
+}
+
+/** The "sign" button of a simulated pad: it asks the simulator to sign; absent for a real pad. */
+export function simulateSigning(api: KioskApi, pad: Device | null): (() => void) | undefined {
+  return pad?.transport.source === 'simulator'
+    ? () => void api.simulate(pad.id, { action: 'sign' })
+    : undefined;
 }
 
 export function SignaturePad({ i18n, ink, pad, token, onChange, onSimulate }: SignaturePadProps) {
