@@ -10,7 +10,7 @@
  * member of staff decides the case the event feed opened, as staff at the desk would. Every new
  * screen is checked with axe-core (WCAG 2.2 AA).
  */
-import type { Browser, Page, Request } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSimulatedSigner,
@@ -30,6 +30,7 @@ import {
   startE2eAppliance,
   type E2eAppliance,
 } from './harness.js';
+import { openKiosk, type KioskRun } from './kiosk-steps.js';
 import { apiCaller, staffUser, type ApiCaller } from './staff-fixtures.js';
 
 const describeKiosk = hasChromium ? describe : describe.skip;
@@ -99,7 +100,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
     await screenshot(page, `kiosk-my-data-${name}`);
   }
 
-  const refusals: string[] = [];
+  let refusals: string[] = [];
 
   /** Waits for the screen's heading; on a timeout, says where the kiosk was instead. */
   async function h1(page: Page, name: string | RegExp): Promise<void> {
@@ -120,46 +121,19 @@ describeKiosk('My data at the kiosk in Chromium', () => {
     }
   }
 
-  /** The kiosk page, its pen streams counted (each signature box opens its own). */
-  async function openKiosk(language: 'English' | 'Español' | 'Deutsch') {
-    const context = await newKioskContext(browser, appliance.url);
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('framenavigated', (f) => refusals.push(`navigated ${new URL(f.url()).pathname}`));
-    page.on('request', (r) => {
+  /** The kiosk page (kiosk-steps' openKiosk: refusals, errors, pen streams), in a language. */
+  async function openMyDataKiosk(language: 'English' | 'Español' | 'Deutsch'): Promise<KioskRun> {
+    const run = await openKiosk(browser, appliance);
+    // Named in a failure next to the refusals: where the page went and what it posted.
+    refusals = run.refusals;
+    run.page.on('framenavigated', (f) => refusals.push(`navigated ${new URL(f.url()).pathname}`));
+    run.page.on('request', (r) => {
       if (r.url().includes('/api/v1/') && r.method() === 'POST') {
         refusals.push(`POST ${new URL(r.url()).pathname}`);
       }
     });
-    // Refusals from the core, named in a failure (statuses and problem types only).
-    page.on('response', (r) => {
-      if (r.status() >= 400 && r.url().includes('/api/v1/')) {
-        void r.text().then((body) => {
-          refusals.push(`${r.status()} ${new URL(r.url()).pathname} ${body.slice(0, 300)}`);
-        });
-      }
-    });
-    const pen = { answered: 0, open: 0 };
-    const isPen = (url: string) => new URL(url).pathname.endsWith('/pen');
-    page.on('response', (r) => {
-      if (isPen(r.url())) {
-        pen.answered += 1;
-        pen.open += 1;
-      }
-    });
-    const ended = (request: Request) => {
-      if (!isPen(request.url())) return;
-      void request.response().then((answered) => {
-        if (answered) pen.open -= 1;
-      });
-    };
-    page.on('requestfinished', ended);
-    page.on('requestfailed', ended);
-    await page.goto(`${appliance.url}/kiosk#token=${appliance.kioskToken}`);
-    await h1(page, 'Welcome');
-    await page.getByRole('button', { name: language }).click();
-    return { context, page, errors, pen };
+    await run.page.getByRole('button', { name: language }).click();
+    return run;
   }
 
   /** Polls (the page's CSP forbids waitForFunction's evaluated strings) until `done`. */
@@ -178,7 +152,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
    * sample of one box arrives in the next.
    */
   async function proveBySignature(
-    kiosk: Awaited<ReturnType<typeof openKiosk>>,
+    kiosk: KioskRun,
     person: number,
     words: { agree: string; done: string; signTitle: string },
     checks: { consent: string; sign: string },
@@ -220,7 +194,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
 
   it('an enrolled subject files an access request after signing; the core records kiosk and proof', async () => {
     const subjectId = await enrolledSubject(seed);
-    const kiosk = await openKiosk('English');
+    const kiosk = await openMyDataKiosk('English');
     const { page } = kiosk;
     await page.getByRole('button', { name: /^My data/ }).click();
     await h1(page, 'Your data');
@@ -308,7 +282,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
   it('someone else signing files nothing (Spanish)', async () => {
     const subjectId = await enrolledSubject(seed);
     const before = await requestsOf(subjectId);
-    const kiosk = await openKiosk('Español');
+    const kiosk = await openMyDataKiosk('Español');
     const { page } = kiosk;
     await page.getByRole('button', { name: /^Mis datos/ }).click();
     await h1(page, 'Sus datos');
@@ -386,7 +360,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
       ],
     ] as const) {
       const tag = language === 'Deutsch' ? 'de' : 'es';
-      const kiosk = await openKiosk(language);
+      const kiosk = await openMyDataKiosk(language);
       const { page } = kiosk;
       await check(page, `welcome-${tag}`);
       await page.getByRole('button', { name: words.entry }).click();
