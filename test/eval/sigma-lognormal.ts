@@ -28,7 +28,7 @@ interface Stroke {
   readonly thetaE: number;
 }
 
-interface Plan {
+export interface Plan {
   readonly strokes: readonly Stroke[];
   /** Pen lifts after these stroke indices. */
   readonly lifts: readonly number[];
@@ -40,7 +40,7 @@ interface Plan {
   };
 }
 
-function gaussian(random: () => number): number {
+export function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
@@ -58,7 +58,7 @@ function erf(x: number): number {
   return s * y;
 }
 
-function writerPlan(random: () => number): Plan {
+export function writerPlan(random: () => number): Plan {
   const n = 8 + Math.floor(random() * 12);
   const strokes: Stroke[] = [];
   let t0 = 0;
@@ -91,7 +91,7 @@ function writerPlan(random: () => number): Plan {
 }
 
 /** The plan with each parameter perturbed; `scale` 1 is one genuine signing's variation. */
-function perturb(plan: Plan, random: () => number, scale: number, slower = 0): Plan {
+export function perturb(plan: Plan, random: () => number, scale: number, slower = 0): Plan {
   const g = () => gaussian(random) * scale;
   let shift = 0;
   return {
@@ -115,7 +115,7 @@ function perturb(plan: Plan, random: () => number, scale: number, slower = 0): P
   };
 }
 
-function render(plan: Plan): Signature {
+export function render(plan: Plan): Signature {
   const end = Math.max(...plan.strokes.map((s) => s.t0 + Math.exp(s.mu + 3 * s.sigma)));
   const samples: SignatureSample[] = [];
   let x = 0;

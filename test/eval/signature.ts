@@ -4,7 +4,7 @@
  *   node --import tsx test/eval/signature.ts --data <dir> [--task 1|2] [--splits 5] [--seed 2004]
  *     [--folds 2] [--users 1-20] [--grid full|channels] [--replace n] [--dynamics channels]
  *     [--shape channels] [--experiment dba|norm|path-signature|synthetic|calibration|adaptation|adaptation-pooled|
- *       cohort|replace-order|recency|duplicates|stability]
+ *       cohort|replace-order|recency|duplicates|stability|lognormal-scorer]
  *
  * <dir> holds UxSy.TXT files (or task1/ and task2/ folders holding them); only users 1–20 are
  * read (--users narrows it). Protocol (SVC2004): enrol S1–S5, genuine probes S11–S20, skilled
@@ -48,7 +48,8 @@
  * --experiment recency weights later references over enrolment ones (signature-recency.ts);
  * --experiment duplicates adds synthetic duplicates of the enrolment (signature-duplicates.ts);
  * --experiment stability weights the alignment by the references' local stability
- * (signature-stability.ts).
+ * (signature-stability.ts); --experiment lognormal-scorer scores with a logistic scorer trained on
+ * synthetic sigma-lognormal writers only (signature-lognormal-scorer.ts).
  *
  * IN-SAMPLE (labelled so): the shipped defaults (DEFAULT_VERIFIER_OPTIONS) on all writers, and
  * what the fitting procedure chooses on all of them. DTW distances are computed once per feature
@@ -56,7 +57,7 @@
  * against the verifier's own scorePreparedSignature before anything is printed.
  */
 import os from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -80,6 +81,7 @@ import { fitRecency, recencyMethod } from './signature-recency.js';
 import { duplicateGrid, verifierDuplicatesMethod } from './signature-duplicates.js';
 import { stabilityGrid, verifierStabilityMethod } from './signature-stability.js';
 import { sigmaLognormalTask } from './sigma-lognormal.js';
+import { lognormalScorerMethod, type ScorerFile } from './signature-lognormal-scorer.js';
 import {
   Protocol,
   adaptationFigures,
@@ -633,6 +635,40 @@ function evaluate(
         ),
       ),
     );
+  }
+  if (experiment === 'lognormal-scorer') {
+    // A writer-independent scorer learned on synthetic sigma-lognormal writers only
+    // (signature-lognormal-scorer.ts, weights from signature-train-scorer.ts): its threshold
+    // fitted on the fold's training writers, and the synthetic writers' own threshold.
+    const file = JSON.parse(
+      readFileSync(new URL('./signature-lognormal-scorer.json', import.meta.url), 'utf8'),
+    ) as ScorerFile;
+    const sets = task.pressure ? file.pressure : file.noPressure;
+    console.log(
+      `lognormal scorer: ${file.model}, trained on ${file.writers} synthetic writers (seed ${file.seed}); synthetic thresholds ${Object.entries(
+        sets,
+      )
+        .map(([set, w]) => `${set} ${w.threshold.toFixed(4)}`)
+        .join(', ')}`,
+    );
+    for (const weights of [sets.full, sets.distance, sets.calibration]) {
+      const m = lognormalScorerMethod(task, `scorer (${weights.set})`, verifier, {
+        weights,
+        label: 'fold threshold',
+      });
+      columns.push({ name: m.name, results: crossValidate(task, m, folds, false) });
+    }
+    const s = lognormalScorerMethod(task, 'scorer (calibration), syn. thr.', verifier, {
+      weights: sets.calibration,
+      label: 'synthetic threshold',
+    });
+    columns.push({
+      name: s.name,
+      results: crossValidate(task, s, folds, false, () => ({
+        p: s.grid[0]!,
+        threshold: sets.calibration.threshold,
+      })),
+    });
   }
   printComparison(columns, folds);
   if (experiment === 'calibration') calibrationExperiment(task, verifier, folds);
