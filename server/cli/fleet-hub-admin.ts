@@ -47,7 +47,11 @@ function expiry(value: string | undefined, required: boolean): string | null {
   return new Date(at).toISOString();
 }
 
-export function addHubAdminCommands(hub: Command, io: CliIo): void {
+export function addHubAdminCommands(
+  hub: Command,
+  io: CliIo,
+  setExit: (code: number) => void,
+): void {
   const keys = hub.command('admin-key').description("the hub admin API's keys (audited)");
   keys
     .command('create')
@@ -204,7 +208,7 @@ export function addHubAdminCommands(hub: Command, io: CliIo): void {
       const result = await withAdmin(o.dir, (admin) => admin.verifyAudit());
       if (o.json) printJson(io.stdout, result);
       else printLine(io.stdout, result.ok ? `audit chain ok: ${result.message}` : result.message);
-      if (!result.ok) process.exitCode = 1;
+      if (!result.ok) setExit(1);
     });
 
   hub

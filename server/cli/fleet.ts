@@ -41,7 +41,11 @@ function readCredentials(file: string) {
   return parseCredentials(text);
 }
 
-export function addFleetCommands(program: Command, io: CliIo): void {
+export function addFleetCommands(
+  program: Command,
+  io: CliIo,
+  setExit: (code: number) => void = () => undefined,
+): void {
   const fleet = program
     .command('fleet')
     .description("this appliance in a bank's fleet (NATS JetStream leaf node)");
@@ -238,7 +242,7 @@ export function addFleetCommands(program: Command, io: CliIo): void {
       },
     );
 
-  addHubAdminCommands(hub, io);
+  addHubAdminCommands(hub, io, setExit);
 
   hub
     .command('rotate-key')
