@@ -251,7 +251,12 @@ describe.skipIf(!natsAvailable)('fleet hub: the fraud-list admin API', () => {
 
     // The audit chain: the keys made, each change with actor, entry id and legal basis.
     expect(
-      audited().map((a) => [a.actor, a.action, a.objectId.slice(0, 4), JSON.parse(a.details)]),
+      audited().map((a) => [
+        a.actor,
+        a.action,
+        a.objectId.slice(0, 4),
+        JSON.parse(a.details) as unknown,
+      ]),
     ).toEqual([
       ['cli', 'fleet.admin_key_created', 'hak_', expect.anything()],
       ['cli', 'fleet.admin_key_created', 'hak_', expect.anything()],
