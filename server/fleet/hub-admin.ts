@@ -425,7 +425,12 @@ export class HubAdmin {
       this.#starting = (async () => {
         await this.#node?.stop();
         this.#node = null;
-        this.#node = await HubNode.start(this.dir, { reporting: false });
+        try {
+          this.#node = await HubNode.start(this.dir, { reporting: false });
+        } catch (error) {
+          if (error instanceof FleetError) throw error;
+          throw new FleetError('engine_not_ready', 'the hub server cannot be reached');
+        }
         return this.#node;
       })().finally(() => {
         this.#starting = null;
@@ -605,7 +610,12 @@ export class HubAdmin {
         });
       })
       .immediate();
-    const seq = await this.#publishRemoval(id, kind, input.reason as FraudRemovalReason, at);
+    // This tombstone, and any an earlier failure left unsent.
+    await this.publishPendingRemovals();
+    const seq = this.#db
+      .prepare('SELECT tombstone_seq FROM reports.fraud_removed WHERE id = ?')
+      .pluck()
+      .get(id) as number;
     return { ...this.entry(id), seq };
   }
 
@@ -626,13 +636,16 @@ export class HubAdmin {
       removedAt,
       signedAt: new Date().toISOString(),
     };
-    const ack = await node.js.publish(
-      'fleet.down.fraud',
-      JSON.stringify(signEntry(entry, signingPair(state))),
-      {
+    const ack = await node.js
+      .publish('fleet.down.fraud', JSON.stringify(signEntry(entry, signingPair(state))), {
         msgID: removalMessageId(id),
-      },
-    );
+      })
+      .catch(() => {
+        throw new FleetError(
+          'engine_not_ready',
+          'the hub server did not take the removal; it is sent at the next removal or serve-admin start',
+        );
+      });
     this.#db
       .prepare('UPDATE reports.fraud_removed SET tombstone_seq = ? WHERE id = ?')
       .run(ack.seq, id);

@@ -214,6 +214,40 @@ describe.skipIf(!natsAvailable)('fleet: removals travel down; faces survive a ro
     }
   });
 
+  it('a removal made while the hub server is down is refused as such, kept, and sent with the next one', async () => {
+    const first = await admin.addDocument(
+      { documentNumber: 'QZ7100003', issuingState: null, reason: 'reported_stolen' },
+      'cli',
+    );
+    const second = await admin.addDocument(
+      { documentNumber: 'QZ7100004', issuingState: null, reason: 'reported_stolen' },
+      'cli',
+    );
+    for (const b of fleet.branches) await b.node!.waitForSeq(second.seq);
+    const listedAt = (b: Branch, id: string) =>
+      b.vault.read(
+        (db) =>
+          db
+            .prepare('SELECT COUNT(*) FROM fleet_fraud_documents WHERE entry_id = ?')
+            .pluck()
+            .get(id) as number,
+      );
+    expect(fleet.branches.map((b) => listedAt(b, first.id))).toEqual([1, 1]);
+    await fleet.hubServer.kill();
+    await expect(
+      admin.remove(first.id, { reason: 'document_recovered' }, 'cli'),
+    ).rejects.toMatchObject({ name: 'FleetError', reason: 'engine_not_ready' });
+    // Removed at the hub (value erased, audited), its tombstone pending.
+    expect(admin.entry(first.id).status).toBe('removed');
+    await fleet.hubServer.start();
+    await waitForLeaves(fleet, 2);
+    const next = await admin.remove(second.id, { reason: 'document_recovered' }, 'cli');
+    for (const b of fleet.branches) {
+      await b.node!.waitForSeq(next.seq);
+      expect([listedAt(b, first.id), listedAt(b, second.id)]).toEqual([0, 0]);
+    }
+  }, 60_000);
+
   it('a rotation seals the live faces again: a branch joining after it gets them, not the removed', async () => {
     const late = await addFace(7103);
     const rotated = await fleet.hub!.rotateKey(DAY);
