@@ -36,7 +36,13 @@ export {
   KIOSK_TOKEN_TAG,
 } from './kiosks.js';
 export type { Kiosk } from './kiosks.js';
-export { generatePassword, randomSecret } from './secrets.js';
+export {
+  bearerPrefix,
+  checkDisplayName,
+  generatePassword,
+  newBearerSecret,
+  randomSecret,
+} from './secrets.js';
 export {
   SESSION_SEEN_RESOLUTION_MS,
   authenticateSession,

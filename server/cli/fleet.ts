@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import {
   FleetError,
+  HubAdmin,
   HubNode,
   addBranch,
   fleetStatus,
@@ -20,6 +21,7 @@ import {
   revokeBranch,
 } from '../fleet/index.js';
 import { withVault } from './context.js';
+import { addHubAdminCommands } from './fleet-hub-admin.js';
 import { UsageError, printJson, printLine, printTable, readSecretFile, type CliIo } from './io.js';
 import { withUnlock, type CommonOptions } from './options.js';
 
@@ -39,7 +41,11 @@ function readCredentials(file: string) {
   return parseCredentials(text);
 }
 
-export function addFleetCommands(program: Command, io: CliIo): void {
+export function addFleetCommands(
+  program: Command,
+  io: CliIo,
+  setExit: (code: number) => void = () => undefined,
+): void {
   const fleet = program
     .command('fleet')
     .description("this appliance in a bank's fleet (NATS JetStream leaf node)");
@@ -196,6 +202,8 @@ export function addFleetCommands(program: Command, io: CliIo): void {
     .option('--issuer <code>', 'the issuing state (default: any issuer)')
     .requiredOption('--reason <code>', 'the reason code')
     .option('--expires-at <time>', 'an ISO-8601 time after which the entry stops matching')
+    .option('--legal-basis <code>', 'the legal basis (a code, recorded with the entry)')
+    .option('--reference <code>', 'the case reference (a code)')
     .option('--json', 'print JSON')
     .action(
       async (o: {
@@ -204,27 +212,37 @@ export function addFleetCommands(program: Command, io: CliIo): void {
         issuer?: string;
         reason: string;
         expiresAt?: string;
+        legalBasis?: string;
+        reference?: string;
         json?: boolean;
       }) => {
         const number = readSecretFile(o.numberFile, 'document number');
         if (o.expiresAt !== undefined && Number.isNaN(Date.parse(o.expiresAt)))
           throw new UsageError('--expires-at is an ISO-8601 time');
         readHub(o.dir);
-        const node = await HubNode.start(o.dir, { reporting: false });
+        // Through the hub's admin service: audited (actor cli) as the admin API's changes are.
+        const admin = await HubAdmin.open(o.dir);
         try {
-          const added = await node.addFraudDocument({
-            documentNumber: number,
-            issuingState: o.issuer ?? null,
-            reason: o.reason,
-            expiresAt: o.expiresAt ? new Date(o.expiresAt).toISOString() : null,
-          });
-          if (o.json) printJson(io.stdout, added);
+          const added = await admin.addDocument(
+            {
+              documentNumber: number,
+              issuingState: o.issuer ?? null,
+              reason: o.reason,
+              legalBasis: o.legalBasis ?? null,
+              reference: o.reference ?? null,
+              expiresAt: o.expiresAt ? new Date(o.expiresAt).toISOString() : null,
+            },
+            'cli',
+          );
+          if (o.json) printJson(io.stdout, { id: added.id, seq: added.seq });
           else printLine(io.stdout, `fraud entry ${added.id} published (sequence ${added.seq})`);
         } finally {
-          await node.stop();
+          await admin.close();
         }
       },
     );
+
+  addHubAdminCommands(hub, io, setExit);
 
   hub
     .command('rotate-key')
@@ -246,7 +264,7 @@ export function addFleetCommands(program: Command, io: CliIo): void {
         else
           printLine(
             io.stdout,
-            `fleet key v${rotated.version} sent down (sequence ${rotated.seq}); ${rotated.reissued} fraud entries indexed again`,
+            `fleet key v${rotated.version} sent down (sequence ${rotated.seq}); ${rotated.reissued} fraud entries indexed again, ${rotated.faces} fraud faces sealed again`,
           );
       } finally {
         await node.stop();

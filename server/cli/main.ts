@@ -71,7 +71,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addDeviceCommands(program, io, setExit);
   addFaceCommands(program, io, setExit);
   addFacesCommands(program, io, setExit);
-  addFleetCommands(program, io);
+  addFleetCommands(program, io, setExit);
 
   return program;
 }

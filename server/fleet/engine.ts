@@ -33,7 +33,9 @@ export type FleetErrorReason =
   | 'hub_not_initialised'
   | 'hub_exists'
   | 'refused'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'unknown_entry'
+  | 'unauthorized';
 
 /** A fleet operation that cannot proceed; the message names no personal data and no secret. */
 export class FleetError extends Error {

@@ -46,6 +46,7 @@ import type { FleetCredentials } from './membership.js';
 import { messageId, type FleetDecision } from './node.js';
 import { issueFleetCertificate, makeFleetCa, type CertificateAndKey } from '../tls.js';
 import { FLEET_SIGHTING_WINDOW_DAYS } from './checks.js';
+import { fraudFaceEntry, resendFraudFaces } from './fraud-faces.js';
 
 export interface HubState {
   readonly kind: 'verikiosk-fleet-hub';
@@ -363,6 +364,14 @@ export function revokeBranch(dir: string, branch: string): void {
   });
 }
 
+/** The hub's signing key pair (every entry sent down is signed with it). */
+export function signingPair(state: HubState): { publicKey: Uint8Array; privateKey: Uint8Array } {
+  return {
+    publicKey: Buffer.from(state.signing.publicKey, 'base64'),
+    privateKey: Buffer.from(state.signing.privateKey, 'base64'),
+  };
+}
+
 export function activeBranches(state: HubState): string[] {
   return Object.entries(state.branches)
     .filter(([, b]) => !b.revoked)
@@ -386,7 +395,8 @@ function sealForHub(key: Uint8Array, id: string, text: string): Uint8Array {
   return Buffer.concat([nonce, box]);
 }
 
-function openForHub(key: Uint8Array, id: string, sealed: Uint8Array): string {
+/** Opens a value sealed by `sealForHub` (the fraud team's numbers and templates). */
+export function openForHub(key: Uint8Array, id: string, sealed: Uint8Array): string {
   const s = sodium();
   const n = s.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
   const plain = s.crypto_aead_xchacha20poly1305_ietf_decrypt(
@@ -1101,23 +1111,11 @@ export class HubNode {
           e.expiresAt,
           new Date().toISOString(),
         );
-      const sealed = this.#fleetKey.sealFace(id, bytes);
-      const entry = {
-        type: 'fraud_face',
-        id,
-        keyVersion: this.#fleetKey.version,
-        model: e.model.name,
-        modelVersion: e.model.version,
-        dim: input.embedding.length,
-        ...sealed,
-        reason: e.reason,
-        legalBasis: e.legalBasis,
-        reference: e.reference,
-        addedBy: e.addedBy,
-        expiresAt: e.expiresAt,
-        removedAt: null,
-        signedAt: new Date().toISOString(),
-      };
+      const entry = fraudFaceEntry(
+        this.#fleetKey,
+        { ...e, model: e.model.name, modelVersion: e.model.version },
+        bytes,
+      );
       const ack = await this.js.publish(
         'fleet.down.fraud',
         JSON.stringify(signEntry(entry, this.#signing())),
@@ -1166,7 +1164,9 @@ export class HubNode {
    * the new version. The appliances re-index their own signals and send them up again; the hub's
    * sightings under a destroyed version go with it (`destroyExpiredHubKeys`).
    */
-  async rotateKey(graceMs: number): Promise<{ version: number; seq: number; reissued: number }> {
+  async rotateKey(
+    graceMs: number,
+  ): Promise<{ version: number; seq: number; reissued: number; faces: number }> {
     const state = readHub(this.dir);
     const current = state.fleetKeys.at(-1)!;
     const nextBytes = newFleetKeyBytes();
@@ -1216,7 +1216,17 @@ export class HubNode {
           expiresAt: row.expires_at,
         });
       }
-      return { version, seq: ack.seq, reissued: rows.length };
+      // The live fraud faces, sealed again under the new version (fraud-faces.ts).
+      const faces = await resendFraudFaces(
+        this.#db,
+        nextKey,
+        (id, sealed) => Buffer.from(openForHub(storage, id, sealed), 'base64'),
+        (entry, msgID) =>
+          this.js.publish('fleet.down.fraud', JSON.stringify(signEntry(entry, this.#signing())), {
+            msgID,
+          }),
+      );
+      return { version, seq: ack.seq, reissued: rows.length, faces };
     } finally {
       currentKey.wipe();
       nextKey.wipe();

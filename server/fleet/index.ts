@@ -22,3 +22,11 @@ export {
   parseCredentials,
 } from './membership.js';
 export { startFleetInBackground, type FleetRunner } from './runner.js';
+export {
+  HubAdmin,
+  HUB_ADMIN_SCOPES,
+  type HubAdminKey,
+  type HubAdminScope,
+  type HubFraudEntry,
+} from './hub-admin.js';
+export { hubAdminApp, serveHubAdmin } from './hub-admin-api.js';

@@ -34,6 +34,7 @@ import {
 } from './engine.js';
 import { verifyEnvelope } from './keys.js';
 import { faceEntryAddedBy } from '../fraud/index.js';
+import { applyFraudRemoval, fleetEntryRemoved } from './fraud-removal.js';
 import { randomBytes } from 'node:crypto';
 import {
   FLEET_SUBSCRIBER,
@@ -172,6 +173,8 @@ export interface FleetFaceList {
     expiresAt?: string | null;
     actor: string;
   }): string;
+  /** Takes a face off the list and out of the running search (a hub's removal). */
+  removeFraudFace(entryId: string, actor: string, reason: string): boolean;
 }
 
 const FLEET_CODE = /^[a-z0-9_.:-]{1,64}$/;
@@ -210,6 +213,8 @@ function applyFaceEntry(
     !isIso(e.signedAt)
   )
     return false;
+  // Removed at the hub (a re-send that crossed its tombstone): nothing to add.
+  if (vault.read((db) => fleetEntryRemoved(db, e.id as string))) return true;
   if (faces === null) return false;
   if (faces.model.name !== e.model || faces.model.version !== e.modelVersion) return false;
   const actor = fleetFaceActor(e.id);
@@ -267,6 +272,8 @@ function applyEntry(
   if (typeof e !== 'object' || e === null || typeof e.keyVersion !== 'number') return false;
   if (e.type === 'fleet_key') return applyKeyEntry(vault, e);
   if (e.type === 'fraud_face') return applyFaceEntry(vault, e, faces, now);
+  if (e.type === 'fraud_removal')
+    return applyFraudRemoval(vault, e, faces, fleetFaceActor(String(e.id)), now);
   if (e.type === 'fraud_document') {
     if (
       typeof e.id !== 'string' ||
@@ -278,6 +285,8 @@ function applyEntry(
       !(e.removedAt === null || isIso(e.removedAt))
     )
       return false;
+    // Removed at the hub (a re-send that crossed its tombstone): kept out.
+    if (vault.read((db) => fleetEntryRemoved(db, e.id as string))) return true;
     vault.write((db) =>
       upsertFraudDocument(db, {
         entryId: e.id as string,

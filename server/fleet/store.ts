@@ -68,6 +68,7 @@ export function clearFleet(db: WritableDb): void {
     'fleet_epochs',
     'fleet_conflicts',
     'fleet_signal_inputs',
+    'fleet_fraud_removals',
   ]) {
     cachedStatement(db, `DELETE FROM ${table}`).run();
   }

@@ -58,6 +58,7 @@ export {
 } from './crypto.js';
 export type { FieldRef } from './crypto.js';
 export {
+  appendAudit,
   verifyAuditChain,
   verifyAuditDb,
   countAuditEntries,
@@ -78,6 +79,7 @@ export type {
   AuditChain,
   AuditChainCheck,
   AuditExportVerification,
+  AuditSigner,
 } from './audit.js';
 export {
   defaultDataDir,
