@@ -3,6 +3,9 @@
  * `face compare --jsonl` answers {"a": path, "b": path} lines from stdin, one line each, with
  * the models loaded once. The models run in this process (a CLI serves nobody else).
  *
+ * `face template <image> --out F` writes the image's face template (VKFT) for the fleet hub's
+ * `fraud-add-face`: the fraud team's only way to a template, since the hub runs no face engine.
+ *
  * Exit codes: 0 every image was usable (whatever the decision), 1 an image was not (no face,
  * corrupt, …) or a request line was malformed, 2 usage.
  */
@@ -16,7 +19,9 @@ import {
   checkFace,
   compareFaces,
   faceEngineOptions,
+  serializeFaceTemplate,
   stillImageLiveness,
+  templateOf,
   type DecodeLimits,
   type FaceComparison,
   type FaceMatchRates,
@@ -216,4 +221,48 @@ export function addFaceCommands(
         });
       },
     );
+
+  face
+    .command('template')
+    .description(
+      "write the face template (VKFT) of one image to a new 0600 file, for the fleet hub's fraud-add-face; prints JSON without the template",
+    )
+    .argument('<image>', 'the image')
+    .requiredOption('--out <file>', 'the template file to create (never overwritten)')
+    .addOption(roleOption('--role <role>', 'what the image is'))
+    .option('--data-dir <dir>', "read limits from this data dir's config")
+    .action(async (image: string, o: FaceCliOptions & { role: FaceRole; out: string }) => {
+      if (fs.existsSync(o.out)) throw new UsageError(`${o.out} exists: give a new file`);
+      const settings = settingsFrom(o, io);
+      const read = readImage(image, settings.limits);
+      if (!read.ok) {
+        printJson(io.stdout, unusable('a', read.reason));
+        setExit(1);
+        return;
+      }
+      await withEngine(settings.limits, async (engine) => {
+        const analysis = await engine.analyse(read.bytes, { role: o.role });
+        if (analysis.status !== 'ok') {
+          if (analysis.status === 'busy') printJson(io.stdout, analysis);
+          else
+            printJson(io.stdout, {
+              status: analysis.status,
+              reason: analysis.reason,
+              guidance: analysis.guidance,
+            });
+          setExit(1);
+          return;
+        }
+        const bytes = serializeFaceTemplate(templateOf(analysis, engine.model));
+        // 'wx': created here or refused, never another file's bytes replaced; 0600: a biometric.
+        fs.writeFileSync(o.out, bytes, { flag: 'wx', mode: 0o600 });
+        printJson(io.stdout, {
+          status: 'ok',
+          out: o.out,
+          model: engine.model,
+          bytes: bytes.length,
+          quality: analysis.quality,
+        });
+      });
+    });
 }

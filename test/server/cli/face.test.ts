@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../server/cli/index.js';
 import { itWithDevData } from '../../support/with-dev-data.js';
 import { MODEL_TIMEOUT, devImagePath } from '../biometrics/face/helpers.js';
+import { deserializeFaceTemplate, faceDistance } from '../../../server/biometrics/index.js';
+import { runBin } from './bin-helpers.js';
 import { cleanupDirs, cli, jsonLines, parseJson, tempDir, testIo } from './helpers.js';
 
 afterEach(cleanupDirs);
@@ -82,6 +84,40 @@ describe('verikiosk face', () => {
         status: 'rejected',
         reason: expect.stringMatching(/corrupt_image|unsupported_format/) as unknown,
       });
+    },
+    MODEL_TIMEOUT,
+  );
+
+  itWithDevData(
+    'faces',
+    'template (as a process) writes a 0600 VKFT file that matches its person, never overwrites, and writes nothing for a face it cannot use',
+    async () => {
+      const dir = tempDir('vk-face-template-');
+      const out = (name: string): string => path.join(dir, name);
+      const make = async (image: string, file: string) =>
+        runBin(['face', 'template', image, '--out', out(file)]);
+      const first = await make(devImagePath(3, 1), 'a.vkft');
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).not.toMatch(/vector|descriptor/);
+      expect(JSON.parse(first.stdout)).toMatchObject({ status: 'ok', bytes: expect.any(Number) });
+      expect(fs.statSync(out('a.vkft')).mode & 0o777).toBe(0o600);
+      expect((await make(devImagePath(3, 4), 'b.vkft')).code).toBe(0);
+      expect((await make(devImagePath(6, 3), 'c.vkft')).code).toBe(0);
+      const read = (file: string) => deserializeFaceTemplate(fs.readFileSync(out(file)));
+      const [a, b, c] = [read('a.vkft'), read('b.vkft'), read('c.vkft')];
+      expect(faceDistance(a, b)).toBeLessThan(faceDistance(a, c));
+
+      const before = fs.readFileSync(out('a.vkft'));
+      const again = await make(devImagePath(6, 3), 'a.vkft');
+      expect(again.code).toBe(2);
+      expect(fs.readFileSync(out('a.vkft')).equals(before)).toBe(true);
+
+      const corrupt = out('broken.jpg');
+      fs.writeFileSync(corrupt, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]));
+      const bad = await make(corrupt, 'd.vkft');
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(bad.stdout)).toMatchObject({ status: 'rejected' });
+      expect(fs.existsSync(out('d.vkft'))).toBe(false);
     },
     MODEL_TIMEOUT,
   );
