@@ -20,6 +20,7 @@ import {
   revokeBranch,
 } from '../fleet/index.js';
 import { withVault } from './context.js';
+import { addFleetPushCommands } from './fleet-push.js';
 import { UsageError, printJson, printLine, printTable, readSecretFile, type CliIo } from './io.js';
 import { withUnlock, type CommonOptions } from './options.js';
 
@@ -117,6 +118,7 @@ export function addFleetCommands(program: Command, io: CliIo): void {
   });
 
   const hub = fleet.command('hub').description("the fleet's hub, in the bank's data centre");
+  addFleetPushCommands(hub, io);
   hub
     .command('init')
     .description("write the hub's state (signing key, fleet key) and nats-server configuration")

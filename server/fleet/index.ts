@@ -22,3 +22,4 @@ export {
   parseCredentials,
 } from './membership.js';
 export { startFleetInBackground, type FleetRunner } from './runner.js';
+export { pushConsentText, pushPolicy, pushedDocuments, type PushResult } from './policy-push.js';
