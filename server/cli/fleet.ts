@@ -104,6 +104,11 @@ export function addFleetCommands(program: Command, io: CliIo): void {
             ],
           ],
         );
+      for (const m of status.managed ?? [])
+        printLine(
+          io.stdout,
+          `fleet-managed: ${m.kind}${m.scope ? ` ${m.scope}` : ''} (hub version ${m.hubVersion}); change it at the hub`,
+        );
     });
 
   withUnlock(

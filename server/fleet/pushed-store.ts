@@ -43,3 +43,22 @@ export function setManagedDocument(
 
 /** The scope of a consent text: its purpose and language. */
 export const consentScope = (purpose: string, language: string): string => `${purpose}:${language}`;
+
+/** Every fleet-managed document (for `fleet status`). */
+export function managedDocuments(
+  db: ReadableDb,
+): { kind: PushedKind; scope: string; hubVersion: number; entryId: string }[] {
+  return sql(
+    db,
+    `SELECT kind, scope, hub_version AS hubVersion, entry_id AS entryId FROM fleet_managed
+     ORDER BY kind, scope`,
+  ).all() as { kind: PushedKind; scope: string; hubVersion: number; entryId: string }[];
+}
+
+/**
+ * Leaving the fleet releases its documents: they stay in force (nothing is rolled back) but are
+ * local from then on, so a local change is accepted again.
+ */
+export function releaseManagedDocuments(db: WritableDb): number {
+  return sql(db, 'DELETE FROM fleet_managed').run().changes;
+}

@@ -195,7 +195,12 @@ export function publishConsentTexts(
       });
       if (current !== undefined && current.textHash === rendered.hash) continue;
       // A text the fleet's hub pushed wins over the local template (see fleet/pushed-apply.ts).
-      if (current !== undefined && isFleetText(current.templateVersion)) continue;
+      if (
+        current !== undefined &&
+        isFleetText(current.templateVersion) &&
+        store.fleetManagesText(db, template.purpose, template.language)
+      )
+        continue;
       const n = store.textVersionCount(db, template.purpose, template.language) + 1;
       const id = newId('ctx');
       const version = `${template.version}.${n}`;

@@ -5,7 +5,8 @@
  * stored as its canonical JSON with a SHA-256, audited (`decision_policy.installed`).
  *
  * Fleet-managed: once the fleet installed a policy, a local install is refused (`fleet_managed`)
- * until the appliance leaves the fleet's management (not built: the bank pushes a new version).
+ * until the appliance leaves the fleet (`fleet leave` releases the documents; the policy in force
+ * stays until a new one is installed).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -85,6 +86,11 @@ export function decisionPolicyInForce(vault: Vault, fallback: DecisionPolicy): D
   return vault.read(latestDecisionPolicy)?.policy ?? fallback;
 }
 
+/** The fleet's hub manages the policy (its row in `fleet_managed`, migration 019; gone at leave). */
+function fleetManagesPolicy(db: ReadableDb): boolean {
+  return sql(db, "SELECT 1 FROM fleet_managed WHERE kind = 'policy'").get() !== undefined;
+}
+
 export interface PolicyInstall {
   readonly actor: string;
   /** Set when the hub sent it: its version and list entry (provenance). */
@@ -104,7 +110,7 @@ export function installDecisionPolicy(
   const hash = policyHash(policy);
   return vault.write((db) => {
     const last = latestDecisionPolicy(db);
-    if (install.fleet === undefined && last?.source === 'fleet')
+    if (install.fleet === undefined && last?.source === 'fleet' && fleetManagesPolicy(db))
       throw new PolicyStoreError(
         'fleet_managed',
         `the decision policy is managed by the fleet (hub version ${last.fleetVersion}): change it at the hub (fleet hub push-policy)`,

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { newSigningKeyPair, signEntry } from '../../../server/fleet/keys.js';
-import { fleetStatus } from '../../../server/fleet/membership.js';
+import { fleetStatus, leaveFleet } from '../../../server/fleet/membership.js';
 import { pushConsentText, pushPolicy, pushedDocuments } from '../../../server/fleet/policy-push.js';
 import { POLICY_SUBJECT } from '../../../server/fleet/pushed-apply.js';
 import { readHub } from '../../../server/fleet/hub.js';
@@ -88,6 +88,10 @@ describe.skipIf(!natsAvailable)('policies and consent texts pushed by the hub', 
         entryId: pushed.id,
       });
     }
+    for (const b of fleet.branches)
+      expect(fleetStatus(b.vault).managed).toEqual([
+        { kind: 'policy', scope: '', hubVersion: 1, entryId: pushed.id },
+      ]);
     // Fleet-managed: a local change is refused, the fleet's version stays in force.
     const b1 = fleet.branches[0]!;
     expect(() =>
@@ -242,4 +246,18 @@ describe.skipIf(!natsAvailable)('policies and consent texts pushed by the hub', 
       });
     }
   }, 60_000);
+
+  it('leaving the fleet releases its documents: they stay in force, a local change is accepted again', async () => {
+    const b3 = fleet.branches[2]!;
+    await b3.node!.stop();
+    b3.node = null;
+    leaveFleet(b3.vault, 'test');
+    expect(nextDecision(b3).policyVersion).toBe('bank-3');
+    installDecisionPolicy(b3.vault, bankPolicy('local-1', 'resubmit'), { actor: 'admin' });
+    expect(nextDecision(b3).policyVersion).toBe('local-1');
+    expect(publishConsentTexts(b3.vault, [], null)).toBeGreaterThan(0);
+    expect(
+      consentTexts(b3.vault, { purpose: 'data_sharing', language: 'en' })[0]?.version,
+    ).not.toMatch(/^fleet-/);
+  });
 });
