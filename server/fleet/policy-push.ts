@@ -19,12 +19,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { textHash } from '../privacy/index.js';
 import { PolicyStoreError, parseDecisionPolicy } from '../verification/index.js';
-import { FleetError } from './engine.js';
+import { DOWN_STREAM, FleetError } from './engine.js';
 import { HubNode, hubPaths, readHub } from './hub.js';
-import { signEntry } from './keys.js';
-import { CONSENT_SUBJECT, POLICY_SUBJECT, PushedConsentTextSchema } from './pushed-apply.js';
+import { signEntry, verifyEnvelope } from './keys.js';
+import { PushedConsentTextSchema, pushedSubject } from './pushed-apply.js';
 import { consentScope, type PushedKind } from './pushed-store.js';
 
 // ---- hub ------------------------------------------------------------------------------------------
@@ -46,6 +47,25 @@ export interface PushResult {
   readonly seq: number;
 }
 
+/** The hub version of the last entry on `subject` in FLEET_DOWN signed by the hub, else 0. */
+async function lastPushedVersion(
+  node: HubNode,
+  subject: string,
+  publicKey: string,
+): Promise<number> {
+  const jsm = await jetstreamManager(node.nc);
+  const message = await jsm.streams
+    .getMessage(DOWN_STREAM, { last_by_subj: subject })
+    .catch(() => null);
+  if (message === null) return 0;
+  const entry = verifyEnvelope(message.data, Buffer.from(publicKey, 'base64')) as {
+    hubVersion?: unknown;
+  } | null;
+  return typeof entry?.hubVersion === 'number' && Number.isSafeInteger(entry.hubVersion)
+    ? entry.hubVersion
+    : 0;
+}
+
 async function push(
   dir: string,
   kind: PushedKind,
@@ -60,13 +80,17 @@ async function push(
     // The version is taken and recorded before publishing: a failed publish leaves a gap, never
     // two documents under one version.
     const id = `${kind === 'policy' ? 'fpo' : 'fct'}_${randomBytes(10).toString('hex')}`;
+    const subject = pushedSubject(kind, scope);
+    // The stream's last signed version counts too: a hub whose reports.db was lost or replaced
+    // never numbers below what the branches hold (they would refuse it as a replay).
+    const inStream = await lastPushedVersion(node, subject, state.signing.publicKey);
     const hubVersion = db
       .transaction(() => {
         const last = db
           .prepare('SELECT MAX(hub_version) FROM pushed_documents WHERE kind = ? AND scope = ?')
           .pluck()
           .get(kind, scope) as number | null;
-        const next = (last ?? 0) + 1;
+        const next = Math.max(last ?? 0, inStream) + 1;
         db.prepare('INSERT INTO pushed_documents VALUES (?, ?, ?, ?, ?, ?)').run(
           kind,
           scope,
@@ -83,11 +107,7 @@ async function push(
       publicKey: Buffer.from(state.signing.publicKey, 'base64'),
       privateKey: Buffer.from(state.signing.privateKey, 'base64'),
     });
-    const ack = await node.js.publish(
-      kind === 'policy' ? POLICY_SUBJECT : CONSENT_SUBJECT,
-      JSON.stringify(signed),
-      { msgID: id },
-    );
+    const ack = await node.js.publish(subject, JSON.stringify(signed), { msgID: id });
     return { id, hubVersion, seq: ack.seq };
   } finally {
     db.close();

@@ -11,6 +11,9 @@ import { consentScope, managedDocument, setManagedDocument } from './pushed-stor
 
 export const POLICY_SUBJECT = 'fleet.down.policy';
 export const CONSENT_SUBJECT = 'fleet.down.consent';
+/** Each document on its own subject, so the hub finds its last version in the stream. */
+export const pushedSubject = (kind: 'policy' | 'consent_text', scope: string): string =>
+  kind === 'policy' ? POLICY_SUBJECT : `${CONSENT_SUBJECT}.${scope.replace(':', '.')}`;
 
 const ISO = z.string().refine((v) => !Number.isNaN(Date.parse(v)));
 const HUB_VERSION = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);

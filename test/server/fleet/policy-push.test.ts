@@ -7,13 +7,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { newSigningKeyPair, signEntry } from '../../../server/fleet/keys.js';
 import { fleetStatus, leaveFleet } from '../../../server/fleet/membership.js';
 import { pushConsentText, pushPolicy, pushedDocuments } from '../../../server/fleet/policy-push.js';
 import { POLICY_SUBJECT } from '../../../server/fleet/pushed-apply.js';
-import { readHub } from '../../../server/fleet/hub.js';
+import { hubPaths, readHub } from '../../../server/fleet/hub.js';
 import {
   DEFAULT_DECISION_POLICY,
   decide,
@@ -121,6 +122,9 @@ describe.skipIf(!natsAvailable)('policies and consent texts pushed by the hub', 
     const invalid = {
       ...forged,
       id: 'fpo_0000000000000000000e',
+      // Newer than the installed version, so only the schema can refuse it. The hub numbers its
+      // next push above it (the stream's last signed version counts).
+      hubVersion: 2,
       policy: {
         ...bankPolicy('bad-1', 'resubmit'),
         required: { identity: [], authentication: [] },
@@ -140,7 +144,7 @@ describe.skipIf(!natsAvailable)('policies and consent texts pushed by the hub', 
       (d) => d.kind === 'policy' && d.hubVersion === 1,
     )!;
     const v2 = await pushPolicy(fleet.hubDir, bankPolicy('bank-2', 'resubmit'));
-    expect(v2.hubVersion).toBe(2);
+    expect(v2.hubVersion).toBe(3);
     for (const b of fleet.branches) await b.node!.waitForSeq(v2.seq);
     for (const b of fleet.branches)
       expect(nextDecision(b)).toMatchObject({
@@ -218,7 +222,7 @@ describe.skipIf(!natsAvailable)('policies and consent texts pushed by the hub', 
     ]);
     expect(ok.code, ok.stderr).toBe(0);
     const pushed = JSON.parse(ok.stdout) as { hubVersion: number; seq: number };
-    expect(pushed.hubVersion).toBe(3);
+    expect(pushed.hubVersion).toBe(4);
 
     const text = path.join(fleet.root, 'consent.md');
     fs.writeFileSync(text, '# Datenweitergabe\n\nDie Bank erhält nur das Ergebnis.\n');
@@ -259,5 +263,17 @@ describe.skipIf(!natsAvailable)('policies and consent texts pushed by the hub', 
     expect(
       consentTexts(b3.vault, { purpose: 'data_sharing', language: 'en' })[0]?.version,
     ).not.toMatch(/^fleet-/);
+  });
+
+  it("a hub that lost its record of pushes still numbers above the stream's last version", async () => {
+    const db = new Database(hubPaths(fleet.hubDir).db);
+    db.prepare("DELETE FROM pushed_documents WHERE kind = 'policy'").run();
+    db.close();
+    const pushed = await pushPolicy(fleet.hubDir, bankPolicy('bank-4', 'decline'));
+    expect(pushed.hubVersion).toBe(5);
+    for (const b of fleet.branches.slice(0, 2)) {
+      await b.node!.waitForSeq(pushed.seq);
+      expect(nextDecision(b).policyVersion).toBe('bank-4');
+    }
   });
 });
