@@ -22,6 +22,7 @@ import {
 } from '../fleet/index.js';
 import { withVault } from './context.js';
 import { addHubAdminCommands } from './fleet-hub-admin.js';
+import { addFleetPushCommands } from './fleet-push.js';
 import { UsageError, printJson, printLine, printTable, readSecretFile, type CliIo } from './io.js';
 import { withUnlock, type CommonOptions } from './options.js';
 
@@ -109,6 +110,11 @@ export function addFleetCommands(
             ],
           ],
         );
+      for (const m of status.managed ?? [])
+        printLine(
+          io.stdout,
+          `fleet-managed: ${m.kind}${m.scope ? ` ${m.scope}` : ''} (hub version ${m.hubVersion}); change it at the hub`,
+        );
     });
 
   withUnlock(
@@ -123,6 +129,7 @@ export function addFleetCommands(
   });
 
   const hub = fleet.command('hub').description("the fleet's hub, in the bank's data centre");
+  addFleetPushCommands(hub, io);
   hub
     .command('init')
     .description("write the hub's state (signing key, fleet key) and nats-server configuration")

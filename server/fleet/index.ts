@@ -30,3 +30,4 @@ export {
   type HubFraudEntry,
 } from './hub-admin.js';
 export { hubAdminApp, serveHubAdmin } from './hub-admin-api.js';
+export { pushConsentText, pushPolicy, pushedDocuments, type PushResult } from './policy-push.js';

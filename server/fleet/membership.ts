@@ -16,6 +16,7 @@ import {
   type NatsCredentials,
 } from './engine.js';
 import { FleetKey } from './keys.js';
+import { managedDocuments, releaseManagedDocuments } from './pushed-store.js';
 import {
   clearFleet,
   downlinkState,
@@ -152,6 +153,13 @@ export interface FleetStatus {
   readonly sightings?: number;
   readonly downlinkSeq?: number;
   readonly downlinkRejected?: number;
+  /** Documents the hub pushed that this appliance keeps as the fleet's (policy, consent texts). */
+  readonly managed?: readonly {
+    kind: string;
+    scope: string;
+    hubVersion: number;
+    entryId: string;
+  }[];
 }
 
 /** Joins the fleet: refused (nothing written) when joined already or the credentials are another branch's. */
@@ -273,6 +281,7 @@ export function leaveFleet(vault: Vault, actor: string): void {
   vault.write((db) => {
     clearFleet(db);
     dropEventCursor(db, FLEET_SUBSCRIBER);
+    releaseManagedDocuments(db);
     vault.audit({
       actor,
       action: 'fleet.left',
@@ -308,6 +317,7 @@ export function fleetStatus(vault: Vault): FleetStatus {
       sightings: counts.sightings,
       downlinkSeq: down.last_seq,
       downlinkRejected: down.rejected,
+      managed: managedDocuments(db),
     };
   });
 }

@@ -33,6 +33,7 @@ import {
   upSubject,
 } from './engine.js';
 import { verifyEnvelope } from './keys.js';
+import { applyPushedDocument, isPushedDocumentEntry } from './pushed-apply.js';
 import { faceEntryAddedBy } from '../fraud/index.js';
 import { applyFraudRemoval, fleetEntryRemoved } from './fraud-removal.js';
 import { randomBytes } from 'node:crypto';
@@ -269,7 +270,11 @@ function applyEntry(
   faces: FleetFaceList | null = null,
 ): boolean {
   const e = entry as Record<string, unknown>;
-  if (typeof e !== 'object' || e === null || typeof e.keyVersion !== 'number') return false;
+  if (typeof e !== 'object' || e === null) return false;
+  // A policy or consent text the bank pushed (pushed-apply.ts): an older version is refused.
+  if (isPushedDocumentEntry(e))
+    return ['installed', 'redelivered'].includes(applyPushedDocument(vault, e));
+  if (typeof e.keyVersion !== 'number') return false;
   if (e.type === 'fleet_key') return applyKeyEntry(vault, e);
   if (e.type === 'fraud_face') return applyFaceEntry(vault, e, faces, now);
   if (e.type === 'fraud_removal')

@@ -194,6 +194,13 @@ export function publishConsentTexts(
         purpose: template.purpose,
       });
       if (current !== undefined && current.textHash === rendered.hash) continue;
+      // A text the fleet's hub pushed wins over the local template (see fleet/pushed-apply.ts).
+      if (
+        current !== undefined &&
+        isFleetText(current.templateVersion) &&
+        store.fleetManagesText(db, template.purpose, template.language)
+      )
+        continue;
       const n = store.textVersionCount(db, template.purpose, template.language) + 1;
       const id = newId('ctx');
       const version = `${template.version}.${n}`;
@@ -226,6 +233,64 @@ export function publishConsentTexts(
     }
     return published;
   });
+}
+
+/** The template version a text pushed by the fleet's hub carries: its list entry id. */
+export const fleetTextTemplate = (entryId: string): string => `${FLEET_TEXT_PREFIX}${entryId}`;
+const FLEET_TEXT_PREFIX = 'fleet:';
+const isFleetText = (templateVersion: string | null): boolean =>
+  templateVersion?.startsWith(FLEET_TEXT_PREFIX) ?? false;
+
+/**
+ * Publishes a text pushed by the fleet's hub as the newest version of its purpose and language:
+ * the same row and `consent_text.published` audit as a text published at start, with its
+ * provenance (hub version, entry id). From then on the start's publication skips it.
+ */
+export function publishFleetConsentText(
+  db: WritableDb,
+  vault: Vault,
+  text: {
+    purpose: ConsentPurpose;
+    language: ConsentLanguage;
+    title: string;
+    body: string;
+    hubVersion: number;
+    entryId: string;
+  },
+): string {
+  const id = newId('ctx');
+  const version = `fleet-${text.hubVersion}`;
+  const hash = textHash(text.title, text.body);
+  const policyVersion = store.latestPolicyVersion(db)?.version ?? null;
+  store.insertText(db, {
+    id,
+    purpose: text.purpose,
+    version,
+    language: text.language,
+    title: text.title,
+    body: text.body,
+    textHash: hash,
+    templateVersion: fleetTextTemplate(text.entryId),
+    policyVersion,
+    publishedAt: vault.now.toISOString(),
+  });
+  vault.audit({
+    actor: fleetTextTemplate(text.entryId),
+    action: 'consent_text.published',
+    objectType: 'consent_text',
+    objectId: id,
+    details: {
+      purpose: text.purpose,
+      language: text.language,
+      version,
+      hash,
+      policyVersion,
+      source: 'fleet',
+      hubVersion: text.hubVersion,
+      entryId: text.entryId,
+    },
+  });
+  return id;
 }
 
 export function consentTexts(

@@ -10,6 +10,7 @@ export {
   localPeriod,
   prepareWrittenRelease,
   publishConsentTexts,
+  publishFleetConsentText,
   purposeOfSession,
   recordWrittenConsent,
   renderConsentText,

@@ -26,6 +26,15 @@ export {
   type VerificationCheck,
 } from './policy.js';
 export {
+  DecisionPolicySchema,
+  PolicyStoreError,
+  decisionPolicyInForce,
+  installDecisionPolicy,
+  latestDecisionPolicy,
+  parseDecisionPolicy,
+  type StoredDecisionPolicy,
+} from './policy-store.js';
+export {
   DEFAULT_STEP_PLANS,
   documentSources,
   withDocumentSources,

@@ -120,6 +120,7 @@ import {
   type VerificationCheck,
 } from './policy.js';
 import { DEFAULT_STEP_PLANS, documentSources, nextStep, type StepPlans } from './steps.js';
+import { decisionPolicyInForce } from './policy-store.js';
 import * as store from './store.js';
 import type { CaptureResult, CaptureSource, VerificationRow } from './store.js';
 import { fleetDocumentChecks } from '../fleet/index.js';
@@ -988,7 +989,11 @@ export class VerificationService implements VerificationResolver {
         throw new VerificationError('refused', error.reason, error.message);
       }
     }
-    const policyDecision = decide(checks, row.kind, this.#policy);
+    const policyDecision = decide(
+      checks,
+      row.kind,
+      decisionPolicyInForce(this.#vault, this.#policy),
+    );
     const vault = this.#vault;
     vault.write((db) => {
       const current = store.getVerification(db, id);

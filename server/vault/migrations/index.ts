@@ -18,6 +18,7 @@ import { migration016StaffPin } from './016-staff-pin.js';
 import { migration017LivenessChallenges } from './017-liveness-challenges.js';
 import { migration018FleetEpochsRotation } from './018-fleet-epochs-rotation.js';
 import { migration019FleetFraudRemovals } from './019-fleet-fraud-removals.js';
+import { migration020FleetPushedDocuments } from './020-fleet-pushed-documents.js';
 
 export interface Migration {
   readonly version: number;
@@ -46,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration017LivenessChallenges,
   migration018FleetEpochsRotation,
   migration019FleetFraudRemovals,
+  migration020FleetPushedDocuments,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {
