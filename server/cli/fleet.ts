@@ -242,6 +242,11 @@ export function addFleetCommands(program: Command, io: CliIo): void {
       const node = await HubNode.start(o.dir, { reporting: false });
       try {
         const rotated = await node.rotateKey(days * 86_400_000);
+        if (rotated.legacyWrapped.length > 0)
+          printLine(
+            io.stderr,
+            `warning: branches ${rotated.legacyWrapped.join(', ')} have credentials without a wrap key: v${rotated.version} also went down wrapped under the old key, which a revoked appliance still holding it can open; issue their credentials again (revoke, add-branch, join)`,
+          );
         if (o.json) printJson(io.stdout, rotated);
         else
           printLine(

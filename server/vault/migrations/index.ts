@@ -17,6 +17,7 @@ import { migration015PrivacyRequester } from './015-privacy-requester.js';
 import { migration016StaffPin } from './016-staff-pin.js';
 import { migration017LivenessChallenges } from './017-liveness-challenges.js';
 import { migration018FleetEpochsRotation } from './018-fleet-epochs-rotation.js';
+import { migration019FleetBranchWrapKey } from './019-fleet-branch-wrap-key.js';
 
 export interface Migration {
   readonly version: number;
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration016StaffPin,
   migration017LivenessChallenges,
   migration018FleetEpochsRotation,
+  migration019FleetBranchWrapKey,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {
