@@ -19,6 +19,7 @@ import {
   readHubReuseRefusals,
   revokeBranch,
 } from '../fleet/index.js';
+import { loadSodium } from '../vault/index.js';
 import { withVault } from './context.js';
 import { UsageError, printJson, printLine, printTable, readSecretFile, type CliIo } from './io.js';
 import { withUnlock, type CommonOptions } from './options.js';
@@ -159,8 +160,9 @@ export function addFleetCommands(program: Command, io: CliIo): void {
     .requiredOption('--dir <dir>', 'the hub directory')
     .requiredOption('--branch <id>', 'the branch id')
     .requiredOption('--out <file>', 'where to write the credentials (must not exist)')
-    .action((o: { dir: string; branch: string; out: string }) => {
+    .action(async (o: { dir: string; branch: string; out: string }) => {
       if (fs.existsSync(o.out)) throw new UsageError(`${o.out} exists already`);
+      await loadSodium(); // the branch's wrap key pair
       const credentials = addBranch(o.dir, o.branch);
       fs.writeFileSync(o.out, `${JSON.stringify(credentials, null, 2)}\n`, {
         mode: 0o600,
