@@ -1170,8 +1170,8 @@ export class HubNode {
 
   /**
    * Rotates the fleet key: a new version, written to hub.json (new credentials carry it), sent
-   * down wrapped under the current version (signed; only an appliance holding that key opens
-   * it), the older versions' grace started (`graceMs`), and every fraud entry indexed again under
+   * down sealed to each active branch's wrap key (signed; key-wrap.ts: a revoked branch gets
+   * nothing it opens), the older versions' grace started (`graceMs`), and every fraud entry indexed again under
    * the new version. The appliances re-index their own signals and send them up again; the hub's
    * sightings under a destroyed version go with it (`destroyExpiredHubKeys`).
    */
