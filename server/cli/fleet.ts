@@ -20,6 +20,7 @@ import {
   readHubReuseRefusals,
   revokeBranch,
 } from '../fleet/index.js';
+import { loadSodium } from '../vault/index.js';
 import { withVault } from './context.js';
 import { addHubAdminCommands } from './fleet-hub-admin.js';
 import { addFleetPushCommands } from './fleet-push.js';
@@ -172,8 +173,9 @@ export function addFleetCommands(
     .requiredOption('--dir <dir>', 'the hub directory')
     .requiredOption('--branch <id>', 'the branch id')
     .requiredOption('--out <file>', 'where to write the credentials (must not exist)')
-    .action((o: { dir: string; branch: string; out: string }) => {
+    .action(async (o: { dir: string; branch: string; out: string }) => {
       if (fs.existsSync(o.out)) throw new UsageError(`${o.out} exists already`);
+      await loadSodium(); // the branch's wrap key pair
       const credentials = addBranch(o.dir, o.branch);
       fs.writeFileSync(o.out, `${JSON.stringify(credentials, null, 2)}\n`, {
         mode: 0o600,
@@ -267,6 +269,11 @@ export function addFleetCommands(
       const node = await HubNode.start(o.dir, { reporting: false });
       try {
         const rotated = await node.rotateKey(days * 86_400_000);
+        if (rotated.legacyWrapped.length > 0)
+          printLine(
+            io.stderr,
+            `warning: branches ${rotated.legacyWrapped.join(', ')} have credentials without a wrap key: v${rotated.version} also went down wrapped under the old key, which a revoked appliance still holding it can open; issue their credentials again (revoke, add-branch, join)`,
+          );
         if (o.json) printJson(io.stdout, rotated);
         else
           printLine(

@@ -42,6 +42,7 @@ import {
   type UserEntry,
 } from './engine.js';
 import { FleetKey, newFleetKeyBytes, newSigningKeyPair, signEntry } from './keys.js';
+import { newBranchBoxKeys, rotationKeyEntries } from './key-wrap.js';
 import type { FleetCredentials } from './membership.js';
 import { messageId, type FleetDecision } from './node.js';
 import { issueFleetCertificate, makeFleetCa, type CertificateAndKey } from '../tls.js';
@@ -94,6 +95,11 @@ export interface HubBranch {
    * revocation never re-admit the revoked certificate. Absent before it was kept: the branch id.
    */
   readonly certificateCn?: string;
+  /**
+   * The public half of the branch's x25519 wrap key (base64; the secret half is in its
+   * credentials): a rotated fleet key is sealed to it (key-wrap.ts). Absent before it existed.
+   */
+  readonly boxPublicKey?: string;
   readonly revoked: boolean;
 }
 
@@ -318,11 +324,13 @@ export function addBranch(dir: string, branch: string): FleetCredentials {
     throw new FleetError('refused', `branch ${branch} has credentials already`);
   const password = randomBytes(24).toString('base64url');
   const certificateCn = `${branch}.${randomBytes(6).toString('hex')}`;
+  const box = newBranchBoxKeys();
+  const boxPublicKey = Buffer.from(box.publicKey).toString('base64');
   const next: HubState = {
     ...state,
     branches: {
       ...state.branches,
-      [branch]: { user: `branch-${branch}`, password, certificateCn, revoked: false },
+      [branch]: { user: `branch-${branch}`, password, certificateCn, boxPublicKey, revoked: false },
     },
   };
   writeHub(dir, next);
@@ -336,6 +344,7 @@ export function addBranch(dir: string, branch: string): FleetCredentials {
     password,
     fleetKey: { version: key.version, key: key.key },
     hubPublicKey: next.signing.publicKey,
+    boxSecretKey: Buffer.from(box.secretKey).toString('base64'),
     ...(next.tls
       ? {
           tls: {
@@ -1159,14 +1168,20 @@ export class HubNode {
 
   /**
    * Rotates the fleet key: a new version, written to hub.json (new credentials carry it), sent
-   * down wrapped under the current version (signed; only an appliance holding that key opens
-   * it), the older versions' grace started (`graceMs`), and every fraud entry indexed again under
+   * down sealed to each active branch's wrap key (signed; key-wrap.ts: a revoked branch gets
+   * nothing it opens), the older versions' grace started (`graceMs`), and every fraud entry indexed again under
    * the new version. The appliances re-index their own signals and send them up again; the hub's
    * sightings under a destroyed version go with it (`destroyExpiredHubKeys`).
    */
-  async rotateKey(
-    graceMs: number,
-  ): Promise<{ version: number; seq: number; reissued: number; faces: number }> {
+  async rotateKey(graceMs: number): Promise<{
+    version: number;
+    seq: number;
+    reissued: number;
+    /** Live fraud faces sealed again under the new version and sent again. */
+    faces: number;
+    /** Active branches without a wrap key, sent the fleet-wide wrap (key-wrap.ts). */
+    legacyWrapped: string[];
+  }> {
     const state = readHub(this.dir);
     const current = state.fleetKeys.at(-1)!;
     const nextBytes = newFleetKeyBytes();
@@ -1175,7 +1190,6 @@ export class HubNode {
     const currentKey = new FleetKey(current.version, Buffer.from(current.key, 'base64'));
     const nextKey = new FleetKey(version, nextBytes);
     try {
-      const wrapped = currentKey.wrapKey({ version, key: nextBytes });
       writeHub(this.dir, {
         ...state,
         fleetKeys: [
@@ -1183,19 +1197,23 @@ export class HubNode {
           { version, key: Buffer.from(nextBytes).toString('base64') },
         ],
       });
-      const entry = {
-        type: 'fleet_key',
-        keyVersion: version,
-        wrappedUnder: current.version,
-        ...wrapped,
+      // One entry per active branch, sealed to its wrap key: a revoked branch gets none.
+      const { entries, legacy } = rotationKeyEntries({
+        branches: state.branches,
+        current: currentKey,
+        next: { version, key: nextBytes },
         destroyOldAfter: destroyAfter,
         signedAt: new Date().toISOString(),
-      };
-      const ack = await this.js.publish(
-        'fleet.down.key',
-        JSON.stringify(signEntry(entry, this.#signing())),
-        { msgID: `fleet-key:${version}` },
-      );
+      });
+      let seq = 0;
+      for (const { entry, msgID } of entries) {
+        const ack = await this.js.publish(
+          'fleet.down.key',
+          JSON.stringify(signEntry(entry, this.#signing())),
+          { msgID },
+        );
+        seq = ack.seq;
+      }
       const storage = storageKeyOf(this.dir);
       const rows = this.#db
         .prepare('SELECT id, number_enc, issuer, reason, expires_at FROM fraud_entries ORDER BY id')
@@ -1226,7 +1244,7 @@ export class HubNode {
             msgID,
           }),
       );
-      return { version, seq: ack.seq, reissued: rows.length, faces };
+      return { version, seq, reissued: rows.length, faces, legacyWrapped: legacy };
     } finally {
       currentKey.wipe();
       nextKey.wipe();

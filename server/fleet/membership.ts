@@ -17,6 +17,7 @@ import {
 } from './engine.js';
 import { FleetKey } from './keys.js';
 import { managedDocuments, releaseManagedDocuments } from './pushed-store.js';
+import { branchBoxKeysOf, type BranchBoxKeys } from './key-wrap.js';
 import {
   clearFleet,
   downlinkState,
@@ -40,6 +41,11 @@ export interface FleetCredentials {
   readonly password: string;
   readonly fleetKey: { readonly version: number; readonly key: string };
   readonly hubPublicKey: string;
+  /**
+   * The secret half of this branch's x25519 wrap key (base64): a rotated fleet key comes down
+   * sealed to it (key-wrap.ts). Absent in credentials issued before it existed.
+   */
+  readonly boxSecretKey?: string;
   /** Mutual TLS on the leaf link: the fleet CA, this appliance's client certificate and key. */
   readonly tls?: { readonly ca: string; readonly certPem: string; readonly keyPem: string };
 }
@@ -66,6 +72,9 @@ export function parseCredentials(text: string): FleetCredentials {
     Buffer.from(c.fleetKey.key, 'base64').length === 32 &&
     typeof c.hubPublicKey === 'string' &&
     Buffer.from(c.hubPublicKey, 'base64').length === 32 &&
+    (c.boxSecretKey === undefined ||
+      (typeof c.boxSecretKey === 'string' &&
+        Buffer.from(c.boxSecretKey, 'base64').length === 32)) &&
     (c.tls === undefined ||
       (typeof c.tls.ca === 'string' &&
         typeof c.tls.certPem === 'string' &&
@@ -113,6 +122,7 @@ const KEY_REF = (version: number) => ({
 });
 const LEAF_REF = { table: 'fleet_membership', column: 'leaf_password_enc', rowId: '1' };
 const LOCAL_REF = { table: 'fleet_membership', column: 'local_password_enc', rowId: '1' };
+const BOX_REF = { table: 'fleet_membership', column: 'box_secret_enc', rowId: '1' };
 
 function checkHubUrl(url: string): string {
   let parsed: URL;
@@ -186,6 +196,7 @@ export function joinFleet(vault: Vault, options: JoinOptions): FleetStatus {
       local_password_enc: vault.seal('system', LOCAL_REF, localPassword),
       hub_public_key: Buffer.from(c.hubPublicKey, 'base64'),
       joined_at: now,
+      box_secret_enc: c.boxSecretKey ? vault.seal('system', BOX_REF, c.boxSecretKey) : null,
     });
     insertFleetKey(
       db,
@@ -335,6 +346,8 @@ export interface FleetMember {
    */
   readonly keys: readonly { readonly key: FleetKey; readonly destroyAfter: string | null }[];
   readonly hubPublicKey: Uint8Array;
+  /** This branch's wrap key pair (key-wrap.ts); null when its credentials carried none. */
+  readonly boxKeys: BranchBoxKeys | null;
   readonly localUrl: string;
   readonly local: NatsCredentials;
   readonly joinedAt: string;
@@ -343,7 +356,9 @@ export interface FleetMember {
 const members = new WeakMap<Vault, { stamp: string; member: FleetMember | null }>();
 
 function forget(vault: Vault): void {
-  for (const k of members.get(vault)?.member?.keys ?? []) k.key.wipe();
+  const member = members.get(vault)?.member;
+  for (const k of member?.keys ?? []) k.key.wipe();
+  member?.boxKeys?.secretKey.fill(0);
   members.delete(vault);
 }
 
@@ -375,6 +390,9 @@ export function loadFleetMember(vault: Vault): FleetMember | null {
     key: keys.at(-1)!.key,
     keys,
     hubPublicKey: Uint8Array.from(row.hub_public_key),
+    boxKeys: row.box_secret_enc
+      ? branchBoxKeysOf(Buffer.from(vault.openSystemSecret(BOX_REF, row.box_secret_enc), 'base64'))
+      : null,
     localUrl: `nats://127.0.0.1:${row.local_port}`,
     local: {
       user: 'appliance',

@@ -37,6 +37,7 @@ import { applyPushedDocument, isPushedDocumentEntry } from './pushed-apply.js';
 import { faceEntryAddedBy } from '../fraud/index.js';
 import { applyFraudRemoval, fleetEntryRemoved } from './fraud-removal.js';
 import { randomBytes } from 'node:crypto';
+import { openKeyEntry } from './key-wrap.js';
 import {
   FLEET_SUBSCRIBER,
   addFleetKey,
@@ -343,25 +344,23 @@ function applyEntry(
 }
 
 /**
- * A new fleet key version, wrapped under one this appliance holds: opened and kept (sealed), the
- * older ones' grace started. One this appliance holds already (a redelivery, or the version its
- * credentials carried) is fine; one it cannot open is refused.
+ * A new fleet key version, sealed to this branch (key-wrap.ts): opened and kept (sealed), the
+ * older ones' grace started; an entry sealed to another branch is ignored. One this appliance
+ * holds already (a redelivery, or the version its credentials carried) is fine; one it cannot
+ * open is refused.
  */
 function applyKeyEntry(vault: Vault, e: Record<string, unknown>): boolean {
   const version = e.keyVersion as number;
-  if (
-    !Number.isInteger(version) ||
-    typeof e.wrappedUnder !== 'number' ||
-    typeof e.nonce !== 'string' ||
-    typeof e.box !== 'string' ||
-    !isIso(e.destroyOldAfter)
-  )
-    return false;
+  if (!Number.isInteger(version) || !isIso(e.destroyOldAfter)) return false;
   const member = loadFleetMember(vault);
   if (member === null) return false;
-  if (member.keys.some((k) => k.key.version >= version)) return true;
-  const under = member.keys.find((k) => k.key.version === e.wrappedUnder);
-  const bytes = under?.key.unwrapKey(version, { nonce: e.nonce, box: e.box }) ?? null;
+  // Sealed to this branch's wrap key (or, for credentials without one, the fleet-wide wrap).
+  const bytes = openKeyEntry(member, e);
+  if (bytes === 'not_ours') return true;
+  if (member.keys.some((k) => k.key.version >= version)) {
+    bytes?.fill(0);
+    return true;
+  }
   if (bytes === null) return false;
   try {
     addFleetKey(vault, version, Buffer.from(bytes).toString('base64'), e.destroyOldAfter);

@@ -13,6 +13,8 @@ export interface MembershipRow {
   local_password_enc: Uint8Array;
   hub_public_key: Uint8Array;
   joined_at: string;
+  /** The branch's x25519 wrap secret (migration 021), sealed; null for older credentials. */
+  box_secret_enc?: Uint8Array | null;
 }
 
 export function membershipRow(db: ReadableDb): MembershipRow | undefined {
@@ -24,10 +26,10 @@ export function insertMembership(db: WritableDb, row: MembershipRow): void {
   cachedStatement(
     db,
     `INSERT INTO fleet_membership (id, branch_id, hub_leaf_url, leaf_user, leaf_password_enc,
-       local_port, local_password_enc, hub_public_key, joined_at)
+       local_port, local_password_enc, hub_public_key, joined_at, box_secret_enc)
      VALUES (1, @branch_id, @hub_leaf_url, @leaf_user, @leaf_password_enc, @local_port,
-       @local_password_enc, @hub_public_key, @joined_at)`,
-  ).run(row);
+       @local_password_enc, @hub_public_key, @joined_at, @box_secret_enc)`,
+  ).run({ ...row, box_secret_enc: row.box_secret_enc ?? null });
 }
 
 export function insertFleetKey(

@@ -43,7 +43,7 @@ export function textVersionCount(db: ReadableDb, purpose: string, language: stri
     .get(purpose, language) as number;
 }
 
-/** The fleet's hub manages this text (its row in `fleet_managed`, migration 019; gone at leave). */
+/** The fleet's hub manages this text (its row in `fleet_managed`, migration 020; gone at leave). */
 export function fleetManagesText(db: ReadableDb, purpose: string, language: string): boolean {
   return (
     sql(db, "SELECT 1 FROM fleet_managed WHERE kind = 'consent_text' AND scope = ?").get(

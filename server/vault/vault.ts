@@ -85,6 +85,7 @@ const SYSTEM_SECRET_COLUMNS: ReadonlySet<string> = new Set([
   'fleet_membership.leaf_password_enc',
   'fleet_membership.local_password_enc',
   'fleet_keys.key_enc',
+  'fleet_membership.box_secret_enc',
 ]);
 
 /** The vault's read and write doors, for code that needs nothing else of it. */

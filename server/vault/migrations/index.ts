@@ -19,6 +19,7 @@ import { migration017LivenessChallenges } from './017-liveness-challenges.js';
 import { migration018FleetEpochsRotation } from './018-fleet-epochs-rotation.js';
 import { migration019FleetFraudRemovals } from './019-fleet-fraud-removals.js';
 import { migration020FleetPushedDocuments } from './020-fleet-pushed-documents.js';
+import { migration021FleetBranchWrapKey } from './021-fleet-branch-wrap-key.js';
 
 export interface Migration {
   readonly version: number;
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration018FleetEpochsRotation,
   migration019FleetFraudRemovals,
   migration020FleetPushedDocuments,
+  migration021FleetBranchWrapKey,
 ];
 
 export function checkMigrationOrder(migrations: readonly Migration[]): void {
