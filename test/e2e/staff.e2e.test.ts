@@ -6,8 +6,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hasDevData } from '../support/dev-data.js';
-import { chooseLanguage, loginInBrowser, openRoute, tabTo } from './console-helpers.js';
-import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
+import {
+  chooseLanguage,
+  loginInBrowser,
+  openRoute,
+  tabTo,
+  walkNavigation,
+} from './console-helpers.js';
+import {
+  accessibilityViolations,
+  hasChromium,
+  readmeScreenshot,
+  screenshot,
+  withStaffBrowser,
+} from './harness.js';
 import {
   STAFF_PASSWORD,
   apiCaller,
@@ -60,6 +72,7 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     await page.getByLabel('Reason').selectOption('identity_confirmed_in_person');
     await page.getByLabel('Note for the file (optional)').fill('Checked the card at the desk.');
     await screenshot(page, 'staff-case-en');
+    await readmeScreenshot(page, 'staff-case-review');
     await page.getByRole('button', { name: 'Record the decision' }).click();
     await page.getByText('Decided: Approved (Identity confirmed in person).').waitFor();
 
@@ -110,6 +123,8 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
       `/verifications/${verificationId}`,
     );
     expect(verification.status).toBe('approved');
+    // Every screen of the navigation, by keyboard: each new screen's heading takes the focus.
+    expect(await walkNavigation(page)).toEqual(['#/queue', '#/search', '#/privacy', '#/pin']);
   }, 240_000);
 
   it('makes a new user change the generated password first, with the keyboard only, accessible in every language', async () => {
@@ -226,6 +241,12 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     await page.getByRole('heading', { level: 1 }).waitFor();
     expect(await accessibilityViolations(page), 'login').toEqual([]);
     await screenshot(page, 'staff-login-en');
+    // The login screen's own language picker.
+    for (const language of ['es', 'de'] as const) {
+      await chooseLanguage(page, language);
+      expect(await accessibilityViolations(page), `login in ${language}`).toEqual([]);
+      await screenshot(page, `staff-login-${language}`);
+    }
     await loginInBrowser(page, base, 'root');
     const routes = ['queue', `case/${caseId}`, 'search', 'privacy', 'audit', 'reports', 'pin'];
     for (const language of LANGUAGES) {
