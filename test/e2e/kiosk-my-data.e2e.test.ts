@@ -192,6 +192,42 @@ describeKiosk('My data at the kiosk in Chromium', () => {
     await page.getByRole('button', { name: words.done }).click();
   }
 
+  let reviewers = 0;
+
+  /**
+   * Staff at the desk: the subject's authentication waits in review for the simulated pad only
+   * (simulated_device), its case opened by the event feed; a member of staff approves it.
+   */
+  async function approveTheAuthentication(subjectId: string): Promise<{ id: string }> {
+    const auth = appliance.appliance.vault.read((db) =>
+      db
+        .prepare(
+          `SELECT id, status, reason_codes AS reasons FROM verifications
+           WHERE kind = 'authentication' AND subject_id = ?`,
+        )
+        .get(subjectId),
+    ) as { id: string; status: string; reasons: string };
+    expect(auth.status).toBe('review');
+    expect(JSON.parse(auth.reasons)).toEqual(['simulated_device']);
+    await appliance.appliance.events.drain();
+    const review = appliance.appliance.vault.read((db) =>
+      db.prepare(`SELECT id FROM reviews WHERE verification_id = ?`).get(auth.id),
+    ) as { id: string } | undefined;
+    expect(review, 'a case for the authentication').toBeDefined();
+    reviewers += 1;
+    const reviewer = staffUser(
+      appliance,
+      reviewers === 1 ? 'my-data-reviewer' : `my-data-reviewer${reviewers}`,
+      'staff',
+    );
+    appliance.appliance.cases.decide(
+      review?.id ?? '',
+      { resolution: 'approved', reasonCode: 'identity_confirmed_in_person' },
+      { actor: `staff:${reviewer}`, staffUserId: reviewer, supervisor: false },
+    );
+    return auth;
+  }
+
   it('an enrolled subject files an access request after signing; the core records kiosk and proof', async () => {
     const subjectId = await enrolledSubject(seed);
     const kiosk = await openMyDataKiosk('English');
@@ -230,27 +266,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
       .waitFor({ timeout: 120_000 });
     await check(page, 'waiting-en');
     expect(await requestsOf(subjectId)).toEqual([]);
-    const auth = appliance.appliance.vault.read((db) =>
-      db
-        .prepare(
-          `SELECT id, status, reason_codes AS reasons FROM verifications
-           WHERE kind = 'authentication' AND subject_id = ?`,
-        )
-        .get(subjectId),
-    ) as { id: string; status: string; reasons: string };
-    expect(auth.status).toBe('review');
-    expect(JSON.parse(auth.reasons)).toEqual(['simulated_device']);
-    await appliance.appliance.events.drain();
-    const review = appliance.appliance.vault.read((db) =>
-      db.prepare(`SELECT id FROM reviews WHERE verification_id = ?`).get(auth.id),
-    ) as { id: string } | undefined;
-    expect(review, 'a case for the authentication').toBeDefined();
-    const reviewer = staffUser(appliance, 'my-data-reviewer', 'staff');
-    appliance.appliance.cases.decide(
-      review?.id ?? '',
-      { resolution: 'approved', reasonCode: 'identity_confirmed_in_person' },
-      { actor: `staff:${reviewer}`, staffUserId: reviewer, supervisor: false },
-    );
+    const auth = await approveTheAuthentication(subjectId);
 
     await h1(page, 'Your request is received');
     await check(page, 'filed-en');
@@ -278,6 +294,76 @@ describeKiosk('My data at the kiosk in Chromium', () => {
     expect(kiosk.errors).toEqual([]);
     await kiosk.context.close();
   }, 600_000);
+
+  // The signed consent, the signing, the staff-checking wait and the receipt, once per language
+  // (English above).
+  it.each([
+    [
+      'es',
+      {
+        name: 'Español',
+        entry: /^Mis datos/,
+        access: 'Obtener una copia de mis datos',
+        referenceLabel: 'Referencia de cliente',
+        next: 'Continuar',
+        consentTitle: 'Antes de comprobar su firma',
+        agree: 'Acepto',
+        done: 'Hecho',
+        signTitle: 'Firme para demostrar que es usted',
+        waiting: 'Un miembro del personal está revisando su firma',
+        filedTitle: 'Hemos recibido su solicitud',
+        finish: 'Terminar',
+      },
+    ],
+    [
+      'de',
+      {
+        name: 'Deutsch',
+        entry: /^Meine Daten/,
+        access: 'Eine Kopie meiner Daten erhalten',
+        referenceLabel: 'Kundenreferenz',
+        next: 'Weiter',
+        consentTitle: 'Bevor wir Ihre Unterschrift prüfen',
+        agree: 'Ich stimme zu',
+        done: 'Fertig',
+        signTitle: 'Unterschreiben Sie, um zu zeigen, dass Sie es sind',
+        waiting: 'Eine Mitarbeiterin oder ein Mitarbeiter prüft Ihre Unterschrift',
+        filedTitle: 'Ihre Anfrage ist eingegangen',
+        finish: 'Fertig',
+      },
+    ],
+  ] as const)(
+    'the consent, signing, staff-checking and receipt screens in %s',
+    async (tag, words) => {
+      const subjectId = await enrolledSubject(seed);
+      const kiosk = await openMyDataKiosk(words.name);
+      const { page } = kiosk;
+      await page.getByRole('button', { name: words.entry }).click();
+      await page.getByRole('button', { name: words.access }).click();
+      await page.getByLabel(words.referenceLabel).fill(subjectId);
+      await page.getByRole('button', { name: words.next }).click();
+      await h1(page, words.consentTitle);
+      await proveBySignature(kiosk, seed, words, {
+        consent: `consent-${tag}`,
+        sign: `sign-${tag}`,
+      });
+      await page.getByRole('status').getByText(words.waiting).waitFor({ timeout: 120_000 });
+      expect(await page.getAttribute('html', 'lang')).toBe(tag);
+      await check(page, `waiting-${tag}`);
+      await approveTheAuthentication(subjectId);
+      await h1(page, words.filedTitle);
+      await check(page, `filed-${tag}`);
+      const [filed, ...others] = await requestsOf(subjectId);
+      expect(others).toEqual([]);
+      expect(filed).toMatchObject({ type: 'access', subjectId, channel: 'kiosk' });
+      expect(await page.locator('.my-data-receipt').innerText()).toContain(filed?.id ?? '-');
+      await page.getByRole('button', { name: words.finish }).click();
+      await h1(page, 'Welcome');
+      expect(kiosk.errors).toEqual([]);
+      await kiosk.context.close();
+    },
+    600_000,
+  );
 
   it('someone else signing files nothing (Spanish)', async () => {
     const subjectId = await enrolledSubject(seed);
