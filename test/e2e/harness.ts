@@ -80,13 +80,18 @@ export function launchChromium(options: BrowserOptions = {}): Promise<Browser> {
 
 /**
  * A context (AxeBuilder needs one, not browser.newPage()) with a kiosk-sized touch screen and the
- * camera granted to the appliance's origin.
+ * camera granted to the appliance's origin (`options` over those, e.g. a `locale`).
  */
-export async function newKioskContext(browser: Browser, origin: string): Promise<BrowserContext> {
+export async function newKioskContext(
+  browser: Browser,
+  origin: string,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
   const context = await browser.newContext({
     viewport: { width: 1080, height: 1920 },
     deviceScaleFactor: 0.5,
     hasTouch: true,
+    ...options,
   });
   await context.grantPermissions(['camera'], { origin });
   return context;
