@@ -365,54 +365,108 @@ describeKiosk('My data at the kiosk in Chromium', () => {
     600_000,
   );
 
-  it('someone else signing files nothing (Spanish)', async () => {
-    const subjectId = await enrolledSubject(seed);
-    const before = await requestsOf(subjectId);
-    const kiosk = await openMyDataKiosk('Español');
-    const { page } = kiosk;
-    await page.getByRole('button', { name: /^Mis datos/ }).click();
-    await h1(page, 'Sus datos');
-    await check(page, 'choose-es');
-    await page.getByRole('button', { name: 'Borrar mis datos' }).click();
-    await h1(page, 'Su referencia de cliente');
-    await check(page, 'reference-es');
-    await page.getByLabel('Referencia de cliente').fill(subjectId);
-    await page.getByRole('button', { name: 'Continuar' }).click();
-    await h1(page, 'Antes de comprobar su firma');
-    await proveBySignature(
-      kiosk,
-      seed + 1,
+  it.each([
+    [
+      'es',
       {
+        name: 'Español',
+        entry: /^Mis datos/,
+        title: 'Sus datos',
+        deletion: 'Borrar mis datos',
+        reference: 'Su referencia de cliente',
+        field: 'Referencia de cliente',
+        next: 'Continuar',
+        consentTitle: 'Antes de comprobar su firma',
         agree: 'Acepto',
         done: 'Hecho',
         signTitle: 'Firme para demostrar que es usted',
+        refused: 'No hemos podido confirmar que es usted',
+        finish: 'Terminar',
       },
-      { consent: 'consent-es', sign: 'sign-es' },
-    );
-    await h1(page, 'No hemos podido confirmar que es usted');
-    await check(page, 'refused-es');
-    const auth = appliance.appliance.vault.read((db) =>
-      db
-        .prepare(
-          `SELECT status, reason_codes AS reasons FROM verifications
+    ],
+    [
+      'de',
+      {
+        name: 'Deutsch',
+        entry: /^Meine Daten/,
+        title: 'Ihre Daten',
+        deletion: 'Meine Daten löschen',
+        reference: 'Ihre Kundenreferenz',
+        field: 'Kundenreferenz',
+        next: 'Weiter',
+        consentTitle: 'Bevor wir Ihre Unterschrift prüfen',
+        agree: 'Ich stimme zu',
+        done: 'Fertig',
+        signTitle: 'Unterschreiben Sie, um zu zeigen, dass Sie es sind',
+        refused: 'Wir konnten nicht bestätigen, dass Sie es sind',
+        finish: 'Fertig',
+      },
+    ],
+    [
+      'en',
+      {
+        name: 'English',
+        entry: /^My data/,
+        title: 'Your data',
+        deletion: 'Delete my data',
+        reference: 'Your customer reference',
+        field: 'Customer reference',
+        next: 'Continue',
+        consentTitle: 'Before we check your signature',
+        agree: 'I agree',
+        done: 'Done',
+        signTitle: 'Sign to show it is you',
+        refused: 'We could not confirm it is you',
+        finish: 'Finish',
+      },
+    ],
+  ] as const)(
+    'someone else signing files nothing (%s)',
+    async (tag, words) => {
+      const subjectId = await enrolledSubject(seed);
+      const before = await requestsOf(subjectId);
+      const kiosk = await openMyDataKiosk(words.name);
+      const { page } = kiosk;
+      await page.getByRole('button', { name: words.entry }).click();
+      await h1(page, words.title);
+      // (The choice and reference screens in de and en are checked in the other tests.)
+      if (tag === 'es') await check(page, 'choose-es');
+      await page.getByRole('button', { name: words.deletion }).click();
+      await h1(page, words.reference);
+      if (tag === 'es') await check(page, 'reference-es');
+      await page.getByLabel(words.field).fill(subjectId);
+      await page.getByRole('button', { name: words.next }).click();
+      await h1(page, words.consentTitle);
+      await proveBySignature(kiosk, seed + 1, words, {
+        consent: `consent-${tag}`,
+        sign: `sign-${tag}`,
+      });
+      await h1(page, words.refused);
+      await check(page, `refused-${tag}`);
+      const auth = appliance.appliance.vault.read((db) =>
+        db
+          .prepare(
+            `SELECT status, reason_codes AS reasons FROM verifications
            WHERE kind = 'authentication' AND subject_id = ?`,
-        )
-        .get(subjectId),
-    ) as { status: string; reasons: string };
-    expect(auth.status).toBe('declined');
-    expect(await requestsOf(subjectId)).toEqual(before);
-    // The subject was not deleted: their enrolment is still there.
-    const subject = appliance.appliance.vault.read((db) =>
-      db.prepare(`SELECT id FROM subjects WHERE id = ?`).get(subjectId),
-    );
-    expect(subject).toBeDefined();
-    await page.getByRole('button', { name: 'Terminar' }).click();
-    await h1(page, 'Welcome');
-    expect(kiosk.errors).toEqual([]);
-    await kiosk.context.close();
-  }, 600_000);
+          )
+          .get(subjectId),
+      ) as { status: string; reasons: string };
+      expect(auth.status).toBe('declined');
+      expect(await requestsOf(subjectId)).toEqual(before);
+      // The subject was not deleted: their enrolment is still there.
+      const subject = appliance.appliance.vault.read((db) =>
+        db.prepare(`SELECT id FROM subjects WHERE id = ?`).get(subjectId),
+      );
+      expect(subject).toBeDefined();
+      await page.getByRole('button', { name: words.finish }).click();
+      await h1(page, 'Welcome');
+      expect(kiosk.errors).toEqual([]);
+      await kiosk.context.close();
+    },
+    600_000,
+  );
 
-  it('the choice, purposes, reference and correction screens in German and Spanish', async () => {
+  it('the choice, purposes, reference (and its refusal) and correction screens in German, Spanish and English', async () => {
     for (const [language, words] of [
       [
         'Deutsch',
@@ -424,6 +478,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
           purpose: 'Diesen Dienst verbessern',
           next: 'Weiter',
           reference: 'Ihre Kundenreferenz',
+          field: 'Kundenreferenz',
           back: 'Zurück',
           correction: 'Meine Daten berichtigen',
           finish: 'Fertig',
@@ -439,16 +494,34 @@ describeKiosk('My data at the kiosk in Chromium', () => {
           purpose: 'Mejorar este servicio',
           next: 'Continuar',
           reference: 'Su referencia de cliente',
+          field: 'Referencia de cliente',
           back: 'Atrás',
           correction: 'Corregir mis datos',
           finish: 'Terminar',
         },
       ],
+      [
+        'English',
+        {
+          entry: /^My data/,
+          title: 'Your data',
+          objection: 'Stop some uses of my data',
+          purposes: 'Which uses?',
+          purpose: 'Improving this service',
+          next: 'Continue',
+          reference: 'Your customer reference',
+          field: 'Customer reference',
+          back: 'Back',
+          correction: 'Correct my data',
+          finish: 'Finish',
+        },
+      ],
     ] as const) {
-      const tag = language === 'Deutsch' ? 'de' : 'es';
+      const tag = ({ Deutsch: 'de', Español: 'es', English: 'en' } as const)[language];
       const kiosk = await openMyDataKiosk(language);
       const { page } = kiosk;
-      await check(page, `welcome-${tag}`);
+      // (The English welcome and choice are checked in the first test.)
+      if (tag !== 'en') await check(page, `welcome-${tag}`);
       await page.getByRole('button', { name: words.entry }).click();
       await h1(page, words.title);
       if (tag === 'de') await check(page, 'choose-de');
@@ -464,6 +537,13 @@ describeKiosk('My data at the kiosk in Chromium', () => {
       await next.click();
       await h1(page, words.reference);
       if (tag === 'de') await check(page, 'reference-de');
+      // A reference that cannot be one: refused on the page, announced (en in the first test).
+      if (tag !== 'en') {
+        await page.getByLabel(words.field).fill('not-a-reference');
+        await page.getByRole('button', { name: words.next }).click();
+        await page.getByRole('alert').waitFor();
+        await check(page, `reference-invalid-${tag}`);
+      }
       await page.getByRole('button', { name: words.back }).click();
       await h1(page, words.title);
       await page.getByRole('button', { name: words.correction }).click();
