@@ -1,6 +1,7 @@
 /** Browser steps shared by the staff console's and admin pages' end-to-end tests. */
 import { expect } from 'vitest';
 import type { Page } from 'playwright-core';
+import { accessibilityViolations, screenshot } from './harness.js';
 import { STAFF_PASSWORD } from './staff-fixtures.js';
 
 /** Logs in through the console's form (any language) and waits for the signed-in header. */
@@ -16,6 +17,20 @@ export async function loginInBrowser(page: Page, url: string, username: string):
 export async function chooseLanguage(page: Page, language: string): Promise<void> {
   await page.locator('.language-picker select').selectOption(language);
   await expect.poll(() => page.evaluate<string>('document.documentElement.lang')).toBe(language);
+}
+
+/**
+ * The screen as it is now in Spanish and German (the page's picker re-renders it in place): axe
+ * (WCAG 2.2 AA) and a screenshot `<name>-<lang>` in each, then back to English. The caller checks
+ * English itself.
+ */
+export async function checkInOtherLanguages(page: Page, name: string): Promise<void> {
+  for (const language of ['es', 'de'] as const) {
+    await chooseLanguage(page, language);
+    expect(await accessibilityViolations(page), `${name} in ${language}`).toEqual([]);
+    await screenshot(page, `${name}-${language}`);
+  }
+  await chooseLanguage(page, 'en');
 }
 
 /** Navigates to a console route and waits for its heading and for loading to finish. */
