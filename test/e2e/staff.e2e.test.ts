@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { hasDevData } from '../support/dev-data.js';
 import {
+  checkInOtherLanguages,
   chooseLanguage,
   loginInBrowser,
   openRoute,
@@ -229,6 +230,14 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
 
   it('has no WCAG 2.2 AA violation on any staff screen in English, Spanish and German', async () => {
     const { caseId } = await verificationInReview(bench.appliance, integrator, 8);
+    // A decided case too (its screen shows the decision instead of the form).
+    const decided = await verificationInReview(bench.appliance, integrator, 9);
+    const reviewer = staffUser(bench.appliance, 'desk3', 'staff');
+    bench.appliance.appliance.cases.decide(
+      decided.caseId,
+      { resolution: 'approved', reasonCode: 'identity_confirmed_in_person' },
+      { actor: `staff:${reviewer}`, staffUserId: reviewer, supervisor: false },
+    );
     const referenced = await integrator.json<{ id: string }>(
       'POST',
       '/verifications',
@@ -248,14 +257,24 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
       await screenshot(page, `staff-login-${language}`);
     }
     await loginInBrowser(page, base, 'root');
-    const routes = ['queue', `case/${caseId}`, 'search', 'privacy', 'audit', 'reports', 'pin'];
+    const routes = [
+      'queue',
+      `case/${caseId}`,
+      `case/${decided.caseId}`,
+      'search',
+      'privacy',
+      'audit',
+      'reports',
+      'pin',
+    ];
     for (const language of LANGUAGES) {
       await chooseLanguage(page, language);
       for (const route of routes) {
         await openRoute(page, base, route);
         expect(await page.evaluate<string>('document.documentElement.lang')).toBe(language);
         expect(await accessibilityViolations(page), `${route} in ${language}`).toEqual([]);
-        await screenshot(page, `staff-${route.split('/')[0]}-${language}`);
+        const name = route === `case/${decided.caseId}` ? 'case-decided' : route.split('/')[0];
+        await screenshot(page, `staff-${name}-${language}`);
       }
     }
     // The audit viewer shows the chain verified; the search answers by verification id.
@@ -268,6 +287,9 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByText('1 verification found.').waitFor();
     await page.getByRole('cell', { name: referenced.id }).waitFor();
+    expect(await accessibilityViolations(page), 'search with a result').toEqual([]);
+    await screenshot(page, 'staff-search-found-en');
+    await checkInOtherLanguages(page, 'staff-search-found');
     await search.fill(caseId.replace('case_', 'ver_'));
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByText('0 verifications found.').waitFor();
