@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { deviceApiId } from '../../server/devices/index.js';
-import { chooseLanguage, loginInBrowser, openRoute, walkNavigation } from './console-helpers.js';
+import {
+  checkInOtherLanguages,
+  chooseLanguage,
+  loginInBrowser,
+  openRoute,
+  walkNavigation,
+} from './console-helpers.js';
 import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
 import { apiCaller, staffUser } from './staff-fixtures.js';
 
@@ -33,6 +39,12 @@ describe.skipIf(!hasChromium)('the admin pages in Chromium', () => {
     expect(key).toMatch(/^vk_live_/);
     expect(await accessibilityViolations(page), 'key shown once').toEqual([]);
     await screenshot(page, 'admin-key-shown-once-en');
+    // The panel's title follows the language picked while it is shown (WCAG 3.1.2: no English
+    // left in a German page), as the rest of the page does.
+    await chooseLanguage(page, 'de');
+    await page.getByRole('region', { name: 'Der neue Schlüssel „Branch CRM“' }).waitFor();
+    await checkInOtherLanguages(page, 'admin-key-shown-once');
+    await page.getByRole('region', { name: 'The new key “Branch CRM”' }).waitFor();
     await page.getByRole('button', { name: 'I have stored it' }).click();
     await shown.waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'Branch CRM', exact: true }).waitFor();
@@ -69,6 +81,7 @@ describe.skipIf(!hasChromium)('the admin pages in Chromium', () => {
     await page.getByText('No deliveries yet.').waitFor();
     expect(await accessibilityViolations(page), 'delivery log').toEqual([]);
     await screenshot(page, 'admin-webhooks-en');
+    await checkInOtherLanguages(page, 'admin-webhooks-log');
     const admin = apiCaller(bench.appliance, ['admin']);
     const { items } = await admin.json<{ items: { url: string; events: string[] }[] }>(
       'GET',
@@ -98,6 +111,7 @@ describe.skipIf(!hasChromium)('the admin pages in Chromium', () => {
     await page.getByText(/^[1-9][0-9]* pen samples received/).waitFor();
     expect(await accessibilityViolations(page), 'live ink').toEqual([]);
     await screenshot(page, 'admin-devices-ink-en');
+    await checkInOtherLanguages(page, 'admin-devices-ink');
   }, 120_000);
 
   it('walks every admin screen with the keyboard, the new heading focused each time', async () => {

@@ -4,8 +4,10 @@
  * photo held to the camera is exactly what active liveness must refuse, so the whole flow (the
  * signature enrolled from a simulated person's three signings) reaches the core's decision, a
  * decline for liveness, shown as "please see a member of staff"; afterwards nothing of the
- * session is left in the page or the browser's storage. Every screen is checked with axe-core (WCAG 2.2 AA) and saved as a
- * screenshot in test/e2e/artifacts/.
+ * session is left in the page or the browser's storage. The walk is test/e2e/kiosk-steps.ts;
+ * every screen it reaches is checked with axe-core (WCAG 2.2 AA) and saved as a screenshot in
+ * test/e2e/artifacts/, once per language (English with the flow's own checks, then Spanish and
+ * German).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
