@@ -19,7 +19,7 @@ export function ApiKeysScreen() {
     const result = await action.run(() => createApiKey(api, { name: name.trim(), scopes }));
     if (result) {
       created.show({
-        label: t('admin.keys.createdLabel', { name: result.apiKey.name }),
+        label: ['admin.keys.createdLabel', { name: result.apiKey.name }],
         secret: result.key,
       });
       setName('');

@@ -15,7 +15,7 @@ export function KiosksScreen() {
   const token = useShownOnce();
   const showToken = (result: { kiosk: { name: string }; token: string }) =>
     token.show({
-      label: t('admin.kiosks.tokenLabel', { name: result.kiosk.name }),
+      label: ['admin.kiosks.tokenLabel', { name: result.kiosk.name }],
       secret: result.token,
     });
   const create = async (event: Event) => {

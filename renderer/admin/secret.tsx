@@ -7,7 +7,11 @@ import { useConsole } from '../staff/console/context.js';
  * is gone when dismissed.
  */
 export interface Secret {
-  readonly label: string;
+  /**
+   * The panel's title as a catalogue key and its values: translated as it renders, so it follows
+   * a language picked while the secret is shown (a string made at creation stayed in the old one).
+   */
+  readonly label: readonly [key: string, values: Record<string, string>];
   readonly secret: string;
 }
 
@@ -20,8 +24,13 @@ export function useShownOnce() {
   return { show: setShown, panel };
 }
 
-function ShownOnce({ label, secret, onDismiss }: Secret & { onDismiss: () => void }) {
+function ShownOnce({
+  label: [key, values],
+  secret,
+  onDismiss,
+}: Secret & { onDismiss: () => void }) {
   const { t } = useConsole();
+  const label = t(key, values);
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => ref.current?.focus(), []);
   return (

@@ -25,7 +25,7 @@ export function UsersScreen() {
     const result = await action.run(() => createStaffUser(api, username.trim(), role));
     if (result) {
       created.show({
-        label: t('admin.users.passwordLabel', { username: result.user.username }),
+        label: ['admin.users.passwordLabel', { username: result.user.username }],
         secret: result.password,
       });
       setUsername('');

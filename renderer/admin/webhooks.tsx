@@ -41,7 +41,7 @@ export function WebhooksScreen() {
     );
     if (result) {
       secret.show({
-        label: t('admin.webhooks.secretLabel', { url: result.webhook.url }),
+        label: ['admin.webhooks.secretLabel', { url: result.webhook.url }],
         secret: result.secret,
       });
       setUrl('');

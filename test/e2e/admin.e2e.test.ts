@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { deviceApiId } from '../../server/devices/index.js';
-import { chooseLanguage, loginInBrowser, openRoute } from './console-helpers.js';
+import {
+  checkInOtherLanguages,
+  chooseLanguage,
+  loginInBrowser,
+  openRoute,
+  walkNavigation,
+} from './console-helpers.js';
 import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
 import { apiCaller, staffUser } from './staff-fixtures.js';
 
@@ -31,7 +37,14 @@ describe.skipIf(!hasChromium)('the admin pages in Chromium', () => {
     await shown.waitFor();
     const key = (await shown.textContent()) ?? '';
     expect(key).toMatch(/^vk_live_/);
+    expect(await accessibilityViolations(page), 'key shown once').toEqual([]);
     await screenshot(page, 'admin-key-shown-once-en');
+    // The panel's title follows the language picked while it is shown (WCAG 3.1.2: no English
+    // left in a German page), as the rest of the page does.
+    await chooseLanguage(page, 'de');
+    await page.getByRole('region', { name: 'Der neue Schlüssel „Branch CRM“' }).waitFor();
+    await checkInOtherLanguages(page, 'admin-key-shown-once');
+    await page.getByRole('region', { name: 'The new key “Branch CRM”' }).waitFor();
     await page.getByRole('button', { name: 'I have stored it' }).click();
     await shown.waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'Branch CRM', exact: true }).waitFor();
@@ -60,12 +73,15 @@ describe.skipIf(!hasChromium)('the admin pages in Chromium', () => {
     const shown = page.getByTestId('shown-once');
     await shown.waitFor();
     expect(await shown.textContent()).toMatch(/^whsec_/);
+    expect(await accessibilityViolations(page), 'webhook secret shown once').toEqual([]);
     await page.getByRole('button', { name: 'I have stored it' }).click();
     await page
       .getByRole('button', { name: 'Delivery log of http://127.0.0.1:9/hooks/verikiosk' })
       .click();
     await page.getByText('No deliveries yet.').waitFor();
+    expect(await accessibilityViolations(page), 'delivery log').toEqual([]);
     await screenshot(page, 'admin-webhooks-en');
+    await checkInOtherLanguages(page, 'admin-webhooks-log');
     const admin = apiCaller(bench.appliance, ['admin']);
     const { items } = await admin.json<{ items: { url: string; events: string[] }[] }>(
       'GET',
@@ -93,10 +109,29 @@ describe.skipIf(!hasChromium)('the admin pages in Chromium', () => {
       if ((await page.getByText(/pen samples? received/).textContent())?.match(/^[1-9]/)) break;
     }
     await page.getByText(/^[1-9][0-9]* pen samples received/).waitFor();
+    expect(await accessibilityViolations(page), 'live ink').toEqual([]);
     await screenshot(page, 'admin-devices-ink-en');
+    await checkInOtherLanguages(page, 'admin-devices-ink');
+  }, 120_000);
+
+  it('walks every admin screen with the keyboard, the new heading focused each time', async () => {
+    // From the last screen, so that the first link (devices) is a new screen too.
+    await openRoute(page, base, 'retention');
+    expect(await walkNavigation(page)).toEqual(
+      ['devices', 'keys', 'webhooks', 'kiosks', 'users', 'retention'].map((r) => `#/${r}`),
+    );
   }, 120_000);
 
   it('has no WCAG 2.2 AA violation on any admin screen in English, Spanish and German', async () => {
+    // The login screen first, in each language (its own picker), in a page of its own.
+    const login = await bench.newPage();
+    await login.goto(base);
+    await login.getByRole('heading', { level: 1 }).waitFor();
+    for (const language of ['en', 'es', 'de']) {
+      await chooseLanguage(login, language);
+      expect(await accessibilityViolations(login), `login in ${language}`).toEqual([]);
+      await screenshot(login, `admin-login-${language}`);
+    }
     const routes = ['devices', 'keys', 'webhooks', 'kiosks', 'users', 'retention'];
     for (const language of ['en', 'es', 'de']) {
       await chooseLanguage(page, language);

@@ -16,6 +16,7 @@ import {
   proposal,
   staffPage,
 } from './console-steps.js';
+import { checkInOtherLanguages } from './console-helpers.js';
 import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
 import { apiCaller, staffUser, verificationNeedingFourEyes } from './staff-fixtures.js';
 
@@ -45,12 +46,15 @@ describe.skipIf(!hasChromium || !hasData)('four-eyes review in the staff console
     await openCaseScreen(first, bench.appliance.url, caseId);
     await first.getByText(NEEDS_SECOND).waitFor();
     expect(await accessibilityViolations(first), 'case needing four eyes').toEqual([]);
+    await screenshot(first, 'staff-four-eyes-first-en');
+    await checkInOtherLanguages(first, 'staff-four-eyes-first');
     await approveAsFirstReviewer(first);
     await first.getByText(proposal('Identity confirmed in person')).waitFor();
     // No way to give the second approval in the console: the form is gone.
     expect(await first.getByRole('button', { name: 'Record the decision' }).count()).toBe(0);
     expect(await accessibilityViolations(first), 'awaiting the second reviewer').toEqual([]);
     await screenshot(first, 'staff-four-eyes-awaiting-en');
+    await checkInOtherLanguages(first, 'staff-four-eyes-awaiting');
     expect(
       (await integrator.json<{ status: string }>('GET', `/verifications/${verificationId}`)).status,
     ).toBe('declined');
@@ -75,8 +79,11 @@ describe.skipIf(!hasChromium || !hasData)('four-eyes review in the staff console
     await second.getByText(proposal('Identity confirmed in person')).waitFor();
     expect(await accessibilityViolations(second), 'second reviewer').toEqual([]);
     await screenshot(second, 'staff-four-eyes-second-en');
+    await checkInOtherLanguages(second, 'staff-four-eyes-second');
     await approveAsSecondReviewer(second);
     expect(await accessibilityViolations(second), 'decided').toEqual([]);
+    await screenshot(second, 'staff-four-eyes-decided-en');
+    await checkInOtherLanguages(second, 'staff-four-eyes-decided');
 
     const theCase = await integrator.json<{
       case: { status: string; resolution: string; secondReviewer: string | null };

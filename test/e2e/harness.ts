@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
+import sharp from 'sharp';
 import type { Result } from 'axe-core';
 import {
   chromium,
@@ -79,13 +80,18 @@ export function launchChromium(options: BrowserOptions = {}): Promise<Browser> {
 
 /**
  * A context (AxeBuilder needs one, not browser.newPage()) with a kiosk-sized touch screen and the
- * camera granted to the appliance's origin.
+ * camera granted to the appliance's origin (`options` over those, e.g. a `locale`).
  */
-export async function newKioskContext(browser: Browser, origin: string): Promise<BrowserContext> {
+export async function newKioskContext(
+  browser: Browser,
+  origin: string,
+  options: BrowserContextOptions = {},
+): Promise<BrowserContext> {
   const context = await browser.newContext({
     viewport: { width: 1080, height: 1920 },
     deviceScaleFactor: 0.5,
     hasTouch: true,
+    ...options,
   });
   await context.grantPermissions(['camera'], { origin });
   return context;
@@ -192,6 +198,24 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** docs/screenshots/: the few small screenshots the README shows (committed). */
+export const README_SCREENSHOTS = path.resolve(import.meta.dirname, '../../docs/screenshots');
+
+/**
+ * With VERIKIOSK_README_SCREENSHOTS=1, also saves the viewport as docs/screenshots/<name>.png for
+ * the README: scaled to fit 800x600 and palette-reduced (64 colours), well under 60 kB. Without
+ * it, nothing (a test run leaves the tree as it was).
+ */
+export async function readmeScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.VERIKIOSK_README_SCREENSHOTS !== '1') return;
+  mkdirSync(README_SCREENSHOTS, { recursive: true });
+  const shot = await page.screenshot({ type: 'png' });
+  await sharp(shot)
+    .resize({ width: 800, height: 600, fit: 'inside', withoutEnlargement: true })
+    .png({ palette: true, colors: 64, compressionLevel: 9, effort: 10 })
+    .toFile(path.join(README_SCREENSHOTS, `${name}.png`));
 }
 
 /** What the browser keeps for the page's origin (see TRACES_SCRIPT). */

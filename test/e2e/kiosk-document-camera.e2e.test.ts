@@ -19,6 +19,7 @@ import {
   hasChromium,
   launchChromium,
   newKioskContext,
+  readmeScreenshot,
   screenshot,
   startE2eAppliance,
   type E2eAppliance,
@@ -116,6 +117,7 @@ describeCamera('the kiosk reads a document held to the camera', () => {
     expect(await guidance.getAttribute('aria-live')).toBe('polite');
     expect(await guidance.innerText()).toBe(good);
     await check(page, `document-camera-${language}`);
+    if (language === 'en') await readmeScreenshot(page, 'kiosk-document-guidance');
   }
 
   it.each(['es', 'de'] as const)(

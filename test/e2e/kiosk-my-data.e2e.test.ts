@@ -192,6 +192,42 @@ describeKiosk('My data at the kiosk in Chromium', () => {
     await page.getByRole('button', { name: words.done }).click();
   }
 
+  let reviewers = 0;
+
+  /**
+   * Staff at the desk: the subject's authentication waits in review for the simulated pad only
+   * (simulated_device), its case opened by the event feed; a member of staff approves it.
+   */
+  async function approveTheAuthentication(subjectId: string): Promise<{ id: string }> {
+    const auth = appliance.appliance.vault.read((db) =>
+      db
+        .prepare(
+          `SELECT id, status, reason_codes AS reasons FROM verifications
+           WHERE kind = 'authentication' AND subject_id = ?`,
+        )
+        .get(subjectId),
+    ) as { id: string; status: string; reasons: string };
+    expect(auth.status).toBe('review');
+    expect(JSON.parse(auth.reasons)).toEqual(['simulated_device']);
+    await appliance.appliance.events.drain();
+    const review = appliance.appliance.vault.read((db) =>
+      db.prepare(`SELECT id FROM reviews WHERE verification_id = ?`).get(auth.id),
+    ) as { id: string } | undefined;
+    expect(review, 'a case for the authentication').toBeDefined();
+    reviewers += 1;
+    const reviewer = staffUser(
+      appliance,
+      reviewers === 1 ? 'my-data-reviewer' : `my-data-reviewer${reviewers}`,
+      'staff',
+    );
+    appliance.appliance.cases.decide(
+      review?.id ?? '',
+      { resolution: 'approved', reasonCode: 'identity_confirmed_in_person' },
+      { actor: `staff:${reviewer}`, staffUserId: reviewer, supervisor: false },
+    );
+    return auth;
+  }
+
   it('an enrolled subject files an access request after signing; the core records kiosk and proof', async () => {
     const subjectId = await enrolledSubject(seed);
     const kiosk = await openMyDataKiosk('English');
@@ -230,27 +266,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
       .waitFor({ timeout: 120_000 });
     await check(page, 'waiting-en');
     expect(await requestsOf(subjectId)).toEqual([]);
-    const auth = appliance.appliance.vault.read((db) =>
-      db
-        .prepare(
-          `SELECT id, status, reason_codes AS reasons FROM verifications
-           WHERE kind = 'authentication' AND subject_id = ?`,
-        )
-        .get(subjectId),
-    ) as { id: string; status: string; reasons: string };
-    expect(auth.status).toBe('review');
-    expect(JSON.parse(auth.reasons)).toEqual(['simulated_device']);
-    await appliance.appliance.events.drain();
-    const review = appliance.appliance.vault.read((db) =>
-      db.prepare(`SELECT id FROM reviews WHERE verification_id = ?`).get(auth.id),
-    ) as { id: string } | undefined;
-    expect(review, 'a case for the authentication').toBeDefined();
-    const reviewer = staffUser(appliance, 'my-data-reviewer', 'staff');
-    appliance.appliance.cases.decide(
-      review?.id ?? '',
-      { resolution: 'approved', reasonCode: 'identity_confirmed_in_person' },
-      { actor: `staff:${reviewer}`, staffUserId: reviewer, supervisor: false },
-    );
+    const auth = await approveTheAuthentication(subjectId);
 
     await h1(page, 'Your request is received');
     await check(page, 'filed-en');
@@ -279,54 +295,178 @@ describeKiosk('My data at the kiosk in Chromium', () => {
     await kiosk.context.close();
   }, 600_000);
 
-  it('someone else signing files nothing (Spanish)', async () => {
-    const subjectId = await enrolledSubject(seed);
-    const before = await requestsOf(subjectId);
-    const kiosk = await openMyDataKiosk('Español');
-    const { page } = kiosk;
-    await page.getByRole('button', { name: /^Mis datos/ }).click();
-    await h1(page, 'Sus datos');
-    await check(page, 'choose-es');
-    await page.getByRole('button', { name: 'Borrar mis datos' }).click();
-    await h1(page, 'Su referencia de cliente');
-    await check(page, 'reference-es');
-    await page.getByLabel('Referencia de cliente').fill(subjectId);
-    await page.getByRole('button', { name: 'Continuar' }).click();
-    await h1(page, 'Antes de comprobar su firma');
-    await proveBySignature(
-      kiosk,
-      seed + 1,
+  // The signed consent, the signing, the staff-checking wait and the receipt, once per language
+  // (English above).
+  it.each([
+    [
+      'es',
       {
+        name: 'Español',
+        entry: /^Mis datos/,
+        access: 'Obtener una copia de mis datos',
+        referenceLabel: 'Referencia de cliente',
+        next: 'Continuar',
+        consentTitle: 'Antes de comprobar su firma',
         agree: 'Acepto',
         done: 'Hecho',
         signTitle: 'Firme para demostrar que es usted',
+        waiting: 'Un miembro del personal está revisando su firma',
+        filedTitle: 'Hemos recibido su solicitud',
+        finish: 'Terminar',
       },
-      { consent: 'consent-es', sign: 'sign-es' },
-    );
-    await h1(page, 'No hemos podido confirmar que es usted');
-    await check(page, 'refused-es');
-    const auth = appliance.appliance.vault.read((db) =>
-      db
-        .prepare(
-          `SELECT status, reason_codes AS reasons FROM verifications
-           WHERE kind = 'authentication' AND subject_id = ?`,
-        )
-        .get(subjectId),
-    ) as { status: string; reasons: string };
-    expect(auth.status).toBe('declined');
-    expect(await requestsOf(subjectId)).toEqual(before);
-    // The subject was not deleted: their enrolment is still there.
-    const subject = appliance.appliance.vault.read((db) =>
-      db.prepare(`SELECT id FROM subjects WHERE id = ?`).get(subjectId),
-    );
-    expect(subject).toBeDefined();
-    await page.getByRole('button', { name: 'Terminar' }).click();
-    await h1(page, 'Welcome');
-    expect(kiosk.errors).toEqual([]);
-    await kiosk.context.close();
-  }, 600_000);
+    ],
+    [
+      'de',
+      {
+        name: 'Deutsch',
+        entry: /^Meine Daten/,
+        access: 'Eine Kopie meiner Daten erhalten',
+        referenceLabel: 'Kundenreferenz',
+        next: 'Weiter',
+        consentTitle: 'Bevor wir Ihre Unterschrift prüfen',
+        agree: 'Ich stimme zu',
+        done: 'Fertig',
+        signTitle: 'Unterschreiben Sie, um zu zeigen, dass Sie es sind',
+        waiting: 'Eine Mitarbeiterin oder ein Mitarbeiter prüft Ihre Unterschrift',
+        filedTitle: 'Ihre Anfrage ist eingegangen',
+        finish: 'Fertig',
+      },
+    ],
+  ] as const)(
+    'the consent, signing, staff-checking and receipt screens in %s',
+    async (tag, words) => {
+      const subjectId = await enrolledSubject(seed);
+      const kiosk = await openMyDataKiosk(words.name);
+      const { page } = kiosk;
+      await page.getByRole('button', { name: words.entry }).click();
+      await page.getByRole('button', { name: words.access }).click();
+      await page.getByLabel(words.referenceLabel).fill(subjectId);
+      await page.getByRole('button', { name: words.next }).click();
+      await h1(page, words.consentTitle);
+      await proveBySignature(kiosk, seed, words, {
+        consent: `consent-${tag}`,
+        sign: `sign-${tag}`,
+      });
+      await page.getByRole('status').getByText(words.waiting).waitFor({ timeout: 120_000 });
+      expect(await page.getAttribute('html', 'lang')).toBe(tag);
+      await check(page, `waiting-${tag}`);
+      await approveTheAuthentication(subjectId);
+      await h1(page, words.filedTitle);
+      await check(page, `filed-${tag}`);
+      const [filed, ...others] = await requestsOf(subjectId);
+      expect(others).toEqual([]);
+      expect(filed).toMatchObject({ type: 'access', subjectId, channel: 'kiosk' });
+      expect(await page.locator('.my-data-receipt').innerText()).toContain(filed?.id ?? '-');
+      await page.getByRole('button', { name: words.finish }).click();
+      await h1(page, 'Welcome');
+      expect(kiosk.errors).toEqual([]);
+      await kiosk.context.close();
+    },
+    600_000,
+  );
 
-  it('the choice, purposes, reference and correction screens in German and Spanish', async () => {
+  it.each([
+    [
+      'es',
+      {
+        name: 'Español',
+        entry: /^Mis datos/,
+        title: 'Sus datos',
+        deletion: 'Borrar mis datos',
+        reference: 'Su referencia de cliente',
+        field: 'Referencia de cliente',
+        next: 'Continuar',
+        consentTitle: 'Antes de comprobar su firma',
+        agree: 'Acepto',
+        done: 'Hecho',
+        signTitle: 'Firme para demostrar que es usted',
+        refused: 'No hemos podido confirmar que es usted',
+        finish: 'Terminar',
+      },
+    ],
+    [
+      'de',
+      {
+        name: 'Deutsch',
+        entry: /^Meine Daten/,
+        title: 'Ihre Daten',
+        deletion: 'Meine Daten löschen',
+        reference: 'Ihre Kundenreferenz',
+        field: 'Kundenreferenz',
+        next: 'Weiter',
+        consentTitle: 'Bevor wir Ihre Unterschrift prüfen',
+        agree: 'Ich stimme zu',
+        done: 'Fertig',
+        signTitle: 'Unterschreiben Sie, um zu zeigen, dass Sie es sind',
+        refused: 'Wir konnten nicht bestätigen, dass Sie es sind',
+        finish: 'Fertig',
+      },
+    ],
+    [
+      'en',
+      {
+        name: 'English',
+        entry: /^My data/,
+        title: 'Your data',
+        deletion: 'Delete my data',
+        reference: 'Your customer reference',
+        field: 'Customer reference',
+        next: 'Continue',
+        consentTitle: 'Before we check your signature',
+        agree: 'I agree',
+        done: 'Done',
+        signTitle: 'Sign to show it is you',
+        refused: 'We could not confirm it is you',
+        finish: 'Finish',
+      },
+    ],
+  ] as const)(
+    'someone else signing files nothing (%s)',
+    async (tag, words) => {
+      const subjectId = await enrolledSubject(seed);
+      const before = await requestsOf(subjectId);
+      const kiosk = await openMyDataKiosk(words.name);
+      const { page } = kiosk;
+      await page.getByRole('button', { name: words.entry }).click();
+      await h1(page, words.title);
+      // (The choice and reference screens in de and en are checked in the other tests.)
+      if (tag === 'es') await check(page, 'choose-es');
+      await page.getByRole('button', { name: words.deletion }).click();
+      await h1(page, words.reference);
+      if (tag === 'es') await check(page, 'reference-es');
+      await page.getByLabel(words.field).fill(subjectId);
+      await page.getByRole('button', { name: words.next }).click();
+      await h1(page, words.consentTitle);
+      await proveBySignature(kiosk, seed + 1, words, {
+        consent: `consent-${tag}`,
+        sign: `sign-${tag}`,
+      });
+      await h1(page, words.refused);
+      await check(page, `refused-${tag}`);
+      const auth = appliance.appliance.vault.read((db) =>
+        db
+          .prepare(
+            `SELECT status, reason_codes AS reasons FROM verifications
+           WHERE kind = 'authentication' AND subject_id = ?`,
+          )
+          .get(subjectId),
+      ) as { status: string; reasons: string };
+      expect(auth.status).toBe('declined');
+      expect(await requestsOf(subjectId)).toEqual(before);
+      // The subject was not deleted: their enrolment is still there.
+      const subject = appliance.appliance.vault.read((db) =>
+        db.prepare(`SELECT id FROM subjects WHERE id = ?`).get(subjectId),
+      );
+      expect(subject).toBeDefined();
+      await page.getByRole('button', { name: words.finish }).click();
+      await h1(page, 'Welcome');
+      expect(kiosk.errors).toEqual([]);
+      await kiosk.context.close();
+    },
+    600_000,
+  );
+
+  it('the choice, purposes, reference (and its refusal) and correction screens in German, Spanish and English', async () => {
     for (const [language, words] of [
       [
         'Deutsch',
@@ -338,6 +478,7 @@ describeKiosk('My data at the kiosk in Chromium', () => {
           purpose: 'Diesen Dienst verbessern',
           next: 'Weiter',
           reference: 'Ihre Kundenreferenz',
+          field: 'Kundenreferenz',
           back: 'Zurück',
           correction: 'Meine Daten berichtigen',
           finish: 'Fertig',
@@ -353,16 +494,34 @@ describeKiosk('My data at the kiosk in Chromium', () => {
           purpose: 'Mejorar este servicio',
           next: 'Continuar',
           reference: 'Su referencia de cliente',
+          field: 'Referencia de cliente',
           back: 'Atrás',
           correction: 'Corregir mis datos',
           finish: 'Terminar',
         },
       ],
+      [
+        'English',
+        {
+          entry: /^My data/,
+          title: 'Your data',
+          objection: 'Stop some uses of my data',
+          purposes: 'Which uses?',
+          purpose: 'Improving this service',
+          next: 'Continue',
+          reference: 'Your customer reference',
+          field: 'Customer reference',
+          back: 'Back',
+          correction: 'Correct my data',
+          finish: 'Finish',
+        },
+      ],
     ] as const) {
-      const tag = language === 'Deutsch' ? 'de' : 'es';
+      const tag = ({ Deutsch: 'de', Español: 'es', English: 'en' } as const)[language];
       const kiosk = await openMyDataKiosk(language);
       const { page } = kiosk;
-      await check(page, `welcome-${tag}`);
+      // (The English welcome and choice are checked in the first test.)
+      if (tag !== 'en') await check(page, `welcome-${tag}`);
       await page.getByRole('button', { name: words.entry }).click();
       await h1(page, words.title);
       if (tag === 'de') await check(page, 'choose-de');
@@ -378,6 +537,13 @@ describeKiosk('My data at the kiosk in Chromium', () => {
       await next.click();
       await h1(page, words.reference);
       if (tag === 'de') await check(page, 'reference-de');
+      // A reference that cannot be one: refused on the page, announced (en in the first test).
+      if (tag !== 'en') {
+        await page.getByLabel(words.field).fill('not-a-reference');
+        await page.getByRole('button', { name: words.next }).click();
+        await page.getByRole('alert').waitFor();
+        await check(page, `reference-invalid-${tag}`);
+      }
       await page.getByRole('button', { name: words.back }).click();
       await h1(page, words.title);
       await page.getByRole('button', { name: words.correction }).click();

@@ -2,8 +2,10 @@
  * The kiosk's walk in Chromium as steps a test composes: open the kiosk with its token, give the
  * consent signed on the simulated pad, read the passport on the simulated reader, hold the
  * camera's still through the liveness challenge, sign three times on the pad (a simulated
- * person's signings, seeded), and wait for the outcome. The same steps as
- * test/e2e/kiosk.e2e.test.ts, which also checks each screen in every language.
+ * person's signings, seeded), and wait for the outcome. Each step takes the kiosk's words in
+ * one language (KIOSK_WORDS, English unless told) and an optional `at` hook called on each
+ * screen it reaches (test/e2e/kiosk.e2e.test.ts runs axe-core and screenshots there, in every
+ * language).
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -25,6 +27,113 @@ export async function stillPhotoVideo(person = 'bernadette', n = 1): Promise<str
   await writeY4m(video, [photo], { width: 640, height: 480, fps: 15, faceSize: 320 });
   return video;
 }
+
+export type KioskLanguage = 'en' | 'es' | 'de';
+
+/** The kiosk's words the steps look for, in one language (renderer/shared/i18n/<lang>.json). */
+export interface KioskWords {
+  readonly language: KioskLanguage;
+  /** The welcome's button for this language. */
+  readonly name: string;
+  readonly welcome: string;
+  readonly start: string;
+  readonly consent: string;
+  readonly agree: string;
+  readonly padSign: string;
+  readonly document: string;
+  readonly passport: string;
+  readonly onReader: string;
+  readonly simulatedReader: RegExp;
+  readonly selfie: string;
+  readonly ready: string;
+  readonly signature: string;
+  readonly progress: (n: number) => string;
+  readonly next: string;
+  readonly done: string;
+  readonly seeStaff: string;
+  readonly finish: string;
+}
+
+export const KIOSK_WORDS: Record<KioskLanguage, KioskWords> = {
+  en: {
+    language: 'en',
+    name: 'English',
+    welcome: 'Welcome',
+    start: 'Start',
+    consent: 'Your data and your consent',
+    agree: 'I agree',
+    padSign: 'Simulated pad: sign',
+    document: 'Your identity document',
+    passport: 'Passport',
+    onReader: 'Place the passport on the reader',
+    simulatedReader: /Simulated reader/,
+    selfie: 'A photo of your face',
+    ready: "I'm ready",
+    signature: 'Your signature',
+    progress: (n) => `Signature ${n} of 3`,
+    next: 'Next',
+    done: 'Done',
+    seeStaff: 'Please see a member of staff',
+    finish: 'Finish',
+  },
+  es: {
+    language: 'es',
+    name: 'Español',
+    welcome: 'Bienvenido',
+    start: 'Empezar',
+    consent: 'Sus datos y su consentimiento',
+    agree: 'Acepto',
+    padSign: 'Tableta simulada: firmar',
+    document: 'Su documento de identidad',
+    passport: 'Pasaporte',
+    onReader: 'Coloque el pasaporte en el lector',
+    simulatedReader: /Lector simulado/,
+    selfie: 'Una foto de su rostro',
+    ready: 'Estoy listo',
+    signature: 'Su firma',
+    progress: (n) => `Firma ${n} de 3`,
+    next: 'Siguiente',
+    done: 'Hecho',
+    seeStaff: 'Diríjase a un empleado',
+    finish: 'Terminar',
+  },
+  de: {
+    language: 'de',
+    name: 'Deutsch',
+    welcome: 'Willkommen',
+    start: 'Beginnen',
+    consent: 'Ihre Daten und Ihre Einwilligung',
+    agree: 'Ich stimme zu',
+    padSign: 'Simuliertes Pad: unterschreiben',
+    document: 'Ihr Ausweisdokument',
+    passport: 'Reisepass',
+    onReader: 'Legen Sie den Reisepass auf das Lesegerät',
+    simulatedReader: /Simuliertes Lesegerät/,
+    selfie: 'Ein Foto Ihres Gesichts',
+    ready: 'Ich bin bereit',
+    signature: 'Ihre Unterschrift',
+    progress: (n) => `Unterschrift ${n} von 3`,
+    next: 'Weiter',
+    done: 'Fertig',
+    seeStaff: 'Bitte wenden Sie sich an einen Mitarbeiter',
+    finish: 'Beenden',
+  },
+};
+
+/** The screens the steps reach, named for the `at` hook (and the screenshots' names). */
+export type KioskScreen =
+  | 'privacy'
+  | 'privacy-signed'
+  | 'document-choice'
+  | 'document-reader'
+  | 'selfie'
+  | 'selfie-challenge'
+  | 'signature';
+
+/** Called on each screen a step reaches, before the step acts on it. */
+export type AtScreen = (screen: KioskScreen) => Promise<void>;
+
+const nothing: AtScreen = async () => {};
 
 export interface KioskRun {
   readonly context: BrowserContext;
@@ -83,7 +192,10 @@ export async function openKiosk(browser: Browser, appliance: E2eAppliance): Prom
 }
 
 /** Waits for the screen's heading; on a timeout, says which screen the kiosk was on instead. */
-export async function kioskHeading(run: KioskRun, name: string | RegExp): Promise<void> {
+export async function kioskHeading(
+  run: Pick<KioskRun, 'page' | 'refusals'>,
+  name: string | RegExp,
+): Promise<void> {
   const { page } = run;
   try {
     await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 240_000 });
@@ -110,31 +222,56 @@ export async function simulateUntil(
   }
 }
 
-/** From Welcome (English) to the selfie step: consent signed on the pad, passport on the reader. */
-export async function consentAndPassport(run: KioskRun): Promise<void> {
+/** On Welcome: picks the language by its button; the page's `lang` follows. */
+export async function chooseKioskLanguage(run: KioskRun, words: KioskWords): Promise<void> {
+  await run.page.getByRole('button', { name: words.name }).click();
+  await kioskHeading(run, words.welcome);
+  expect(await run.page.getAttribute('html', 'lang')).toBe(words.language);
+}
+
+/**
+ * From Welcome (in the language chosen there) to the selfie step: consent signed on the pad,
+ * passport on the reader.
+ */
+export async function consentAndPassport(
+  run: KioskRun,
+  words: KioskWords = KIOSK_WORDS.en,
+  at: AtScreen = nothing,
+): Promise<void> {
   const { page } = run;
-  await page.getByRole('button', { name: 'Start' }).click();
-  await kioskHeading(run, 'Your data and your consent');
-  const agree = page.getByRole('button', { name: 'I agree' });
-  await page.getByRole('button', { name: 'Simulated pad: sign' }).click();
+  await page.getByRole('button', { name: words.start }).click();
+  await kioskHeading(run, words.consent);
+  await at('privacy');
+  // Exact: "Acepto" is inside "No acepto".
+  const agree = page.getByRole('button', { name: words.agree, exact: true });
+  await page.getByRole('button', { name: words.padSign }).click();
   await agree.and(page.locator(':enabled')).waitFor({ timeout: 60_000 });
+  await at('privacy-signed');
   await agree.click();
   run.pen.atConsent = run.pen.answered;
-  await kioskHeading(run, 'Your identity document');
-  await page.getByRole('button', { name: 'Passport' }).click();
-  await page.getByRole('heading', { name: 'Place the passport on the reader' }).waitFor();
-  const selfie = page.getByRole('heading', { level: 1, name: 'A photo of your face' });
-  await simulateUntil(page, /Simulated reader/, () => selfie.isVisible());
-  await kioskHeading(run, 'A photo of your face');
+  await kioskHeading(run, words.document);
+  await at('document-choice');
+  await page.getByRole('button', { name: words.passport }).click();
+  await page.getByRole('heading', { name: words.onReader }).waitFor();
+  await at('document-reader');
+  const selfie = page.getByRole('heading', { level: 1, name: words.selfie });
+  await simulateUntil(page, words.simulatedReader, () => selfie.isVisible());
+  await kioskHeading(run, words.selfie);
 }
 
 /** The selfie: waits for the live guidance's "good", then runs the core's challenge. */
-export async function holdStillThroughChallenge(run: KioskRun): Promise<void> {
+export async function holdStillThroughChallenge(
+  run: KioskRun,
+  words: KioskWords = KIOSK_WORDS.en,
+  at: AtScreen = nothing,
+): Promise<void> {
   const { page } = run;
-  await page.getByRole('button', { name: "I'm ready" }).waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: words.ready }).waitFor({ timeout: 60_000 });
   await page.locator('.selfie .guidance[data-cue="good"]').waitFor({ timeout: 120_000 });
-  await page.getByRole('button', { name: "I'm ready" }).click();
+  await at('selfie');
+  await page.getByRole('button', { name: words.ready }).click();
   await page.locator('.prompt').waitFor();
+  await at('selfie-challenge');
 }
 
 /**
@@ -146,9 +283,12 @@ export async function signThreeTimes(
   run: KioskRun,
   appliance: E2eAppliance,
   seed: number,
+  words: KioskWords = KIOSK_WORDS.en,
+  at: AtScreen = nothing,
 ): Promise<void> {
   const { page, pen } = run;
-  await kioskHeading(run, 'Your signature');
+  await kioskHeading(run, words.signature);
+  await at('signature');
   const devices = appliance.appliance.devices;
   const pad = devices.list().find((d) => d.kind === 'pad' && d.state === 'connected');
   expect(pad, 'a connected simulated pad').toBeDefined();
@@ -172,7 +312,7 @@ export async function signThreeTimes(
   // Each box's pen stream is a new one, after the consent's.
   let penAnswered = pen.atConsent;
   for (const n of [1, 2, 3]) {
-    await page.getByText(`Signature ${n} of 3`).waitFor();
+    await page.getByText(words.progress(n)).waitFor();
     await until(`signature ${n}'s pen stream`, () => pen.answered > penAnswered && pen.open > 0);
     const signature = signer.sign(n);
     const samples = signature.strokes.reduce((count, stroke) => count + stroke.length, 0);
@@ -180,6 +320,6 @@ export async function signThreeTimes(
     await devices.simulated!.sign(pad!.driver.includes('wacom') ? 'wacom' : 'topaz', signature);
     await until(`signature ${n} drawn`, async () => (await drawn()) >= target);
     penAnswered = pen.answered;
-    await page.getByRole('button', { name: n === 3 ? 'Done' : 'Next' }).click();
+    await page.getByRole('button', { name: n === 3 ? words.done : words.next }).click();
   }
 }

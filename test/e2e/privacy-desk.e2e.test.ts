@@ -14,7 +14,13 @@ import { readSvc2004 } from '../server/biometrics/signature/svc.js';
 import { auditOf, auditText } from '../server/api/auth-helpers.js';
 import { writtenConsent } from '../server/privacy/consent-fixtures.js';
 import { hasDevData } from '../support/dev-data.js';
-import { chooseLanguage, loginInBrowser, openRoute, tabTo } from './console-helpers.js';
+import {
+  checkInOtherLanguages,
+  chooseLanguage,
+  loginInBrowser,
+  openRoute,
+  tabTo,
+} from './console-helpers.js';
 import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
 import { apiCaller, staffUser, type ApiCaller } from './staff-fixtures.js';
 
@@ -112,6 +118,7 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the privacy desk in Chr
       [],
     );
     await screenshot(page, 'staff-privacy-completed-en');
+    await checkInOtherLanguages(page, 'staff-privacy-completed');
     const done = await integrator.json<{ status: string; outcome: string; completedAt: string }>(
       'GET',
       `/privacy/requests/${request.id}`,
@@ -300,5 +307,6 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the privacy desk in Chr
       [],
     );
     await screenshot(page, 'staff-privacy-outcomes-en');
+    await checkInOtherLanguages(page, 'staff-privacy-outcomes');
   }, 300_000);
 });

@@ -6,8 +6,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { hasDevData } from '../support/dev-data.js';
-import { chooseLanguage, loginInBrowser, openRoute, tabTo } from './console-helpers.js';
-import { accessibilityViolations, hasChromium, screenshot, withStaffBrowser } from './harness.js';
+import {
+  checkInOtherLanguages,
+  chooseLanguage,
+  loginInBrowser,
+  openRoute,
+  tabTo,
+  walkNavigation,
+} from './console-helpers.js';
+import {
+  accessibilityViolations,
+  hasChromium,
+  readmeScreenshot,
+  screenshot,
+  withStaffBrowser,
+} from './harness.js';
 import {
   STAFF_PASSWORD,
   apiCaller,
@@ -60,6 +73,7 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     await page.getByLabel('Reason').selectOption('identity_confirmed_in_person');
     await page.getByLabel('Note for the file (optional)').fill('Checked the card at the desk.');
     await screenshot(page, 'staff-case-en');
+    await readmeScreenshot(page, 'staff-case-review');
     await page.getByRole('button', { name: 'Record the decision' }).click();
     await page.getByText('Decided: Approved (Identity confirmed in person).').waitFor();
 
@@ -110,6 +124,8 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
       `/verifications/${verificationId}`,
     );
     expect(verification.status).toBe('approved');
+    // Every screen of the navigation, by keyboard: each new screen's heading takes the focus.
+    expect(await walkNavigation(page)).toEqual(['#/queue', '#/search', '#/privacy', '#/pin']);
   }, 240_000);
 
   it('makes a new user change the generated password first, with the keyboard only, accessible in every language', async () => {
@@ -214,6 +230,14 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
 
   it('has no WCAG 2.2 AA violation on any staff screen in English, Spanish and German', async () => {
     const { caseId } = await verificationInReview(bench.appliance, integrator, 8);
+    // A decided case too (its screen shows the decision instead of the form).
+    const decided = await verificationInReview(bench.appliance, integrator, 9);
+    const reviewer = staffUser(bench.appliance, 'desk3', 'staff');
+    bench.appliance.appliance.cases.decide(
+      decided.caseId,
+      { resolution: 'approved', reasonCode: 'identity_confirmed_in_person' },
+      { actor: `staff:${reviewer}`, staffUserId: reviewer, supervisor: false },
+    );
     const referenced = await integrator.json<{ id: string }>(
       'POST',
       '/verifications',
@@ -226,15 +250,31 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     await page.getByRole('heading', { level: 1 }).waitFor();
     expect(await accessibilityViolations(page), 'login').toEqual([]);
     await screenshot(page, 'staff-login-en');
+    // The login screen's own language picker.
+    for (const language of ['es', 'de'] as const) {
+      await chooseLanguage(page, language);
+      expect(await accessibilityViolations(page), `login in ${language}`).toEqual([]);
+      await screenshot(page, `staff-login-${language}`);
+    }
     await loginInBrowser(page, base, 'root');
-    const routes = ['queue', `case/${caseId}`, 'search', 'privacy', 'audit', 'reports', 'pin'];
+    const routes = [
+      'queue',
+      `case/${caseId}`,
+      `case/${decided.caseId}`,
+      'search',
+      'privacy',
+      'audit',
+      'reports',
+      'pin',
+    ];
     for (const language of LANGUAGES) {
       await chooseLanguage(page, language);
       for (const route of routes) {
         await openRoute(page, base, route);
         expect(await page.evaluate<string>('document.documentElement.lang')).toBe(language);
         expect(await accessibilityViolations(page), `${route} in ${language}`).toEqual([]);
-        await screenshot(page, `staff-${route.split('/')[0]}-${language}`);
+        const name = route === `case/${decided.caseId}` ? 'case-decided' : route.split('/')[0];
+        await screenshot(page, `staff-${name}-${language}`);
       }
     }
     // The audit viewer shows the chain verified; the search answers by verification id.
@@ -247,6 +287,9 @@ describe.skipIf(!hasChromium || !hasDevData('svc2004'))('the staff console in Ch
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByText('1 verification found.').waitFor();
     await page.getByRole('cell', { name: referenced.id }).waitFor();
+    expect(await accessibilityViolations(page), 'search with a result').toEqual([]);
+    await screenshot(page, 'staff-search-found-en');
+    await checkInOtherLanguages(page, 'staff-search-found');
     await search.fill(caseId.replace('case_', 'ver_'));
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByText('0 verifications found.').waitFor();
