@@ -63,8 +63,8 @@ const CLIENT_COLUMNS =
  * The statements of the request path, read with `rawStatement`. Built once: a template literal
  * per call is a new string that the statement cache hashes again (~1 µs a request, measured).
  */
-const CLIENT_BY_ID = `SELECT ${CLIENT_COLUMNS} FROM api_clients WHERE id = ? -- raw`;
-const ACTIVE_KEY_BY_PREFIX = `SELECT ${CLIENT_COLUMNS}, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL -- raw`;
+const CLIENT_BY_ID = `SELECT ${CLIENT_COLUMNS} FROM api_clients WHERE id = ?`;
+const ACTIVE_KEY_BY_PREFIX = `SELECT ${CLIENT_COLUMNS}, key_hash FROM api_clients WHERE key_prefix = ? AND revoked_at IS NULL`;
 
 type ClientColumns = [
   string,
@@ -257,12 +257,24 @@ export function getApiClient(vault: Vault, id: string): ApiClient | null {
 }
 
 /**
- * A cached statement returning rows as arrays. Its SQL ends in `-- raw`, so it is never the
- * statement of a caller who reads rows as objects (a cached statement is shared).
+ * The statements of the request path, prepared once per connection and switched to rows as
+ * arrays once (`raw(true)` is a call into the driver each time it is made).
  */
-function rawStatement(db: ReadableDb, sql: `${string} -- raw`): Database.Statement {
-  const statement = cachedStatement(db, sql);
-  return statement.reader ? statement.raw(true) : statement;
+const rawStatements = new WeakMap<ReadableDb, Map<string, Database.Statement>>();
+
+/** A statement of this file returning rows as arrays, prepared once per connection. */
+function rawStatement(db: ReadableDb, sql: string): Database.Statement {
+  let statements = rawStatements.get(db);
+  if (statements === undefined) {
+    statements = new Map();
+    rawStatements.set(db, statements);
+  }
+  let statement = statements.get(sql);
+  if (statement === undefined) {
+    statement = db.prepare(sql).raw(true);
+    statements.set(sql, statement);
+  }
+  return statement;
 }
 
 export function listApiClients(vault: Vault): ApiClient[] {
@@ -314,12 +326,20 @@ interface ActiveKey {
  * always judged on the database as it is. Only keys that exist and are not revoked are kept
  * (bounded by the table); an unknown prefix is looked up every time.
  */
-const activeKeys = new WeakMap<Vault, { stamp: string; byPrefix: Map<string, ActiveKey> }>();
+const activeKeys = new WeakMap<
+  Vault,
+  { stamp: NonNullable<ReturnType<Vault['changeStamp']>>; byPrefix: Map<string, ActiveKey> }
+>();
 
-function activeKey(vault: Vault, prefix: string): ActiveKey | null {
-  const stamp = vault.changeStamp();
+function activeKey(vault: Vault, prefix: string, dataVersion?: number): ActiveKey | null {
+  const stamp = vault.changeStamp(dataVersion);
   let cache = activeKeys.get(vault);
-  if (stamp !== null && cache?.stamp !== stamp) {
+  if (
+    stamp !== null &&
+    (cache === undefined ||
+      cache.stamp.dataVersion !== stamp.dataVersion ||
+      cache.stamp.changes !== stamp.changes)
+  ) {
     cache = { stamp, byPrefix: new Map() };
     activeKeys.set(vault, cache);
   }
@@ -370,10 +390,20 @@ function matches(vault: Vault, active: ActiveKey, key: string): boolean {
  * the key). Records the use, at most once a minute per key (the row says when it was last
  * written), so a busy key does not cost a write per request.
  */
-export function authenticateApiKey(vault: Vault, key: string): ApiClient | null {
+export function authenticateApiKey(
+  vault: Vault,
+  key: string,
+  options: {
+    /**
+     * A `vault.dataVersion()` read after the request arrived (api/middleware/auth.ts), so that
+     * requests arriving together share one read; absent: read here.
+     */
+    dataVersion?: number | undefined;
+  } = {},
+): ApiClient | null {
   const prefix = bearerPrefix(API_KEY_TAG, key) ?? bearerPrefix(LEGACY_API_KEY_TAG, key);
   if (prefix === null) return null;
-  const active = activeKey(vault, prefix);
+  const active = activeKey(vault, prefix, options.dataVersion);
   if (active === null || !matches(vault, active, key)) return null;
   const now = vault.now.getTime();
   // isExpired in ms (expiresAt is stored as toISOString, so both orders agree); NaN: no expiry.

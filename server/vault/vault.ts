@@ -312,8 +312,32 @@ export class Vault {
    * change through this one (its `total_changes()`, whichever door or trigger made it). Null
    * inside a transaction of this connection, whose changes may yet roll back: nothing read there
    * may be cached. For caches of rows that every request would otherwise read (api keys).
+   *
+   * `dataVersion`, when given, is a value of `dataVersion()` that the caller read on this vault
+   * after the event it answers (a request) had arrived, and vouches for: it saves the read, a
+   * read transaction of its own (two lock calls on the `-shm` file; see api/middleware/auth.ts).
+   * The connection's own changes are always counted afresh.
    */
-  changeStamp(): string | null {
+  changeStamp(dataVersion?: number): ChangeStamp | null {
+    const statements = this.#stampStatements();
+    if (statements === null) return null;
+    return {
+      dataVersion: dataVersion ?? (statements.dataVersion.get() as number),
+      changes: statements.changes.get() as number,
+    };
+  }
+
+  /**
+   * SQLite's `PRAGMA data_version` on this connection: it changes whenever another connection
+   * (another process included) has committed since the last read. Null inside a transaction of
+   * this connection (see changeStamp).
+   */
+  dataVersion(): number | null {
+    const statements = this.#stampStatements();
+    return statements === null ? null : (statements.dataVersion.get() as number);
+  }
+
+  #stampStatements(): StampStatements | null {
     const db = this.#db;
     if (db.inTransaction) return null;
     let statements = stampStatements.get(db);
@@ -324,7 +348,7 @@ export class Vault {
       };
       stampStatements.set(db, statements);
     }
-    return `${statements.dataVersion.get() as number}:${statements.changes.get() as number}`;
+    return statements;
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (nested calls become savepoints): `write` without the handle. */
@@ -679,11 +703,22 @@ export class Vault {
   }
 }
 
+/**
+ * What `changeStamp` returns: two stamps are equal (both fields) only if nothing was committed
+ * between them, by this connection or any other.
+ */
+export interface ChangeStamp {
+  readonly dataVersion: number;
+  readonly changes: number;
+}
+
+interface StampStatements {
+  dataVersion: Database.Statement;
+  changes: Database.Statement;
+}
+
 /** The statements of `changeStamp`, per connection. */
-const stampStatements = new WeakMap<
-  WritableDb,
-  { dataVersion: Database.Statement; changes: Database.Statement }
->();
+const stampStatements = new WeakMap<WritableDb, StampStatements>();
 
 function refuseAsync<T>(value: T): T {
   if (value instanceof Promise) {

@@ -13,9 +13,20 @@ export interface BucketLimit {
   perSecond: number;
 }
 
-/** Token buckets by key, in memory. Full (idle) buckets are dropped when the map grows. */
+interface Bucket {
+  tokens: number;
+  /** When `tokens` was last computed (ms, the buckets' clock): the bucket's last use. */
+  at: number;
+}
+
+/**
+ * Token buckets by key, in memory. A request updates its bucket in place (no allocation, no
+ * reordering of the map: npm run bench -- api). The map is bounded: when a new key would pass
+ * the bound, full (idle) buckets are dropped, and if that is not enough the least recently used
+ * tenth goes (a refill in their favour), so a flood of new keys pays one scan per tenth.
+ */
 export class TokenBuckets {
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #buckets = new Map<string, Bucket>();
   constructor(
     readonly limit: BucketLimit,
     private readonly now: () => number = Date.now,
@@ -26,33 +37,44 @@ export class TokenBuckets {
   take(key: string): number {
     const now = this.now();
     const { burst, perSecond } = this.limit;
-    const bucket = this.#buckets.get(key);
-    // A clock that steps back (NTP) refills nothing, and must not take tokens away either.
-    const tokens =
-      bucket === undefined
-        ? burst
-        : Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * perSecond);
-    if (tokens < 1) {
-      this.#buckets.delete(key);
-      this.#buckets.set(key, { tokens, at: now });
-      return Math.max(1, Math.ceil((1 - tokens) / perSecond));
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      if (this.#buckets.size >= this.maxEntries) this.#prune(now);
+      bucket = { tokens: burst, at: now };
+      this.#buckets.set(key, bucket);
+    } else {
+      // A clock that steps back (NTP) refills nothing, and must not take tokens away either.
+      bucket.tokens = Math.min(
+        burst,
+        bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * perSecond,
+      );
+      // Refills count from this reading on, a stepped-back one included.
+      bucket.at = now;
     }
-    if (bucket === undefined && this.#buckets.size >= this.maxEntries) this.#prune(now);
-    // Re-inserted at the end: the map's order is the order of last use.
-    this.#buckets.delete(key);
-    this.#buckets.set(key, { tokens: tokens - 1, at: now });
+    if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
+    bucket.tokens -= 1;
     return 0;
   }
 
   #prune(now: number): void {
     const { burst, perSecond } = this.limit;
     for (const [key, b] of this.#buckets) {
-      if (b.tokens + ((now - b.at) / 1000) * perSecond >= burst) this.#buckets.delete(key);
+      if (b.tokens + (Math.max(0, now - b.at) / 1000) * perSecond >= burst) {
+        this.#buckets.delete(key);
+      }
     }
-    // Still full (many active clients): drop the least recently touched, a refill in its favour.
-    for (const key of this.#buckets.keys()) {
-      if (this.#buckets.size < this.maxEntries) break;
-      this.#buckets.delete(key);
+    if (this.#buckets.size < this.maxEntries) return;
+    // Still full (many active clients): the least recently used tenth goes.
+    const keep = Math.max(0, this.maxEntries - Math.ceil(this.maxEntries / 10));
+    const uses = Array.from(this.#buckets.values(), (b) => b.at).sort((a, b) => a - b);
+    const cutoff = uses[uses.length - keep - 1] ?? Number.NEGATIVE_INFINITY;
+    let excess = this.#buckets.size - keep;
+    for (const [key, b] of this.#buckets) {
+      if (excess <= 0) break;
+      if (b.at <= cutoff) {
+        this.#buckets.delete(key);
+        excess -= 1;
+      }
     }
   }
 

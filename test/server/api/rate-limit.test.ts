@@ -42,3 +42,26 @@ describe('TokenBuckets', () => {
     expect(buckets.size).toBeLessThanOrEqual(50);
   });
 });
+
+describe('TokenBuckets eviction', () => {
+  it('when full of active buckets, the least recently used tenth goes and a bucket in use stays', () => {
+    const clock = { now: 0 };
+    const buckets = new TokenBuckets({ burst: 2, perSecond: 1 }, () => clock.now, 20);
+    for (let i = 0; i < 20; i++) {
+      clock.now += 1;
+      buckets.take(`addr-${i}`);
+    }
+    // addr-0 is used again: now the most recent; addr-1 and addr-2 the least recently used.
+    clock.now += 1;
+    expect(buckets.take('addr-0')).toBe(0);
+    expect(buckets.take('addr-0')).toBe(1); // empty: its state must survive the eviction
+    clock.now += 1;
+    buckets.take('newcomer');
+    expect(buckets.size).toBe(19); // 20 - a tenth (2) + the newcomer
+    // addr-0 kept its (empty) bucket; addr-1 lost its own and starts full again.
+    expect(buckets.take('addr-0')).toBe(1);
+    expect([buckets.take('addr-1'), buckets.take('addr-1'), buckets.take('addr-1')]).toEqual([
+      0, 0, 1,
+    ]);
+  });
+});
