@@ -69,7 +69,7 @@ function CaseBody({
   const action = useAction();
   const mine = c.assignedTo === session.user.id;
   const assign = async () => {
-    if (await action.run(() => assignCase(api, c.id, 'me'), t('staff.case.assignedToYou'))) {
+    if (await action.run(() => assignCase(api, c.id, 'me'), 'staff.case.assignedToYou')) {
       onChange();
     }
   };

@@ -1,0 +1,33 @@
+/**
+ * The staff console keeps an action's message as a catalogue key, not as text: after a language
+ * switch the message already on screen is shown in the new language (before, it stayed in the
+ * language it was made in).
+ */
+import { describe, it } from 'vitest';
+import { chooseLanguage, loginInBrowser } from './console-helpers.js';
+import { hasChromium, withStaffBrowser } from './harness.js';
+import { staffUser } from './staff-fixtures.js';
+
+describe.skipIf(!hasChromium)('the console after a language switch', () => {
+  const bench = withStaffBrowser({
+    setup: ({ appliance }) => {
+      staffUser(appliance, 'desk', 'staff');
+    },
+  });
+
+  it('shows the last action message in the language chosen after it', async ({ expect }) => {
+    const page = await bench.newPage();
+    await loginInBrowser(page, `${bench.appliance.url}/staff`, 'desk');
+    await page.getByRole('heading', { level: 1, name: 'Review queue' }).waitFor();
+    await page.getByLabel('Name for this filter').fill('Open cases');
+    await page.getByRole('button', { name: 'Save the current filter' }).click();
+    const status = page.locator('p[role="status"].ok');
+    await status.filter({ hasText: 'Filter saved.' }).waitFor();
+
+    await chooseLanguage(page, 'es');
+    await page.getByRole('heading', { level: 1, name: 'Cola de revisión' }).waitFor();
+    await expect.poll(() => status.innerText()).toBe('Filtro guardado.');
+    await chooseLanguage(page, 'de');
+    await expect.poll(() => status.innerText()).toBe('Filter gespeichert.');
+  });
+});
