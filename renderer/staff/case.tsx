@@ -89,6 +89,25 @@ function CaseBody({
             </dd>
             <dt>{t('staff.case.risk')}</dt>
             <dd>{v.riskScore === null ? '—' : i18n.formatNumber(v.riskScore)}</dd>
+            <dt>{t('staff.case.where')}</dt>
+            <dd class="case-where">
+              {v.kiosk === null ? (
+                t('staff.case.remote')
+              ) : (
+                <>
+                  {v.kiosk.location
+                    ? t('staff.case.kioskAt', { name: v.kiosk.name, location: v.kiosk.location })
+                    : v.kiosk.name}{' '}
+                  (<code>{v.kiosk.id}</code>)
+                </>
+              )}
+              {v.simulated && (
+                <>
+                  {' '}
+                  <span class="badge simulated">{t('staff.case.simulated')}</span>
+                </>
+              )}
+            </dd>
           </div>
           <div>
             <dt>{t('staff.case.opened')}</dt>
