@@ -5,7 +5,7 @@
  * frames empty), on a table of a drawn grey level, then sent as the kiosk sends them (320 px wide
  * JPEG). Seeds 1-60 fit, seeds 1001-1060 check.
  *
- *   node --import tsx test/eval/page-detect.ts [--fit-only] [--ocr]
+ *   npm run eval:page-detect -- [--fit-only] [--ocr]
  *
  * 1. minArea: with --ocr, the MRZ OCR reads the full 1280×720 frame of uncut pages at each size;
  *    minArea is the smallest box share at which at least 90 % of fit pages are read, plus margin.
