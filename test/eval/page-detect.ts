@@ -19,14 +19,14 @@ import { syntheticFrame, truthState, type SyntheticFrame } from '../support/page
 import { seededRandom } from '../support/random.js';
 
 /** The frames of one set: a third absent, cut off or placed, scales 0.18-0.75 of the width. */
-async function frameSet(first: number, count: number): Promise<SyntheticFrame[]> {
+async function frameSet(first: number, count: number, clutter = false): Promise<SyntheticFrame[]> {
   const frames: SyntheticFrame[] = [];
   for (let i = 0; i < count; i++) {
     const seed = first + i;
     const rng = seededRandom(seed * 31 + 7);
     const kind = i % 3;
     const scale = kind === 0 ? 0 : 0.18 + 0.57 * rng();
-    frames.push(await syntheticFrame(seed, scale, kind === 1));
+    frames.push(await syntheticFrame(seed, scale, kind === 1, clutter));
   }
   return frames;
 }
@@ -68,20 +68,22 @@ async function main(): Promise<void> {
     options: { 'fit-only': { type: 'boolean' }, ocr: { type: 'boolean' } },
   });
   if (values.ocr) await fitMinArea();
-  const fit = await frameSet(1, 60);
+  const fit = [...(await frameSet(1, 60)), ...(await frameSet(3001, 60, true))];
   let best = { limits: PAGE_LIMITS as PageLimits, rate: -1 };
   for (const edge of [48, 64, 80, 96, 128, 160, 200]) {
     for (const minDensity of [0.02, 0.04, 0.08, 0.12]) {
       for (const dilate of [1, 2, 3]) {
-        const limits = { ...PAGE_LIMITS, edge, minDensity, dilate };
-        const { rate } = agreement(fit, limits);
-        if (rate > best.rate) best = { limits, rate };
+        for (const minInterior of [0, 0.01, 0.03, 0.06, 0.1]) {
+          const limits = { ...PAGE_LIMITS, edge, minDensity, dilate, minInterior };
+          const { rate } = agreement(fit, limits);
+          if (rate > best.rate) best = { limits, rate };
+        }
       }
     }
   }
   const shipped = agreement(fit, PAGE_LIMITS);
   console.log(
-    `fit (seeds 1-60): best edge=${best.limits.edge} minDensity=${best.limits.minDensity} dilate=${best.limits.dilate}: ${(best.rate * 100).toFixed(1)} %; shipped limits: ${(shipped.rate * 100).toFixed(1)} %`,
+    `fit (seeds 1-60 plain, 3001-3060 cluttered): best edge=${best.limits.edge} minDensity=${best.limits.minDensity} dilate=${best.limits.dilate} minInterior=${best.limits.minInterior}: ${(best.rate * 100).toFixed(1)} %; shipped limits: ${(shipped.rate * 100).toFixed(1)} %`,
     shipped.confusion,
   );
   if (values['fit-only']) return;
@@ -90,6 +92,11 @@ async function main(): Promise<void> {
   console.log(
     `check (seeds 1001-1060), shipped limits: ${(checked.rate * 100).toFixed(1)} %`,
     checked.confusion,
+  );
+  const cluttered = agreement(await frameSet(2001, 60, true), PAGE_LIMITS);
+  console.log(
+    `check on a cluttered table (seeds 2001-2060), shipped limits: ${(cluttered.rate * 100).toFixed(1)} %`,
+    cluttered.confusion,
   );
 }
 

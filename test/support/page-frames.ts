@@ -35,10 +35,25 @@ export async function syntheticFrame(
   seed: number,
   scale: number,
   cut: boolean,
+  /** A lit table with things on it: a light gradient and a few low-contrast objects. */
+  clutter = false,
 ): Promise<SyntheticFrame> {
   const rng = seededRandom(seed);
   const level = Math.round(40 + rng() * 90);
-  const tableSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="${FRAME_W}" height="${FRAME_H}"><rect width="100%" height="100%" fill="rgb(${level},${level},${level + 4})"/></svg>`;
+  let things = '';
+  if (clutter) {
+    const crng = seededRandom(seed * 7 + 3);
+    things += `<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="rgb(${level + 30},${level + 30},${level + 30})"/><stop offset="1" stop-color="rgb(${level - 25},${level - 25},${level - 25})"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>`;
+    for (let i = 0; i < 3; i++) {
+      const w = 80 + crng() * 200;
+      const h = 40 + crng() * 120;
+      const x = crng() * (FRAME_W - w);
+      const y = crng() * (FRAME_H - h);
+      const v = Math.round(level + (crng() - 0.5) * 50);
+      things += `<rect x="${x}" y="${y}" width="${w}" height="${h}" rx="12" fill="rgb(${v},${v},${v})"/>`;
+    }
+  }
+  const tableSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="${FRAME_W}" height="${FRAME_H}"><rect width="100%" height="100%" fill="rgb(${level},${level},${level + 4})"/>${things}</svg>`;
   let composite: OverlayOptions[] = [];
   let box: SyntheticFrame['box'] = null;
   if (scale > 0) {
