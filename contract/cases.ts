@@ -126,6 +126,12 @@ export const CaseDetailSchema = z
       riskScore: z.number().int().nullable(),
       reasons: z.array(z.string()),
       checks: z.array(CaseCheckSchema),
+      /** Where the session happened: its kiosk (null: started by an integrator, remote). */
+      kiosk: z
+        .object({ id: z.string(), name: z.string(), location: z.string().nullable() })
+        .nullable(),
+      /** A simulated device captured some of it (the demo): never approved without staff. */
+      simulated: z.boolean(),
     }),
   })
   .meta({ id: 'CaseDetail' });

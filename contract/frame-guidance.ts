@@ -27,6 +27,29 @@ export const FrameFaceSchema = z
   .meta({ id: 'FrameFace' });
 export type FrameFace = z.infer<typeof FrameFaceSchema>;
 
+/** What the frame shows of a document page (target=document). */
+export const PAGE_STATES = ['none', 'tooFar', 'cutOff', 'ok'] as const;
+export type PageState = (typeof PAGE_STATES)[number];
+
+export const FramePageSchema = z
+  .object({
+    /** none: no page found; tooFar: too small in the frame; cutOff: runs off its edge; ok. */
+    state: z.enum(PAGE_STATES),
+    /** The page's bounding box as fractions of the frame; null when none was found. */
+    box: z
+      .object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() })
+      .nullable(),
+    /** The box's share of the frame. */
+    area: z.number(),
+  })
+  .meta({ id: 'FramePage' });
+export type FramePage = z.infer<typeof FramePageSchema>;
+
+export const FrameGuidanceTargetQuerySchema = z.object({
+  /** face (the default): the face detector's view; document: where the page is. */
+  target: z.enum(['face', 'document']).default('face'),
+});
+
 export const FrameGuidanceSchema = z
   .object({
     /** The decoded frame's size in pixels. */
@@ -34,6 +57,8 @@ export const FrameGuidanceSchema = z
     height: z.number().int(),
     /** At most three faces, largest first; empty when none was found. */
     faces: z.array(FrameFaceSchema).max(3),
+    /** Where the document page is (target=document only). */
+    page: FramePageSchema.optional(),
   })
   .meta({ id: 'FrameGuidance' });
 export type FrameGuidanceDto = z.infer<typeof FrameGuidanceSchema>;

@@ -74,6 +74,22 @@ const ID = /^[a-z]{2,8}_[0-9a-hjkmnp-tv-z]{26}$/;
 const id = (example: string) => z.string().regex(ID).meta({ example });
 const subjectId = id('sub_01jf2m3k4n5p6q7r8s9t0v1w2x');
 
+/**
+ * Why an identity proof was refused: the `rule` of a 422 `identity_unverified`. Only
+ * `authentication_in_review` may still turn: staff have not decided the authentication yet, so
+ * the kiosk asks again; every other rule is final (`authentication_not_approved` covers an
+ * authentication staff or the policy declined, and one that is not this subject's).
+ */
+export const IDENTITY_UNVERIFIED_RULES = [
+  'authentication_in_review',
+  'authentication_not_approved',
+  'authentication_stale',
+  'authentication_other_kiosk',
+  'document_mismatch',
+  'evidence_staff_only',
+] as const;
+export type IdentityUnverifiedRule = (typeof IDENTITY_UNVERIFIED_RULES)[number];
+
 /** How the requester proved to be the subject. */
 export const IdentityProofSchema = z
   .discriminatedUnion('method', [

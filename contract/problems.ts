@@ -113,7 +113,7 @@ export const PROBLEMS = {
     status: 422,
     title: 'Identity not verified',
     description:
-      'A data-subject request whose requester was not proven to be the subject: the authentication is not an approved, recent one of theirs, the document presented is not theirs, or evidence was recorded by someone other than staff. `rule` names which. Nothing was recorded or released.',
+      'A data-subject request whose requester was not proven to be the subject: the authentication is not an approved, recent one of theirs (`authentication_in_review`: staff have not decided it yet, ask again; every other rule is final), the document presented is not theirs, or evidence was recorded by someone other than staff. `rule` names which. Nothing was recorded or released.',
   },
   privacy_request_limit: {
     status: 422,

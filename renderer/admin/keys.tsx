@@ -27,7 +27,7 @@ export function ApiKeysScreen() {
     }
   };
   const revoke = async (id: string) => {
-    if (await action.run(() => revokeApiKey(api, id), t('admin.keys.revoked'))) reload();
+    if (await action.run(() => revokeApiKey(api, id), 'admin.keys.revoked')) reload();
   };
   const toggle = (scope: ApiScope, on: boolean) =>
     setScopes((current) => (on ? [...current, scope] : current.filter((s) => s !== scope)));

@@ -38,7 +38,7 @@ export function KiosksScreen() {
     }
   };
   const revoke = async (id: string) => {
-    if (await action.run(() => revokeKiosk(api, id), t('admin.kiosks.revoked'))) reload();
+    if (await action.run(() => revokeKiosk(api, id), 'admin.kiosks.revoked')) reload();
   };
   return (
     <>

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { ROLE_PERMISSIONS, STAFF_ROLES, type StaffRole } from '../../contract/index.js';
 import { useConsole } from '../staff/console/context.js';
 import { ListTable, RowButton, Section, SelectField, TextField } from '../staff/console/parts.js';
-import { Feedback, useAction, useLoad, When } from '../staff/console/ui.js';
+import { Feedback, useAction, useLoad, When, type MessageRef } from '../staff/console/ui.js';
 import {
   createStaffUser,
   disableStaffUser,
@@ -32,7 +32,7 @@ export function UsersScreen() {
       reload();
     }
   };
-  const act = async (fn: () => Promise<unknown>, ok: string) => {
+  const act = async (fn: () => Promise<unknown>, ok: string | MessageRef) => {
     if (await action.run(fn, ok)) reload();
   };
   return (
@@ -98,10 +98,10 @@ export function UsersScreen() {
                   value={u.role}
                   disabled={u.disabledAt !== null || u.id === session.user.id}
                   onChange={(e) =>
-                    void act(
-                      () => setStaffRole(api, u.id, e.currentTarget.value as StaffRole),
-                      t('admin.users.roleChanged', { username: u.username }),
-                    )
+                    void act(() => setStaffRole(api, u.id, e.currentTarget.value as StaffRole), {
+                      key: 'admin.users.roleChanged',
+                      params: { username: u.username },
+                    })
                   }
                 >
                   {STAFF_ROLES.map((r) => (
@@ -126,7 +126,7 @@ export function UsersScreen() {
                   <RowButton
                     label={t('admin.users.unlockNamed', { username: u.username })}
                     onClick={() =>
-                      void act(() => unlockStaffUser(api, u.id), t('admin.users.unlocked'))
+                      void act(() => unlockStaffUser(api, u.id), 'admin.users.unlocked')
                     }
                   >
                     {t('admin.users.unlock')}
@@ -137,7 +137,7 @@ export function UsersScreen() {
                     kind="danger"
                     label={t('admin.users.disableNamed', { username: u.username })}
                     onClick={() =>
-                      void act(() => disableStaffUser(api, u.id), t('admin.users.disabledOk'))
+                      void act(() => disableStaffUser(api, u.id), 'admin.users.disabledOk')
                     }
                   >
                     {t('admin.users.disable')}

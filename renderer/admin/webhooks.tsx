@@ -50,13 +50,11 @@ export function WebhooksScreen() {
     }
   };
   const toggle = async (w: Webhook) => {
-    if (
-      await action.run(() => setWebhookEnabled(api, w.id, !w.enabled), t('admin.webhooks.updated'))
-    )
+    if (await action.run(() => setWebhookEnabled(api, w.id, !w.enabled), 'admin.webhooks.updated'))
       reload();
   };
   const remove = async (w: Webhook) => {
-    if (await action.run(() => deleteWebhook(api, w.id), t('admin.webhooks.deleted'))) {
+    if (await action.run(() => deleteWebhook(api, w.id), 'admin.webhooks.deleted')) {
       if (selected === w.id) setSelected(null);
       reload();
     }
@@ -173,7 +171,7 @@ function Deliveries({ webhookId }: { webhookId: string }) {
   const [load, reload] = useLoad((signal) => listDeliveries(api, webhookId, signal), [webhookId]);
   const action = useAction();
   const again = async (id: number) => {
-    if (await action.run(() => redeliver(api, webhookId, id), t('admin.webhooks.redelivered')))
+    if (await action.run(() => redeliver(api, webhookId, id), 'admin.webhooks.redelivered'))
       reload();
   };
   return (

@@ -26,7 +26,12 @@ export interface KioskApi {
   livenessChallenge(id: string): Promise<LivenessChallengeDto>;
   selfie(id: string, body: SelfieCapture): Promise<Session>;
   /** Where the core's face detector sees faces in a downscaled live frame (advisory; not kept). */
-  frameGuidance(id: string, jpeg: Blob, signal?: AbortSignal): Promise<FrameGuidanceDto>;
+  frameGuidance(
+    id: string,
+    jpeg: Blob,
+    signal?: AbortSignal,
+    target?: 'face' | 'document',
+  ): Promise<FrameGuidanceDto>;
   /** A photo of the document page, read by the core (MRZ/barcode OCR) into the session. */
   documentImage(id: string, jpeg: Blob): Promise<Session>;
   signatures(id: string, signatures: unknown[], deviceId?: string): Promise<Session>;
@@ -53,8 +58,8 @@ export function kioskApi(token: () => string): KioskApi {
     livenessChallenge: (id) =>
       client.post<LivenessChallengeDto>(`${session(id)}/liveness-challenge`),
     selfie: (id, body) => client.post<Session>(`${session(id)}/selfie`, body),
-    frameGuidance: (id, jpeg, signal) =>
-      client.request<FrameGuidanceDto>('POST', `${session(id)}/frame-guidance`, {
+    frameGuidance: (id, jpeg, signal, target = 'face') =>
+      client.request<FrameGuidanceDto>('POST', `${session(id)}/frame-guidance?target=${target}`, {
         body: jpeg,
         contentType: 'image/jpeg',
         signal,

@@ -1,6 +1,7 @@
 /**
  * The document held to the camera (UI-1), for a kiosk without a working reader: the live camera
- * with the page's outline, live guidance (light, glare, sharpness, motion: use-guidance.ts), a
+ * with the page's outline, live guidance (page in frame, too far or cut off, from the core's page
+ * detector; light, glare, sharpness, motion in the browser: use-guidance.ts), a
  * photo taken only from a good frame and sent to the session's document-image capture, where the
  * core reads the MRZ or barcode (OCR). What the core read comes back for the End-User to confirm
  * or retake: the kind of document, the issuing state and the number's last characters (a kiosk
@@ -37,7 +38,7 @@ export function DocumentCamera(props: DocumentCameraProps) {
   const [phase, setPhase] = useState<Phase>('starting');
   const [notRead, setNotRead] = useState(false);
   const [read, setRead] = useState<Session | null>(null);
-  const guidance = useDocumentGuidance({ video, active: phase === 'framing' });
+  const guidance = useDocumentGuidance({ video, active: phase === 'framing', api, sessionId });
 
   useCamera(video, { onOpen: () => setPhase('framing'), onFail }, { width: 1280, height: 720 });
 

@@ -3,7 +3,8 @@
  * tested without a camera. What is measured where:
  * - in the browser, on the live video (cheap, every sample): light, sharpness, motion, glare;
  * - by the core (POST …/frame-guidance, a downscaled frame): where the faces are, how many, and
- *   the head's pose, from the same face detector that will judge the selfie.
+ *   the head's pose, from the same face detector that will judge the selfie; for a document,
+ *   whether a page is in the frame, too far, or cut off by its edge (target=document).
  * The guidance is advisory: the core judges the capture again with its own quality gates.
  *
  * Two kinds of damping keep the message from flickering at a boundary (and a screen reader from
@@ -33,6 +34,9 @@ export type FaceCue = (typeof FACE_CUES)[number];
 /** What is told while holding a document page to the camera. */
 export const DOCUMENT_CUES = [
   'searching',
+  'noDocument',
+  'cutOff',
+  'tooFar',
   'tooDark',
   'glare',
   'blurry',
@@ -65,7 +69,15 @@ export interface FaceMeasurement {
   readonly motion: number | null;
 }
 
+/** What the core's page detector says of the latest frame (contract FramePage's state). */
+export type PageSeen = 'none' | 'tooFar' | 'cutOff' | 'ok';
+
 export interface DocumentMeasurement {
+  /**
+   * The page detector's answer on the latest frame; null before any answer; 'unavailable' when
+   * the core gives no guidance (light, glare, motion and blur are still judged).
+   */
+  readonly page?: PageSeen | null | 'unavailable';
   readonly brightness: number | null;
   /** Share (0-1) of the outline's pixels that are blown out (luma ≥ 250). */
   readonly glare: number | null;
@@ -168,6 +180,11 @@ export function documentCue(
 ): DocumentCue {
   const is = (cue: DocumentCue) => shown === cue;
   if (m.brightness === null) return 'searching';
+  // Where the page is comes first: light and sharpness mean little without a page in frame.
+  // (The detector's own limits are on the core; its answer is a state, not a value to damp.)
+  if (m.page === 'none') return 'noDocument';
+  if (m.page === 'cutOff') return 'cutOff';
+  if (m.page === 'tooFar') return 'tooFar';
   if (below(m.brightness, limits.minBrightness, is('tooDark'))) return 'tooDark';
   if (m.glare !== null && above(m.glare, limits.maxGlare, is('glare'))) return 'glare';
   if (m.motion !== null && above(m.motion, limits.maxMotion, is('holdStill'))) return 'holdStill';

@@ -11,6 +11,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type {
+  IdentityUnverifiedRule,
   ConsentPurpose,
   Device,
   PrivacyRequestCreate,
@@ -50,6 +51,9 @@ const AUTHENTICATION_PURPOSES: readonly ConsentPurpose[] = ['authentication'];
 const REVIEW_POLL_MS = 3000;
 /** How long it waits for them (the core takes an authentication for 30 minutes), ms. */
 const REVIEW_WAIT_MS = 10 * 60_000;
+
+/** The refusal that may still turn: staff have not decided the authentication yet. */
+const PENDING_RULE: IdentityUnverifiedRule = 'authentication_in_review';
 
 const SUBJECT_REFERENCE = /^sub_[0-9a-hjkmnp-tv-z]{26}$/;
 
@@ -136,7 +140,8 @@ export function MyData({ i18n, api, language, pad, token, onDone }: MyDataProps)
   };
 
   /** Files the request with the authentication as proof; null: the proof does not hold (yet). */
-  const file = async (): Promise<PrivacyRequestDto | null> => {
+  /** The filed request; `pending` while staff review the authentication; null when refused. */
+  const file = async (): Promise<PrivacyRequestDto | 'pending' | null> => {
     const subjectId = subject.current;
     const verificationId = session.current?.id;
     if (subjectId === null || verificationId === undefined) return null;
@@ -153,7 +158,9 @@ export function MyData({ i18n, api, language, pad, token, onDone }: MyDataProps)
     try {
       return await api.client.post<PrivacyRequestDto>('/api/v1/privacy/requests', body);
     } catch (error) {
-      if (error instanceof ApiProblem && error.code === 'identity_unverified') return null;
+      if (error instanceof ApiProblem && error.code === 'identity_unverified') {
+        return error.rule === PENDING_RULE ? 'pending' : null;
+      }
       throw error;
     }
   };
@@ -175,7 +182,7 @@ export function MyData({ i18n, api, language, pad, token, onDone }: MyDataProps)
       if (decided.decision === 'approved') {
         go({ name: 'filing' });
         const request = await file();
-        return request === null ? go({ name: 'refused' }) : filed(request);
+        return request === null || request === 'pending' ? go({ name: 'refused' }) : filed(request);
       }
       if (decided.decision !== 'review') return go({ name: 'refused' });
       go({ name: 'waiting' });
@@ -184,7 +191,10 @@ export function MyData({ i18n, api, language, pad, token, onDone }: MyDataProps)
         await sleep(REVIEW_POLL_MS);
         if (!alive.current) return;
         const request = await file();
-        if (request !== null) return filed(request);
+        // Staff declined it (or it cannot prove identity for another final reason): the
+        // outcome now, not after the wait.
+        if (request === null) return go({ name: 'refused' });
+        if (request !== 'pending') return filed(request);
       }
       go({ name: 'refused' });
     } catch (error) {

@@ -1,12 +1,13 @@
 /**
  * The live guidance loop of the kiosk's camera screens: samples the video a few times a second
- * in the browser (light, sharpness, motion, glare on small canvases) and, for a face, asks the
- * core where the faces are (one downscaled frame at a time, POST …/frame-guidance), then folds
+ * in the browser (light, sharpness, motion, glare on small canvases) and asks the core where the
+ * faces, or the document page, are (one downscaled frame at a time, POST …/frame-guidance), then folds
  * each sample into the damped message of guidance.ts. Nothing of a frame is kept: the canvases
  * are wiped when the loop stops.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiProblem } from '../shared/api.js';
+import type { FrameGuidanceDto } from '../../contract/index.js';
 import type { KioskApi } from './api.js';
 import { grabBlob, lumaGrid, wipeCanvas, type Region } from './camera.js';
 import {
@@ -23,6 +24,7 @@ import {
   type FaceBox,
   type FaceCue,
   type Guidance,
+  type PageSeen,
 } from './guidance.js';
 
 /** How often the browser samples the video, and the core is asked at most (ms). */
@@ -62,12 +64,18 @@ interface LoopOptions {
   sessionId: string;
 }
 
-export function useFaceGuidance(options: LoopOptions): GuidanceResult<FaceCue> {
-  const [state, setState] = useState<Guidance<FaceCue>>(() => initialGuidance('searching'));
-  const faces = useRef<readonly FaceBox[] | null | 'unavailable'>(null);
+/**
+ * The core's view, one downscaled frame at a time (the next when the last answer came): each
+ * answer goes to `onAnswer`; a refusal other than a rate limit or a busy engine stops the loop
+ * and calls `onUnavailable` (the browser's own measures still guide).
+ */
+function useCoreFrames(
+  options: LoopOptions,
+  target: 'face' | 'document',
+  onAnswer: (answer: FrameGuidanceDto) => void,
+  onUnavailable: () => void,
+): void {
   const { active, api, sessionId, video } = options;
-
-  // The core's view, one frame at a time.
   useEffect(() => {
     if (!active) return;
     const canvas = document.createElement('canvas');
@@ -80,16 +88,15 @@ export function useFaceGuidance(options: LoopOptions): GuidanceResult<FaceCue> {
       wipeCanvas(canvas);
       if (blob !== null && !controller.signal.aborted) {
         try {
-          const answer = await api.frameGuidance(sessionId, blob, controller.signal);
-          faces.current = answer.faces;
+          onAnswer(await api.frameGuidance(sessionId, blob, controller.signal, target));
         } catch (error) {
           if (controller.signal.aborted) return;
           if (error instanceof ApiProblem && (error.status === 429 || error.status === 503)) {
             wait = BACK_OFF_MS;
           } else {
-            // No guidance from this core (or the frame was refused): judge light and blur only;
-            // the core still judges the capture itself.
-            faces.current = 'unavailable';
+            // No guidance from this core (or the frame was refused): the core still judges the
+            // capture itself.
+            onUnavailable();
             return;
           }
         }
@@ -103,6 +110,22 @@ export function useFaceGuidance(options: LoopOptions): GuidanceResult<FaceCue> {
       wipeCanvas(canvas);
     };
   }, [active, sessionId]);
+}
+
+export function useFaceGuidance(options: LoopOptions): GuidanceResult<FaceCue> {
+  const [state, setState] = useState<Guidance<FaceCue>>(() => initialGuidance('searching'));
+  const faces = useRef<readonly FaceBox[] | null | 'unavailable'>(null);
+  const { active, video } = options;
+  useCoreFrames(
+    options,
+    'face',
+    (answer) => {
+      faces.current = answer.faces;
+    },
+    () => {
+      faces.current = 'unavailable';
+    },
+  );
 
   // The browser's measurements, folded with the core's latest answer.
   useEffect(() => {
@@ -139,9 +162,20 @@ export function useFaceGuidance(options: LoopOptions): GuidanceResult<FaceCue> {
   return { cue: state.shown, ready: isReady(state) };
 }
 
-export function useDocumentGuidance(options: Omit<LoopOptions, 'api' | 'sessionId'>) {
+export function useDocumentGuidance(options: LoopOptions): GuidanceResult<DocumentCue> {
   const [state, setState] = useState<Guidance<DocumentCue>>(() => initialGuidance('searching'));
+  const page = useRef<PageSeen | null | 'unavailable'>(null);
   const { active, video } = options;
+  useCoreFrames(
+    options,
+    'document',
+    (answer) => {
+      page.current = answer.page?.state ?? 'unavailable';
+    },
+    () => {
+      page.current = 'unavailable';
+    },
+  );
   useEffect(() => {
     if (!active) return;
     setState(initialGuidance('searching'));
@@ -150,14 +184,15 @@ export function useDocumentGuidance(options: Omit<LoopOptions, 'api' | 'sessionI
     const id = window.setInterval(() => {
       const element = video.current;
       if (!element) return;
-      const page = lumaGrid(element, canvas, DOCUMENT_OUTLINE, 200, 124);
+      const outline = lumaGrid(element, canvas, DOCUMENT_OUTLINE, 200, 124);
       const small = lumaGrid(element, canvas, DOCUMENT_OUTLINE, 40, 25);
       const motion = small && previous ? meanAbsDiff(small, previous) : null;
       previous = small;
       const measured = {
-        brightness: page ? mean(page) : null,
-        glare: page ? shareAtLeast(page) : null,
-        sharpness: page ? laplacianVariance(page, 200, 124) : null,
+        page: page.current,
+        brightness: outline ? mean(outline) : null,
+        glare: outline ? shareAtLeast(outline) : null,
+        sharpness: outline ? laplacianVariance(outline, 200, 124) : null,
         motion,
       };
       setState((s) => stepGuidance(s, documentCue(measured, s.shown)));

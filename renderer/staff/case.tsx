@@ -69,7 +69,7 @@ function CaseBody({
   const action = useAction();
   const mine = c.assignedTo === session.user.id;
   const assign = async () => {
-    if (await action.run(() => assignCase(api, c.id, 'me'), t('staff.case.assignedToYou'))) {
+    if (await action.run(() => assignCase(api, c.id, 'me'), 'staff.case.assignedToYou')) {
       onChange();
     }
   };
@@ -89,6 +89,25 @@ function CaseBody({
             </dd>
             <dt>{t('staff.case.risk')}</dt>
             <dd>{v.riskScore === null ? '—' : i18n.formatNumber(v.riskScore)}</dd>
+            <dt>{t('staff.case.where')}</dt>
+            <dd class="case-where">
+              {v.kiosk === null ? (
+                t('staff.case.remote')
+              ) : (
+                <>
+                  {v.kiosk.location
+                    ? t('staff.case.kioskAt', { name: v.kiosk.name, location: v.kiosk.location })
+                    : v.kiosk.name}{' '}
+                  (<code>{v.kiosk.id}</code>)
+                </>
+              )}
+              {v.simulated && (
+                <>
+                  {' '}
+                  <span class="badge simulated">{t('staff.case.simulated')}</span>
+                </>
+              )}
+            </dd>
           </div>
           <div>
             <dt>{t('staff.case.opened')}</dt>

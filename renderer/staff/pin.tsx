@@ -17,7 +17,7 @@ export function PinScreen() {
   const submit = async (event: Event) => {
     event.preventDefault();
     if (pin !== repeat) {
-      action.setMessage({ kind: 'error', text: t('staff.pin.mismatch') });
+      action.setMessage({ kind: 'error', message: { key: 'staff.pin.mismatch' } });
       return;
     }
     const done = await action.run(async () => {
@@ -25,7 +25,7 @@ export function PinScreen() {
         json: { currentPassword: password, pin },
       });
       return true;
-    }, t('staff.pin.saved'));
+    }, 'staff.pin.saved');
     if (done === true) {
       setPassword('');
       setPin('');

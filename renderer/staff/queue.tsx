@@ -54,17 +54,17 @@ export function QueueScreen() {
     setFilter(next);
   };
   const assignToMe = async (item: Case) => {
-    const done = await action.run(
-      () => assignCase(api, item.id, 'me'),
-      t('staff.queue.assigned', { id: item.id }),
-    );
+    const done = await action.run(() => assignCase(api, item.id, 'me'), {
+      key: 'staff.queue.assigned',
+      params: { id: item.id },
+    });
     if (done) setTick((n) => n + 1);
   };
   const save = async (event: Event) => {
     event.preventDefault();
     const done = await action.run(
       () => saveFilter(api, filterName.trim(), filter),
-      t('staff.queue.filterSaved'),
+      'staff.queue.filterSaved',
     );
     if (done) {
       setFilterName('');
@@ -72,7 +72,7 @@ export function QueueScreen() {
     }
   };
   const remove = async (id: string) => {
-    await action.run(() => deleteSavedFilter(api, id), t('staff.queue.filterDeleted'));
+    await action.run(() => deleteSavedFilter(api, id), 'staff.queue.filterDeleted');
     reloadSaved();
   };
 

@@ -248,6 +248,15 @@ export class CaseService {
           riskScore: verification.risk_score,
           reasons: parseList(verification.reason_codes),
           checks,
+          kiosk:
+            verification.kiosk_id === null
+              ? null
+              : {
+                  id: verification.kiosk_id,
+                  name: verification.kiosk_name ?? '',
+                  location: verification.kiosk_location,
+                },
+          simulated: verification.simulated === 1,
         },
       };
     });

@@ -202,12 +202,18 @@ export interface VerificationForCase {
   checks: string;
   /** The kiosk the session was started on (null: an integrator's, remote). */
   kiosk_id: string | null;
+  kiosk_name: string | null;
+  kiosk_location: string | null;
+  /** 1 when a simulated device captured part of the session. */
+  simulated: number;
 }
 
 export function verificationForCase(db: ReadableDb, id: string): VerificationForCase | undefined {
   return db
     .prepare(
-      'SELECT id, subject_id, status, purpose, risk_score, reason_codes, checks, kiosk_id FROM verifications WHERE id = ?',
+      `SELECT v.id, v.subject_id, v.status, v.purpose, v.risk_score, v.reason_codes, v.checks,
+         v.kiosk_id, k.name AS kiosk_name, k.location AS kiosk_location, v.simulated
+       FROM verifications v LEFT JOIN kiosks k ON k.id = v.kiosk_id WHERE v.id = ?`,
     )
     .get(id) as VerificationForCase | undefined;
 }

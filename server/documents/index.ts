@@ -63,3 +63,5 @@ export { isAamvaPayload, readBarcodesFromImage } from './barcode/index.js';
 export type { BarcodeScan } from './barcode/index.js';
 export { DEFAULT_QUALITY_THRESHOLDS, checkImageQuality } from './quality/index.js';
 export type { QualityReport, QualityThresholds } from './quality/index.js';
+export { PAGE_LIMITS, detectPage } from './page-detect.js';
+export type { PageDetection, PageState } from './page-detect.js';

@@ -94,6 +94,12 @@ describe('document guidance', () => {
   const doc = { brightness: 140, glare: 0, sharpness: 400, motion: 1 };
   it.each([
     ['nothing measured yet', { brightness: null }, 'searching'],
+    ['no page in the frame', { page: 'none' }, 'noDocument'],
+    ['the page runs off the frame', { page: 'cutOff' }, 'cutOff'],
+    ['the page is too far', { page: 'tooFar' }, 'tooFar'],
+    ['no page, and dark: the page comes first', { page: 'none', brightness: 30 }, 'noDocument'],
+    ['a page in frame, with glare', { page: 'ok', glare: 0.1 }, 'glare'],
+    ['no page guidance from the core', { page: 'unavailable' }, 'good'],
     ['too dark', { brightness: 30 }, 'tooDark'],
     ['glare on the page', { glare: 0.1 }, 'glare'],
     ['moving', { motion: 15 }, 'holdStill'],

@@ -110,41 +110,66 @@ export function When({ at }: { at: string | null }) {
   return <time dateTime={at}>{i18n.formatDate(at)}</time>;
 }
 
-/** The outcome of an action: a live region that announces it. */
-export function Feedback({ message }: { message: { kind: 'ok' | 'error'; text: string } | null }) {
+/** A catalogue message by its key and parameters, rendered in the reader's language when shown. */
+export interface MessageRef {
+  readonly key: string;
+  readonly params?: Readonly<Record<string, string | number>>;
+}
+
+/**
+ * An action's outcome as data, not text: a catalogue message or the refusal itself, so a
+ * language switch after the action re-renders it in the new language.
+ */
+export type ActionMessage =
+  | { readonly kind: 'ok' | 'error'; readonly message: MessageRef }
+  | { readonly kind: 'error'; readonly problem: ApiProblem };
+
+/** The outcome of an action: a live region that announces it, in the language shown now. */
+export function Feedback({ message }: { message: ActionMessage | null }) {
+  const { t } = useConsole();
+  const text =
+    message === null
+      ? ''
+      : 'problem' in message
+        ? problemMessage(message.problem, t)
+        : t(message.message.key, message.message.params);
   return (
     <p
       role={message?.kind === 'error' ? 'alert' : 'status'}
       class={message?.kind === 'error' ? 'error' : 'ok'}
     >
-      {message?.text ?? ''}
+      {text}
     </p>
   );
 }
 
-/** Runs an API action, turning a refusal into a message in the reader's language. */
+/**
+ * Runs an API action; `ok` (a catalogue key, or key and parameters) is shown when it succeeds,
+ * a refusal is shown as its problem, both rendered in whatever language is current.
+ */
 export function useAction() {
-  const { t } = useConsole();
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [message, setMessage] = useState<ActionMessage | null>(null);
   const [busy, setBusy] = useState(false);
   const run = useCallback(
-    async <T,>(action: () => Promise<T>, okText?: string): Promise<T | undefined> => {
+    async <T,>(action: () => Promise<T>, ok?: string | MessageRef): Promise<T | undefined> => {
       setBusy(true);
       setMessage(null);
       try {
         const result = await action();
-        if (okText) setMessage({ kind: 'ok', text: okText });
+        if (ok !== undefined) {
+          setMessage({ kind: 'ok', message: typeof ok === 'string' ? { key: ok } : ok });
+        }
         return result;
       } catch (error) {
         const problem =
           error instanceof ApiProblem ? error : new ApiProblem(0, 'network', null, '');
-        setMessage({ kind: 'error', text: problemMessage(problem, t) });
+        setMessage({ kind: 'error', problem });
         return undefined;
       } finally {
         setBusy(false);
       }
     },
-    [t],
+    [],
   );
   return { message, busy, run, setMessage };
 }

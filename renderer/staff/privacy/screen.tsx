@@ -199,7 +199,7 @@ function RequestTable({ items, onChange }: { items: PrivacyRequest[]; onChange: 
   const [shown, setShown] = useState<string | null>(null);
   if (items.length === 0) return <p>{t('staff.privacy.empty')}</p>;
   const extend = async (id: string) => {
-    if (await action.run(() => extendPrivacyRequest(api, id, reason), t('staff.privacy.extended')))
+    if (await action.run(() => extendPrivacyRequest(api, id, reason), 'staff.privacy.extended'))
       onChange();
   };
   const hide = () => {
@@ -457,7 +457,7 @@ function FileRequest({ onFiled }: { onFiled: () => void }) {
           : type === 'correction'
             ? { type, ...base, correction: { fields: { [field]: value.trim() } } }
             : { type, ...base };
-    if (await action.run(() => filePrivacyRequest(api, input), t('staff.privacy.filed'))) {
+    if (await action.run(() => filePrivacyRequest(api, input), 'staff.privacy.filed')) {
       // Nothing personal stays in the form once the core has it.
       setProof('');
       setValue('');

@@ -3,10 +3,12 @@ import type { MiddlewareHandler } from 'hono';
 import {
   FRAME_GUIDANCE_MAX_BYTES,
   FrameGuidanceSchema,
+  FrameGuidanceTargetQuerySchema,
   VerificationIdParamsSchema,
   type FrameFace,
 } from '../../../contract/index.js';
 import { eyeOpenness, headPose, type LazyFaceEngine } from '../../biometrics/index.js';
+import { decodeImage, detectPage } from '../../documents/index.js';
 import type { Vault } from '../../vault/index.js';
 import type { VerificationService } from '../../verification/index.js';
 import { HttpError } from '../errors.js';
@@ -96,12 +98,13 @@ export function frameGuidanceRoutes(
     method: 'post',
     path: '/verifications/{id}/frame-guidance',
     tags: ['verifications'],
-    summary: 'Capture guidance: where the face detector sees faces in a live camera frame',
-    description: `For the kiosk's live guidance (kiosk tokens only, one of its own open sessions). Send one downscaled JPEG frame (at most ${FRAME_GUIDANCE_MAX_BYTES} bytes); the answer gives the faces found (boxes as fractions of the frame, head pose, eye openness). The frame is not stored. At most ${FRAME_GUIDANCE_BURST} frames in a burst and ${FRAME_GUIDANCE_PER_SECOND} a second per kiosk, one at a time.`,
+    summary: 'Capture guidance: where the faces, or the document page, are in a live camera frame',
+    description: `For the kiosk's live guidance (kiosk tokens only, one of its own open sessions). Send one downscaled JPEG frame (at most ${FRAME_GUIDANCE_MAX_BYTES} bytes); with target=face (the default) the answer gives the faces found (boxes as fractions of the frame, head pose, eye openness); with target=document, where the page is and whether it is absent, too far or cut off by the frame's edge (faces then empty). The frame is not stored. At most ${FRAME_GUIDANCE_BURST} frames in a burst and ${FRAME_GUIDANCE_PER_SECOND} a second per kiosk, one at a time.`,
     security: securityOf('captures:write'),
     middleware: [limit, capture, kioskOnly] as const,
     request: {
       params: VerificationIdParamsSchema,
+      query: FrameGuidanceTargetQuerySchema,
       body: {
         required: true,
         content: { 'image/jpeg': { schema: z.string().meta({ format: 'binary' }) } },
@@ -114,6 +117,7 @@ export function frameGuidanceRoutes(
   });
   return apiRouter().openapi(route, async (c) => {
     const { id } = c.req.valid('param');
+    const { target } = c.req.valid('query');
     if (!IMAGE_TYPE.test(c.req.header('content-type') ?? '')) {
       throw new HttpError(415, 'unsupported_media_type', 'send one frame as image/jpeg');
     }
@@ -121,12 +125,27 @@ export function frameGuidanceRoutes(
     if (!OPEN.has(session.status)) {
       throw new HttpError(409, 'conflict', 'the session takes no more captures');
     }
-    if (face === undefined) throw new HttpError(503, 'unavailable', 'no face engine');
     const principal = c.get('principal');
     const release = limiter.take(principal?.kind === 'kiosk' ? principal.kiosk.id : '');
     let bytes: Uint8Array | null = null;
     try {
       bytes = new Uint8Array(await c.req.arrayBuffer());
+      if (target === 'document') {
+        const decoded = await decodeImage(bytes, { maxBytes: FRAME_GUIDANCE_MAX_BYTES });
+        if (!decoded.ok) {
+          throw new HttpError(422, 'invalid_media', 'the frame cannot be read', {
+            rule: decoded.reason,
+          });
+        }
+        const { image } = decoded;
+        try {
+          const page = detectPage(image);
+          return c.json({ width: image.width, height: image.height, faces: [], page }, 200);
+        } finally {
+          image.data.fill(0);
+        }
+      }
+      if (face === undefined) throw new HttpError(503, 'unavailable', 'no face engine');
       const observed = await face.engine().observe(bytes);
       if (observed.status === 'busy') {
         throw new HttpError(

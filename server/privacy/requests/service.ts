@@ -11,6 +11,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type {
+  IdentityUnverifiedRule,
   Correction,
   ExtensionReason,
   IdentityProof,
@@ -232,7 +233,10 @@ export class PrivacyRequestService {
     caller: RequestCaller,
     now: Date,
   ): { ref: string | null } {
-    const refuse: (reason: string, message: string) => never = (reason, message) => {
+    const refuse: (reason: IdentityUnverifiedRule, message: string) => never = (
+      reason,
+      message,
+    ) => {
       throw new PrivacyRequestError(reason, 'identity_unverified', message);
     };
     switch (proof.method) {
@@ -251,12 +255,18 @@ export class PrivacyRequestService {
               kiosk_id: string | null;
             }
           | undefined;
-        if (
-          row === undefined ||
-          row.subject_id !== subjectId ||
-          row.kind !== 'authentication' ||
-          !store.approvedAuthentication(db, proof.verificationId, subjectId)
-        ) {
+        if (row === undefined || row.subject_id !== subjectId || row.kind !== 'authentication') {
+          refuse(
+            'authentication_not_approved',
+            'the verification is not an approved authentication of this subject',
+          );
+        }
+        // The subject's own authentication still with staff may yet be approved: ask again.
+        // Declined (by the policy or by staff) or cancelled, it never will: final.
+        if (row.status === 'review') {
+          refuse('authentication_in_review', 'the authentication is still being reviewed by staff');
+        }
+        if (!store.approvedAuthentication(db, proof.verificationId, subjectId)) {
           refuse(
             'authentication_not_approved',
             'the verification is not an approved authentication of this subject',
