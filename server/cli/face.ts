@@ -141,6 +141,25 @@ export function addFaceCommands(
   setExit: (code: number) => void,
 ): void {
   const face = program.command('face').description('face biometrics: check and compare images');
+  /** Reads one image (unreadable or too large: answered as unusable, exit 1), then runs the engine on it. */
+  const withImage = async (
+    image: string,
+    o: FaceCliOptions,
+    run: (
+      engine: FaceEngine,
+      bytes: Uint8Array,
+      settings: { rates: FaceMatchRates; limits: DecodeLimits },
+    ) => Promise<void>,
+  ): Promise<void> => {
+    const settings = settingsFrom(o, io);
+    const read = readImage(image, settings.limits);
+    if (!read.ok) {
+      printJson(io.stdout, unusable('a', read.reason));
+      setExit(1);
+      return;
+    }
+    await withEngine(settings.limits, (engine) => run(engine, read.bytes, settings));
+  };
   const roleOption = (flag: string, what: string): Option =>
     new Option(flag, what).choices([...ROLES]).default('selfie');
 
@@ -195,18 +214,11 @@ export function addFaceCommands(
     .option('--data-dir <dir>', "read limits from this data dir's config")
     .action(
       async (image: string, o: FaceCliOptions & { role: FaceRole; passiveModel?: string }) => {
-        const settings = settingsFrom(o, io);
-        const read = readImage(image, settings.limits);
-        if (!read.ok) {
-          printJson(io.stdout, unusable('a', read.reason));
-          setExit(1);
-          return;
-        }
-        await withEngine(settings.limits, async (engine) => {
-          const result = await checkFace(engine, read.bytes, o.role);
+        await withImage(image, o, async (engine, bytes, settings) => {
+          const result = await checkFace(engine, bytes, o.role);
           const liveness =
             result.status === 'ok'
-              ? await stillImageLiveness(read.bytes, result.box, {
+              ? await stillImageLiveness(bytes, result.box, {
                   limits: settings.limits,
                   passiveModelPath: o.passiveModel ?? null,
                 })
@@ -233,15 +245,8 @@ export function addFaceCommands(
     .option('--data-dir <dir>', "read limits from this data dir's config")
     .action(async (image: string, o: FaceCliOptions & { role: FaceRole; out: string }) => {
       if (fs.existsSync(o.out)) throw new UsageError(`${o.out} exists: give a new file`);
-      const settings = settingsFrom(o, io);
-      const read = readImage(image, settings.limits);
-      if (!read.ok) {
-        printJson(io.stdout, unusable('a', read.reason));
-        setExit(1);
-        return;
-      }
-      await withEngine(settings.limits, async (engine) => {
-        const analysis = await engine.analyse(read.bytes, { role: o.role });
+      await withImage(image, o, async (engine, bytes) => {
+        const analysis = await engine.analyse(bytes, { role: o.role });
         if (analysis.status !== 'ok') {
           if (analysis.status === 'busy') printJson(io.stdout, analysis);
           else
@@ -253,14 +258,14 @@ export function addFaceCommands(
           setExit(1);
           return;
         }
-        const bytes = serializeFaceTemplate(templateOf(analysis, engine.model));
+        const template = serializeFaceTemplate(templateOf(analysis, engine.model));
         // 'wx': created here or refused, never another file's bytes replaced; 0600: a biometric.
-        fs.writeFileSync(o.out, bytes, { flag: 'wx', mode: 0o600 });
+        fs.writeFileSync(o.out, template, { flag: 'wx', mode: 0o600 });
         printJson(io.stdout, {
           status: 'ok',
           out: o.out,
           model: engine.model,
-          bytes: bytes.length,
+          bytes: template.length,
           quality: analysis.quality,
         });
       });

@@ -23,10 +23,10 @@ import {
   FRAUD_LIST_REASONS,
   FRAUD_REMOVAL_REASONS,
   PROBLEMS,
-  problemType,
   type ProblemCode,
 } from '../../contract/index.js';
 import { FaceTemplateError } from '../biometrics/index.js';
+import { problem } from '../api/index.js';
 import { FleetError } from './engine.js';
 import type { HubAdmin, HubAdminKey, HubAdminScope } from './hub-admin.js';
 
@@ -87,29 +87,6 @@ class Refusal extends Error {
   ) {
     super(message);
   }
-}
-
-/** A problem+json answer (RFC 9457) of the appliance's catalogue, with the request's id. */
-function problem(
-  c: Ctx,
-  status: ContentfulStatusCode,
-  type: ProblemCode,
-  detail: string,
-  extra: Record<string, unknown> = {},
-  headers: Readonly<Record<string, string>> = {},
-): Response {
-  return c.body(
-    JSON.stringify({
-      type: problemType(type),
-      title: PROBLEMS[type].title,
-      status,
-      detail,
-      ...extra,
-      requestId: c.get('requestId'),
-    }),
-    status,
-    { ...headers, 'content-type': 'application/problem+json' },
-  );
 }
 
 /** The failing fields as (part, path, rule), never the values (as the appliance's API). */
