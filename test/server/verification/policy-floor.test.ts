@@ -6,11 +6,13 @@
  * (counted, nothing installed), the hub refuses to push it. A seeded property checks the point:
  * under any policy the schema accepts, nothing is approved unless the floor's checks ran.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHECK_OUTCOMES } from '../../../contract/verifications.js';
 import { FleetError } from '../../../server/fleet/engine.js';
-import { pushPolicy } from '../../../server/fleet/policy-push.js';
+import { pushPolicy, pushedDocuments } from '../../../server/fleet/policy-push.js';
 import { applyPushedDocument } from '../../../server/fleet/pushed-apply.js';
 import { managedDocument } from '../../../server/fleet/pushed-store.js';
 import type { Vault } from '../../../server/vault/index.js';
@@ -28,7 +30,8 @@ import {
   type VerificationCheck,
 } from '../../../server/verification/index.js';
 import { seedFromEnv } from '../../support/random.js';
-import { cleanup, newVault } from '../vault/helpers.js';
+import { runBin } from '../cli/bin-helpers.js';
+import { cleanup, newVault, tempDir } from '../vault/helpers.js';
 
 afterEach(cleanup);
 
@@ -195,6 +198,21 @@ describe('the policy floor', () => {
     const ok = { ...DEFAULT_DECISION_POLICY, version: 'bank-2' };
     expect(applyPushedDocument(vault, entry('fpo_00000000000000000002', 2, ok))).toBe('installed');
     expect(vault.read(latestDecisionPolicy)?.policy.version).toBe('bank-2');
+  });
+
+  it('fleet hub push-policy (a process) refuses a policy below the floor with exit 2', async () => {
+    const dir = tempDir();
+    const init = await runBin(['fleet', 'hub', 'init', '--dir', dir]);
+    expect(init.code, init.stderr).toBe(0);
+    const file = path.join(dir, 'policy.json');
+    fs.writeFileSync(file, JSON.stringify(without('identity', 'document_valid')));
+    const refused = await runBin(['fleet', 'hub', 'push-policy', '--dir', dir, '--file', file]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(
+      /below the floor: required\.identity must require document_valid/,
+    );
+    expect(refused.stderr).not.toMatch(/internal error/);
+    expect(pushedDocuments(dir)).toEqual([]);
   });
 
   it('the hub refuses to push a policy below the floor, naming the check', () => {
