@@ -35,6 +35,12 @@ export {
   type StoredDecisionPolicy,
 } from './policy-store.js';
 export {
+  POLICY_FLOOR,
+  floorShortfalls,
+  type FloorShortfall,
+  type PolicyFloor,
+} from './policy-floor.js';
+export {
   DEFAULT_STEP_PLANS,
   documentSources,
   withDocumentSources,

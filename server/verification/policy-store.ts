@@ -7,6 +7,10 @@
  * Fleet-managed: once the fleet installed a policy, a local install is refused (`fleet_managed`)
  * until the appliance leaves the fleet (`fleet leave` releases the documents; the policy in force
  * stays until a new one is installed).
+ *
+ * Signed is not enough: a policy below the floor (policy-floor.ts: the checks each kind must
+ * always require) is refused by the schema itself (`below_floor`, naming the missing check), so
+ * neither a local install nor a fleet push can make an identity approvable without, say, liveness.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -14,39 +18,67 @@ import { REASON_CODE_LIST, type ReasonCode } from '../../contract/reason-codes.j
 import { OWN_ERROR } from '../own-error.js';
 import { cachedStatement as sql, type ReadableDb, type Vault } from '../vault/index.js';
 import type { DecisionPolicy } from './policy.js';
+import { floorShortfalls } from './policy-floor.js';
 
 const CHECK = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/);
 /** Each kind's required checks (a list inside is a choice); never empty: nothing approves unseen. */
 const REQUIRED = z.array(z.union([CHECK, z.array(CHECK).min(1)])).min(1);
 const ACTION = z.enum(['decline', 'resubmit', 'review', 'none']);
 
-/** A decision policy document (policy.json): the shape `decide` takes, nothing more. */
-export const DecisionPolicySchema = z.strictObject({
-  version: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/),
-  required: z.strictObject({ identity: REQUIRED, authentication: REQUIRED }),
-  requiredWith: z.record(CHECK, z.array(CHECK)),
-  reasons: z.partialRecord(
-    z.enum(REASON_CODE_LIST as [ReasonCode, ...ReasonCode[]]),
-    z.strictObject({ onFail: ACTION, onWarn: ACTION, weight: z.number().min(0).max(100) }),
-  ),
-});
+/**
+ * A decision policy document (policy.json): the shape `decide` takes, nothing more, at or above
+ * the floor (each floor check it does not require is an issue at `required.<kind>` or
+ * `requiredWith.<check>` with `params.floorCheck`, the missing check's code).
+ */
+export const DecisionPolicySchema = z
+  .strictObject({
+    version: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/),
+    required: z.strictObject({ identity: REQUIRED, authentication: REQUIRED }),
+    requiredWith: z.record(CHECK, z.array(CHECK)),
+    reasons: z.partialRecord(
+      z.enum(REASON_CODE_LIST as [ReasonCode, ...ReasonCode[]]),
+      z.strictObject({ onFail: ACTION, onWarn: ACTION, weight: z.number().min(0).max(100) }),
+    ),
+  })
+  .superRefine((policy, ctx) => {
+    for (const { path, check } of floorShortfalls(policy))
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path],
+        message: `the policy floor requires ${check}`,
+        params: { floorCheck: check },
+      });
+  });
 
 export class PolicyStoreError extends Error {
   override name = 'PolicyStoreError';
   readonly [OWN_ERROR] = true;
   constructor(
-    readonly reason: 'invalid_policy' | 'fleet_managed',
+    readonly reason: 'invalid_policy' | 'below_floor' | 'fleet_managed',
     message: string,
+    /** With `below_floor`: the code of the check the policy must require (a choice as `a|b`). */
+    readonly check?: string,
   ) {
     super(message);
   }
 }
 
-/** The policy as `decide` takes it, or a typed error naming the first wrong field (no values). */
+/**
+ * The policy as `decide` takes it, or a typed error naming the first wrong field (no values):
+ * `invalid_policy` for its shape, `below_floor` with the first floor check it does not require.
+ */
 export function parseDecisionPolicy(input: unknown): DecisionPolicy {
   const parsed = DecisionPolicySchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    const floorCheck =
+      issue?.code === 'custom' ? (issue.params as { floorCheck?: unknown })?.floorCheck : undefined;
+    if (typeof floorCheck === 'string')
+      throw new PolicyStoreError(
+        'below_floor',
+        `the decision policy is below the floor: ${issue!.path.join('.')} must require ${floorCheck}`,
+        floorCheck,
+      );
     throw new PolicyStoreError(
       'invalid_policy',
       `the decision policy is not valid: ${issue?.path.join('.') || '(root)'}: ${issue?.code ?? 'invalid'}`,
