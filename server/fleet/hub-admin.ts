@@ -425,12 +425,7 @@ export class HubAdmin {
       this.#starting = (async () => {
         await this.#node?.stop();
         this.#node = null;
-        try {
-          this.#node = await HubNode.start(this.dir, { reporting: false });
-        } catch (error) {
-          if (error instanceof FleetError) throw error;
-          throw new FleetError('engine_not_ready', 'the hub server cannot be reached');
-        }
+        this.#node = await HubNode.start(this.dir, { reporting: false });
         return this.#node;
       })().finally(() => {
         this.#starting = null;

@@ -672,9 +672,18 @@ export class HubNode {
     await loadSodium();
     destroyExpiredHubKeys(dir);
     const state = readHub(dir);
-    const nc = await connectNats(`nats://${state.host}:${state.port}`, state.admin, {
-      name: 'fleet-hub',
-    });
+    let nc: NatsConnection;
+    try {
+      nc = await connectNats(`nats://${state.host}:${state.port}`, state.admin, {
+        name: 'fleet-hub',
+      });
+    } catch {
+      // Every hub command needs the hub's nats-server: a clear, typed refusal, not a crash.
+      throw new FleetError(
+        'engine_not_ready',
+        `the hub's nats-server cannot be reached at ${state.host}:${String(state.port)}: start it (fleet hub init printed how) and try again`,
+      );
+    }
     const node = new HubNode(dir, state, nc, jetstream(nc), options);
     await node.ensureStreams();
     if (options.reporting !== false) {
