@@ -223,7 +223,9 @@ export function addHubAdminCommands(
         throw new UsageError('--port is a port 0-65535');
       const admin = await HubAdmin.open(o.dir);
       try {
-        // Removals a stop or a hub outage left unsent go down first.
+        // Additions and removals a stop or a hub outage left unsent go down first.
+        const added = await admin.publishPendingAdditions();
+        if (added > 0) printLine(io.stdout, `${added} pending additions sent`);
         const pending = await admin.publishPendingRemovals();
         if (pending > 0) printLine(io.stdout, `${pending} pending removals sent`);
         const { server, port: bound } = await serveHubAdmin(

@@ -23,6 +23,7 @@ import {
 import { loadSodium } from '../vault/index.js';
 import { withVault } from './context.js';
 import { addHubAdminCommands } from './fleet-hub-admin.js';
+import { addHubStatusCommand } from './fleet-hub-status.js';
 import { addFleetPushCommands } from './fleet-push.js';
 import { UsageError, printJson, printLine, printTable, readSecretFile, type CliIo } from './io.js';
 import { withUnlock, type CommonOptions } from './options.js';
@@ -252,6 +253,7 @@ export function addFleetCommands(
     );
 
   addHubAdminCommands(hub, io, setExit);
+  addHubStatusCommand(hub, io);
 
   hub
     .command('rotate-key')

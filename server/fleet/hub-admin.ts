@@ -40,7 +40,15 @@ import {
   type WritableDb,
 } from '../vault/index.js';
 import { FleetError, writeConfigFile } from './engine.js';
-import { HubNode, hubPaths, openReports, readHub, signingPair } from './hub.js';
+import {
+  HubNode,
+  hubPaths,
+  insertFraudDocument,
+  insertFraudFace,
+  openReports,
+  readHub,
+  signingPair,
+} from './hub.js';
 import { signEntry } from './keys.js';
 import {
   HUB_ENTRY_ID,
@@ -125,6 +133,8 @@ CREATE TABLE IF NOT EXISTS reports.fraud_removed (
   added_by TEXT, legal_basis TEXT, reference TEXT, added_at TEXT NOT NULL, expires_at TEXT,
   removed_at TEXT NOT NULL, removed_by TEXT NOT NULL, removal_reason TEXT NOT NULL,
   removal_legal_basis TEXT, tombstone_seq INTEGER) STRICT;
+CREATE TABLE IF NOT EXISTS reports.fraud_unpublished (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, added_at TEXT NOT NULL) STRICT;
 `;
 
 export interface HubAdminKey {
@@ -459,7 +469,13 @@ export class HubAdmin {
     return toEntry(row, new Date());
   }
 
-  /** Adds a document to the fleet's list (its number indexed at once, kept sealed at the hub). */
+  /**
+   * Adds a document to the fleet's list: the entry (its number sealed at the hub), its facts and
+   * its audit entry commit in one transaction, marked unpublished; then it is published (with
+   * any addition an outage left unsent) and the mark goes with its ack. With the hub server
+   * down the addition stays kept and audited, and a FleetError `engine_not_ready` says it is
+   * pending (as a removal's): it is sent at the next addition or serve-admin start.
+   */
   async addDocument(
     input: {
       documentNumber: string;
@@ -475,35 +491,37 @@ export class HubAdmin {
     const legalBasis = checkCode(input.legalBasis, 'legal basis');
     const reference = checkCode(input.reference, 'reference');
     const expiresAt = futureOrNull(input.expiresAt);
-    const node = await this.#hub();
-    const { id, seq } = await node.addFraudDocument({
-      documentNumber: input.documentNumber,
-      issuingState: input.issuingState ? input.issuingState.toUpperCase() : null,
-      reason: input.reason,
-      expiresAt,
-    });
-    this.#db
+    const id = this.#db
       .transaction(() => {
+        const id = insertFraudDocument(this.#db, this.dir, 'reports.', {
+          documentNumber: input.documentNumber,
+          issuingState: input.issuingState ? input.issuingState.toUpperCase() : null,
+          reason: input.reason,
+          expiresAt,
+        });
         this.#db
           .prepare('INSERT INTO reports.fraud_entry_facts VALUES (?, ?, ?, ?)')
           .run(id, actor, legalBasis, reference);
+        this.#markUnpublished(id, 'document');
         this.#audit(actor, 'fleet.fraud_document_added', id, {
           kind: 'document',
           reason: input.reason,
           legalBasis,
           anyIssuer: !input.issuingState,
           expires: expiresAt !== null,
-          seq,
         });
+        return id;
       })
       .immediate();
+    const seq = await this.#publishAddition(id);
     return { ...this.entry(id), seq };
   }
 
   /**
    * Adds a face: a serialized face template (`VKFT`, as the appliances' face engine makes and
    * exports it; its model travels with it), under a legal basis with a case reference and an
-   * expiry. The template is zeroed after it was sealed.
+   * expiry. The template is zeroed after it was sealed. Kept, audited and published as
+   * `addDocument` does.
    */
   async addFace(
     input: {
@@ -517,29 +535,98 @@ export class HubAdmin {
   ): Promise<HubFraudEntry & { seq: number }> {
     checkReason(input.reason);
     const template = deserializeFaceTemplate(input.template);
-    const node = await this.#hub();
+    let id: string;
     try {
-      const { id, seq } = await node.addFraudFace({
-        embedding: template.vector,
-        model: template.model,
-        reason: input.reason,
-        legalBasis: input.legalBasis,
-        reference: input.reference,
-        addedBy: actor,
-        expiresAt: input.expiresAt,
-      });
-      this.#audit(actor, 'fleet.fraud_face_added', id, {
-        kind: 'face',
-        reason: input.reason,
-        legalBasis: input.legalBasis,
-        reference: input.reference,
-        expiresAt: input.expiresAt,
-        seq,
-      });
-      return { ...this.entry(id), seq };
+      id = this.#db
+        .transaction(() => {
+          const id = insertFraudFace(this.#db, this.dir, 'reports.', {
+            embedding: template.vector,
+            model: template.model,
+            reason: input.reason,
+            legalBasis: input.legalBasis,
+            reference: input.reference,
+            addedBy: actor,
+            expiresAt: input.expiresAt,
+          });
+          this.#markUnpublished(id, 'face');
+          this.#audit(actor, 'fleet.fraud_face_added', id, {
+            kind: 'face',
+            reason: input.reason,
+            legalBasis: input.legalBasis,
+            reference: input.reference,
+            expiresAt: input.expiresAt,
+          });
+          return id;
+        })
+        .immediate();
     } finally {
       template.vector.fill(0);
     }
+    const seq = await this.#publishAddition(id);
+    return { ...this.entry(id), seq };
+  }
+
+  #markUnpublished(id: string, kind: FleetFraudKind): void {
+    this.#db
+      .prepare('INSERT INTO reports.fraud_unpublished VALUES (?, ?, ?)')
+      .run(id, kind, new Date().toISOString());
+  }
+
+  /** Publishes the additions left unpublished (this one among them); returns `id`'s sequence. */
+  async #publishAddition(id: string): Promise<number> {
+    let seq = 0;
+    await this.publishPendingAdditions((published, s) => {
+      if (published === id) seq = s;
+    });
+    return seq;
+  }
+
+  /**
+   * Publishes the additions an outage or a stop left unpublished, oldest first, each unmarked at
+   * its ack; one removed since is dropped from the marks. Returns how many were published.
+   * Throws FleetError `engine_not_ready` when the hub server does not take them (they stay).
+   */
+  async publishPendingAdditions(
+    onPublished: (id: string, seq: number) => void = () => undefined,
+  ): Promise<number> {
+    const ids = this.#db
+      .prepare('SELECT id FROM reports.fraud_unpublished ORDER BY added_at, id')
+      .pluck()
+      .all() as string[];
+    if (ids.length === 0) return 0;
+    const notTaken = () =>
+      new FleetError(
+        'engine_not_ready',
+        'the hub server did not take the addition; it is kept and audited, and sent at the next addition or serve-admin start',
+      );
+    const node = await this.#hub().catch(() => {
+      throw notTaken();
+    });
+    let published = 0;
+    for (const id of ids) {
+      const seq = await node.publishFraudEntry(id).catch(() => {
+        throw notTaken();
+      });
+      this.#db.prepare('DELETE FROM reports.fraud_unpublished WHERE id = ?').run(id);
+      if (seq === null) continue;
+      published += 1;
+      onPublished(id, seq);
+    }
+    return published;
+  }
+
+  /** Additions and removals kept but not yet published (for `fleet hub status`). */
+  pendingCounts(): { additions: number; removals: number } {
+    return {
+      additions: this.#db
+        .prepare('SELECT COUNT(*) FROM reports.fraud_unpublished')
+        .pluck()
+        .get() as number,
+      removals: this.#db
+        .prepare('SELECT COUNT(*) FROM reports.fraud_removed WHERE tombstone_seq IS NULL')
+        .pluck()
+        .get() as number,
+    };
   }
 
   /**
@@ -598,6 +685,8 @@ export class HubAdmin {
           )
           .run(id);
         this.#db.prepare('DELETE FROM reports.fraud_entry_facts WHERE id = ?').run(id);
+        // An addition never published goes unpublished (its tombstone still goes down).
+        this.#db.prepare('DELETE FROM reports.fraud_unpublished WHERE id = ?').run(id);
         this.#audit(actor, 'fleet.fraud_entry_removed', id, {
           kind,
           reason: input.reason,
@@ -684,4 +773,91 @@ function futureOrNull(value: string | null | undefined): string | null {
   if (!(at > Date.now()))
     throw new FleetError('invalid_entry', 'expiresAt must be a time in the future');
   return new Date(at).toISOString();
+}
+
+/** The hub at a glance, for `fleet hub status`: ids, versions, dates and counts; no personal data. */
+export interface HubStatus {
+  readonly branches: {
+    readonly id: string;
+    readonly status: 'active' | 'revoked';
+    /** False: credentials issued before per-branch wrap keys (rotations wrap fleet-wide for it). */
+    readonly wrapKey: boolean;
+  }[];
+  readonly fleetKeys: { readonly version: number; readonly destroyAfter: string | null }[];
+  readonly fraud: { readonly documents: number; readonly faces: number };
+  readonly pending: { readonly additions: number; readonly removals: number };
+  /** The audit chain's head sequence (0: nothing audited yet). */
+  readonly auditHeadSeq: number;
+}
+
+/**
+ * Reads the hub's state, lists and audit chain without writing anything (no admin state is made
+ * where none exists yet, and the hub server need not run).
+ */
+export function hubStatus(dir: string, now: Date = new Date()): HubStatus {
+  const state = readHub(dir);
+  const at = now.toISOString();
+  const count = (db: Database.Database, table: string, sql: string, ...args: unknown[]) =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table)
+      ? (db
+          .prepare(sql)
+          .pluck()
+          .get(...args) as number)
+      : 0;
+  let fraud = { documents: 0, faces: 0 };
+  let pending = { additions: 0, removals: 0 };
+  if (fs.existsSync(hubPaths(dir).db)) {
+    const db = new Database(hubPaths(dir).db, { readonly: true, fileMustExist: true });
+    try {
+      fraud = {
+        documents: count(
+          db,
+          'fraud_entries',
+          'SELECT COUNT(*) FROM fraud_entries WHERE expires_at IS NULL OR expires_at > ?',
+          at,
+        ),
+        faces: count(
+          db,
+          'fraud_faces',
+          'SELECT COUNT(*) FROM fraud_faces WHERE expires_at > ?',
+          at,
+        ),
+      };
+      pending = {
+        additions: count(db, 'fraud_unpublished', 'SELECT COUNT(*) FROM fraud_unpublished'),
+        removals: count(
+          db,
+          'fraud_removed',
+          'SELECT COUNT(*) FROM fraud_removed WHERE tombstone_seq IS NULL',
+        ),
+      };
+    } finally {
+      db.close();
+    }
+  }
+  let auditHeadSeq = 0;
+  if (fs.existsSync(hubAdminPaths(dir).db)) {
+    const db = new Database(hubAdminPaths(dir).db, { readonly: true, fileMustExist: true });
+    try {
+      auditHeadSeq = count(db, 'audit_log', 'SELECT COALESCE(MAX(seq), 0) FROM audit_log');
+    } finally {
+      db.close();
+    }
+  }
+  return {
+    branches: Object.entries(state.branches)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, b]) => ({
+        id,
+        status: b.revoked ? 'revoked' : 'active',
+        wrapKey: b.boxPublicKey !== undefined,
+      })),
+    fleetKeys: state.fleetKeys.map((k) => ({
+      version: k.version,
+      destroyAfter: k.destroyAfter ?? null,
+    })),
+    fraud,
+    pending,
+    auditHeadSeq,
+  };
 }

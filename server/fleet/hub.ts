@@ -47,7 +47,7 @@ import type { FleetCredentials } from './membership.js';
 import { messageId, type FleetDecision } from './node.js';
 import { issueFleetCertificate, makeFleetCa, type CertificateAndKey } from '../tls.js';
 import { FLEET_SIGHTING_WINDOW_DAYS } from './checks.js';
-import { fraudFaceEntry, resendFraudFaces } from './fraud-faces.js';
+import { fraudFaceEntry, resendFraudFaces, type FraudFaceFacts } from './fraud-faces.js';
 
 export interface HubState {
   readonly kind: 'verikiosk-fleet-hub';
@@ -440,6 +440,107 @@ export function destroyExpiredHubKeys(dir: string, now: Date = new Date()): numb
     db.close();
   }
   return gone;
+}
+
+/** A fraud document as the fraud team adds it (the number goes no further than the hub). */
+export interface NewHubFraudDocument {
+  readonly documentNumber: string;
+  readonly issuingState: string | null;
+  readonly reason: string;
+  readonly expiresAt?: string | null;
+}
+
+/** A fraud face as the fraud team adds it: a template of the appliances' face model. */
+export interface NewHubFraudFace {
+  readonly embedding: Float32Array;
+  readonly model: { readonly name: string; readonly version: string };
+  readonly reason: string;
+  readonly legalBasis: string;
+  readonly reference: string;
+  readonly addedBy: string;
+  readonly expiresAt: string;
+}
+
+/** reports.db in its own connection (`''`) or attached to admin.db (`'reports.'`). */
+type ReportsSchema = '' | 'reports.';
+
+/**
+ * Checks a fraud document and keeps it at the hub, its number sealed under the storage key (so a
+ * key rotation can index it again); nothing is published. Returns its id. `db` writes reports.db
+ * (`schema` names it), so the caller may keep the entry in one transaction with its audit.
+ */
+export function insertFraudDocument(
+  db: Pick<Database.Database, 'prepare'>,
+  dir: string,
+  schema: ReportsSchema,
+  input: NewHubFraudDocument,
+): string {
+  const number = normaliseDocumentNumber(input.documentNumber);
+  if (!/^[A-Z0-9]{1,40}$/.test(number))
+    throw new FleetError('invalid_entry', 'the document number must be letters and digits');
+  if (!CODE.test(input.reason)) throw new FleetError('invalid_entry', 'the reason is a code');
+  const id = `ffd_${randomBytes(10).toString('hex')}`;
+  db.prepare(`INSERT INTO ${schema}fraud_entries VALUES (?, ?, ?, ?, ?, ?)`).run(
+    id,
+    sealForHub(storageKeyOf(dir), id, number),
+    input.issuingState,
+    input.reason,
+    input.expiresAt ?? null,
+    new Date().toISOString(),
+  );
+  return id;
+}
+
+/**
+ * Checks a fraud face (codes for reason, legal basis, reference and adder; a mandatory expiry at
+ * most FRAUD_FACE_MAX_DAYS ahead; finite numbers) and keeps it, its template sealed under the
+ * hub's storage key; nothing is published. Returns its id.
+ */
+export function insertFraudFace(
+  db: Pick<Database.Database, 'prepare'>,
+  dir: string,
+  schema: ReportsSchema,
+  input: NewHubFraudFace,
+): string {
+  for (const [field, value] of [
+    ['reason', input.reason],
+    ['legal basis', input.legalBasis],
+    ['reference', input.reference],
+    ['added by', input.addedBy],
+  ] as const)
+    if (!CODE.test(value)) throw new FleetError('invalid_entry', `the ${field} is a code`);
+  if (!MODEL_PART.test(input.model.name) || !MODEL_PART.test(input.model.version))
+    throw new FleetError('invalid_entry', 'the face model is a name and a version');
+  const expires = Date.parse(input.expiresAt);
+  if (!(expires > Date.now()) || expires > Date.now() + FRAUD_FACE_MAX_DAYS * 86_400_000)
+    throw new FleetError(
+      'invalid_entry',
+      `a fleet fraud face expires in the future, within ${FRAUD_FACE_MAX_DAYS} days`,
+    );
+  if (input.embedding.length === 0 || !input.embedding.every((v) => Number.isFinite(v)))
+    throw new FleetError('invalid_entry', 'the template is a vector of finite numbers');
+  const id = `ffc_${randomBytes(10).toString('hex')}`;
+  const bytes = Buffer.from(
+    input.embedding.buffer.slice(
+      input.embedding.byteOffset,
+      input.embedding.byteOffset + input.embedding.byteLength,
+    ),
+  );
+  const text = bytes.toString('base64');
+  bytes.fill(0);
+  db.prepare(`INSERT INTO ${schema}fraud_faces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    id,
+    sealForHub(storageKeyOf(dir), id, text),
+    input.model.name,
+    input.model.version,
+    input.reason,
+    input.legalBasis,
+    input.reference,
+    input.addedBy,
+    new Date(expires).toISOString(),
+    new Date().toISOString(),
+  );
+  return id;
 }
 
 // ---- reports ---------------------------------------------------------------------------------
@@ -1029,120 +1130,67 @@ export class HubNode {
   }
 
   /**
-   * Adds a document to the fleet's fraud list: its fleet index is computed here (the number is
-   * typed at the hub by the fraud team and goes nowhere), signed and published to FLEET_DOWN.
-   * Returns the entry id and the stream sequence.
+   * Adds a document to the fleet's fraud list: kept sealed (`insertFraudDocument`), then its
+   * fleet index computed here (the number is typed at the hub by the fraud team and goes
+   * nowhere), signed and published to FLEET_DOWN. Returns the entry id and the stream sequence.
    */
-  async addFraudDocument(input: {
-    documentNumber: string;
-    issuingState: string | null;
-    reason: string;
-    expiresAt?: string | null;
-  }): Promise<{ id: string; seq: number }> {
-    const number = normaliseDocumentNumber(input.documentNumber);
-    if (!/^[A-Z0-9]{1,40}$/.test(number))
-      throw new FleetError('invalid_entry', 'the document number must be letters and digits');
-    if (!CODE.test(input.reason)) throw new FleetError('invalid_entry', 'the reason is a code');
-    const id = `ffd_${randomBytes(10).toString('hex')}`;
-    // Kept sealed, so a key rotation can index the entry again under the new key.
-    this.#db
-      .prepare('INSERT INTO fraud_entries VALUES (?, ?, ?, ?, ?, ?)')
-      .run(
-        id,
-        sealForHub(storageKeyOf(this.dir), id, number),
-        input.issuingState,
-        input.reason,
-        input.expiresAt ?? null,
-        new Date().toISOString(),
-      );
-    const seq = await this.#publishFraud(this.#fleetKey, {
-      id,
-      number,
-      issuer: input.issuingState,
-      reason: input.reason,
-      expiresAt: input.expiresAt ?? null,
-    });
-    return { id, seq };
+  async addFraudDocument(input: NewHubFraudDocument): Promise<{ id: string; seq: number }> {
+    const id = insertFraudDocument(this.#db, this.dir, '', input);
+    return { id, seq: (await this.publishFraudEntry(id))! };
   }
 
   /**
-   * Adds a known-fraud face for the fleet: the fraud team's template (an embedding of the
-   * appliances' face model) under a documented legal basis, with a case reference, the adding
-   * person's id and a mandatory expiry (at most FRAUD_FACE_MAX_DAYS ahead). Kept sealed under the
-   * hub's storage key; sent down sealed under the fleet key (only the fleet's appliances open
-   * it), bound to its entry id and key version, in an entry signed by the hub.
+   * Adds a known-fraud face for the fleet (`insertFraudFace` says what is checked and kept), sent
+   * down sealed under the fleet key (only the fleet's appliances open it), bound to its entry id
+   * and key version, in an entry signed by the hub.
    */
-  async addFraudFace(input: {
-    embedding: Float32Array;
-    model: { name: string; version: string };
-    reason: string;
-    legalBasis: string;
-    reference: string;
-    addedBy: string;
-    expiresAt: string;
-  }): Promise<{ id: string; seq: number }> {
-    for (const [field, value] of [
-      ['reason', input.reason],
-      ['legal basis', input.legalBasis],
-      ['reference', input.reference],
-      ['added by', input.addedBy],
-    ] as const)
-      if (!CODE.test(value)) throw new FleetError('invalid_entry', `the ${field} is a code`);
-    if (!MODEL_PART.test(input.model.name) || !MODEL_PART.test(input.model.version))
-      throw new FleetError('invalid_entry', 'the face model is a name and a version');
-    const expires = Date.parse(input.expiresAt);
-    if (!(expires > Date.now()) || expires > Date.now() + FRAUD_FACE_MAX_DAYS * 86_400_000)
-      throw new FleetError(
-        'invalid_entry',
-        `a fleet fraud face expires in the future, within ${FRAUD_FACE_MAX_DAYS} days`,
-      );
-    if (input.embedding.length === 0 || !input.embedding.every((v) => Number.isFinite(v)))
-      throw new FleetError('invalid_entry', 'the template is a vector of finite numbers');
-    const id = `ffc_${randomBytes(10).toString('hex')}`;
-    const bytes = new Uint8Array(
-      input.embedding.buffer.slice(
-        input.embedding.byteOffset,
-        input.embedding.byteOffset + input.embedding.byteLength,
-      ),
-    );
-    try {
-      const e = {
-        id,
-        model: input.model,
-        reason: input.reason,
-        legalBasis: input.legalBasis,
-        reference: input.reference,
-        addedBy: input.addedBy,
-        expiresAt: new Date(expires).toISOString(),
-      };
-      this.#db
-        .prepare('INSERT INTO fraud_faces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(
-          id,
-          sealForHub(storageKeyOf(this.dir), id, Buffer.from(bytes).toString('base64')),
-          e.model.name,
-          e.model.version,
-          e.reason,
-          e.legalBasis,
-          e.reference,
-          e.addedBy,
-          e.expiresAt,
-          new Date().toISOString(),
+  async addFraudFace(input: NewHubFraudFace): Promise<{ id: string; seq: number }> {
+    const id = insertFraudFace(this.#db, this.dir, '', input);
+    return { id, seq: (await this.publishFraudEntry(id))! };
+  }
+
+  /**
+   * Publishes a kept fraud entry (document `ffd_`, face `ffc_`) under the current fleet key, its
+   * message id the entry's (so publishing it again, after a crash between the publish and the
+   * record of its ack, is a duplicate the stream drops). Returns the stream sequence, or null
+   * when no live entry has the id (removed since).
+   */
+  async publishFraudEntry(id: string): Promise<number | null> {
+    const storage = storageKeyOf(this.dir);
+    if (id.startsWith('ffc_')) {
+      const row = this.#db
+        .prepare(
+          `SELECT id, template_enc, model, model_version AS modelVersion, reason,
+             legal_basis AS legalBasis, reference, added_by AS addedBy, expires_at AS expiresAt
+           FROM fraud_faces WHERE id = ?`,
+        )
+        .get(id) as (FraudFaceFacts & { template_enc: Uint8Array }) | undefined;
+      if (row === undefined) return null;
+      const bytes = Buffer.from(openForHub(storage, id, row.template_enc), 'base64');
+      try {
+        const ack = await this.js.publish(
+          'fleet.down.fraud',
+          JSON.stringify(signEntry(fraudFaceEntry(this.#fleetKey, row, bytes), this.#signing())),
+          { msgID: id },
         );
-      const entry = fraudFaceEntry(
-        this.#fleetKey,
-        { ...e, model: e.model.name, modelVersion: e.model.version },
-        bytes,
-      );
-      const ack = await this.js.publish(
-        'fleet.down.fraud',
-        JSON.stringify(signEntry(entry, this.#signing())),
-        { msgID: id },
-      );
-      return { id, seq: ack.seq };
-    } finally {
-      bytes.fill(0);
+        return ack.seq;
+      } finally {
+        bytes.fill(0);
+      }
     }
+    const row = this.#db
+      .prepare('SELECT number_enc, issuer, reason, expires_at FROM fraud_entries WHERE id = ?')
+      .get(id) as
+      | { number_enc: Uint8Array; issuer: string | null; reason: string; expires_at: string | null }
+      | undefined;
+    if (row === undefined) return null;
+    return this.#publishFraud(this.#fleetKey, {
+      id,
+      number: openForHub(storage, id, row.number_enc),
+      issuer: row.issuer,
+      reason: row.reason,
+      expiresAt: row.expires_at,
+    });
   }
 
   /** Publishes one fraud entry under `key`; its entry id names the key version after the first. */

@@ -25,6 +25,8 @@ export { startFleetInBackground, type FleetRunner } from './runner.js';
 export {
   HubAdmin,
   HUB_ADMIN_SCOPES,
+  hubStatus,
+  type HubStatus,
   type HubAdminKey,
   type HubAdminScope,
   type HubFraudEntry,
