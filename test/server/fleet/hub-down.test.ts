@@ -1,6 +1,7 @@
 /**
  * Hub commands with the hub's nats-server not running (as an operator meets it after a reboot):
- * a clear refusal naming what to start, exit 1, never "internal error", and nothing pushed.
+ * a clear refusal, exit 1, never "internal error"; no policy version is taken, and a fraud-list
+ * addition is kept for later (hub-admin-pending.test.ts sends it).
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -26,7 +27,7 @@ async function freePort(): Promise<number> {
 }
 
 describe('fleet hub commands with the hub server down', () => {
-  it('push-policy and fraud-add refuse with exit 1 and say what to start; nothing is pushed', async () => {
+  it('push-policy says what to start and takes no version; fraud-add keeps the addition; exit 1 each', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-hub-down-'));
     dirs.push(root);
     const dir = path.join(root, 'hub');
@@ -64,10 +65,12 @@ describe('fleet hub commands with the hub server down', () => {
     ]);
     for (const run of [pushed, added]) {
       expect(run.code, run.stderr).toBe(1);
-      expect(run.stderr).toMatch(/nats-server cannot be reached at 127\.0\.0\.1:\d+/);
       expect(run.stderr).not.toMatch(/internal error/);
       expect(run.stderr).not.toMatch(/X00000001/);
     }
+    expect(pushed.stderr).toMatch(/nats-server cannot be reached at 127\.0\.0\.1:\d+/);
+    // An addition is kept and audited first, and sent once the server is back (hub-admin-pending).
+    expect(added.stderr).toMatch(/did not take the addition; it is kept and audited/);
     expect(pushedDocuments(dir)).toEqual([]);
   });
 });
