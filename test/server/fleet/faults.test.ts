@@ -198,10 +198,12 @@ describe.skipIf(!natsAvailable)('fleet faults', () => {
     // The running hub node reads hub.json again: b3 is no longer sourced nor answered, while its
     // link is still up (a reload does not cut it on nats-server 2.9.10).
     fleet.hubServer.reload();
-    await eventually(
-      'b3 no longer sourced',
-      async () => !(await sourced()).includes('$JS.br-b3.API'),
-    );
+    // While nats-server reloads its config, its JetStream API can briefly have no responders
+    // (seen under CI load: "jetstream is not enabled"): that probe is "not yet", not a failure.
+    await eventually('b3 no longer sourced', async () => {
+      const now = await sourced().catch(() => null);
+      return now !== null && !now.includes('$JS.br-b3.API');
+    });
     const b3Counted = counted(fleet).b3 ?? 0;
     await decideAt(b3, null);
     await b3.feed.drain();
