@@ -185,10 +185,22 @@ export function sigmaLognormalTask(writers: number, seed: number, pressure = tru
       signatures.push(render(perturb(plan, random, skill, slower)));
     }
   }
-  const users = Array.from({ length: writers }, (_, k) => k + 1);
+  return asSvc2004Task(`sigma-lognormal:${writers}:${seed}`, writers, signatures, pressure);
+}
+
+/**
+ * Synthetic writers' signatures (40 per writer, in SVC2004's order: 20 genuine, 20 forgeries)
+ * as an SVC2004 task; without pressure, the device and every sample say none.
+ */
+export function asSvc2004Task(
+  dir: string,
+  writers: number,
+  signatures: readonly Signature[],
+  pressure: boolean,
+): TaskData {
   return {
-    dir: `sigma-lognormal:${writers}:${seed}`,
-    users,
+    dir,
+    users: Array.from({ length: writers }, (_, k) => k + 1),
     signatures: pressure
       ? signatures
       : signatures.map((sig) => ({

@@ -28,9 +28,9 @@ import {
   type UserStatistics,
   type VerifierOptions,
 } from '../../server/biometrics/signature/verify.js';
-import { SVC2004_DEVICE, type Signature } from '../../server/biometrics/signature/model.js';
+import type { Signature } from '../../server/biometrics/signature/model.js';
 import { seededRandom } from '../support/random.js';
-import { gaussian, perturb, render, writerPlan } from './sigma-lognormal.js';
+import { asSvc2004Task, gaussian, perturb, render, writerPlan } from './sigma-lognormal.js';
 import {
   type Method,
   type TaskData,
@@ -60,18 +60,12 @@ export function heterogeneousWriters(writers: number, seed: number, pressure: bo
       for (let a = 0; a < 5; a++) signatures.push(render(perturb(forgery, random, consistency)));
     }
   }
-  return {
-    dir: `heterogeneous-sigma-lognormal:${writers}:${seed}`,
-    users: range(1, writers),
-    signatures: pressure
-      ? signatures
-      : signatures.map((sig) => ({
-          device: { ...SVC2004_DEVICE, pressureMax: 0 },
-          samples: sig.samples.map((x) => ({ ...x, pressure: 0 })),
-        })),
+  return asSvc2004Task(
+    `heterogeneous-sigma-lognormal:${writers}:${seed}`,
+    writers,
+    signatures,
     pressure,
-    id: (user, index) => (user - 1) * 40 + index - 1,
-  };
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
